@@ -1,0 +1,81 @@
+"""Read-only review of calls and the webhook inbox.
+
+Phone numbers are shown masked. The raw inbox payload is never shown or
+even loaded: lists and pages defer it.
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from calls.models import Call, CallStatusEvent, InboundEvent, Recording
+from compliance.admin import ReadOnlyAdminMixin
+from compliance.masking import mask_phone
+from compliance.models import ConsentEvent
+
+
+class StatusEventInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = CallStatusEvent
+    fields = ["occurred_at", "status", "sequence_number", "applied"]
+    readonly_fields = fields
+    extra = 0
+
+
+class ConsentEventInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = ConsentEvent
+    fields = ["occurred_at", "decision", "method", "requirement", "jurisdiction", "prompt_version", "confidence"]
+    readonly_fields = fields
+    extra = 0
+
+
+class RecordingInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = Recording
+    fields = ["recording_sid", "status", "duration_seconds", "channels", "source", "deletion_reason", "deleted_at"]
+    readonly_fields = fields
+    extra = 0
+
+
+@admin.register(Call)
+class CallAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["call_sid", "created_at", "status", "caller", "consent_requirement", "consent", "recording_state", "department"]
+    list_filter = ["status", "consent_requirement", "recording_state", "department", "provider"]
+    search_fields = ["=call_sid"]
+    date_hierarchy = "created_at"
+    fields = [
+        "call_sid", "provider", "parent", "direction", "caller", "callee",
+        "caller_jurisdiction", "callee_jurisdiction", "consent_requirement", "consent_jurisdiction",
+        "status", "status_sequence", "started_at", "answered_at", "ended_at", "duration_seconds", "end_reason",
+        "department", "recording_state", "recording_error", "created_at", "updated_at",
+    ]  # fmt: skip
+    readonly_fields = fields
+    inlines = [StatusEventInline, ConsentEventInline, RecordingInline]
+
+    @admin.display(description="From")
+    def caller(self, call: Call) -> str:
+        return mask_phone(call.from_number)
+
+    @admin.display(description="To")
+    def callee(self, call: Call) -> str:
+        return mask_phone(call.to_number)
+
+    @admin.display(description="Consent")
+    def consent(self, call: Call) -> str:
+        return call.consent_decision or "missing"
+
+
+@admin.register(InboundEvent)
+class InboundEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["id", "received_at", "provider", "kind", "call_sid", "status", "attempts", "deliveries", "last_error"]
+    list_filter = ["status", "provider", "kind"]
+    search_fields = ["=call_sid", "=id"]
+    date_hierarchy = "received_at"
+    exclude = ["payload"]
+    readonly_fields = [
+        "provider", "kind", "dedup_key", "call_sid", "received_at", "deliveries", "status", "attempts",
+        "available_at", "claimed_at", "processed_at", "last_error", "payload_sha256", "payload_scrubbed_at",
+        "response_body",
+    ]  # fmt: skip
+
+    def get_queryset(self, request: HttpRequest):  # noqa: ANN201
+        return super().get_queryset(request).defer("payload")

@@ -1,0 +1,116 @@
+"""Twilio's REST API, as this service uses it.
+
+Settings are read here and nowhere else. Every request has an explicit
+timeout, and every failure is raised as a ``TwilioError`` that says whether
+trying again can help: 5xx, 429, timeouts and connection errors are
+transient; other 4xx are permanent, with 404 as its own type because for a
+deletion it means the work is already done. Error messages carry status and
+Twilio error codes, never request data.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import requests
+from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+from twilio.base.exceptions import TwilioRestException
+from twilio.http.http_client import TwilioHttpClient
+from twilio.rest import Client
+
+RECORDING_CALLBACK_EVENTS = ["in-progress", "completed", "absent"]
+
+
+class TwilioError(Exception):
+    permanent = True
+
+    def __init__(self, message: str, *, status: int | None = None, code: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+
+
+class TwilioTransientError(TwilioError):
+    permanent = False
+
+
+class TwilioPermanentError(TwilioError):
+    pass
+
+
+class TwilioNotFoundError(TwilioPermanentError):
+    pass
+
+
+class TwilioNotConfiguredError(TwilioPermanentError):
+    pass
+
+
+@functools.cache
+def _client(account_sid: str, auth_token: str, base_url: str, timeout: float) -> Client:
+    client = Client(account_sid, auth_token, http_client=TwilioHttpClient(timeout=timeout))
+    if base_url:
+        client.api.base_url = base_url
+    return client
+
+
+@receiver(setting_changed)
+def _forget_client(*, setting: str, **kwargs: object) -> None:
+    if setting.startswith("TWILIO_"):
+        _client.cache_clear()
+
+
+def client() -> Client:
+    if not (settings.TWILIO_ACCOUNT_SID and settings.TWILIO_AUTH_TOKEN):
+        raise TwilioNotConfiguredError("TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN are required for REST calls.")
+    return _client(
+        settings.TWILIO_ACCOUNT_SID,
+        settings.TWILIO_AUTH_TOKEN,
+        settings.TWILIO_API_BASE_URL,
+        settings.TWILIO_HTTP_TIMEOUT_SECONDS,
+    )
+
+
+def _translate(error: Exception, action: str) -> TwilioError:
+    if isinstance(error, TwilioRestException):
+        status, code = error.status, error.code
+        message = f"Twilio {action} failed: HTTP {status}, error code {code}"
+        if status == 404:
+            return TwilioNotFoundError(message, status=status, code=code)
+        if status == 429 or status >= 500:
+            return TwilioTransientError(message, status=status, code=code)
+        return TwilioPermanentError(message, status=status, code=code)
+    return TwilioTransientError(f"Twilio {action} failed: {type(error).__name__}")
+
+
+def recording_start(*, call_sid: str, status_callback_url: str) -> str:
+    """Start recording a live call, both parties on separate channels.
+    Returns the new RecordingSid."""
+    try:
+        recording = client().calls(call_sid).recordings.create(
+            recording_status_callback=status_callback_url,
+            recording_status_callback_event=RECORDING_CALLBACK_EVENTS,
+            recording_status_callback_method="POST",
+            recording_channels="dual",
+        )
+    except (TwilioRestException, requests.RequestException) as error:
+        raise _translate(error, "recording start") from None
+    return recording.sid
+
+
+def recording_stop(*, call_sid: str, recording_sid: str) -> None:
+    try:
+        client().calls(call_sid).recordings(recording_sid).update(status="stopped")
+    except (TwilioRestException, requests.RequestException) as error:
+        raise _translate(error, "recording stop") from None
+
+
+def recording_delete(*, recording_sid: str) -> None:
+    """Delete a recording's media and metadata at Twilio. Raises
+    ``TwilioNotFoundError`` when Twilio no longer has it."""
+    try:
+        client().recordings(recording_sid).delete()
+    except (TwilioRestException, requests.RequestException) as error:
+        raise _translate(error, "recording delete") from None

@@ -1,0 +1,87 @@
+"""What the IVR says and how it reads the caller's answers.
+
+Pure functions: no database, no network. The webhook answer and the worker
+both call them, so a redelivered gather is read the same way twice.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from django.conf import settings
+
+from compliance.models import ConsentDecision, ConsentMethod
+
+# The words played for each prompt version. A version is evidence: once
+# calls have heard it, its text never changes; new wording is a new version.
+CONSENT_PROMPTS = {
+    "2026-11-v1": (
+        "Thank you for calling. With your permission, this call will be recorded "
+        "for quality and compliance. To allow recording, press 1 or say yes. "
+        "To continue without recording, press 2 or say no."
+    ),
+}
+MENU_PROMPT = "For sales, press 1 or say sales. For support, press 2 or say support. For billing, press 3 or say billing."
+
+CONSENT_DIGITS = {"1": ConsentDecision.GRANTED, "2": ConsentDecision.DECLINED}
+_YES = frozenset({"yes", "yeah", "yep", "sure", "okay", "ok", "agree", "consent", "allow", "accept", "fine"})
+_NO = frozenset({"no", "nope", "not", "don't", "dont", "decline", "refuse", "disagree", "deny", "never"})
+
+DEPARTMENT_DIGITS = {"1": "sales", "2": "support", "3": "billing"}
+_DEPARTMENT_WORDS = {
+    "sales": frozenset({"sales", "sale", "buy", "purchase", "pricing", "sell"}),
+    "support": frozenset({"support", "help", "technical", "tech", "problem", "broken", "service"}),
+    "billing": frozenset({"billing", "bill", "invoice", "payment", "pay", "charge", "refund", "account"}),
+}
+OPERATOR = "operator"
+
+_WORD = re.compile(r"[a-z']+")
+
+
+@dataclass(frozen=True)
+class ConsentAnswer:
+    decision: ConsentDecision
+    method: ConsentMethod
+
+
+def _words(speech: str) -> set[str]:
+    return set(_WORD.findall(speech.lower()))
+
+
+def interpret_consent(*, digits: str, speech: str, confidence: float | None) -> ConsentAnswer | None:
+    """A clear yes or no, or None when the answer must be asked again.
+
+    Keypad input wins over speech. Speech counts only at or above
+    CONSENT_SPEECH_MIN_CONFIDENCE, and an answer holding both a yes-word and
+    a no-word ("yes, I mean no") is not clear: consent must be unambiguous.
+    """
+    if digits:
+        decision = CONSENT_DIGITS.get(digits)
+        return ConsentAnswer(decision, ConsentMethod.DTMF) if decision else None
+    if not speech or confidence is None or confidence < settings.CONSENT_SPEECH_MIN_CONFIDENCE:
+        return None
+    words = _words(speech)
+    said_yes, said_no = bool(words & _YES), bool(words & _NO)
+    if said_yes and not said_no:
+        return ConsentAnswer(ConsentDecision.GRANTED, ConsentMethod.SPEECH)
+    if said_no and not said_yes:
+        return ConsentAnswer(ConsentDecision.DECLINED, ConsentMethod.SPEECH)
+    return None
+
+
+def interpret_menu(*, digits: str, speech: str, confidence: float | None) -> str | None:
+    """The department chosen, or None when the menu must be played again."""
+    if digits:
+        return DEPARTMENT_DIGITS.get(digits)
+    if not speech or confidence is None or confidence < settings.MENU_SPEECH_MIN_CONFIDENCE:
+        return None
+    words = _words(speech)
+    matches = [department for department, vocabulary in _DEPARTMENT_WORDS.items() if words & vocabulary]
+    return matches[0] if len(matches) == 1 else None
+
+
+def department_number(department: str) -> str:
+    if department == OPERATOR:
+        return settings.IVR_OPERATOR_NUMBER
+    return settings.IVR_DEPARTMENTS[department]

@@ -1,0 +1,182 @@
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+
+from compliance.fields import EncryptedJSONField, EncryptedTextField
+from compliance.models import ConsentDecision, ConsentRequirement
+
+
+class Provider(models.TextChoices):
+    TWILIO = "twilio", "Twilio"
+    VAPI = "vapi", "Vapi"
+
+
+class InboundEvent(models.Model):
+    """The durable inbox: one row per accepted webhook delivery.
+
+    The row is written in the request's transaction, before the provider gets
+    its answer, and only its id goes to the broker. The raw payload is kept
+    encrypted until a worker has applied it, then scrubbed; its SHA-256
+    stays as evidence of what was received.
+    """
+
+    class Kind(models.TextChoices):
+        TWILIO_VOICE = "twilio.voice", "Twilio inbound call"
+        TWILIO_GATHER = "twilio.gather", "Twilio gather result"
+        TWILIO_STATUS = "twilio.status", "Twilio call status"
+        TWILIO_RECORDING = "twilio.recording", "Twilio recording status"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        PROCESSING = "processing", "Processing"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    provider = models.CharField(max_length=16, choices=Provider.choices)
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    dedup_key = models.CharField(max_length=255)
+    call_sid = models.CharField(max_length=64, blank=True, db_index=True)
+    received_at = models.DateTimeField(default=timezone.now, db_index=True)
+    deliveries = models.PositiveIntegerField(default=1, help_text="How many times the provider sent it.")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    available_at = models.DateTimeField(default=timezone.now, help_text="Not retried before this time.")
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+    payload = EncryptedJSONField(null=True, blank=True)
+    payload_sha256 = models.CharField(max_length=64)
+    payload_scrubbed_at = models.DateTimeField(null=True, blank=True)
+    response_body = models.TextField(blank=True, help_text="What the provider was answered; replayed to duplicates.")
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "dedup_key"], name="inbound_event_unique_delivery"),
+        ]
+        indexes = [models.Index(fields=["status", "available_at"], name="inbound_event_due")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.pk}"
+
+
+class Call(models.Model):
+    """A phone call, from either provider, keyed by the Twilio CallSid."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        INITIATED = "initiated", "Initiated"
+        RINGING = "ringing", "Ringing"
+        IN_PROGRESS = "in-progress", "In progress"
+        COMPLETED = "completed", "Completed"
+        BUSY = "busy", "Busy"
+        NO_ANSWER = "no-answer", "No answer"
+        FAILED = "failed", "Failed"
+        CANCELED = "canceled", "Canceled"
+
+    class RecordingState(models.TextChoices):
+        NOT_REQUESTED = "not_requested", "Not requested"
+        REQUESTED = "requested", "Requested"
+        STARTED = "started", "Started"
+        FAILED = "failed", "Failed to start"
+
+    call_sid = models.CharField(max_length=64, unique=True)
+    provider = models.CharField(max_length=16, choices=Provider.choices, default=Provider.TWILIO)
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="legs")
+    direction = models.CharField(max_length=32, blank=True)
+    from_number = EncryptedTextField(blank=True)
+    from_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    to_number = EncryptedTextField(blank=True)
+    to_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    caller_jurisdiction = models.CharField(max_length=64, blank=True)
+    callee_jurisdiction = models.CharField(max_length=64, blank=True)
+    consent_requirement = models.CharField(
+        max_length=16, choices=ConsentRequirement.choices, default=ConsentRequirement.ALL_PARTY
+    )
+    consent_jurisdiction = models.CharField(max_length=64, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, blank=True)
+    status_sequence = models.IntegerField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    duration_seconds = models.PositiveIntegerField(null=True, blank=True)
+    end_reason = models.CharField(max_length=64, blank=True)
+    department = models.CharField(max_length=32, blank=True)
+    recording_state = models.CharField(
+        max_length=16, choices=RecordingState.choices, default=RecordingState.NOT_REQUESTED
+    )
+    recording_error = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    TERMINAL_STATUSES = frozenset({Status.COMPLETED, Status.BUSY, Status.NO_ANSWER, Status.FAILED, Status.CANCELED})
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["recording_state", "updated_at"], name="call_recording_due")]
+
+    def __str__(self) -> str:
+        return self.call_sid
+
+    @property
+    def consent_decision(self) -> str | None:
+        """The latest decision on the ledger, or None when none was given."""
+        latest = self.consent_events.order_by("-occurred_at", "-id").first()
+        return latest.decision if latest else None
+
+    @property
+    def has_granted_consent(self) -> bool:
+        return self.consent_decision == ConsentDecision.GRANTED
+
+
+class CallStatusEvent(models.Model):
+    """Each status a provider reported for a call, applied or not: the
+    timeline keeps what arrived late or twice as well as what changed."""
+
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="status_events")
+    status = models.CharField(max_length=16, choices=Call.Status.choices)
+    sequence_number = models.IntegerField(null=True, blank=True)
+    occurred_at = models.DateTimeField()
+    applied = models.BooleanField(help_text="False when the call had already moved past this status.")
+    inbound_event = models.ForeignKey(InboundEvent, null=True, blank=True, on_delete=models.SET_NULL)
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["occurred_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.call_id} {self.status}"
+
+
+class Recording(models.Model):
+    class Status(models.TextChoices):
+        IN_PROGRESS = "in-progress", "In progress"
+        PAUSED = "paused", "Paused"
+        STOPPED = "stopped", "Stopped"
+        COMPLETED = "completed", "Completed"
+        ABSENT = "absent", "Absent"
+        FAILED = "failed", "Failed"
+        DELETED = "deleted", "Deleted"
+
+    recording_sid = models.CharField(max_length=64, unique=True)
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="recordings")
+    status = models.CharField(max_length=16, choices=Status.choices)
+    duration_seconds = models.PositiveIntegerField(null=True, blank=True)
+    channels = models.PositiveSmallIntegerField(null=True, blank=True)
+    source = models.CharField(max_length=64, blank=True)
+    media_url = models.URLField(max_length=500, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    deletion_reason = models.CharField(max_length=64, blank=True)
+    deletion_requested_at = models.DateTimeField(null=True, blank=True)
+    stop_requested_at = models.DateTimeField(null=True, blank=True)
+    deleted_at = models.DateTimeField(null=True, blank=True, help_text="When the provider confirmed deletion.")
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["deletion_requested_at", "deleted_at"], name="recording_deletion_due")]
+
+    def __str__(self) -> str:
+        return self.recording_sid

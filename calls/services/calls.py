@@ -1,0 +1,130 @@
+"""Writes to calls: creation from any webhook, and the status state machine."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+
+from calls.models import Call, CallStatusEvent, InboundEvent, Provider
+from compliance.crypto import identifier_hash
+from compliance.policy import Jurisdiction, consent_required_for
+
+logger = logging.getLogger(__name__)
+
+# Progress of a call; a status is applied only if it moves the call forward.
+# Every terminal status shares the top rank, so the first one reported wins
+# and a completed call never goes back to ringing.
+STATUS_RANK = {
+    Call.Status.QUEUED: 0,
+    Call.Status.INITIATED: 1,
+    Call.Status.RINGING: 2,
+    Call.Status.IN_PROGRESS: 3,
+    **{status: 4 for status in Call.TERMINAL_STATUSES},
+}
+
+
+def call_get_or_create(*, call_sid: str, provider: str = Provider.TWILIO) -> Call:
+    call, _ = Call.objects.get_or_create(call_sid=call_sid, defaults={"provider": provider})
+    return call
+
+
+def call_upsert_from_twilio(*, data: dict[str, Any], parent_call_sid: str = "") -> Call:
+    """Create the call for ``data["CallSid"]`` or fill in what it lacks.
+
+    Any Twilio voice webhook can be the first one processed (deliveries
+    arrive out of order), so each one fills the blanks it can: numbers
+    (encrypted, with lookup hashes), direction, jurisdictions and the
+    consent they require. Filled values are never overwritten. Safe to repeat.
+    """
+    call = Call.objects.select_for_update().filter(call_sid=data["CallSid"]).first()
+    if call is None:
+        call = call_get_or_create(call_sid=data["CallSid"])
+        call = Call.objects.select_for_update().get(pk=call.pk)
+
+    changed: list[str] = []
+
+    def fill(field: str, value: object) -> None:
+        if value and not getattr(call, field):
+            setattr(call, field, value)
+            changed.append(field)
+
+    fill("direction", data.get("Direction"))
+    if data.get("From"):
+        fill("from_hash", identifier_hash(data["From"]))
+        fill("from_number", data["From"])
+    if data.get("To"):
+        fill("to_hash", identifier_hash(data["To"]))
+        fill("to_number", data["To"])
+    if not call.consent_jurisdiction and (data.get("FromCountry") or data.get("ToCountry")):
+        caller = Jurisdiction(data.get("FromCountry", ""), data.get("FromState", ""))
+        callee = Jurisdiction(data.get("ToCountry", ""), data.get("ToState", ""))
+        policy = consent_required_for(caller=caller, callee=callee)
+        call.caller_jurisdiction = str(caller)
+        call.callee_jurisdiction = str(callee)
+        call.consent_requirement = policy.requirement
+        call.consent_jurisdiction = str(policy.jurisdiction)
+        changed += ["caller_jurisdiction", "callee_jurisdiction", "consent_requirement", "consent_jurisdiction"]
+    if parent_call_sid and call.parent_id is None:
+        call.parent = call_get_or_create(call_sid=parent_call_sid)
+        changed.append("parent")
+    if changed:
+        call.save(update_fields=[*changed, "updated_at"])
+    return call
+
+
+def call_apply_status(
+    *,
+    call: Call,
+    status: str,
+    occurred_at: datetime,
+    sequence_number: int | None = None,
+    duration_seconds: int | None = None,
+    end_reason: str = "",
+    inbound_event: InboundEvent | None = None,
+) -> bool:
+    """Record a reported status and move the call forward if it is news.
+
+    Duplicates and late arrivals are recorded on the timeline but change
+    nothing. A terminal status may still supply a duration the call lacks.
+    Returns whether the call's status changed. The caller holds the call's
+    row lock (``call_upsert_from_twilio`` takes it).
+    """
+    current_rank = STATUS_RANK.get(call.status, -1)
+    applied = STATUS_RANK[status] > current_rank
+    CallStatusEvent.objects.create(
+        call=call,
+        status=status,
+        sequence_number=sequence_number,
+        occurred_at=occurred_at,
+        applied=applied,
+        inbound_event=inbound_event,
+    )
+
+    changed: list[str] = []
+    if applied:
+        call.status = status
+        changed.append("status")
+        if status in (Call.Status.INITIATED, Call.Status.RINGING, Call.Status.IN_PROGRESS) and not call.started_at:
+            call.started_at = occurred_at
+            changed.append("started_at")
+        if status == Call.Status.IN_PROGRESS:
+            call.answered_at = occurred_at
+            changed.append("answered_at")
+        if status in Call.TERMINAL_STATUSES:
+            call.ended_at = occurred_at
+            call.end_reason = end_reason or status
+            changed += ["ended_at", "end_reason"]
+    if sequence_number is not None and (call.status_sequence is None or sequence_number > call.status_sequence):
+        call.status_sequence = sequence_number
+        changed.append("status_sequence")
+    if status in Call.TERMINAL_STATUSES and duration_seconds is not None and call.duration_seconds is None:
+        call.duration_seconds = duration_seconds
+        changed.append("duration_seconds")
+    if changed:
+        call.save(update_fields=[*changed, "updated_at"])
+    logger.info(
+        "call.status",
+        extra={"call_id": call.pk, "status": status, "applied": applied, "sequence_number": sequence_number},
+    )
+    return applied

@@ -1,0 +1,225 @@
+"""The durable webhook inbox.
+
+Accept: a delivery is written, inside the request's transaction, as one
+``InboundEvent`` with its raw payload encrypted; only the row id reaches the
+broker, after commit. A redelivery (same provider and dedup key) creates
+nothing and is answered as the first one was.
+
+Process: a worker claims the row with a conditional update, applies it to
+the domain models in one transaction, marks it done and scrubs the payload.
+A failure puts it back, with backoff, until INBOX_MAX_ATTEMPTS.
+
+Sweep: a periodic job re-enqueues what a lost enqueue or a killed worker
+left behind, and destroys raw payloads that outlived their deadline.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import random
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any, Callable
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from calls.models import InboundEvent
+
+logger = logging.getLogger(__name__)
+
+# How long past the task's hard time limit a claim is trusted. After that
+# the worker that held it is presumed dead and the event is claimed again.
+CLAIM_MARGIN = timedelta(minutes=5)
+BACKOFF_BASE_SECONDS = 10
+BACKOFF_MAX_SECONDS = 3600
+
+
+def payload_digest(payload: dict[str, Any]) -> str:
+    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def inbox_accept(
+    *,
+    provider: str,
+    kind: str,
+    dedup_key: str,
+    call_sid: str,
+    payload: dict[str, Any],
+    response_body: str = "",
+) -> tuple[InboundEvent, bool]:
+    """Store a delivery durably and schedule its processing after commit.
+
+    Safe to repeat: a delivery whose ``(provider, dedup_key)`` is already in
+    the inbox changes nothing but the delivery count, and the stored event
+    is returned with ``created=False`` so the caller can answer with the
+    original ``response_body``.
+    """
+    event = InboundEvent(
+        provider=provider,
+        kind=kind,
+        dedup_key=dedup_key,
+        call_sid=call_sid,
+        payload=payload,
+        payload_sha256=payload_digest(payload),
+        response_body=response_body,
+    )
+    try:
+        with transaction.atomic():
+            event.save()
+    except IntegrityError:
+        # Another delivery of the same webhook got here first (PostgreSQL
+        # makes a concurrent insert wait for it to commit).
+        duplicates = InboundEvent.objects.filter(provider=provider, dedup_key=dedup_key)
+        duplicates.update(deliveries=F("deliveries") + 1)
+        existing = duplicates.defer("payload").get()
+        logger.info("inbox.duplicate", extra={"inbound_event_id": existing.pk, "kind": kind})
+        return existing, False
+
+    from calls.tasks import process_inbound_event
+
+    # robust: a broker that is down must not turn an accepted, committed
+    # delivery into an error response; the sweep enqueues it later.
+    transaction.on_commit(lambda: process_inbound_event.delay(event.pk), robust=True)
+    logger.info("inbox.accepted", extra={"inbound_event_id": event.pk, "kind": kind})
+    return event, True
+
+
+def _handlers() -> dict[str, Callable[[InboundEvent], None]]:
+    from calls.services import twilio_events
+
+    return {
+        InboundEvent.Kind.TWILIO_VOICE: twilio_events.apply_voice,
+        InboundEvent.Kind.TWILIO_GATHER: twilio_events.apply_gather,
+        InboundEvent.Kind.TWILIO_STATUS: twilio_events.apply_status,
+        InboundEvent.Kind.TWILIO_RECORDING: twilio_events.apply_recording,
+    }
+
+
+def inbox_process(*, event_id: int) -> bool:
+    """Claim one pending event and apply it. Returns whether it was applied.
+
+    Safe to run twice, concurrently or not: only the worker whose
+    conditional update moves the row from pending to processing goes on.
+    The domain changes, the ``done`` mark and the payload scrub commit
+    together, so an event is applied exactly once or not at all.
+    """
+    now = timezone.now()
+    claimed = InboundEvent.objects.filter(pk=event_id, status=InboundEvent.Status.PENDING).update(
+        status=InboundEvent.Status.PROCESSING, claimed_at=now, attempts=F("attempts") + 1
+    )
+    if not claimed:
+        logger.info("inbox.not_claimed", extra={"inbound_event_id": event_id})
+        return False
+
+    event = InboundEvent.objects.get(pk=event_id)
+    try:
+        with transaction.atomic():
+            _handlers()[event.kind](event)
+            finished = timezone.now()
+            InboundEvent.objects.filter(pk=event.pk).update(
+                status=InboundEvent.Status.DONE,
+                processed_at=finished,
+                payload=None,
+                payload_scrubbed_at=finished,
+                last_error="",
+            )
+    except Exception as error:  # noqa: BLE001
+        # Any failure, transient or a bug, goes back to the inbox with its
+        # class name only: exception messages can quote the data (database
+        # errors echo values), so neither the message nor a traceback is
+        # kept or logged. The sweep retries it with backoff.
+        _record_failure(event, error)
+        return False
+    logger.info("inbox.processed", extra={"inbound_event_id": event.pk, "kind": event.kind, "attempts": event.attempts})
+    return True
+
+
+def _record_failure(event: InboundEvent, error: Exception) -> None:
+    exhausted = event.attempts >= settings.INBOX_MAX_ATTEMPTS
+    delay = min(BACKOFF_BASE_SECONDS * 2 ** (event.attempts - 1), BACKOFF_MAX_SECONDS)
+    delay = random.uniform(delay / 2, delay)
+    InboundEvent.objects.filter(pk=event.pk, status=InboundEvent.Status.PROCESSING).update(
+        status=InboundEvent.Status.FAILED if exhausted else InboundEvent.Status.PENDING,
+        available_at=timezone.now() + timedelta(seconds=delay),
+        last_error=f"{type(error).__module__}.{type(error).__qualname__}"[:500],
+    )
+    log = logger.error if exhausted else logger.warning
+    log(
+        "inbox.failed" if exhausted else "inbox.retry_scheduled",
+        extra={
+            "inbound_event_id": event.pk,
+            "kind": event.kind,
+            "attempts": event.attempts,
+            "error": type(error).__name__,
+        },
+    )
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    reclaimed: int
+    enqueued: int
+    scrubbed: int
+
+
+def inbox_sweep(*, batch_size: int | None = None) -> SweepResult:
+    """Recover what the normal path dropped, in one bounded batch.
+
+    - events claimed by a worker that died are put back to pending;
+    - pending events whose enqueue was lost, or whose backoff has passed,
+      are enqueued again (their ``available_at`` moves forward, so an
+      overlapping sweep does not send them twice);
+    - raw payloads of events that never succeeded are destroyed once they
+      are older than INBOX_RAW_PAYLOAD_MAX_AGE_SECONDS.
+
+    Safe to run concurrently: rows are taken with SKIP LOCKED.
+    """
+    from calls.tasks import process_inbound_event
+
+    batch_size = batch_size or settings.INBOX_SWEEP_BATCH
+    now = timezone.now()
+    grace = timedelta(seconds=settings.INBOX_SWEEP_GRACE_SECONDS)
+    stale_claim = now - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT) - CLAIM_MARGIN
+
+    with transaction.atomic():
+        stale = list(
+            InboundEvent.objects.select_for_update(skip_locked=True)
+            .filter(status=InboundEvent.Status.PROCESSING, claimed_at__lt=stale_claim)
+            .values_list("pk", flat=True)[:batch_size]
+        )
+        reclaimed = InboundEvent.objects.filter(pk__in=stale).update(status=InboundEvent.Status.PENDING, available_at=now)
+
+        due = list(
+            InboundEvent.objects.select_for_update(skip_locked=True)
+            .filter(status=InboundEvent.Status.PENDING, available_at__lte=now - grace)
+            .order_by("available_at")
+            .values_list("pk", flat=True)[:batch_size]
+        )
+        InboundEvent.objects.filter(pk__in=due).update(available_at=now + grace)
+        transaction.on_commit(lambda: [process_inbound_event.delay(pk) for pk in due])
+
+        expired = list(
+            InboundEvent.objects.select_for_update(skip_locked=True)
+            .filter(
+                ~Q(status=InboundEvent.Status.DONE),
+                payload_scrubbed_at__isnull=True,
+                received_at__lt=now - timedelta(seconds=settings.INBOX_RAW_PAYLOAD_MAX_AGE_SECONDS),
+            )
+            .values_list("pk", flat=True)[:batch_size]
+        )
+        scrubbed = InboundEvent.objects.filter(pk__in=expired).update(
+            payload=None,
+            payload_scrubbed_at=now,
+            status=InboundEvent.Status.FAILED,
+            last_error="raw payload expired before it could be applied",
+        )
+
+    result = SweepResult(reclaimed=reclaimed, enqueued=len(due), scrubbed=scrubbed)
+    logger.info("inbox.swept", extra={"reclaimed": reclaimed, "enqueued": len(due), "scrubbed": scrubbed})
+    return result

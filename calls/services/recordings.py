@@ -1,0 +1,204 @@
+"""Recordings: started only after consent, deleted at the provider when a
+recording exists without it."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from enum import Enum
+
+from django.db import transaction
+from django.utils import timezone
+
+from calls.integrations import twilio
+from calls.models import Call, Recording
+from calls.twiml import public_url
+
+logger = logging.getLogger(__name__)
+
+NO_CONSENT = "no_consent"
+# Late enough that the normal path (enqueue on commit) has had its chance.
+SWEEP_GRACE = timedelta(minutes=2)
+SWEEP_BATCH = 200
+
+# Twilio's recording statuses in the order a recording goes through them.
+# ``deleted`` is this service's own: the provider confirmed the deletion.
+_RANK = {
+    Recording.Status.IN_PROGRESS: 0,
+    Recording.Status.PAUSED: 0,
+    Recording.Status.STOPPED: 1,
+    Recording.Status.COMPLETED: 2,
+    Recording.Status.ABSENT: 2,
+    Recording.Status.FAILED: 2,
+    Recording.Status.DELETED: 3,
+}
+
+
+def call_request_recording(*, call: Call) -> bool:
+    """Ask a worker to start recording ``call``; the caller has just recorded
+    granted consent in the same transaction. Safe to repeat: only the first
+    request for a call is enqueued."""
+    requested = Call.objects.filter(pk=call.pk, recording_state=Call.RecordingState.NOT_REQUESTED).update(
+        recording_state=Call.RecordingState.REQUESTED, updated_at=timezone.now()
+    )
+    if requested:
+        from calls.tasks import recording_start
+
+        transaction.on_commit(lambda: recording_start.delay(call.pk), robust=True)
+    return bool(requested)
+
+
+def call_start_recording(*, call_id: int) -> None:
+    """Start the recording at Twilio, if the call still has granted consent.
+
+    Holds the call's row lock during the request, so concurrent runs start
+    one recording. Transient provider errors propagate (the task retries
+    them) and leave the call requested; permanent ones mark it failed.
+    """
+    with transaction.atomic():
+        call = Call.objects.select_for_update().get(pk=call_id)
+        if call.recording_state != Call.RecordingState.REQUESTED:
+            return
+        if not call.has_granted_consent:
+            # Consent is checked again here, where the recording starts,
+            # and not only where it was requested.
+            call.recording_state = Call.RecordingState.NOT_REQUESTED
+            call.save(update_fields=["recording_state", "updated_at"])
+            logger.warning("recording.start_refused", extra={"call_id": call.pk, "reason": NO_CONSENT})
+            return
+        try:
+            recording_sid = twilio.recording_start(
+                call_sid=call.call_sid, status_callback_url=public_url("twilio-recording")
+            )
+        except twilio.TwilioPermanentError as error:
+            call.recording_state = Call.RecordingState.FAILED
+            call.recording_error = str(error)[:200]
+            call.save(update_fields=["recording_state", "recording_error", "updated_at"])
+            logger.error("recording.start_failed", extra={"call_id": call.pk, "status": error.status, "code": error.code})
+            return
+        call.recording_state = Call.RecordingState.STARTED
+        call.save(update_fields=["recording_state", "updated_at"])
+        Recording.objects.get_or_create(
+            recording_sid=recording_sid,
+            defaults={"call": call, "status": Recording.Status.IN_PROGRESS, "started_at": timezone.now()},
+        )
+    logger.info("recording.started", extra={"call_id": call.pk})
+
+
+def call_recording_failed(*, call_id: int, reason: str) -> None:
+    """The start task gave up after its retries."""
+    Call.objects.filter(pk=call_id, recording_state=Call.RecordingState.REQUESTED).update(
+        recording_state=Call.RecordingState.FAILED, recording_error=reason[:200], updated_at=timezone.now()
+    )
+
+
+def recording_apply_status(
+    *,
+    call: Call,
+    recording_sid: str,
+    status: str,
+    duration_seconds: int | None,
+    channels: int | None,
+    source: str,
+    media_url: str,
+    started_at: datetime | None,
+) -> Recording:
+    """Record a recording status callback, in any order, any number of times.
+
+    A recording on a call without granted consent is marked for deletion and
+    a worker deletes it at Twilio at once.
+    """
+    recording, _ = Recording.objects.get_or_create(
+        recording_sid=recording_sid, defaults={"call": call, "status": status}
+    )
+    recording = Recording.objects.select_for_update().get(pk=recording.pk)
+    if _RANK[status] > _RANK[recording.status]:
+        recording.status = status
+    recording.duration_seconds = recording.duration_seconds or duration_seconds
+    recording.channels = recording.channels or channels
+    recording.source = recording.source or source
+    recording.media_url = recording.media_url or media_url
+    recording.started_at = recording.started_at or started_at
+    recording.save()
+    logger.info("recording.status", extra={"call_id": call.pk, "recording_id": recording.pk, "status": status})
+
+    if not call.has_granted_consent and recording.deleted_at is None:
+        recording_request_deletion(recording=recording, reason=NO_CONSENT)
+    return recording
+
+
+def recording_request_deletion(*, recording: Recording, reason: str) -> None:
+    """Mark ``recording`` for deletion and enqueue the deletion after commit.
+    Safe to repeat."""
+    if recording.deletion_requested_at is None:
+        recording.deletion_requested_at = timezone.now()
+        recording.deletion_reason = reason
+        recording.save(update_fields=["deletion_requested_at", "deletion_reason", "updated_at"])
+        logger.warning("recording.deletion_requested", extra={"recording_id": recording.pk, "reason": reason})
+    from calls.tasks import recording_delete
+
+    transaction.on_commit(lambda: recording_delete.delay(recording.pk), robust=True)
+
+
+class DeletionOutcome(Enum):
+    DELETED = "deleted"
+    ALREADY_DELETED = "already_deleted"
+    AWAITING_STOP = "awaiting_stop"
+
+
+def recording_delete_at_provider(*, recording_id: int) -> DeletionOutcome:
+    """Delete a recording at Twilio and mark it deleted once Twilio confirms.
+
+    A 404 counts as confirmation. A recording still in progress is stopped
+    first and reported as ``AWAITING_STOP``: Twilio deletes only finished
+    recordings, so the task tries again shortly. Transient errors propagate
+    for the task to retry. Safe to repeat.
+    """
+    with transaction.atomic():
+        recording = Recording.objects.select_for_update().select_related("call").get(pk=recording_id)
+        if recording.deleted_at is not None:
+            return DeletionOutcome.ALREADY_DELETED
+        if recording.status in (Recording.Status.IN_PROGRESS, Recording.Status.PAUSED) and not recording.stop_requested_at:
+            try:
+                twilio.recording_stop(call_sid=recording.call.call_sid, recording_sid=recording.recording_sid)
+            except twilio.TwilioNotFoundError:
+                pass
+            recording.stop_requested_at = timezone.now()
+            recording.save(update_fields=["stop_requested_at", "updated_at"])
+            logger.info("recording.stop_requested", extra={"recording_id": recording.pk})
+            return DeletionOutcome.AWAITING_STOP
+        try:
+            twilio.recording_delete(recording_sid=recording.recording_sid)
+        except twilio.TwilioNotFoundError:
+            pass
+        recording.status = Recording.Status.DELETED
+        recording.deleted_at = timezone.now()
+        recording.save(update_fields=["status", "deleted_at", "updated_at"])
+    logger.warning("recording.deleted", extra={"recording_id": recording.pk, "reason": recording.deletion_reason})
+    return DeletionOutcome.DELETED
+
+
+def recording_sweep() -> tuple[int, int]:
+    """Re-enqueue recording starts and deletions whose enqueue was lost or
+    whose task gave up on a transient failure. Returns ``(starts, deletions)``."""
+    from calls.tasks import recording_delete, recording_start
+
+    cutoff = timezone.now() - SWEEP_GRACE
+    starts = list(
+        Call.objects.filter(recording_state=Call.RecordingState.REQUESTED, updated_at__lt=cutoff).values_list(
+            "pk", flat=True
+        )[:SWEEP_BATCH]
+    )
+    deletions = list(
+        Recording.objects.filter(deletion_requested_at__lt=cutoff, deleted_at__isnull=True).values_list(
+            "pk", flat=True
+        )[:SWEEP_BATCH]
+    )
+    for call_id in starts:
+        recording_start.delay(call_id)
+    for recording_id in deletions:
+        recording_delete.delay(recording_id)
+    if starts or deletions:
+        logger.info("recording.swept", extra={"starts": len(starts), "deletions": len(deletions)})
+    return len(starts), len(deletions)
+

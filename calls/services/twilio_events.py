@@ -1,0 +1,96 @@
+"""Applying stored Twilio deliveries to the domain. Called by the inbox
+worker inside one transaction per event; each function reads the event's
+decrypted payload through the same serializer the webhook view used."""
+
+from __future__ import annotations
+
+from django.conf import settings
+
+from calls import ivr
+from calls.models import InboundEvent
+from calls.serializers import (
+    TwilioCallSerializer,
+    TwilioGatherQuerySerializer,
+    TwilioGatherSerializer,
+    TwilioRecordingSerializer,
+    TwilioStatusSerializer,
+    parse,
+)
+from calls.services.calls import call_apply_status, call_get_or_create, call_upsert_from_twilio
+from calls.services.recordings import call_request_recording, recording_apply_status
+from compliance.models import ConsentDecision
+from compliance.services import consent_record
+
+
+def apply_voice(event: InboundEvent) -> None:
+    data = parse(TwilioCallSerializer, event.payload["form"])
+    call = call_upsert_from_twilio(data=data)
+    if data.get("CallStatus"):
+        call_apply_status(call=call, status=data["CallStatus"], occurred_at=event.received_at, inbound_event=event)
+
+
+def apply_gather(event: InboundEvent) -> None:
+    data = parse(TwilioGatherSerializer, event.payload["form"])
+    query = parse(TwilioGatherQuerySerializer, event.payload["query"])
+    call = call_upsert_from_twilio(data=data)
+    answer = {"digits": data["Digits"], "speech": data["SpeechResult"], "confidence": data["Confidence"]}
+
+    if query["step"] == "consent":
+        consent = ivr.interpret_consent(**answer)
+        if consent is None:
+            return
+        consent_record(
+            call=call,
+            decision=consent.decision,
+            method=consent.method,
+            prompt_version=query["prompt"],
+            utterance=data["SpeechResult"] if consent.method == "speech" else "",
+            confidence=data["Confidence"],
+            source=f"twilio:{event.dedup_key}",
+            occurred_at=event.received_at,
+        )
+        if consent.decision == ConsentDecision.GRANTED:
+            call_request_recording(call=call)
+        return
+
+    department = ivr.interpret_menu(**answer)
+    if department is None and query["attempt"] >= settings.IVR_MAX_ATTEMPTS:
+        department = ivr.OPERATOR
+    if department and call.department != department:
+        call.department = department
+        call.save(update_fields=["department", "updated_at"])
+
+
+def apply_status(event: InboundEvent) -> None:
+    data = parse(TwilioStatusSerializer, event.payload["form"])
+    call = call_upsert_from_twilio(data=data, parent_call_sid=data["ParentCallSid"])
+    call_apply_status(
+        call=call,
+        status=data["CallStatus"],
+        occurred_at=data["Timestamp"] or event.received_at,
+        sequence_number=data["SequenceNumber"],
+        duration_seconds=data["CallDuration"],
+        end_reason=_end_reason(data),
+        inbound_event=event,
+    )
+
+
+def apply_recording(event: InboundEvent) -> None:
+    data = parse(TwilioRecordingSerializer, event.payload["form"])
+    call = call_get_or_create(call_sid=data["CallSid"])
+    recording_apply_status(
+        call=call,
+        recording_sid=data["RecordingSid"],
+        status=data["RecordingStatus"],
+        duration_seconds=data["RecordingDuration"],
+        channels=data["RecordingChannels"],
+        source=data["RecordingSource"],
+        media_url=data["RecordingUrl"],
+        started_at=data["RecordingStartTime"],
+    )
+
+
+def _end_reason(data: dict) -> str:
+    """The terminal status, with the SIP code when the far end refused."""
+    code = data["SipResponseCode"]
+    return f"{data['CallStatus']} (SIP {code})" if code and code >= 300 else ""

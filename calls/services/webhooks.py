@@ -1,0 +1,78 @@
+"""Answering Twilio webhooks: decide the reply, store the delivery in the
+inbox, and return what the provider must hear.
+
+The reply depends only on the request, never on state a worker has not
+written yet, so it is decided here in the request. It is stored with the
+delivery: a redelivery gets the first reply again, word for word.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+
+from calls import ivr, twiml
+from calls.models import InboundEvent, Provider
+from calls.services.inbox import inbox_accept
+
+
+def _accept(*, kind: str, dedup_key: str, data: dict[str, Any], form: dict, query: dict, reply: str) -> str:
+    # A savepoint of its own: if anything here fails, nothing of this
+    # delivery stays in the request's transaction.
+    with transaction.atomic():
+        event, _ = inbox_accept(
+            provider=Provider.TWILIO,
+            kind=kind,
+            dedup_key=dedup_key,
+            call_sid=data["CallSid"],
+            payload={"form": form, "query": query},
+            response_body=reply,
+        )
+    return event.response_body
+
+
+def twilio_voice_answer(*, data: dict[str, Any], form: dict[str, str]) -> str:
+    """An inbound call: store it and ask for consent to record."""
+    reply = twiml.consent_prompt(attempt=1, prompt_version=settings.CONSENT_PROMPT_VERSION)
+    return _accept(
+        kind=InboundEvent.Kind.TWILIO_VOICE, dedup_key=f"voice:{data['CallSid']}", data=data, form=form, query={}, reply=reply
+    )
+
+
+def twilio_gather_answer(*, data: dict[str, Any], query: dict[str, Any], form: dict[str, str], raw_query: dict) -> str:
+    """A consent or menu answer: store it and say what happens next.
+
+    The worker records the consent decision or department from the stored
+    delivery, reading the answer with the same ``ivr`` functions.
+    """
+    answer = {"digits": data["Digits"], "speech": data["SpeechResult"], "confidence": data["Confidence"]}
+    attempt = query["attempt"]
+    if query["step"] == "consent":
+        consent = ivr.interpret_consent(**answer)
+        if consent is None and attempt < settings.IVR_MAX_ATTEMPTS:
+            reply = twiml.consent_prompt(attempt=attempt + 1, prompt_version=query["prompt"])
+        else:
+            reply = twiml.after_consent(decision=consent.decision if consent else None)
+    else:
+        department = ivr.interpret_menu(**answer)
+        if department is None and attempt < settings.IVR_MAX_ATTEMPTS:
+            reply = twiml.menu_prompt(attempt=attempt + 1)
+        else:
+            reply = twiml.connect(department=department or ivr.OPERATOR)
+    dedup_key = f"gather:{data['CallSid']}:{query['step']}:{attempt}"
+    return _accept(
+        kind=InboundEvent.Kind.TWILIO_GATHER, dedup_key=dedup_key, data=data, form=form, query=raw_query, reply=reply
+    )
+
+
+def twilio_status_accept(*, data: dict[str, Any], form: dict[str, str], raw_query: dict) -> None:
+    sequence = "-" if data["SequenceNumber"] is None else data["SequenceNumber"]
+    dedup_key = f"status:{data['CallSid']}:{data['CallStatus']}:{sequence}"
+    _accept(kind=InboundEvent.Kind.TWILIO_STATUS, dedup_key=dedup_key, data=data, form=form, query=raw_query, reply="")
+
+
+def twilio_recording_accept(*, data: dict[str, Any], form: dict[str, str]) -> None:
+    dedup_key = f"recording:{data['RecordingSid']}:{data['RecordingStatus']}"
+    _accept(kind=InboundEvent.Kind.TWILIO_RECORDING, dedup_key=dedup_key, data=data, form=form, query={}, reply="")

@@ -1,0 +1,59 @@
+"""Celery entry points. Each takes primary keys, calls one service, and is
+safe to run twice (acks_late is on, so a killed worker's task runs again)."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import Task, shared_task
+from django.conf import settings
+
+from calls.integrations.twilio import TwilioTransientError
+from calls.services import inbox, recordings
+
+logger = logging.getLogger(__name__)
+
+PROVIDER_RETRY = {
+    "autoretry_for": (TwilioTransientError,),
+    "retry_backoff": 5,
+    "retry_backoff_max": 600,
+    "retry_jitter": True,
+    "max_retries": settings.RECORDING_TASK_MAX_RETRIES,
+}
+
+
+@shared_task
+def process_inbound_event(event_id: int) -> None:
+    inbox.inbox_process(event_id=event_id)
+
+
+@shared_task
+def inbox_sweep() -> None:
+    inbox.inbox_sweep()
+
+
+@shared_task
+def recording_sweep() -> None:
+    recordings.recording_sweep()
+
+
+class RecordingStartTask(Task):
+    def on_failure(self, exc: Exception, task_id: str, args: tuple, kwargs: dict, einfo: object) -> None:
+        # Retries are spent: say so on the call, by error class only.
+        recordings.call_recording_failed(call_id=args[0], reason=f"gave up: {type(exc).__name__}")
+
+
+@shared_task(base=RecordingStartTask, **PROVIDER_RETRY)
+def recording_start(call_id: int) -> None:
+    recordings.call_start_recording(call_id=call_id)
+
+
+class AwaitingStop(TwilioTransientError):
+    """The recording was asked to stop; delete it once it has."""
+
+
+@shared_task(**PROVIDER_RETRY)
+def recording_delete(recording_id: int) -> None:
+    outcome = recordings.recording_delete_at_provider(recording_id=recording_id)
+    if outcome is recordings.DeletionOutcome.AWAITING_STOP:
+        raise AwaitingStop("recording stop requested")

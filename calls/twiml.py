@@ -1,0 +1,109 @@
+"""TwiML documents, built with the twilio library's VoiceResponse.
+
+Action and callback URLs are absolute, on PUBLIC_BASE_URL: Twilio signs
+exactly the URL it posts to, and the webhook views check against the same
+base, so what is written here is what gets verified.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.urls import reverse
+from twilio.twiml.voice_response import VoiceResponse
+
+from . import ivr
+from compliance.models import ConsentDecision
+
+GATHER_TIMEOUT_SECONDS = 6
+DIAL_STATUS_EVENTS = "initiated ringing answered completed"
+
+
+def public_url(name: str, **query: object) -> str:
+    url = settings.PUBLIC_BASE_URL + reverse(name)
+    return f"{url}?{urlencode(query)}" if query else url
+
+
+def _say(verb: VoiceResponse, text: str) -> None:
+    verb.say(text, voice=settings.IVR_VOICE)
+
+
+def _gather(response: VoiceResponse, *, text: str, action: str, hints: str) -> None:
+    gather = response.gather(
+        input="dtmf speech",
+        action=action,
+        method="POST",
+        num_digits=1,
+        timeout=GATHER_TIMEOUT_SECONDS,
+        speech_timeout="auto",
+        action_on_empty_result=True,
+        hints=hints,
+    )
+    _say(gather, text)
+
+
+def consent_prompt(*, attempt: int, prompt_version: str) -> str:
+    response = VoiceResponse()
+    action = public_url("twilio-gather", step="consent", attempt=attempt, prompt=prompt_version)
+    text = ivr.CONSENT_PROMPTS[prompt_version]
+    if attempt > 1:
+        text = "Sorry, I didn't catch that. " + text
+    _gather(response, text=text, action=action, hints="yes, no")
+    return str(response)
+
+
+def _menu(response: VoiceResponse, *, attempt: int) -> None:
+    text = ivr.MENU_PROMPT if attempt == 1 else "Sorry, I didn't catch that. " + ivr.MENU_PROMPT
+    _gather(response, text=text, action=public_url("twilio-gather", step="menu", attempt=attempt), hints="sales, support, billing")
+
+
+def after_consent(*, decision: ConsentDecision | None) -> str:
+    """What the caller hears once consent is settled (or could not be)."""
+    response = VoiceResponse()
+    if decision == ConsentDecision.GRANTED:
+        _say(response, "Thank you. This call will be recorded.")
+    elif decision == ConsentDecision.DECLINED:
+        _say(response, "Understood. This call will not be recorded.")
+    else:
+        _say(response, "We could not confirm your permission, so this call will not be recorded.")
+    _menu(response, attempt=1)
+    return str(response)
+
+
+def menu_prompt(*, attempt: int) -> str:
+    response = VoiceResponse()
+    _menu(response, attempt=attempt)
+    return str(response)
+
+
+def connect(*, department: str) -> str:
+    response = VoiceResponse()
+    if department == ivr.OPERATOR:
+        _say(response, "Connecting you to an operator.")
+    else:
+        _say(response, f"Connecting you to {department}.")
+    _dial(response, ivr.department_number(department))
+    return str(response)
+
+
+def apology() -> str:
+    """Played when the application fails: the caller still reaches a person."""
+    response = VoiceResponse()
+    _say(response, "We're sorry, we're having trouble right now. Connecting you to an operator.")
+    _dial(response, settings.IVR_OPERATOR_NUMBER)
+    return str(response)
+
+
+def _dial(response: VoiceResponse, number: str) -> None:
+    dial = response.dial()
+    dial.number(
+        number,
+        status_callback=public_url("twilio-status"),
+        status_callback_event=DIAL_STATUS_EVENTS,
+        status_callback_method="POST",
+    )
+
+
+def empty() -> str:
+    return str(VoiceResponse())

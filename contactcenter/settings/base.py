@@ -1,0 +1,251 @@
+"""Settings shared by every environment.
+
+Everything is defined here from one ``environ.Env``; ``local``, ``production``
+and ``test`` only override. Each variable is documented in ``.env.example``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+VAR_DIR = BASE_DIR / "var"
+
+env = environ.Env()
+environ.Env.read_env(BASE_DIR / ".env")
+
+
+def env_secret(name: str, default: str | None = None) -> str | None:
+    """Read a secret from ``NAME`` or from the file named by ``NAME_FILE``.
+
+    The ``_FILE`` form lets container platforms mount secrets as files
+    instead of putting them in the process environment.
+    """
+    path = env.str(f"{name}_FILE", default="")
+    if path:
+        try:
+            return Path(path).read_text().strip()
+        except OSError as error:
+            raise ImproperlyConfigured(f"{name}_FILE names a file that cannot be read: {path}") from error
+    return env.str(name, default=default)
+
+
+def require(name: str, value: object) -> None:
+    """Refuse to start when a required setting is empty, naming the variable."""
+    if value in (None, "", [], ()):
+        raise ImproperlyConfigured(f"The {name} environment variable is required.")
+
+
+# --- Core ---------------------------------------------------------------------
+
+SECRET_KEY = env_secret("SECRET_KEY", default="")
+DEBUG = env.bool("DEBUG", default=False)
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "compliance",
+    "calls",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "calls.middleware.WebhookFailureMiddleware",
+]
+
+ROOT_URLCONF = "contactcenter.urls"
+WSGI_APPLICATION = "contactcenter.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- Database -----------------------------------------------------------------
+
+DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'contactcenter.sqlite3'}")}
+# Every webhook's inbox row commits or rolls back with its request.
+DATABASES["default"]["ATOMIC_REQUESTS"] = True
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The embedded default has web, worker and beat writing one file:
+    # WAL lets readers run beside the writer, and IMMEDIATE transactions
+    # queue writers on the lock instead of failing with "database is locked".
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Auth, i18n, static ---------------------------------------------------------
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+
+# --- REST framework -------------------------------------------------------------
+
+REST_FRAMEWORK = {
+    # Webhook views name their own authentication; nothing else is public.
+    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "UNAUTHENTICATED_USER": None,
+}
+
+# --- Webhooks -----------------------------------------------------------------
+
+# Webhook signatures are checked against this public URL plus the request's
+# path and query. Host and X-Forwarded-* headers are never trusted for it.
+PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# Twilio's form posts are a few kilobytes; anything far larger is refused
+# with 413 before it is parsed.
+WEBHOOK_MAX_BODY_BYTES = env.int("WEBHOOK_MAX_BODY_BYTES", default=64 * 1024)
+
+# --- Twilio -------------------------------------------------------------------
+
+TWILIO_ACCOUNT_SID = env.str("TWILIO_ACCOUNT_SID", default="")
+TWILIO_AUTH_TOKEN = env_secret("TWILIO_AUTH_TOKEN", default="")
+# Only for pointing the REST client at a local stand-in during tests.
+TWILIO_API_BASE_URL = env.str("TWILIO_API_BASE_URL", default="")
+TWILIO_HTTP_TIMEOUT_SECONDS = env.float("TWILIO_HTTP_TIMEOUT_SECONDS", default=10.0)
+
+# --- IVR and consent policy ---------------------------------------------------------
+
+# US states where every party must consent to a recording. Calls from or to
+# anywhere outside the US, and from unknown places, are treated as all-party
+# unless their country is listed in CONSENT_ONE_PARTY_COUNTRIES.
+CONSENT_ALL_PARTY_US_STATES = env.list(
+    "CONSENT_ALL_PARTY_US_STATES",
+    default=["CA", "CT", "DE", "FL", "IL", "MD", "MA", "MI", "MT", "NV", "NH", "OR", "PA", "WA"],
+)
+CONSENT_ONE_PARTY_COUNTRIES = env.list("CONSENT_ONE_PARTY_COUNTRIES", default=[])
+CONSENT_PROMPT_VERSION = env.str("CONSENT_PROMPT_VERSION", default="2026-11-v1")
+CONSENT_SPEECH_MIN_CONFIDENCE = env.float("CONSENT_SPEECH_MIN_CONFIDENCE", default=0.75)
+MENU_SPEECH_MIN_CONFIDENCE = env.float("MENU_SPEECH_MIN_CONFIDENCE", default=0.65)
+IVR_MAX_ATTEMPTS = env.int("IVR_MAX_ATTEMPTS", default=3)
+IVR_VOICE = env.str("IVR_VOICE", default="Polly.Joanna")
+IVR_DEPARTMENTS = {
+    "sales": env.str("DEPARTMENT_SALES_NUMBER", default="+15005550001"),
+    "support": env.str("DEPARTMENT_SUPPORT_NUMBER", default="+15005550002"),
+    "billing": env.str("DEPARTMENT_BILLING_NUMBER", default="+15005550003"),
+}
+IVR_OPERATOR_NUMBER = env.str("OPERATOR_NUMBER", default="+15005550000")
+
+# --- Personal data -----------------------------------------------------------------
+
+# Comma-separated Fernet keys. The first encrypts; all decrypt, so a new key
+# is put in front and old ones stay until data is re-encrypted.
+FIELD_ENCRYPTION_KEYS = [key for key in (env_secret("FIELD_ENCRYPTION_KEYS", default="") or "").split(",") if key]
+# Key for the HMAC-SHA256 lookup hashes stored beside encrypted identifiers.
+IDENTIFIER_HASH_KEY = env_secret("IDENTIFIER_HASH_KEY", default="")
+
+# --- Durable inbox -----------------------------------------------------------------
+
+INBOX_SWEEP_SECONDS = env.int("INBOX_SWEEP_SECONDS", default=60)
+# A pending event younger than this is left to its own enqueue.
+INBOX_SWEEP_GRACE_SECONDS = env.int("INBOX_SWEEP_GRACE_SECONDS", default=30)
+INBOX_MAX_ATTEMPTS = env.int("INBOX_MAX_ATTEMPTS", default=8)
+INBOX_SWEEP_BATCH = env.int("INBOX_SWEEP_BATCH", default=500)
+# Raw payloads of events that could not be processed are destroyed after this.
+INBOX_RAW_PAYLOAD_MAX_AGE_SECONDS = env.int("INBOX_RAW_PAYLOAD_MAX_AGE_SECONDS", default=24 * 3600)
+
+# --- Celery -------------------------------------------------------------------
+
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
+CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {}
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=120)
+CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=90)
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# A webhook must answer even when the broker is down: publishing gives up
+# quickly and the inbox sweep enqueues the event later.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_BEAT_SCHEDULE = {
+    "inbox-sweep": {"task": "calls.tasks.inbox_sweep", "schedule": float(INBOX_SWEEP_SECONDS)},
+    "recording-sweep": {"task": "calls.tasks.recording_sweep", "schedule": float(INBOX_SWEEP_SECONDS)},
+}
+RECORDING_TASK_MAX_RETRIES = env.int("RECORDING_TASK_MAX_RETRIES", default=8)
+
+# --- Logging ------------------------------------------------------------------
+
+LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "structured": {"()": "contactcenter.logging.StructuredFormatter"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "structured"},
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        # Django's request logger prints the request line; the query string
+        # of a webhook is ours (step, attempt), but keep it at WARNING anyway.
+        "django.request": {"level": "WARNING"},
+        "django.db.backends": {"level": "WARNING"},
+    },
+}
+
+# --- Local admin bootstrap (make run) ---------------------------------------------
+
+ADMIN_BOOTSTRAP_USERNAME = env.str("ADMIN_USERNAME", default="admin")
+ADMIN_BOOTSTRAP_PASSWORD = env_secret("ADMIN_PASSWORD", default="")
+ADMIN_BOOTSTRAP_EMAIL = env.str("ADMIN_EMAIL", default="admin@localhost")

@@ -1,0 +1,31 @@
+"""The embedded default for ``make run``: SQLite and Celery's filesystem
+transport, so nothing has to be installed or started.
+
+The secrets below are for this machine's throwaway data only; production
+refuses to start without real ones.
+"""
+
+from __future__ import annotations
+
+from .base import *  # noqa: F403
+from .base import VAR_DIR, env
+
+DEBUG = env.bool("DEBUG", default=True)
+
+SECRET_KEY = SECRET_KEY or "local-only-insecure-secret-key-not-for-production"  # noqa: F405
+TWILIO_AUTH_TOKEN = TWILIO_AUTH_TOKEN or "local-only-twilio-auth-token"  # noqa: F405
+FIELD_ENCRYPTION_KEYS = FIELD_ENCRYPTION_KEYS or ["bG9jYWwtb25seS1pbnNlY3VyZS1maWVsZC1rZXkhISE="]  # noqa: F405
+IDENTIFIER_HASH_KEY = IDENTIFIER_HASH_KEY or "local-only-identifier-hash-key"  # noqa: F405
+
+BROKER_DIR = VAR_DIR / "broker"
+CELERY_BROKER_URL = CELERY_BROKER_URL or "filesystem://"  # noqa: F405
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    for folder in ("queue", "processed", "control"):
+        (BROKER_DIR / folder).mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(BROKER_DIR / "queue"),
+        "data_folder_out": str(BROKER_DIR / "queue"),
+        "processed_folder": str(BROKER_DIR / "processed"),
+        "control_folder": str(BROKER_DIR / "control"),
+        "store_processed": False,
+    }

@@ -1,0 +1,35 @@
+"""Test settings: a real PostgreSQL database and fixed, throwaway secrets.
+
+``tests/conftest.py`` starts a private PostgreSQL cluster and points this
+configuration at it when DATABASE_URL is not set. There is no SQLite
+fallback: the suite refuses to run on anything but PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from .base import *  # noqa: F403
+from .base import env
+
+SECRET_KEY = "test-secret-key"
+TWILIO_ACCOUNT_SID = "AC" + "0" * 32
+TWILIO_AUTH_TOKEN = "test-twilio-auth-token"
+PUBLIC_BASE_URL = "https://webhooks.example.test"
+FIELD_ENCRYPTION_KEYS = ["dGVzdC1vbmx5LWZpZWxkLWVuY3J5cHRpb24ta2V5ISE="]
+IDENTIFIER_HASH_KEY = "test-identifier-hash-key"
+
+DATABASES = {"default": env.db("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/contactcenter")}
+DATABASES["default"]["ATOMIC_REQUESTS"] = True
+DATABASES["default"]["CONN_MAX_AGE"] = 0
+
+# Tasks are sent to an in-memory broker unless a test starts a real worker
+# against Redis; nothing in the suite runs tasks eagerly.
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="memory://")
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+
+# Static files are not collected for tests; WhiteNoise would warn on each request.
+MIDDLEWARE = [entry for entry in MIDDLEWARE if not entry.startswith("whitenoise")]  # noqa: F405

@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from urllib.parse import urlencode
+
+import pytest
+from django.conf import settings
+from django.test import Client
+from twilio.request_validator import RequestValidator
+
+from tests.pgserver import PostgresServer
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: None) -> Iterator[None]:
+    """Run the suite on PostgreSQL: DATABASE_URL's server if set, otherwise a
+    private cluster started here and removed at the end. Never SQLite."""
+    server = None
+    if not os.environ.get("DATABASE_URL"):
+        server = PostgresServer().start()
+        settings.DATABASES["default"].update(
+            {"HOST": "127.0.0.1", "PORT": str(server.port), "USER": "postgres", "PASSWORD": "", "NAME": "contactcenter"}
+        )
+    engine = settings.DATABASES["default"]["ENGINE"]
+    if engine != "django.db.backends.postgresql":
+        pytest.exit(f"The test suite runs on PostgreSQL only, not {engine}.", returncode=3)
+    yield
+    if server is not None:
+        from django.db import connections
+
+        connections.close_all()
+        server.stop()
+
+
+def twilio_signature(url: str, params: dict[str, str]) -> str:
+    """Sign as Twilio does, with the official library and the test token."""
+    return RequestValidator(settings.TWILIO_AUTH_TOKEN).compute_signature(url, params)
+
+
+TwilioPost = Callable[..., object]
+
+
+@pytest.fixture
+def twilio_post(client: Client) -> TwilioPost:
+    """POST a form to a webhook path, signed over PUBLIC_BASE_URL + path + query."""
+
+    def post(path: str, params: dict[str, str], *, query: dict[str, object] | None = None, signature: str | None = None, **extra: object):
+        full_path = f"{path}?{urlencode(query)}" if query else path
+        if signature is None:
+            signature = twilio_signature(settings.PUBLIC_BASE_URL + full_path, params)
+        return client.post(full_path, params, HTTP_X_TWILIO_SIGNATURE=signature, **extra)
+
+    return post

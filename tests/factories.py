@@ -1,0 +1,60 @@
+"""Rows and Twilio request parameters for tests."""
+
+from __future__ import annotations
+
+import secrets
+
+import factory
+from django.conf import settings
+
+from calls.models import Call
+from compliance.crypto import identifier_hash
+from compliance.models import ConsentRequirement
+
+
+def call_sid() -> str:
+    return "CA" + secrets.token_hex(16)
+
+
+def recording_sid() -> str:
+    return "RE" + secrets.token_hex(16)
+
+
+def twilio_call_params(sid: str | None = None, **overrides: str) -> dict[str, str]:
+    """The parameters Twilio sends with an inbound call's voice webhooks."""
+    params = {
+        "CallSid": sid or call_sid(),
+        "AccountSid": settings.TWILIO_ACCOUNT_SID,
+        "From": "+14155550100",
+        "To": "+18005550199",
+        "Caller": "+14155550100",
+        "Called": "+18005550199",
+        "FromCity": "SAN FRANCISCO",
+        "FromState": "CA",
+        "FromCountry": "US",
+        "FromZip": "94103",
+        "ToState": "NY",
+        "ToCountry": "US",
+        "CallStatus": "ringing",
+        "Direction": "inbound",
+        "ApiVersion": "2010-04-01",
+    }
+    params.update(overrides)
+    return params
+
+
+class CallFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Call
+
+    call_sid = factory.LazyFunction(call_sid)
+    direction = "inbound"
+    from_number = "+14155550100"
+    from_hash = factory.LazyAttribute(lambda call: identifier_hash(call.from_number))
+    to_number = "+18005550199"
+    to_hash = factory.LazyAttribute(lambda call: identifier_hash(call.to_number))
+    caller_jurisdiction = "US-CA"
+    callee_jurisdiction = "US-NY"
+    consent_requirement = ConsentRequirement.ALL_PARTY
+    consent_jurisdiction = "US-CA"
+    status = Call.Status.IN_PROGRESS
