@@ -74,7 +74,10 @@ def call_start_recording(*, call_id: int) -> None:
             call.recording_state = Call.RecordingState.FAILED
             call.recording_error = str(error)[:200]
             call.save(update_fields=["recording_state", "recording_error", "updated_at"])
-            logger.error("recording.start_failed", extra={"call_id": call.pk, "status": error.status, "code": error.code})
+            logger.error(
+                "recording.start_failed",
+                extra={"call_id": call.pk, "error": type(error).__name__, "status": error.status, "code": error.code},
+            )
             return
         call.recording_state = Call.RecordingState.STARTED
         call.save(update_fields=["recording_state", "updated_at"])

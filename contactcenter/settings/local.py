@@ -28,4 +28,6 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "processed_folder": str(BROKER_DIR / "processed"),
         "control_folder": str(BROKER_DIR / "control"),
         "store_processed": False,
+        # The transport polls a folder; a short interval keeps the demo snappy.
+        "polling_interval": 0.2,
     }

@@ -1,0 +1,41 @@
+# Two commands set everything up on a fresh machine:
+#   make run   - the whole product (web, worker, beat) on SQLite and Celery's filesystem transport
+#   make test  - the whole suite against a private PostgreSQL the test run starts and removes
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PORT ?= 8000
+
+.PHONY: run test lint format migrate clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $(STAMP)
+
+run: $(STAMP)
+	mkdir -p var
+	DJANGO_SETTINGS_MODULE=contactcenter.settings.local $(BIN)/python manage.py migrate --noinput
+	DJANGO_SETTINGS_MODULE=contactcenter.settings.local $(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	DJANGO_SETTINGS_MODULE=contactcenter.settings.local $(BIN)/python manage.py ensure_admin
+	@echo "Serving on http://127.0.0.1:$(PORT)/admin/  (Ctrl-C stops web, worker and beat)"
+	@echo "Then, in another terminal: $(BIN)/python manage.py simulate_call --base-url http://127.0.0.1:$(PORT)"
+	DJANGO_SETTINGS_MODULE=contactcenter.settings.local PORT=$(PORT) PATH="$(CURDIR)/$(BIN):$$PATH" \
+		$(BIN)/honcho start web worker beat
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+clean:
+	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache

@@ -1,0 +1,142 @@
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from unittest import mock
+
+import pytest
+from django.utils import timezone
+
+from calls.models import Call, InboundEvent
+from calls.services import inbox
+from calls.tasks import process_inbound_event
+from contactcenter.celery import app as celery_app
+from tests.factories import twilio_call_params
+
+pytestmark = pytest.mark.django_db
+
+VOICE = "/webhooks/twilio/voice/"
+
+
+@pytest.mark.skipif(not celery_app.conf.broker_url.startswith("memory://"), reason="reads the in-memory broker")
+def test_only_the_event_id_reaches_the_broker(twilio_post, django_capture_on_commit_callbacks):
+    params = twilio_call_params()
+    with django_capture_on_commit_callbacks(execute=True):
+        twilio_post(VOICE, params)
+
+    event = InboundEvent.objects.get()
+    with celery_app.connection_for_read() as connection:
+        message = connection.SimpleQueue("celery").get(timeout=2)
+        message.ack()
+    assert message.headers["task"] == "calls.tasks.process_inbound_event"
+    assert json.loads(message.body)[0] == [event.pk]
+    whole_message = json.dumps([message.headers, message.body, message.properties], default=str)
+    for value in (params["From"], params["To"], params["CallSid"], "FromState"):
+        assert value not in whole_message
+
+
+def test_event_whose_enqueue_was_lost_is_processed_by_the_sweep(twilio_post, settings):
+    twilio_post(VOICE, twilio_call_params())  # on-commit enqueue never runs: callbacks are not executed
+    event = InboundEvent.objects.get()
+    InboundEvent.objects.filter(pk=event.pk).update(available_at=timezone.now() - timedelta(minutes=5))
+
+    with mock.patch("calls.tasks.process_inbound_event.delay", autospec=True) as delay:
+        with mock.patch("django.db.transaction.on_commit", side_effect=lambda callback, **kwargs: callback()):
+            result = inbox.inbox_sweep()
+
+    assert result.enqueued == 1
+    delay.assert_called_once_with(event.pk)
+    process_inbound_event(event.pk)
+    assert Call.objects.filter(call_sid=event.call_sid).exists()
+    event.refresh_from_db()
+    assert event.status == InboundEvent.Status.DONE
+
+
+def test_fresh_pending_event_is_left_to_its_own_enqueue(twilio_post):
+    twilio_post(VOICE, twilio_call_params())
+
+    with mock.patch("calls.tasks.process_inbound_event.delay", autospec=True) as delay:
+        result = inbox.inbox_sweep()
+
+    assert result.enqueued == 0
+    delay.assert_not_called()
+
+
+def test_sweep_does_not_enqueue_the_same_event_twice_in_a_row(twilio_post):
+    twilio_post(VOICE, twilio_call_params())
+    InboundEvent.objects.update(available_at=timezone.now() - timedelta(minutes=5))
+
+    first = inbox.inbox_sweep()
+    second = inbox.inbox_sweep()
+
+    assert (first.enqueued, second.enqueued) == (1, 0)
+
+
+def test_event_claimed_by_a_dead_worker_is_claimed_again(twilio_post):
+    twilio_post(VOICE, twilio_call_params())
+    event = InboundEvent.objects.get()
+    InboundEvent.objects.filter(pk=event.pk).update(
+        status=InboundEvent.Status.PROCESSING, claimed_at=timezone.now() - timedelta(hours=1), attempts=1
+    )
+
+    assert not inbox.inbox_process(event_id=event.pk), "a claimed event is not processed twice"
+    result = inbox.inbox_sweep()
+
+    assert result.reclaimed == 1
+    assert inbox.inbox_process(event_id=event.pk)
+    event.refresh_from_db()
+    assert (event.status, event.attempts) == (InboundEvent.Status.DONE, 2)
+
+
+def test_processing_twice_applies_once(twilio_post):
+    twilio_post(VOICE, twilio_call_params())
+    event = InboundEvent.objects.get()
+
+    assert inbox.inbox_process(event_id=event.pk)
+    assert not inbox.inbox_process(event_id=event.pk)
+    assert Call.objects.get().status_events.count() == 1
+
+
+def test_failure_is_recorded_without_its_message_and_retried_with_backoff(twilio_post):
+    twilio_post(VOICE, twilio_call_params())
+    event = InboundEvent.objects.get()
+
+    with mock.patch(
+        "calls.services.twilio_events.call_upsert_from_twilio", autospec=True, side_effect=ValueError("+14155550100 broke")
+    ):
+        assert not inbox.inbox_process(event_id=event.pk)
+
+    event.refresh_from_db()
+    assert event.status == InboundEvent.Status.PENDING
+    assert event.last_error == "builtins.ValueError"
+    assert event.available_at > timezone.now()
+    assert event.payload is not None, "kept for the retry"
+    assert not Call.objects.exists(), "nothing of the failed attempt is kept"
+
+
+def test_event_fails_for_good_after_the_last_attempt(twilio_post, settings):
+    settings.INBOX_MAX_ATTEMPTS = 2
+    twilio_post(VOICE, twilio_call_params())
+    event = InboundEvent.objects.get()
+
+    with mock.patch("calls.services.twilio_events.call_upsert_from_twilio", autospec=True, side_effect=RuntimeError):
+        inbox.inbox_process(event_id=event.pk)
+        inbox.inbox_process(event_id=event.pk)
+
+    event.refresh_from_db()
+    assert (event.status, event.attempts) == (InboundEvent.Status.FAILED, 2)
+
+
+def test_raw_payload_of_an_unprocessed_event_is_destroyed_at_the_deadline(twilio_post, settings):
+    twilio_post(VOICE, twilio_call_params())
+    InboundEvent.objects.update(
+        status=InboundEvent.Status.FAILED,
+        received_at=timezone.now() - timedelta(seconds=settings.INBOX_RAW_PAYLOAD_MAX_AGE_SECONDS + 1),
+    )
+
+    result = inbox.inbox_sweep()
+
+    event = InboundEvent.objects.get()
+    assert result.scrubbed == 1
+    assert event.payload is None and event.payload_scrubbed_at is not None
+    assert len(event.payload_sha256) == 64

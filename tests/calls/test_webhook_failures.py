@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+import xml.etree.ElementTree as ElementTree
+from unittest import mock
+
+import pytest
+from django.db import OperationalError
+
+from calls.models import InboundEvent
+from tests.factories import twilio_call_params
+
+pytestmark = pytest.mark.django_db
+
+
+def test_internal_error_on_a_call_plays_an_apology_and_routes_to_the_operator(twilio_post, settings):
+    with mock.patch("calls.services.webhooks.inbox_accept", autospec=True, side_effect=RuntimeError("boom")):
+        response = twilio_post("/webhooks/twilio/voice/", twilio_call_params())
+
+    assert response.status_code == 200
+    document = ElementTree.fromstring(response.content)
+    assert "sorry" in document.find("Say").text.lower()
+    assert document.find("Dial/Number").text == settings.IVR_OPERATOR_NUMBER
+    assert b"application error" not in response.content
+
+
+def test_database_error_while_answering_a_gather_still_connects_the_caller(twilio_post):
+    with mock.patch("calls.services.webhooks.twiml.after_consent", autospec=True, side_effect=OperationalError("db")):
+        response = twilio_post(
+            "/webhooks/twilio/gather/", twilio_call_params(Digits="1"), query={"step": "consent", "attempt": 3, "prompt": "2026-11-v1"}
+        )
+
+    assert response.status_code == 200
+    assert b"Dial" in response.content
+    assert not InboundEvent.objects.exists()
+
+
+def test_failure_in_the_inbox_write_leaves_nothing_behind(twilio_post):
+    original = InboundEvent.save
+
+    def save_then_fail(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        raise OperationalError("connection lost")
+
+    with mock.patch.object(InboundEvent, "save", save_then_fail):
+        response = twilio_post("/webhooks/twilio/voice/", twilio_call_params())
+
+    assert response.status_code == 200
+    assert b"Dial" in response.content
+    assert not InboundEvent.objects.exists()
+
+
+def test_internal_error_on_a_status_callback_is_a_bare_503(twilio_post):
+    with mock.patch("calls.services.webhooks.inbox_accept", autospec=True, side_effect=RuntimeError):
+        response = twilio_post("/webhooks/twilio/status/", twilio_call_params(CallStatus="completed"))
+
+    assert response.status_code == 503
+    assert response.content == b""
