@@ -19,7 +19,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from twilio.request_validator import RequestValidator
 
-from calls.models import Call
+from calls.models import Call, Recording
 
 
 class Command(BaseCommand):
@@ -65,6 +65,7 @@ class Command(BaseCommand):
             {**call, "CallStatus": "in-progress", "Digits": "2"},
         )
         now = timezone.now()
+        recording_sid = "RE" + secrets.token_hex(16)
         self.post(
             "4. status: in-progress",
             "/webhooks/twilio/status/",
@@ -87,7 +88,7 @@ class Command(BaseCommand):
             {
                 "CallSid": call_sid,
                 "AccountSid": call["AccountSid"],
-                "RecordingSid": "RE" + secrets.token_hex(16),
+                "RecordingSid": recording_sid,
                 "RecordingStatus": "completed",
                 "RecordingDuration": "40",
                 "RecordingChannels": "2",
@@ -96,7 +97,7 @@ class Command(BaseCommand):
             },
         )
         if options["wait"]:
-            self.report(call_sid, float(options["wait"]))
+            self.report(call_sid, recording_sid, float(options["wait"]))
 
     def post(self, step: str, url: str, params: dict[str, str]) -> str:
         path = urlsplit(url).path + (f"?{urlsplit(url).query}" if urlsplit(url).query else "")
@@ -118,14 +119,14 @@ class Command(BaseCommand):
             raise CommandError("The server's answer has no <Gather>.")
         return gather.attrib["action"]
 
-    def report(self, call_sid: str, wait: float) -> None:
+    def report(self, call_sid: str, recording_sid: str, wait: float) -> None:
         """Wait for the worker to apply what was sent, when the server shares
         this process's database (as under ``make run``)."""
         deadline = time.monotonic() + wait
         while time.monotonic() < deadline:
             call = Call.objects.filter(call_sid=call_sid).first()
-            if call and call.status == Call.Status.COMPLETED and call.consent_decision and call.recordings.exists():
-                recording = call.recordings.get()
+            recording = Recording.objects.filter(recording_sid=recording_sid).first()
+            if call and recording and call.status == Call.Status.COMPLETED and call.consent_decision:
                 self.stdout.write(
                     self.style.SUCCESS(
                         f"Processed: call {call.status}, {call.duration_seconds}s, consent {call.consent_decision} "
