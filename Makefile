@@ -27,6 +27,8 @@ run: $(STAMP)
 		$(BIN)/honcho start web worker beat
 
 test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)

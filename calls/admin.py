@@ -38,7 +38,16 @@ class RecordingInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 @admin.register(Call)
 class CallAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["call_sid", "created_at", "status", "caller", "consent_requirement", "consent", "recording_state", "department"]
+    list_display = [
+        "call_sid",
+        "created_at",
+        "status",
+        "caller",
+        "consent_requirement",
+        "consent",
+        "recording_state",
+        "department",
+    ]
     list_filter = ["status", "consent_requirement", "recording_state", "department", "provider"]
     search_fields = ["=call_sid"]
     date_hierarchy = "created_at"
@@ -66,7 +75,17 @@ class CallAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 @admin.register(InboundEvent)
 class InboundEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["id", "received_at", "provider", "kind", "call_sid", "status", "attempts", "deliveries", "last_error"]
+    list_display = [
+        "id",
+        "received_at",
+        "provider",
+        "kind",
+        "call_sid",
+        "status",
+        "attempts",
+        "deliveries",
+        "last_error",
+    ]
     list_filter = ["status", "provider", "kind"]
     search_fields = ["=call_sid", "=id"]
     date_hierarchy = "received_at"

@@ -51,6 +51,8 @@ class TwilioSignatureAuthentication(BaseAuthentication):
         signature = django_request.headers.get("X-Twilio-Signature", "")
         url = twilio_signed_url(django_request.get_full_path())
         if not signature or not _validator(settings.TWILIO_AUTH_TOKEN).validate(url, django_request.POST, signature):
-            logger.warning("webhook.rejected", extra={"provider": "twilio", "path": django_request.path, "reason": "signature"})
+            logger.warning(
+                "webhook.rejected", extra={"provider": "twilio", "path": django_request.path, "reason": "signature"}
+            )
             raise AuthenticationFailed()
         return WebhookCaller("twilio"), None

@@ -22,7 +22,9 @@ CONSENT_PROMPTS = {
         "To continue without recording, press 2 or say no."
     ),
 }
-MENU_PROMPT = "For sales, press 1 or say sales. For support, press 2 or say support. For billing, press 3 or say billing."
+MENU_PROMPT = (
+    "For sales, press 1 or say sales. For support, press 2 or say support. For billing, press 3 or say billing."
+)
 
 CONSENT_DIGITS = {"1": ConsentDecision.GRANTED, "2": ConsentDecision.DECLINED}
 _YES = frozenset({"yes", "yeah", "yep", "sure", "okay", "ok", "agree", "consent", "allow", "accept", "fine"})

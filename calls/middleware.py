@@ -10,7 +10,7 @@ occurred"; a status callback gets a bare 503 that Twilio may retry.
 from __future__ import annotations
 
 import logging
-from typing import Callable
+from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 

@@ -89,11 +89,15 @@ class TwilioGatherQuerySerializer(serializers.Serializer):
 
 class TwilioStatusSerializer(TwilioCallSerializer):
     CallStatus = serializers.ChoiceField(choices=Call.Status.choices)
-    SequenceNumber = serializers.IntegerField(min_value=0, max_value=10**6, required=False, allow_null=True, default=None)
+    SequenceNumber = serializers.IntegerField(
+        min_value=0, max_value=10**6, required=False, allow_null=True, default=None
+    )
     Timestamp = RFC2822DateTimeField(required=False, allow_null=True, default=None)
     CallDuration = serializers.IntegerField(min_value=0, max_value=10**7, required=False, allow_null=True, default=None)
     ParentCallSid = serializers.RegexField(CALL_SID, required=False, allow_blank=True, default="")
-    SipResponseCode = serializers.IntegerField(min_value=100, max_value=699, required=False, allow_null=True, default=None)
+    SipResponseCode = serializers.IntegerField(
+        min_value=100, max_value=699, required=False, allow_null=True, default=None
+    )
 
 
 class TwilioRecordingSerializer(serializers.Serializer):
@@ -103,8 +107,12 @@ class TwilioRecordingSerializer(serializers.Serializer):
     RecordingStatus = serializers.ChoiceField(
         choices=[choice for choice in Recording.Status.values if choice != Recording.Status.DELETED]
     )
-    RecordingDuration = serializers.IntegerField(min_value=0, max_value=10**7, required=False, allow_null=True, default=None)
-    RecordingChannels = serializers.IntegerField(min_value=1, max_value=2, required=False, allow_null=True, default=None)
+    RecordingDuration = serializers.IntegerField(
+        min_value=0, max_value=10**7, required=False, allow_null=True, default=None
+    )
+    RecordingChannels = serializers.IntegerField(
+        min_value=1, max_value=2, required=False, allow_null=True, default=None
+    )
     RecordingSource = _text()
     RecordingUrl = serializers.URLField(max_length=500, required=False, allow_blank=True, default="")
     RecordingStartTime = RFC2822DateTimeField(required=False, allow_null=True, default=None)

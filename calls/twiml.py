@@ -13,8 +13,9 @@ from django.conf import settings
 from django.urls import reverse
 from twilio.twiml.voice_response import VoiceResponse
 
-from . import ivr
 from compliance.models import ConsentDecision
+
+from . import ivr
 
 GATHER_TIMEOUT_SECONDS = 6
 DIAL_STATUS_EVENTS = "initiated ringing answered completed"
@@ -55,7 +56,12 @@ def consent_prompt(*, attempt: int, prompt_version: str) -> str:
 
 def _menu(response: VoiceResponse, *, attempt: int) -> None:
     text = ivr.MENU_PROMPT if attempt == 1 else "Sorry, I didn't catch that. " + ivr.MENU_PROMPT
-    _gather(response, text=text, action=public_url("twilio-gather", step="menu", attempt=attempt), hints="sales, support, billing")
+    _gather(
+        response,
+        text=text,
+        action=public_url("twilio-gather", step="menu", attempt=attempt),
+        hints="sales, support, billing",
+    )
 
 
 def after_consent(*, decision: ConsentDecision | None) -> str:

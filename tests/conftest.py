@@ -45,7 +45,14 @@ TwilioPost = Callable[..., object]
 def twilio_post(client: Client) -> TwilioPost:
     """POST a form to a webhook path, signed over PUBLIC_BASE_URL + path + query."""
 
-    def post(path: str, params: dict[str, str], *, query: dict[str, object] | None = None, signature: str | None = None, **extra: object):
+    def post(
+        path: str,
+        params: dict[str, str],
+        *,
+        query: dict[str, object] | None = None,
+        signature: str | None = None,
+        **extra: object,
+    ):
         full_path = f"{path}?{urlencode(query)}" if query else path
         if signature is None:
             signature = twilio_signature(settings.PUBLIC_BASE_URL + full_path, params)

@@ -50,13 +50,23 @@ class FakeTwilioApi:
                 status, delay = api.scripted.pop(0) if api.scripted else (0, 0.0)
                 time.sleep(delay)
                 if status:
-                    return self._reply(status, {"code": 20500 if status >= 500 else 21220, "message": "scripted", "status": status})
+                    return self._reply(
+                        status, {"code": 20500 if status >= 500 else 21220, "message": "scripted", "status": status}
+                    )
                 self._route(form)
 
             def _route(self, form: dict[str, list[str]]) -> None:
                 if self.command == "POST" and (match := START.match(self.path)):
                     sid = "RE" + secrets.token_hex(16)
-                    return self._reply(201, {"sid": sid, "call_sid": match.group(2), "account_sid": match.group(1), "status": "in-progress"})
+                    return self._reply(
+                        201,
+                        {
+                            "sid": sid,
+                            "call_sid": match.group(2),
+                            "account_sid": match.group(1),
+                            "status": "in-progress",
+                        },
+                    )
                 if self.command == "POST" and (match := STOP.match(self.path)):
                     return self._reply(200, {"sid": match.group(3), "call_sid": match.group(2), "status": "stopped"})
                 if self.command == "DELETE" and (match := DELETE.match(self.path)):

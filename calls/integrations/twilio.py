@@ -89,11 +89,15 @@ def recording_start(*, call_sid: str, status_callback_url: str) -> str:
     """Start recording a live call, both parties on separate channels.
     Returns the new RecordingSid."""
     try:
-        recording = client().calls(call_sid).recordings.create(
-            recording_status_callback=status_callback_url,
-            recording_status_callback_event=RECORDING_CALLBACK_EVENTS,
-            recording_status_callback_method="POST",
-            recording_channels="dual",
+        recording = (
+            client()
+            .calls(call_sid)
+            .recordings.create(
+                recording_status_callback=status_callback_url,
+                recording_status_callback_event=RECORDING_CALLBACK_EVENTS,
+                recording_status_callback_method="POST",
+                recording_channels="dual",
+            )
         )
     except (TwilioRestException, requests.RequestException) as error:
         raise _translate(error, "recording start") from None

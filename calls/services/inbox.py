@@ -19,9 +19,10 @@ import hashlib
 import json
 import logging
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, Callable
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -193,7 +194,9 @@ def inbox_sweep(*, batch_size: int | None = None) -> SweepResult:
             .filter(status=InboundEvent.Status.PROCESSING, claimed_at__lt=stale_claim)
             .values_list("pk", flat=True)[:batch_size]
         )
-        reclaimed = InboundEvent.objects.filter(pk__in=stale).update(status=InboundEvent.Status.PENDING, available_at=now)
+        reclaimed = InboundEvent.objects.filter(pk__in=stale).update(
+            status=InboundEvent.Status.PENDING, available_at=now
+        )
 
         due = list(
             InboundEvent.objects.select_for_update(skip_locked=True)

@@ -161,7 +161,10 @@ def recording_delete_at_provider(*, recording_id: int) -> DeletionOutcome:
         recording = Recording.objects.select_for_update().select_related("call").get(pk=recording_id)
         if recording.deleted_at is not None:
             return DeletionOutcome.ALREADY_DELETED
-        if recording.status in (Recording.Status.IN_PROGRESS, Recording.Status.PAUSED) and not recording.stop_requested_at:
+        if (
+            recording.status in (Recording.Status.IN_PROGRESS, Recording.Status.PAUSED)
+            and not recording.stop_requested_at
+        ):
             try:
                 twilio.recording_stop(call_sid=recording.call.call_sid, recording_sid=recording.recording_sid)
             except twilio.TwilioNotFoundError:
@@ -204,4 +207,3 @@ def recording_sweep() -> tuple[int, int]:
     if starts or deletions:
         logger.info("recording.swept", extra={"starts": len(starts), "deletions": len(deletions)})
     return len(starts), len(deletions)
-

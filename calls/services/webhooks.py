@@ -37,7 +37,12 @@ def twilio_voice_answer(*, data: dict[str, Any], form: dict[str, str]) -> str:
     """An inbound call: store it and ask for consent to record."""
     reply = twiml.consent_prompt(attempt=1, prompt_version=settings.CONSENT_PROMPT_VERSION)
     return _accept(
-        kind=InboundEvent.Kind.TWILIO_VOICE, dedup_key=f"voice:{data['CallSid']}", data=data, form=form, query={}, reply=reply
+        kind=InboundEvent.Kind.TWILIO_VOICE,
+        dedup_key=f"voice:{data['CallSid']}",
+        data=data,
+        form=form,
+        query={},
+        reply=reply,
     )
 
 

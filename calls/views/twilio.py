@@ -59,10 +59,14 @@ class TwilioWebhookView(APIView):
             return HttpResponse(status=403)
         if isinstance(exc, exceptions.ValidationError):
             # Field names and error codes only: the values are the caller's data.
-            logger.warning("webhook.rejected", extra={"provider": "twilio", "path": self.request.path, "reason": "invalid"})
+            logger.warning(
+                "webhook.rejected", extra={"provider": "twilio", "path": self.request.path, "reason": "invalid"}
+            )
             return Response({"error": "invalid_request", "fields": exc.get_codes()}, status=400)
         if isinstance(exc, exceptions.APIException):
-            logger.warning("webhook.rejected", extra={"provider": "twilio", "path": self.request.path, "reason": exc.default_code})
+            logger.warning(
+                "webhook.rejected", extra={"provider": "twilio", "path": self.request.path, "reason": exc.default_code}
+            )
             return Response({"error": exc.default_code}, status=exc.status_code)
         return super().handle_exception(exc)
 

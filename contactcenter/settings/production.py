@@ -21,7 +21,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
     raise ImproperlyConfigured("DATABASE_URL must name a PostgreSQL database in production.")
 
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("TRUST_PROXY_SSL_HEADER", default=True) else None
+SECURE_PROXY_SSL_HEADER = (
+    ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("TRUST_PROXY_SSL_HEADER", default=True) else None
+)
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
 # Health checks come from the platform over plain HTTP inside the network.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]

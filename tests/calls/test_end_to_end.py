@@ -67,7 +67,9 @@ def stack(transactional_db) -> Iterator[dict[str, object]]:
     logs = {name: (artifacts / f"e2e-{name}.log").open("w") for name in ("web", "worker")}
     celery = [str(bin_dir / "celery"), "-A", "contactcenter"]
     # Messages left in Redis by an earlier run name rows that no longer exist.
-    subprocess.run([*celery, "purge", "--force"], cwd=ROOT, env=environment, check=True, capture_output=True, timeout=60)
+    subprocess.run(
+        [*celery, "purge", "--force"], cwd=ROOT, env=environment, check=True, capture_output=True, timeout=60
+    )
     processes = [
         subprocess.Popen(
             [str(bin_dir / "gunicorn"), "contactcenter.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "2"],
@@ -117,9 +119,15 @@ def test_consented_call_is_processed_by_a_real_worker_and_recorded_at_twilio(sta
     call = Call.objects.get()
     assert call.status_events.filter(applied=True).count() == 3
     wait_for(lambda: Call.objects.get().recording_state == Call.RecordingState.STARTED, 30, "the recording to start")
-    start_requests = [request for request in stack["twilio_api"].requests if request.path.endswith(f"/Calls/{call.call_sid}/Recordings.json")]
+    start_requests = [
+        request
+        for request in stack["twilio_api"].requests
+        if request.path.endswith(f"/Calls/{call.call_sid}/Recordings.json")
+    ]
     assert len(start_requests) == 1
-    assert start_requests[0].form["RecordingStatusCallback"] == [f"{settings.PUBLIC_BASE_URL}/webhooks/twilio/recording/"]
+    assert start_requests[0].form["RecordingStatusCallback"] == [
+        f"{settings.PUBLIC_BASE_URL}/webhooks/twilio/recording/"
+    ]
     assert not InboundEvent.objects.exclude(status=InboundEvent.Status.DONE).exists()
     assert not InboundEvent.objects.filter(payload__isnull=False).exists(), "every raw payload was scrubbed"
 
@@ -134,4 +142,8 @@ def test_declined_call_is_never_recorded_and_a_stray_recording_is_deleted_at_twi
     wait_for(lambda: Recording.objects.filter(deleted_at__isnull=False).exists(), 30, "the stray recording's deletion")
     recording = Recording.objects.get(deleted_at__isnull=False)
     assert recording.recording_sid in stack["twilio_api"].deleted
-    assert not [request for request in stack["twilio_api"].requests if request.path.endswith("/Recordings.json") and request.method == "POST"]
+    assert not [
+        request
+        for request in stack["twilio_api"].requests
+        if request.path.endswith("/Recordings.json") and request.method == "POST"
+    ]

@@ -102,7 +102,9 @@ def test_failure_is_recorded_without_its_message_and_retried_with_backoff(twilio
     event = InboundEvent.objects.get()
 
     with mock.patch(
-        "calls.services.twilio_events.call_upsert_from_twilio", autospec=True, side_effect=ValueError("+14155550100 broke")
+        "calls.services.twilio_events.call_upsert_from_twilio",
+        autospec=True,
+        side_effect=ValueError("+14155550100 broke"),
     ):
         assert not inbox.inbox_process(event_id=event.pk)
 

@@ -23,7 +23,9 @@ def twilio_api(settings):
 def test_recording_start_posts_the_callback_and_returns_the_sid(twilio_api, settings):
     sid = call_sid()
 
-    recording = twilio.recording_start(call_sid=sid, status_callback_url="https://webhooks.example.test/webhooks/twilio/recording/")
+    recording = twilio.recording_start(
+        call_sid=sid, status_callback_url="https://webhooks.example.test/webhooks/twilio/recording/"
+    )
 
     assert recording.startswith("RE")
     (request,) = twilio_api.requests
@@ -43,7 +45,10 @@ def test_recording_delete_then_404_on_the_second_try(twilio_api):
         twilio.recording_delete(recording_sid=sid)
 
 
-@pytest.mark.parametrize("status, error", [(503, twilio.TwilioTransientError), (429, twilio.TwilioTransientError), (400, twilio.TwilioPermanentError)])
+@pytest.mark.parametrize(
+    "status, error",
+    [(503, twilio.TwilioTransientError), (429, twilio.TwilioTransientError), (400, twilio.TwilioPermanentError)],
+)
 def test_http_errors_are_split_into_transient_and_permanent(twilio_api, status, error):
     twilio_api.scripted.append((status, 0.0))
 

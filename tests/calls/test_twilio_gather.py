@@ -21,7 +21,9 @@ def consent_query(attempt: int = 1) -> dict[str, object]:
 
 
 def process_all() -> None:
-    for event_id in InboundEvent.objects.filter(status=InboundEvent.Status.PENDING).order_by("id").values_list("pk", flat=True):
+    for event_id in (
+        InboundEvent.objects.filter(status=InboundEvent.Status.PENDING).order_by("id").values_list("pk", flat=True)
+    ):
         assert inbox_process(event_id=event_id)
 
 
@@ -117,7 +119,11 @@ def test_duplicate_consent_gather_gets_the_same_twiml_and_one_consent_event(twil
 
 @pytest.mark.parametrize(
     "fields, department",
-    [({"Digits": "1"}, "sales"), ({"Digits": "3"}, "billing"), ({"SpeechResult": "support please", "Confidence": "0.70"}, "support")],
+    [
+        ({"Digits": "1"}, "sales"),
+        ({"Digits": "3"}, "billing"),
+        ({"SpeechResult": "support please", "Confidence": "0.70"}, "support"),
+    ],
 )
 def test_menu_choice_dials_the_department_with_a_status_callback(twilio_post, settings, fields, department):
     _, response = answer(twilio_post, query={"step": "menu", "attempt": 1}, **fields)
@@ -170,7 +176,9 @@ def test_malformed_gather_query_is_rejected_without_storing(twilio_post, query):
     assert not InboundEvent.objects.exists()
 
 
-@pytest.mark.parametrize("fields", [{"Digits": "12ab"}, {"Confidence": "high"}, {"Confidence": "1.5"}, {"SpeechResult": "x" * 2000}])
+@pytest.mark.parametrize(
+    "fields", [{"Digits": "12ab"}, {"Confidence": "high"}, {"Confidence": "1.5"}, {"SpeechResult": "x" * 2000}]
+)
 def test_malformed_gather_answer_is_rejected_without_storing(twilio_post, fields):
     _, response = answer(twilio_post, query=consent_query(), **fields)
 

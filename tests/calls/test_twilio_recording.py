@@ -99,10 +99,14 @@ def test_in_progress_recording_without_consent_is_stopped_then_deleted(twilio_po
 
 def test_twilio_404_on_delete_counts_as_confirmation():
     call = CallFactory()
-    recording = Recording.objects.create(call=call, recording_sid=recording_sid(), status="completed", deletion_requested_at=timezone.now())
+    recording = Recording.objects.create(
+        call=call, recording_sid=recording_sid(), status="completed", deletion_requested_at=timezone.now()
+    )
 
     with mock.patch(
-        "calls.services.recordings.twilio.recording_delete", autospec=True, side_effect=twilio.TwilioNotFoundError("gone", status=404)
+        "calls.services.recordings.twilio.recording_delete",
+        autospec=True,
+        side_effect=twilio.TwilioNotFoundError("gone", status=404),
     ):
         recordings.recording_delete_at_provider(recording_id=recording.pk)
 
@@ -112,11 +116,15 @@ def test_twilio_404_on_delete_counts_as_confirmation():
 
 def test_transient_twilio_failure_leaves_the_recording_marked_for_deletion():
     call = CallFactory()
-    recording = Recording.objects.create(call=call, recording_sid=recording_sid(), status="completed", deletion_requested_at=timezone.now())
+    recording = Recording.objects.create(
+        call=call, recording_sid=recording_sid(), status="completed", deletion_requested_at=timezone.now()
+    )
 
     with (
         mock.patch(
-            "calls.services.recordings.twilio.recording_delete", autospec=True, side_effect=twilio.TwilioTransientError("503", status=503)
+            "calls.services.recordings.twilio.recording_delete",
+            autospec=True,
+            side_effect=twilio.TwilioTransientError("503", status=503),
         ),
         pytest.raises(twilio.TwilioTransientError),
     ):
@@ -143,7 +151,9 @@ def test_recording_starts_at_twilio_only_with_granted_consent(settings):
     call = CallFactory(recording_state=Call.RecordingState.REQUESTED)
     grant(call)
 
-    with mock.patch("calls.services.recordings.twilio.recording_start", autospec=True, return_value=recording_sid()) as start:
+    with mock.patch(
+        "calls.services.recordings.twilio.recording_start", autospec=True, return_value=recording_sid()
+    ) as start:
         recordings.call_start_recording(call_id=call.pk)
         recordings.call_start_recording(call_id=call.pk)
 
@@ -171,7 +181,9 @@ def test_permanent_twilio_error_marks_the_recording_start_failed():
     grant(call)
 
     with mock.patch(
-        "calls.services.recordings.twilio.recording_start", autospec=True, side_effect=twilio.TwilioPermanentError("HTTP 400", status=400, code=21220)
+        "calls.services.recordings.twilio.recording_start",
+        autospec=True,
+        side_effect=twilio.TwilioPermanentError("HTTP 400", status=400, code=21220),
     ):
         recordings.call_start_recording(call_id=call.pk)
 
@@ -180,7 +192,10 @@ def test_permanent_twilio_error_marks_the_recording_start_failed():
     assert "400" in call.recording_error
 
 
-@pytest.mark.parametrize("field, value", [("RecordingSid", "RE123"), ("RecordingStatus", "lost"), ("RecordingChannels", "3"), ("RecordingUrl", "not a url")])
+@pytest.mark.parametrize(
+    "field, value",
+    [("RecordingSid", "RE123"), ("RecordingStatus", "lost"), ("RecordingChannels", "3"), ("RecordingUrl", "not a url")],
+)
 def test_malformed_recording_callback_is_rejected_without_storing(twilio_post, field, value):
     params = recording_params(CallFactory(), recording_sid())
     params[field] = value

@@ -82,7 +82,11 @@ def test_signature_over_the_host_header_is_not_trusted(client):
     signature = twilio_signature("http://attacker.example" + VOICE, params)
 
     response = client.post(
-        VOICE, params, HTTP_X_TWILIO_SIGNATURE=signature, HTTP_HOST="attacker.example", HTTP_X_FORWARDED_HOST="attacker.example"
+        VOICE,
+        params,
+        HTTP_X_TWILIO_SIGNATURE=signature,
+        HTTP_HOST="attacker.example",
+        HTTP_X_FORWARDED_HOST="attacker.example",
     )
 
     assert response.status_code == 403

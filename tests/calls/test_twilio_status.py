@@ -92,7 +92,13 @@ def test_dial_leg_status_is_linked_to_its_parent_call(twilio_post):
 
 @pytest.mark.parametrize(
     "field, value",
-    [("CallStatus", "teleported"), ("SequenceNumber", "-1"), ("SequenceNumber", "many"), ("Timestamp", "yesterday"), ("CallDuration", "1e9")],
+    [
+        ("CallStatus", "teleported"),
+        ("SequenceNumber", "-1"),
+        ("SequenceNumber", "many"),
+        ("Timestamp", "yesterday"),
+        ("CallDuration", "1e9"),
+    ],
 )
 def test_malformed_status_callback_is_rejected_without_storing(twilio_post, field, value):
     params = status_params(call_sid(), "ringing", 1)

@@ -26,7 +26,9 @@ def test_inbound_call_is_answered_with_a_consent_gather(twilio_post, django_capt
     assert response["Content-Type"].startswith("text/xml")
     gather = ElementTree.fromstring(response.content).find("Gather")
     assert gather.attrib["input"] == "dtmf speech"
-    assert gather.attrib["action"].startswith("https://webhooks.example.test/webhooks/twilio/gather/?step=consent&attempt=1")
+    assert gather.attrib["action"].startswith(
+        "https://webhooks.example.test/webhooks/twilio/gather/?step=consent&attempt=1"
+    )
     assert gather.find("Say").text == CONSENT_PROMPTS["2026-11-v1"]
     assert len(callbacks) == 1, "processing is enqueued once, on commit"
 
@@ -78,7 +80,9 @@ def test_caller_in_an_all_party_state_needs_all_party_consent(twilio_post):
     assert call.consent_jurisdiction == "US-CA"
 
 
-def test_duplicate_inbound_call_gets_the_same_answer_and_stores_nothing_new(twilio_post, django_capture_on_commit_callbacks):
+def test_duplicate_inbound_call_gets_the_same_answer_and_stores_nothing_new(
+    twilio_post, django_capture_on_commit_callbacks
+):
     params = twilio_call_params()
     first = twilio_post(VOICE, params)
     with django_capture_on_commit_callbacks() as callbacks:

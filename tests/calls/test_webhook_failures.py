@@ -26,7 +26,9 @@ def test_internal_error_on_a_call_plays_an_apology_and_routes_to_the_operator(tw
 def test_database_error_while_answering_a_gather_still_connects_the_caller(twilio_post):
     with mock.patch("calls.services.webhooks.twiml.after_consent", autospec=True, side_effect=OperationalError("db")):
         response = twilio_post(
-            "/webhooks/twilio/gather/", twilio_call_params(Digits="1"), query={"step": "consent", "attempt": 3, "prompt": "2026-11-v1"}
+            "/webhooks/twilio/gather/",
+            twilio_call_params(Digits="1"),
+            query={"step": "consent", "attempt": 3, "prompt": "2026-11-v1"},
         )
 
     assert response.status_code == 200
