@@ -111,7 +111,8 @@ def run(count: int) -> None:
         for _ in range(20):
             scenario()
 
-    print(f"{count} sequential requests each, in-process WSGI, PostgreSQL, broker {settings.CELERY_BROKER_URL.split(':')[0]}")
+    broker = settings.CELERY_BROKER_URL.split(":")[0]
+    print(f"{count} sequential requests each, in-process WSGI, PostgreSQL, broker {broker}")
     print(f"{'scenario':<26}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'p50 / floor':>13}")
     floor_p50 = None
     for name, scenario in scenarios.items():
