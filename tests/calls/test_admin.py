@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from calls.models import InboundEvent
+from compliance.models import ConsentDecision, ConsentMethod
+from compliance.services import consent_record
+from tests.factories import CallFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_call_page_shows_the_call_with_masked_numbers_and_its_consent(admin_client):
+    call = CallFactory(from_number="+14155550123")
+    consent_record(
+        call=call, decision=ConsentDecision.GRANTED, method=ConsentMethod.DTMF, prompt_version="2026-11-v1",
+        source="admin-test", occurred_at=timezone.now(),
+    )  # fmt: skip
+
+    listing = admin_client.get(reverse("admin:calls_call_changelist"))
+    page = admin_client.get(reverse("admin:calls_call_change", args=[call.pk]))
+
+    assert listing.status_code == page.status_code == 200
+    for response in (listing, page):
+        content = response.content.decode()
+        assert call.call_sid in content
+        assert "+1 415 ••• ••23" in content
+        assert "4155550123" not in content
+    assert "granted" in listing.content.decode().lower()
+    assert "2026-11-v1" in page.content.decode()
+
+
+def test_inbox_page_never_loads_the_raw_payload(admin_client, twilio_post):
+    from tests.factories import twilio_call_params
+
+    twilio_post("/webhooks/twilio/voice/", twilio_call_params(From="+14155550177"))
+    event = InboundEvent.objects.get()
+
+    listing = admin_client.get(reverse("admin:calls_inboundevent_changelist"))
+    page = admin_client.get(reverse("admin:calls_inboundevent_change", args=[event.pk]))
+
+    assert listing.status_code == page.status_code == 200
+    for response in (listing, page):
+        assert "4155550177" not in response.content.decode()
+    assert event.payload_sha256 in page.content.decode()
+
+
+def test_evidence_cannot_be_edited_in_the_admin(admin_client):
+    call = CallFactory()
+
+    response = admin_client.post(reverse("admin:calls_call_change", args=[call.pk]), {"department": "sales"})
+
+    assert response.status_code == 403
