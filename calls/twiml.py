@@ -109,7 +109,3 @@ def _dial(response: VoiceResponse, number: str) -> None:
         status_callback_event=DIAL_STATUS_EVENTS,
         status_callback_method="POST",
     )
-
-
-def empty() -> str:
-    return str(VoiceResponse())
