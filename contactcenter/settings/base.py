@@ -189,6 +189,13 @@ FIELD_ENCRYPTION_KEYS = [key for key in (env_secret("FIELD_ENCRYPTION_KEYS", def
 # Key for the HMAC-SHA256 lookup hashes stored beside encrypted identifiers.
 IDENTIFIER_HASH_KEY = env_secret("IDENTIFIER_HASH_KEY", default="")
 
+# --- Redaction -------------------------------------------------------------------
+
+# An installed spaCy model (e.g. en_core_web_lg) to add named-entity detection
+# of person names. Empty: a blank tokenizer, nothing to download. Models are
+# never downloaded at run time.
+PII_SPACY_MODEL = env.str("PII_SPACY_MODEL", default="")
+
 # --- Durable inbox -----------------------------------------------------------------
 
 INBOX_SWEEP_SECONDS = env.int("INBOX_SWEEP_SECONDS", default=60)
@@ -243,6 +250,8 @@ LOGGING = {
         # of a webhook is ours (step, attempt), but keep it at WARNING anyway.
         "django.request": {"level": "WARNING"},
         "django.db.backends": {"level": "WARNING"},
+        # Presidio announces every recogniser it loads at INFO.
+        "presidio-analyzer": {"level": "WARNING"},
     },
 }
 

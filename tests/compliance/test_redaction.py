@@ -1,0 +1,163 @@
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from compliance.redaction import Redactor, redact
+from compliance.redaction.normalize import normalize
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.parametrize(
+    "spoken, written",
+    [
+        ("four one one one, um, one one one one", "41111111"),
+        ("double five seven oh two", "55702"),
+        ("nineteen eighty five", "1985"),
+        ("twenty-one", "21"),
+        ("four hundred twelve", "412"),
+        ("two thousand nineteen", "2019"),
+        ("one two three and then four", "1234"),
+        ("john dot smith at gmail dot com", "john.smith@gmail.com"),
+        ("March twenty third", "March 23rd"),
+    ],
+)
+def test_normalize_reads_spoken_forms(spoken, written):
+    assert normalize(spoken).text == written
+
+
+def test_normalized_spans_map_back_to_exactly_the_words_said():
+    text = "ok so it's four one five, five five five, oh one three two, thanks"
+    normalized = normalize(text)
+    start = normalized.text.index("4155550132")
+
+    original = normalized.to_original(start, start + 10)
+
+    assert text[original[0] : original[1]] == "four one five, five five five, oh one three two"
+
+
+def test_plain_and_between_numbers_keeps_them_apart():
+    assert normalize("two and three").text == "2 and 3"
+
+
+def test_oh_is_zero_only_among_digits():
+    assert normalize("oh well, it was four oh four").text == "oh well, it was 404"
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("My SSN is 123-45-6789.", "My SSN is [SSN]."),
+        ("my social is one two three four five six seven eight nine", "my social is [SSN]"),
+        ("the last four of my social are 6789", "the last four of my social are [SSN]"),
+        ("card number 4111 1111 1111 1111 please", "card number [CREDIT_CARD] please"),
+        ("it's four one one one one one one one one one one one one one one one", "it's [CREDIT_CARD]"),
+        ("the security code is three four five", "the security code is [CVV]"),
+        ("it expires oh four slash twenty seven", "it expires [CARD_EXPIRY]"),
+        ("expiration date is 04/27", "expiration date is [CARD_EXPIRY]"),
+        ("routing number 021000021", "routing number [ROUTING_NUMBER]"),
+        ("my checking account number is 000123456789", "my checking account number is [BANK_ACCOUNT]"),
+        ("call me at 415-555-0132", "call me at [PHONE]"),
+        ("my cell is four one five, five five five, oh one three two", "my cell is [PHONE]"),
+        ("email is jane_doe@example.org", "email is [EMAIL]"),
+        ("it's jane dot doe at example dot com", "it's [EMAIL]"),
+        ("my date of birth is 03/15/1985", "my date of birth is [DATE_OF_BIRTH]"),
+        ("I was born March third nineteen eighty five", "I was born [DATE_OF_BIRTH]"),
+        ("I live at 1600 Pennsylvania Avenue", "I live at [ADDRESS]"),
+        ("my zip code is nine four one oh three", "my zip code is [ZIP_CODE]"),
+        ("my name is Dana Whitfield", "my name is [PERSON]"),
+        ("hi this is Carlos calling from home", "hi this is [PERSON] calling from home"),
+        ("my policy number is PL-448812", "my policy number is [ACCOUNT_ID]"),
+        ("member ID W992318", "member ID [ACCOUNT_ID]"),
+        ("my PIN is four four one seven", "my PIN is [PIN]"),
+        ("driver's license number D7821944", "driver's license number [DRIVER_LICENSE]"),
+        ("passport number 548213977", "passport number [PASSPORT]"),
+    ],
+)
+def test_redacts_each_kind_of_personal_data(text, expected):
+    assert redact(text).text == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "press two for billing",
+        "For sales, press 1.",
+        "the plan costs $49.99 a month",
+        "it was forty nine ninety nine",
+        "I ordered three hundred units",
+        "we open at 9:30 and close at five thirty",
+        "my appointment is on March 3rd",
+        "the order shipped on 11/02/2026",
+        "you can reach extension 4512",
+        "back in 2019 we moved offices",
+        "I've been a customer for 12 years",
+        "that's 2 items for 30 dollars",
+        "the account has a balance of 250 dollars",
+    ],
+)
+def test_harmless_numbers_survive(text):
+    assert redact(text).text == text
+
+
+def test_known_names_are_redacted_whole_or_in_part():
+    result = redact("Thanks maria, I'll note that Ms Garcia called", known_names=["Maria Garcia"])
+
+    assert result.text == "Thanks [PERSON], I'll note that Ms [PERSON] called"
+
+
+def test_entities_give_types_and_original_offsets_never_values():
+    text = "my cell is four one five, five five five, oh one three two"
+
+    (entity,) = redact(text).entities
+
+    assert entity.type == "PHONE"
+    assert text[entity.start : entity.end] == "four one five, five five five, oh one three two"
+    assert not hasattr(entity, "value")
+
+
+def test_words_around_the_personal_data_stay_exactly_as_said():
+    text = "Um, so, the number is four one five, five five five, oh one three two — OK?"
+
+    assert redact(text).text == "Um, so, the number is [PHONE] — OK?"
+
+
+def test_engine_loads_and_redacts_without_the_network(monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError("the redaction engine tried to open a network connection")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    redactor = Redactor()
+
+    assert redactor.redact("write to jane@example.com").text == "write to [EMAIL]"
+
+
+def test_cli_writes_one_json_line_per_input_line_in_order():
+    lines = ["my SSN is 123-45-6789", "", "press two", "email jane@example.com"]
+
+    result = subprocess.run(
+        [sys.executable, "manage.py", "redact"],
+        input="\n".join(lines) + "\n",
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+        env={
+            "DJANGO_SETTINGS_MODULE": "contactcenter.settings.test",
+            "DJANGO_READ_DOT_ENV": "0",
+            "PATH": "/usr/bin:/bin",
+        },
+    )
+
+    assert result.returncode == 0, result.stderr
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [record["redacted"] for record in records] == ["my SSN is [SSN]", "", "press two", "email [EMAIL]"]
+    assert records[0]["entities"] == [{"type": "SSN", "start": 10, "end": 21, "score": 0.9}]
+    assert result.stderr.count("redaction.engine_loaded") == 1
