@@ -1,12 +1,23 @@
-"""One-line structured log records: the event name, then ``key=value`` pairs
-from ``extra``. Code logs ids and counts this way, never payload values."""
+"""Logging: one-line structured records, and the filter that masks personal
+data in every record the project writes.
+
+Code logs an event name with ids and counts in ``extra``, never payload
+values. ``PersonalDataFilter`` sits on every handler as a safety net: it
+masks card numbers, phone numbers, e-mail addresses, SSNs, credentials and
+the configured secrets in the message, its arguments, extra fields and
+tracebacks.
+"""
 
 from __future__ import annotations
 
 import logging
+from typing import Any
+
+from compliance.masking import mask_text
 
 # Attributes every LogRecord has; anything else on a record came from ``extra``.
 _STANDARD_ATTRIBUTES = frozenset(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime"}
+_SECRET_SETTINGS = ("TWILIO_AUTH_TOKEN", "SECRET_KEY", "IDENTIFIER_HASH_KEY")
 
 
 class StructuredFormatter(logging.Formatter):
@@ -19,3 +30,44 @@ class StructuredFormatter(logging.Formatter):
         if extras:
             line += " " + " ".join(f"{key}={value}" for key, value in sorted(extras.items()))
         return line
+
+
+def _configured_secrets() -> tuple[str, ...]:
+    try:
+        from django.conf import settings
+
+        values = [getattr(settings, name, "") for name in _SECRET_SETTINGS]
+        values += list(getattr(settings, "FIELD_ENCRYPTION_KEYS", []))
+    except Exception:  # noqa: BLE001  (settings not configured: nothing to add)
+        return ()
+    return tuple(value for value in values if isinstance(value, str) and len(value) >= 8)
+
+
+def _mask(value: Any, secrets: tuple[str, ...]) -> Any:
+    if isinstance(value, str):
+        return mask_text(value, secrets=secrets)
+    if isinstance(value, (bool, float)) or value is None:
+        return value
+    text = str(value)
+    masked = mask_text(text, secrets=secrets)
+    return value if masked == text else masked
+
+
+class PersonalDataFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        secrets = _configured_secrets()
+        # The message is rendered first, so "%d" with a number in args is
+        # masked too, then stored without args.
+        try:
+            message = record.getMessage()
+        except (TypeError, ValueError):
+            message = str(record.msg)
+        record.msg, record.args = mask_text(message, secrets=secrets), None
+        for key, value in list(vars(record).items()):
+            if key not in _STANDARD_ATTRIBUTES:
+                setattr(record, key, _mask(value, secrets))
+        if record.exc_info and not record.exc_text:
+            record.exc_text = mask_text(logging.Formatter().formatException(record.exc_info), secrets=secrets)
+        if record.exc_text:
+            record.exc_text = mask_text(record.exc_text, secrets=secrets)
+        return True

@@ -238,11 +238,14 @@ LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {
+        "personal_data": {"()": "contactcenter.logging.PersonalDataFilter"},
+    },
     "formatters": {
         "structured": {"()": "contactcenter.logging.StructuredFormatter"},
     },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "structured"},
+        "console": {"class": "logging.StreamHandler", "formatter": "structured", "filters": ["personal_data"]},
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
