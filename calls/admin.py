@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.http import HttpRequest
 
-from calls.models import Call, CallStatusEvent, InboundEvent, Recording
+from calls.models import Call, CallStatusEvent, InboundEvent, Recording, TranscriptSegment
 from compliance.admin import ReadOnlyAdminMixin
 from compliance.masking import mask_phone
 from compliance.models import ConsentEvent
@@ -24,14 +24,34 @@ class StatusEventInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 class ConsentEventInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = ConsentEvent
-    fields = ["occurred_at", "decision", "method", "requirement", "jurisdiction", "prompt_version", "confidence"]
+    fields = [
+        "occurred_at",
+        "decision",
+        "method",
+        "requirement",
+        "jurisdiction",
+        "prompt_version",
+        "confidence",
+        "said",
+    ]
     readonly_fields = fields
     extra = 0
+
+    @admin.display(description="Said (redacted)")
+    def said(self, event: ConsentEvent) -> str:
+        return event.utterance.text if event.utterance else ""
 
 
 class RecordingInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = Recording
     fields = ["recording_sid", "status", "duration_seconds", "channels", "source", "deletion_reason", "deleted_at"]
+    readonly_fields = fields
+    extra = 0
+
+
+class TranscriptSegmentInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = TranscriptSegment
+    fields = ["spoken_at", "speaker", "source", "status", "text", "entity_counts", "failure_reason"]
     readonly_fields = fields
     extra = 0
 
@@ -58,7 +78,7 @@ class CallAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "department", "recording_state", "recording_error", "created_at", "updated_at",
     ]  # fmt: skip
     readonly_fields = fields
-    inlines = [StatusEventInline, ConsentEventInline, RecordingInline]
+    inlines = [StatusEventInline, ConsentEventInline, TranscriptSegmentInline, RecordingInline]
 
     @admin.display(description="From")
     def caller(self, call: Call) -> str:

@@ -89,6 +89,7 @@ class Call(models.Model):
     from_hash = models.CharField(max_length=64, blank=True, db_index=True)
     to_number = EncryptedTextField(blank=True)
     to_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    caller_name = EncryptedTextField(blank=True, help_text="Caller ID name, if the provider gave one.")
     caller_jurisdiction = models.CharField(max_length=64, blank=True)
     callee_jurisdiction = models.CharField(max_length=64, blank=True)
     consent_requirement = models.CharField(
@@ -180,3 +181,47 @@ class Recording(models.Model):
 
     def __str__(self) -> str:
         return self.recording_sid
+
+
+class TranscriptSegment(models.Model):
+    """One utterance of a call, stored only redacted.
+
+    A segment is created pending, with no text: its raw words stay inside
+    the encrypted inbox payload (``source_event``, at ``source_field``) until
+    a worker has redacted them. If redaction fails for good, or has not
+    happened by the scrub deadline, the segment is stored fully masked with
+    the reason, and the raw words are destroyed all the same.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Awaiting redaction"
+        REDACTED = "redacted", "Redacted"
+        MASKED = "masked", "Fully masked (redaction failed)"
+
+    FULLY_MASKED = "[REDACTED]"
+
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="transcript_segments")
+    source = models.CharField(max_length=32, help_text="Where the words came from, e.g. twilio.gather.")
+    source_event = models.ForeignKey(
+        InboundEvent, null=True, blank=True, on_delete=models.SET_NULL, related_name="segments"
+    )
+    source_field = models.CharField(max_length=100, help_text="The field of the source payload holding the words.")
+    position = models.PositiveIntegerField(default=0, help_text="Order within the source delivery.")
+    speaker = models.CharField(max_length=16)
+    spoken_at = models.DateTimeField()
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    text = models.TextField(blank=True, help_text="The redacted words.")
+    entity_counts = models.JSONField(default=dict, blank=True, help_text="How many of each entity type were removed.")
+    failure_reason = models.CharField(max_length=200, blank=True)
+    redacted_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["spoken_at", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["source_event", "source_field", "position"], name="segment_unique_source"),
+        ]
+        indexes = [models.Index(fields=["status", "created_at"], name="segment_pending")]
+
+    def __str__(self) -> str:
+        return f"{self.call_id} #{self.position} ({self.status})"

@@ -59,6 +59,7 @@ class TwilioCallSerializer(serializers.Serializer):
     FromCountry = _text(8)
     ToState = _text()
     ToCountry = _text(8)
+    CallerName = _text(128)
 
 
 class TwilioGatherSerializer(TwilioCallSerializer):

@@ -7,9 +7,10 @@ import logging
 
 from celery import Task, shared_task
 from django.conf import settings
+from django.db import InterfaceError, OperationalError
 
 from calls.integrations.twilio import TwilioTransientError
-from calls.services import inbox, recordings
+from calls.services import inbox, recordings, transcripts
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +36,22 @@ def inbox_sweep() -> None:
 @shared_task
 def recording_sweep() -> None:
     recordings.recording_sweep()
+
+
+@shared_task(
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=5,
+    retry_backoff_max=600,
+    retry_jitter=True,
+    max_retries=8,
+)
+def transcript_redact(segment_id: int) -> None:
+    transcripts.transcript_redact(segment_id=segment_id)
+
+
+@shared_task
+def transcript_sweep() -> None:
+    transcripts.transcript_sweep()
 
 
 class RecordingStartTask(Task):

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import re
 
-_DIGIT = re.compile(r"\d")
-
 
 def mask_phone(number: str | None) -> str:
     """``+14155550100`` becomes ``+1 415 ••• ••00``: enough to tell numbers
@@ -19,12 +17,6 @@ def mask_phone(number: str | None) -> str:
         return "•" * len(digits)
     prefix = "+" if number.startswith("+") else ""
     return f"{prefix}{digits[:2]} {'•' * (len(digits) - 4)}{digits[-2:]}"
-
-
-def mask_digits(text: str) -> str:
-    """Replace every digit with ``#``: spoken answers keep their shape
-    ("yes, 1") without carrying numbers such as a card or a phone."""
-    return _DIGIT.sub("#", text)
 
 
 # --- Masking free text in logs -------------------------------------------------

@@ -34,7 +34,14 @@ class ConsentEvent(models.Model):
     requirement = models.CharField(max_length=16, choices=ConsentRequirement.choices)
     jurisdiction = models.CharField(max_length=64, help_text="The jurisdiction that set the requirement.")
     prompt_version = models.CharField(max_length=64)
-    utterance_masked = models.CharField(max_length=512, blank=True, help_text="What the caller said, digits masked.")
+    utterance = models.ForeignKey(
+        "calls.TranscriptSegment",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="What the caller said, stored redacted as a transcript segment.",
+    )
     confidence = models.FloatField(null=True, blank=True)
     source = models.CharField(max_length=200, unique=True)
     occurred_at = models.DateTimeField(help_text="When the caller answered, as the provider reported it.")

@@ -7,7 +7,6 @@ from datetime import datetime
 
 from django.db import IntegrityError, transaction
 
-from .masking import mask_digits
 from .models import ConsentDecision, ConsentEvent, ConsentMethod
 
 logger = logging.getLogger(__name__)
@@ -19,7 +18,7 @@ def consent_record(
     decision: ConsentDecision,
     method: ConsentMethod,
     prompt_version: str,
-    utterance: str = "",
+    utterance: object | None = None,
     confidence: float | None = None,
     source: str,
     occurred_at: datetime,
@@ -27,8 +26,9 @@ def consent_record(
     """Append a consent decision for ``call`` to the ledger.
 
     Safe to repeat: a second call with the same ``source`` returns the event
-    already recorded and ``False``. The utterance is stored with its digits
-    masked. Returns ``(event, created)``.
+    already recorded and ``False``. ``utterance`` is the transcript segment
+    holding what the caller said (stored redacted), if they spoke. Returns
+    ``(event, created)``.
     """
     existing = ConsentEvent.objects.filter(source=source).first()
     if existing is not None:
@@ -41,7 +41,7 @@ def consent_record(
         requirement=call.consent_requirement,
         jurisdiction=call.consent_jurisdiction,
         prompt_version=prompt_version,
-        utterance_masked=mask_digits(utterance)[:512],
+        utterance=utterance,
         confidence=confidence,
         source=source,
         occurred_at=occurred_at,

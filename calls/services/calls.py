@@ -53,6 +53,7 @@ def call_upsert_from_twilio(*, data: dict[str, Any], parent_call_sid: str = "") 
     if data.get("From"):
         fill("from_hash", identifier_hash(data["From"]))
         fill("from_number", data["From"])
+    fill("caller_name", data.get("CallerName"))
     if data.get("To"):
         fill("to_hash", identifier_hash(data["To"]))
         fill("to_number", data["To"])

@@ -26,10 +26,11 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone
 
 from calls.models import InboundEvent
+from calls.services import transcripts
 
 logger = logging.getLogger(__name__)
 
@@ -122,14 +123,13 @@ def inbox_process(*, event_id: int) -> bool:
     try:
         with transaction.atomic():
             _handlers()[event.kind](event)
-            finished = timezone.now()
             InboundEvent.objects.filter(pk=event.pk).update(
-                status=InboundEvent.Status.DONE,
-                processed_at=finished,
-                payload=None,
-                payload_scrubbed_at=finished,
-                last_error="",
+                status=InboundEvent.Status.DONE, processed_at=timezone.now(), last_error=""
             )
+            # The payload goes now, unless it still holds words awaiting
+            # redaction; then it goes when the last of them is redacted.
+            event.refresh_from_db()
+            transcripts.inbox_scrub_if_settled(event=event)
     except Exception as error:  # noqa: BLE001
         # Any failure, transient or a bug, goes back to the inbox with its
         # class name only: exception messages can quote the data (database
@@ -176,8 +176,9 @@ def inbox_sweep(*, batch_size: int | None = None) -> SweepResult:
     - pending events whose enqueue was lost, or whose backoff has passed,
       are enqueued again (their ``available_at`` moves forward, so an
       overlapping sweep does not send them twice);
-    - raw payloads of events that never succeeded are destroyed once they
-      are older than INBOX_RAW_PAYLOAD_MAX_AGE_SECONDS.
+    - raw payloads are destroyed once they are older than the scrub deadline
+      (INBOX_RAW_PAYLOAD_MAX_AGE_SECONDS), whatever became of their event;
+      transcript segments still awaiting redaction are stored fully masked.
 
     Safe to run concurrently: rows are taken with SKIP LOCKED.
     """
@@ -210,18 +211,16 @@ def inbox_sweep(*, batch_size: int | None = None) -> SweepResult:
         expired = list(
             InboundEvent.objects.select_for_update(skip_locked=True)
             .filter(
-                ~Q(status=InboundEvent.Status.DONE),
                 payload_scrubbed_at__isnull=True,
                 received_at__lt=now - timedelta(seconds=settings.INBOX_RAW_PAYLOAD_MAX_AGE_SECONDS),
             )
             .values_list("pk", flat=True)[:batch_size]
         )
-        scrubbed = InboundEvent.objects.filter(pk__in=expired).update(
-            payload=None,
-            payload_scrubbed_at=now,
-            status=InboundEvent.Status.FAILED,
-            last_error="raw payload expired before it could be applied",
+        transcripts.transcript_mask_pending(event_ids=expired, reason="not redacted before the scrub deadline")
+        InboundEvent.objects.filter(pk__in=expired).exclude(status=InboundEvent.Status.DONE).update(
+            status=InboundEvent.Status.FAILED, last_error="raw payload expired before it could be applied"
         )
+        scrubbed = InboundEvent.objects.filter(pk__in=expired).update(payload=None, payload_scrubbed_at=now)
 
     result = SweepResult(reclaimed=reclaimed, enqueued=len(due), scrubbed=scrubbed)
     logger.info("inbox.swept", extra={"reclaimed": reclaimed, "enqueued": len(due), "scrubbed": scrubbed})

@@ -18,6 +18,7 @@ from calls.serializers import (
 )
 from calls.services.calls import call_apply_status, call_get_or_create, call_upsert_from_twilio
 from calls.services.recordings import call_request_recording, recording_apply_status
+from calls.services.transcripts import transcript_segment_open
 from compliance.models import ConsentDecision
 from compliance.services import consent_record
 
@@ -35,6 +36,18 @@ def apply_gather(event: InboundEvent) -> None:
     call = call_upsert_from_twilio(data=data)
     answer = {"digits": data["Digits"], "speech": data["SpeechResult"], "confidence": data["Confidence"]}
 
+    utterance = None
+    if data["SpeechResult"]:
+        utterance = transcript_segment_open(
+            call=call,
+            source="twilio.gather",
+            event=event,
+            source_field="form.SpeechResult",
+            position=0,
+            speaker="caller",
+            spoken_at=event.received_at,
+        )
+
     if query["step"] == "consent":
         consent = ivr.interpret_consent(**answer)
         if consent is None:
@@ -44,7 +57,7 @@ def apply_gather(event: InboundEvent) -> None:
             decision=consent.decision,
             method=consent.method,
             prompt_version=query["prompt"],
-            utterance=data["SpeechResult"] if consent.method == "speech" else "",
+            utterance=utterance if consent.method == "speech" else None,
             confidence=data["Confidence"],
             source=f"twilio:{event.dedup_key}",
             occurred_at=event.received_at,

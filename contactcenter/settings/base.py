@@ -203,7 +203,8 @@ INBOX_SWEEP_SECONDS = env.int("INBOX_SWEEP_SECONDS", default=60)
 INBOX_SWEEP_GRACE_SECONDS = env.int("INBOX_SWEEP_GRACE_SECONDS", default=30)
 INBOX_MAX_ATTEMPTS = env.int("INBOX_MAX_ATTEMPTS", default=8)
 INBOX_SWEEP_BATCH = env.int("INBOX_SWEEP_BATCH", default=500)
-# Raw payloads of events that could not be processed are destroyed after this.
+# The scrub deadline: no raw payload outlives it, whatever became of its
+# event. Transcript words not redacted by then are stored fully masked.
 INBOX_RAW_PAYLOAD_MAX_AGE_SECONDS = env.int("INBOX_RAW_PAYLOAD_MAX_AGE_SECONDS", default=24 * 3600)
 
 # --- Celery -------------------------------------------------------------------
@@ -229,6 +230,7 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BEAT_SCHEDULE = {
     "inbox-sweep": {"task": "calls.tasks.inbox_sweep", "schedule": float(INBOX_SWEEP_SECONDS)},
     "recording-sweep": {"task": "calls.tasks.recording_sweep", "schedule": float(INBOX_SWEEP_SECONDS)},
+    "transcript-sweep": {"task": "calls.tasks.transcript_sweep", "schedule": float(INBOX_SWEEP_SECONDS)},
 }
 RECORDING_TASK_MAX_RETRIES = env.int("RECORDING_TASK_MAX_RETRIES", default=8)
 

@@ -116,6 +116,7 @@ def test_consented_call_is_processed_by_a_real_worker_and_recorded_at_twilio(sta
     output = simulate(stack["base_url"])
 
     assert "Processed: call completed, 42s, consent granted (all_party, US-CA), department support" in output
+    assert "Transcript (redacted): Support please, you can call me back on [PHONE]" in output
     call = Call.objects.get()
     assert call.status_events.filter(applied=True).count() == 3
     wait_for(lambda: Call.objects.get().recording_state == Call.RecordingState.STARTED, 30, "the recording to start")

@@ -22,6 +22,10 @@ from twilio.request_validator import RequestValidator
 from calls.models import Call, Recording
 
 
+# Spoken, with a phone number in it, so the stored transcript shows redaction.
+MENU_ANSWER = "Support please, you can call me back on four one five, five five five, oh one three two"
+
+
 class Command(BaseCommand):
     help = "Play a signed inbound call (voice, consent, menu, status, recording) against a running server."
 
@@ -60,9 +64,9 @@ class Command(BaseCommand):
             {**call, "CallStatus": "in-progress", "Digits": consent_digit},
         )
         reply = self.post(
-            "3. menu: caller presses 2 (support)",
+            f'3. menu: caller says "{MENU_ANSWER}"',
             self.gather_action(reply),
-            {**call, "CallStatus": "in-progress", "Digits": "2"},
+            {**call, "CallStatus": "in-progress", "SpeechResult": MENU_ANSWER, "Confidence": "0.92"},
         )
         now = timezone.now()
         recording_sid = "RE" + secrets.token_hex(16)
@@ -127,7 +131,8 @@ class Command(BaseCommand):
         while time.monotonic() < deadline:
             call = Call.objects.filter(call_sid=call_sid).first()
             recording = Recording.objects.filter(recording_sid=recording_sid).first()
-            if call and recording and call.status == Call.Status.COMPLETED and call.consent_decision:
+            segment = call.transcript_segments.exclude(status="pending").first() if call else None
+            if call and recording and segment and call.status == Call.Status.COMPLETED and call.consent_decision:
                 deletion = " (deletion requested)" if recording.deletion_requested_at else ""
                 self.stdout.write(
                     self.style.SUCCESS(
@@ -136,6 +141,7 @@ class Command(BaseCommand):
                         f"recording {recording.status}{deletion}."
                     )
                 )
+                self.stdout.write(f"Transcript ({segment.status}): {segment.text}")
                 self.stdout.write(f"See it in the admin: {self.base_url}/admin/calls/call/{call.pk}/change/")
                 return
             time.sleep(0.5)

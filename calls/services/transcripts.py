@@ -1,0 +1,158 @@
+"""Transcript segments: created pending, redacted by a worker, never stored raw.
+
+The raw words of a segment live only in the encrypted payload of the inbox
+event that brought them. ``transcript_redact`` reads them from there, stores
+the redacted text, and scrubs the payload once no segment of that event is
+still pending. ``inbox_sweep`` enforces the scrub deadline: whatever is still
+pending then is stored fully masked and its raw words are destroyed.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from calls.models import Call, InboundEvent, TranscriptSegment
+from compliance.redaction import redact
+
+logger = logging.getLogger(__name__)
+
+SWEEP_GRACE = timedelta(minutes=2)
+SWEEP_BATCH = 500
+
+
+def transcript_segment_open(
+    *,
+    call: Call,
+    source: str,
+    event: InboundEvent,
+    source_field: str,
+    position: int,
+    speaker: str,
+    spoken_at: datetime,
+) -> TranscriptSegment:
+    """Create a pending segment for words held in ``event``'s payload, and
+    enqueue its redaction after commit. Safe to repeat: one segment per
+    source event, field and position."""
+    segment, _ = TranscriptSegment.objects.get_or_create(
+        source_event=event,
+        source_field=source_field,
+        position=position,
+        defaults={"call": call, "source": source, "speaker": speaker, "spoken_at": spoken_at},
+    )
+    if segment.status == TranscriptSegment.Status.PENDING:
+        from calls.tasks import transcript_redact
+
+        transaction.on_commit(lambda: transcript_redact.delay(segment.pk), robust=True)
+    return segment
+
+
+def _raw_words(payload: dict[str, Any] | None, field: str) -> str | None:
+    value: Any = payload
+    for key in field.split("."):
+        if not isinstance(value, dict):
+            return None
+        value = value.get(key)
+    return value if isinstance(value, str) else None
+
+
+def _known_names(call: Call) -> tuple[str, ...]:
+    return tuple(name for name in (call.caller_name,) if name)
+
+
+def transcript_redact(*, segment_id: int) -> str:
+    """Redact one pending segment and return its status.
+
+    Safe to repeat: a segment already redacted or masked is left alone.
+    Database errors propagate (the task retries them); a failure of the
+    engine on this text is permanent, so the segment is stored fully masked
+    with the reason at once.
+    """
+    with transaction.atomic():
+        segment = TranscriptSegment.objects.select_for_update().select_related("call").get(pk=segment_id)
+        if segment.status != TranscriptSegment.Status.PENDING:
+            return segment.status
+        event = InboundEvent.objects.select_for_update().filter(pk=segment.source_event_id).first()
+        words = _raw_words(event.payload if event else None, segment.source_field)
+        if words is None:
+            _mask(segment, reason="raw words were no longer available")
+        else:
+            try:
+                redaction = redact(words, known_names=_known_names(segment.call))
+            except Exception as error:  # noqa: BLE001  (the class name only; the message may quote the words)
+                _mask(segment, reason=f"redaction failed: {type(error).__name__}")
+            else:
+                segment.text = redaction.text
+                segment.entity_counts = dict(Counter(entity.type for entity in redaction.entities))
+                segment.status = TranscriptSegment.Status.REDACTED
+                segment.redacted_at = timezone.now()
+                segment.save(update_fields=["text", "entity_counts", "status", "redacted_at"])
+                logger.info(
+                    "transcript.redacted",
+                    extra={"segment_id": segment.pk, "call_id": segment.call_id, "entities": len(redaction.entities)},
+                )
+        if event is not None:
+            inbox_scrub_if_settled(event=event)
+    return segment.status
+
+
+def _mask(segment: TranscriptSegment, *, reason: str) -> None:
+    segment.text = TranscriptSegment.FULLY_MASKED
+    segment.entity_counts = {}
+    segment.status = TranscriptSegment.Status.MASKED
+    segment.failure_reason = reason[:200]
+    segment.redacted_at = timezone.now()
+    segment.save(update_fields=["text", "entity_counts", "status", "failure_reason", "redacted_at"])
+    logger.warning("transcript.masked", extra={"segment_id": segment.pk, "call_id": segment.call_id, "reason": reason})
+
+
+def inbox_scrub_if_settled(*, event: InboundEvent) -> bool:
+    """Scrub an applied event's payload once none of its segments is pending."""
+    if event.status != InboundEvent.Status.DONE or event.payload_scrubbed_at is not None:
+        return False
+    if event.segments.filter(status=TranscriptSegment.Status.PENDING).exists():
+        return False
+    scrubbed = InboundEvent.objects.filter(pk=event.pk, payload_scrubbed_at__isnull=True).update(
+        payload=None, payload_scrubbed_at=timezone.now()
+    )
+    return bool(scrubbed)
+
+
+def transcript_mask_pending(*, event_ids: Iterable[int], reason: str) -> int:
+    """Store every still-pending segment of these events fully masked: their
+    raw words are about to be destroyed. Returns how many were masked."""
+    masked = TranscriptSegment.objects.filter(
+        source_event_id__in=list(event_ids), status=TranscriptSegment.Status.PENDING
+    ).update(
+        status=TranscriptSegment.Status.MASKED,
+        text=TranscriptSegment.FULLY_MASKED,
+        entity_counts={},
+        failure_reason=reason[:200],
+        redacted_at=timezone.now(),
+    )
+    if masked:
+        logger.warning("transcript.masked_at_deadline", extra={"segments": masked})
+    return masked
+
+
+def transcript_sweep() -> int:
+    """Re-enqueue redactions whose enqueue was lost or whose retries ran out.
+    Returns how many were enqueued."""
+    from calls.tasks import transcript_redact as redact_task
+
+    pending = list(
+        TranscriptSegment.objects.filter(
+            status=TranscriptSegment.Status.PENDING, created_at__lt=timezone.now() - SWEEP_GRACE
+        ).values_list("pk", flat=True)[:SWEEP_BATCH]
+    )
+    for segment_id in pending:
+        redact_task.delay(segment_id)
+    if pending:
+        logger.info("transcript.swept", extra={"enqueued": len(pending)})
+    return len(pending)
