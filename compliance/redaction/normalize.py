@@ -223,13 +223,19 @@ def _ordinal(tokens: list[Token], index: int) -> tuple[str, int] | None:
 
 def _spoken_email(tokens: list[Token], index: int) -> tuple[str, int] | None:
     """``john dot smith at gmail dot com`` → ``john.smith@gmail.com``."""
-    words = []
+    words: list[tuple[int, str, str]] = []
     position = index
     while position < len(tokens) and len(words) < 15:
-        if not tokens[position].is_space:
-            if not tokens[position].text.isalnum():
+        token = tokens[position]
+        if not token.is_space:
+            if not token.text.isalnum():
                 break
-            words.append((position, tokens[position].word, tokens[position].text))
+            if words and not tokens[position - 1].is_space:
+                # "mensah71" is one word though the tokenizer splits it.
+                previous = words[-1]
+                words[-1] = (position, previous[1] + token.word, previous[2] + token.text)
+            else:
+                words.append((position, token.word, token.text))
         position += 1
     try:
         at = next(offset for offset, word in enumerate(words) if word[1] == "at")

@@ -23,11 +23,13 @@ NOT_NAMES = frozenset(
     august september october november december one two three four five six seven eight nine ten
     """.split()
 )
-NAME_WORD = r"[A-Z][a-z]+(?:[-'’][A-Z]?[a-z]+)?"
+# A capitalised word, but not a title: "this is Dr. Anand" names Anand.
+NAME_WORD = r"(?!(?:Dr|Mr|Mrs|Ms|Miss|Doctor|Mister)\b)[A-Z][a-z]+(?:[-'’][A-Z]?[a-z]+)?"
 # Phrases after which a capitalised word is a name.
 INTRODUCTIONS = (
     r"my name is|my name's|name is|name's|names is|last name is|first name is|full name is|surname is|this is|"
-    r"i'm|i am|it's|speaking with|talking to|talking with|spoke with|spoke to|ask for|asking for|spell(?:ed|s)? it|"
+    r"i'm|i am|it's|speak with|speak to|speaking with|speaking to|talk to|talking to|talking with|spoke with|spoke to|"
+    r"ask for|asking for|spell(?:ed|s)? it|"
     r"mr\.?|mrs\.?|ms\.?|miss|dr\.?|mister|doctor"
 )
 # After these, a name may come in lower case too (speech-to-text does not always capitalise).

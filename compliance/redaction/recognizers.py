@@ -63,17 +63,27 @@ def nanp_valid(text: str) -> bool:
 class Rule:
     """``pattern`` finds the value (its ``value`` group, or the whole match).
     ``context``, when set, must match within ``window`` characters before
-    the value, in the same sentence."""
+    the value, in the same sentence; ``context_after``, when set, may match
+    within ``window`` characters after it instead ("…, that's my SSN")."""
 
     pattern: re.Pattern[str]
     score: float
     context: re.Pattern[str] | None = None
     window: int = 48
     validate: Callable[[str], bool] | None = None
+    context_after: re.Pattern[str] | None = None
 
 
-def rule(pattern: str, score: float, context: str | None = None, **options: object) -> Rule:
-    return Rule(re.compile(pattern, FLAGS), score, re.compile(context, FLAGS) if context else None, **options)
+def rule(
+    pattern: str, score: float, context: str | None = None, *, after: str | None = None, **options: object
+) -> Rule:
+    return Rule(
+        re.compile(pattern, FLAGS),
+        score,
+        re.compile(context, FLAGS) if context else None,
+        context_after=re.compile(after, FLAGS) if after else None,
+        **options,
+    )
 
 
 # Numbers followed by these are amounts, not identifiers.
@@ -82,7 +92,9 @@ _QUANTITY_AFTER = re.compile(
     r"euros?|miles|people|am\b|pm\b|a\.m|p\.m|o'clock)",
     FLAGS,
 )
-_SENTENCE_END = re.compile(r"[.?!]\s")
+# Context is looked for within the sentence. A question does not end it:
+# "my social? it's 219…" answers itself.
+_SENTENCE_END = re.compile(r"[.!]\s")
 
 
 class RuleRecognizer(EntityRecognizer):
@@ -110,7 +122,9 @@ class RuleRecognizer(EntityRecognizer):
                 value = text[start:end]
                 if current.validate and not current.validate(value):
                     continue
-                if current.context and not self._context_before(text, start, current):
+                if current.context and not (
+                    self._context_before(text, start, current) or self._context_after(text, end, current)
+                ):
                     continue
                 if not self.amounts_allowed and (text[start - 1 : start] == "$" or _QUANTITY_AFTER.match(text[end:])):
                     continue
@@ -124,6 +138,14 @@ class RuleRecognizer(EntityRecognizer):
         if sentence_breaks:
             before = before[sentence_breaks[-1].end() :]
         return bool(current.context.search(before))
+
+    @staticmethod
+    def _context_after(text: str, end: int, current: Rule) -> bool:
+        if current.context_after is None:
+            return False
+        after = text[end : end + current.window]
+        sentence_end = _SENTENCE_END.search(after)
+        return bool(current.context_after.search(after[: sentence_end.start()] if sentence_end else after))
 
 
 MONTH = (
@@ -153,6 +175,8 @@ IDENTIFIER = r"(?<![\w-])(?P<value>(?=[A-Z0-9-]*\d)[A-Z0-9](?:[A-Z0-9]|-(?=[A-Z0
 
 SSN_CONTEXT = r"\bsocial\b|\bssn\b|s\.s\.n|security number|\bsocial security\b|\btax id\b"
 PHONE_CONTEXT = r"phone|number|call|reach|cell|mobile|text|contact|fax|callback|dial|landline|home"
+# A seven-digit number is a phone number only where a phone is named.
+SHORT_PHONE_CONTEXT = r"phone|\bcall\b|reach|cell|mobile|text me|fax|dial|landline"
 DOB_CONTEXT = r"\bborn\b|\bbirth|\bdob\b|d\.o\.b|birthday|birth ?date"
 
 
@@ -162,7 +186,7 @@ def recognizers() -> list[RuleRecognizer]:
             "SSN",
             [
                 rule(r"(?<![\d-])(?P<value>\d{3}[- ]\d{2}[- ]\d{4})(?![\d-])", 0.85, validate=ssn_valid),
-                rule(r"(?<!\d)\d{9}(?!\d)", 0.9, SSN_CONTEXT, validate=ssn_valid, window=60),
+                rule(r"(?<!\d)\d{9}(?!\d)", 0.9, SSN_CONTEXT, after=SSN_CONTEXT, validate=ssn_valid, window=60),
                 rule(
                     r"(?<!\d)\d{4}(?!\d)",
                     0.8,
@@ -180,7 +204,14 @@ def recognizers() -> list[RuleRecognizer]:
                     r"\bcvv|\bcvc|\bcid\b|security code|card code|verification (?:code|number|value)|"
                     r"(?:three|3|four|4)[- ]digits?\b|code on the back|back of the card",
                     window=40,
-                )
+                ),
+                # "…card 4012…, expiry 11/29, and the code is 712": after card details, "the code" is the CVV.
+                rule(
+                    r"(?<!\d)\d{3,4}(?!\d)",
+                    0.8,
+                    r"(?:card|visa|mastercard|amex|discover|expir|\bexp\b)[^.!]{0,100}\bcode\b[^.!\d]{0,12}$",
+                    window=140,
+                ),
             ],
         ),
         RuleRecognizer(
@@ -228,7 +259,7 @@ def recognizers() -> list[RuleRecognizer]:
                     PHONE_CONTEXT,
                     validate=nanp_valid,
                 ),
-                rule(r"(?<!\d)[2-9]\d{2}[\s.-]?\d{4}(?!\d)", 0.7, PHONE_CONTEXT, window=30),
+                rule(r"(?<!\d)[2-9]\d{2}[\s.-]?\d{4}(?!\d)", 0.7, SHORT_PHONE_CONTEXT, window=30),
                 rule(r"(?<![\w+])\+(?:[2-9]\d{0,2})[\s.-]?\(?\d{1,4}\)?(?:[\s.-]?\d{2,4}){2,4}(?!\d)", 0.8),
             ],
             amounts_allowed=True,

@@ -161,3 +161,14 @@ def test_cli_writes_one_json_line_per_input_line_in_order():
     assert [record["redacted"] for record in records] == ["my SSN is [SSN]", "", "press two", "email [EMAIL]"]
     assert records[0]["entities"] == [{"type": "SSN", "start": 10, "end": 21, "score": 0.9}]
     assert result.stderr.count("redaction.engine_loaded") == 1
+
+
+def test_a_spacy_model_that_is_not_installed_is_refused_not_downloaded(monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError("tried to download a model")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr("spacy.cli.download", refuse)
+
+    with pytest.raises(LookupError, match="never downloaded"):
+        Redactor(spacy_model="en_core_web_not_installed")

@@ -21,7 +21,6 @@ from twilio.request_validator import RequestValidator
 
 from calls.models import Call, Recording
 
-
 # Spoken, with a phone number in it, so the stored transcript shows redaction.
 MENU_ANSWER = "Support please, you can call me back on four one five, five five five, oh one three two"
 

@@ -1,0 +1,87 @@
+"""Scoring a redactor against a labelled corpus.
+
+A corpus is JSON lines: ``{"text": ..., "entities": [{"type", "start",
+"end"}]}``, offsets into ``text``. The scores are about what a redactor
+hides, whatever it calls it:
+
+- a labelled value is *caught* when every letter and digit of it falls
+  inside some finding, of any type; otherwise it *leaked*;
+- recall for a type is caught / labelled values of that type;
+- a finding is a true positive when it overlaps some labelled value;
+  precision is true positives / findings.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+Span = tuple[str, int, int]  # (type, start, end)
+
+
+@dataclass(frozen=True)
+class Example:
+    text: str
+    labels: tuple[Span, ...]
+
+
+@dataclass
+class Score:
+    labelled: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    caught: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    found: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    found_correct: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    false_positives: list[tuple[str, str]] = field(default_factory=list)
+    misses: list[tuple[str, str]] = field(default_factory=list)
+
+    def recall(self, entity_type: str | None = None) -> float:
+        labelled = self.labelled[entity_type] if entity_type else sum(self.labelled.values())
+        caught = self.caught[entity_type] if entity_type else sum(self.caught.values())
+        return caught / labelled if labelled else 1.0
+
+    def precision(self, entity_type: str | None = None) -> float:
+        found = self.found[entity_type] if entity_type else sum(self.found.values())
+        correct = self.found_correct[entity_type] if entity_type else sum(self.found_correct.values())
+        return correct / found if found else 1.0
+
+    def leaked(self, entity_type: str | None = None) -> int:
+        if entity_type:
+            return self.labelled[entity_type] - self.caught[entity_type]
+        return sum(self.labelled.values()) - sum(self.caught.values())
+
+
+def load_corpus(path: Path) -> list[Example]:
+    examples = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            record = json.loads(line)
+            labels = tuple((entity["type"], entity["start"], entity["end"]) for entity in record["entities"])
+            examples.append(Example(record["text"], labels))
+    return examples
+
+
+def evaluate(find: Callable[[str], Iterable[Span]], corpus: Iterable[Example]) -> Score:
+    """Score ``find``, which returns ``(type, start, end)`` findings for a text."""
+    score = Score()
+    for example in corpus:
+        findings = list(find(example.text))
+        hidden = set()
+        for _, start, end in findings:
+            hidden.update(range(start, end))
+        for entity_type, start, end in example.labels:
+            score.labelled[entity_type] += 1
+            visible = [position for position in range(start, end) if example.text[position].isalnum()]
+            if all(position in hidden for position in visible):
+                score.caught[entity_type] += 1
+            else:
+                score.misses.append((entity_type, example.text))
+        for entity_type, start, end in findings:
+            score.found[entity_type] += 1
+            if any(start < label_end and label_start < end for _, label_start, label_end in example.labels):
+                score.found_correct[entity_type] += 1
+            else:
+                score.false_positives.append((entity_type, example.text[start:end]))
+    return score
