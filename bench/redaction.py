@@ -66,9 +66,8 @@ def main() -> None:
     print(
         f"corpus: {len(corpus)} utterances ({spoken} with spoken numbers or addresses), {CORPUS_PATH.relative_to(ROOT)}"
     )
-    print(
-        f"{'entity type':<16}{'n':>5} | {'recall':>7}{'precision':>10}{'leaked':>7} | {'recall':>7}{'precision':>10}{'leaked':>7}"
-    )
+    columns = f"{'recall':>7}{'precision':>10}{'leaked':>7}"
+    print(f"{'entity type':<16}{'n':>5} | {columns} | {columns}")
     print(f"{'':<16}{'':>5} | {'ours':^24} | {'plain Presidio':^24}")
     for entity_type in sorted(scores["ours"].labelled):
         row = f"{entity_type:<16}{scores['ours'].labelled[entity_type]:>5}"
