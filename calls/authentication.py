@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import functools
+import hashlib
+import hmac
 import logging
+import time
 
 from django.conf import settings
 from django.core.signals import setting_changed
@@ -56,3 +59,52 @@ class TwilioSignatureAuthentication(BaseAuthentication):
             )
             raise AuthenticationFailed()
         return WebhookCaller("twilio"), None
+
+
+class VapiAuthentication(BaseAuthentication):
+    """Vapi's server-URL credential, checked on the raw body before it is parsed.
+
+    VAPI_AUTH picks the scheme: ``hmac`` (hex SHA-256 HMAC over
+    "{timestamp}.{raw body}", with the timestamp within
+    VAPI_TIMESTAMP_TOLERANCE_SECONDS of now, which stops replays), ``bearer``
+    or ``secret`` (X-Vapi-Secret). Comparisons are constant-time.
+    """
+
+    def authenticate(self, request: Request) -> tuple[WebhookCaller, None]:
+        django_request = request._request
+        secret = settings.VAPI_WEBHOOK_SECRET
+        scheme = settings.VAPI_AUTH
+        if not secret:
+            reason = "not_configured"
+        elif scheme == "hmac":
+            reason = self._hmac_failure(django_request, secret)
+        elif scheme == "bearer":
+            supplied = django_request.headers.get("Authorization", "")
+            reason = None if hmac.compare_digest(supplied.encode(), f"Bearer {secret}".encode()) else "bearer"
+        elif scheme == "secret":
+            supplied = django_request.headers.get("X-Vapi-Secret", "")
+            reason = None if hmac.compare_digest(supplied.encode(), secret.encode()) else "secret"
+        else:
+            reason = "unknown_scheme"
+        if reason:
+            logger.warning(
+                "webhook.rejected", extra={"provider": "vapi", "path": django_request.path, "reason": reason}
+            )
+            raise AuthenticationFailed()
+        return WebhookCaller("vapi"), None
+
+    @staticmethod
+    def _hmac_failure(django_request: object, secret: str) -> str | None:
+        signature = django_request.headers.get(settings.VAPI_SIGNATURE_HEADER, "")
+        timestamp = django_request.headers.get(settings.VAPI_TIMESTAMP_HEADER, "")
+        try:
+            sent_at = float(timestamp)
+        except ValueError:
+            return "timestamp"
+        if sent_at > 1e12:  # milliseconds
+            sent_at /= 1000
+        if abs(time.time() - sent_at) > settings.VAPI_TIMESTAMP_TOLERANCE_SECONDS:
+            return "stale_timestamp"
+        signed = timestamp.encode() + b"." + django_request.body
+        expected = hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
+        return None if hmac.compare_digest(signature.lower().encode(), expected.encode()) else "signature"

@@ -26,6 +26,12 @@ class InboundEvent(models.Model):
         TWILIO_GATHER = "twilio.gather", "Twilio gather result"
         TWILIO_STATUS = "twilio.status", "Twilio call status"
         TWILIO_RECORDING = "twilio.recording", "Twilio recording status"
+        VAPI_ASSISTANT_REQUEST = "vapi.assistant-request", "Vapi assistant request"
+        VAPI_STATUS = "vapi.status-update", "Vapi status update"
+        VAPI_TRANSCRIPT = "vapi.transcript", "Vapi final transcript"
+        VAPI_TOOL_CALL = "vapi.tool-call", "Vapi tool call"
+        VAPI_CALL_EVENT = "vapi.call-event", "Vapi call event"
+        VAPI_END_OF_CALL = "vapi.end-of-call-report", "Vapi end-of-call report"
 
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"
@@ -81,8 +87,11 @@ class Call(models.Model):
         STARTED = "started", "Started"
         FAILED = "failed", "Failed to start"
 
-    call_sid = models.CharField(max_length=64, unique=True)
+    call_sid = models.CharField(
+        max_length=64, unique=True, help_text="Twilio's CallSid; for a Vapi call without one, 'vapi:' and Vapi's id."
+    )
     provider = models.CharField(max_length=16, choices=Provider.choices, default=Provider.TWILIO)
+    vapi_call_id = models.CharField(max_length=64, null=True, blank=True, unique=True)
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="legs")
     direction = models.CharField(max_length=32, blank=True)
     from_number = EncryptedTextField(blank=True)
@@ -104,6 +113,9 @@ class Call(models.Model):
     duration_seconds = models.PositiveIntegerField(null=True, blank=True)
     end_reason = models.CharField(max_length=64, blank=True)
     department = models.CharField(max_length=32, blank=True)
+    escalated = models.BooleanField(default=False)
+    escalation_reason = models.CharField(max_length=64, blank=True, help_text="What triggered it: a keyword or intent.")
+    cost = models.DecimalField(max_digits=10, decimal_places=4, null=True, blank=True, help_text="Provider cost, USD.")
     recording_state = models.CharField(
         max_length=16, choices=RecordingState.choices, default=RecordingState.NOT_REQUESTED
     )
@@ -160,7 +172,10 @@ class Recording(models.Model):
         FAILED = "failed", "Failed"
         DELETED = "deleted", "Deleted"
 
-    recording_sid = models.CharField(max_length=64, unique=True)
+    recording_sid = models.CharField(
+        max_length=100, unique=True, help_text="Twilio's RecordingSid, or vapi:<call id>:<kind>."
+    )
+    provider = models.CharField(max_length=16, choices=Provider.choices, default=Provider.TWILIO)
     call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="recordings")
     status = models.CharField(max_length=16, choices=Status.choices)
     duration_seconds = models.PositiveIntegerField(null=True, blank=True)
@@ -225,3 +240,64 @@ class TranscriptSegment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.call_id} #{self.position} ({self.status})"
+
+
+class CallEvent(models.Model):
+    """A lightweight moment of a call (speech started, caller interrupted,
+    assistant hung): its type and time, never any words."""
+
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="events")
+    type = models.CharField(max_length=64)
+    detail = models.CharField(max_length=64, blank=True, help_text="e.g. the speech status; never text said.")
+    occurred_at = models.DateTimeField()
+    inbound_event = models.OneToOneField(InboundEvent, null=True, blank=True, on_delete=models.SET_NULL)
+
+    class Meta:
+        ordering = ["occurred_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.call_id} {self.type}"
+
+
+class UnknownMessageCount(models.Model):
+    """Messages of types this service doesn't handle: counted, never kept."""
+
+    provider = models.CharField(max_length=16, choices=Provider.choices)
+    type = models.CharField(max_length=64)
+    count = models.PositiveBigIntegerField(default=0)
+    first_seen_at = models.DateTimeField(default=timezone.now)
+    last_seen_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["provider", "type"], name="unknown_message_unique_type")]
+
+    def __str__(self) -> str:
+        return f"{self.provider} {self.type}: {self.count}"
+
+
+class ScheduledCallback(models.Model):
+    """A call to place later through Twilio, asked for by the assistant."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        PLACING = "placing", "Placing"
+        PLACED = "placed", "Placed"
+        FAILED = "failed", "Failed"
+
+    call = models.ForeignKey(Call, null=True, on_delete=models.SET_NULL, related_name="callbacks")
+    source = models.CharField(max_length=200, unique=True, help_text="The tool call that asked for it.")
+    phone = EncryptedTextField()
+    phone_hash = models.CharField(max_length=64, db_index=True)
+    due_at = models.DateTimeField()
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    placed_call_sid = models.CharField(max_length=64, blank=True)
+    last_error = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["due_at", "id"]
+        indexes = [models.Index(fields=["status", "due_at"], name="callback_due")]
+
+    def __str__(self) -> str:
+        return f"callback {self.pk} {self.status}"

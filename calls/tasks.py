@@ -10,12 +10,13 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
 from calls.integrations.twilio import TwilioTransientError
-from calls.services import inbox, recordings, transcripts
+from calls.integrations.vapi import VapiTransientError
+from calls.services import callbacks, inbox, recordings, transcripts
 
 logger = logging.getLogger(__name__)
 
 PROVIDER_RETRY = {
-    "autoretry_for": (TwilioTransientError,),
+    "autoretry_for": (TwilioTransientError, VapiTransientError),
     "retry_backoff": 5,
     "retry_backoff_max": 600,
     "retry_jitter": True,
@@ -52,6 +53,11 @@ def transcript_redact(segment_id: int) -> None:
 @shared_task
 def transcript_sweep() -> None:
     transcripts.transcript_sweep()
+
+
+@shared_task
+def callbacks_place_due() -> None:
+    callbacks.callbacks_place_due()
 
 
 class RecordingStartTask(Task):

@@ -17,6 +17,8 @@ class ConsentDecision(models.TextChoices):
 class ConsentMethod(models.TextChoices):
     DTMF = "dtmf", "Keypad"
     SPEECH = "speech", "Speech"
+    ASSISTANT = "assistant", "Told the voice assistant"
+    PROVIDER_REPORT = "provider_report", "Reported by the provider after the call"
 
 
 class ConsentEvent(models.Model):

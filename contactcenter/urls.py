@@ -4,10 +4,12 @@ from django.contrib import admin
 from django.urls import include, path
 
 from calls.views.health import healthz, readyz
+from calls.views.vapi import VapiWebhookView
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),
     path("webhooks/twilio/", include("calls.urls")),
+    path("webhooks/vapi/", VapiWebhookView.as_view(), name="vapi-webhook"),
     path("admin/", admin.site.urls),
 ]

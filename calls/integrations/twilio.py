@@ -118,3 +118,20 @@ def recording_delete(*, recording_sid: str) -> None:
         client().recordings(recording_sid).delete()
     except (TwilioRestException, requests.RequestException) as error:
         raise _translate(error, "recording delete") from None
+
+
+def call_create(*, to: str, from_: str, url: str, status_callback_url: str) -> str:
+    """Place an outbound call whose TwiML comes from ``url``. Returns its CallSid."""
+    try:
+        call = client().calls.create(
+            to=to,
+            from_=from_,
+            url=url,
+            method="POST",
+            status_callback=status_callback_url,
+            status_callback_event=["initiated", "ringing", "answered", "completed"],
+            status_callback_method="POST",
+        )
+    except (TwilioRestException, requests.RequestException) as error:
+        raise _translate(error, "call create") from None
+    return call.sid

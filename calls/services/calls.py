@@ -6,6 +6,8 @@ import logging
 from datetime import datetime
 from typing import Any
 
+from django.utils import timezone
+
 from calls.models import Call, CallStatusEvent, InboundEvent, Provider
 from compliance.crypto import identifier_hash
 from compliance.policy import Jurisdiction, consent_required_for
@@ -29,17 +31,30 @@ def call_get_or_create(*, call_sid: str, provider: str = Provider.TWILIO) -> Cal
     return call
 
 
-def call_upsert_from_twilio(*, data: dict[str, Any], parent_call_sid: str = "") -> Call:
-    """Create the call for ``data["CallSid"]`` or fill in what it lacks.
+def call_upsert(
+    *,
+    call_sid: str,
+    provider: str = Provider.TWILIO,
+    direction: str = "",
+    from_number: str = "",
+    to_number: str = "",
+    caller_name: str = "",
+    caller: Jurisdiction | None = None,
+    callee: Jurisdiction | None = None,
+    parent_call_sid: str = "",
+    vapi_call_id: str = "",
+) -> Call:
+    """Create the call or fill in what it lacks, and return it locked.
 
-    Any Twilio voice webhook can be the first one processed (deliveries
-    arrive out of order), so each one fills the blanks it can: numbers
-    (encrypted, with lookup hashes), direction, jurisdictions and the
-    consent they require. Filled values are never overwritten. Safe to repeat.
+    Any webhook, from either provider, can be the first one processed
+    (deliveries arrive out of order), so each fills the blanks it can:
+    numbers (encrypted, with lookup hashes), names, direction, the
+    jurisdictions and the consent they require. Filled values are never
+    overwritten. Safe to repeat.
     """
-    call = Call.objects.select_for_update().filter(call_sid=data["CallSid"]).first()
+    call = Call.objects.select_for_update().filter(call_sid=call_sid).first()
     if call is None:
-        call = call_get_or_create(call_sid=data["CallSid"])
+        call = call_get_or_create(call_sid=call_sid, provider=provider)
         call = Call.objects.select_for_update().get(pk=call.pk)
 
     changed: list[str] = []
@@ -49,17 +64,16 @@ def call_upsert_from_twilio(*, data: dict[str, Any], parent_call_sid: str = "") 
             setattr(call, field, value)
             changed.append(field)
 
-    fill("direction", data.get("Direction"))
-    if data.get("From"):
-        fill("from_hash", identifier_hash(data["From"]))
-        fill("from_number", data["From"])
-    fill("caller_name", data.get("CallerName"))
-    if data.get("To"):
-        fill("to_hash", identifier_hash(data["To"]))
-        fill("to_number", data["To"])
-    if not call.consent_jurisdiction and (data.get("FromCountry") or data.get("ToCountry")):
-        caller = Jurisdiction(data.get("FromCountry", ""), data.get("FromState", ""))
-        callee = Jurisdiction(data.get("ToCountry", ""), data.get("ToState", ""))
+    fill("direction", direction)
+    fill("caller_name", caller_name)
+    fill("vapi_call_id", vapi_call_id)
+    if from_number:
+        fill("from_hash", identifier_hash(from_number))
+        fill("from_number", from_number)
+    if to_number:
+        fill("to_hash", identifier_hash(to_number))
+        fill("to_number", to_number)
+    if not call.consent_jurisdiction and caller and callee and (caller.country or callee.country):
         policy = consent_required_for(caller=caller, callee=callee)
         call.caller_jurisdiction = str(caller)
         call.callee_jurisdiction = str(callee)
@@ -72,6 +86,30 @@ def call_upsert_from_twilio(*, data: dict[str, Any], parent_call_sid: str = "") 
     if changed:
         call.save(update_fields=[*changed, "updated_at"])
     return call
+
+
+def call_upsert_from_twilio(*, data: dict[str, Any], parent_call_sid: str = "") -> Call:
+    """``call_upsert`` from the parameters of a Twilio voice webhook."""
+    return call_upsert(
+        call_sid=data["CallSid"],
+        direction=data.get("Direction", ""),
+        from_number=data.get("From", ""),
+        to_number=data.get("To", ""),
+        caller_name=data.get("CallerName", ""),
+        caller=Jurisdiction(data.get("FromCountry", ""), data.get("FromState", "")),
+        callee=Jurisdiction(data.get("ToCountry", ""), data.get("ToState", "")),
+        parent_call_sid=parent_call_sid,
+    )
+
+
+def call_flag_escalation(*, call_id: int, reason: str) -> bool:
+    """Mark a call for a human (the first reason is kept). Safe to repeat."""
+    flagged = Call.objects.filter(pk=call_id, escalated=False).update(
+        escalated=True, escalation_reason=reason[:64], updated_at=timezone.now()
+    )
+    if flagged:
+        logger.warning("call.escalated", extra={"call_id": call_id, "reason": reason[:64]})
+    return bool(flagged)
 
 
 def call_apply_status(

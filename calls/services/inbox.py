@@ -93,13 +93,19 @@ def inbox_accept(
 
 
 def _handlers() -> dict[str, Callable[[InboundEvent], None]]:
-    from calls.services import twilio_events
+    from calls.services import twilio_events, vapi_events
 
     return {
         InboundEvent.Kind.TWILIO_VOICE: twilio_events.apply_voice,
         InboundEvent.Kind.TWILIO_GATHER: twilio_events.apply_gather,
         InboundEvent.Kind.TWILIO_STATUS: twilio_events.apply_status,
         InboundEvent.Kind.TWILIO_RECORDING: twilio_events.apply_recording,
+        InboundEvent.Kind.VAPI_ASSISTANT_REQUEST: vapi_events.apply_assistant_request,
+        InboundEvent.Kind.VAPI_STATUS: vapi_events.apply_status,
+        InboundEvent.Kind.VAPI_TRANSCRIPT: vapi_events.apply_transcript,
+        InboundEvent.Kind.VAPI_TOOL_CALL: vapi_events.apply_tool_call,
+        InboundEvent.Kind.VAPI_CALL_EVENT: vapi_events.apply_call_event,
+        InboundEvent.Kind.VAPI_END_OF_CALL: vapi_events.apply_end_of_call_report,
     }
 
 

@@ -10,8 +10,8 @@ from enum import Enum
 from django.db import transaction
 from django.utils import timezone
 
-from calls.integrations import twilio
-from calls.models import Call, Recording
+from calls.integrations import twilio, vapi
+from calls.models import Call, Provider, Recording
 from calls.twiml import public_url
 
 logger = logging.getLogger(__name__)
@@ -174,8 +174,11 @@ def recording_delete_at_provider(*, recording_id: int) -> DeletionOutcome:
             logger.info("recording.stop_requested", extra={"recording_id": recording.pk})
             return DeletionOutcome.AWAITING_STOP
         try:
-            twilio.recording_delete(recording_sid=recording.recording_sid)
-        except twilio.TwilioNotFoundError:
+            if recording.provider == Provider.VAPI:
+                vapi.call_delete(call_id=recording.call.vapi_call_id)
+            else:
+                twilio.recording_delete(recording_sid=recording.recording_sid)
+        except (twilio.TwilioNotFoundError, vapi.VapiNotFoundError):
             pass
         recording.status = Recording.Status.DELETED
         recording.deleted_at = timezone.now()

@@ -9,6 +9,8 @@ pending then is stored fully masked and its raw words are destroyed.
 
 from __future__ import annotations
 
+import functools
+import json
 import logging
 from collections import Counter
 from collections.abc import Iterable
@@ -18,7 +20,9 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from calls.escalation import escalation_trigger
 from calls.models import Call, InboundEvent, TranscriptSegment
+from calls.services.calls import call_flag_escalation
 from compliance.redaction import redact
 
 logger = logging.getLogger(__name__)
@@ -54,37 +58,74 @@ def transcript_segment_open(
 
 
 def _raw_words(payload: dict[str, Any] | None, field: str) -> str | None:
+    """The text at a dotted path such as ``artifact.messages.3.message``."""
     value: Any = payload
     for key in field.split("."):
-        if not isinstance(value, dict):
+        if isinstance(value, dict):
+            value = value.get(key)
+        elif isinstance(value, list) and key.isdigit() and int(key) < len(value):
+            value = value[int(key)]
+        else:
             return None
-        value = value.get(key)
     return value if isinstance(value, str) else None
 
 
-def _known_names(call: Call) -> tuple[str, ...]:
-    return tuple(name for name in (call.caller_name,) if name)
+def _known_names(call: Call, event: InboundEvent | None) -> tuple[str, ...]:
+    """The caller ID name, and every name introduced anywhere in the same
+    delivery: "my name is Dana Whitfield" early in a report makes "Dana
+    Whitfield" in its summary a known name."""
+    names = [call.caller_name] if call.caller_name else []
+    if event is not None and event.payload:
+        names += _names_introduced(event.pk, json.dumps(event.payload))
+    return tuple(names)
+
+
+@functools.lru_cache(maxsize=64)
+def _names_introduced(event_id: int, payload_text: str) -> tuple[str, ...]:
+    # Cached per event: a report's segments are redacted one after another
+    # by the same worker, and the payload does not change while any is pending.
+    from compliance.redaction.persons import PersonRecognizer
+
+    text = json.loads(payload_text)
+    words = " \n ".join(_strings(text))
+    return tuple(sorted({words[result.start : result.end] for result in PersonRecognizer().analyze(words, [])}))
+
+
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [text for item in value.values() for text in _strings(item)]
+    if isinstance(value, list):
+        return [text for item in value for text in _strings(item)]
+    return []
 
 
 def transcript_redact(*, segment_id: int) -> str:
     """Redact one pending segment and return its status.
 
-    Safe to repeat: a segment already redacted or masked is left alone.
-    Database errors propagate (the task retries them); a failure of the
-    engine on this text is permanent, so the segment is stored fully masked
-    with the reason at once.
+    Safe to repeat: a segment already redacted or masked, or replaced since
+    (a later end-of-call report), is left alone. Database errors propagate
+    (the task retries them); a failure of the engine on this text is
+    permanent, so the segment is stored fully masked with the reason at once.
+    A caller's words are also checked for urgent words and intents, which
+    flag the call for a person.
     """
     with transaction.atomic():
-        segment = TranscriptSegment.objects.select_for_update().select_related("call").get(pk=segment_id)
+        segment = TranscriptSegment.objects.select_for_update().select_related("call").filter(pk=segment_id).first()
+        if segment is None:
+            return "gone"
         if segment.status != TranscriptSegment.Status.PENDING:
             return segment.status
         event = InboundEvent.objects.select_for_update().filter(pk=segment.source_event_id).first()
         words = _raw_words(event.payload if event else None, segment.source_field)
+        if words is not None and segment.speaker == "caller" and (trigger := escalation_trigger(words)):
+            call_flag_escalation(call_id=segment.call_id, reason=trigger)
         if words is None:
             _mask(segment, reason="raw words were no longer available")
         else:
             try:
-                redaction = redact(words, known_names=_known_names(segment.call))
+                redaction = redact(words, known_names=_known_names(segment.call, event))
             except Exception as error:  # noqa: BLE001  (the class name only; the message may quote the words)
                 _mask(segment, reason=f"redaction failed: {type(error).__name__}")
             else:

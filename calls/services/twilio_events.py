@@ -8,13 +8,13 @@ from django.conf import settings
 
 from calls import ivr
 from calls.models import InboundEvent
-from calls.serializers import (
+from calls.serializers import parse
+from calls.serializers.twilio import (
     TwilioCallSerializer,
     TwilioGatherQuerySerializer,
     TwilioGatherSerializer,
     TwilioRecordingSerializer,
     TwilioStatusSerializer,
-    parse,
 )
 from calls.services.calls import call_apply_status, call_get_or_create, call_upsert_from_twilio
 from calls.services.recordings import call_request_recording, recording_apply_status

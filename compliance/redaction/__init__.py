@@ -4,22 +4,37 @@
 ``Redaction`` whose ``.text`` has typed placeholders ([SSN], [CREDIT_CARD],
 [PHONE], [EMAIL], [PERSON], …) and whose ``.entities`` give each entity's
 type, score and span in the original text, never its value.
+
+The engine (Presidio and spaCy) is imported on first use, so processes that
+never redact, such as the web server, don't load it.
 """
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 
-from .engine import Entity, Redaction, Redactor
+if TYPE_CHECKING:
+    from .engine import Redaction, Redactor
 
 __all__ = ["Entity", "Redaction", "Redactor", "get_redactor", "redact"]
 
 
+def __getattr__(name: str) -> Any:
+    if name in ("Entity", "Redaction", "Redactor"):
+        from . import engine
+
+        return getattr(engine, name)
+    raise AttributeError(name)
+
+
 @functools.cache
 def _redactor(spacy_model: str) -> Redactor:
+    from .engine import Redactor
+
     return Redactor(spacy_model=spacy_model)
 
 

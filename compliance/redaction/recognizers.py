@@ -252,9 +252,13 @@ def recognizers() -> list[RuleRecognizer]:
         RuleRecognizer(
             "PHONE",
             [
-                rule(r"(?<![\d+])(?:\+?1[\s.-]?)?\(?\d{3}\)?[\s.-]?\d{3}[\s.-]?\d{4}(?!\d)", 0.75, validate=nanp_valid),
                 rule(
-                    r"(?<![\d+])(?:\+?1[\s.-]?)?\(?\d{3}\)?[\s.-]?\d{3}[\s.-]?\d{4}(?!\d)",
+                    r"(?<![\d+])(?:\+?1[\s.-]?)?(?:\(\d{3}\)|\d{3})[\s.-]?\d{3}[\s.-]?\d{4}(?!\d)",
+                    0.75,
+                    validate=nanp_valid,
+                ),
+                rule(
+                    r"(?<![\d+])(?:\+?1[\s.-]?)?(?:\(\d{3}\)|\d{3})[\s.-]?\d{3}[\s.-]?\d{4}(?!\d)",
                     0.9,
                     PHONE_CONTEXT,
                     validate=nanp_valid,

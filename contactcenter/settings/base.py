@@ -159,6 +159,36 @@ TWILIO_AUTH_TOKEN = env_secret("TWILIO_AUTH_TOKEN", default="")
 TWILIO_API_BASE_URL = env.str("TWILIO_API_BASE_URL", default="")
 TWILIO_HTTP_TIMEOUT_SECONDS = env.float("TWILIO_HTTP_TIMEOUT_SECONDS", default=10.0)
 
+# --- Vapi -------------------------------------------------------------------------
+
+# How Vapi's server-URL requests are authenticated: "hmac" (a signature over
+# "{timestamp}.{raw body}"), "bearer" (Authorization: Bearer <secret>) or
+# "secret" (the legacy X-Vapi-Secret header). The secret is the same setting.
+VAPI_AUTH = env.str("VAPI_AUTH", default="hmac")
+VAPI_WEBHOOK_SECRET = env_secret("VAPI_WEBHOOK_SECRET", default="")
+VAPI_SIGNATURE_HEADER = env.str("VAPI_SIGNATURE_HEADER", default="X-Signature")
+VAPI_TIMESTAMP_HEADER = env.str("VAPI_TIMESTAMP_HEADER", default="X-Timestamp")
+VAPI_TIMESTAMP_TOLERANCE_SECONDS = env.int("VAPI_TIMESTAMP_TOLERANCE_SECONDS", default=300)
+# End-of-call reports carry whole transcripts; one utterance never needs more.
+VAPI_MAX_BODY_BYTES = env.int("VAPI_MAX_BODY_BYTES", default=4 * 1024 * 1024)
+VAPI_MAX_UTTERANCE_CHARS = env.int("VAPI_MAX_UTTERANCE_CHARS", default=20_000)
+# An assistant configured in Vapi's dashboard; empty: this service sends a full configuration.
+VAPI_ASSISTANT_ID = env.str("VAPI_ASSISTANT_ID", default="")
+VAPI_MODEL_PROVIDER = env.str("VAPI_MODEL_PROVIDER", default="openai")
+VAPI_MODEL = env.str("VAPI_MODEL", default="gpt-4o")
+VAPI_TOOL_BUDGET_SECONDS = env.float("VAPI_TOOL_BUDGET_SECONDS", default=3.0)
+VAPI_ESCALATION_WORDS = env.list(
+    "VAPI_ESCALATION_WORDS", default=["emergency", "supervisor", "manager", "lawyer", "cancel", "complaint"]
+)
+VAPI_API_KEY = env_secret("VAPI_API_KEY", default="")
+VAPI_API_BASE_URL = env.str("VAPI_API_BASE_URL", default="https://api.vapi.ai")
+VAPI_HTTP_TIMEOUT_SECONDS = env.float("VAPI_HTTP_TIMEOUT_SECONDS", default=10.0)
+# Where escalated calls go: a supervisor line; the operator if unset.
+ESCALATION_NUMBER = env.str("ESCALATION_NUMBER", default="")
+# The number scheduled callbacks are placed from.
+TWILIO_CALLER_ID = env.str("TWILIO_CALLER_ID", default="")
+CALLBACK_MAX_DAYS_AHEAD = env.int("CALLBACK_MAX_DAYS_AHEAD", default=30)
+
 # --- IVR and consent policy ---------------------------------------------------------
 
 # US states where every party must consent to a recording. Calls from or to
@@ -207,6 +237,10 @@ INBOX_SWEEP_BATCH = env.int("INBOX_SWEEP_BATCH", default=500)
 # event. Transcript words not redacted by then are stored fully masked.
 INBOX_RAW_PAYLOAD_MAX_AGE_SECONDS = env.int("INBOX_RAW_PAYLOAD_MAX_AGE_SECONDS", default=24 * 3600)
 
+# Django's own ceiling on a request body: the largest webhook (a Vapi
+# end-of-call report). Each endpoint enforces its own, smaller limit first.
+DATA_UPLOAD_MAX_MEMORY_SIZE = VAPI_MAX_BODY_BYTES
+
 # --- Celery -------------------------------------------------------------------
 
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
@@ -231,6 +265,7 @@ CELERY_BEAT_SCHEDULE = {
     "inbox-sweep": {"task": "calls.tasks.inbox_sweep", "schedule": float(INBOX_SWEEP_SECONDS)},
     "recording-sweep": {"task": "calls.tasks.recording_sweep", "schedule": float(INBOX_SWEEP_SECONDS)},
     "transcript-sweep": {"task": "calls.tasks.transcript_sweep", "schedule": float(INBOX_SWEEP_SECONDS)},
+    "callbacks-place-due": {"task": "calls.tasks.callbacks_place_due", "schedule": 30.0},
 }
 RECORDING_TASK_MAX_RETRIES = env.int("RECORDING_TASK_MAX_RETRIES", default=8)
 

@@ -16,6 +16,7 @@ SECRET_KEY = SECRET_KEY or "local-only-insecure-secret-key-not-for-production"  
 TWILIO_AUTH_TOKEN = TWILIO_AUTH_TOKEN or "local-only-twilio-auth-token"  # noqa: F405
 FIELD_ENCRYPTION_KEYS = FIELD_ENCRYPTION_KEYS or ["bG9jYWwtb25seS1pbnNlY3VyZS1maWVsZC1rZXkhISE="]  # noqa: F405
 IDENTIFIER_HASH_KEY = IDENTIFIER_HASH_KEY or "local-only-identifier-hash-key"  # noqa: F405
+VAPI_WEBHOOK_SECRET = VAPI_WEBHOOK_SECRET or "local-only-vapi-webhook-secret"  # noqa: F405
 
 BROKER_DIR = VAR_DIR / "broker"
 CELERY_BROKER_URL = CELERY_BROKER_URL or "filesystem://"  # noqa: F405

@@ -15,6 +15,11 @@ require("TWILIO_AUTH_TOKEN", TWILIO_AUTH_TOKEN)  # noqa: F405
 require("PUBLIC_BASE_URL", env.str("PUBLIC_BASE_URL", default=""))
 require("FIELD_ENCRYPTION_KEYS", FIELD_ENCRYPTION_KEYS)  # noqa: F405
 require("IDENTIFIER_HASH_KEY", IDENTIFIER_HASH_KEY)  # noqa: F405
+require("VAPI_WEBHOOK_SECRET", VAPI_WEBHOOK_SECRET)  # noqa: F405
+if VAPI_AUTH not in ("hmac", "bearer", "secret"):  # noqa: F405
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("VAPI_AUTH must be one of hmac, bearer or secret.")
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     from django.core.exceptions import ImproperlyConfigured

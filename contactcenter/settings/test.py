@@ -16,6 +16,10 @@ TWILIO_AUTH_TOKEN = "test-twilio-auth-token"
 PUBLIC_BASE_URL = "https://webhooks.example.test"
 FIELD_ENCRYPTION_KEYS = ["dGVzdC1vbmx5LWZpZWxkLWVuY3J5cHRpb24ta2V5ISE="]
 IDENTIFIER_HASH_KEY = "test-identifier-hash-key"
+VAPI_AUTH = "hmac"
+VAPI_WEBHOOK_SECRET = "test-vapi-webhook-secret"
+VAPI_API_KEY = "test-vapi-api-key"
+TWILIO_CALLER_ID = "+15005550006"
 
 DATABASES = {"default": env.db("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/contactcenter")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = True

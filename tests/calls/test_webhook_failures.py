@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_internal_error_on_a_call_plays_an_apology_and_routes_to_the_operator(twilio_post, settings):
-    with mock.patch("calls.services.webhooks.inbox_accept", autospec=True, side_effect=RuntimeError("boom")):
+    with mock.patch("calls.services.twilio_webhooks.inbox_accept", autospec=True, side_effect=RuntimeError("boom")):
         response = twilio_post("/webhooks/twilio/voice/", twilio_call_params())
 
     assert response.status_code == 200
@@ -24,7 +24,9 @@ def test_internal_error_on_a_call_plays_an_apology_and_routes_to_the_operator(tw
 
 
 def test_database_error_while_answering_a_gather_still_connects_the_caller(twilio_post):
-    with mock.patch("calls.services.webhooks.twiml.after_consent", autospec=True, side_effect=OperationalError("db")):
+    with mock.patch(
+        "calls.services.twilio_webhooks.twiml.after_consent", autospec=True, side_effect=OperationalError("db")
+    ):
         response = twilio_post(
             "/webhooks/twilio/gather/",
             twilio_call_params(Digits="1"),
@@ -52,7 +54,7 @@ def test_failure_in_the_inbox_write_leaves_nothing_behind(twilio_post):
 
 
 def test_internal_error_on_a_status_callback_is_a_bare_503(twilio_post):
-    with mock.patch("calls.services.webhooks.inbox_accept", autospec=True, side_effect=RuntimeError):
+    with mock.patch("calls.services.twilio_webhooks.inbox_accept", autospec=True, side_effect=RuntimeError):
         response = twilio_post("/webhooks/twilio/status/", twilio_call_params(CallStatus="completed"))
 
     assert response.status_code == 503

@@ -17,6 +17,7 @@ PRODUCTION = {
     "PUBLIC_BASE_URL": "https://contactcenter.example.com",
     "FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
     "IDENTIFIER_HASH_KEY": "hash-key",
+    "VAPI_WEBHOOK_SECRET": "vapi-secret",
 }
 PROBE = (
     "from django.conf import settings; "

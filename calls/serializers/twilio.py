@@ -1,10 +1,5 @@
-"""Input shapes of the Twilio webhooks.
-
-Both the webhook views (before anything is stored) and the worker (when it
-applies a stored delivery) read requests through these, so a payload is
-interpreted the same way on both sides. Every field has a length bound: an
-oversized value is a 400, not a truncated write.
-"""
+"""Input shapes of the Twilio webhooks. Every field has a length bound: an
+oversized value is a 400, not a truncated write."""
 
 from __future__ import annotations
 
@@ -15,7 +10,7 @@ from typing import Any
 from django.conf import settings
 from rest_framework import serializers
 
-from .models import Call, Recording
+from calls.models import Call, Recording
 
 CALL_SID = r"^CA[0-9a-fA-F]{32}$"
 ACCOUNT_SID = r"^AC[0-9a-fA-F]{32}$"
@@ -81,7 +76,7 @@ class TwilioGatherQuerySerializer(serializers.Serializer):
         return value
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        from .ivr import CONSENT_PROMPTS
+        from calls.ivr import CONSENT_PROMPTS
 
         if attrs["step"] == "consent" and attrs["prompt"] not in CONSENT_PROMPTS:
             raise serializers.ValidationError({"prompt": "Unknown consent prompt version."})
@@ -117,10 +112,3 @@ class TwilioRecordingSerializer(serializers.Serializer):
     RecordingSource = _text()
     RecordingUrl = serializers.URLField(max_length=500, required=False, allow_blank=True, default="")
     RecordingStartTime = RFC2822DateTimeField(required=False, allow_null=True, default=None)
-
-
-def parse(serializer_class: type[serializers.Serializer], data: Any) -> dict[str, Any]:
-    """Validated data, or ``serializers.ValidationError``."""
-    serializer = serializer_class(data=data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data

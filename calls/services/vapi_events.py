@@ -1,0 +1,231 @@
+"""Applying stored Vapi deliveries to the domain. Called by the inbox worker
+inside one transaction per event; each reads the event's decrypted payload
+through the serializer that accepted it."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+
+from calls.models import Call, CallEvent, InboundEvent, Provider, Recording, TranscriptSegment
+from calls.serializers import parse
+from calls.serializers import vapi as shapes
+from calls.services.callbacks import callback_schedule
+from calls.services.calls import call_apply_status, call_upsert
+from calls.services.recordings import NO_CONSENT, call_request_recording, recording_request_deletion
+from calls.services.transcripts import transcript_segment_open
+from calls.services.vapi_tools import BadArguments, ToolContext, tool_read
+from calls.services.vapi_webhooks import jurisdiction_of
+from compliance.models import ConsentDecision, ConsentMethod
+from compliance.services import consent_record
+
+logger = logging.getLogger(__name__)
+
+# Vapi's call statuses on the shared state machine; the others change nothing.
+STATUS_MAP = {
+    "scheduled": Call.Status.QUEUED,
+    "queued": Call.Status.QUEUED,
+    "ringing": Call.Status.RINGING,
+    "in-progress": Call.Status.IN_PROGRESS,
+    "ended": Call.Status.COMPLETED,
+}
+SPEAKERS = {"user": "caller", "assistant": "assistant", "bot": "assistant"}
+REPORT_SOURCES = ("vapi.transcript", "vapi.end-of-call-report", "vapi.summary")
+
+
+def _call(data: dict[str, Any]) -> Call:
+    call = data["call"]
+    customer = (call.get("customer") or {}) or (data.get("customer") or {})
+    our_number = (data.get("phoneNumber") or {}).get("number") or ""
+    return call_upsert(
+        call_sid=shapes.call_key(call),
+        provider=Provider.VAPI,
+        from_number=customer.get("number") or "",
+        to_number=our_number,
+        caller_name=customer.get("name") or "",
+        caller=jurisdiction_of(customer.get("number")),
+        callee=jurisdiction_of(our_number),
+        vapi_call_id=call["id"],
+    )
+
+
+def _moment(event: InboundEvent, data: dict[str, Any]) -> datetime:
+    return data.get("timestamp") or event.received_at
+
+
+def apply_assistant_request(event: InboundEvent) -> None:
+    _call(parse(shapes.CallMessageSerializer, event.payload))
+
+
+def apply_status(event: InboundEvent) -> None:
+    data = parse(shapes.StatusUpdateSerializer, event.payload)
+    call = _call(data)
+    status = STATUS_MAP.get(data["status"])
+    if status is None:
+        CallEvent.objects.get_or_create(
+            inbound_event=event,
+            defaults={
+                "call": call,
+                "type": "status-update",
+                "detail": data["status"],
+                "occurred_at": _moment(event, data),
+            },
+        )
+        return
+    call_apply_status(
+        call=call,
+        status=status,
+        occurred_at=_moment(event, data),
+        end_reason=data.get("endedReason") or "",
+        inbound_event=event,
+    )
+
+
+def apply_transcript(event: InboundEvent) -> None:
+    data = parse(shapes.TranscriptSerializer, event.payload)
+    call = _call(data)
+    transcript_segment_open(
+        call=call,
+        source="vapi.transcript",
+        event=event,
+        source_field="transcript",
+        position=0,
+        speaker=SPEAKERS[data["role"]],
+        spoken_at=_moment(event, data),
+    )
+
+
+def apply_call_event(event: InboundEvent) -> None:
+    payload = event.payload
+    data = parse(
+        shapes.MessageSerializer,
+        {"type": payload["type"], "timestamp": payload.get("timestamp"), "call": payload["call"]},
+    )
+    call = _call(data)
+    CallEvent.objects.get_or_create(
+        inbound_event=event,
+        defaults={
+            "call": call,
+            "type": payload["type"],
+            "detail": payload.get("detail", ""),
+            "occurred_at": _moment(event, data),
+        },
+    )
+
+
+def apply_tool_call(event: InboundEvent) -> None:
+    payload = event.payload
+    call = _call({"call": payload["call"]})
+    tool_call = payload["toolCall"]
+    try:
+        values = tool_read(
+            tool_call["name"], tool_call.get("arguments"), ToolContext(payload.get("customer_number", ""))
+        )
+    except BadArguments:
+        logger.info("vapi.tool_call_refused", extra={"call_id": call.pk, "tool": tool_call["name"][:64]})
+        return
+    source = f"vapi-tool:{tool_call['id']}"
+    if tool_call["name"] == "record_consent":
+        consent_record(
+            call=call,
+            decision=ConsentDecision(values["decision"]),
+            method=ConsentMethod.ASSISTANT,
+            prompt_version=settings.CONSENT_PROMPT_VERSION,
+            source=source,
+            occurred_at=event.received_at,
+        )
+        if values["decision"] == ConsentDecision.GRANTED and call.call_sid.startswith("CA"):
+            call_request_recording(call=call)
+    elif tool_call["name"] == "transfer_to_human":
+        if call.department != values["department"]:
+            call.department = values["department"]
+            call.save(update_fields=["department", "updated_at"])
+        CallEvent.objects.get_or_create(
+            inbound_event=event,
+            defaults={
+                "call": call,
+                "type": "transfer_to_human",
+                "detail": values["department"],
+                "occurred_at": event.received_at,
+            },
+        )
+    elif tool_call["name"] == "schedule_callback":
+        callback_schedule(
+            call=call, source=source, phone=values["phone"], due_at=datetime.fromisoformat(values["due_at"])
+        )
+
+
+def apply_end_of_call_report(event: InboundEvent) -> None:
+    """The call's end, its whole transcript and summary (replacing whatever
+    an earlier report or the live transcripts stored), its recordings, and
+    consent reconciled with what Vapi says it obtained."""
+    data = parse(shapes.EndOfCallReportSerializer, event.payload)
+    call = _call(data)
+    call_apply_status(
+        call=call,
+        status=Call.Status.COMPLETED,
+        occurred_at=data.get("endedAt") or _moment(event, data),
+        end_reason=data.get("endedReason") or "",
+        inbound_event=event,
+    )
+    if data.get("cost") is not None:
+        call.cost = Decimal(str(data["cost"])).quantize(Decimal("0.0001"))
+        call.save(update_fields=["cost", "updated_at"])
+
+    TranscriptSegment.objects.filter(call=call, source__in=REPORT_SOURCES).delete()
+    artifact = data.get("artifact") or {}
+    spoken_at = data.get("startedAt") or _moment(event, data)
+    messages = artifact.get("messages") or []
+    for position, message in enumerate(messages):
+        speaker = SPEAKERS.get(message["role"])
+        if speaker and (message.get("message") or "").strip():
+            transcript_segment_open(
+                call=call, source="vapi.end-of-call-report", event=event,
+                source_field=f"artifact.messages.{position}.message", position=position,
+                speaker=speaker, spoken_at=spoken_at,
+            )  # fmt: skip
+    if not messages and (artifact.get("transcript") or "").strip():
+        transcript_segment_open(
+            call=call, source="vapi.end-of-call-report", event=event, source_field="artifact.transcript",
+            position=0, speaker="conversation", spoken_at=spoken_at,
+        )  # fmt: skip
+    if ((data.get("analysis") or {}).get("summary") or "").strip():
+        transcript_segment_open(
+            call=call, source="vapi.summary", event=event, source_field="analysis.summary",
+            position=0, speaker="summary", spoken_at=data.get("endedAt") or spoken_at,
+        )  # fmt: skip
+
+    recordings = [
+        Recording.objects.get_or_create(
+            recording_sid=f"vapi:{data['call']['id']}:{kind}",
+            defaults={"call": call, "provider": Provider.VAPI, "status": Recording.Status.COMPLETED, "media_url": url},
+        )[0]
+        for kind, url in (("mono", artifact.get("recordingUrl")), ("stereo", artifact.get("stereoRecordingUrl")))
+        if url
+    ]
+    _reconcile_consent(call=call, data=data, recordings=recordings)
+
+
+def _reconcile_consent(*, call: Call, data: dict[str, Any], recordings: list[Recording]) -> None:
+    """Vapi's own consent plan may have obtained consent the ledger lacks;
+    it is added, as reported. A recording with consent from neither is
+    deleted at Vapi."""
+    granted_at = ((data.get("compliance") or {}).get("recordingConsent") or {}).get("grantedAt")
+    if granted_at and not call.has_granted_consent:
+        consent_type = ((data.get("compliance") or {}).get("recordingConsent") or {}).get("type") or "unspecified"
+        consent_record(
+            call=call,
+            decision=ConsentDecision.GRANTED,
+            method=ConsentMethod.PROVIDER_REPORT,
+            prompt_version=f"vapi:{consent_type}"[:64],
+            source=f"vapi-report:{data['call']['id']}",
+            occurred_at=granted_at,
+        )
+    if not call.has_granted_consent:
+        for recording in recordings:
+            if recording.deleted_at is None:
+                recording_request_deletion(recording=recording, reason=NO_CONSENT)

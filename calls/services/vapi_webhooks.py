@@ -1,0 +1,283 @@
+"""Answering Vapi's server-URL messages.
+
+Every message that changes something is stored in the inbox first, with
+only the fields this service declares (``calls.serializers.vapi``), and
+applied by the worker. Three types need an answer now: ``assistant-request``
+(the assistant's configuration), ``tool-calls`` (each tool's one-line
+result, within its budget) and ``transfer-destination-request`` (where to
+send the caller). Partial transcripts are dropped; unknown types are
+counted and forgotten.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from typing import Any
+
+import phonenumbers
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from phonenumbers import geocoder
+
+from calls import ivr
+from calls.models import Call, InboundEvent, Provider, UnknownMessageCount
+from calls.serializers import vapi as shapes
+from calls.services.inbox import inbox_accept, payload_digest
+from calls.services.vapi_tools import TOOLS, ToolContext, tool_reply
+from calls.twiml import public_url
+from compliance.policy import Jurisdiction, consent_required_for
+
+logger = logging.getLogger(__name__)
+
+CALL_EVENT_TYPES = frozenset({"speech-update", "user-interrupted", "hang", "conversation-update"})
+SERVER_MESSAGES = [
+    "status-update", "transcript", "tool-calls", "transfer-destination-request", "end-of-call-report",
+    "speech-update", "user-interrupted", "hang", "conversation-update",
+]  # fmt: skip
+_TYPE_NAME = re.compile(r"[^a-z0-9._\-\[\]=\"]")
+_US_STATES = {
+    "Alabama": "AL", "Alaska": "AK", "Arizona": "AZ", "Arkansas": "AR", "California": "CA", "Colorado": "CO",
+    "Connecticut": "CT", "Delaware": "DE", "Florida": "FL", "Georgia": "GA", "Hawaii": "HI", "Idaho": "ID",
+    "Illinois": "IL", "Indiana": "IN", "Iowa": "IA", "Kansas": "KS", "Kentucky": "KY", "Louisiana": "LA",
+    "Maine": "ME", "Maryland": "MD", "Massachusetts": "MA", "Michigan": "MI", "Minnesota": "MN",
+    "Mississippi": "MS", "Missouri": "MO", "Montana": "MT", "Nebraska": "NE", "Nevada": "NV",
+    "New Hampshire": "NH", "New Jersey": "NJ", "New Mexico": "NM", "New York": "NY", "North Carolina": "NC",
+    "North Dakota": "ND", "Ohio": "OH", "Oklahoma": "OK", "Oregon": "OR", "Pennsylvania": "PA",
+    "Rhode Island": "RI", "South Carolina": "SC", "South Dakota": "SD", "Tennessee": "TN", "Texas": "TX",
+    "Utah": "UT", "Vermont": "VT", "Virginia": "VA", "Washington": "WA", "West Virginia": "WV",
+    "Wisconsin": "WI", "Wyoming": "WY", "Washington D.C.": "DC",
+}  # fmt: skip
+
+
+def jurisdiction_of(number: str | None) -> Jurisdiction:
+    """Country, and US state, of a phone number; unknown when it can't be told."""
+    if not number:
+        return Jurisdiction("")
+    try:
+        parsed = phonenumbers.parse(number, None)
+    except phonenumbers.NumberParseException:
+        return Jurisdiction("")
+    country = phonenumbers.region_code_for_number(parsed) or ""
+    if country != "US":
+        return Jurisdiction(country)
+    # The geocoder names either the state ("California") or a city and its
+    # state's code ("San Francisco, CA").
+    place = geocoder.description_for_number(parsed, "en")
+    city_and_state = re.fullmatch(r".+, ([A-Z]{2})", place)
+    return Jurisdiction("US", city_and_state.group(1) if city_and_state else _US_STATES.get(place, ""))
+
+
+def _accept(
+    *, kind: str, call: dict[str, Any], dedup_key: str, stored: dict[str, Any], reply: dict | None = None
+) -> dict:
+    """Store the delivery; answer with what the first delivery was answered."""
+    with transaction.atomic():
+        event, _ = inbox_accept(
+            provider=Provider.VAPI,
+            kind=kind,
+            dedup_key=dedup_key[:255],
+            call_sid=shapes.call_key(call),
+            payload=stored,
+            response_body=json.dumps(reply or {}),
+        )
+    return json.loads(event.response_body or "{}")
+
+
+def _dedup_key(kind: str, data: dict[str, Any], stored: dict[str, Any]) -> str:
+    """Vapi's call id, the message type and its timestamp; the payload's
+    digest when Vapi sent no timestamp."""
+    moment = data["timestamp"].isoformat() if data.get("timestamp") else payload_digest(stored)
+    return f"{data['call']['id']}:{kind}:{moment}"
+
+
+def vapi_answer(*, message: dict[str, Any]) -> dict[str, Any]:
+    """Store what must be stored and return the JSON body to answer with."""
+    kind = str(message.get("type", ""))
+    if kind == "transcript" or kind.startswith("transcript["):
+        return _transcript(message)
+    handler = _ANSWERS.get(kind)
+    if handler is None:
+        return _count_unknown(kind)
+    return handler(message)
+
+
+def _stored(serializer_class: type, message: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    serializer = serializer_class(data=message)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data, dict(serializer.data)
+
+
+def _status_update(message: dict[str, Any]) -> dict[str, Any]:
+    data, stored = _stored(shapes.StatusUpdateSerializer, message)
+    return _accept(
+        kind=InboundEvent.Kind.VAPI_STATUS,
+        call=data["call"],
+        dedup_key=_dedup_key("status-update", data, stored),
+        stored=stored,
+    )
+
+
+def _transcript(message: dict[str, Any]) -> dict[str, Any]:
+    data, stored = _stored(shapes.TranscriptSerializer, message)
+    if data["transcriptType"] != "final" or not data["transcript"].strip():
+        return {}
+    key = _dedup_key(f"transcript:{data['role']}", data, stored)
+    return _accept(kind=InboundEvent.Kind.VAPI_TRANSCRIPT, call=data["call"], dedup_key=key, stored=stored)
+
+
+def _event_payload(data: dict[str, Any], *, detail: str = "", role: str = "") -> dict[str, Any]:
+    """Type and time only: a conversation update carries every word said so far."""
+    return {
+        "type": data["type"],
+        "timestamp": data["timestamp"].isoformat() if data.get("timestamp") else None,
+        "call": {key: data["call"].get(key) for key in ("id", "phoneCallProviderId")},
+        "detail": detail[:32],
+        "role": role[:32],
+    }
+
+
+def _call_event(message: dict[str, Any]) -> dict[str, Any]:
+    data, _ = _stored(shapes.SpeechUpdateSerializer, message)
+    detail = (data.get("status") or "") if data["type"] == "speech-update" else ""
+    stored = _event_payload(data, detail=detail, role=data.get("role") or "")
+    key = _dedup_key(f"{data['type']}:{stored['role']}:{stored['detail']}", data, stored)
+    return _accept(kind=InboundEvent.Kind.VAPI_CALL_EVENT, call=data["call"], dedup_key=key, stored=stored)
+
+
+def _end_of_call_report(message: dict[str, Any]) -> dict[str, Any]:
+    data, stored = _stored(shapes.EndOfCallReportSerializer, message)
+    key = _dedup_key("end-of-call-report", data, stored)
+    return _accept(kind=InboundEvent.Kind.VAPI_END_OF_CALL, call=data["call"], dedup_key=key, stored=stored)
+
+
+def _tool_calls(message: dict[str, Any]) -> dict[str, Any]:
+    """Each tool call is its own inbox event, deduplicated on its id, so a
+    redelivered call gets the result it got the first time."""
+    data, stored = _stored(shapes.ToolCallsSerializer, message)
+    context = ToolContext(customer_number=_customer_number(data))
+    results = []
+    for tool_call in data["toolCallList"]:
+        name, arguments = tool_call["function"]["name"], tool_call["function"].get("arguments")
+        outcome = tool_reply(name, arguments, context)
+        answer = {"name": name, "toolCallId": tool_call["id"]}
+        answer.update({"error": outcome.error} if outcome.error else {"result": outcome.result})
+        payload = {
+            "call": stored["call"],
+            "customer_number": context.customer_number,
+            "toolCall": {"id": tool_call["id"], "name": name, "arguments": arguments},
+        }
+        results.append(
+            _accept(
+                kind=InboundEvent.Kind.VAPI_TOOL_CALL,
+                call=data["call"],
+                dedup_key=f"tool:{tool_call['id']}",
+                stored=payload,
+                reply=answer,
+            )
+        )
+    return {"results": results}
+
+
+def _customer_number(data: dict[str, Any]) -> str:
+    for holder in (data.get("customer"), (data.get("call") or {}).get("customer")):
+        if holder and holder.get("number"):
+            return holder["number"]
+    return ""
+
+
+def _assistant_request(message: dict[str, Any]) -> dict[str, Any]:
+    data, stored = _stored(shapes.CallMessageSerializer, message)
+    reply = (
+        {"assistantId": settings.VAPI_ASSISTANT_ID}
+        if settings.VAPI_ASSISTANT_ID
+        else {"assistant": assistant_configuration(data)}
+    )
+    key = _dedup_key("assistant-request", data, stored)
+    return _accept(
+        kind=InboundEvent.Kind.VAPI_ASSISTANT_REQUEST, call=data["call"], dedup_key=key, stored=stored, reply=reply
+    )
+
+
+def assistant_configuration(data: dict[str, Any]) -> dict[str, Any]:
+    """A transient assistant for this call: consent first, in the words the
+    caller's jurisdiction requires, with this service's tools and server URL."""
+    caller = jurisdiction_of(_customer_number(data))
+    callee = jurisdiction_of((data.get("phoneNumber") or {}).get("number"))
+    policy = consent_required_for(caller=caller, callee=callee)
+    version = settings.CONSENT_PROMPT_VERSION
+    server_url = public_url("vapi-webhook")
+    script = ivr.CONSENT_PROMPTS[version].replace("press 1 or ", "").replace("press 2 or ", "")
+    system_prompt = (
+        "You are the voice assistant of a customer contact center. Before anything else, ask the caller for "
+        f'permission to record, exactly as follows: "{script}" As soon as they answer, call record_consent with '
+        "'granted' or 'declined'. If the answer is unclear, ask once more; if it is still unclear, record "
+        "'declined'. Never repeat back card numbers, social security numbers or other personal details. If the "
+        "caller asks for a person, call transfer_to_human. If they want to be called back, call schedule_callback."
+        f" Recording consent rule for this call: {policy.requirement.label} ({policy.jurisdiction})."
+    )
+    return {
+        "name": "Contact center assistant",
+        "firstMessage": script,
+        "model": {
+            "provider": settings.VAPI_MODEL_PROVIDER,
+            "model": settings.VAPI_MODEL,
+            "messages": [{"role": "system", "content": system_prompt}],
+            "tools": [tool.definition(server_url) for tool in TOOLS.values()],
+        },
+        "server": {"url": server_url},
+        "serverMessages": SERVER_MESSAGES,
+        # Vapi records nothing itself: recording starts through this service
+        # once consent is on the ledger.
+        "artifactPlan": {"recordingEnabled": False},
+        "metadata": {
+            "consentPromptVersion": version,
+            "consentRequirement": policy.requirement.value,
+            "consentJurisdiction": str(policy.jurisdiction),
+        },
+    }
+
+
+def _transfer_destination(message: dict[str, Any]) -> dict[str, Any]:
+    """Escalated calls go to the escalation line; others to the department
+    the assistant chose, or the operator."""
+    data, _ = _stored(shapes.CallMessageSerializer, message)
+    call = Call.objects.filter(call_sid=shapes.call_key(data["call"])).only("escalated", "department").first()
+    if call is not None and call.escalated:
+        number, spoken = settings.ESCALATION_NUMBER or settings.IVR_OPERATOR_NUMBER, "a supervisor"
+    elif call is not None and call.department in settings.IVR_DEPARTMENTS:
+        number, spoken = settings.IVR_DEPARTMENTS[call.department], call.department
+    else:
+        number, spoken = settings.IVR_OPERATOR_NUMBER, "an operator"
+    reply = {
+        "destination": {"type": "number", "number": number, "message": f"Connecting you to {spoken} now."},
+    }
+    stored = _event_payload(data, detail=spoken)
+    key = _dedup_key("transfer-destination-request", data, stored)
+    return _accept(kind=InboundEvent.Kind.VAPI_CALL_EVENT, call=data["call"], dedup_key=key, stored=stored, reply=reply)
+
+
+def _count_unknown(kind: str) -> dict[str, Any]:
+    name = _TYPE_NAME.sub("", kind.lower())[:64] or "(empty)"
+    now = timezone.now()
+    with transaction.atomic():
+        counter, created = UnknownMessageCount.objects.get_or_create(
+            provider=Provider.VAPI, type=name, defaults={"count": 1, "first_seen_at": now, "last_seen_at": now}
+        )
+        if not created:
+            UnknownMessageCount.objects.filter(pk=counter.pk).update(count=F("count") + 1, last_seen_at=now)
+    logger.info("vapi.unknown_message", extra={"type": name})
+    return {}
+
+
+_ANSWERS = {
+    "assistant-request": _assistant_request,
+    "status-update": _status_update,
+    "tool-calls": _tool_calls,
+    "transfer-destination-request": _transfer_destination,
+    "end-of-call-report": _end_of_call_report,
+    **{kind: _call_event for kind in CALL_EVENT_TYPES},
+}

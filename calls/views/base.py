@@ -1,0 +1,60 @@
+"""What every webhook view shares: the body-size limit checked before the
+body is read, and rejections that carry no detail a caller could use."""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.http import HttpResponse
+from rest_framework import exceptions
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+logger = logging.getLogger(__name__)
+
+
+class PayloadTooLarge(exceptions.APIException):
+    status_code = 413
+    default_detail = "Request body too large."
+    default_code = "too_large"
+
+
+class WebhookView(APIView):
+    """``provider`` names the sender in logs; ``max_body_setting`` names the
+    setting that bounds the body; a failed credential gets
+    ``rejected_status`` with an empty body."""
+
+    provider = ""
+    max_body_setting = ""
+    rejected_status = 403
+    permission_classes: list = []
+    # True where a person on the phone hears the answer (see calls.middleware).
+    answers_caller = False
+
+    def initial(self, request: Request, *args: object, **kwargs: object) -> None:
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            raise exceptions.ParseError("Invalid Content-Length.") from None
+        if length > getattr(settings, self.max_body_setting):
+            raise PayloadTooLarge()
+        super().initial(request, *args, **kwargs)
+
+    def handle_exception(self, exc: Exception) -> Response | HttpResponse:
+        if isinstance(exc, (exceptions.AuthenticationFailed, exceptions.NotAuthenticated)):
+            return HttpResponse(status=self.rejected_status)
+        if isinstance(exc, exceptions.ValidationError):
+            # Field names and error codes only: the values are the caller's data.
+            self._log_rejection("invalid")
+            return Response({"error": "invalid_request", "fields": exc.get_codes()}, status=400)
+        if isinstance(exc, exceptions.APIException):
+            self._log_rejection(exc.default_code)
+            return Response({"error": exc.default_code}, status=exc.status_code)
+        return super().handle_exception(exc)
+
+    def _log_rejection(self, reason: str) -> None:
+        logger.warning(
+            "webhook.rejected", extra={"provider": self.provider, "path": self.request.path, "reason": reason}
+        )
