@@ -9,7 +9,16 @@ from __future__ import annotations
 from django.contrib import admin
 from django.http import HttpRequest
 
-from calls.models import Call, CallStatusEvent, InboundEvent, Recording, TranscriptSegment
+from calls.models import (
+    Call,
+    CallEvent,
+    CallStatusEvent,
+    InboundEvent,
+    Recording,
+    ScheduledCallback,
+    TranscriptSegment,
+    UnknownMessageCount,
+)
 from compliance.admin import ReadOnlyAdminMixin
 from compliance.masking import mask_phone
 from compliance.models import ConsentEvent
@@ -56,6 +65,13 @@ class TranscriptSegmentInline(ReadOnlyAdminMixin, admin.TabularInline):
     extra = 0
 
 
+class CallEventInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = CallEvent
+    fields = ["occurred_at", "type", "detail"]
+    readonly_fields = fields
+    extra = 0
+
+
 @admin.register(Call)
 class CallAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = [
@@ -67,18 +83,20 @@ class CallAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "consent",
         "recording_state",
         "department",
+        "escalated",
     ]
-    list_filter = ["status", "consent_requirement", "recording_state", "department", "provider"]
-    search_fields = ["=call_sid"]
+    list_filter = ["status", "consent_requirement", "recording_state", "department", "provider", "escalated"]
+    search_fields = ["=call_sid", "=vapi_call_id"]
     date_hierarchy = "created_at"
     fields = [
-        "call_sid", "provider", "parent", "direction", "caller", "callee",
+        "call_sid", "vapi_call_id", "provider", "parent", "direction", "caller", "callee",
         "caller_jurisdiction", "callee_jurisdiction", "consent_requirement", "consent_jurisdiction",
         "status", "status_sequence", "started_at", "answered_at", "ended_at", "duration_seconds", "end_reason",
-        "department", "recording_state", "recording_error", "created_at", "updated_at",
+        "department", "escalated", "escalation_reason", "cost", "recording_state", "recording_error",
+        "created_at", "updated_at",
     ]  # fmt: skip
     readonly_fields = fields
-    inlines = [StatusEventInline, ConsentEventInline, TranscriptSegmentInline, RecordingInline]
+    inlines = [StatusEventInline, CallEventInline, ConsentEventInline, TranscriptSegmentInline, RecordingInline]
 
     @admin.display(description="From")
     def caller(self, call: Call) -> str:
@@ -118,3 +136,21 @@ class InboundEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     def get_queryset(self, request: HttpRequest):  # noqa: ANN201
         return super().get_queryset(request).defer("payload")
+
+
+@admin.register(ScheduledCallback)
+class ScheduledCallbackAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["id", "due_at", "status", "attempts", "number", "call", "placed_call_sid", "last_error"]
+    list_filter = ["status"]
+    fields = ["call", "source", "number", "due_at", "status", "attempts", "placed_call_sid", "last_error", "created_at"]
+    readonly_fields = fields
+
+    @admin.display(description="Number")
+    def number(self, callback: ScheduledCallback) -> str:
+        return mask_phone(callback.phone)
+
+
+@admin.register(UnknownMessageCount)
+class UnknownMessageCountAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["provider", "type", "count", "first_seen_at", "last_seen_at"]
+    ordering = ["-count"]

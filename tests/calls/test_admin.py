@@ -53,3 +53,16 @@ def test_evidence_cannot_be_edited_in_the_admin(admin_client):
     response = admin_client.post(reverse("admin:calls_call_change", args=[call.pk]), {"department": "sales"})
 
     assert response.status_code == 403
+
+
+def test_callbacks_and_unknown_message_counts_are_listed_masked(admin_client):
+    from calls.models import ScheduledCallback, UnknownMessageCount
+
+    ScheduledCallback.objects.create(source="s", phone="+14155550177", phone_hash="h", due_at=timezone.now())
+    UnknownMessageCount.objects.create(provider="vapi", type="model-output", count=3)
+
+    callbacks = admin_client.get(reverse("admin:calls_scheduledcallback_changelist")).content.decode()
+    unknown = admin_client.get(reverse("admin:calls_unknownmessagecount_changelist")).content.decode()
+
+    assert "+1 415 ••• ••77" in callbacks and "4155550177" not in callbacks
+    assert "model-output" in unknown

@@ -59,3 +59,14 @@ def test_internal_error_on_a_status_callback_is_a_bare_503(twilio_post):
 
     assert response.status_code == 503
     assert response.content == b""
+
+
+def test_internal_error_on_the_vapi_endpoint_is_a_bare_503_and_stores_nothing(client):
+    from tests.calls import vapi_messages as vapi
+
+    with mock.patch("calls.services.vapi_webhooks.inbox_accept", autospec=True, side_effect=RuntimeError("boom")):
+        response = vapi.post(client, vapi.status_update(vapi.new_call(), "ringing"))
+
+    assert response.status_code == 503
+    assert response.content == b""
+    assert not InboundEvent.objects.exists()
