@@ -1,4 +1,4 @@
-"""Acknowledgement cost of the Twilio webhooks, one request at a time.
+"""Acknowledgement cost of the Twilio and Vapi webhooks, one request at a time.
 
 Runs signed requests through the whole Django stack in-process (middleware,
 signature check, serializer, inbox write on PostgreSQL, commit, enqueue) and
@@ -64,6 +64,8 @@ def run(count: int) -> None:
     from django.test import Client
     from twilio.request_validator import RequestValidator
 
+    from tests.calls import vapi_messages as vapi
+
     call_command("migrate", verbosity=0)
     client = Client()
     validator = RequestValidator(settings.TWILIO_AUTH_TOKEN)
@@ -90,6 +92,13 @@ def run(count: int) -> None:
             "Direction": "inbound",
         }
 
+    def vapi_post(body: dict) -> float:
+        started = time.perf_counter()
+        response = vapi.post(client, body)
+        elapsed = time.perf_counter() - started
+        assert response.status_code == 200, response.status_code
+        return elapsed
+
     def floor() -> float:
         started = time.perf_counter()
         response = client.get("/healthz")
@@ -106,6 +115,13 @@ def run(count: int) -> None:
         "POST status (completed)": lambda: signed_post(
             "/webhooks/twilio/status/", {**call_params(), "CallStatus": "completed", "SequenceNumber": "3"}
         ),
+        "Vapi assistant-request": lambda: vapi_post(vapi.assistant_request(vapi.new_call())),
+        "Vapi tool-calls (consent)": lambda: vapi_post(
+            vapi.tool_calls(vapi.new_call(), ("record_consent", {"decision": "granted"}))
+        ),
+        "Vapi transcript (final)": lambda: vapi_post(
+            vapi.transcript(vapi.new_call(), "my card is 4111 1111 1111 1111")
+        ),
     }
     for scenario in scenarios.values():  # warm up connections and caches
         for _ in range(20):
@@ -113,12 +129,12 @@ def run(count: int) -> None:
 
     broker = settings.CELERY_BROKER_URL.split(":")[0]
     print(f"{count} sequential requests each, in-process WSGI, PostgreSQL, broker {broker}")
-    print(f"{'scenario':<26}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'p50 / floor':>13}")
+    print(f"{'scenario':<28}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'p50 / floor':>13}")
     floor_p50 = None
     for name, scenario in scenarios.items():
         p50, p95, p99 = percentiles([scenario() for _ in range(count)])
         floor_p50 = floor_p50 or p50
-        print(f"{name:<26}{p50 * 1000:>9.2f}{p95 * 1000:>9.2f}{p99 * 1000:>9.2f}{p50 / floor_p50:>13.1f}")
+        print(f"{name:<28}{p50 * 1000:>9.2f}{p95 * 1000:>9.2f}{p99 * 1000:>9.2f}{p50 / floor_p50:>13.1f}")
 
 
 if __name__ == "__main__":
