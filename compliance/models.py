@@ -55,3 +55,47 @@ class ConsentEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.call_sid} {self.decision} ({self.method})"
+
+
+class AuditEvent(models.Model):
+    """One entry of the tamper-evident audit trail.
+
+    Rows are append-only (database triggers refuse UPDATE and DELETE) and
+    hash-chained: ``hash`` is SHA-256 over the canonical JSON of the row's
+    own fields and the previous row's hash, so editing or removing any row
+    breaks every link after it. Rows name ids, types and counts, and copy
+    the names they refer to, so they outlive what they describe; they never
+    hold personal data.
+    """
+
+    sequence = models.BigIntegerField(unique=True)
+    occurred_at = models.DateTimeField(default=timezone.now, db_index=True)
+    action = models.CharField(max_length=64, db_index=True)
+    actor = models.ForeignKey("auth.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    actor_name = models.CharField(max_length=150, help_text="The user's name, or 'system' or a provider.")
+    object_type = models.CharField(max_length=64, blank=True, db_index=True)
+    object_id = models.CharField(max_length=64, blank=True, db_index=True)
+    object_repr = models.CharField(max_length=200, blank=True, help_text="e.g. the call SID.")
+    details = models.JSONField(default=dict, blank=True)
+    previous_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["-sequence"]
+        permissions = [
+            ("view_compliance_dashboard", "Can view the compliance dashboard"),
+            ("run_export", "Can run compliance exports"),
+            ("place_legal_hold", "Can place legal holds"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.sequence} {self.action}"
+
+
+class LedgerPurgePermit(models.Model):
+    """Present only inside the transaction of the privileged retention purge:
+    while a row exists, the audit trail's triggers allow DELETE. Other
+    transactions never see an uncommitted permit."""
+
+    created_at = models.DateTimeField(default=timezone.now)
+    reason = models.CharField(max_length=100)

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
+from typing import Any
 from urllib.parse import urlencode
 
 import pytest
@@ -31,6 +32,18 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: N
 
         connections.close_all()
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> None:
+    """Tests that commit reset the tables with TRUNCATE, which the ledgers
+    refuse unless a session opts in; the throwaway test database opts in."""
+    from django.db import connection
+
+    with django_db_blocker.unblock():
+        with connection.cursor() as cursor:
+            cursor.execute(f"ALTER DATABASE \"{connection.settings_dict['NAME']}\" SET compliance.maintenance = 'on'")
+        connection.close()
 
 
 def twilio_signature(url: str, params: dict[str, str]) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -266,6 +267,7 @@ CELERY_BEAT_SCHEDULE = {
     "recording-sweep": {"task": "calls.tasks.recording_sweep", "schedule": float(INBOX_SWEEP_SECONDS)},
     "transcript-sweep": {"task": "calls.tasks.transcript_sweep", "schedule": float(INBOX_SWEEP_SECONDS)},
     "callbacks-place-due": {"task": "calls.tasks.callbacks_place_due", "schedule": 30.0},
+    "audit-chain-check": {"task": "compliance.tasks.audit_chain_check", "schedule": crontab(hour=3, minute=15)},
 }
 RECORDING_TASK_MAX_RETRIES = env.int("RECORDING_TASK_MAX_RETRIES", default=8)
 

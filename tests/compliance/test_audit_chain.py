@@ -1,0 +1,124 @@
+from __future__ import annotations
+
+import threading
+
+import pytest
+from django.core.management import call_command
+from django.db import connection, connections
+
+from compliance import audit
+from compliance.models import AuditEvent
+
+pytestmark = pytest.mark.django_db
+
+
+def record(count: int) -> None:
+    for number in range(count):
+        audit.audit_record("test.thing", object_type="call", object_id=number, details={"n": number})
+
+
+def tamper(sql: str, params: list) -> None:
+    """Edit a row as an attacker with database access would: triggers off."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET session_replication_role = replica")
+        cursor.execute(sql, params)
+        cursor.execute("SET session_replication_role = DEFAULT")
+
+
+def test_events_are_chained_in_sequence():
+    record(3)
+
+    events = list(AuditEvent.objects.order_by("sequence"))
+    assert [event.sequence for event in events] == [1, 2, 3]
+    assert events[0].previous_hash == audit.GENESIS
+    assert events[1].previous_hash == events[0].hash and events[2].previous_hash == events[1].hash
+    assert audit.audit_chain_verify() == audit.Verification(True, 3)
+
+
+def test_an_edited_event_is_found():
+    record(5)
+    tamper("UPDATE compliance_auditevent SET details = %s WHERE sequence = 3", ['{"n": 99}'])
+
+    result = audit.audit_chain_verify()
+
+    assert (result.ok, result.first_broken) == (False, 3)
+    assert "hash" in result.reason
+
+
+def test_a_rehashed_edit_still_breaks_the_next_link():
+    record(5)
+    event = AuditEvent.objects.get(sequence=3)
+    event.details = {"n": 99}
+    tamper(
+        "UPDATE compliance_auditevent SET details = %s, hash = %s WHERE sequence = 3",
+        ['{"n": 99}', audit.event_hash(event)],
+    )
+
+    result = audit.audit_chain_verify()
+
+    assert (result.ok, result.first_broken) == (False, 4)
+
+
+def test_a_deleted_event_is_found():
+    record(5)
+    tamper("DELETE FROM compliance_auditevent WHERE sequence = 2", [])
+
+    result = audit.audit_chain_verify()
+
+    assert (result.ok, result.first_broken) == (False, 2)
+
+
+def test_a_range_can_be_verified():
+    record(6)
+    tamper("UPDATE compliance_auditevent SET action = 'x' WHERE sequence = 2", [])
+
+    assert audit.audit_chain_verify(start=3, end=6).ok
+    assert not audit.audit_chain_verify(start=1, end=4).ok
+
+
+def test_command_exits_non_zero_and_names_the_first_broken_link(capsys):
+    record(4)
+    call_command("verify_audit_chain")
+    assert "intact: 4 events" in capsys.readouterr().out
+    tamper("UPDATE compliance_auditevent SET object_id = '7' WHERE sequence = 2", [])
+
+    with pytest.raises(SystemExit) as exited:
+        call_command("verify_audit_chain")
+
+    assert exited.value.code == 1
+    assert "broken at event #2" in capsys.readouterr().err
+
+
+def test_the_scheduled_check_records_its_result():
+    record(2)
+
+    audit.audit_chain_check()
+
+    last = AuditEvent.objects.order_by("-sequence").first()
+    assert last.action == "audit.chain_verified"
+    assert last.details == {"ok": True, "checked": 2, "first_broken": None, "reason": ""}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_writers_cannot_fork_the_chain():
+    errors = []
+
+    def writer(number: int) -> None:
+        try:
+            for index in range(15):
+                audit.audit_record("test.concurrent", object_id=f"{number}-{index}")
+        except Exception as error:  # noqa: BLE001
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=writer, args=(number,)) for number in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    assert AuditEvent.objects.count() == 90
+    assert list(AuditEvent.objects.order_by("sequence").values_list("sequence", flat=True)) == list(range(1, 91))
+    assert audit.audit_chain_verify().ok
