@@ -99,3 +99,6 @@ class LedgerPurgePermit(models.Model):
 
     created_at = models.DateTimeField(default=timezone.now)
     reason = models.CharField(max_length=100)
+
+    def __str__(self) -> str:
+        return f"purge permit ({self.reason})"
