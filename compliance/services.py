@@ -7,6 +7,7 @@ from datetime import datetime
 
 from django.db import IntegrityError, transaction
 
+from .audit import audit_record
 from .models import ConsentDecision, ConsentEvent, ConsentMethod
 
 logger = logging.getLogger(__name__)
@@ -52,5 +53,12 @@ def consent_record(
     except IntegrityError:
         # A concurrent delivery of the same answer won the race.
         return ConsentEvent.objects.get(source=source), False
+    audit_record(
+        "consent.recorded",
+        object_type="consent_event",
+        object_id=event.pk,
+        object_repr=event.call_sid,
+        details={"decision": event.decision, "method": event.method, "requirement": event.requirement},
+    )
     logger.info("consent.recorded", extra={"call_id": call.pk, "consent_event_id": event.pk, "decision": decision})
     return event, True

@@ -31,6 +31,7 @@ from django.utils import timezone
 
 from calls.models import InboundEvent
 from calls.services import transcripts
+from compliance.audit import Actor, audit_record
 
 logger = logging.getLogger(__name__)
 
@@ -136,6 +137,14 @@ def inbox_process(*, event_id: int) -> bool:
             # redaction; then it goes when the last of them is redacted.
             event.refresh_from_db()
             transcripts.inbox_scrub_if_settled(event=event)
+            audit_record(
+                "webhook.accepted",
+                actor=Actor(name=event.provider),
+                object_type="inbound_event",
+                object_id=event.pk,
+                object_repr=event.call_sid,
+                details={"kind": event.kind, "deliveries": event.deliveries, "payload_sha256": event.payload_sha256},
+            )
     except Exception as error:  # noqa: BLE001
         # Any failure, transient or a bug, goes back to the inbox with its
         # class name only: exception messages can quote the data (database
@@ -156,6 +165,15 @@ def _record_failure(event: InboundEvent, error: Exception) -> None:
         available_at=timezone.now() + timedelta(seconds=delay),
         last_error=f"{type(error).__module__}.{type(error).__qualname__}"[:500],
     )
+    if exhausted:
+        audit_record(
+            "webhook.failed",
+            actor=Actor(name=event.provider),
+            object_type="inbound_event",
+            object_id=event.pk,
+            object_repr=event.call_sid,
+            details={"kind": event.kind, "attempts": event.attempts, "error": type(error).__name__},
+        )
     log = logger.error if exhausted else logger.warning
     log(
         "inbox.failed" if exhausted else "inbox.retry_scheduled",

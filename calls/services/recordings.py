@@ -13,6 +13,7 @@ from django.utils import timezone
 from calls.integrations import twilio, vapi
 from calls.models import Call, Provider, Recording
 from calls.twiml import public_url
+from compliance.audit import audit_record
 
 logger = logging.getLogger(__name__)
 
@@ -81,10 +82,14 @@ def call_start_recording(*, call_id: int) -> None:
             return
         call.recording_state = Call.RecordingState.STARTED
         call.save(update_fields=["recording_state", "updated_at"])
-        Recording.objects.get_or_create(
+        recording, _ = Recording.objects.get_or_create(
             recording_sid=recording_sid,
             defaults={"call": call, "status": Recording.Status.IN_PROGRESS, "started_at": timezone.now()},
         )
+        audit_record(
+            "recording.started", object_type="recording", object_id=recording.pk, object_repr=call.call_sid,
+            details={"provider": recording.provider},
+        )  # fmt: skip
     logger.info("recording.started", extra={"call_id": call.pk})
 
 
@@ -171,6 +176,10 @@ def recording_delete_at_provider(*, recording_id: int) -> DeletionOutcome:
                 pass
             recording.stop_requested_at = timezone.now()
             recording.save(update_fields=["stop_requested_at", "updated_at"])
+            audit_record(
+                "recording.stopped", object_type="recording", object_id=recording.pk,
+                object_repr=recording.call.call_sid, details={"reason": recording.deletion_reason},
+            )  # fmt: skip
             logger.info("recording.stop_requested", extra={"recording_id": recording.pk})
             return DeletionOutcome.AWAITING_STOP
         try:
@@ -183,6 +192,10 @@ def recording_delete_at_provider(*, recording_id: int) -> DeletionOutcome:
         recording.status = Recording.Status.DELETED
         recording.deleted_at = timezone.now()
         recording.save(update_fields=["status", "deleted_at", "updated_at"])
+        audit_record(
+            "recording.deleted", object_type="recording", object_id=recording.pk, object_repr=recording.call.call_sid,
+            details={"provider": recording.provider, "reason": recording.deletion_reason},
+        )  # fmt: skip
     logger.warning("recording.deleted", extra={"recording_id": recording.pk, "reason": recording.deletion_reason})
     return DeletionOutcome.DELETED
 

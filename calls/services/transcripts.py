@@ -23,6 +23,7 @@ from django.utils import timezone
 from calls.escalation import escalation_trigger
 from calls.models import Call, InboundEvent, TranscriptSegment
 from calls.services.calls import call_flag_escalation
+from compliance.audit import audit_record
 from compliance.redaction import redact
 
 logger = logging.getLogger(__name__)
@@ -134,6 +135,10 @@ def transcript_redact(*, segment_id: int) -> str:
                 segment.status = TranscriptSegment.Status.REDACTED
                 segment.redacted_at = timezone.now()
                 segment.save(update_fields=["text", "entity_counts", "status", "redacted_at"])
+                audit_record(
+                    "redaction.done", object_type="transcript_segment", object_id=segment.pk,
+                    object_repr=segment.call.call_sid, details={"entities": segment.entity_counts},
+                )  # fmt: skip
                 logger.info(
                     "transcript.redacted",
                     extra={"segment_id": segment.pk, "call_id": segment.call_id, "entities": len(redaction.entities)},
@@ -150,6 +155,10 @@ def _mask(segment: TranscriptSegment, *, reason: str) -> None:
     segment.failure_reason = reason[:200]
     segment.redacted_at = timezone.now()
     segment.save(update_fields=["text", "entity_counts", "status", "failure_reason", "redacted_at"])
+    audit_record(
+        "redaction.failed", object_type="transcript_segment", object_id=segment.pk,
+        object_repr=segment.call.call_sid, details={"reason": segment.failure_reason},
+    )  # fmt: skip
     logger.warning("transcript.masked", extra={"segment_id": segment.pk, "call_id": segment.call_id, "reason": reason})
 
 
@@ -168,9 +177,11 @@ def inbox_scrub_if_settled(*, event: InboundEvent) -> bool:
 def transcript_mask_pending(*, event_ids: Iterable[int], reason: str) -> int:
     """Store every still-pending segment of these events fully masked: their
     raw words are about to be destroyed. Returns how many were masked."""
-    masked = TranscriptSegment.objects.filter(
+    pending = TranscriptSegment.objects.filter(
         source_event_id__in=list(event_ids), status=TranscriptSegment.Status.PENDING
-    ).update(
+    )
+    segment_ids = list(pending.values_list("pk", flat=True))
+    masked = pending.update(
         status=TranscriptSegment.Status.MASKED,
         text=TranscriptSegment.FULLY_MASKED,
         entity_counts={},
@@ -178,6 +189,9 @@ def transcript_mask_pending(*, event_ids: Iterable[int], reason: str) -> int:
         redacted_at=timezone.now(),
     )
     if masked:
+        audit_record(
+            "redaction.failed", object_type="transcript_segment", details={"reason": reason, "segment_ids": segment_ids}
+        )
         logger.warning("transcript.masked_at_deadline", extra={"segments": masked})
     return masked
 

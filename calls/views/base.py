@@ -12,6 +12,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from compliance.audit import Actor, audit_record
+
 logger = logging.getLogger(__name__)
 
 
@@ -44,6 +46,7 @@ class WebhookView(APIView):
 
     def handle_exception(self, exc: Exception) -> Response | HttpResponse:
         if isinstance(exc, (exceptions.AuthenticationFailed, exceptions.NotAuthenticated)):
+            self._audit_rejection("credential")
             return HttpResponse(status=self.rejected_status)
         if isinstance(exc, exceptions.ValidationError):
             # Field names and error codes only: the values are the caller's data.
@@ -57,4 +60,16 @@ class WebhookView(APIView):
     def _log_rejection(self, reason: str) -> None:
         logger.warning(
             "webhook.rejected", extra={"provider": self.provider, "path": self.request.path, "reason": reason}
+        )
+        self._audit_rejection(reason)
+
+    def _audit_rejection(self, reason: str) -> None:
+        # Path and reason only: a rejected request's content is not evidence
+        # of anything but itself, and may be anyone's.
+        audit_record(
+            "webhook.rejected",
+            actor=Actor(name=self.provider),
+            object_type="webhook",
+            object_repr=self.request.path[:200],
+            details={"reason": reason},
         )
