@@ -7,7 +7,14 @@ even loaded: lists and pages defer it.
 from __future__ import annotations
 
 from django.contrib import admin
-from django.http import HttpRequest
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path
+from django.utils.decorators import method_decorator
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
 
 from calls.models import (
     Call,
@@ -19,7 +26,9 @@ from calls.models import (
     TranscriptSegment,
     UnknownMessageCount,
 )
+from calls.selectors import call_timeline
 from compliance.admin import ReadOnlyAdminMixin
+from compliance.audit import Actor, audit_record
 from compliance.masking import mask_phone
 from compliance.models import ConsentEvent
 
@@ -97,6 +106,50 @@ class CallAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     ]  # fmt: skip
     readonly_fields = fields
     inlines = [StatusEventInline, CallEventInline, ConsentEventInline, TranscriptSegmentInline, RecordingInline]
+    change_form_template = "admin/calls/call/change_form.html"
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict | None = None
+    ) -> HttpResponse:
+        """Every view of a call's page, and so of its transcript, is audited."""
+        call = get_object_or_404(Call, pk=object_id)
+        if not self.has_view_permission(request, call):
+            raise PermissionDenied
+        audit_record(
+            "access.view", actor=Actor(user=request.user), object_type="call", object_id=call.pk,
+            object_repr=call.call_sid, details={"transcript_segments": call.transcript_segments.count()},
+        )  # fmt: skip
+        extra_context = {
+            **(extra_context or {}),
+            "timeline": call_timeline(call=call),
+            "can_reveal": request.user.has_perm("calls.reveal_personal_data"),
+        }
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def get_urls(self) -> list:
+        reveal = self.admin_site.admin_view(self.reveal_view)
+        return [path("<int:object_id>/reveal/", reveal, name="calls_call_reveal"), *super().get_urls()]
+
+    @method_decorator(never_cache)
+    @method_decorator(require_POST)
+    def reveal_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
+        """Show a call's phone numbers in full, to those allowed, once per
+        request, and audit it. POST only, so a link can't reveal."""
+        if not request.user.has_perm("calls.reveal_personal_data"):
+            raise PermissionDenied
+        call = get_object_or_404(Call, pk=object_id)
+        audit_record(
+            "access.reveal", actor=Actor(user=request.user), object_type="call", object_id=call.pk,
+            object_repr=call.call_sid, details={"fields": ["from_number", "to_number"]},
+        )  # fmt: skip
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Personal data of {call.call_sid}",
+            "call": call,
+            "opts": self.model._meta,
+            "revealed": [("From", call.from_number), ("To", call.to_number), ("Caller ID name", call.caller_name)],
+        }
+        return TemplateResponse(request, "admin/calls/call/reveal.html", context)
 
     @admin.display(description="From")
     def caller(self, call: Call) -> str:

@@ -128,6 +128,7 @@ class Call(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["recording_state", "updated_at"], name="call_recording_due")]
+        permissions = [("reveal_personal_data", "Can reveal personal data (every reveal is audited)")]
 
     def __str__(self) -> str:
         return self.call_sid

@@ -5,11 +5,13 @@ from django.urls import include, path
 
 from calls.views.health import healthz, readyz
 from calls.views.vapi import VapiWebhookView
+from compliance.views import compliance_dashboard
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),
     path("webhooks/twilio/", include("calls.urls")),
     path("webhooks/vapi/", VapiWebhookView.as_view(), name="vapi-webhook"),
+    path("admin/compliance/dashboard/", admin.site.admin_view(compliance_dashboard), name="compliance-dashboard"),
     path("admin/", admin.site.urls),
 ]

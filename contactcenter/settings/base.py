@@ -50,7 +50,7 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[:
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "contactcenter.apps.ContactCenterAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -58,6 +58,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "compliance",
     "calls",
 ]
@@ -69,6 +71,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "calls.middleware.WebhookFailureMiddleware",
@@ -296,6 +299,14 @@ LOGGING = {
         "presidio-analyzer": {"level": "WARNING"},
     },
 }
+
+# --- Staff sign-in ----------------------------------------------------------------
+
+# Staff sign in to the admin with a password and a TOTP code (django-otp).
+# Production requires it; local settings relax it.
+ADMIN_REQUIRE_OTP = env.bool("ADMIN_REQUIRE_OTP", default=True)
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Contact center")
+LOGIN_URL = "admin:login"
 
 # --- Local admin bootstrap (make run) ---------------------------------------------
 

@@ -11,6 +11,7 @@ from .base import *  # noqa: F403
 from .base import VAR_DIR, env
 
 DEBUG = env.bool("DEBUG", default=True)
+ADMIN_REQUIRE_OTP = env.bool("ADMIN_REQUIRE_OTP", default=False)
 
 SECRET_KEY = SECRET_KEY or "local-only-insecure-secret-key-not-for-production"  # noqa: F405
 TWILIO_AUTH_TOKEN = TWILIO_AUTH_TOKEN or "local-only-twilio-auth-token"  # noqa: F405

@@ -7,6 +7,7 @@ from .base import *  # noqa: F403
 from .base import DATABASES, env, require
 
 DEBUG = False
+ADMIN_REQUIRE_OTP = True
 
 require("SECRET_KEY", SECRET_KEY)  # noqa: F405
 require("DATABASE_URL", env.str("DATABASE_URL", default=""))

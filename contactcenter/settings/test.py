@@ -11,6 +11,8 @@ from .base import *  # noqa: F403
 from .base import env
 
 SECRET_KEY = "test-secret-key"
+# Tests that sign in to the admin turn it on where they test it.
+ADMIN_REQUIRE_OTP = False
 TWILIO_ACCOUNT_SID = "AC" + "0" * 32
 TWILIO_AUTH_TOKEN = "test-twilio-auth-token"
 PUBLIC_BASE_URL = "https://webhooks.example.test"

@@ -26,12 +26,12 @@ PROBE = (
 )
 
 
-def load_production(environment: dict[str, str]) -> subprocess.CompletedProcess[str]:
+def load_production(environment: dict[str, str], *, probe: str = PROBE) -> subprocess.CompletedProcess[str]:
     clean = {key: value for key, value in os.environ.items() if key not in PRODUCTION and not key.endswith("_FILE")}
     # A developer's .env must not fill the gaps this test opens.
     clean.update(environment, DJANGO_SETTINGS_MODULE="contactcenter.settings.production", DJANGO_READ_DOT_ENV="0")
     return subprocess.run(
-        [sys.executable, "-c", f"import django; django.setup(); {PROBE}"],
+        [sys.executable, "-c", f"import django; django.setup(); from django.conf import settings; {probe}"],
         cwd=ROOT, env=clean, capture_output=True, text=True, timeout=60,
     )  # fmt: skip
 

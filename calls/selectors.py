@@ -1,0 +1,58 @@
+"""Reads for calls: the timeline a reviewer sees."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from calls.models import Call
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: datetime
+    kind: str
+    summary: str
+
+
+def call_timeline(*, call: Call) -> list[TimelineEntry]:
+    """Everything that happened on a call, oldest first: statuses, consent,
+    transcript segments (redacted), recordings and lightweight events."""
+    entries = [
+        TimelineEntry(
+            event.occurred_at, "status", f"{event.status}" + ("" if event.applied else " (late; not applied)")
+        )
+        for event in call.status_events.all()
+    ]
+    entries += [
+        TimelineEntry(
+            event.occurred_at,
+            "consent",
+            f"{event.decision} by {event.get_method_display().lower()} (prompt {event.prompt_version})",
+        )
+        for event in call.consent_events.all()
+    ]
+    entries += [
+        TimelineEntry(
+            segment.spoken_at,
+            f"transcript · {segment.speaker}",
+            segment.text if segment.status != "pending" else "(awaiting redaction)",
+        )
+        for segment in call.transcript_segments.all()
+    ]
+    for recording in call.recordings.all():
+        entries.append(
+            TimelineEntry(
+                recording.started_at or recording.created_at, "recording", f"{recording.status} ({recording.provider})"
+            )
+        )
+        if recording.deleted_at:
+            entries.append(
+                TimelineEntry(
+                    recording.deleted_at, "recording", f"deleted at the provider ({recording.deletion_reason})"
+                )
+            )
+    entries += [
+        TimelineEntry(event.occurred_at, "event", f"{event.type} {event.detail}".strip()) for event in call.events.all()
+    ]
+    return sorted(entries, key=lambda entry: entry.at)

@@ -1,0 +1,81 @@
+"""Reads for compliance staff: the dashboard's figures."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db.models import OuterRef, Q, Subquery
+from django.utils import timezone
+
+from calls.models import Call, InboundEvent, Recording, TranscriptSegment
+from compliance.models import AuditEvent, ConsentDecision, ConsentEvent
+
+STUCK_AFTER = timedelta(minutes=5)
+PURGE_ACTIONS = ("retention.purged", "audit.purged")
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    calls_today: int
+    calls_this_week: int
+    consent_granted: int
+    consent_declined: int
+    consent_missing: int
+    recordings_without_consent: int
+    redaction_backlog: int
+    oldest_pending_redaction: datetime | None
+    inbox_stuck: int
+    inbox_failed: int
+    last_verification: AuditEvent | None
+    last_purge: AuditEvent | None
+    next_purge: str
+
+
+def _latest_decision() -> Subquery:
+    return Subquery(
+        ConsentEvent.objects.filter(call=OuterRef("pk")).order_by("-occurred_at", "-id").values("decision")[:1]
+    )
+
+
+def dashboard(*, now: datetime | None = None) -> Dashboard:
+    now = now or timezone.now()
+    today = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    week = today - timedelta(days=today.weekday())
+    calls_this_week = Call.objects.filter(created_at__gte=week, parent__isnull=True).annotate(
+        decision=_latest_decision()
+    )
+    latest_for_recording = Subquery(
+        ConsentEvent.objects.filter(call=OuterRef("call")).order_by("-occurred_at", "-id").values("decision")[:1]
+    )
+    pending = TranscriptSegment.objects.filter(status=TranscriptSegment.Status.PENDING)
+    return Dashboard(
+        calls_today=Call.objects.filter(created_at__gte=today, parent__isnull=True).count(),
+        calls_this_week=calls_this_week.count(),
+        consent_granted=calls_this_week.filter(decision=ConsentDecision.GRANTED).count(),
+        consent_declined=calls_this_week.filter(decision=ConsentDecision.DECLINED).count(),
+        consent_missing=calls_this_week.filter(decision__isnull=True).count(),
+        # A recording still held anywhere while its call lacks granted consent: must be 0.
+        recordings_without_consent=Recording.objects.filter(deleted_at__isnull=True)
+        .annotate(decision=latest_for_recording)
+        .filter(Q(decision__isnull=True) | ~Q(decision=ConsentDecision.GRANTED))
+        .count(),
+        redaction_backlog=pending.count(),
+        oldest_pending_redaction=pending.order_by("created_at").values_list("created_at", flat=True).first(),
+        inbox_stuck=InboundEvent.objects.filter(
+            status__in=[InboundEvent.Status.PENDING, InboundEvent.Status.PROCESSING], received_at__lt=now - STUCK_AFTER
+        ).count(),
+        inbox_failed=InboundEvent.objects.filter(status=InboundEvent.Status.FAILED).count(),
+        last_verification=AuditEvent.objects.filter(action="audit.chain_verified").order_by("-sequence").first(),
+        last_purge=AuditEvent.objects.filter(action__in=PURGE_ACTIONS).order_by("-sequence").first(),
+        next_purge=_next_purge(now),
+    )
+
+
+def _next_purge(now: datetime) -> str:
+    entry = settings.CELERY_BEAT_SCHEDULE.get("retention-purge")
+    if entry is None:
+        return "not scheduled"
+    remaining = entry["schedule"].remaining_estimate(now)
+    return (now + remaining).isoformat(timespec="minutes")
