@@ -71,13 +71,19 @@ def audit_record(
 ) -> AuditEvent:
     """Append one event to the chain, in the caller's transaction.
 
-    ``details`` must hold ids, types and counts only. The event is final
+    Call it as the transaction's last write: it holds the chain's lock until
+    commit. ``details`` must hold ids, types and counts only. The event is final
     once the transaction commits; if it rolls back, so does the event, and
     the sequence has no gap.
     """
     with transaction.atomic():
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
+                # Foreign keys are checked at commit by default, which would
+                # take row locks after this lock: a transaction holding it
+                # could then wait on a call row held by one waiting for it.
+                # Checking them now keeps every row lock before the lock.
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", [AUDIT_LOCK_KEY])
         last = AuditEvent.objects.order_by("-sequence").only("sequence", "hash").first()
         event = AuditEvent(
