@@ -1,5 +1,5 @@
-"""The real stack end to end: gunicorn and a Celery worker in their own
-processes, on the test PostgreSQL database and Redis, driven by
+"""The real stack end to end: gunicorn, a Celery worker and beat in their
+own processes, on the test PostgreSQL database and Redis, driven by
 ``simulate_call`` with signed requests. Twilio's REST API is the loopback
 stand-in, so recording starts and deletions travel over real HTTP too."""
 
@@ -59,12 +59,15 @@ def stack(transactional_db) -> Iterator[dict[str, object]]:
         "DATABASE_URL": f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}",
         "CELERY_BROKER_URL": REDIS_URL,
         "TWILIO_API_BASE_URL": twilio_api.url,
+        # Beat runs too, sweeping often, so recovery paths are part of the run.
+        "INBOX_SWEEP_SECONDS": "2",
+        "INBOX_SWEEP_GRACE_SECONDS": "1",
     }
     port = free_port()
     bin_dir = Path(sys.executable).parent
     artifacts = ROOT / "test-artifacts"
     artifacts.mkdir(exist_ok=True)
-    logs = {name: (artifacts / f"e2e-{name}.log").open("w") for name in ("web", "worker")}
+    logs = {name: (artifacts / f"e2e-{name}.log").open("w") for name in ("web", "worker", "beat")}
     celery = [str(bin_dir / "celery"), "-A", "contactcenter"]
     # Messages left in Redis by an earlier run name rows that no longer exist.
     subprocess.run(
@@ -78,6 +81,10 @@ def stack(transactional_db) -> Iterator[dict[str, object]]:
         subprocess.Popen(
             [*celery, "worker", "--concurrency", "2", "--without-mingle", "--without-gossip", "--loglevel", "INFO"],
             cwd=ROOT, env=environment, stdout=logs["worker"], stderr=subprocess.STDOUT,
+        ),
+        subprocess.Popen(
+            [*celery, "beat", "--loglevel", "INFO", "--schedule", str(artifacts / "e2e-beat-schedule")],
+            cwd=ROOT, env=environment, stdout=logs["beat"], stderr=subprocess.STDOUT,
         ),
     ]  # fmt: skip
     base_url = f"http://127.0.0.1:{port}"
