@@ -50,6 +50,20 @@ def test_with_two_factor_required_a_password_alone_does_not_open_the_admin(clien
     assert client.get(reverse("admin:index")).status_code == 302
 
 
+def test_a_wrong_totp_code_does_not_open_the_admin(client, settings):
+    settings.ADMIN_REQUIRE_OTP = True
+    user = staff(is_superuser=True)
+    device = TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+
+    response = client.post(
+        reverse("admin:login"),
+        {"username": user.username, "password": PASSWORD, "otp_token": f"{(totp(device.bin_key) + 1) % 10**6:06d}"},
+    )
+
+    assert response.status_code == 200
+    assert client.get(reverse("admin:index")).status_code == 302
+
+
 def test_with_two_factor_required_password_and_totp_code_open_the_admin(client, settings):
     settings.ADMIN_REQUIRE_OTP = True
     user = staff(is_superuser=True)

@@ -1,0 +1,110 @@
+"""A compliance officer in a real browser: sign in (password and TOTP code),
+the dashboard, a call, a reveal, and the audit events that prove it.
+
+Debian's Chromium, driven by Playwright through ``executable_path``.
+Screenshots are kept in test-artifacts/browser/.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from django.contrib.auth.models import Group, User
+from django.utils import timezone
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from calls.models import TranscriptSegment
+from compliance import roles
+from compliance.models import AuditEvent, ConsentDecision, ConsentMethod
+from compliance.services import consent_record
+from tests.factories import CallFactory
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+# No sandbox (CI runs as root), and nothing that reaches for the network.
+CHROMIUM_FLAGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]  # fmt: skip
+SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "browser"
+PASSWORD = "officer-password-2026"
+
+pytestmark = [
+    pytest.mark.skipif(CHROMIUM is None, reason="no Chromium binary (apt-get install chromium; .ci/run does)"),
+    pytest.mark.django_db(transaction=True),
+]
+
+
+@pytest.fixture
+def browser_page():
+    # Playwright's sync API runs an event loop in this thread; the ORM calls
+    # the test makes between browser steps are still plain synchronous calls.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from playwright.sync_api import sync_playwright
+
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        yield page
+        browser.close()
+    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+
+
+def test_compliance_officer_signs_in_reviews_a_call_and_reveals_a_number(browser_page, live_server, settings):
+    settings.ADMIN_REQUIRE_OTP = True
+    officer = User.objects.create_user("officer", password=PASSWORD, is_staff=True)
+    officer.groups.add(Group.objects.get(name=roles.COMPLIANCE_OFFICER))
+    device = TOTPDevice.objects.create(user=officer, name="phone", confirmed=True)
+    call = CallFactory(from_number="+14155550188")
+    consent_record(
+        call=call, decision=ConsentDecision.GRANTED, method=ConsentMethod.DTMF, prompt_version="2026-11-v1",
+        source="browser-test", occurred_at=timezone.now(),
+    )  # fmt: skip
+    TranscriptSegment.objects.create(
+        call=call, source="twilio.gather", source_field="form.SpeechResult", speaker="caller",
+        spoken_at=timezone.now(), status="redacted", text="my number is [PHONE]",
+    )  # fmt: skip
+    page = browser_page
+
+    # 1. Sign in: password and the authenticator's code.
+    page.goto(f"{live_server.url}/admin/login/")
+    page.fill("#id_username", "officer")
+    page.fill("#id_password", PASSWORD)
+    page.fill("#id_otp_token", f"{totp(device.bin_key):06d}")
+    page.screenshot(path=str(SHOTS / "1-sign-in.png"))
+    page.click("input[type=submit][value='Log in']")
+    page.wait_for_selector("#compliance-links")
+    assert AuditEvent.objects.filter(action="auth.login", actor_name="officer").exists()
+
+    # 2. The dashboard.
+    page.click("text=Compliance dashboard")
+    page.wait_for_selector("#recordings-without-consent")
+    page.screenshot(path=str(SHOTS / "2-dashboard.png"), full_page=True)
+    assert page.inner_text("#consent-granted").strip() == "1"
+    assert "good" in page.get_attribute("#recordings-without-consent", "class")
+
+    # 3. The call: masked number, timeline with consent and redacted words.
+    page.goto(f"{live_server.url}/admin/calls/call/")
+    page.click(f"text={call.call_sid}")
+    page.wait_for_selector("#timeline")
+    page.screenshot(path=str(SHOTS / "3-call.png"), full_page=True)
+    content = page.content()
+    assert "+1 415 ••• ••88" in content and "4155550188" not in content
+    assert "my number is [PHONE]" in page.inner_text("#timeline")
+
+    # 4. Reveal the number.
+    page.click("#reveal-personal-data")
+    page.wait_for_selector("#revealed")
+    page.screenshot(path=str(SHOTS / "4-reveal.png"))
+    assert "+14155550188" in page.inner_text("#revealed")
+
+    # 5. Both are in the audit trail, under the officer's name.
+    trail = AuditEvent.objects.filter(actor_name="officer", object_repr=call.call_sid)
+    assert set(trail.values_list("action", flat=True)) == {"access.view", "access.reveal"}
+    page.goto(f"{live_server.url}/admin/compliance/auditevent/?q={call.call_sid}")
+    page.screenshot(path=str(SHOTS / "5-audit-trail.png"), full_page=True)
+    assert page.locator("#result_list tbody tr").count() >= 2
