@@ -119,6 +119,8 @@ def test_concurrent_writers_cannot_fork_the_chain():
         thread.join()
 
     assert errors == []
-    assert AuditEvent.objects.count() == 90
-    assert list(AuditEvent.objects.order_by("sequence").values_list("sequence", flat=True)) == list(range(1, 91))
+    # Other events may precede these (a flush re-creates the roles, audited).
+    assert AuditEvent.objects.filter(action="test.concurrent").count() == 90
+    sequences = list(AuditEvent.objects.order_by("sequence").values_list("sequence", flat=True))
+    assert sequences == list(range(1, len(sequences) + 1)), "no gaps, no duplicates"
     assert audit.audit_chain_verify().ok
