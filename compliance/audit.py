@@ -176,25 +176,26 @@ def audit_chain_check() -> Verification:
     return result
 
 
-def audit_purge_before(*, cutoff: datetime, batch_size: int = 10_000) -> int:
+def audit_purge_before(*, cutoff: datetime, batch_size: int = 10_000) -> list[tuple[int, datetime]]:
     """The privileged path: delete audit events older than ``cutoff``, oldest
     first, and append one tombstone per contiguous run deleted, naming the
     range and its last hash, from which verification continues. Tombstones
     themselves are kept.
 
     The triggers allow the delete only while this transaction's permit row
-    exists. Returns how many events were deleted.
+    exists. Returns the ids and times of the events deleted, oldest first.
     """
-    deleted = 0
+    deleted: list[tuple[int, datetime]] = []
     with transaction.atomic():
         victims = list(
             AuditEvent.objects.filter(occurred_at__lt=cutoff)
             .exclude(action=PURGED)
             .order_by("sequence")
-            .values_list("sequence", "hash")[:batch_size]
+            .values_list("sequence", "hash", "pk", "occurred_at")[:batch_size]
         )
         runs: list[list[tuple[int, str]]] = []
-        for sequence, digest in victims:
+        for sequence, digest, pk, occurred_at in victims:
+            deleted.append((pk, occurred_at))
             if runs and runs[-1][-1][0] == sequence - 1:
                 runs[-1].append((sequence, digest))
             else:
@@ -204,7 +205,6 @@ def audit_purge_before(*, cutoff: datetime, batch_size: int = 10_000) -> int:
             permit = LedgerPurgePermit.objects.create(reason="audit retention")
             count, _ = AuditEvent.objects.filter(sequence__gte=first, sequence__lte=last).delete()
             permit.delete()
-            deleted += count
             audit_record(
                 PURGED,
                 details={
@@ -216,5 +216,5 @@ def audit_purge_before(*, cutoff: datetime, batch_size: int = 10_000) -> int:
                 },
             )
     if deleted:
-        logger.warning("audit.purged", extra={"count": deleted, "runs": len(runs)})
+        logger.warning("audit.purged", extra={"count": len(deleted), "runs": len(runs)})
     return deleted

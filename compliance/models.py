@@ -102,3 +102,90 @@ class LedgerPurgePermit(models.Model):
 
     def __str__(self) -> str:
         return f"purge permit ({self.reason})"
+
+
+class DataClass(models.TextChoices):
+    RAW_PAYLOADS = "raw_payloads", "Raw inbox payloads"
+    TRANSCRIPTS = "transcripts", "Transcripts"
+    RECORDINGS = "recordings", "Recordings"
+    CALL_METADATA = "call_metadata", "Call metadata"
+    CONSENT_EVENTS = "consent_events", "Consent events"
+    AUDIT_EVENTS = "audit_events", "Audit events"
+
+
+class RetentionPolicy(models.Model):
+    """How long one class of data is kept. Defaults come from settings
+    (RETENTION_DEFAULT_DAYS); compliance staff edit them in the admin."""
+
+    data_class = models.CharField(max_length=32, choices=DataClass.choices, unique=True)
+    keep_days = models.PositiveIntegerField()
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "retention policies"
+        ordering = ["data_class"]
+
+    def __str__(self) -> str:
+        return f"{self.get_data_class_display()}: {self.keep_days} days"
+
+
+class LegalHold(models.Model):
+    """Data under a hold is neither purged nor erased until the hold ends."""
+
+    call = models.ForeignKey("calls.Call", null=True, blank=True, on_delete=models.SET_NULL, related_name="legal_holds")
+    call_sid = models.CharField(max_length=64, blank=True, db_index=True)
+    subject_hash = models.CharField(
+        max_length=64, blank=True, db_index=True, help_text="Keyed hash of the caller's number: holds all their calls."
+    )
+    reason = models.CharField(max_length=500)
+    placed_by = models.CharField(max_length=150)
+    placed_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(null=True, blank=True, help_text="Empty: until released.")
+    released_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-placed_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(call_sid="", subject_hash=""), name="legal_hold_names_a_call_or_subject"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"hold on {self.call_sid or 'subject ' + self.subject_hash[:8]}"
+
+
+class DestructionCertificate(models.Model):
+    """Evidence that data was destroyed: what class, how many, from when to
+    when, a SHA-256 over the sorted ids destroyed, and what failed. Written
+    once, never changed."""
+
+    data_class = models.CharField(max_length=32)
+    reason = models.CharField(max_length=64, help_text="retention, erasure, …")
+    run_id = models.CharField(max_length=64, db_index=True)
+    count = models.PositiveIntegerField()
+    oldest = models.DateTimeField(null=True, blank=True)
+    newest = models.DateTimeField(null=True, blank=True)
+    ids_sha256 = models.CharField(max_length=64)
+    failures = models.JSONField(default=list, blank=True)
+    issued_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-issued_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.data_class} ×{self.count} ({self.reason})"
+
+
+class JobLock(models.Model):
+    """A named lock that outlives a transaction: two runs of a periodic job
+    never overlap. Taken by inserting the row, released by deleting it; a
+    lock older than its ``expires_at`` is presumed abandoned."""
+
+    name = models.CharField(max_length=64, unique=True)
+    holder = models.CharField(max_length=100)
+    taken_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.name} held by {self.holder}"

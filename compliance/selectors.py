@@ -77,5 +77,6 @@ def _next_purge(now: datetime) -> str:
     entry = settings.CELERY_BEAT_SCHEDULE.get("retention-purge")
     if entry is None:
         return "not scheduled"
-    remaining = entry["schedule"].remaining_estimate(now)
-    return (now + remaining).isoformat(timespec="minutes")
+    moment = now + entry["schedule"].remaining_estimate(now)
+    # The estimate lands a fraction of a second early; show the minute it means.
+    return (moment + timedelta(seconds=30)).replace(second=0, microsecond=0).isoformat(timespec="minutes")

@@ -10,3 +10,11 @@ from compliance import audit
 @shared_task
 def audit_chain_check() -> None:
     audit.audit_chain_check()
+
+
+@shared_task(soft_time_limit=5 * 3600, time_limit=6 * 3600)
+def retention_purge() -> None:
+    # Imported here: retention reaches into the calls app, which imports this one.
+    from compliance.retention import retention_purge as purge
+
+    purge()

@@ -21,7 +21,7 @@ import logging
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -232,20 +232,35 @@ def inbox_sweep(*, batch_size: int | None = None) -> SweepResult:
         InboundEvent.objects.filter(pk__in=due).update(available_at=now + grace)
         transaction.on_commit(lambda: [process_inbound_event.delay(pk) for pk in due])
 
-        expired = list(
-            InboundEvent.objects.select_for_update(skip_locked=True)
-            .filter(
-                payload_scrubbed_at__isnull=True,
-                received_at__lt=now - timedelta(seconds=settings.INBOX_RAW_PAYLOAD_MAX_AGE_SECONDS),
+        scrubbed = len(
+            inbox_scrub_expired(
+                cutoff=now - timedelta(seconds=settings.INBOX_RAW_PAYLOAD_MAX_AGE_SECONDS), batch_size=batch_size
             )
-            .values_list("pk", flat=True)[:batch_size]
         )
-        transcripts.transcript_mask_pending(event_ids=expired, reason="not redacted before the scrub deadline")
-        InboundEvent.objects.filter(pk__in=expired).exclude(status=InboundEvent.Status.DONE).update(
-            status=InboundEvent.Status.FAILED, last_error="raw payload expired before it could be applied"
-        )
-        scrubbed = InboundEvent.objects.filter(pk__in=expired).update(payload=None, payload_scrubbed_at=now)
 
     result = SweepResult(reclaimed=reclaimed, enqueued=len(due), scrubbed=scrubbed)
     logger.info("inbox.swept", extra={"reclaimed": reclaimed, "enqueued": len(due), "scrubbed": scrubbed})
     return result
+
+
+def inbox_scrub_expired(*, cutoff: datetime, batch_size: int) -> list[tuple[int, datetime]]:
+    """Destroy raw payloads received before ``cutoff``, whatever became of
+    their events; transcript segments still awaiting redaction are stored
+    fully masked. Returns the ids and receipt times scrubbed, oldest first.
+    Safe to run concurrently (SKIP LOCKED) and to repeat."""
+    now = timezone.now()
+    with transaction.atomic():
+        expired = list(
+            InboundEvent.objects.select_for_update(skip_locked=True)
+            .filter(payload_scrubbed_at__isnull=True, received_at__lt=cutoff)
+            .order_by("id")
+            .values_list("pk", "received_at")[:batch_size]
+        )
+        ids = [pk for pk, _ in expired]
+        if ids:
+            transcripts.transcript_mask_pending(event_ids=ids, reason="not redacted before the scrub deadline")
+            InboundEvent.objects.filter(pk__in=ids).exclude(status=InboundEvent.Status.DONE).update(
+                status=InboundEvent.Status.FAILED, last_error="raw payload expired before it could be applied"
+            )
+            InboundEvent.objects.filter(pk__in=ids).update(payload=None, payload_scrubbed_at=now)
+    return expired

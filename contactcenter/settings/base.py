@@ -230,6 +230,21 @@ IDENTIFIER_HASH_KEY = env_secret("IDENTIFIER_HASH_KEY", default="")
 # never downloaded at run time.
 PII_SPACY_MODEL = env.str("PII_SPACY_MODEL", default="")
 
+# --- Retention ------------------------------------------------------------------------
+
+# Default days to keep each class of data; the admin edits the live values
+# (RetentionPolicy). Audit events are never kept for less than a year.
+RETENTION_DEFAULT_DAYS = {
+    "raw_payloads": 1,
+    "transcripts": env.int("RETENTION_TRANSCRIPT_DAYS", default=90),
+    "recordings": env.int("RETENTION_RECORDING_DAYS", default=30),
+    "call_metadata": env.int("RETENTION_CALL_DAYS", default=730),
+    "consent_events": env.int("RETENTION_CONSENT_DAYS", default=6 * 365),
+    "audit_events": max(365, env.int("RETENTION_AUDIT_DAYS", default=6 * 365)),
+}
+RETENTION_MINIMUM_DAYS = {"audit_events": 365}
+RETENTION_BATCH_SIZE = env.int("RETENTION_BATCH_SIZE", default=5000)
+
 # --- Durable inbox -----------------------------------------------------------------
 
 INBOX_SWEEP_SECONDS = env.int("INBOX_SWEEP_SECONDS", default=60)
@@ -271,6 +286,7 @@ CELERY_BEAT_SCHEDULE = {
     "transcript-sweep": {"task": "calls.tasks.transcript_sweep", "schedule": float(INBOX_SWEEP_SECONDS)},
     "callbacks-place-due": {"task": "calls.tasks.callbacks_place_due", "schedule": 30.0},
     "audit-chain-check": {"task": "compliance.tasks.audit_chain_check", "schedule": crontab(hour=3, minute=15)},
+    "retention-purge": {"task": "compliance.tasks.retention_purge", "schedule": crontab(hour=2, minute=30)},
 }
 RECORDING_TASK_MAX_RETRIES = env.int("RECORDING_TASK_MAX_RETRIES", default=8)
 

@@ -43,7 +43,7 @@ for statement in (
 call.delete()
 from compliance.models import ConsentEvent
 print("DETACHED", ConsentEvent.objects.get().call_id is None)
-print("PURGED", audit.audit_purge_before(cutoff=timezone.now()))
+print("PURGED", len(audit.audit_purge_before(cutoff=timezone.now())))
 print("VERIFIED", audit.audit_chain_verify().ok)
 """
 

@@ -1,0 +1,285 @@
+"""Retention: destroying each class of data when its policy says, provably.
+
+``retention_purge`` runs daily from beat and on demand (``manage.py
+purge_expired``). It takes a named lock so two runs never overlap, and works
+in bounded batches, each its own transaction, oldest first: memory and
+transaction size stay flat whatever the volume, and a run that dies is
+simply continued by the next. Anything under an active legal hold is left
+alone (raw inbox payloads excepted: they never outlive 24 hours). Each class
+destroyed gets a ``DestructionCertificate`` (count, time range, SHA-256
+over the sorted ids, failures) and an audit event.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from calls.integrations.twilio import TwilioError
+from calls.integrations.vapi import VapiError
+from calls.models import Call, InboundEvent, Recording, TranscriptSegment
+from calls.services import inbox, recordings
+
+from .audit import PURGED, audit_purge_before, audit_record
+from .locks import job_lock
+from .models import (
+    AuditEvent,
+    ConsentEvent,
+    DataClass,
+    DestructionCertificate,
+    LedgerPurgePermit,
+    LegalHold,
+    RetentionPolicy,
+)
+
+logger = logging.getLogger(__name__)
+LOCK_TTL = timedelta(hours=6)
+RETENTION = "retention"
+
+
+def keep_days(data_class: str) -> int:
+    """The policy in force: the admin's value, never below the minimum."""
+    policy = RetentionPolicy.objects.filter(data_class=data_class).values_list("keep_days", flat=True).first()
+    days = policy if policy is not None else settings.RETENTION_DEFAULT_DAYS[data_class]
+    return max(days, settings.RETENTION_MINIMUM_DAYS.get(data_class, 0))
+
+
+def active_holds(now: datetime | None = None) -> QuerySet[LegalHold]:
+    now = now or timezone.now()
+    return LegalHold.objects.filter(released_at__isnull=True).filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
+
+
+def held_calls(now: datetime | None = None) -> QuerySet[Call]:
+    """Calls under an active hold: named directly, or their caller's hash is."""
+    holds = active_holds(now)
+    subjects = holds.exclude(subject_hash="").values("subject_hash")
+    return Call.objects.filter(
+        Q(pk__in=holds.exclude(call__isnull=True).values("call"))
+        | Q(call_sid__in=holds.exclude(call_sid="").values("call_sid"))
+        | Q(from_hash__in=subjects)
+        | Q(to_hash__in=subjects)
+    )
+
+
+class Tally:
+    """Counts destroyed ids as they go, oldest first, without keeping them:
+    the hash is over the ids in ascending order, one per line."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.digest = hashlib.sha256()
+        self.oldest: datetime | None = None
+        self.newest: datetime | None = None
+        self.failures: list[dict[str, object]] = []
+
+    def add(self, rows: Iterable[tuple[int, datetime | None]]) -> None:
+        for pk, moment in rows:
+            self.count += 1
+            self.digest.update(f"{pk}\n".encode())
+            if moment is not None:
+                self.oldest = moment if self.oldest is None else min(self.oldest, moment)
+                self.newest = moment if self.newest is None else max(self.newest, moment)
+
+    def fail(self, pk: int, error: Exception) -> None:
+        self.failures.append({"id": pk, "error": type(error).__name__})
+
+
+@dataclass
+class ClassResult:
+    data_class: str
+    cutoff: datetime
+    count: int = 0
+    failures: list[dict[str, object]] = field(default_factory=list)
+    certificate_id: int | None = None
+
+
+def _certify(*, data_class: str, reason: str, run_id: str, tally: Tally) -> DestructionCertificate | None:
+    if not tally.count and not tally.failures:
+        return None
+    with transaction.atomic():
+        certificate = DestructionCertificate.objects.create(
+            data_class=data_class,
+            reason=reason,
+            run_id=run_id,
+            count=tally.count,
+            oldest=tally.oldest,
+            newest=tally.newest,
+            ids_sha256=tally.digest.hexdigest(),
+            failures=tally.failures,
+        )
+        audit_record(
+            f"{reason}.purged",
+            object_type="destruction_certificate",
+            object_id=certificate.pk,
+            object_repr=data_class,
+            details={"data_class": data_class, "count": tally.count, "failures": len(tally.failures), "run_id": run_id},
+        )
+    return certificate
+
+
+def _in_batches(
+    select: Callable[[], list[tuple[int, datetime | None]]], destroy: Callable[[list[int]], None], tally: Tally
+) -> None:
+    """Select a batch, destroy it in one transaction, repeat until none is left."""
+    while True:
+        with transaction.atomic():
+            rows = select()
+            if not rows:
+                return
+            destroy([pk for pk, _ in rows])
+        tally.add(rows)
+
+
+def _purge_raw_payloads(cutoff: datetime, batch: int, tally: Tally) -> None:
+    while rows := inbox.inbox_scrub_expired(cutoff=cutoff, batch_size=batch):
+        tally.add(rows)
+
+
+def _purge_recordings(cutoff: datetime, batch: int, tally: Tally) -> None:
+    """Deleted at the provider first; marked deleted only when it confirms
+    (a 404 counts). Failures are certified and tried again next run."""
+    held = held_calls()
+    failed: set[int] = set()
+    while True:
+        due = list(
+            Recording.objects.filter(deleted_at__isnull=True, created_at__lt=cutoff)
+            .exclude(call__in=held)
+            .exclude(pk__in=failed)
+            .order_by("id")
+            .values_list("pk", "created_at")[:batch]
+        )
+        if not due:
+            return
+        for pk, created_at in due:
+            recording = Recording.objects.get(pk=pk)
+            recordings.recording_request_deletion(recording=recording, reason=RETENTION)
+            try:
+                outcome = recordings.recording_delete_at_provider(recording_id=pk)
+            except (TwilioError, VapiError) as error:
+                failed.add(pk)
+                tally.fail(pk, error)
+                continue
+            if outcome is recordings.DeletionOutcome.AWAITING_STOP:
+                failed.add(pk)
+                tally.fail(pk, RuntimeError("recording still in progress; stopped, delete next run"))
+                continue
+            tally.add([(pk, created_at)])
+
+
+def _purge_transcripts(cutoff: datetime, batch: int, tally: Tally) -> None:
+    held = held_calls()
+    segments = TranscriptSegment.objects.filter(created_at__lt=cutoff).exclude(call__in=held).order_by("id")
+    _in_batches(
+        lambda: list(segments.values_list("pk", "spoken_at")[:batch]),
+        lambda ids: TranscriptSegment.objects.filter(pk__in=ids).delete(),
+        tally,
+    )
+
+
+def _purge_calls(cutoff: datetime, batch: int, tally: Tally) -> None:
+    """A call goes with everything hanging off it, once its recordings are
+    gone at the provider; consent evidence is detached and kept."""
+    held = held_calls()
+    still_recorded = Recording.objects.filter(deleted_at__isnull=True).values("call")
+    calls = (
+        Call.objects.filter(created_at__lt=cutoff).exclude(pk__in=held).exclude(pk__in=still_recorded).order_by("id")
+    )
+    _in_batches(
+        lambda: list(calls.values_list("pk", "created_at")[:batch]),
+        lambda ids: Call.objects.filter(pk__in=ids).delete(),
+        tally,
+    )
+
+
+def _purge_consent(cutoff: datetime, batch: int, tally: Tally) -> None:
+    held = held_calls().values("call_sid")
+    events = ConsentEvent.objects.filter(occurred_at__lt=cutoff).exclude(call_sid__in=held).order_by("id")
+
+    def destroy(ids: list[int]) -> None:
+        # The ledger's triggers allow this delete only while the permit exists.
+        permit = LedgerPurgePermit.objects.create(reason="consent retention")
+        ConsentEvent.objects.filter(pk__in=ids).delete()
+        permit.delete()
+
+    _in_batches(lambda: list(events.values_list("pk", "occurred_at")[:batch]), destroy, tally)
+
+
+def _purge_audit(cutoff: datetime, batch: int, tally: Tally) -> None:
+    # Tombstones in the chain record each run as well.
+    while deleted := audit_purge_before(cutoff=cutoff, batch_size=batch):
+        tally.add(deleted)
+
+
+PURGERS: list[tuple[str, Callable[[datetime, int, Tally], None]]] = [
+    (DataClass.RAW_PAYLOADS, _purge_raw_payloads),
+    (DataClass.RECORDINGS, _purge_recordings),
+    (DataClass.TRANSCRIPTS, _purge_transcripts),
+    (DataClass.CALL_METADATA, _purge_calls),
+    (DataClass.CONSENT_EVENTS, _purge_consent),
+    (DataClass.AUDIT_EVENTS, _purge_audit),
+]
+
+
+def _due_count(data_class: str, cutoff: datetime) -> int:
+    held = held_calls()
+    counts = {
+        DataClass.RAW_PAYLOADS: lambda: InboundEvent.objects.filter(
+            payload_scrubbed_at__isnull=True, received_at__lt=cutoff
+        ),
+        DataClass.RECORDINGS: lambda: Recording.objects.filter(deleted_at__isnull=True, created_at__lt=cutoff).exclude(
+            call__in=held
+        ),
+        DataClass.TRANSCRIPTS: lambda: TranscriptSegment.objects.filter(created_at__lt=cutoff).exclude(call__in=held),
+        DataClass.CALL_METADATA: lambda: Call.objects.filter(created_at__lt=cutoff).exclude(pk__in=held),
+        DataClass.CONSENT_EVENTS: lambda: ConsentEvent.objects.filter(occurred_at__lt=cutoff).exclude(
+            call_sid__in=held.values("call_sid")
+        ),
+        DataClass.AUDIT_EVENTS: lambda: AuditEvent.objects.filter(occurred_at__lt=cutoff).exclude(action=PURGED),
+    }
+    return counts[data_class]().count()
+
+
+def retention_purge(
+    *, dry_run: bool = False, now: datetime | None = None, batch_size: int | None = None
+) -> list[ClassResult] | None:
+    """Destroy what every policy says is due. Returns one result per class,
+    or None when another run holds the lock. With ``dry_run``, counts what
+    is due and changes nothing. Safe to repeat and to interrupt."""
+    now = now or timezone.now()
+    batch = batch_size or settings.RETENTION_BATCH_SIZE
+    with job_lock("retention-purge", ttl=LOCK_TTL) as acquired:
+        if not acquired:
+            return None
+        run_id = uuid.uuid4().hex
+        results = []
+        for data_class, purge in PURGERS:
+            cutoff = now - timedelta(days=keep_days(data_class))
+            result = ClassResult(data_class, cutoff)
+            if dry_run:
+                result.count = _due_count(data_class, cutoff)
+            else:
+                tally = Tally()
+                purge(cutoff, batch, tally)
+                certificate = _certify(data_class=data_class, reason=RETENTION, run_id=run_id, tally=tally)
+                result.count, result.failures = tally.count, tally.failures
+                result.certificate_id = certificate.pk if certificate else None
+            results.append(result)
+            logger.info(
+                "retention.class_done",
+                extra={
+                    "data_class": data_class,
+                    "count": result.count,
+                    "failures": len(result.failures),
+                    "dry_run": dry_run,
+                },
+            )
+    return results

@@ -1,0 +1,223 @@
+from __future__ import annotations
+
+import hashlib
+from datetime import timedelta
+from io import StringIO
+from unittest import mock
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from calls.integrations import twilio
+from calls.models import Call, InboundEvent, Recording, TranscriptSegment
+from compliance import audit, retention
+from compliance.crypto import identifier_hash
+from compliance.locks import job_lock
+from compliance.models import (
+    AuditEvent,
+    ConsentDecision,
+    ConsentEvent,
+    ConsentMethod,
+    DestructionCertificate,
+    LegalHold,
+)
+from compliance.services import consent_record
+from tests.factories import CallFactory, recording_sid
+
+pytestmark = pytest.mark.django_db
+NOW = timezone.now()
+
+
+def aged(days: int):
+    return NOW - timedelta(days=days)
+
+
+def segment(call, days: int) -> TranscriptSegment:
+    return TranscriptSegment.objects.create(
+        call=call, source="twilio.gather", source_field="form.SpeechResult", speaker="caller",
+        spoken_at=aged(days), created_at=aged(days), status="redacted", text="hello",
+    )  # fmt: skip
+
+
+def by_class(results):
+    return {result.data_class: result for result in results}
+
+
+def test_transcripts_older_than_90_days_are_destroyed_with_a_certificate():
+    call = CallFactory()
+    old, young = segment(call, 91), segment(call, 89)
+
+    results = by_class(retention.retention_purge(now=NOW))
+
+    assert list(TranscriptSegment.objects.values_list("pk", flat=True)) == [young.pk]
+    certificate = DestructionCertificate.objects.get(pk=results["transcripts"].certificate_id)
+    assert (certificate.count, certificate.reason, certificate.failures) == (1, "retention", [])
+    assert certificate.ids_sha256 == hashlib.sha256(f"{old.pk}\n".encode()).hexdigest()
+    assert certificate.oldest == old.spoken_at
+    event = AuditEvent.objects.get(action="retention.purged", object_id=str(certificate.pk))
+    assert event.details["data_class"] == "transcripts" and event.details["count"] == 1
+
+
+def test_anything_under_a_legal_hold_is_kept():
+    held_by_call, held_by_caller, free = CallFactory(), CallFactory(from_number="+14155550144"), CallFactory()
+    for call in (held_by_call, held_by_caller, free):
+        segment(call, 200)
+    LegalHold.objects.create(call=held_by_call, call_sid=held_by_call.call_sid, reason="litigation", placed_by="t")
+    LegalHold.objects.create(subject_hash=identifier_hash("+14155550144"), reason="regulator", placed_by="t")
+    LegalHold.objects.create(call_sid=free.call_sid, reason="expired", placed_by="t", expires_at=aged(1))
+
+    retention.retention_purge(now=NOW)
+
+    assert set(TranscriptSegment.objects.values_list("call_id", flat=True)) == {held_by_call.pk, held_by_caller.pk}
+
+
+def test_recordings_are_deleted_at_the_provider_and_marked_only_on_confirmation():
+    call = CallFactory()
+    confirmed = Recording.objects.create(
+        call=call, recording_sid=recording_sid(), status="completed", created_at=aged(31)
+    )
+    gone = Recording.objects.create(call=call, recording_sid=recording_sid(), status="completed", created_at=aged(31))
+    failing = Recording.objects.create(
+        call=call, recording_sid=recording_sid(), status="completed", created_at=aged(31)
+    )
+    young = Recording.objects.create(call=call, recording_sid=recording_sid(), status="completed", created_at=aged(29))
+
+    def delete(*, recording_sid):
+        if recording_sid == gone.recording_sid:
+            raise twilio.TwilioNotFoundError("gone", status=404)
+        if recording_sid == failing.recording_sid:
+            raise twilio.TwilioTransientError("503", status=503)
+
+    with mock.patch("calls.services.recordings.twilio.recording_delete", autospec=True, side_effect=delete):
+        results = by_class(retention.retention_purge(now=NOW))
+
+    assert set(Recording.objects.filter(deleted_at__isnull=False).values_list("pk", flat=True)) == {
+        confirmed.pk,
+        gone.pk,
+    }
+    assert Recording.objects.get(pk=failing.pk).deletion_requested_at is not None
+    assert Recording.objects.get(pk=young.pk).deletion_requested_at is None
+    assert results["recordings"].count == 2
+    assert results["recordings"].failures == [{"id": failing.pk, "error": "TwilioTransientError"}]
+    assert DestructionCertificate.objects.get(data_class="recordings").failures == [
+        {"id": failing.pk, "error": "TwilioTransientError"}
+    ]
+
+
+def test_calls_go_after_two_years_once_their_recordings_are_gone_and_consent_evidence_stays():
+    old = CallFactory(created_at=aged(731))
+    still_recorded = CallFactory(created_at=aged(731))
+    Recording.objects.create(
+        call=still_recorded, recording_sid=recording_sid(), status="completed", created_at=aged(20)
+    )
+    consent, _ = consent_record(
+        call=old,
+        decision=ConsentDecision.GRANTED,
+        method=ConsentMethod.DTMF,
+        prompt_version="v",
+        source="s",
+        occurred_at=aged(731),
+    )
+
+    retention.retention_purge(now=NOW)
+
+    assert list(Call.objects.values_list("pk", flat=True)) == [still_recorded.pk]
+    consent.refresh_from_db()
+    assert consent.call_id is None and consent.call_sid == old.call_sid
+
+
+def test_consent_evidence_goes_after_six_years_through_the_privileged_path():
+    call = CallFactory()
+    for days, source in ((6 * 365 + 1, "old"), (6 * 365 - 1, "young")):
+        consent_record(
+            call=call,
+            decision=ConsentDecision.GRANTED,
+            method=ConsentMethod.DTMF,
+            prompt_version="v",
+            source=source,
+            occurred_at=aged(days),
+        )
+
+    retention.retention_purge(now=NOW)
+
+    assert list(ConsentEvent.objects.values_list("source", flat=True)) == ["young"]
+
+
+def test_raw_payloads_never_outlive_a_day():
+    event = InboundEvent.objects.create(
+        provider="twilio",
+        kind="twilio.voice",
+        dedup_key="k",
+        payload={"form": {"From": "+1"}},
+        payload_sha256="x",
+        received_at=aged(2),
+    )
+
+    retention.retention_purge(now=NOW)
+
+    event.refresh_from_db()
+    assert event.payload is None and event.payload_scrubbed_at is not None
+
+
+def test_audit_events_are_never_kept_less_than_a_year(settings):
+    from compliance.models import RetentionPolicy
+
+    RetentionPolicy.objects.filter(data_class="audit_events").update(keep_days=30)
+
+    assert retention.keep_days("audit_events") == 365
+
+
+def test_dry_run_counts_and_changes_nothing():
+    call = CallFactory()
+    segment(call, 100)
+
+    results = by_class(retention.retention_purge(now=NOW, dry_run=True))
+
+    assert results["transcripts"].count == 1
+    assert TranscriptSegment.objects.count() == 1
+    assert not DestructionCertificate.objects.exists()
+
+
+def test_a_second_run_waits_for_the_first():
+    with job_lock("retention-purge", ttl=timedelta(hours=1)) as acquired:
+        assert acquired
+        assert retention.retention_purge(now=NOW) is None
+
+
+def test_work_is_done_in_bounded_batches_until_nothing_is_due():
+    call = CallFactory()
+    for _ in range(7):
+        segment(call, 100)
+
+    with mock.patch("calls.models.TranscriptSegment.objects.filter", wraps=TranscriptSegment.objects.filter) as selects:
+        results = by_class(retention.retention_purge(now=NOW, batch_size=3))
+
+    assert results["transcripts"].count == 7
+    assert not TranscriptSegment.objects.exists()
+    deletes = [call for call in selects.call_args_list if "pk__in" in call.kwargs]
+    assert [len(call.kwargs["pk__in"]) for call in deletes] == [3, 3, 1]
+
+
+def test_command_prints_a_summary():
+    segment(CallFactory(), 100)
+    output = StringIO()
+
+    call_command("purge_expired", stdout=output)
+
+    assert (
+        "transcripts" in output.getvalue()
+        and "1 destroyed" in output.getvalue()
+        and "certificate #" in output.getvalue()
+    )
+    assert audit.audit_chain_verify().ok
+
+
+def test_certificates_cannot_be_edited():
+    from django.db import DatabaseError, transaction
+
+    segment(CallFactory(), 100)
+    retention.retention_purge(now=NOW)
+
+    with pytest.raises(DatabaseError), transaction.atomic():
+        DestructionCertificate.objects.update(count=0)
