@@ -137,14 +137,7 @@ def inbox_process(*, event_id: int) -> bool:
             # redaction; then it goes when the last of them is redacted.
             event.refresh_from_db()
             transcripts.inbox_scrub_if_settled(event=event)
-            audit_record(
-                "webhook.accepted",
-                actor=Actor(name=event.provider),
-                object_type="inbound_event",
-                object_id=event.pk,
-                object_repr=event.call_sid,
-                details={"kind": event.kind, "deliveries": event.deliveries, "payload_sha256": event.payload_sha256},
-            )
+            _audit(event, "webhook.accepted", deliveries=event.deliveries, payload_sha256=event.payload_sha256)
     except Exception as error:  # noqa: BLE001
         # Any failure, transient or a bug, goes back to the inbox with its
         # class name only: exception messages can quote the data (database
@@ -154,6 +147,17 @@ def inbox_process(*, event_id: int) -> bool:
         return False
     logger.info("inbox.processed", extra={"inbound_event_id": event.pk, "kind": event.kind, "attempts": event.attempts})
     return True
+
+
+def _audit(event: InboundEvent, action: str, **details: object) -> None:
+    audit_record(
+        action,
+        actor=Actor(name=event.provider),
+        object_type="inbound_event",
+        object_id=event.pk,
+        object_repr=event.call_sid,
+        details={"kind": event.kind, **details},
+    )
 
 
 def _record_failure(event: InboundEvent, error: Exception) -> None:
@@ -166,14 +170,7 @@ def _record_failure(event: InboundEvent, error: Exception) -> None:
         last_error=f"{type(error).__module__}.{type(error).__qualname__}"[:500],
     )
     if exhausted:
-        audit_record(
-            "webhook.failed",
-            actor=Actor(name=event.provider),
-            object_type="inbound_event",
-            object_id=event.pk,
-            object_repr=event.call_sid,
-            details={"kind": event.kind, "attempts": event.attempts, "error": type(error).__name__},
-        )
+        _audit(event, "webhook.failed", attempts=event.attempts, error=type(error).__name__)
     log = logger.error if exhausted else logger.warning
     log(
         "inbox.failed" if exhausted else "inbox.retry_scheduled",

@@ -53,6 +53,13 @@ def _call(data: dict[str, Any]) -> Call:
     )
 
 
+def _record_event(event: InboundEvent, call: Call, kind: str, *, detail: str, at: datetime) -> None:
+    """A lightweight call event, once per delivery."""
+    CallEvent.objects.get_or_create(
+        inbound_event=event, defaults={"call": call, "type": kind, "detail": detail, "occurred_at": at}
+    )
+
+
 def _moment(event: InboundEvent, data: dict[str, Any]) -> datetime:
     return data.get("timestamp") or event.received_at
 
@@ -66,15 +73,7 @@ def apply_status(event: InboundEvent) -> None:
     call = _call(data)
     status = STATUS_MAP.get(data["status"])
     if status is None:
-        CallEvent.objects.get_or_create(
-            inbound_event=event,
-            defaults={
-                "call": call,
-                "type": "status-update",
-                "detail": data["status"],
-                "occurred_at": _moment(event, data),
-            },
-        )
+        _record_event(event, call, "status-update", detail=data["status"], at=_moment(event, data))
         return
     call_apply_status(
         call=call,
@@ -106,15 +105,7 @@ def apply_call_event(event: InboundEvent) -> None:
         {"type": payload["type"], "timestamp": payload.get("timestamp"), "call": payload["call"]},
     )
     call = _call(data)
-    CallEvent.objects.get_or_create(
-        inbound_event=event,
-        defaults={
-            "call": call,
-            "type": payload["type"],
-            "detail": payload.get("detail", ""),
-            "occurred_at": _moment(event, data),
-        },
-    )
+    _record_event(event, call, payload["type"], detail=payload.get("detail", ""), at=_moment(event, data))
 
 
 def apply_tool_call(event: InboundEvent) -> None:
@@ -144,15 +135,7 @@ def apply_tool_call(event: InboundEvent) -> None:
         if call.department != values["department"]:
             call.department = values["department"]
             call.save(update_fields=["department", "updated_at"])
-        CallEvent.objects.get_or_create(
-            inbound_event=event,
-            defaults={
-                "call": call,
-                "type": "transfer_to_human",
-                "detail": values["department"],
-                "occurred_at": event.received_at,
-            },
-        )
+        _record_event(event, call, "transfer_to_human", detail=values["department"], at=event.received_at)
     elif tool_call["name"] == "schedule_callback":
         callback_schedule(
             call=call, source=source, phone=values["phone"], due_at=datetime.fromisoformat(values["due_at"])
