@@ -6,8 +6,10 @@ even loaded: lists and pages defer it.
 
 from __future__ import annotations
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -31,6 +33,7 @@ from compliance.admin import ReadOnlyAdminMixin
 from compliance.audit import Actor, audit_record
 from compliance.masking import mask_phone
 from compliance.models import ConsentEvent
+from compliance.subjects import ErasureBlocked, subject_calls, subject_erase
 
 
 class StatusEventInline(ReadOnlyAdminMixin, admin.TabularInline):
@@ -107,6 +110,7 @@ class CallAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     readonly_fields = fields
     inlines = [StatusEventInline, CallEventInline, ConsentEventInline, TranscriptSegmentInline, RecordingInline]
     change_form_template = "admin/calls/call/change_form.html"
+    actions = ["erase_callers"]
 
     def change_view(
         self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict | None = None
@@ -150,6 +154,45 @@ class CallAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             "revealed": [("From", call.from_number), ("To", call.to_number), ("Caller ID name", call.caller_name)],
         }
         return TemplateResponse(request, "admin/calls/call/reveal.html", context)
+
+    def has_erase_subject_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("compliance.erase_subject")
+
+    @admin.action(description="Erase the callers' personal data…", permissions=["erase_subject"])
+    def erase_callers(self, request: HttpRequest, queryset: QuerySet[Call]) -> HttpResponse | None:
+        """Erase every call of the selected calls' callers (the called party,
+        for calls this service placed), after a confirmation page."""
+        subjects = sorted(
+            {call.to_hash if call.direction == "outbound-api" else call.from_hash for call in queryset} - {""}
+        )
+        if request.POST.get("confirmed") != "yes":
+            total = sum(subject_calls(subject=subject).count() for subject in subjects)
+            context = {
+                **self.admin_site.each_context(request),
+                "title": "Erase callers' personal data",
+                "opts": self.model._meta,
+                "queryset": queryset,
+                "selected": queryset.count(),
+                "subjects": len(subjects),
+                "total": total,
+                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            }
+            return TemplateResponse(request, "admin/calls/call/erase_confirmation.html", context)
+        for subject in subjects:
+            try:
+                erasure = subject_erase(subject=subject, actor=Actor(user=request.user))
+            except ErasureBlocked as blocked:
+                messages.error(request, str(blocked))
+                continue
+            pending = len(erasure.recordings_pending)
+            messages.success(
+                request,
+                f"Erased {erasure.calls} call(s) of one caller: {erasure.transcripts} transcript segment(s), "
+                f"{erasure.recordings_deleted} recording(s) deleted at the provider"
+                + (f", {pending} awaiting the provider's confirmation" if pending else "")
+                + f". Certificates: {', '.join(f'#{pk}' for pk in erasure.certificate_ids) or 'none'}.",
+            )
+        return None
 
     @admin.display(description="From")
     def caller(self, call: Call) -> str:

@@ -120,6 +120,9 @@ class Call(models.Model):
         max_length=16, choices=RecordingState.choices, default=RecordingState.NOT_REQUESTED
     )
     recording_error = models.CharField(max_length=200, blank=True)
+    erased_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the caller's personal data was erased at their request."
+    )
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -16,7 +16,7 @@ class ComplianceConfig(AppConfig):
 
 
 def _sync_roles(sender: AppConfig, apps: object = None, **kwargs: object) -> None:
-    """The data migration creates the roles; this keeps them whole after any
+    """The data migration creates the groups; this sets their permissions after any
     migrate or flush (a flush empties the groups table)."""
     from django.apps import apps as installed_apps
     from django.contrib.auth.management import create_permissions

@@ -86,6 +86,7 @@ class AuditEvent(models.Model):
             ("view_compliance_dashboard", "Can view the compliance dashboard"),
             ("run_export", "Can run compliance exports"),
             ("place_legal_hold", "Can place legal holds"),
+            ("erase_subject", "Can erase a data subject's personal data"),
         ]
 
     def __str__(self) -> str:

@@ -102,7 +102,7 @@ class ClassResult:
     certificate_id: int | None = None
 
 
-def _certify(*, data_class: str, reason: str, run_id: str, tally: Tally) -> DestructionCertificate | None:
+def certify(*, data_class: str, reason: str, run_id: str, tally: Tally) -> DestructionCertificate | None:
     if not tally.count and not tally.failures:
         return None
     with transaction.atomic():
@@ -269,7 +269,7 @@ def retention_purge(
             else:
                 tally = Tally()
                 purge(cutoff, batch, tally)
-                certificate = _certify(data_class=data_class, reason=RETENTION, run_id=run_id, tally=tally)
+                certificate = certify(data_class=data_class, reason=RETENTION, run_id=run_id, tally=tally)
                 result.count, result.failures = tally.count, tally.failures
                 result.certificate_id = certificate.pk if certificate else None
             results.append(result)

@@ -1,7 +1,7 @@
 """The staff roles and what each may do, as Django groups.
 
-A data migration creates them; changing a role means a new migration that
-calls ``sync_roles`` again.
+A data migration creates the groups, and every migrate or flush sets their
+permissions from ``ROLES`` (see ``apps.py``), so a role changes with this file.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ _CALL_DATA = [
 ]  # fmt: skip
 
 ROLES: dict[str, list[str]] = {
-    # Reads everything, runs exports, places legal holds, may reveal personal data.
+    # Reads everything, runs exports, places legal holds, erases on request, may reveal personal data.
     COMPLIANCE_OFFICER: [
         *_CALL_DATA,
         "calls.view_inboundevent",
@@ -29,6 +29,7 @@ ROLES: dict[str, list[str]] = {
         "compliance.view_compliance_dashboard",
         "compliance.run_export",
         "compliance.place_legal_hold",
+        "compliance.erase_subject",
     ],  # fmt: skip
     # Calls and redacted transcripts; no reveal.
     SUPERVISOR: _CALL_DATA,

@@ -65,21 +65,25 @@ def call_upsert(
             changed.append(field)
 
     fill("direction", direction)
-    fill("caller_name", caller_name)
     fill("vapi_call_id", vapi_call_id)
-    if from_number:
-        fill("from_hash", identifier_hash(from_number))
-        fill("from_number", from_number)
-    if to_number:
-        fill("to_hash", identifier_hash(to_number))
-        fill("to_number", to_number)
+    # Once the caller's data is erased, a late delivery must not bring it back.
+    if call.erased_at is None:
+        fill("caller_name", caller_name)
+        if from_number:
+            fill("from_hash", identifier_hash(from_number))
+            fill("from_number", from_number)
+        if to_number:
+            fill("to_hash", identifier_hash(to_number))
+            fill("to_number", to_number)
     if not call.consent_jurisdiction and caller and callee and (caller.country or callee.country):
         policy = consent_required_for(caller=caller, callee=callee)
-        call.caller_jurisdiction = str(caller)
-        call.callee_jurisdiction = str(callee)
         call.consent_requirement = policy.requirement
         call.consent_jurisdiction = str(policy.jurisdiction)
-        changed += ["caller_jurisdiction", "callee_jurisdiction", "consent_requirement", "consent_jurisdiction"]
+        changed += ["consent_requirement", "consent_jurisdiction"]
+        if call.erased_at is None:
+            call.caller_jurisdiction = str(caller)
+            call.callee_jurisdiction = str(callee)
+            changed += ["caller_jurisdiction", "callee_jurisdiction"]
     if parent_call_sid and call.parent_id is None:
         call.parent = call_get_or_create(call_sid=parent_call_sid)
         changed.append("parent")

@@ -18,6 +18,7 @@ from compliance.audit import audit_record
 logger = logging.getLogger(__name__)
 
 NO_CONSENT = "no_consent"
+ERASURE = "erasure"
 # Late enough that the normal path (enqueue on commit) has had its chance.
 SWEEP_GRACE = timedelta(minutes=2)
 SWEEP_BATCH = 200
@@ -113,8 +114,8 @@ def recording_apply_status(
 ) -> Recording:
     """Record a recording status callback, in any order, any number of times.
 
-    A recording on a call without granted consent is marked for deletion and
-    a worker deletes it at Twilio at once.
+    A recording on a call without granted consent, or whose caller's data
+    was erased, is marked for deletion and a worker deletes it at once.
     """
     recording, _ = Recording.objects.get_or_create(
         recording_sid=recording_sid, defaults={"call": call, "status": status}
@@ -130,7 +131,9 @@ def recording_apply_status(
     recording.save()
     logger.info("recording.status", extra={"call_id": call.pk, "recording_id": recording.pk, "status": status})
 
-    if not call.has_granted_consent and recording.deleted_at is None:
+    if recording.deleted_at is None and call.erased_at is not None:
+        recording_request_deletion(recording=recording, reason=ERASURE)
+    elif not call.has_granted_consent and recording.deleted_at is None:
         recording_request_deletion(recording=recording, reason=NO_CONSENT)
     return recording
 

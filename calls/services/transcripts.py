@@ -120,10 +120,13 @@ def transcript_redact(*, segment_id: int) -> str:
             return segment.status
         event = InboundEvent.objects.select_for_update().filter(pk=segment.source_event_id).first()
         words = _raw_words(event.payload if event else None, segment.source_field)
+        if segment.call.erased_at is not None:
+            words = None
         if words is not None and segment.speaker == "caller" and (trigger := escalation_trigger(words)):
             call_flag_escalation(call_id=segment.call_id, reason=trigger)
         if words is None:
-            _mask(segment, reason="raw words were no longer available")
+            erased = segment.call.erased_at is not None
+            _mask(segment, reason="the caller's data was erased" if erased else "raw words were no longer available")
         else:
             try:
                 redaction = redact(words, known_names=_known_names(segment.call, event))

@@ -1,19 +1,19 @@
-"""The staff roles: compliance officer, supervisor, auditor."""
+"""The staff roles: compliance officer, supervisor, auditor.
 
-from django.contrib.auth.management import create_permissions
+Only the groups are created here. Their permissions are set from
+``compliance.roles.ROLES`` after every migrate (see ``compliance/apps.py``),
+once every permission they name exists.
+"""
+
 from django.db import migrations
 
-from compliance.roles import sync_roles
+ROLE_NAMES = ["Compliance officer", "Supervisor", "Auditor"]
 
 
 def create_roles(apps, schema_editor):
-    # Permissions are normally created after all migrations have run; the
-    # roles need them now.
-    for app_config in apps.get_app_configs():
-        app_config.models_module = True
-        create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = None
-    sync_roles(apps)
+    Group = apps.get_model("auth", "Group")
+    for name in ROLE_NAMES:
+        Group.objects.get_or_create(name=name)
 
 
 class Migration(migrations.Migration):

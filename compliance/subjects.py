@@ -1,0 +1,280 @@
+"""Data-subject requests: erasure (GDPR Art. 17, CCPA) and access (Art. 15).
+
+A subject is a phone number. Their calls are found through the keyed hashes
+stored beside the encrypted numbers, so nothing is decrypted to search.
+
+Erasure destroys what identifies or describes the subject: transcripts,
+recordings (at the provider too), raw payloads not yet scrubbed, and the
+encrypted numbers, caller ID name and lookup hashes where they were the
+subject's. Evidence stays: consent events and audit events name calls by SID,
+never by number, so they are kept as they are, and a destruction
+certificate per class of data records what went. A call, once erased, is
+never filled in again by a late delivery.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import phonenumbers
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from calls.integrations.twilio import TwilioError
+from calls.integrations.vapi import VapiError
+from calls.models import Call, InboundEvent, Recording, ScheduledCallback, TranscriptSegment
+from calls.services import recordings
+
+from .audit import SYSTEM, Actor, audit_record
+from .crypto import identifier_hash
+from .models import DataClass, LegalHold
+from .retention import Tally, active_holds, certify
+
+logger = logging.getLogger(__name__)
+
+ERASURE = recordings.ERASURE
+# Certificates name classes of data; the numbers on calls are not a
+# retention class of their own, so they get a name here.
+IDENTIFIERS = "call_identifiers"
+
+
+class InvalidPhoneNumber(ValueError):
+    """The value given is not a phone number (the message never repeats it)."""
+
+
+class ErasureBlocked(Exception):
+    """A legal hold covers some of the subject's data, so none of it is erased."""
+
+    def __init__(self, holds: list[LegalHold]) -> None:
+        self.holds = holds
+        described = "; ".join(
+            f"hold #{hold.pk} on {'call ' + hold.call_sid if hold.call_sid else 'this caller'}"
+            f" ({hold.reason}, {'until ' + hold.expires_at.isoformat() if hold.expires_at else 'until released'})"
+            for hold in holds
+        )
+        super().__init__(f"Erasure refused: the subject's data is under legal hold: {described}.")
+
+
+def subject_hash(phone: str) -> str:
+    """The keyed hash a subject's calls are stored under. Accepts any common
+    way of writing a number with its country code and hashes its E.164 form,
+    as the providers send it."""
+    try:
+        parsed = phonenumbers.parse(phone, None)
+    except phonenumbers.NumberParseException:
+        raise InvalidPhoneNumber("not a phone number; give it with its country code, e.g. +14155550100") from None
+    if not phonenumbers.is_possible_number(parsed):
+        raise InvalidPhoneNumber("not a possible phone number")
+    return identifier_hash(phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164))
+
+
+def subject_calls(*, subject: str) -> QuerySet[Call]:
+    return Call.objects.filter(Q(from_hash=subject) | Q(to_hash=subject))
+
+
+def subject_holds(*, subject: str) -> QuerySet[LegalHold]:
+    """Active holds on the subject, or on any of their calls."""
+    calls = subject_calls(subject=subject)
+    return active_holds().filter(Q(subject_hash=subject) | Q(call__in=calls) | Q(call_sid__in=calls.values("call_sid")))
+
+
+@dataclass
+class Erasure:
+    erasure_id: str
+    calls: int = 0
+    transcripts: int = 0
+    raw_payloads: int = 0
+    identifiers: int = 0
+    callbacks: int = 0
+    recordings_deleted: int = 0
+    recordings_pending: list[dict[str, object]] = field(default_factory=list)
+    certificate_ids: list[int] = field(default_factory=list)
+
+
+def subject_erase(*, subject: str, actor: Actor = SYSTEM) -> Erasure:
+    """Erase everything held on the subject with keyed hash ``subject``.
+
+    Raises ``ErasureBlocked``, changing nothing, when a legal hold covers any
+    of it. The database part is one transaction, with the subject's calls
+    locked so a concurrent delivery can't fill them in again. Recordings are
+    then deleted at the provider; one that can't be yet (provider down,
+    recording still running) stays marked for deletion, the recording sweep
+    retries it, and the certificate lists it as a failure. Safe to repeat:
+    a second run finds nothing left.
+    """
+    result = Erasure(erasure_id=uuid.uuid4().hex)
+    tallies = {name: Tally() for name in (DataClass.TRANSCRIPTS, DataClass.RAW_PAYLOADS, IDENTIFIERS)}
+    with transaction.atomic():
+        calls = list(subject_calls(subject=subject).select_for_update().order_by("id"))
+        holds = list(subject_holds(subject=subject))
+        if holds:
+            raise ErasureBlocked(holds)
+        call_ids = [call.pk for call in calls]
+        result.calls = len(calls)
+
+        segments = TranscriptSegment.objects.filter(call_id__in=call_ids).order_by("id")
+        tallies[DataClass.TRANSCRIPTS].add(segments.values_list("pk", "spoken_at"))
+        result.transcripts = segments.delete()[0]
+
+        events = InboundEvent.objects.filter(
+            call_sid__in=[call.call_sid for call in calls], payload_scrubbed_at__isnull=True
+        ).order_by("id")
+        scrubbed = list(events.values_list("pk", "received_at"))
+        if scrubbed:
+            ids = [pk for pk, _ in scrubbed]
+            InboundEvent.objects.filter(pk__in=ids).exclude(status=InboundEvent.Status.DONE).update(
+                status=InboundEvent.Status.FAILED, last_error="not applied: the caller's data was erased"
+            )
+            InboundEvent.objects.filter(pk__in=ids).update(payload=None, payload_scrubbed_at=timezone.now())
+        tallies[DataClass.RAW_PAYLOADS].add(scrubbed)
+        result.raw_payloads = len(scrubbed)
+
+        for call in calls:
+            _erase_identifiers(call, subject)
+        tallies[IDENTIFIERS].add((call.pk, call.created_at) for call in calls)
+        result.identifiers = len(calls)
+
+        callbacks = ScheduledCallback.objects.filter(Q(phone_hash=subject) | Q(call_id__in=call_ids))
+        callbacks.filter(status=ScheduledCallback.Status.PENDING).update(
+            status=ScheduledCallback.Status.FAILED, last_error="cancelled: the subject's data was erased"
+        )
+        result.callbacks = callbacks.update(phone="", phone_hash="")
+        due = list(Recording.objects.filter(call_id__in=call_ids, deleted_at__isnull=True).order_by("id"))
+        for recording in due:
+            recordings.recording_request_deletion(recording=recording, reason=ERASURE)
+
+    recordings_tally = Tally()
+    for recording in due:
+        try:
+            outcome = recordings.recording_delete_at_provider(recording_id=recording.pk)
+        except (TwilioError, VapiError) as error:
+            recordings_tally.fail(recording.pk, error)
+            continue
+        if outcome is recordings.DeletionOutcome.AWAITING_STOP:
+            recordings_tally.fail(recording.pk, RuntimeError("recording still in progress; stopped, deleted next"))
+            continue
+        recordings_tally.add([(recording.pk, recording.created_at)])
+    result.recordings_deleted = recordings_tally.count
+    result.recordings_pending = recordings_tally.failures
+    tallies[DataClass.RECORDINGS] = recordings_tally
+
+    for data_class, tally in tallies.items():
+        certificate = certify(data_class=data_class, reason=ERASURE, run_id=result.erasure_id, tally=tally)
+        if certificate is not None:
+            result.certificate_ids.append(certificate.pk)
+    audit_record(
+        "subject.erased",
+        actor=actor,
+        object_type="erasure",
+        object_id=result.erasure_id,
+        details={
+            "calls": result.calls,
+            "transcripts": result.transcripts,
+            "raw_payloads": result.raw_payloads,
+            "callbacks": result.callbacks,
+            "recordings_deleted": result.recordings_deleted,
+            "recordings_pending": len(result.recordings_pending),
+            "certificates": result.certificate_ids,
+        },
+    )
+    logger.warning("subject.erased", extra={"erasure_id": result.erasure_id, "calls": result.calls})
+    return result
+
+
+def _erase_identifiers(call: Call, subject: str) -> None:
+    """Blank the numbers that were the subject's, and what was derived from
+    them; the other party's number (usually this business's) stays."""
+    if call.from_hash == subject:
+        call.from_number = call.from_hash = call.caller_name = call.caller_jurisdiction = ""
+    if call.to_hash == subject:
+        call.to_number = call.to_hash = call.callee_jurisdiction = ""
+    call.erased_at = timezone.now()
+    call.save(
+        update_fields=[
+            "from_number", "from_hash", "caller_name", "caller_jurisdiction",
+            "to_number", "to_hash", "callee_jurisdiction", "erased_at", "updated_at",
+        ]
+    )  # fmt: skip
+
+
+def _moment(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def subject_data(*, subject: str, phone: str, actor: Actor = SYSTEM) -> dict[str, Any]:
+    """Everything held on the subject, for an access request: their calls,
+    each with its consent history, redacted transcript and recordings, and
+    callbacks scheduled to them. Raw words are never included: they are
+    not kept. Writes an audit event (counts only)."""
+    calls = (
+        subject_calls(subject=subject)
+        .order_by("created_at", "id")
+        .prefetch_related("consent_events", "transcript_segments", "recordings")
+    )
+    document: dict[str, Any] = {
+        "subject": {"phone": phone},
+        "generated_at": timezone.now().isoformat(),
+        "calls": [
+            {
+                "call_sid": call.call_sid,
+                "provider": call.provider,
+                "direction": call.direction,
+                "your_role": "caller" if call.from_hash == subject else "callee",
+                "from": call.from_number,
+                "to": call.to_number,
+                "caller_name": call.caller_name,
+                "started_at": _moment(call.started_at),
+                "answered_at": _moment(call.answered_at),
+                "ended_at": _moment(call.ended_at),
+                "duration_seconds": call.duration_seconds,
+                "status": call.status,
+                "end_reason": call.end_reason,
+                "department": call.department,
+                "consent_requirement": call.consent_requirement,
+                "consent_jurisdiction": call.consent_jurisdiction,
+                "consent_history": [
+                    {
+                        "occurred_at": _moment(event.occurred_at),
+                        "decision": event.decision,
+                        "method": event.method,
+                        "requirement": event.requirement,
+                        "jurisdiction": event.jurisdiction,
+                        "prompt_version": event.prompt_version,
+                    }
+                    for event in call.consent_events.all()
+                ],
+                "transcript": [
+                    {"spoken_at": _moment(segment.spoken_at), "speaker": segment.speaker, "text": segment.text}
+                    for segment in call.transcript_segments.all()
+                    if segment.status != TranscriptSegment.Status.PENDING
+                ],
+                "recordings": [
+                    {
+                        "recording_sid": recording.recording_sid,
+                        "status": recording.status,
+                        "duration_seconds": recording.duration_seconds,
+                        "started_at": _moment(recording.started_at),
+                        "deleted_at": _moment(recording.deleted_at),
+                    }
+                    for recording in call.recordings.all()
+                ],
+            }
+            for call in calls
+        ],
+        "scheduled_callbacks": [
+            {"due_at": _moment(callback.due_at), "status": callback.status, "call_sid": callback.placed_call_sid}
+            for callback in ScheduledCallback.objects.filter(phone_hash=subject).order_by("due_at")
+        ],
+    }
+    audit_record(
+        "subject.exported",
+        actor=actor,
+        object_type="subject_access",
+        details={"calls": len(document["calls"]), "callbacks": len(document["scheduled_callbacks"])},
+    )
+    return document
