@@ -29,7 +29,7 @@ from calls.models import (
     UnknownMessageCount,
 )
 from calls.selectors import call_timeline
-from compliance.admin import ReadOnlyAdminMixin
+from compliance.admin import ExportActionMixin, ReadOnlyAdminMixin, export_action
 from compliance.audit import Actor, audit_record
 from compliance.masking import mask_phone
 from compliance.models import ConsentEvent
@@ -85,7 +85,7 @@ class CallEventInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 
 @admin.register(Call)
-class CallAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class CallAdmin(ExportActionMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = [
         "call_sid",
         "created_at",
@@ -110,7 +110,7 @@ class CallAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     readonly_fields = fields
     inlines = [StatusEventInline, CallEventInline, ConsentEventInline, TranscriptSegmentInline, RecordingInline]
     change_form_template = "admin/calls/call/change_form.html"
-    actions = ["erase_callers"]
+    actions = [export_action("calls", "created_at"), "erase_callers"]
 
     def change_view(
         self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict | None = None

@@ -1,9 +1,14 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+from urllib.parse import urlencode
+
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
-from django.http import HttpRequest
+from django.db.models import Max, Min, QuerySet
+from django.http import HttpRequest, HttpResponseRedirect
+from django.urls import reverse
 from django.utils import timezone
 
 from compliance.audit import Actor, audit_record
@@ -24,8 +29,28 @@ class ReadOnlyAdminMixin:
         return False
 
 
+class ExportActionMixin:
+    def has_run_export_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("compliance.run_export")
+
+
+def export_action(kind: str, moment_field: str) -> Callable:
+    """An action opening the export page for ``kind``, over the days the
+    selected rows span."""
+
+    @admin.action(description="Export a compliance report for the selected rows' period…", permissions=["run_export"])
+    def export_period(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet) -> HttpResponseRedirect:
+        span = queryset.aggregate(first=Min(moment_field), last=Max(moment_field))
+        days = {key: timezone.localdate(moment) for key, moment in span.items() if moment}
+        query = {"kind": kind, "first_day": days.get("first", ""), "last_day": days.get("last", "")}
+        return HttpResponseRedirect(f"{reverse('compliance-export')}?{urlencode(query)}")
+
+    return export_period
+
+
 @admin.register(ConsentEvent)
-class ConsentEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class ConsentEventAdmin(ExportActionMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    actions = [export_action("consent", "occurred_at")]
     list_display = ["occurred_at", "call_sid", "decision", "method", "requirement", "jurisdiction", "prompt_version"]
     list_filter = ["decision", "method", "requirement", "prompt_version"]
     search_fields = ["=call_sid"]
@@ -34,7 +59,8 @@ class ConsentEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class AuditEventAdmin(ExportActionMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    actions = [export_action("access", "occurred_at")]
     list_display = ["sequence", "occurred_at", "action", "actor_name", "object_type", "object_id", "object_repr"]
     list_filter = ["action", "object_type", "actor_name", ("occurred_at", admin.DateFieldListFilter)]
     search_fields = ["=object_repr", "=object_id", "=sequence"]
@@ -145,7 +171,8 @@ class LegalHoldAdmin(admin.ModelAdmin):
 
 
 @admin.register(DestructionCertificate)
-class DestructionCertificateAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class DestructionCertificateAdmin(ExportActionMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    actions = [export_action("destruction", "issued_at")]
     list_display = ["issued_at", "data_class", "reason", "count", "oldest", "newest", "failure_count", "run_id"]
     list_filter = ["data_class", "reason"]
     readonly_fields = [field.name for field in DestructionCertificate._meta.fields]

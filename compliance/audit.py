@@ -8,6 +8,7 @@ the previous hash, so the chain can be checked from any point.
 
 from __future__ import annotations
 
+import getpass
 import hashlib
 import json
 import logging
@@ -38,6 +39,11 @@ class Actor:
 
 
 SYSTEM = Actor()
+
+
+def cli_actor() -> Actor:
+    """A management command's actor: the operating-system account running it."""
+    return Actor(name=f"cli:{getpass.getuser()}")
 
 
 def _canonical(event: AuditEvent) -> bytes:

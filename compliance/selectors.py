@@ -1,4 +1,4 @@
-"""Reads for compliance staff: the dashboard's figures."""
+"""Reads for compliance staff: the dashboard's figures, and the consent subquery reports share."""
 
 from __future__ import annotations
 
@@ -33,9 +33,10 @@ class Dashboard:
     next_purge: str
 
 
-def _latest_decision() -> Subquery:
+def latest_consent(call: str = "pk") -> Subquery:
+    """The latest decision on the ledger for the call at ``call``."""
     return Subquery(
-        ConsentEvent.objects.filter(call=OuterRef("pk")).order_by("-occurred_at", "-id").values("decision")[:1]
+        ConsentEvent.objects.filter(call=OuterRef(call)).order_by("-occurred_at", "-id").values("decision")[:1]
     )
 
 
@@ -43,12 +44,7 @@ def dashboard(*, now: datetime | None = None) -> Dashboard:
     now = now or timezone.now()
     today = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
     week = today - timedelta(days=today.weekday())
-    calls_this_week = Call.objects.filter(created_at__gte=week, parent__isnull=True).annotate(
-        decision=_latest_decision()
-    )
-    latest_for_recording = Subquery(
-        ConsentEvent.objects.filter(call=OuterRef("call")).order_by("-occurred_at", "-id").values("decision")[:1]
-    )
+    calls_this_week = Call.objects.filter(created_at__gte=week, parent__isnull=True).annotate(decision=latest_consent())
     pending = TranscriptSegment.objects.filter(status=TranscriptSegment.Status.PENDING)
     return Dashboard(
         calls_today=Call.objects.filter(created_at__gte=today, parent__isnull=True).count(),
@@ -58,7 +54,7 @@ def dashboard(*, now: datetime | None = None) -> Dashboard:
         consent_missing=calls_this_week.filter(decision__isnull=True).count(),
         # A recording still held anywhere while its call lacks granted consent: must be 0.
         recordings_without_consent=Recording.objects.filter(deleted_at__isnull=True)
-        .annotate(decision=latest_for_recording)
+        .annotate(decision=latest_consent("call"))
         .filter(Q(decision__isnull=True) | ~Q(decision=ConsentDecision.GRANTED))
         .count(),
         redaction_backlog=pending.count(),

@@ -107,7 +107,7 @@ def subject_erase(*, subject: str, actor: Actor = SYSTEM) -> Erasure:
     retries it, and the certificate lists it as a failure. Safe to repeat:
     a second run finds nothing left.
     """
-    result = Erasure(erasure_id=uuid.uuid4().hex)
+    result = Erasure(erasure_id=str(uuid.uuid4()))
     tallies = {name: Tally() for name in (DataClass.TRANSCRIPTS, DataClass.RAW_PAYLOADS, IDENTIFIERS)}
     with transaction.atomic():
         calls = list(subject_calls(subject=subject).select_for_update().order_by("id"))

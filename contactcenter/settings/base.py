@@ -6,6 +6,7 @@ and ``test`` only override. Each variable is documented in ``.env.example``.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -58,6 +59,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
+    "knox",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "compliance",
@@ -144,6 +146,14 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "UNAUTHENTICATED_USER": None,
+}
+
+# API tokens for compliance tools (manage.py issue_api_token): stored hashed,
+# shown once, and expiring after API_TOKEN_TTL_DAYS.
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(days=env.int("API_TOKEN_TTL_DAYS", default=30)),
+    "TOKEN_PREFIX": "cc_",
+    "AUTH_HEADER_PREFIX": "Token",
 }
 
 # --- Webhooks -----------------------------------------------------------------

@@ -8,11 +8,9 @@ erased and the certificates issued.
 
 from __future__ import annotations
 
-import getpass
-
 from django.core.management.base import BaseCommand, CommandError
 
-from compliance.audit import Actor
+from compliance.audit import cli_actor
 from compliance.subjects import ErasureBlocked, InvalidPhoneNumber, subject_calls, subject_erase, subject_hash
 
 
@@ -36,7 +34,7 @@ class Command(BaseCommand):
             if answer.strip() != "yes":
                 raise CommandError("Erasure cancelled; nothing was changed.")
         try:
-            erasure = subject_erase(subject=subject, actor=Actor(name=f"cli:{getpass.getuser()}"))
+            erasure = subject_erase(subject=subject, actor=cli_actor())
         except ErasureBlocked as blocked:
             raise CommandError(str(blocked)) from None
         self.stdout.write(f"erasure {erasure.erasure_id}")

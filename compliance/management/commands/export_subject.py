@@ -7,14 +7,13 @@ to ``--out``. The export itself is audited.
 
 from __future__ import annotations
 
-import getpass
 import json
 import os
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from compliance.audit import Actor
+from compliance.audit import cli_actor
 from compliance.subjects import InvalidPhoneNumber, subject_data, subject_hash
 
 
@@ -30,7 +29,7 @@ class Command(BaseCommand):
             subject = subject_hash(phone)
         except InvalidPhoneNumber as error:
             raise CommandError(f"--phone: {error}") from None
-        document = subject_data(subject=subject, phone=phone, actor=Actor(name=f"cli:{getpass.getuser()}"))
+        document = subject_data(subject=subject, phone=phone, actor=cli_actor())
         text = json.dumps(document, indent=2, ensure_ascii=False)
         if out is None:
             self.stdout.write(text)

@@ -1,0 +1,39 @@
+"""The API for compliance officers' tools: exports, by token.
+
+Tokens are django-rest-knox's: stored only as a hash, with an expiry, issued
+with ``manage.py issue_api_token`` and revoked in the admin. A token acts as
+its user, so it can do only what the user's role allows.
+"""
+
+from __future__ import annotations
+
+from django.http import HttpResponseBase
+from knox.auth import TokenAuthentication
+from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from compliance.audit import Actor
+from compliance.forms import ExportForm
+from compliance.views import export_response
+
+
+class CanRunExports(BasePermission):
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        return request.user.has_perm("compliance.run_export")
+
+
+class ExportView(APIView):
+    """``POST {"kind", "first_day", "last_day", "format"}``: 200 with a ZIP
+    of the report and its manifest (``X-Export-Id`` names it in the audit
+    trail), or 400 naming the fields at fault."""
+
+    authentication_classes = [TokenAuthentication]
+    permission_classes = [IsAuthenticated, CanRunExports]
+
+    def post(self, request: Request) -> HttpResponseBase:
+        form = ExportForm(data=request.data)
+        if not form.is_valid():
+            return Response({"errors": form.errors.get_json_data()}, status=400)
+        return export_response(cleaned=form.cleaned_data, actor=Actor(user=request.user))

@@ -1,0 +1,147 @@
+"""The report kinds: for each, its columns and its rows over a period.
+
+Rows come from ``values_list(...).iterator()``, which on PostgreSQL reads
+through a server-side cursor in chunks, so memory stays flat however many
+rows a period holds. Reports never carry phone numbers, names or words:
+calls are named by SID, and transcripts are not exported here (a subject's
+own come from ``export_subject``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.utils import timezone
+
+from calls.models import Call, Recording
+from compliance.models import AuditEvent, ConsentEvent, DestructionCertificate
+from compliance.selectors import latest_consent
+
+CHUNK_SIZE = 5000
+# Audit actions that record who reached personal data or evidence, and how.
+ACCESS_ACTIONS = ("access.", "auth.", "subject.", "export.")
+
+
+@dataclass(frozen=True)
+class Period:
+    """Whole days, both inclusive, in the project's time zone."""
+
+    first_day: date
+    last_day: date
+
+    def __post_init__(self) -> None:
+        if self.last_day < self.first_day:
+            raise ValueError("the period ends before it starts")
+
+    @property
+    def start(self) -> datetime:
+        return timezone.make_aware(datetime.combine(self.first_day, time.min))
+
+    @property
+    def end(self) -> datetime:
+        """Exclusive: midnight after the last day."""
+        return timezone.make_aware(datetime.combine(self.last_day + timedelta(days=1), time.min))
+
+    @property
+    def days(self) -> int:
+        return (self.last_day - self.first_day).days + 1
+
+
+@dataclass(frozen=True)
+class ReportKind:
+    name: str
+    title: str
+    description: str
+    columns: tuple[str, ...]
+    queryset: Callable[[Period], QuerySet]
+
+    def rows(self, period: Period) -> Iterator[tuple]:
+        return self.queryset(period).values_list(*self.columns).iterator(chunk_size=CHUNK_SIZE)
+
+    def count(self, period: Period) -> int:
+        return self.queryset(period).count()
+
+
+def _consent(period: Period) -> QuerySet:
+    return ConsentEvent.objects.filter(occurred_at__gte=period.start, occurred_at__lt=period.end).order_by(
+        "occurred_at", "id"
+    )
+
+
+def _access(period: Period) -> QuerySet:
+    actions = Q()
+    for prefix in ACCESS_ACTIONS:
+        actions |= Q(action__startswith=prefix)
+    return AuditEvent.objects.filter(actions, occurred_at__gte=period.start, occurred_at__lt=period.end).order_by(
+        "sequence"
+    )
+
+
+def _destruction(period: Period) -> QuerySet:
+    return DestructionCertificate.objects.filter(issued_at__gte=period.start, issued_at__lt=period.end).order_by(
+        "issued_at", "id"
+    )
+
+
+def _calls(period: Period) -> QuerySet:
+    recordings = Recording.objects.filter(call=OuterRef("pk")).order_by().values("call")
+    return (
+        Call.objects.filter(created_at__gte=period.start, created_at__lt=period.end)
+        .annotate(
+            parent_call_sid=Subquery(Call.objects.filter(pk=OuterRef("parent")).values("call_sid")[:1]),
+            consent_decision=latest_consent(),
+            recording_count=Subquery(recordings.annotate(count=Count("pk")).values("count")[:1]),
+        )
+        .order_by("created_at", "id")
+    )
+
+
+KINDS: dict[str, ReportKind] = {
+    kind.name: kind
+    for kind in [
+        ReportKind(
+            "consent",
+            "Consent decisions",
+            "Every consent decision on the ledger, as the caller gave it.",
+            (
+                "id", "occurred_at", "call_sid", "decision", "method", "requirement", "jurisdiction",
+                "prompt_version", "confidence", "source", "recorded_at",
+            ),
+            _consent,
+        ),
+        ReportKind(
+            "access",
+            "Access to personal data",
+            "Who viewed, revealed, exported or erased personal data, and every sign-in.",
+            (
+                "sequence", "occurred_at", "action", "actor_name", "object_type", "object_id", "object_repr",
+                "details", "hash",
+            ),
+            _access,
+        ),
+        ReportKind(
+            "destruction",
+            "Destruction certificates",
+            "Data destroyed by retention or on a subject's request, with failures.",
+            (
+                "id", "issued_at", "data_class", "reason", "run_id", "count", "oldest", "newest", "ids_sha256",
+                "failures",
+            ),
+            _destruction,
+        ),
+        ReportKind(
+            "calls",
+            "Calls",
+            "Every call with its consent decision and recording state; no numbers.",
+            (
+                "call_sid", "parent_call_sid", "provider", "direction", "created_at", "started_at", "ended_at",
+                "duration_seconds", "status", "end_reason", "department", "escalated", "consent_requirement",
+                "consent_jurisdiction", "consent_decision", "recording_state", "recording_count", "erased_at",
+            ),
+            _calls,
+        ),
+    ]
+}  # fmt: skip
