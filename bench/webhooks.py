@@ -14,15 +14,11 @@ binaries. Broker: CELERY_BROKER_URL if set (e.g. Redis), else in-memory.
 from __future__ import annotations
 
 import argparse
-import os
 import secrets
 import statistics
-import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from common import postgres
 
 
 def percentiles(samples: list[float]) -> tuple[float, float, float]:
@@ -36,23 +32,8 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=1000)
     args = parser.parse_args()
 
-    server = None
-    if not os.environ.get("DATABASE_URL"):
-        from tests.pgserver import PostgresServer
-
-        server = PostgresServer().start()
-        os.environ["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:{server.port}/postgres"
-    os.environ["DJANGO_SETTINGS_MODULE"] = "contactcenter.settings.test"
-    os.environ["DJANGO_READ_DOT_ENV"] = "0"
-    os.environ["ALLOWED_HOSTS"] = "testserver"
-    try:
+    with postgres():
         run(args.requests)
-    finally:
-        if server is not None:
-            from django.db import connections
-
-            connections.close_all()
-            server.stop()
 
 
 def run(count: int) -> None:

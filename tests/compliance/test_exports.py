@@ -72,6 +72,7 @@ def test_consent_csv_has_the_period_rows_and_a_manifest_whose_hashes_match(tmp_p
     rows = list(csv.DictReader(path.open()))
     assert [row["id"] for row in rows] == [str(first.pk), str(last.pk)]
     assert rows[1]["decision"] == "declined" and rows[1]["call_sid"] == call.call_sid
+    assert rows[0]["occurred_at"] == "2026-10-14T00:00:00.000000+00:00"
     assert entry["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
     assert entry["bytes"] == path.stat().st_size and entry["rows"] == manifest["row_counts"]["consent"] == 2
     assert manifest["parameters"] == {"kind": "consent", "from": "2026-10-14", "to": "2026-10-15", "format": "csv"}

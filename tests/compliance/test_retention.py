@@ -190,13 +190,47 @@ def test_work_is_done_in_bounded_batches_until_nothing_is_due():
     for _ in range(7):
         segment(call, 100)
 
-    with mock.patch("calls.models.TranscriptSegment.objects.filter", wraps=TranscriptSegment.objects.filter) as selects:
+    batches = []
+    real = retention._delete_returning
+
+    def counted(*args, **kwargs):
+        rows = real(*args, **kwargs)
+        batches.append(len(rows))
+        return rows
+
+    with mock.patch.object(retention, "_delete_returning", counted):
         results = by_class(retention.retention_purge(now=NOW, batch_size=3))
 
     assert results["transcripts"].count == 7
     assert not TranscriptSegment.objects.exists()
-    deletes = [call for call in selects.call_args_list if "pk__in" in call.kwargs]
-    assert [len(call.kwargs["pk__in"]) for call in deletes] == [3, 3, 1]
+    assert batches == [3, 3, 1, 0]
+
+
+def test_consent_evidence_outlives_the_transcript_segment_it_quotes():
+    call = CallFactory()
+    said = segment(call, 100)
+    consent, _ = consent_record(
+        call=call, decision=ConsentDecision.GRANTED, method=ConsentMethod.SPEECH, prompt_version="v",
+        utterance=said, source="quoted", occurred_at=aged(100),
+    )  # fmt: skip
+
+    retention.retention_purge(now=NOW)
+
+    consent.refresh_from_db()
+    assert not TranscriptSegment.objects.exists()
+    assert (consent.utterance_id, consent.decision, consent.call_sid) == (None, "granted", call.call_sid)
+
+
+def test_only_consent_evidence_refers_to_transcript_segments():
+    """The fast purge detaches consent evidence by hand; a new reference to
+    segments must be dealt with there too."""
+    references = [
+        (relation.related_model._meta.label, relation.field.name)
+        for relation in TranscriptSegment._meta.get_fields(include_hidden=True)
+        if relation.auto_created and not relation.concrete
+    ]
+
+    assert references == [("compliance.ConsentEvent", "utterance")]
 
 
 def test_command_prints_a_summary():

@@ -1,0 +1,40 @@
+"""What the benchmark scripts share: Django on a PostgreSQL of their own.
+
+DATABASE_URL if set, else a throwaway cluster from the local binaries
+(durability off; see tests/pgserver.py), removed when the block ends.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+@contextlib.contextmanager
+def postgres() -> Iterator[str]:
+    """Point Django's test settings at PostgreSQL; yields the database URL."""
+    server = None
+    if not os.environ.get("DATABASE_URL"):
+        from tests.pgserver import PostgresServer
+
+        server = PostgresServer().start()
+        os.environ["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:{server.port}/postgres"
+    os.environ["DJANGO_SETTINGS_MODULE"] = "contactcenter.settings.test"
+    os.environ["DJANGO_READ_DOT_ENV"] = "0"
+    os.environ["ALLOWED_HOSTS"] = "testserver"
+    try:
+        yield os.environ["DATABASE_URL"]
+    finally:
+        if server is not None:
+            if "django" in sys.modules:
+                from django.db import connections
+
+                connections.close_all()
+            server.stop()
+            del os.environ["DATABASE_URL"]

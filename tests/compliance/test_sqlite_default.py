@@ -1,0 +1,114 @@
+"""The embedded default (SQLite) keeps the same guarantees.
+
+The suite runs on PostgreSQL; these tests migrate a real SQLite database in
+a subprocess with the local settings, then try to edit both ledgers there,
+and purge and export where the SQL differs by database.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+LEDGERS = """
+import django
+django.setup()
+from django.core.management import call_command
+from django.db import DatabaseError, connection, transaction
+from django.utils import timezone
+from compliance import audit
+from compliance.models import ConsentDecision, ConsentMethod
+from compliance.services import consent_record
+from calls.models import Call
+
+call_command("migrate", verbosity=0)
+call = Call.objects.create(call_sid="CA" + "1" * 32)
+consent_record(call=call, decision=ConsentDecision.GRANTED, method=ConsentMethod.DTMF, prompt_version="v",
+               source="s", occurred_at=timezone.now())
+audit.audit_record("test.thing")  # with the consent's own audit event, two in the chain
+for statement in (
+    "UPDATE compliance_consentevent SET decision = 'declined'",
+    "DELETE FROM compliance_consentevent",
+    "UPDATE compliance_auditevent SET action = 'x'",
+    "DELETE FROM compliance_auditevent",
+):
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(statement)
+        print("ALLOWED", statement)
+    except DatabaseError as error:
+        print("REFUSED", "append-only" in str(error))
+call.delete()
+from compliance.models import ConsentEvent
+print("DETACHED", ConsentEvent.objects.get().call_id is None)
+print("PURGED", len(audit.audit_purge_before(cutoff=timezone.now())))
+print("VERIFIED", audit.audit_chain_verify().ok)
+"""
+
+
+PURGE_AND_EXPORT = """
+import django
+django.setup()
+from datetime import date, timedelta
+from pathlib import Path
+from django.core.management import call_command
+from django.utils import timezone
+from calls.models import Call, TranscriptSegment
+from compliance import retention
+from compliance.models import ConsentDecision, ConsentMethod, DestructionCertificate
+from compliance.reports.exports import export_create, export_verify
+from compliance.reports.kinds import Period
+from compliance.services import consent_record
+
+call_command("migrate", verbosity=0)
+old = timezone.now() - timedelta(days=100)
+call = Call.objects.create(call_sid="CA" + "2" * 32)
+said = TranscriptSegment.objects.create(
+    call=call, source="twilio.gather", source_field="form.SpeechResult", speaker="caller", spoken_at=old,
+    created_at=old, status="redacted", text="yes",
+)
+consent_record(call=call, decision=ConsentDecision.GRANTED, method=ConsentMethod.SPEECH, prompt_version="v",
+               utterance=said, source="s", occurred_at=old.replace(microsecond=0))
+retention.retention_purge()
+certificate = DestructionCertificate.objects.get(data_class="transcripts")
+print("PURGED", TranscriptSegment.objects.count(), certificate.oldest == old)
+day = timezone.localdate(old)
+export = export_create(kind="consent", period=Period(day, day), fmt="csv", out_dir=Path(OUT))
+verified = all(check.ok for check in export_verify(directory=Path(OUT)))
+print("EXPORTED", export.manifest["row_counts"]["consent"], verified)
+print("TIMESTAMP", Path(OUT, export.manifest["files"][0]["name"]).read_text().splitlines()[1].split(",")[1])
+print("EXPECTED", old.replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%S.000000+00:00"))
+"""
+
+
+def run_on_sqlite(tmp_path, script: str) -> list[str]:
+    environment = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "contactcenter.settings.local",
+        "DJANGO_READ_DOT_ENV": "0",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'default.sqlite3'}",
+        "CELERY_BROKER_URL": "memory://",
+    }
+    script = script.replace("OUT", repr(str(tmp_path / "export")))
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    return [line for line in result.stdout.splitlines() if line.split(" ")[0].isupper()]
+
+
+def test_sqlite_ledgers_are_append_only(tmp_path):
+    lines = run_on_sqlite(tmp_path, LEDGERS)
+
+    assert lines == ["REFUSED True"] * 4 + ["DETACHED True", "PURGED 2", "VERIFIED True"]
+
+
+def test_sqlite_purges_transcripts_and_exports_with_iso_timestamps(tmp_path):
+    lines = dict(line.split(" ", 1) for line in run_on_sqlite(tmp_path, PURGE_AND_EXPORT))
+
+    assert lines["PURGED"] == "0 True"
+    assert lines["EXPORTED"] == "1 True"
+    assert lines["TIMESTAMP"] == lines["EXPECTED"], "the same form as on PostgreSQL"
