@@ -24,6 +24,7 @@ from .kinds import ReportKind
 from .summary import PeriodSummary
 
 GRANTED, DECLINED, UNDECIDED = colors.HexColor("#287233"), colors.HexColor("#ba2121"), colors.HexColor("#9a9a9a")
+ALARM = colors.HexColor("#fde2e2")
 GRID = TableStyle(
     [
         ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
@@ -121,12 +122,18 @@ def write_summary_pdf(
     else:
         story.append(Paragraph("No calls in this period.", body))
     story.append(Paragraph("Exceptions", heading))
-    rows_ = [["Exception", "Count", "Examples"]]
+    findings = [["Exception", "Count", "Examples"]]
     for finding in summary.findings:
         examples = ", ".join(finding.examples[:5]) + (" ..." if finding.count > 5 and finding.examples else "")
         title = f"<b>{escape(finding.title)}</b>" if finding.count and finding.severity == "critical" else finding.title
-        rows_.append([Paragraph(title, body), f"{finding.count:,}", Paragraph(escape(examples) or "-", body)])
-    story.append(Table(rows_, colWidths=[70 * mm, 20 * mm, width - 90 * mm], style=GRID))
+        findings.append([Paragraph(title, body), f"{finding.count:,}", Paragraph(escape(examples) or "-", body)])
+    alarms = [
+        ("BACKGROUND", (0, row), (-1, row), ALARM)
+        for row, finding in enumerate(summary.findings, start=1)
+        if finding.count and finding.severity == "critical"
+    ]
+    style = TableStyle([*GRID.getCommands(), *alarms])
+    story.append(Table(findings, colWidths=[70 * mm, 20 * mm, width - 90 * mm], style=style))
     story += [
         Spacer(1, 4 * mm),
         Paragraph("Audit chain", heading),
