@@ -22,6 +22,7 @@ from calls.models import (
     Call,
     CallEvent,
     CallStatusEvent,
+    CrmDelivery,
     InboundEvent,
     Recording,
     ScheduledCallback,
@@ -29,6 +30,7 @@ from calls.models import (
     UnknownMessageCount,
 )
 from calls.selectors import call_timeline
+from calls.services.crm import crm_retry
 from compliance.admin import ExportActionMixin, ReadOnlyAdminMixin, export_action
 from compliance.audit import Actor, audit_record
 from compliance.masking import mask_phone
@@ -250,3 +252,23 @@ class ScheduledCallbackAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 class UnknownMessageCountAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["provider", "type", "count", "first_seen_at", "last_seen_at"]
     ordering = ["-count"]
+
+
+@admin.register(CrmDelivery)
+class CrmDeliveryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The CRM outbox: what is pending, what failed and why, and a retry."""
+
+    list_display = ["created_at", "kind", "key", "version", "status", "attempts", "last_status", "last_error"]
+    list_filter = ["status", "kind", "adapter"]
+    search_fields = ["=key"]
+    readonly_fields = [field.name for field in CrmDelivery._meta.fields if field.name != "subject_hash"]
+    exclude = ["subject_hash"]
+    actions = ["retry"]
+
+    def has_retry_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("calls.change_crmdelivery")
+
+    @admin.action(description="Retry the selected failed deliveries", permissions=["retry"])
+    def retry(self, request: HttpRequest, queryset: QuerySet[CrmDelivery]) -> None:
+        count = crm_retry(delivery_ids=list(queryset.values_list("pk", flat=True)), actor=Actor(user=request.user))
+        messages.success(request, f"{count} deliver{'y' if count == 1 else 'ies'} queued again.")

@@ -305,3 +305,59 @@ class ScheduledCallback(models.Model):
 
     def __str__(self) -> str:
         return f"callback {self.pk} {self.status}"
+
+
+class CrmDelivery(models.Model):
+    """The transactional outbox for the CRM: one row per call and kind.
+
+    A row is created in the same transaction as the change that makes it
+    due (a call completed with its transcript settled, an erasure), so a
+    delivery is never lost nor sent for a change that rolled back. A worker
+    claims it, builds the body from the current redacted data, and sends it
+    through the configured adapter with ``Idempotency-Key`` ``<id>-v<version>``.
+    A transcript that changes after delivery re-arms the row as a new
+    version; an unchanged body is not sent again.
+    """
+
+    class Kind(models.TextChoices):
+        CALL = "call", "Completed call"
+        ERASURE = "erasure", "Erasure"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        DELIVERING = "delivering", "Delivering"
+        DELIVERED = "delivered", "Delivered"
+        DEAD = "dead", "Failed (dead letter)"
+        CANCELLED = "cancelled", "Cancelled (subject erased)"
+
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    key = models.CharField(max_length=100, help_text="The call SID, or the erasure's id.")
+    call = models.ForeignKey(Call, null=True, blank=True, on_delete=models.SET_NULL, related_name="crm_deliveries")
+    subject_hash = models.CharField(
+        max_length=64, blank=True, help_text="For an erasure: whom to delete. Blanked once delivered."
+    )
+    version = models.PositiveIntegerField(default=1)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    available_at = models.DateTimeField(default=timezone.now, help_text="Not tried before this time.")
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    delivered_sha256 = models.CharField(max_length=64, blank=True, help_text="SHA-256 of the body last delivered.")
+    adapter = models.CharField(max_length=32, blank=True)
+    last_status = models.PositiveIntegerField(null=True, blank=True, help_text="The CRM's last HTTP status.")
+    last_error = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "CRM deliveries"
+        constraints = [models.UniqueConstraint(fields=["kind", "key"], name="crm_delivery_one_per_call_and_kind")]
+        indexes = [models.Index(fields=["status", "available_at"], name="crm_delivery_due")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.key} v{self.version} ({self.status})"
+
+    @property
+    def idempotency_key(self) -> str:
+        return f"{self.pk}-v{self.version}"

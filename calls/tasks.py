@@ -11,7 +11,7 @@ from django.db import InterfaceError, OperationalError
 
 from calls.integrations.twilio import TwilioTransientError
 from calls.integrations.vapi import VapiTransientError
-from calls.services import callbacks, inbox, recordings, transcripts
+from calls.services import callbacks, crm, inbox, recordings, transcripts
 
 logger = logging.getLogger(__name__)
 
@@ -58,6 +58,17 @@ def transcript_sweep() -> None:
 @shared_task
 def callbacks_place_due() -> None:
     callbacks.callbacks_place_due()
+
+
+@shared_task
+def crm_deliver(delivery_id: int) -> None:
+    # Retries are the outbox row's own (attempts, backoff), not Celery's.
+    crm.crm_deliver(delivery_id=delivery_id)
+
+
+@shared_task
+def crm_sweep() -> None:
+    crm.crm_sweep()
 
 
 class RecordingStartTask(Task):

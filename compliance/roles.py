@@ -24,6 +24,8 @@ ROLES: dict[str, list[str]] = {
         "calls.view_inboundevent",
         "calls.view_scheduledcallback",
         "calls.view_unknownmessagecount",
+        "calls.view_crmdelivery",
+        "calls.change_crmdelivery",  # the retry action: nothing else is editable
         "calls.reveal_personal_data",
         "compliance.view_auditevent",
         "compliance.view_compliance_dashboard",

@@ -28,7 +28,7 @@ from django.utils import timezone
 from calls.integrations.twilio import TwilioError
 from calls.integrations.vapi import VapiError
 from calls.models import Call, InboundEvent, Recording, ScheduledCallback, TranscriptSegment
-from calls.services import recordings
+from calls.services import crm, recordings
 
 from .audit import SYSTEM, Actor, audit_record
 from .crypto import identifier_hash
@@ -93,6 +93,7 @@ class Erasure:
     callbacks: int = 0
     recordings_deleted: int = 0
     recordings_pending: list[dict[str, object]] = field(default_factory=list)
+    crm_forwarded: bool = False
     certificate_ids: list[int] = field(default_factory=list)
 
 
@@ -147,6 +148,9 @@ def subject_erase(*, subject: str, actor: Actor = SYSTEM) -> Erasure:
         due = list(Recording.objects.filter(call_id__in=call_ids, deleted_at__isnull=True).order_by("id"))
         for recording in due:
             recordings.recording_request_deletion(recording=recording, reason=ERASURE)
+        result.crm_forwarded = (
+            crm.crm_erasure_requested(subject=subject, erasure_id=result.erasure_id, call_ids=call_ids) is not None
+        )
 
     recordings_tally = Tally()
     for recording in due:
@@ -179,6 +183,7 @@ def subject_erase(*, subject: str, actor: Actor = SYSTEM) -> Erasure:
             "callbacks": result.callbacks,
             "recordings_deleted": result.recordings_deleted,
             "recordings_pending": len(result.recordings_pending),
+            "crm_forwarded": result.crm_forwarded,
             "certificates": result.certificate_ids,
         },
     )

@@ -17,7 +17,10 @@ from compliance.masking import mask_text
 
 # Attributes every LogRecord has; anything else on a record came from ``extra``.
 _STANDARD_ATTRIBUTES = frozenset(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime"}
-_SECRET_SETTINGS = ("TWILIO_AUTH_TOKEN", "SECRET_KEY", "IDENTIFIER_HASH_KEY")
+_SECRET_SETTINGS = (
+    "TWILIO_AUTH_TOKEN", "SECRET_KEY", "IDENTIFIER_HASH_KEY", "VAPI_WEBHOOK_SECRET", "VAPI_API_KEY",
+    "CRM_WEBHOOK_SECRET", "HUBSPOT_ACCESS_TOKEN",
+)  # fmt: skip
 
 
 class StructuredFormatter(logging.Formatter):

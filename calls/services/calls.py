@@ -9,6 +9,7 @@ from typing import Any
 from django.utils import timezone
 
 from calls.models import Call, CallStatusEvent, InboundEvent, Provider
+from calls.services import crm
 from compliance.crypto import identifier_hash
 from compliance.policy import Jurisdiction, consent_required_for
 
@@ -166,6 +167,8 @@ def call_apply_status(
         changed.append("duration_seconds")
     if changed:
         call.save(update_fields=[*changed, "updated_at"])
+    if applied and status in Call.TERMINAL_STATUSES:
+        crm.crm_call_ready(call=call)
     logger.info(
         "call.status",
         extra={"call_id": call.pk, "status": status, "applied": applied, "sequence_number": sequence_number},

@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from calls.escalation import escalation_trigger
 from calls.models import Call, InboundEvent, TranscriptSegment
+from calls.services import crm
 from calls.services.calls import call_flag_escalation
 from compliance.audit import audit_record
 from compliance.redaction import redact
@@ -148,6 +149,7 @@ def transcript_redact(*, segment_id: int) -> str:
                 )
         if event is not None:
             inbox_scrub_if_settled(event=event)
+        crm.crm_call_ready(call=segment.call)
     return segment.status
 
 
@@ -183,7 +185,10 @@ def transcript_mask_pending(*, event_ids: Iterable[int], reason: str) -> int:
     pending = TranscriptSegment.objects.filter(
         source_event_id__in=list(event_ids), status=TranscriptSegment.Status.PENDING
     )
-    segment_ids = list(pending.values_list("pk", flat=True))
+    segment_ids, call_ids = [], set()
+    for segment_id, call_id in pending.values_list("pk", "call_id"):
+        segment_ids.append(segment_id)
+        call_ids.add(call_id)
     masked = pending.update(
         status=TranscriptSegment.Status.MASKED,
         text=TranscriptSegment.FULLY_MASKED,
@@ -196,6 +201,8 @@ def transcript_mask_pending(*, event_ids: Iterable[int], reason: str) -> int:
             "redaction.failed", object_type="transcript_segment", details={"reason": reason, "segment_ids": segment_ids}
         )
         logger.warning("transcript.masked_at_deadline", extra={"segments": masked})
+        for call in Call.objects.filter(pk__in=call_ids):
+            crm.crm_call_ready(call=call)
     return masked
 
 

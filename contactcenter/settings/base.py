@@ -203,6 +203,23 @@ ESCALATION_NUMBER = env.str("ESCALATION_NUMBER", default="")
 TWILIO_CALLER_ID = env.str("TWILIO_CALLER_ID", default="")
 CALLBACK_MAX_DAYS_AHEAD = env.int("CALLBACK_MAX_DAYS_AHEAD", default=30)
 
+# --- CRM ------------------------------------------------------------------------------
+
+# Where completed calls (redacted) are written and erasures forwarded:
+# empty (no CRM), "webhook" or "hubspot". See calls/integrations/crm.py.
+CRM_ADAPTER = env.str("CRM_ADAPTER", default="")
+CRM_WEBHOOK_URL = env.str("CRM_WEBHOOK_URL", default="")
+CRM_WEBHOOK_SECRET = env_secret("CRM_WEBHOOK_SECRET", default="")
+HUBSPOT_BASE_URL = env.str("HUBSPOT_BASE_URL", default="https://api.hubapi.com")
+HUBSPOT_ACCESS_TOKEN = env_secret("HUBSPOT_ACCESS_TOKEN", default="")
+# A custom unique contact property holding the caller's keyed hash.
+HUBSPOT_SUBJECT_PROPERTY = env.str("HUBSPOT_SUBJECT_PROPERTY", default="cc_subject_id")
+CRM_CONNECT_TIMEOUT_SECONDS = env.float("CRM_CONNECT_TIMEOUT_SECONDS", default=3.0)
+CRM_READ_TIMEOUT_SECONDS = env.float("CRM_READ_TIMEOUT_SECONDS", default=10.0)
+# Transient failures are retried with exponential backoff and jitter up to
+# this many attempts; then, like any 4xx, the delivery is dead-lettered.
+CRM_MAX_ATTEMPTS = env.int("CRM_MAX_ATTEMPTS", default=8)
+
 # --- IVR and consent policy ---------------------------------------------------------
 
 # US states where every party must consent to a recording. Calls from or to
@@ -295,6 +312,7 @@ CELERY_BEAT_SCHEDULE = {
     "recording-sweep": {"task": "calls.tasks.recording_sweep", "schedule": float(INBOX_SWEEP_SECONDS)},
     "transcript-sweep": {"task": "calls.tasks.transcript_sweep", "schedule": float(INBOX_SWEEP_SECONDS)},
     "callbacks-place-due": {"task": "calls.tasks.callbacks_place_due", "schedule": 30.0},
+    "crm-sweep": {"task": "calls.tasks.crm_sweep", "schedule": float(INBOX_SWEEP_SECONDS)},
     "audit-chain-check": {"task": "compliance.tasks.audit_chain_check", "schedule": crontab(hour=3, minute=15)},
     "retention-purge": {"task": "compliance.tasks.retention_purge", "schedule": crontab(hour=2, minute=30)},
 }

@@ -1,0 +1,252 @@
+"""CRM writes through a transactional outbox (``CrmDelivery``).
+
+- ``crm_call_ready`` runs inside the transaction that may have finished a
+  call's story: a terminal status, or its last transcript segment settled.
+  If both hold, it creates the call's outbox row (or re-arms a delivered one
+  as a new version) in that same transaction.
+- ``crm_erasure_requested`` does the same for an erasure, and cancels the
+  subject's call deliveries not yet sent.
+- ``crm_deliver`` claims a row, builds the body from the current redacted
+  data and sends it through the adapter. 5xx, 429, timeouts and connection
+  errors are retried with exponential backoff and jitter up to
+  CRM_MAX_ATTEMPTS; any other 4xx goes straight to the dead letters.
+- ``crm_sweep`` re-enqueues what a lost enqueue or a killed worker left.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import random
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from calls.integrations import crm
+from calls.models import Call, CrmDelivery, TranscriptSegment
+from compliance.audit import Actor, audit_record
+
+logger = logging.getLogger(__name__)
+
+BACKOFF_BASE_SECONDS = 10
+BACKOFF_MAX_SECONDS = 3600
+# A claim older than this belonged to a worker that died.
+STALE_CLAIM = timedelta(minutes=15)
+SWEEP_GRACE = timedelta(minutes=1)
+SWEEP_BATCH = 500
+
+
+def _enqueue(delivery_id: int, *, countdown: float = 0) -> None:
+    from calls.tasks import crm_deliver
+
+    transaction.on_commit(lambda: crm_deliver.apply_async((delivery_id,), countdown=countdown), robust=True)
+
+
+def crm_call_ready(*, call: Call) -> CrmDelivery | None:
+    """Create the call's outbox row if it has ended and no segment of its
+    transcript awaits redaction, in the caller's transaction; delivery is
+    enqueued on commit. A row already delivered is re-armed as a new
+    version (a later report may have changed the transcript). Does nothing
+    without a CRM, for transfer legs, and for erased calls. Safe to repeat."""
+    if not settings.CRM_ADAPTER:
+        return None
+    # Read under the call's row lock: the status and the last segment can
+    # settle in two transactions at once, and one of them must see both.
+    call = Call.objects.select_for_update().get(pk=call.pk)
+    if call.parent_id or call.erased_at or call.status not in Call.TERMINAL_STATUSES:
+        return None
+    if TranscriptSegment.objects.filter(call=call, status=TranscriptSegment.Status.PENDING).exists():
+        return None
+    try:
+        with transaction.atomic():
+            delivery, created = CrmDelivery.objects.get_or_create(
+                kind=CrmDelivery.Kind.CALL, key=call.call_sid, defaults={"call": call}
+            )
+    except IntegrityError:  # a concurrent transaction created it first
+        delivery, created = CrmDelivery.objects.get(kind=CrmDelivery.Kind.CALL, key=call.call_sid), False
+    if not created:
+        rearmed = CrmDelivery.objects.filter(pk=delivery.pk, status=CrmDelivery.Status.DELIVERED).update(
+            status=CrmDelivery.Status.PENDING, version=F("version") + 1, attempts=0, available_at=timezone.now()
+        )
+        if not rearmed:
+            return delivery
+    _enqueue(delivery.pk)
+    logger.info("crm.queued", extra={"call_id": call.pk, "crm_delivery_id": delivery.pk, "new": created})
+    return delivery
+
+
+def crm_erasure_requested(*, subject: str, erasure_id: str, call_ids: list[int]) -> CrmDelivery | None:
+    """Queue the erasure for the CRM, in the erasure's transaction, and
+    cancel call deliveries of the subject not yet made."""
+    if not settings.CRM_ADAPTER:
+        return None
+    CrmDelivery.objects.filter(
+        kind=CrmDelivery.Kind.CALL,
+        call_id__in=call_ids,
+        status__in=[CrmDelivery.Status.PENDING, CrmDelivery.Status.DEAD],
+    ).update(status=CrmDelivery.Status.CANCELLED, last_error="subject erased")
+    delivery = CrmDelivery.objects.create(kind=CrmDelivery.Kind.ERASURE, key=erasure_id, subject_hash=subject)
+    _enqueue(delivery.pk)
+    return delivery
+
+
+def crm_call_record(*, call: Call) -> crm.CallRecord:
+    """What may leave about ``call``: redacted words, the keyed hash, no number."""
+
+    def moment(value: object) -> str | None:
+        return value.isoformat() if value else None
+
+    segments = call.transcript_segments.exclude(status=TranscriptSegment.Status.PENDING).order_by(
+        "spoken_at", "position", "id"
+    )
+    subject = call.to_hash if call.direction == "outbound-api" else call.from_hash
+    return crm.CallRecord(
+        call_sid=call.call_sid,
+        subject_id=subject,
+        direction=call.direction,
+        status=call.status,
+        started_at=moment(call.started_at),
+        ended_at=moment(call.ended_at),
+        duration_seconds=call.duration_seconds,
+        department=call.department,
+        escalated=call.escalated,
+        consent=call.consent_decision,
+        recorded=call.recordings.exists(),
+        transcript=[
+            crm.TranscriptLine(spoken_at=moment(segment.spoken_at), speaker=segment.speaker, text=segment.text)
+            for segment in segments
+        ],
+    )
+
+
+def _claim(delivery_id: int) -> CrmDelivery | None:
+    now = timezone.now()
+    claimed = CrmDelivery.objects.filter(
+        pk=delivery_id, status=CrmDelivery.Status.PENDING, available_at__lte=now + timedelta(seconds=1)
+    ).update(status=CrmDelivery.Status.DELIVERING, claimed_at=now, attempts=F("attempts") + 1)
+    return CrmDelivery.objects.select_related("call").get(pk=delivery_id) if claimed else None
+
+
+def _backoff(attempts: int) -> float:
+    delay = min(BACKOFF_BASE_SECONDS * 2 ** (attempts - 1), BACKOFF_MAX_SECONDS)
+    return random.uniform(delay / 2, delay)
+
+
+def crm_deliver(*, delivery_id: int) -> str:
+    """Deliver one outbox row and return its status. Safe to run twice: only
+    a pending, due row is claimed, and the CRM sees the same idempotency key
+    for every attempt of a version."""
+    delivery = _claim(delivery_id)
+    if delivery is None:
+        return "not due"
+    adapter = crm.crm_adapter()
+    body_sha256 = ""
+    try:
+        if adapter is None:
+            raise crm.CrmPermanentError("no CRM adapter is configured")
+        if delivery.kind == CrmDelivery.Kind.ERASURE:
+            adapter.erase_subject(delivery.subject_hash, idempotency_key=delivery.idempotency_key)
+        elif delivery.call is None or delivery.call.erased_at:
+            return _finish(delivery, CrmDelivery.Status.CANCELLED, error="the call was purged or erased")
+        else:
+            record = crm_call_record(call=delivery.call)
+            body_sha256 = hashlib.sha256(json.dumps(record.as_json(), sort_keys=True).encode()).hexdigest()
+            if body_sha256 != delivery.delivered_sha256:
+                adapter.sync_call(record, idempotency_key=delivery.idempotency_key)
+    except crm.CrmError as error:
+        exhausted = error.permanent or delivery.attempts >= settings.CRM_MAX_ATTEMPTS
+        if exhausted:
+            return _finish(delivery, CrmDelivery.Status.DEAD, error=str(error), status=error.status)
+        delay = _backoff(delivery.attempts)
+        CrmDelivery.objects.filter(pk=delivery.pk).update(
+            status=CrmDelivery.Status.PENDING,
+            available_at=timezone.now() + timedelta(seconds=delay),
+            last_error=str(error)[:200],
+            last_status=error.status,
+        )
+        _enqueue(delivery.pk, countdown=delay)
+        logger.warning(
+            "crm.retry_scheduled",
+            extra={"crm_delivery_id": delivery.pk, "attempts": delivery.attempts, "status": error.status},
+        )
+        return CrmDelivery.Status.PENDING
+    return _finish(delivery, CrmDelivery.Status.DELIVERED, body_sha256=body_sha256, adapter=adapter.name)
+
+
+def _finish(
+    delivery: CrmDelivery,
+    outcome: str,
+    *,
+    error: str = "",
+    status: int | None = None,
+    body_sha256: str = "",
+    adapter: str = "",
+) -> str:
+    changes: dict[str, object] = {"status": outcome, "last_error": error[:200], "last_status": status}
+    if outcome == CrmDelivery.Status.DELIVERED:
+        changes.update(delivered_at=timezone.now(), adapter=adapter, subject_hash="")
+        if body_sha256:
+            changes["delivered_sha256"] = body_sha256
+    with transaction.atomic():
+        CrmDelivery.objects.filter(pk=delivery.pk, status=CrmDelivery.Status.DELIVERING).update(**changes)
+        if delivery.kind == CrmDelivery.Kind.ERASURE or outcome == CrmDelivery.Status.DEAD:
+            details = {"kind": delivery.kind, "attempts": delivery.attempts, "status": status}
+            audit_record(
+                f"crm.{outcome}", actor=Actor(name="crm"), object_type="crm_delivery", object_id=delivery.pk,
+                object_repr=delivery.key, details=details,
+            )  # fmt: skip
+    (logger.error if outcome == CrmDelivery.Status.DEAD else logger.info)(
+        f"crm.{outcome}", extra={"crm_delivery_id": delivery.pk, "kind": delivery.kind, "attempts": delivery.attempts}
+    )
+    return outcome
+
+
+def crm_retry(*, delivery_ids: list[int], actor: Actor) -> int:
+    """Put dead-lettered deliveries back in the queue, from the start of
+    their backoff. Returns how many."""
+    with transaction.atomic():
+        due = list(
+            CrmDelivery.objects.filter(pk__in=delivery_ids, status=CrmDelivery.Status.DEAD).values_list("pk", flat=True)
+        )
+        CrmDelivery.objects.filter(pk__in=due).update(
+            status=CrmDelivery.Status.PENDING, attempts=0, available_at=timezone.now(), last_error=""
+        )
+        for pk in due:
+            _enqueue(pk)
+        if due:
+            audit_record("crm.retried", actor=actor, object_type="crm_delivery", details={"ids": due})
+    return len(due)
+
+
+def crm_sweep() -> tuple[int, int]:
+    """Reclaim deliveries held by dead workers (dead-lettered once their
+    attempts are spent) and enqueue due ones whose enqueue was lost.
+    Returns ``(reclaimed, enqueued)``. Safe to run concurrently."""
+    now = timezone.now()
+    with transaction.atomic():
+        stale = CrmDelivery.objects.select_for_update(skip_locked=True).filter(
+            status=CrmDelivery.Status.DELIVERING, claimed_at__lt=now - STALE_CLAIM
+        )
+        stale_ids = list(stale.values_list("pk", flat=True)[:SWEEP_BATCH])
+        CrmDelivery.objects.filter(pk__in=stale_ids, attempts__gte=settings.CRM_MAX_ATTEMPTS).update(
+            status=CrmDelivery.Status.DEAD, last_error="the worker delivering it stopped, attempts spent"
+        )
+        reclaimed = CrmDelivery.objects.filter(pk__in=stale_ids, status=CrmDelivery.Status.DELIVERING).update(
+            status=CrmDelivery.Status.PENDING, available_at=now
+        )
+        due = list(
+            CrmDelivery.objects.select_for_update(skip_locked=True)
+            .filter(Q(status=CrmDelivery.Status.PENDING), available_at__lte=now - SWEEP_GRACE)
+            .values_list("pk", flat=True)[:SWEEP_BATCH]
+        )
+        # Moved forward, so an overlapping sweep doesn't send them twice.
+        CrmDelivery.objects.filter(pk__in=due).update(available_at=now)
+        for pk in due:
+            _enqueue(pk)
+    if reclaimed or due:
+        logger.info("crm.swept", extra={"reclaimed": reclaimed, "enqueued": len(due)})
+    return reclaimed, len(due)

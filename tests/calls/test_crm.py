@@ -1,0 +1,281 @@
+from __future__ import annotations
+
+import hashlib
+import hmac
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth.models import Group, User
+from django.urls import reverse
+from django.utils import timezone
+
+from calls.models import Call, CrmDelivery, InboundEvent, TranscriptSegment
+from calls.services import crm, inbox, transcripts
+from compliance.crypto import identifier_hash
+from compliance.models import AuditEvent
+from compliance.redaction import redact
+from compliance.roles import COMPLIANCE_OFFICER
+from compliance.subjects import subject_erase, subject_hash
+from tests.crm_api import FakeCrm
+from tests.factories import CallFactory, twilio_call_params
+
+pytestmark = pytest.mark.django_db
+
+CALLER = "+14155550123"
+SECRET = "test-crm-webhook-secret"
+
+
+@pytest.fixture
+def fake_crm():
+    server = FakeCrm().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def webhook_crm(settings, fake_crm):
+    settings.CRM_ADAPTER = "webhook"
+    settings.CRM_WEBHOOK_URL = f"{fake_crm.url}/hook"
+    settings.CRM_WEBHOOK_SECRET = SECRET
+    settings.CRM_READ_TIMEOUT_SECONDS = 0.5
+    settings.CRM_MAX_ATTEMPTS = 3
+    return fake_crm
+
+
+@pytest.fixture
+def hubspot_crm(settings, fake_crm):
+    settings.CRM_ADAPTER = "hubspot"
+    settings.HUBSPOT_BASE_URL = fake_crm.url
+    settings.HUBSPOT_ACCESS_TOKEN = "test-hubspot-token"
+    return fake_crm
+
+
+def played_call(twilio_post, speech: str) -> Call:
+    """A real call: a spoken menu answer, then completion, through the inbox."""
+    params = twilio_call_params(From=CALLER, Caller=CALLER, CallStatus="in-progress", SpeechResult=speech)
+    twilio_post("/webhooks/twilio/gather/", {**params, "Confidence": "0.9"}, query={"step": "menu", "attempt": 1})
+    completed = {**params, "CallStatus": "completed", "CallDuration": "42", "SequenceNumber": "3"}
+    del completed["SpeechResult"]
+    twilio_post("/webhooks/twilio/status/", completed)
+    for event in InboundEvent.objects.order_by("id"):
+        inbox.inbox_process(event_id=event.pk)
+    return Call.objects.get(call_sid=params["CallSid"])
+
+
+def redact_all() -> None:
+    for segment in TranscriptSegment.objects.filter(status=TranscriptSegment.Status.PENDING):
+        transcripts.transcript_redact(segment_id=segment.pk)
+
+
+def test_one_outbox_row_appears_once_the_call_ended_and_its_transcript_is_redacted(webhook_crm, twilio_post):
+    call = played_call(twilio_post, "billing, my card is 4111 1111 1111 1111")
+    assert not CrmDelivery.objects.exists(), "the transcript still awaits redaction"
+
+    redact_all()
+    crm.crm_call_ready(call=call)  # and again, as a late callback would
+
+    delivery = CrmDelivery.objects.get()
+    assert (delivery.kind, delivery.key, delivery.status, delivery.version) == ("call", call.call_sid, "pending", 1)
+
+
+def test_nothing_is_queued_without_a_crm(twilio_post):
+    played_call(twilio_post, "billing please")
+    redact_all()
+
+    assert not CrmDelivery.objects.exists()
+
+
+def test_the_webhook_is_signed_carries_an_idempotency_key_and_only_redacted_words(webhook_crm, twilio_post):
+    call = played_call(twilio_post, "billing, my card is 4111 1111 1111 1111")
+    redact_all()
+    delivery = CrmDelivery.objects.get()
+
+    assert crm.crm_deliver(delivery_id=delivery.pk) == "delivered"
+
+    (sent,) = webhook_crm.requests
+    expected = hmac.new(SECRET.encode(), f"{sent.headers['X-Timestamp']}.".encode() + sent.body, hashlib.sha256)
+    assert sent.headers["X-Signature"] == expected.hexdigest()
+    assert sent.headers["Idempotency-Key"] == f"{delivery.pk}-v1"
+    data = sent.json["data"]
+    assert sent.json["type"] == "call.completed" and data["call_sid"] == call.call_sid
+    assert data["subject_id"] == identifier_hash(CALLER) and data["duration_seconds"] == 42
+    assert [line["text"] for line in data["transcript"]] == ["billing, my card is [CREDIT_CARD]"]
+    assert "4111" not in sent.body.decode() and "4155550123" not in sent.body.decode()
+    delivery.refresh_from_db()
+    assert delivery.status == "delivered" and delivery.delivered_sha256
+
+
+@pytest.mark.parametrize("adapter", ["webhook_crm", "hubspot_crm"])
+def test_no_outgoing_body_holds_anything_the_redaction_engine_finds(adapter, request, twilio_post):
+    fake = request.getfixturevalue(adapter)
+    played_call(
+        twilio_post,
+        "this is Dana Whitfield, my card is 4111 1111 1111 1111, email dana at example dot com, "
+        "call me on four one five five five five zero one two three",
+    )
+    redact_all()
+    subject_erase(subject=subject_hash("+14155550199"))  # another caller: an erasure body too
+    for delivery in CrmDelivery.objects.all():
+        assert crm.crm_deliver(delivery_id=delivery.pk) == "delivered"
+
+    assert len(fake.requests) >= 2
+    for sent in fake.requests:
+        found = [entity.type for entity in redact(sent.body.decode()).entities]
+        assert found == [], f"{sent.path} carried {found}"
+
+
+def test_hubspot_gets_a_contact_by_pseudonym_and_a_call_activity_associated_with_it(hubspot_crm, twilio_post):
+    played_call(twilio_post, "billing, my card is 4111 1111 1111 1111")
+    redact_all()
+
+    crm.crm_deliver(delivery_id=CrmDelivery.objects.get().pk)
+
+    contact, activity = hubspot_crm.requests
+    assert contact.path == "/crm/v3/objects/contacts/batch/upsert"
+    assert contact.json["inputs"][0] == {"idProperty": "cc_subject_id", "id": identifier_hash(CALLER), "properties": {}}
+    assert activity.path == "/crm/v3/objects/calls"
+    assert activity.headers["Authorization"] == "Bearer test-hubspot-token"
+    properties = activity.json["properties"]
+    assert properties["hs_call_body"] == "caller: billing, my card is [CREDIT_CARD]"
+    assert properties["hs_call_duration"] == "42000" and properties["hs_call_direction"] == "INBOUND"
+    assert activity.json["associations"][0]["to"] == {"id": "101"}
+
+
+def completed_call_delivery() -> CrmDelivery:
+    call = CallFactory(status=Call.Status.COMPLETED)
+    return crm.crm_call_ready(call=call)
+
+
+def test_a_5xx_is_retried_with_backoff_under_the_same_idempotency_key(webhook_crm):
+    delivery = completed_call_delivery()
+    webhook_crm.scripted = [(503, 0.0)]
+
+    assert crm.crm_deliver(delivery_id=delivery.pk) == "pending"
+    delivery.refresh_from_db()
+    assert delivery.attempts == 1 and delivery.last_status == 503
+    assert delivery.available_at > timezone.now() + timedelta(seconds=4), "backoff of 5-10 s"
+    assert crm.crm_deliver(delivery_id=delivery.pk) == "not due"
+
+    CrmDelivery.objects.filter(pk=delivery.pk).update(available_at=timezone.now())
+    assert crm.crm_deliver(delivery_id=delivery.pk) == "delivered"
+    first, second = webhook_crm.requests
+    assert first.headers["Idempotency-Key"] == second.headers["Idempotency-Key"] == f"{delivery.pk}-v1"
+
+
+def test_timeouts_and_refused_connections_are_transient(webhook_crm, settings):
+    delivery = completed_call_delivery()
+    webhook_crm.scripted = [(0, 1.0)]  # slower than the 0.5 s read timeout
+
+    assert crm.crm_deliver(delivery_id=delivery.pk) == "pending"
+    assert "ReadTimeout" in CrmDelivery.objects.get(pk=delivery.pk).last_error
+
+    settings.CRM_WEBHOOK_URL = "http://127.0.0.1:9/hook"  # nothing listens there
+    CrmDelivery.objects.filter(pk=delivery.pk).update(available_at=timezone.now())
+    assert crm.crm_deliver(delivery_id=delivery.pk) == "pending"
+    assert "ConnectionError" in CrmDelivery.objects.get(pk=delivery.pk).last_error
+
+
+def test_attempts_run_out_into_the_dead_letters(webhook_crm):
+    delivery = completed_call_delivery()
+    webhook_crm.scripted = [(500, 0.0)] * 3
+
+    for _ in range(3):
+        CrmDelivery.objects.filter(pk=delivery.pk).update(available_at=timezone.now())
+        outcome = crm.crm_deliver(delivery_id=delivery.pk)
+
+    assert outcome == "dead"
+    assert AuditEvent.objects.get(action="crm.dead").details == {"kind": "call", "attempts": 3, "status": 500}
+
+
+def test_a_4xx_goes_straight_to_the_dead_letters(webhook_crm):
+    delivery = completed_call_delivery()
+    webhook_crm.scripted = [(422, 0.0)]
+
+    assert crm.crm_deliver(delivery_id=delivery.pk) == "dead"
+    delivery.refresh_from_db()
+    assert (delivery.attempts, delivery.last_status, delivery.last_error) == (
+        1,
+        422,
+        "CRM webhook call.completed failed: HTTP 422",
+    )
+
+
+def test_a_changed_transcript_is_sent_again_as_a_new_version_and_an_unchanged_one_is_not(webhook_crm):
+    call = CallFactory(status=Call.Status.COMPLETED)
+    delivery = crm.crm_call_ready(call=call)
+    crm.crm_deliver(delivery_id=delivery.pk)
+
+    crm.crm_call_ready(call=call)  # nothing changed
+    crm.crm_deliver(delivery_id=delivery.pk)
+    assert len(webhook_crm.requests) == 1
+
+    TranscriptSegment.objects.create(
+        call=call, source="vapi.end-of-call-report", source_field="summary", speaker="summary",
+        spoken_at=timezone.now(), status="redacted", text="caller asked about billing",
+    )  # fmt: skip
+    crm.crm_call_ready(call=call)
+    crm.crm_deliver(delivery_id=delivery.pk)
+
+    assert len(webhook_crm.requests) == 2
+    assert webhook_crm.requests[1].headers["Idempotency-Key"] == f"{delivery.pk}-v3"
+    assert webhook_crm.requests[1].json["data"]["transcript"][0]["text"] == "caller asked about billing"
+
+
+def test_an_erasure_is_forwarded_as_a_delete_and_cancels_what_was_not_sent(webhook_crm):
+    call = CallFactory(from_number=CALLER, status=Call.Status.COMPLETED)
+    pending = crm.crm_call_ready(call=call)
+
+    subject_erase(subject=subject_hash(CALLER))
+
+    pending.refresh_from_db()
+    assert pending.status == "cancelled"
+    erasure = CrmDelivery.objects.get(kind="erasure")
+    assert crm.crm_deliver(delivery_id=erasure.pk) == "delivered"
+    (sent,) = webhook_crm.requests
+    assert sent.json == {"type": "subject.erased", "data": {"subject_id": identifier_hash(CALLER)}}
+    erasure.refresh_from_db()
+    assert erasure.subject_hash == "", "whom to delete is forgotten once the CRM has deleted them"
+    assert AuditEvent.objects.filter(action="crm.delivered", object_id=str(erasure.pk)).exists()
+
+
+def test_hubspot_erasure_is_a_gdpr_delete_by_pseudonym(hubspot_crm):
+    CallFactory(from_number=CALLER)
+    subject_erase(subject=subject_hash(CALLER))
+
+    crm.crm_deliver(delivery_id=CrmDelivery.objects.get(kind="erasure").pk)
+
+    (sent,) = hubspot_crm.requests
+    assert sent.path == "/crm/v3/objects/contacts/gdpr-delete"
+    assert sent.json == {"objectId": identifier_hash(CALLER), "idProperty": "cc_subject_id"}
+
+
+def test_the_sweep_reclaims_a_dead_workers_delivery_and_enqueues_lost_ones(webhook_crm):
+    stuck, lost = completed_call_delivery(), completed_call_delivery()
+    long_ago = timezone.now() - timedelta(hours=1)
+    CrmDelivery.objects.filter(pk=stuck.pk).update(status="delivering", claimed_at=long_ago, attempts=1)
+    CrmDelivery.objects.filter(pk=lost.pk).update(available_at=long_ago)
+
+    reclaimed, enqueued = crm.crm_sweep()
+
+    assert reclaimed == 1 and enqueued >= 1
+    assert CrmDelivery.objects.get(pk=stuck.pk).status == "pending"
+
+
+def test_admin_lists_failed_deliveries_and_retries_them(webhook_crm, client):
+    delivery = completed_call_delivery()
+    webhook_crm.scripted = [(400, 0.0)]
+    crm.crm_deliver(delivery_id=delivery.pk)
+    officer = User.objects.create_user("olivia", password="x", is_staff=True)
+    officer.groups.add(Group.objects.get(name=COMPLIANCE_OFFICER))
+    client.force_login(officer)
+    url = reverse("admin:calls_crmdelivery_changelist")
+
+    listing = client.get(url, {"status__exact": "dead"})
+    assert delivery.key in listing.content.decode() and "HTTP 400" in listing.content.decode()
+
+    client.post(url, {"action": "retry", "_selected_action": [delivery.pk]})
+
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts) == ("pending", 0)
+    assert crm.crm_deliver(delivery_id=delivery.pk) == "delivered"
+    assert AuditEvent.objects.get(action="crm.retried").actor_name == "olivia"

@@ -1,0 +1,74 @@
+"""A stand-in CRM on loopback, for exercising the real adapters (HTTP,
+signatures, idempotency keys, timeouts, error mapping) without the network.
+
+It accepts the generic webhook at ``/hook`` and HubSpot's v3 paths, records
+every request it receives, and can be told to answer the next requests with
+an error status or after a delay.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+@dataclass
+class Received:
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+    @property
+    def json(self) -> dict:
+        return json.loads(self.body)
+
+
+@dataclass
+class FakeCrm:
+    requests: list[Received] = field(default_factory=list)
+    scripted: list[tuple[int, float]] = field(default_factory=list)
+
+    def start(self) -> FakeCrm:
+        crm = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def do_POST(self) -> None:  # noqa: N802
+                length = int(self.headers.get("Content-Length") or 0)
+                crm.requests.append(Received("POST", self.path, dict(self.headers), self.rfile.read(length)))
+                status, delay = crm.scripted.pop(0) if crm.scripted else (0, 0.0)
+                time.sleep(delay)
+                if status:
+                    return self._reply(status, {"status": "error", "message": "scripted"})
+                if self.path == "/crm/v3/objects/contacts/batch/upsert":
+                    return self._reply(200, {"status": "COMPLETE", "results": [{"id": "101"}]})
+                if self.path == "/crm/v3/objects/calls":
+                    return self._reply(201, {"id": "501"})
+                if self.path == "/crm/v3/objects/contacts/gdpr-delete":
+                    self.send_response(204)
+                    self.end_headers()
+                    return None
+                return self._reply(200, {"received": True})
+
+            def _reply(self, status: int, body: dict[str, object]) -> None:
+                payload = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
