@@ -1,11 +1,13 @@
-"""System checks: an IVR misconfiguration is reported at start-up, not by
-the first caller."""
+"""System checks: an IVR or CRM misconfiguration is reported at start-up,
+not by the first caller or the first delivery."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.core.checks import Error, register
+from django.core.exceptions import ImproperlyConfigured
 
+from calls.integrations.crm import crm_adapter
 from calls.ivr import CONSENT_PROMPTS
 
 
@@ -18,4 +20,13 @@ def consent_prompt_check(app_configs: object, **kwargs: object) -> list[Error]:
                 id="calls.E001",
             )
         ]
+    return []
+
+
+@register()
+def crm_adapter_check(app_configs: object, **kwargs: object) -> list[Error]:
+    try:
+        crm_adapter()
+    except ImproperlyConfigured as error:
+        return [Error(str(error), id="calls.E002")]
     return []
