@@ -9,10 +9,10 @@ an error status or after a delay.
 from __future__ import annotations
 
 import json
-import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from tests.loopback import JsonHandler, LoopbackServer
 
 
 @dataclass
@@ -28,17 +28,14 @@ class Received:
 
 
 @dataclass
-class FakeCrm:
+class FakeCrm(LoopbackServer):
     requests: list[Received] = field(default_factory=list)
     scripted: list[tuple[int, float]] = field(default_factory=list)
 
     def start(self) -> FakeCrm:
         crm = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: object) -> None:
-                pass
-
+        class Handler(JsonHandler):
             def do_POST(self) -> None:  # noqa: N802
                 length = int(self.headers.get("Content-Length") or 0)
                 crm.requests.append(Received("POST", self.path, dict(self.headers), self.rfile.read(length)))
@@ -51,24 +48,8 @@ class FakeCrm:
                 if self.path == "/crm/v3/objects/calls":
                     return self._reply(201, {"id": "501"})
                 if self.path == "/crm/v3/objects/contacts/gdpr-delete":
-                    self.send_response(204)
-                    self.end_headers()
-                    return None
+                    return self._no_content()
                 return self._reply(200, {"received": True})
 
-            def _reply(self, status: int, body: dict[str, object]) -> None:
-                payload = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.serve(Handler)
         return self
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()

@@ -8,14 +8,13 @@ A test can queue error responses or delays for the next requests.
 
 from __future__ import annotations
 
-import json
 import re
 import secrets
-import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs
+
+from tests.loopback import JsonHandler, LoopbackServer
 
 START = re.compile(r"^/2010-04-01/Accounts/(AC\w+)/Calls/(CA\w+)/Recordings\.json$")
 STOP = re.compile(r"^/2010-04-01/Accounts/(AC\w+)/Calls/(CA\w+)/Recordings/(RE\w+)\.json$")
@@ -31,7 +30,7 @@ class Received:
 
 
 @dataclass
-class FakeTwilioApi:
+class FakeTwilioApi(LoopbackServer):
     requests: list[Received] = field(default_factory=list)
     scripted: list[tuple[int, float]] = field(default_factory=list)
     deleted: set[str] = field(default_factory=set)
@@ -39,10 +38,7 @@ class FakeTwilioApi:
     def start(self) -> FakeTwilioApi:
         api = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: object) -> None:
-                pass
-
+        class Handler(JsonHandler):
             def _handle(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 form = parse_qs(self.rfile.read(length).decode()) if length else {}
@@ -73,26 +69,10 @@ class FakeTwilioApi:
                     if match.group(2) in api.deleted:
                         return self._reply(404, {"code": 20404, "message": "not found", "status": 404})
                     api.deleted.add(match.group(2))
-                    self.send_response(204)
-                    self.end_headers()
-                    return None
+                    return self._no_content()
                 return self._reply(404, {"code": 20404, "message": "not found", "status": 404})
-
-            def _reply(self, status: int, body: dict[str, object]) -> None:
-                payload = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
 
             do_POST = do_DELETE = _handle  # noqa: N815
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.serve(Handler)
         return self
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
