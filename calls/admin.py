@@ -164,9 +164,7 @@ class CallAdmin(ExportActionMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     def erase_callers(self, request: HttpRequest, queryset: QuerySet[Call]) -> HttpResponse | None:
         """Erase every call of the selected calls' callers (the called party,
         for calls this service placed), after a confirmation page."""
-        subjects = sorted(
-            {call.to_hash if call.direction == "outbound-api" else call.from_hash for call in queryset} - {""}
-        )
+        subjects = sorted({call.customer_hash for call in queryset} - {""})
         if request.POST.get("confirmed") != "yes":
             total = sum(subject_calls(subject=subject).count() for subject in subjects)
             context = {

@@ -146,6 +146,12 @@ class Call(models.Model):
     def has_granted_consent(self) -> bool:
         return self.consent_decision == ConsentDecision.GRANTED
 
+    @property
+    def customer_hash(self) -> str:
+        """The keyed hash of the customer's number: the called party for a
+        call this service placed, the caller otherwise."""
+        return self.to_hash if self.direction == "outbound-api" else self.from_hash
+
 
 class CallStatusEvent(models.Model):
     """Each status a provider reported for a call, applied or not: the

@@ -6,8 +6,10 @@ import secrets
 
 import factory
 from django.conf import settings
+from django.contrib.auth.models import Group, User
+from django.utils import timezone
 
-from calls.models import Call
+from calls.models import Call, TranscriptSegment
 from compliance.crypto import identifier_hash
 from compliance.models import ConsentRequirement
 
@@ -58,3 +60,26 @@ class CallFactory(factory.django.DjangoModelFactory):
     consent_requirement = ConsentRequirement.ALL_PARTY
     consent_jurisdiction = "US-CA"
     status = Call.Status.IN_PROGRESS
+
+
+class SegmentFactory(factory.django.DjangoModelFactory):
+    """A transcript segment already redacted."""
+
+    class Meta:
+        model = TranscriptSegment
+
+    call = factory.SubFactory(CallFactory)
+    source = "vapi.transcript"
+    source_field = "message.transcript"
+    speaker = "caller"
+    spoken_at = factory.LazyFunction(timezone.now)
+    created_at = factory.LazyAttribute(lambda segment: segment.spoken_at)
+    status = TranscriptSegment.Status.REDACTED
+    text = "hello"
+
+
+def staff_member(username: str, role: str) -> User:
+    """A staff user holding one of the roles (compliance.roles)."""
+    user = User.objects.create_user(username, password="x", is_staff=True)
+    user.groups.add(Group.objects.get(name=role))
+    return user

@@ -103,10 +103,9 @@ def crm_call_record(*, call: Call) -> crm.CallRecord:
     segments = call.transcript_segments.exclude(status=TranscriptSegment.Status.PENDING).order_by(
         "spoken_at", "position", "id"
     )
-    subject = call.to_hash if call.direction == "outbound-api" else call.from_hash
     return crm.CallRecord(
         call_sid=call.call_sid,
-        subject_id=subject,
+        subject_id=call.customer_hash,
         direction=call.direction,
         status=call.status,
         started_at=moment(call.started_at),

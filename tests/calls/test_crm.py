@@ -5,7 +5,6 @@ import hmac
 from datetime import timedelta
 
 import pytest
-from django.contrib.auth.models import Group, User
 from django.urls import reverse
 from django.utils import timezone
 
@@ -17,7 +16,7 @@ from compliance.redaction import redact
 from compliance.roles import COMPLIANCE_OFFICER
 from compliance.subjects import subject_erase, subject_hash
 from tests.crm_api import FakeCrm
-from tests.factories import CallFactory, twilio_call_params
+from tests.factories import CallFactory, SegmentFactory, staff_member, twilio_call_params
 
 pytestmark = pytest.mark.django_db
 
@@ -209,10 +208,7 @@ def test_a_changed_transcript_is_sent_again_as_a_new_version_and_an_unchanged_on
     crm.crm_deliver(delivery_id=delivery.pk)
     assert len(webhook_crm.requests) == 1
 
-    TranscriptSegment.objects.create(
-        call=call, source="vapi.end-of-call-report", source_field="summary", speaker="summary",
-        spoken_at=timezone.now(), status="redacted", text="caller asked about billing",
-    )  # fmt: skip
+    SegmentFactory(call=call, speaker="summary", text="caller asked about billing")
     crm.crm_call_ready(call=call)
     crm.crm_deliver(delivery_id=delivery.pk)
 
@@ -265,9 +261,7 @@ def test_admin_lists_failed_deliveries_and_retries_them(webhook_crm, client):
     delivery = completed_call_delivery()
     webhook_crm.scripted = [(400, 0.0)]
     crm.crm_deliver(delivery_id=delivery.pk)
-    officer = User.objects.create_user("olivia", password="x", is_staff=True)
-    officer.groups.add(Group.objects.get(name=COMPLIANCE_OFFICER))
-    client.force_login(officer)
+    client.force_login(staff_member("olivia", COMPLIANCE_OFFICER))
     url = reverse("admin:calls_crmdelivery_changelist")
 
     listing = client.get(url, {"status__exact": "dead"})

@@ -8,7 +8,6 @@ from datetime import timedelta
 from io import StringIO
 
 import pytest
-from django.contrib.auth.models import Group, User
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import timezone
@@ -18,16 +17,10 @@ from compliance.models import AuditEvent, ConsentDecision, ConsentMethod
 from compliance.reports.exports import export_verify
 from compliance.roles import COMPLIANCE_OFFICER, SUPERVISOR
 from compliance.services import consent_record
-from tests.factories import CallFactory
+from tests.factories import CallFactory, staff_member
 
 pytestmark = pytest.mark.django_db
 API = "/api/compliance/exports/"
-
-
-def staff(name: str, role: str) -> User:
-    user = User.objects.create_user(name, password="x", is_staff=True)
-    user.groups.add(Group.objects.get(name=role))
-    return user
 
 
 def granted(day_offset: int = 0):
@@ -53,7 +46,7 @@ def today() -> str:
 
 def test_export_page_downloads_a_zip_that_verifies(client, tmp_path):
     granted()
-    client.force_login(staff("olivia", COMPLIANCE_OFFICER))
+    client.force_login(staff_member("olivia", COMPLIANCE_OFFICER))
 
     response = client.post(
         reverse("compliance-export"), {"kind": "consent", "first_day": today(), "last_day": today(), "format": "csv"}
@@ -68,7 +61,7 @@ def test_export_page_downloads_a_zip_that_verifies(client, tmp_path):
 
 
 def test_export_page_names_what_is_wrong_and_exports_nothing(client):
-    client.force_login(staff("olivia", COMPLIANCE_OFFICER))
+    client.force_login(staff_member("olivia", COMPLIANCE_OFFICER))
 
     response = client.post(
         reverse("compliance-export"), {"kind": "consent", "first_day": today(), "last_day": "2020-01-01", "format": "x"}
@@ -81,14 +74,14 @@ def test_export_page_names_what_is_wrong_and_exports_nothing(client):
 
 
 def test_export_page_is_only_for_those_allowed_to_export(client):
-    client.force_login(staff("sam", SUPERVISOR))
+    client.force_login(staff_member("sam", SUPERVISOR))
 
     assert client.get(reverse("compliance-export")).status_code == 403
 
 
 def test_admin_action_opens_the_export_page_over_the_selected_rows_days(client):
     old, new = granted(day_offset=3), granted()
-    client.force_login(staff("olivia", COMPLIANCE_OFFICER))
+    client.force_login(staff_member("olivia", COMPLIANCE_OFFICER))
 
     response = client.post(
         reverse("admin:compliance_consentevent_changelist"),
@@ -109,7 +102,7 @@ def issue_token(username: str) -> str:
 
 
 def test_api_exports_with_a_token_and_audits_the_tokens_user(client, tmp_path):
-    staff("olivia", COMPLIANCE_OFFICER)
+    staff_member("olivia", COMPLIANCE_OFFICER)
     granted()
     token = issue_token("olivia")
 
@@ -128,7 +121,7 @@ def test_api_exports_with_a_token_and_audits_the_tokens_user(client, tmp_path):
 
 
 def test_api_refuses_without_a_valid_token(client):
-    staff("olivia", COMPLIANCE_OFFICER)
+    staff_member("olivia", COMPLIANCE_OFFICER)
     token = issue_token("olivia")
     AuthToken.objects.update(expiry=timezone.now() - timedelta(seconds=1))
     body = {"kind": "calls", "first_day": today(), "last_day": today(), "format": "csv"}
@@ -139,7 +132,7 @@ def test_api_refuses_without_a_valid_token(client):
 
 
 def test_api_refuses_a_user_who_may_not_export(client):
-    _, token = AuthToken.objects.create(user=staff("sam", SUPERVISOR))
+    _, token = AuthToken.objects.create(user=staff_member("sam", SUPERVISOR))
 
     response = client.post(
         API, {"kind": "calls", "first_day": today(), "last_day": today(), "format": "csv"},
@@ -150,7 +143,7 @@ def test_api_refuses_a_user_who_may_not_export(client):
 
 
 def test_api_names_the_fields_at_fault(client):
-    staff("olivia", COMPLIANCE_OFFICER)
+    staff_member("olivia", COMPLIANCE_OFFICER)
 
     response = client.post(
         API, {"kind": "everything", "first_day": "yesterday", "format": "csv"}, content_type="application/json",
@@ -162,7 +155,7 @@ def test_api_names_the_fields_at_fault(client):
 
 
 def test_tokens_are_issued_only_to_those_allowed_to_export():
-    staff("sam", SUPERVISOR)
+    staff_member("sam", SUPERVISOR)
 
     with pytest.raises(CommandError, match="may not run exports"):
         call_command("issue_api_token", "sam")

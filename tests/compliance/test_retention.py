@@ -23,7 +23,7 @@ from compliance.models import (
     LegalHold,
 )
 from compliance.services import consent_record
-from tests.factories import CallFactory, recording_sid
+from tests.factories import CallFactory, SegmentFactory, recording_sid
 
 pytestmark = pytest.mark.django_db
 NOW = timezone.now()
@@ -34,10 +34,7 @@ def aged(days: int):
 
 
 def segment(call, days: int) -> TranscriptSegment:
-    return TranscriptSegment.objects.create(
-        call=call, source="twilio.gather", source_field="form.SpeechResult", speaker="caller",
-        spoken_at=aged(days), created_at=aged(days), status="redacted", text="hello",
-    )  # fmt: skip
+    return SegmentFactory(call=call, spoken_at=aged(days))
 
 
 def by_class(results):

@@ -8,7 +8,6 @@ from io import StringIO
 from unittest import mock
 
 import pytest
-from django.contrib.auth.models import Group, User
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import timezone
@@ -30,7 +29,7 @@ from compliance.models import (
 from compliance.roles import COMPLIANCE_OFFICER, SUPERVISOR
 from compliance.services import consent_record
 from compliance.subjects import ErasureBlocked, InvalidPhoneNumber, subject_erase, subject_hash
-from tests.factories import CallFactory, recording_sid
+from tests.factories import CallFactory, SegmentFactory, recording_sid, staff_member
 
 pytestmark = pytest.mark.django_db
 
@@ -39,10 +38,7 @@ OTHER = "+14155550199"
 
 
 def said(call, text: str, *, status: str = "redacted") -> TranscriptSegment:
-    return TranscriptSegment.objects.create(
-        call=call, source="vapi.transcript", source_field="message.transcript", speaker="caller",
-        spoken_at=timezone.now(), status=status, text=text,
-    )  # fmt: skip
+    return SegmentFactory(call=call, text=text, status=status)
 
 
 def consent(call, source: str) -> ConsentEvent:
@@ -248,16 +244,10 @@ def test_export_subject_gives_their_calls_consent_and_redacted_transcripts(tmp_p
     assert event.details == {"calls": 2, "callbacks": 0}
 
 
-def officer(name: str, role: str) -> User:
-    user = User.objects.create_user(name, password="x", is_staff=True)
-    user.groups.add(Group.objects.get(name=role))
-    return user
-
-
 def test_admin_action_erases_the_callers_after_confirmation(client, provider_deletes):
     first, second = subject_with_two_calls()
     bystander = CallFactory(from_number=OTHER)
-    client.force_login(officer("olivia", COMPLIANCE_OFFICER))
+    client.force_login(staff_member("olivia", COMPLIANCE_OFFICER))
     url = reverse("admin:calls_call_changelist")
     chosen = {"action": "erase_callers", "_selected_action": [first.pk]}
 
@@ -277,7 +267,7 @@ def test_admin_action_erases_the_callers_after_confirmation(client, provider_del
 def test_admin_action_reports_a_hold(client, provider_deletes):
     first, _ = subject_with_two_calls()
     LegalHold.objects.create(subject_hash=identifier_hash(SUBJECT), reason="litigation 42", placed_by="t")
-    client.force_login(officer("olivia", COMPLIANCE_OFFICER))
+    client.force_login(staff_member("olivia", COMPLIANCE_OFFICER))
 
     done = client.post(
         reverse("admin:calls_call_changelist"),
@@ -291,7 +281,7 @@ def test_admin_action_reports_a_hold(client, provider_deletes):
 
 def test_only_those_allowed_to_erase_see_the_action(client):
     CallFactory()
-    client.force_login(officer("sam", SUPERVISOR))
+    client.force_login(staff_member("sam", SUPERVISOR))
 
     listing = client.get(reverse("admin:calls_call_changelist"))
 
