@@ -74,6 +74,9 @@ class Rule:
     context_after: re.Pattern[str] | None = None
 
 
+# Patterns bound their numbers with (?<!\w) and (?!\w), not just by digits:
+# digits inside a longer token of letters and digits (a provider's SID, a
+# hash) are part of an identifier, not a card, a phone or a date.
 def rule(
     pattern: str, score: float, context: str | None = None, *, after: str | None = None, **options: object
 ) -> Rule:
@@ -186,20 +189,20 @@ def recognizers() -> list[RuleRecognizer]:
             "SSN",
             [
                 rule(r"(?<![\d-])(?P<value>\d{3}[- ]\d{2}[- ]\d{4})(?![\d-])", 0.85, validate=ssn_valid),
-                rule(r"(?<!\d)\d{9}(?!\d)", 0.9, SSN_CONTEXT, after=SSN_CONTEXT, validate=ssn_valid, window=60),
+                rule(r"(?<!\w)\d{9}(?!\w)", 0.9, SSN_CONTEXT, after=SSN_CONTEXT, validate=ssn_valid, window=60),
                 rule(
-                    r"(?<!\d)\d{4}(?!\d)",
+                    r"(?<!\w)\d{4}(?!\w)",
                     0.8,
                     r"last (?:four|4)\b.{0,25}(?:social|ssn)|(?:social|ssn)\b.{0,30}last (?:four|4)",
                 ),
             ],
         ),
-        RuleRecognizer("CREDIT_CARD", [rule(r"(?<!\d)\d(?:[ -]?\d){12,18}(?!\d)", 0.95, validate=luhn_valid)]),
+        RuleRecognizer("CREDIT_CARD", [rule(r"(?<!\w)\d(?:[ -]?\d){12,18}(?!\w)", 0.95, validate=luhn_valid)]),
         RuleRecognizer(
             "CVV",
             [
                 rule(
-                    r"(?<!\d)\d{3,4}(?!\d)",
+                    r"(?<!\w)\d{3,4}(?!\w)",
                     0.85,
                     r"\bcvv|\bcvc|\bcid\b|security code|card code|verification (?:code|number|value)|"
                     r"(?:three|3|four|4)[- ]digits?\b|code on the back|back of the card",
@@ -207,7 +210,7 @@ def recognizers() -> list[RuleRecognizer]:
                 ),
                 # "…card 4012…, expiry 11/29, and the code is 712": after card details, "the code" is the CVV.
                 rule(
-                    r"(?<!\d)\d{3,4}(?!\d)",
+                    r"(?<!\w)\d{3,4}(?!\w)",
                     0.8,
                     r"(?:card|visa|mastercard|amex|discover|expir|\bexp\b)[^.!]{0,100}\bcode\b[^.!\d]{0,12}$",
                     window=140,
@@ -218,12 +221,12 @@ def recognizers() -> list[RuleRecognizer]:
             "CARD_EXPIRY",
             [
                 rule(
-                    r"(?<!\d)(?:0?[1-9]|1[0-2])\s*[/-]\s*(?:20)?\d{2}(?!\d)",
+                    r"(?<!\w)(?:0?[1-9]|1[0-2])\s*[/-]\s*(?:20)?\d{2}(?!\w)",
                     0.85,
                     r"expir|\bexp\b|valid (?:thru|through|until)|good (?:thru|through)",
                 ),
                 rule(
-                    r"(?<!\d)(?:0[1-9]|1[0-2])(?:20)?\d{2}(?!\d)",
+                    r"(?<!\w)(?:0[1-9]|1[0-2])(?:20)?\d{2}(?!\w)",
                     0.85,
                     r"expir|\bexp\b|valid (?:thru|through|until)|good (?:thru|through)",
                 ),
@@ -236,13 +239,13 @@ def recognizers() -> list[RuleRecognizer]:
         ),
         RuleRecognizer(
             "ROUTING_NUMBER",
-            [rule(r"(?<!\d)\d{9}(?!\d)", 0.95, r"routing|\baba\b|transit", validate=aba_valid, window=60)],
+            [rule(r"(?<!\w)\d{9}(?!\w)", 0.95, r"routing|\baba\b|transit", validate=aba_valid, window=60)],
         ),
         RuleRecognizer(
             "BANK_ACCOUNT",
             [
                 rule(
-                    r"(?<!\d)\d{6,17}(?!\d)",
+                    r"(?<!\w)\d{6,17}(?!\w)",
                     0.9,
                     r"checking|savings|bank account|account at|deposit|routing",
                     window=60,
@@ -253,18 +256,18 @@ def recognizers() -> list[RuleRecognizer]:
             "PHONE",
             [
                 rule(
-                    r"(?<![\d+])(?:\+?1[\s.-]?)?(?:\(\d{3}\)|\d{3})[\s.-]?\d{3}[\s.-]?\d{4}(?!\d)",
+                    r"(?<![\w+])(?:\+?1[\s.-]?)?(?:\(\d{3}\)|\d{3})[\s.-]?\d{3}[\s.-]?\d{4}(?!\w)",
                     0.75,
                     validate=nanp_valid,
                 ),
                 rule(
-                    r"(?<![\d+])(?:\+?1[\s.-]?)?(?:\(\d{3}\)|\d{3})[\s.-]?\d{3}[\s.-]?\d{4}(?!\d)",
+                    r"(?<![\w+])(?:\+?1[\s.-]?)?(?:\(\d{3}\)|\d{3})[\s.-]?\d{3}[\s.-]?\d{4}(?!\w)",
                     0.9,
                     PHONE_CONTEXT,
                     validate=nanp_valid,
                 ),
-                rule(r"(?<!\d)[2-9]\d{2}[\s.-]?\d{4}(?!\d)", 0.7, SHORT_PHONE_CONTEXT, window=30),
-                rule(r"(?<![\w+])\+(?:[2-9]\d{0,2})[\s.-]?\(?\d{1,4}\)?(?:[\s.-]?\d{2,4}){2,4}(?!\d)", 0.8),
+                rule(r"(?<!\w)[2-9]\d{2}[\s.-]?\d{4}(?!\w)", 0.7, SHORT_PHONE_CONTEXT, window=30),
+                rule(r"(?<![\w+])\+(?:[2-9]\d{0,2})[\s.-]?\(?\d{1,4}\)?(?:[\s.-]?\d{2,4}){2,4}(?!\w)", 0.8),
             ],
             amounts_allowed=True,
         ),
@@ -277,13 +280,13 @@ def recognizers() -> list[RuleRecognizer]:
             "DATE_OF_BIRTH",
             [
                 rule(
-                    rf"(?<!\d)(?:0?[1-9]|1[0-2])[/.-](?:0?[1-9]|[12]\d|3[01])[/.-](?:{YEAR}|\d{{2}})(?!\d)",
+                    rf"(?<!\w)(?:0?[1-9]|1[0-2])[/.-](?:0?[1-9]|[12]\d|3[01])[/.-](?:{YEAR}|\d{{2}})(?!\w)",
                     0.9,
                     DOB_CONTEXT,
                     window=60,
                 ),
                 rule(
-                    rf"(?<!\d)(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])(?:{YEAR}|\d{{2}})(?!\d)",
+                    rf"(?<!\w)(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])(?:{YEAR}|\d{{2}})(?!\w)",
                     0.85,
                     DOB_CONTEXT,
                     window=60,
@@ -296,7 +299,7 @@ def recognizers() -> list[RuleRecognizer]:
                 ),
                 rule(rf"\b(?:the\s+)?{DAY}\s+(?:of\s+)?{MONTH}(?:,?\s+{YEAR})?\b", 0.9, DOB_CONTEXT, window=60),
                 rule(
-                    rf"(?<!\d){YEAR}(?!\d)",
+                    rf"(?<!\w){YEAR}(?!\w)",
                     0.8,
                     r"born in|birth year|year of birth|born (?:back )?in the year",
                     window=20,
@@ -318,9 +321,9 @@ def recognizers() -> list[RuleRecognizer]:
         RuleRecognizer(
             "ZIP_CODE",
             [
-                rule(r"(?<!\d)\d{5}(?:-?\d{4})?(?!\d)", 0.9, r"\bzip\b|zip ?code|postal code|post code", window=30),
+                rule(r"(?<!\w)\d{5}(?:-?\d{4})?(?!\w)", 0.9, r"\bzip\b|zip ?code|postal code|post code", window=30),
                 rule(
-                    rf"(?:\b(?-i:{US_STATES})|\b(?:{US_STATE_NAMES})),?\s+(?P<value>\d{{5}}(?:-\d{{4}})?)(?!\d)", 0.85
+                    rf"(?:\b(?-i:{US_STATES})|\b(?:{US_STATE_NAMES})),?\s+(?P<value>\d{{5}}(?:-\d{{4}})?)(?!\w)", 0.85
                 ),
             ],
         ),

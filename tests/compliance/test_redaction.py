@@ -172,3 +172,19 @@ def test_a_spacy_model_that_is_not_installed_is_refused_not_downloaded(monkeypat
 
     with pytest.raises(LookupError, match="never downloaded"):
         Redactor(spacy_model="en_core_web_not_installed")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Call CA5970160a2268523912b8225963105c",  # a Twilio SID holding a phone-shaped run
+        "subject 4379989734912aa0f",  # a hash holding a Luhn-valid run
+        "call RE2268523912ffee on the number record",
+    ],
+)
+def test_digits_inside_an_identifier_token_are_left_alone(text):
+    assert redact(text).text == text
+
+
+def test_the_same_digits_standing_alone_are_still_redacted():
+    assert redact("call me on 2268523912 please").text == "call me on [PHONE] please"
