@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import HttpResponse
 from rest_framework import exceptions
 from rest_framework.request import Request
@@ -52,6 +53,10 @@ class WebhookView(APIView):
             # Field names and error codes only: the values are the caller's data.
             self._log_rejection("invalid")
             return Response({"error": "invalid_request", "fields": exc.get_codes()}, status=400)
+        if isinstance(exc, SuspiciousOperation):
+            # Django's own limits on reading the body (too many fields, too
+            # large once decoded): the request is at fault, not the server.
+            exc = PayloadTooLarge() if isinstance(exc, RequestDataTooBig) else exceptions.ParseError()
         if isinstance(exc, exceptions.APIException):
             self._log_rejection(exc.default_code)
             return Response({"error": exc.default_code}, status=exc.status_code)
