@@ -34,7 +34,11 @@ def _free_port() -> int:
 
 
 class PostgresServer:
-    def __init__(self) -> None:
+    """``durable`` keeps PostgreSQL's defaults (fsync, synchronous commit),
+    as the load benchmarks want; otherwise durability is off for speed."""
+
+    def __init__(self, *, durable: bool = False) -> None:
+        self.durable = durable
         self.bindir = _bindir()
         self.root = Path(tempfile.mkdtemp(prefix="contactcenter-pg-"))
         self.datadir = self.root / "data"
@@ -53,11 +57,10 @@ class PostgresServer:
             str(self.bindir / "initdb"), "-D", str(self.datadir), "-U", "postgres",
             "--auth=trust", "--encoding=UTF8", "--no-locale", "--no-sync",
         )  # fmt: skip
-        # Durability settings off: this cluster is thrown away after the run.
-        options = (
-            f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c max_connections=200 "
-            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-        )
+        options = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c max_connections=200"
+        if not self.durable:
+            # This cluster is thrown away after the run.
+            options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         self._run(
             str(self.bindir / "pg_ctl"), "-D", str(self.datadir), "-o", options,
             "-l", str(self.root / "server.log"), "-w", "-t", "60", "start",

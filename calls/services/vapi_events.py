@@ -85,8 +85,17 @@ def apply_status(event: InboundEvent) -> None:
 
 
 def apply_transcript(event: InboundEvent) -> None:
+    """A live utterance, unless the call's end-of-call report (the whole
+    transcript, which replaces the live one) was applied first: a live
+    transcript delivered late would otherwise be stored twice. The call's
+    row lock, taken by ``_call``, orders this against the report."""
     data = parse(shapes.TranscriptSerializer, event.payload)
     call = _call(data)
+    if InboundEvent.objects.filter(
+        kind=InboundEvent.Kind.VAPI_END_OF_CALL, call_sid=call.call_sid, status=InboundEvent.Status.DONE
+    ).exists():
+        logger.info("vapi.transcript_superseded", extra={"inbound_event_id": event.pk, "call_id": call.pk})
+        return
     transcript_segment_open(
         call=call,
         source="vapi.transcript",

@@ -517,6 +517,19 @@ def test_a_redelivered_report_replaces_the_segments_never_duplicates_them(client
     assert not TranscriptSegment.objects.filter(source="vapi.transcript").exists()
 
 
+def test_a_live_transcript_delivered_after_the_report_is_not_stored_twice(client):
+    call = vapi.new_call()
+    vapi.post(client, vapi.end_of_call_report(call, TURNS))
+    process()
+    late = vapi.post(client, vapi.transcript(call, TURNS[1][1], role="user"))
+    process()
+
+    assert late.status_code == 200
+    assert TranscriptSegment.objects.count() == 4
+    assert not TranscriptSegment.objects.filter(source="vapi.transcript").exists()
+    assert not InboundEvent.objects.filter(payload__isnull=False).exists(), "the late words were scrubbed"
+
+
 # --- One call, two providers ---------------------------------------------------------------------
 
 
