@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import statistics
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -38,3 +39,10 @@ def postgres() -> Iterator[str]:
                 connections.close_all()
             server.stop()
             del os.environ["DATABASE_URL"]
+
+
+def percentiles(samples: list[float]) -> tuple[float, float, float]:
+    """p50, p95 and p99."""
+    ordered = sorted(samples)
+    pick = lambda fraction: ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]  # noqa: E731
+    return statistics.median(ordered), pick(0.95), pick(0.99)

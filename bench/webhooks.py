@@ -15,16 +15,9 @@ from __future__ import annotations
 
 import argparse
 import secrets
-import statistics
 import time
 
-from common import postgres
-
-
-def percentiles(samples: list[float]) -> tuple[float, float, float]:
-    ordered = sorted(samples)
-    pick = lambda fraction: ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]  # noqa: E731
-    return statistics.median(ordered), pick(0.95), pick(0.99)
+from common import percentiles, postgres
 
 
 def main() -> None:

@@ -1,0 +1,229 @@
+"""The whole product as production runs it, for the load and fault benchmarks.
+
+A durable PostgreSQL cluster (fsync and synchronous commit on) and a Redis
+of their own, then the Procfile's ``release``, ``web``, ``worker`` and
+``beat`` commands with ``contactcenter.settings.production`` and fresh
+secrets. Twilio's REST API (recording starts) and the CRM are the loopback
+stand-ins from the test suite; nothing leaves the machine.
+
+The methods that break things (``kill_workers``, ``restart_redis``,
+``break_database``) are what ``faults.py`` uses.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import psycopg
+import requests
+from common import ROOT
+from cryptography.fernet import Fernet
+
+from tests.crm_api import FakeCrm
+from tests.pgserver import PostgresServer
+from tests.twilio_api import FakeTwilioApi
+
+PUBLIC_BASE_URL = "https://contactcenter.bench.example"
+DATABASE = "contactcenter"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def procfile() -> dict[str, str]:
+    lines = (ROOT / "Procfile").read_text().splitlines()
+    return dict(line.split(": ", 1) for line in lines if line.strip() and not line.startswith("#"))
+
+
+class Stack:
+    def __init__(self, *, environment: dict[str, str] | None = None) -> None:
+        self.run_dir = Path(tempfile.mkdtemp(prefix="contactcenter-bench-"))
+        self.port = free_port()
+        self.redis_port = free_port()
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        self.processes: dict[str, subprocess.Popen] = {}
+        self.extra_environment = environment or {}
+
+    # --- Start and stop ---------------------------------------------------------------
+
+    def start(self) -> Stack:
+        self.postgres = PostgresServer(durable=True).start()
+        try:
+            self.admin_url = f"postgresql://postgres@127.0.0.1:{self.postgres.port}/postgres"
+            with psycopg.connect(self.admin_url, autocommit=True) as connection:
+                connection.execute(f"CREATE DATABASE {DATABASE}")
+            self.twilio_api = FakeTwilioApi().start()
+            self.crm = FakeCrm().start()
+            self._start_redis()
+            self.env = {
+                **os.environ,
+                "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}",
+                "PYTHONPATH": str(ROOT),
+                "PORT": str(self.port),
+                "DJANGO_SETTINGS_MODULE": "contactcenter.settings.production",
+                "DJANGO_READ_DOT_ENV": "0",
+                "SECRET_KEY": secrets.token_urlsafe(50),
+                "ALLOWED_HOSTS": "127.0.0.1",
+                "DATABASE_URL": f"postgres://postgres@127.0.0.1:{self.postgres.port}/{DATABASE}",
+                "CELERY_BROKER_URL": f"redis://127.0.0.1:{self.redis_port}/0",
+                "PUBLIC_BASE_URL": PUBLIC_BASE_URL,
+                "TWILIO_ACCOUNT_SID": "AC" + secrets.token_hex(16),
+                "TWILIO_AUTH_TOKEN": secrets.token_hex(16),
+                "TWILIO_API_BASE_URL": self.twilio_api.url,
+                "VAPI_AUTH": "hmac",
+                "VAPI_WEBHOOK_SECRET": secrets.token_urlsafe(32),
+                "FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+                "IDENTIFIER_HASH_KEY": secrets.token_urlsafe(32),
+                "CRM_ADAPTER": "webhook",
+                "CRM_WEBHOOK_URL": self.crm.url + "/hook",
+                "CRM_WEBHOOK_SECRET": secrets.token_urlsafe(32),
+                "LOG_LEVEL": "INFO",
+                **self.extra_environment,
+            }
+            commands = procfile()
+            subprocess.run(["sh", "-c", commands["release"]], cwd=ROOT, env=self.env, check=True, timeout=300)
+            for name in ("web", "worker", "beat"):
+                self._spawn(name, commands[name])
+            self._wait(self._serving, 60, "gunicorn to answer /readyz")
+            self._wait(lambda: "ready." in self.log("worker"), 60, "the Celery worker")
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def stop(self) -> None:
+        for process in self.processes.values():
+            _signal_group(process, signal.SIGTERM)
+        for process in self.processes.values():
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                _signal_group(process, signal.SIGKILL)
+                process.wait()
+        if hasattr(self, "redis"):
+            self.redis.kill()
+            self.redis.wait()
+        for server in (getattr(self, "twilio_api", None), getattr(self, "crm", None)):
+            if server is not None:
+                server.stop()
+        self.postgres.stop()
+        shutil.rmtree(self.run_dir, ignore_errors=True)
+
+    def _spawn(self, name: str, command: str) -> None:
+        if name == "beat":  # its schedule file goes with the run, not into the checkout
+            command += f" --schedule {self.run_dir / 'beat-schedule'}"
+        log = (self.run_dir / f"{name}.log").open("a")
+        self.processes[name] = subprocess.Popen(
+            ["sh", "-c", f"exec {command}"], cwd=ROOT, env=self.env,
+            stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
+
+    def _start_redis(self) -> None:
+        self.redis = subprocess.Popen(
+            ["redis-server", "--port", str(self.redis_port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+            stdout=subprocess.DEVNULL,
+        )
+        self._wait(self._redis_up, 10, "Redis")
+
+    def log(self, name: str) -> str:
+        path = self.run_dir / f"{name}.log"
+        return path.read_text(errors="replace") if path.exists() else ""
+
+    def _serving(self) -> bool:
+        try:
+            return requests.get(self.base_url + "/readyz", timeout=2).status_code == 200
+        except requests.RequestException:
+            return False
+
+    def _redis_up(self) -> bool:
+        try:
+            with socket.create_connection(("127.0.0.1", self.redis_port), timeout=1) as connection:
+                connection.sendall(b"PING\r\n")
+                return connection.recv(16).startswith(b"+PONG")
+        except OSError:
+            return False
+
+    @staticmethod
+    def _wait(predicate, timeout: float, what: str) -> None:  # noqa: ANN001
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if predicate():
+                return
+            time.sleep(0.2)
+        raise RuntimeError(f"timed out waiting for {what}")
+
+    # --- Looking inside ---------------------------------------------------------------
+
+    def query(self, sql: str, params: tuple = ()) -> list[tuple]:
+        with psycopg.connect(self.env["DATABASE_URL"].replace("postgres://", "postgresql://", 1)) as connection:
+            return connection.execute(sql, params).fetchall()
+
+    def manage(self, *arguments: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "manage.py", *arguments],
+            cwd=ROOT, env=self.env, capture_output=True, text=True, timeout=600, check=False,
+        )  # fmt: skip
+
+    def outstanding(self) -> int:
+        """Work not yet done: inbox events not applied, segments awaiting
+        redaction, CRM deliveries not yet delivered."""
+        return self.query(
+            "SELECT (SELECT count(*) FROM calls_inboundevent WHERE status IN ('pending', 'processing'))"
+            " + (SELECT count(*) FROM calls_transcriptsegment WHERE status = 'pending')"
+            " + (SELECT count(*) FROM calls_crmdelivery WHERE status IN ('pending', 'delivering'))"
+        )[0][0]
+
+    def drain(self, timeout: float) -> float:
+        """Seconds until nothing is outstanding."""
+        started = time.monotonic()
+        self._wait(lambda: self.outstanding() == 0, timeout, "the workers to drain")
+        return time.monotonic() - started
+
+    # --- Faults ---------------------------------------------------------------------
+
+    def kill_workers(self) -> int:
+        """SIGKILL the Celery worker and its pool processes, then start it
+        again, as a process supervisor would. Returns how many were killed."""
+        worker = self.processes["worker"]
+        children = subprocess.run(
+            ["pgrep", "-g", str(worker.pid)], capture_output=True, text=True, check=False
+        ).stdout.split()
+        _signal_group(worker, signal.SIGKILL)
+        worker.wait()
+        self._spawn("worker", procfile()["worker"])
+        return len(children)
+
+    def restart_redis(self, down_seconds: float = 1.0) -> None:
+        """Kill Redis (no persistence: every queued message is lost) and start it again."""
+        self.redis.kill()
+        self.redis.wait()
+        time.sleep(down_seconds)
+        self._start_redis()
+
+    def break_database(self, seconds: float) -> None:
+        """Cut every connection to the application's database and refuse new
+        ones for ``seconds``, with PostgreSQL itself still up."""
+        with psycopg.connect(self.admin_url, autocommit=True) as connection:
+            connection.execute(f"ALTER DATABASE {DATABASE} WITH ALLOW_CONNECTIONS false")
+            connection.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (DATABASE,))
+            time.sleep(seconds)
+            connection.execute(f"ALTER DATABASE {DATABASE} WITH ALLOW_CONNECTIONS true")
+
+
+def _signal_group(process: subprocess.Popen, sig: signal.Signals) -> None:
+    try:
+        os.killpg(process.pid, sig)
+    except ProcessLookupError:
+        pass
