@@ -108,7 +108,11 @@ def run(stack: Stack, args: argparse.Namespace) -> list[str]:
     raw_payloads = stack.query("SELECT count(*) FROM calls_inboundevent WHERE payload IS NOT NULL")[0][0]
     crm = dict(stack.query("SELECT status, count(*) FROM calls_crmdelivery GROUP BY 1"))
     crm_keys = {request.headers.get("Idempotency-Key") for request in stack.crm.requests if request.path == "/hook"}
-    expected_keys = {f"{pk}-v{version}" for pk, version in stack.query("SELECT id, version FROM calls_crmdelivery")}
+    # A transcript that changes after delivery (a late report) is sent again as
+    # a new version: every version up to the row's last is expected, no other.
+    versions = dict(stack.query("SELECT id, version FROM calls_crmdelivery"))
+    expected_keys = {f"{pk}-v{n}" for pk, version in versions.items() for n in range(1, version + 1)}
+    last_versions = {f"{pk}-v{version}" for pk, version in versions.items()}
     completed_calls = stack.query(
         "SELECT count(*) FROM calls_call WHERE status = 'completed' AND parent_id IS NULL AND erased_at IS NULL"
     )[0][0]
@@ -125,7 +129,10 @@ def run(stack: Stack, args: argparse.Namespace) -> list[str]:
     print(f"5xx or broken connection: {len(failed)} in all, {len(outside)} outside the database outage")
     print(f"effects: {effects}")
     print(f"inbox: {inbox}; raw payloads left: {raw_payloads}")
-    print(f"CRM: {crm}; {len(crm_keys)} distinct idempotency keys seen for {completed_calls} completed calls")
+    print(
+        f"CRM: {crm} for {completed_calls} completed calls; {len(crm_keys)} distinct idempotency keys seen, "
+        f"{len(crm_keys - expected_keys)} unexpected, {len(last_versions - crm_keys)} last versions missing"
+    )
     print(f"audit chain: {(audit.stdout or audit.stderr).strip()}")
 
     failures = []
@@ -135,7 +142,8 @@ def run(stack: Stack, args: argparse.Namespace) -> list[str]:
         failures.append(f"{len(outside)} 5xx or broken connections outside the outage")
     if set(inbox) - {"done"} or raw_payloads:
         failures.append("inbox not fully applied and scrubbed")
-    if crm.get("delivered", 0) != completed_calls or set(crm) - {"delivered"} or not crm_keys <= expected_keys:
+    crm_ok = crm_keys <= expected_keys and last_versions <= crm_keys
+    if crm.get("delivered", 0) != completed_calls or set(crm) - {"delivered"} or not crm_ok:
         failures.append("CRM deliveries do not match the completed calls")
     if audit.returncode:
         failures.append("audit chain does not verify")

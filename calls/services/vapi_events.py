@@ -17,7 +17,7 @@ from calls.serializers import vapi as shapes
 from calls.services.callbacks import callback_schedule
 from calls.services.calls import call_apply_status, call_upsert
 from calls.services.recordings import NO_CONSENT, call_request_recording, recording_request_deletion
-from calls.services.transcripts import transcript_segment_open
+from calls.services.transcripts import inbox_scrub_if_settled, transcript_segment_open
 from calls.services.vapi_tools import BadArguments, ToolContext, tool_read
 from calls.services.vapi_webhooks import jurisdiction_of
 from compliance.models import ConsentDecision, ConsentMethod
@@ -168,7 +168,12 @@ def apply_end_of_call_report(event: InboundEvent) -> None:
         call.cost = Decimal(str(data["cost"])).quantize(Decimal("0.0001"))
         call.save(update_fields=["cost", "updated_at"])
 
-    TranscriptSegment.objects.filter(call=call, source__in=REPORT_SOURCES).delete()
+    replaced = TranscriptSegment.objects.filter(call=call, source__in=REPORT_SOURCES)
+    superseded = set(replaced.exclude(source_event=event).values_list("source_event_id", flat=True))
+    replaced.delete()
+    # Words held only for the segments just replaced are needed no more.
+    for earlier in InboundEvent.objects.filter(pk__in=superseded - {None}):
+        inbox_scrub_if_settled(event=earlier)
     artifact = data.get("artifact") or {}
     spoken_at = data.get("startedAt") or _moment(event, data)
     messages = artifact.get("messages") or []

@@ -515,6 +515,7 @@ def test_a_redelivered_report_replaces_the_segments_never_duplicates_them(client
     assert TranscriptSegment.objects.filter(source="vapi.end-of-call-report").count() == 4
     assert list(TranscriptSegment.objects.filter(source="vapi.summary").values_list("text", flat=True)) == ["second"]
     assert not TranscriptSegment.objects.filter(source="vapi.transcript").exists()
+    assert not InboundEvent.objects.filter(payload__isnull=False).exists(), "the replaced live words were scrubbed"
 
 
 def test_a_live_transcript_delivered_after_the_report_is_not_stored_twice(client):
