@@ -37,6 +37,7 @@ import argparse
 import asyncio
 import sys
 import time
+from collections import Counter
 
 from common import percentiles
 from load import play_for
@@ -127,6 +128,13 @@ def run(stack: Stack, args: argparse.Namespace) -> list[str]:
         f"(p50 {p50 * 1000:.1f} ms, p95 {p95 * 1000:.1f} ms, p99 {p99 * 1000:.1f} ms); drained in {drain:.1f}s"
     )
     print(f"5xx or broken connection: {len(failed)} in all, {len(outside)} outside the database outage")
+    started = min(delivery.at for delivery in play.deliveries)
+    for (label, status, second), count in sorted(
+        Counter((d.label, d.status, int(d.at - started)) for d in outside).items(), key=lambda item: item[0][2]
+    ):
+        print(f"  outside: {count} x {label} answered {status or 'no response'} at {second}s")
+    if outages:
+        print(f"  outage: {outages[0][0] - started:.1f}s to {outages[0][1] - started:.1f}s")
     print(f"effects: {effects}")
     print(f"inbox: {inbox}; raw payloads left: {raw_payloads}")
     print(
