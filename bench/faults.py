@@ -40,18 +40,14 @@ import time
 from collections import Counter
 
 from common import percentiles
-from load import play_for
 from stack import Stack
-from traffic import tally
+from traffic import call_options, play_against, tally
 
 OUTAGE_GRACE_SECONDS = 2.0
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--concurrency", type=int, default=200, help="Simultaneous calls.")
-    parser.add_argument("--calls", type=int, default=1000, help="Calls to play in all.")
-    parser.add_argument("--pause", type=float, default=1.0, help="Mean seconds between a call's steps.")
+    parser = call_options(argparse.ArgumentParser(description=__doc__.splitlines()[0]))
     parser.add_argument("--outage", type=float, default=5.0, help="Seconds the database refuses connections.")
     args = parser.parse_args()
 
@@ -64,7 +60,7 @@ def main() -> None:
 
 
 def run(stack: Stack, args: argparse.Namespace) -> list[str]:
-    play = play_for(stack, pause=args.pause)
+    play = play_against(stack, pause=args.pause)
     play.duplicate_share = play.reorder_share = 0.10
     play.retry_for = 120.0
     outages: list[tuple[float, float]] = []

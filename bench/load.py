@@ -27,15 +27,12 @@ import argparse
 import asyncio
 
 from common import percentiles
-from stack import Stack
-from traffic import Play, http_get, saturate, tally
+from stack import Stack, procfile
+from traffic import call_options, http_get, play_against, saturate, tally
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--concurrency", type=int, default=200, help="Simultaneous calls.")
-    parser.add_argument("--calls", type=int, default=1000, help="Calls to play in all.")
-    parser.add_argument("--pause", type=float, default=1.0, help="Mean seconds between a call's steps.")
+    parser = call_options(argparse.ArgumentParser(description=__doc__.splitlines()[0]))
     parser.add_argument("--seconds", type=float, default=20.0, help="Duration of the floor's saturation run.")
     args = parser.parse_args()
 
@@ -46,23 +43,10 @@ def main() -> None:
         stack.stop()
 
 
-def play_for(stack: Stack, pause: float) -> Play:
-    return Play(
-        port=stack.port,
-        public_base_url=stack.env["PUBLIC_BASE_URL"],
-        twilio_account_sid=stack.env["TWILIO_ACCOUNT_SID"],
-        twilio_auth_token=stack.env["TWILIO_AUTH_TOKEN"],
-        vapi_secret=stack.env["VAPI_WEBHOOK_SECRET"],
-        pause=pause,
-    )
-
-
 def run(stack: Stack, args: argparse.Namespace) -> None:
-    workers = stack.env.get("WEB_CONCURRENCY", "2")
-    print(
-        f"gunicorn: {workers} workers x 4 threads; Celery worker concurrency {stack.env.get('WORKER_CONCURRENCY', '2')}"
-    )
-    warm = play_for(stack, pause=0.05)
+    commands = procfile()
+    print(f"web: {commands['web'].split(' --access-log')[0]}\nworker: {commands['worker']}")
+    warm = play_against(stack, pause=0.05)
     asyncio.run(warm.calls(concurrency=10, total=20))
     stack.drain(120)
 
@@ -74,14 +58,14 @@ def run(stack: Stack, args: argparse.Namespace) -> None:
     )
     floor_rate = floor_count / args.seconds
 
-    paced = play_for(stack, pause=args.pause)
+    paced = play_against(stack, pause=args.pause)
     elapsed = asyncio.run(paced.calls(concurrency=args.concurrency, total=args.calls))
     drain = stack.drain(600)
     ok = [delivery for delivery in paced.deliveries if 200 <= delivery.status < 300]
     errors = len(paced.deliveries) - len(ok)
     p50, p95, p99 = percentiles([delivery.latency for delivery in paced.deliveries])
 
-    flat_out = play_for(stack, pause=0)
+    flat_out = play_against(stack, pause=0)
     flat_elapsed = asyncio.run(flat_out.calls(concurrency=args.concurrency, total=args.calls))
     flat_drain = stack.drain(600)
     flat_rate = len(flat_out.deliveries) / flat_elapsed

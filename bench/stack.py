@@ -29,17 +29,12 @@ from common import ROOT
 from cryptography.fernet import Fernet
 
 from tests.crm_api import FakeCrm
+from tests.loopback import free_port, wait_for
 from tests.pgserver import PostgresServer
 from tests.twilio_api import FakeTwilioApi
 
 PUBLIC_BASE_URL = "https://contactcenter.bench.example"
 DATABASE = "contactcenter"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def procfile() -> dict[str, str]:
@@ -96,8 +91,8 @@ class Stack:
             subprocess.run(["sh", "-c", commands["release"]], cwd=ROOT, env=self.env, check=True, timeout=300)
             for name in ("web", "worker", "beat"):
                 self._spawn(name, commands[name])
-            self._wait(self._serving, 60, "gunicorn to answer /readyz")
-            self._wait(lambda: "ready." in self.log("worker"), 60, "the Celery worker")
+            wait_for(self._serving, 60, "gunicorn to answer /readyz")
+            wait_for(lambda: "ready." in self.log("worker"), 60, "the Celery worker")
         except BaseException:
             self.stop()
             raise
@@ -135,7 +130,7 @@ class Stack:
             ["redis-server", "--port", str(self.redis_port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
             stdout=subprocess.DEVNULL,
         )
-        self._wait(self._redis_up, 10, "Redis")
+        wait_for(self._redis_up, 10, "Redis")
 
     def log(self, name: str) -> str:
         path = self.run_dir / f"{name}.log"
@@ -154,15 +149,6 @@ class Stack:
                 return connection.recv(16).startswith(b"+PONG")
         except OSError:
             return False
-
-    @staticmethod
-    def _wait(predicate, timeout: float, what: str) -> None:  # noqa: ANN001
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if predicate():
-                return
-            time.sleep(0.2)
-        raise RuntimeError(f"timed out waiting for {what}")
 
     # --- Looking inside ---------------------------------------------------------------
 
@@ -188,7 +174,7 @@ class Stack:
     def drain(self, timeout: float) -> float:
         """Seconds until nothing is outstanding."""
         started = time.monotonic()
-        self._wait(lambda: self.outstanding() == 0, timeout, "the workers to drain")
+        wait_for(lambda: self.outstanding() == 0, timeout, "the workers to drain")
         return time.monotonic() - started
 
     # --- Faults ---------------------------------------------------------------------

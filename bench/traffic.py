@@ -18,6 +18,7 @@ consent events and transcript segments.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import hashlib
 import hmac
@@ -304,6 +305,26 @@ class Play:
 
         await asyncio.gather(*(line(self.random.uniform(0, self.pause)) for _ in range(concurrency)))
         return time.monotonic() - started
+
+
+def call_options(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """The command-line options that shape the calls played."""
+    parser.add_argument("--concurrency", type=int, default=200, help="Simultaneous calls.")
+    parser.add_argument("--calls", type=int, default=1000, help="Calls to play in all.")
+    parser.add_argument("--pause", type=float, default=1.0, help="Mean seconds between a call's steps.")
+    return parser
+
+
+def play_against(stack, pause: float) -> Play:  # noqa: ANN001
+    """Calls signed with a running stack's secrets (bench/stack.py)."""
+    return Play(
+        port=stack.port,
+        public_base_url=stack.env["PUBLIC_BASE_URL"],
+        twilio_account_sid=stack.env["TWILIO_ACCOUNT_SID"],
+        twilio_auth_token=stack.env["TWILIO_AUTH_TOKEN"],
+        vapi_secret=stack.env["VAPI_WEBHOOK_SECRET"],
+        pause=pause,
+    )
 
 
 def _gather_action(twiml: str) -> str | None:

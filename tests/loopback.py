@@ -1,11 +1,30 @@
-"""What the loopback stand-ins for vendor APIs share: a JSON-answering
-request handler and a threaded server on a free local port."""
+"""What anything served on loopback for tests and benchmarks shares: a
+free port, waiting until a process is ready, and, for the stand-ins for
+vendor APIs, a JSON-answering request handler and a threaded server."""
 
 from __future__ import annotations
 
 import json
+import socket
 import threading
+import time
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_for(predicate: Callable[[], bool], timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.2)
+    raise TimeoutError(f"timed out waiting for {what}")
 
 
 class JsonHandler(BaseHTTPRequestHandler):

@@ -8,10 +8,11 @@ import glob
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 from pathlib import Path
+
+from tests.loopback import free_port
 
 
 def _bindir() -> Path:
@@ -27,12 +28,6 @@ def _bindir() -> Path:
     return Path(candidates[-1])
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 class PostgresServer:
     """``durable`` keeps PostgreSQL's defaults (fsync, synchronous commit),
     as the load benchmarks want; otherwise durability is off for speed."""
@@ -42,7 +37,7 @@ class PostgresServer:
         self.bindir = _bindir()
         self.root = Path(tempfile.mkdtemp(prefix="contactcenter-pg-"))
         self.datadir = self.root / "data"
-        self.port = _free_port()
+        self.port = free_port()
         self.prefix: list[str] = []
         if os.geteuid() == 0:
             owner = pwd.getpwnam("postgres")

@@ -6,10 +6,8 @@ stand-in, so recording starts and deletions travel over real HTTP too."""
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from io import StringIO
 from pathlib import Path
@@ -21,6 +19,7 @@ from django.core.management import call_command
 
 from calls.models import Call, InboundEvent, Recording
 from compliance.models import ConsentDecision
+from tests.loopback import free_port, wait_for
 from tests.twilio_api import FakeTwilioApi
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -31,21 +30,6 @@ pytestmark = [
     pytest.mark.skipif(not REDIS_URL, reason="needs a Redis server: set REDIS_URL (.ci/run does)"),
     pytest.mark.django_db(transaction=True),
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def wait_for(predicate, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 @pytest.fixture
