@@ -25,8 +25,10 @@ PROVIDER_RETRY = {
 
 
 @shared_task
-def process_inbound_event(event_id: int) -> None:
-    inbox.inbox_process(event_id=event_id)
+def process_inbound_events(event_ids: list[int]) -> None:
+    # In turn, each in its own transaction: one event's failure is its own.
+    for event_id in event_ids:
+        inbox.inbox_process(event_id=event_id)
 
 
 @shared_task

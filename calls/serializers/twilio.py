@@ -11,6 +11,7 @@ from django.conf import settings
 from rest_framework import serializers
 
 from calls.models import Call, Recording
+from calls.serializers import InputSerializer
 
 CALL_SID = r"^CA[0-9a-fA-F]{32}$"
 ACCOUNT_SID = r"^AC[0-9a-fA-F]{32}$"
@@ -41,7 +42,7 @@ def _text(max_length: int = 64) -> serializers.CharField:
     return serializers.CharField(max_length=max_length, required=False, allow_blank=True, default="")
 
 
-class TwilioCallSerializer(serializers.Serializer):
+class TwilioCallSerializer(InputSerializer):
     """The parameters Twilio sends with every voice webhook."""
 
     CallSid = serializers.RegexField(CALL_SID)
@@ -63,7 +64,7 @@ class TwilioGatherSerializer(TwilioCallSerializer):
     Confidence = serializers.FloatField(min_value=0.0, max_value=1.0, required=False, allow_null=True, default=None)
 
 
-class TwilioGatherQuerySerializer(serializers.Serializer):
+class TwilioGatherQuerySerializer(InputSerializer):
     """The query string of a gather action URL, which this service wrote."""
 
     step = serializers.ChoiceField(choices=["consent", "menu"])
@@ -96,7 +97,7 @@ class TwilioStatusSerializer(TwilioCallSerializer):
     )
 
 
-class TwilioRecordingSerializer(serializers.Serializer):
+class TwilioRecordingSerializer(InputSerializer):
     CallSid = serializers.RegexField(CALL_SID)
     AccountSid = serializers.RegexField(ACCOUNT_SID)
     RecordingSid = serializers.RegexField(RECORDING_SID)

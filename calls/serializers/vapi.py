@@ -15,6 +15,7 @@ from django.conf import settings
 from django.utils.dateparse import parse_datetime
 from rest_framework import serializers
 
+from calls.serializers import InputSerializer
 from calls.serializers.twilio import CALL_SID
 
 MAX_TOOL_CALLS = 20
@@ -52,23 +53,23 @@ def _text(max_length: int, **options: Any) -> serializers.CharField:
     )
 
 
-class CustomerSerializer(serializers.Serializer):
+class CustomerSerializer(InputSerializer):
     number = _text(32)
     name = _text(128)
 
 
-class PhoneNumberSerializer(serializers.Serializer):
+class PhoneNumberSerializer(InputSerializer):
     number = _text(32)
 
 
-class CallSerializer(serializers.Serializer):
+class CallSerializer(InputSerializer):
     id = serializers.CharField(max_length=64)
     phoneCallProviderId = serializers.RegexField(CALL_SID, required=False, allow_blank=True, allow_null=True)
     type = _text(32)
     customer = CustomerSerializer(required=False, allow_null=True)
 
 
-class MessageSerializer(serializers.Serializer):
+class MessageSerializer(InputSerializer):
     """What every message has."""
 
     type = serializers.CharField(max_length=64)
@@ -78,7 +79,7 @@ class MessageSerializer(serializers.Serializer):
     customer = CustomerSerializer(required=False, allow_null=True)
 
 
-class EnvelopeSerializer(serializers.Serializer):
+class EnvelopeSerializer(InputSerializer):
     message = serializers.DictField()
 
     def validate_message(self, value: dict[str, Any]) -> dict[str, Any]:
@@ -110,7 +111,7 @@ class TranscriptSerializer(CallMessageSerializer):
         return value
 
 
-class ToolFunctionSerializer(serializers.Serializer):
+class ToolFunctionSerializer(InputSerializer):
     name = serializers.CharField(max_length=64)
     # An object, or a JSON string of one; read by the tool, which answers
     # bad arguments with an error result rather than failing the request.
@@ -122,13 +123,13 @@ class ToolFunctionSerializer(serializers.Serializer):
         return value
 
 
-class ToolCallSerializer(serializers.Serializer):
+class ToolCallSerializer(InputSerializer):
     id = serializers.CharField(max_length=64)
     type = _text(32)
     function = ToolFunctionSerializer()
 
 
-class ToolWithToolCallSerializer(serializers.Serializer):
+class ToolWithToolCallSerializer(InputSerializer):
     toolCall = ToolCallSerializer()
 
 
@@ -151,30 +152,30 @@ class SpeechUpdateSerializer(CallMessageSerializer):
     role = _text(32)
 
 
-class ArtifactMessageSerializer(serializers.Serializer):
+class ArtifactMessageSerializer(InputSerializer):
     role = serializers.CharField(max_length=32)
     message = _text(20_000)
     time = serializers.FloatField(required=False, allow_null=True)
     secondsFromStart = serializers.FloatField(required=False, allow_null=True)
 
 
-class ArtifactSerializer(serializers.Serializer):
+class ArtifactSerializer(InputSerializer):
     messages = serializers.ListField(child=ArtifactMessageSerializer(), max_length=MAX_MESSAGES, required=False)
     transcript = serializers.CharField(required=False, allow_blank=True, allow_null=True, trim_whitespace=False)
     recordingUrl = serializers.URLField(max_length=2048, required=False, allow_blank=True, allow_null=True)
     stereoRecordingUrl = serializers.URLField(max_length=2048, required=False, allow_blank=True, allow_null=True)
 
 
-class AnalysisSerializer(serializers.Serializer):
+class AnalysisSerializer(InputSerializer):
     summary = _text(20_000)
 
 
-class RecordingConsentSerializer(serializers.Serializer):
+class RecordingConsentSerializer(InputSerializer):
     type = _text(32)
     grantedAt = serializers.DateTimeField(required=False, allow_null=True)
 
 
-class ComplianceSerializer(serializers.Serializer):
+class ComplianceSerializer(InputSerializer):
     recordingConsent = RecordingConsentSerializer(required=False, allow_null=True)
 
 

@@ -1,9 +1,10 @@
 """The durable webhook inbox.
 
-Accept: a delivery is written, inside the request's transaction, as one
-``InboundEvent`` with its raw payload encrypted; only the row id reaches the
-broker, after commit. A redelivery (same provider and dedup key) creates
-nothing and is answered as the first one was.
+Accept: a delivery is written, as the request's one committed statement,
+as one ``InboundEvent`` with its raw payload encrypted; only the row id
+reaches the broker, after commit and in batches (``inbox_publisher``). A
+redelivery (same provider and dedup key) creates nothing and is answered as
+the first one was.
 
 Process: a worker claims the row with a conditional update, applies it to
 the domain models in one transaction, marks it done and scrubs the payload.
@@ -25,12 +26,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from calls.models import InboundEvent
 from calls.services import transcripts
+from calls.services.inbox_publisher import BATCH_SIZE, publisher
 from compliance.audit import Actor, audit_record
 
 logger = logging.getLogger(__name__)
@@ -58,6 +60,8 @@ def inbox_accept(
 ) -> tuple[InboundEvent, bool]:
     """Store a delivery durably and schedule its processing after commit.
 
+    Outside a transaction this is one statement, committed (and flushed to
+    disk) before it returns: the whole of a webhook request's transaction.
     Safe to repeat: a delivery whose ``(provider, dedup_key)`` is already in
     the inbox changes nothing but the delivery count, and the stored event
     is returned with ``created=False`` so the caller can answer with the
@@ -72,25 +76,41 @@ def inbox_accept(
         payload_sha256=payload_digest(payload),
         response_body=response_body,
     )
-    try:
-        with transaction.atomic():
-            event.save()
-    except IntegrityError:
-        # Another delivery of the same webhook got here first (PostgreSQL
-        # makes a concurrent insert wait for it to commit).
+    event.pk = _insert_unless_present(event)
+    if event.pk is None:
         duplicates = InboundEvent.objects.filter(provider=provider, dedup_key=dedup_key)
         duplicates.update(deliveries=F("deliveries") + 1)
         existing = duplicates.defer("payload").get()
         logger.info("inbox.duplicate", extra={"inbound_event_id": existing.pk, "kind": kind})
         return existing, False
 
-    from calls.tasks import process_inbound_event
-
-    # robust: a broker that is down must not turn an accepted, committed
-    # delivery into an error response; the sweep enqueues it later.
-    transaction.on_commit(lambda: process_inbound_event.delay(event.pk), robust=True)
+    event._state.adding = False
+    # robust: a failure to hand the id over must not turn an accepted,
+    # committed delivery into an error response; the sweep enqueues it later.
+    transaction.on_commit(lambda: publisher.submit(event.pk), robust=True)
     logger.info("inbox.accepted", extra={"inbound_event_id": event.pk, "kind": kind})
     return event, True
+
+
+def _insert_unless_present(event: InboundEvent) -> int | None:
+    """INSERT … ON CONFLICT DO NOTHING RETURNING id: the new row's id, or
+    None when the same delivery is already stored. A duplicate is expected,
+    so it is not an IntegrityError: no savepoint is needed around it, and
+    a concurrent first delivery is waited for (PostgreSQL makes the insert
+    wait for it to commit or roll back)."""
+    opts = InboundEvent._meta
+    quote = connection.ops.quote_name
+    fields = [field for field in opts.concrete_fields if not field.primary_key]
+    values = [field.get_db_prep_save(field.pre_save(event, add=True), connection) for field in fields]
+    # Names come from the model's own metadata; every value is a parameter.
+    columns = ", ".join(quote(field.column) for field in fields)
+    placeholders = ", ".join(["%s"] * len(fields))
+    sql = f"INSERT INTO {quote(opts.db_table)} ({columns}) VALUES ({placeholders})"  # noqa: S608
+    sql += f" ON CONFLICT ({quote('provider')}, {quote('dedup_key')}) DO NOTHING RETURNING {quote(opts.pk.column)}"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        row = cursor.fetchone()
+    return row[0] if row else None
 
 
 def _handlers() -> dict[str, Callable[[InboundEvent], None]]:
@@ -203,7 +223,7 @@ def inbox_sweep(*, batch_size: int | None = None) -> SweepResult:
 
     Safe to run concurrently: rows are taken with SKIP LOCKED.
     """
-    from calls.tasks import process_inbound_event
+    from calls.tasks import process_inbound_events
 
     batch_size = batch_size or settings.INBOX_SWEEP_BATCH
     now = timezone.now()
@@ -227,7 +247,8 @@ def inbox_sweep(*, batch_size: int | None = None) -> SweepResult:
             .values_list("pk", flat=True)[:batch_size]
         )
         InboundEvent.objects.filter(pk__in=due).update(available_at=now + grace)
-        transaction.on_commit(lambda: [process_inbound_event.delay(pk) for pk in due])
+        batches = [due[start : start + BATCH_SIZE] for start in range(0, len(due), BATCH_SIZE)]
+        transaction.on_commit(lambda: [process_inbound_events.delay(batch) for batch in batches])
 
         scrubbed = len(
             inbox_scrub_expired(

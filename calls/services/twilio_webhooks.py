@@ -11,7 +11,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
 
 from calls import ivr, twiml
 from calls.models import InboundEvent, Provider
@@ -19,17 +18,14 @@ from calls.services.inbox import inbox_accept
 
 
 def _accept(*, kind: str, dedup_key: str, data: dict[str, Any], form: dict, query: dict, reply: str) -> str:
-    # A savepoint of its own: if anything here fails, nothing of this
-    # delivery stays in the request's transaction.
-    with transaction.atomic():
-        event, _ = inbox_accept(
-            provider=Provider.TWILIO,
-            kind=kind,
-            dedup_key=dedup_key,
-            call_sid=data["CallSid"],
-            payload={"form": form, "query": query},
-            response_body=reply,
-        )
+    event, _ = inbox_accept(
+        provider=Provider.TWILIO,
+        kind=kind,
+        dedup_key=dedup_key,
+        call_sid=data["CallSid"],
+        payload={"form": form, "query": query},
+        response_body=reply,
+    )
     return event.response_body
 
 

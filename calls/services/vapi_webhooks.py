@@ -75,15 +75,14 @@ def _accept(
     *, kind: str, call: dict[str, Any], dedup_key: str, stored: dict[str, Any], reply: dict | None = None
 ) -> dict:
     """Store the delivery; answer with what the first delivery was answered."""
-    with transaction.atomic():
-        event, _ = inbox_accept(
-            provider=Provider.VAPI,
-            kind=kind,
-            dedup_key=dedup_key[:255],
-            call_sid=shapes.call_key(call),
-            payload=stored,
-            response_body=json.dumps(reply or {}),
-        )
+    event, _ = inbox_accept(
+        provider=Provider.VAPI,
+        kind=kind,
+        dedup_key=dedup_key[:255],
+        call_sid=shapes.call_key(call),
+        payload=stored,
+        response_body=json.dumps(reply or {}),
+    )
     return json.loads(event.response_body or "{}")
 
 

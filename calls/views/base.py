@@ -4,9 +4,11 @@ body is read, and rejections that carry no detail a caller could use."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
+from django.db import transaction
 from django.http import HttpResponse
 from rest_framework import exceptions
 from rest_framework.request import Request
@@ -27,7 +29,13 @@ class PayloadTooLarge(exceptions.APIException):
 class WebhookView(APIView):
     """``provider`` names the sender in logs; ``max_body_setting`` names the
     setting that bounds the body; a failed credential gets
-    ``rejected_status`` with an empty body."""
+    ``rejected_status`` with an empty body.
+
+    Not wrapped in ATOMIC_REQUESTS' transaction: a webhook writes one inbox
+    row (``inbox_accept``), and that statement is its own transaction, with
+    no BEGIN, savepoints or COMMIT around it. Anything that writes more
+    than one row opens its own ``transaction.atomic()``.
+    """
 
     provider = ""
     max_body_setting = ""
@@ -35,6 +43,10 @@ class WebhookView(APIView):
     permission_classes: list = []
     # True where a person on the phone hears the answer (see calls.middleware).
     answers_caller = False
+
+    @classmethod
+    def as_view(cls, **initkwargs: object) -> Callable:
+        return transaction.non_atomic_requests(super().as_view(**initkwargs))
 
     def initial(self, request: Request, *args: object, **kwargs: object) -> None:
         try:

@@ -1,15 +1,19 @@
 from __future__ import annotations
 
 import json
+import threading
 from datetime import timedelta
 from unittest import mock
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from calls.models import Call, InboundEvent
 from calls.services import inbox
-from calls.tasks import process_inbound_event
+from calls.services.inbox_publisher import BATCH_SIZE, InboxPublisher, publisher
+from calls.tasks import process_inbound_events
 from contactcenter.celery import app as celery_app
 from tests.factories import twilio_call_params
 
@@ -23,16 +27,73 @@ def test_only_the_event_id_reaches_the_broker(twilio_post, django_capture_on_com
     params = twilio_call_params()
     with django_capture_on_commit_callbacks(execute=True):
         twilio_post(VOICE, params)
+    assert publisher.flush(timeout=5)
 
     event = InboundEvent.objects.get()
     with celery_app.connection_for_read() as connection:
         message = connection.SimpleQueue("celery").get(timeout=2)
         message.ack()
-    assert message.headers["task"] == "calls.tasks.process_inbound_event"
-    assert json.loads(message.body)[0] == [event.pk]
+    assert message.headers["task"] == "calls.tasks.process_inbound_events"
+    assert json.loads(message.body)[0] == [[event.pk]]
     whole_message = json.dumps([message.headers, message.body, message.properties], default=str)
     for value in (params["From"], params["To"], params["CallSid"], "FromState"):
         assert value not in whole_message
+
+
+@pytest.mark.parametrize("deliver", ["twilio", "vapi"])
+def test_a_webhook_is_stored_by_one_statement_without_savepoints(deliver, twilio_post, client):
+    from tests.calls import vapi_messages as vapi
+
+    with CaptureQueriesContext(connection) as queries:
+        if deliver == "twilio":
+            response = twilio_post(VOICE, twilio_call_params())
+        else:
+            response = vapi.post(client, vapi.status_update(vapi.new_call(), "ringing"))
+
+    assert response.status_code == 200
+    assert [query["sql"].split(" (")[0] for query in queries] == ['INSERT INTO "calls_inboundevent"']
+
+
+def test_a_redelivery_adds_no_row_and_counts_the_delivery(twilio_post):
+    params = twilio_call_params()
+    first = twilio_post(VOICE, params)
+    second = twilio_post(VOICE, params)
+
+    assert second.content == first.content
+    assert InboundEvent.objects.get().deliveries == 2
+
+
+def test_publisher_sends_what_gathers_while_it_is_busy_as_one_message():
+    sender = InboxPublisher()
+    ids = list(range(1, 122))
+    all_submitted = threading.Event()
+    with mock.patch(
+        "calls.tasks.process_inbound_events.delay", autospec=True, side_effect=lambda batch: all_submitted.wait(5)
+    ) as delay:
+        for event_id in ids:
+            sender.submit(event_id)
+        all_submitted.set()
+        assert sender.flush(timeout=5)
+
+    batches = [call.args[0] for call in delay.call_args_list]
+    assert sorted(event_id for batch in batches for event_id in batch) == ids
+    # The first message went alone; the other 120 or fewer gathered while it was being sent.
+    assert len(batches) <= 1 + 3
+    assert max(len(batch) for batch in batches) <= BATCH_SIZE
+
+
+def test_publisher_survives_a_broker_failure_and_leaves_the_events_to_the_sweep(caplog):
+    sender = InboxPublisher()
+    with mock.patch("calls.tasks.process_inbound_events.delay", autospec=True, side_effect=OSError("refused")):
+        sender.submit(7)
+        assert sender.flush(timeout=5)
+    with mock.patch("calls.tasks.process_inbound_events.delay", autospec=True) as delay:
+        sender.submit(8)
+        assert sender.flush(timeout=5)
+
+    failure = next(record for record in caplog.records if record.getMessage() == "inbox.enqueue_failed")
+    assert (failure.events, failure.error) == (1, "OSError")
+    delay.assert_called_once_with([8])
 
 
 def test_event_whose_enqueue_was_lost_is_processed_by_the_sweep(twilio_post, settings):
@@ -40,13 +101,13 @@ def test_event_whose_enqueue_was_lost_is_processed_by_the_sweep(twilio_post, set
     event = InboundEvent.objects.get()
     InboundEvent.objects.filter(pk=event.pk).update(available_at=timezone.now() - timedelta(minutes=5))
 
-    with mock.patch("calls.tasks.process_inbound_event.delay", autospec=True) as delay:
+    with mock.patch("calls.tasks.process_inbound_events.delay", autospec=True) as delay:
         with mock.patch("django.db.transaction.on_commit", side_effect=lambda callback, **kwargs: callback()):
             result = inbox.inbox_sweep()
 
     assert result.enqueued == 1
-    delay.assert_called_once_with(event.pk)
-    process_inbound_event(event.pk)
+    delay.assert_called_once_with([event.pk])
+    process_inbound_events([event.pk])
     assert Call.objects.filter(call_sid=event.call_sid).exists()
     event.refresh_from_db()
     assert event.status == InboundEvent.Status.DONE
@@ -55,7 +116,7 @@ def test_event_whose_enqueue_was_lost_is_processed_by_the_sweep(twilio_post, set
 def test_fresh_pending_event_is_left_to_its_own_enqueue(twilio_post):
     twilio_post(VOICE, twilio_call_params())
 
-    with mock.patch("calls.tasks.process_inbound_event.delay", autospec=True) as delay:
+    with mock.patch("calls.tasks.process_inbound_events.delay", autospec=True) as delay:
         result = inbox.inbox_sweep()
 
     assert result.enqueued == 0

@@ -7,6 +7,7 @@ import pytest
 from django.db import OperationalError
 
 from calls.models import InboundEvent
+from calls.services import twilio_webhooks
 from tests.factories import twilio_call_params
 
 pytestmark = pytest.mark.django_db
@@ -38,19 +39,33 @@ def test_database_error_while_answering_a_gather_still_connects_the_caller(twili
     assert not InboundEvent.objects.exists()
 
 
-def test_failure_in_the_inbox_write_leaves_nothing_behind(twilio_post):
-    original = InboundEvent.save
-
-    def save_then_fail(self, *args, **kwargs):
-        original(self, *args, **kwargs)
-        raise OperationalError("connection lost")
-
-    with mock.patch.object(InboundEvent, "save", save_then_fail):
+def test_failed_inbox_write_stores_nothing_and_still_connects_the_caller(twilio_post):
+    with mock.patch("calls.services.inbox._insert_unless_present", side_effect=OperationalError("connection lost")):
         response = twilio_post("/webhooks/twilio/voice/", twilio_call_params())
 
     assert response.status_code == 200
     assert b"Dial" in response.content
     assert not InboundEvent.objects.exists()
+
+
+def test_failure_after_the_inbox_write_keeps_the_delivery_and_its_retry_gets_the_first_answer(twilio_post):
+    """The inbox row is committed by its own statement: a failure after it
+    (here, in the view) loses nothing, and Twilio's retry is answered from it."""
+    params = twilio_call_params()
+    accept = twilio_webhooks.inbox_accept
+
+    def accept_then_fail(**kwargs):
+        accept(**kwargs)
+        raise OperationalError("connection lost")
+
+    with mock.patch("calls.services.twilio_webhooks.inbox_accept", side_effect=accept_then_fail):
+        failed = twilio_post("/webhooks/twilio/voice/", params)
+    retried = twilio_post("/webhooks/twilio/voice/", params)
+
+    assert b"Dial" in failed.content
+    assert ElementTree.fromstring(retried.content).find("Gather") is not None
+    event = InboundEvent.objects.get()
+    assert (event.call_sid, event.deliveries) == (params["CallSid"], 2)
 
 
 def test_internal_error_on_a_status_callback_is_a_bare_503(twilio_post):
