@@ -24,7 +24,7 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: N
             {"HOST": "127.0.0.1", "PORT": str(server.port), "USER": "postgres", "PASSWORD": "", "NAME": "contactcenter"}
         )
     engine = settings.DATABASES["default"]["ENGINE"]
-    if engine != "django.db.backends.postgresql":
+    if engine != "contactcenter.postgresql":
         pytest.exit(f"The test suite runs on PostgreSQL only, not {engine}.", returncode=3)
     yield
     if server is not None:

@@ -24,6 +24,7 @@ VAPI_API_KEY = "test-vapi-api-key"
 TWILIO_CALLER_ID = "+15005550006"
 
 DATABASES = {"default": env.db("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/contactcenter")}
+DATABASES["default"]["ENGINE"] = "contactcenter.postgresql"
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
 DATABASES["default"]["CONN_MAX_AGE"] = 0
 
