@@ -311,7 +311,7 @@ def call_options(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     """The command-line options that shape the calls played."""
     parser.add_argument("--concurrency", type=int, default=200, help="Simultaneous calls.")
     parser.add_argument("--calls", type=int, default=1000, help="Calls to play in all.")
-    parser.add_argument("--pause", type=float, default=1.0, help="Mean seconds between a call's steps.")
+    parser.add_argument("--pause", type=float, default=5.0, help="Mean seconds between a call's steps.")
     return parser
 
 

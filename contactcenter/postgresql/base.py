@@ -17,12 +17,15 @@ from __future__ import annotations
 import select
 
 from django.db.backends.postgresql import base
+from psycopg.pq import TransactionStatus
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
     def is_usable(self) -> bool:
         if self.connection is None or self.connection.closed:
             return False
+        if self.connection.info.transaction_status != TransactionStatus.IDLE:
+            return False  # between requests a connection holds no transaction, failed or open
         # Idle, nothing is owed to us: anything to read is the server
         # hanging up (or a notice we would not use), and either way a fresh
         # connection is the safe choice.
