@@ -51,6 +51,8 @@ class InboxPublisher:
     def flush(self, timeout: float) -> bool:
         """Whether everything submitted was dealt with within ``timeout`` seconds."""
         with self._idle:
+            if self._pid != os.getpid():
+                return True  # nothing submitted in this process (a fork inherits no thread)
             return self._idle.wait_for(lambda: self._unfinished == 0, timeout)
 
     def _start(self) -> None:
