@@ -1,10 +1,11 @@
 """What a webhook answers when the application itself fails.
 
 An unexpected exception in a webhook view (including a database that is
-down before the view's transaction can begin) has already rolled back the
-request's transaction. A caller on the line still hears a short apology and
-is put through to the operator, never Twilio's "an application error has
-occurred"; a status callback gets a bare 503 that Twilio may retry.
+down) leaves either no inbox row, or a committed one that the provider's
+redelivery is answered from (``inbox_accept``). A caller on the line still
+hears a short apology and is put through to the operator, never Twilio's
+"an application error has occurred"; a status callback gets a bare 503
+that Twilio may retry.
 """
 
 from __future__ import annotations

@@ -33,8 +33,7 @@ class InboxPublisher:
     waits until everything submitted has been handed to the broker (or
     given up on)."""
 
-    def __init__(self, *, batch_size: int = BATCH_SIZE) -> None:
-        self.batch_size = batch_size
+    def __init__(self) -> None:
         self._lock = threading.Lock()
         self._idle = threading.Condition(self._lock)
         self._queue: queue.SimpleQueue[int] = queue.SimpleQueue()
@@ -66,7 +65,7 @@ class InboxPublisher:
     def _run(self, pending: queue.SimpleQueue[int]) -> None:
         while True:
             batch = [pending.get()]
-            while len(batch) < self.batch_size:
+            while len(batch) < BATCH_SIZE:
                 try:
                     batch.append(pending.get_nowait())
                 except queue.Empty:
