@@ -109,7 +109,10 @@ def test_consented_call_is_processed_by_a_real_worker_and_recorded_at_twilio(sta
     assert "Processed: call completed, 42s, consent granted (all_party, US-CA), department support" in output
     assert "Transcript (redacted): Support please, you can call me back on [PHONE]" in output
     call = Call.objects.get()
-    assert call.status_events.filter(applied=True).count() == 3
+    # Two web processes and two worker processes may apply the callbacks in
+    # any order; each is recorded once, and the last status always wins.
+    assert sorted(call.status_events.values_list("status", flat=True)) == ["completed", "in-progress", "ringing"]
+    assert call.status_events.get(status="completed").applied
     wait_for(lambda: Call.objects.get().recording_state == Call.RecordingState.STARTED, 30, "the recording to start")
     start_requests = [
         request
