@@ -13,6 +13,12 @@ from calls.models import Call, TranscriptSegment
 from compliance.crypto import identifier_hash
 from compliance.models import ConsentRequirement
 
+# What a card number leaves wherever it is stored, sent or logged: as spoken,
+# or as digits. Not a shorter fragment: "4111" turns up by chance in the hex
+# digests and random ids that audit rows and CRM bodies carry.
+CARD_NUMBER = "4111 1111 1111 1111"
+CARD_NUMBER_TRACES = ("4111 1111", "41111111")
+
 
 def call_sid() -> str:
     return "CA" + secrets.token_hex(16)

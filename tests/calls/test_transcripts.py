@@ -9,12 +9,11 @@ from django.utils import timezone
 
 from calls.models import InboundEvent, TranscriptSegment
 from calls.services import inbox, transcripts
-from tests.factories import twilio_call_params
+from tests.factories import CARD_NUMBER, CARD_NUMBER_TRACES, twilio_call_params
 
 pytestmark = pytest.mark.django_db
 
 GATHER = "/webhooks/twilio/gather/"
-CARD = "4111 1111 1111 1111"
 
 
 def spoken_menu_answer(twilio_post, speech: str, **extra: str) -> InboundEvent:
@@ -41,18 +40,22 @@ def stored_anywhere(value: str) -> list[str]:
     return found
 
 
+def card_number_stored_anywhere() -> list[str]:
+    return [place for trace in CARD_NUMBER_TRACES for place in stored_anywhere(trace)]
+
+
 def test_spoken_words_wait_encrypted_in_the_inbox_until_redacted(twilio_post, django_capture_on_commit_callbacks):
-    event = spoken_menu_answer(twilio_post, f"billing, my card is {CARD}")
+    event = spoken_menu_answer(twilio_post, f"billing, my card is {CARD_NUMBER}")
 
     segment = TranscriptSegment.objects.get()
     assert segment.status == TranscriptSegment.Status.PENDING and segment.text == ""
     assert event.status == InboundEvent.Status.DONE
     assert event.payload is not None, "the raw words are kept, encrypted, for the redaction task"
-    assert stored_anywhere("4111") == []
+    assert card_number_stored_anywhere() == []
 
 
 def test_redaction_stores_only_the_redacted_words_and_scrubs_the_payload(twilio_post):
-    event = spoken_menu_answer(twilio_post, f"billing, my card is {CARD}")
+    event = spoken_menu_answer(twilio_post, f"billing, my card is {CARD_NUMBER}")
     segment = TranscriptSegment.objects.get()
 
     assert transcripts.transcript_redact(segment_id=segment.pk) == TranscriptSegment.Status.REDACTED
@@ -63,7 +66,7 @@ def test_redaction_stores_only_the_redacted_words_and_scrubs_the_payload(twilio_
     assert segment.entity_counts == {"CREDIT_CARD": 1}
     assert (segment.speaker, segment.source) == ("caller", "twilio.gather")
     assert event.payload is None and event.payload_scrubbed_at is not None
-    assert stored_anywhere("4111") == []
+    assert card_number_stored_anywhere() == []
     assert stored_anywhere("my card is") == ["calls_transcriptsegment.text"]
 
 
@@ -88,7 +91,7 @@ def test_caller_id_name_is_redacted_as_a_known_name(twilio_post):
 
 
 def test_engine_failure_stores_the_segment_fully_masked_with_the_reason(twilio_post):
-    event = spoken_menu_answer(twilio_post, f"my card is {CARD}")
+    event = spoken_menu_answer(twilio_post, f"my card is {CARD_NUMBER}")
     segment = TranscriptSegment.objects.get()
 
     with mock.patch("calls.services.transcripts.redact", autospec=True, side_effect=MemoryError):
@@ -99,11 +102,11 @@ def test_engine_failure_stores_the_segment_fully_masked_with_the_reason(twilio_p
     assert (segment.status, segment.text) == (TranscriptSegment.Status.MASKED, "[REDACTED]")
     assert segment.failure_reason == "redaction failed: MemoryError"
     assert event.payload is None
-    assert stored_anywhere("4111") == []
+    assert card_number_stored_anywhere() == []
 
 
 def test_words_not_redacted_by_the_scrub_deadline_are_masked_and_destroyed(twilio_post, settings):
-    event = spoken_menu_answer(twilio_post, f"my card is {CARD}")
+    event = spoken_menu_answer(twilio_post, f"my card is {CARD_NUMBER}")
     InboundEvent.objects.filter(pk=event.pk).update(
         received_at=timezone.now() - timedelta(seconds=settings.INBOX_RAW_PAYLOAD_MAX_AGE_SECONDS + 60)
     )

@@ -12,7 +12,7 @@ from calls.models import InboundEvent, TranscriptSegment
 from calls.services import inbox, transcripts
 from compliance.audit import audit_chain_verify
 from compliance.models import AuditEvent
-from tests.factories import twilio_call_params
+from tests.factories import CARD_NUMBER, CARD_NUMBER_TRACES, twilio_call_params
 
 pytestmark = pytest.mark.django_db
 
@@ -26,7 +26,7 @@ def test_a_whole_call_is_audited_without_personal_data(twilio_post):
     twilio_post("/webhooks/twilio/voice/", twilio_call_params(sid))
     twilio_post(
         "/webhooks/twilio/gather/",
-        twilio_call_params(sid, SpeechResult="yes, and my card is 4111 1111 1111 1111", Confidence="0.9"),
+        twilio_call_params(sid, SpeechResult=f"yes, and my card is {CARD_NUMBER}", Confidence="0.9"),
         query={"step": "consent", "attempt": 1, "prompt": "2026-11-v1"},
     )
     for event_id in InboundEvent.objects.order_by("id").values_list("pk", flat=True):
@@ -35,7 +35,7 @@ def test_a_whole_call_is_audited_without_personal_data(twilio_post):
 
     assert actions() == ["webhook.accepted", "consent.recorded", "webhook.accepted", "redaction.done"]
     trail = json.dumps(list(AuditEvent.objects.values()), default=str)
-    for personal in ("4155550100", "+1415", "4111", "my card", "SAN FRANCISCO"):
+    for personal in ("4155550100", "+1415", *CARD_NUMBER_TRACES, "my card", "SAN FRANCISCO"):
         assert personal not in trail
     assert AuditEvent.objects.get(action="redaction.done").details == {"entities": {"CREDIT_CARD": 1}}
     assert AuditEvent.objects.get(action="consent.recorded").object_repr == sid
