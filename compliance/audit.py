@@ -82,7 +82,9 @@ def audit_record(
     once the transaction commits; if it rolls back, so does the event, and
     the sequence has no gap.
     """
-    with transaction.atomic():
+    # No savepoint: nothing is meant to survive a failed append, and inside
+    # the caller's transaction a savepoint would cost two round trips more.
+    with transaction.atomic(savepoint=False):
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 # Foreign keys are checked at commit by default, which would

@@ -156,7 +156,7 @@ def inbox_process(*, event_id: int) -> bool:
             )
             # The payload goes now, unless it still holds words awaiting
             # redaction; then it goes when the last of them is redacted.
-            event.refresh_from_db()
+            event.refresh_from_db(fields=["status", "deliveries", "payload_scrubbed_at"])
             transcripts.inbox_scrub_if_settled(event=event)
             _audit(event, "webhook.accepted", deliveries=event.deliveries, payload_sha256=event.payload_sha256)
     except Exception as error:  # noqa: BLE001
