@@ -1,7 +1,7 @@
 """The whole stack under simultaneous calls: acknowledgement latency,
 throughput and drain time, beside a trivial view on the same server.
 
-    .venv/bin/python bench/load.py [--concurrency 200] [--calls 1000] [--pause 1.0]
+    .venv/bin/python bench/load.py [--concurrency 200] [--calls 1000] [--pause 5.0]
 
 Starts the product as production runs it (bench/stack.py: gunicorn, Celery
 worker and beat from the Procfile, production settings, a durable
@@ -16,9 +16,13 @@ PostgreSQL and Redis), then:
 3. the drain: seconds from the last acknowledgement until every delivery
    is applied, every segment redacted and every CRM write delivered;
 4. the saturated throughput: the same calls with no pauses at all, against
-   the floor's;
+   the floor's; then again with the Celery worker paused, which is the web
+   tier's own ceiling with the machine to itself;
 5. the check: every call left exactly the consent events and transcript
-   segments its script implies.
+   segments its script implies;
+6. where the CPU went: milliseconds of CPU per request in each process of
+   the stack, the generator and the whole machine, for the floor and both
+   saturated runs.
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ import asyncio
 
 from common import percentiles
 from stack import Stack, procfile
-from traffic import call_options, http_get, play_against, saturate, tally
+from traffic import Play, call_options, http_get, play_against, saturate, tally
 
 
 def main() -> None:
@@ -53,52 +57,58 @@ def run(stack: Stack, args: argparse.Namespace) -> None:
     async def floor_request() -> bool:
         return await http_get(stack.port, "/healthz") == 200
 
+    before = stack.cpu_seconds()
     floor_count, floor_latencies, floor_errors = asyncio.run(
         saturate(floor_request, concurrency=args.concurrency, seconds=args.seconds)
     )
+    floor_cpu = cpu_per_request(before, stack.cpu_seconds(), floor_count)
     floor_rate = floor_count / args.seconds
 
     paced = play_against(stack, pause=args.pause)
     elapsed = asyncio.run(paced.calls(concurrency=args.concurrency, total=args.calls))
     drain = stack.drain(600)
-    ok = [delivery for delivery in paced.deliveries if 200 <= delivery.status < 300]
-    errors = len(paced.deliveries) - len(ok)
-    p50, p95, p99 = percentiles([delivery.latency for delivery in paced.deliveries])
 
-    flat_out = play_against(stack, pause=0)
-    flat_elapsed = asyncio.run(flat_out.calls(concurrency=args.concurrency, total=args.calls))
+    flat_out, flat_rate, flat_cpu = saturated(stack, args)
     flat_drain = stack.drain(600)
-    flat_rate = len(flat_out.deliveries) / flat_elapsed
-    flat_p50, flat_p95, flat_p99 = percentiles([delivery.latency for delivery in flat_out.deliveries])
-    flat_errors = sum(not 200 <= delivery.status < 300 for delivery in flat_out.deliveries)
+    with stack.workers_paused():
+        alone, alone_rate, alone_cpu = saturated(stack, args)
+    alone_drain = stack.drain(600)
 
-    effects = tally(stack, paced.expected + flat_out.expected)
-    f50, f95, f99 = percentiles(floor_latencies)
+    effects = tally(stack, paced.expected + flat_out.expected + alone.expected)
     ms = lambda seconds: f"{seconds * 1000:.1f}"  # noqa: E731
+
+    def row(label: str, latencies: list[float], errors: int, rate: float, drained: float | None) -> str:
+        p50, p95, p99 = percentiles(latencies)
+        cells = [label, len(latencies), f"{rate:.0f}", ms(p50), ms(p95), ms(p99), errors]
+        return "| " + " | ".join(map(str, cells)) + (" | — |" if drained is None else f" | {drained:.1f} |")
+
+    def calls_row(label: str, play: Play, rate: float, drained: float) -> str:
+        errors = sum(not 200 <= delivery.status < 300 for delivery in play.deliveries)
+        return row(label, [delivery.latency for delivery in play.deliveries], errors, rate, drained)
 
     print()
     print(f"{args.concurrency} simultaneous calls, {args.calls} calls per run, mean pause {args.pause}s")
     print()
     print("| run | requests | req/s | p50 ms | p95 ms | p99 ms | errors | drain s |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|")
-    print(
-        f"| floor: GET /healthz, saturated | {floor_count} | {floor_rate:.0f} | {ms(f50)} | {ms(f95)} | {ms(f99)} "
-        f"| {floor_errors} | — |"
-    )
-    print(
-        f"| calls, paced | {len(paced.deliveries)} | {len(paced.deliveries) / elapsed:.0f} | {ms(p50)} | {ms(p95)} "
-        f"| {ms(p99)} | {errors} | {drain:.1f} |"
-    )
-    print(
-        f"| calls, saturated | {len(flat_out.deliveries)} | {flat_rate:.0f} | {ms(flat_p50)} | {ms(flat_p95)} "
-        f"| {ms(flat_p99)} | {flat_errors} | {flat_drain:.1f} |"
-    )
+    print(row("floor: GET /healthz, saturated", floor_latencies, floor_errors, floor_rate, None))
+    print(calls_row("calls, paced", paced, len(paced.deliveries) / elapsed, drain))
+    print(calls_row("calls, saturated", flat_out, flat_rate, flat_drain))
+    print(calls_row("calls, saturated, worker paused", alone, alone_rate, alone_drain))
     print()
-    print(f"webhook throughput / floor: {flat_rate / floor_rate:.2f}")
+    print(f"webhook throughput / floor: {flat_rate / floor_rate:.2f} (worker paused: {alone_rate / floor_rate:.2f})")
     print(
         f"effects: {effects['calls']} calls, {effects['calls missing']} missing, {effects['lost']} lost, "
         f"{effects['duplicated']} duplicated"
     )
+    parts = list(floor_cpu)
+    print()
+    print("CPU per request, ms (user and system, from /proc):")
+    print()
+    print("| run | " + " | ".join(parts) + " |")
+    print("|---|" + "---:|" * len(parts))
+    for label, cpu in (("floor", floor_cpu), ("calls, saturated", flat_cpu), ("worker paused", alone_cpu)):
+        print(f"| {label} | " + " | ".join(f"{cpu[part] * 1000:.2f}" for part in parts) + " |")
     by_label: dict[str, list[float]] = {}
     for delivery in paced.deliveries:
         by_label.setdefault(delivery.label, []).append(delivery.latency)
@@ -108,6 +118,19 @@ def run(stack: Stack, args: argparse.Namespace) -> None:
     for label, latencies in sorted(by_label.items()):
         l50, _, l99 = percentiles(latencies)
         print(f"| {label} | {len(latencies)} | {ms(l50)} | {ms(l99)} |")
+
+
+def saturated(stack: Stack, args: argparse.Namespace) -> tuple[Play, float, dict[str, float]]:
+    """The calls with no pauses at all: the deliveries, their rate, and the
+    CPU each took."""
+    play = play_against(stack, pause=0)
+    before = stack.cpu_seconds()
+    elapsed = asyncio.run(play.calls(concurrency=args.concurrency, total=args.calls))
+    return play, len(play.deliveries) / elapsed, cpu_per_request(before, stack.cpu_seconds(), len(play.deliveries))
+
+
+def cpu_per_request(before: dict[str, float], after: dict[str, float], requests: int) -> dict[str, float]:
+    return {part: (after[part] - before[part]) / requests for part in after}
 
 
 if __name__ == "__main__":

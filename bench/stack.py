@@ -12,6 +12,7 @@ The methods that break things (``kill_workers``, ``restart_redis``,
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import shutil
@@ -21,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
@@ -34,6 +36,7 @@ from tests.pgserver import PostgresServer
 from tests.twilio_api import FakeTwilioApi
 
 PUBLIC_BASE_URL = "https://contactcenter.bench.example"
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 DATABASE = "contactcenter"
 
 
@@ -177,6 +180,32 @@ class Stack:
         wait_for(lambda: self.outstanding() == 0, timeout, "the workers to drain")
         return time.monotonic() - started
 
+    def cpu_seconds(self) -> dict[str, float]:
+        """CPU time (user and system) used so far by each part of the stack,
+        by this process (the load generator), and by the whole machine.
+        Differences between two readings say where a run's CPU went."""
+        sessions = {process.pid: name for name, process in self.processes.items()}
+        used = dict.fromkeys([*self.processes, "postgres", "redis", "generator", "machine"], 0.0)
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:  # it ended while we looked
+                continue
+            command = stat[stat.index("(") + 1 : stat.rindex(")")]
+            fields = stat[stat.rindex(")") + 2 :].split()
+            session, seconds = int(fields[3]), (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+            if session in sessions:
+                used[sessions[session]] += seconds
+            elif command in ("postgres", "redis-server"):
+                used[command.removesuffix("-server")] += seconds
+            elif int(entry.name) == os.getpid():
+                used["generator"] += seconds
+        ticks = [int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+        used["machine"] = (sum(ticks) - ticks[3] - ticks[4]) / CLOCK_TICKS  # all but idle and iowait
+        return used
+
     # --- Faults ---------------------------------------------------------------------
 
     def kill_workers(self) -> int:
@@ -190,6 +219,16 @@ class Stack:
         worker.wait()
         self._spawn("worker", procfile()["worker"])
         return len(children)
+
+    @contextlib.contextmanager
+    def workers_paused(self) -> Iterator[None]:
+        """The Celery worker stopped (SIGSTOP) for the block, and continued
+        after it: the web tier with the machine to itself."""
+        _signal_group(self.processes["worker"], signal.SIGSTOP)
+        try:
+            yield
+        finally:
+            _signal_group(self.processes["worker"], signal.SIGCONT)
 
     def restart_redis(self, down_seconds: float = 1.0) -> None:
         """Kill Redis (no persistence: every queued message is lost) and start it again."""
