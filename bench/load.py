@@ -21,8 +21,9 @@ PostgreSQL and Redis), then:
 5. the check: every call left exactly the consent events and transcript
    segments its script implies;
 6. where the CPU went: milliseconds of CPU per request in each process of
-   the stack, the generator and the whole machine, for the floor and both
-   saturated runs.
+   the stack, the generator and the whole machine, for the floor, both
+   saturated runs, and the drain after the paused one (the worker's whole
+   cost per delivery).
 """
 
 from __future__ import annotations
@@ -72,7 +73,10 @@ def run(stack: Stack, args: argparse.Namespace) -> None:
     flat_drain = stack.drain(600)
     with stack.workers_paused():
         alone, alone_rate, alone_cpu = saturated(stack, args)
+    before = stack.cpu_seconds()
     alone_drain = stack.drain(600)
+    # Everything the worker did for those deliveries, it did in this drain.
+    drain_cpu = cpu_per_request(before, stack.cpu_seconds(), len(alone.deliveries))
 
     effects = tally(stack, paced.expected + flat_out.expected + alone.expected)
     ms = lambda seconds: f"{seconds * 1000:.1f}"  # noqa: E731
@@ -107,7 +111,12 @@ def run(stack: Stack, args: argparse.Namespace) -> None:
     print()
     print("| run | " + " | ".join(parts) + " |")
     print("|---|" + "---:|" * len(parts))
-    for label, cpu in (("floor", floor_cpu), ("calls, saturated", flat_cpu), ("worker paused", alone_cpu)):
+    for label, cpu in (
+        ("floor", floor_cpu),
+        ("calls, saturated", flat_cpu),
+        ("calls, saturated, worker paused", alone_cpu),
+        ("the drain after it (per delivery)", drain_cpu),
+    ):
         print(f"| {label} | " + " | ".join(f"{cpu[part] * 1000:.2f}" for part in parts) + " |")
     by_label: dict[str, list[float]] = {}
     for delivery in paced.deliveries:

@@ -195,15 +195,18 @@ class Stack:
                 continue
             command = stat[stat.index("(") + 1 : stat.rindex(")")]
             fields = stat[stat.rindex(")") + 2 :].split()
-            session, seconds = int(fields[3]), (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+            session = int(fields[3])
+            own, children = int(fields[11]) + int(fields[12]), int(fields[13]) + int(fields[14])
+            # A server's children that have ended (database connections
+            # closed, workers recycled) count in their parent's children's time.
             if session in sessions:
-                used[sessions[session]] += seconds
+                used[sessions[session]] += (own + children) / CLOCK_TICKS
             elif command in ("postgres", "redis-server"):
-                used[command.removesuffix("-server")] += seconds
+                used[command.removesuffix("-server")] += (own + children) / CLOCK_TICKS
             elif int(entry.name) == os.getpid():
-                used["generator"] += seconds
-        ticks = [int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-        used["machine"] = (sum(ticks) - ticks[3] - ticks[4]) / CLOCK_TICKS  # all but idle and iowait
+                used["generator"] += own / CLOCK_TICKS
+        user, nice, system, _idle, _iowait, irq, softirq = map(int, Path("/proc/stat").read_text().split()[1:8])
+        used["machine"] = (user + nice + system + irq + softirq) / CLOCK_TICKS  # not idle, iowait or steal
         return used
 
     # --- Faults ---------------------------------------------------------------------
