@@ -16,9 +16,9 @@ class InboundEvent(models.Model):
     """The durable inbox: one row per accepted webhook delivery.
 
     The row is written by the request's one statement, committed before the
-    provider gets its answer, and only its id goes to the broker. The raw payload is kept
-    encrypted until a worker has applied it, then scrubbed; its SHA-256
-    stays as evidence of what was received.
+    provider gets its answer, and only its id goes to the broker. The raw
+    payload is kept encrypted until a worker has applied it, then scrubbed;
+    its SHA-256 stays as evidence of what was received.
     """
 
     class Kind(models.TextChoices):
