@@ -367,3 +367,40 @@ class CrmDelivery(models.Model):
     @property
     def idempotency_key(self) -> str:
         return f"{self.pk}-v{self.version}"
+
+
+class WebhookRejectionCount(models.Model):
+    """Refused webhook requests, counted per route, reason and time window.
+
+    Anyone can send a refused request, so each one is one upsert here
+    rather than an audit event: the audit trail gets one event when a
+    window's first refusal arrives and one with the count once the window
+    has closed (``calls.services.webhook_rejections``). ``reported`` is how
+    many of ``count`` the audit trail already holds, so a refusal that
+    lands after its window was reported is reported by the next run.
+    """
+
+    provider = models.CharField(max_length=16, choices=Provider.choices)
+    route = models.CharField(max_length=100, help_text="The URL pattern refused, never the path sent.")
+    reason = models.CharField(max_length=32)
+    window_start = models.DateTimeField()
+    window_end = models.DateTimeField()
+    count = models.PositiveBigIntegerField(default=0)
+    reported = models.PositiveBigIntegerField(default=0, help_text="How many the audit trail already counts.")
+    first_at = models.DateTimeField()
+    last_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-window_start", "route", "reason"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["route", "reason", "window_start"], name="webhook_rejection_one_per_window"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(reported__lte=models.F("count")), name="webhook_rejection_reported_le_count"
+            ),
+        ]
+        indexes = [models.Index(fields=["window_end"], name="webhook_rejection_window_end")]
+
+    def __str__(self) -> str:
+        return f"{self.route} {self.reason} from {self.window_start:%Y-%m-%d %H:%M}: {self.count}"

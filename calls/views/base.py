@@ -15,7 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from compliance.audit import Actor, audit_record
+from calls.services.webhook_rejections import webhook_rejection_count
 
 logger = logging.getLogger(__name__)
 
@@ -81,12 +81,8 @@ class WebhookView(APIView):
         self._audit_rejection(reason)
 
     def _audit_rejection(self, reason: str) -> None:
-        # Path and reason only: a rejected request's content is not evidence
-        # of anything but itself, and may be anyone's.
-        audit_record(
-            "webhook.rejected",
-            actor=Actor(name=self.provider),
-            object_type="webhook",
-            object_repr=self.request.path[:200],
-            details={"reason": reason},
-        )
+        # Counted, not appended to the audit chain one by one: anyone can
+        # send a refused request. The key is the URL pattern the request
+        # reached, never the path or anything else it sent.
+        match = self.request.resolver_match
+        webhook_rejection_count(provider=self.provider, route=match.route if match else "", reason=reason)

@@ -5,13 +5,15 @@ Every request here is correctly signed (Twilio's signature over the form
 Django parses, Vapi's HMAC over the raw body), so the fuzzed content gets
 past authentication and meets the parsers, serializers and services. A
 separate property sends unsigned noise. After each refusal, no row of any
-model has changed, except the ``webhook.rejected`` audit event that records
-it (path and reason only).
+model has changed except its evidence: one more refusal counted under its
+route, reason and window, and, for a window's first, the
+``webhook.rejected`` audit event (route and reason only).
 """
 
 from __future__ import annotations
 
 import json
+from collections import Counter
 from urllib.parse import urlencode
 
 import pytest
@@ -22,6 +24,7 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
+from calls.models import WebhookRejectionCount
 from compliance.models import AuditEvent
 from tests.calls import vapi_messages as vapi
 from tests.conftest import twilio_signature
@@ -84,8 +87,14 @@ def model_counts() -> dict[str, int]:
         model._meta.label: model._base_manager.count()
         for app in ("calls", "compliance")
         for model in apps.get_app_config(app).get_models()
-        if model is not AuditEvent
+        if model not in (AuditEvent, WebhookRejectionCount)
     }
+
+
+def rejection_counts() -> Counter:
+    """Refusals counted, per route, reason and window."""
+    rows = WebhookRejectionCount.objects.values_list("route", "reason", "window_start", "count")
+    return Counter({(route, reason, window_start): count for route, reason, window_start, count in rows})
 
 
 class Refusal:
@@ -94,6 +103,7 @@ class Refusal:
 
     def __init__(self) -> None:
         self.counts = model_counts()
+        self.rejections = rejection_counts()
         self.last_audit = AuditEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
 
     def check(self, response, *, quiet_statuses: tuple[int, ...] = ()) -> None:
@@ -107,8 +117,14 @@ class Refusal:
             assert response.headers["Content-Type"] == "application/json"
             assert json.loads(response.content)["error"]
         assert model_counts() == self.counts, "a refused request changed stored data"
+        # Its evidence: one key counted once more, or a new key counted once.
+        after = rejection_counts()
+        assert not self.rejections - after, "counted refusals went missing"
+        grown = after - self.rejections
+        assert list(grown.values()) == [1], "a refusal is counted exactly once"
+        opened = next(iter(grown)) not in self.rejections
         added = AuditEvent.objects.filter(pk__gt=self.last_audit)
-        assert set(added.values_list("action", flat=True)) <= {"webhook.rejected"}
+        assert list(added.values_list("action", flat=True)) == (["webhook.rejected"] if opened else [])
         for details in added.values_list("details", flat=True):
             assert set(details) == {"reason"}
 
