@@ -41,11 +41,35 @@ def audit_logout(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
 
 
 @receiver(user_login_failed)
-def audit_login_failed(sender: Any, credentials: dict[str, Any], request: Any = None, **kwargs: Any) -> None:
-    # Django has already replaced the password with asterisks; only the
-    # username is kept, cut short in case someone typed a secret into it.
-    username = str(credentials.get("username", ""))[:150]
-    audit_record("auth.login_failed", actor=Actor(name="anonymous"), object_type="user", object_repr=username)
+def audit_login_failed(
+    sender: Any, credentials: dict[str, Any], request: Any = None, user: Any = None, reason: str = "", **kwargs: Any
+) -> None:
+    """Every refused sign-in: a wrong password or unknown user (from
+    ``authenticate``, which passes neither ``user`` nor ``reason``), or a
+    known user refused later, by the staff check or the second factor (the
+    sign-in forms in ``contactcenter.admin`` pass both). The event names the
+    user only if one exists, never what was typed: a username that matches
+    no one may be a password typed in the wrong field."""
+    if user is None:
+        user = _existing_user(credentials.get(User.USERNAME_FIELD, credentials.get("username")))
+        reason = "unknown_user" if user is None else ("wrong_password" if user.is_active else "inactive_user")
+    audit_record(
+        "auth.login_failed",
+        actor=Actor(name="anonymous"),
+        object_type="user",
+        object_id=user.pk if user is not None else "",
+        object_repr=user.get_username() if user is not None else "",
+        details={"reason": reason},
+    )
+
+
+def _existing_user(username: object) -> Any:
+    if not isinstance(username, str) or not username:
+        return None
+    try:
+        return User._default_manager.get_by_natural_key(username)
+    except User.DoesNotExist:
+        return None
 
 
 @receiver(post_save, sender=User)

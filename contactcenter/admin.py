@@ -7,19 +7,55 @@ that has not been verified that way is treated as having no admin access.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from django.conf import settings
 from django.contrib.admin import AdminSite
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth.signals import user_login_failed
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django_otp import devices_for_user
 from django_otp.admin import OTPAdminAuthenticationForm, _admin_template_for_django_version
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 
-class StaffSignInForm(OTPAdminAuthenticationForm):
-    """django-otp's form, except that someone with one authenticator need not
-    pick it from a list: it is the only device a code can be checked
-    against, so nothing else is tried (the reason django-otp asks)."""
+class AuditedSignInMixin:
+    """Reports every refused sign-in of a known user through Django's
+    ``user_login_failed`` signal, with a reason, where Django itself does
+    not: a staff check refused after a right password. (A wrong password
+    or unknown user is reported by ``authenticate``.) The receiver in
+    ``compliance.signals`` audits it; the password and any code stay here."""
+
+    def _sign_in_failed(self, user: Any, reason: str) -> None:
+        user_login_failed.send(
+            sender=type(self),
+            credentials={"username": user.get_username()},
+            request=self.request,
+            user=user,
+            reason=reason,
+        )
+
+    def confirm_login_allowed(self, user: Any) -> None:
+        try:
+            super().confirm_login_allowed(user)
+        except ValidationError as refused:
+            self._sign_in_failed(user, "inactive_user" if refused.code == "inactive" else "not_staff")
+            raise
+
+
+class StaffPasswordSignInForm(AuditedSignInMixin, AdminAuthenticationForm):
+    """The password-only form, where ADMIN_REQUIRE_OTP is off (local)."""
+
+
+class StaffSignInForm(AuditedSignInMixin, OTPAdminAuthenticationForm):
+    """django-otp's form, with every refused second factor reported with
+    its reason (django-otp signals only a wrong code), and without making
+    someone with one authenticator pick it from a list: it is the only
+    device a code can be checked against, so nothing else is tried (the
+    reason django-otp asks)."""
 
     def _chosen_device(self, user: Any) -> Any:
         device = super()._chosen_device(user)
@@ -29,6 +65,44 @@ class StaffSignInForm(OTPAdminAuthenticationForm):
                 return devices[0]
         return device
 
+    def clean_otp(self, user: Any) -> None:
+        try:
+            super().clean_otp(user)
+        except ValidationError as refused:
+            if user is not None:
+                self._sign_in_failed(user, self._second_factor_failure(user, refused))
+            raise
+
+    def _second_factor_failure(self, user: Any, refused: ValidationError) -> str:
+        """Why django-otp refused, from its error codes. Verification being
+        throttled is the one refusal it raises without a code."""
+        if not any(devices_for_user(user, confirmed=True)):
+            return "no_device"
+        code = getattr(refused, "code", None)
+        if code == "device_required":
+            return "device_not_chosen"
+        if code == "invalid_token":
+            device = self._chosen_device(user)
+            return "replayed_code" if _is_current_code(device, self.cleaned_data.get("otp_token")) else "wrong_code"
+        if code is None:
+            return "throttled"
+        # token_required, or a challenge asked of a device that has none.
+        return "no_code"
+
+
+def _is_current_code(device: Any, token: object) -> bool:
+    """Whether ``token`` is a TOTP code the device would accept now but for
+    having accepted it already: refused, it was replayed."""
+    if not isinstance(device, TOTPDevice):
+        return False
+    try:
+        token = int(str(token))
+    except ValueError:
+        return False
+    clock = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    clock.time = time.time()
+    return clock.verify(token, device.tolerance)
+
 
 class ContactCenterAdminSite(AdminSite):
     site_header = "Contact center · compliance"
@@ -37,7 +111,7 @@ class ContactCenterAdminSite(AdminSite):
 
     @property
     def login_form(self) -> type | None:  # type: ignore[override]
-        return StaffSignInForm if settings.ADMIN_REQUIRE_OTP else None
+        return StaffSignInForm if settings.ADMIN_REQUIRE_OTP else StaffPasswordSignInForm
 
     @property
     def login_template(self) -> str | None:  # type: ignore[override]

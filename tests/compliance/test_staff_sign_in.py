@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from io import StringIO
 
 import pytest
@@ -84,6 +85,134 @@ def test_with_two_factor_required_password_and_totp_code_open_the_admin(client, 
 
     assert response.status_code == 302
     assert client.get(reverse("admin:index")).status_code == 200
+
+
+def sign_in(client, username: str, password: str = PASSWORD, **otp: str):
+    return client.post(reverse("admin:login"), {"username": username, "password": password, **otp})
+
+
+def current_code(device: TOTPDevice) -> str:
+    return f"{totp(device.bin_key, drift=device.drift):06d}"
+
+
+def wrong_code(device: TOTPDevice) -> str:
+    # Not the code of this step nor of those next to it, which the device accepts.
+    valid = {totp(device.bin_key, drift=device.drift + offset) for offset in (-1, 0, 1)}
+    return next(f"{code:06d}" for code in range(10**6) if code not in valid)
+
+
+def failed_sign_ins(since: int) -> list[AuditEvent]:
+    return list(AuditEvent.objects.filter(sequence__gt=since, action="auth.login_failed").order_by("sequence"))
+
+
+def last_sequence() -> int:
+    return AuditEvent.objects.order_by("-sequence").values_list("sequence", flat=True).first() or 0
+
+
+def enrolled(**extra) -> tuple[User, TOTPDevice]:
+    user = staff(is_superuser=True, **extra)
+    return user, TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+
+
+def attempt_with_a_wrong_code(client):
+    user, device = enrolled()
+    return user, {"otp_token": wrong_code(device)}
+
+
+def attempt_with_a_replayed_code(client):
+    user, device = enrolled()
+    code = current_code(device)
+    assert sign_in(client, user.username, otp_token=code).status_code == 302
+    client.logout()
+    return user, {"otp_token": code}
+
+
+def attempt_without_a_code(client):
+    user, _ = enrolled()
+    return user, {}
+
+
+def attempt_without_a_device(client):
+    return staff(is_superuser=True), {"otp_token": "123456"}
+
+
+def attempt_without_choosing_a_device(client):
+    user, device = enrolled()
+    TOTPDevice.objects.create(user=user, name="spare phone", confirmed=True)
+    return user, {"otp_token": current_code(device)}
+
+
+def attempt_while_throttled(client):
+    user, device = enrolled()
+    device.throttle_increment()
+    return user, {"otp_token": current_code(device)}
+
+
+@pytest.mark.parametrize(
+    "attempt, reason",
+    [
+        (attempt_with_a_wrong_code, "wrong_code"),
+        (attempt_with_a_replayed_code, "replayed_code"),
+        (attempt_without_a_code, "no_code"),
+        (attempt_without_a_device, "no_device"),
+        (attempt_without_choosing_a_device, "device_not_chosen"),
+        (attempt_while_throttled, "throttled"),
+    ],
+)
+def test_every_failed_second_factor_is_audited_once_naming_the_user_and_the_reason(client, settings, attempt, reason):
+    settings.ADMIN_REQUIRE_OTP = True
+    user, otp = attempt(client)
+    since = last_sequence()
+
+    response = sign_in(client, user.username, **otp)
+
+    assert response.status_code == 200  # the form again
+    assert client.get(reverse("admin:index")).status_code == 302
+    (event,) = failed_sign_ins(since)
+    assert (event.actor_name, event.object_type, event.object_id, event.object_repr, event.details) == (
+        "anonymous", "user", str(user.pk), user.username, {"reason": reason},
+    )  # fmt: skip
+    recorded = json.dumps([event.actor_name, event.object_repr, event.details])
+    assert PASSWORD not in recorded
+    assert not otp or otp["otp_token"] not in recorded
+    assert not AuditEvent.objects.filter(sequence__gt=since, action="auth.login").exists()
+
+
+@pytest.mark.parametrize("require_otp", [True, False])
+def test_failed_first_factors_are_audited_with_the_user_only_if_it_exists(client, settings, require_otp):
+    settings.ADMIN_REQUIRE_OTP = require_otp
+    user = staff(is_superuser=True)
+    User.objects.create_user("clerk", password=PASSWORD)  # not staff
+    User.objects.create_user("leaver", password=PASSWORD, is_staff=True, is_active=False)
+    typed_password_as_username = "my-secret-passphrase"
+
+    sign_in(client, user.username, password="wrong-password")
+    sign_in(client, typed_password_as_username, password="wrong-password")
+    sign_in(client, "clerk")
+    sign_in(client, "leaver")
+
+    events = [(event.object_repr, event.details["reason"]) for event in failed_sign_ins(0)]
+    assert events == [
+        (user.username, "wrong_password"),
+        ("", "unknown_user"),
+        ("clerk", "not_staff"),
+        ("leaver", "inactive_user"),
+    ]
+    trail = json.dumps(list(AuditEvent.objects.values("actor_name", "object_repr", "details")))
+    assert typed_password_as_username not in trail and "wrong-password" not in trail
+    assert client.get(reverse("admin:index")).status_code == 302
+
+
+def test_a_successful_sign_in_with_password_and_code_is_audited_once(client, settings):
+    settings.ADMIN_REQUIRE_OTP = True
+    user, device = enrolled()
+    since = last_sequence()
+
+    response = sign_in(client, user.username, otp_token=current_code(device))
+
+    assert response.status_code == 302
+    actions = list(AuditEvent.objects.filter(sequence__gt=since).values_list("action", "object_repr"))
+    assert actions == [("auth.login", user.username)]
 
 
 def test_production_settings_require_two_factor_whatever_the_environment_says():
