@@ -15,6 +15,7 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.decorators import method_decorator
+from django.utils.text import capfirst
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -28,6 +29,7 @@ from calls.models import (
     ScheduledCallback,
     TranscriptSegment,
     UnknownMessageCount,
+    WebhookRejectionCount,
 )
 from calls.selectors import call_timeline
 from calls.services.crm import crm_retry
@@ -36,6 +38,10 @@ from compliance.audit import Actor, audit_record
 from compliance.masking import mask_phone
 from compliance.models import ConsentEvent
 from compliance.subjects import ErasureBlocked, subject_calls, subject_erase
+
+# What a reveal shows: the page's table and the audit event's list of
+# fields are both built from this, so the event names every field shown.
+REVEALED_FIELDS = ("from_number", "to_number", "caller_name")
 
 
 class StatusEventInline(ReadOnlyAdminMixin, admin.TabularInline):
@@ -146,14 +152,19 @@ class CallAdmin(ExportActionMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
         call = get_object_or_404(Call, pk=object_id)
         audit_record(
             "access.reveal", actor=Actor(user=request.user), object_type="call", object_id=call.pk,
-            object_repr=call.call_sid, details={"fields": ["from_number", "to_number"]},
+            object_repr=call.call_sid, details={"fields": list(REVEALED_FIELDS)},
         )  # fmt: skip
+        # The template gets the revealed values and the call's ids, not the
+        # call: nothing else of it can reach the page unaudited.
         context = {
             **self.admin_site.each_context(request),
             "title": f"Personal data of {call.call_sid}",
-            "call": call,
+            "call_id": call.pk,
+            "call_sid": call.call_sid,
             "opts": self.model._meta,
-            "revealed": [("From", call.from_number), ("To", call.to_number), ("Caller ID name", call.caller_name)],
+            "revealed": [
+                (capfirst(Call._meta.get_field(name).verbose_name), getattr(call, name)) for name in REVEALED_FIELDS
+            ],
         }
         return TemplateResponse(request, "admin/calls/call/reveal.html", context)
 
@@ -250,6 +261,16 @@ class ScheduledCallbackAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 class UnknownMessageCountAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["provider", "type", "count", "first_seen_at", "last_seen_at"]
     ordering = ["-count"]
+
+
+@admin.register(WebhookRejectionCount)
+class WebhookRejectionCountAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Refused webhook requests per route, reason and window: what is being
+    refused now, before the window's count reaches the audit trail."""
+
+    list_display = ["window_start", "window_end", "provider", "route", "reason", "count", "reported", "last_at"]
+    list_filter = ["provider", "reason", "route"]
+    date_hierarchy = "window_start"
 
 
 @admin.register(CrmDelivery)

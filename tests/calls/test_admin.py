@@ -1,13 +1,18 @@
 from __future__ import annotations
 
+import json
+
 import pytest
+from django.contrib.auth.models import Group, User
 from django.urls import reverse
 from django.utils import timezone
 
-from calls.models import InboundEvent
-from compliance.models import ConsentDecision, ConsentMethod
+from calls.models import Call, InboundEvent
+from compliance import roles
+from compliance.fields import EncryptedTextField
+from compliance.models import AuditEvent, ConsentDecision, ConsentMethod
 from compliance.services import consent_record
-from tests.factories import CallFactory
+from tests.factories import CallFactory, twilio_call_params
 
 pytestmark = pytest.mark.django_db
 
@@ -66,3 +71,34 @@ def test_callbacks_and_unknown_message_counts_are_listed_masked(admin_client):
 
     assert "+1 415 ••• ••77" in callbacks and "4155550177" not in callbacks
     assert "model-output" in unknown
+
+
+def test_a_reveal_audits_by_name_exactly_the_personal_fields_it_shows(client):
+    """Every personal field of a call (those stored encrypted) gets a value
+    of its own; whichever of them the reveal page shows must be named in
+    its audit event, and the event holds names, never the values."""
+    officer = User.objects.create_user("officer", password="a-long-enough-password", is_staff=True)
+    officer.groups.add(Group.objects.get(name=roles.COMPLIANCE_OFFICER))
+    personal = [field.name for field in Call._meta.concrete_fields if isinstance(field, EncryptedTextField)]
+    values = {name: f"value-of-{name}-{index}7x" for index, name in enumerate(personal)}
+    call = CallFactory(**values)
+    client.force_login(officer)
+
+    page = client.post(reverse("admin:calls_call_reveal", args=[call.pk])).content.decode()
+
+    shown = {name for name, value in values.items() if value in page}
+    event = AuditEvent.objects.get(action="access.reveal")
+    assert shown, "the page shows no personal field at all"
+    assert set(event.details["fields"]) == shown
+    assert (event.object_type, event.object_id, event.object_repr) == ("call", str(call.pk), call.call_sid)
+    recorded = json.dumps([event.details, event.object_repr, event.actor_name])
+    assert not any(value in recorded for value in values.values())
+
+
+def test_refused_webhook_counts_are_listed_read_only(admin_client, twilio_post):
+    twilio_post("/webhooks/twilio/voice/", twilio_call_params(), signature="bad")
+
+    listing = admin_client.get(reverse("admin:calls_webhookrejectioncount_changelist")).content.decode()
+
+    assert "webhooks/twilio/voice/" in listing and "credential" in listing
+    assert admin_client.get(reverse("admin:calls_webhookrejectioncount_add")).status_code == 403

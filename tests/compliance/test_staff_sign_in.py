@@ -241,7 +241,7 @@ def test_officer_reveals_a_number_and_it_is_audited(client):
     assert "no-store" in revealed["Cache-Control"]
     access, reveal = AuditEvent.objects.filter(action__startswith="access.").order_by("sequence")
     assert (access.action, access.actor_name, access.object_repr) == ("access.view", officer.username, call.call_sid)
-    assert (reveal.action, reveal.details) == ("access.reveal", {"fields": ["from_number", "to_number"]})
+    assert (reveal.action, reveal.details) == ("access.reveal", {"fields": ["from_number", "to_number", "caller_name"]})
 
 
 def test_reveal_is_post_only(client):
