@@ -36,12 +36,12 @@ from tests.factories import twilio_call_params
 
 pytestmark = pytest.mark.django_db
 
-WINDOW_SECONDS = 3600
+WINDOW_SECONDS = 86400
 
 
 @pytest.fixture
 def one_window(settings):
-    """An hour's window, entered afresh if this one ends within a minute,
+    """A day's window, entered afresh if this one ends within a minute,
     so that every request of a test falls in the same window."""
     settings.WEBHOOK_REJECTION_WINDOW_SECONDS = WINDOW_SECONDS
     _, end = window_of(timezone.now())
