@@ -31,6 +31,7 @@ from calls.models import Call, InboundEvent, Recording, TranscriptSegment
 from calls.services import inbox, recordings
 
 from .audit import PURGED, audit_purge_before, audit_record
+from .checkpoints import checkpoint_write
 from .locks import job_lock
 from .models import (
     AuditEvent,
@@ -267,6 +268,7 @@ def _purge_audit(cutoff: datetime, batch: int, tally: Tally) -> None:
         tally.add(deleted)
 
 
+LEDGER_CLASSES = (DataClass.CONSENT_EVENTS, DataClass.AUDIT_EVENTS)
 PURGERS: list[tuple[str, Callable[[datetime, int, Tally], None]]] = [
     (DataClass.RAW_PAYLOADS, _purge_raw_payloads),
     (DataClass.RECORDINGS, _purge_recordings),
@@ -309,6 +311,7 @@ def retention_purge(
             return None
         run_id = uuid.uuid4().hex
         results = []
+        anchor = False
         for data_class, purge in PURGERS:
             cutoff = now - timedelta(days=keep_days(data_class))
             result = ClassResult(data_class, cutoff)
@@ -320,6 +323,8 @@ def retention_purge(
                 certificate = certify(data_class=data_class, reason=RETENTION, run_id=run_id, tally=tally)
                 result.count, result.failures = tally.count, tally.failures
                 result.certificate_id = certificate.pk if certificate else None
+                if result.count and data_class in LEDGER_CLASSES:
+                    anchor = True
             results.append(result)
             logger.info(
                 "retention.class_done",
@@ -330,4 +335,7 @@ def retention_purge(
                     "dry_run": dry_run,
                 },
             )
+        if anchor:
+            # The ledgers lost rows: anchor what is left, tombstones included, at once.
+            checkpoint_write(reason="purge")
     return results

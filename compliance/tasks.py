@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from compliance import audit
+from compliance import audit, checkpoints
+
+
+@shared_task
+def audit_checkpoint() -> None:
+    checkpoints.checkpoint_write(reason="schedule")
 
 
 @shared_task

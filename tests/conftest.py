@@ -46,6 +46,15 @@ def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> None:
         connection.close()
 
 
+@pytest.fixture(autouse=True)
+def checkpoint_directory(settings: Any, tmp_path_factory: Any) -> Any:
+    """Each test anchors its ledgers in a checkpoint store of its own: the
+    tables are emptied between tests, and a store that outlived them would
+    rightly say the ledgers were cut back."""
+    settings.AUDIT_CHECKPOINT_DIR = tmp_path_factory.mktemp("checkpoints")
+    return settings.AUDIT_CHECKPOINT_DIR
+
+
 def twilio_signature(url: str, params: dict[str, str]) -> str:
     """Sign as Twilio does, with the official library and the test token."""
     return RequestValidator(settings.TWILIO_AUTH_TOKEN).compute_signature(url, params)

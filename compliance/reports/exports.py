@@ -2,11 +2,14 @@
 
 An export is a directory: the report in one format (CSV, JSON or a PDF
 summary) and ``manifest.json``, which names the generator and its version,
-the parameters, the row counts and each file's SHA-256. The manifest's own
+the parameters, the row counts and each file's SHA-256, and embeds the
+signed checkpoint of the ledgers written for the export. The manifest's own
 SHA-256 goes into the audit trail with the export's id, so an export can be
 checked against evidence that can't be edited: a file changed after the
-fact no longer matches the manifest, and a manifest rewritten to match no
-longer matches the audit trail.
+fact no longer matches the manifest, a manifest rewritten to match no
+longer matches the audit trail, and the checkpoint ties the export to the
+state of the ledgers outside the database, verifiable with the public key
+alone.
 
 Rows are written as they are read, so memory stays flat on any number of
 them. On PostgreSQL the whole export reads one REPEATABLE READ snapshot, so
@@ -35,7 +38,11 @@ from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 import contactcenter
+from compliance import signing
 from compliance.audit import SYSTEM, Actor, audit_record
+from compliance.chain import CHAINS
+from compliance.checkpoints import Checkpoint, checkpoint_store, checkpoint_write, document_bytes, signature_valid
+from compliance.evidence import legacy_horizon, valid_tombstones
 from compliance.models import AuditEvent
 
 from .kinds import KINDS, Period, ReportKind
@@ -46,7 +53,9 @@ logger = logging.getLogger(__name__)
 
 FORMATS = {"csv": "CSV", "json": "JSON", "pdf": "PDF summary"}
 MANIFEST = "manifest.json"
-MANIFEST_VERSION = 1
+MANIFEST_VERSION = 2
+# Manifests from this version on embed a checkpoint; one without it was stripped.
+CHECKPOINTED_SINCE = 2
 EXPORTED = "export.created"
 # Spreadsheets run a cell that starts with one of these as a formula.
 FORMULA_STARTS = frozenset("=+-@\t\r")
@@ -183,6 +192,8 @@ def export_create(*, kind: str, period: Period, fmt: str, out_dir: Path, actor: 
                 generated_at=generated_at,
             )
 
+    # Anchors the ledgers as committed now; the export's own audit event follows it.
+    checkpoint = checkpoint_write(reason="export")
     manifest = {
         "manifest_version": MANIFEST_VERSION,
         "export_id": export_id,
@@ -193,6 +204,7 @@ def export_create(*, kind: str, period: Period, fmt: str, out_dir: Path, actor: 
         "period": {"start": period.start.isoformat(), "end_exclusive": period.end.isoformat()},
         "row_counts": {kind: rows},
         "files": [{"name": path.name, "sha256": file_sha256(path), "bytes": path.stat().st_size, "rows": rows}],
+        "checkpoint": checkpoint.document,
     }
     body = (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode()
     (out_dir / MANIFEST).write_bytes(body)
@@ -203,7 +215,12 @@ def export_create(*, kind: str, period: Period, fmt: str, out_dir: Path, actor: 
         object_type="export",
         object_id=export_id,
         object_repr=kind,
-        details={**manifest["parameters"], "rows": rows, "manifest_sha256": manifest_sha256},
+        details={
+            **manifest["parameters"],
+            "rows": rows,
+            "manifest_sha256": manifest_sha256,
+            "checkpoint": checkpoint.number,
+        },
     )
     logger.info("export.created", extra={"export_id": export_id, "kind": kind, "format": fmt, "rows": rows})
     return Export(export_id, out_dir, manifest, manifest_sha256)
@@ -235,9 +252,11 @@ class Check:
 
 def export_verify(*, directory: Path, against_audit_trail: bool = True) -> list[Check]:
     """Check an export: every file the manifest lists is present with its
-    SHA-256 and size, nothing else is there, and (unless told not to, for a
-    copy checked away from the database) the manifest is the one the audit
-    trail recorded. Changes nothing."""
+    SHA-256 and size, nothing else is there, and the embedded checkpoint is
+    signed by a trusted key. Unless told not to (for a copy checked away
+    from the database), also that the manifest is the one the audit trail
+    recorded, that the checkpoint store holds the same checkpoint, and that
+    the ledgers still hold the events it anchored. Changes nothing."""
     manifest_path = directory / MANIFEST
     try:
         body = manifest_path.read_bytes()
@@ -259,6 +278,11 @@ def export_verify(*, directory: Path, against_audit_trail: bool = True) -> list[
         if path.name != MANIFEST and path.name not in listed:
             checks.append(Check(path.name, False, "not listed in the manifest"))
 
+    checkpoint, check = _embedded_checkpoint(manifest)
+    checks.append(check)
+    if against_audit_trail and checkpoint is not None:
+        checks += _checkpoint_against_the_store_and_ledgers(checkpoint)
+
     if against_audit_trail:
         digest = hashlib.sha256(body).hexdigest()
         try:
@@ -274,4 +298,59 @@ def export_verify(*, directory: Path, against_audit_trail: bool = True) -> list[
         else:
             detail = f"matches audit event #{event.sequence} of {event.occurred_at:%Y-%m-%d}"
             checks.append(Check(MANIFEST, True, detail))
+    return checks
+
+
+CHECKPOINT = "checkpoint"
+
+
+def _embedded_checkpoint(manifest: dict[str, Any]) -> tuple[Checkpoint | None, Check]:
+    """The manifest's checkpoint, if its signature verifies with a trusted
+    (public) key: all an auditor needs, away from the database."""
+    document = manifest.get(CHECKPOINT)
+    if document is None:
+        if manifest.get("manifest_version", 1) >= CHECKPOINTED_SINCE:
+            return None, Check(CHECKPOINT, False, "missing from the manifest: removed after the export")
+        return None, Check(CHECKPOINT, True, "none (a manifest from before checkpoints)")
+    try:
+        number = int(document["checkpoint"]["number"])
+        checkpoint = Checkpoint(number, document_bytes(document), document)
+        heads = ", ".join(f"{name} #{checkpoint.head(name)}" for name in CHAINS)
+    except (KeyError, TypeError, ValueError):
+        return None, Check(CHECKPOINT, False, "unreadable")
+    if not signature_valid(document):
+        return None, Check(CHECKPOINT, False, f"#{number} is not signed by a trusted key ({signing.SETTING})")
+    return checkpoint, Check(CHECKPOINT, True, f"#{number} signed by key {document['key_id']}; heads {heads}")
+
+
+def _checkpoint_against_the_store_and_ledgers(checkpoint: Checkpoint) -> list[Check]:
+    subject = f"{CHECKPOINT} #{checkpoint.number}"
+    try:
+        stored = checkpoint_store().read(checkpoint.number)
+    except OSError:
+        return [Check(subject, False, "missing from the checkpoint store")]
+    if stored != checkpoint.body:
+        return [Check(subject, False, "differs from the one in the checkpoint store")]
+    checks = [Check(subject, True, "matches the checkpoint store")]
+    try:
+        tombstones = valid_tombstones("default", legacy_up_to=legacy_horizon())
+        for name, chain in CHAINS.items():
+            state = checkpoint.content["ledgers"][name]
+            head, digest = int(state["head_sequence"]), state["head_hash"]
+            if not head:
+                continue
+            held = chain.model.objects.filter(sequence=head).values_list("hash", flat=True).first()
+            purged = any(gap.from_sequence <= head <= gap.to_sequence for gap in tombstones.gaps[name].values())
+            if held == digest or (held is None and purged):
+                checks.append(
+                    Check(subject, True, f"{name} event #{head} is held as anchored, or purged with a signed tombstone")
+                )
+            elif held is None:
+                checks.append(
+                    Check(subject, False, f"{name} event #{head} it anchored is missing: the ledger was cut back")
+                )
+            else:
+                checks.append(Check(subject, False, f"{name} event #{head} differs from what it anchored: rewritten"))
+    except DatabaseError as error:
+        checks.append(Check(subject, False, f"ledgers unreachable ({type(error).__name__})"))
     return checks

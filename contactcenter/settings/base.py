@@ -281,6 +281,21 @@ RETENTION_DEFAULT_DAYS = {
 RETENTION_MINIMUM_DAYS = {"audit_events": 365}
 RETENTION_BATCH_SIZE = env.int("RETENTION_BATCH_SIZE", default=5000)
 
+# --- Evidence checkpoints ------------------------------------------------------------
+
+# The audit trail and consent ledger are anchored outside the database by
+# signed checkpoints (compliance/checkpoints.py). The Ed25519 key that signs
+# them (base64 of 32 bytes, or PEM) is never stored in the database; its
+# public key is all an auditor needs to verify. AUDIT_CHECKPOINT_VERIFY_KEYS
+# lists the public keys of earlier signing keys, after a rotation.
+AUDIT_CHECKPOINT_SIGNING_KEY = env_secret("AUDIT_CHECKPOINT_SIGNING_KEY", default="")
+AUDIT_CHECKPOINT_VERIFY_KEYS = env.list("AUDIT_CHECKPOINT_VERIFY_KEYS", default=[])
+# Where checkpoints are appended: a directory of create-once files by
+# default; production keeps it on storage the application can only add to.
+AUDIT_CHECKPOINT_STORE = env.str("AUDIT_CHECKPOINT_STORE", default="compliance.checkpoints.DirectoryStore")
+AUDIT_CHECKPOINT_DIR = Path(env.str("AUDIT_CHECKPOINT_DIR", default=str(VAR_DIR / "checkpoints")))
+AUDIT_CHECKPOINT_SECONDS = env.int("AUDIT_CHECKPOINT_SECONDS", default=600)
+
 # --- Durable inbox -----------------------------------------------------------------
 
 INBOX_SWEEP_SECONDS = env.int("INBOX_SWEEP_SECONDS", default=60)
@@ -329,6 +344,7 @@ CELERY_BEAT_SCHEDULE = {
     "callbacks-place-due": {"task": "calls.tasks.callbacks_place_due", "schedule": 30.0},
     "crm-sweep": {"task": "calls.tasks.crm_sweep", "schedule": float(INBOX_SWEEP_SECONDS)},
     "webhook-rejections-report": {"task": "calls.tasks.webhook_rejections_report", "schedule": 60.0},
+    "audit-checkpoint": {"task": "compliance.tasks.audit_checkpoint", "schedule": float(AUDIT_CHECKPOINT_SECONDS)},
     "audit-chain-check": {"task": "compliance.tasks.audit_chain_check", "schedule": crontab(hour=3, minute=15)},
     "retention-purge": {"task": "compliance.tasks.retention_purge", "schedule": crontab(hour=2, minute=30)},
 }

@@ -17,6 +17,10 @@ require("PUBLIC_BASE_URL", env.str("PUBLIC_BASE_URL", default=""))
 require("FIELD_ENCRYPTION_KEYS", FIELD_ENCRYPTION_KEYS)  # noqa: F405
 require("IDENTIFIER_HASH_KEY", IDENTIFIER_HASH_KEY)  # noqa: F405
 require("VAPI_WEBHOOK_SECRET", VAPI_WEBHOOK_SECRET)  # noqa: F405
+require("AUDIT_CHECKPOINT_SIGNING_KEY", AUDIT_CHECKPOINT_SIGNING_KEY)  # noqa: F405
+from compliance.signing import signing_key_check  # noqa: E402  (an Ed25519 key of random bytes)
+
+signing_key_check(AUDIT_CHECKPOINT_SIGNING_KEY)  # noqa: F405
 if VAPI_AUTH not in ("hmac", "bearer", "secret"):  # noqa: F405
     from django.core.exceptions import ImproperlyConfigured
 

@@ -8,7 +8,7 @@ fallback: the suite refuses to run on anything but PostgreSQL.
 from __future__ import annotations
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import BASE_DIR, env
 
 SECRET_KEY = "test-secret-key"
 # Tests that sign in to the admin turn it on where they test it.
@@ -22,6 +22,10 @@ VAPI_AUTH = "hmac"
 VAPI_WEBHOOK_SECRET = "test-vapi-webhook-secret"
 VAPI_API_KEY = "test-vapi-api-key"
 TWILIO_CALLER_ID = "+15005550006"
+# Evidence checkpoints are signed with this fixed key; tests/conftest.py
+# gives every test a checkpoint directory of its own.
+AUDIT_CHECKPOINT_SIGNING_KEY = "dGVzdC1vbmx5IGV2aWRlbmNlIHNpZ25pbmcga2V5ISE="
+AUDIT_CHECKPOINT_DIR = BASE_DIR / "test-artifacts" / "checkpoints"
 
 DATABASES = {"default": env.db("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/contactcenter")}
 DATABASES["default"]["ENGINE"] = "contactcenter.postgresql"

@@ -8,16 +8,19 @@ from io import StringIO
 from pathlib import Path
 
 import pytest
+from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 from pypdf import PdfReader
 
 from calls.models import Recording
+from compliance import signing
 from compliance.audit import Actor, audit_chain_check, audit_record
 from compliance.models import AuditEvent, ConsentDecision, ConsentMethod, DestructionCertificate
 from compliance.reports.exports import export_create, export_verify
 from compliance.reports.kinds import Period
 from compliance.services import consent_record
+from tests.compliance.tampering import tamper
 from tests.factories import CallFactory, recording_sid
 
 pytestmark = pytest.mark.django_db
@@ -152,6 +155,8 @@ def test_access_report_lists_who_reached_personal_data_and_nothing_else(tmp_path
 
 
 def test_a_cell_a_spreadsheet_would_run_as_a_formula_is_defused(tmp_path, client):
+    # A refused sign-in names the user it was for (never what was typed for one that doesn't exist).
+    User.objects.create_user(username='=HYPERLINK("http://x")', password="the-right-password")
     client.post("/admin/login/", {"username": '=HYPERLINK("http://x")', "password": "nope"})
     today = timezone.localdate()
 
@@ -223,3 +228,54 @@ def test_exports_can_be_made_inside_an_open_transaction(tmp_path):
     with transaction.atomic():
         export = export_create(kind="calls", period=PERIOD, fmt="csv", out_dir=tmp_path / "inside")
     assert export.manifest["row_counts"] == {"calls": 0}
+
+
+def test_the_manifest_embeds_a_signed_checkpoint_an_auditor_verifies_with_the_public_key_alone(tmp_path, settings):
+    decided(CallFactory(), ConsentDecision.GRANTED, at(DAY), "anchored")
+    out = export(tmp_path, "consent", "csv")
+    manifest = json.loads((out / "manifest.json").read_text())
+    checkpoint = manifest["checkpoint"]
+    assert checkpoint["checkpoint"]["reason"] == "export" and checkpoint["signature"]
+    assert AuditEvent.objects.get(action="export.created").details["checkpoint"] == checkpoint["checkpoint"]["number"]
+    assert "checkpoint: #1 signed by key" in verify(out)
+
+    # Away from the database, with the public key and no secret.
+    public = signing.public_key_text(signing.signing_key().public_key())
+    settings.AUDIT_CHECKPOINT_SIGNING_KEY = ""
+    settings.AUDIT_CHECKPOINT_VERIFY_KEYS = [public]
+    assert "export verified" in verify(out, "--offline")
+    settings.AUDIT_CHECKPOINT_VERIFY_KEYS = ["YW5vdGhlciBrZXksIG5vdCB0aGUgZXZpZGVuY2UhISE="]
+    with pytest.raises(CommandError):
+        verify(out, "--offline")
+
+
+def test_a_checkpoint_removed_or_altered_in_the_manifest_fails_even_offline(tmp_path):
+    out = export(tmp_path, "consent", "csv")
+    path = out / "manifest.json"
+    manifest = json.loads(path.read_text())
+
+    manifest["checkpoint"]["checkpoint"]["ledgers"]["audit"]["head_sequence"] += 1
+    path.write_text(json.dumps(manifest))
+    (failed,) = [check for check in export_verify(directory=out, against_audit_trail=False) if not check.ok]
+    assert failed.subject == "checkpoint" and "not signed by a trusted key" in failed.detail
+
+    del manifest["checkpoint"]
+    path.write_text(json.dumps(manifest))
+    (failed,) = [check for check in export_verify(directory=out, against_audit_trail=False) if not check.ok]
+    assert failed.subject == "checkpoint" and "missing from the manifest" in failed.detail
+
+
+@pytest.mark.django_db(transaction=True, databases="__all__")
+def test_an_export_whose_anchored_events_were_cut_from_the_ledger_fails(tmp_path):
+    audit_record("test.before_export")
+    out = export(tmp_path, "access", "csv")
+    anchored = json.loads((out / "manifest.json").read_text())["checkpoint"]["checkpoint"]["ledgers"]["audit"]
+    assert "export verified" in verify(out)
+
+    tamper(("DELETE FROM compliance_auditevent WHERE sequence >= %s", [anchored["head_sequence"]]))
+
+    failed = [check for check in export_verify(directory=out) if not check.ok]
+    assert any(
+        check.subject == "checkpoint #1" and f"audit event #{anchored['head_sequence']}" in check.detail
+        for check in failed
+    ), failed

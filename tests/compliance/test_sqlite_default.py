@@ -12,6 +12,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from django.conf import settings
+
 ROOT = Path(__file__).resolve().parents[2]
 LEDGERS = """
 import django
@@ -54,6 +56,8 @@ import django
 django.setup()
 from datetime import date, timedelta
 from pathlib import Path
+
+from django.conf import settings
 from django.core.management import call_command
 from django.utils import timezone
 from calls.models import Call, TranscriptSegment
@@ -84,6 +88,41 @@ print("EXPECTED", old.replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%S.000000+
 """
 
 
+# SQLite has no roles: anyone who can write the file can add a purge permit.
+# The signed checkpoints are what catch the review's permit trick there.
+PERMIT_TRICK = """
+import django
+django.setup()
+from django.core.management import call_command
+from django.db import transaction
+from compliance import audit, checkpoints
+from compliance.models import AuditEvent, LedgerPurgePermit
+
+call_command("migrate", verbosity=0)
+for number in range(6):
+    audit.audit_record("test.thing", object_id=number)
+checkpoints.checkpoint_write(reason="manual")
+print("INTACT", audit.audit_chain_verify().ok)
+victims = list(AuditEvent.objects.filter(sequence__in=[2, 3]).order_by("sequence").values_list("hash", flat=True))
+with transaction.atomic():
+    LedgerPurgePermit.objects.create(reason="x")
+    AuditEvent.objects.filter(sequence__in=[2, 3]).delete()
+    LedgerPurgePermit.objects.all().delete()
+    audit.audit_record(
+        audit.PURGED, details={"from_sequence": 2, "to_sequence": 3, "count": 2, "last_hash": victims[-1]}
+    )
+print("DELETED", not AuditEvent.objects.filter(sequence__in=[2, 3]).exists())
+result = audit.audit_chain_verify()
+print("FORGED", result.ok, "forged" in result.reason)
+with transaction.atomic():
+    LedgerPurgePermit.objects.create(reason="x")
+    AuditEvent.objects.all().delete()
+    LedgerPurgePermit.objects.all().delete()
+result = audit.audit_chain_verify()
+print("EMPTIED", result.ok, "truncated or rolled back" in str(result))
+"""
+
+
 def run_on_sqlite(tmp_path, script: str) -> list[str]:
     environment = {
         **os.environ,
@@ -91,6 +130,8 @@ def run_on_sqlite(tmp_path, script: str) -> list[str]:
         "DJANGO_READ_DOT_ENV": "0",
         "DATABASE_URL": f"sqlite:///{tmp_path / 'default.sqlite3'}",
         "CELERY_BROKER_URL": "memory://",
+        "AUDIT_CHECKPOINT_SIGNING_KEY": settings.AUDIT_CHECKPOINT_SIGNING_KEY,
+        "AUDIT_CHECKPOINT_DIR": str(tmp_path / "checkpoints"),
     }
     script = script.replace("OUT", repr(str(tmp_path / "export")))
     result = subprocess.run(
@@ -112,3 +153,9 @@ def test_sqlite_purges_transcripts_and_exports_with_iso_timestamps(tmp_path):
     assert lines["PURGED"] == "0 True"
     assert lines["EXPORTED"] == "1 True"
     assert lines["TIMESTAMP"] == lines["EXPECTED"], "the same form as on PostgreSQL"
+
+
+def test_sqlite_checkpoints_catch_the_permit_trick_and_an_emptied_trail(tmp_path):
+    lines = run_on_sqlite(tmp_path, PERMIT_TRICK)
+
+    assert lines == ["INTACT True", "DELETED True", "FORGED False True", "EMPTIED False True"]

@@ -1,7 +1,9 @@
-"""Verify the audit trail's hash chain, whole or a range of sequence numbers.
+"""Verify the evidence: the audit trail's hash chain, the consent ledger's,
+and both against the signed checkpoints outside the database.
 
-Exits 0 when every link holds; otherwise exits 1 and names the first
-broken link.
+Exits 0 when everything holds; otherwise exits 1 and names what failed,
+first the first broken link or checkpoint, then every other problem found.
+With ``--from``/``--to`` only that range of the audit chain is walked.
 """
 
 from __future__ import annotations
@@ -12,11 +14,11 @@ from compliance.audit import audit_chain_verify
 
 
 class Command(BaseCommand):
-    help = "Verify the audit trail's hash chain; exit 1 and name the first broken link if it is broken."
+    help = "Verify the audit and consent chains against the signed checkpoints; exit 1 and name what is broken."
 
     def add_arguments(self, parser) -> None:  # noqa: ANN001
-        parser.add_argument("--from", dest="start", type=int, help="First sequence number to check.")
-        parser.add_argument("--to", dest="end", type=int, help="Last sequence number to check.")
+        parser.add_argument("--from", dest="start", type=int, help="First audit sequence number to check.")
+        parser.add_argument("--to", dest="end", type=int, help="Last audit sequence number to check.")
 
     def handle(self, *args: object, start: int | None = None, end: int | None = None, **options: object) -> None:
         result = audit_chain_verify(start=start, end=end)

@@ -1,0 +1,206 @@
+"""Hash chains: the mechanics both ledgers share.
+
+The audit trail and the consent ledger are each a chain. Every row carries a
+sequence number (its place in the order rows were appended, 1, 2, 3, …), the
+previous row's hash, and ``hash``: SHA-256 over the canonical JSON of its own
+fields and that previous hash. Editing a row breaks its own hash; removing
+or re-hashing one breaks the link of the row after it.
+
+Appends are serialised so two writers never give two rows the same
+predecessor: on PostgreSQL by a transaction-scoped advisory lock (one key
+per chain), on SQLite by its single writer. The lock is held until the
+appending transaction ends, so an append is a transaction's last write.
+
+Rows may leave a chain only through a purge that a signed tombstone names
+(see ``compliance.audit``); verification accepts a gap in the sequence only
+where such a tombstone covers it exactly.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from django.apps import apps
+from django.db import connections, models
+
+GENESIS = "0" * 64
+
+
+@dataclass(frozen=True)
+class Chain:
+    """One ledger's chain: which model, which fields are evidence (hashed),
+    its append lock, and the audit action of its purge tombstones."""
+
+    name: str
+    model_label: str
+    lock_key: int
+    fields: tuple[str, ...]
+    tombstone_action: str
+
+    @property
+    def model(self) -> type[models.Model]:
+        return apps.get_model(self.model_label)
+
+
+# The audit trail's hashed fields are those it has always hashed, so chains
+# written before this module existed still verify. ``details`` holds ids,
+# types and counts; ``actor_id`` is a plain copy that never changes.
+AUDIT = Chain(
+    name="audit",
+    model_label="compliance.AuditEvent",
+    lock_key=0x5A0D17_C4A1,
+    fields=("occurred_at", "action", "actor_id", "actor_name", "object_type", "object_id", "object_repr", "details"),
+    tombstone_action="audit.purged",
+)
+CHAINS: dict[str, Chain] = {chain.name: chain for chain in (AUDIT,)}
+
+
+def canonical_json(value: Any) -> bytes:
+    """The one byte form of a JSON value that hashes and signatures cover."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str).encode()
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime):
+        # Always UTC: the database hands times back in UTC, whatever offset they were written with.
+        return value.astimezone(UTC).isoformat(timespec="microseconds")
+    return value
+
+
+def row_hash(chain: Chain, row: Any) -> str:
+    """SHA-256 over the canonical JSON of ``row``'s evidence fields, its
+    sequence and its previous hash. ``row`` may be a model instance of any
+    version of the model (migrations pass historical ones)."""
+    fields = {name: _plain(getattr(row, name)) for name in chain.fields}
+    fields["sequence"] = row.sequence
+    fields["previous_hash"] = row.previous_hash
+    return hashlib.sha256(canonical_json(fields)).hexdigest()
+
+
+def chain_lock(chain: Chain, *, using: str) -> None:
+    """Take ``chain``'s append lock until the current transaction ends
+    (PostgreSQL; SQLite has one writer at a time anyway). Call inside
+    ``transaction.atomic(using=using)``."""
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        # Foreign keys are checked at commit by default, which would take row
+        # locks after this lock: a transaction holding it could then wait on
+        # a row held by one waiting for it. Checking them now keeps every
+        # row lock before the chain's lock.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [chain.lock_key])
+
+
+def chain_link(chain: Chain, row: Any, *, using: str) -> None:
+    """Give ``row`` the next sequence number, its predecessor's hash and its
+    own hash. The caller holds the chain's lock and inserts the row next."""
+    last = chain.model.objects.using(using).order_by("-sequence").only("sequence", "hash").first()
+    row.sequence = (last.sequence + 1) if last else 1
+    row.previous_hash = last.hash if last else GENESIS
+    row.hash = row_hash(chain, row)
+
+
+@dataclass(frozen=True)
+class Gap:
+    """A purged run of a chain, ``from_sequence`` to ``to_sequence``, as a
+    valid tombstone (audit event ``tombstone``) names it."""
+
+    from_sequence: int
+    to_sequence: int
+    last_hash: str
+    tombstone: int
+
+
+@dataclass(frozen=True)
+class Walk:
+    """What walking a chain found. ``ok`` is False at the first broken link,
+    named by ``first_broken`` and ``reason``; ``head`` is the last sequence
+    read and ``checked`` the rows read."""
+
+    ok: bool
+    checked: int
+    head: int = 0
+    first_broken: int | None = None
+    reason: str = ""
+
+
+def _covered(low: int, high: int, gaps: Mapping[int, Gap], *, down_to_low: bool) -> Gap | None:
+    """The gap ending at ``high`` if tombstones cover ``low`` to ``high``
+    exactly (several purges may have left adjacent runs); with
+    ``down_to_low`` False, only the run ending at ``high`` is required."""
+    last = gaps.get(high)
+    if last is None or not down_to_low:
+        return last
+    position = high
+    while position >= low:
+        gap = gaps.get(position)
+        if gap is None:
+            return None
+        position = gap.from_sequence - 1
+    return last if position == low - 1 else None
+
+
+def _rows(chain: Chain, using: str, start: int | None, end: int | None) -> Iterator[Any]:
+    rows = chain.model.objects.using(using).order_by("sequence")
+    if start is not None:
+        rows = rows.filter(sequence__gte=start)
+    if end is not None:
+        rows = rows.filter(sequence__lte=end)
+    return rows.iterator(chunk_size=2000)
+
+
+def chain_walk(
+    chain: Chain,
+    *,
+    gaps: Mapping[int, Gap],
+    anchors: Mapping[int, tuple[str, str]] | None = None,
+    start: int | None = None,
+    end: int | None = None,
+    using: str = "default",
+) -> Walk:
+    """Recompute every hash in sequence order and check every link. A gap
+    passes only where ``gaps`` (keyed by their last sequence) cover it; from
+    the first row of a chain, they must cover it back to sequence 1.
+    ``anchors`` maps sequences to the hash a checkpoint recorded there and
+    the checkpoint's name: a row that differs is reported as rewritten.
+    Reads in batches, so memory stays flat. Changes nothing."""
+    anchors = anchors or {}
+    checked, previous, previous_hash = 0, None, None
+    for row in _rows(chain, using, start, end):
+        sequence = row.sequence
+        if previous is not None and sequence == previous + 1:
+            anchor = previous_hash
+        elif previous is None and sequence == 1:
+            anchor = GENESIS
+        elif previous is None and start is not None and sequence == start:
+            before = chain.model.objects.using(using).filter(sequence=start - 1).values_list("hash", flat=True)
+            gap = gaps.get(start - 1)
+            anchor = before.first() or (gap.last_hash if gap else None)
+        else:
+            low = previous + 1 if previous is not None else 1
+            gap = _covered(low, sequence - 1, gaps, down_to_low=previous is not None or start is None)
+            anchor = gap.last_hash if gap else None
+            if anchor is None:
+                missing = low if previous is not None or start is None else sequence - 1
+                return Walk(
+                    False, checked, previous or 0, missing, "event missing from the sequence, with no valid tombstone"
+                )
+        if anchor is None:
+            return Walk(False, checked, previous or 0, sequence - 1, "event missing from the sequence")
+        if row.previous_hash != anchor:
+            return Walk(False, checked, previous or 0, sequence, "link to the previous event does not match")
+        if row_hash(chain, row) != row.hash:
+            return Walk(False, checked, previous or 0, sequence, "contents do not match the hash")
+        if sequence in anchors and anchors[sequence][0] != row.hash:
+            reason = f"differs from {anchors[sequence][1]}: rewritten after it was anchored"
+            return Walk(False, checked, previous or 0, sequence, reason)
+        checked += 1
+        previous, previous_hash = sequence, row.hash
+    return Walk(True, checked, previous or 0)

@@ -1,0 +1,309 @@
+"""Checkpoints: the ledgers anchored outside the database.
+
+A checkpoint records, for the audit trail and the consent ledger, the head
+of the chain (its last sequence number and hash) and how many rows the
+table held, at a moment, signed with the evidence key (``compliance.signing``),
+which the database never holds. Checkpoints are numbered 1, 2, 3, … and each
+names the SHA-256 of the one before it, so removing one from the middle of
+the store is seen. They are written every ``AUDIT_CHECKPOINT_SECONDS`` (beat),
+on every compliance export (the manifest embeds it) and after every ledger
+purge, and each is also recorded in the audit trail (``audit.checkpointed``).
+
+Someone able to rewrite the database can then no longer hide it: events a
+checkpoint anchored must still be there with the same hash, unless a signed
+purge tombstone accounts for them; the head may not fall below a
+checkpoint's; and the counts must add up. ``compliance.evidence`` does the
+checking.
+
+The store is append-only: a checkpoint is written once, under its number,
+and never replaced. ``DirectoryStore`` (the default) writes one file per
+checkpoint, created once, into ``AUDIT_CHECKPOINT_DIR``; production should put
+that directory on storage the application can add to but not change, or
+plug in another store (``AUDIT_CHECKPOINT_STORE``): see ``CheckpointStore``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import logging
+import os
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import connections
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+from . import signing
+from .chain import CHAINS, GENESIS, canonical_json
+
+logger = logging.getLogger(__name__)
+
+FORMAT = 1
+RECORDED = "audit.checkpointed"
+# How many times a writer that lost the race for a number tries the next one.
+ATTEMPTS = 10
+
+
+class CheckpointExists(Exception):
+    """Another checkpoint already has this number; the store never replaces one."""
+
+
+class CheckpointStore:
+    """Where checkpoints live, outside the database. A store must never
+    replace or delete a checkpoint: ``append`` creates one under a number not
+    yet taken, or raises ``CheckpointExists``.
+
+    To keep checkpoints in object storage, subclass this with the three
+    methods below and name the class in ``AUDIT_CHECKPOINT_STORE``. With S3,
+    write each checkpoint as ``<prefix>/<number>.json`` with ``PutObject``
+    and ``If-None-Match: *`` (create-only), into a bucket with Object Lock
+    in compliance mode and a retention period at least as long as the audit
+    retention; list with ``ListObjectsV2``. The application's credentials
+    then need ``s3:PutObject``, ``s3:GetObject`` and ``s3:ListBucket`` only.
+    """
+
+    def append(self, number: int, body: bytes) -> None:
+        raise NotImplementedError
+
+    def numbers(self) -> list[int]:
+        """Every checkpoint number held, ascending."""
+        raise NotImplementedError
+
+    def read(self, number: int) -> bytes:
+        raise NotImplementedError
+
+    def describe(self) -> str:
+        return type(self).__name__
+
+
+class DirectoryStore(CheckpointStore):
+    """One read-only file per checkpoint, ``000000000042.json``, created once
+    (a hard link that fails if the name is taken, so never overwritten) and
+    synced to disk with its directory."""
+
+    def __init__(self, directory: Path | str | None = None) -> None:
+        self.directory = Path(directory if directory is not None else settings.AUDIT_CHECKPOINT_DIR)
+
+    def _path(self, number: int) -> Path:
+        return self.directory / f"{number:012d}.json"
+
+    def append(self, number: int, body: bytes) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        # Written whole under a temporary name, then linked into place: the
+        # link fails if the number is taken, and nobody ever reads half a file.
+        descriptor, temporary = tempfile.mkstemp(prefix=".incoming-", dir=self.directory)
+        try:
+            view = memoryview(body)
+            while view:
+                view = view[os.write(descriptor, view) :]
+            os.fchmod(descriptor, 0o444)
+            os.fsync(descriptor)
+            os.close(descriptor)
+            descriptor = -1
+            try:
+                os.link(temporary, self._path(number))
+            except FileExistsError:
+                raise CheckpointExists(number) from None
+        finally:
+            if descriptor != -1:
+                os.close(descriptor)
+            os.unlink(temporary)
+        directory = os.open(self.directory, os.O_RDONLY)
+        try:
+            os.fsync(directory)
+        finally:
+            os.close(directory)
+
+    def numbers(self) -> list[int]:
+        if not self.directory.is_dir():
+            return []
+        return sorted(int(path.stem) for path in self.directory.glob("*.json") if path.stem.isdigit())
+
+    def read(self, number: int) -> bytes:
+        return self._path(number).read_bytes()
+
+    def describe(self) -> str:
+        return str(self.directory)
+
+
+def checkpoint_store() -> CheckpointStore:
+    return import_string(settings.AUDIT_CHECKPOINT_STORE)()
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """One checkpoint as stored: ``body`` is the exact bytes, ``document``
+    the parsed ``{"checkpoint": {...}, "key_id", "signature"}``."""
+
+    number: int
+    body: bytes
+    document: dict[str, Any]
+
+    @property
+    def content(self) -> dict[str, Any]:
+        return self.document["checkpoint"]
+
+    @property
+    def digest(self) -> str:
+        return hashlib.sha256(self.body).hexdigest()
+
+    def head(self, ledger: str) -> int:
+        return int(self.content["ledgers"][ledger]["head_sequence"])
+
+    def name(self) -> str:
+        return f"checkpoint #{self.number} ({self.content.get('created_at', '?')})"
+
+
+def document_bytes(document: dict[str, Any]) -> bytes:
+    """A checkpoint document's stored form: canonical JSON and a newline."""
+    return canonical_json(document) + b"\n"
+
+
+def parse(number: int, body: bytes) -> Checkpoint:
+    """Raises ValueError when ``body`` is not a checkpoint document."""
+    document = json.loads(body)
+    content = document["checkpoint"]
+    if content.get("format") != FORMAT or content.get("number") != number:
+        raise ValueError("not a checkpoint of this format and number")
+    for ledger in CHAINS:
+        state = content["ledgers"][ledger]
+        int(state["head_sequence"]), int(state["count"]), str(state["head_hash"])
+    return Checkpoint(number, body, document)
+
+
+def signature_valid(document: dict[str, Any], keys: dict | None = None) -> bool:
+    return signing.verify(
+        document.get("checkpoint"), key=document.get("key_id"), signature=document.get("signature"), keys=keys
+    )
+
+
+@contextlib.contextmanager
+def _committed(using: str) -> Iterator[Any]:
+    """A connection of its own: it sees only committed rows, whatever
+    transaction the caller is in (a checkpoint must never anchor a row that
+    may yet roll back)."""
+    connection = connections.create_connection(using)
+    try:
+        yield connection
+    finally:
+        connection.close()
+
+
+def ledger_state(*, using: str = "default") -> dict[str, dict[str, Any]]:
+    """Each ledger's head and row count, committed rows only, read in one
+    statement so all of them come from one snapshot."""
+    quote = connections[using].ops.quote_name
+    parts = []
+    for chain in CHAINS.values():
+        table = quote(chain.model._meta.db_table)
+        parts += [
+            f"(SELECT sequence FROM {table} ORDER BY sequence DESC LIMIT 1)",  # noqa: S608  (names from metadata)
+            f"(SELECT hash FROM {table} ORDER BY sequence DESC LIMIT 1)",  # noqa: S608
+            f"(SELECT count(*) FROM {table})",  # noqa: S608
+        ]
+    with _committed(using) as connection, connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(parts))
+        values = cursor.fetchone()
+    state = {}
+    for index, name in enumerate(CHAINS):
+        head, digest, count = values[index * 3 : index * 3 + 3]
+        state[name] = {"head_sequence": head or 0, "head_hash": digest or GENESIS, "count": count}
+    return state
+
+
+def checkpoint_write(*, reason: str, using: str = "default") -> Checkpoint:
+    """Sign the ledgers' committed state and append it to the store as the
+    next checkpoint, then record it in the audit trail (in the caller's
+    transaction). ``reason`` says what asked for it (schedule, export,
+    purge, manual). Safe to run concurrently: a writer that loses the race
+    for a number reads the state again and takes the next."""
+    from .audit import audit_record  # audit's verification reads this module
+
+    store = checkpoint_store()
+    for _ in range(ATTEMPTS):
+        numbers = store.numbers()
+        previous = hashlib.sha256(store.read(numbers[-1])).hexdigest() if numbers else GENESIS
+        number = numbers[-1] + 1 if numbers else 1
+        # Read after the store's listing: a later number never anchors an earlier state.
+        content = {
+            "format": FORMAT,
+            "number": number,
+            "previous": previous,
+            "created_at": timezone.now().isoformat(timespec="microseconds"),
+            "reason": reason,
+            "ledgers": ledger_state(using=using),
+        }
+        document = {"checkpoint": content, **signing.sign(content)}
+        body = document_bytes(document)
+        try:
+            store.append(number, body)
+        except CheckpointExists:
+            continue
+        break
+    else:
+        raise RuntimeError(f"could not take a checkpoint number after {ATTEMPTS} attempts")
+    checkpoint = Checkpoint(number, body, document)
+    audit_record(
+        RECORDED,
+        object_type="checkpoint",
+        object_id=number,
+        details={
+            "digest": checkpoint.digest,
+            "reason": reason,
+            **{f"{ledger}_head": checkpoint.head(ledger) for ledger in CHAINS},
+        },
+        using=using,
+    )
+    logger.info("audit.checkpointed", extra={"checkpoint": number, "reason": reason})
+    return checkpoint
+
+
+@dataclass
+class Loaded:
+    """The store's checkpoints whose signature verifies, in order, and what
+    is wrong with the store (unreadable, unsigned, missing or out-of-chain
+    checkpoints)."""
+
+    checkpoints: list[Checkpoint] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    numbers: list[int] = field(default_factory=list)
+
+
+def checkpoints_load(store: CheckpointStore | None = None) -> Loaded:
+    """Read every checkpoint and check each signature and each link to the
+    one before. Changes nothing."""
+    store = store or checkpoint_store()
+    loaded = Loaded()
+    keys = signing.trusted_keys()
+    previous: Checkpoint | None = None
+    loaded.numbers = store.numbers()
+    expected = 1
+    for number in loaded.numbers:
+        if number != expected:
+            missing = f"#{expected}" if number == expected + 1 else f"#{expected} to #{number - 1}"
+            loaded.problems.append(f"checkpoint {missing} missing from the store (deleted?)")
+        expected = number + 1
+        try:
+            checkpoint = parse(number, store.read(number))
+        except (OSError, ValueError, KeyError, TypeError) as error:
+            loaded.problems.append(f"checkpoint #{number} is unreadable ({type(error).__name__})")
+            previous = None
+            continue
+        if not signature_valid(checkpoint.document, keys):
+            loaded.problems.append(f"checkpoint #{number} is not signed by a trusted key")
+            previous = None
+            continue
+        if previous is not None and previous.number == number - 1 and checkpoint.content["previous"] != previous.digest:
+            loaded.problems.append(f"checkpoint #{number} does not follow checkpoint #{previous.number}: replaced")
+        elif number == 1 and checkpoint.content["previous"] != GENESIS:
+            loaded.problems.append("checkpoint #1 names a predecessor: earlier checkpoints were removed")
+        loaded.checkpoints.append(checkpoint)
+        previous = checkpoint
+    return loaded

@@ -1,0 +1,288 @@
+"""Signed checkpoints outside the database catch what the chain alone can't:
+events cut from the end, a truncated table, a rolled-back or rewritten
+tail, forged purge tombstones, and checkpoints removed from the store.
+
+The attacks run as someone with full access to the database (the tables'
+owner, triggers off: ``tampering.tamper``), so everything committed is what
+verification sees."""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.db import connections, transaction
+from django.utils import timezone
+
+from compliance import audit, checkpoints, evidence, signing
+from compliance.chain import AUDIT, row_hash
+from compliance.models import AuditEvent
+from tests.compliance.tampering import owner, tamper
+
+pytestmark = pytest.mark.django_db(transaction=True, databases="__all__")
+
+
+def record(count: int, action: str = "test.thing") -> None:
+    for number in range(count):
+        audit.audit_record(action, object_type="call", object_id=number, details={"n": number})
+
+
+def verified() -> evidence.Verification:
+    return audit.audit_chain_verify()
+
+
+def head() -> int:
+    return AuditEvent.objects.order_by("-sequence").values_list("sequence", flat=True).first()
+
+
+def test_a_checkpoint_is_signed_numbered_chained_and_recorded_in_the_audit_trail(checkpoint_directory):
+    record(3)
+
+    first = checkpoints.checkpoint_write(reason="manual")
+    second = checkpoints.checkpoint_write(reason="manual")
+
+    assert (first.number, second.number) == (1, 2)
+    assert first.content["ledgers"]["audit"] == {
+        "head_sequence": 3, "head_hash": AuditEvent.objects.get(sequence=3).hash, "count": 3,
+    }  # fmt: skip
+    assert second.content["previous"] == first.digest
+    assert second.head("audit") == 4, "the first checkpoint's own audit event is anchored by the next"
+    stored = sorted(path.name for path in Path(checkpoint_directory).iterdir())
+    assert stored == ["000000000001.json", "000000000002.json"]
+    assert checkpoints.signature_valid(json.loads((Path(checkpoint_directory) / stored[0]).read_bytes()))
+    recorded = AuditEvent.objects.filter(action=checkpoints.RECORDED).order_by("sequence")
+    assert list(recorded.values_list("object_id", flat=True)) == ["1", "2"]
+    result = verified()
+    assert result.ok and result.checkpoints == 2, result
+
+
+def test_a_checkpoint_file_is_created_once_and_never_replaced(checkpoint_directory):
+    checkpoint = checkpoints.checkpoint_write(reason="manual")
+    path = Path(checkpoint_directory) / "000000000001.json"
+
+    with pytest.raises(checkpoints.CheckpointExists):
+        checkpoints.DirectoryStore().append(1, b"{}")
+
+    assert path.read_bytes() == checkpoint.body
+    assert path.stat().st_mode & 0o222 == 0, "read-only"
+
+
+def test_deleting_the_last_events_without_a_tombstone_is_found():
+    record(5)
+    anchored = checkpoints.checkpoint_write(reason="manual").head("audit")
+
+    tamper(("DELETE FROM compliance_auditevent WHERE sequence >= %s", [anchored - 1]))
+
+    result = verified()
+    assert not result.ok
+    assert result.first_broken == anchored and "truncated or rolled back" in result.reason, result
+
+
+def test_a_truncated_audit_trail_is_found():
+    record(4)
+    checkpoints.checkpoint_write(reason="manual")
+
+    with connections[owner()].cursor() as cursor:  # the tables' owner, in a maintenance session
+        cursor.execute("SET compliance.maintenance = 'on'")
+        cursor.execute("TRUNCATE compliance_auditevent")
+
+    result = verified()
+    assert not result.ok and "truncated or rolled back" in result.reason, result
+
+
+def test_the_permit_trick_with_a_forged_tombstone_is_found():
+    """The review's attack: a permit row, events deleted under it, and an
+    ``audit.purged`` tombstone appended to cover the gap."""
+    record(6)
+    checkpoints.checkpoint_write(reason="manual")
+    victims = list(AuditEvent.objects.filter(sequence__in=[2, 3]).order_by("sequence").values_list("hash", flat=True))
+
+    alias = owner()
+    with transaction.atomic(using=alias):
+        with connections[alias].cursor() as cursor:
+            cursor.execute("INSERT INTO compliance_ledgerpurgepermit (created_at, reason) VALUES (now(), 'x')")
+            cursor.execute("DELETE FROM compliance_auditevent WHERE sequence IN (2, 3)")
+            cursor.execute("DELETE FROM compliance_ledgerpurgepermit")
+        audit.audit_record(
+            audit.PURGED,
+            details={"from_sequence": 2, "to_sequence": 3, "count": 2, "last_hash": victims[-1]},
+            using=alias,
+        )
+
+    result = verified()
+    assert not result.ok
+    assert "without a valid signature: forged" in result.reason, result
+    assert any("event missing" in problem for problem in result.problems), result.problems
+
+
+def test_a_rolled_back_and_rewritten_tail_is_found():
+    """Events after the checkpoint's head are cut, and new ones appended in
+    their place: the chain links up again, but not to what was anchored."""
+    record(4)
+    anchored = checkpoints.checkpoint_write(reason="manual").head("audit")
+
+    tamper(("DELETE FROM compliance_auditevent WHERE sequence >= %s", [anchored - 1]))
+    record(3, action="test.replacement")
+
+    result = verified()
+    assert not result.ok
+    assert result.first_broken == anchored and "rewritten after it was anchored" in result.reason, result
+
+
+def test_a_rehashed_edit_of_every_event_up_to_the_head_is_found():
+    record(5)
+    anchored = checkpoints.checkpoint_write(reason="manual").head("audit")
+    events = list(AuditEvent.objects.filter(sequence__gte=3).order_by("sequence"))
+
+    # Edit #3, and re-hash it and every event after it so every link holds again.
+    previous = AuditEvent.objects.get(sequence=2).hash
+    statements = []
+    for event in events:
+        if event.sequence == 3:
+            event.details = {"n": 99}
+        event.previous_hash = previous
+        event.hash = row_hash(AUDIT, event)
+        previous = event.hash
+        statements.append(
+            (
+                "UPDATE compliance_auditevent SET details = %s, previous_hash = %s, hash = %s WHERE sequence = %s",
+                [json.dumps(event.details), event.previous_hash, event.hash, event.sequence],
+            )
+        )
+    tamper(*statements)
+
+    result = verified()
+    assert not result.ok
+    assert result.first_broken == anchored and "rewritten" in result.reason, result
+
+
+def test_a_checkpoint_removed_from_the_middle_of_the_store_is_found(checkpoint_directory):
+    for _ in range(3):
+        checkpoints.checkpoint_write(reason="manual")
+
+    os.chmod(Path(checkpoint_directory), 0o700)
+    (Path(checkpoint_directory) / "000000000002.json").unlink()
+
+    result = verified()
+    assert not result.ok and result.ledger == "checkpoints"
+    assert "checkpoint #2 missing from the store" in result.reason, result
+
+
+def test_checkpoints_removed_from_the_end_of_the_store_are_found(checkpoint_directory):
+    for _ in range(3):
+        checkpoints.checkpoint_write(reason="manual")
+
+    (Path(checkpoint_directory) / "000000000003.json").unlink()
+
+    result = verified()
+    assert not result.ok
+    assert any("#3: recorded in the audit trail but missing from the store" in p for p in result.problems), result
+
+
+def test_a_checkpoint_signed_with_another_key_is_not_trusted(checkpoint_directory, settings):
+    checkpoints.checkpoint_write(reason="manual")
+    genuine_key = settings.AUDIT_CHECKPOINT_SIGNING_KEY
+    settings.AUDIT_CHECKPOINT_SIGNING_KEY = "YW5vdGhlciBrZXksIG5vdCB0aGUgZXZpZGVuY2UhISE="
+    checkpoints.checkpoint_write(reason="manual")
+    settings.AUDIT_CHECKPOINT_SIGNING_KEY = genuine_key
+
+    result = verified()
+
+    assert not result.ok and "checkpoint #2 is not signed by a trusted key" in result.reason, result
+
+
+def test_a_rotated_key_still_verifies_old_checkpoints_through_its_public_key(settings):
+    checkpoints.checkpoint_write(reason="manual")
+    old_public = signing.public_key_text(signing.signing_key().public_key())
+    settings.AUDIT_CHECKPOINT_SIGNING_KEY = "bmV3IGV2aWRlbmNlIHNpZ25pbmcga2V5LCByb3RhdGU="
+    settings.AUDIT_CHECKPOINT_VERIFY_KEYS = [old_public]
+    checkpoints.checkpoint_write(reason="manual")
+
+    result = verified()
+
+    assert result.ok and result.checkpoints == 2, result
+
+
+def test_a_legitimate_purge_is_accounted_for_by_its_signed_tombstone():
+    record(3, action="test.old")
+    checkpoints.checkpoint_write(reason="manual")
+    cutoff = timezone.now()
+    record(2, action="test.new")
+
+    audit.audit_purge_before(cutoff=cutoff)
+    checkpoints.checkpoint_write(reason="purge")
+    record(1, action="test.after")
+
+    result = verified()
+    assert result.ok, result
+    tombstone = AuditEvent.objects.get(action=audit.PURGED)
+    assert tombstone.details["key_id"] and tombstone.details["signature"]
+
+
+def test_a_checkpoint_never_anchors_what_may_yet_roll_back():
+    record(2)
+    committed = head()
+    with transaction.atomic():
+        record(2, action="test.rolled_back")
+        checkpoint = checkpoints.checkpoint_write(reason="manual")
+        transaction.set_rollback(True)
+    record(3, action="test.later")
+
+    assert checkpoint.head("audit") == committed
+    result = verified()
+    assert result.ok, result
+
+
+def test_concurrent_writers_take_distinct_numbers_in_one_chain_of_checkpoints():
+    record(1)
+    errors = []
+
+    def writer() -> None:
+        try:
+            for _ in range(4):
+                checkpoints.checkpoint_write(reason="manual")
+        except Exception as error:  # noqa: BLE001
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=writer) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    assert checkpoints.checkpoint_store().numbers() == list(range(1, 17))
+    result = verified()
+    assert result.ok and result.checkpoints == 16, result
+
+
+def test_command_reports_every_problem_and_exits_non_zero(capsys):
+    record(3)
+    call_command("audit_checkpoint")
+    assert "checkpoint #1" in capsys.readouterr().out
+    tamper("DELETE FROM compliance_auditevent")
+
+    with pytest.raises(SystemExit) as exited:
+        call_command("verify_audit_chain")
+
+    assert exited.value.code == 1
+    assert "truncated or rolled back" in capsys.readouterr().err
+
+
+def test_the_schedule_writes_checkpoints_through_a_registered_task():
+    from contactcenter.celery import app
+
+    entry = settings.CELERY_BEAT_SCHEDULE["audit-checkpoint"]
+    app.loader.import_default_modules()
+
+    assert entry["task"] in app.tasks
+    assert entry["schedule"] == float(settings.AUDIT_CHECKPOINT_SECONDS)
+    app.tasks[entry["task"]].run()
+    assert checkpoints.checkpoint_store().numbers() == [1]
