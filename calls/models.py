@@ -138,8 +138,10 @@ class Call(models.Model):
 
     @property
     def consent_decision(self) -> str | None:
-        """The latest decision on the ledger, or None when none was given."""
-        latest = self.consent_events.order_by("-occurred_at", "-id").first()
+        """The latest decision on the ledger, or None when none was given.
+        Latest in the ledger's own order (appended last), never by a time a
+        provider reported (compliance.selectors.latest_consent agrees)."""
+        latest = self.consent_events.order_by("-sequence").first()
         return latest.decision if latest else None
 
     @property

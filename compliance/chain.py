@@ -29,6 +29,7 @@ from django.apps import apps
 from django.db import connections, models
 
 GENESIS = "0" * 64
+MISSING = "event missing from the sequence, with no valid tombstone"
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,30 @@ AUDIT = Chain(
     fields=("occurred_at", "action", "actor_id", "actor_name", "object_type", "object_id", "object_repr", "details"),
     tombstone_action="audit.purged",
 )
-CHAINS: dict[str, Chain] = {chain.name: chain for chain in (AUDIT,)}
+# A consent event's link to the caller's words (``utterance_id``) is left
+# out: the transcript segment is data with its own, shorter retention, and
+# the link is cleared when the segment goes. Everything else is evidence.
+CONSENT = Chain(
+    name="consent",
+    model_label="compliance.ConsentEvent",
+    lock_key=0x5A0D17_C0E5,
+    fields=(
+        "call_id",
+        "call_sid",
+        "decision",
+        "method",
+        "requirement",
+        "jurisdiction",
+        "prompt_version",
+        "confidence",
+        "source",
+        "occurred_at",
+        "reported_at",
+        "recorded_at",
+    ),
+    tombstone_action="consent.purged",
+)
+CHAINS: dict[str, Chain] = {chain.name: chain for chain in (AUDIT, CONSENT)}
 
 
 def canonical_json(value: Any) -> bytes:
@@ -189,11 +213,9 @@ def chain_walk(
             anchor = gap.last_hash if gap else None
             if anchor is None:
                 missing = low if previous is not None or start is None else sequence - 1
-                return Walk(
-                    False, checked, previous or 0, missing, "event missing from the sequence, with no valid tombstone"
-                )
+                return Walk(False, checked, previous or 0, missing, MISSING)
         if anchor is None:
-            return Walk(False, checked, previous or 0, sequence - 1, "event missing from the sequence")
+            return Walk(False, checked, previous or 0, sequence - 1, MISSING)
         if row.previous_hash != anchor:
             return Walk(False, checked, previous or 0, sequence, "link to the previous event does not match")
         if row_hash(chain, row) != row.hash:

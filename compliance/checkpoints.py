@@ -154,8 +154,13 @@ class Checkpoint:
     def digest(self) -> str:
         return hashlib.sha256(self.body).hexdigest()
 
+    def state(self, ledger: str) -> dict[str, Any] | None:
+        """The ledger's head and count, or None if the checkpoint predates the ledger's chain."""
+        return self.content["ledgers"].get(ledger)
+
     def head(self, ledger: str) -> int:
-        return int(self.content["ledgers"][ledger]["head_sequence"])
+        state = self.state(ledger)
+        return int(state["head_sequence"]) if state else 0
 
     def name(self) -> str:
         return f"checkpoint #{self.number} ({self.content.get('created_at', '?')})"
@@ -172,9 +177,13 @@ def parse(number: int, body: bytes) -> Checkpoint:
     content = document["checkpoint"]
     if content.get("format") != FORMAT or content.get("number") != number:
         raise ValueError("not a checkpoint of this format and number")
+    ledgers = content["ledgers"]
+    if "audit" not in ledgers:
+        raise ValueError("a checkpoint without the audit trail")
     for ledger in CHAINS:
-        state = content["ledgers"][ledger]
-        int(state["head_sequence"]), int(state["count"]), str(state["head_hash"])
+        state = ledgers.get(ledger)
+        if state is not None:
+            int(state["head_sequence"]), int(state["count"]), str(state["head_hash"])
     return Checkpoint(number, body, document)
 
 

@@ -182,7 +182,9 @@ def _checkpoint_problems(checkpoints: list[Checkpoint], tombstones: Tombstones) 
     previous: Checkpoint | None = None
     for checkpoint in checkpoints:
         for name in CHAINS:
-            state = checkpoint.content["ledgers"][name]
+            state = checkpoint.state(name)
+            if state is None:
+                continue
             head, digest, count = int(state["head_sequence"]), str(state["head_hash"]), int(state["count"])
             if head:
                 known = anchors[name].get(head)
@@ -191,7 +193,9 @@ def _checkpoint_problems(checkpoints: list[Checkpoint], tombstones: Tombstones) 
                 anchors[name].setdefault(head, (digest, checkpoint.name()))
             if previous is None:
                 continue
-            before = previous.content["ledgers"][name]
+            before = previous.state(name)
+            if before is None:
+                continue
             if head < int(before["head_sequence"]):
                 problems.append(
                     Problem(
@@ -216,7 +220,9 @@ def _checkpoint_problems(checkpoints: list[Checkpoint], tombstones: Tombstones) 
 
 
 def _against_latest(chain: Chain, walk: Walk, latest: Checkpoint, tombstones: Tombstones) -> list[Problem]:
-    state = latest.content["ledgers"][chain.name]
+    state = latest.state(chain.name)
+    if state is None:
+        return []
     head, count = int(state["head_sequence"]), int(state["count"])
     anchored = {gap for gap in tombstones.gaps[chain.name].values() if gap.from_sequence <= head <= gap.to_sequence}
     if walk.head < head and not anchored:

@@ -107,3 +107,15 @@ def install(schema_editor: Any, model: Any, *, detachable: tuple[str, ...] = (),
         raise RuntimeError(f"append-only ledgers need PostgreSQL or SQLite, not {vendor}")
     for statement in statements:
         schema_editor.execute(statement, params=None)
+
+
+def uninstall(schema_editor: Any, model: Any) -> None:
+    """Lift ``model``'s triggers, for a migration that must rewrite its rows
+    (as the owner, inside the migration); ``install`` them again after."""
+    table = model._meta.db_table
+    if schema_editor.connection.vendor == "postgresql":
+        statements = [f'DROP TRIGGER IF EXISTS {table}_{name} ON "{table}"' for name in ("append_only", "no_truncate")]
+    else:
+        statements = [f"DROP TRIGGER IF EXISTS {table}_{name}" for name in ("no_update", "no_delete")]
+    for statement in statements:
+        schema_editor.execute(statement, params=None)

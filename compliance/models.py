@@ -24,12 +24,21 @@ class ConsentMethod(models.TextChoices):
 class ConsentEvent(models.Model):
     """One consent decision, as evidence.
 
-    Rows are written once and never changed. They copy the call's SID so that
-    they outlive the call row; ``source`` is the delivery that produced the
-    decision and makes recording it idempotent.
+    Rows are written once and never changed (database triggers and, on
+    PostgreSQL, the runtime role's privileges refuse it), and are
+    hash-chained like the audit trail (``compliance.chain``): ``sequence``
+    is the order they were appended, which is the ledger's order, whatever
+    times a provider reports. They copy the call's SID and keep the call's
+    id unchanged even after the call row is purged, so they outlive it;
+    ``source`` is the delivery that produced the decision and makes
+    recording it idempotent.
     """
 
-    call = models.ForeignKey("calls.Call", null=True, on_delete=models.SET_NULL, related_name="consent_events")
+    sequence = models.BigIntegerField(unique=True)
+    # No database constraint and no cascade: the link is evidence, and a purged call leaves it as it was.
+    call = models.ForeignKey(
+        "calls.Call", null=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="consent_events"
+    )
     call_sid = models.CharField(max_length=64, db_index=True)
     decision = models.CharField(max_length=16, choices=ConsentDecision.choices)
     method = models.CharField(max_length=16, choices=ConsentMethod.choices)
@@ -42,15 +51,23 @@ class ConsentEvent(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
-        help_text="What the caller said, stored redacted as a transcript segment.",
+        help_text="What the caller said, stored redacted as a transcript segment (cleared when it is purged).",
     )
     confidence = models.FloatField(null=True, blank=True)
     source = models.CharField(max_length=200, unique=True)
-    occurred_at = models.DateTimeField(help_text="When the caller answered, as the provider reported it.")
-    recorded_at = models.DateTimeField(default=timezone.now)
+    occurred_at = models.DateTimeField(
+        help_text="When the caller answered: when we received the answer, or the time the provider reported, "
+        "held within the call's lifetime as we saw it."
+    )
+    reported_at = models.DateTimeField(
+        null=True, blank=True, help_text="The time the provider reported for the decision, exactly as it said."
+    )
+    recorded_at = models.DateTimeField(default=timezone.now, help_text="When it was appended to the ledger.")
+    previous_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
 
     class Meta:
-        ordering = ["occurred_at", "id"]
+        ordering = ["sequence"]
         indexes = [models.Index(fields=["decision", "occurred_at"])]
 
     def __str__(self) -> str:
@@ -71,7 +88,10 @@ class AuditEvent(models.Model):
     sequence = models.BigIntegerField(unique=True)
     occurred_at = models.DateTimeField(default=timezone.now, db_index=True)
     action = models.CharField(max_length=64, db_index=True)
-    actor = models.ForeignKey("auth.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # A plain copy of the user's id: no constraint, never cleared, so deleting a user leaves the chain intact.
+    actor = models.ForeignKey(
+        "auth.User", null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
     actor_name = models.CharField(max_length=150, help_text="The user's name, or 'system' or a provider.")
     object_type = models.CharField(max_length=64, blank=True, db_index=True)
     object_id = models.CharField(max_length=64, blank=True, db_index=True)

@@ -30,7 +30,8 @@ from calls.integrations.vapi import VapiError
 from calls.models import Call, InboundEvent, Recording, TranscriptSegment
 from calls.services import inbox, recordings
 
-from .audit import PURGED, audit_purge_before, audit_record
+from .audit import TOMBSTONES, audit_purge_before, audit_record, ledger_purge_runs
+from .chain import CONSENT
 from .checkpoints import checkpoint_write
 from .locks import job_lock
 from .models import (
@@ -38,7 +39,6 @@ from .models import (
     ConsentEvent,
     DataClass,
     DestructionCertificate,
-    LedgerPurgePermit,
     LegalHold,
     RetentionPolicy,
 )
@@ -46,6 +46,8 @@ from .models import (
 logger = logging.getLogger(__name__)
 LOCK_TTL = timedelta(hours=6)
 RETENTION = "retention"
+# The connection the privileged purge of the ledgers uses.
+LEDGER_CONNECTION = "default"
 
 
 def keep_days(data_class: str) -> int:
@@ -233,7 +235,8 @@ def _purge_transcripts(cutoff: datetime, batch: int, tally: Tally) -> None:
 
 def _purge_calls(cutoff: datetime, batch: int, tally: Tally) -> None:
     """A call goes with everything hanging off it, once its recordings are
-    gone at the provider; consent evidence is detached and kept."""
+    gone at the provider; consent evidence stays as it was, naming the call
+    by id and SID."""
     still_recorded = Recording.objects.filter(deleted_at__isnull=True).values("call")
     _in_batches(
         lambda: Call.objects.filter(created_at__lt=cutoff).exclude(pk__in=held_calls()).exclude(pk__in=still_recorded),
@@ -245,21 +248,28 @@ def _purge_calls(cutoff: datetime, batch: int, tally: Tally) -> None:
 
 
 def _purge_consent(cutoff: datetime, batch: int, tally: Tally) -> None:
-    def destroy(ids: list[int]) -> None:
-        # The ledger's triggers allow this delete only while the permit exists.
-        permit = LedgerPurgePermit.objects.create(reason="consent retention")
-        ConsentEvent.objects.filter(pk__in=ids).delete()
-        permit.delete()
-
-    _in_batches(
-        lambda: ConsentEvent.objects.filter(occurred_at__lt=cutoff).exclude(
-            call_sid__in=held_calls().values("call_sid")
-        ),
-        "occurred_at",
-        destroy,
-        batch,
-        tally,
-    )
+    """Old consent evidence goes only through the privileged path: one
+    transaction per batch, in ledger order, with a signed tombstone in the
+    audit trail for each run of the chain removed. The chain's newest event
+    is kept as its head, so a sequence number is never given out twice."""
+    using = LEDGER_CONNECTION
+    while True:
+        with transaction.atomic(using=using):
+            events = ConsentEvent.objects.using(using)
+            head = events.order_by("-sequence").values_list("sequence", flat=True).first()
+            rows = list(
+                events.filter(occurred_at__lt=cutoff)
+                .exclude(sequence=head)
+                .exclude(call_sid__in=held_calls().using(using).values("call_sid"))
+                .order_by("sequence")
+                .values_list("sequence", "hash", "pk", "occurred_at")[:batch]
+            )
+            if not rows:
+                return
+            ledger_purge_runs(
+                CONSENT, [(sequence, digest) for sequence, digest, _, _ in rows], cutoff=cutoff, using=using
+            )
+        tally.add(sorted((pk, moment) for _, _, pk, moment in rows))
 
 
 def _purge_audit(cutoff: datetime, batch: int, tally: Tally) -> None:
@@ -290,10 +300,12 @@ def _due_count(data_class: str, cutoff: datetime) -> int:
         ),
         DataClass.TRANSCRIPTS: lambda: TranscriptSegment.objects.filter(created_at__lt=cutoff).exclude(call__in=held),
         DataClass.CALL_METADATA: lambda: Call.objects.filter(created_at__lt=cutoff).exclude(pk__in=held),
-        DataClass.CONSENT_EVENTS: lambda: ConsentEvent.objects.filter(occurred_at__lt=cutoff).exclude(
-            call_sid__in=held.values("call_sid")
+        DataClass.CONSENT_EVENTS: lambda: ConsentEvent.objects.filter(occurred_at__lt=cutoff)
+        .exclude(call_sid__in=held.values("call_sid"))
+        .exclude(sequence=ConsentEvent.objects.order_by("-sequence").values("sequence")[:1]),
+        DataClass.AUDIT_EVENTS: lambda: AuditEvent.objects.filter(occurred_at__lt=cutoff).exclude(
+            action__in=TOMBSTONES
         ),
-        DataClass.AUDIT_EVENTS: lambda: AuditEvent.objects.filter(occurred_at__lt=cutoff).exclude(action=PURGED),
     }
     return counts[data_class]().count()
 

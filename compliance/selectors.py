@@ -34,10 +34,9 @@ class Dashboard:
 
 
 def latest_consent(call: str = "pk") -> Subquery:
-    """The latest decision on the ledger for the call at ``call``."""
-    return Subquery(
-        ConsentEvent.objects.filter(call=OuterRef(call)).order_by("-occurred_at", "-id").values("decision")[:1]
-    )
+    """The latest decision on the ledger for the call at ``call``: appended
+    last, whatever time a provider reported (as ``Call.consent_decision``)."""
+    return Subquery(ConsentEvent.objects.filter(call=OuterRef(call)).order_by("-sequence").values("decision")[:1])
 
 
 def dashboard(*, now: datetime | None = None) -> Dashboard:

@@ -220,7 +220,7 @@ def _reconcile_consent(*, call: Call, data: dict[str, Any], recordings: list[Rec
             method=ConsentMethod.PROVIDER_REPORT,
             prompt_version=f"vapi:{consent_type}"[:64],
             source=f"vapi-report:{data['call']['id']}",
-            occurred_at=granted_at,
+            reported_at=granted_at,  # Vapi's claim: kept, held to the call's lifetime, never ordering the ledger
         )
     if not call.has_granted_consent:
         for recording in recordings:

@@ -335,8 +335,8 @@ def _checkpoint_against_the_store_and_ledgers(checkpoint: Checkpoint) -> list[Ch
     try:
         tombstones = valid_tombstones("default", legacy_up_to=legacy_horizon())
         for name, chain in CHAINS.items():
-            state = checkpoint.content["ledgers"][name]
-            head, digest = int(state["head_sequence"]), state["head_hash"]
+            state = checkpoint.state(name)
+            head, digest = (int(state["head_sequence"]), state["head_hash"]) if state else (0, "")
             if not head:
                 continue
             held = chain.model.objects.filter(sequence=head).values_list("hash", flat=True).first()

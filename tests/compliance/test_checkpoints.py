@@ -21,8 +21,10 @@ from django.utils import timezone
 
 from compliance import audit, checkpoints, evidence, signing
 from compliance.chain import AUDIT, row_hash
-from compliance.models import AuditEvent
+from compliance.models import AuditEvent, ConsentDecision, ConsentEvent, ConsentMethod
+from compliance.services import consent_record
 from tests.compliance.tampering import owner, tamper
+from tests.factories import CallFactory
 
 pytestmark = pytest.mark.django_db(transaction=True, databases="__all__")
 
@@ -286,3 +288,47 @@ def test_the_schedule_writes_checkpoints_through_a_registered_task():
     assert entry["schedule"] == float(settings.AUDIT_CHECKPOINT_SECONDS)
     app.tasks[entry["task"]].run()
     assert checkpoints.checkpoint_store().numbers() == [1]
+
+
+def decide(count: int) -> None:
+    call = CallFactory()
+    for number in range(count):
+        consent_record(
+            call=call, decision=ConsentDecision.DECLINED, method=ConsentMethod.DTMF, prompt_version="v",
+            source=f"{call.call_sid}:{number}",
+        )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("attack", "found"),
+    [
+        ("UPDATE compliance_consentevent SET decision = 'granted' WHERE sequence = 2", "contents do not match"),
+        ("DELETE FROM compliance_consentevent WHERE sequence = 2", "event missing"),
+        ("DELETE FROM compliance_consentevent WHERE sequence >= 3", "truncated or rolled back"),
+        ("DELETE FROM compliance_consentevent", "truncated or rolled back"),
+    ],
+    ids=["edited", "deleted", "cut-back", "emptied"],
+)
+def test_the_consent_ledger_is_anchored_like_the_audit_trail(attack, found):
+    decide(4)
+    checkpoints.checkpoint_write(reason="manual")
+
+    tamper(attack)
+
+    result = verified()
+    assert not result.ok and result.ledger == "consent" and found in result.reason, result
+
+
+def test_a_forged_consent_purge_tombstone_is_found():
+    decide(4)
+    checkpoints.checkpoint_write(reason="manual")
+    last_hash = ConsentEvent.objects.get(sequence=2).hash
+
+    tamper("DELETE FROM compliance_consentevent WHERE sequence IN (1, 2)")
+    audit.audit_record(
+        "consent.purged",
+        details={"ledger": "consent", "from_sequence": 1, "to_sequence": 2, "count": 2, "last_hash": last_hash},
+    )
+
+    result = verified()
+    assert not result.ok and "consent.purged without a valid signature: forged" in result.reason, result

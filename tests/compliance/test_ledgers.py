@@ -65,22 +65,37 @@ def test_ledgers_cannot_be_truncated(table):
             cursor.execute("RESET compliance.maintenance")
 
 
-def test_deleting_the_call_detaches_its_consent_evidence_and_keeps_it():
+def test_deleting_the_call_leaves_its_consent_evidence_as_it_was():
     call = CallFactory()
     event = consent(call)
+    call_id = call.pk
 
     call.delete()
 
     event.refresh_from_db()
-    assert event.call_id is None and event.call_sid == call.call_sid
+    assert event.call_id == call_id and event.call_sid == call.call_sid
 
 
-def test_detaching_may_not_smuggle_in_another_change():
+def test_the_call_link_of_consent_evidence_can_never_be_cleared():
     call = CallFactory()
     event = consent(call)
 
+    assert "append-only" in refused("UPDATE compliance_consentevent SET call_id = NULL WHERE id = %s", [event.pk])
     assert "append-only" in refused(
         "UPDATE compliance_consentevent SET call_id = NULL, decision = 'declined' WHERE id = %s", [event.pk]
+    )
+    assert ConsentEvent.objects.filter(pk=event.pk, call_id=call.pk).exists()
+
+
+def test_clearing_a_replaced_utterance_may_not_smuggle_in_another_change():
+    call = CallFactory()
+    segment = TranscriptSegment.objects.create(
+        call=call, source="t", source_field="f", speaker="caller", spoken_at=timezone.now()
+    )
+    event = consent(call, utterance=segment)
+
+    assert "append-only" in refused(
+        "UPDATE compliance_consentevent SET utterance_id = NULL, decision = 'declined' WHERE id = %s", [event.pk]
     )
 
 

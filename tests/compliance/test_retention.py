@@ -121,7 +121,7 @@ def test_calls_go_after_two_years_once_their_recordings_are_gone_and_consent_evi
 
     assert list(Call.objects.values_list("pk", flat=True)) == [still_recorded.pk]
     consent.refresh_from_db()
-    assert consent.call_id is None and consent.call_sid == old.call_sid
+    assert consent.call_id == old.pk and consent.call_sid == old.call_sid
 
 
 def test_consent_evidence_goes_after_six_years_through_the_privileged_path():
@@ -139,6 +139,31 @@ def test_consent_evidence_goes_after_six_years_through_the_privileged_path():
     retention.retention_purge(now=NOW)
 
     assert list(ConsentEvent.objects.values_list("source", flat=True)) == ["young"]
+    tombstone = AuditEvent.objects.get(action="consent.purged")
+    assert (tombstone.details["from_sequence"], tombstone.details["to_sequence"], tombstone.details["count"]) == (
+        1,
+        1,
+        1,
+    )
+    assert tombstone.details["signature"] and tombstone.details["ledger"] == "consent"
+    assert audit.audit_chain_verify().ok, audit.audit_chain_verify()
+
+
+def test_the_newest_consent_event_is_kept_as_the_head_of_the_chain():
+    call = CallFactory()
+    for number in range(3):
+        consent_record(
+            call=call, decision=ConsentDecision.GRANTED, method=ConsentMethod.DTMF, prompt_version="v",
+            source=f"old-{number}", occurred_at=aged(6 * 365 + 10),
+        )  # fmt: skip
+
+    retention.retention_purge(now=NOW)
+    consent_record(
+        call=call, decision=ConsentDecision.DECLINED, method=ConsentMethod.DTMF, prompt_version="v", source="new",
+    )  # fmt: skip
+
+    assert list(ConsentEvent.objects.values_list("source", "sequence")) == [("old-2", 3), ("new", 4)]
+    assert audit.audit_chain_verify().ok, audit.audit_chain_verify()
 
 
 def test_raw_payloads_never_outlive_a_day():

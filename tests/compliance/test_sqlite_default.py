@@ -43,9 +43,10 @@ for statement in (
         print("ALLOWED", statement)
     except DatabaseError as error:
         print("REFUSED", "append-only" in str(error))
+call_id = call.pk
 call.delete()
 from compliance.models import ConsentEvent
-print("DETACHED", ConsentEvent.objects.get().call_id is None)
+print("KEPT", ConsentEvent.objects.get().call_id == call_id)
 print("PURGED", len(audit.audit_purge_before(cutoff=timezone.now())))
 print("VERIFIED", audit.audit_chain_verify().ok)
 """
@@ -123,6 +124,39 @@ print("EMPTIED", result.ok, "truncated or rolled back" in str(result))
 """
 
 
+# Consent events recorded before the ledger was chained are chained, in the
+# order they were appended, by the migration that introduces the chain.
+CHAINED_BY_MIGRATION = """
+import django
+django.setup()
+from django.core.management import call_command
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+
+before = [("compliance", "0007_erase_subject_permission")]
+executor = MigrationExecutor(connection)
+executor.migrate(before)
+historical = executor.loader.project_state(before).apps
+Call, ConsentEvent = historical.get_model("calls", "Call"), historical.get_model("compliance", "ConsentEvent")
+call = Call.objects.create(call_sid="CA1", consent_jurisdiction="US-CA")
+for number, decision in enumerate(["granted", "declined", "granted"]):
+    ConsentEvent.objects.create(
+        call=call, call_sid="CA1", decision=decision, method="dtmf", requirement="all_party", jurisdiction="US-CA",
+        prompt_version="v", source=f"s{number}", occurred_at=f"2026-01-0{3 - number}T10:00:00Z",
+    )
+call_command("migrate", verbosity=0)
+from compliance import audit
+from compliance.models import ConsentEvent
+print("CHAINED", list(ConsentEvent.objects.values_list("source", "sequence")))
+print("VERIFIED", audit.audit_chain_verify().ok)
+try:
+    ConsentEvent.objects.filter(sequence=1).update(decision="declined")
+    print("ALLOWED")
+except django.db.DatabaseError as error:
+    print("REFUSED", "append-only" in str(error))
+"""
+
+
 def run_on_sqlite(tmp_path, script: str) -> list[str]:
     environment = {
         **os.environ,
@@ -144,7 +178,7 @@ def run_on_sqlite(tmp_path, script: str) -> list[str]:
 def test_sqlite_ledgers_are_append_only(tmp_path):
     lines = run_on_sqlite(tmp_path, LEDGERS)
 
-    assert lines == ["REFUSED True"] * 4 + ["DETACHED True", "PURGED 2", "VERIFIED True"]
+    assert lines == ["REFUSED True"] * 4 + ["KEPT True", "PURGED 2", "VERIFIED True"]
 
 
 def test_sqlite_purges_transcripts_and_exports_with_iso_timestamps(tmp_path):
@@ -159,3 +193,9 @@ def test_sqlite_checkpoints_catch_the_permit_trick_and_an_emptied_trail(tmp_path
     lines = run_on_sqlite(tmp_path, PERMIT_TRICK)
 
     assert lines == ["INTACT True", "DELETED True", "FORGED False True", "EMPTIED False True"]
+
+
+def test_consent_events_recorded_before_the_chain_are_chained_by_the_migration(tmp_path):
+    lines = run_on_sqlite(tmp_path, CHAINED_BY_MIGRATION)
+
+    assert lines == ["CHAINED [('s0', 1), ('s1', 2), ('s2', 3)]", "VERIFIED True", "REFUSED True"]
