@@ -1,14 +1,20 @@
 """The Celery application. Configuration lives in Django settings under the
-``CELERY_`` prefix; the beat schedule is declared there too."""
+``CELERY_`` prefix; the beat schedule is declared there too.
+
+The worker and beat run with production settings unless
+``DJANGO_SETTINGS_MODULE`` (in the environment or in ``.env``) names another
+module. The choice is made before the app is created: Celery installs its
+Django fixup only when the variable is set by then.
+"""
 
 from __future__ import annotations
-
-import os
 
 from celery import Celery
 from celery.signals import task_postrun, task_prerun
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "contactcenter.settings.local")
+from contactcenter.environment import PRODUCTION, use_settings_module
+
+use_settings_module(PRODUCTION)
 
 app = Celery("contactcenter")
 app.config_from_object("django.conf:settings", namespace="CELERY")

@@ -13,13 +13,14 @@ import environ
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
+from contactcenter.environment import read_dot_env
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
 
 env = environ.Env()
-# Values already in the environment win over .env.
-if env.bool("DJANGO_READ_DOT_ENV", default=True):
-    environ.Env.read_env(BASE_DIR / ".env")
+# Values already in the environment win over .env (DJANGO_READ_DOT_ENV=0 skips it).
+read_dot_env()
 
 
 def env_secret(name: str, default: str | None = None) -> str | None:

@@ -1,35 +1,228 @@
-"""Production: every secret must come from the environment, and the site is
-served over HTTPS only."""
+"""Production: every secret comes from the environment (or a ``NAME_FILE``),
+long, random, and none of the values published in this repository; DEBUG
+is refused, not overridden; the site is served over HTTPS only.
+
+A refusal is an ``ImproperlyConfigured`` naming the variable, never its value.
+"""
 
 from __future__ import annotations
 
-from .base import *  # noqa: F403
-from .base import DATABASES, env, require
+import ast
+import base64
+import binascii
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
-DEBUG = False
+from django.core.exceptions import ImproperlyConfigured
+
+from .base import *  # noqa: F403
+from .base import BASE_DIR, DATABASES, env, env_secret, require
+
+# Refused rather than forced off: a DEBUG=true that reaches production is a
+# development configuration deployed by mistake, and the rest of it (its
+# secrets, hosts, database) is just as wrong. Starting anyway would hide that.
+if DEBUG:
+    raise ImproperlyConfigured("DEBUG must be false in production (unset the DEBUG environment variable).")
 ADMIN_REQUIRE_OTP = True
 
-require("SECRET_KEY", SECRET_KEY)  # noqa: F405
+require("SECRET_KEY", SECRET_KEY)
 require("DATABASE_URL", env.str("DATABASE_URL", default=""))
-require("CELERY_BROKER_URL", CELERY_BROKER_URL)  # noqa: F405
-require("TWILIO_AUTH_TOKEN", TWILIO_AUTH_TOKEN)  # noqa: F405
+require("CELERY_BROKER_URL", CELERY_BROKER_URL)
+require("TWILIO_AUTH_TOKEN", TWILIO_AUTH_TOKEN)
 require("PUBLIC_BASE_URL", env.str("PUBLIC_BASE_URL", default=""))
-require("FIELD_ENCRYPTION_KEYS", FIELD_ENCRYPTION_KEYS)  # noqa: F405
-require("IDENTIFIER_HASH_KEY", IDENTIFIER_HASH_KEY)  # noqa: F405
-require("VAPI_WEBHOOK_SECRET", VAPI_WEBHOOK_SECRET)  # noqa: F405
-require("AUDIT_CHECKPOINT_SIGNING_KEY", AUDIT_CHECKPOINT_SIGNING_KEY)  # noqa: F405
-from compliance.signing import signing_key_check  # noqa: E402  (an Ed25519 key of random bytes)
-
-signing_key_check(AUDIT_CHECKPOINT_SIGNING_KEY)  # noqa: F405
-if VAPI_AUTH not in ("hmac", "bearer", "secret"):  # noqa: F405
-    from django.core.exceptions import ImproperlyConfigured
-
+require("FIELD_ENCRYPTION_KEYS", FIELD_ENCRYPTION_KEYS)
+require("IDENTIFIER_HASH_KEY", IDENTIFIER_HASH_KEY)
+require("VAPI_WEBHOOK_SECRET", VAPI_WEBHOOK_SECRET)
+require("AUDIT_CHECKPOINT_SIGNING_KEY", AUDIT_CHECKPOINT_SIGNING_KEY)
+if VAPI_AUTH not in ("hmac", "bearer", "secret"):
     raise ImproperlyConfigured("VAPI_AUTH must be one of hmac, bearer or secret.")
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    from django.core.exceptions import ImproperlyConfigured
-
     raise ImproperlyConfigured("DATABASE_URL must name a PostgreSQL database in production.")
+
+
+# --- Secrets: one table, one check ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SecretRule:
+    """``kind``: ``random`` (a key, token or password), ``fernet`` (a
+    comma-separated list of Fernet keys), ``ed25519`` (a private key, base64
+    or PEM), or ``url_password`` (the password inside a connection URL, if it
+    has one)."""
+
+    min_length: int
+    kind: str = "random"
+
+
+# Every secret production reads, by environment variable, with its minimum
+# length. .env.example documents each minimum beside the variable, and
+# tests/contactcenter/test_secrets.py keeps the two equal. An empty optional
+# secret is simply not configured; the required ones were checked above.
+SECRET_RULES: dict[str, SecretRule] = {
+    "SECRET_KEY": SecretRule(50),  # Django's own deployment check asks for 50
+    "TWILIO_AUTH_TOKEN": SecretRule(32),  # Twilio issues 32 hex characters
+    "VAPI_WEBHOOK_SECRET": SecretRule(32),
+    "IDENTIFIER_HASH_KEY": SecretRule(32),
+    "FIELD_ENCRYPTION_KEYS": SecretRule(44, kind="fernet"),  # 32 bytes, url-safe base64
+    "VAPI_API_KEY": SecretRule(32),
+    "CRM_WEBHOOK_SECRET": SecretRule(32),
+    "HUBSPOT_ACCESS_TOKEN": SecretRule(32),
+    "ADMIN_PASSWORD": SecretRule(12),  # as AUTH_PASSWORD_VALIDATORS
+    # Its format and randomness are compliance.signing's check (signing_key_check).
+    "AUDIT_CHECKPOINT_SIGNING_KEY": SecretRule(43, kind="ed25519"),
+    "DATABASE_URL": SecretRule(12, kind="url_password"),
+    "CELERY_BROKER_URL": SecretRule(12, kind="url_password"),
+}
+
+# Words no generated secret contains by chance (a random 43-character token
+# holds any one of them with a probability below one in ten million), and
+# every hand-made placeholder does.
+PLACEHOLDER_WORDS = (
+    "change-me", "changeme", "change_me", "replace-me", "replaceme", "your-", "your_", "example", "placeholder",
+    "insecure", "dummy", "sample", "secret", "password", "passwd", "xxxxxx",
+)  # fmt: skip
+# A published value this long is refused inside a longer secret too
+# ("<placeholder>-padded-to-length"); shorter ones only as the whole value.
+PUBLISHED_FRAGMENT_MIN_LENGTH = 12
+
+
+def published_values(base_dir: Path = BASE_DIR) -> frozenset[str]:
+    """Every value this repository publishes: each ``NAME=value`` of
+    ``.env.example`` and every string written in the local and test settings
+    (their throwaway secrets), with the items of comma-separated lists and
+    the passwords inside URLs. Read from the files themselves, so the list
+    can't drift from them."""
+    values: set[str] = set()
+    example = base_dir / ".env.example"
+    if example.exists():
+        for line in example.read_text().splitlines():
+            match = re.match(r"\s*(?:export\s+)?[A-Za-z_][A-Za-z0-9_]*=(.*)$", line)
+            if match:
+                values.add(match.group(1).strip().strip("'\""))
+    settings_dir = Path(__file__).resolve().parent
+    for name in ("local.py", "test.py"):
+        tree = ast.parse((settings_dir / name).read_text())
+        values.update(
+            node.value for node in ast.walk(tree) if isinstance(node, ast.Constant) and isinstance(node.value, str)
+        )
+    for value in list(values):
+        values.update(value.split(","))
+        values.add(_url_password(value))
+    return frozenset(value for value in values if value)
+
+
+def _url_password(url: str) -> str:
+    try:
+        return unquote(urlsplit(url).password or "")
+    except ValueError:
+        return ""
+
+
+def _not_random(data: bytes) -> str | None:
+    """Why ``data`` can't be a generated secret, or None. Calibrated on half
+    a million generated secrets of each shape (hex keys, url-safe tokens,
+    Django's keys, UUIDs, Fernet keys), none of which it refused."""
+    if len(set(data)) < 8:
+        return "uses too few distinct characters"
+    # A run of four seen before: a random 64-character hex key repeats one
+    # about once in thirty keys; a phrase or pattern repeats most of them.
+    seen: set[bytes] = set()
+    repeats = 0
+    for start in range(len(data) - 3):
+        run = data[start : start + 4]
+        repeats += run in seen
+        seen.add(run)
+    if repeats > len(data) // 4:
+        return "repeats itself"
+    steps = sum(abs(left - right) <= 1 for left, right in zip(data, data[1:], strict=False))
+    if steps >= 0.65 * (len(data) - 1):
+        return "runs in sequence"
+    return None
+
+
+def _published_or_placeholder(value: str, published: frozenset[str]) -> str | None:
+    folded = value.casefold()
+    if value in published or any(
+        len(known) >= PUBLISHED_FRAGMENT_MIN_LENGTH and known.casefold() in folded for known in published
+    ):
+        return "is a value published in this repository (.env.example or the local and test settings)"
+    if any(word in folded for word in PLACEHOLDER_WORDS):
+        return "looks like a placeholder"
+    return None
+
+
+def secret_problem(value: str, rule: SecretRule, published: frozenset[str]) -> str | None:
+    """What is wrong with a configured secret, in words that never quote it; None if nothing."""
+    if rule.kind == "url_password":
+        value = _url_password(value)
+        if not value:
+            return None  # no password in the URL: the server authenticates otherwise
+    if rule.kind == "ed25519":
+        return _published_or_placeholder(value.strip(), published)
+    if rule.kind == "fernet":
+        # Split as the base settings split it, so the keys checked are the keys used.
+        for position, key in enumerate((key for key in value.split(",") if key), start=1):
+            problem = _fernet_key_problem(key, published)
+            if problem:
+                return f"key {position} {problem}"
+        return None
+    if len(value) < rule.min_length:
+        return f"must be at least {rule.min_length} characters long"
+    problem = _published_or_placeholder(value, published)
+    if problem:
+        return problem
+    reason = _not_random(value.encode())
+    return f"is not random: it {reason}" if reason else None
+
+
+def _fernet_key_problem(key: str, published: frozenset[str]) -> str | None:
+    try:
+        raw = base64.urlsafe_b64decode(key.encode("ascii"))
+    except (binascii.Error, UnicodeEncodeError, ValueError):
+        raw = b""
+    if len(raw) != 32 or len(key) != 44:
+        return "is not a Fernet key (32 bytes in url-safe base64, 44 characters)"
+    problem = _published_or_placeholder(key, published)
+    if problem:
+        return problem
+    if all(32 <= byte < 127 for byte in raw):
+        return "is not random: it encodes typed text"
+    reason = _not_random(raw)
+    return f"is not random: it {reason}" if reason else None
+
+
+def check_secrets(rules: dict[str, SecretRule] = SECRET_RULES) -> None:
+    """Refuse to start on any weak, published or reused secret, naming the
+    variable (or its ``_FILE``) and never the value. The values are read as
+    the settings read them, so ``NAME_FILE`` meets the same rules."""
+    published = published_values()
+    seen: dict[str, str] = {}
+    for name, rule in rules.items():
+        source = f"{name} (read from {name}_FILE)" if env.str(f"{name}_FILE", default="") else name
+        value = env.str(name, default="") if rule.kind == "url_password" else (env_secret(name, default="") or "")
+        if not value:
+            continue
+        problem = secret_problem(value, rule, published)
+        if problem:
+            raise ImproperlyConfigured(f"{source} {problem}.")
+        if rule.kind == "ed25519":
+            from compliance.signing import signing_key_check  # an Ed25519 key of random bytes
+
+            signing_key_check(value, source)
+        secret = _url_password(value) if rule.kind == "url_password" else value
+        if secret in seen:
+            raise ImproperlyConfigured(f"{name} must not reuse the value of {seen[secret]}.")
+        if secret:
+            seen[secret] = name
+
+
+check_secrets()
+
+
+# --- HTTPS -----------------------------------------------------------------------------
 
 SECURE_PROXY_SSL_HEADER = (
     ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("TRUST_PROXY_SSL_HEADER", default=True) else None
@@ -40,6 +233,11 @@ SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+# Preloading is the operator's decision for the whole registrable domain, and
+# anyone may submit a domain that sends the directive, so it stays opt-in
+# (SECURE_HSTS_PRELOAD). Django's reminder of that choice (W021) would
+# otherwise fail every `check --deploy` of a deployment that kept the default.
+SILENCED_SYSTEM_CHECKS = ["security.W021"]
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_SECURE = True

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import base64
 import os
+import secrets
 import subprocess
 import sys
 from pathlib import Path
@@ -9,15 +11,18 @@ import pytest
 from cryptography.fernet import Fernet
 
 ROOT = Path(__file__).resolve().parents[2]
+# Secrets as their issuers generate them; production refuses weaker ones
+# (tests/contactcenter/test_production_secrets.py).
 PRODUCTION = {
-    "SECRET_KEY": "s" * 50,
-    "DATABASE_URL": "postgres://user:password@db.internal:5432/contactcenter",
+    "SECRET_KEY": secrets.token_urlsafe(50),
+    "DATABASE_URL": f"postgres://contactcenter:{secrets.token_urlsafe(24)}@db.internal:5432/contactcenter",
     "CELERY_BROKER_URL": "redis://broker.internal:6379/0",
-    "TWILIO_AUTH_TOKEN": "token",
+    "TWILIO_AUTH_TOKEN": secrets.token_hex(16),
     "PUBLIC_BASE_URL": "https://contactcenter.example.com",
     "FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
-    "IDENTIFIER_HASH_KEY": "hash-key",
-    "VAPI_WEBHOOK_SECRET": "vapi-secret",
+    "IDENTIFIER_HASH_KEY": secrets.token_urlsafe(32),
+    "VAPI_WEBHOOK_SECRET": secrets.token_urlsafe(32),
+    "AUDIT_CHECKPOINT_SIGNING_KEY": base64.b64encode(os.urandom(32)).decode(),
 }
 PROBE = (
     "from django.conf import settings; "
@@ -54,10 +59,135 @@ def test_production_refuses_to_start_without(missing):
 
 def test_production_reads_a_secret_from_a_file(tmp_path):
     secret = tmp_path / "token"
-    secret.write_text("token-from-file\n")
+    secret.write_text(secrets.token_hex(16) + "\n")
     environment = {key: value for key, value in PRODUCTION.items() if key != "TWILIO_AUTH_TOKEN"}
     environment["TWILIO_AUTH_TOKEN_FILE"] = str(secret)
 
     result = load_production(environment)
 
     assert result.returncode == 0, result.stderr
+
+
+def test_production_refuses_debug():
+    result = load_production({**PRODUCTION, "DEBUG": "true"})
+
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr and "DEBUG" in result.stderr
+
+
+def test_deploy_check_is_clean_on_production_settings():
+    result = run_python(
+        ["manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        {**PRODUCTION, "DJANGO_SETTINGS_MODULE": "contactcenter.settings.production"},
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+# --- Which settings a process runs with -------------------------------------------------
+
+SHOW_SETTINGS = "from django.conf import settings; print(settings.SETTINGS_MODULE, settings.DEBUG)"
+
+
+def run_python(
+    arguments: list[str], environment: dict[str, str], *, cwd: Path = ROOT, read_dot_env: bool = False
+) -> subprocess.CompletedProcess[str]:
+    """Run Python as a deployment would: nothing of this test run's settings
+    module, secrets or PYTHONPATH, and .env read only when asked."""
+    clean = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in PRODUCTION and not key.endswith("_FILE") and key not in ("DJANGO_SETTINGS_MODULE", "PYTHONPATH")
+    }
+    clean.pop("DJANGO_READ_DOT_ENV", None)
+    if not read_dot_env:
+        clean["DJANGO_READ_DOT_ENV"] = "0"
+    clean.update(environment)
+    return subprocess.run(
+        [sys.executable, *arguments], cwd=cwd, env=clean, capture_output=True, text=True, timeout=120
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "entry_point",
+    [
+        f"import contactcenter.wsgi; {SHOW_SETTINGS}",
+        f"from contactcenter.celery import app; app.loader.import_default_modules(); {SHOW_SETTINGS}",
+    ],
+    ids=["wsgi", "celery"],
+)
+def test_served_processes_default_to_production_settings(entry_point):
+    """gunicorn's WSGI module and the Celery app (worker and beat) run
+    production settings when nothing names a module, and so refuse to start
+    without production's secrets instead of running on local's throwaways."""
+    served = run_python(["-c", entry_point], PRODUCTION)
+    unconfigured = run_python(["-c", entry_point], {"CELERY_BROKER_URL": "memory://"})
+
+    assert served.returncode == 0, served.stderr
+    assert served.stdout.split() == ["contactcenter.settings.production", "False"]
+    assert unconfigured.returncode != 0 and "ImproperlyConfigured" in unconfigured.stderr
+
+
+def test_release_command_defaults_to_production_and_manage_py_to_local():
+    release = run_python(["-m", "contactcenter", "check", "--deploy", "--fail-level", "WARNING"], PRODUCTION)
+    development = run_python(["manage.py", "shell", "-c", SHOW_SETTINGS], {"CELERY_BROKER_URL": "memory://"})
+
+    assert release.returncode == 0, release.stdout + release.stderr
+    assert development.returncode == 0, development.stderr
+    assert development.stdout.splitlines()[-1].split() == ["contactcenter.settings.local", "True"]
+
+
+def test_make_run_and_bench_name_their_settings_module():
+    """The served processes' default is production, so whatever runs them
+    with other settings must say so: make run for every process, and the
+    benchmark stack for production explicitly."""
+    makefile = (ROOT / "Makefile").read_text()
+    run_target = makefile[makefile.index("\nrun:") : makefile.index("\ntest:")].replace("\\\n", " ")
+    commands = [
+        line for line in run_target.splitlines() if ("manage.py" in line or "honcho" in line) and "echo" not in line
+    ]
+
+    assert commands and all("DJANGO_SETTINGS_MODULE=contactcenter.settings.local" in line for line in commands)
+    assert '"DJANGO_SETTINGS_MODULE": "contactcenter.settings.production"' in (ROOT / "bench" / "stack.py").read_text()
+
+
+@pytest.fixture
+def project_copy(tmp_path: Path) -> Path:
+    """A copy of the project's entry points beside its own .env; the apps
+    and templates are linked, the contactcenter package copied, so that its
+    .env is the one beside the copy."""
+    import shutil
+
+    shutil.copytree(ROOT / "contactcenter", tmp_path / "contactcenter", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "manage.py", tmp_path / "manage.py")
+    for name in ("calls", "compliance", "templates"):
+        (tmp_path / name).symlink_to(ROOT / name)
+    return tmp_path
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        ["-c", f"import contactcenter.wsgi; {SHOW_SETTINGS}"],
+        ["-c", f"from contactcenter.celery import app; app.loader.import_default_modules(); {SHOW_SETTINGS}"],
+        ["-m", "contactcenter", "shell", "-c", SHOW_SETTINGS],
+        ["manage.py", "shell", "-c", SHOW_SETTINGS],
+    ],
+    ids=["wsgi", "celery", "release", "manage.py"],
+)
+def test_dot_env_names_the_settings_module_and_the_environment_wins(project_copy, arguments):
+    (project_copy / ".env").write_text("DJANGO_SETTINGS_MODULE=contactcenter.settings.test\nDEBUG=true\n")
+
+    from_dot_env = run_python(arguments, {}, cwd=project_copy, read_dot_env=True)
+    from_environment = run_python(
+        arguments,
+        {**PRODUCTION, "DJANGO_SETTINGS_MODULE": "contactcenter.settings.production", "DEBUG": "false"},
+        cwd=project_copy,
+        read_dot_env=True,
+    )
+
+    assert from_dot_env.returncode == 0, from_dot_env.stderr
+    assert from_dot_env.stdout.splitlines()[-1].split() == ["contactcenter.settings.test", "True"]
+    assert from_environment.returncode == 0, from_environment.stderr
+    assert from_environment.stdout.splitlines()[-1].split() == ["contactcenter.settings.production", "False"]
