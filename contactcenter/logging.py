@@ -3,9 +3,17 @@ data in every record the project writes.
 
 Code logs an event name with ids and counts in ``extra``, never payload
 values. ``PersonalDataFilter`` sits on every handler as a safety net: it
-masks card numbers, phone numbers, e-mail addresses, SSNs, credentials and
-the configured secrets in the message, its arguments, extra fields and
-tracebacks.
+masks card numbers, phone numbers, e-mail addresses, SSNs, API tokens,
+credentials and the configured secrets in the message, its arguments, extra
+fields, tracebacks and stack traces, as written and percent-decoded
+(``compliance.masking.mask_text``). Query strings and form bodies are never
+logged, whatever they hold: a request attached to a record (Django's
+``django.request`` logger attaches one to every 4xx and 5xx) is logged as
+its method and path only, and an extra field named like a credential
+(``token``, ``api_key``, ``authorization``...) is masked whatever its value.
+
+Gunicorn writes its own error and access logs; ``GunicornLogger`` (the
+Procfile's ``--logger-class``) puts the same filter on them.
 """
 
 from __future__ import annotations
@@ -13,13 +21,15 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from compliance.masking import mask_text
+from gunicorn.glogging import Logger as GunicornBaseLogger
+
+from compliance.masking import CREDENTIAL_NAME, mask_text
 
 # Attributes every LogRecord has; anything else on a record came from ``extra``.
 _STANDARD_ATTRIBUTES = frozenset(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime"}
 _SECRET_SETTINGS = (
     "TWILIO_AUTH_TOKEN", "SECRET_KEY", "IDENTIFIER_HASH_KEY", "VAPI_WEBHOOK_SECRET", "VAPI_API_KEY",
-    "CRM_WEBHOOK_SECRET", "HUBSPOT_ACCESS_TOKEN",
+    "CRM_WEBHOOK_SECRET", "HUBSPOT_ACCESS_TOKEN", "AUDIT_CHECKPOINT_SIGNING_KEY",
 )  # fmt: skip
 
 
@@ -46,7 +56,12 @@ def _configured_secrets() -> tuple[str, ...]:
     return tuple(value for value in values if isinstance(value, str) and len(value) >= 8)
 
 
-def _mask(value: Any, secrets: tuple[str, ...]) -> Any:
+def _mask_extra(name: str, value: Any, secrets: tuple[str, ...]) -> Any:
+    if CREDENTIAL_NAME.fullmatch(name) and value not in (None, ""):
+        return "[CREDENTIAL]"
+    if _is_request(value):
+        # Method and path: never the query string, the body or the headers.
+        return mask_text(f"{getattr(value, 'method', '')} {getattr(value, 'path', '')}", secrets=secrets)
     if isinstance(value, str):
         return mask_text(value, secrets=secrets)
     if isinstance(value, (bool, float)) or value is None:
@@ -54,6 +69,14 @@ def _mask(value: Any, secrets: tuple[str, ...]) -> Any:
     text = str(value)
     masked = mask_text(text, secrets=secrets)
     return value if masked == text else masked
+
+
+def _is_request(value: Any) -> bool:
+    try:
+        from django.http import HttpRequest
+    except ImportError:  # pragma: no cover  (Django is a dependency)
+        return False
+    return isinstance(value, HttpRequest)
 
 
 class PersonalDataFilter(logging.Filter):
@@ -68,9 +91,25 @@ class PersonalDataFilter(logging.Filter):
         record.msg, record.args = mask_text(message, secrets=secrets), None
         for key, value in list(vars(record).items()):
             if key not in _STANDARD_ATTRIBUTES:
-                setattr(record, key, _mask(value, secrets))
+                setattr(record, key, _mask_extra(key, value, secrets))
         if record.exc_info and not record.exc_text:
-            record.exc_text = mask_text(logging.Formatter().formatException(record.exc_info), secrets=secrets)
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
         if record.exc_text:
             record.exc_text = mask_text(record.exc_text, secrets=secrets)
+        if record.stack_info:
+            record.stack_info = mask_text(record.stack_info, secrets=secrets)
         return True
+
+
+class GunicornLogger(GunicornBaseLogger):
+    """Gunicorn's logger with the personal-data filter on every handler it
+    sets up (error log, access log, syslog). Gunicorn logs a failed
+    request's full URI ("Error handling request /path?query") and a
+    malformed request line; the filter drops the query and masks the rest."""
+
+    def setup(self, cfg: Any) -> None:
+        super().setup(cfg)
+        for log in (self.error_log, self.access_log):
+            for handler in log.handlers:
+                if not any(isinstance(existing, PersonalDataFilter) for existing in handler.filters):
+                    handler.addFilter(PersonalDataFilter())

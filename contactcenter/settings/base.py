@@ -368,9 +368,12 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
-        # Django's request logger prints the request line; the query string
-        # of a webhook is ours (step, attempt), but keep it at WARNING anyway.
+        # Django attaches the request to each 4xx and 5xx it logs here; the
+        # filter logs it as method and path, never the query string.
         "django.request": {"level": "WARNING"},
+        # runserver's request lines carry the query string: through the
+        # filtered handler instead of Django's own, unfiltered one.
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "django.db.backends": {"level": "WARNING"},
         # Presidio announces every recogniser it loads at INFO.
         "presidio-analyzer": {"level": "WARNING"},

@@ -1,12 +1,33 @@
 from __future__ import annotations
 
+import contextlib
+import datetime
+import io
 import logging
+import re
+import shlex
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from unittest import mock
+from urllib.parse import quote, quote_plus, unquote, urlencode
 
 import pytest
+from django.conf import settings
+from django.test import Client
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
+from calls.authentication import TwilioSignatureAuthentication
+from calls.middleware import WebhookFailureMiddleware
 from compliance.masking import _SUSPICIOUS
 from contactcenter.logging import PersonalDataFilter, StructuredFormatter
+from tests.calls import vapi_messages as vapi
+from tests.conftest import twilio_signature
 from tests.factories import CARD_NUMBER, CARD_NUMBER_TRACES
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -55,8 +76,6 @@ def test_traceback_is_masked(log_line):
     try:
         raise ValueError("bad number +14155550132")
     except ValueError:
-        import sys
-
         line = log_line("task.failed", exc_info=sys.exc_info())
 
     assert "4155550132" not in line and "[PHONE]" in line and "ValueError" in line
@@ -90,3 +109,276 @@ def test_the_filter_is_installed_on_the_project_handler():
 )
 def test_clean_lines_skip_the_masking_patterns(line, suspicious):
     assert bool(_SUSPICIOUS.search(line)) is suspicious
+
+
+# --- Personal data in any encoding, anywhere in a record ------------------------------------
+
+
+def digits(size: int) -> st.SearchStrategy[str]:
+    return st.text("0123456789", min_size=size, max_size=size)
+
+
+# Each strategy draws (as written, what must not survive): the digits of a
+# number, an address in lower case, a token's secret part.
+phones = st.builds(
+    lambda area, rest, layout: (layout.format(a=area, b=rest[:3], c=rest[3:]), area + rest),
+    st.integers(201, 989).map(str),
+    digits(7),
+    st.sampled_from(
+        ["+1{a}{b}{c}", "+1 {a} {b} {c}", "+1 ({a}) {b}-{c}", "({a}) {b}-{c}", "{a}-{b}-{c}", "{a}.{b}.{c}"]
+    ),
+)
+international_phones = st.builds(
+    lambda country, number: (f"+{country} {number[:2]} {number[2:6]} {number[6:]}", country + number),
+    st.sampled_from(["44", "33", "49", "61", "81"]),
+    digits(10),
+)
+emails = st.builds(
+    lambda local, domain, tld: (f"{local}@{domain}.{tld}", f"{local}@{domain}.{tld}".lower()),
+    st.from_regex(r"[a-z][a-z0-9._+-]{2,14}[a-z0-9]", fullmatch=True),
+    st.from_regex(r"[a-z][a-z0-9-]{2,14}[a-z0-9]", fullmatch=True),
+    st.sampled_from(["com", "org", "co.uk", "example", "io"]),
+)
+cards = st.builds(
+    lambda number, separator: (separator.join(number[i : i + 4] for i in range(0, 16, 4)), number),
+    st.builds(lambda rest: "4" + rest, digits(15)),
+    st.sampled_from(["", " ", "-"]),
+)
+ssns = st.builds(
+    lambda area, group, serial, separator: (f"{area:03d}{separator}{group:02d}{separator}{serial:04d}",
+                                            f"{area:03d}{group:02d}{serial:04d}"),
+    st.integers(1, 899).filter(lambda area: area != 666),
+    st.integers(1, 99),
+    st.integers(1, 9999),
+    st.sampled_from(["-", " "]),
+)  # fmt: skip
+token_bodies = st.from_regex(r"[A-Za-z0-9_-]{24,48}", fullmatch=True).filter(lambda body: len(set(body)) > 8)
+tokens = st.one_of(
+    st.builds(lambda body: ("cc_" + body, body), st.from_regex(r"[0-9a-f]{64}", fullmatch=True)),
+    st.builds(lambda body: ("cc_" + body, body), token_bodies),
+    st.builds(
+        lambda name, body: (f"{name}{body}", body),
+        st.sampled_from(
+            [
+                "token=",
+                "access_token=",
+                "key=",
+                "api_key=",
+                "Authorization: Token ",
+                "Authorization: Bearer ",
+                "Authorization=Basic ",
+                '"token": "',
+                "X-Vapi-Secret: ",
+            ]
+        ),
+        token_bodies,
+    ),  # fmt: skip
+)
+personal_data = st.one_of(phones, international_phones, emails, cards, ssns, tokens)
+encodings = {
+    "plain": lambda text: text,
+    "percent-encoded": lambda text: quote(text, safe=""),
+    "form-encoded": quote_plus,
+    "double-encoded": lambda text: quote(quote(text, safe=""), safe=""),
+    "double form-encoded": lambda text: quote_plus(quote_plus(text)),
+}
+
+
+def survives(trace: str, line: str) -> bool:
+    """Whether ``trace`` can be read back from ``line``, however encoded,
+    with digit groups joined."""
+    decoded = line
+    for _ in range(4):
+        decoded = unquote(decoded)
+    for candidate in (decoded, decoded.replace("+", " ")):
+        joined = re.sub(r"(?<=\d)[\s+().-]+(?=\d)", "", candidate)
+        if trace in candidate or trace in candidate.lower() or trace in joined:
+            return True
+    return False
+
+
+@hypothesis_settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    datum=personal_data,
+    encoding=st.sampled_from(sorted(encodings)),
+    place=st.sampled_from(["message", "argument", "extra", "nested extra", "exception"]),
+    before=st.sampled_from(["", "caller ", "GET /webhooks/twilio/voice/?", "From=", "body: a=1&b=", "(", '"']),
+)
+def test_personal_data_in_any_encoding_never_survives_the_filter(log_line, datum, encoding, place, before):
+    written, trace = datum
+    rendered = before + encodings[encoding](written) + (" done" if before != '"' else '"')
+
+    if place == "message":
+        line = log_line(f"event {rendered}")
+    elif place == "argument":
+        line = log_line("event %s", rendered)
+    elif place == "extra":
+        line = log_line("event", detail=rendered)
+    elif place == "nested extra":
+        line = log_line("event", detail={"values": [rendered]})
+    else:
+        try:
+            raise ValueError(f"failed for {rendered}")
+        except ValueError:
+            line = log_line("task.failed", exc_info=sys.exc_info())
+
+    assert not survives(trace, line), line
+
+
+@pytest.mark.parametrize("name", ["token", "api_key", "password", "authorization", "signature", "client_secret"])
+def test_extra_fields_named_like_credentials_are_masked_whatever_they_hold(log_line, name):
+    line = log_line("vendor.call", **{name: "short1"})
+
+    assert "short1" not in line and f"{name}=[CREDENTIAL]" in line
+
+
+def test_a_request_attached_to_a_record_is_logged_without_its_query(log_line, rf):
+    request = rf.get("/webhooks/twilio/voice/", {"From": "+14155550123", "CallerName": "Margaret Hamilton"})
+
+    line = log_line("Method Not Allowed: %s", request.path, request=request, status_code=405)
+
+    assert "request=GET /webhooks/twilio/voice/" in line
+    assert "From" not in line and "Margaret" not in line and "4155550123" not in line
+
+
+# --- The real logging configuration, under real requests ------------------------------------------
+
+
+@pytest.fixture
+def captured_log() -> Iterator[io.StringIO]:
+    """What the project's console handler (LOGGING's, with its filter) writes."""
+    handlers = [
+        handler
+        for handler in logging.getLogger().handlers
+        if isinstance(handler.formatter, StructuredFormatter)
+        and any(isinstance(current, PersonalDataFilter) for current in handler.filters)
+    ]
+    assert handlers
+    buffer = io.StringIO()
+    previous = [handler.setStream(buffer) for handler in handlers]
+    yield buffer
+    for handler, stream in zip(handlers, previous, strict=True):
+        handler.setStream(stream)
+
+
+CALLER_QUERY = {
+    "From": "+14155550123",
+    "Caller": "+14155550123",
+    "CallerName": "Margaret Hamilton",
+    "Email": "margaret@example.com",
+    "token": "cc_" + "7f3a9c" * 10,
+}
+CALLER_TRACES = ("4155550123", "Margaret", "Hamilton", "margaret", "7f3a9c7f3a9c")
+
+
+def signed_get(client, path: str, query: str):
+    """A Twilio number configured for GET: the parameters travel in the
+    query string, and the signature covers the URL."""
+    url = f"{path}?{query}"
+    return client.get(url, HTTP_X_TWILIO_SIGNATURE=twilio_signature(settings.PUBLIC_BASE_URL + url, {}))
+
+
+def failing_authentication(self, request):
+    raise RuntimeError(f"could not check {request._request.get_full_path()}")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "expected, send",
+    [
+        (403, lambda client, query: client.post(f"/webhooks/twilio/voice/?{query}", CALLER_QUERY)),
+        (400, lambda client, query: signed_get(client, "/webhooks/twilio/voice/", "") and client.post(
+            f"/webhooks/vapi/?{query}", b"{not json", content_type="application/json",
+            **vapi.signed_headers(b"{not json"))),
+        (405, lambda client, query: signed_get(client, "/webhooks/twilio/voice/", query)),
+        (405, lambda client, query: signed_get(client, "/webhooks/twilio/status", query)),
+        (404, lambda client, query: client.get(f"/webhooks/twilio/unknown?{query}")),
+        (404, lambda client, query: client.post(f"/nowhere?{query}", CALLER_QUERY)),
+        (503, "failing view"),
+        (500, "failing view without the failure middleware"),
+    ],
+    ids=["403", "400", "405", "405 without slash", "404 webhook", "404 elsewhere", "503", "500"],
+)  # fmt: skip
+def test_a_webhook_request_with_personal_data_in_its_query_leaves_no_trace_in_the_log(
+    captured_log, settings, expected, send
+):
+    settings.DEBUG = False
+    client = Client(raise_request_exception=False)
+    query = urlencode(CALLER_QUERY)
+
+    if isinstance(send, str):
+        with contextlib.ExitStack() as stack:
+            stack.enter_context(
+                mock.patch.object(TwilioSignatureAuthentication, "authenticate", failing_authentication)
+            )
+            if "without" in send:
+                stack.enter_context(mock.patch.object(WebhookFailureMiddleware, "process_exception", return_value=None))
+            response = client.post(f"/webhooks/twilio/status/?{query}", CALLER_QUERY)
+    else:
+        response = send(client, query)
+
+    output = captured_log.getvalue()
+    assert response.status_code == expected
+    assert output, "the request logged nothing"
+    assert not [trace for trace in CALLER_TRACES if survives(trace, output)], output
+
+
+# --- Gunicorn, as the Procfile runs it ---------------------------------------------------------
+
+
+def procfile_command(name: str) -> list[str]:
+    lines = (ROOT / "Procfile").read_text().splitlines()
+    command = dict(line.split(": ", 1) for line in lines if line.strip() and not line.startswith("#"))[name]
+    return shlex.split(re.sub(r"\$\{\w+:-([^}]*)\}", r"\1", command))  # ${PORT:-8000} -> 8000
+
+
+@pytest.fixture
+def gunicorn_log() -> Iterator[tuple[object, io.StringIO]]:
+    """Gunicorn's logger configured from the Procfile's web command, its
+    handlers writing to a buffer."""
+    from gunicorn.config import Config
+
+    arguments = procfile_command("web")
+    assert arguments[0] == "gunicorn"
+    config = Config()
+    for name, value in vars(config.parser().parse_args(arguments[1:])).items():
+        if value is not None and name != "args":
+            config.set(name.lower(), value)
+    logger = config.logger_class(config)
+    buffer = io.StringIO()
+    handlers = logger.error_log.handlers + logger.access_log.handlers
+    for handler in handlers:
+        handler.setStream(buffer)
+    yield logger, buffer
+    for log in (logger.error_log, logger.access_log):
+        for handler in list(log.handlers):
+            log.removeHandler(handler)
+
+
+def test_gunicorn_as_the_procfile_runs_it_logs_no_query_string(gunicorn_log):
+    """The access log's format names the path without its query (%(U)s),
+    never the request line, the query or the referer; and gunicorn's own
+    error log, which quotes a failed request's full URI, is filtered."""
+    logger, buffer = gunicorn_log
+    query = urlencode(CALLER_QUERY)
+    uri = f"/webhooks/twilio/voice/?{query}"
+    environ = {
+        "REQUEST_METHOD": "GET", "RAW_URI": uri, "PATH_INFO": "/webhooks/twilio/voice/", "QUERY_STRING": query,
+        "SERVER_PROTOCOL": "HTTP/1.1", "REMOTE_ADDR": "10.0.0.7", "HTTP_REFERER": f"https://example.com{uri}",
+    }  # fmt: skip
+    response = mock.Mock(status="405 Method Not Allowed", sent=0, headers=[])
+    request = mock.Mock(headers=[("Authorization", "Token " + CALLER_QUERY["token"])], uri=uri)
+
+    logger.access(response, request, environ, datetime.timedelta(milliseconds=12))
+    try:
+        raise RuntimeError(f"worker failed on {uri}")
+    except RuntimeError:
+        logger.exception("Error handling request %s", uri)
+    logger.warning(f"Invalid request from ip=10.0.0.7: Invalid HTTP request line: 'GET {uri} HTTP/1.1'")
+
+    output = buffer.getvalue()
+    access_format = logger.cfg.access_log_format
+    assert '"GET /webhooks/twilio/voice/" 405' in output
+    assert "Error handling request" in output and "Invalid request" in output
+    assert not [trace for trace in CALLER_TRACES if survives(trace, output)], output
+    assert not re.search(r"%\((?:r|q|f|\{[^}]*\}[ie])\)s", access_format), access_format
