@@ -41,6 +41,12 @@ if VAPI_AUTH not in ("hmac", "bearer", "secret"):
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     raise ImproperlyConfigured("DATABASE_URL must name a PostgreSQL database in production.")
+# Callers' data travels in every webhook: only over TLS, to the origin the
+# console names. And every Host header is checked, so "*" is refused.
+if not PUBLIC_BASE_URL.startswith("https://"):
+    raise ImproperlyConfigured("PUBLIC_BASE_URL must be an https:// origin in production.")
+if "*" in ALLOWED_HOSTS or not ALLOWED_HOSTS:
+    raise ImproperlyConfigured("ALLOWED_HOSTS must name this site's hosts in production, not '*'.")
 
 
 # --- Secrets: one table, one check ------------------------------------------------

@@ -68,11 +68,20 @@ def test_production_reads_a_secret_from_a_file(tmp_path):
     assert result.returncode == 0, result.stderr
 
 
-def test_production_refuses_debug():
-    result = load_production({**PRODUCTION, "DEBUG": "true"})
+@pytest.mark.parametrize(
+    "name, value",
+    [
+        ("DEBUG", "true"),
+        ("PUBLIC_BASE_URL", "http://contactcenter.example.com"),
+        ("ALLOWED_HOSTS", "*"),
+        ("ALLOWED_HOSTS", "contactcenter.example.com,*"),
+    ],
+)
+def test_production_refuses_an_unsafe_setting(name, value):
+    result = load_production({**PRODUCTION, name: value})
 
     assert result.returncode != 0
-    assert "ImproperlyConfigured" in result.stderr and "DEBUG" in result.stderr
+    assert "ImproperlyConfigured" in result.stderr and name in result.stderr
 
 
 def test_deploy_check_is_clean_on_production_settings():
