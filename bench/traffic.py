@@ -29,6 +29,7 @@ import time
 import uuid
 import xml.etree.ElementTree as ElementTree
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from email.utils import formatdate
 from urllib.parse import urlencode, urlsplit
 
@@ -238,6 +239,7 @@ class Play:
             "customer": {"number": f"+1415555{self.random.randrange(10_000):04d}"},
         }
         clock = [int(time.time() * 1000)]
+        started_ms = clock[0]
 
         def message(kind: str, **fields: object) -> dict:
             clock[0] += 1000
@@ -271,8 +273,8 @@ class Play:
             "end-of-call-report",
             endedReason="customer-ended-call",
             cost=0.12,
-            startedAt="2026-11-21T10:00:00.000Z",
-            endedAt="2026-11-21T10:04:00.000Z",
+            startedAt=_iso(started_ms),
+            endedAt=_iso(clock[0]),
             analysis={"summary": "Dana Whitfield (415-555-0132) disputed a charge."},
             artifact={
                 "messages": [
@@ -336,6 +338,10 @@ def _gather_action(twiml: str) -> str | None:
         return None
     action = urlsplit(gather.attrib["action"])
     return f"{action.path}?{action.query}" if action.query else action.path
+
+
+def _iso(epoch_ms: int) -> str:
+    return datetime.fromtimestamp(epoch_ms / 1000, tz=UTC).isoformat(timespec="milliseconds")
 
 
 def _uuid(rng: random.Random) -> uuid.UUID:

@@ -6,6 +6,7 @@ import functools
 import hashlib
 import hmac
 import logging
+import re
 import time
 
 from django.conf import settings
@@ -61,6 +62,10 @@ class TwilioSignatureAuthentication(BaseAuthentication):
         return WebhookCaller("twilio"), None
 
 
+# Epoch seconds or milliseconds, optionally with a fraction.
+_EPOCH = re.compile(r"[0-9]{1,13}(\.[0-9]{1,6})?")
+
+
 class VapiAuthentication(BaseAuthentication):
     """Vapi's server-URL credential, checked on the raw body before it is parsed.
 
@@ -97,10 +102,11 @@ class VapiAuthentication(BaseAuthentication):
     def _hmac_failure(django_request: object, secret: str) -> str | None:
         signature = django_request.headers.get(settings.VAPI_SIGNATURE_HEADER, "")
         timestamp = django_request.headers.get(settings.VAPI_TIMESTAMP_HEADER, "")
-        try:
-            sent_at = float(timestamp)
-        except ValueError:
+        # Digits only: float() would also take "nan", which no comparison
+        # finds stale, and "inf".
+        if not _EPOCH.fullmatch(timestamp):
             return "timestamp"
+        sent_at = float(timestamp)
         if sent_at > 1e12:  # milliseconds
             sent_at /= 1000
         if abs(time.time() - sent_at) > settings.VAPI_TIMESTAMP_TOLERANCE_SECONDS:

@@ -111,7 +111,8 @@ class Call(models.Model):
     answered_at = models.DateTimeField(null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)
     duration_seconds = models.PositiveIntegerField(null=True, blank=True)
-    end_reason = models.CharField(max_length=64, blank=True)
+    # Vapi's endedReason values run to 121 characters, and the list grows.
+    end_reason = models.CharField(max_length=255, blank=True)
     department = models.CharField(max_length=32, blank=True)
     escalated = models.BooleanField(default=False)
     escalation_reason = models.CharField(max_length=64, blank=True, help_text="What triggered it: a keyword or intent.")
@@ -193,7 +194,7 @@ class Recording(models.Model):
     duration_seconds = models.PositiveIntegerField(null=True, blank=True)
     channels = models.PositiveSmallIntegerField(null=True, blank=True)
     source = models.CharField(max_length=64, blank=True)
-    media_url = models.URLField(max_length=500, blank=True)
+    media_url = models.URLField(max_length=2048, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
     deletion_reason = models.CharField(max_length=64, blank=True)
     deletion_requested_at = models.DateTimeField(null=True, blank=True)

@@ -33,6 +33,8 @@ class ExportView(APIView):
     permission_classes = [IsAuthenticated, CanRunExports]
 
     def post(self, request: Request) -> HttpResponseBase:
+        if not isinstance(request.data, dict):
+            return Response({"errors": {"__all__": [{"message": "Expected a JSON object.", "code": "invalid"}]}}, 400)
         form = ExportForm(data=request.data)
         if not form.is_valid():
             return Response({"errors": form.errors.get_json_data()}, status=400)

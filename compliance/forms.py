@@ -2,16 +2,29 @@
 
 from __future__ import annotations
 
+from datetime import date
+from typing import Any
+
 from django import forms
 
 from compliance.reports.exports import FORMATS
 from compliance.reports.kinds import KINDS, Period
 
 
+class DayField(forms.DateField):
+    """A day written as text (a form field, a JSON string): a number, a
+    list or an object is refused as invalid rather than failing the form."""
+
+    def to_python(self, value: Any) -> date | None:
+        if value is not None and not isinstance(value, (str, date)):
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return super().to_python(value)
+
+
 class ExportForm(forms.Form):
     kind = forms.ChoiceField(choices=[(name, kind.title) for name, kind in KINDS.items()])
-    first_day = forms.DateField(label="From", help_text="YYYY-MM-DD")
-    last_day = forms.DateField(label="To (included)", help_text="YYYY-MM-DD")
+    first_day = DayField(label="From", help_text="YYYY-MM-DD")
+    last_day = DayField(label="To (included)", help_text="YYYY-MM-DD")
     format = forms.ChoiceField(choices=FORMATS.items(), initial="csv")
 
     def clean(self) -> dict:

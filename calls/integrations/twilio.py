@@ -11,6 +11,7 @@ Twilio error codes, never request data.
 from __future__ import annotations
 
 import functools
+import re
 
 import requests
 from django.conf import settings
@@ -85,9 +86,21 @@ def _translate(error: Exception, action: str) -> TwilioError:
     return TwilioTransientError(f"Twilio {action} failed: {type(error).__name__}")
 
 
+_SIDS = {"CA": re.compile(r"CA[0-9a-fA-F]{32}"), "RE": re.compile(r"RE[0-9a-fA-F]{32}")}
+
+
+def _checked(sid: str, kind: str) -> str:
+    """``sid`` if it is a Twilio SID of ``kind``. The SDK puts SIDs into
+    URL paths as they are, so anything else could name another resource."""
+    if not isinstance(sid, str) or not _SIDS[kind].fullmatch(sid):
+        raise TwilioPermanentError(f"not a Twilio {kind} SID")
+    return sid
+
+
 def recording_start(*, call_sid: str, status_callback_url: str) -> str:
     """Start recording a live call, both parties on separate channels.
     Returns the new RecordingSid."""
+    _checked(call_sid, "CA")
     try:
         recording = (
             client()
@@ -105,6 +118,8 @@ def recording_start(*, call_sid: str, status_callback_url: str) -> str:
 
 
 def recording_stop(*, call_sid: str, recording_sid: str) -> None:
+    _checked(call_sid, "CA")
+    _checked(recording_sid, "RE")
     try:
         client().calls(call_sid).recordings(recording_sid).update(status="stopped")
     except (TwilioRestException, requests.RequestException) as error:
@@ -114,6 +129,7 @@ def recording_stop(*, call_sid: str, recording_sid: str) -> None:
 def recording_delete(*, recording_sid: str) -> None:
     """Delete a recording's media and metadata at Twilio. Raises
     ``TwilioNotFoundError`` when Twilio no longer has it."""
+    _checked(recording_sid, "RE")
     try:
         client().recordings(recording_sid).delete()
     except (TwilioRestException, requests.RequestException) as error:

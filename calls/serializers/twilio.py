@@ -1,75 +1,93 @@
-"""Input shapes of the Twilio webhooks. Every field has a length bound: an
-oversized value is a 400, not a truncated write."""
+"""Input shapes of the Twilio webhooks. Every field is bounded by the
+column it feeds (``calls.serializers.fields``): an oversized or
+out-of-range value is a 400, never a write the worker can't make."""
 
 from __future__ import annotations
 
-from datetime import datetime
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 from django.conf import settings
 from rest_framework import serializers
 
-from calls.models import Call, Recording
+from calls.models import Call, CallStatusEvent, InboundEvent, Recording
 from calls.serializers import InputSerializer
+from calls.serializers.fields import Column, PatternField, RFC2822TimeField, TextField, column, feeds
+from compliance.models import ConsentEvent
 
 CALL_SID = r"^CA[0-9a-fA-F]{32}$"
 ACCOUNT_SID = r"^AC[0-9a-fA-F]{32}$"
 RECORDING_SID = r"^RE[0-9a-fA-F]{32}$"
+SID_LENGTH = 34
+# A country is ISO 3166-1 alpha-2; it is stored as "<country>-<state>".
+COUNTRY = r"^([A-Za-z]{2})?$"
+JURISDICTION_COLUMNS = (
+    Column(Call, "caller_jurisdiction"),
+    Column(Call, "callee_jurisdiction"),
+    Column(Call, "consent_jurisdiction"),
+    Column(ConsentEvent, "jurisdiction"),
+)
+# What the jurisdiction adds around a state: "US-".
+STATE_PREFIX = len("XX-")
+
+OPTIONAL = {"required": False, "allow_blank": True, "default": ""}
+OPTIONAL_NUMBER = {"required": False, "allow_null": True, "default": None}
 
 
-class RFC2822DateTimeField(serializers.Field):
-    """Twilio's ``Timestamp``: ``Tue, 21 Nov 2026 09:50:01 +0000``."""
-
-    default_error_messages = {"invalid": "Expected an RFC 2822 date."}
-
-    def to_internal_value(self, data: Any) -> datetime:
-        if not isinstance(data, str) or len(data) > 64:
-            self.fail("invalid")
-        try:
-            parsed = parsedate_to_datetime(data)
-        except (TypeError, ValueError, IndexError):
-            self.fail("invalid")
-        if parsed.tzinfo is None:
-            self.fail("invalid")
-        return parsed
-
-    def to_representation(self, value: datetime) -> str:
-        return value.isoformat()
+def call_sid_field(**options: Any) -> serializers.Field:
+    return feeds(
+        PatternField(CALL_SID, max_length=SID_LENGTH, **options),
+        Column(Call, "call_sid"),
+        Column(InboundEvent, "call_sid"),
+    )
 
 
-def _text(max_length: int = 64) -> serializers.CharField:
-    return serializers.CharField(max_length=max_length, required=False, allow_blank=True, default="")
+def _state() -> serializers.Field:
+    return column(
+        Call,
+        "caller_jurisdiction",
+        extra=STATE_PREFIX,
+        also=tuple(Column(target.model, target.name, STATE_PREFIX) for target in JURISDICTION_COLUMNS[1:]),
+        **OPTIONAL,
+    )
+
+
+def _country() -> serializers.Field:
+    state_length = JURISDICTION_COLUMNS[0].field.max_length - STATE_PREFIX
+    return feeds(
+        PatternField(COUNTRY, max_length=2, **OPTIONAL),
+        *(Column(target.model, target.name, 1 + state_length) for target in JURISDICTION_COLUMNS),
+    )
 
 
 class TwilioCallSerializer(InputSerializer):
     """The parameters Twilio sends with every voice webhook."""
 
-    CallSid = serializers.RegexField(CALL_SID)
-    AccountSid = serializers.RegexField(ACCOUNT_SID)
-    From = _text()
-    To = _text()
-    CallStatus = serializers.ChoiceField(choices=Call.Status.choices, required=False)
-    Direction = _text(32)
-    FromState = _text()
-    FromCountry = _text(8)
-    ToState = _text()
-    ToCountry = _text(8)
-    CallerName = _text(128)
+    CallSid = call_sid_field()
+    AccountSid = feeds(PatternField(ACCOUNT_SID, max_length=SID_LENGTH))
+    From = column(Call, "from_number", max_length=64, **OPTIONAL)
+    To = column(Call, "to_number", max_length=64, **OPTIONAL)
+    CallStatus = column(Call, "status", required=False)
+    Direction = column(Call, "direction", **OPTIONAL)
+    FromState = _state()
+    FromCountry = _country()
+    ToState = _state()
+    ToCountry = _country()
+    CallerName = column(Call, "caller_name", max_length=128, **OPTIONAL)
 
 
 class TwilioGatherSerializer(TwilioCallSerializer):
-    Digits = serializers.RegexField(r"^[0-9*#]{0,32}$", required=False, allow_blank=True, default="")
-    SpeechResult = _text(1024)
-    Confidence = serializers.FloatField(min_value=0.0, max_value=1.0, required=False, allow_null=True, default=None)
+    # Read as the answer; what is said is stored as a transcript segment.
+    Digits = feeds(PatternField(r"^[0-9*#]{0,32}$", max_length=32, **OPTIONAL))
+    SpeechResult = feeds(TextField(max_length=1024, **OPTIONAL))
+    Confidence = column(ConsentEvent, "confidence", min_value=0.0, max_value=1.0, **OPTIONAL_NUMBER)
 
 
 class TwilioGatherQuerySerializer(InputSerializer):
     """The query string of a gather action URL, which this service wrote."""
 
-    step = serializers.ChoiceField(choices=["consent", "menu"])
-    attempt = serializers.IntegerField(min_value=1)
-    prompt = serializers.CharField(max_length=64, required=False, default="")
+    step = feeds(serializers.ChoiceField(choices=["consent", "menu"]))
+    attempt = feeds(serializers.IntegerField(min_value=1))
+    prompt = column(ConsentEvent, "prompt_version", required=False, default="")
 
     def validate_attempt(self, value: int) -> int:
         if value > settings.IVR_MAX_ATTEMPTS:
@@ -85,31 +103,30 @@ class TwilioGatherQuerySerializer(InputSerializer):
 
 
 class TwilioStatusSerializer(TwilioCallSerializer):
-    CallStatus = serializers.ChoiceField(choices=Call.Status.choices)
-    SequenceNumber = serializers.IntegerField(
-        min_value=0, max_value=10**6, required=False, allow_null=True, default=None
+    CallStatus = column(Call, "status")
+    SequenceNumber = column(
+        CallStatusEvent, "sequence_number", min_value=0, also=(Column(Call, "status_sequence"),), **OPTIONAL_NUMBER
     )
-    Timestamp = RFC2822DateTimeField(required=False, allow_null=True, default=None)
-    CallDuration = serializers.IntegerField(min_value=0, max_value=10**7, required=False, allow_null=True, default=None)
-    ParentCallSid = serializers.RegexField(CALL_SID, required=False, allow_blank=True, default="")
-    SipResponseCode = serializers.IntegerField(
-        min_value=100, max_value=699, required=False, allow_null=True, default=None
+    Timestamp = column(CallStatusEvent, "occurred_at", time_field=RFC2822TimeField, **OPTIONAL_NUMBER)
+    CallDuration = column(Call, "duration_seconds", **OPTIONAL_NUMBER)
+    ParentCallSid = call_sid_field(**OPTIONAL)
+    # Stored inside the end reason: "<status> (SIP <code>)".
+    SipResponseCode = feeds(
+        serializers.IntegerField(min_value=100, max_value=699, **OPTIONAL_NUMBER),
+        Column(Call, "end_reason", len("no-answer (SIP )")),
     )
 
 
 class TwilioRecordingSerializer(InputSerializer):
-    CallSid = serializers.RegexField(CALL_SID)
-    AccountSid = serializers.RegexField(ACCOUNT_SID)
-    RecordingSid = serializers.RegexField(RECORDING_SID)
-    RecordingStatus = serializers.ChoiceField(
-        choices=[choice for choice in Recording.Status.values if choice != Recording.Status.DELETED]
+    CallSid = call_sid_field()
+    AccountSid = feeds(PatternField(ACCOUNT_SID, max_length=SID_LENGTH))
+    RecordingSid = feeds(PatternField(RECORDING_SID, max_length=SID_LENGTH), Column(Recording, "recording_sid"))
+    # "deleted" is this service's own status, never Twilio's.
+    RecordingStatus = column(
+        Recording, "status", choices=sorted(set(Recording.Status.values) - {Recording.Status.DELETED})
     )
-    RecordingDuration = serializers.IntegerField(
-        min_value=0, max_value=10**7, required=False, allow_null=True, default=None
-    )
-    RecordingChannels = serializers.IntegerField(
-        min_value=1, max_value=2, required=False, allow_null=True, default=None
-    )
-    RecordingSource = _text()
-    RecordingUrl = serializers.URLField(max_length=500, required=False, allow_blank=True, default="")
-    RecordingStartTime = RFC2822DateTimeField(required=False, allow_null=True, default=None)
+    RecordingDuration = column(Recording, "duration_seconds", **OPTIONAL_NUMBER)
+    RecordingChannels = column(Recording, "channels", min_value=1, max_value=2, **OPTIONAL_NUMBER)
+    RecordingSource = column(Recording, "source", **OPTIONAL)
+    RecordingUrl = column(Recording, "media_url", **OPTIONAL)
+    RecordingStartTime = column(Recording, "started_at", time_field=RFC2822TimeField, **OPTIONAL_NUMBER)

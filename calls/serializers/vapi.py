@@ -8,79 +8,84 @@ string has a bound, and lists have a maximum length.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from django.conf import settings
-from django.utils.dateparse import parse_datetime
 from rest_framework import serializers
 
+from calls.models import Call, CallEvent, CallStatusEvent, InboundEvent, Recording, ScheduledCallback, TranscriptSegment
 from calls.serializers import InputSerializer
-from calls.serializers.twilio import CALL_SID
+from calls.serializers.fields import (
+    Column,
+    EpochOrISO8601TimeField,
+    FiniteFloatField,
+    PatternField,
+    TextField,
+    column,
+    feeds,
+)
+from calls.serializers.twilio import call_sid_field
+from compliance.models import ConsentEvent
 
 MAX_TOOL_CALLS = 20
 MAX_MESSAGES = 10_000
 STATUSES = ["scheduled", "queued", "ringing", "in-progress", "forwarding", "ended", "not-found", "deletion-failed"]
+# Vapi's ids (calls, assistants, phone numbers) are UUIDs.
+VAPI_ID = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+VAPI_ID_LENGTH = 36
+# A tool call's id comes from the model provider ("call_…", "toolu_…"):
+# printable ASCII without spaces.
+TOOL_CALL_ID = r"^[!-~]{1,64}$"
+OPTIONAL = {"required": False, "allow_blank": True, "allow_null": True, "trim_whitespace": False}
+OPTIONAL_VALUE = {"required": False, "allow_null": True}
+SPOKEN = Column(TranscriptSegment, "text")
+MOMENT_COLUMNS = (Column(CallStatusEvent, "occurred_at"), Column(TranscriptSegment, "spoken_at"))
 
 
-class VapiTimestampField(serializers.Field):
-    """Epoch milliseconds (Vapi's usual form), epoch seconds, or ISO 8601."""
-
-    default_error_messages = {"invalid": "Expected epoch milliseconds or an ISO 8601 date-time."}
-
-    def to_internal_value(self, data: Any) -> datetime:
-        if isinstance(data, bool):
-            self.fail("invalid")
-        if isinstance(data, (int, float)):
-            seconds = data / 1000 if data > 1e11 else data
-            try:
-                return datetime.fromtimestamp(seconds, tz=UTC)
-            except (OverflowError, OSError, ValueError):
-                self.fail("invalid")
-        if isinstance(data, str) and len(data) <= 40:
-            parsed = parse_datetime(data)
-            if parsed is not None:
-                return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-        self.fail("invalid")
-
-    def to_representation(self, value: datetime) -> str:
-        return value.isoformat()
+def _text(max_length: int | None = None) -> serializers.CharField:
+    return TextField(max_length=max_length, **OPTIONAL)
 
 
-def _text(max_length: int, **options: Any) -> serializers.CharField:
-    return serializers.CharField(
-        max_length=max_length, required=False, allow_blank=True, allow_null=True, trim_whitespace=False, **options
+def call_id_field() -> serializers.Field:
+    return feeds(
+        PatternField(VAPI_ID, max_length=VAPI_ID_LENGTH),
+        Column(Call, "vapi_call_id"),
+        Column(Call, "call_sid", len("vapi:")),
+        Column(Recording, "recording_sid", len("vapi::stereo")),
     )
 
 
 class CustomerSerializer(InputSerializer):
-    number = _text(32)
-    name = _text(128)
+    number = column(Call, "from_number", max_length=32, also=(Column(ScheduledCallback, "phone"),), **OPTIONAL)
+    name = column(Call, "caller_name", max_length=128, **OPTIONAL)
 
 
 class PhoneNumberSerializer(InputSerializer):
-    number = _text(32)
+    number = column(Call, "to_number", max_length=32, **OPTIONAL)
 
 
 class CallSerializer(InputSerializer):
-    id = serializers.CharField(max_length=64)
-    phoneCallProviderId = serializers.RegexField(CALL_SID, required=False, allow_blank=True, allow_null=True)
-    type = _text(32)
+    id = call_id_field()
+    phoneCallProviderId = call_sid_field(required=False, allow_blank=True, allow_null=True)
+    type = feeds(_text(32))
     customer = CustomerSerializer(required=False, allow_null=True)
 
 
 class MessageSerializer(InputSerializer):
     """What every message has."""
 
-    type = serializers.CharField(max_length=64)
-    timestamp = VapiTimestampField(required=False, allow_null=True)
+    type = column(CallEvent, "type")
+    timestamp = column(
+        CallEvent, "occurred_at", time_field=EpochOrISO8601TimeField, also=MOMENT_COLUMNS, **OPTIONAL_VALUE
+    )
     call = CallSerializer(required=False, allow_null=True)
     phoneNumber = PhoneNumberSerializer(required=False, allow_null=True)
     customer = CustomerSerializer(required=False, allow_null=True)
 
 
 class EnvelopeSerializer(InputSerializer):
-    message = serializers.DictField()
+    # Read again, field by field, by the shape of its type.
+    message = feeds(serializers.DictField())
 
     def validate_message(self, value: dict[str, Any]) -> dict[str, Any]:
         kind = value.get("type")
@@ -96,14 +101,14 @@ class CallMessageSerializer(MessageSerializer):
 
 
 class StatusUpdateSerializer(CallMessageSerializer):
-    status = serializers.ChoiceField(choices=STATUSES)
-    endedReason = _text(128)
+    status = feeds(serializers.ChoiceField(choices=STATUSES), Column(CallEvent, "detail"))
+    endedReason = column(Call, "end_reason", **OPTIONAL)
 
 
 class TranscriptSerializer(CallMessageSerializer):
-    role = serializers.ChoiceField(choices=["user", "assistant"])
-    transcriptType = serializers.ChoiceField(choices=["partial", "final"])
-    transcript = serializers.CharField(allow_blank=True, trim_whitespace=False)
+    role = feeds(serializers.ChoiceField(choices=["user", "assistant"]))
+    transcriptType = feeds(serializers.ChoiceField(choices=["partial", "final"]))
+    transcript = feeds(TextField(allow_blank=True, trim_whitespace=False), SPOKEN)
 
     def validate_transcript(self, value: str) -> str:
         if len(value) > settings.VAPI_MAX_UTTERANCE_CHARS:
@@ -112,10 +117,10 @@ class TranscriptSerializer(CallMessageSerializer):
 
 
 class ToolFunctionSerializer(InputSerializer):
-    name = serializers.CharField(max_length=64)
+    name = feeds(TextField(max_length=64))
     # An object, or a JSON string of one; read by the tool, which answers
     # bad arguments with an error result rather than failing the request.
-    arguments = serializers.JSONField(required=False, allow_null=True)
+    arguments = feeds(serializers.JSONField(required=False, allow_null=True))
 
     def validate_arguments(self, value: Any) -> Any:
         if len(str(value)) > 8192:
@@ -124,8 +129,13 @@ class ToolFunctionSerializer(InputSerializer):
 
 
 class ToolCallSerializer(InputSerializer):
-    id = serializers.CharField(max_length=64)
-    type = _text(32)
+    id = feeds(
+        PatternField(TOOL_CALL_ID, max_length=64),
+        Column(InboundEvent, "dedup_key", len("tool:")),
+        Column(ConsentEvent, "source", len("vapi-tool:")),
+        Column(ScheduledCallback, "source", len("vapi-tool:")),
+    )
+    type = feeds(_text(32))
     function = ToolFunctionSerializer()
 
 
@@ -148,31 +158,32 @@ class ToolCallsSerializer(CallMessageSerializer):
 
 
 class SpeechUpdateSerializer(CallMessageSerializer):
-    status = _text(32)
-    role = _text(32)
+    # Kept as the call event's detail and role, each cut to 32 characters.
+    status = feeds(_text(32), Column(CallEvent, "detail"))
+    role = feeds(_text(32))
 
 
 class ArtifactMessageSerializer(InputSerializer):
-    role = serializers.CharField(max_length=32)
-    message = _text(20_000)
-    time = serializers.FloatField(required=False, allow_null=True)
-    secondsFromStart = serializers.FloatField(required=False, allow_null=True)
+    role = feeds(TextField(max_length=32))
+    message = feeds(_text(20_000), SPOKEN)
+    time = feeds(FiniteFloatField(**OPTIONAL_VALUE))
+    secondsFromStart = feeds(FiniteFloatField(**OPTIONAL_VALUE))
 
 
 class ArtifactSerializer(InputSerializer):
     messages = serializers.ListField(child=ArtifactMessageSerializer(), max_length=MAX_MESSAGES, required=False)
-    transcript = serializers.CharField(required=False, allow_blank=True, allow_null=True, trim_whitespace=False)
-    recordingUrl = serializers.URLField(max_length=2048, required=False, allow_blank=True, allow_null=True)
-    stereoRecordingUrl = serializers.URLField(max_length=2048, required=False, allow_blank=True, allow_null=True)
+    transcript = feeds(_text(), SPOKEN)
+    recordingUrl = column(Recording, "media_url", **OPTIONAL)
+    stereoRecordingUrl = column(Recording, "media_url", **OPTIONAL)
 
 
 class AnalysisSerializer(InputSerializer):
-    summary = _text(20_000)
+    summary = feeds(_text(20_000), SPOKEN)
 
 
 class RecordingConsentSerializer(InputSerializer):
-    type = _text(32)
-    grantedAt = serializers.DateTimeField(required=False, allow_null=True)
+    type = feeds(_text(32), Column(ConsentEvent, "prompt_version", len("vapi:")))
+    grantedAt = column(ConsentEvent, "occurred_at", **OPTIONAL_VALUE)
 
 
 class ComplianceSerializer(InputSerializer):
@@ -180,13 +191,13 @@ class ComplianceSerializer(InputSerializer):
 
 
 class EndOfCallReportSerializer(CallMessageSerializer):
-    endedReason = _text(128)
-    cost = serializers.FloatField(min_value=0, max_value=1_000_000, required=False, allow_null=True)
+    endedReason = column(Call, "end_reason", **OPTIONAL)
+    cost = column(Call, "cost", min_value=0, **OPTIONAL_VALUE)
     artifact = ArtifactSerializer(required=False, allow_null=True)
     analysis = AnalysisSerializer(required=False, allow_null=True)
     compliance = ComplianceSerializer(required=False, allow_null=True)
-    startedAt = serializers.DateTimeField(required=False, allow_null=True)
-    endedAt = serializers.DateTimeField(required=False, allow_null=True)
+    startedAt = column(TranscriptSegment, "spoken_at", **OPTIONAL_VALUE)
+    endedAt = column(Call, "ended_at", also=MOMENT_COLUMNS, **OPTIONAL_VALUE)
 
 
 def call_key(call: dict[str, Any]) -> str:

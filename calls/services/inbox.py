@@ -31,6 +31,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from calls.models import InboundEvent
+from calls.serializers.fields import provider_clock
 from calls.services import transcripts
 from calls.services.inbox_publisher import BATCH_SIZE, publisher
 from compliance.audit import Actor, audit_record
@@ -149,7 +150,9 @@ def inbox_process(*, event_id: int) -> bool:
 
     event = InboundEvent.objects.get(pk=event_id)
     try:
-        with transaction.atomic():
+        # Reported times are judged against the delivery's receipt, as the
+        # view judged them, however late the worker applies it.
+        with transaction.atomic(), provider_clock(event.received_at):
             _handlers()[event.kind](event)
             InboundEvent.objects.filter(pk=event.pk).update(
                 status=InboundEvent.Status.DONE, processed_at=timezone.now(), last_error=""

@@ -41,8 +41,11 @@ def _call(data: dict[str, Any]) -> Call:
     call = data["call"]
     customer = (call.get("customer") or {}) or (data.get("customer") or {})
     our_number = (data.get("phoneNumber") or {}).get("number") or ""
+    # A Vapi call is one row, whichever key its first applied message gave
+    # it: Twilio's CallSid, or Vapi's id when that message carried no SID.
+    known_as = Call.objects.filter(vapi_call_id=call["id"]).values_list("call_sid", flat=True).first()
     return call_upsert(
-        call_sid=shapes.call_key(call),
+        call_sid=known_as or shapes.call_key(call),
         provider=Provider.VAPI,
         from_number=customer.get("number") or "",
         to_number=our_number,

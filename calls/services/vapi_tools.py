@@ -17,15 +17,15 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as ReplyTimeout
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import phonenumbers
 from django.conf import settings
-from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from calls import ivr
+from calls.serializers.fields import received_now
 
 logger = logging.getLogger(__name__)
 
@@ -67,7 +67,7 @@ def arguments_of(raw: Any) -> dict[str, Any]:
     if isinstance(raw, str):
         try:
             raw = json.loads(raw)
-        except ValueError:
+        except (ValueError, RecursionError):
             raise BadArguments("The arguments are not valid JSON.") from None
     if not isinstance(raw, dict):
         raise BadArguments("The arguments must be an object.")
@@ -131,10 +131,18 @@ def _reply_transfer(values: dict[str, Any]) -> str:
 
 
 def _read_callback(arguments: dict[str, Any], context: ToolContext) -> dict[str, Any]:
-    when = parse_datetime(_string(arguments, "when"))
-    if when is None or when.tzinfo is None:
+    written = _string(arguments, "when")
+    try:
+        when = parse_datetime(written)
+        # In range once in UTC too: an offset can carry a time past year 9999.
+        when = when if when is not None and when.tzinfo is not None and when.astimezone(UTC) else None
+    except (ValueError, OverflowError):
+        when = None
+    if when is None:
         raise BadArguments("when must be an ISO 8601 date-time with a time zone, like 2026-11-22T15:00:00-05:00.")
-    now = timezone.now()
+    # The time the call asked, not the time a worker reads it: the tool
+    # call is judged again when it is applied, maybe minutes later.
+    now = received_now()
     if when <= now:
         raise BadArguments("when must be in the future.")
     if when > now + timedelta(days=settings.CALLBACK_MAX_DAYS_AHEAD):

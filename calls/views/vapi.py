@@ -7,10 +7,7 @@ bounded size (400 naming the bad fields, or 413), then the service answers.
 
 from __future__ import annotations
 
-from typing import Any
-
 from rest_framework import exceptions
-from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -19,40 +16,7 @@ from calls.serializers import parse
 from calls.serializers.vapi import EnvelopeSerializer
 from calls.services import vapi_webhooks
 from calls.views.base import WebhookView
-
-MAX_JSON_DEPTH = 64
-
-
-class BoundedJSONParser(JSONParser):
-    """DRF's JSON parser, refusing documents nested deeper than
-    MAX_JSON_DEPTH: Python's decoder fails on very deep nesting with a
-    RecursionError (not a parse error), and nothing Vapi sends nests
-    beyond a dozen levels."""
-
-    def parse(self, stream: Any, media_type: str | None = None, parser_context: dict | None = None) -> Any:
-        try:
-            data = super().parse(stream, media_type, parser_context)
-        except RecursionError:
-            raise exceptions.ParseError("JSON nested too deeply.") from None
-        if _depth(data) > MAX_JSON_DEPTH:
-            raise exceptions.ParseError("JSON nested too deeply.")
-        return data
-
-
-def _depth(value: Any) -> int:
-    """How deep lists and objects nest in a decoded document, without recursion."""
-    deepest = 0
-    pending = [(value, 1)]
-    while pending:
-        node, depth = pending.pop()
-        if isinstance(node, dict):
-            node = node.values()
-        elif not isinstance(node, list):
-            continue
-        deepest = max(deepest, depth)
-        if depth <= MAX_JSON_DEPTH:
-            pending.extend((child, depth + 1) for child in node)
-    return deepest
+from contactcenter.parsers import BoundedJSONParser
 
 
 class VapiWebhookView(WebhookView):

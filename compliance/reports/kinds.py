@@ -27,6 +27,10 @@ CHUNK_SIZE = 5000
 ACCESS_ACTIONS = ("access.", "auth.", "subject.", "export.")
 
 
+# No record here is older: a period starting earlier is a typing error.
+EARLIEST_DAY = date(2000, 1, 1)
+
+
 @dataclass(frozen=True)
 class Period:
     """Whole days, both inclusive, in the project's time zone."""
@@ -37,6 +41,9 @@ class Period:
     def __post_init__(self) -> None:
         if self.last_day < self.first_day:
             raise ValueError("the period ends before it starts")
+        latest = timezone.localdate() + timedelta(days=1)
+        if self.first_day < EARLIEST_DAY or self.last_day > latest:
+            raise ValueError(f"the period must lie between {EARLIEST_DAY} and {latest}")
 
     @property
     def start(self) -> datetime:

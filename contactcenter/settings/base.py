@@ -149,6 +149,8 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # JSON bounded in depth and to storable text (a 400 otherwise), or a form.
+    "DEFAULT_PARSER_CLASSES": ["contactcenter.parsers.BoundedJSONParser", "rest_framework.parsers.FormParser"],
     "UNAUTHENTICATED_USER": None,
 }
 
@@ -174,6 +176,11 @@ WEBHOOK_MAX_BODY_BYTES = env.int("WEBHOOK_MAX_BODY_BYTES", default=64 * 1024)
 WEBHOOK_REJECTION_WINDOW_SECONDS = env.int("WEBHOOK_REJECTION_WINDOW_SECONDS", default=300)
 if not 60 <= WEBHOOK_REJECTION_WINDOW_SECONDS <= 86400:
     raise ImproperlyConfigured("WEBHOOK_REJECTION_WINDOW_SECONDS must be between 60 and 86400.")
+# Times a provider reports (a status's Timestamp, a report's endedAt) are
+# accepted within this window around the delivery's receipt; anything else
+# is a 400. Providers retry for hours, not weeks, and their clocks are synced.
+PROVIDER_TIME_MAX_AGE_DAYS = env.int("PROVIDER_TIME_MAX_AGE_DAYS", default=30)
+PROVIDER_TIME_MAX_AHEAD_SECONDS = env.int("PROVIDER_TIME_MAX_AHEAD_SECONDS", default=3600)
 
 # --- Twilio -------------------------------------------------------------------
 

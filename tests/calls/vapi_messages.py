@@ -12,6 +12,8 @@ import hmac
 import json
 import secrets
 import time
+import uuid
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -20,25 +22,23 @@ ASSISTANT_PHONE = "+18005550199"
 CUSTOMER_PHONE = "+14155550123"
 
 
+def iso_ago(**delta: float) -> str:
+    """An ISO 8601 time this long before now, as Vapi writes them."""
+    moment = datetime.now(UTC) - timedelta(**delta)
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
 def new_call(*, twilio_sid: str | None = None, customer: str = CUSTOMER_PHONE) -> dict[str, Any]:
     call: dict[str, Any] = {
-        "id": secrets.token_hex(8)
-        + "-"
-        + secrets.token_hex(4)
-        + "-4"
-        + secrets.token_hex(2)[1:]
-        + "-a"
-        + secrets.token_hex(2)[1:]
-        + "-"
-        + secrets.token_hex(6),
+        "id": str(uuid.uuid4()),
         "orgId": "5a1bde0e-7e1b-4bf0-9d2b-000000000001",
         "type": "inboundPhoneCall",
         "status": "in-progress",
         "phoneCallProvider": "twilio",
         "phoneCallTransport": "pstn",
         "customer": {"number": customer},
-        "createdAt": "2026-11-21T10:00:00.000Z",
-        "updatedAt": "2026-11-21T10:00:00.000Z",
+        "createdAt": iso_ago(minutes=5),
+        "updatedAt": iso_ago(minutes=5),
     }
     if twilio_sid:
         call["phoneCallProviderId"] = twilio_sid
@@ -155,8 +155,8 @@ def end_of_call_report(
         costs=[],
         artifact=artifact,
         analysis={"summary": summary, "successEvaluation": "true"},
-        startedAt="2026-11-21T10:00:00.000Z",
-        endedAt="2026-11-21T10:04:00.000Z",
+        startedAt=iso_ago(minutes=4),
+        endedAt=iso_ago(minutes=0),
         **fields,
     )
     if consent_granted_at:
