@@ -36,27 +36,34 @@ def mask_phone(number: str | None) -> str:
 # anything masked below, and most log lines are like that.
 _SUSPICIOUS = re.compile(
     r"\d[\d\s().+-]{5,}\d|@|%[0-9A-Fa-f]{2}|\?|&|[0-9a-fA-F]{32}|cc_|\b(?:Basic|Bearer|Token)[\s+]"
-    r"|(?i:token|secret|passw|pwd|auth|signature|credential|key)",
+    r"|(?i:token|secret|passw|pwd|auth|signature|credential|key|session|cookie)|//",
     re.ASCII,
 )
 # A URL's or a path's query string, and a form body (two or more name=value
-# pairs joined by "&"): their values are dropped, whatever they hold.
-_QUERY = re.compile(r"(/[^\s?#\"'<>]*)\?[^\s#\"'<>]+")
-_FORM = re.compile(r"(?<![\w.\[\]-])[\w.\[\]-]+=[^\s&\"'<>]*(?:&[\w.\[\]-]+=[^\s&\"'<>]*)+")
+# pairs joined by "&"): their values are dropped, whatever they hold. Each
+# starts only after a delimiter and scans possessively up to the next one,
+# so no stretch of text is scanned twice: linear time, whatever the input.
+_QUERY = re.compile(r"(?<![^\s\"'<>=(\[,;])(?=[^\s?#\"'<>=(\[,;]*/)([^\s?#\"'<>=(\[,;]*+)\?[^\s#\"'<>]+")
+_FORM = re.compile(r"(?<![^\s\"'<>(\[{,;:?])[\w.\[\]-]++=[^\s&\"'<>]*+(?:&[\w.\[\]-]++=[^\s&\"'<>]*+)+")
 _FORM_VALUE = re.compile(r"=[^&]*")
 # Names under which a credential travels: Authorization, X-Twilio-Signature,
-# token=, access_token=, api_key=, key=, client_secret=, password=, ...
+# token=, access_token=, api_key=, key=, client_secret=, password=, Cookie...
+# Any name ending in one of these words (csrftoken, x-api-key, dedup_key):
+# a false mask costs nothing.
 CREDENTIAL_NAME = re.compile(
-    r"(?:[A-Za-z0-9]+[_-])*(?:(?:access|refresh|id|auth|api)[_-]?(?:token|key)|apikey|token|secret|password"
-    r"|passwd|pwd|key|signature|authorization|credentials?|auth)",
+    r"[A-Za-z0-9_-]*(?:token|key|secret|password|passwd|pwd|signature|authorization|credentials?|auth"
+    r"|session(?:id)?|cookie)",
     re.IGNORECASE | re.ASCII,
 )
+# A name starts a word (never mid-word, which keeps the scan linear).
 _CREDENTIAL_PAIR = re.compile(
-    rf"(?<![A-Za-z0-9])({CREDENTIAL_NAME.pattern})(\"?'?[\s+]*[:=][\s+]*\"?'?)"
+    rf"(?<![A-Za-z0-9_-])({CREDENTIAL_NAME.pattern})(\"?'?[\s+]*[:=][\s+]*\"?'?)"
     r"(?:(?:Basic|Bearer|Token)[\s+]+)?(?!\[[A-Z]+\])[^\s&\"',;)}\]]+",
     re.IGNORECASE | re.ASCII,
 )
 _CREDENTIAL_SCHEME = re.compile(r"\b(?:Basic|Bearer|Token)[\s+]+[A-Za-z0-9+/=._~-]{8,}")
+# The password in a URL's user information: postgres://app:<password>@db/.
+_URL_PASSWORD = re.compile(r"(//[^/\s:@]*):[^/\s@]+@")
 _LOG_PATTERNS = (
     # API tokens (django-rest-knox, prefixed "cc_"), whatever follows the prefix.
     (re.compile(r"(?<![A-Za-z0-9])cc_[A-Za-z0-9_-]{12,}"), "[TOKEN]"),
@@ -115,6 +122,7 @@ def _without_queries(text: str) -> str:
 
 
 def _without_credentials(text: str) -> str:
+    text = _URL_PASSWORD.sub(r"\1:[CREDENTIAL]@", text)
     text = _CREDENTIAL_PAIR.sub(r"\1\2[CREDENTIAL]", text)
     return _CREDENTIAL_SCHEME.sub("[CREDENTIAL]", text)
 

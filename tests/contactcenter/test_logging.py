@@ -153,26 +153,15 @@ ssns = st.builds(
     st.sampled_from(["-", " "]),
 )  # fmt: skip
 token_bodies = st.from_regex(r"[A-Za-z0-9_-]{24,48}", fullmatch=True).filter(lambda body: len(set(body)) > 8)
+CREDENTIAL_PREFIXES = [
+    "token=", "access_token=", "key=", "api_key=", "csrftoken=", "Authorization: Token ", "Authorization: Bearer ",
+    "Authorization=Basic ", '"token": "', "X-Vapi-Secret: ", "Cookie: sessionid=",
+]  # fmt: skip
 tokens = st.one_of(
     st.builds(lambda body: ("cc_" + body, body), st.from_regex(r"[0-9a-f]{64}", fullmatch=True)),
     st.builds(lambda body: ("cc_" + body, body), token_bodies),
-    st.builds(
-        lambda name, body: (f"{name}{body}", body),
-        st.sampled_from(
-            [
-                "token=",
-                "access_token=",
-                "key=",
-                "api_key=",
-                "Authorization: Token ",
-                "Authorization: Bearer ",
-                "Authorization=Basic ",
-                '"token": "',
-                "X-Vapi-Secret: ",
-            ]
-        ),
-        token_bodies,
-    ),  # fmt: skip
+    st.builds(lambda name, body: (f"{name}{body}", body), st.sampled_from(CREDENTIAL_PREFIXES), token_bodies),
+    st.builds(lambda body: (f"postgres://contactcenter:{body}@db.internal:5432/contactcenter", body), token_bodies),
 )
 personal_data = st.one_of(phones, international_phones, emails, cards, ssns, tokens)
 encodings = {
