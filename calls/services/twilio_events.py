@@ -5,6 +5,7 @@ decrypted payload through the same serializer the webhook view used."""
 from __future__ import annotations
 
 from django.conf import settings
+from django.http import QueryDict
 
 from calls import ivr
 from calls.models import InboundEvent
@@ -24,15 +25,15 @@ from compliance.services import consent_record
 
 
 def apply_voice(event: InboundEvent) -> None:
-    data = parse(TwilioCallSerializer, event.payload["form"])
+    data = parse(TwilioCallSerializer, _form(event, "form"))
     call = call_upsert_from_twilio(data=data)
     if data.get("CallStatus"):
         call_apply_status(call=call, status=data["CallStatus"], occurred_at=event.received_at, inbound_event=event)
 
 
 def apply_gather(event: InboundEvent) -> None:
-    data = parse(TwilioGatherSerializer, event.payload["form"])
-    query = parse(TwilioGatherQuerySerializer, event.payload["query"])
+    data = parse(TwilioGatherSerializer, _form(event, "form"))
+    query = parse(TwilioGatherQuerySerializer, _form(event, "query"))
     call = call_upsert_from_twilio(data=data)
     answer = {"digits": data["Digits"], "speech": data["SpeechResult"], "confidence": data["Confidence"]}
 
@@ -75,7 +76,7 @@ def apply_gather(event: InboundEvent) -> None:
 
 
 def apply_status(event: InboundEvent) -> None:
-    data = parse(TwilioStatusSerializer, event.payload["form"])
+    data = parse(TwilioStatusSerializer, _form(event, "form"))
     call = call_upsert_from_twilio(data=data, parent_call_sid=data["ParentCallSid"])
     call_apply_status(
         call=call,
@@ -89,7 +90,7 @@ def apply_status(event: InboundEvent) -> None:
 
 
 def apply_recording(event: InboundEvent) -> None:
-    data = parse(TwilioRecordingSerializer, event.payload["form"])
+    data = parse(TwilioRecordingSerializer, _form(event, "form"))
     call = call_get_or_create(call_sid=data["CallSid"])
     recording_apply_status(
         call=call,
@@ -101,6 +102,14 @@ def apply_recording(event: InboundEvent) -> None:
         media_url=data["RecordingUrl"],
         started_at=data["RecordingStartTime"],
     )
+
+
+def _form(event: InboundEvent, part: str) -> QueryDict:
+    """The stored form or query string as the view read it: as a form, in
+    which DRF takes an empty value of an optional field for no value."""
+    values = QueryDict(mutable=True)
+    values.update(event.payload[part])
+    return values
 
 
 def _end_reason(data: dict) -> str:

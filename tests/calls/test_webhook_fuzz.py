@@ -1,5 +1,6 @@
 """Property tests: whatever reaches a webhook, the answer is never a 5xx,
-and a refusal is a clear 4xx that leaves nothing behind.
+a refusal is a clear 4xx that leaves nothing behind, and whatever is
+accepted the worker applies.
 
 Every request here is correctly signed (Twilio's signature over the form
 Django parses, Vapi's HMAC over the raw body), so the fuzzed content gets
@@ -24,7 +25,8 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from calls.models import WebhookRejectionCount
+from calls.models import InboundEvent, WebhookRejectionCount
+from calls.services.inbox import inbox_process
 from compliance.models import AuditEvent
 from tests.calls import vapi_messages as vapi
 from tests.conftest import twilio_signature
@@ -110,6 +112,7 @@ class Refusal:
         status = response.status_code
         assert status < 500, (status, response.content[:200])
         if status < 400:
+            self._applied()
             return
         if status in quiet_statuses:
             assert response.content == b""
@@ -127,6 +130,13 @@ class Refusal:
         assert list(added.values_list("action", flat=True)) == (["webhook.rejected"] if opened else [])
         for details in added.values_list("details", flat=True):
             assert set(details) == {"reason"}
+
+    @staticmethod
+    def _applied() -> None:
+        """Accepted means applied: whatever the request stored, the worker
+        applies, however odd the input that got past the edge."""
+        for event_id in InboundEvent.objects.filter(status=InboundEvent.Status.PENDING).values_list("pk", flat=True):
+            assert inbox_process(event_id=event_id), InboundEvent.objects.get(pk=event_id).last_error
 
 
 def post_signed_form(client, path: str, body: bytes, query: str = ""):
