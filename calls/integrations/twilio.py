@@ -127,13 +127,18 @@ def recording_stop(*, call_sid: str, recording_sid: str) -> None:
 
 
 def recording_delete(*, recording_sid: str) -> None:
-    """Delete a recording's media and metadata at Twilio. Raises
-    ``TwilioNotFoundError`` when Twilio no longer has it."""
+    """Delete a recording's media and metadata at Twilio; returns only when
+    Twilio confirms it. Raises ``TwilioNotFoundError`` when Twilio no longer
+    has it."""
     _checked(recording_sid, "RE")
     try:
-        client().recordings(recording_sid).delete()
+        confirmed = client().recordings(recording_sid).delete()
     except (TwilioRestException, requests.RequestException) as error:
         raise _translate(error, "recording delete") from None
+    if not confirmed:
+        # Twilio confirms a deletion with 204 No Content; the SDK reports any
+        # other success as False, which confirms nothing.
+        raise TwilioPermanentError("Twilio recording delete: not confirmed")
 
 
 def call_create(*, to: str, from_: str, url: str, status_callback_url: str) -> str:

@@ -45,6 +45,13 @@ def test_recording_delete_then_404_on_the_second_try(twilio_api):
         twilio.recording_delete(recording_sid=sid)
 
 
+def test_a_recording_delete_twilio_does_not_confirm_is_not_a_deletion(twilio_api):
+    twilio_api.scripted.append((200, 0.0))
+
+    with pytest.raises(twilio.TwilioPermanentError, match="not confirmed"):
+        twilio.recording_delete(recording_sid=recording_sid())
+
+
 @pytest.mark.parametrize(
     "status, error",
     [(503, twilio.TwilioTransientError), (429, twilio.TwilioTransientError), (400, twilio.TwilioPermanentError)],
