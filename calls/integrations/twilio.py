@@ -132,13 +132,13 @@ def recording_delete(*, recording_sid: str) -> None:
     has it."""
     _checked(recording_sid, "RE")
     try:
-        confirmed = client().recordings(recording_sid).delete()
+        response = client().recordings(recording_sid).delete_with_http_info()
     except (TwilioRestException, requests.RequestException) as error:
         raise _translate(error, "recording delete") from None
-    if not confirmed:
-        # Twilio confirms a deletion with 204 No Content; the SDK reports any
-        # other success as False, which confirms nothing.
-        raise TwilioPermanentError("Twilio recording delete: not confirmed")
+    if response.status_code != 204:
+        # Twilio confirms a deletion with 204 No Content; any other success
+        # confirms nothing.
+        raise TwilioPermanentError(f"Twilio recording delete not confirmed: HTTP {response.status_code}")
 
 
 def call_create(*, to: str, from_: str, url: str, status_callback_url: str) -> str:
