@@ -375,6 +375,9 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
+        # Django's own handlers (a console one under DEBUG, mail to ADMINS
+        # otherwise) are unfiltered and print tracebacks: replaced by ours.
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
         # Django attaches the request to each 4xx and 5xx it logs here; the
         # filter logs it as method and path, never the query string.
         "django.request": {"level": "WARNING"},

@@ -98,6 +98,26 @@ def test_the_filter_is_installed_on_the_project_handler():
     assert all(any(isinstance(current, PersonalDataFilter) for current in handler.filters) for handler in handlers)
 
 
+def test_every_handler_the_configuration_installs_filters_personal_data():
+    """Not only the project's console handler: Django installs its own on
+    the loggers it configures (a console handler under DEBUG that prints
+    tracebacks, mail to ADMINS, runserver's request lines), and a handler
+    left unfiltered writes whatever it is given."""
+    from django.utils.log import DEFAULT_LOGGING
+
+    names = {"", *settings.LOGGING.get("loggers", {}), *DEFAULT_LOGGING["loggers"]}
+    unfiltered = [
+        (name, type(handler).__name__)
+        for name in sorted(names)
+        for handler in logging.getLogger(name or None).handlers
+        if not type(handler).__module__.startswith("_pytest")
+        and not isinstance(handler, logging.NullHandler)
+        and not any(isinstance(current, PersonalDataFilter) for current in handler.filters)
+    ]
+
+    assert not unfiltered
+
+
 @pytest.mark.parametrize(
     "line, suspicious",
     [
