@@ -376,14 +376,15 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         # Django's own handlers (a console one under DEBUG, mail to ADMINS
-        # otherwise) are unfiltered and print tracebacks: replaced by ours.
-        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        # otherwise) are unfiltered and print tracebacks: removed, so that
+        # its records reach the root's filtered handler only.
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
         # Django attaches the request to each 4xx and 5xx it logs here; the
         # filter logs it as method and path, never the query string.
         "django.request": {"level": "WARNING"},
         # runserver's request lines carry the query string: through the
         # filtered handler instead of Django's own, unfiltered one.
-        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "django.server": {"handlers": [], "level": "INFO", "propagate": True},
         "django.db.backends": {"level": "WARNING"},
         # Presidio announces every recogniser it loads at INFO.
         "presidio-analyzer": {"level": "WARNING"},
