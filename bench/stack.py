@@ -12,6 +12,7 @@ The methods that break things (``kill_workers``, ``restart_redis``,
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import os
 import secrets
@@ -38,6 +39,9 @@ from tests.twilio_api import FakeTwilioApi
 PUBLIC_BASE_URL = "https://contactcenter.bench.example"
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 DATABASE = "contactcenter"
+# As production: the tables' owner migrates (release); web, worker and beat
+# run as a role that may only read and append to the ledgers.
+OWNER_ROLE, RUNTIME_ROLE = "contactcenter_owner", "contactcenter_app"
 
 
 def procfile() -> dict[str, str]:
@@ -60,8 +64,9 @@ class Stack:
         self.postgres = PostgresServer(durable=True).start()
         try:
             self.admin_url = f"postgresql://postgres@127.0.0.1:{self.postgres.port}/postgres"
+            self.postgres.create_roles(owner=OWNER_ROLE, runtime=RUNTIME_ROLE)
             with psycopg.connect(self.admin_url, autocommit=True) as connection:
-                connection.execute(f"CREATE DATABASE {DATABASE}")
+                connection.execute(f"CREATE DATABASE {DATABASE} OWNER {OWNER_ROLE}")
             self.twilio_api = FakeTwilioApi().start()
             self.crm = FakeCrm().start()
             self._start_redis()
@@ -74,7 +79,9 @@ class Stack:
                 "DJANGO_READ_DOT_ENV": "0",
                 "SECRET_KEY": secrets.token_urlsafe(50),
                 "ALLOWED_HOSTS": "127.0.0.1",
-                "DATABASE_URL": f"postgres://postgres@127.0.0.1:{self.postgres.port}/{DATABASE}",
+                "DATABASE_URL": f"postgres://{RUNTIME_ROLE}@127.0.0.1:{self.postgres.port}/{DATABASE}",
+                "AUDIT_CHECKPOINT_SIGNING_KEY": base64.b64encode(os.urandom(32)).decode(),
+                "AUDIT_CHECKPOINT_DIR": str(self.run_dir / "checkpoints"),
                 "CELERY_BROKER_URL": f"redis://127.0.0.1:{self.redis_port}/0",
                 "PUBLIC_BASE_URL": PUBLIC_BASE_URL,
                 "TWILIO_ACCOUNT_SID": "AC" + secrets.token_hex(16),
@@ -91,7 +98,9 @@ class Stack:
                 **self.extra_environment,
             }
             commands = procfile()
-            subprocess.run(["sh", "-c", commands["release"]], cwd=ROOT, env=self.env, check=True, timeout=300)
+            owner = {"DATABASE_OWNER_URL": f"postgres://{OWNER_ROLE}@127.0.0.1:{self.postgres.port}/{DATABASE}"}
+            release = {**self.env, **owner}
+            subprocess.run(["sh", "-c", commands["release"]], cwd=ROOT, env=release, check=True, timeout=300)
             for name in ("web", "worker", "beat"):
                 self._spawn(name, commands[name])
             wait_for(self._serving, 60, "gunicorn to answer /readyz")

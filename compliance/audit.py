@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from . import signing
 from .chain import AUDIT, CHAINS, GENESIS, Chain, chain_link, chain_lock, chain_walk, row_hash
+from .database import current_transaction_id, owner_alias
 from .evidence import Verification
 from .models import AuditEvent, LedgerPurgePermit
 
@@ -141,7 +142,7 @@ def ledger_purge_runs(
     chain: Chain, victims: list[tuple[int, str]], *, cutoff: datetime, using: str
 ) -> list[AuditEvent]:
     """Delete ``victims`` (sequence and hash, ascending) from ``chain`` on the
-    connection ``using``, inside the caller's transaction, and append
+    owner's connection ``using``, inside the caller's transaction, and append
     one signed tombstone per contiguous run: its range, count and last hash,
     from which verification continues. The triggers allow the delete only
     while this transaction's permit for the table exists.
@@ -163,10 +164,14 @@ def ledger_purge_runs(
             runs[-1].append((sequence, digest))
         else:
             runs.append([(sequence, digest)])
+    table = chain.model._meta.db_table
+    transaction_id = current_transaction_id(using)
     written = []
     for run in runs:
         first, last = run[0][0], run[-1][0]
-        permit = LedgerPurgePermit.objects.using(using).create(reason=f"{chain.name} retention")
+        permit = LedgerPurgePermit.objects.using(using).create(
+            reason=f"{chain.name} retention", ledger=table, transaction_id=transaction_id
+        )
         count, _ = chain.model.objects.using(using).filter(sequence__gte=first, sequence__lte=last).delete()
         permit.delete(using=using)
         if count != len(run):
@@ -190,12 +195,14 @@ def ledger_purge_runs(
 
 def audit_purge_before(*, cutoff: datetime, batch_size: int = 10_000) -> list[tuple[int, datetime]]:
     """The privileged path: delete audit events older than ``cutoff``,
-    oldest first, up to ``batch_size`` in one transaction, leaving a signed tombstone per contiguous run (see
+    oldest first, up to ``batch_size`` in one transaction on the owner
+    role's connection, leaving a signed tombstone per contiguous run (see
     ``ledger_purge_runs``). Tombstones themselves are kept.
 
-    Raises ``PurgeRefused`` if the events don't verify. Returns
+    Raises ``OwnerConnectionMissing`` in a process without the owner's
+    connection, and ``PurgeRefused`` if the events don't verify. Returns
     the ids and times of the events deleted, oldest first."""
-    using = "default"
+    using = owner_alias()
     deleted: list[tuple[int, datetime]] = []
     with transaction.atomic(using=using):
         victims = list(

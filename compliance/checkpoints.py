@@ -47,8 +47,9 @@ logger = logging.getLogger(__name__)
 
 FORMAT = 1
 RECORDED = "audit.checkpointed"
-# How many times a writer that lost the race for a number tries the next one.
-ATTEMPTS = 10
+# How many times a writer that lost the race for a number tries the next one:
+# each loss is another writer's success, so this bounds concurrent writers.
+ATTEMPTS = 100
 
 
 class CheckpointExists(Exception):

@@ -4,43 +4,63 @@ Triggers refuse UPDATE, DELETE and (on PostgreSQL) TRUNCATE on a ledger
 table, whoever issues them: the ORM, raw SQL or a console. Two things are
 let through:
 
-- detaching a reference: setting a listed foreign-key column to NULL, and
-  nothing else, when the referenced row is deleted (a call purged after its
-  retention period leaves its consent evidence behind);
-- a DELETE inside the transaction of the privileged retention purge, while
-  its ``compliance_ledgerpurgepermit`` row exists (only where ``purgeable``).
+- clearing a listed column (``detachable``), and nothing else, when what it
+  points to is deleted (a consent event's link to a transcript segment that
+  was purged); such columns are never part of the row's hash;
+- a DELETE, on a ``purgeable`` ledger, inside the transaction of the
+  privileged retention purge, while that transaction's permit row for this
+  table exists in ``compliance_ledgerpurgepermit``.
 
-On PostgreSQL a TRUNCATE passes only in a session that has deliberately set
-``compliance.maintenance = 'on'``: the test harness sets it on its throwaway
-database to reset tables between tests. Production never sets it; someone
-able to set it could as well drop the triggers, and the hash chain would
-still show what they did.
+On PostgreSQL that is one layer of two: the runtime role has no UPDATE,
+DELETE or TRUNCATE privilege on a ledger and can't insert a permit
+(``compliance.database``), so the triggers stop what the owner does by
+mistake, and privileges stop the runtime role. The permit must name this
+table and the current transaction id, and is looked up by schema-qualified
+name, so neither a permit left committed nor a temporary table of the same
+name opens a ledger. A TRUNCATE passes only for the table's owner in a
+session that has set ``compliance.maintenance = 'on'`` (the test harness
+resets tables between tests that way); the owner could as well drop the
+triggers, and the checkpoints would show what was lost.
 
-Migrations call ``install``; a migration that adds columns to a ledger calls
-it again, so SQLite's column-by-column comparison stays complete.
+On SQLite (``make run``) there are no roles: anyone who can write the file
+can add a permit. The signed checkpoints and tombstones are what catch it.
+
+Migrations call ``install``; a migration that changes a ledger's columns
+calls it again, so SQLite's column-by-column comparison stays complete.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-PERMIT_TABLE = "compliance_ledgerpurgepermit"
+from .database import PERMIT_TABLE
 
 _POSTGRES_FUNCTION = """
-CREATE OR REPLACE FUNCTION compliance_append_only() RETURNS trigger AS $$
+CREATE OR REPLACE FUNCTION compliance_append_only() RETURNS trigger
+SET search_path = pg_catalog AS $$
 DECLARE
     detachable text[] := TG_ARGV[0]::text[];
     purgeable boolean := TG_ARGV[1]::boolean;
+    permitted boolean;
     old_row jsonb;
     new_row jsonb;
     column_name text;
 BEGIN
-    IF TG_OP = 'TRUNCATE' AND current_setting('compliance.maintenance', true) = 'on' THEN
-        RETURN NULL;
-    END IF;
-    IF TG_OP = 'DELETE' THEN
-        IF purgeable AND EXISTS (SELECT 1 FROM compliance_ledgerpurgepermit) THEN
-            RETURN OLD;
+    IF TG_OP = 'TRUNCATE' THEN
+        IF current_setting('compliance.maintenance', true) = 'on' AND pg_has_role(
+            current_user, (SELECT relowner FROM pg_class WHERE oid = TG_RELID), 'MEMBER'
+        ) THEN
+            RETURN NULL;
+        END IF;
+    ELSIF TG_OP = 'DELETE' THEN
+        IF purgeable THEN
+            EXECUTE format(
+                'SELECT EXISTS (SELECT 1 FROM %I.%I WHERE ledger = $1 AND transaction_id = txid_current())',
+                TG_TABLE_SCHEMA, 'compliance_ledgerpurgepermit'
+            ) INTO permitted USING TG_TABLE_NAME::text;
+            IF permitted THEN
+                RETURN OLD;
+            END IF;
         END IF;
     ELSIF TG_OP = 'UPDATE' THEN
         old_row := to_jsonb(OLD);
@@ -75,7 +95,9 @@ def _postgres(table: str, detachable: tuple[str, ...], purgeable: bool) -> list[
     ]
 
 
-def _sqlite(table: str, columns: list[str], detachable: tuple[str, ...], purgeable: bool) -> list[str]:
+def _sqlite(
+    table: str, columns: list[str], detachable: tuple[str, ...], purgeable: bool, permit_columns: set[str]
+) -> list[str]:
     unchanged = " AND ".join(
         f'(NEW."{column}" IS OLD."{column}" OR NEW."{column}" IS NULL)'
         if column in detachable
@@ -83,7 +105,9 @@ def _sqlite(table: str, columns: list[str], detachable: tuple[str, ...], purgeab
         for column in columns
     )
     # Table and column names come from model metadata, never from input.
-    permit = f" WHEN NOT EXISTS (SELECT 1 FROM {PERMIT_TABLE})" if purgeable else ""  # noqa: S608
+    # Migrations written before permits named their ledger install the older form.
+    which = f" WHERE ledger = '{table}'" if "ledger" in permit_columns else ""
+    permit = f" WHEN NOT EXISTS (SELECT 1 FROM {PERMIT_TABLE}{which})" if purgeable else ""  # noqa: S608
     return [
         f"DROP TRIGGER IF EXISTS {table}_no_update",
         f'CREATE TRIGGER {table}_no_update BEFORE UPDATE ON "{table}" WHEN NOT ({unchanged}) '
@@ -102,7 +126,12 @@ def install(schema_editor: Any, model: Any, *, detachable: tuple[str, ...] = (),
         statements = _postgres(table, detachable, purgeable)
     elif vendor == "sqlite":
         columns = [field.column for field in model._meta.concrete_fields]
-        statements = _sqlite(table, columns, detachable, purgeable)
+        with schema_editor.connection.cursor() as cursor:
+            permit_columns = {
+                column.name
+                for column in schema_editor.connection.introspection.get_table_description(cursor, PERMIT_TABLE)
+            }
+        statements = _sqlite(table, columns, detachable, purgeable, permit_columns)
     else:
         raise RuntimeError(f"append-only ledgers need PostgreSQL or SQLite, not {vendor}")
     for statement in statements:

@@ -115,11 +115,17 @@ class AuditEvent(models.Model):
 
 class LedgerPurgePermit(models.Model):
     """Present only inside the transaction of the privileged retention purge:
-    while a row exists, the audit trail's triggers allow DELETE. Other
-    transactions never see an uncommitted permit."""
+    while a row naming a ledger's table and the current transaction exists,
+    that ledger's triggers allow DELETE. Other transactions never see an
+    uncommitted permit, and a committed one opens nothing. On PostgreSQL
+    only the owner role may insert one (``compliance.database``)."""
 
     created_at = models.DateTimeField(default=timezone.now)
     reason = models.CharField(max_length=100)
+    ledger = models.CharField(max_length=64, default="", help_text="The table the permit opens.")
+    transaction_id = models.BigIntegerField(
+        null=True, blank=True, help_text="PostgreSQL's id of the purge's transaction (txid_current())."
+    )
 
     def __str__(self) -> str:
         return f"purge permit ({self.reason})"

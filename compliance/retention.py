@@ -33,6 +33,7 @@ from calls.services import inbox, recordings
 from .audit import TOMBSTONES, audit_purge_before, audit_record, ledger_purge_runs
 from .chain import CONSENT
 from .checkpoints import checkpoint_write
+from .database import owner_alias, owner_available
 from .locks import job_lock
 from .models import (
     AuditEvent,
@@ -46,8 +47,6 @@ from .models import (
 logger = logging.getLogger(__name__)
 LOCK_TTL = timedelta(hours=6)
 RETENTION = "retention"
-# The connection the privileged purge of the ledgers uses.
-LEDGER_CONNECTION = "default"
 
 
 def keep_days(data_class: str) -> int:
@@ -252,7 +251,9 @@ def _purge_consent(cutoff: datetime, batch: int, tally: Tally) -> None:
     transaction per batch, in ledger order, with a signed tombstone in the
     audit trail for each run of the chain removed. The chain's newest event
     is kept as its head, so a sequence number is never given out twice."""
-    using = LEDGER_CONNECTION
+    if not _due_count(DataClass.CONSENT_EVENTS, cutoff):
+        return  # read as the runtime role: the owner's connection is opened only for work
+    using = owner_alias()
     while True:
         with transaction.atomic(using=using):
             events = ConsentEvent.objects.using(using)
@@ -274,6 +275,8 @@ def _purge_consent(cutoff: datetime, batch: int, tally: Tally) -> None:
 
 def _purge_audit(cutoff: datetime, batch: int, tally: Tally) -> None:
     # Tombstones in the chain record each run as well.
+    if not _due_count(DataClass.AUDIT_EVENTS, cutoff):
+        return
     while deleted := audit_purge_before(cutoff=cutoff, batch_size=batch):
         tally.add(deleted)
 
@@ -315,7 +318,11 @@ def retention_purge(
 ) -> list[ClassResult] | None:
     """Destroy what every policy says is due. Returns one result per class,
     or None when another run holds the lock. With ``dry_run``, counts what
-    is due and changes nothing. Safe to repeat and to interrupt."""
+    is due and changes nothing. Safe to repeat and to interrupt.
+
+    Consent and audit evidence is purged only in a process with the owner
+    role's connection (``DATABASE_OWNER_URL``: the scheduled purge job);
+    elsewhere those classes report what is due as a failure and wait."""
     now = now or timezone.now()
     batch = batch_size or settings.RETENTION_BATCH_SIZE
     with job_lock("retention-purge", ttl=LOCK_TTL) as acquired:
@@ -327,6 +334,15 @@ def retention_purge(
         for data_class, purge in PURGERS:
             cutoff = now - timedelta(days=keep_days(data_class))
             result = ClassResult(data_class, cutoff)
+            if data_class in LEDGER_CLASSES and not dry_run and not owner_available():
+                # Only the owner role may purge evidence: this process (web or
+                # worker) can't, and says so if any is due.
+                due = _due_count(data_class, cutoff)
+                if due:
+                    result.failures = [{"id": None, "error": "OwnerConnectionMissing", "due": due}]
+                    logger.warning("retention.needs_owner_connection", extra={"data_class": data_class, "due": due})
+                results.append(result)
+                continue
             if dry_run:
                 result.count = _due_count(data_class, cutoff)
             else:

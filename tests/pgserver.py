@@ -62,6 +62,23 @@ class PostgresServer:
         )  # fmt: skip
         return self
 
+    def url(self, *, user: str = "postgres", database: str = "postgres") -> str:
+        return f"postgresql://{user}@127.0.0.1:{self.port}/{database}"
+
+    def execute(self, *statements: str, database: str = "postgres") -> None:
+        """Run ``statements`` as the cluster's superuser."""
+        import psycopg
+
+        with psycopg.connect(self.url(database=database), autocommit=True) as connection:
+            for statement in statements:
+                connection.execute(statement)
+
+    def create_roles(self, *, owner: str, runtime: str) -> None:
+        """The two roles production has (compliance/database.py): the owner,
+        who may create databases (the test database is then its own), and
+        the runtime role, which owns nothing. Trust authentication: no passwords."""
+        self.execute(f'CREATE ROLE "{owner}" LOGIN CREATEDB', f'CREATE ROLE "{runtime}" LOGIN')
+
     def stop(self) -> None:
         try:
             self._run(str(self.bindir / "pg_ctl"), "-D", str(self.datadir), "-m", "immediate", "-w", "stop")

@@ -119,6 +119,22 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
 
+# The database's owner role (compliance/database.py): it owns the tables, runs
+# migrations and is the only role that may purge the consent and audit ledgers.
+# DATABASE_URL is then the runtime role web and worker use, which may read and
+# append to the ledgers and nothing more. Give this one only to the release step
+# (migrate) and the scheduled purge job, never to web or worker. PostgreSQL only.
+DATABASE_OWNER_URL = env_secret("DATABASE_OWNER_URL", default="")
+if DATABASE_OWNER_URL:
+    DATABASES["owner"] = {
+        **environ.Env.db_url_config(DATABASE_OWNER_URL),
+        "ENGINE": DATABASES["default"]["ENGINE"],
+        "CONN_MAX_AGE": 0,
+        "CONN_HEALTH_CHECKS": True,
+    }
+    if DATABASES["owner"]["ENGINE"] != "contactcenter.postgresql":
+        raise ImproperlyConfigured("DATABASE_OWNER_URL is for PostgreSQL: SQLite has no roles.")
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Auth, i18n, static ---------------------------------------------------------

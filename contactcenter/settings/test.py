@@ -27,10 +27,16 @@ TWILIO_CALLER_ID = "+15005550006"
 AUDIT_CHECKPOINT_SIGNING_KEY = "dGVzdC1vbmx5IGV2aWRlbmNlIHNpZ25pbmcga2V5ISE="
 AUDIT_CHECKPOINT_DIR = BASE_DIR / "test-artifacts" / "checkpoints"
 
-DATABASES = {"default": env.db("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/contactcenter")}
+DATABASE_URL = env.str("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/contactcenter")
+DATABASES = {"default": env.db_url_config(DATABASE_URL)}
 DATABASES["default"]["ENGINE"] = "contactcenter.postgresql"
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
 DATABASES["default"]["CONN_MAX_AGE"] = 0
+# The owner role's connection (compliance/database.py). tests/conftest.py
+# makes the two roles in its cluster: the suite migrates as the owner and
+# runs the application as the runtime role, as production does.
+DATABASES["owner"] = env.db_url_config(env.str("DATABASE_OWNER_URL", default=DATABASE_URL))
+DATABASES["owner"].update(ENGINE="contactcenter.postgresql", CONN_MAX_AGE=0)
 
 # Tasks are sent to an in-memory broker unless a test starts a real worker
 # against Redis; nothing in the suite runs tasks eagerly.

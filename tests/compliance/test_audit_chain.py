@@ -4,10 +4,11 @@ import threading
 
 import pytest
 from django.core.management import call_command
-from django.db import connection, connections
+from django.db import connections
 
 from compliance import audit
 from compliance.models import AuditEvent
+from tests.compliance import tampering
 
 pytestmark = pytest.mark.django_db
 
@@ -18,11 +19,19 @@ def record(count: int) -> None:
 
 
 def tamper(sql: str, params: list) -> None:
-    """Edit a row as an attacker with database access would: triggers off."""
-    with connection.cursor() as cursor:
-        cursor.execute("SET session_replication_role = replica")
-        cursor.execute(sql, params)
-        cursor.execute("SET session_replication_role = DEFAULT")
+    """Edit a row as an attacker with full database access would: as the
+    tables' owner, triggers off. The edits are committed, so the tests that
+    make them commit too (``ATTACKED``), and number events from ``base()``."""
+    tampering.tamper((sql, params))
+
+
+ATTACKED = pytest.mark.django_db(transaction=True, databases="__all__")
+
+
+def base() -> int:
+    """The last sequence before the test's own events (a flush between
+    committing tests re-creates the roles, which is audited)."""
+    return AuditEvent.objects.order_by("-sequence").values_list("sequence", flat=True).first() or 0
 
 
 def test_events_are_chained_in_sequence():
@@ -35,58 +44,68 @@ def test_events_are_chained_in_sequence():
     assert audit.audit_chain_verify() == audit.Verification(True, 3)
 
 
+@ATTACKED
 def test_an_edited_event_is_found():
+    first = base() + 1
     record(5)
-    tamper("UPDATE compliance_auditevent SET details = %s WHERE sequence = 3", ['{"n": 99}'])
+    tamper("UPDATE compliance_auditevent SET details = %s WHERE sequence = %s", ['{"n": 99}', first + 2])
 
     result = audit.audit_chain_verify()
 
-    assert (result.ok, result.first_broken) == (False, 3)
+    assert (result.ok, result.first_broken) == (False, first + 2)
     assert "hash" in result.reason
 
 
+@ATTACKED
 def test_a_rehashed_edit_still_breaks_the_next_link():
+    first = base() + 1
     record(5)
-    event = AuditEvent.objects.get(sequence=3)
+    event = AuditEvent.objects.get(sequence=first + 2)
     event.details = {"n": 99}
     tamper(
-        "UPDATE compliance_auditevent SET details = %s, hash = %s WHERE sequence = 3",
-        ['{"n": 99}', audit.event_hash(event)],
+        "UPDATE compliance_auditevent SET details = %s, hash = %s WHERE sequence = %s",
+        ['{"n": 99}', audit.event_hash(event), first + 2],
     )
 
     result = audit.audit_chain_verify()
 
-    assert (result.ok, result.first_broken) == (False, 4)
+    assert (result.ok, result.first_broken) == (False, first + 3)
 
 
+@ATTACKED
 def test_a_deleted_event_is_found():
+    first = base() + 1
     record(5)
-    tamper("DELETE FROM compliance_auditevent WHERE sequence = 2", [])
+    tamper("DELETE FROM compliance_auditevent WHERE sequence = %s", [first + 1])
 
     result = audit.audit_chain_verify()
 
-    assert (result.ok, result.first_broken) == (False, 2)
+    assert (result.ok, result.first_broken) == (False, first + 1)
 
 
+@ATTACKED
 def test_a_range_can_be_verified():
+    first = base() + 1
     record(6)
-    tamper("UPDATE compliance_auditevent SET action = 'x' WHERE sequence = 2", [])
+    tamper("UPDATE compliance_auditevent SET action = 'x' WHERE sequence = %s", [first + 1])
 
-    assert audit.audit_chain_verify(start=3, end=6).ok
-    assert not audit.audit_chain_verify(start=1, end=4).ok
+    assert audit.audit_chain_verify(start=first + 2, end=first + 5).ok
+    assert not audit.audit_chain_verify(start=first, end=first + 3).ok
 
 
+@ATTACKED
 def test_command_exits_non_zero_and_names_the_first_broken_link(capsys):
+    first = base() + 1
     record(4)
     call_command("verify_audit_chain")
-    assert "intact: 4 events" in capsys.readouterr().out
-    tamper("UPDATE compliance_auditevent SET object_id = '7' WHERE sequence = 2", [])
+    assert f"intact: {first + 3} events" in capsys.readouterr().out
+    tamper("UPDATE compliance_auditevent SET object_id = '7' WHERE sequence = %s", [first + 1])
 
     with pytest.raises(SystemExit) as exited:
         call_command("verify_audit_chain")
 
     assert exited.value.code == 1
-    assert "broken at event #2" in capsys.readouterr().err
+    assert f"broken at event #{first + 1}" in capsys.readouterr().err
 
 
 def test_the_scheduled_check_records_its_result():

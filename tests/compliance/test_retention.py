@@ -124,6 +124,7 @@ def test_calls_go_after_two_years_once_their_recordings_are_gone_and_consent_evi
     assert consent.call_id == old.pk and consent.call_sid == old.call_sid
 
 
+@pytest.mark.django_db(transaction=True, databases="__all__")  # the purge commits, as the owner
 def test_consent_evidence_goes_after_six_years_through_the_privileged_path():
     call = CallFactory()
     for days, source in ((6 * 365 + 1, "old"), (6 * 365 - 1, "young")):
@@ -149,6 +150,7 @@ def test_consent_evidence_goes_after_six_years_through_the_privileged_path():
     assert audit.audit_chain_verify().ok, audit.audit_chain_verify()
 
 
+@pytest.mark.django_db(transaction=True, databases="__all__")  # the purge commits, as the owner
 def test_the_newest_consent_event_is_kept_as_the_head_of_the_chain():
     call = CallFactory()
     for number in range(3):

@@ -106,7 +106,7 @@ checkpoints.checkpoint_write(reason="manual")
 print("INTACT", audit.audit_chain_verify().ok)
 victims = list(AuditEvent.objects.filter(sequence__in=[2, 3]).order_by("sequence").values_list("hash", flat=True))
 with transaction.atomic():
-    LedgerPurgePermit.objects.create(reason="x")
+    LedgerPurgePermit.objects.create(reason="x", ledger="compliance_auditevent")
     AuditEvent.objects.filter(sequence__in=[2, 3]).delete()
     LedgerPurgePermit.objects.all().delete()
     audit.audit_record(
@@ -116,7 +116,7 @@ print("DELETED", not AuditEvent.objects.filter(sequence__in=[2, 3]).exists())
 result = audit.audit_chain_verify()
 print("FORGED", result.ok, "forged" in result.reason)
 with transaction.atomic():
-    LedgerPurgePermit.objects.create(reason="x")
+    LedgerPurgePermit.objects.create(reason="x", ledger="compliance_auditevent")
     AuditEvent.objects.all().delete()
     LedgerPurgePermit.objects.all().delete()
 result = audit.audit_chain_verify()

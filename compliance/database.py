@@ -1,0 +1,154 @@
+"""The two database roles: the owner, and the role the application runs as.
+
+On PostgreSQL the tables belong to an owner role, which runs migrations and
+the one privileged path that may delete ledger rows (the retention purge of
+consent and audit evidence). Web and worker processes connect as a runtime
+role (``DATABASE_URL``) that may read and append to the ledgers and nothing
+more: no UPDATE, DELETE or TRUNCATE on them, no INSERT into the purge
+permits their triggers look for, and, owning nothing, no way to drop or
+disable a trigger. The owner's connection is the ``owner`` alias, from
+``DATABASE_OWNER_URL``; processes without it can't purge the ledgers.
+
+SQLite (``make run``) has no roles: there the privileged path uses the one
+connection, and only the checkpoints stand between a writer and the ledgers.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Iterator
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.db import connections
+from django.db.backends.base.base import BaseDatabaseWrapper
+
+logger = logging.getLogger(__name__)
+
+OWNER = "owner"
+PERMIT_TABLE = "compliance_ledgerpurgepermit"
+# Django's record of applied migrations: the runtime role may read it, not mark a migration applied.
+MIGRATIONS_TABLE = "django_migrations"
+
+
+class OwnerConnectionMissing(ImproperlyConfigured):
+    """The privileged path was asked for in a process without the owner's connection."""
+
+
+def owner_alias() -> str:
+    """The connection the privileged purge uses."""
+    if OWNER in settings.DATABASES:
+        return OWNER
+    if connections["default"].vendor == "sqlite":
+        return "default"
+    raise OwnerConnectionMissing(
+        "Purging the consent and audit ledgers needs the owner role's connection: set DATABASE_OWNER_URL "
+        "for this process (the scheduled purge job), not for web or worker."
+    )
+
+
+def owner_available() -> bool:
+    try:
+        owner_alias()
+    except OwnerConnectionMissing:
+        return False
+    return True
+
+
+@contextlib.contextmanager
+def as_owner() -> Iterator[str | None]:
+    """For ``migrate`` and ``flush``: the default connection logs in as the
+    owner role while inside, when an owner connection is configured for the
+    same database, since the runtime role may neither change the schema nor
+    empty tables (and what runs on the default connection meanwhile, such as
+    ``post_migrate`` receivers, needs the owner's rights too). Yields the
+    runtime role's name if it did, None if not. For commands only: a connection opened meanwhile by another
+    thread would log in as the owner too."""
+    default = settings.DATABASES["default"]
+    owner = settings.DATABASES.get(OWNER)
+    same = owner is not None and all(default.get(key) == owner.get(key) for key in ("ENGINE", "HOST", "PORT", "NAME"))
+    if not same or default.get("USER") == owner.get("USER"):
+        yield None
+        return
+    swapped = ("USER", "PASSWORD", "OPTIONS")
+    saved = {key: default.get(key) for key in swapped}
+    connections["default"].close()
+    default.update({key: owner.get(key) for key in swapped})
+    try:
+        yield saved["USER"]
+    finally:
+        connections["default"].close()
+        default.update(saved)
+
+
+def current_transaction_id(using: str) -> int | None:
+    """PostgreSQL's id of the current transaction: a purge permit is valid
+    only in the transaction that made it, even if it were ever committed."""
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT txid_current()")
+        return cursor.fetchone()[0]
+
+
+def ledger_tables(connection: BaseDatabaseWrapper) -> dict[str, tuple[str, ...]]:
+    """The append-only tables, read from their triggers (``compliance.ledger``),
+    with the columns each lets be cleared: whatever a future migration makes
+    append-only is restricted here without a list to keep in step."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.relname, t.tgargs FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+            "JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = current_schema() AND t.tgname = c.relname || '_append_only'"
+        )
+        rows = cursor.fetchall()
+    tables = {}
+    for table, arguments in rows:
+        detachable = bytes(arguments).split(b"\x00")[0].decode().strip("{}")
+        tables[table] = tuple(column for column in detachable.split(",") if column)
+    return tables
+
+
+def runtime_role_grant(*, role: str, using: str = OWNER) -> None:
+    """Give the runtime ``role`` what the application needs, and no more,
+    on every table and sequence of the schema, as the owner. Safe to repeat;
+    ``migrate`` runs it after every migration, so new tables are covered.
+
+    The role reads and writes ordinary tables; reads and appends to the
+    ledgers, and may clear only the columns their triggers let be cleared;
+    reads the purge permits; reads the migration record."""
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        return
+    quote = connection.ops.quote_name
+    grantee = quote(role)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_schema(), current_user")
+        schema, owner = cursor.fetchone()
+        if role == owner:
+            return
+        schema = quote(schema)
+        statements = [
+            f"REVOKE ALL ON SCHEMA {schema} FROM {grantee}",
+            f"GRANT USAGE ON SCHEMA {schema} TO {grantee}",
+            f"REVOKE ALL ON ALL TABLES IN SCHEMA {schema} FROM {grantee}",
+            f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA {schema} TO {grantee}",
+            f"REVOKE ALL ON ALL SEQUENCES IN SCHEMA {schema} FROM {grantee}",
+            f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {schema} TO {grantee}",
+            # Tables the owner creates outside ``migrate`` start with the ordinary grants;
+            # a ledger among them is still guarded by its triggers until the next migrate.
+            f"ALTER DEFAULT PRIVILEGES IN SCHEMA {schema} GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {grantee}",
+            f"ALTER DEFAULT PRIVILEGES IN SCHEMA {schema} GRANT USAGE, SELECT ON SEQUENCES TO {grantee}",
+            f"REVOKE INSERT, UPDATE, DELETE ON {quote(PERMIT_TABLE)} FROM {grantee}",
+            f"REVOKE INSERT, UPDATE, DELETE ON {quote(MIGRATIONS_TABLE)} FROM {grantee}",
+        ]
+        for table, detachable in ledger_tables(connection).items():
+            statements.append(f"REVOKE UPDATE, DELETE ON {quote(table)} FROM {grantee}")
+            if detachable:
+                columns = ", ".join(quote(column) for column in detachable)
+                statements.append(f"GRANT UPDATE ({columns}) ON {quote(table)} TO {grantee}")
+        for statement in statements:
+            cursor.execute(statement)
+    logger.info("database.runtime_role_granted", extra={"role": role})
