@@ -61,6 +61,8 @@ class SecretRule:
 
     min_length: int
     kind: str = "random"
+    # Whether the settings honour NAME_FILE for it (env_secret), as the check then does.
+    from_file: bool = True
 
 
 # Every secret production reads, by environment variable, with its minimum
@@ -79,8 +81,9 @@ SECRET_RULES: dict[str, SecretRule] = {
     "ADMIN_PASSWORD": SecretRule(12),  # as AUTH_PASSWORD_VALIDATORS
     # Its format and randomness are compliance.signing's check (signing_key_check).
     "AUDIT_CHECKPOINT_SIGNING_KEY": SecretRule(43, kind="ed25519"),
-    "DATABASE_URL": SecretRule(12, kind="url_password"),
-    "CELERY_BROKER_URL": SecretRule(12, kind="url_password"),
+    "DATABASE_URL": SecretRule(12, kind="url_password", from_file=False),
+    "DATABASE_OWNER_URL": SecretRule(12, kind="url_password"),
+    "CELERY_BROKER_URL": SecretRule(12, kind="url_password", from_file=False),
 }
 
 # Words no generated secret contains by chance (a random 43-character token
@@ -207,8 +210,9 @@ def check_secrets(rules: dict[str, SecretRule] = SECRET_RULES) -> None:
     published = published_values()
     seen: dict[str, str] = {}
     for name, rule in rules.items():
-        source = f"{name} (read from {name}_FILE)" if env.str(f"{name}_FILE", default="") else name
-        value = env.str(name, default="") if rule.kind == "url_password" else (env_secret(name, default="") or "")
+        from_file = rule.from_file and env.str(f"{name}_FILE", default="")
+        source = f"{name} (read from {name}_FILE)" if from_file else name
+        value = (env_secret(name, default="") if rule.from_file else env.str(name, default="")) or ""
         if not value:
             continue
         problem = secret_problem(value, rule, published)
