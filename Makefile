@@ -19,6 +19,7 @@ $(STAMP): requirements.txt requirements-dev.txt
 run: $(STAMP)
 	mkdir -p var
 	DJANGO_SETTINGS_MODULE=contactcenter.settings.local $(BIN)/python manage.py migrate --noinput
+	DJANGO_SETTINGS_MODULE=contactcenter.settings.local $(BIN)/python manage.py audit_checkpoint
 	DJANGO_SETTINGS_MODULE=contactcenter.settings.local $(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	DJANGO_SETTINGS_MODULE=contactcenter.settings.local $(BIN)/python manage.py ensure_admin
 	@echo "Serving on http://127.0.0.1:$(PORT)/admin/  (Ctrl-C stops web, worker and beat)"

@@ -205,10 +205,13 @@ def audit_purge_before(*, cutoff: datetime, batch_size: int = 10_000) -> list[tu
     using = owner_alias()
     deleted: list[tuple[int, datetime]] = []
     with transaction.atomic(using=using):
+        events = AuditEvent.objects.using(using)
+        # The newest event stays as the chain's head, so no sequence number is ever given out twice.
+        head = events.order_by("-sequence").values_list("sequence", flat=True).first()
         victims = list(
-            AuditEvent.objects.using(using)
-            .filter(occurred_at__lt=cutoff)
+            events.filter(occurred_at__lt=cutoff)
             .exclude(action__in=TOMBSTONES)
+            .exclude(sequence=head)
             .order_by("sequence")
             .values_list("sequence", "hash", "pk", "occurred_at")[:batch_size]
         )

@@ -184,7 +184,7 @@ def chain_walk(
     chain: Chain,
     *,
     gaps: Mapping[int, Gap],
-    anchors: Mapping[int, tuple[str, str]] | None = None,
+    anchors: Mapping[int, tuple[str, int]] | None = None,
     start: int | None = None,
     end: int | None = None,
     using: str = "default",
@@ -193,7 +193,7 @@ def chain_walk(
     passes only where ``gaps`` (keyed by their last sequence) cover it; from
     the first row of a chain, they must cover it back to sequence 1.
     ``anchors`` maps sequences to the hash a checkpoint recorded there and
-    the checkpoint's name: a row that differs is reported as rewritten.
+    the checkpoint's number: a row that differs is reported as rewritten.
     Reads in batches, so memory stays flat. Changes nothing."""
     anchors = anchors or {}
     checked, previous, previous_hash = 0, None, None
@@ -221,7 +221,7 @@ def chain_walk(
         if row_hash(chain, row) != row.hash:
             return Walk(False, checked, previous or 0, sequence, "contents do not match the hash")
         if sequence in anchors and anchors[sequence][0] != row.hash:
-            reason = f"differs from {anchors[sequence][1]}: rewritten after it was anchored"
+            reason = f"differs from checkpoint #{anchors[sequence][1]}: rewritten after it was anchored"
             return Walk(False, checked, previous or 0, sequence, reason)
         checked += 1
         previous, previous_hash = sequence, row.hash

@@ -31,7 +31,7 @@ import logging
 import os
 import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -140,20 +140,23 @@ def checkpoint_store() -> CheckpointStore:
 
 @dataclass(frozen=True)
 class Checkpoint:
-    """One checkpoint as stored: ``body`` is the exact bytes, ``document``
-    the parsed ``{"checkpoint": {...}, "key_id", "signature"}``."""
+    """One checkpoint: ``body`` is the exact bytes stored (empty once read
+    and checked, to keep memory flat over many), ``document`` the parsed
+    ``{"checkpoint": {...}, "key_id", "signature"}``, ``digest`` the body's
+    SHA-256, which the next checkpoint names."""
 
     number: int
     body: bytes
     document: dict[str, Any]
+    digest: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.digest:
+            object.__setattr__(self, "digest", hashlib.sha256(self.body).hexdigest())
 
     @property
     def content(self) -> dict[str, Any]:
         return self.document["checkpoint"]
-
-    @property
-    def digest(self) -> str:
-        return hashlib.sha256(self.body).hexdigest()
 
     def state(self, ledger: str) -> dict[str, Any] | None:
         """The ledger's head and count, or None if the checkpoint predates the ledger's chain."""
@@ -165,6 +168,11 @@ class Checkpoint:
 
     def name(self) -> str:
         return f"checkpoint #{self.number} ({self.content.get('created_at', '?')})"
+
+    def slim(self) -> Checkpoint:
+        """What verification keeps of it: number, time, states and digest."""
+        content = {key: self.content.get(key) for key in ("number", "created_at", "ledgers")}
+        return Checkpoint(self.number, b"", {"checkpoint": content}, self.digest)
 
 
 def document_bytes(document: dict[str, Any]) -> bytes:
@@ -275,45 +283,36 @@ def checkpoint_write(*, reason: str, using: str = "default") -> Checkpoint:
     return checkpoint
 
 
-@dataclass
-class Loaded:
-    """The store's checkpoints whose signature verifies, in order, and what
-    is wrong with the store (unreadable, unsigned, missing or out-of-chain
-    checkpoints)."""
-
-    checkpoints: list[Checkpoint] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)
-    numbers: list[int] = field(default_factory=list)
-
-
-def checkpoints_load(store: CheckpointStore | None = None) -> Loaded:
-    """Read every checkpoint and check each signature and each link to the
-    one before. Changes nothing."""
-    store = store or checkpoint_store()
-    loaded = Loaded()
-    keys = signing.trusted_keys()
+def checkpoints_read(
+    store: CheckpointStore, numbers: list[int], keys: dict | None = None
+) -> Iterator[tuple[Checkpoint | None, str | None]]:
+    """Read the checkpoints ``numbers`` (ascending) one at a time, checking
+    each signature and each link to the one before: yields each checkpoint
+    that verifies (slim) or None, with what is wrong, if anything (a number
+    missing before it, an unreadable, unsigned or replaced checkpoint).
+    Holds one checkpoint at a time. Changes nothing."""
+    keys = keys if keys is not None else signing.trusted_keys()
     previous: Checkpoint | None = None
-    loaded.numbers = store.numbers()
     expected = 1
-    for number in loaded.numbers:
+    for number in numbers:
         if number != expected:
             missing = f"#{expected}" if number == expected + 1 else f"#{expected} to #{number - 1}"
-            loaded.problems.append(f"checkpoint {missing} missing from the store (deleted?)")
+            yield None, f"checkpoint {missing} missing from the store (deleted?)"
         expected = number + 1
         try:
             checkpoint = parse(number, store.read(number))
         except (OSError, ValueError, KeyError, TypeError) as error:
-            loaded.problems.append(f"checkpoint #{number} is unreadable ({type(error).__name__})")
             previous = None
+            yield None, f"checkpoint #{number} is unreadable ({type(error).__name__})"
             continue
         if not signature_valid(checkpoint.document, keys):
-            loaded.problems.append(f"checkpoint #{number} is not signed by a trusted key")
             previous = None
+            yield None, f"checkpoint #{number} is not signed by a trusted key"
             continue
+        problem = None
         if previous is not None and previous.number == number - 1 and checkpoint.content["previous"] != previous.digest:
-            loaded.problems.append(f"checkpoint #{number} does not follow checkpoint #{previous.number}: replaced")
+            problem = f"checkpoint #{number} does not follow checkpoint #{previous.number}: replaced"
         elif number == 1 and checkpoint.content["previous"] != GENESIS:
-            loaded.problems.append("checkpoint #1 names a predecessor: earlier checkpoints were removed")
-        loaded.checkpoints.append(checkpoint)
-        previous = checkpoint
-    return loaded
+            problem = "checkpoint #1 names a predecessor: earlier checkpoints were removed"
+        previous = checkpoint.slim()
+        yield previous, problem

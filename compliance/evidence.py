@@ -36,7 +36,7 @@ from django.db import connections, transaction
 
 from . import signing
 from .chain import AUDIT, CHAINS, Chain, Gap, Walk, chain_walk
-from .checkpoints import RECORDED, Checkpoint, checkpoint_store, checkpoints_load, parse, signature_valid
+from .checkpoints import RECORDED, Checkpoint, checkpoint_store, checkpoints_read, parse, signature_valid
 
 logger = logging.getLogger(__name__)
 
@@ -57,11 +57,14 @@ class Verification:
     consent_checked: int = 0
     checkpoints: int = 0
     problems: tuple[str, ...] = ()
+    whole: bool = True
 
     def __str__(self) -> str:
         anchored = (
             f"{self.checkpoints} checkpoints verified" if self.checkpoints else "not yet anchored by a checkpoint"
         )
+        if self.ok and not self.whole:
+            return f"audit chain intact: {self.checked} events checked in the range asked"
         if self.ok:
             return (
                 f"audit chain intact: {self.checked} events checked; consent ledger intact: "
@@ -150,11 +153,11 @@ def valid_tombstones(using: str, legacy_up_to: int) -> Tombstones:
     return found
 
 
-def legacy_horizon() -> int:
+def legacy_horizon(store: Any = None, numbers: list[int] | None = None) -> int:
     """The audit head of the first checkpoint, if it verifies: unsigned
     tombstones up to there were written before tombstones were signed."""
-    store = checkpoint_store()
-    numbers = store.numbers()
+    store = store or checkpoint_store()
+    numbers = store.numbers() if numbers is None else numbers
     if not numbers or numbers[0] != 1:
         return 0
     try:
@@ -174,49 +177,74 @@ def _purged_between(tombstones: Tombstones, ledger: str, after: int, up_to: int 
     )
 
 
-def _checkpoint_problems(checkpoints: list[Checkpoint], tombstones: Tombstones) -> tuple[list[Problem], dict]:
-    """Checks between consecutive checkpoints, and each chain's anchors
-    (sequence -> hash and the checkpoint that recorded it)."""
-    problems: list[Problem] = []
-    anchors: dict[str, dict[int, tuple[str, str]]] = {name: {} for name in CHAINS}
+@dataclass
+class Anchored:
+    """What the checkpoints say, gathered in one pass over the store: each
+    chain's anchors (sequence -> hash and checkpoint number), each
+    checkpoint's digest, the latest checkpoint, and what is wrong."""
+
+    anchors: dict[str, dict[int, tuple[str, int]]] = field(default_factory=lambda: {name: {} for name in CHAINS})
+    digests: dict[int, str] = field(default_factory=dict)
+    latest: Checkpoint | None = None
+    count: int = 0
+    problems: list[Problem] = field(default_factory=list)
+
+
+def _between(previous: Checkpoint, checkpoint: Checkpoint, tombstones: Tombstones) -> list[Problem]:
+    """From one checkpoint to the next: no head went back, and the counts add up."""
+    problems = []
+    for name in CHAINS:
+        state, before = checkpoint.state(name), previous.state(name)
+        if state is None or before is None:
+            continue
+        head, count = int(state["head_sequence"]), int(state["count"])
+        if head < int(before["head_sequence"]):
+            problems.append(
+                Problem(
+                    name, head,
+                    f"head went back from #{before['head_sequence']} at {previous.name()} "
+                    f"to #{head} at {checkpoint.name()}: truncated or rolled back",
+                )
+            )  # fmt: skip
+            continue
+        purged = _purged_between(tombstones, name, previous.head("audit"), checkpoint.head("audit"))
+        expected = int(before["count"]) + head - int(before["head_sequence"]) - purged
+        if count != expected:
+            problems.append(
+                Problem(
+                    name, None,
+                    f"{checkpoint.name()} counts {count} rows where {previous.name()} and the signed purges "
+                    f"between them make {expected}: rows removed without a purge",
+                )
+            )  # fmt: skip
+    return problems
+
+
+def _anchored(store: Any, numbers: list[int], tombstones: Tombstones) -> Anchored:
+    """Read the listed checkpoints once, keeping only what verification needs."""
+    found = Anchored()
     previous: Checkpoint | None = None
-    for checkpoint in checkpoints:
+    for checkpoint, problem in checkpoints_read(store, numbers):
+        if problem:
+            found.problems.append(Problem("checkpoints", None, problem))
+        if checkpoint is None:
+            continue
+        found.count += 1
+        found.digests[checkpoint.number] = checkpoint.digest
         for name in CHAINS:
             state = checkpoint.state(name)
-            if state is None:
+            head = int(state["head_sequence"]) if state else 0
+            if not head:
                 continue
-            head, digest, count = int(state["head_sequence"]), str(state["head_hash"]), int(state["count"])
-            if head:
-                known = anchors[name].get(head)
-                if known is not None and known[0] != digest:
-                    problems.append(Problem(name, head, f"{checkpoint.name()} and {known[1]} disagree on its hash"))
-                anchors[name].setdefault(head, (digest, checkpoint.name()))
-            if previous is None:
-                continue
-            before = previous.state(name)
-            if before is None:
-                continue
-            if head < int(before["head_sequence"]):
-                problems.append(
-                    Problem(
-                        name, head,
-                        f"head went back from #{before['head_sequence']} at {previous.name()} "
-                        f"to #{head} at {checkpoint.name()}: truncated or rolled back",
-                    )
-                )  # fmt: skip
-                continue
-            purged = _purged_between(tombstones, name, previous.head("audit"), checkpoint.head("audit"))
-            expected = int(before["count"]) + head - int(before["head_sequence"]) - purged
-            if count != expected:
-                problems.append(
-                    Problem(
-                        name, None,
-                        f"{checkpoint.name()} counts {count} rows where {previous.name()} and the signed purges "
-                        f"between them make {expected}: rows removed without a purge",
-                    )
-                )  # fmt: skip
-        previous = checkpoint
-    return problems, anchors
+            known = found.anchors[name].get(head)
+            if known is not None and known[0] != state["head_hash"]:
+                reason = f"{checkpoint.name()} and checkpoint #{known[1]} disagree on its hash"
+                found.problems.append(Problem(name, head, reason))
+            found.anchors[name].setdefault(head, (str(state["head_hash"]), checkpoint.number))
+        if previous is not None:
+            found.problems += _between(previous, checkpoint, tombstones)
+        previous = found.latest = checkpoint
+    return found
 
 
 def _against_latest(chain: Chain, walk: Walk, latest: Checkpoint, tombstones: Tombstones) -> list[Problem]:
@@ -263,37 +291,38 @@ def evidence_verify(*, start: int | None = None, end: int | None = None, using: 
     """Verify both ledgers against each other's tombstones and the
     checkpoints (see the module's docstring). With ``start`` or ``end``,
     only that range of the audit chain is walked, against the anchors in
-    it. Reads in batches; changes nothing; safe to run at any time."""
+    it. Reads rows in batches and checkpoints one at a time, so memory
+    stays flat; changes nothing; safe to run at any time."""
     whole = start is None and end is None
     store = checkpoint_store()
-    # The store is read before the database: every checkpoint listed then
-    # anchors rows already committed when the snapshot below is taken.
-    loaded = checkpoints_load(store)
-    checkpoints = loaded.checkpoints
-    problems: list[Problem] = [Problem("checkpoints", None, text) for text in loaded.problems]
+    # Listed before the snapshot below is taken: every checkpoint listed
+    # anchors rows already committed, so visible in the snapshot.
+    numbers = store.numbers()
     walks: dict[str, Walk] = {}
     with _snapshot(using):
-        tombstones = valid_tombstones(using, legacy_up_to=checkpoints[0].head("audit") if checkpoints else 0)
-        problems += tombstones.problems
-        between, anchors = _checkpoint_problems(checkpoints, tombstones)
+        tombstones = valid_tombstones(using, legacy_up_to=legacy_horizon(store, numbers))
+        anchored = _anchored(store, numbers, tombstones)
+        problems = [*tombstones.problems]
         for name, chain in CHAINS.items():
             if not whole and chain is not AUDIT:
                 continue
             walk = chain_walk(
-                chain, gaps=tombstones.gaps[name], anchors=anchors[name], start=start, end=end, using=using
+                chain, gaps=tombstones.gaps[name], anchors=anchored.anchors[name], start=start, end=end, using=using
             )
             walks[name] = walk
             if not walk.ok:
                 problems.append(Problem(name, walk.first_broken, walk.reason))
-            elif whole and checkpoints:
-                problems += _against_latest(chain, walk, checkpoints[-1], tombstones)
-        problems += between
+            elif whole and anchored.latest is not None:
+                problems += _against_latest(chain, walk, anchored.latest, tombstones)
+        problems += anchored.problems
         if whole:
-            problems += _recorded_but_missing(store, {c.number: c.digest for c in checkpoints}, using)
+            problems += _recorded_but_missing(store, anchored.digests, using)
     audit_walk = walks["audit"]
     consent_checked = walks["consent"].checked if "consent" in walks else 0
     if not problems:
-        return Verification(True, audit_walk.checked, consent_checked=consent_checked, checkpoints=len(checkpoints))
+        return Verification(
+            True, audit_walk.checked, consent_checked=consent_checked, checkpoints=anchored.count, whole=whole
+        )
     first = problems[0]
     return Verification(
         False,
@@ -302,8 +331,9 @@ def evidence_verify(*, start: int | None = None, end: int | None = None, using: 
         first.reason,
         ledger=first.ledger,
         consent_checked=consent_checked,
-        checkpoints=len(checkpoints),
+        checkpoints=anchored.count,
         problems=tuple(str(problem) for problem in problems),
+        whole=whole,
     )
 
 

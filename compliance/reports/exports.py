@@ -250,13 +250,17 @@ class Check:
     detail: str
 
 
-def export_verify(*, directory: Path, against_audit_trail: bool = True) -> list[Check]:
+def export_verify(
+    *, directory: Path, against_audit_trail: bool = True, public_keys: list[str] | None = None
+) -> list[Check]:
     """Check an export: every file the manifest lists is present with its
     SHA-256 and size, nothing else is there, and the embedded checkpoint is
     signed by a trusted key. Unless told not to (for a copy checked away
     from the database), also that the manifest is the one the audit trail
     recorded, that the checkpoint store holds the same checkpoint, and that
-    the ledgers still hold the events it anchored. Changes nothing."""
+    the ledgers still hold the events it anchored. ``public_keys`` (base64)
+    are the keys the checkpoint may be signed with, instead of the configured
+    ones: an auditor's copy. Changes nothing."""
     manifest_path = directory / MANIFEST
     try:
         body = manifest_path.read_bytes()
@@ -278,7 +282,10 @@ def export_verify(*, directory: Path, against_audit_trail: bool = True) -> list[
         if path.name != MANIFEST and path.name not in listed:
             checks.append(Check(path.name, False, "not listed in the manifest"))
 
-    checkpoint, check = _embedded_checkpoint(manifest)
+    keys = None
+    if public_keys is not None:
+        keys = {signing.key_id(key): key for key in map(signing.public_key_from_text, public_keys)}
+    checkpoint, check = _embedded_checkpoint(manifest, keys)
     checks.append(check)
     if against_audit_trail and checkpoint is not None:
         checks += _checkpoint_against_the_store_and_ledgers(checkpoint)
@@ -304,7 +311,7 @@ def export_verify(*, directory: Path, against_audit_trail: bool = True) -> list[
 CHECKPOINT = "checkpoint"
 
 
-def _embedded_checkpoint(manifest: dict[str, Any]) -> tuple[Checkpoint | None, Check]:
+def _embedded_checkpoint(manifest: dict[str, Any], keys: dict | None) -> tuple[Checkpoint | None, Check]:
     """The manifest's checkpoint, if its signature verifies with a trusted
     (public) key: all an auditor needs, away from the database."""
     document = manifest.get(CHECKPOINT)
@@ -318,7 +325,7 @@ def _embedded_checkpoint(manifest: dict[str, Any]) -> tuple[Checkpoint | None, C
         heads = ", ".join(f"{name} #{checkpoint.head(name)}" for name in CHAINS)
     except (KeyError, TypeError, ValueError):
         return None, Check(CHECKPOINT, False, "unreadable")
-    if not signature_valid(document):
+    if not signature_valid(document, keys):
         return None, Check(CHECKPOINT, False, f"#{number} is not signed by a trusted key ({signing.SETTING})")
     return checkpoint, Check(CHECKPOINT, True, f"#{number} signed by key {document['key_id']}; heads {heads}")
 

@@ -90,6 +90,7 @@ def test_a_range_can_be_verified():
     tamper("UPDATE compliance_auditevent SET action = 'x' WHERE sequence = %s", [first + 1])
 
     assert audit.audit_chain_verify(start=first + 2, end=first + 5).ok
+    assert str(audit.audit_chain_verify(start=first + 2, end=first + 5)).endswith("4 events checked in the range asked")
     assert not audit.audit_chain_verify(start=first, end=first + 3).ok
 
 

@@ -247,6 +247,8 @@ def test_the_manifest_embeds_a_signed_checkpoint_an_auditor_verifies_with_the_pu
     settings.AUDIT_CHECKPOINT_VERIFY_KEYS = ["YW5vdGhlciBrZXksIG5vdCB0aGUgZXZpZGVuY2UhISE="]
     with pytest.raises(CommandError):
         verify(out, "--offline")
+    # Or with the key given on the command line, whatever is configured.
+    assert "export verified" in verify(out, "--offline", "--public-key", public)
 
 
 def test_a_checkpoint_removed_or_altered_in_the_manifest_fails_even_offline(tmp_path):

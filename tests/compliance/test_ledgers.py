@@ -230,3 +230,14 @@ def test_a_second_purge_keeps_the_first_tombstone_and_the_chain_verifies():
     assert AuditEvent.objects.filter(action=audit.PURGED).count() == 3
     assert not AuditEvent.objects.filter(action__in=["test.a", "test.b", "test.c"]).exists()
     assert audit.audit_chain_verify().ok, audit.audit_chain_verify()
+
+
+def test_the_newest_event_is_kept_as_the_head_so_no_sequence_is_given_twice():
+    audit.audit_record("test.only")
+    head = AuditEvent.objects.order_by("-sequence").first()
+
+    audit.audit_purge_before(cutoff=timezone.now())
+    audit.audit_record("test.after")
+
+    assert AuditEvent.objects.filter(sequence=head.sequence, hash=head.hash).exists()
+    assert audit.audit_chain_verify().ok, audit.audit_chain_verify()

@@ -6,6 +6,7 @@ from io import StringIO
 from unittest import mock
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.utils import timezone
 
@@ -279,3 +280,25 @@ def test_certificates_cannot_be_edited():
 
     with pytest.raises(DatabaseError), transaction.atomic():
         DestructionCertificate.objects.update(count=0)
+
+
+def test_without_the_owner_connection_due_evidence_is_reported_and_kept(monkeypatch):
+    """Web and worker run without the owner role: the daily purge destroys
+    everything else and says how much evidence waits for the owner's job."""
+    monkeypatch.setattr(settings, "DATABASES", {k: v for k, v in settings.DATABASES.items() if k != "owner"})
+    call = CallFactory()
+    consent_record(
+        call=call, decision=ConsentDecision.GRANTED, method=ConsentMethod.DTMF, prompt_version="v", source="old",
+        occurred_at=aged(6 * 365 + 1),
+    )  # fmt: skip
+    consent_record(
+        call=call, decision=ConsentDecision.GRANTED, method=ConsentMethod.DTMF, prompt_version="v", source="new"
+    )
+    segment(call, 100)
+
+    results = by_class(retention.retention_purge(now=NOW))
+
+    assert results["transcripts"].count == 1
+    assert results["consent_events"].failures == [{"id": None, "error": "OwnerConnectionMissing", "due": 1}]
+    assert results["consent_events"].count == 0 and results["consent_events"].certificate_id is None
+    assert ConsentEvent.objects.count() == 2

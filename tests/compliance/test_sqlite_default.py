@@ -47,6 +47,7 @@ call_id = call.pk
 call.delete()
 from compliance.models import ConsentEvent
 print("KEPT", ConsentEvent.objects.get().call_id == call_id)
+audit.audit_record("test.head")  # the newest event is kept as the chain's head
 print("PURGED", len(audit.audit_purge_before(cutoff=timezone.now())))
 print("VERIFIED", audit.audit_chain_verify().ok)
 """
