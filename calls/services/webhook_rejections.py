@@ -73,7 +73,10 @@ def window_of(moment: datetime) -> tuple[datetime, datetime]:
 def rejection_key(*, route: str, reason: str) -> tuple[str, str]:
     """The bounded key a refusal is counted under."""
     max_route = WebhookRejectionCount._meta.get_field("route").max_length
-    return (route or UNKNOWN_ROUTE)[:max_route], reason if reason in REASONS else OTHER
+    # A webhook answers at its path with and without the trailing slash:
+    # one route, counted once.
+    route = route.rstrip("/") + "/" if route else UNKNOWN_ROUTE
+    return route[:max_route], reason if reason in REASONS else OTHER
 
 
 def webhook_rejection_count(*, provider: str, route: str, reason: str) -> bool:

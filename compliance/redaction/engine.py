@@ -19,6 +19,12 @@ from .persons import KnownNamesRecognizer, PersonRecognizer
 from .recognizers import recognizers
 
 logger = logging.getLogger(__name__)
+# spaCy, weasel and Presidio's decision tracer put stderr handlers of their
+# own on their loggers when imported, outside the project's masking filter
+# (Presidio's tracer would print the text it analyses). Their records go to
+# the project's handlers instead, filtered like every other.
+for _library in ("spacy", "weasel", "decision_process"):
+    logging.getLogger(_library).handlers.clear()
 LANGUAGE = "en"
 MINIMUM_SCORE = 0.5
 

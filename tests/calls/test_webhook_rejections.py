@@ -162,12 +162,12 @@ def test_a_refusal_counted_after_its_window_was_reported_is_reported_once_more(t
 
 
 def test_nothing_the_sender_controls_adds_keys(client, twilio_post, one_window):
-    """Query strings, headers and content vary freely; only the route and a
-    reason from a closed list make a key. A path no route matches is a 404
-    and not a webhook refusal at all."""
+    """Query strings, headers, content and the trailing slash vary freely;
+    only the route and a reason from a closed list make a key. A path no
+    route matches is a 404 and not a webhook refusal at all."""
     for serial in range(30):
         twilio_post(
-            "/webhooks/twilio/voice/",
+            "/webhooks/twilio/voice/" if serial % 2 else "/webhooks/twilio/voice",
             {f"field{serial}": "x" * serial},
             query={f"q{serial}": serial},
             signature=str(serial),

@@ -102,10 +102,14 @@ def test_every_handler_the_configuration_installs_filters_personal_data():
     """Not only the project's console handler: Django installs its own on
     the loggers it configures (a console handler under DEBUG that prints
     tracebacks, mail to ADMINS, runserver's request lines), and a handler
-    left unfiltered writes whatever it is given."""
+    left unfiltered writes whatever it is given. Libraries add theirs when
+    imported (spaCy and Presidio's tracer, by the redaction engine), so
+    every logger that exists once the engine is loaded is checked."""
     from django.utils.log import DEFAULT_LOGGING
 
-    names = {"", *settings.LOGGING.get("loggers", {}), *DEFAULT_LOGGING["loggers"]}
+    import compliance.redaction.engine  # noqa: F401
+
+    names = {"", *settings.LOGGING.get("loggers", {}), *DEFAULT_LOGGING["loggers"], *logging.root.manager.loggerDict}
     unfiltered = [
         (name, type(handler).__name__)
         for name in sorted(names)
