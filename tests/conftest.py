@@ -30,6 +30,9 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: N
     DATABASE_URL's server, its user is the owner, and the runtime role is
     made beside it with a password of the run (the user needs CREATEROLE)."""
     default, owner = settings.DATABASES["default"], settings.DATABASES["owner"]
+    engine = default["ENGINE"]
+    if engine != "contactcenter.postgresql":
+        pytest.exit(f"The test suite runs on PostgreSQL only, not {engine}.", returncode=3)
     server = None
     if not os.environ.get("DATABASE_URL"):
         server = PostgresServer().start()
@@ -45,15 +48,31 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: N
     owner.update({key: default[key] for key in ("HOST", "PORT", "NAME", "USER", "PASSWORD")})
     owner["OPTIONS"] = {**owner.get("OPTIONS", {}), "options": "-c compliance.maintenance=on"}
     owner["TEST"] = {**owner.get("TEST", {}), "NAME": default.get("TEST", {}).get("NAME")}
-    engine = default["ENGINE"]
-    if engine != "contactcenter.postgresql":
-        pytest.exit(f"The test suite runs on PostgreSQL only, not {engine}.", returncode=3)
     yield
-    if server is not None:
-        from django.db import connections
+    from django.db import connections
 
-        connections.close_all()
+    connections.close_all()
+    if server is not None:
         server.stop()
+    else:
+        _drop_runtime_role(default, _runtime_credentials["USER"])
+
+
+def _connect(database: dict[str, Any]) -> Any:
+    import psycopg
+
+    return psycopg.connect(
+        host=database["HOST"], port=database["PORT"] or None, user=database["USER"],
+        password=database["PASSWORD"] or None, dbname=database["NAME"], autocommit=True,
+    )  # fmt: skip
+
+
+def _drop_runtime_role(database: dict[str, Any], role: str) -> None:
+    """The test database is gone by now, and the role's privileges with it."""
+    from psycopg import sql
+
+    with _connect(database) as connection:
+        connection.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(role)))
 
 
 def _create_runtime_role(database: dict[str, Any], *, USER: str, PASSWORD: str) -> None:  # noqa: N803
@@ -61,10 +80,7 @@ def _create_runtime_role(database: dict[str, Any], *, USER: str, PASSWORD: str) 
     from psycopg import sql
 
     try:
-        with psycopg.connect(
-            host=database["HOST"], port=database["PORT"] or None, user=database["USER"],
-            password=database["PASSWORD"] or None, dbname=database["NAME"], autocommit=True,
-        ) as connection:  # fmt: skip
+        with _connect(database) as connection:
             connection.execute(sql.SQL("CREATE ROLE {} LOGIN PASSWORD {}").format(sql.Identifier(USER), PASSWORD))
     except psycopg.Error as error:
         pytest.exit(f"DATABASE_URL's user must be able to create the runtime role (CREATEROLE): {error}", 3)
