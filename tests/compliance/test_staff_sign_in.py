@@ -236,7 +236,7 @@ def test_officer_reveals_a_number_and_it_is_audited(client):
         and "+1 415 ••• ••77" in page.content.decode()
         and "4155550177" not in page.content.decode()
     )
-    assert "Reveal phone numbers" in page.content.decode()
+    assert "Reveal personal data" in page.content.decode()
     assert revealed.status_code == 200 and "+14155550177" in revealed.content.decode()
     assert "no-store" in revealed["Cache-Control"]
     access, reveal = AuditEvent.objects.filter(action__startswith="access.").order_by("sequence")
@@ -258,7 +258,7 @@ def test_supervisor_sees_calls_but_cannot_reveal(client):
     page = client.get(reverse("admin:calls_call_change", args=[call.pk]))
     refused = client.post(reverse("admin:calls_call_reveal", args=[call.pk]))
 
-    assert page.status_code == 200 and "Reveal phone numbers" not in page.content.decode()
+    assert page.status_code == 200 and "Reveal personal data" not in page.content.decode()
     assert refused.status_code == 403
     assert not AuditEvent.objects.filter(action="access.reveal").exists()
     assert client.get(reverse("compliance-dashboard")).status_code == 403
