@@ -58,20 +58,21 @@ def owner_available() -> bool:
 
 @contextlib.contextmanager
 def as_owner() -> Iterator[str | None]:
-    """For ``migrate`` and ``flush``: the default connection logs in as the
-    owner role while inside, when an owner connection is configured for the
+    """For ``migrate`` and ``flush``: the default connection connects as the
+    owner's connection does while inside, when one is configured for the
     same database, since the runtime role may neither change the schema nor
     empty tables (and what runs on the default connection meanwhile, such as
     ``post_migrate`` receivers, needs the owner's rights too). Yields the
-    runtime role's name if it did, None if not. For commands only: a connection opened meanwhile by another
-    thread would log in as the owner too."""
+    runtime role's name if it did, None if not. For commands only: a
+    connection another thread opened meanwhile would be the owner's too."""
     default = settings.DATABASES["default"]
     owner = settings.DATABASES.get(OWNER)
-    same = owner is not None and all(default.get(key) == owner.get(key) for key in ("ENGINE", "HOST", "PORT", "NAME"))
+    # The same database, reached directly or through a pooler: the owner's connection is used as it is.
+    same = owner is not None and all(default.get(key) == owner.get(key) for key in ("ENGINE", "NAME"))
     if not same or default.get("USER") == owner.get("USER"):
         yield None
         return
-    swapped = ("USER", "PASSWORD", "OPTIONS")
+    swapped = ("HOST", "PORT", "USER", "PASSWORD", "OPTIONS")
     saved = {key: default.get(key) for key in swapped}
     connections["default"].close()
     default.update({key: owner.get(key) for key in swapped})
