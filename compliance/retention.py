@@ -306,9 +306,9 @@ def _due_count(data_class: str, cutoff: datetime) -> int:
         DataClass.CONSENT_EVENTS: lambda: ConsentEvent.objects.filter(occurred_at__lt=cutoff)
         .exclude(call_sid__in=held.values("call_sid"))
         .exclude(sequence=ConsentEvent.objects.order_by("-sequence").values("sequence")[:1]),
-        DataClass.AUDIT_EVENTS: lambda: AuditEvent.objects.filter(occurred_at__lt=cutoff).exclude(
-            action__in=TOMBSTONES
-        ),
+        DataClass.AUDIT_EVENTS: lambda: AuditEvent.objects.filter(occurred_at__lt=cutoff)
+        .exclude(action__in=TOMBSTONES)
+        .exclude(sequence=AuditEvent.objects.order_by("-sequence").values("sequence")[:1]),
     }
     return counts[data_class]().count()
 
