@@ -24,8 +24,8 @@ run: $(STAMP)
 	DJANGO_SETTINGS_MODULE=contactcenter.settings.local $(BIN)/python manage.py ensure_admin
 	@echo "Serving on http://127.0.0.1:$(PORT)/admin/  (Ctrl-C stops web, worker and beat)"
 	@echo "Then, in another terminal: $(BIN)/python manage.py simulate_call --base-url http://127.0.0.1:$(PORT)"
-	@# honcho would let .env override the environment (local settings); the
-	@# processes read .env themselves, without overriding it.
+	@# -e /dev/null: the process manager would let .env override the local
+	@# settings; the processes read .env themselves, without overriding them.
 	DJANGO_SETTINGS_MODULE=contactcenter.settings.local PORT=$(PORT) PATH="$(CURDIR)/$(BIN):$$PATH" \
 		$(BIN)/honcho start -e /dev/null web worker beat
 
