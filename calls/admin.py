@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path
@@ -124,7 +125,10 @@ class CallAdmin(ExportActionMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
         self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict | None = None
     ) -> HttpResponse:
         """Every view of a call's page, and so of its transcript, is audited."""
-        call = get_object_or_404(Call, pk=object_id)
+        # The admin's own lookup: an id that is not a number is a 404, not a 500.
+        call = self.get_object(request, unquote(object_id))
+        if call is None:
+            raise Http404
         if not self.has_view_permission(request, call):
             raise PermissionDenied
         audit_record(

@@ -12,8 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from compliance.audit import Actor, audit_record
-from compliance.crypto import identifier_hash
 from compliance.models import AuditEvent, ConsentEvent, DestructionCertificate, LegalHold, RetentionPolicy
+from compliance.subjects import InvalidPhoneNumber, subject_hash
 
 
 class ReadOnlyAdminMixin:
@@ -116,7 +116,14 @@ class LegalHoldForm(forms.ModelForm):
         cleaned = super().clean()
         number = cleaned.get("caller_number", "").strip()
         if number:
-            self.instance.subject_hash = identifier_hash(number)
+            # The number as the providers send it (E.164), however it was
+            # typed: the hash must be the one the caller's calls are stored
+            # under, or the hold holds nothing.
+            try:
+                self.instance.subject_hash = subject_hash(number)
+            except InvalidPhoneNumber as error:
+                self.add_error("caller_number", str(error))
+                return cleaned
         if not cleaned.get("call_sid") and not self.instance.subject_hash:
             raise forms.ValidationError("Name a call SID or a caller's number.")
         return cleaned

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.http import HttpResponseBase
 from knox.auth import TokenAuthentication
+from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -17,6 +18,21 @@ from rest_framework.views import APIView
 from compliance.audit import Actor
 from compliance.forms import ExportForm
 from compliance.views import export_response
+
+
+class ApiTokenAuthentication(TokenAuthentication):
+    """knox's token check, refusing a token it can't look up: one that is
+    not UTF-8 (knox would fail decoding it) or holds NUL (PostgreSQL can't
+    compare it). Tokens are ASCII; anything else is simply not a token."""
+
+    def authenticate_credentials(self, token: bytes) -> tuple:
+        try:
+            text = token.decode("ascii")
+        except UnicodeDecodeError:
+            raise AuthenticationFailed("Invalid token.") from None
+        if not text.isprintable():
+            raise AuthenticationFailed("Invalid token.")
+        return super().authenticate_credentials(token)
 
 
 class CanRunExports(BasePermission):
@@ -29,7 +45,7 @@ class ExportView(APIView):
     of the report and its manifest (``X-Export-Id`` names it in the audit
     trail), or 400 naming the fields at fault."""
 
-    authentication_classes = [TokenAuthentication]
+    authentication_classes = [ApiTokenAuthentication]
     permission_classes = [IsAuthenticated, CanRunExports]
 
     def post(self, request: Request) -> HttpResponseBase:

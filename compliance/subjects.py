@@ -122,9 +122,10 @@ def subject_erase(*, subject: str, actor: Actor = SYSTEM) -> Erasure:
         tallies[DataClass.TRANSCRIPTS].add(segments.values_list("pk", "spoken_at"))
         result.transcripts = segments.delete()[0]
 
-        events = InboundEvent.objects.filter(
-            call_sid__in=[call.call_sid for call in calls], payload_scrubbed_at__isnull=True
-        ).order_by("id")
+        # A delivery names its call by the key it carried: the CallSid, or
+        # Vapi's id for a Vapi message that came without one.
+        keys = {call.call_sid for call in calls} | {f"vapi:{call.vapi_call_id}" for call in calls if call.vapi_call_id}
+        events = InboundEvent.objects.filter(call_sid__in=keys, payload_scrubbed_at__isnull=True).order_by("id")
         scrubbed = list(events.values_list("pk", "received_at"))
         if scrubbed:
             ids = [pk for pk, _ in scrubbed]

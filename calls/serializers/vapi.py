@@ -36,6 +36,8 @@ VAPI_ID_LENGTH = 36
 # A tool call's id comes from the model provider ("call_…", "toolu_…"):
 # printable ASCII without spaces.
 TOOL_CALL_ID = r"^[!-~]{1,64}$"
+# A SHA-256 in hex, as deduplication keys hold it.
+DIGEST_LENGTH = 64
 OPTIONAL = {"required": False, "allow_blank": True, "allow_null": True, "trim_whitespace": False}
 OPTIONAL_VALUE = {"required": False, "allow_null": True}
 SPOKEN = Column(TranscriptSegment, "text")
@@ -52,6 +54,8 @@ def call_id_field() -> serializers.Field:
         Column(Call, "vapi_call_id"),
         Column(Call, "call_sid", len("vapi:")),
         Column(Recording, "recording_sid", len("vapi::stereo")),
+        # "<id>:<message type>:<digest>"
+        Column(InboundEvent, "dedup_key", len("::") + CallEvent._meta.get_field("type").max_length + DIGEST_LENGTH),
     )
 
 
@@ -129,11 +133,10 @@ class ToolFunctionSerializer(InputSerializer):
 
 
 class ToolCallSerializer(InputSerializer):
+    # Kept as "tool:<call id>:<id>:<digest>".
     id = feeds(
         PatternField(TOOL_CALL_ID, max_length=64),
-        Column(InboundEvent, "dedup_key", len("tool:")),
-        Column(ConsentEvent, "source", len("vapi-tool:")),
-        Column(ScheduledCallback, "source", len("vapi-tool:")),
+        Column(InboundEvent, "dedup_key", len("tool::") + VAPI_ID_LENGTH + len(":") + DIGEST_LENGTH),
     )
     type = feeds(_text(32))
     function = ToolFunctionSerializer()

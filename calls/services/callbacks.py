@@ -25,8 +25,14 @@ MAX_ATTEMPTS = 5
 BATCH = 50
 
 
-def callback_schedule(*, call: Call | None, source: str, phone: str, due_at: datetime) -> ScheduledCallback:
-    """Record a callback to place at ``due_at``. Safe to repeat: one per source."""
+def callback_schedule(*, call: Call | None, source: str, phone: str, due_at: datetime) -> ScheduledCallback | None:
+    """Record a callback to place at ``due_at``. Safe to repeat: one per
+    source. A call whose caller's data was erased gets none: the number
+    would be kept again, and the caller called, after the erasure. Returns
+    the callback, or None when none is scheduled."""
+    if call is not None and call.erased_at is not None:
+        logger.warning("callback.refused_erased", extra={"call_id": call.pk})
+        return None
     callback, created = ScheduledCallback.objects.get_or_create(
         source=source, defaults={"call": call, "phone": phone, "phone_hash": identifier_hash(phone), "due_at": due_at}
     )

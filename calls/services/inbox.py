@@ -31,7 +31,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from calls.models import InboundEvent
-from calls.serializers.fields import provider_clock
+from calls.serializers.fields import provider_clock, received_now
 from calls.services import transcripts
 from calls.services.inbox_publisher import BATCH_SIZE, publisher
 from compliance.audit import Actor, audit_record
@@ -71,6 +71,7 @@ def inbox_accept(
     event = InboundEvent(
         provider=provider,
         kind=kind,
+        received_at=received_now(),
         dedup_key=dedup_key,
         call_sid=call_sid,
         payload=payload,

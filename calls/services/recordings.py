@@ -187,7 +187,7 @@ def recording_delete_at_provider(*, recording_id: int) -> DeletionOutcome:
             return DeletionOutcome.AWAITING_STOP
         try:
             if recording.provider == Provider.VAPI:
-                vapi.call_delete(call_id=recording.call.vapi_call_id)
+                vapi.call_delete(call_id=vapi_call_id_of(recording))
             else:
                 twilio.recording_delete(recording_sid=recording.recording_sid)
         except (twilio.TwilioNotFoundError, vapi.VapiNotFoundError):
@@ -201,6 +201,14 @@ def recording_delete_at_provider(*, recording_id: int) -> DeletionOutcome:
         )  # fmt: skip
     logger.warning("recording.deleted", extra={"recording_id": recording.pk, "reason": recording.deletion_reason})
     return DeletionOutcome.DELETED
+
+
+def vapi_call_id_of(recording: Recording) -> str:
+    """The Vapi call a recording belongs to, read from the recording's own
+    key (``vapi:<call id>:<kind>``), not from its Call row: two Vapi calls
+    can share one row (both on one CallSid), and deleting the row's would
+    destroy the other call's data."""
+    return recording.recording_sid.split(":")[1] if recording.recording_sid.count(":") == 2 else ""
 
 
 def recording_sweep() -> tuple[int, int]:

@@ -16,9 +16,9 @@ from calls.serializers import parse
 from calls.serializers import vapi as shapes
 from calls.services.callbacks import callback_schedule
 from calls.services.calls import call_apply_status, call_upsert
-from calls.services.recordings import NO_CONSENT, call_request_recording, recording_request_deletion
+from calls.services.recordings import ERASURE, NO_CONSENT, call_request_recording, recording_request_deletion
 from calls.services.transcripts import inbox_scrub_if_settled, transcript_segment_open
-from calls.services.vapi_tools import BadArguments, ToolContext, tool_read
+from calls.services.vapi_tools import BadArguments, ToolContext, tool_label, tool_read
 from calls.services.vapi_webhooks import jurisdiction_of
 from compliance.models import ConsentDecision, ConsentMethod
 from compliance.services import consent_record
@@ -129,9 +129,11 @@ def apply_tool_call(event: InboundEvent) -> None:
             tool_call["name"], tool_call.get("arguments"), ToolContext(payload.get("customer_number", ""))
         )
     except BadArguments:
-        logger.info("vapi.tool_call_refused", extra={"call_id": call.pk, "tool": tool_call["name"][:64]})
+        logger.info("vapi.tool_call_refused", extra={"call_id": call.pk, "tool": tool_label(tool_call["name"])})
         return
-    source = f"vapi-tool:{tool_call['id']}"
+    # The delivery, not the tool call's id: a model may reuse an id across
+    # calls, and each tool call is one inbox event.
+    source = f"vapi-tool:{event.pk}"
     if tool_call["name"] == "record_consent":
         consent_record(
             call=call,
@@ -212,8 +214,8 @@ def apply_end_of_call_report(event: InboundEvent) -> None:
 
 def _reconcile_consent(*, call: Call, data: dict[str, Any], recordings: list[Recording]) -> None:
     """Vapi's own consent plan may have obtained consent the ledger lacks;
-    it is added, as reported. A recording with consent from neither is
-    deleted at Vapi."""
+    it is added, as reported. A recording with consent from neither, or of
+    a caller whose data was erased, is deleted at Vapi."""
     granted_at = ((data.get("compliance") or {}).get("recordingConsent") or {}).get("grantedAt")
     if granted_at and not call.has_granted_consent:
         consent_type = ((data.get("compliance") or {}).get("recordingConsent") or {}).get("type") or "unspecified"
@@ -225,7 +227,11 @@ def _reconcile_consent(*, call: Call, data: dict[str, Any], recordings: list[Rec
             source=f"vapi-report:{data['call']['id']}",
             reported_at=granted_at,  # Vapi's claim: kept, held to the call's lifetime, never ordering the ledger
         )
-    if not call.has_granted_consent:
+    if call.erased_at is not None:
+        reason = ERASURE  # consent or not, as on Twilio's path
+    else:
+        reason = None if call.has_granted_consent else NO_CONSENT
+    if reason:
         for recording in recordings:
             if recording.deleted_at is None:
-                recording_request_deletion(recording=recording, reason=NO_CONSENT)
+                recording_request_deletion(recording=recording, reason=reason)

@@ -11,6 +11,7 @@ the work is done all the same, because it never depended on the reply.
 
 from __future__ import annotations
 
+import contextvars
 import json
 import logging
 from collections.abc import Callable
@@ -223,6 +224,12 @@ class ToolOutcome:
     values: dict[str, Any] | None = None
 
 
+def tool_label(name: str) -> str:
+    """A tool's name for a log line: ours, or "(unknown)"; a name the model
+    made up is its text, not ours to log."""
+    return name if name in TOOLS else "(unknown)"
+
+
 def tool_read(name: str, raw_arguments: Any, context: ToolContext) -> dict[str, Any]:
     tool = TOOLS.get(name)
     if tool is None:
@@ -240,11 +247,12 @@ def tool_reply(name: str, raw_arguments: Any, context: ToolContext) -> ToolOutco
             return ToolOutcome(error=str(error))
         return ToolOutcome(result=TOOLS[name].reply(values), values=values)
 
-    future = _POOL.submit(work)
+    # In this request's context: the tool judges times against its receipt.
+    future = _POOL.submit(contextvars.copy_context().run, work)
     try:
         outcome = future.result(timeout=settings.VAPI_TOOL_BUDGET_SECONDS)
     except ReplyTimeout:
-        logger.warning("vapi.tool_over_budget", extra={"tool": name[:64]})
+        logger.warning("vapi.tool_over_budget", extra={"tool": tool_label(name)})
         return ToolOutcome(result=PROCESSING)
     return ToolOutcome(
         result=_one_line(outcome.result) if outcome.result else None,

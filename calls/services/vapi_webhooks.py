@@ -38,7 +38,7 @@ SERVER_MESSAGES = [
     "status-update", "transcript", "tool-calls", "transfer-destination-request", "end-of-call-report",
     "speech-update", "user-interrupted", "hang", "conversation-update",
 ]  # fmt: skip
-_TYPE_NAME = re.compile(r"[^a-z0-9._\-\[\]=\"]")
+_TYPE_NAME = re.compile(r"[a-z0-9._\-\[\]=\"]{1,64}")
 _US_STATES = {
     "Alabama": "AL", "Alaska": "AK", "Arizona": "AZ", "Arkansas": "AR", "California": "CA", "Colorado": "CO",
     "Connecticut": "CT", "Delaware": "DE", "Florida": "FL", "Georgia": "GA", "Hawaii": "HI", "Idaho": "ID",
@@ -78,7 +78,7 @@ def _accept(
     event, _ = inbox_accept(
         provider=Provider.VAPI,
         kind=kind,
-        dedup_key=dedup_key[:255],
+        dedup_key=dedup_key,
         call_sid=shapes.call_key(call),
         payload=stored,
         response_body=json.dumps(reply or {}),
@@ -86,11 +86,12 @@ def _accept(
     return json.loads(event.response_body or "{}")
 
 
-def _dedup_key(kind: str, data: dict[str, Any], stored: dict[str, Any]) -> str:
-    """Vapi's call id, the message type and its timestamp; the payload's
-    digest when Vapi sent no timestamp."""
-    moment = data["timestamp"].isoformat() if data.get("timestamp") else payload_digest(stored)
-    return f"{data['call']['id']}:{kind}:{moment}"
+def _dedup_key(data: dict[str, Any], stored: dict[str, Any]) -> str:
+    """Vapi's call id, the message type and the digest of what is stored:
+    a redelivery is the same message, and two different messages (two
+    statuses in one millisecond) are two deliveries, whatever their
+    timestamps say."""
+    return f"{data['call']['id']}:{data['type']}:{payload_digest(stored)}"
 
 
 def vapi_answer(*, message: dict[str, Any]) -> dict[str, Any]:
@@ -115,7 +116,7 @@ def _status_update(message: dict[str, Any]) -> dict[str, Any]:
     return _accept(
         kind=InboundEvent.Kind.VAPI_STATUS,
         call=data["call"],
-        dedup_key=_dedup_key("status-update", data, stored),
+        dedup_key=_dedup_key(data, stored),
         stored=stored,
     )
 
@@ -124,7 +125,7 @@ def _transcript(message: dict[str, Any]) -> dict[str, Any]:
     data, stored = _stored(shapes.TranscriptSerializer, message)
     if data["transcriptType"] != "final" or not data["transcript"].strip():
         return {}
-    key = _dedup_key(f"transcript:{data['role']}", data, stored)
+    key = _dedup_key(data, stored)
     return _accept(kind=InboundEvent.Kind.VAPI_TRANSCRIPT, call=data["call"], dedup_key=key, stored=stored)
 
 
@@ -143,19 +144,20 @@ def _call_event(message: dict[str, Any]) -> dict[str, Any]:
     data, _ = _stored(shapes.SpeechUpdateSerializer, message)
     detail = (data.get("status") or "") if data["type"] == "speech-update" else ""
     stored = _event_payload(data, detail=detail, role=data.get("role") or "")
-    key = _dedup_key(f"{data['type']}:{stored['role']}:{stored['detail']}", data, stored)
+    key = _dedup_key(data, stored)
     return _accept(kind=InboundEvent.Kind.VAPI_CALL_EVENT, call=data["call"], dedup_key=key, stored=stored)
 
 
 def _end_of_call_report(message: dict[str, Any]) -> dict[str, Any]:
     data, stored = _stored(shapes.EndOfCallReportSerializer, message)
-    key = _dedup_key("end-of-call-report", data, stored)
+    key = _dedup_key(data, stored)
     return _accept(kind=InboundEvent.Kind.VAPI_END_OF_CALL, call=data["call"], dedup_key=key, stored=stored)
 
 
 def _tool_calls(message: dict[str, Any]) -> dict[str, Any]:
-    """Each tool call is its own inbox event, deduplicated on its id, so a
-    redelivered call gets the result it got the first time."""
+    """Each tool call is its own inbox event, deduplicated on its call, its
+    id and its content, so a redelivered call gets the result it got the
+    first time."""
     data, stored = _stored(shapes.ToolCallsSerializer, message)
     context = ToolContext(customer_number=_customer_number(data))
     results = []
@@ -173,7 +175,9 @@ def _tool_calls(message: dict[str, Any]) -> dict[str, Any]:
             _accept(
                 kind=InboundEvent.Kind.VAPI_TOOL_CALL,
                 call=data["call"],
-                dedup_key=f"tool:{tool_call['id']}",
+                # One per tool call of this call: a redelivery gets its reply
+                # again; an id reused for other work is other work.
+                dedup_key=f"tool:{data['call']['id']}:{tool_call['id']}:{payload_digest(payload)}",
                 stored=payload,
                 reply=answer,
             )
@@ -195,7 +199,7 @@ def _assistant_request(message: dict[str, Any]) -> dict[str, Any]:
         if settings.VAPI_ASSISTANT_ID
         else {"assistant": assistant_configuration(data)}
     )
-    key = _dedup_key("assistant-request", data, stored)
+    key = _dedup_key(data, stored)
     return _accept(
         kind=InboundEvent.Kind.VAPI_ASSISTANT_REQUEST, call=data["call"], dedup_key=key, stored=stored, reply=reply
     )
@@ -255,12 +259,19 @@ def _transfer_destination(message: dict[str, Any]) -> dict[str, Any]:
         "destination": {"type": "number", "number": number, "message": f"Connecting you to {spoken} now."},
     }
     stored = _event_payload(data, detail=spoken)
-    key = _dedup_key("transfer-destination-request", data, stored)
+    key = _dedup_key(data, stored)
     return _accept(kind=InboundEvent.Kind.VAPI_CALL_EVENT, call=data["call"], dedup_key=key, stored=stored, reply=reply)
 
 
 def _count_unknown(kind: str) -> dict[str, Any]:
-    name = _TYPE_NAME.sub("", kind.lower())[:64] or "(empty)"
+    # A type is counted under its own name only if it looks like one: text
+    # that doesn't is the sender's, and is neither kept nor logged.
+    if not kind:
+        name = "(empty)"
+    elif _TYPE_NAME.fullmatch(kind):
+        name = kind
+    else:
+        name = "(malformed)"
     now = timezone.now()
     with transaction.atomic():
         counter, created = UnknownMessageCount.objects.get_or_create(

@@ -3,18 +3,22 @@ body is read, and rejections that carry no detail a caller could use."""
 
 from __future__ import annotations
 
+import codecs
 import logging
 from collections.abc import Callable
 
 from django.conf import settings
-from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
+from django.core.exceptions import BadRequest, RequestDataTooBig, SuspiciousOperation
 from django.db import transaction
 from django.http import HttpResponse
+from django.http.multipartparser import MultiPartParserError
+from django.utils import timezone
 from rest_framework import exceptions
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from calls.serializers.fields import provider_clock
 from calls.services.webhook_rejections import webhook_rejection_count
 
 logger = logging.getLogger(__name__)
@@ -48,6 +52,14 @@ class WebhookView(APIView):
     def as_view(cls, **initkwargs: object) -> Callable:
         return transaction.non_atomic_requests(super().as_view(**initkwargs))
 
+    def dispatch(self, request: object, *args: object, **kwargs: object) -> Response | HttpResponse:
+        # One receipt time for the whole request: the view judges reported
+        # times against it and the inbox stores it as ``received_at``, which
+        # the worker judges them against again. A clock read twice would
+        # let a time at the window's edge pass here and fail there.
+        with provider_clock(timezone.now()):
+            return super().dispatch(request, *args, **kwargs)
+
     def initial(self, request: Request, *args: object, **kwargs: object) -> None:
         try:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
@@ -55,6 +67,12 @@ class WebhookView(APIView):
             raise exceptions.ParseError("Invalid Content-Length.") from None
         if length > getattr(settings, self.max_body_setting):
             raise PayloadTooLarge()
+        charset = request._request.content_params.get("charset")
+        if charset:
+            try:
+                codecs.lookup(charset)
+            except LookupError:
+                raise exceptions.ParseError("Unknown charset.") from None
         super().initial(request, *args, **kwargs)
 
     def handle_exception(self, exc: Exception) -> Response | HttpResponse:
@@ -65,9 +83,11 @@ class WebhookView(APIView):
             # Field names and error codes only: the values are the caller's data.
             self._log_rejection("invalid")
             return Response({"error": "invalid_request", "fields": exc.get_codes()}, status=400)
-        if isinstance(exc, SuspiciousOperation):
-            # Django's own limits on reading the body (too many fields, too
-            # large once decoded): the request is at fault, not the server.
+        if isinstance(exc, (SuspiciousOperation, BadRequest, MultiPartParserError)):
+            # Django's own failures to read the body (too many fields, too
+            # large once decoded, a charset it can't decode, a broken
+            # multipart body), met while the signature is checked: the
+            # request is at fault, not the server.
             exc = PayloadTooLarge() if isinstance(exc, RequestDataTooBig) else exceptions.ParseError()
         if isinstance(exc, exceptions.APIException):
             self._log_rejection(exc.default_code)

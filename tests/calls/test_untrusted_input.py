@@ -13,10 +13,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import time
 import typing
+from datetime import timedelta
 
 import pytest
 from django.conf import settings
+from django.utils import timezone
 from vapi.types import Call as VapiCall
 from vapi.types import (
     RecordingConsent,
@@ -27,7 +30,7 @@ from vapi.types import (
 )
 
 from calls.integrations import vapi as vapi_client
-from calls.models import Call, InboundEvent, Provider, Recording
+from calls.models import Call, InboundEvent, Provider, Recording, ScheduledCallback, UnknownMessageCount
 from calls.services import recordings
 from calls.services.inbox import inbox_process
 from compliance.models import ConsentEvent
@@ -74,12 +77,10 @@ def test_a_vapi_timestamp_outside_the_window_is_refused(client, timestamp):
 def test_a_delivery_applied_late_is_judged_by_when_it_arrived(twilio_post):
     """The worker reads the stored delivery against its receipt, so one
     accepted at the window's edge is still applied days later."""
-    from django.utils import timezone
-
-    moment = timezone.now() - timezone.timedelta(days=settings.PROVIDER_TIME_MAX_AGE_DAYS - 1)
+    moment = timezone.now() - timedelta(days=settings.PROVIDER_TIME_MAX_AGE_DAYS - 1)
     params = twilio_call_params(CallStatus="completed", Timestamp=moment.strftime("%a, %d %b %Y %H:%M:%S +0000"))
     assert twilio_post("/webhooks/twilio/status/", params).status_code == 204
-    InboundEvent.objects.update(received_at=timezone.now() - timezone.timedelta(days=3))
+    InboundEvent.objects.update(received_at=timezone.now() - timedelta(days=3))
 
     assert apply_pending() == 1
     assert Call.objects.get().status == Call.Status.COMPLETED
@@ -281,3 +282,114 @@ def test_twilio_ids_that_would_name_another_resource_never_reach_a_url():
     ):
         with pytest.raises(twilio.TwilioPermanentError, match="not a Twilio"):
             call()
+
+
+def test_a_second_vapi_call_on_one_callsid_deletes_its_own_recordings_only(client, vapi_api):
+    """Two Vapi calls can share one Call row (both carry the same CallSid);
+    a recording is deleted as the call its own key names."""
+    sid = "CA" + "7" * 32
+    first, second = vapi.new_call(twilio_sid=sid), vapi.new_call(twilio_sid=sid)
+    vapi.post(client, vapi.status_update(first, "in-progress"))
+    vapi.post(client, vapi.end_of_call_report(second, [("user", "hi")]))
+    apply_pending()
+
+    for recording in Recording.objects.all():
+        recordings.recording_delete_at_provider(recording_id=recording.pk)
+
+    assert Recording.objects.filter(deleted_at__isnull=False).count() == 2
+    assert vapi_api.paths == [f"/call/{second['id']}"] + [f"/call/{second['id']}"]
+
+
+# --- One receipt time, read once ------------------------------------------------------------
+
+
+@pytest.fixture
+def slow_request(monkeypatch):
+    """A web process that stalls between reading a delivery and storing it."""
+    from calls.services import inbox
+
+    digest = inbox.payload_digest
+    monkeypatch.setattr(inbox, "payload_digest", lambda payload: (time.sleep(0.05), digest(payload))[1])
+
+
+def test_a_time_at_the_windows_edge_is_judged_alike_by_a_slow_request_and_the_worker(client, slow_request):
+    edge = time.time() - settings.PROVIDER_TIME_MAX_AGE_DAYS * 86400 + 0.03
+    body = vapi.status_update(vapi.new_call(), "ringing", timestamp=int(edge * 1000))
+
+    response = vapi.post(client, body)
+
+    assert response.status_code in (200, 400)
+    if response.status_code == 200:
+        assert apply_pending() == 1
+
+
+def test_a_callback_due_just_after_the_request_is_scheduled_however_slow_the_request(client, slow_request):
+    when = (timezone.now() + timedelta(milliseconds=30)).isoformat()
+
+    response = vapi.post(client, vapi.tool_calls(vapi.new_call(), ("schedule_callback", {"when": when})))
+
+    assert "result" in response.json()["results"][0]
+    assert apply_pending() == 1
+    assert ScheduledCallback.objects.count() == 1
+
+
+# --- A delivery is what it holds ------------------------------------------------------------------
+
+
+def test_two_different_messages_in_one_millisecond_are_two_deliveries(client):
+    call, moment = vapi.new_call(), vapi.iso_ago(minutes=1)
+    vapi.post(client, vapi.status_update(call, "in-progress", timestamp=moment))
+    vapi.post(client, vapi.status_update(call, "ended", timestamp=moment, endedReason="customer-ended-call"))
+
+    assert apply_pending() == 2
+    assert Call.objects.get().status == Call.Status.COMPLETED
+
+
+def test_tool_calls_sharing_an_id_are_each_applied(client):
+    call = vapi.new_call()
+    body = vapi.tool_calls(
+        call, ("record_consent", {"decision": "granted"}), ("transfer_to_human", {"department": "sales"})
+    )
+    body["message"]["toolCallList"][1]["id"] = body["message"]["toolCallList"][0]["id"]
+    other = vapi.tool_calls(vapi.new_call(), ("record_consent", {"decision": "declined"}))
+    other["message"]["toolCallList"][0]["id"] = body["message"]["toolCallList"][0]["id"]
+
+    results = vapi.post(client, body).json()["results"] + vapi.post(client, other).json()["results"]
+
+    assert [result.get("name") for result in results] == ["record_consent", "transfer_to_human", "record_consent"]
+    assert apply_pending() == 3
+    assert Call.objects.get(vapi_call_id=call["id"]).department == "sales"
+    assert sorted(ConsentEvent.objects.values_list("decision", flat=True)) == ["declined", "granted"]
+
+
+# --- Refused before it is read ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["/webhooks/twilio/voice/", "/webhooks/twilio/status/", "/webhooks/twilio/recording/"])
+@pytest.mark.parametrize(
+    "content_type, raw",
+    [
+        ("application/x-www-form-urlencoded; charset=iso-8859-1", b"CallSid=x"),
+        ("application/x-www-form-urlencoded; charset=no-such-charset", b"CallSid=x"),
+        ("multipart/form-data; boundary=", b"--x\r\n"),
+        ("multipart/form-data", b"CallSid=x"),
+    ],
+)
+def test_a_body_django_cannot_read_is_a_400_before_anything_else(client, path, content_type, raw):
+    response = client.generic("POST", path, raw, content_type=content_type, HTTP_X_TWILIO_SIGNATURE="bogus")
+
+    assert response.status_code in (400, 403)
+    assert not InboundEvent.objects.exists()
+
+
+# --- Provider text stays out of the logs ------------------------------------------------------------
+
+
+def test_names_a_provider_made_up_are_neither_kept_nor_logged(client, caplog):
+    call = vapi.new_call()
+    vapi.post(client, {"message": {**vapi.hang(call)["message"], "type": "note dana.w@example.com"}})
+    vapi.post(client, vapi.tool_calls(call, ("Dana Whitfield", {})))
+    apply_pending()
+
+    assert "Dana" not in caplog.text and "dana" not in caplog.text
+    assert list(UnknownMessageCount.objects.values_list("type", flat=True)) == ["(malformed)"]

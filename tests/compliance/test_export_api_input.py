@@ -117,3 +117,13 @@ def test_the_export_api_never_fails_the_server(client, token, body, content_type
     if response.status_code >= 400:
         assert response.status_code in (400, 415)
         assert exported() == before
+
+
+@pytest.mark.parametrize("header", [b"Token \xff\xfe", "Token cc_éé".encode(), b"Token cc_\x00", b"Token cc_\x7f"])
+def test_a_token_that_cannot_be_one_is_a_401(client, header):
+    response = client.generic(
+        "POST", API, b"{}", content_type="application/json", HTTP_AUTHORIZATION=header.decode("latin-1")
+    )
+
+    assert response.status_code == 401
+    assert exported() == 0

@@ -169,6 +169,52 @@ def test_a_late_delivery_never_brings_erased_data_back(provider_deletes):
     assert late.deletion_reason == "erasure"
 
 
+def test_a_late_vapi_delivery_never_brings_erased_data_back(client):
+    """Vapi's path as Twilio's: after an erasure, a late report's recordings
+    are deleted although the call had consent, and a callback the assistant
+    asks for is never scheduled."""
+    from calls.services.inbox import inbox_process
+    from tests.calls import vapi_messages as vapi
+
+    def apply() -> None:
+        for event_id in InboundEvent.objects.filter(status="pending").values_list("pk", flat=True):
+            assert inbox_process(event_id=event_id)
+
+    call = vapi.new_call(customer=SUBJECT)
+    vapi.post(client, vapi.tool_calls(call, ("record_consent", {"decision": "granted"})))
+    apply()
+    subject_erase(subject=subject_hash(SUBJECT))
+
+    tomorrow = (timezone.now() + timedelta(days=1)).isoformat()
+    vapi.post(client, vapi.tool_calls(call, ("schedule_callback", {"when": tomorrow, "phone": SUBJECT})))
+    vapi.post(client, vapi.end_of_call_report(call, [("user", "hello")]))
+    apply()
+
+    assert not ScheduledCallback.objects.exists()
+    assert sorted(Recording.objects.values_list("deletion_reason", flat=True)) == ["erasure", "erasure"]
+
+
+def test_a_hold_on_a_number_written_any_common_way_holds_the_caller(admin_client):
+    CallFactory(from_number=SUBJECT)
+
+    response = admin_client.post(
+        reverse("admin:compliance_legalhold_add"),
+        {"call_sid": "", "caller_number": "+1 (415) 555-0144", "reason": "litigation 42", "expires_at": ""},
+    )
+
+    assert response.status_code == 302
+    with pytest.raises(ErasureBlocked):
+        subject_erase(subject=subject_hash(SUBJECT))
+
+
+def test_a_hold_on_something_that_is_not_a_number_is_refused(admin_client):
+    response = admin_client.post(
+        reverse("admin:compliance_legalhold_add"), {"caller_number": "dana@example.com", "reason": "x"}
+    )
+
+    assert response.status_code == 200 and not LegalHold.objects.exists()
+
+
 def test_erasure_is_safe_to_repeat(provider_deletes):
     subject_with_two_calls()
     subject_erase(subject=subject_hash(SUBJECT))
