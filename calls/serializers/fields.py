@@ -68,29 +68,28 @@ def storable_text(value: str) -> None:
         raise serializers.ValidationError("Contains a character that can't be stored.", code="invalid_character")
 
 
-class TextField(serializers.CharField):
-    """DRF's CharField, refusing NUL and lone surrogates."""
+class StorableText:
+    """A text field that also refuses NUL and lone surrogates."""
 
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         self.validators.append(storable_text)
 
 
-class StorableURLField(serializers.URLField):
-    """DRF's URLField, refusing NUL and lone surrogates."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.validators.append(storable_text)
+class TextField(StorableText, serializers.CharField):
+    pass
 
 
-class PatternField(serializers.RegexField):
+class StorableURLField(StorableText, serializers.URLField):
+    pass
+
+
+class PatternField(StorableText, serializers.RegexField):
     """A provider's identifier in its documented format, with its length
     stated so the column check can read it."""
 
     def __init__(self, pattern: str, *, max_length: int, **kwargs: Any) -> None:
         super().__init__(pattern, max_length=max_length, **kwargs)
-        self.validators.append(storable_text)
 
 
 class FiniteFloatField(serializers.FloatField):
@@ -114,8 +113,9 @@ _clock: contextvars.ContextVar[datetime | None] = contextvars.ContextVar("provid
 
 @contextlib.contextmanager
 def provider_clock(received_at: datetime) -> Iterator[None]:
-    """Judge reported times against ``received_at`` (a stored delivery's
-    receipt) instead of now, for everything parsed inside the block."""
+    """Judge reported times against ``received_at``, for everything read
+    inside the block: a webhook request's one receipt time, or a stored
+    delivery's when the worker reads it again."""
     token = _clock.set(received_at)
     try:
         yield
@@ -124,8 +124,8 @@ def provider_clock(received_at: datetime) -> Iterator[None]:
 
 
 def received_now() -> datetime:
-    """When the delivery being read was received: now, in a request; its
-    receipt time, inside ``provider_clock``."""
+    """When the delivery being read was received: the clock set by
+    ``provider_clock``, or now outside one."""
     return _clock.get() or timezone.now()
 
 
