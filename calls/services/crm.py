@@ -34,8 +34,6 @@ logger = logging.getLogger(__name__)
 
 BACKOFF_BASE_SECONDS = 10
 BACKOFF_MAX_SECONDS = 3600
-# A claim older than this belonged to a worker that died.
-STALE_CLAIM = timedelta(minutes=15)
 SWEEP_GRACE = timedelta(minutes=1)
 SWEEP_BATCH = 500
 
@@ -221,6 +219,14 @@ def crm_retry(*, delivery_ids: list[int], actor: Actor) -> int:
     return len(due)
 
 
+def stale_claim_age() -> timedelta:
+    """A claim older than this belonged to a worker that died: the task's
+    hard time limit has passed, with the inbox's margin."""
+    from calls.services.inbox import CLAIM_MARGIN  # the inbox imports this module's callers
+
+    return timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT) + CLAIM_MARGIN
+
+
 def crm_sweep() -> tuple[int, int]:
     """Reclaim deliveries held by dead workers (dead-lettered once their
     attempts are spent) and enqueue due ones whose enqueue was lost.
@@ -228,7 +234,7 @@ def crm_sweep() -> tuple[int, int]:
     now = timezone.now()
     with transaction.atomic():
         stale = CrmDelivery.objects.select_for_update(skip_locked=True).filter(
-            status=CrmDelivery.Status.DELIVERING, claimed_at__lt=now - STALE_CLAIM
+            status=CrmDelivery.Status.DELIVERING, claimed_at__lt=now - stale_claim_age()
         )
         stale_ids = list(stale.values_list("pk", flat=True)[:SWEEP_BATCH])
         CrmDelivery.objects.filter(pk__in=stale_ids, attempts__gte=settings.CRM_MAX_ATTEMPTS).update(

@@ -5,6 +5,7 @@ import hmac
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
@@ -255,15 +256,20 @@ def test_hubspot_erasure_is_a_gdpr_delete_by_pseudonym(hubspot_crm):
 
 
 def test_the_sweep_reclaims_a_dead_workers_delivery_and_enqueues_lost_ones(webhook_crm):
-    stuck, lost = completed_call_delivery(), completed_call_delivery()
-    long_ago = timezone.now() - timedelta(hours=1)
-    CrmDelivery.objects.filter(pk=stuck.pk).update(status="delivering", claimed_at=long_ago, attempts=1)
-    CrmDelivery.objects.filter(pk=lost.pk).update(available_at=long_ago)
+    """A claim is trusted until the task's hard time limit has surely
+    passed, and not a moment longer."""
+    stuck, busy, lost = completed_call_delivery(), completed_call_delivery(), completed_call_delivery()
+    limit = timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
+    now = timezone.now()
+    CrmDelivery.objects.filter(pk=stuck.pk).update(status="delivering", claimed_at=now - crm.stale_claim_age())
+    CrmDelivery.objects.filter(pk=busy.pk).update(status="delivering", claimed_at=now - limit, attempts=1)
+    CrmDelivery.objects.filter(pk=lost.pk).update(available_at=now - timedelta(hours=1))
 
     reclaimed, enqueued = crm.crm_sweep()
 
     assert reclaimed == 1 and enqueued >= 1
     assert CrmDelivery.objects.get(pk=stuck.pk).status == "pending"
+    assert CrmDelivery.objects.get(pk=busy.pk).status == "delivering"
 
 
 def test_admin_lists_failed_deliveries_and_retries_them(webhook_crm, client):
