@@ -30,7 +30,6 @@ from calls.models import (
     ScheduledCallback,
     TranscriptSegment,
     UnknownMessageCount,
-    WebhookRejectionCount,
 )
 from calls.selectors import call_timeline
 from calls.services.crm import crm_retry
@@ -265,16 +264,6 @@ class ScheduledCallbackAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 class UnknownMessageCountAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["provider", "type", "count", "first_seen_at", "last_seen_at"]
     ordering = ["-count"]
-
-
-@admin.register(WebhookRejectionCount)
-class WebhookRejectionCountAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    """Refused webhook requests per route, reason and window: what is being
-    refused now, before the window's count reaches the audit trail."""
-
-    list_display = ["window_start", "window_end", "provider", "route", "reason", "count", "reported", "last_at"]
-    list_filter = ["provider", "reason", "route"]
-    date_hierarchy = "window_start"
 
 
 @admin.register(CrmDelivery)

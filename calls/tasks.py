@@ -93,10 +93,3 @@ def recording_delete(recording_id: int) -> None:
     outcome = recordings.recording_delete_at_provider(recording_id=recording_id)
     if outcome is recordings.DeletionOutcome.AWAITING_STOP:
         raise AwaitingStop("recording stop requested")
-
-
-@shared_task
-def webhook_rejections_report() -> None:
-    from calls.services import webhook_rejections
-
-    webhook_rejections.webhook_rejections_report()

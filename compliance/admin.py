@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from compliance.audit import Actor, audit_record
-from compliance.models import AuditEvent, ConsentEvent, DestructionCertificate, LegalHold, RetentionPolicy
+from compliance.models import AuditEvent, ConsentEvent, DestructionCertificate, LegalHold, RefusalCount, RetentionPolicy
 from compliance.subjects import InvalidPhoneNumber, subject_hash
 
 
@@ -187,3 +187,13 @@ class DestructionCertificateAdmin(ExportActionMixin, ReadOnlyAdminMixin, admin.M
     @admin.display(description="Failures")
     def failure_count(self, certificate: DestructionCertificate) -> int:
         return len(certificate.failures)
+
+
+@admin.register(RefusalCount)
+class RefusalCountAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Refused webhooks and sign-ins per key, reason and window: what is
+    being refused now, before the window's count reaches the audit trail."""
+
+    list_display = ["window_start", "window_end", "kind", "actor", "key", "reason", "count", "reported", "last_at"]
+    list_filter = ["kind", "reason"]
+    date_hierarchy = "window_start"

@@ -216,3 +216,42 @@ class JobLock(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} held by {self.holder}"
+
+
+class RefusalCount(models.Model):
+    """Refused requests, counted per kind, key, reason and time window.
+
+    Anyone can send a refused request (a webhook, a sign-in), so each one is
+    one upsert here rather than an audit event: the audit trail gets one
+    event when a window's first refusal arrives and one with the count once
+    the window has closed (``compliance.refusals``). ``reported`` is how
+    many of ``count`` the audit trail already holds, so a refusal that
+    lands after its window was reported is reported by the next run.
+    """
+
+    kind = models.CharField(max_length=16, help_text="webhook or sign_in")
+    actor = models.CharField(max_length=32, help_text="Who sent it: a provider, or anonymous.")
+    key = models.CharField(
+        max_length=150, help_text="The URL pattern refused, or the user named; never what the sender wrote."
+    )
+    object_id = models.CharField(max_length=64, blank=True)
+    reason = models.CharField(max_length=32)
+    window_start = models.DateTimeField()
+    window_end = models.DateTimeField()
+    count = models.PositiveBigIntegerField(default=0)
+    reported = models.PositiveBigIntegerField(default=0, help_text="How many the audit trail already counts.")
+    first_at = models.DateTimeField()
+    last_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-window_start", "kind", "key", "reason"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "key", "reason", "window_start"], name="refusal_one_per_window"),
+            models.CheckConstraint(
+                condition=models.Q(reported__lte=models.F("count")), name="refusal_reported_le_count"
+            ),
+        ]
+        indexes = [models.Index(fields=["window_end"], name="refusal_window_end")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.key} {self.reason} from {self.window_start:%Y-%m-%d %H:%M}: {self.count}"

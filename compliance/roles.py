@@ -28,6 +28,7 @@ ROLES: dict[str, list[str]] = {
         "calls.change_crmdelivery",  # the retry action: nothing else is editable
         "calls.reveal_personal_data",
         "compliance.view_auditevent",
+        "compliance.view_refusalcount",
         "compliance.view_compliance_dashboard",
         "compliance.run_export",
         "compliance.place_legal_hold",
@@ -36,7 +37,7 @@ ROLES: dict[str, list[str]] = {
     # Calls and redacted transcripts; no reveal.
     SUPERVISOR: _CALL_DATA,
     # The audit trail and the reports, read-only.
-    AUDITOR: ["compliance.view_auditevent", "compliance.view_compliance_dashboard"],
+    AUDITOR: ["compliance.view_auditevent", "compliance.view_refusalcount", "compliance.view_compliance_dashboard"],
 }
 
 

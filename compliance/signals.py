@@ -7,10 +7,12 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 
 from .audit import Actor, audit_record
+from .refusals import SIGN_IN, refusal_count
 
 User = get_user_model()
 # Fields whose change is worth naming; the password is named, never shown.
@@ -53,14 +55,19 @@ def audit_login_failed(
     if user is None:
         user = _existing_user(credentials.get(User.USERNAME_FIELD, credentials.get("username")))
         reason = "unknown_user" if user is None else ("wrong_password" if user.is_active else "inactive_user")
-    audit_record(
-        "auth.login_failed",
-        actor=Actor(name="anonymous"),
-        object_type="user",
-        object_id=user.pk if user is not None else "",
-        object_repr=user.get_username() if user is not None else "",
-        details={"reason": reason},
-    )
+    # Counted, not appended one by one: anyone can send a failed sign-in.
+    # The window's first failure per user and reason is an event at once;
+    # the count follows when the window closes (compliance.refusals).
+    # In a savepoint: the admin's request transaction stays usable if the
+    # count fails, and the sign-in is refused all the same.
+    with transaction.atomic():
+        refusal_count(
+            kind=SIGN_IN,
+            actor="anonymous",
+            key=user.get_username() if user is not None else "",
+            object_id=user.pk if user is not None else "",
+            reason=reason,
+        )
 
 
 def _existing_user(username: object) -> Any:

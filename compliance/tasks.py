@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from compliance import audit, checkpoints
+from compliance import audit, checkpoints, refusals
 
 
 @shared_task
@@ -23,3 +23,8 @@ def retention_purge() -> None:
     from compliance.retention import retention_purge as purge
 
     purge()
+
+
+@shared_task
+def refusals_report() -> None:
+    refusals.refusals_report()

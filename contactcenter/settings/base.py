@@ -187,12 +187,12 @@ PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000").rs
 # Twilio's form posts are a few kilobytes; anything far larger is refused
 # with 413 before it is parsed.
 WEBHOOK_MAX_BODY_BYTES = env.int("WEBHOOK_MAX_BODY_BYTES", default=64 * 1024)
-# Refused webhook requests are counted per route, reason and window of this
-# many seconds: the audit trail gets two events per window (its first
-# refusal, then the count), never one per request.
-WEBHOOK_REJECTION_WINDOW_SECONDS = env.int("WEBHOOK_REJECTION_WINDOW_SECONDS", default=300)
-if not 60 <= WEBHOOK_REJECTION_WINDOW_SECONDS <= 86400:
-    raise ImproperlyConfigured("WEBHOOK_REJECTION_WINDOW_SECONDS must be between 60 and 86400.")
+# Refused webhooks and sign-ins are counted per key, reason and window of
+# this many seconds: the audit trail gets two events per window (its first
+# refusal, then the count), never one per request (compliance/refusals.py).
+REFUSAL_WINDOW_SECONDS = env.int("REFUSAL_WINDOW_SECONDS", default=300)
+if not 60 <= REFUSAL_WINDOW_SECONDS <= 86400:
+    raise ImproperlyConfigured("REFUSAL_WINDOW_SECONDS must be between 60 and 86400.")
 # Times a provider reports (a status's Timestamp, a report's endedAt) are
 # accepted within this window around the delivery's receipt; anything else
 # is a 400. Providers retry for hours, not weeks, and their clocks are synced.
@@ -368,7 +368,7 @@ CELERY_BEAT_SCHEDULE = {
     "transcript-sweep": {"task": "calls.tasks.transcript_sweep", "schedule": float(INBOX_SWEEP_SECONDS)},
     "callbacks-place-due": {"task": "calls.tasks.callbacks_place_due", "schedule": 30.0},
     "crm-sweep": {"task": "calls.tasks.crm_sweep", "schedule": float(INBOX_SWEEP_SECONDS)},
-    "webhook-rejections-report": {"task": "calls.tasks.webhook_rejections_report", "schedule": 60.0},
+    "refusals-report": {"task": "compliance.tasks.refusals_report", "schedule": 60.0},
     "audit-checkpoint": {"task": "compliance.tasks.audit_checkpoint", "schedule": float(AUDIT_CHECKPOINT_SECONDS)},
     "audit-chain-check": {"task": "compliance.tasks.audit_chain_check", "schedule": crontab(hour=3, minute=15)},
     "retention-purge": {"task": "compliance.tasks.retention_purge", "schedule": crontab(hour=2, minute=30)},

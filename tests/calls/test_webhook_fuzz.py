@@ -25,9 +25,9 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from calls.models import InboundEvent, WebhookRejectionCount
+from calls.models import InboundEvent
 from calls.services.inbox import inbox_process
-from compliance.models import AuditEvent
+from compliance.models import AuditEvent, RefusalCount
 from tests.calls import vapi_messages as vapi
 from tests.conftest import twilio_signature
 from tests.factories import call_sid, recording_sid, twilio_call_params
@@ -89,13 +89,13 @@ def model_counts() -> dict[str, int]:
         model._meta.label: model._base_manager.count()
         for app in ("calls", "compliance")
         for model in apps.get_app_config(app).get_models()
-        if model not in (AuditEvent, WebhookRejectionCount)
+        if model not in (AuditEvent, RefusalCount)
     }
 
 
 def rejection_counts() -> Counter:
     """Refusals counted, per route, reason and window."""
-    rows = WebhookRejectionCount.objects.values_list("route", "reason", "window_start", "count")
+    rows = RefusalCount.objects.values_list("key", "reason", "window_start", "count")
     return Counter({(route, reason, window_start): count for route, reason, window_start, count in rows})
 
 

@@ -18,23 +18,19 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from calls.models import InboundEvent, WebhookRejectionCount
-from calls.services import webhook_rejections
-from calls.services.webhook_rejections import (
-    COUNTED,
-    OPENED,
-    REPORT_GRACE,
-    webhook_rejection_count,
-    webhook_rejections_report,
-    window_of,
-)
+from calls.models import InboundEvent
+from calls.services.webhook_rejections import webhook_rejection_count
+from compliance import refusals
 from compliance.audit import audit_chain_verify
-from compliance.models import AuditEvent, JobLock
+from compliance.models import AuditEvent, JobLock, RefusalCount
+from compliance.refusals import REPORT_GRACE, WEBHOOK, refusals_report, window_of
 from tests.calls import vapi_messages as vapi
 from tests.compliance.test_sqlite_default import run_on_sqlite
 from tests.factories import twilio_call_params
 
 pytestmark = pytest.mark.django_db
+
+OPENED, COUNTED = WEBHOOK.opened, WEBHOOK.counted
 
 WINDOW_SECONDS = 86400
 
@@ -43,7 +39,7 @@ WINDOW_SECONDS = 86400
 def one_window(settings):
     """A day's window, entered afresh if this one ends within a minute,
     so that every request of a test falls in the same window."""
-    settings.WEBHOOK_REJECTION_WINDOW_SECONDS = WINDOW_SECONDS
+    settings.REFUSAL_WINDOW_SECONDS = WINDOW_SECONDS
     _, end = window_of(timezone.now())
     if (end - timezone.now()).total_seconds() < 60:
         time.sleep((end - timezone.now()).total_seconds() + 0.1)
@@ -124,15 +120,15 @@ def test_refused_requests_are_counted_and_audited_per_window_not_per_request(cli
     assert advisory_locks(counting) == 0
     statements = [query["sql"] for query in counting.captured_queries]
     assert len(statements) == len(rest), "one statement per refusal"
-    assert all(sql.startswith('INSERT INTO "calls_webhookrejectioncount"') for sql in statements)
+    assert all(sql.startswith('INSERT INTO "compliance_refusalcount"') for sql in statements)
     opened = list(AuditEvent.objects.order_by("sequence"))
     assert [(event.action, event.object_repr, event.details) for event in opened] == [
         (OPENED, f"/{route}", {"reason": reason}) for _, _, route, reason in ATTACKS.values()
     ]
     assert not InboundEvent.objects.exists()
 
-    assert webhook_rejections_report(now=after(one_window)) == 200
-    assert webhook_rejections_report(now=after(one_window)) == 0, "a second run reports nothing again"
+    assert refusals_report(now=after(one_window)) == 200
+    assert refusals_report(now=after(one_window)) == 0, "a second run reports nothing again"
     counted = AuditEvent.objects.filter(action=COUNTED)
     assert counted.count() == len(ATTACKS)
     by_key = {(event.object_repr, event.details["reason"]): event.details["count"] for event in counted}
@@ -148,17 +144,17 @@ def test_refused_requests_are_counted_and_audited_per_window_not_per_request(cli
 def test_a_refusal_counted_after_its_window_was_reported_is_reported_once_more(twilio_post, one_window):
     for _ in range(3):
         twilio_post("/webhooks/twilio/voice/", twilio_call_params(), signature="bad")
-    assert webhook_rejections_report(now=after(one_window)) == 3
+    assert refusals_report(now=after(one_window)) == 3
 
     # A request that was still in flight when the window was reported.
     twilio_post("/webhooks/twilio/voice/", twilio_call_params(), signature="bad")
 
-    assert webhook_rejections_report(now=after(one_window)) == 1
-    assert webhook_rejections_report(now=after(one_window)) == 0
+    assert refusals_report(now=after(one_window)) == 1
+    assert refusals_report(now=after(one_window)) == 0
     counts = list(AuditEvent.objects.filter(action=COUNTED).order_by("sequence").values_list("details", flat=True))
     assert [details["count"] for details in counts] == [3, 1]
     assert AuditEvent.objects.filter(action=OPENED).count() == 1
-    assert WebhookRejectionCount.objects.get().count == 4
+    assert RefusalCount.objects.get().count == 4
 
 
 def test_nothing_the_sender_controls_adds_keys(client, twilio_post, one_window):
@@ -177,17 +173,17 @@ def test_nothing_the_sender_controls_adds_keys(client, twilio_post, one_window):
     webhook_rejection_count(provider="twilio", route="webhooks/twilio/voice/", reason="x" * 500)
     webhook_rejection_count(provider="twilio", route="r" * 500, reason="credential")
 
-    keys = list(WebhookRejectionCount.objects.order_by("id").values_list("route", "reason", "count"))
+    keys = list(RefusalCount.objects.order_by("id").values_list("key", "reason", "count"))
     assert keys == [
         ("webhooks/twilio/voice/", "credential", 30),
         ("webhooks/twilio/voice/", "other", 1),
-        ("r" * 100, "credential", 1),
+        ("r" * RefusalCount._meta.get_field("key").max_length, "credential", 1),
     ]
     assert AuditEvent.objects.count() == 3
 
 
 def test_a_refusal_is_answered_the_same_when_it_cannot_be_counted(twilio_post, one_window):
-    with mock.patch.object(webhook_rejections, "_upsert", autospec=True, side_effect=OperationalError("down")):
+    with mock.patch.object(refusals, "_upsert", autospec=True, side_effect=OperationalError("down")):
         response = twilio_post("/webhooks/twilio/voice/", twilio_call_params(), signature="bad")
 
     assert (response.status_code, response.content) == (403, b"")
@@ -195,12 +191,12 @@ def test_a_refusal_is_answered_the_same_when_it_cannot_be_counted(twilio_post, o
 
 
 def test_a_failed_opening_event_loses_no_count(twilio_post, one_window):
-    with mock.patch.object(webhook_rejections, "audit_record", autospec=True, side_effect=OperationalError("down")):
+    with mock.patch.object(refusals, "audit_record", autospec=True, side_effect=OperationalError("down")):
         response = twilio_post("/webhooks/twilio/voice/", twilio_call_params(), signature="bad")
     twilio_post("/webhooks/twilio/voice/", twilio_call_params(), signature="bad")
 
     assert response.status_code == 403
-    assert webhook_rejections_report(now=after(one_window)) == 2
+    assert refusals_report(now=after(one_window)) == 2
     assert AuditEvent.objects.get(action=COUNTED).details["count"] == 2
 
 
@@ -208,7 +204,7 @@ def test_a_failed_opening_event_loses_no_count(twilio_post, one_window):
 def test_reports_running_concurrently_with_refusals_report_each_refusal_once(settings):
     """Refusals keep arriving while several reports run at once; afterwards
     the counted events add up to exactly the refusals sent."""
-    settings.WEBHOOK_REJECTION_WINDOW_SECONDS = WINDOW_SECONDS
+    settings.REFUSAL_WINDOW_SECONDS = WINDOW_SECONDS
     window = window_of(timezone.now())
     senders, reporters, per_sender = 4, 3, 25
     start = threading.Barrier(senders + reporters)
@@ -231,7 +227,7 @@ def test_reports_running_concurrently_with_refusals_report_each_refusal_once(set
             start.wait()
             for _ in range(5):
                 # As if each window had closed: reports race the refusals.
-                webhook_rejections_report(now=after(window_of(timezone.now())))
+                refusals_report(now=after(window_of(timezone.now())))
         except BaseException as error:  # noqa: BLE001
             errors.append(error)
         finally:
@@ -244,11 +240,11 @@ def test_reports_running_concurrently_with_refusals_report_each_refusal_once(set
     for thread in threads:
         thread.join(timeout=120)
     assert not errors, errors
-    webhook_rejections_report(now=after(window_of(timezone.now())) + timedelta(seconds=WINDOW_SECONDS))
+    refusals_report(now=after(window_of(timezone.now())) + timedelta(seconds=WINDOW_SECONDS))
 
     counted = AuditEvent.objects.filter(action=COUNTED).values_list("details", flat=True)
     assert sum(details["count"] for details in counted) == senders * per_sender
-    rows = WebhookRejectionCount.objects.all()
+    rows = RefusalCount.objects.all()
     assert sum(row.count for row in rows) == sum(row.reported for row in rows) == senders * per_sender
     assert AuditEvent.objects.filter(action=OPENED).count() == rows.count() <= 2 * 2  # two routes, at most two windows
     assert window[0] <= min(row.window_start for row in rows)
@@ -262,13 +258,13 @@ def test_a_report_that_overlaps_another_reports_nothing_twice(settings, named_lo
     reports nothing, whether the first still holds the job's named lock or
     has outlived it (the second takes the lock over, and the rows the
     first is reporting stay locked)."""
-    settings.WEBHOOK_REJECTION_WINDOW_SECONDS = WINDOW_SECONDS
+    settings.REFUSAL_WINDOW_SECONDS = WINDOW_SECONDS
     for route in ("webhooks/twilio/voice/", "webhooks/twilio/status/"):
         for _ in range(5):
             webhook_rejection_count(provider="twilio", route=route, reason="credential")
     now = after(window_of(timezone.now()))
     writing, finish = threading.Event(), threading.Event()
-    real_audit_record = webhook_rejections.audit_record
+    real_audit_record = refusals.audit_record
     results: list[int] = []
 
     def slow_audit_record(*args, **kwargs):
@@ -279,22 +275,22 @@ def test_a_report_that_overlaps_another_reports_nothing_twice(settings, named_lo
 
     def first_report() -> None:
         try:
-            results.append(webhook_rejections_report(now=now))
+            results.append(refusals_report(now=now))
         finally:
             connection.close()
 
-    with mock.patch.object(webhook_rejections, "audit_record", side_effect=slow_audit_record):
+    with mock.patch.object(refusals, "audit_record", side_effect=slow_audit_record):
         first = threading.Thread(target=first_report)
         first.start()
         assert writing.wait(timeout=30)
         if named_lock == "expired":
             JobLock.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
-        second = webhook_rejections_report(now=now)
+        second = refusals_report(now=now)
         finish.set()
         first.join(timeout=30)
 
     assert (results, second) == ([10], 0)
-    assert webhook_rejections_report(now=now) == 0
+    assert refusals_report(now=now) == 0
     assert sorted(AuditEvent.objects.filter(action=COUNTED).values_list("details__count", flat=True)) == [5, 5]
 
 
@@ -306,18 +302,19 @@ django.setup()
 from datetime import timedelta
 from django.core.management import call_command
 from django.utils import timezone
-from calls.models import WebhookRejectionCount
-from calls.services.webhook_rejections import webhook_rejection_count, webhook_rejections_report
+from calls.services.webhook_rejections import webhook_rejection_count
+from compliance.models import RefusalCount
+from compliance.refusals import refusals_report
 from compliance.models import AuditEvent, JobLock
 call_command("migrate", verbosity=0)
 firsts = [webhook_rejection_count(provider="twilio", route="webhooks/twilio/voice/", reason="credential")
           for _ in range(5)]
 print("FIRSTS", firsts.count(True))
 later = timezone.now() + timedelta(days=1)
-print("REPORTED", webhook_rejections_report(now=later), webhook_rejections_report(now=later))
+print("REPORTED", refusals_report(now=later), refusals_report(now=later))
 print("EVENTS", sorted(AuditEvent.objects.values_list("action", flat=True)))
-webhook_rejections_report(now=later + timedelta(days=8))
-print("PRUNED", WebhookRejectionCount.objects.count())
+refusals_report(now=later + timedelta(days=8))
+print("PRUNED", RefusalCount.objects.count())
 """
     lines = dict(line.split(" ", 1) for line in run_on_sqlite(tmp_path, script))
 

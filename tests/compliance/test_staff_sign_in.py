@@ -9,6 +9,7 @@ import pytest
 from django.contrib.auth.models import Group, User
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils import timezone
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -37,6 +38,7 @@ def test_roles_exist_with_their_permissions():
     assert supervisor.permissions.filter(codename="view_transcriptsegment").exists()
     assert set(auditor.permissions.values_list("codename", flat=True)) == {
         "view_auditevent",
+        "view_refusalcount",
         "view_compliance_dashboard",
     }
 
@@ -201,6 +203,32 @@ def test_failed_first_factors_are_audited_with_the_user_only_if_it_exists(client
     trail = json.dumps(list(AuditEvent.objects.values("actor_name", "object_repr", "details")))
     assert typed_password_as_username not in trail and "wrong-password" not in trail
     assert client.get(reverse("admin:index")).status_code == 302
+
+
+def test_a_flood_of_failed_sign_ins_leaves_bounded_evidence_that_adds_up(client, settings):
+    """Anyone can post to the sign-in page: 200 failures (unknown names,
+    a known user's wrong password) add two audit events per user, reason
+    and window, not one per attempt, and the counts add up to 200."""
+    from datetime import timedelta
+
+    from compliance.refusals import REPORT_GRACE, SIGN_IN, refusals_report, window_of
+
+    settings.REFUSAL_WINDOW_SECONDS = 86400
+    staff()
+    attempts = [{"username": f"guess-{serial}", "password": "x"} for serial in range(150)]
+    attempts += [{"username": "user-super", "password": f"wrong-{serial}"} for serial in range(50)]
+    for attempt in attempts:
+        assert client.post(reverse("admin:login"), attempt).status_code == 200
+
+    opened = AuditEvent.objects.filter(action=SIGN_IN.opened)
+    assert sorted(opened.values_list("object_repr", "details__reason")) == [
+        ("", "unknown_user"),
+        ("user-super", "wrong_password"),
+    ]
+    refusals_report(now=window_of(timezone.now())[1] + REPORT_GRACE + timedelta(seconds=1))
+    counted = AuditEvent.objects.filter(action=SIGN_IN.counted)
+    assert sorted(counted.values_list("object_repr", "details__count")) == [("", 150), ("user-super", 50)]
+    assert not any("guess-" in str(row) or "wrong-" in str(row) for row in AuditEvent.objects.values_list())
 
 
 def test_a_successful_sign_in_with_password_and_code_is_audited_once(client, settings):
