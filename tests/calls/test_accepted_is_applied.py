@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import UTC, timedelta, timezone
+from datetime import timedelta, timezone
 from email.utils import format_datetime
 from typing import Any
 from urllib.parse import urlencode
