@@ -118,8 +118,16 @@ def audit_chain_verify(*, start: int | None = None, end: int | None = None) -> V
 
 
 def audit_chain_check() -> Verification:
-    """The scheduled check: verify everything and record the result."""
-    result = audit_chain_verify()
+    """The scheduled check: verify everything and record the result. A
+    verification that fails outright is recorded as a failed check, so the
+    dashboard never shows an old success in its place."""
+    try:
+        result = audit_chain_verify()
+    except Exception as error:  # noqa: BLE001  (recorded by class, then raised)
+        result = Verification(False, 0, reason=f"verification could not complete: {type(error).__name__}")
+        audit_record("audit.chain_verified", details=result.details())
+        logger.error("audit.chain_verified", extra={"ok": False, "error": type(error).__name__})
+        raise
     audit_record("audit.chain_verified", details=result.details())
     (logger.info if result.ok else logger.error)(
         "audit.chain_verified",
@@ -166,6 +174,9 @@ def ledger_purge_runs(
             runs.append([(sequence, digest)])
     table = chain.model._meta.db_table
     transaction_id = current_transaction_id(using)
+    edges = {run[0][0] - 1 for run in runs} | {run[-1][0] + 1 for run in runs}
+    neighbours = dict(chain.model.objects.using(using).filter(sequence__in=edges).values_list("sequence", "hash"))
+    neighbours.setdefault(0, GENESIS)
     written = []
     for run in runs:
         first, last = run[0][0], run[-1][0]
@@ -182,6 +193,11 @@ def ledger_purge_runs(
             "to_sequence": last,
             "count": count,
             "last_hash": run[-1][1],
+            # The rows on either side, which nothing links to once the run
+            # is gone (see chain.Gap): the row after may itself have been
+            # purged before, and the gap after it then records its own.
+            "previous_hash": neighbours.get(first - 1),
+            "next_hash": neighbours.get(last + 1),
         }
         written.append(
             audit_record(

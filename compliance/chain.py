@@ -134,12 +134,21 @@ def chain_link(chain: Chain, row: Any, *, using: str) -> None:
 @dataclass(frozen=True)
 class Gap:
     """A purged run of a chain, ``from_sequence`` to ``to_sequence``, as a
-    valid tombstone (audit event ``tombstone``) names it."""
+    valid tombstone (audit event ``tombstone``) names it: the last hash
+    purged, and the hashes of the rows on either side of the run when it
+    was purged (None on tombstones written before they were recorded).
+
+    The neighbours' hashes matter because after a purge nothing links to
+    the row before the run, and the row after it links to a row that is
+    gone: without them, a row kept between two purged runs (under a legal
+    hold, say) would be an island anyone could rewrite with its own hash."""
 
     from_sequence: int
     to_sequence: int
     last_hash: str
     tombstone: int
+    previous_hash: str | None = None
+    next_hash: str | None = None
 
 
 @dataclass(frozen=True)
@@ -155,20 +164,37 @@ class Walk:
     reason: str = ""
 
 
-def _covered(low: int, high: int, gaps: Mapping[int, Gap], *, down_to_low: bool) -> Gap | None:
-    """The gap ending at ``high`` if tombstones cover ``low`` to ``high``
-    exactly (several purges may have left adjacent runs); with
-    ``down_to_low`` False, only the run ending at ``high`` is required."""
+def _covered(low: int, high: int, gaps: Mapping[int, Gap], *, down_to_low: bool) -> list[Gap]:
+    """The gaps, last first, if tombstones cover ``low`` to ``high`` exactly
+    (several purges may have left adjacent runs); with ``down_to_low``
+    False, only the run ending at ``high`` is required. Empty if not."""
     last = gaps.get(high)
     if last is None or not down_to_low:
-        return last
-    position = high
+        return [last] if last else []
+    covering, position = [], high
     while position >= low:
         gap = gaps.get(position)
         if gap is None:
-            return None
+            return []
+        covering.append(gap)
         position = gap.from_sequence - 1
-    return last if position == low - 1 else None
+    return covering if position == low - 1 else []
+
+
+def _across(covering: list[Gap], *, before: str | None, after: Any, anchors: Mapping[int, tuple[str, int]]) -> str:
+    """Why crossing ``covering`` (last first) from a row hashed ``before``
+    to the row ``after`` fails, or "" when it holds: each tombstone's record
+    of its neighbours and every hash a checkpoint anchored must agree."""
+    first, last = covering[-1], covering[0]
+    if before is not None and first.previous_hash is not None and first.previous_hash != before:
+        return f"the row before the run purged by tombstone #{first.tombstone} was rewritten"
+    if last.next_hash is not None and last.next_hash != after.hash:
+        return f"the row after the run purged by tombstone #{last.tombstone} was rewritten"
+    for gap in covering:
+        anchored = anchors.get(gap.to_sequence)
+        if anchored and anchored[0] != gap.last_hash:
+            return f"rewritten before tombstone #{gap.tombstone} purged it (differs from checkpoint #{anchored[1]})"
+    return ""
 
 
 def _rows(chain: Chain, using: str, start: int | None, end: int | None) -> Iterator[Any]:
@@ -209,11 +235,16 @@ def chain_walk(
             anchor = before.first() or (gap.last_hash if gap else None)
         else:
             low = previous + 1 if previous is not None else 1
-            gap = _covered(low, sequence - 1, gaps, down_to_low=previous is not None or start is None)
-            anchor = gap.last_hash if gap else None
-            if anchor is None:
-                missing = low if previous is not None or start is None else sequence - 1
+            whole = previous is not None or start is None
+            covering = _covered(low, sequence - 1, gaps, down_to_low=whole)
+            if not covering:
+                missing = low if whole else sequence - 1
                 return Walk(False, checked, previous or 0, missing, MISSING)
+            anchor = covering[0].last_hash
+            before = previous_hash if previous is not None else (GENESIS if whole else None)
+            crossing = _across(covering if whole else covering[:1], before=before, after=row, anchors=anchors)
+            if crossing:
+                return Walk(False, checked, previous or 0, sequence, crossing)
         if anchor is None:
             return Walk(False, checked, previous or 0, sequence - 1, MISSING)
         if row.previous_hash != anchor:

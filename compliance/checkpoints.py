@@ -29,6 +29,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -84,6 +85,11 @@ class CheckpointStore:
         return type(self).__name__
 
 
+# A checkpoint's file name: twelve ASCII digits (str.isdigit would also take
+# "¹" or "٣", which int() then refuses or reads as another number).
+_NAME = re.compile(r"[0-9]{12}\.json")
+
+
 class DirectoryStore(CheckpointStore):
     """One read-only file per checkpoint, ``000000000042.json``, created once
     (a hard link that fails if the name is taken, so never overwritten) and
@@ -123,9 +129,21 @@ class DirectoryStore(CheckpointStore):
             os.close(directory)
 
     def numbers(self) -> list[int]:
-        if not self.directory.is_dir():
-            return []
-        return sorted(int(path.stem) for path in self.directory.glob("*.json") if path.stem.isdigit())
+        # Every name a checkpoint could have is taken, whatever it is: one
+        # that is not a readable checkpoint is reported as unreadable.
+        return sorted(int(path.stem) for path in self._entries() if _NAME.fullmatch(path.name))
+
+    def strays(self) -> list[str]:
+        """Entries no checkpoint is named like (a planted file): never read,
+        reported by verification. A write in progress is not a stray."""
+        return sorted(
+            path.name
+            for path in self._entries()
+            if not _NAME.fullmatch(path.name) and not path.name.startswith(".incoming-")
+        )
+
+    def _entries(self) -> list[Path]:
+        return list(self.directory.iterdir()) if self.directory.is_dir() else []
 
     def read(self, number: int) -> bytes:
         return self._path(number).read_bytes()
@@ -236,6 +254,16 @@ def ledger_state(*, using: str = "default") -> dict[str, dict[str, Any]]:
     return state
 
 
+def _digest_of(store: CheckpointStore, number: int) -> str:
+    """The digest a new checkpoint names as its predecessor. One that can't
+    be read (planted in the store) is chained past as empty: verification
+    reports it, and checkpoints go on being written."""
+    try:
+        return hashlib.sha256(store.read(number)).hexdigest()
+    except OSError:
+        return hashlib.sha256(b"").hexdigest()
+
+
 def checkpoint_write(*, reason: str, using: str = "default") -> Checkpoint:
     """Sign the ledgers' committed state and append it to the store as the
     next checkpoint, then record it in the audit trail (in the caller's
@@ -247,7 +275,7 @@ def checkpoint_write(*, reason: str, using: str = "default") -> Checkpoint:
     store = checkpoint_store()
     for _ in range(ATTEMPTS):
         numbers = store.numbers()
-        previous = hashlib.sha256(store.read(numbers[-1])).hexdigest() if numbers else GENESIS
+        previous = _digest_of(store, numbers[-1]) if numbers else GENESIS
         number = numbers[-1] + 1 if numbers else 1
         # Read after the store's listing: a later number never anchors an earlier state.
         content = {

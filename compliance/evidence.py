@@ -40,7 +40,7 @@ from .checkpoints import RECORDED, Checkpoint, checkpoint_store, checkpoints_rea
 
 logger = logging.getLogger(__name__)
 
-TOMBSTONE_FIELDS = ("ledger", "from_sequence", "to_sequence", "count", "last_hash")
+TOMBSTONE_FIELDS = ("ledger", "from_sequence", "to_sequence", "count", "last_hash", "previous_hash", "next_hash")
 
 
 @dataclass(frozen=True)
@@ -148,7 +148,9 @@ def valid_tombstones(using: str, legacy_up_to: int) -> Tombstones:
             if existing.from_sequence != first:
                 found.problems.append(Problem("audit", sequence, f"a tombstone overlapping #{existing.tombstone}"))
             continue
-        found.gaps[chain.name][last] = Gap(first, last, str(details.get("last_hash")), sequence)
+        found.gaps[chain.name][last] = Gap(
+            first, last, str(details.get("last_hash")), sequence, details.get("previous_hash"), details.get("next_hash")
+        )
         found.purges.append((sequence, chain.name, count))
     return found
 
@@ -315,6 +317,8 @@ def evidence_verify(*, start: int | None = None, end: int | None = None, using: 
             elif whole and anchored.latest is not None:
                 problems += _against_latest(chain, walk, anchored.latest, tombstones)
         problems += anchored.problems
+        strays = getattr(store, "strays", list)()
+        problems += [Problem("checkpoints", None, f"{name!r} in the store is not a checkpoint") for name in strays]
         if whole:
             problems += _recorded_but_missing(store, anchored.digests, using)
     audit_walk = walks["audit"]

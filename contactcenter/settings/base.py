@@ -303,7 +303,14 @@ RETENTION_DEFAULT_DAYS = {
     "consent_events": env.int("RETENTION_CONSENT_DAYS", default=6 * 365),
     "audit_events": max(365, env.int("RETENTION_AUDIT_DAYS", default=6 * 365)),
 }
-RETENTION_MINIMUM_DAYS = {"audit_events": 365}
+# Floors for the evidence: the purge never keeps either ledger for less,
+# whatever the policy table says. They come from the environment, which the
+# database can't change: the runtime role can write the policy table, and
+# the owner's purge must not take its cutoff from there alone.
+RETENTION_MINIMUM_DAYS = {
+    "audit_events": max(365, env.int("RETENTION_AUDIT_MINIMUM_DAYS", default=365)),
+    "consent_events": max(365, env.int("RETENTION_CONSENT_MINIMUM_DAYS", default=365)),
+}
 RETENTION_BATCH_SIZE = env.int("RETENTION_BATCH_SIZE", default=5000)
 
 # --- Evidence checkpoints ------------------------------------------------------------

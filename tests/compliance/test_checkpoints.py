@@ -232,6 +232,104 @@ def test_a_legitimate_purge_is_accounted_for_by_its_signed_tombstone():
     assert tombstone.details["key_id"] and tombstone.details["signature"]
 
 
+def test_a_row_kept_between_purged_runs_is_no_island_to_rewrite():
+    """A legal hold keeps one consent event while those around it are
+    purged; nothing links to it any more, so its own tombstones pin it."""
+    from datetime import timedelta
+
+    from compliance import retention
+    from compliance.chain import CONSENT
+    from compliance.models import LegalHold
+
+    held, other = CallFactory(), CallFactory()
+    LegalHold.objects.create(call=held, call_sid=held.call_sid, reason="inquiry", placed_by="t")
+    long_ago = timezone.now() - timedelta(days=6 * 365 + 10)
+    for call, source in ((other, "a"), (held, "held"), (other, "b"), (other, "head")):
+        consent_record(
+            call=call, decision=ConsentDecision.DECLINED, method=ConsentMethod.DTMF, prompt_version="v",
+            source=source, occurred_at=long_ago if source != "head" else timezone.now(),
+        )  # fmt: skip
+    checkpoints.checkpoint_write(reason="manual")
+    retention.retention_purge(now=timezone.now())
+    assert list(ConsentEvent.objects.values_list("source", flat=True)) == ["held", "head"]
+    assert verified().ok
+
+    event = ConsentEvent.objects.get(source="held")
+    event.decision = ConsentDecision.GRANTED
+    tamper(
+        (
+            "UPDATE compliance_consentevent SET decision = 'granted', hash = %s WHERE id = %s",
+            [row_hash(CONSENT, event), event.pk],
+        )
+    )
+
+    result = verified()
+    assert not result.ok
+    assert "was rewritten" in str(result)
+
+
+def test_a_tombstone_kept_between_later_purged_runs_is_pinned_on_both_sides():
+    """A purge keeps earlier tombstones while it purges the events around
+    them; their unsigned fields (the cutoff, the time) can't be rewritten
+    unnoticed either."""
+    record(3, action="test.old")
+    first_cutoff = timezone.now()
+    record(2, action="test.newer")
+    audit.audit_purge_before(cutoff=first_cutoff)
+    record(2, action="test.later")
+    second_cutoff = timezone.now()
+    record(1, action="test.head")
+    audit.audit_purge_before(cutoff=second_cutoff)
+    island = AuditEvent.objects.filter(action=audit.PURGED).order_by("sequence").first()
+    assert not AuditEvent.objects.filter(sequence__in=(island.sequence - 1, island.sequence + 1)).exists()
+    assert verified().ok
+
+    island.details = {**island.details, "cutoff": "2000-01-01T00:00:00+00:00"}
+    rewritten = json.dumps(island.details)
+    tamper(
+        (
+            "UPDATE compliance_auditevent SET details = %s, hash = %s WHERE id = %s",
+            [rewritten, row_hash(AUDIT, island), island.pk],
+        )
+    )
+
+    result = verified()
+    assert not result.ok
+    assert "was rewritten" in str(result)
+
+
+@pytest.mark.parametrize("planted", ["\u00b9.json", "000000000002.json/", "notes.txt", "000000000009.json"])
+def test_anything_planted_in_the_store_is_reported_and_stops_nothing(checkpoint_directory, planted):
+    """Web and worker may add files to the store, so anyone who can act as
+    them can plant one: checkpoints go on being written, and verification
+    reports the entry instead of failing or trusting it."""
+    record(2)
+    checkpoints.checkpoint_write(reason="manual")
+    os.chmod(checkpoint_directory, 0o700)
+    entry = Path(checkpoint_directory) / planted.rstrip("/")
+    entry.mkdir() if planted.endswith("/") else entry.write_bytes(b"{}")
+
+    checkpoints.checkpoint_write(reason="schedule")
+    result = audit.audit_chain_check()
+
+    assert not result.ok
+    assert "not a checkpoint" in str(result) or "unreadable" in str(result)
+    assert AuditEvent.objects.filter(action="audit.chain_verified").latest("sequence").details["ok"] is False
+
+
+def test_a_verification_that_cannot_complete_is_recorded_as_failed(monkeypatch):
+    def broken(**kwargs):
+        raise OSError("the store is unreachable")
+
+    monkeypatch.setattr(audit, "audit_chain_verify", broken)
+
+    with pytest.raises(OSError):
+        audit.audit_chain_check()
+
+    details = AuditEvent.objects.get(action="audit.chain_verified").details
+    assert details["ok"] is False and "OSError" in details["reason"]
+
+
 def test_a_checkpoint_never_anchors_what_may_yet_roll_back():
     record(2)
     committed = head()
