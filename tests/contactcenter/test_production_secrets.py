@@ -14,8 +14,12 @@ import ast
 import json
 import os
 import re
+import secrets
 import subprocess
 import sys
+from urllib.parse import quote
+
+from cryptography.fernet import Fernet
 
 from tests.contactcenter.test_settings import PRODUCTION, ROOT
 
@@ -42,16 +46,17 @@ def load(changes):
 
 production, error = load({})
 assert production is not None, error
-rules = {name: [rule.min_length, rule.kind] for name, rule in production.SECRET_RULES.items()}
+rules = {name: [rule.min_length, rule.kind, rule.from_file] for name, rule in production.SECRET_RULES.items()}
 results = []
-for name, value, via_file in plan["trials"]:
+for name, value, via_file, *others in plan["trials"]:  # others: the rest of the environment changed with it
+    changes = dict(others[0]) if others else {}
     if via_file:
         path = os.path.join(folder, uuid.uuid4().hex)
         with open(path, "w") as handle:
             handle.write(value)
-        changes = {name + "_FILE": path}
+        changes[name + "_FILE"] = path
     else:
-        changes = {name: value}
+        changes[name] = value
     results.append([name, value, via_file, load(changes)[1]])
 
 # Secrets as their issuers generate them: none may be refused.
@@ -69,7 +74,10 @@ generators = {
     "ADMIN_PASSWORD": [lambda: secrets.token_urlsafe(12)],
     "DATABASE_URL": [lambda: "postgres://app:" + secrets.token_urlsafe(24) + "@db.internal/app"],
     "DATABASE_OWNER_URL": [lambda: "postgres://owner:" + secrets.token_urlsafe(24) + "@db.internal/app"],
-    "CELERY_BROKER_URL": [lambda: "redis://:" + secrets.token_hex(16) + "@broker.internal:6379/0"],
+    "CELERY_BROKER_URL": [
+        lambda: "redis://:" + secrets.token_hex(16) + "@broker.internal:6379/0",
+        lambda: "rediss://default:" + secrets.token_urlsafe(24) + "@broker.internal:6380/0?ssl_cert_reqs=required",
+    ],
     "AUDIT_CHECKPOINT_SIGNING_KEY": [lambda: base64.b64encode(os.urandom(32)).decode()],
 }
 published = production.published_values()
@@ -120,14 +128,31 @@ def run_driver(trials: list[list[object]], *, generated: int) -> dict:
     return json.loads(result.stdout)
 
 
-def as_setting(name: str, kind: str, value: str) -> str:
-    """The variable's value that carries ``value`` as its secret."""
-    from urllib.parse import quote
+# A password of a connection URL other than the one being tried.
+OTHER_PASSWORD = secrets.token_urlsafe(24)
 
-    if kind == "url_password":
-        scheme = "redis" if name == "CELERY_BROKER_URL" else "postgres"
-        return f"{scheme}://app:{quote(value, safe='')}@private.internal:6379/0"
-    return value
+
+def as_settings(kind: str, value: str) -> list[str]:
+    """The variable's values that hand ``value`` to its client as a secret:
+    for a URL, in every place the client reads a password from."""
+    carried = quote(value, safe="")
+    if kind == "database":  # as django-environ parses it for psycopg
+        return [
+            f"postgres://app:{carried}@db.internal:5432/app",
+            # A "#" in the user name: a parser that reads it as a fragment sees no password.
+            f"postgres://app#1:{carried}@db.internal:5432/app",
+            f"postgres://app@db.internal:5432/app?sslmode=require&password={carried}",
+        ]
+    if kind == "broker":  # as kombu parses it for redis, failover hosts included
+        return [
+            f"redis://app:{carried}@broker.internal:6379/0",
+            f"redis://:{OTHER_PASSWORD}@a.internal:6379/0;redis://:{carried}@b.internal:6379/0",
+        ]
+    return [value]
+
+
+def carries_a_password(kind: str) -> bool:
+    return kind in ("database", "broker")
 
 
 def test_production_refuses_every_published_value_and_accepts_generated_secrets():
@@ -137,29 +162,73 @@ def test_production_refuses_every_published_value_and_accepts_generated_secrets(
     their issuers make them are all accepted."""
     published = set(example_values().values()) | throwaway_values()
     rules = run_driver([], generated=0)["rules"]
-    trials = []
-    for name, (_minimum, kind) in rules.items():
+    trials, carried = [], []
+    for name, (minimum, kind, from_file) in rules.items():
         for value in sorted(published):
             # An empty optional secret is "not configured", a URL without a password is allowed.
-            if value or (name in PRODUCTION and kind != "url_password"):
-                trials.append([name, as_setting(name, kind, value), False])
-        if kind != "url_password":
+            if value or (name in PRODUCTION and not carries_a_password(kind)):
+                for setting in as_settings(kind, value):
+                    trials.append([name, setting, False])
+                    carried.append(value)
+        if from_file:
             # Through NAME_FILE: a published value, one a character too short, a repeated one.
-            for value in ("your-auth-token", "x" * (rules[name][0] - 1), "ab" * 40):
-                trials.append([name, value, True])
+            for value in ("your-auth-token", "x" * (minimum - 1), "ab" * 40):
+                for setting in as_settings(kind, value):
+                    trials.append([name, setting, True])
+                    carried.append(value)
 
     outcome = run_driver(trials, generated=300)
 
     accepted = [(name, value, via_file) for name, value, via_file, error in outcome["results"] if error is None]
     assert not accepted, f"production accepted {len(accepted)} published or weak secrets: {accepted[:10]}"
-    for name, value, via_file, error in outcome["results"]:
+    for (name, _value, via_file, error), secret in zip(outcome["results"], carried, strict=True):
         assert name in error, (name, error)
         if via_file:
             assert f"{name}_FILE" in error, error
-        secret = value.split("://app:")[-1].split("@")[0] if "://app:" in value else value
         if len(secret) >= 6 and secret not in name and secret not in rules:  # a variable's name is no secret
             assert secret not in error, f"the refusal of {name} quotes its value"
     assert not outcome["false_refusals"], outcome["false_refusals"][:10]
+
+
+def test_production_refuses_a_secret_reused_under_another_name_in_any_form():
+    """With every secret set, and each different, production starts. Each
+    secret's value (each Fernet key of the list on its own, each password
+    of a URL) given to another secret is refused as reused, naming both,
+    as it is, with whitespace around it, and in another case."""
+    rules = run_driver([], generated=0)["rules"]
+    keys = [Fernet.generate_key().decode() for _ in range(2)]
+    environment = {**PRODUCTION, "FIELD_ENCRYPTION_KEYS": ",".join(keys)}
+    sources = [("FIELD_ENCRYPTION_KEYS", key) for key in keys]
+    for name, (_minimum, kind, _from_file) in rules.items():
+        if kind in ("random", "database", "broker"):
+            secret = secrets.token_urlsafe(48)
+            environment[name] = {
+                "random": secret,
+                "database": f"postgres://app:{secret}@db.internal:5432/app",
+                "broker": f"redis://:{secret}@broker.internal:6379/0",
+            }[kind]
+            sources.append((name, secret))
+    sources.append(("AUDIT_CHECKPOINT_SIGNING_KEY", environment["AUDIT_CHECKPOINT_SIGNING_KEY"]))
+
+    trials, reused = [["SECRET_KEY", environment["SECRET_KEY"], False, environment]], []
+    for name, (minimum, kind, _from_file) in rules.items():
+        if kind not in ("random", "database", "broker"):
+            continue
+        for source, secret in sources:
+            if source == name or len(secret) < minimum:
+                continue
+            for form in (secret, f" {secret}\t", secret.swapcase()):
+                for setting in as_settings(kind, form):
+                    trials.append([name, setting, False, environment])
+                    reused.append((source, secret))
+
+    outcome = run_driver(trials, generated=0)
+
+    assert outcome["results"][0][3] is None, outcome["results"][0][3]
+    for (name, setting, _via_file, error), (source, secret) in zip(outcome["results"][1:], reused, strict=True):
+        assert error is not None, f"{name} accepted the value of {source}: {setting}"
+        assert "reuse" in error and name in error and source in error, error
+        assert secret not in error and secret.swapcase() not in error, error
 
 
 def test_every_secret_and_its_minimum_is_documented_in_env_example():
@@ -170,7 +239,7 @@ def test_every_secret_and_its_minimum_is_documented_in_env_example():
     rules = run_driver([], generated=0)["rules"]
     lines = (ROOT / ".env.example").read_text().splitlines()
     base = (ROOT / "contactcenter" / "settings" / "base.py").read_text()
-    for name, (minimum, kind) in rules.items():
+    for name, (minimum, kind, _from_file) in rules.items():
         if f'"{name}"' not in base:
             continue  # listed ahead of the settings that will read it
         index = next((i for i, line in enumerate(lines) if line.startswith(f"{name}=")), None)

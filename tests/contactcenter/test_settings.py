@@ -75,6 +75,13 @@ def test_production_reads_a_secret_from_a_file(tmp_path):
         ("PUBLIC_BASE_URL", "http://contactcenter.example.com"),
         ("ALLOWED_HOSTS", "*"),
         ("ALLOWED_HOSTS", "contactcenter.example.com,*"),
+        # A leading dot admits every host under it: under a public suffix or a
+        # top-level domain, that is hosts anyone can register.
+        ("ALLOWED_HOSTS", ".com"),
+        ("ALLOWED_HOSTS", "contactcenter.example.com,.CO.UK"),
+        ("ALLOWED_HOSTS", ".herokuapp.com"),
+        ("ALLOWED_HOSTS", ".internal."),
+        ("ALLOWED_HOSTS", "."),
     ],
 )
 def test_production_refuses_an_unsafe_setting(name, value):
@@ -82,6 +89,49 @@ def test_production_refuses_an_unsafe_setting(name, value):
 
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr and name in result.stderr
+
+
+def test_production_allows_a_wildcard_for_its_own_domain():
+    result = load_production(
+        {**PRODUCTION, "ALLOWED_HOSTS": ".example.com,.contactcenter.example.co.uk,.myapp.herokuapp.com"}
+    )
+
+    assert result.returncode == 0, result.stderr
+
+
+STRONG = secrets.token_urlsafe(24)
+
+
+@pytest.mark.parametrize(
+    "name, value",
+    [
+        # psycopg is handed what django-environ parses: the password runs to the
+        # last "@", "#" and all, and a query's password= goes into OPTIONS.
+        pytest.param("DATABASE_URL", "postgres://app:password#123456@db.internal/cc", id="database-hash"),
+        pytest.param("DATABASE_URL", "postgres://app@db.internal/cc?password=changeme", id="database-query"),
+        pytest.param(
+            "DATABASE_URL",
+            f"postgres://app:{STRONG}@db.internal/cc?sslmode=require&password=changeme-123456",
+            id="database-both",
+        ),
+        pytest.param("DATABASE_OWNER_URL", "postgres://owner:password#123456@db.internal/cc", id="owner-hash"),
+        pytest.param("DATABASE_OWNER_URL", "postgres://owner@db.internal/cc?password=123456789012", id="owner-query"),
+        # kombu: a URL it can't read never connects, and every failover host's password is used.
+        pytest.param("CELERY_BROKER_URL", "redis://:password#123456@broker.internal:6379/0", id="broker-hash"),
+        pytest.param("CELERY_BROKER_URL", "redis://broker.internal:6379/0?password=changeme", id="broker-query"),
+        pytest.param(
+            "CELERY_BROKER_URL",
+            f"redis://:{STRONG}@a.internal:6379/0;redis://:changeme@b.internal:6379/0",
+            id="broker-failover",
+        ),
+    ],
+)
+def test_production_refuses_a_weak_password_wherever_its_client_reads_it(name, value):
+    result = load_production({**PRODUCTION, name: value})
+
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr and name in result.stderr
+    assert "changeme" not in result.stderr and "123456" not in result.stderr
 
 
 def test_deploy_check_is_clean_on_production_settings():
