@@ -5,7 +5,10 @@ Code logs an event name with ids and counts in ``extra``, never payload
 values. ``PersonalDataFilter`` sits on every handler as a safety net: it
 masks card numbers, phone numbers, e-mail addresses, SSNs, API tokens,
 credentials and the configured secrets in the message, its arguments, extra
-fields, tracebacks and stack traces, as written and percent-decoded
+fields, tracebacks and stack traces, as written and percent-decoded, in
+any script and look-alike form (full-width digits, no-break spaces and
+hyphens, zero-width characters, escapes such as Django's ``\\xe9`` in a
+logged path), right up to a sentence's full stop
 (``compliance.masking.mask_text``). Query strings and form bodies are never
 logged, whatever they hold: a request attached to a record (Django's
 ``django.request`` logger attaches one to every 4xx and 5xx) is logged as

@@ -6,7 +6,9 @@ import io
 import logging
 import re
 import shlex
+import string
 import sys
+import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
 from unittest import mock
@@ -89,6 +91,22 @@ def test_ids_sids_and_counts_are_left_alone(log_line):
     assert f"call_sid={sid}" in line and "inbound_event_id=123456" in line and "attempts=3" in line
 
 
+@pytest.mark.parametrize(
+    "message",
+    [
+        "inbox.processed inbound_event_id=42 duration=300 attempts=12",
+        "task 3f2b8a4e-9c1d-4e5f-8a7b-426614174000 done in 34.7 ms",
+        "retention.purged before=2026-12-01T06:05:18.123456+00:00 rows=1200",
+        "window 2026-12-01 06:05:18+00:00 to 2026-12-31 23:59:59.999999+00:00.",
+        "audit.anchored digest=9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+        "call.status call_sid=CA0123456789abcdef0123456789abcdef status=completed.",
+        "export 2048 rows in 1.5 s, 12_000 bytes, id_20261201.",
+    ],
+)
+def test_ids_timestamps_digests_and_durations_are_left_alone(log_line, message):
+    assert log_line(message).endswith(f" calls.test {message}")
+
+
 def test_the_filter_is_installed_on_the_project_handler():
     handlers = [
         handler for handler in logging.getLogger().handlers if isinstance(handler.formatter, StructuredFormatter)
@@ -163,6 +181,14 @@ emails = st.builds(
     st.from_regex(r"[a-z][a-z0-9-]{2,14}[a-z0-9]", fullmatch=True),
     st.sampled_from(["com", "org", "co.uk", "example", "io"]),
 )
+# Addresses outside ASCII (RFC 6531): accented, Cyrillic, Greek, CJK and
+# Devanagari local parts and domains, in composed form.
+non_ascii_emails = st.builds(
+    lambda local, domain, tld: (f"{local}@{domain}.{tld}", f"{local}@{domain}.{tld}".lower()),
+    st.sampled_from(["josé", "dana", "zoë.brontë", "андрей", "θεόδωρος", "李雷", "राम.शर्मा", "müller+calls"]),
+    st.sampled_from(["example", "exämple", "пример", "例え", "उदाहरण", "bücher-shop"]),
+    st.sampled_from(["com", "рф", "中国", "भारत", "de"]),
+)
 cards = st.builds(
     lambda number, separator: (separator.join(number[i : i + 4] for i in range(0, 16, 4)), number),
     st.builds(lambda rest: "4" + rest, digits(15)),
@@ -176,6 +202,14 @@ ssns = st.builds(
     st.integers(1, 9999),
     st.sampled_from(["-", " "]),
 )  # fmt: skip
+# Nine digits alone are an id or a count; after a label they are an SSN.
+labelled_ssns = st.builds(
+    lambda label, number: (f"{label}{number}", number),
+    st.sampled_from(
+        ["ssn ", "SSN: ", "ssn=", "ssn#", "customer_ssn=", "Social Security Number: ", "social_security_no "]
+    ),
+    digits(9),
+)
 token_bodies = st.from_regex(r"[A-Za-z0-9_-]{24,48}", fullmatch=True).filter(lambda body: len(set(body)) > 8)
 CREDENTIAL_PREFIXES = [
     "token=", "access_token=", "key=", "api_key=", "csrftoken=", "Authorization: Token ", "Authorization: Bearer ",
@@ -187,7 +221,40 @@ tokens = st.one_of(
     st.builds(lambda name, body: (f"{name}{body}", body), st.sampled_from(CREDENTIAL_PREFIXES), token_bodies),
     st.builds(lambda body: (f"postgres://contactcenter:{body}@db.internal:5432/contactcenter", body), token_bodies),
 )
-personal_data = st.one_of(phones, international_phones, emails, cards, ssns, tokens)
+personal_data = st.one_of(phones, international_phones, emails, non_ascii_emails, cards, ssns, labelled_ssns, tokens)
+
+
+def _each(replacements: dict[str, str]):
+    return lambda text: "".join(replacements.get(character, character) for character in text)
+
+
+FULL_WIDTH = {chr(code): chr(code + 0xFEE0) for code in range(0x21, 0x7F)}
+# The same value as a person or a program may render it: what NFKC folds
+# back to ASCII, other spaces and dashes, invisible characters, other
+# scripts' digits, and (in a container's repr) escaped.
+lookalikes = {
+    "as written": lambda text: text,
+    "full-width": _each(FULL_WIDTH | {" ": "\u3000"}),
+    "full-width digits": _each({str(digit): chr(0xFF10 + digit) for digit in range(10)} | {"+": "＋"}),
+    "mathematical digits": _each({str(digit): chr(0x1D7CE + digit) for digit in range(10)}),
+    "Arabic-Indic digits": _each({str(digit): chr(0x0660 + digit) for digit in range(10)}),
+    "Devanagari digits": _each({str(digit): chr(0x0966 + digit) for digit in range(10)}),
+    "no-break spaces": _each({" ": "\u00a0"}),
+    "narrow no-break spaces": _each({" ": "\u202f"}),
+    "thin spaces": _each({" ": "\u2009"}),
+    "non-breaking hyphens": _each({"-": "\u2011"}),
+    "en dashes and minus signs": _each({"-": "\u2013", "+": "\u207a"}),
+    "figure dashes": _each({"-": "\u2012"}),
+    "zero-width spaces": lambda text: "\u200b".join(text),
+    "soft hyphens": lambda text: "\u00ad".join(text),
+    "small and full-width signs": _each({"@": "﹫", ".": "．", "(": "（", ")": "）", "+": "﹢"}),
+    "decomposed": lambda text: unicodedata.normalize("NFD", text),
+    "compatibility letters": lambda text: unicodedata.normalize("NFD", text).replace("i", "ⅰ").replace("a", "ª"),
+}
+# Characters that may stand right before or after a value: any ASCII
+# punctuation (a sentence's full stop, a path's slash, an id's underscore)
+# and some that other languages use.
+PUNCTUATION = string.punctuation + "«»“”‘’¿¡。、・…–—"
 encodings = {
     "plain": lambda text: text,
     "percent-encoded": lambda text: quote(text, safe=""),
@@ -197,12 +264,39 @@ encodings = {
 }
 
 
+def _escaped(match: re.Match[str]) -> str:
+    return chr(int(match.group(1) or match.group(2) or match.group(3), 16))
+
+
+def as_read(text: str) -> str:
+    """``text`` as a person reads it: escapes (a container's repr writes a
+    no-break space as \\xa0) resolved, compatibility forms folded, any
+    space as a space, any dash as a hyphen, invisible characters gone, any
+    script's digits as ASCII digits."""
+    text = re.sub(r"\\(?:x([0-9a-fA-F]{2})|u([0-9a-fA-F]{4})|U([0-9a-fA-F]{8}))", _escaped, text)
+    read = []
+    for character in unicodedata.normalize("NFKC", text):
+        category = unicodedata.category(character)
+        if category == "Cf":
+            continue
+        if category == "Zs":
+            character = " "
+        elif category == "Pd" or character in "\u2212\u2796\u02d7":
+            character = "-"
+        elif category == "Nd":
+            character = str(unicodedata.decimal(character))
+        read.append(character)
+    return "".join(read)
+
+
 def survives(trace: str, line: str) -> bool:
-    """Whether ``trace`` can be read back from ``line``, however encoded,
-    with digit groups joined."""
+    """Whether ``trace`` can be read back from ``line``, however encoded or
+    rendered, with digit groups joined."""
     decoded = line
     for _ in range(4):
         decoded = unquote(decoded)
+    decoded = as_read(decoded)
+    trace = as_read(trace)
     for candidate in (decoded, decoded.replace("+", " ")):
         joined = re.sub(r"(?<=\d)[\s+().-]+(?=\d)", "", candidate)
         if trace in candidate or trace in candidate.lower() or trace in joined:
@@ -210,16 +304,35 @@ def survives(trace: str, line: str) -> bool:
     return False
 
 
-@hypothesis_settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@hypothesis_settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     datum=personal_data,
+    lookalike=st.sampled_from(sorted(lookalikes)),
     encoding=st.sampled_from(sorted(encodings)),
     place=st.sampled_from(["message", "argument", "extra", "nested extra", "exception"]),
-    before=st.sampled_from(["", "caller ", "GET /webhooks/twilio/voice/?", "From=", "body: a=1&b=", "(", '"']),
+    before=st.sampled_from(
+        [
+            "",
+            "caller ",
+            "caller_",
+            "GET /webhooks/twilio/voice/?",
+            "GET /webhooks/x/",
+            "From=",
+            "body: a=1&b=",
+            "(",
+            '"',
+        ]
+    ),
+    leading=st.text(PUNCTUATION, max_size=3),
+    trailing=st.text(PUNCTUATION, max_size=3),
+    after=st.sampled_from(["", " done", "\n"]),
 )
-def test_personal_data_in_any_encoding_never_survives_the_filter(log_line, datum, encoding, place, before):
+def test_personal_data_in_any_encoding_never_survives_the_filter(
+    log_line, datum, lookalike, encoding, place, before, leading, trailing, after
+):
     written, trace = datum
-    rendered = before + encodings[encoding](written) + (" done" if before != '"' else '"')
+    value = leading + encodings[encoding](lookalikes[lookalike](written)) + trailing
+    rendered = before + value + ('"' if before == '"' else after)
 
     if place == "message":
         line = log_line(f"event {rendered}")
@@ -334,6 +447,34 @@ def test_a_webhook_request_with_personal_data_in_its_query_leaves_no_trace_in_th
     assert response.status_code == expected
     assert output, "the request logged nothing"
     assert not [trace for trace in CALLER_TRACES if survives(trace, output)], output
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "path, traces",
+    [
+        ("/nowhere/+14155550123.", ["4155550123"]),
+        ("/webhooks/x/+14155550123.", ["4155550123"]),
+        ("/webhooks/twilio/voice/4111111111111111./", ["4111111111111111"]),
+        ("/nothing/jos%C3%A9@example.com", ["josé@example.com", "jos%C3%A9@example.com"]),
+        ("/webhooks/x/%EF%BC%8B%EF%BC%91%EF%BC%94%EF%BC%91%EF%BC%95%EF%BC%95%EF%BC%95%EF%BC%95%EF%BC%90"
+         "%EF%BC%91%EF%BC%92%EF%BC%93", ["14155550123"]),
+    ],
+    ids=["404 number before a full stop", "webhook 404 number before a full stop", "card in a webhook path",
+         "non-ASCII e-mail", "full-width number"],
+)  # fmt: skip
+def test_personal_data_in_a_request_path_leaves_no_trace_in_the_log(captured_log, settings, path, traces):
+    """Django's request logger writes the path twice ("Not Found: <path>"
+    and the attached request), decoded."""
+    settings.DEBUG = False
+    client = Client(raise_request_exception=False)
+
+    response = client.get(path)
+
+    output = captured_log.getvalue()
+    assert response.status_code == 404
+    assert "Not Found" in output
+    assert not [trace for trace in traces if survives(trace, output)], output
 
 
 # --- Gunicorn, as the Procfile runs it ---------------------------------------------------------
