@@ -1,25 +1,9 @@
 from django.db import migrations, models
 
 
-def copy_webhook_counts(apps, schema_editor):
-    """Counts not yet reported move with their rows; reported ones are in
-    the audit trail already."""
-    old = apps.get_model("calls", "WebhookRejectionCount")
-    new = apps.get_model("compliance", "RefusalCount")
-    new.objects.bulk_create(
-        new(
-            kind="webhook", actor=row.provider, key=row.route, reason=row.reason,
-            window_start=row.window_start, window_end=row.window_end, count=row.count, reported=row.reported,
-            first_at=row.first_at, last_at=row.last_at,
-        )  # fmt: skip
-        for row in old.objects.all()
-    )
-
-
 class Migration(migrations.Migration):
     dependencies = [
         ("compliance", "0011_purge_permits_name_their_ledger_and_transaction"),
-        ("calls", "0006_longer_end_reason_and_media_url"),
     ]
 
     operations = [
@@ -61,5 +45,4 @@ class Migration(migrations.Migration):
                 ],
             },
         ),
-        migrations.RunPython(copy_webhook_counts, migrations.RunPython.noop),
     ]

@@ -2,7 +2,7 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-    dependencies = [("calls", "0005_webhook_rejections")]
+    dependencies = [("calls", "0004_crm_delivery")]
 
     operations = [
         migrations.AlterField(
