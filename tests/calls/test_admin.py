@@ -95,10 +95,12 @@ def test_a_reveal_audits_by_name_exactly_the_personal_fields_it_shows(client):
     assert not any(value in recorded for value in values.values())
 
 
-def test_refused_webhook_counts_are_listed_read_only(admin_client, twilio_post):
+def test_refusal_counts_are_listed_read_only(admin_client, client, twilio_post):
     twilio_post("/webhooks/twilio/voice/", twilio_call_params(), signature="bad")
+    client.post(reverse("admin:login"), {"username": "nobody-here", "password": "x"})
 
-    listing = admin_client.get(reverse("admin:calls_webhookrejectioncount_changelist")).content.decode()
+    listing = admin_client.get(reverse("admin:compliance_refusalcount_changelist")).content.decode()
 
-    assert "webhooks/twilio/voice/" in listing and "credential" in listing
-    assert admin_client.get(reverse("admin:calls_webhookrejectioncount_add")).status_code == 403
+    assert "webhooks/twilio/voice/" in listing and "credential" in listing and "unknown_user" in listing
+    assert "nobody-here" not in listing
+    assert admin_client.get(reverse("admin:compliance_refusalcount_add")).status_code == 403
