@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from . import signing
@@ -146,6 +147,21 @@ class PurgeRefused(Exception):
     the evidence of what happened to them."""
 
 
+def purge_candidates(rows: QuerySet, *, cutoff: datetime, batch: int) -> list[tuple[int, str, int, datetime]]:
+    """Of ``rows`` (a ledger's purgeable rows), those older than ``cutoff``,
+    oldest first, at most ``batch``: their sequence, hash, id and time. The
+    ledger's newest row is never among them: it stays as the chain's head,
+    so no sequence number is ever given out twice."""
+    ledger = rows.model._default_manager.using(rows.db)
+    head = ledger.order_by("-sequence").values_list("sequence", flat=True).first()
+    return list(
+        rows.filter(occurred_at__lt=cutoff)
+        .exclude(sequence=head)
+        .order_by("sequence")
+        .values_list("sequence", "hash", "pk", "occurred_at")[:batch]
+    )
+
+
 def ledger_purge_runs(
     chain: Chain, victims: list[tuple[int, str]], *, cutoff: datetime, using: str
 ) -> list[AuditEvent]:
@@ -221,16 +237,8 @@ def audit_purge_before(*, cutoff: datetime, batch_size: int = 10_000) -> list[tu
     using = owner_alias()
     deleted: list[tuple[int, datetime]] = []
     with transaction.atomic(using=using):
-        events = AuditEvent.objects.using(using)
-        # The newest event stays as the chain's head, so no sequence number is ever given out twice.
-        head = events.order_by("-sequence").values_list("sequence", flat=True).first()
-        victims = list(
-            events.filter(occurred_at__lt=cutoff)
-            .exclude(action__in=TOMBSTONES)
-            .exclude(sequence=head)
-            .order_by("sequence")
-            .values_list("sequence", "hash", "pk", "occurred_at")[:batch_size]
-        )
+        events = AuditEvent.objects.using(using).exclude(action__in=TOMBSTONES)
+        victims = purge_candidates(events, cutoff=cutoff, batch=batch_size)
         deleted = [(pk, occurred_at) for _, _, pk, occurred_at in victims]
         tombstones = ledger_purge_runs(
             AUDIT, [(sequence, digest) for sequence, digest, _, _ in victims], cutoff=cutoff, using=using

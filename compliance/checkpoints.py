@@ -24,6 +24,7 @@ plug in another store (``AUDIT_CHECKPOINT_STORE``): see ``CheckpointStore``.
 
 from __future__ import annotations
 
+import abc
 import contextlib
 import hashlib
 import json
@@ -57,7 +58,7 @@ class CheckpointExists(Exception):
     """Another checkpoint already has this number; the store never replaces one."""
 
 
-class CheckpointStore:
+class CheckpointStore(abc.ABC):
     """Where checkpoints live, outside the database. A store must never
     replace or delete a checkpoint: ``append`` creates one under a number not
     yet taken, or raises ``CheckpointExists``.
@@ -71,15 +72,15 @@ class CheckpointStore:
     then need ``s3:PutObject``, ``s3:GetObject`` and ``s3:ListBucket`` only.
     """
 
-    def append(self, number: int, body: bytes) -> None:
-        raise NotImplementedError
+    @abc.abstractmethod
+    def append(self, number: int, body: bytes) -> None: ...
 
+    @abc.abstractmethod
     def numbers(self) -> list[int]:
         """Every checkpoint number held, ascending."""
-        raise NotImplementedError
 
-    def read(self, number: int) -> bytes:
-        raise NotImplementedError
+    @abc.abstractmethod
+    def read(self, number: int) -> bytes: ...
 
     def describe(self) -> str:
         return type(self).__name__

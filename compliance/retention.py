@@ -30,7 +30,7 @@ from calls.integrations.vapi import VapiError
 from calls.models import Call, InboundEvent, Recording, TranscriptSegment
 from calls.services import inbox, recordings
 
-from .audit import TOMBSTONES, audit_purge_before, audit_record, ledger_purge_runs
+from .audit import TOMBSTONES, audit_purge_before, audit_record, ledger_purge_runs, purge_candidates
 from .chain import CONSENT
 from .checkpoints import checkpoint_write
 from .database import owner_alias, owner_available
@@ -256,15 +256,9 @@ def _purge_consent(cutoff: datetime, batch: int, tally: Tally) -> None:
     using = owner_alias()
     while True:
         with transaction.atomic(using=using):
-            events = ConsentEvent.objects.using(using)
-            head = events.order_by("-sequence").values_list("sequence", flat=True).first()
-            rows = list(
-                events.filter(occurred_at__lt=cutoff)
-                .exclude(sequence=head)
-                .exclude(call_sid__in=held_calls().using(using).values("call_sid"))
-                .order_by("sequence")
-                .values_list("sequence", "hash", "pk", "occurred_at")[:batch]
-            )
+            held = held_calls().using(using).values("call_sid")
+            events = ConsentEvent.objects.using(using).exclude(call_sid__in=held)
+            rows = purge_candidates(events, cutoff=cutoff, batch=batch)
             if not rows:
                 return
             ledger_purge_runs(

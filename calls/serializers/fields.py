@@ -17,6 +17,7 @@ a provider sends is held at the edge to the limits of where it ends up:
 
 from __future__ import annotations
 
+import abc
 import contextlib
 import contextvars
 import math
@@ -139,7 +140,7 @@ def time_window() -> tuple[datetime, datetime]:
     )
 
 
-class ReportedTimeField(serializers.Field):
+class ReportedTimeField(serializers.Field, metaclass=abc.ABCMeta):
     """A time a provider reports, in UTC, within ``time_window()``.
 
     Subclasses read the provider's format in ``parse`` (returning None for
@@ -152,8 +153,8 @@ class ReportedTimeField(serializers.Field):
         "out_of_range": "Outside the accepted window around now.",
     }
 
-    def parse(self, data: Any) -> datetime | None:
-        raise NotImplementedError
+    @abc.abstractmethod
+    def parse(self, data: Any) -> datetime | None: ...
 
     def to_internal_value(self, data: Any) -> datetime:
         try:
