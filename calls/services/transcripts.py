@@ -72,6 +72,15 @@ def _raw_words(payload: dict[str, Any] | None, field: str) -> str | None:
     return value if isinstance(value, str) else None
 
 
+def _previous_turn(payload: dict[str, Any] | None, field: str) -> str | None:
+    """The words of the message before ``artifact.messages.3.message``: the
+    question a bare answer ("4 1 2.") answers."""
+    parts = field.split(".")
+    if len(parts) >= 2 and parts[-2].isdigit() and int(parts[-2]) > 0:
+        return _raw_words(payload, ".".join([*parts[:-2], str(int(parts[-2]) - 1), parts[-1]]))
+    return None
+
+
 def _known_names(call: Call, event: InboundEvent | None) -> tuple[str, ...]:
     """The caller ID name, and every name introduced anywhere in the same
     delivery: "my name is Dana Whitfield" early in a report makes "Dana
@@ -86,11 +95,10 @@ def _known_names(call: Call, event: InboundEvent | None) -> tuple[str, ...]:
 def _names_introduced(event_id: int, payload_text: str) -> tuple[str, ...]:
     # Cached per event: a report's segments are redacted one after another
     # by the same worker, and the payload does not change while any is pending.
-    from compliance.redaction.persons import PersonRecognizer
+    from compliance.redaction import get_redactor
 
-    text = json.loads(payload_text)
-    words = " \n ".join(_strings(text))
-    return tuple(sorted({words[result.start : result.end] for result in PersonRecognizer().analyze(words, [])}))
+    words = " \n ".join(_strings(json.loads(payload_text)))
+    return tuple(get_redactor().names_in(words))
 
 
 def _strings(value: Any) -> list[str]:
@@ -130,7 +138,8 @@ def transcript_redact(*, segment_id: int) -> str:
             _mask(segment, reason="the caller's data was erased" if erased else "raw words were no longer available")
         else:
             try:
-                redaction = redact(words, known_names=_known_names(segment.call, event))
+                context = _previous_turn(event.payload if event else None, segment.source_field) or ""
+                redaction = redact(words, known_names=_known_names(segment.call, event), context=context)
             except Exception as error:  # noqa: BLE001  (the class name only; the message may quote the words)
                 _mask(segment, reason=f"redaction failed: {type(error).__name__}")
             else:

@@ -1,6 +1,7 @@
 """PII redaction for call transcripts.
 
-``redact(text, known_names=())`` is the stable interface: it returns a
+``redact(text, known_names=(), context="")`` is the stable interface (the
+context being the turn said just before, read but never redacted): it returns a
 ``Redaction`` whose ``.text`` has typed placeholders ([SSN], [CREDIT_CARD],
 [PHONE], [EMAIL], [PERSON], …) and whose ``.entities`` give each entity's
 type, score and span in the original text, never its value.
@@ -40,8 +41,8 @@ def _redactor(spacy_model: str) -> Redactor:
 
 def get_redactor() -> Redactor:
     """The process's engine, loaded on first use."""
-    return _redactor(getattr(settings, "PII_SPACY_MODEL", ""))
+    return _redactor(settings.PII_SPACY_MODEL)
 
 
-def redact(text: str, *, known_names: Iterable[str] = ()) -> Redaction:
-    return get_redactor().redact(text, known_names=tuple(known_names))
+def redact(text: str, *, known_names: Iterable[str] = (), context: str = "") -> Redaction:
+    return get_redactor().redact(text, known_names=tuple(known_names), context=context)

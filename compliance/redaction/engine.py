@@ -1,21 +1,23 @@
-"""The redaction engine: Presidio's analyzer, offline, over the original
-text and its normalised copy, with findings merged and replaced by typed
-placeholders."""
+"""The redaction engine: rule recognisers over the original text and its
+normalised copy, and the name finder (statistical recogniser, lexicon,
+slots), with findings merged and replaced by typed placeholders.
+
+The recognisers are Presidio recognisers, called directly: Presidio's
+AnalyzerEngine would tokenise every text again and deep-copy every result
+for a context enhancer none of them use, which cost more than the rules.
+"""
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any
 
-import spacy
 import tldextract.tldextract
-from presidio_analyzer import AnalyzerEngine, RecognizerRegistry, RecognizerResult
-from presidio_analyzer.nlp_engine import NlpArtifacts, NlpEngine
 
+from . import lexicon, ner
 from .normalize import normalize
 from .persons import ENTITY as PERSON
-from .persons import KnownNamesRecognizer, PersonRecognizer
+from .persons import NameFinder
 from .recognizers import recognizers
 
 logger = logging.getLogger(__name__)
@@ -25,8 +27,9 @@ logger = logging.getLogger(__name__)
 # the project's handlers instead, filtered like every other.
 for _library in ("spacy", "weasel", "decision_process"):
     logging.getLogger(_library).handlers.clear()
-LANGUAGE = "en"
 MINIMUM_SCORE = 0.5
+# How much of the previous turn is read as context: a question and a little more.
+CONTEXT_CHARACTERS = 300
 
 
 @dataclass(frozen=True)
@@ -53,105 +56,62 @@ def make_tldextract_offline() -> None:
     tldextract.tldextract.TLD_EXTRACTOR = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
 
 
-class OfflineNlpEngine(NlpEngine):
-    """A spaCy engine that never downloads: a blank English tokenizer, or an
-    installed model named by the caller (which adds named entities).
+class Redactor:
+    """Loads once (about a second: the recogniser and the name lexicon), then redacts many texts.
 
-    Lemmas fall back to the lower-cased token, so Presidio's context words
-    still match without a trained lemmatizer.
+    ``spacy_model`` names the installed spaCy package whose recogniser reads
+    capitalised text; empty leaves names to the lexicon and slots alone.
     """
 
-    def __init__(self, model_name: str = "") -> None:
-        self.model_name = model_name
-        self.nlp: Any = None
-
-    def load(self) -> None:
-        if self.model_name:
-            if not spacy.util.is_package(self.model_name):
-                raise LookupError(f"spaCy model {self.model_name!r} is not installed; it is never downloaded.")
-            self.nlp = spacy.load(self.model_name, exclude=["parser", "lemmatizer", "textcat"])
-        else:
-            self.nlp = spacy.blank(LANGUAGE)
-
-    def is_loaded(self) -> bool:
-        return self.nlp is not None
-
-    def process_text(self, text: str, language: str) -> NlpArtifacts:
-        document = self.nlp(text)
-        return NlpArtifacts(
-            entities=list(document.ents),
-            tokens=document,
-            tokens_indices=[token.idx for token in document],
-            lemmas=[token.lemma_ or token.lower_ for token in document],
-            nlp_engine=self,
-            language=language,
-        )
-
-    def process_batch(self, texts, language, batch_size=1, n_process=1, **kwargs):  # noqa: ANN001, ANN201
-        for text in texts:
-            yield text, self.process_text(text, language)
-
-    def is_stopword(self, word: str, language: str) -> bool:
-        return self.nlp.vocab[word].is_stop
-
-    def is_punct(self, word: str, language: str) -> bool:
-        return self.nlp.vocab[word].is_punct
-
-    def get_supported_entities(self) -> list[str]:
-        return [PERSON] if self.model_name else []
-
-    def get_supported_languages(self) -> list[str]:
-        return [LANGUAGE]
-
-
-class Redactor:
-    """Loads once (a few hundred milliseconds), then redacts many texts."""
-
-    def __init__(self, *, spacy_model: str = "") -> None:
+    def __init__(self, *, spacy_model: str = ner.PINNED_PACKAGE) -> None:
         make_tldextract_offline()
-        nlp_engine = OfflineNlpEngine(spacy_model)
-        nlp_engine.load()
-        registry = RecognizerRegistry(supported_languages=[LANGUAGE])
-        for recognizer in [*recognizers(), PersonRecognizer()]:
-            registry.add_recognizer(recognizer)
-        if spacy_model:
-            from presidio_analyzer.predefined_recognizers import SpacyRecognizer
+        self.rules = recognizers()
+        entities = ner.EntityFinder(ner.load(spacy_model)) if spacy_model else None
+        self.names = NameFinder(lexicon.load(), entities)
+        logger.info("redaction.engine_loaded", extra={"spacy_model": spacy_model or "none"})
 
-            registry.add_recognizer(SpacyRecognizer(supported_entities=[PERSON]))
-        self.analyzer = AnalyzerEngine(
-            registry=registry,
-            nlp_engine=nlp_engine,
-            supported_languages=[LANGUAGE],
-            default_score_threshold=MINIMUM_SCORE,
-        )
-        # Names are read from the original only: normalising turns "first
-        # name" into "1st name" and would hide what introduces them.
-        self.normalized_entities = [entity for entity in self.analyzer.get_supported_entities() if entity != PERSON]
-        logger.info("redaction.engine_loaded", extra={"spacy_model": spacy_model or "blank"})
-
-    def analyze(self, text: str, *, known_names: tuple[str, ...] = ()) -> list[Entity]:
-        ad_hoc = [KnownNamesRecognizer(known_names)] if known_names else None
-        found = [_entity(result) for result in self.analyzer.analyze(text, LANGUAGE, ad_hoc_recognizers=ad_hoc)]
+    def analyze(self, text: str, *, known_names: tuple[str, ...] = (), context: str = "") -> list[Entity]:
+        """The entities in ``text``. ``context`` is what was said just before
+        (the previous turn): read with the text, so that "What's the security
+        code?" types a bare "4 1 2" that follows, but never redacted itself."""
+        if context:
+            joined = context[-CONTEXT_CHARACTERS:] + "\n"
+            shift = len(joined)
+            return [
+                Entity(entity.type, max(entity.start, shift) - shift, entity.end - shift, entity.score)
+                for entity in self.analyze(joined + text, known_names=known_names)
+                if entity.end > shift
+            ]
+        found = [
+            Entity(PERSON, item.start, item.end, item.score) for item in self.names.find(text, known_names=known_names)
+        ]
+        found += self._rules(text)
         normalized = normalize(text)
         if normalized.text != text:
-            results = self.analyzer.analyze(normalized.text, LANGUAGE, entities=self.normalized_entities)
-            for result in results:
-                start, end = normalized.to_original(result.start, result.end)
-                found.append(Entity(result.entity_type, start, end, result.score))
-        return _merge(found)
+            for entity in self._rules(normalized.text):
+                start, end = normalized.to_original(entity.start, entity.end)
+                found.append(Entity(entity.type, start, end, entity.score))
+        return _merge([entity for entity in found if entity.score >= MINIMUM_SCORE])
 
-    def redact(self, text: str, *, known_names: tuple[str, ...] = ()) -> Redaction:
-        entities = self.analyze(text, known_names=tuple(known_names))
+    def names_in(self, text: str) -> list[str]:
+        """The person names said in a text, as said: to redact them wherever else the call mentions them."""
+        return sorted({text[item.start : item.end] for item in self.names.find(text)})
+
+    def _rules(self, text: str) -> list[Entity]:
+        return [
+            Entity(result.entity_type, result.start, result.end, result.score)
+            for recognizer in self.rules
+            for result in recognizer.analyze(text, recognizer.supported_entities)
+        ]
+
+    def redact(self, text: str, *, known_names: tuple[str, ...] = (), context: str = "") -> Redaction:
+        entities = self.analyze(text, known_names=tuple(known_names), context=context)
         pieces, position = [], 0
         for entity in entities:
             pieces += [text[position : entity.start], f"[{entity.type}]"]
             position = entity.end
         pieces.append(text[position:])
         return Redaction("".join(pieces), tuple(entities))
-
-
-def _entity(result: RecognizerResult) -> Entity:
-    return Entity(result.entity_type, result.start, result.end, result.score)
 
 
 def _merge(found: list[Entity]) -> list[Entity]:

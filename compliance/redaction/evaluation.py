@@ -8,7 +8,12 @@ hides, whatever it calls it:
   inside some finding, of any type; otherwise it *leaked*;
 - recall for a type is caught / labelled values of that type;
 - a finding is a true positive when it overlaps some labelled value;
-  precision is true positives / findings.
+  precision is true positives / findings;
+- the keep-rate is the share of utterances with no personal data that come
+  through with nothing redacted.
+
+An utterance may name its ``style`` (formatted, gather, raw, agent, …) so
+that figures can be given per style.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ Span = tuple[str, int, int]  # (type, start, end)
 class Example:
     text: str
     labels: tuple[Span, ...]
+    style: str = ""
 
 
 @dataclass
@@ -36,6 +42,8 @@ class Score:
     found_correct: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     false_positives: list[tuple[str, str]] = field(default_factory=list)
     misses: list[tuple[str, str]] = field(default_factory=list)
+    harmless: int = 0
+    kept: int = 0
 
     def recall(self, entity_type: str | None = None) -> float:
         labelled = self.labelled[entity_type] if entity_type else sum(self.labelled.values())
@@ -46,6 +54,9 @@ class Score:
         found = self.found[entity_type] if entity_type else sum(self.found.values())
         correct = self.found_correct[entity_type] if entity_type else sum(self.found_correct.values())
         return correct / found if found else 1.0
+
+    def keep_rate(self) -> float:
+        return self.kept / self.harmless if self.harmless else 1.0
 
     def leaked(self, entity_type: str | None = None) -> int:
         if entity_type:
@@ -59,7 +70,7 @@ def load_corpus(path: Path) -> list[Example]:
         if line.strip():
             record = json.loads(line)
             labels = tuple((entity["type"], entity["start"], entity["end"]) for entity in record["entities"])
-            examples.append(Example(record["text"], labels))
+            examples.append(Example(record["text"], labels, record.get("style", "")))
     return examples
 
 
@@ -71,6 +82,9 @@ def evaluate(find: Callable[[str], Iterable[Span]], corpus: Iterable[Example]) -
         hidden = set()
         for _, start, end in findings:
             hidden.update(range(start, end))
+        if not example.labels:
+            score.harmless += 1
+            score.kept += not findings
         for entity_type, start, end in example.labels:
             score.labelled[entity_type] += 1
             visible = [position for position in range(start, end) if example.text[position].isalnum()]

@@ -1,97 +1,511 @@
-"""Person names: found from what introduces them ("my name is …", "this is
-… calling", "Mrs …") and from the names the caller of the engine already
-knows to be on the call."""
+"""Person names, read as a sequence of words with what surrounds them.
+
+Five kinds of evidence, any of which redacts:
+
+- the statistical recogniser (``ner``) on capitalised text;
+- the name lexicon (``lexicon``): a word that is only ever a name ("priya",
+  "shevchenko") is one in any case, with the name words next to it; a word
+  that is also ordinary English ("bill", "mark", "chase") needs more;
+- a slot that a name fills: after "my name is", "this is", "I'm", "Mr.",
+  "thank you", "with", "under"…, or addressed between commas ("Alright,
+  Grace, …"). Strong slots take any name word or an unknown capitalised
+  word; weak ones take only what the lexicon or capitals already suggest;
+- a name spelled out letter by letter ("P-R-I-Y-A", "r a m a n");
+- the names the caller of the engine already knows (the caller ID name,
+  the CRM contact, names introduced earlier in the call).
+
+Words inside what the recogniser calls an organisation, a place or a product
+("Wells Fargo", "St. Louis", "Dr Pepper") are not names unless a slot says so.
+"""
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
-from presidio_analyzer import EntityRecognizer, RecognizerResult
-from presidio_analyzer.nlp_engine import NlpArtifacts
+from . import places
+from .lexicon import NameLexicon, fold
+from .ner import SENTENCE_END, EntityFinder, Span
+from .recognizers import STATE_NAMES
 
 ENTITY = "PERSON"
 
-# Capitalised words that follow "this is", "I'm" or "it's" without being names.
+# Words that never begin or end a name, whatever their case: they follow
+# "this is", "I'm" or "it's" in ordinary talk.
 NOT_NAMES = frozenset(
     """
     i a an the and or but is was am are be been calling here just not sure great fine good yes no okay ok thanks
     thank regarding about customer support billing sales service from with your my our their his her hello hi
     hey really very so well still also actually happy glad sorry back looking trying going having done ready right
     correct everything nothing that this it what who how why where when there calling speaking again today tomorrow
-    yesterday monday tuesday wednesday thursday friday saturday sunday january february march april may june july
-    august september october november december one two three four five six seven eight nine ten
+    yesterday monday tuesday wednesday thursday friday saturday sunday one two three four five six seven eight
+    nine ten uh um umm uhh er mom dad mum
+    erm ah hmm like you me we they he she him them us its it's i'm i'll i've i'd gonna wanna gotta going calling
+    supposed worried confused frustrated upset concerned interested new old only still now then here there one
+    all any some more less please yeah yep nope mister doctor sir madam maam ma'am miss mr mrs ms dr on in at to
+    for of by as up out down off over under into onto than too also either neither both each every other another
+    same such much many few little lot lots bit kind sort type way thing stuff someone something anyone anything
+    nobody somebody everybody everyone customer member patient agent representative rep manager supervisor
+    assistant account card number phone email address zip code date birth pin password name last first full
+    middle spelled spell spelling capital letter letters double dash hyphen dot underscore period comma caller
     """.split()
 )
-# A capitalised word, but not a title: "this is Dr. Anand" names Anand.
-NAME_WORD = r"(?!(?:Dr|Mr|Mrs|Ms|Miss|Doctor|Mister)\b)[A-Z][a-z]+(?:[-'’][A-Z]?[a-z]+)?"
-# Phrases after which a capitalised word is a name.
-INTRODUCTIONS = (
-    r"my name is|my name's|name is|name's|names is|last name is|first name is|full name is|surname is|this is|"
-    r"i'm|i am|it's|speak with|speak to|speaking with|speaking to|talk to|talking to|talking with|spoke with|spoke to|"
-    r"ask for|asking for|spell(?:ed|s)? it|"
-    r"mr\.?|mrs\.?|ms\.?|miss|dr\.?|mister|doctor"
+TITLES = frozenset("mr mrs ms miss mister missus dr doctor prof professor sir madam".split())
+# Phrases after which the next words are a name if they can be one at all.
+STRONG_SLOTS = (
+    "my name is", "my name's", "name is", "name's", "names is", "first name is", "last name is", "full name is",
+    "middle name is", "surname is", "family name is", "name", "first name", "last name", "full name", "middle name",
+    "maiden name", "surname", "family name", "call me", "this is", "i'm", "i am", "im", "it's", "its",
+    "speaking with", "speak with", "speak to", "speaking to", "talk to", "talking to", "talked to", "spoke with",
+    "spoke to", "ask for", "asking for", "is this", "am i speaking with", "under the name", "in the name of",
+    "name on the account is", "account holder is", "goes by", "mr", "mrs", "ms", "miss", "mister", "missus", "dr",
+    "doctor", "prof", "professor",
+)  # fmt: skip
+# Phrases after which a word that is plainly a name is one.
+WEAK_SLOTS = (
+    "with", "under", "for", "to", "and", "from", "by", "thank you", "thanks", "hi", "hello", "hey", "bye",
+    "goodbye", "dear", "alright", "all right", "okay", "ok", "sorry", "yes", "yeah", "no", "husband", "wife",
+    "son", "daughter", "mother", "mom", "father", "dad", "brother", "sister", "partner", "spouse", "caregiver",
+    "fiance", "fiancee", "grandson", "granddaughter", "nephew", "niece", "aunt", "uncle", "cousin", "friend",
+    "roommate", "landlord", "tenant", "co-signer", "cosigner", "beneficiary", "authorized user", "named",
+)  # fmt: skip
+FILLERS = frozenset("uh um umm uhh er erm ah hmm oh like so well yeah".split())
+# Small words inside compound names: "yusuf al harbi", "van der Berg", "bin Khalid".
+PARTICLES = frozenset(
+    "al el de la del da das dos des di du van von der den ter bin ibn bint abu ben ul ud le mac".split()
 )
-# After these, a name may come in lower case too (speech-to-text does not always capitalise).
-EXPLICIT = r"my name is|my name's|name is|name's|last name is|first name is|full name is|surname is"
+# What says a town's name is the town: "in Tacoma", "drove to Reno", "Boise, Idaho", "Dayton 45402".
+PLACE_BEFORE = frozenset(
+    "in to from at near outside around visiting visit moved move live lives living drove flew fly flight located "
+    "based downtown of through via toward towards".split()
+)
+MONTHS = frozenset("january february march april may june july august september october november december".split())
+SPELLING_CONTEXT = re.compile(r"\b(?:spell(?:ed|s|ing)?|letters?|capital|as in|name)\b", re.I)
+# A non-person entity of the statistical recogniser vetoes a lexicon-only
+# name ("Chase Bank", "St. Louis"); see NameFinder._vetoed.
+NOT_PERSON_LABELS = frozenset({"ORG", "GPE", "LOC", "FAC", "PRODUCT", "WORK_OF_ART", "EVENT", "NORP", "LAW"})
+BUSINESS_LABELS = frozenset({"ORG", "FAC", "PRODUCT"})
+_BUSINESS_MARK = re.compile(
+    r"&|\band\b|['’]s\b|\b(?:bank|group|inc|llc|co|company|corp|store|shop|pharmacy|clinic)\b", re.I
+)
+# Capitalised words that begin no name: never worth the recogniser's time.
+NEVER_CAPITALISED_NAMES = NOT_NAMES | frozenset(
+    "visa mastercard amex discover ok okay id dob ssn pin zip usa us apt suite".split()
+)
 
-_CAPITALISED = re.compile(rf"\b(?i:{INTRODUCTIONS})\s+(?P<value>{NAME_WORD}(?:\s+{NAME_WORD}){{0,2}})")
-_ANY_CASE = re.compile(rf"\b(?i:{EXPLICIT})\s+(?P<value>[a-z][a-z'-]+(?:\s+[a-z][a-z'-]+)?)")
+_WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
+_PLACE_AFTER = re.compile(
+    r",?\s+(?:[A-Z]{2}\b|\d{5}\b|(?i:" + "|".join(sorted(STATE_NAMES, key=len, reverse=True)) + r")\b)"
+)
+_IN_IDENTIFIER = re.compile(r".?[_\[\]\d]|[_\[\]\d]")
+_JOINER = re.compile(r"\s{1,2}|\s?-\s?")
+_NUMBER_NEXT = re.compile(
+    r"\s*(?:the\s+)?(?:\d|(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|thirteenth|fourteenth|fifteenth|sixteenth|seventeenth|eighteenth|nineteenth|twentieth|twenty|thirtieth|thirty|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen)\b)",
+    re.I,
+)
+_SPELLED = re.compile(r"(?<![\w.'-])(?:[A-Za-z](?:[ .,-]{1,3}|\s*-\s*)){2,}[A-Za-z](?![\w'-])")
 
 
-def _trim(text: str, start: int, end: int) -> tuple[int, int] | None:
-    """Drop words that are not names from the end, and reject if the first is not one."""
-    words = list(re.finditer(r"\S+", text[start:end]))
-    while words and words[-1].group().lower() in NOT_NAMES:
-        words.pop()
-    if not words or words[0].group().lower() in NOT_NAMES:
-        return None
-    return start + words[0].start(), start + words[-1].end()
+@dataclass(frozen=True)
+class Word:
+    text: str
+    start: int
+    end: int
+    folded: str
+    capitalised: bool
+    initial: bool  # first word of a sentence or turn
+    name: bool = False  # a first name or surname
+    unambiguous: bool = False  # a name and nothing else: not an English word, not a place
+    vocabulary: bool = False  # ordinary English, or a place or language
+    common: bool = False  # a name that ordinary English also uses often: "bill", "grace"
+    place: bool = False  # part of a place or language name
+    business_mark: bool = False  # next to "&": "Ben & Jerry's"
+    marker: bool = (
+        False  # a speaker's label ("Caller:") or part of an identifier or placeholder ("call_sid", "[PERSON]")
+    )
 
 
-class PersonRecognizer(EntityRecognizer):
-    def __init__(self) -> None:
-        super().__init__(supported_entities=[ENTITY], name="IntroducedPersonRecognizer")
+@dataclass(frozen=True)
+class Found:
+    start: int
+    end: int
+    score: float
 
-    def load(self) -> None:
-        pass
 
-    def analyze(
-        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
-    ) -> list[RecognizerResult]:
+def _phrases(phrases: Sequence[str]) -> dict[int, frozenset[tuple[str, ...]]]:
+    by_length: dict[int, set[tuple[str, ...]]] = {}
+    for phrase in phrases:
+        words = tuple(phrase.split())
+        by_length.setdefault(len(words), set()).add(words)
+    return {length: frozenset(items) for length, items in sorted(by_length.items(), reverse=True)}
+
+
+_STRONG = _phrases(STRONG_SLOTS)
+_WEAK = _phrases(WEAK_SLOTS)
+# Strong slots that may also introduce a place: "it's Bellevue", "is this Reno?".
+_NOT_NAMING = frozenset({("it's",), ("its",), ("is", "this")})
+# Strong slots that ordinary words follow too: "i'm never home", "this is great".
+_LOOSE = _NOT_NAMING | {("i'm",), ("i", "am"), ("im",), ("this", "is")}
+_GREETINGS = frozenset(
+    tuple(phrase.split())
+    for phrase in ("thank you", "thanks", "hi", "hello", "hey", "bye", "goodbye", "dear", "alright", "all right",
+                   "okay", "ok", "sorry", "yes", "yeah", "no", "i'm", "i am", "it's", "this is")
+)  # fmt: skip
+
+
+class NameFinder:
+    def __init__(self, lexicon: NameLexicon, entities: EntityFinder | None) -> None:
+        self.lexicon = lexicon
+        self.places = places.load()
+        self.entities = entities
+
+    def find(self, text: str, *, known_names: Iterable[str] = ()) -> list[Found]:
+        words = self.words_of(text)
+        person_spans, others = self._recognised(text, words)
+        found = [Found(start, end, 0.85) for start, end in person_spans]
+        taken = [False] * len(words)
+        for index in range(len(words)):
+            if taken[index]:
+                continue
+            span = self._name_at(words, index, text, others)
+            if span is not None:
+                first, last, score = span
+                for position in range(first, last + 1):
+                    taken[position] = True
+                found.append(Found(words[first].start, words[last].end, score))
+        found += self._spelled(text, found)
+        found += _known(text, known_names)
+        return found
+
+    def words_of(self, text: str) -> list[Word]:
+        """The words of a text, each with what the lexicon and the place names say of it."""
+        tokens = list(_WORD.finditer(text))
+        folded = [_fold(token.group()) for token in tokens]
+        in_place = [False] * len(tokens)
+        index = 0
+        while index < len(tokens):
+            length = places.longest_at(folded, index, self.places.always)
+            if not length and (town := places.longest_at(folded, index, self.places.towns)):
+                before = folded[index - 1] if index else ""
+                after = text[tokens[index + town - 1].end() : tokens[index + town - 1].end() + 24]
+                if before in PLACE_BEFORE or _PLACE_AFTER.match(after):
+                    length = town
+            for position in range(index, index + length):
+                in_place[position] = True
+            index += max(length, 1)
+        words, previous_end = [], 0
+        for token, form, place in zip(tokens, folded, in_place, strict=True):
+            text_form = token.group()
+            initial = (
+                not words
+                or bool(SENTENCE_END.search(text, previous_end, token.start()))
+                or (":" in text[previous_end : token.start()])
+            )
+            capitalised = text_form[0].isupper() and not (text_form.isupper() and 1 < len(text_form) <= 3)
+            label = text[token.end() : token.end() + 1] == ":"  # "Caller:", "Agent:"
+            # Part of an identifier or a placeholder ("call_sid", "[PERSON]"): never a name.
+            label = (
+                label
+                or _IN_IDENTIFIER.match(text[token.start() - 1 : token.start()] + text[token.end() : token.end() + 1])
+                is not None
+            )
+            name, unambiguous, vocabulary, common = self._knowledge(form)
+            words.append(
+                Word(
+                    text_form,
+                    token.start(),
+                    token.end(),
+                    form,
+                    capitalised,
+                    initial,
+                    name=name and not label,
+                    unambiguous=unambiguous and not place and not label,
+                    vocabulary=vocabulary or place or label,
+                    common=common or place,
+                    place=place,
+                    marker=label,
+                    business_mark="&" in text[max(0, token.start() - 3) : token.end() + 3],
+                )  # fmt: skip
+            )
+            previous_end = token.end()
+        return words
+
+    @functools.lru_cache(maxsize=100_000)  # noqa: B019  (one finder per process, for its life)
+    def _knowledge(self, form: str) -> tuple[bool, bool, bool, bool]:
+        """Whether a folded word is a name, only a name, English vocabulary, and a name English uses often.
+        "Jae-won" and "Gutiérrez-Vega" are names when all their parts are."""
+        lexicon = self.lexicon
+        parts = [part for part in form.split("-") if part] if "-" in form else [form]
+        name = lexicon.is_name(form) or all(lexicon.is_name(part) for part in parts)
+        vocabulary = lexicon.is_word(form)
+        unambiguous = not vocabulary and (
+            lexicon.is_unambiguous_name(form)
+            or (name and len(parts) > 1 and any(lexicon.is_unambiguous_name(part) for part in parts))
+        )
+        return name, unambiguous, vocabulary, lexicon.is_common(form)
+
+    # The statistical recogniser ------------------------------------------------------------
+
+    def _recognised(self, text: str, words: list[Word]) -> tuple[list[tuple[int, int]], list[Span]]:
+        if self.entities is None:
+            return [], []
+        candidates = {word.start for word in words if self._worth_reading(word)}
+        persons, others = [], []
+        for span in self.entities.find(text, candidates):
+            if span.label == "PERSON":
+                trimmed = self._trim(text, span.start, span.end)
+                if trimmed:
+                    persons.append(trimmed)
+            elif span.label in NOT_PERSON_LABELS:
+                others.append(span)
+        return persons, others
+
+    @staticmethod
+    def _worth_reading(word: Word) -> bool:
+        """A capitalised word that the lexicon can't settle alone: a name that
+        is also a word ("Will", "Grace", "Chase") or a word it doesn't know
+        ("Walgreens", "Oyelaran"). Not a word that is only a name (the
+        lexicon settles it), an ordinary word or a place (no name by
+        itself), nor the first word of a sentence unless it is unknown: the
+        recogniser costs too much to read every capitalised word."""
+        if not word.capitalised or len(word.text) < 2 or word.folded in NEVER_CAPITALISED_NAMES or word.marker:
+            return False
+        if "-" in word.text and len(word.text.replace("-", "")) * 2 - 1 == len(word.text):
+            return False  # spelled out, "E-Z-E"
+        unknown = not word.name and not word.vocabulary
+        if word.initial:
+            return unknown
+        if word.text.endswith(("'s", "’s")) or word.business_mark:
+            return True  # "Macy's", "Johnson & Johnson": the recogniser tells a business
+        return unknown or (word.name and word.vocabulary and not word.unambiguous and word.folded not in MONTHS)
+
+    def _vetoed(self, word: Word, text: str, others: list[Span]) -> bool:
+        """Inside what the recogniser calls something else. The small model
+        often calls names it hasn't seen places or products ("Krishnan",
+        "Kofi"), so a word that is only ever a name is vetoed only by a
+        business's name that shows it is one: "Trader Joe's", "Johnson & Johnson"."""
+        for span in others:
+            if span.start <= word.start < span.end:
+                if not word.unambiguous:
+                    return True
+                inside = text[span.start : span.end]
+                return span.label in BUSINESS_LABELS and bool(_BUSINESS_MARK.search(inside))
+        return False
+
+    def _trim(self, text: str, start: int, end: int) -> tuple[int, int] | None:
+        """The recogniser's span without titles or filler words at its ends; None when nothing of a name is left."""
+        words = self.words_of(text[start:end])
+        while words and (words[0].folded in NOT_NAMES or words[0].folded in TITLES):
+            words.pop(0)
+        while words and words[-1].folded in NOT_NAMES:
+            words.pop()
+        if not any((word.name and not word.vocabulary) or (word.capitalised and not word.vocabulary) for word in words):
+            return None  # "Checking", "Platinum", "Tacoma": nothing of a name
+        if all(word.folded in MONTHS for word in words):
+            return None
+        return start + words[0].start, start + words[-1].end
+
+    # Words, slots and the lexicon ------------------------------------------------------------
+
+    def _name_at(self, words: list[Word], index: int, text: str, others: list[Span]) -> tuple[int, int, float] | None:
+        word = words[index]
+        if word.folded in NOT_NAMES or len(word.folded) < 2 or word.marker:
+            return None
+        slot = self._slot_before(words, index, text)
+        vetoed = self._vetoed(word, text, others)
+        if word.folded in MONTHS and _NUMBER_NEXT.match(text, word.end):
+            return None  # "May 3rd", "june twelfth"
+        explicit = slot == "strong" and _phrase_before(words, index, text) not in _LOOSE
+        pair = slot and self._two_names(words, index, text, everyday=explicit)
+        if pair:
+            accepted, score = True, 0.8  # "this is Mark Price", "with wei zhang"
+        elif slot == "strong":
+            # A name that is not also an ordinary word, a capitalised word, or
+            # a word English doesn't know: "this is Grace", "i'm adaeze",
+            # not "i'm frank with you", nor "it's Bellevue".
+            placed = word.place and _phrase_before(words, index, text) in _NOT_NAMING
+            accepted = word.unambiguous or (word.capitalised and not placed) or not word.vocabulary
+            score = 0.85
+        elif slot == "weak" or _vocative(text, word):
+            accepted = word.unambiguous or (
+                word.capitalised and not vetoed and not word.place and (word.name or not word.vocabulary)
+                and not word.initial
+            )  # fmt: skip
+            score = 0.75
+        else:
+            accepted = not vetoed and (
+                (word.unambiguous and len(word.folded) > 2)
+                or (word.capitalised and word.name and self._has_name_neighbour(words, index))
+            )
+            score = 0.7
+        if not accepted:
+            return None
+        first, last = index, index + 1 if pair else index
+        while True:
+            if first > 0 and self._joins(words, first - 1, first, text, others):
+                first -= 1
+            elif first > 1 and self._particle_between(words, first - 2, first, text, others):
+                first -= 2
+            else:
+                break
+        while True:
+            if last + 1 < len(words) and self._joins(words, last + 1, last, text, others):
+                last += 1
+            elif last + 2 < len(words) and self._particle_between(words, last + 2, last, text, others):
+                last += 2
+            else:
+                break
+        # "van der Berg" after a title: particles before the name.
+        while (
+            first > 0
+            and words[first - 1].folded in PARTICLES
+            and _JOINER.fullmatch(text[words[first - 1].end : words[first].start])
+        ):
+            if (
+                first - 1 > 0
+                and self._slot_before(words, first - 1, text) is None
+                and words[first - 2].folded in PARTICLES
+            ):
+                first -= 1
+                continue
+            if self._slot_before(words, first - 1, text) or words[first - 2 if first > 1 else 0].folded in PARTICLES:
+                first -= 1
+                continue
+            break
+        return first, last, score
+
+    def _particle_between(self, words: list[Word], index: int, name: int, text: str, others: list[Span]) -> bool:
+        """A name word beyond a particle: "al" in "yusuf al harbi"."""
+        middle = words[(index + name) // 2]
+        return (
+            middle.folded in PARTICLES
+            and self._joins(words, middle_index := (index + name) // 2, name, text, others, particle=True)
+            and self._joins(words, index, middle_index, text, others)
+        )
+
+    def _two_names(self, words: list[Word], index: int, text: str, *, everyday: bool) -> bool:
+        """Two name words in a row, in capitals or neither an everyday word
+        ("Mark Price", "wei zhang"), or any two after an explicit slot ("ask for will hunter")."""
+        if index + 1 >= len(words):
+            return False
+        first, second = words[index], words[index + 1]
+        return (
+            first.name and second.name and first.folded not in NOT_NAMES and second.folded not in NOT_NAMES
+            and not (first.place and second.place)
+            and (everyday or (first.capitalised and second.capitalised) or not (first.common or second.common))
+            and _JOINER.fullmatch(text[first.end : second.start]) is not None
+            and not (second.folded in MONTHS and _NUMBER_NEXT.match(text, second.end))
+        )  # fmt: skip
+
+    @staticmethod
+    def _has_name_neighbour(words: list[Word], index: int) -> bool:
+        """A capitalised name word next to another: "Will Hunter", "Frank Brown." (not places: "San Jose")."""
+        for other in (index - 1, index + 1):
+            if 0 <= other < len(words) and words[other].capitalised and words[other].name:
+                pair = sorted((words[index], words[other]), key=lambda item: item.start)
+                if (
+                    words[other].folded not in NOT_NAMES
+                    and not pair[1].initial
+                    and not (pair[0].place and pair[1].place)
+                ):
+                    return True
+        return False
+
+    def _joins(
+        self, words: list[Word], index: int, name: int, text: str, others: list[Span], *, particle: bool = False
+    ) -> bool:
+        """Whether a word next to a name is part of it: a name word, or a word
+        English doesn't know, with only a space or hyphen between."""
+        word = words[index]
+        left, right = sorted((word, words[name]), key=lambda item: item.start)
+        if not _JOINER.fullmatch(text[left.end : right.start]):
+            return False
+        if particle:
+            return word.folded in PARTICLES
+        if word.folded in NOT_NAMES or word.folded in TITLES or len(word.folded) < 2:
+            return False
+        if (word.vocabulary and self._vetoed(word, text, others)) or word.marker:
+            return False
+        if word.folded in MONTHS and _NUMBER_NEXT.match(text, word.end):
+            return False
+        # A name that English uses often joins only in capitals: "Frank
+        # Brown", not "put Thornton"; "wei" (a rare word) joins "zhang".
+        return not word.vocabulary or (word.name and (not word.common or (word.capitalised and not word.initial)))
+
+    @staticmethod
+    def _slot_before(words: list[Word], index: int, text: str) -> str | None:
+        phrase = _phrase_before(words, index, text)
+        if phrase is None:
+            return None
+        return "strong" if phrase in _STRONG.get(len(phrase), ()) else "weak"
+
+    # Spelled out -----------------------------------------------------------------------------
+
+    def _spelled(self, text: str, found: list[Found]) -> list[Found]:
+        """Letters said one by one. What a caller spells is a name, an
+        address or an identifier, so four letters or more are redacted
+        anywhere; three need a name nearby or a word about spelling."""
         results = []
-        for pattern, score in ((_CAPITALISED, 0.85), (_ANY_CASE, 0.7)):
-            for match in pattern.finditer(text):
-                span = _trim(text, *match.span("value"))
-                if span:
-                    results.append(RecognizerResult(ENTITY, span[0], span[1], score))
+        for match in _SPELLED.finditer(text):
+            letters = "".join(character for character in match.group() if character.isalpha()).lower()
+            near_name = any(abs(match.start() - item.end) < 120 or abs(item.start - match.end()) < 20 for item in found)
+            context = SPELLING_CONTEXT.search(text, max(0, match.start() - 80), match.start())
+            if len(letters) >= 4 or self.lexicon.is_name(letters) or context or near_name:
+                results.append(Found(match.start(), match.end(), 0.8))
         return results
 
 
-class KnownNamesRecognizer(EntityRecognizer):
-    """The call's party names, whole or in parts, in any case."""
+def _phrase_before(words: list[Word], index: int, text: str) -> tuple[str, ...] | None:
+    """The phrase before ``index`` when it is one a name follows, across
+    hesitations ("I'm, uh, …") but not across a sentence's end, nor a bare
+    comma unless the phrase greets or thanks ("Thanks, Grace"; not "the last
+    name, lowercase v")."""
+    position = index - 1
+    while (
+        position >= 0 and words[position].folded in FILLERS and not _stops(text, words[position], words[position + 1])
+    ):
+        position -= 1
+    if position < 0 or _stops(text, words[position], words[position + 1]):
+        return None
+    bare_comma = position == index - 1 and "," in text[words[position].end : words[index].start]
+    for table in (_STRONG, _WEAK):
+        for length, phrases in table.items():
+            phrase = tuple(word.folded for word in words[position + 1 - length : position + 1])
+            if position + 1 >= length and phrase in phrases:
+                return None if bare_comma and phrase not in _GREETINGS else phrase
+    return None
 
-    def __init__(self, names: Iterable[str]) -> None:
-        parts = set()
-        for name in names:
-            name = " ".join(name.split())
-            if name:
-                parts.add(name)
-                parts.update(word for word in name.split() if len(word) > 1 and word.lower() not in NOT_NAMES)
-        alternatives = sorted(parts, key=len, reverse=True)
-        self.pattern = (
-            re.compile(r"(?<!\w)(?:" + "|".join(re.escape(part) for part in alternatives) + r")(?!\w)", re.IGNORECASE)
-            if alternatives
-            else None
-        )
-        super().__init__(supported_entities=[ENTITY], name="KnownNamesRecognizer")
 
-    def load(self) -> None:
-        pass
+_fold = functools.lru_cache(maxsize=100_000)(fold)
 
-    def analyze(
-        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
-    ) -> list[RecognizerResult]:
-        if self.pattern is None:
-            return []
-        return [RecognizerResult(ENTITY, match.start(), match.end(), 0.9) for match in self.pattern.finditer(text)]
+
+def _stops(text: str, left: Word, right: Word) -> bool:
+    """A sentence ends between two words: a slot does not carry across it."""
+    return bool(SENTENCE_END.search(text, left.end, right.start))
+
+
+def _vocative(text: str, word: Word) -> bool:
+    """Addressed between commas, or at a turn's start before a comma: "Alright, Grace, …", "Guadalupe, can you…"."""
+    before = text[max(0, word.start - 2) : word.start]
+    after = text[word.end : word.end + 1]
+    return (
+        word.capitalised
+        and not word.place
+        and ("," in before and after in (",", "?", "!", ".") or word.initial and after == ",")
+    )
+
+
+def _known(text: str, names: Iterable[str]) -> list[Found]:
+    parts = set()
+    for name in names:
+        name = " ".join(name.split())
+        if name:
+            parts.add(name)
+            parts.update(word for word in name.split() if len(word) > 1 and fold(word) not in NOT_NAMES)
+    if not parts:
+        return []
+    alternatives = sorted(parts, key=len, reverse=True)
+    pattern = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(part) for part in alternatives) + r")(?!\w)", re.IGNORECASE)
+    return [Found(match.start(), match.end(), 0.9) for match in pattern.finditer(text)]

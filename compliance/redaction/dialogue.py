@@ -1,0 +1,361 @@
+"""What a transcript is talking about at each point: topics mentioned, what
+was just asked, and which values stand alone as answers.
+
+Values such as "4417" or "12/27" are personal only in context. The context
+may be in the value's own sentence ("my PIN is 4417"), or in what was just
+asked ("What's the security code? 4 1 2."), or in the flow of the call (a
+bare "861." after a card number). ``Dialogue`` reads a text once: where its
+sentences are, where each topic is mentioned, and which sentences ask for
+something. Recognisers then ask it about a value's position.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from bisect import bisect_left, bisect_right
+
+FLAGS = re.IGNORECASE
+
+# What a sentence can be about. A value of a type counts as in context when
+# its topic is mentioned close before it (or, for some, after it).
+TOPICS = {
+    "SSN": r"\bsocial\b|\bssn\b|s\.s\.n|security number|\btax id\b|\bitin\b",
+    "CARD": r"\b(?:credit|debit) card\b|\bcard\b|\bvisa\b|master ?card|\bamex\b|american express|\bdiscover\b",
+    "CVV": (
+        r"\bcvv\b|\bcvc\b|\bcid\b|security code|card code|verification (?:code|number|value)|"
+        r"(?<!last )(?:three|3|four|4)[- ]digits?\b|code on the back|back of the card|\bthe back (?:is|says)\b|"
+        r"\bon the (?:back|front)\b(?! (?:desk|door|porch|office|page|steps|lawn|seat))"
+    ),
+    # "the code" is the card's security code in a payment, a PIN elsewhere.
+    "CODE": (
+        r"(?<!promo )(?<!zip )(?<!area )(?<!error )(?<!discount )(?<!coupon )(?<!postal )(?<!country )"
+        r"(?<!confirmation )(?<!tracking )(?<!reference )(?<!product )\bcode(?:'s)?\b"
+    ),
+    "EXPIRY": r"expir|\bexp\b|valid (?:thru|through|until)|good (?:thru|through)",
+    "ROUTING": r"routing|\baba\b|transit",
+    "BANK": r"checking|savings|bank account|account at|deposit|routing",
+    "PHONE": r"phone|number|\bcall|reach|\bcell|mobile|\btext|contact|\bfax|callback|\bdial|landline|\bhome\b",
+    "SHORT_PHONE": r"phone|\bcall\b|reach|\bcell|mobile|text me|\bfax|\bdial|landline",
+    "DOB": r"\bborn\b|\bbirth|\bdob\b|d\.o\.b|birthday|birth ?date",
+    "BIRTH_YEAR": r"born in|birth year|year of birth|born (?:back )?in the year|(?:and )?the year\?",
+    "ZIP": r"\bzip\b|zip ?code|zipcode|postal code|post code",
+    "ACCOUNT": (
+        r"\b(?:member|policy|account|acct|customer|subscriber|claim|group|patient|loyalty|rewards|plan|certificate|"
+        r"contract|membership|frequent flyer|flyer|miles|mileage|medicare|medicaid)\b"
+        r"(?:\s+(?:id|number|no\.?|num|#))?"
+    ),
+    "PIN": (
+        r"\bpin\b|passcode|pass code|password|pass word|access code|verification code|one[- ]time code|\botp\b|"
+        r"security pin|secret code|\b(?:gate|door|alarm|garage|entry|lockbox|keypad|building) code\b|"
+        r"(?<!promo )(?<!zip )(?<!area )(?<!error )(?<!discount )(?<!coupon )(?<!postal )(?<!country )"
+        r"(?<!confirmation )(?<!tracking )(?<!reference )(?<!product )(?<!security )(?<!card )"
+        r"\bcode(?:'s| is| says| was| it's)\b|\bthe code\b(?! on the back)"
+    ),
+    "DRIVER_LICENSE": r"driver'?s?\s+licen[cs]e|\bdl\b|licen[cs]e|\bpermit\b",
+    "PASSPORT": r"passport",
+    "PARTIAL": (
+        r"\b(?:ends?|ending|ended)(?: (?:in|with))?\b|"
+        r"\blast (?:four|4|two|2|three|3|five|5|six|6)\b(?: (?:digits?|numbers?))?"
+        r"(?!\s+(?:months?|years?|days?|weeks?|hours?|minutes?|times|payments?|statements?|bills?|calls?|orders?|"
+        r"transactions?|charges?|visits?|deliveries|invoices?|checks?|deposits?|people|items?))"
+    ),
+    # Numbers said about these are not personal data.
+    "HARMLESS": (
+        r"\b(?:order|confirmation|tracking|reference|ref|ticket|case|invoice|receipt|transaction|serial|model|part|"
+        r"item|sku|product|flight|booking|reservation|incident|extension|ext|press|option|room|seat|version|error|"
+        r"price|total|balance|cost|costs|fee|rate|appointment|scheduled|delivery|deliver|shipped|arrive|percent|"
+        r"tier|step|page|channel|aisle|store|branch|promo|coupon|discount|unit price|quantity|kilowatt|gigs?|"
+        r"degrees|temperature|score|odometer|mileage reading|budget|rent|paid|pay|charged|refund|credit of|"
+        # Dates of events, not of births.
+        r"founded|opened|moved|since|started|married|graduated|hired|purchased|bought|installed|joined|closed|"
+        r"built|retired|established|anniversary)\b|\$"
+    ),
+}
+# Each topic's mentions start with, or hold near their start, one of these
+# words. The text is searched once for all of them, and each topic's pattern
+# is tried only around the words that can start it: one pass over a long
+# transcript instead of one per topic.
+ANCHORS = {
+    "SSN": "social ssn s.s.n security tax itin",
+    "CARD": "card credit debit visa master amex american discover",
+    "CVV": "cvv cvc cid security card verification digit digits back front",
+    "CODE": "code",
+    "EXPIRY": "expir exp valid good",
+    "ROUTING": "routing aba transit",
+    "BANK": "checking savings bank account deposit deposits routing",
+    "PHONE": (
+        "phone phones iphone number numbers call calls called calling caller callers callback reach cell cellphone "
+        "mobile text texts texting texted contact fax dial landline home"
+    ),
+    "SHORT_PHONE": "phone call reach cell mobile text fax dial landline",
+    "DOB": "born birth dob d.o.b",
+    "BIRTH_YEAR": "born birth year",
+    "ZIP": "zip zipcode postal post",
+    "ACCOUNT": (
+        "member policy account acct customer subscriber claim group patient loyalty rewards plan certificate "
+        "contract frequent flyer miles mileage medicare medicaid"
+    ),
+    "PIN": (
+        "pin pass passcode passcodes password passwords access verification one otp security secret gate door alarm "
+        "garage entry lockbox keypad building code"
+    ),
+    "DRIVER_LICENSE": "driver dl licen permit",
+    "PASSPORT": "passport",
+    "PARTIAL": "end ends ending ended last",
+    "HARMLESS": (
+        "order confirmation tracking reference ref ticket case invoice receipt transaction serial model part item "
+        "sku product flight booking reservation incident extension ext press option room seat version error price "
+        "total balance cost costs fee rate appointment scheduled delivery deliver shipped arrive percent tier step "
+        "page channel aisle store branch promo coupon discount unit quantity kilowatt gig gigs degrees temperature "
+        "score odometer mileage budget rent paid pay charged refund credit founded opened moved since started "
+        "married graduated hired purchased bought installed joined closed built retired established anniversary $"
+    ),
+}
+_TOPIC_PATTERNS = {name: re.compile(pattern) for name, pattern in TOPICS.items()}
+_TOPICS_BY_ANCHOR: dict[str, list[str]] = {}
+for _topic, _words in ANCHORS.items():
+    for _word in _words.split():
+        _TOPICS_BY_ANCHOR.setdefault(_word, []).append(_topic)
+# Anchors that are a word's first letters: "expir" for "expires", "expiry"…
+_ANCHOR_PREFIXES = ("expir", "licen", "birth", "master", "digit", "verification")
+for _prefix in _ANCHOR_PREFIXES:
+    _TOPICS_BY_ANCHOR.setdefault(_prefix, [])
+_TOPICS_BY_ANCHOR["expir"] = ["EXPIRY"]
+_TOPICS_BY_ANCHOR["licen"] = ["DRIVER_LICENSE"]
+_ANCHOR_WORDS = frozenset(_TOPICS_BY_ANCHOR) - set(_ANCHOR_PREFIXES)
+_WORD_OR_SIGN = re.compile(r"d\.o\.b|s\.s\.n|[a-z]+|\$")
+
+
+def _anchors(lowered: str) -> list[tuple[int, int, list[str]]]:
+    """Where anchor words occur, and the topics each may start. The words of
+    the text are collected once; each anchor found among them is then
+    looked up with ``str.find``, far quicker than reading every word."""
+    present = set(_ANCHOR_WORDS.intersection(_WORD_OR_SIGN.findall(lowered)))
+    present.update(prefix for prefix in _ANCHOR_PREFIXES if prefix in lowered)
+    found = []
+    length = len(lowered)
+    for word in present:
+        topics = _TOPICS_BY_ANCHOR[word]
+        whole = word not in _ANCHOR_PREFIXES and word[-1].isalpha()
+        position = lowered.find(word)
+        while position != -1:
+            end = position + len(word)
+            if (position == 0 or not lowered[position - 1].isalpha() or word == "$") and (
+                not whole or end == length or not lowered[end].isalpha()
+            ):
+                found.append((position, end, topics))
+            position = lowered.find(word, position + 1)
+    return found
+
+
+_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def lower(text: str) -> str:
+    """``text`` in lower case with the same offsets (a few letters outside
+    ASCII grow when lower-cased; then only A–Z are)."""
+    lowered = text.lower()
+    return lowered if len(lowered) == len(text) else text.translate(_LOWER)
+
+
+# Context is looked for within the sentence; a question does not end it
+# ("my social? it's 219…" answers itself).
+_CONTEXT_BREAK = re.compile(r"[.!](?=\s)|\n")
+# Sentences for what was just asked: a question ends one.
+_SENTENCE_END = re.compile(r"(?:[.!?]+|…)(?=\s|$)|\n|\s(?=(?:agent|caller|customer|rep)\s*:)")
+_REQUEST = re.compile(
+    r"\?|\b(?:what's|what is|whats|can i (?:have|get)|could i (?:have|get)|may i (?:have|get)|can you|could you|"
+    r"please|confirm|verify|i'll need|i will need|i need|read me|give me|tell me|go ahead|provide|enter|say|"
+    r"and your|and the)\b",
+    FLAGS,
+)
+_WORD = re.compile(r"[A-Za-z]+(?:['’][A-Za-z]+)?|\d+")
+# Words that leave a value standing alone: "Um, 12/27.", "Yes, it's 861."
+BARE_WORDS = frozenset(
+    """
+    um uh umm uhh er erm ah hmm mm oh so and then yes yeah yep sure okay ok it's its it is that's thats that was
+    the right correct alright agent caller customer rep mine like well just i think it's that one sorry no wait
+    actually hang on hold let me see got here you go either or maybe now probably try think it
+    """.split()
+)
+CARRY_DISTANCE = 240
+
+
+class Dialogue:
+    def __init__(self, text: str) -> None:
+        self.text = text
+        lowered = lower(text)
+        self.lowered = lowered
+        self._carried: dict[tuple[int, bool], frozenset[str]] = {}
+        self._bare: dict[tuple[int, int], bool] = {}
+        self._sentence_topics: dict[int, frozenset[str]] = {}
+        found: dict[str, set[tuple[int, int]]] = {name: set() for name in TOPICS}
+        for start, end, topics in _anchors(lowered):
+            for topic in topics:
+                pattern = _TOPIC_PATTERNS[topic]
+                match = pattern.match(lowered, start)
+                if match is None:
+                    # Mentions that start a word or two before: "the year?", "last four".
+                    for match in pattern.finditer(lowered, max(0, start - 16), min(len(lowered), end + 48)):
+                        if match.end() > start:
+                            break
+                    else:
+                        continue
+                found[topic].add(match.span())
+        self.mentions: dict[str, list[tuple[int, int]]] = {name: sorted(spans) for name, spans in found.items()}
+        self.mention_starts = {name: [span[0] for span in spans] for name, spans in self.mentions.items()}
+        self.context_breaks = [match.start() for match in _CONTEXT_BREAK.finditer(text)]
+        self.sentence_starts = [0] + [match.end() for match in _SENTENCE_END.finditer(lowered)]
+
+    # --- Context within the sentence ---------------------------------------------------------
+
+    def _break_between(self, start: int, end: int) -> bool:
+        index = bisect_left(self.context_breaks, start)
+        return index < len(self.context_breaks) and self.context_breaks[index] < end
+
+    def before(self, topic: str, position: int, window: int) -> bool:
+        """``topic`` is mentioned within ``window`` characters before
+        ``position``, in the same sentence."""
+        spans, starts = self.mentions[topic], self.mention_starts[topic]
+        index = bisect_left(starts, position - window)
+        while index < len(spans) and spans[index][0] < position:
+            if spans[index][1] <= position and not self._break_between(spans[index][1], position):
+                return True
+            index += 1
+        return False
+
+    def mentioned_within(self, topic: str, position: int, window: int) -> bool:
+        """``topic`` is mentioned within ``window`` characters before
+        ``position``, in any sentence."""
+        starts = self.mention_starts[topic]
+        index = bisect_left(starts, position - window)
+        return index < len(starts) and starts[index] < position
+
+    def after(self, topic: str, position: int, window: int) -> bool:
+        spans, starts = self.mentions[topic], self.mention_starts[topic]
+        index = bisect_left(starts, position)
+        while index < len(spans) and spans[index][1] <= position + window:
+            if not self._break_between(position, spans[index][0]):
+                return True
+            index += 1
+        return False
+
+    def nearest_before(self, topics: tuple[str, ...], position: int, window: int) -> str | None:
+        """Of ``topics``, the one mentioned last before ``position`` in its sentence."""
+        best, best_end = None, -1
+        for topic in topics:
+            spans, starts = self.mentions[topic], self.mention_starts[topic]
+            index = bisect_left(starts, position) - 1
+            while index >= 0 and spans[index][0] >= position - window:
+                if spans[index][1] <= position and not self._break_between(spans[index][1], position):
+                    if spans[index][1] > best_end:
+                        best, best_end = topic, spans[index][1]
+                    break
+                index -= 1
+        return best
+
+    # --- Sentences -------------------------------------------------------------------------
+
+    def sentence(self, position: int) -> tuple[int, int]:
+        index = bisect_right(self.sentence_starts, position) - 1
+        end = self.sentence_starts[index + 1] if index + 1 < len(self.sentence_starts) else len(self.text)
+        return self.sentence_starts[index], end
+
+    def _topics_in(self, start: int, end: int) -> set[str]:
+        found = set()
+        for topic, starts in self.mention_starts.items():
+            index = bisect_left(starts, start)
+            if index < len(starts) and starts[index] < end:
+                found.add(topic)
+        return found
+
+    def is_bare(self, start: int, end: int) -> bool:
+        """The value at ``start:end`` stands alone in its sentence: nothing
+        but fillers and other numbers around it ("Um, 12/27.", "861.")."""
+        key = (start, end)
+        if key not in self._bare:
+            self._bare[key] = self._is_bare(start, end)
+        return self._bare[key]
+
+    def _is_bare(self, start: int, end: int) -> bool:
+        sentence_start, sentence_end = self.sentence(start)
+        for part in (self.text[sentence_start:start], self.text[end:sentence_end]):
+            for word in _WORD.findall(part):
+                if not (word.isdigit() or word.lower() in BARE_WORDS):
+                    return False
+        return True
+
+    def carried(self, position: int, *, bare: bool) -> frozenset[str]:
+        """Topics carried into the sentence at ``position`` from the one or
+        two before it: what was just asked about, or, for a value that stands
+        alone, what was just talked about."""
+        sentence_index = bisect_right(self.sentence_starts, position) - 1
+        key = (sentence_index, bare)
+        if key not in self._carried:
+            self._carried[key] = self._carried_into(sentence_index, position, bare=bare)
+        return self._carried[key]
+
+    def _carried_into(self, sentence_index: int, position: int, *, bare: bool) -> frozenset[str]:
+        position = self.sentence_starts[sentence_index]
+        for back in (1, 2, 3):
+            index = sentence_index - back
+            if index < 0:
+                break
+            start = self.sentence_starts[index]
+            end = self.sentence_starts[index + 1]
+            if position - start > CARRY_DISTANCE:
+                break
+            topics = self._topics_of(index) - {"HARMLESS", "PHONE", "PARTIAL"}
+            if topics:
+                if bare or _REQUEST.search(self.lowered, start, end):
+                    return topics
+                return frozenset()
+            content = [word for word in _WORD.findall(self.text, start, end) if word.lower() not in BARE_WORDS]
+            if len(content) > 4:
+                break  # a sentence of its own between the question and the value
+        return frozenset()
+
+    def _topics_of(self, index: int) -> frozenset[str]:
+        if index not in self._sentence_topics:
+            start = self.sentence_starts[index]
+            end = self.sentence_starts[index + 1] if index + 1 < len(self.sentence_starts) else len(self.text)
+            self._sentence_topics[index] = frozenset(self._topics_in(start, end))
+        return self._sentence_topics[index]
+
+    def sentence_index(self, position: int) -> int:
+        return bisect_right(self.sentence_starts, position) - 1
+
+    @functools.cached_property
+    def _active(self) -> dict[str, frozenset[int]]:
+        active = {}
+        for topic, spans in self.mentions.items():
+            sentences = set()
+            for start, _ in spans:
+                index = self.sentence_index(start)
+                sentences.update(range(index, index + 5))
+            active[topic] = frozenset(sentences)
+        return active
+
+    def may_apply(self, topic: str) -> frozenset[int]:
+        """The sentences where ``topic`` is mentioned, or may have been just
+        before: no value elsewhere can be in its context."""
+        return self._active[topic]
+
+    def harmless_near(self, position: int) -> bool:
+        """Something harmless is said before ``position`` in its sentence or
+        in the one before: "We moved here in 1999. It was March 2nd…"."""
+        if self.harmless_before(position):
+            return True
+        index = self.sentence_index(position)
+        return (
+            index > 0 and position - self.sentence_starts[index - 1] <= 160 and "HARMLESS" in self._topics_of(index - 1)
+        )
+
+    def harmless_before(self, position: int, window: int = 60) -> bool:
+        return self.before("HARMLESS", position, window)
+
+
+@functools.lru_cache(maxsize=16)
+def dialogue(text: str) -> Dialogue:
+    return Dialogue(text)

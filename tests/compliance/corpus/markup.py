@@ -1,0 +1,64 @@
+"""Turns hand-written, marked-up utterances into a labelled corpus.
+
+    .venv/bin/python tests/compliance/corpus/markup.py SOURCE.txt OUTPUT.jsonl
+
+Each line of the source is ``style<TAB>utterance``; blank lines and lines
+starting with ``#`` are skipped. In the utterance, ``[[TYPE|value]]`` marks a
+value of personal data; the output holds the utterance without the marks and
+each value's type and character offsets:
+
+    raw	yeah it's [[PHONE|five five five two one two oh nine nine one]]
+    → {"style": "raw", "text": "yeah it's five five …", "entities": [{"type": "PHONE", "start": 10, "end": …}]}
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from pathlib import Path
+
+STYLES = ("formatted", "gather", "raw", "agent")
+TYPES = (
+    "PERSON", "PHONE", "EMAIL", "SSN", "CREDIT_CARD", "CVV", "CARD_EXPIRY", "BANK_ACCOUNT", "ROUTING_NUMBER",
+    "DATE_OF_BIRTH", "ADDRESS", "ZIP_CODE", "ACCOUNT_ID", "PIN", "DRIVER_LICENSE", "PASSPORT",
+)  # fmt: skip
+_MARK = re.compile(r"\[\[([A-Z_]+)\|([^\]|]+)\]\]")
+
+
+def parse(line: str) -> dict:
+    style, _, marked = line.partition("\t")
+    if style not in STYLES or not marked.strip():
+        raise ValueError(f"expected 'style<TAB>utterance' with a style of {STYLES}: {line!r}")
+    text, entities, position = [], [], 0
+    length = 0
+    for match in _MARK.finditer(marked):
+        entity_type, value = match.groups()
+        if entity_type not in TYPES:
+            raise ValueError(f"unknown type {entity_type!r} in {line!r}")
+        before = marked[position : match.start()]
+        text.append(before)
+        length += len(before)
+        entities.append({"type": entity_type, "start": length, "end": length + len(value)})
+        text.append(value)
+        length += len(value)
+        position = match.end()
+    text.append(marked[position:])
+    joined = "".join(text)
+    if "[[" in joined or "]]" in joined:
+        raise ValueError(f"unbalanced mark in {line!r}")
+    return {"style": style, "text": joined, "entities": entities}
+
+
+def convert(source: Path, output: Path) -> int:
+    records = [
+        parse(line)
+        for line in source.read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    output.write_text("".join(json.dumps(record, ensure_ascii=False) + "\n" for record in records), encoding="utf-8")
+    return len(records)
+
+
+if __name__ == "__main__":
+    print(convert(Path(sys.argv[1]), Path(sys.argv[2])), "utterances")

@@ -1,0 +1,80 @@
+"""Person names: the kinds of evidence the name finder reads (compliance/redaction/persons.py).
+
+The accuracy on transcripts nobody here wrote is held by test_redaction_accuracy.py
+on the sealed set; these pin the behaviour each kind of evidence is for."""
+
+from __future__ import annotations
+
+import pytest
+
+from compliance.redaction import get_redactor, redact
+
+
+def people(text: str, **options: object) -> list[str]:
+    return [text[entity.start : entity.end] for entity in redact(text, **options).entities if entity.type == "PERSON"]
+
+
+@pytest.mark.parametrize(
+    "text, names",
+    [
+        # The statistical recogniser, on capitalised text with no introduction.
+        ("It's a joint account with Chidi Okonkwo.", ["Chidi Okonkwo"]),
+        ("yeah, Priya Raman", ["Priya Raman"]),
+        # The lexicon, in lowercase speech recognition output, of every origin.
+        ("hi this is oksana shevchenko", ["oksana shevchenko"]),
+        ("the account is under wei zhang", ["wei zhang"]),
+        ("it's in my husband's name hamid rostami", ["hamid rostami"]),
+        ("my wife ngozi eze will call back", ["ngozi eze"]),
+        ("it's guadalupe ramirez", ["guadalupe ramirez"]),
+        # Particles inside names.
+        ("uh yeah it's yusuf al harbi", ["yusuf al harbi"]),
+        ("Thank you, Mr. van der Berg.", ["van der Berg"]),
+        # Slots: introductions, titles, greetings and the agent's side.
+        ("I'm, uh, Nguyen Thi Lan.", ["Nguyen Thi Lan"]),
+        ("Thank you Mr. Adeyemi.", ["Adeyemi"]),
+        ("Alright, Guadalupe, let me check that.", ["Guadalupe"]),
+        ("Is this April? Hi April, this is Faith from Evergreen Dental.", ["April", "April", "Faith"]),
+        ("Last name Wiśniewska.", ["Wiśniewska"]),
+        # Spelled out, letter by letter.
+        ("it's Raman, R-A-M-A-N.", ["Raman", "R-A-M-A-N"]),
+        ("my name is kwame mensah k w a m e", ["kwame mensah", "k w a m e"]),
+    ],
+)
+def test_names_are_found_by_each_kind_of_evidence(text, names):
+    assert people(text) == names
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "can you pay the bill i will mark it as paid in may",
+        "Rose from the front desk said the price would grant me a discount.",
+        "I have a Wells Fargo card and I shop at Walgreens in St. Louis.",
+        "we drove from houston to dallas and then flew to paris",
+        "She's Canadian and speaks English and Korean.",
+        "It's May 3rd, and the appointment is June twelfth.",
+        "i'm never home during the day so leave it with the front desk",
+        "It's the last name, lowercase v, three words.",
+        "I moved to Tacoma last year.",
+    ],
+)
+def test_words_that_are_also_names_survive_in_ordinary_use(text):
+    assert people(text) == []
+
+
+def test_a_town_named_like_a_person_is_a_person_unless_the_sentence_makes_it_a_place():
+    assert people("Please ask for Thornton at the desk.") == ["Thornton"]
+    assert people("We live in Thornton now.") == []
+
+
+def test_known_names_are_redacted_in_any_case_whole_or_in_part():
+    text = "dana said whitfield is her maiden name"
+
+    assert people(text, known_names=["Dana Whitfield"]) == ["dana", "whitfield"]
+
+
+def test_names_in_finds_what_a_delivery_introduced():
+    assert get_redactor().names_in("Caller: My name is Dana Whitfield. Agent: Thanks, Dana.") == [
+        "Dana",
+        "Dana Whitfield",
+    ]

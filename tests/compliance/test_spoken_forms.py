@@ -1,0 +1,340 @@
+"""Numbers, e-mail addresses, dates, addresses and identifiers as speech-to-text
+writes them: normalised to written forms, and recognised in context across a
+dialogue. Pure functions: no database, no engine."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+from compliance.redaction.normalize import FILLER_WORDS, normalize
+from compliance.redaction.recognizers import scan
+
+DIGIT_WORDS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
+HESITATIONS = [" ", ", ", ", um, ", " uh ", " and then ", "… ", " hang on ", ", hold on, ", " let me see ", " um uh "]
+
+
+def redacted(text: str) -> str:
+    """``text`` with what the recognisers find replaced by ``[TYPE]``, as
+    the engine merges overlapping findings."""
+    merged: list[list] = []
+    for entity, start, end, score in sorted(scan(text), key=lambda item: (item[1], -item[2])):
+        if merged and start < merged[-1][2]:
+            last = merged[-1]
+            last[2] = max(last[2], end)
+            if score > last[3]:
+                last[0], last[3] = entity, score
+        else:
+            merged.append([entity, start, end, score])
+    pieces, position = [], 0
+    for entity, start, end, _ in merged:
+        pieces += [text[position:start], f"[{entity}]"]
+        position = end
+    return "".join(pieces) + text[position:]
+
+
+def types_found(text: str) -> set[str]:
+    return {finding[0] for finding in scan(text)}
+
+
+# --- Normalising ------------------------------------------------------------------------------
+
+
+def say_digits(draw: st.DrawFn, digits: str) -> tuple[str, list[tuple[int, int]]]:
+    """Digits said one by one ("oh" or "zero" for 0, "double" for a pair) in
+    groups split by hesitations. Returns the words and each group's span."""
+    words, index = [], 0
+    while index < len(digits):
+        digit = digits[index]
+        spoken = draw(st.sampled_from(["oh", "zero"])) if digit == "0" else DIGIT_WORDS[int(digit)]
+        if index + 1 < len(digits) and digits[index + 1] == digit and draw(st.booleans()):
+            words.append(f"double {spoken}")
+            index += 2
+        else:
+            words.append(spoken)
+            index += 1
+    text = words[0]
+    for word in words[1:]:
+        text += draw(st.sampled_from(HESITATIONS)) if draw(st.integers(0, 3)) == 0 else " "
+        text += word
+    return text, []
+
+
+def ends_a_card_early(digits: str) -> bool:
+    """A card number (Luhn-valid, sixteen digits, fifteen for American
+    Express) is whole: the digits said after it are its expiry or its code."""
+    length = 15 if digits[:2] in ("34", "37") else 16
+    if len(digits) <= length:
+        return False
+    total = sum(
+        (value - 9 if value > 9 else value)
+        for position, digit in enumerate(reversed(digits[:length]))
+        for value in [int(digit) * (2 if position % 2 else 1)]
+    )
+    return total % 10 == 0
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.data(), st.text("0123456789", min_size=3, max_size=19).filter(lambda value: value[0] != "0"))
+def test_any_digit_string_said_in_words_with_hesitations_reads_back_as_its_digits(data, digits):
+    assume(not ends_a_card_early(digits))
+    spoken, _ = say_digits(data.draw, digits)
+    text = f"the number is {spoken}. thanks"
+
+    normalized = normalize(text)
+
+    assert normalized.text == f"the number is {digits}. thanks"
+    start = normalized.text.index(digits)
+    original = normalized.to_original(start, start + len(digits))
+    assert text[original[0] : original[1]] == spoken
+
+
+# Parts without vowels, so that none is a word ("as"), a number ("three") or
+# a filler ("mm") when said whole; spelled out, every letter is said.
+LOCAL_PARTS = st.lists(
+    st.text("bcdfghjkmnpqrstvwxz0123456789", min_size=1, max_size=6).filter(lambda part: part not in FILLER_WORDS),
+    min_size=1,
+    max_size=3,
+).map(lambda parts: parts if parts[0][0].isalpha() else ["x" + parts[0], *parts[1:]])
+DOMAINS = st.sampled_from(["gmail.com", "yahoo.co.uk", "outlook.com", "example.org", "comcast.net", "patelcpa.com"])
+
+
+def say_characters(value: str) -> str:
+    return " ".join(DIGIT_WORDS[int(character)] if character.isdigit() else character for character in value)
+
+
+@settings(max_examples=150, deadline=None)
+@given(LOCAL_PARTS, st.sampled_from(["dot", "underscore", "dash"]), DOMAINS, st.booleans())
+def test_any_email_address_spoken_letter_by_letter_reads_back_as_the_address(parts, separator, domain, spelled):
+    written_separator = {"dot": ".", "underscore": "_", "dash": "-"}[separator]
+    address = written_separator.join(parts) + "@" + domain
+    local = f" {separator} ".join(say_characters(part) if spelled else part for part in parts)
+    spoken_domain = " dot ".join(domain.split("."))
+    spoken = f"{local} at {spoken_domain}"
+    text = f"yeah my email is {spoken} okay"
+
+    normalized = normalize(text)
+
+    assert normalized.text == f"yeah my email is {address} okay"
+    start = normalized.text.index(address)
+    original = normalized.to_original(start, start + len(address))
+    assert text[original[0] : original[1]] == spoken
+    assert redacted(text) == "yeah my email is [EMAIL] okay"
+
+
+@pytest.mark.parametrize(
+    "spoken, written",
+    [
+        ("raj at patel c p a dot com", "raj@patelcpa.com"),
+        ("maria underscore garcia at yahoo dot co dot uk", "maria_garcia@yahoo.co.uk"),
+        ("j o h n dot smith eight eight at gmail dot com", "john.smith88@gmail.com"),
+        ("k mensah seventy five at yahoo dot com", "kmensah75@yahoo.com"),
+        ("t sokolova at proton dot me", "tsokolova@proton.me"),
+        ("s as in sam a r a h at gmail dot com", "sarah@gmail.com"),
+    ],
+)
+def test_spoken_email_addresses_are_read_as_token_sequences(spoken, written):
+    assert normalize(f"it's {spoken}").text == f"it's {written}"
+
+
+def test_at_in_ordinary_speech_is_no_email():
+    assert normalize("I'm looking at gmail dot com right now").text == "I'm looking at gmail dot com right now"
+
+
+@pytest.mark.parametrize(
+    "spoken, written",
+    [
+        ("W 2 8 8 4 1 7 7 0 3", "W288417703"),
+        ("c l m two oh two four five five", "CLM202455"),
+        ("C 0 1 X 0 0 T 4 7", "C01X00T47"),
+        ("P-D-3-3-8-1-0-4-5", "PD3381045"),
+        ("a oh seven seven one two three four five", "A07712345"),
+    ],
+)
+def test_codes_spelled_letter_by_letter_are_joined(spoken, written):
+    assert normalize(f"it is {spoken} ok").text == f"it is {written} ok"
+
+
+@pytest.mark.parametrize(
+    "text, written",
+    [
+        ("I have a 2019 Honda", "I have a 2019 Honda"),
+        ("it says x b eight dash t two", "it says x b 8 dash t 2"),
+        ("Call CA5970160a2268523912b8225963105c", "Call CA5970160a2268523912b8225963105c"),
+        ("that's in Buffalo, OH 40556", "that's in Buffalo, OH 40556"),
+    ],
+)
+def test_words_and_written_tokens_are_not_read_as_spelled_codes(text, written):
+    assert normalize(text).text == written
+
+
+def test_a_correction_does_not_join_the_values_on_either_side():
+    assert normalize("It's 45019… sorry, 4532 0151 1283 0366.").text == "It's 45019… sorry, 4532015112830366."
+
+
+def test_a_written_format_keeps_its_separators():
+    assert normalize("born 1985-03-15, social 219-09-9999, call 415-555-0132").text == (
+        "born 1985-03-15, social 219-09-9999, call 415-555-0132"
+    )
+
+
+def test_a_day_after_a_month_is_not_joined_to_the_year():
+    assert normalize("march fifteen nineteen eighty five, December 15, 2026").text == (
+        "march 15 1985, December 15, 2026"
+    )
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from([*"abc ,.-/@7", "one ", "oh ", "dot ", "at ", "double ", "um ", "sorry "]), max_size=30
+    ).map("".join)
+)
+def test_every_character_of_the_copy_maps_into_the_original_in_order(text):
+    normalized = normalize(text)
+
+    spans = [normalized.to_original(index, index + 1) for index in range(len(normalized.text))]
+
+    assert all(0 <= start <= end <= len(text) for start, end in spans)
+    assert [start for start, _ in spans] == sorted(start for start, _ in spans)
+
+
+# --- Recognising in sequence ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        # A digit run split by a hesitation is one value.
+        ("my social is two one nine oh nine uh hang on nine nine nine nine", "my social is [SSN]"),
+        ("The card number is 4532, um, let me see, 0151 1283 0366.", "The card number is [CREDIT_CARD]."),
+        # The abandoned value and its restatement are typed alike.
+        ("It's 45019… sorry, 4532 0151 1283 0366.", "It's [CREDIT_CARD]… sorry, [CREDIT_CARD]."),
+        ("the pin is one nine eight seven no wait that's my bank one it's four four oh two", None),
+        ("It's either 0612 or, uh, 0621.", "It's either [PIN] or, uh, [PIN]."),
+    ],
+)
+def test_hesitations_join_and_corrections_carry_the_type(text, expected):
+    if expected is None:
+        assert redacted(text).count("[PIN]") == 2
+    else:
+        assert redacted(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text, entity",
+    [
+        ("It's the card ending in 8 0 1 5.", "CREDIT_CARD"),
+        ("the last four of my social are two two one nine", "SSN"),
+        ("I see a checking account ending in 0932.", "BANK_ACCOUNT"),
+        ("Savings account ending 3 1 1 8.", "BANK_ACCOUNT"),
+        ("The last four are 4417.", "CREDIT_CARD"),
+        ("Agent: What's the last four of your social? Caller: It's 4 0 0 9.", "SSN"),
+    ],
+)
+def test_partial_identifiers_are_typed_by_what_the_sentence_is_about(text, entity):
+    assert types_found(text) == {entity}
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("I'm at 4512 Oak Street, Houston, 77005.", "I'm at [ADDRESS], Houston, [ZIP_CODE]."),
+        ("it's one two three main street springfield six two seven oh four", "it's [ADDRESS] springfield [ZIP_CODE]"),
+        ("i live in austin texas seven eight seven oh one", "i live in austin texas [ZIP_CODE]"),
+        ("It's 2215 North Halsted Street, Unit 3. Chicago, 60614.", "It's [ADDRESS]. Chicago, [ZIP_CODE]."),
+        ("that's in Buffalo, OH 40556", "that's in Buffalo, OH [ZIP_CODE]"),
+    ],
+)
+def test_zip_codes_are_known_by_their_place_after_an_address_city_or_state(text, expected):
+    assert redacted(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("My date of birth is 1985-03-15.", "My date of birth is [DATE_OF_BIRTH]."),
+        (
+            "Can you confirm your date of birth? Yes, it's October 17th, 1966.",
+            "Can you confirm your date of birth? Yes, it's [DATE_OF_BIRTH].",
+        ),
+        ("Agent: and your DOB? Caller: uh march third eighty five", "Agent: and your DOB? Caller: uh [DATE_OF_BIRTH]"),
+        (
+            "Agent: What's your date of birth?\nCaller: 02/11/1957.",
+            "Agent: What's your date of birth?\nCaller: [DATE_OF_BIRTH].",
+        ),
+        ("Seven fourteen nineteen eighty.", "[DATE_OF_BIRTH]."),
+    ],
+)
+def test_dates_of_birth_are_known_from_the_question_or_the_year(text, expected):
+    assert redacted(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        (
+            "Card's 4111 1111 1111 1111. Um, 12/27. 861.",
+            "Card's [CREDIT_CARD]. Um, [CARD_EXPIRY]. [CVV].",
+        ),
+        ("What's the security code? 4 1 2.", "What's the security code? [CVV]."),
+        ("Agent: And the code? Caller: 941.", None),
+        (
+            "it's four one one one one one one one one one one one one one one one one two two seven eight six one",
+            "",
+        ),
+    ],
+)
+def test_an_expiry_and_a_code_in_a_payment_need_no_words_of_their_own(text, expected):
+    if expected == "":
+        # Said in one breath: the card, then its expiry and code, as one run of digits.
+        assert redacted(text).startswith("it's [CREDIT_CARD] [")
+        assert not any(word in redacted(text) for word in ("one", "two", "seven", "eight", "six"))
+        assert {"CREDIT_CARD", "CARD_EXPIRY", "CVV"} <= types_found(text)
+    elif expected is None:
+        text = "Agent: Which card? Caller: The Mastercard, 5176 0189 5559 7975. " + text
+        assert "[CVV]" in redacted(text)
+    else:
+        assert redacted(text) == expected
+
+
+def test_context_carries_from_the_previous_turn_for_a_bounded_distance():
+    asked = "Agent: What's the security code?\nCaller: It's 412."
+    far = (
+        "Agent: What's the security code?\nCaller: Let me think about where the card went, it was here a minute ago.\n"
+    )
+    far += "Agent: No problem at all, take your time, I can wait while you look through the drawer.\nCaller: 412."
+
+    assert redacted(asked) == "Agent: What's the security code?\nCaller: It's [CVV]."
+    assert redacted(far) == far
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "For billing, press 2. For sales, press 3.",
+        "The plan is $49.99 a month, or 499 a year.",
+        "i ordered two or three days ago",
+        "i've been paying for the last four months",
+        "I've called 3 times in the last four weeks.",
+        "Your appointment is on October 17th at 3:30.",
+        "We have the model 4500 and the 5200 in stock.",
+        "The order number is 1184522 and it shipped on 11/02.",
+        "it's the tier two plan for twenty nine ninety nine",
+        "How many lines do you need? 4.",
+        "The promotion ends in 2027.",
+        "The offer ends in 30 days.",
+        "Back in 1985 I had a different card.",
+        "My card was declined twice. It said error 405.",
+        "Yes, order 55012 was the one.",
+        "We were founded on March 3, 1985, and we've served the area since.",
+        "Your confirmation number is 48213377.",
+        "Your reference number is 77120394. Please keep it for your records.",
+        "Extension 40521 will get you to claims.",
+        "the deadline is December 15, 2026",
+        "the code on the screen said error 404",
+    ],
+)
+def test_harmless_numbers_survive(text):
+    assert redacted(text) == text
