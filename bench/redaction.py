@@ -6,7 +6,7 @@
 Corpora (tests/compliance/corpus/README.md tells who wrote which, and when):
 - sealed: the held-out test set, written before the rules were tuned and
   never used to choose one; only its figures are printed, never its lines;
-- dev: the development set, in the same four styles;
+- dev, dev2: the development sets, in the same four styles, by two more authors;
 - own: the first corpus, generated from templates (make_corpus.py);
 - presidio-evaluator: Microsoft's templates and fake identities
   (bench/presidio_evaluator_set.py), where it exists.
@@ -39,6 +39,7 @@ CORPUS_DIRECTORY = ROOT / "tests" / "compliance" / "corpus"
 CORPORA = {
     "sealed": CORPUS_DIRECTORY / "sealed.jsonl",
     "dev": CORPUS_DIRECTORY / "dev.jsonl",
+    "dev2": CORPUS_DIRECTORY / "dev2.jsonl",
     "own": CORPUS_DIRECTORY / "redaction.jsonl",
     "presidio-evaluator": ROOT / "bench" / "data" / "presidio_evaluator.jsonl",
 }

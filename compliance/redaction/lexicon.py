@@ -214,7 +214,7 @@ def load() -> NameLexicon:
         given=frozenset(given),
         family=frozenset(family),
         common=frozenset(common),
-        words=frozenset(vocabulary),
+        words=frozenset(vocabulary | (_frequent_words() - names)),
     )
 
 
@@ -502,6 +502,24 @@ def _zipf(words: set[str]) -> dict[str, float]:
         for word in words.intersection(bucket):
             frequencies[word] = 9.0 - index / 100.0
     return frequencies
+
+
+# Words at least this frequent in English (about one in three million) are
+# vocabulary even where the tagger lexicon lacks them ("rescheduled", "copay").
+VOCABULARY_MINIMUM_ZIPF = 2.5
+
+
+def _frequent_words() -> set[str]:
+    """Every lowercase word of wordfreq's large English list at least
+    ``VOCABULARY_MINIMUM_ZIPF`` frequent."""
+    path = _package_path("wordfreq") / "data" / "large_en.msgpack.gz"
+    with gzip.open(path) as packed:
+        buckets = msgpack.load(packed, raw=False)
+    header = buckets[0]
+    if not isinstance(header, dict) or header.get("format") != "cB" or header.get("version") != 1:
+        raise ValueError(f"{path} is not in the word-frequency format this module reads.")
+    last = round((9.0 - VOCABULARY_MINIMUM_ZIPF) * 100)
+    return {word for bucket in buckets[1 : last + 2] for word in bucket if _WORD.fullmatch(word)}
 
 
 # ---------------------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ Words inside what the recogniser calls an organisation, a place or a product
 
 from __future__ import annotations
 
+import bisect
 import functools
 import re
 from collections.abc import Iterable, Sequence
@@ -63,14 +64,24 @@ STRONG_SLOTS = (
     "name on the account is", "account holder is", "goes by", "mr", "mrs", "ms", "miss", "mister", "missus", "dr",
     "doctor", "prof", "professor",
 )  # fmt: skip
+# Relations: a name after them is one, in capitals even when it is also an
+# everyday word ("my husband Rich"; not "my husband said").
+RELATIONS = (
+    "husband", "wife", "son", "daughter", "mother", "mom", "mum", "father", "dad", "brother", "sister", "partner",
+    "spouse", "fiance", "fiancee", "grandson", "granddaughter", "grandmother", "grandfather", "grandma", "grandpa",
+    "nephew", "niece", "aunt", "uncle", "cousin", "friend", "roommate", "landlord", "landlady", "tenant",
+    "neighbor", "neighbour", "boss", "coworker", "named", "called",
+)  # fmt: skip
 # Phrases after which a word that is plainly a name is one.
 WEAK_SLOTS = (
     "with", "under", "for", "to", "and", "from", "by", "thank you", "thanks", "hi", "hello", "hey", "bye",
     "goodbye", "dear", "alright", "all right", "okay", "ok", "sorry", "yes", "yeah", "no", "husband", "wife",
-    "son", "daughter", "mother", "mom", "father", "dad", "brother", "sister", "partner", "spouse", "caregiver",
-    "fiance", "fiancee", "grandson", "granddaughter", "nephew", "niece", "aunt", "uncle", "cousin", "friend",
-    "roommate", "landlord", "tenant", "co-signer", "cosigner", "beneficiary", "authorized user", "named",
+    "caregiver", "co-signer", "cosigner", "beneficiary", "authorized user",
 )  # fmt: skip
+ENGLISH_PREFIXES = frozenset("co re un non pre post auto over under out self anti sub".split())
+NUMBER_WORDS = frozenset("zero one two three four five six seven eight nine ten eleven twelve hundred thousand".split())
+# The shortest unknown lowercase word read as a name: shorter ones are more often a stray fragment.
+MINIMUM_UNKNOWN = 4
 FILLERS = frozenset("uh um umm uhh er erm ah hmm oh like so well yeah".split())
 # Small words inside compound names: "yusuf al harbi", "van der Berg", "bin Khalid".
 PARTICLES = frozenset(
@@ -97,8 +108,24 @@ NEVER_CAPITALISED_NAMES = NOT_NAMES | frozenset(
 
 _WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
 _PLACE_AFTER = re.compile(
-    r",?\s+(?:[A-Z]{2}\b|\d{5}\b|(?i:" + "|".join(sorted(STATE_NAMES, key=len, reverse=True)) + r")\b)"
+    r",?\s+(?:[A-Z]{2}\b|\d{5}\b|\[ZIP_CODE\]|(?i:(?:zero|oh|one|two|three|four|five|six|seven|eight|nine)(?:\s+\w+){4}\b)|(?i:"
+    + "|".join(sorted(STATE_NAMES, key=len, reverse=True))
+    + r")\b)"
 )
+# Words after which a name is a street's or a business's: "Baker Street", "Hope Credit Union".
+STREET_OR_BUSINESS = frozenset(
+    "street st avenue ave road rd boulevard blvd lane ln drive dr court ct way place pl terrace circle parkway "
+    "highway trail square bank credit union market store stores shop pharmacy insurance group clinic hospital "
+    "motors auto dental medical foods hardware bakery cafe grill restaurant hotel inn plaza mall center centre "
+    "college university school church academy".split()
+)
+_NOT_A_PERSON_AFTER = re.compile(
+    r"\s+(?:" + "|".join(sorted(STREET_OR_BUSINESS, key=len, reverse=True)) + r")\b\.?", re.IGNORECASE
+)
+_SPELLING_ALPHABET = re.compile(r"(?<![\w'’])[A-Za-z]\s+(?:as\s+in|like|for)\s+$", re.IGNORECASE)
+_DIGIT = re.compile(r"\d")
+# "the name on the card is …", "name on the account's …": the sentence says a name comes.
+_NAME_THEN_IS = re.compile(r"\bname\b[^.?!\n]{0,30}\bis\s$", re.IGNORECASE)
 _IN_IDENTIFIER = re.compile(r".?[_\[\]\d]|[_\[\]\d]")
 _JOINER = re.compile(r"\s{1,2}|\s?-\s?")
 _NUMBER_NEXT = re.compile(
@@ -108,7 +135,7 @@ _NUMBER_NEXT = re.compile(
 _SPELLED = re.compile(r"(?<![\w.'-])(?:[A-Za-z](?:[ .,-]{1,3}|\s*-\s*)){2,}[A-Za-z](?![\w'-])")
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Word:
     text: str
     start: int
@@ -143,6 +170,7 @@ def _phrases(phrases: Sequence[str]) -> dict[int, frozenset[tuple[str, ...]]]:
 
 
 _STRONG = _phrases(STRONG_SLOTS)
+_RELATIONS = _phrases(RELATIONS)
 _WEAK = _phrases(WEAK_SLOTS)
 # Strong slots that may also introduce a place: "it's Bellevue", "is this Reno?".
 _NOT_NAMING = frozenset({("it's",), ("its",), ("is", "this")})
@@ -186,21 +214,36 @@ class NameFinder:
         in_place = [False] * len(tokens)
         index = 0
         while index < len(tokens):
+            if folded[index] not in self.places.first_words:
+                index += 1
+                continue
             length = places.longest_at(folded, index, self.places.always)
             if not length and (town := places.longest_at(folded, index, self.places.towns)):
                 before = folded[index - 1] if index else ""
                 after = text[tokens[index + town - 1].end() : tokens[index + town - 1].end() + 24]
-                if before in PLACE_BEFORE or _PLACE_AFTER.match(after):
+                after_address = text[max(0, tokens[index].start() - 12) : tokens[index].start()].endswith("[ADDRESS], ")
+                if before in PLACE_BEFORE or _PLACE_AFTER.match(after) or after_address:
                     length = town
             for position in range(index, index + length):
                 in_place[position] = True
             index += max(length, 1)
+        # A town listed with a place is one too: "our Eugene and Salem offices", "Orlando and Tampa".
+        towns = [index for index, form in enumerate(folded) if (form,) in self.places.towns]
+        for _ in range(2):
+            for index in towns:
+                if in_place[index]:
+                    continue
+                for other in (index - 2, index + 2):
+                    if 0 <= other < len(folded) and in_place[other] and folded[(index + other) // 2] in ("and", "or"):
+                        in_place[index] = True
         words, previous_end = [], 0
+        breaks = [match.start() for match in SENTENCE_END.finditer(text)]
         for token, form, place in zip(tokens, folded, in_place, strict=True):
             text_form = token.group()
+            following_break = bisect.bisect_left(breaks, previous_end)
             initial = (
                 not words
-                or bool(SENTENCE_END.search(text, previous_end, token.start()))
+                or (following_break < len(breaks) and breaks[following_break] < token.start())
                 or (":" in text[previous_end : token.start()])
             )
             capitalised = text_form[0].isupper() and not (text_form.isupper() and 1 < len(text_form) <= 3)
@@ -232,6 +275,16 @@ class NameFinder:
             previous_end = token.end()
         return words
 
+    def _english(self, form: str) -> bool:
+        """English vocabulary, or made of it: "autopay", "rebook", "coinsurance"."""
+        if self.lexicon.is_word(form) or form in NUMBER_WORDS:
+            return True
+        return len(form) >= 6 and any(
+            self.lexicon.is_word(form[:cut]) and self.lexicon.is_word(form[cut:])
+            for cut in range(2, len(form) - 2)
+            if form[:cut] in ENGLISH_PREFIXES or (cut >= 3 and len(form) - cut >= 3)
+        )
+
     @functools.lru_cache(maxsize=100_000)  # noqa: B019  (one finder per process, for its life)
     def _knowledge(self, form: str) -> tuple[bool, bool, bool, bool]:
         """Whether a folded word is a name, only a name, English vocabulary, and a name English uses often.
@@ -239,7 +292,9 @@ class NameFinder:
         lexicon = self.lexicon
         parts = [part for part in form.split("-") if part] if "-" in form else [form]
         name = lexicon.is_name(form) or all(lexicon.is_name(part) for part in parts)
-        vocabulary = lexicon.is_word(form)
+        vocabulary = lexicon.is_word(form) or (
+            not name and (self._english(form) or (len(parts) > 1 and all(self._english(part) for part in parts)))
+        )
         unambiguous = not vocabulary and (
             lexicon.is_unambiguous_name(form)
             or (name and len(parts) > 1 and any(lexicon.is_unambiguous_name(part) for part in parts))
@@ -255,7 +310,7 @@ class NameFinder:
         persons, others = [], []
         for span in self.entities.find(text, candidates):
             if span.label == "PERSON":
-                trimmed = self._trim(text, span.start, span.end)
+                trimmed = self._trim(text, [word for word in words if span.start <= word.start < span.end])
                 if trimmed:
                     persons.append(trimmed)
             elif span.label in NOT_PERSON_LABELS:
@@ -294,18 +349,23 @@ class NameFinder:
                 return span.label in BUSINESS_LABELS and bool(_BUSINESS_MARK.search(inside))
         return False
 
-    def _trim(self, text: str, start: int, end: int) -> tuple[int, int] | None:
-        """The recogniser's span without titles or filler words at its ends; None when nothing of a name is left."""
-        words = self.words_of(text[start:end])
+    @staticmethod
+    def _trim(text: str, words: list[Word]) -> tuple[int, int] | None:
+        """The recogniser's span, read in the sentence it is in, without
+        titles or filler words at its ends; None when nothing of a name is
+        left ("Checking", "Platinum", "Orlando, Florida"), or when it names a
+        street or a business ("Mason Street", "Hope Credit Union")."""
         while words and (words[0].folded in NOT_NAMES or words[0].folded in TITLES):
-            words.pop(0)
+            words = words[1:]
         while words and words[-1].folded in NOT_NAMES:
-            words.pop()
-        if not any((word.name and not word.vocabulary) or (word.capitalised and not word.vocabulary) for word in words):
-            return None  # "Checking", "Platinum", "Tacoma": nothing of a name
-        if all(word.folded in MONTHS for word in words):
+            words = words[:-1]
+        if not any(not word.vocabulary and (word.name or word.capitalised) for word in words):
             return None
-        return start + words[0].start, start + words[-1].end
+        if all(word.folded in MONTHS for word in words) or _NOT_A_PERSON_AFTER.match(text, words[-1].end):
+            return None
+        if any(word.folded in STREET_OR_BUSINESS for word in words[1:]):
+            return None
+        return words[0].start, words[-1].end
 
     # Words, slots and the lexicon ------------------------------------------------------------
 
@@ -313,77 +373,109 @@ class NameFinder:
         word = words[index]
         if word.folded in NOT_NAMES or len(word.folded) < 2 or word.marker:
             return None
+        if word.vocabulary and not word.name and not word.capitalised:
+            return None  # an everyday word in lowercase: no slot makes it a name
         slot = self._slot_before(words, index, text)
         vetoed = self._vetoed(word, text, others)
         if word.folded in MONTHS and _NUMBER_NEXT.match(text, word.end):
             return None  # "May 3rd", "june twelfth"
+        if _SPELLING_ALPHABET.search(text, max(0, word.start - 12), word.start):
+            return None  # "C as in Charlie"
+        if self._names_a_place_or_business(words, index, text):
+            return None
         explicit = slot == "strong" and _phrase_before(words, index, text) not in _LOOSE
         pair = slot and self._two_names(words, index, text, everyday=explicit)
         if pair:
             accepted, score = True, 0.8  # "this is Mark Price", "with wei zhang"
+        elif slot == "relation":
+            # A name that is also an everyday word only in capitals: "my husband
+            # Rich", not "my husband said".
+            accepted = word.unambiguous or (word.name and word.capitalised) or (not word.vocabulary)
+            score = 0.8
         elif slot == "strong":
             # A name that is not also an ordinary word, a capitalised word, or
-            # a word English doesn't know: "this is Grace", "i'm adaeze",
-            # not "i'm frank with you", nor "it's Bellevue".
-            placed = word.place and _phrase_before(words, index, text) in _NOT_NAMING
-            accepted = word.unambiguous or (word.capitalised and not placed) or not word.vocabulary
+            # a word English doesn't know: "this is Grace", "i'm adaeze", not
+            # "i'm frank with you", "it's Bellevue" nor "it's Platinum" (a
+            # capitalised ordinary word after "it's" names a plan or a product).
+            phrase = _phrase_before(words, index, text)
+            placed = word.place and phrase in _NOT_NAMING
+            loose_word = phrase in _LOOSE and word.vocabulary and not word.name
+            accepted = word.unambiguous or (word.capitalised and not placed and not loose_word) or not word.vocabulary
             score = 0.85
         elif slot == "weak" or _vocative(text, word):
-            accepted = word.unambiguous or (
-                word.capitalised and not vetoed and not word.place and (word.name or not word.vocabulary)
-                and not word.initial
+            accepted = (
+                word.unambiguous
+                or _unknown_lowercase(word)
+                or (
+                    word.capitalised and (not vetoed or _vocative(text, word)) and not word.place
+                    and (word.name or not word.vocabulary) and not word.initial
+                )
             )  # fmt: skip
             score = 0.75
         else:
             accepted = not vetoed and (
                 (word.unambiguous and len(word.folded) > 2)
                 or (word.capitalised and word.name and self._has_name_neighbour(words, index))
+                or _unknown_lowercase(word)
+                or (word.capitalised and not word.initial and not word.vocabulary and not word.name)
+                or (
+                    _answer_alone(text, words)
+                    and word.capitalised
+                    and not word.place
+                    and (word.name or not word.vocabulary)
+                )
             )
             score = 0.7
         if not accepted:
             return None
         first, last = index, index + 1 if pair else index
-        while True:
-            if first > 0 and self._joins(words, first - 1, first, text, others):
-                first -= 1
-            elif first > 1 and self._particle_between(words, first - 2, first, text, others):
-                first -= 2
-            else:
-                break
-        while True:
-            if last + 1 < len(words) and self._joins(words, last + 1, last, text, others):
-                last += 1
-            elif last + 2 < len(words) and self._particle_between(words, last + 2, last, text, others):
-                last += 2
-            else:
-                break
-        # "van der Berg" after a title: particles before the name.
-        while (
-            first > 0
-            and words[first - 1].folded in PARTICLES
-            and _JOINER.fullmatch(text[words[first - 1].end : words[first].start])
-        ):
-            if (
-                first - 1 > 0
-                and self._slot_before(words, first - 1, text) is None
-                and words[first - 2].folded in PARTICLES
+        while step := self._reach(words, last, 1, text, others):
+            last += step
+        while step := self._reach(words, first, -1, text, others):
+            first -= step
+        # Particles that open a name after a slot: "Mr. van der Berg", "is bin Khalid".
+        while first > 0 and words[first - 1].folded in PARTICLES and _adjacent(text, words[first - 1], words[first]):
+            if self._slot_before(words, first - 1, text) is None and not (
+                first > 1 and words[first - 2].folded in PARTICLES
             ):
-                first -= 1
-                continue
-            if self._slot_before(words, first - 1, text) or words[first - 2 if first > 1 else 0].folded in PARTICLES:
-                first -= 1
-                continue
-            break
+                break
+            first -= 1
+        run = words[first : last + 1]
+        if any(part.folded in STREET_OR_BUSINESS for part in run[1:]) or _NOT_A_PERSON_AFTER.match(text, run[-1].end):
+            return None  # "Chase Lane", "Hope Credit Union": a street's or a business's name
         return first, last, score
 
-    def _particle_between(self, words: list[Word], index: int, name: int, text: str, others: list[Span]) -> bool:
-        """A name word beyond a particle: "al" in "yusuf al harbi"."""
-        middle = words[(index + name) // 2]
-        return (
-            middle.folded in PARTICLES
-            and self._joins(words, middle_index := (index + name) // 2, name, text, others, particle=True)
-            and self._joins(words, index, middle_index, text, others)
-        )
+    @staticmethod
+    def _names_a_place_or_business(words: list[Word], index: int, text: str) -> bool:
+        """The name words from ``index`` on end in a street or business word: "Baker Street", "Fields Market"."""
+        position = index
+        while (
+            position + 1 < len(words)
+            and words[position + 1].name
+            and _adjacent(text, words[position], words[position + 1])
+        ):
+            if words[position + 1].folded in STREET_OR_BUSINESS:
+                return True
+            position += 1
+        return bool(_NOT_A_PERSON_AFTER.match(text, words[position].end))
+
+    def _reach(self, words: list[Word], edge: int, direction: int, text: str, others: list[Span]) -> int:
+        """How many words beyond ``edge`` (towards ``direction``) belong to the
+        name: the next name word, or up to two particles and the name word after
+        them ("yusuf al harbi", "José Luis de la Cruz")."""
+        position = edge + direction
+        while (
+            0 <= position < len(words)
+            and abs(position - edge) <= 2
+            and words[position].folded in PARTICLES
+            and _adjacent(text, words[position - direction], words[position])
+        ):
+            position += direction
+        if not 0 <= position < len(words):
+            return 0
+        if position != edge + direction and not _adjacent(text, words[position - direction], words[position]):
+            return 0
+        return abs(position - edge) if self._joins(words, position, position - direction, text, others) else 0
 
     def _two_names(self, words: list[Word], index: int, text: str, *, everyday: bool) -> bool:
         """Two name words in a row, in capitals or neither an everyday word
@@ -413,17 +505,12 @@ class NameFinder:
                     return True
         return False
 
-    def _joins(
-        self, words: list[Word], index: int, name: int, text: str, others: list[Span], *, particle: bool = False
-    ) -> bool:
+    def _joins(self, words: list[Word], index: int, name: int, text: str, others: list[Span]) -> bool:
         """Whether a word next to a name is part of it: a name word, or a word
         English doesn't know, with only a space or hyphen between."""
         word = words[index]
-        left, right = sorted((word, words[name]), key=lambda item: item.start)
-        if not _JOINER.fullmatch(text[left.end : right.start]):
+        if not _adjacent(text, word, words[name]):
             return False
-        if particle:
-            return word.folded in PARTICLES
         if word.folded in NOT_NAMES or word.folded in TITLES or len(word.folded) < 2:
             return False
         if (word.vocabulary and self._vetoed(word, text, others)) or word.marker:
@@ -439,7 +526,11 @@ class NameFinder:
         phrase = _phrase_before(words, index, text)
         if phrase is None:
             return None
-        return "strong" if phrase in _STRONG.get(len(phrase), ()) else "weak"
+        if phrase in _STRONG.get(len(phrase), ()) or (
+            phrase == ("is",) and _NAME_THEN_IS.search(text, 0, words[index].start)
+        ):
+            return "strong"
+        return "relation" if phrase in _RELATIONS.get(len(phrase), ()) else "weak"
 
     # Spelled out -----------------------------------------------------------------------------
 
@@ -470,15 +561,39 @@ def _phrase_before(words: list[Word], index: int, text: str) -> tuple[str, ...] 
     if position < 0 or _stops(text, words[position], words[position + 1]):
         return None
     bare_comma = position == index - 1 and "," in text[words[position].end : words[index].start]
-    for table in (_STRONG, _WEAK):
+    for table in (_STRONG, _RELATIONS, _WEAK):
         for length, phrases in table.items():
             phrase = tuple(word.folded for word in words[position + 1 - length : position + 1])
             if position + 1 >= length and phrase in phrases:
                 return None if bare_comma and phrase not in _GREETINGS else phrase
+    if words[position].folded == "is" and _NAME_THEN_IS.search(text, 0, words[position].end + 1):
+        return ("is",)
     return None
 
 
 _fold = functools.lru_cache(maxsize=100_000)(fold)
+
+
+def _answer_alone(text: str, words: list[Word]) -> bool:
+    """The whole utterance is one to three capitalised words: the answer to
+    "and your name?" ("Adebayo.", "Pat.", "Hunter Lane.")."""
+    return (
+        1 <= len(words) <= 3 and all(word.capitalised and not word.marker for word in words) and not _DIGIT.search(text)
+    )
+
+
+def _unknown_lowercase(word: Word) -> bool:
+    """A lowercase word that is neither English (down to about three uses in a
+    million words) nor a known name: in speech recognition output, whose
+    vocabulary is English, that is almost always a name ("chidi",
+    "oluwaseun"). Capitalised ones are left to the statistical recogniser."""
+    return word.text.islower() and not word.name and not word.vocabulary and len(word.folded) >= MINIMUM_UNKNOWN
+
+
+def _adjacent(text: str, left: Word, right: Word) -> bool:
+    """Only a space or a hyphen between two words (in either order)."""
+    left, right = sorted((left, right), key=lambda word: word.start)
+    return _JOINER.fullmatch(text[left.end : right.start]) is not None
 
 
 def _stops(text: str, left: Word, right: Word) -> bool:

@@ -41,6 +41,11 @@ class Places:
     always: frozenset[tuple[str, ...]]
     towns: frozenset[tuple[str, ...]]
 
+    @functools.cached_property
+    def first_words(self) -> frozenset[str]:
+        """The words a place name can begin with: only there is a place looked for."""
+        return frozenset(name[0] for name in self.always | self.towns)
+
 
 @functools.cache
 def load() -> Places:

@@ -489,6 +489,10 @@ RULES: dict[str, tuple[list[Rule], bool]] = {
             rule(r"(?<!\w)(?:0[1-9]|1[0-2])(?:20)?\d{2}(?!\w)", 0.85, "EXPIRY"),
             rule(r"(?<!\w)(?:[1-9]|1[0-2])(?:2\d|3\d)(?!\w)", 0.8, "EXPIRY", carry=False),
             rule(rf"\b{MONTH}\.?,?\s+(?:of\s+)?(?:20\d\d|'?\d\d)\b", 0.85, "EXPIRY", lead="word"),
+            # An utterance that is nothing but an expiry answers a question
+            # asked in a turn this text doesn't hold ("12/27.", "April 2028.").
+            rule(r"(?<!\w)(?:0?[1-9]|1[0-2])\s*/\s*(?:20)?\d{2}(?!\w)", 0.6, standalone=True, bare=True),
+            rule(rf"\b{MONTH}\.?,?\s+(?:of\s+)?(?:20)?\d\d\b", 0.6, standalone=True, bare=True, lead="word"),
         ],
         False,
     ),
@@ -550,6 +554,8 @@ RULES: dict[str, tuple[list[Rule], bool]] = {
             rule(rf"(?<![\w']){YEAR}(?!\w)|'\d\d\b", 0.8, "BIRTH_YEAR", window=20, carry=False),
             rule(r"(?<![\w'])(?:19|20)?\d\d(?!\w)|'\d\d\b", 0.8, "BIRTH_YEAR", window=20, carry=False),
             rule(rf"(?<![\w']){YEAR}(?!\w)|'\d\d\b", 0.8, "BIRTH_YEAR", bare=True),
+            # A day of a month said alone answers a question this text doesn't hold ("May 9th.").
+            rule(rf"\b{MONTH}\.?\s+(?:the\s+)?{DAY}\b", 0.6, standalone=True, bare=True, lead="word"),
             # A whole date in the years people calling were born in, that
             # nothing around marks as an appointment, an order or an event.
             rule(
@@ -608,6 +614,18 @@ RULES: dict[str, tuple[list[Rule], bool]] = {
                 after=True,
             ),
             rule(r"(?<!\w)(?P<value>\d(?: \d){3,7})(?!\w)", 0.85, "PIN", window=40),
+            # A password said in words: "the password is sunflower twenty two", "passcode? caller: blue monkey seven".
+            rule(
+                r"\b(?:pass ?(?:word|code|phrase)|security (?:word|answer)|secret word)s?\b"
+                r"(?:\s*\?|[^.!?\n]{0,24}?(?:\bis\b|\bit's\b|\bwas\b|:|\bcaller\b|\bcustomer\b))"
+                r"(?:\s+(?:caller|customer|uh|um|it's|its|is)\b:?)*\s+"
+                r"(?P<value>(?!(?:the|a|an|not|that|still|wrong|incorrect|expired|locked|reset|caller|customer|agent|uh|um|it's)\b)"
+                r"[a-z0-9'-]+"
+                r"(?:\s+(?!(?:all|and|but|with|in|for|please|thanks|right|correct|lowercase|uppercase)\b)"
+                r"[a-z0-9'-]+){0,3})",
+                0.7,
+                lead="word",
+            ),
             rule(LEADING_ZERO_CODE, 0.6, standalone=True, bare=True),
         ],
         False,
@@ -628,7 +646,8 @@ ENTITY_TYPES = tuple(RULES)
 # whole text: a long transcript is searched three times, not once per rule.
 _VALUE_TOKEN = re.compile(r"[+(']?[A-Za-z0-9!@#%^&*_-]*\d")
 _WORD_LEAD = re.compile(
-    r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|p\.? ?o\b|building|bldg|apartment|apt|unit)"
+    r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|p\.? ?o\b|building|bldg|apartment|apt|unit|"
+    r"pass|security|secret)"
 )
 
 

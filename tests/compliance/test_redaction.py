@@ -188,3 +188,31 @@ def test_digits_inside_an_identifier_token_are_left_alone(text):
 
 def test_the_same_digits_standing_alone_are_still_redacted():
     assert redact("call me on 2268523912 please").text == "call me on [PHONE] please"
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("the password is sunflower twenty two all lowercase", "the password is [PIN] all lowercase"),
+        ("agent what's the passcode caller blue monkey seven", "agent what's the passcode caller [PIN]"),
+        ("I forgot my password and need to reset it", "I forgot my password and need to reset it"),
+        ("my password is not working", "my password is not working"),
+    ],
+)
+def test_a_password_said_in_words_is_redacted_but_talk_about_passwords_is_not(text, expected):
+    assert redact(text).text == expected
+
+
+@pytest.mark.parametrize("answer", ["12/27.", "April 2028.", "May 9th."])
+def test_an_utterance_that_is_only_an_expiry_or_a_date_is_redacted(answer):
+    assert redact(answer).text.startswith("[")
+
+
+def test_the_turn_before_types_a_bare_answer_and_is_never_redacted_itself():
+    question = "My number is 415-555-0132. And the security code on the back?"
+
+    redaction = redact("4 1 2.", context=question)
+
+    assert redaction.text == "[CVV]."
+    assert [(entity.start, entity.end) for entity in redaction.entities] == [(0, 5)]
+    assert redact("4 1 2.").text == "4 1 2."
