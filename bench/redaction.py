@@ -51,10 +51,9 @@ Find = Callable[[str], Iterable[tuple[str, int, int]]]
 
 
 def plain_presidio(nlp) -> Find:  # noqa: ANN001
+    import tldextract.tldextract
     from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
     from presidio_analyzer.nlp_engine import NlpArtifacts, NlpEngine
-
-    from compliance.redaction.engine import make_tldextract_offline
 
     class LoadedSpacyEngine(NlpEngine):
         """Presidio's NLP engine over an already loaded (and verified) spaCy pipeline."""
@@ -88,7 +87,9 @@ def plain_presidio(nlp) -> Find:  # noqa: ANN001
         def get_supported_languages(self) -> list[str]:
             return ["en"]
 
-    make_tldextract_offline()
+    # Presidio's e-mail recogniser validates domains with tldextract, whose default
+    # extractor downloads the public-suffix list: use the snapshot it bundles.
+    tldextract.tldextract.TLD_EXTRACTOR = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
     engine = LoadedSpacyEngine()
     registry = RecognizerRegistry(supported_languages=["en"])
     registry.load_predefined_recognizers(languages=["en"], nlp_engine=engine)

@@ -12,8 +12,6 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-import tldextract.tldextract
-
 from . import lexicon, ner
 from .normalize import normalize
 from .persons import ENTITY as PERSON
@@ -49,13 +47,6 @@ class Redaction:
     entities: tuple[Entity, ...]
 
 
-def make_tldextract_offline() -> None:
-    """Presidio's e-mail recogniser validates domains with tldextract, whose
-    default extractor downloads the public-suffix list on first use. Use the
-    snapshot bundled with the package instead, and cache nothing on disk."""
-    tldextract.tldextract.TLD_EXTRACTOR = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
-
-
 class Redactor:
     """Loads once (about a second: the recogniser and the name lexicon), then redacts many texts.
 
@@ -64,7 +55,6 @@ class Redactor:
     """
 
     def __init__(self, *, spacy_model: str = ner.PINNED_PACKAGE) -> None:
-        make_tldextract_offline()
         self.rules = recognizers()
         entities = ner.EntityFinder(ner.load(spacy_model)) if spacy_model else None
         self.names = NameFinder(lexicon.load(), entities)

@@ -485,20 +485,25 @@ def _vocabulary() -> set[str]:
     }
 
 
-def _zipf(words: set[str]) -> dict[str, float]:
-    """The Zipf frequency (log10 of uses per billion words) of each of the
-    given words that wordfreq's English list has."""
-    # The small list has every word down to a Zipf frequency of 3, with the
-    # same figures as the large one; the rule needs no rarer word.
-    path = _package_path("wordfreq") / "data" / "small_en.msgpack.gz"
+def _frequency_buckets(name: str) -> list[list[str]]:
+    """wordfreq's list ``name`` (``small_en``, ``large_en``): bucket n holds the
+    words whose frequency is -n centibels (Zipf 9 - n/100)."""
+    path = _package_path("wordfreq") / "data" / f"{name}.msgpack.gz"
     with gzip.open(path) as packed:
         buckets = msgpack.load(packed, raw=False)
     header = buckets[0]
     if not isinstance(header, dict) or header.get("format") != "cB" or header.get("version") != 1:
         raise ValueError(f"{path} is not in the word-frequency format this module reads.")
-    # Bucket n holds the words whose frequency is -n centibels.
+    return buckets[1:]
+
+
+def _zipf(words: set[str]) -> dict[str, float]:
+    """The Zipf frequency (log10 of uses per billion words) of each of the
+    given words that wordfreq's English list has."""
+    # The small list has every word down to a Zipf frequency of 3, with the
+    # same figures as the large one; the rule needs no rarer word.
     frequencies = {}
-    for index, bucket in enumerate(buckets[1:]):
+    for index, bucket in enumerate(_frequency_buckets("small_en")):
         for word in words.intersection(bucket):
             frequencies[word] = 9.0 - index / 100.0
     return frequencies
@@ -512,14 +517,8 @@ VOCABULARY_MINIMUM_ZIPF = 2.5
 def _frequent_words() -> set[str]:
     """Every lowercase word of wordfreq's large English list at least
     ``VOCABULARY_MINIMUM_ZIPF`` frequent."""
-    path = _package_path("wordfreq") / "data" / "large_en.msgpack.gz"
-    with gzip.open(path) as packed:
-        buckets = msgpack.load(packed, raw=False)
-    header = buckets[0]
-    if not isinstance(header, dict) or header.get("format") != "cB" or header.get("version") != 1:
-        raise ValueError(f"{path} is not in the word-frequency format this module reads.")
     last = round((9.0 - VOCABULARY_MINIMUM_ZIPF) * 100)
-    return {word for bucket in buckets[1 : last + 2] for word in bucket if _WORD.fullmatch(word)}
+    return {word for bucket in _frequency_buckets("large_en")[: last + 1] for word in bucket if _WORD.fullmatch(word)}
 
 
 # ---------------------------------------------------------------------------------------------

@@ -42,9 +42,13 @@ class Places:
     towns: frozenset[tuple[str, ...]]
 
     @functools.cached_property
+    def names(self) -> frozenset[tuple[str, ...]]:
+        return self.always | self.towns
+
+    @functools.cached_property
     def first_words(self) -> frozenset[str]:
         """The words a place name can begin with: only there is a place looked for."""
-        return frozenset(name[0] for name in self.always | self.towns)
+        return frozenset(name[0] for name in self.names)
 
 
 @functools.cache
