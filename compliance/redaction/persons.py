@@ -124,6 +124,8 @@ _NOT_A_PERSON_AFTER = re.compile(
 )
 _SPELLING_ALPHABET = re.compile(r"(?<![\w'’])[A-Za-z]\s+(?:as\s+in|like|for)\s+$", re.IGNORECASE)
 _DIGIT = re.compile(r"\d")
+# A pronoun that takes up the name just said: "ask for june she knows", "my grandson august he's".
+_RESUMED = re.compile(r"\s+(?:he|she|they)(?:'s|'ll|'d)?\b", re.IGNORECASE)
 # "the name on the card is …", "name on the account's …": the sentence says a name comes.
 _NAME_THEN_IS = re.compile(r"\bname\b[^.?!\n]{0,30}\bis\s$", re.IGNORECASE)
 _IN_IDENTIFIER = re.compile(r".?[_\[\]\d]|[_\[\]\d]")
@@ -388,9 +390,15 @@ class NameFinder:
         if pair:
             accepted, score = True, 0.8  # "this is Mark Price", "with wei zhang"
         elif slot == "relation":
-            # A name that is also an everyday word only in capitals: "my husband
-            # Rich", not "my husband said".
-            accepted = word.unambiguous or (word.name and word.capitalised) or (not word.vocabulary)
+            # A name that is also an everyday word only in capitals ("my husband
+            # Rich", not "my husband said"), or when a pronoun takes it up
+            # ("my neighbor bill he has a key"), or after "named".
+            accepted = (
+                word.unambiguous
+                or (word.name and word.capitalised)
+                or not word.vocabulary
+                or (word.common and (_RESUMED.match(text, word.end) is not None or words[index - 1].folded == "named"))
+            )
             score = 0.8
         elif slot == "strong":
             # A name that is not also an ordinary word, a capitalised word, or
@@ -400,7 +408,13 @@ class NameFinder:
             phrase = _phrase_before(words, index, text)
             placed = word.place and phrase in _NOT_NAMING
             loose_word = phrase in _LOOSE and word.vocabulary and not word.name
-            accepted = word.unambiguous or (word.capitalised and not placed and not loose_word) or not word.vocabulary
+            resumed = word.common and phrase not in _LOOSE and _RESUMED.match(text, word.end) is not None
+            accepted = (
+                word.unambiguous
+                or (word.capitalised and not placed and not loose_word)
+                or not word.vocabulary
+                or resumed
+            )
             score = 0.85
         elif slot == "weak" or _vocative(text, word):
             accepted = (
@@ -413,16 +427,16 @@ class NameFinder:
             )  # fmt: skip
             score = 0.75
         else:
-            accepted = not vetoed and (
-                (word.unambiguous and len(word.folded) > 2)
-                or (word.capitalised and word.name and self._has_name_neighbour(words, index))
-                or _unknown_lowercase(word)
-                or (word.capitalised and not word.initial and not word.vocabulary and not word.name)
-                or (
-                    _answer_alone(text, words)
-                    and word.capitalised
-                    and not word.place
-                    and (word.name or not word.vocabulary)
+            # The recogniser's word that it is not a person is not taken
+            # against a one-word answer: it reads "Adebayo." as a place.
+            answer = _answer_alone(text, words) and word.capitalised and not word.place
+            accepted = (answer and (word.name or not word.vocabulary)) or (
+                not vetoed
+                and (
+                    (word.unambiguous and len(word.folded) > 2)
+                    or (word.capitalised and word.name and self._has_name_neighbour(words, index))
+                    or _unknown_lowercase(word)
+                    or (word.capitalised and not word.initial and not word.vocabulary and not word.name)
                 )
             )
             score = 0.7

@@ -35,6 +35,9 @@ def people(text: str, **options: object) -> list[str]:
         ("Alright, Guadalupe, let me check that.", ["Guadalupe"]),
         ("Is this April? Hi April, this is Faith from Evergreen Dental.", ["April", "April", "Faith"]),
         ("Last name Wiśniewska.", ["Wiśniewska"]),
+        # An everyday word that a pronoun takes up, or a one-word answer.
+        ("or my neighbor bill he has a key to the garage", ["bill"]),
+        ("Adebayo.", ["Adebayo"]),
         # Spelled out, letter by letter.
         ("it's Raman, R-A-M-A-N.", ["Raman", "R-A-M-A-N"]),
         ("my name is kwame mensah k w a m e", ["kwame mensah", "k w a m e"]),
@@ -56,6 +59,9 @@ def test_names_are_found_by_each_kind_of_evidence(text, names):
         "i'm never home during the day so leave it with the front desk",
         "It's the last name, lowercase v, three words.",
         "I moved to Tacoma last year.",
+        "my husband said it was fine",
+        "Our Chase Lane location is closed until May.",
+        "Madison Wisconsin.",
     ],
 )
 def test_words_that_are_also_names_survive_in_ordinary_use(text):
