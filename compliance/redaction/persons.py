@@ -75,8 +75,8 @@ RELATIONS = (
 # Phrases after which a word that is plainly a name is one.
 WEAK_SLOTS = (
     "with", "under", "for", "to", "and", "from", "by", "thank you", "thanks", "hi", "hello", "hey", "bye",
-    "goodbye", "dear", "alright", "all right", "okay", "ok", "sorry", "yes", "yeah", "no", "husband", "wife",
-    "caregiver", "co-signer", "cosigner", "beneficiary", "authorized user",
+    "goodbye", "dear", "alright", "all right", "okay", "ok", "sorry", "yes", "yeah", "no", "caregiver",
+    "co-signer", "cosigner", "beneficiary", "authorized user",
 )  # fmt: skip
 ENGLISH_PREFIXES = frozenset("co re un non pre post auto over under out self anti sub".split())
 NUMBER_WORDS = frozenset("zero one two three four five six seven eight nine ten eleven twelve hundred thousand".split())
@@ -128,7 +128,8 @@ _DIGIT = re.compile(r"\d")
 _RESUMED = re.compile(r"\s+(?:he|she|they)(?:'s|'ll|'d)?\b", re.IGNORECASE)
 # "the name on the card is …", "name on the account's …": the sentence says a name comes.
 _NAME_THEN_IS = re.compile(r"\bname\b[^.?!\n]{0,30}\bis\s$", re.IGNORECASE)
-_IN_IDENTIFIER = re.compile(r".?[_\[\]\d]|[_\[\]\d]")
+# Read against the characters either side of a word: an underscore, a bracket or a digit.
+_IN_IDENTIFIER = re.compile(r".?[_\[\]\d]")
 _JOINER = re.compile(r"\s{1,2}|\s?-\s?")
 _NUMBER_NEXT = re.compile(
     r"\s*(?:the\s+)?(?:\d|(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|thirteenth|fourteenth|fifteenth|sixteenth|seventeenth|eighteenth|nineteenth|twentieth|twenty|thirtieth|thirty|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen)\b)",
