@@ -40,6 +40,8 @@ CORPORA = {
     "sealed": CORPUS_DIRECTORY / "sealed.jsonl",
     "dev": CORPUS_DIRECTORY / "dev.jsonl",
     "dev2": CORPUS_DIRECTORY / "dev2.jsonl",
+    "dev3a": CORPUS_DIRECTORY / "dev3a.jsonl",
+    "dev3b": CORPUS_DIRECTORY / "dev3b.jsonl",
     "own": CORPUS_DIRECTORY / "redaction.jsonl",
     "presidio-evaluator": ROOT / "bench" / "data" / "presidio_evaluator.jsonl",
 }

@@ -37,6 +37,7 @@ TOPICS = {
     "BANK": r"checking|savings|bank account|account at|deposit|routing",
     "PHONE": r"phone|number|\bcall|reach|\bcell|mobile|\btext|contact|\bfax|callback|\bdial|landline|\bhome\b",
     "SHORT_PHONE": r"phone|\bcall\b|reach|\bcell|mobile|text me|\bfax|\bdial|landline",
+    "AREA_CODE": r"\barea code\b",
     "DOB": r"\bborn\b|\bbirth|\bdob\b|d\.o\.b|birthday|birth ?date",
     "BIRTH_YEAR": r"born in|birth year|year of birth|born (?:back )?in the year|(?:and )?the year\?",
     "ZIP": r"\bzip\b|zip ?code|zipcode|postal code|post code",
@@ -89,6 +90,7 @@ ANCHORS = {
         "mobile text texts texting texted contact fax dial landline home"
     ),
     "SHORT_PHONE": "phone call reach cell mobile text fax dial landline",
+    "AREA_CODE": "area",
     "DOB": "born birth dob d.o.b",
     "BIRTH_YEAR": "born birth year",
     "ZIP": "zip zipcode postal post",
@@ -125,6 +127,7 @@ _TOPICS_BY_ANCHOR["expir"] = ["EXPIRY"]
 _TOPICS_BY_ANCHOR["licen"] = ["DRIVER_LICENSE"]
 _ANCHOR_WORDS = frozenset(_TOPICS_BY_ANCHOR) - set(_ANCHOR_PREFIXES)
 _WORD_OR_SIGN = re.compile(r"d\.o\.b|s\.s\.n|[a-z]+|\$")
+_PLACEHOLDER = re.compile(r"\[[a-z_]+\]")
 
 
 def _anchors(lowered: str) -> list[tuple[int, int, list[str]]]:
@@ -135,14 +138,19 @@ def _anchors(lowered: str) -> list[tuple[int, int, list[str]]]:
     present.update(prefix for prefix in _ANCHOR_PREFIXES if prefix in lowered)
     found = []
     length = len(lowered)
+    # A placeholder ("[CVV]", "[CREDIT_CARD]") is what was hidden, not talk
+    # about it: read as a topic, it would type the text next to it anew.
+    placeholders = [match.span() for match in _PLACEHOLDER.finditer(lowered)] if "[" in lowered else []
     for word in present:
         topics = _TOPICS_BY_ANCHOR[word]
         whole = word not in _ANCHOR_PREFIXES and word[-1].isalpha()
         position = lowered.find(word)
         while position != -1:
             end = position + len(word)
-            if (position == 0 or not lowered[position - 1].isalpha() or word == "$") and (
-                not whole or end == length or not lowered[end].isalpha()
+            if (
+                (position == 0 or not lowered[position - 1].isalpha() or word == "$")
+                and (not whole or end == length or not lowered[end].isalpha())
+                and not any(start <= position < stop for start, stop in placeholders)
             ):
                 found.append((position, end, topics))
             position = lowered.find(word, position + 1)

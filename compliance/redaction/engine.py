@@ -16,7 +16,7 @@ from . import lexicon, ner
 from .normalize import normalize
 from .persons import ENTITY as PERSON
 from .persons import NameFinder
-from .recognizers import recognizers
+from .recognizers import BARE_DIGITS, recognizers, said_as_digits
 
 logger = logging.getLogger(__name__)
 # spaCy, weasel and Presidio's decision tracer put stderr handlers of their
@@ -80,7 +80,8 @@ class Redactor:
         if normalized.text != text:
             for entity in self._rules(normalized.text):
                 start, end = normalized.to_original(entity.start, entity.end)
-                found.append(Entity(entity.type, start, end, entity.score))
+                if entity.score != BARE_DIGITS or said_as_digits(text[start:end]):
+                    found.append(Entity(entity.type, start, end, entity.score))
         return _merge([entity for entity in found if entity.score >= MINIMUM_SCORE])
 
     def names_in(self, text: str) -> list[str]:

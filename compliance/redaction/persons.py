@@ -102,9 +102,20 @@ _BUSINESS_MARK = re.compile(
     r"&|\band\b|['’]s\b|\b(?:bank|group|inc|llc|co|company|corp|store|shop|pharmacy|clinic)\b", re.I
 )
 # Capitalised words that begin no name: never worth the recogniser's time.
-NEVER_CAPITALISED_NAMES = NOT_NAMES | frozenset(
-    "visa mastercard amex discover ok okay id dob ssn pin zip usa us apt suite".split()
+HOLIDAYS = frozenset("christmas easter thanksgiving halloween hanukkah kwanzaa passover ramadan diwali".split())
+NEVER_CAPITALISED_NAMES = (
+    NOT_NAMES
+    | HOLIDAYS
+    | frozenset("visa mastercard amex discover ok okay id dob ssn pin zip usa us apt suite".split())
 )
+# Words before a name that make it a thing's: "the Hilton", "a Jack Max router", "on Jefferson" (a street).
+NOT_A_PERSON_BEFORE = frozenset("the a an on".split())
+# Prepositions before a month's name that make it the month: "the bill from May", "move it to June".
+MONTH_BEFORE = frozenset(
+    "in from to for since until till by during before after through last next this early late mid of".split()
+)
+# Spelling words: "m as in mary", "double s", "el dash amin", "o apostrophe b r i e n".
+SPELLING_JOINERS = frozenset("dash hyphen apostrophe space".split())
 
 _WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
 _PLACE_AFTER = re.compile(
@@ -117,7 +128,8 @@ STREET_OR_BUSINESS = frozenset(
     "street st avenue ave road rd boulevard blvd lane ln drive dr court ct way place pl terrace circle parkway "
     "highway trail square bank credit union market store stores shop pharmacy insurance group clinic hospital "
     "motors auto dental medical foods hardware bakery cafe grill restaurant hotel inn plaza mall center centre "
-    "college university school church academy".split()
+    "college university school church academy brothers building plan promotion promo program rewards feature "
+    "pickup location locations pay day eve".split()
 )
 _NOT_A_PERSON_AFTER = re.compile(
     r"\s+(?:" + "|".join(sorted(STREET_OR_BUSINESS, key=len, reverse=True)) + r")\b\.?", re.IGNORECASE
@@ -135,7 +147,14 @@ _NUMBER_NEXT = re.compile(
     r"\s*(?:the\s+)?(?:\d|(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|thirteenth|fourteenth|fifteenth|sixteenth|seventeenth|eighteenth|nineteenth|twentieth|twenty|thirtieth|thirty|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen)\b)",
     re.I,
 )
-_SPELLED = re.compile(r"(?<![\w.'-])(?:[A-Za-z](?:[ .,-]{1,3}|\s*-\s*)){2,}[A-Za-z](?![\w'-])")
+# Letters said one by one: "r a m a n", "P-R-I-Y-A", "m as in mary e n s", "h a double d a d",
+# "o apostrophe b r i e n", "J-I dash W-O-O".
+_LETTER = r"[A-Za-z](?![\w'’])"
+_SPELLED_UNIT = rf"(?:(?:double|triple)\s+{_LETTER}|{_LETTER}(?:\s+as\s+in\s+[A-Za-z]+)?)"
+_SPELLED_JOIN = r"(?:\s*,?\s+(?:dash|hyphen|apostrophe|underscore),?\s+|[ .,-]{1,3}|\s*-\s*)"
+_SPELLED = re.compile(rf"(?<![\w.'’-]){_SPELLED_UNIT}(?:{_SPELLED_JOIN}{_SPELLED_UNIT})+(?![\w'’-])", re.I)
+_SPELLED_PART = re.compile(r"\b(double|triple)\s+([a-z])\b|\bas\s+in\s+[a-z]+|\b(?<!')([a-z])\b", re.I)
+_SPELLING_WORD = re.compile(r"\b(?:as\s+in|double|triple|dash|hyphen|apostrophe|underscore)\b", re.I)
 
 
 @dataclass(slots=True)
@@ -152,6 +171,7 @@ class Word:
     common: bool = False  # a name that ordinary English also uses often: "bill", "grace"
     place: bool = False  # part of a place or language name
     business_mark: bool = False  # next to "&": "Ben & Jerry's"
+    cased: bool = False  # in a text that writes names in capitals: a lowercase word there is no name
     marker: bool = (
         False  # a speaker's label ("Caller:") or part of an identifier or placeholder ("call_sid", "[PERSON]")
     )
@@ -249,13 +269,15 @@ class NameFinder:
                 or (following_break < len(breaks) and breaks[following_break] < token.start())
                 or (":" in text[previous_end : token.start()])
             )
-            capitalised = text_form[0].isupper() and not (text_form.isupper() and 1 < len(text_form) <= 3)
+            capitalised = text_form[0].isupper() and not (text_form.isupper() and 1 < len(text_form) <= 5)
             label = text[token.end() : token.end() + 1] == ":"  # "Caller:", "Agent:"
             # Part of an identifier or a placeholder ("call_sid", "[PERSON]"): never a name.
             label = (
                 label
                 or _IN_IDENTIFIER.match(text[token.start() - 1 : token.start()] + text[token.end() : token.end() + 1])
                 is not None
+                # An acronym ("SIM", "ORD") is no name.
+                or (text_form.isupper() and 1 < len(text_form) <= 5 and form not in ("i",))
             )
             name, unambiguous, vocabulary, common = self._knowledge(form)
             words.append(
@@ -276,6 +298,11 @@ class NameFinder:
                 )  # fmt: skip
             )
             previous_end = token.end()
+        # A text that capitalises words inside its sentences writes names in
+        # capitals; an unknown lowercase word in it is a typo or slang ("megs").
+        if any(word.capitalised and not word.initial and word.folded != "i" for word in words):
+            for word in words:
+                word.cased = True
         return words
 
     def _english(self, form: str) -> bool:
@@ -314,7 +341,10 @@ class NameFinder:
         for span in self.entities.find(text, candidates):
             if span.label == "PERSON":
                 trimmed = self._trim(text, [word for word in words if span.start <= word.start < span.end])
-                if trimmed:
+                first = next((index for index, word in enumerate(words) if trimmed and word.start == trimmed[0]), None)
+                if first is not None and not (
+                    _thing_before(words, first, text) and self._slot_before(words, first, text) != "strong"
+                ):
                     persons.append(trimmed)
             elif span.label in NOT_PERSON_LABELS:
                 others.append(span)
@@ -364,7 +394,9 @@ class NameFinder:
             words = words[:-1]
         if not any(not word.vocabulary and (word.name or word.capitalised) for word in words):
             return None
-        if all(word.folded in MONTHS for word in words) or _NOT_A_PERSON_AFTER.match(text, words[-1].end):
+        if all(word.folded in MONTHS or word.folded in HOLIDAYS for word in words) or _NOT_A_PERSON_AFTER.match(
+            text, words[-1].end
+        ):
             return None
         if any(word.folded in STREET_OR_BUSINESS for word in words[1:]):
             return None
@@ -380,13 +412,27 @@ class NameFinder:
             return None  # an everyday word in lowercase: no slot makes it a name
         slot = self._slot_before(words, index, text)
         vetoed = self._vetoed(word, text, others)
-        if word.folded in MONTHS and _NUMBER_NEXT.match(text, word.end):
-            return None  # "May 3rd", "june twelfth"
+        if word.folded in MONTHS and (
+            _NUMBER_NEXT.match(text, word.end)
+            or (slot != "strong" and index and words[index - 1].folded in MONTH_BEFORE)
+        ):
+            return None  # "May 3rd", "june twelfth", "the bill from May"
+        if (
+            word.folded in MONTHS
+            and slot not in ("strong", "relation")
+            and not (_phrase_before(words, index, text) in _GREETINGS or _vocative(text, word))
+        ):
+            return None  # a month is a name only where something says so: "Is this April?", "Hi June,"
+        if slot != "strong" and _thing_before(words, index, text):
+            return None  # "the Hilton", "the store on Jefferson", "Ben & Jerry's"
         if _SPELLING_ALPHABET.search(text, max(0, word.start - 12), word.start):
             return None  # "C as in Charlie"
         if self._names_a_place_or_business(words, index, text):
             return None
         explicit = slot == "strong" and _phrase_before(words, index, text) not in _LOOSE
+        if self._introduced_alone(words, index, text) or self._restarted(words, index, text):
+            explicit = True
+            slot = slot or "strong"
         pair = slot and self._two_names(words, index, text, everyday=explicit)
         if pair:
             accepted, score = True, 0.8  # "this is Mark Price", "with wei zhang"
@@ -415,6 +461,7 @@ class NameFinder:
                 or (word.capitalised and not placed and not loose_word)
                 or not word.vocabulary
                 or resumed
+                or (explicit and word.folded in self.lexicon.given)
             )
             score = 0.85
         elif slot == "weak" or _vocative(text, word):
@@ -460,6 +507,29 @@ class NameFinder:
             return None  # "Chase Lane", "Hope Credit Union": a street's or a business's name
         return first, last, score
 
+    def _introduced_alone(self, words: list[Word], index: int, text: str) -> bool:
+        """ "this is grace i called earlier", "yeah this is hope from the clinic":
+        a first name after "this is" that ends the introduction is the speaker's,
+        even when it is also an everyday word ("this is great" has no first name)."""
+        word = words[index]
+        if _phrase_before(words, index, text) != ("this", "is") or word.folded not in self.lexicon.given:
+            return False
+        if index + 1 == len(words) or _stops(text, word, words[index + 1]):
+            return True
+        return words[index + 1].folded in _AFTER_INTRODUCTION
+
+    def _restarted(self, words: list[Word], index: int, text: str) -> bool:
+        """A first name said twice before a surname: "hope hope ruiz", "frank frank miller"."""
+        if index + 2 >= len(words) or words[index + 1].folded != words[index].folded:
+            return False
+        return (
+            words[index].folded in self.lexicon.given
+            and words[index + 2].folded in self.lexicon.family
+            and words[index + 2].folded not in NOT_NAMES
+            and _adjacent(text, words[index], words[index + 1])
+            and _adjacent(text, words[index + 1], words[index + 2])
+        )
+
     @staticmethod
     def _names_a_place_or_business(words: list[Word], index: int, text: str) -> bool:
         """The name words from ``index`` on end in a street or business word: "Baker Street", "Fields Market"."""
@@ -467,6 +537,7 @@ class NameFinder:
         while (
             position + 1 < len(words)
             and words[position + 1].name
+            and words[position + 1].folded not in NOT_NAMES
             and _adjacent(text, words[position], words[position + 1])
         ):
             if words[position + 1].folded in STREET_OR_BUSINESS:
@@ -555,10 +626,20 @@ class NameFinder:
         anywhere; three need a name nearby or a word about spelling."""
         results = []
         for match in _SPELLED.finditer(text):
-            letters = "".join(character for character in match.group() if character.isalpha()).lower()
+            letters = _letters_spelled(match.group())
+            if len(letters) < 2:
+                continue
+            # The word just said, spelled: "ruiz r u i z", "al masri a l dash m a s r i".
+            said = _spelled_word_before(text, match.start(), letters)
+            if said is not None:
+                results += [Found(said[0], said[1], 0.85), Found(match.start(), match.end(), 0.85)]
+                continue
+            if len(letters) < 3:
+                continue
             near_name = any(abs(match.start() - item.end) < 120 or abs(item.start - match.end()) < 20 for item in found)
             context = SPELLING_CONTEXT.search(text, max(0, match.start() - 80), match.start())
-            if len(letters) >= 4 or self.lexicon.is_name(letters) or context or near_name:
+            spelling = _SPELLING_WORD.search(match.group())
+            if len(letters) >= 4 or self.lexicon.is_name(letters) or context or near_name or spelling:
                 results.append(Found(match.start(), match.end(), 0.8))
         return results
 
@@ -601,8 +682,57 @@ def _unknown_lowercase(word: Word) -> bool:
     """A lowercase word that is neither English (down to about three uses in a
     million words) nor a known name: in speech recognition output, whose
     vocabulary is English, that is almost always a name ("chidi",
-    "oluwaseun"). Capitalised ones are left to the statistical recogniser."""
-    return word.text.islower() and not word.name and not word.vocabulary and len(word.folded) >= MINIMUM_UNKNOWN
+    "oluwaseun"). Capitalised ones are left to the statistical recogniser,
+    and in a text that capitalises names a lowercase word is none."""
+    return (
+        word.text.islower()
+        and not word.cased
+        and not word.name
+        and not word.vocabulary
+        and len(word.folded) >= MINIMUM_UNKNOWN
+    )
+
+
+def _letters_spelled(spelled: str) -> str:
+    """The letters a spelling says: "m as in mary e n" is "men", "double s" is "ss"."""
+    letters = []
+    for part in _SPELLED_PART.finditer(spelled):
+        if part.group(1):
+            letters.append(part.group(2) * (2 if part.group(1).lower() == "double" else 3))
+        elif part.group(3):
+            letters.append(part.group(3))
+    return "".join(letters).lower()
+
+
+def _spelled_word_before(text: str, start: int, letters: str) -> tuple[int, int] | None:
+    """Where the one to three words just before ``start`` are, when their
+    letters are the ones spelled after them."""
+    before = list(_WORD.finditer(text, max(0, start - 60), start))[-3:]
+    for count in range(1, len(before) + 1):
+        words = before[-count:]
+        said = "".join(character for word in words for character in word.group() if character.isalpha()).lower()
+        if said == letters and not SENTENCE_END.search(text, words[-1].end(), start):
+            return words[0].start(), words[-1].end()
+    return None
+
+
+_AFTER_INTRODUCTION = frozenset("i i'm from calling with and at here speaking again".split())
+
+
+def _thing_before(words: list[Word], index: int, text: str) -> bool:
+    """The words before a name make it a thing's or a place's: an article
+    ("the Hilton", "a Jack Max router"), "on" naming a street ("the store on
+    Jefferson", but not "on Frank's plan"), or an ampersand ("Ben & Jerry's")."""
+    word = words[index]
+    if word.business_mark:
+        return True
+    if not index or not _adjacent(text, words[index - 1], word):
+        return False
+    before = words[index - 1].folded
+    if before == "on":
+        return not text.startswith(("'s", "’s"), word.end)
+    # "a"/"an" only before a capital: in lowercase speech "s a ndiaye" spells.
+    return before in NOT_A_PERSON_BEFORE and (before == "the" or word.capitalised)
 
 
 def _adjacent(text: str, left: Word, right: Word) -> bool:
@@ -620,6 +750,8 @@ def _vocative(text: str, word: Word) -> bool:
     """Addressed between commas, or at a turn's start before a comma: "Alright, Grace, …", "Guadalupe, can you…"."""
     before = text[max(0, word.start - 2) : word.start]
     after = text[word.end : word.end + 1]
+    if text[max(0, word.start - 3) : word.start].startswith("]"):
+        return False  # "…, [CREDIT_CARD], December, …": a list of what was said, not someone addressed
     return (
         word.capitalised
         and not word.place

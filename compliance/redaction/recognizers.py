@@ -186,7 +186,8 @@ DIRECTION = r"(?:north|south|east|west|northeast|northwest|southeast|southwest|n
 # A word of a street's name: not a word that joins a sentence together.
 STREET_WORD = r"(?!(?:and|at|the|to|for|of|in|on|or|is|was|a|by|from|with|my|your|per)\b)[A-Za-z0-9]+"
 UNIT = (
-    r"(?:apt|apartment|unit|suite|ste|number|no|#)\.?\s*#?\d\w*(?:[ -]?[A-Za-z]\b)?"
+    r"(?:apt|apartment|unit|suite|ste|number|no|lot|space|trailer|#)\.?,?\s*(?:(?:uh|um),?\s+)?#?\d\w*"
+    r"(?:[ -]?[A-Za-z]\b)?"
     r"|(?:apt|apartment|unit|suite)\.?\s*[A-Za-z]\b"
 )
 IDENTIFIER = r"(?<![\w-])(?P<value>(?=[A-Z0-9-]*\d)[A-Z0-9](?:[A-Z0-9]|-(?=[A-Z0-9])){4,19})(?![\w-])"
@@ -223,6 +224,20 @@ _AFTER_PLACE = re.compile(
     FLAGS,
 )
 
+# The score of a code said alone ("714.", "Four one five two."): a finding
+# only when its digits were said as digits, not as an amount ("forty nine
+# ninety nine"); see ``said_as_digits``.
+BARE_DIGITS = 0.61
+_AMOUNT_WORDS = re.compile(
+    r"\b(?:ten|eleven|twelve|\w+teen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand)\b", FLAGS
+)
+
+
+def said_as_digits(original: str) -> bool:
+    """Whether a number was said digit by digit ("four one five two"), not as an amount."""
+    return _AMOUNT_WORDS.search(original) is None
+
+
 # Findings: (type, start, end, score).
 Finding = tuple[str, int, int, float]
 
@@ -252,6 +267,9 @@ RULES: dict[str, tuple[list[Rule], bool]] = {
             rule(r"(?<!\w)(?:\d{3,4}|\d(?: \d){2,3})(?!\w)", 0.8, "CODE", window=30, also=("CARD", 160)),
             rule(r"(?<!\w)(?:\d{3,4}|\d(?: \d){2,3})(?!\w)", 0.8, "CODE", window=30, also=("EXPIRY", 160)),
             rule(r"(?<!\w)(?:\d{3}|\d(?: \d){2})(?!\w)", 0.7, "CODE", window=30, guarded=True),
+            # Three digits said alone answer a question this text doesn't hold:
+            # in a contact centre, most often the card's security code.
+            rule(r"(?<![\w$])(?:\d{3}|\d(?: \d){2})(?![\w])", BARE_DIGITS, standalone=True, bare=True),
         ],
         False,
     ),
@@ -289,6 +307,11 @@ RULES: dict[str, tuple[list[Rule], bool]] = {
             ),
             rule(r"(?<!\w)[2-9]\d{2}[\s.-]?\d{4}(?!\w)", 0.7, "SHORT_PHONE", window=30),
             rule(r"(?<![\w+])\+(?:[2-9]\d{0,2})[\s.-]?\(?\d{1,4}\)?(?:[\s.-]?\d{2,4}){2,4}(?!\w)", 0.8),
+            # "plus 1, 708, 555, 0163", "Plus 234 803 555 0147": a country code said as a word.
+            rule(r"\bplus\s+(?P<value>[1-9]\d{0,2}(?:,?\s+\d{1,4}){2,5})(?![\w,])", 0.8, lead="word"),
+            # "area code 404", "with the 312 area code": an area code belongs to a number.
+            rule(r"(?<![\w$])[2-9]\d{2}(?![\w])", 0.8, "AREA_CODE", window=12, after=True, carry=False),
+            rule(r"(?<![\w$])[2-9] ?\d ?\d(?![\w])", 0.8, "AREA_CODE", window=12, after=True, carry=False),
         ],
         True,
     ),
@@ -352,12 +375,18 @@ RULES: dict[str, tuple[list[Rule], bool]] = {
     "ADDRESS": (
         [
             rule(
-                rf"(?<![\w:-])\d{{1,6}}[A-Z]?(?:\s+[NSEW]\.?)?(?:\s+{STREET_WORD}){{1,3}}?\s+(?:{STREET_SUFFIX})\b\.?"
+                rf"(?<![\w:-])\d{{1,6}}(?:-\d{{1,4}})?[A-Z]?(?:\s+[NSEW]\.?)?(?:\s+{STREET_WORD}){{1,3}}?\s+(?:{STREET_SUFFIX})\b\.?"
                 rf"(?:\s+{DIRECTION})?(?:,?\s*(?:{UNIT}))?",
                 0.85,
             ),
             rule(r"(?<![\w-])(?:apartment|apt|unit)\.?\s+#?\d+(?:[ -]?[A-Za-z]\b)?", 0.7, lead="word"),
             rule(r"\bp\.?\s*o\.?\s*box\s+\d+", 0.85, lead="word"),
+            rule(
+                r"\b(?:rural route|r\.?\s?r\.?|star route|highway contract route|hc)\s+\d+,?\s+box\s+\d+",
+                0.85,
+                lead="word",
+            ),
+            rule(r"\b(?:apartment|apt|unit|suite)\.?\s+(?-i:[A-Z])(?![\w'])", 0.7, lead="word"),
             rule(rf"\b(?:building|bldg)\.?\s+\w{{1,4}},?\s+(?:{UNIT})", 0.8, lead="word"),
         ],
         True,
@@ -373,6 +402,13 @@ RULES: dict[str, tuple[list[Rule], bool]] = {
         [
             rule(IDENTIFIER, 0.8, "ACCOUNT", window=40),
             rule(LONG_CODE, 0.6, standalone=True),
+            # Letters and digits said alone: an identifier read out ("CLM88120.").
+            rule(
+                r"(?<![\w-])(?<!the )(?-i:(?=[A-Z-]*\d)(?=\d*[A-Z])[A-Z0-9](?:[A-Z0-9]|-(?=[A-Z0-9])){4,19})(?![\w-])",
+                0.6,
+                standalone=True,
+                bare=True,
+            ),
         ],
         False,
     ),
@@ -399,6 +435,13 @@ RULES: dict[str, tuple[list[Rule], bool]] = {
                 lead="word",
             ),
             rule(LEADING_ZERO_CODE, 0.6, standalone=True, bare=True),
+            # Four digits said alone, not a year: a PIN, or the last four of something.
+            rule(
+                r"(?<![\w$])(?!(?:19|20)\d\d(?!\w))(?:\d{4}|\d(?: \d){3})(?![\w])",
+                BARE_DIGITS,
+                standalone=True,
+                bare=True,
+            ),
         ],
         False,
     ),
@@ -419,7 +462,7 @@ ENTITY_TYPES = tuple(RULES)
 _VALUE_TOKEN = re.compile(r"[+(']?[A-Za-z0-9!@#%^&*_-]*\d")
 _WORD_LEAD = re.compile(
     r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|p\.? ?o\b|building|bldg|apartment|apt|unit|"
-    r"pass|security|secret)"
+    r"pass|security|secret|plus|rural|r\.? ?r\b|star|highway|hc\b|suite)"
 )
 
 
@@ -747,7 +790,8 @@ def scan(text: str) -> tuple[Finding, ...]:
     found = []
     for entity, start, end, score in _scan(normalized.text):
         original_start, original_end = normalized.to_original(start, end)
-        found.append((entity, original_start, original_end, score))
+        if score != BARE_DIGITS or said_as_digits(text[original_start:original_end]):
+            found.append((entity, original_start, original_end, score))
     return tuple(found)
 
 
@@ -760,7 +804,13 @@ def _scan(text: str) -> tuple[Finding, ...]:
     findings += _partial_identifiers(text, talk)
     findings += _zip_by_position(text)
     findings += _corrections_and_repeats(text, findings)
-    return tuple(findings)
+    # A code said alone is typed by its length only where nothing else typed it.
+    typed = [finding for finding in findings if finding[3] != BARE_DIGITS]
+    return tuple(typed) + tuple(
+        finding
+        for finding in findings
+        if finding[3] == BARE_DIGITS and not any(finding[1] < end and start < finding[2] for _, start, end, _ in typed)
+    )
 
 
 class RuleRecognizer(EntityRecognizer):

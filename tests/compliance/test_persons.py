@@ -6,6 +6,8 @@ on the sealed set; these pin the behaviour each kind of evidence is for."""
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from compliance.redaction import get_redactor, redact
 
@@ -84,3 +86,76 @@ def test_names_in_finds_what_a_delivery_introduced():
         "Dana",
         "Dana Whitfield",
     ]
+
+
+SPELLING_WORDS = ["mary", "sam", "victor", "zebra", "boy", "tom", "apple", "nancy", "david", "edward"]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.data(),
+    st.text("abcdefghijklmnopqrstuvwxyz", min_size=3, max_size=10).filter(
+        lambda word: word not in ("as", "in", "double", "triple", "dash", "hyphen") and not word.startswith("x")
+    ),
+    st.sampled_from(["yeah it's {}", "the last name is {}", "um {}", "okay so it's {}", "{}"]),
+)
+def test_a_word_followed_by_its_own_spelling_is_a_name_whatever_the_spelling(data, word, lead):
+    """Letters one by one, in capitals with dashes or not, "as in" a word,
+    "double" for a pair: the word said and every letter spelled are hidden."""
+    capitals = data.draw(st.booleans())
+    units, index = [], 0
+    while index < len(word):
+        letter = word[index].upper() if capitals else word[index]
+        if index + 1 < len(word) and word[index + 1] == word[index] and data.draw(st.booleans()):
+            units.append(f"double {letter}")
+            index += 2
+            continue
+        if data.draw(st.integers(0, 4)) == 0:
+            letter += f" as in {data.draw(st.sampled_from(SPELLING_WORDS))}"
+        units.append(letter)
+        index += 1
+    spelled = ("-" if capitals and data.draw(st.booleans()) else " ").join(units)
+    said = word.capitalize() if capitals else word
+    text = lead.format(f"{said} {spelled}")
+
+    found = {position for entity in redact(text).entities for position in range(entity.start, entity.end)}
+    start = text.index(said)
+    assert all(position in found for position in range(start, len(text)) if text[position].isalnum()), text
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.sampled_from(
+        ["Jefferson", "Grant", "Lincoln", "Hope", "Frank", "Chase", "Sterling", "Summer", "Jordan", "Hunter"]
+    ),
+    st.sampled_from(
+        [
+            "I'm at the store on {}, by the bank.",
+            "Is that the {} plan or the older one?",
+            "We were at the {} downtown.",
+            "the {} promotion ended last week",
+            "I bought it at {} & Co. last year.",
+            "Can I use the {} rewards card?",
+        ]
+    ),  # fmt: skip
+)
+def test_a_name_word_that_names_a_thing_or_a_street_survives(name, template):
+    text = template.format(name)
+
+    assert people(text) == []
+
+
+@pytest.mark.parametrize("month", ["May", "June", "April", "August"])
+def test_a_month_after_a_preposition_is_the_month(month):
+    assert people(f"I'd like to talk about my bill from {month}.") == []
+    assert people(f"Can we move it to {month}?") == []
+
+
+@pytest.mark.parametrize("text, names", [
+    ("this is grace i called earlier about the refund", ["grace"]),
+    ("yeah this is hope from the clinic", ["hope"]),
+    ("it's under hope hope ruiz", ["hope hope ruiz"]),
+    ("frank frank miller from the hardware store", ["frank frank miller"]),
+])  # fmt: skip
+def test_an_everyday_first_name_is_a_name_where_the_speaker_introduces_it(text, names):
+    assert people(text) == names

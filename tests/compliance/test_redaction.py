@@ -211,8 +211,9 @@ def test_an_utterance_that_is_only_an_expiry_or_a_date_is_redacted(answer):
 def test_the_turn_before_types_a_bare_answer_and_is_never_redacted_itself():
     question = "My number is 415-555-0132. And the security code on the back?"
 
-    redaction = redact("4 1 2.", context=question)
+    redaction = redact("4 1 2 9.", context=question)
 
     assert redaction.text == "[CVV]."
-    assert [(entity.start, entity.end) for entity in redaction.entities] == [(0, 5)]
-    assert redact("4 1 2.").text == "4 1 2."
+    assert [(entity.start, entity.end) for entity in redaction.entities] == [(0, 7)]
+    # Alone, four digits said as digits are still a code, typed by their length only.
+    assert redact("4 1 2 9.").text == "[PIN]."

@@ -8,6 +8,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from compliance.redaction import redact
 from compliance.redaction.normalize import FILLER_WORDS, normalize
 from compliance.redaction.recognizers import scan
 
@@ -303,10 +304,11 @@ def test_context_carries_from_the_previous_turn_for_a_bounded_distance():
     far = (
         "Agent: What's the security code?\nCaller: Let me think about where the card went, it was here a minute ago.\n"
     )
-    far += "Agent: No problem at all, take your time, I can wait while you look through the drawer.\nCaller: 412."
+    far += "Agent: No problem at all, take your time, I can wait while you look through the drawer.\nCaller: 4129."
 
     assert redacted(asked) == "Agent: What's the security code?\nCaller: It's [CVV]."
-    assert redacted(far) == far
+    # Too far for the question to type it; said alone, it is hidden as a code all the same.
+    assert redacted(far) == far.replace("4129", "[PIN]")
 
 
 @pytest.mark.parametrize(
@@ -337,3 +339,50 @@ def test_context_carries_from_the_previous_turn_for_a_bounded_distance():
 )
 def test_harmless_numbers_survive(text):
     assert redacted(text) == text
+
+
+def hidden(text: str) -> set[int]:
+    return {position for entity in redact(text).entities for position in range(entity.start, entity.end)}
+
+
+def all_hidden(text: str, part: str) -> bool:
+    start = text.index(part)
+    return all(position in hidden(text) for position in range(start, start + len(part)) if text[position].isalnum())
+
+
+@settings(max_examples=120, deadline=None)
+@given(
+    st.data(),
+    st.text("0123456789", min_size=3, max_size=4).filter(
+        lambda code: code.strip("0") and not (len(code) == 4 and code[:2] in ("19", "20"))
+    ),
+    st.sampled_from(["", "Um, ", "uh ", "Caller: ", "Agent: What was that again?\nCaller: "]),
+)
+def test_a_code_said_alone_is_hidden_however_it_is_said(data, code, lead):
+    spoken = code if data.draw(st.booleans()) else say_digits(data.draw, code)[0]
+    text = f"{lead}{spoken}{data.draw(st.sampled_from(['.', '', '…']))}"
+
+    assert all_hidden(text, spoken)
+
+
+@pytest.mark.parametrize(
+    "text", ["it was forty nine ninety nine", "Twelve fifty.", "About three hundred.", "Twenty twenty four."]
+)
+def test_an_amount_or_a_year_said_alone_is_no_code(text):
+    assert redact(text).text == text
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.data(), st.from_regex(r"[2-9][0-9]{2}", fullmatch=True))
+def test_an_area_code_said_before_or_after_its_number_is_hidden(data, area):
+    spoken = area if data.draw(st.booleans()) else say_digits(data.draw, area)[0]
+    template = data.draw(
+        st.sampled_from(
+            ["My number's 555-0174, area code {}.", "so that's 5 5 5 0 1 4 2 with the {} area code",
+             "Call me at 555-0136. Oh, with the area code, {}.",
+             "my cell is area code {} five five five oh one two two"]
+        )
+    )  # fmt: skip
+    text = template.format(spoken)
+
+    assert all_hidden(text, spoken)
