@@ -1,5 +1,5 @@
 # Two commands set everything up on a fresh machine:
-#   make run   - the whole product (web, worker, beat) on SQLite and Celery's filesystem transport
+#   make run   - the whole product (web, workers, beat) on SQLite and Celery's filesystem transport
 #   make test  - the whole suite against a private PostgreSQL the test run starts and removes
 
 PYTHON ?= python3
@@ -23,12 +23,12 @@ run: $(STAMP)
 	DJANGO_SETTINGS_MODULE=contactcenter.settings.local $(BIN)/python manage.py audit_checkpoint
 	DJANGO_SETTINGS_MODULE=contactcenter.settings.local $(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	DJANGO_SETTINGS_MODULE=contactcenter.settings.local $(BIN)/python manage.py ensure_admin
-	@echo "Serving on http://127.0.0.1:$(PORT)/admin/  (Ctrl-C stops web, worker and beat)"
+	@echo "Serving on http://127.0.0.1:$(PORT)/admin/  (Ctrl-C stops web, workers and beat)"
 	@echo "Then, in another terminal: $(BIN)/python manage.py simulate_call --base-url http://127.0.0.1:$(PORT)"
 	@# -e /dev/null: the process manager would let .env override the local
 	@# settings; the processes read .env themselves, without overriding them.
 	DJANGO_SETTINGS_MODULE=contactcenter.settings.local PORT=$(PORT) PATH="$(CURDIR)/$(BIN):$$PATH" \
-		$(BIN)/honcho start -e /dev/null web worker beat
+		$(BIN)/honcho start -e /dev/null web worker capture beat
 
 test: $(STAMP)
 	$(BIN)/ruff check .

@@ -42,6 +42,8 @@ CORPORA = {
     "dev2": CORPUS_DIRECTORY / "dev2.jsonl",
     "dev3a": CORPUS_DIRECTORY / "dev3a.jsonl",
     "dev3b": CORPUS_DIRECTORY / "dev3b.jsonl",
+    "dev4a": CORPUS_DIRECTORY / "dev4a.jsonl",
+    "dev4b": CORPUS_DIRECTORY / "dev4b.jsonl",
     "own": CORPUS_DIRECTORY / "redaction.jsonl",
     "presidio-evaluator": ROOT / "bench" / "data" / "presidio_evaluator.jsonl",
 }

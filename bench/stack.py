@@ -101,10 +101,11 @@ class Stack:
             owner = {"DATABASE_OWNER_URL": f"postgres://{OWNER_ROLE}@127.0.0.1:{self.postgres.port}/{DATABASE}"}
             release = {**self.env, **owner}
             subprocess.run(["sh", "-c", commands["release"]], cwd=ROOT, env=release, check=True, timeout=300)
-            for name in ("web", "worker", "beat"):
+            for name in ("web", "worker", "capture", "beat"):
                 self._spawn(name, commands[name])
             wait_for(self._serving, 60, "gunicorn to answer /readyz")
             wait_for(lambda: "ready." in self.log("worker"), 60, "the Celery worker")
+            wait_for(lambda: "ready." in self.log("capture"), 60, "the capture worker")
         except BaseException:
             self.stop()
             raise

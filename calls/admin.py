@@ -24,9 +24,12 @@ from calls.models import (
     Call,
     CallEvent,
     CallStatusEvent,
+    CaptureEvent,
     CrmDelivery,
     InboundEvent,
+    Payment,
     Recording,
+    RecordingPause,
     ScheduledCallback,
     TranscriptSegment,
     UnknownMessageCount,
@@ -78,6 +81,28 @@ class RecordingInline(ReadOnlyAdminMixin, admin.TabularInline):
     extra = 0
 
 
+class CaptureEventInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = CaptureEvent
+    verbose_name_plural = "Sensitive capture"
+    fields = ["occurred_at", "action", "reason", "detail", "lapses_at"]
+    readonly_fields = fields
+    extra = 0
+
+
+class RecordingPauseInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = RecordingPause
+    fields = ["reasons", "behavior", "requested_at", "paused_at", "resume_requested_at", "resumed_at", "ending"]
+    readonly_fields = fields
+    extra = 0
+
+
+class PaymentInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = Payment
+    fields = ["created_at", "result", "confirmation_code", "card_type", "card_last4", "error", "amount", "currency"]
+    readonly_fields = fields
+    extra = 0
+
+
 class TranscriptSegmentInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = TranscriptSegment
     fields = ["spoken_at", "speaker", "source", "status", "text", "entity_counts", "failure_reason"]
@@ -116,7 +141,10 @@ class CallAdmin(ExportActionMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
         "created_at", "updated_at",
     ]  # fmt: skip
     readonly_fields = fields
-    inlines = [StatusEventInline, CallEventInline, ConsentEventInline, TranscriptSegmentInline, RecordingInline]
+    inlines = [
+        StatusEventInline, CallEventInline, ConsentEventInline, TranscriptSegmentInline, RecordingInline,
+        CaptureEventInline, PaymentInline,
+    ]  # fmt: skip
     change_form_template = "admin/calls/call/change_form.html"
     actions = [export_action("calls", "created_at"), "erase_callers"]
 
@@ -219,6 +247,21 @@ class CallAdmin(ExportActionMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     @admin.display(description="Consent")
     def consent(self, call: Call) -> str:
         return call.consent_decision or "missing"
+
+
+@admin.register(Recording)
+class RecordingAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Recordings, each with the pauses of sensitive capture it went through."""
+
+    list_display = ["recording_sid", "call", "provider", "status", "started_at", "deletion_reason", "deleted_at"]
+    list_filter = ["status", "provider", "deletion_reason"]
+    search_fields = ["=recording_sid", "=call__call_sid"]
+    fields = [
+        "recording_sid", "call", "provider", "status", "source", "channels", "duration_seconds", "started_at",
+        "deletion_reason", "deletion_requested_at", "stop_requested_at", "deleted_at", "created_at",
+    ]  # fmt: skip
+    readonly_fields = fields
+    inlines = [RecordingPauseInline]
 
 
 @admin.register(InboundEvent)

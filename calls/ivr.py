@@ -25,6 +25,10 @@ CONSENT_PROMPTS = {
 MENU_PROMPT = (
     "For sales, press 1 or say sales. For support, press 2 or say support. For billing, press 3 or say billing."
 )
+PAYMENT_PROMPT = " To make a payment with your keypad, press 4 or say payment."
+PAYMENT_INSTRUCTIONS = (
+    "You can now enter your card on your telephone keypad. For your security, this part of the call is not recorded."
+)
 
 CONSENT_DIGITS = {"1": ConsentDecision.GRANTED, "2": ConsentDecision.DECLINED}
 _YES = frozenset({"yes", "yeah", "yep", "sure", "okay", "ok", "agree", "consent", "allow", "accept", "fine"})
@@ -37,6 +41,10 @@ _DEPARTMENT_WORDS = {
     "billing": frozenset({"billing", "bill", "invoice", "payment", "pay", "charge", "refund", "account"}),
 }
 OPERATOR = "operator"
+# The keypad payment, when PAY_ENABLED: a choice of the menu, not a department.
+PAYMENT = "payment"
+PAYMENT_DIGIT = "4"
+_PAYMENT_WORDS = frozenset({"payment", "pay", "card"})
 
 _WORD = re.compile(r"[a-z']+")
 
@@ -72,14 +80,24 @@ def interpret_consent(*, digits: str, speech: str, confidence: float | None) -> 
     return None
 
 
+def menu_prompt() -> str:
+    return MENU_PROMPT + (PAYMENT_PROMPT if settings.PAY_ENABLED else "")
+
+
 def interpret_menu(*, digits: str, speech: str, confidence: float | None) -> str | None:
-    """The department chosen, or None when the menu must be played again."""
+    """The department chosen, ``PAYMENT`` for a keypad payment (when
+    PAY_ENABLED), or None when the menu must be played again."""
+    paying = settings.PAY_ENABLED
     if digits:
-        return DEPARTMENT_DIGITS.get(digits)
+        return PAYMENT if paying and digits == PAYMENT_DIGIT else DEPARTMENT_DIGITS.get(digits)
     if not speech or confidence is None or confidence < settings.MENU_SPEECH_MIN_CONFIDENCE:
         return None
     words = _words(speech)
-    matches = [department for department, vocabulary in _DEPARTMENT_WORDS.items() if words & vocabulary]
+    vocabularies = {**_DEPARTMENT_WORDS, **({PAYMENT: _PAYMENT_WORDS} if paying else {})}
+    if paying:
+        # "payment" asks for the keypad; billing keeps the rest of its words.
+        vocabularies["billing"] = vocabularies["billing"] - _PAYMENT_WORDS
+    matches = [choice for choice, vocabulary in vocabularies.items() if words & vocabulary]
     return matches[0] if len(matches) == 1 else None
 
 

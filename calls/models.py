@@ -26,6 +26,7 @@ class InboundEvent(models.Model):
         TWILIO_GATHER = "twilio.gather", "Twilio gather result"
         TWILIO_STATUS = "twilio.status", "Twilio call status"
         TWILIO_RECORDING = "twilio.recording", "Twilio recording status"
+        TWILIO_PAY = "twilio.pay", "Twilio <Pay> result"
         VAPI_ASSISTANT_REQUEST = "vapi.assistant-request", "Vapi assistant request"
         VAPI_STATUS = "vapi.status-update", "Vapi status update"
         VAPI_TRANSCRIPT = "vapi.transcript", "Vapi final transcript"
@@ -209,6 +210,98 @@ class Recording(models.Model):
 
     def __str__(self) -> str:
         return self.recording_sid
+
+
+class CaptureEvent(models.Model):
+    """A call entering or leaving sensitive capture: a stretch in which card
+    or identity numbers are given. While any reason's latest entry is still
+    open, the call's recordings are paused (``calls.services.capture``).
+
+    Events are kept in the order they happened, not the order they arrived:
+    an entry that arrives after its own exit opens nothing. A detection's
+    entry needs no exit; it lapses after the quiet period.
+    """
+
+    class Reason(models.TextChoices):
+        PAYMENT = "payment", "Keypad payment (<Pay>)"
+        ASSISTANT = "assistant", "The assistant asked for it"
+        DETECTED = "detected", "Found in live speech"
+
+    class Action(models.TextChoices):
+        ENTER = "enter", "Enter"
+        LEAVE = "leave", "Leave"
+
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="capture_events")
+    reason = models.CharField(max_length=16, choices=Reason.choices)
+    action = models.CharField(max_length=8, choices=Action.choices)
+    detail = models.CharField(max_length=64, blank=True, help_text="What was found or asked for; never a value.")
+    occurred_at = models.DateTimeField()
+    lapses_at = models.DateTimeField(null=True, blank=True, help_text="A detection's entry: the quiet period's end.")
+    source = models.CharField(max_length=200, unique=True, help_text="The delivery that said so.")
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["occurred_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.call_id} {self.action} {self.reason}"
+
+
+class RecordingPause(models.Model):
+    """One pause of a recording at the provider, from the request to the
+    resume (or to the recording's end, when it ended paused)."""
+
+    class Behavior(models.TextChoices):
+        SKIP = "skip", "Skip (nothing recorded)"
+        SILENCE = "silence", "Silence (silence recorded)"
+
+    class Ending(models.TextChoices):
+        RESUMED = "resumed", "Resumed"
+        RECORDING_ENDED = "recording_ended", "The recording ended while paused"
+
+    recording = models.ForeignKey(Recording, on_delete=models.CASCADE, related_name="pauses")
+    reasons = models.CharField(max_length=64, help_text="The capture reasons open when it was paused.")
+    behavior = models.CharField(max_length=8, choices=Behavior.choices)
+    requested_at = models.DateTimeField(help_text="When the pause was sent to the provider.")
+    paused_at = models.DateTimeField(help_text="When the provider confirmed it.")
+    resume_requested_at = models.DateTimeField(null=True, blank=True)
+    resumed_at = models.DateTimeField(null=True, blank=True, help_text="When the provider confirmed the resume.")
+    ending = models.CharField(max_length=16, choices=Ending.choices, blank=True)
+
+    class Meta:
+        ordering = ["requested_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recording"], condition=models.Q(ending=""), name="recording_pause_one_open_per_recording"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.recording_id} paused {self.paused_at:%H:%M:%S}"
+
+
+class Payment(models.Model):
+    """The outcome of a keypad payment (Twilio <Pay>): only what is not card
+    data. The card's number appears as its last four digits at most."""
+
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="payments")
+    source = models.CharField(max_length=200, unique=True, help_text="The <Pay> result delivery.")
+    result = models.CharField(max_length=64)
+    succeeded = models.BooleanField()
+    confirmation_code = models.CharField(max_length=64, blank=True)
+    card_type = models.CharField(max_length=32, blank=True)
+    card_last4 = models.CharField(max_length=4, blank=True)
+    token_reference = EncryptedTextField(blank=True, help_text="The gateway's token or profile, for a reusable charge.")
+    error = models.CharField(max_length=64, blank=True, help_text="Twilio's error code or connector error, if any.")
+    amount = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    currency = models.CharField(max_length=3, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.call_id} {self.result}"
 
 
 class TranscriptSegment(models.Model):

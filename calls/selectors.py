@@ -17,7 +17,8 @@ class TimelineEntry:
 
 def call_timeline(*, call: Call) -> list[TimelineEntry]:
     """Everything that happened on a call, oldest first: statuses, consent,
-    transcript segments (redacted), recordings and lightweight events."""
+    transcript segments (redacted), recordings and their pauses, sensitive
+    capture, payments and lightweight events."""
     entries = [
         TimelineEntry(
             event.occurred_at, "status", f"{event.status}" + ("" if event.applied else " (late; not applied)")
@@ -52,6 +53,27 @@ def call_timeline(*, call: Call) -> list[TimelineEntry]:
                     recording.deleted_at, "recording", f"deleted at the provider ({recording.deletion_reason})"
                 )
             )
+        for pause in recording.pauses.all():
+            entries.append(TimelineEntry(pause.paused_at, "recording", f"paused ({pause.reasons}; {pause.behavior})"))
+            if pause.resumed_at:
+                entries.append(TimelineEntry(pause.resumed_at, "recording", "resumed"))
+    entries += [
+        TimelineEntry(
+            event.occurred_at,
+            "sensitive capture",
+            f"{event.get_action_display().lower()}: {event.get_reason_display().lower()}"
+            + (f" ({event.detail})" if event.detail else ""),
+        )
+        for event in call.capture_events.all()
+    ]
+    entries += [
+        TimelineEntry(
+            payment.created_at,
+            "payment",
+            f"{payment.result}" + (f", {payment.card_type} ending {payment.card_last4}" if payment.card_last4 else ""),
+        )
+        for payment in call.payments.all()
+    ]
     entries += [
         TimelineEntry(event.occurred_at, "event", f"{event.type} {event.detail}".strip()) for event in call.events.all()
     ]

@@ -11,7 +11,7 @@ from django.db import InterfaceError, OperationalError
 
 from calls.integrations.twilio import TwilioTransientError
 from calls.integrations.vapi import VapiTransientError
-from calls.services import callbacks, crm, inbox, recordings, transcripts
+from calls.services import callbacks, capture, crm, inbox, recordings, transcripts
 
 logger = logging.getLogger(__name__)
 
@@ -93,3 +93,28 @@ def recording_delete(recording_id: int) -> None:
     outcome = recordings.recording_delete_at_provider(recording_id=recording_id)
     if outcome is recordings.DeletionOutcome.AWAITING_STOP:
         raise AwaitingStop("recording stop requested")
+
+
+# Pausing a recording can't wait: retried within seconds, not minutes.
+CAPTURE_RETRY = {
+    "autoretry_for": (TwilioTransientError, OperationalError, InterfaceError),
+    "retry_backoff": 1,
+    "retry_backoff_max": 30,
+    "retry_jitter": True,
+    "max_retries": 10,
+}
+
+
+@shared_task(**CAPTURE_RETRY)
+def capture_apply(event_id: int) -> None:
+    capture.capture_apply(event_id=event_id)
+
+
+@shared_task(**CAPTURE_RETRY)
+def capture_reconcile(call_id: int) -> None:
+    capture.capture_reconcile(call_id=call_id)
+
+
+@shared_task
+def capture_sweep() -> None:
+    capture.capture_sweep()

@@ -55,12 +55,12 @@ def consent_prompt(*, attempt: int, prompt_version: str) -> str:
 
 
 def _menu(response: VoiceResponse, *, attempt: int) -> None:
-    text = ivr.MENU_PROMPT if attempt == 1 else "Sorry, I didn't catch that. " + ivr.MENU_PROMPT
+    text = ivr.menu_prompt() if attempt == 1 else "Sorry, I didn't catch that. " + ivr.menu_prompt()
     _gather(
         response,
         text=text,
         action=public_url("twilio-gather", step="menu", attempt=attempt),
-        hints="sales, support, billing",
+        hints="sales, support, billing" + (", payment" if settings.PAY_ENABLED else ""),
     )
 
 
@@ -90,6 +90,49 @@ def connect(*, department: str) -> str:
     else:
         _say(response, f"Connecting you to {department}.")
     _dial(response, ivr.department_number(department))
+    return str(response)
+
+
+def payment() -> str:
+    """Keypad card capture with Twilio <Pay>, through the payment connector
+    configured in the Twilio console. The recording is paused around it by
+    this service (calls.services.capture), whatever Twilio does on its own."""
+    response = VoiceResponse()
+    _say(response, ivr.PAYMENT_INSTRUCTIONS)
+    options = {"charge_amount": settings.PAY_CHARGE_AMOUNT} if settings.PAY_CHARGE_AMOUNT else {}
+    response.pay(
+        input="dtmf",
+        action=public_url("twilio-pay"),
+        payment_connector=settings.PAY_CONNECTOR,
+        token_type=settings.PAY_TOKEN_TYPE,
+        currency=settings.PAY_CURRENCY,
+        description=settings.PAY_DESCRIPTION,
+        valid_card_types=settings.PAY_VALID_CARD_TYPES,
+        timeout=settings.PAY_TIMEOUT_SECONDS,
+        max_attempts=settings.PAY_MAX_ATTEMPTS,
+        security_code=True,
+        postal_code=False,
+        **options,
+    )
+    return str(response)
+
+
+def payment_outcome(*, result: str) -> str:
+    """What the caller hears once <Pay> is over. A failed or abandoned payment
+    goes to a person in billing; a caller who hung up hears nothing."""
+    response = VoiceResponse()
+    if result == "success":
+        _say(response, "Thank you. Your payment has been received. Goodbye.")
+        response.hangup()
+    elif result != "caller-hung-up":
+        reasons = {
+            "caller-interrupted-with-star": "Payment cancelled.",
+            "too-many-failed-attempts": "We could not take that card.",
+            "validation-error": "We could not take that card.",
+        }
+        _say(response, reasons.get(result, "We could not process your payment right now."))
+        _say(response, "Connecting you to billing.")
+        _dial(response, ivr.department_number("billing"))
     return str(response)
 
 

@@ -22,4 +22,5 @@ urlpatterns = [
     *webhook("gather", twilio.TwilioGatherView.as_view(), "twilio-gather"),
     *webhook("status", twilio.TwilioStatusView.as_view(), "twilio-status"),
     *webhook("recording", twilio.TwilioRecordingView.as_view(), "twilio-recording"),
+    *webhook("pay", twilio.TwilioPayView.as_view(), "twilio-pay"),
 ]

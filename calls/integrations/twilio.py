@@ -117,13 +117,33 @@ def recording_start(*, call_sid: str, status_callback_url: str) -> str:
     return recording.sid
 
 
-def recording_stop(*, call_sid: str, recording_sid: str) -> None:
+def _recording_update(*, call_sid: str, recording_sid: str, action: str, **changes: str) -> str:
+    """Change a live recording's status; returns the status Twilio reports."""
     _checked(call_sid, "CA")
     _checked(recording_sid, "RE")
     try:
-        client().calls(call_sid).recordings(recording_sid).update(status="stopped")
+        recording = client().calls(call_sid).recordings(recording_sid).update(**changes)
     except (TwilioRestException, requests.RequestException) as error:
-        raise _translate(error, "recording stop") from None
+        raise _translate(error, f"recording {action}") from None
+    return str(recording.status or "")
+
+
+def recording_stop(*, call_sid: str, recording_sid: str) -> None:
+    _recording_update(call_sid=call_sid, recording_sid=recording_sid, action="stop", status="stopped")
+
+
+def recording_pause(*, call_sid: str, recording_sid: str, behavior: str) -> str:
+    """Pause a live recording: ``skip`` leaves the paused stretch out of the
+    file, ``silence`` records silence in its place. A recording that is no
+    longer running raises ``TwilioPermanentError`` (``TwilioNotFoundError``
+    when Twilio no longer has it)."""
+    return _recording_update(
+        call_sid=call_sid, recording_sid=recording_sid, action="pause", status="paused", pause_behavior=behavior
+    )
+
+
+def recording_resume(*, call_sid: str, recording_sid: str) -> str:
+    return _recording_update(call_sid=call_sid, recording_sid=recording_sid, action="resume", status="in-progress")
 
 
 def recording_delete(*, recording_sid: str) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 from django.conf import settings
 from rest_framework import serializers
 
-from calls.models import Call, CallStatusEvent, InboundEvent, Recording
+from calls.models import Call, CallStatusEvent, InboundEvent, Payment, Recording
 from calls.serializers import InputSerializer
 from calls.serializers.fields import Column, PatternField, RFC2822TimeField, TextField, column, feeds
 from compliance.models import ConsentEvent
@@ -130,3 +130,28 @@ class TwilioRecordingSerializer(InputSerializer):
     RecordingSource = column(Recording, "source", **OPTIONAL)
     RecordingUrl = column(Recording, "media_url", **OPTIONAL)
     RecordingStartTime = column(Recording, "started_at", time_field=RFC2822TimeField, **OPTIONAL_NUMBER)
+
+
+# What <Pay> posts that is card data (the expiry, the postal code, the
+# masked code, the bank's numbers) is not read and never stored.
+_CARD_DIGITS = r"^[xX*•#\s\-.0-9]{0,32}$"
+
+
+class TwilioPaySerializer(InputSerializer):
+    """The <Pay> verb's action callback: the payment's outcome."""
+
+    CallSid = call_sid_field()
+    AccountSid = feeds(PatternField(ACCOUNT_SID, max_length=SID_LENGTH))
+    Result = feeds(PatternField(r"^[a-z][a-z-]*$", max_length=64), Column(Payment, "result"))
+    PaymentConfirmationCode = column(Payment, "confirmation_code", **OPTIONAL)
+    PaymentCardType = column(Payment, "card_type", **OPTIONAL)
+    # Masked by Twilio ("xxxx-xxxxxx-x4001"): only its last four digits are kept.
+    # Read, never stored: only the last four digits the validator keeps reach a column.
+    PaymentCardNumber = feeds(PatternField(_CARD_DIGITS, max_length=32, **OPTIONAL))
+    PaymentToken = column(Payment, "token_reference", max_length=256, **OPTIONAL)
+    ProfileId = column(Payment, "token_reference", max_length=256, **OPTIONAL)
+    PayErrorCode = column(Payment, "error", **OPTIONAL)
+    ConnectorError = column(Payment, "error", **OPTIONAL)
+
+    def validate_PaymentCardNumber(self, value: str) -> str:  # noqa: N802  (Twilio's parameter name)
+        return "".join(character for character in value if character.isdigit())[-4:]

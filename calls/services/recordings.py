@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from calls.integrations import twilio, vapi
 from calls.models import Call, Provider, Recording
+from calls.services.capture import RUNNING, capture_enqueue_reconcile, capture_reasons_open, recording_pause_end
 from calls.twiml import public_url
 from compliance.audit import audit_record
 
@@ -67,6 +68,11 @@ def call_start_recording(*, call_id: int) -> None:
             call.recording_state = Call.RecordingState.NOT_REQUESTED
             call.save(update_fields=["recording_state", "updated_at"])
             logger.warning("recording.start_refused", extra={"call_id": call.pk, "reason": NO_CONSENT})
+            return
+        if capture_reasons_open(call):
+            # Card or identity numbers are being given: it starts once the
+            # capture closes (capture_reconcile enqueues the start again).
+            logger.info("recording.start_deferred", extra={"call_id": call.pk})
             return
         try:
             recording_sid = twilio.recording_start(
@@ -130,6 +136,12 @@ def recording_apply_status(
     recording.started_at = recording.started_at or started_at
     recording.save()
     logger.info("recording.status", extra={"call_id": call.pk, "recording_id": recording.pk, "status": status})
+    if recording.status not in RUNNING:
+        for pause in recording.pauses.filter(ending=""):
+            recording_pause_end(pause=pause)
+    elif capture_reasons_open(call):
+        # A recording this service learns of while the call is in capture.
+        capture_enqueue_reconcile(call=call)
 
     if recording.deleted_at is None and call.erased_at is not None:
         recording_request_deletion(recording=recording, reason=ERASURE)

@@ -4,22 +4,27 @@ decrypted payload through the same serializer the webhook view used."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.http import QueryDict
 
 from calls import ivr
-from calls.models import InboundEvent
+from calls.models import InboundEvent, Payment
 from calls.serializers import parse
 from calls.serializers.twilio import (
     TwilioCallSerializer,
     TwilioGatherQuerySerializer,
     TwilioGatherSerializer,
+    TwilioPaySerializer,
     TwilioRecordingSerializer,
     TwilioStatusSerializer,
 )
 from calls.services.calls import call_apply_status, call_get_or_create, call_upsert_from_twilio
+from calls.services.capture import capture_enqueue_reconcile, capture_from_event
 from calls.services.recordings import call_request_recording, recording_apply_status
 from calls.services.transcripts import transcript_segment_open
+from compliance.audit import audit_record
 from compliance.models import ConsentDecision
 from compliance.services import consent_record
 
@@ -70,9 +75,39 @@ def apply_gather(event: InboundEvent) -> None:
     department = ivr.interpret_menu(**answer)
     if department is None and query["attempt"] >= settings.IVR_MAX_ATTEMPTS:
         department = ivr.OPERATOR
-    if department and call.department != department:
+    if department and department != ivr.PAYMENT and call.department != department:
         call.department = department
         call.save(update_fields=["department", "updated_at"])
+    if capture_from_event(event=event, call=call):
+        capture_enqueue_reconcile(call=call)
+
+
+def apply_pay(event: InboundEvent) -> None:
+    """A keypad payment's outcome, without card data, and the end of its capture."""
+    data = parse(TwilioPaySerializer, _form(event, "form"))
+    call = call_get_or_create(call_sid=data["CallSid"])
+    payment, created = Payment.objects.get_or_create(
+        source=f"twilio:{event.dedup_key}",
+        defaults={
+            "call": call,
+            "result": data["Result"],
+            "succeeded": data["Result"] == "success",
+            "confirmation_code": data["PaymentConfirmationCode"],
+            "card_type": data["PaymentCardType"],
+            "card_last4": data["PaymentCardNumber"],
+            "token_reference": data["PaymentToken"] or data["ProfileId"],
+            "error": data["PayErrorCode"] or data["ConnectorError"],
+            "amount": Decimal(settings.PAY_CHARGE_AMOUNT) if settings.PAY_CHARGE_AMOUNT else None,
+            "currency": settings.PAY_CURRENCY[:3].upper(),
+        },
+    )
+    if capture_from_event(event=event, call=call):
+        capture_enqueue_reconcile(call=call)
+    if created:
+        audit_record(
+            "payment.result", object_type="payment", object_id=payment.pk, object_repr=call.call_sid,
+            details={"result": payment.result, "card_type": payment.card_type, "error": payment.error},
+        )  # fmt: skip
 
 
 def apply_status(event: InboundEvent) -> None:

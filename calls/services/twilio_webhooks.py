@@ -14,11 +14,17 @@ from django.conf import settings
 
 from calls import ivr, twiml
 from calls.models import InboundEvent, Provider
+from calls.services.capture import capture_publish
 from calls.services.inbox import inbox_accept
 
 
-def _accept(*, kind: str, dedup_key: str, data: dict[str, Any], form: dict, query: dict, reply: str) -> str:
-    event, _ = inbox_accept(
+def _accept(
+    *, kind: str, dedup_key: str, data: dict[str, Any], form: dict, query: dict, reply: str, capture: bool = False
+) -> str:
+    """Store the delivery; answer as the first delivery was answered. With
+    ``capture``, the delivery may pause or resume the call's recording and
+    takes the fast path there too (calls.services.capture)."""
+    event, created = inbox_accept(
         provider=Provider.TWILIO,
         kind=kind,
         dedup_key=dedup_key,
@@ -26,6 +32,8 @@ def _accept(*, kind: str, dedup_key: str, data: dict[str, Any], form: dict, quer
         payload={"form": form, "query": query},
         response_body=reply,
     )
+    if capture and created:
+        capture_publish(event_id=event.pk)
     return event.response_body
 
 
@@ -50,6 +58,7 @@ def twilio_gather_answer(*, data: dict[str, Any], query: dict[str, Any], form: d
     """
     answer = {"digits": data["Digits"], "speech": data["SpeechResult"], "confidence": data["Confidence"]}
     attempt = query["attempt"]
+    department = None
     if query["step"] == "consent":
         consent = ivr.interpret_consent(**answer)
         if consent is None and attempt < settings.IVR_MAX_ATTEMPTS:
@@ -60,18 +69,36 @@ def twilio_gather_answer(*, data: dict[str, Any], query: dict[str, Any], form: d
         department = ivr.interpret_menu(**answer)
         if department is None and attempt < settings.IVR_MAX_ATTEMPTS:
             reply = twiml.menu_prompt(attempt=attempt + 1)
+        elif department == ivr.PAYMENT:
+            reply = twiml.payment()
         else:
             reply = twiml.connect(department=department or ivr.OPERATOR)
     dedup_key = f"gather:{data['CallSid']}:{query['step']}:{attempt}"
+    # After consent a recording may be running: what the caller says, or a
+    # payment starting, may have to pause it.
+    capture = query["step"] == "menu" and bool(data["SpeechResult"] or department == ivr.PAYMENT)
     return _accept(
-        kind=InboundEvent.Kind.TWILIO_GATHER, dedup_key=dedup_key, data=data, form=form, query=raw_query, reply=reply
-    )
+        kind=InboundEvent.Kind.TWILIO_GATHER, dedup_key=dedup_key, data=data, form=form, query=raw_query, reply=reply,
+        capture=capture,
+    )  # fmt: skip
 
 
 def twilio_status_accept(*, data: dict[str, Any], form: dict[str, str], raw_query: dict) -> None:
     sequence = "-" if data["SequenceNumber"] is None else data["SequenceNumber"]
     dedup_key = f"status:{data['CallSid']}:{data['CallStatus']}:{sequence}"
     _accept(kind=InboundEvent.Kind.TWILIO_STATUS, dedup_key=dedup_key, data=data, form=form, query=raw_query, reply="")
+
+
+def twilio_pay_answer(*, data: dict[str, Any]) -> str:
+    """A keypad payment's outcome: stored without card data (the validated
+    fields only, the card as its last four digits), answered with what the
+    caller hears next. Its exit from sensitive capture takes the fast path."""
+    reply = twiml.payment_outcome(result=data["Result"])
+    stored = {name: "" if value is None else str(value) for name, value in data.items()}
+    return _accept(
+        kind=InboundEvent.Kind.TWILIO_PAY, dedup_key=f"pay:{data['CallSid']}", data=data, form=stored, query={},
+        reply=reply, capture=True,
+    )  # fmt: skip
 
 
 def twilio_recording_accept(*, data: dict[str, Any], form: dict[str, str]) -> None:

@@ -16,6 +16,7 @@ from calls.serializers import parse
 from calls.serializers import vapi as shapes
 from calls.services.callbacks import callback_schedule
 from calls.services.calls import call_apply_status, call_upsert
+from calls.services.capture import CAPTURE_TOOLS, capture_enqueue_reconcile, capture_from_event
 from calls.services.recordings import ERASURE, NO_CONSENT, call_request_recording, recording_request_deletion
 from calls.services.transcripts import inbox_scrub_if_settled, transcript_segment_open
 from calls.services.vapi_tools import BadArguments, ToolContext, tool_label, tool_read
@@ -108,6 +109,8 @@ def apply_transcript(event: InboundEvent) -> None:
         speaker=SPEAKERS[data["role"]],
         spoken_at=_moment(event, data),
     )
+    if capture_from_event(event=event, call=call):
+        capture_enqueue_reconcile(call=call)
 
 
 def apply_call_event(event: InboundEvent) -> None:
@@ -154,6 +157,8 @@ def apply_tool_call(event: InboundEvent) -> None:
         callback_schedule(
             call=call, source=source, phone=values["phone"], due_at=datetime.fromisoformat(values["due_at"])
         )
+    elif tool_call["name"] in CAPTURE_TOOLS and capture_from_event(event=event, call=call):
+        capture_enqueue_reconcile(call=call)
 
 
 def apply_end_of_call_report(event: InboundEvent) -> None:

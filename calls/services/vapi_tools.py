@@ -168,6 +168,32 @@ def _reply_callback(values: dict[str, Any]) -> str:
     return f"Callback scheduled for {due_at.strftime('%A %B %d at %H:%M %Z').strip()} ({due_at.isoformat()})."
 
 
+# --- begin_sensitive_capture, end_sensitive_capture ----------------------------------------
+
+CAPTURE_KINDS = ("card", "bank", "identity")
+
+
+def _read_capture(arguments: dict[str, Any], context: ToolContext) -> dict[str, Any]:
+    kind = _string(arguments, "kind", required=False).lower() or "card"
+    if kind not in CAPTURE_KINDS:
+        raise BadArguments(f"kind must be one of: {', '.join(CAPTURE_KINDS)}.")
+    return {"kind": kind}
+
+
+def _reply_begin_capture(values: dict[str, Any]) -> str:
+    return "Recording paused. You may ask for the numbers now; call end_sensitive_capture once you have them."
+
+
+def _reply_end_capture(values: dict[str, Any]) -> str:
+    return "Recording resumed."
+
+
+_CAPTURE_PARAMETERS = {
+    "type": "object",
+    "properties": {"kind": {"type": "string", "enum": list(CAPTURE_KINDS)}},
+}
+
+
 TOOLS = {
     tool.name: tool
     for tool in (
@@ -209,6 +235,21 @@ TOOLS = {
             },
             _read_callback,
             _reply_callback,
+        ),
+        Tool(
+            "begin_sensitive_capture",
+            "Pause the call recording. Call it just before asking for a card number, security code, expiry date, "
+            "bank account or social security number, and wait for its result before you ask.",
+            _CAPTURE_PARAMETERS,
+            _read_capture,
+            _reply_begin_capture,
+        ),
+        Tool(
+            "end_sensitive_capture",
+            "Resume the call recording. Call it as soon as the caller has given the numbers you asked for.",
+            _CAPTURE_PARAMETERS,
+            _read_capture,
+            _reply_end_capture,
         ),
     )
 }

@@ -26,6 +26,7 @@ from phonenumbers import geocoder
 from calls import ivr
 from calls.models import Call, InboundEvent, Provider, UnknownMessageCount
 from calls.serializers import vapi as shapes
+from calls.services.capture import CAPTURE_TOOLS, capture_publish
 from calls.services.inbox import inbox_accept, payload_digest
 from calls.services.vapi_tools import TOOLS, ToolContext, tool_reply
 from calls.twiml import public_url
@@ -72,10 +73,18 @@ def jurisdiction_of(number: str | None) -> Jurisdiction:
 
 
 def _accept(
-    *, kind: str, call: dict[str, Any], dedup_key: str, stored: dict[str, Any], reply: dict | None = None
+    *,
+    kind: str,
+    call: dict[str, Any],
+    dedup_key: str,
+    stored: dict[str, Any],
+    reply: dict | None = None,
+    capture: bool = False,
 ) -> dict:
-    """Store the delivery; answer with what the first delivery was answered."""
-    event, _ = inbox_accept(
+    """Store the delivery; answer with what the first delivery was answered.
+    With ``capture``, the delivery may pause or resume the call's recording
+    and takes the fast path there too (calls.services.capture)."""
+    event, created = inbox_accept(
         provider=Provider.VAPI,
         kind=kind,
         dedup_key=dedup_key,
@@ -83,6 +92,8 @@ def _accept(
         payload=stored,
         response_body=json.dumps(reply or {}),
     )
+    if capture and created:
+        capture_publish(event_id=event.pk)
     return json.loads(event.response_body or "{}")
 
 
@@ -126,7 +137,10 @@ def _transcript(message: dict[str, Any]) -> dict[str, Any]:
     if data["transcriptType"] != "final" or not data["transcript"].strip():
         return {}
     key = _dedup_key(data, stored)
-    return _accept(kind=InboundEvent.Kind.VAPI_TRANSCRIPT, call=data["call"], dedup_key=key, stored=stored)
+    # Card or identity numbers heard while a recording runs pause it (the safety net).
+    return _accept(
+        kind=InboundEvent.Kind.VAPI_TRANSCRIPT, call=data["call"], dedup_key=key, stored=stored, capture=True
+    )
 
 
 def _event_payload(data: dict[str, Any], *, detail: str = "", role: str = "") -> dict[str, Any]:
@@ -180,6 +194,7 @@ def _tool_calls(message: dict[str, Any]) -> dict[str, Any]:
                 dedup_key=f"tool:{data['call']['id']}:{tool_call['id']}:{payload_digest(payload)}",
                 stored=payload,
                 reply=answer,
+                capture=name in CAPTURE_TOOLS and outcome.error is None,
             )
         )
     return {"results": results}
@@ -218,11 +233,13 @@ def assistant_configuration(data: dict[str, Any]) -> dict[str, Any]:
         "You are the voice assistant of a customer contact center. Before anything else, ask the caller for "
         f'permission to record, exactly as follows: "{script}" As soon as they answer, call record_consent with '
         "'granted' or 'declined'. If the answer is unclear, ask once more; if it is still unclear, record "
-        "'declined'. Never repeat back card numbers, social security numbers or other personal details. If the "
-        "caller asks for a person, call transfer_to_human. If they want to be called back, call schedule_callback."
+        "'declined'. Never repeat back card numbers, social security numbers or other personal details. Before you "
+        "ask for a card number, security code, expiry date, bank account or social security number, call "
+        "begin_sensitive_capture and wait for its result; call end_sensitive_capture as soon as you have them. If "
+        "the caller asks for a person, call transfer_to_human. If they want to be called back, call schedule_callback."
         f" Recording consent rule for this call: {policy.requirement.label} ({policy.jurisdiction})."
     )
-    return {
+    configuration = {
         "name": "Contact center assistant",
         "firstMessage": script,
         "model": {
@@ -240,8 +257,14 @@ def assistant_configuration(data: dict[str, Any]) -> dict[str, Any]:
             "consentPromptVersion": version,
             "consentRequirement": policy.requirement.value,
             "consentJurisdiction": str(policy.jurisdiction),
+            "pciMode": settings.PCI_MODE,
         },
     }
+    if settings.PCI_MODE:
+        # Vapi's PCI plan: PCI-compliant providers only, and Vapi keeps no
+        # logs, recordings or transcripts of the call.
+        configuration["compliancePlan"] = {"pciEnabled": True}
+    return configuration
 
 
 def _transfer_destination(message: dict[str, Any]) -> dict[str, Any]:

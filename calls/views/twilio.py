@@ -16,6 +16,7 @@ from calls.serializers.twilio import (
     TwilioCallSerializer,
     TwilioGatherQuerySerializer,
     TwilioGatherSerializer,
+    TwilioPaySerializer,
     TwilioRecordingSerializer,
     TwilioStatusSerializer,
 )
@@ -56,6 +57,14 @@ class TwilioGatherView(TwilioWebhookView):
         data = parse(TwilioGatherSerializer, request._request.POST)
         reply = twilio_webhooks.twilio_gather_answer(data=data, query=query, form=self.form(), raw_query=self.query())
         return twiml_response(reply)
+
+
+class TwilioPayView(TwilioWebhookView):
+    answers_caller = True
+
+    def post(self, request: Request) -> HttpResponse:
+        data = parse(TwilioPaySerializer, request._request.POST)
+        return twiml_response(twilio_webhooks.twilio_pay_answer(data=data))
 
 
 class TwilioStatusView(TwilioWebhookView):

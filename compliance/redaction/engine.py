@@ -16,7 +16,7 @@ from . import lexicon, ner
 from .normalize import normalize
 from .persons import ENTITY as PERSON
 from .persons import NameFinder
-from .recognizers import BARE_DIGITS, recognizers, said_as_digits
+from .recognizers import BARE_DIGITS, CONTEXT_CHARACTERS, recognizers, said_as_digits
 
 logger = logging.getLogger(__name__)
 # spaCy, weasel and Presidio's decision tracer put stderr handlers of their
@@ -26,8 +26,6 @@ logger = logging.getLogger(__name__)
 for _library in ("spacy", "weasel", "decision_process"):
     logging.getLogger(_library).handlers.clear()
 MINIMUM_SCORE = 0.5
-# How much of the previous turn is read as context: a question and a little more.
-CONTEXT_CHARACTERS = 300
 
 
 @dataclass(frozen=True)

@@ -238,6 +238,9 @@ def said_as_digits(original: str) -> bool:
     return _AMOUNT_WORDS.search(original) is None
 
 
+# How much of the previous turn is read as context: a question and a little more.
+CONTEXT_CHARACTERS = 300
+
 # Findings: (type, start, end, score).
 Finding = tuple[str, int, int, float]
 
@@ -833,3 +836,11 @@ class RuleRecognizer(EntityRecognizer):
 
 def recognizers(types: Iterable[str] = ENTITY_TYPES) -> list[RuleRecognizer]:
     return [RuleRecognizer(entity) for entity in types]
+
+
+def types_in(text: str, *, context: str = "") -> frozenset[str]:
+    """The types the rules find in ``text`` (``context``, the turn before,
+    read with it but never reported): milliseconds, with no model loaded,
+    for a decision that can't wait for the whole engine."""
+    joined = f"{context[-CONTEXT_CHARACTERS:]}\n" if context else ""
+    return frozenset(entity for entity, _, end, _ in scan(joined + text) if end > len(joined))

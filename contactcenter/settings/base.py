@@ -276,6 +276,27 @@ IVR_DEPARTMENTS = {
 }
 IVR_OPERATOR_NUMBER = env.str("OPERATOR_NUMBER", default="+15005550000")
 
+# --- Card data and recordings (PCI DSS) ---------------------------------------------
+
+# Sensitive capture: recordings are paused while card or identity numbers are
+# given. "skip" leaves the paused stretch out of the file; "silence" keeps its length.
+CAPTURE_PAUSE_BEHAVIOR = env.str("CAPTURE_PAUSE_BEHAVIOR", default="skip")
+# How long after a card or identity number is heard in live speech the recording stays paused.
+CAPTURE_QUIET_SECONDS = env.int("CAPTURE_QUIET_SECONDS", default=30)
+# The transient Vapi assistant carries Vapi's PCI compliance plan.
+PCI_MODE = env.bool("PCI_MODE", default=False)
+# Keypad payments through Twilio <Pay>: a "make a payment" menu choice.
+PAY_ENABLED = env.bool("PAY_ENABLED", default=False)
+PAY_CONNECTOR = env.str("PAY_CONNECTOR", default="Default")
+# Empty: tokenise the card for a later charge; an amount: charge it now.
+PAY_CHARGE_AMOUNT = env.str("PAY_CHARGE_AMOUNT", default="")
+PAY_CURRENCY = env.str("PAY_CURRENCY", default="usd")
+PAY_TOKEN_TYPE = env.str("PAY_TOKEN_TYPE", default="reusable")
+PAY_DESCRIPTION = env.str("PAY_DESCRIPTION", default="Payment by phone")
+PAY_VALID_CARD_TYPES = env.str("PAY_VALID_CARD_TYPES", default="visa mastercard amex discover")
+PAY_TIMEOUT_SECONDS = env.int("PAY_TIMEOUT_SECONDS", default=5)
+PAY_MAX_ATTEMPTS = env.int("PAY_MAX_ATTEMPTS", default=3)
+
 # --- Personal data -----------------------------------------------------------------
 
 # Comma-separated Fernet keys. The first encrypts; all decrypt, so a new key
@@ -376,12 +397,20 @@ CELERY_BEAT_SCHEDULE = {
     "transcript-sweep": {"task": "calls.tasks.transcript_sweep", "schedule": float(INBOX_SWEEP_SECONDS)},
     "callbacks-place-due": {"task": "calls.tasks.callbacks_place_due", "schedule": 30.0},
     "crm-sweep": {"task": "calls.tasks.crm_sweep", "schedule": float(INBOX_SWEEP_SECONDS)},
+    "capture-sweep": {"task": "calls.tasks.capture_sweep", "schedule": float(INBOX_SWEEP_SECONDS)},
     "refusals-report": {"task": "compliance.tasks.refusals_report", "schedule": 60.0},
     "audit-checkpoint": {"task": "compliance.tasks.audit_checkpoint", "schedule": float(AUDIT_CHECKPOINT_SECONDS)},
     "audit-chain-check": {"task": "compliance.tasks.audit_chain_check", "schedule": crontab(hour=3, minute=15)},
     "retention-purge": {"task": "compliance.tasks.retention_purge", "schedule": crontab(hour=2, minute=30)},
 }
 RECORDING_TASK_MAX_RETRIES = env.int("RECORDING_TASK_MAX_RETRIES", default=8)
+# Pausing and resuming recordings has a queue of its own, served by its own
+# worker (Procfile "capture"): it never waits behind redaction or the inbox.
+CAPTURE_QUEUE = "capture"
+CELERY_TASK_ROUTES = {
+    "calls.tasks.capture_apply": {"queue": CAPTURE_QUEUE},
+    "calls.tasks.capture_reconcile": {"queue": CAPTURE_QUEUE},
+}
 
 # --- Logging ------------------------------------------------------------------
 

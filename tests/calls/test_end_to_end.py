@@ -63,7 +63,8 @@ def stack(transactional_db) -> Iterator[dict[str, object]]:
             cwd=ROOT, env=environment, stdout=logs["web"], stderr=subprocess.STDOUT,
         ),
         subprocess.Popen(
-            [*celery, "worker", "--concurrency", "2", "--without-mingle", "--without-gossip", "--loglevel", "INFO"],
+            [*celery, "worker", "-Q", "celery,capture", "--concurrency", "2", "--without-mingle", "--without-gossip",
+             "--loglevel", "INFO"],
             cwd=ROOT, env=environment, stdout=logs["worker"], stderr=subprocess.STDOUT,
         ),
         subprocess.Popen(

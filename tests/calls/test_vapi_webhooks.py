@@ -256,11 +256,14 @@ def test_assistant_request_answers_with_a_consent_first_configuration(client, se
         "consentPromptVersion": "2026-11-v1",
         "consentRequirement": "all_party",
         "consentJurisdiction": "US-CA",
+        "pciMode": False,
     }
     assert {tool["function"]["name"] for tool in assistant["model"]["tools"]} == {
         "record_consent",
         "transfer_to_human",
         "schedule_callback",
+        "begin_sensitive_capture",
+        "end_sensitive_capture",
     }
     assert assistant["artifactPlan"] == {"recordingEnabled": False}
 

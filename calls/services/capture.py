@@ -1,0 +1,326 @@
+"""Sensitive capture: a call's recordings are paused while card or identity
+numbers are given, and resumed after.
+
+Three ways in, each a ``CaptureEvent``:
+- a keypad payment: the menu answer that plays ``<Pay>`` enters, its result leaves;
+- the assistant's tools, ``begin_sensitive_capture`` and ``end_sensitive_capture``;
+- the safety net: a live utterance (a Vapi final transcript, a Twilio
+  SpeechResult) in which the redaction rules find a card number, security
+  code, expiry, bank account or social security number enters, and lapses
+  after CAPTURE_QUIET_SECONDS.
+
+``capture_reconcile`` then brings the call's running Twilio recordings to the
+state the events ask for: paused while any reason is open, running
+otherwise. It reads the events in the order they happened, so repeated and
+reordered deliveries change nothing, and it resumes only a pause of its own
+on a recording still running.
+
+Speed matters here, so deliveries that can open or close a capture take a
+fast path: the webhook hands the event's id to the ``capture`` queue, whose
+worker records the events and reconciles at once, never behind redaction
+or the inbox backlog. The inbox worker records the same events again when
+it applies the delivery (the same ``source``, so once), and enqueues a
+reconcile: a lost fast-path message costs time, not the pause.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from calls.integrations import twilio
+from calls.models import Call, CaptureEvent, InboundEvent, Provider, Recording, RecordingPause
+from compliance.audit import audit_record
+
+logger = logging.getLogger(__name__)
+
+# What must never stay in a recording (PCI DSS 3.3.1 for the card's
+# security code; the rest by this product's policy).
+SENSITIVE_TYPES = frozenset({"CREDIT_CARD", "CVV", "CARD_EXPIRY", "BANK_ACCOUNT", "SSN"})
+CAPTURE_TOOLS = {
+    "begin_sensitive_capture": CaptureEvent.Action.ENTER,
+    "end_sensitive_capture": CaptureEvent.Action.LEAVE,
+}
+RUNNING = (Recording.Status.IN_PROGRESS, Recording.Status.PAUSED)
+SWEEP_BATCH = 200
+# How far back the sweep looks for captures whose lapse may not have been checked.
+SWEEP_WINDOW = timedelta(minutes=10)
+
+
+def capture_record(
+    *,
+    call: Call,
+    reason: str,
+    action: str,
+    occurred_at: datetime,
+    source: str,
+    detail: str = "",
+) -> bool:
+    """Record one entry or exit, once per ``source``. Returns whether it is new.
+    Reconciling the recordings is the caller's: at once on the fast path, on
+    commit from the inbox."""
+    lapses_at = None
+    if reason == CaptureEvent.Reason.DETECTED:
+        lapses_at = occurred_at + timedelta(seconds=settings.CAPTURE_QUIET_SECONDS)
+    event, created = CaptureEvent.objects.get_or_create(
+        source=source,
+        defaults={
+            "call": call,
+            "reason": reason,
+            "action": action,
+            "detail": detail[:64],
+            "occurred_at": occurred_at,
+            "lapses_at": lapses_at,
+        },
+    )
+    if created:
+        audit_record(
+            f"capture.{action}", object_type="call", object_id=call.pk, object_repr=call.call_sid,
+            details={"reason": reason, "detail": event.detail},
+        )  # fmt: skip
+        logger.info("capture.recorded", extra={"call_id": call.pk, "reason": reason, "action": action})
+    return created
+
+
+def capture_reasons_open(call: Call, *, now: datetime | None = None) -> list[str]:
+    """The reasons the call is in sensitive capture now: each reason's latest
+    entry or exit, in the order they happened, and detections not yet lapsed.
+    Events stamped a little in the future by a provider's clock count already."""
+    now = now or timezone.now()
+    latest: dict[str, str] = {}
+    open_reasons = set()
+    for event in call.capture_events.all():
+        if event.reason == CaptureEvent.Reason.DETECTED:
+            if event.lapses_at and event.lapses_at > now:
+                open_reasons.add(event.reason)
+        else:
+            latest[event.reason] = event.action
+    open_reasons.update(reason for reason, action in latest.items() if action == CaptureEvent.Action.ENTER)
+    return sorted(open_reasons)
+
+
+def capture_next_lapse(call: Call, *, now: datetime | None = None) -> datetime | None:
+    now = now or timezone.now()
+    return (
+        call.capture_events.filter(reason=CaptureEvent.Reason.DETECTED, lapses_at__gt=now)
+        .order_by("lapses_at")
+        .values_list("lapses_at", flat=True)
+        .first()
+    )
+
+
+def capture_reconcile(*, call_id: int) -> datetime | None:
+    """Pause the call's running Twilio recordings while capture is open and
+    resume the ones this service paused once it is closed. Returns when to
+    look again (a detection lapsing), or None.
+
+    Holds the call's row lock across the provider requests, so concurrent
+    runs act once. Safe to repeat. Transient provider errors propagate for
+    the task to retry; a recording Twilio says is no longer running is left
+    alone, and a pause of it is closed as ended with the recording.
+    """
+    pauses: list[tuple[Recording, datetime]] = []
+    resumes: list[tuple[Recording, RecordingPause, datetime]] = []
+    ended: list[RecordingPause] = []
+    with transaction.atomic():
+        call = Call.objects.select_for_update().get(pk=call_id)
+        reasons = capture_reasons_open(call)
+        running = call.recordings.filter(
+            provider=Provider.TWILIO, status__in=RUNNING, deleted_at__isnull=True, stop_requested_at__isnull=True
+        )
+        for recording in running:
+            open_pause = recording.pauses.filter(ending="").first()
+            if reasons and open_pause is None:
+                requested_at = timezone.now()
+                if _at_provider(twilio.recording_pause, call, recording, behavior=settings.CAPTURE_PAUSE_BEHAVIOR):
+                    pauses.append((recording, requested_at))
+            elif not reasons and open_pause is not None:
+                requested_at = timezone.now()
+                if _at_provider(twilio.recording_resume, call, recording):
+                    resumes.append((recording, open_pause, requested_at))
+                else:
+                    ended.append(open_pause)
+        now = timezone.now()
+        for recording, requested_at in pauses:
+            pause = RecordingPause.objects.create(
+                recording=recording, reasons=",".join(reasons), behavior=settings.CAPTURE_PAUSE_BEHAVIOR,
+                requested_at=requested_at, paused_at=now,
+            )  # fmt: skip
+            Recording.objects.filter(pk=recording.pk).update(status=Recording.Status.PAUSED, updated_at=now)
+            logger.info(
+                "recording.paused",
+                extra={"call_id": call.pk, "recording_id": recording.pk, "reasons": pause.reasons},
+            )
+        for recording, pause, requested_at in resumes:
+            pause.resume_requested_at, pause.resumed_at, pause.ending = requested_at, now, RecordingPause.Ending.RESUMED
+            pause.save(update_fields=["resume_requested_at", "resumed_at", "ending"])
+            Recording.objects.filter(pk=recording.pk, status=Recording.Status.PAUSED).update(
+                status=Recording.Status.IN_PROGRESS, updated_at=now
+            )
+            logger.info("recording.resumed", extra={"call_id": call.pk, "recording_id": recording.pk})
+        for pause in ended:
+            recording_pause_end(pause=pause)
+        if not reasons and call.recording_state == Call.RecordingState.REQUESTED:
+            from calls.tasks import recording_start
+
+            # Its start waited for the capture to close.
+            transaction.on_commit(lambda: recording_start.delay(call.pk), robust=True)
+        lapse = capture_next_lapse(call, now=now)
+        if lapse is not None:
+            from calls.tasks import capture_reconcile as task
+
+            # Looked at again when the detection lapses; the sweep covers a lost message.
+            transaction.on_commit(lambda: task.apply_async((call.pk,), eta=lapse), robust=True)
+        # Audit rows last: each holds the chain's lock until commit.
+        for recording, _ in pauses:
+            audit_record(
+                "recording.paused", object_type="recording", object_id=recording.pk, object_repr=call.call_sid,
+                details={"reasons": reasons, "behavior": settings.CAPTURE_PAUSE_BEHAVIOR},
+            )  # fmt: skip
+        for recording, _, _ in resumes:
+            audit_record(
+                "recording.resumed", object_type="recording", object_id=recording.pk, object_repr=call.call_sid
+            )
+        return lapse
+
+
+def _at_provider(request: object, call: Call, recording: Recording, **options: str) -> bool:
+    """Send a pause or resume; False when Twilio says the recording is no
+    longer running (it has ended, or the call has)."""
+    try:
+        request(call_sid=call.call_sid, recording_sid=recording.recording_sid, **options)
+    except twilio.TwilioPermanentError as error:
+        if isinstance(error, twilio.TwilioNotConfiguredError) or error.status not in (400, 404, 409):
+            raise
+        logger.info(
+            "recording.not_running",
+            extra={"call_id": call.pk, "recording_id": recording.pk, "status": error.status, "code": error.code},
+        )
+        return False
+    return True
+
+
+def recording_pause_end(*, pause: RecordingPause) -> None:
+    """The recording ended while paused: the pause lasts to its end."""
+    if not pause.ending:
+        pause.ending = RecordingPause.Ending.RECORDING_ENDED
+        pause.save(update_fields=["ending"])
+
+
+def capture_from_event(*, event: InboundEvent, call: Call) -> bool:
+    """Record the capture entries and exits a stored delivery holds; returns
+    whether any is new. Called by the fast path and by the inbox worker."""
+    recorded = False
+    for reason, action, source, detail in capture_events_of(event=event, call=call):
+        recorded |= capture_record(
+            call=call, reason=reason, action=action, occurred_at=event.received_at, source=source, detail=detail
+        )
+    return recorded
+
+
+def capture_events_of(*, event: InboundEvent, call: Call) -> list[tuple[str, str, str, str]]:
+    """``(reason, action, source, detail)`` for each capture entry or exit a
+    stored delivery holds. Its words are read by the redaction rules only:
+    milliseconds, and nothing of them is kept but the types found."""
+    from compliance.redaction.recognizers import types_in
+
+    payload = event.payload or {}
+    found: list[tuple[str, str, str, str]] = []
+    words, context = "", ""
+    if event.kind == InboundEvent.Kind.TWILIO_GATHER:
+        if "<Pay" in event.response_body:
+            found.append((CaptureEvent.Reason.PAYMENT, CaptureEvent.Action.ENTER, f"pay:{event.call_sid}:enter", ""))
+        words = str((payload.get("form") or {}).get("SpeechResult") or "")
+    elif event.kind == InboundEvent.Kind.TWILIO_PAY:
+        found.append((CaptureEvent.Reason.PAYMENT, CaptureEvent.Action.LEAVE, f"pay:{event.call_sid}:leave", ""))
+    elif event.kind == InboundEvent.Kind.VAPI_TOOL_CALL:
+        action = CAPTURE_TOOLS.get(str((payload.get("toolCall") or {}).get("name") or ""))
+        if action:
+            found.append((CaptureEvent.Reason.ASSISTANT, action, f"capture:{event.pk}", ""))
+    elif event.kind == InboundEvent.Kind.VAPI_TRANSCRIPT:
+        words, context = str(payload.get("transcript") or ""), _turn_before(event)
+    if words:
+        try:
+            sensitive = sorted(types_in(words, context=context) & SENSITIVE_TYPES)
+        except Exception as error:  # noqa: BLE001  (the class name only: the message may quote the words)
+            # Words the rules can't read are treated as sensitive: a pause
+            # too many costs seconds of audio, a pause too few the card.
+            logger.error("capture.scan_failed", extra={"inbound_event_id": event.pk, "error": type(error).__name__})
+            sensitive = ["UNREADABLE"]
+        if sensitive:
+            detail = ",".join(sensitive)
+            found.append((CaptureEvent.Reason.DETECTED, CaptureEvent.Action.ENTER, f"detected:{event.pk}", detail))
+    return found
+
+
+def _turn_before(event: InboundEvent) -> str:
+    """The call's utterance delivered just before, while its words are still held:
+    "What's the security code?" makes a bare "4 1 2" one."""
+    earlier = (
+        InboundEvent.objects.filter(
+            kind=InboundEvent.Kind.VAPI_TRANSCRIPT, call_sid=event.call_sid, pk__lt=event.pk, payload__isnull=False
+        )
+        .order_by("-pk")
+        .first()
+    )
+    return str((earlier.payload or {}).get("transcript") or "") if earlier else ""
+
+
+def capture_apply(*, event_id: int) -> None:
+    """The fast path: record what the delivery holds, then reconcile at once.
+    A delivery already applied and scrubbed was recorded by the inbox worker;
+    one for a call not yet on file has no recording to pause."""
+    with transaction.atomic():
+        event = InboundEvent.objects.filter(pk=event_id).first()
+        if event is None or event.payload is None:
+            return
+        call = _call_of(event)
+        if call is None:
+            return
+        capture_from_event(event=event, call=call)
+    capture_reconcile(call_id=call.pk)
+
+
+def _call_of(event: InboundEvent) -> Call | None:
+    vapi_call_id = ((event.payload or {}).get("call") or {}).get("id") if event.provider == Provider.VAPI else None
+    query = Q(call_sid=event.call_sid)
+    if vapi_call_id:
+        query |= Q(vapi_call_id=vapi_call_id)
+    return Call.objects.filter(query).first()
+
+
+def capture_publish(*, event_id: int) -> None:
+    """From a webhook: hand an accepted delivery to the capture queue once
+    it is committed. A failure to publish is the inbox worker's to make up."""
+    from calls.tasks import capture_apply as task
+
+    transaction.on_commit(lambda: task.delay(event_id), robust=True)
+
+
+def capture_enqueue_reconcile(*, call: Call) -> None:
+    """From the inbox worker's transaction: reconcile once it commits."""
+    from calls.tasks import capture_reconcile as task
+
+    transaction.on_commit(lambda: task.delay(call.pk), robust=True)
+
+
+def capture_sweep() -> int:
+    """Reconcile calls that may be out of step: a pause still open, or a
+    capture recorded lately (a lapse whose scheduled check was lost).
+    Returns how many calls were enqueued."""
+    from calls.tasks import capture_reconcile as task
+
+    since = timezone.now() - SWEEP_WINDOW
+    paused = RecordingPause.objects.filter(ending="").values_list("recording__call_id", flat=True)
+    recent = CaptureEvent.objects.filter(recorded_at__gte=since).values_list("call_id", flat=True)
+    call_ids = sorted(set(paused[:SWEEP_BATCH]) | set(recent[:SWEEP_BATCH]))
+    for call_id in call_ids:
+        task.delay(call_id)
+    if call_ids:
+        logger.info("capture.swept", extra={"calls": len(call_ids)})
+    return len(call_ids)
