@@ -40,6 +40,7 @@ from compliance.admin import ExportActionMixin, ReadOnlyAdminMixin, export_actio
 from compliance.audit import Actor, audit_record
 from compliance.masking import mask_phone
 from compliance.models import ConsentEvent
+from compliance.recording_review import DecisionRefused, recording_review_decide
 from compliance.subjects import ErasureBlocked, subject_calls, subject_erase
 
 # What a reveal shows: the page's table and the audit event's list of
@@ -253,15 +254,56 @@ class CallAdmin(ExportActionMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
 class RecordingAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Recordings, each with the pauses of sensitive capture it went through."""
 
-    list_display = ["recording_sid", "call", "provider", "status", "started_at", "deletion_reason", "deleted_at"]
-    list_filter = ["status", "provider", "deletion_reason"]
+    list_display = [
+        "recording_sid", "call", "provider", "status", "started_at", "review", "review_types", "deleted_at",
+    ]  # fmt: skip
+    list_filter = ["review", "status", "provider", "deletion_reason"]
     search_fields = ["=recording_sid", "=call__call_sid"]
     fields = [
         "recording_sid", "call", "provider", "status", "source", "channels", "duration_seconds", "started_at",
+        "review", "review_types", "reviewed_at", "review_decided_by", "review_note",
         "deletion_reason", "deletion_requested_at", "stop_requested_at", "deleted_at", "created_at",
     ]  # fmt: skip
     readonly_fields = fields
     inlines = [RecordingPauseInline]
+    actions = ["delete_quarantined", "keep_quarantined"]
+
+    def has_decide_recording_review_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("calls.decide_recording_review")
+
+    @admin.action(description="Delete quarantined recordings at the provider", permissions=["decide_recording_review"])
+    def delete_quarantined(self, request: HttpRequest, queryset: QuerySet[Recording]) -> None:
+        self._decide(request, queryset, delete=True, note=request.POST.get("note", ""))
+
+    @admin.action(
+        description="Keep quarantined recordings (a reason is required)…", permissions=["decide_recording_review"]
+    )
+    def keep_quarantined(self, request: HttpRequest, queryset: QuerySet[Recording]) -> HttpResponse | None:
+        note = request.POST.get("note", "").strip()
+        if not note:
+            context = {
+                **self.admin_site.each_context(request),
+                "title": "Keep recordings that hold card or identity data",
+                "opts": self.model._meta,
+                "queryset": queryset,
+                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            }
+            return TemplateResponse(request, "admin/calls/recording/keep_confirmation.html", context)
+        self._decide(request, queryset, delete=False, note=note)
+        return None
+
+    def _decide(self, request: HttpRequest, queryset: QuerySet[Recording], *, delete: bool, note: str) -> None:
+        done = 0
+        for recording in queryset:
+            try:
+                recording_review_decide(recording=recording, delete=delete, actor=Actor(user=request.user), note=note)
+            except DecisionRefused as refused:
+                messages.error(request, f"{recording.recording_sid}: {refused}")
+            else:
+                done += 1
+        if done:
+            verb = "deleted at the provider (awaiting its confirmation)" if delete else "kept"
+            messages.success(request, f"{done} recording(s) {verb}.")
 
 
 @admin.register(InboundEvent)

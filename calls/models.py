@@ -186,6 +186,15 @@ class Recording(models.Model):
         FAILED = "failed", "Failed"
         DELETED = "deleted", "Deleted"
 
+    class Review(models.TextChoices):
+        """Whether it held card or identity data (compliance.recording_review)."""
+
+        PENDING = "", "Not yet reviewed"
+        CLEAN = "clean", "Clean: paused whenever such data was given"
+        DELETING = "deleting", "Held such data: deleted by policy"
+        QUARANTINED = "quarantined", "Held such data: awaiting a compliance officer"
+        KEPT = "kept", "Held such data: kept by a compliance officer's decision"
+
     recording_sid = models.CharField(
         max_length=100, unique=True, help_text="Twilio's RecordingSid, or vapi:<call id>:<kind>."
     )
@@ -201,12 +210,25 @@ class Recording(models.Model):
     deletion_requested_at = models.DateTimeField(null=True, blank=True)
     stop_requested_at = models.DateTimeField(null=True, blank=True)
     deleted_at = models.DateTimeField(null=True, blank=True, help_text="When the provider confirmed deletion.")
+    review = models.CharField(max_length=16, choices=Review.choices, blank=True, default=Review.PENDING)
+    review_types = models.JSONField(
+        default=list, blank=True, help_text="What was given while it ran: types only, never a value."
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    review_decided_by = models.CharField(max_length=150, blank=True)
+    review_note = models.CharField(
+        max_length=500, blank=True, help_text="Why a compliance officer decided as they did."
+    )
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["created_at", "id"]
-        indexes = [models.Index(fields=["deletion_requested_at", "deleted_at"], name="recording_deletion_due")]
+        indexes = [
+            models.Index(fields=["deletion_requested_at", "deleted_at"], name="recording_deletion_due"),
+            models.Index(fields=["review", "status"], name="recording_review_due"),
+        ]
+        permissions = [("decide_recording_review", "Can delete or keep a recording quarantined for card data")]
 
     def __str__(self) -> str:
         return self.recording_sid

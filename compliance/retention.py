@@ -12,10 +12,9 @@ over the sorted ids, failures) and an audit event.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -30,7 +29,8 @@ from calls.integrations.vapi import VapiError
 from calls.models import Call, InboundEvent, Recording, TranscriptSegment
 from calls.services import inbox, recordings
 
-from .audit import TOMBSTONES, audit_purge_before, audit_record, ledger_purge_runs, purge_candidates
+from .audit import TOMBSTONES, audit_purge_before, ledger_purge_runs, purge_candidates
+from .certificates import Tally, certify
 from .chain import CONSENT
 from .checkpoints import checkpoint_write
 from .database import owner_alias, owner_available
@@ -39,7 +39,6 @@ from .models import (
     AuditEvent,
     ConsentEvent,
     DataClass,
-    DestructionCertificate,
     LegalHold,
     RetentionPolicy,
 )
@@ -82,29 +81,6 @@ def held_calls(now: datetime | None = None) -> QuerySet[Call]:
     )
 
 
-class Tally:
-    """Counts destroyed ids as they go, oldest first, without keeping them:
-    the hash is over the ids in ascending order, one per line."""
-
-    def __init__(self) -> None:
-        self.count = 0
-        self.digest = hashlib.sha256()
-        self.oldest: datetime | None = None
-        self.newest: datetime | None = None
-        self.failures: list[dict[str, object]] = []
-
-    def add(self, rows: Iterable[tuple[int, datetime | None]]) -> None:
-        for pk, moment in rows:
-            self.count += 1
-            self.digest.update(f"{pk}\n".encode())
-            if moment is not None:
-                self.oldest = moment if self.oldest is None else min(self.oldest, moment)
-                self.newest = moment if self.newest is None else max(self.newest, moment)
-
-    def fail(self, pk: int, error: Exception) -> None:
-        self.failures.append({"id": pk, "error": type(error).__name__})
-
-
 @dataclass
 class ClassResult:
     data_class: str
@@ -112,30 +88,6 @@ class ClassResult:
     count: int = 0
     failures: list[dict[str, object]] = field(default_factory=list)
     certificate_id: int | None = None
-
-
-def certify(*, data_class: str, reason: str, run_id: str, tally: Tally) -> DestructionCertificate | None:
-    if not tally.count and not tally.failures:
-        return None
-    with transaction.atomic():
-        certificate = DestructionCertificate.objects.create(
-            data_class=data_class,
-            reason=reason,
-            run_id=run_id,
-            count=tally.count,
-            oldest=tally.oldest,
-            newest=tally.newest,
-            ids_sha256=tally.digest.hexdigest(),
-            failures=tally.failures,
-        )
-        audit_record(
-            f"{reason}.purged",
-            object_type="destruction_certificate",
-            object_id=certificate.pk,
-            object_repr=data_class,
-            details={"data_class": data_class, "count": tally.count, "failures": len(tally.failures), "run_id": run_id},
-        )
-    return certificate
 
 
 def _in_batches(

@@ -33,6 +33,7 @@ ROLES: dict[str, list[str]] = {
         "compliance.run_export",
         "compliance.place_legal_hold",
         "compliance.erase_subject",
+        "calls.decide_recording_review",
     ],  # fmt: skip
     # Calls and redacted transcripts; no reveal.
     SUPERVISOR: _CALL_DATA,

@@ -13,6 +13,8 @@ from calls.models import Call, InboundEvent, Recording, TranscriptSegment
 from compliance.models import AuditEvent, ConsentDecision, ConsentEvent
 
 STUCK_AFTER = timedelta(minutes=5)
+CARD_TYPES = frozenset({"CREDIT_CARD", "CVV", "CARD_EXPIRY"})
+HOLDING = (Recording.Review.DELETING, Recording.Review.QUARANTINED, Recording.Review.KEPT)
 PURGE_ACTIONS = ("retention.purged", "audit.purged")
 
 
@@ -24,6 +26,8 @@ class Dashboard:
     consent_declined: int
     consent_missing: int
     recordings_without_consent: int
+    recordings_holding_card_data: int
+    recordings_awaiting_decision: int
     redaction_backlog: int
     oldest_pending_redaction: datetime | None
     inbox_stuck: int
@@ -45,6 +49,8 @@ def dashboard(*, now: datetime | None = None) -> Dashboard:
     week = today - timedelta(days=today.weekday())
     calls_this_week = Call.objects.filter(created_at__gte=week, parent__isnull=True).annotate(decision=latest_consent())
     pending = TranscriptSegment.objects.filter(status=TranscriptSegment.Status.PENDING)
+    # Flagged by the recording review and still held at the provider.
+    flagged = Recording.objects.filter(review__in=HOLDING, deleted_at__isnull=True)
     return Dashboard(
         calls_today=Call.objects.filter(created_at__gte=today, parent__isnull=True).count(),
         calls_this_week=calls_this_week.count(),
@@ -56,6 +62,10 @@ def dashboard(*, now: datetime | None = None) -> Dashboard:
         .annotate(decision=latest_consent("call"))
         .filter(Q(decision__isnull=True) | ~Q(decision=ConsentDecision.GRANTED))
         .count(),
+        recordings_holding_card_data=sum(
+            1 for types in flagged.values_list("review_types", flat=True) if set(types) & CARD_TYPES
+        ),
+        recordings_awaiting_decision=flagged.filter(review=Recording.Review.QUARANTINED).count(),
         redaction_backlog=pending.count(),
         oldest_pending_redaction=pending.order_by("created_at").values_list("created_at", flat=True).first(),
         inbox_stuck=InboundEvent.objects.filter(

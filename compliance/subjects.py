@@ -31,9 +31,10 @@ from calls.models import Call, InboundEvent, Recording, ScheduledCallback, Trans
 from calls.services import crm, recordings
 
 from .audit import SYSTEM, Actor, audit_record
+from .certificates import Tally, certify
 from .crypto import identifier_hash
 from .models import DataClass, LegalHold
-from .retention import Tally, active_holds, certify
+from .retention import active_holds
 
 logger = logging.getLogger(__name__)
 

@@ -28,3 +28,11 @@ def retention_purge() -> None:
 @shared_task
 def refusals_report() -> None:
     refusals.refusals_report()
+
+
+@shared_task
+def recording_review_due() -> None:
+    # Imported here, as retention is: the review reads the calls app.
+    from compliance.recording_review import recording_review_due as review
+
+    review()

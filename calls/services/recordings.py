@@ -15,11 +15,15 @@ from calls.models import Call, Provider, Recording
 from calls.services.capture import RUNNING, capture_enqueue_reconcile, capture_reasons_open, recording_pause_end
 from calls.twiml import public_url
 from compliance.audit import audit_record
+from compliance.certificates import Tally, certify
+from compliance.models import DataClass
 
 logger = logging.getLogger(__name__)
 
 NO_CONSENT = "no_consent"
 ERASURE = "erasure"
+# It held card or identity data (compliance.recording_review).
+SENSITIVE_DATA = "sensitive_data"
 # Late enough that the normal path (enqueue on commit) has had its chance.
 SWEEP_GRACE = timedelta(minutes=2)
 SWEEP_BATCH = 200
@@ -211,6 +215,11 @@ def recording_delete_at_provider(*, recording_id: int) -> DeletionOutcome:
             "recording.deleted", object_type="recording", object_id=recording.pk, object_repr=recording.call.call_sid,
             details={"provider": recording.provider, "reason": recording.deletion_reason},
         )  # fmt: skip
+    if recording.deletion_reason == SENSITIVE_DATA:
+        # Certified as any destruction is; an erasure's deletions are in its own certificate.
+        tally = Tally()
+        tally.add([(recording.pk, recording.started_at or recording.created_at)])
+        certify(data_class=DataClass.RECORDINGS, reason=SENSITIVE_DATA, run_id=f"recording-{recording.pk}", tally=tally)
     logger.warning("recording.deleted", extra={"recording_id": recording.pk, "reason": recording.deletion_reason})
     return DeletionOutcome.DELETED
 

@@ -5,7 +5,7 @@ through the serializer that accepted it."""
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -36,6 +36,7 @@ STATUS_MAP = {
 }
 SPEAKERS = {"user": "caller", "assistant": "assistant", "bot": "assistant"}
 REPORT_SOURCES = ("vapi.transcript", "vapi.end-of-call-report", "vapi.summary")
+MAX_CALL_SECONDS = 24 * 3600
 
 
 def _call(data: dict[str, Any]) -> Call:
@@ -193,7 +194,7 @@ def apply_end_of_call_report(event: InboundEvent) -> None:
             transcript_segment_open(
                 call=call, source="vapi.end-of-call-report", event=event,
                 source_field=f"artifact.messages.{position}.message", position=position,
-                speaker=speaker, spoken_at=spoken_at,
+                speaker=speaker, spoken_at=_said_at(spoken_at, message.get("secondsFromStart")),
             )  # fmt: skip
     if not messages and (artifact.get("transcript") or "").strip():
         transcript_segment_open(
@@ -215,6 +216,14 @@ def apply_end_of_call_report(event: InboundEvent) -> None:
         if url
     ]
     _reconcile_consent(call=call, data=data, recordings=recordings)
+
+
+def _said_at(started: datetime, seconds_from_start: float | None) -> datetime:
+    """When a report's message was said: the call's start plus Vapi's offset,
+    when the offset is one a call can have (a day at most)."""
+    if seconds_from_start is None or not 0 <= seconds_from_start <= MAX_CALL_SECONDS:
+        return started
+    return started + timedelta(seconds=seconds_from_start)
 
 
 def _reconcile_consent(*, call: Call, data: dict[str, Any], recordings: list[Recording]) -> None:

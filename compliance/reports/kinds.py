@@ -18,7 +18,7 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db.models import CharField, Count, DateTimeField, F, Func, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from calls.models import Call, Recording
+from calls.models import Call, Recording, RecordingPause
 from compliance.models import AuditEvent, ConsentEvent, DestructionCertificate
 from compliance.selectors import latest_consent
 
@@ -142,6 +142,26 @@ def _calls(period: Period) -> QuerySet:
     )
 
 
+def _recordings(period: Period) -> QuerySet:
+    pauses = RecordingPause.objects.filter(recording=OuterRef("pk")).order_by().values("recording")
+    return (
+        Recording.objects.filter(created_at__gte=period.start, created_at__lt=period.end)
+        .annotate(
+            call_sid=F("call__call_sid"),
+            pauses=Subquery(pauses.annotate(count=Count("pk")).values("count")[:1]),
+        )
+        .order_by("created_at", "id")
+    )
+
+
+def _pauses(period: Period) -> QuerySet:
+    return (
+        RecordingPause.objects.filter(requested_at__gte=period.start, requested_at__lt=period.end)
+        .annotate(recording_sid=F("recording__recording_sid"), call_sid=F("recording__call__call_sid"))
+        .order_by("requested_at", "id")
+    )
+
+
 KINDS: dict[str, ReportKind] = {
     kind.name: kind
     for kind in [
@@ -185,6 +205,27 @@ KINDS: dict[str, ReportKind] = {
                 "consent_jurisdiction", "consent_decision", "recording_state", "recording_count", "erased_at",
             ),
             _calls,
+        ),
+        ReportKind(
+            "recordings",
+            "Recordings and card data",
+            "Every recording: its pauses, whether it ran while card or identity data was given, and its fate.",
+            (
+                "recording_sid", "call_sid", "provider", "status", "created_at", "started_at", "duration_seconds",
+                "pauses", "review", "review_types", "reviewed_at", "review_decided_by", "deletion_reason",
+                "deletion_requested_at", "deleted_at",
+            ),
+            _recordings,
+        ),
+        ReportKind(
+            "recording_pauses",
+            "Recording pauses",
+            "Every pause of a recording for sensitive capture: why, from when the provider confirmed it to the resume.",
+            (
+                "id", "recording_sid", "call_sid", "reasons", "behavior", "requested_at", "paused_at",
+                "resume_requested_at", "resumed_at", "ending",
+            ),
+            _pauses,
         ),
     ]
 }  # fmt: skip

@@ -296,6 +296,21 @@ PAY_DESCRIPTION = env.str("PAY_DESCRIPTION", default="Payment by phone")
 PAY_VALID_CARD_TYPES = env.str("PAY_VALID_CARD_TYPES", default="visa mastercard amex discover")
 PAY_TIMEOUT_SECONDS = env.int("PAY_TIMEOUT_SECONDS", default=5)
 PAY_MAX_ATTEMPTS = env.int("PAY_MAX_ATTEMPTS", default=3)
+# How long <Pay>'s spoken instructions last before the first key can be pressed.
+CAPTURE_PAY_PROMPT_SECONDS = env.int("CAPTURE_PAY_PROMPT_SECONDS", default=3)
+# What happens to a recording found to hold card or identity data, by type:
+# "delete" at the provider (with a destruction certificate), or "quarantine"
+# for a compliance officer's decision. Security codes may never be kept
+# after authorisation (PCI DSS 3.3.1), whatever this says: they are deleted.
+RECORDING_SENSITIVE_POLICY = env.dict(
+    "RECORDING_SENSITIVE_POLICY",
+    default={
+        "CVV": "delete", "CREDIT_CARD": "quarantine", "CARD_EXPIRY": "quarantine", "BANK_ACCOUNT": "quarantine",
+        "SSN": "quarantine",
+    },
+)  # fmt: skip
+# How long after a call ends its recordings are reviewed: late transcripts and reports first.
+RECORDING_REVIEW_GRACE_SECONDS = env.int("RECORDING_REVIEW_GRACE_SECONDS", default=120)
 
 # --- Personal data -----------------------------------------------------------------
 
@@ -398,6 +413,7 @@ CELERY_BEAT_SCHEDULE = {
     "callbacks-place-due": {"task": "calls.tasks.callbacks_place_due", "schedule": 30.0},
     "crm-sweep": {"task": "calls.tasks.crm_sweep", "schedule": float(INBOX_SWEEP_SECONDS)},
     "capture-sweep": {"task": "calls.tasks.capture_sweep", "schedule": float(INBOX_SWEEP_SECONDS)},
+    "recording-review": {"task": "compliance.tasks.recording_review_due", "schedule": float(INBOX_SWEEP_SECONDS)},
     "refusals-report": {"task": "compliance.tasks.refusals_report", "schedule": 60.0},
     "audit-checkpoint": {"task": "compliance.tasks.audit_checkpoint", "schedule": float(AUDIT_CHECKPOINT_SECONDS)},
     "audit-chain-check": {"task": "compliance.tasks.audit_chain_check", "schedule": crontab(hour=3, minute=15)},
