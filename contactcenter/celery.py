@@ -10,7 +10,7 @@ Django fixup only when the variable is set by then.
 from __future__ import annotations
 
 from celery import Celery
-from celery.signals import task_postrun, task_prerun
+from celery.signals import task_postrun, task_prerun, worker_init
 
 from contactcenter.environment import PRODUCTION, use_settings_module
 
@@ -31,3 +31,12 @@ def _database_connections_as_for_a_request(**kwargs: object) -> None:
     from django.db import close_old_connections
 
     close_old_connections()
+
+
+@worker_init.connect
+def _warm(**kwargs: object) -> None:
+    """Read the redaction rules (and the place names they use) once, before
+    the pool forks: a recording's pause must not wait on first imports."""
+    from compliance.redaction.recognizers import types_in
+
+    types_in("warm up: 4111 1111 1111 1111, Springfield, 62704")

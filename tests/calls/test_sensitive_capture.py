@@ -18,6 +18,8 @@ from calls.models import Call, CaptureEvent, InboundEvent, Payment, Recording, R
 from calls.services import capture, inbox
 from calls.services.recordings import call_request_recording, call_start_recording
 from compliance.models import AuditEvent, ConsentDecision, ConsentMethod
+from compliance.recording_review import recording_review
+from compliance.redaction.recognizers import types_in
 from compliance.services import consent_record
 from tests.calls import vapi_messages as vapi
 from tests.factories import CallFactory, call_sid, twilio_call_params
@@ -27,6 +29,7 @@ pytestmark = pytest.mark.django_db
 
 CARD = "4111 1111 1111 1111"
 _sources = count()
+types_in(CARD)  # as the capture worker does when it starts (contactcenter/celery.py)
 
 
 @pytest.fixture
@@ -391,3 +394,18 @@ def test_without_pay_enabled_a_payment_request_goes_to_billing(twilio_post, sett
     body = twilio_post(MENU, params, query={"step": "menu", "attempt": 1}).content.decode()
 
     assert "<Pay" not in body and settings.IVR_DEPARTMENTS["billing"] in body
+
+
+def test_a_recording_paused_around_a_keypad_payment_is_certified_clean(twilio_post, twilio_api, settings):
+    settings.PAY_ENABLED = True
+    sid = call_sid()
+    call, recording = recording_call(twilio_api, call_sid=sid)
+    choose_payment(twilio_post, sid)
+    capture.capture_apply(event_id=InboundEvent.objects.get().pk)
+    twilio_post(PAY, pay_result(sid, "success"))
+    capture.capture_apply(event_id=InboundEvent.objects.get(kind=InboundEvent.Kind.TWILIO_PAY).pk)
+    process()
+    Recording.objects.filter(pk=recording.pk).update(status=Recording.Status.COMPLETED)
+    Call.objects.filter(pk=call.pk).update(ended_at=timezone.now())
+
+    assert recording_review(recording_id=recording.pk) == Recording.Review.CLEAN
