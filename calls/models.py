@@ -241,7 +241,7 @@ class CaptureEvent(models.Model):
 
     Events are kept in the order they happened, not the order they arrived:
     an entry that arrives after its own exit opens nothing. A detection's
-    entry needs no exit; it lapses after the quiet period.
+    entry needs no exit; it lapses a quiet period after it was acted on.
     """
 
     class Reason(models.TextChoices):
@@ -258,7 +258,9 @@ class CaptureEvent(models.Model):
     action = models.CharField(max_length=8, choices=Action.choices)
     detail = models.CharField(max_length=64, blank=True, help_text="What was found or asked for; never a value.")
     occurred_at = models.DateTimeField()
-    lapses_at = models.DateTimeField(null=True, blank=True, help_text="A detection's entry: the quiet period's end.")
+    lapses_at = models.DateTimeField(
+        null=True, blank=True, help_text="A detection's entry: the quiet period's end, once the pause was applied."
+    )
     source = models.CharField(max_length=200, unique=True, help_text="The delivery that said so.")
     recorded_at = models.DateTimeField(default=timezone.now)
 

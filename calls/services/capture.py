@@ -26,10 +26,11 @@ reconcile: a lost fast-path message costs time, not the pause.
 from __future__ import annotations
 
 import logging
+import re
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -52,6 +53,20 @@ SWEEP_BATCH = 200
 SWEEP_WINDOW = timedelta(minutes=10)
 
 
+_NUMBER_SAID = re.compile(
+    r"\d|\b(?:zero|oh|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\w+teen|twenty|thirty|forty|"
+    r"fifty|sixty|seventy|eighty|ninety|hundred|thousand|double|triple)\b",
+    re.IGNORECASE,
+)
+
+
+def may_hold_numbers(words: str) -> bool:
+    """Whether an utterance says a number at all, in digits or in words: every
+    type the safety net looks for is one. Read in the request, so that
+    utterances that can't hold one never reach the capture queue."""
+    return _NUMBER_SAID.search(words) is not None
+
+
 def capture_record(
     *,
     call: Call,
@@ -60,13 +75,12 @@ def capture_record(
     occurred_at: datetime,
     source: str,
     detail: str = "",
-) -> bool:
-    """Record one entry or exit, once per ``source``. Returns whether it is new.
-    Reconciling the recordings is the caller's: at once on the fast path, on
-    commit from the inbox."""
-    lapses_at = None
-    if reason == CaptureEvent.Reason.DETECTED:
-        lapses_at = occurred_at + timedelta(seconds=settings.CAPTURE_QUIET_SECONDS)
+    audit: bool = True,
+) -> CaptureEvent | None:
+    """Record one entry or exit, once per ``source``. Returns it when it is
+    new. Reconciling the recordings is the caller's: at once on the fast
+    path, on commit from the inbox. Without ``audit`` the caller audits it
+    later (``capture_audit``), once the pause has gone out."""
     event, created = CaptureEvent.objects.get_or_create(
         source=source,
         defaults={
@@ -75,28 +89,35 @@ def capture_record(
             "action": action,
             "detail": detail[:64],
             "occurred_at": occurred_at,
-            "lapses_at": lapses_at,
         },
     )
-    if created:
+    if not created:
+        return None
+    if audit:
+        capture_audit(events=[event])
+    logger.info("capture.recorded", extra={"call_id": call.pk, "reason": reason, "action": action})
+    return event
+
+
+def capture_audit(*, events: list[CaptureEvent]) -> None:
+    for event in events:
         audit_record(
-            f"capture.{action}", object_type="call", object_id=call.pk, object_repr=call.call_sid,
-            details={"reason": reason, "detail": event.detail},
+            f"capture.{event.action}", object_type="call", object_id=event.call_id,
+            object_repr=event.call.call_sid, details={"reason": event.reason, "detail": event.detail},
         )  # fmt: skip
-        logger.info("capture.recorded", extra={"call_id": call.pk, "reason": reason, "action": action})
-    return created
 
 
 def capture_reasons_open(call: Call, *, now: datetime | None = None) -> list[str]:
     """The reasons the call is in sensitive capture now: each reason's latest
-    entry or exit, in the order they happened, and detections not yet lapsed.
-    Events stamped a little in the future by a provider's clock count already."""
+    entry or exit, in the order they happened, and detections not yet acted
+    on or not yet lapsed. Events stamped a little in the future by a
+    provider's clock count already."""
     now = now or timezone.now()
     latest: dict[str, str] = {}
     open_reasons = set()
     for event in call.capture_events.all():
         if event.reason == CaptureEvent.Reason.DETECTED:
-            if event.lapses_at and event.lapses_at > now:
+            if event.lapses_at is None or event.lapses_at > now:
                 open_reasons.add(event.reason)
         else:
             latest[event.reason] = event.action
@@ -119,8 +140,10 @@ def capture_reconcile(*, call_id: int) -> datetime | None:
     resume the ones this service paused once it is closed. Returns when to
     look again (a detection lapsing), or None.
 
-    Holds the call's row lock across the provider requests, so concurrent
-    runs act once. Safe to repeat. Transient provider errors propagate for
+    Holds a lock of its own on the call across the provider requests, so
+    concurrent runs act once; not the call's row lock, which the inbox
+    worker holds while it applies the call's deliveries: a pause must not
+    wait for them. Safe to repeat. Transient provider errors propagate for
     the task to retry; a recording Twilio says is no longer running is left
     alone, and a pause of it is closed as ended with the recording.
     """
@@ -128,7 +151,8 @@ def capture_reconcile(*, call_id: int) -> datetime | None:
     resumes: list[tuple[Recording, RecordingPause, datetime]] = []
     ended: list[RecordingPause] = []
     with transaction.atomic():
-        call = Call.objects.select_for_update().get(pk=call_id)
+        _lock_capture(call_id)
+        call = Call.objects.get(pk=call_id)
         reasons = capture_reasons_open(call)
         running = call.recordings.filter(
             provider=Provider.TWILIO, status__in=RUNNING, deleted_at__isnull=True, stop_requested_at__isnull=True
@@ -165,6 +189,11 @@ def capture_reconcile(*, call_id: int) -> datetime | None:
             logger.info("recording.resumed", extra={"call_id": call.pk, "recording_id": recording.pk})
         for pause in ended:
             recording_pause_end(pause=pause)
+        # A detection's quiet period runs from when this service acted on it:
+        # one read late under load still pauses, and holds the pause as long.
+        call.capture_events.filter(reason=CaptureEvent.Reason.DETECTED, lapses_at__isnull=True).update(
+            lapses_at=now + timedelta(seconds=settings.CAPTURE_QUIET_SECONDS)
+        )
         if not reasons and call.recording_state == Call.RecordingState.REQUESTED:
             from calls.tasks import recording_start
 
@@ -187,6 +216,18 @@ def capture_reconcile(*, call_id: int) -> datetime | None:
                 "recording.resumed", object_type="recording", object_id=recording.pk, object_repr=call.call_sid
             )
         return lapse
+
+
+# The first key of the advisory locks taken for calls' capture ("capt").
+_LOCK_SPACE = 0x63617074
+
+
+def _lock_capture(call_id: int) -> None:
+    """Until the transaction ends, no other reconcile of this call runs.
+    SQLite serialises writing transactions by itself."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_LOCK_SPACE, call_id % 2**31])
 
 
 def _at_provider(request: object, call: Call, recording: Recording, **options: str) -> bool:
@@ -212,14 +253,20 @@ def recording_pause_end(*, pause: RecordingPause) -> None:
         pause.save(update_fields=["ending"])
 
 
-def capture_from_event(*, event: InboundEvent, call: Call) -> bool:
-    """Record the capture entries and exits a stored delivery holds; returns
-    whether any is new. Called by the fast path and by the inbox worker."""
-    recorded = False
-    for reason, action, source, detail in capture_events_of(event=event, call=call):
-        recorded |= capture_record(
-            call=call, reason=reason, action=action, occurred_at=event.received_at, source=source, detail=detail
-        )
+def capture_from_event(
+    *, event: InboundEvent, call: Call, audit: bool = True, found: list[tuple[str, str, str, str]] | None = None
+) -> list[CaptureEvent]:
+    """Record the capture entries and exits a stored delivery holds (``found``,
+    when already read); returns the new ones. Called by the fast path and by
+    the inbox worker."""
+    recorded = []
+    for reason, action, source, detail in capture_events_of(event=event, call=call) if found is None else found:
+        new = capture_record(
+            call=call, reason=reason, action=action, occurred_at=event.received_at, source=source, detail=detail,
+            audit=audit,
+        )  # fmt: skip
+        if new is not None:
+            recorded.append(new)
     return recorded
 
 
@@ -272,18 +319,23 @@ def _turn_before(event: InboundEvent) -> str:
 
 
 def capture_apply(*, event_id: int) -> None:
-    """The fast path: record what the delivery holds, then reconcile at once.
-    A delivery already applied and scrubbed was recorded by the inbox worker;
-    one for a call not yet on file has no recording to pause."""
+    """The fast path: record what the delivery holds, pause or resume at once,
+    then audit the entries, in one transaction (so a retry after a failed
+    request records them again), the provider's request before the audit
+    chain's lock is waited for. A delivery already applied and scrubbed was
+    recorded by the inbox worker; one for a call not yet on file has no
+    recording to pause."""
     with transaction.atomic():
         event = InboundEvent.objects.filter(pk=event_id).first()
         if event is None or event.payload is None:
             return
         call = _call_of(event)
-        if call is None:
+        found = capture_events_of(event=event, call=call) if call is not None else []
+        if not found:
             return
-        capture_from_event(event=event, call=call)
-    capture_reconcile(call_id=call.pk)
+        recorded = capture_from_event(event=event, call=call, audit=False, found=found)
+        capture_reconcile(call_id=call.pk)
+        capture_audit(events=recorded)
 
 
 def _call_of(event: InboundEvent) -> Call | None:
@@ -317,7 +369,9 @@ def capture_sweep() -> int:
 
     since = timezone.now() - SWEEP_WINDOW
     paused = RecordingPause.objects.filter(ending="").values_list("recording__call_id", flat=True)
-    recent = CaptureEvent.objects.filter(recorded_at__gte=since).values_list("call_id", flat=True)
+    recent = CaptureEvent.objects.filter(
+        Q(recorded_at__gte=since) | Q(reason=CaptureEvent.Reason.DETECTED, lapses_at__isnull=True)
+    ).values_list("call_id", flat=True)
     call_ids = sorted(set(paused[:SWEEP_BATCH]) | set(recent[:SWEEP_BATCH]))
     for call_id in call_ids:
         task.delay(call_id)

@@ -26,7 +26,7 @@ from phonenumbers import geocoder
 from calls import ivr
 from calls.models import Call, InboundEvent, Provider, UnknownMessageCount
 from calls.serializers import vapi as shapes
-from calls.services.capture import CAPTURE_TOOLS, capture_publish
+from calls.services.capture import CAPTURE_TOOLS, capture_publish, may_hold_numbers
 from calls.services.inbox import inbox_accept, payload_digest
 from calls.services.vapi_tools import TOOLS, ToolContext, tool_reply
 from calls.twiml import public_url
@@ -139,8 +139,9 @@ def _transcript(message: dict[str, Any]) -> dict[str, Any]:
     key = _dedup_key(data, stored)
     # Card or identity numbers heard while a recording runs pause it (the safety net).
     return _accept(
-        kind=InboundEvent.Kind.VAPI_TRANSCRIPT, call=data["call"], dedup_key=key, stored=stored, capture=True
-    )
+        kind=InboundEvent.Kind.VAPI_TRANSCRIPT, call=data["call"], dedup_key=key, stored=stored,
+        capture=may_hold_numbers(data["transcript"]),
+    )  # fmt: skip
 
 
 def _event_payload(data: dict[str, Any], *, detail: str = "", role: str = "") -> dict[str, Any]:

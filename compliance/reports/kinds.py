@@ -148,7 +148,7 @@ def _recordings(period: Period) -> QuerySet:
         Recording.objects.filter(created_at__gte=period.start, created_at__lt=period.end)
         .annotate(
             call_sid=F("call__call_sid"),
-            pauses=Subquery(pauses.annotate(count=Count("pk")).values("count")[:1]),
+            pause_count=Subquery(pauses.annotate(count=Count("pk")).values("count")[:1]),
         )
         .order_by("created_at", "id")
     )
@@ -212,7 +212,7 @@ KINDS: dict[str, ReportKind] = {
             "Every recording: its pauses, whether it ran while card or identity data was given, and its fate.",
             (
                 "recording_sid", "call_sid", "provider", "status", "created_at", "started_at", "duration_seconds",
-                "pauses", "review", "review_types", "reviewed_at", "review_decided_by", "deletion_reason",
+                "pause_count", "review", "review_types", "reviewed_at", "review_decided_by", "deletion_reason",
                 "deletion_requested_at", "deleted_at",
             ),
             _recordings,

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from calls.checks import consent_prompt_check, crm_adapter_check
+import pytest
+
+from calls.checks import card_data_check, consent_prompt_check, crm_adapter_check
 from compliance.checks import encryption_keys_check
 
 
@@ -27,3 +29,26 @@ def test_a_crm_adapter_without_its_settings_fails_the_system_check(settings):
     for adapter in ("webhook", "hubspot", "salesforce"):
         settings.CRM_ADAPTER = adapter
         assert [error.id for error in crm_adapter_check(None)] == ["calls.E002"], adapter
+
+
+@pytest.mark.parametrize(
+    "name, value",
+    [
+        ("CAPTURE_PAUSE_BEHAVIOR", "mute"),
+        ("CAPTURE_QUIET_SECONDS", 0),
+        ("PAY_TOKEN_TYPE", "forever"),
+        ("PAY_MAX_ATTEMPTS", 4),
+        ("PAY_CHARGE_AMOUNT", "NaN"),
+        ("PAY_CHARGE_AMOUNT", "-5"),
+        ("PAY_CHARGE_AMOUNT", "12.345"),
+        ("PAY_CHARGE_AMOUNT", "2000000"),
+        ("RECORDING_SENSITIVE_POLICY", {"CVV": "keep"}),
+        ("RECORDING_SENSITIVE_POLICY", {"CCV": "delete"}),
+    ],
+)
+def test_a_card_data_setting_that_would_keep_card_data_fails_the_system_check(settings, name, value):
+    assert card_data_check(None) == []
+
+    setattr(settings, name, value)
+
+    assert [error.id for error in card_data_check(None)] == ["calls.E003"]

@@ -13,7 +13,7 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 from pypdf import PdfReader
 
-from calls.models import Recording
+from calls.models import Recording, RecordingPause
 from compliance import signing
 from compliance.audit import Actor, audit_chain_check, audit_record
 from compliance.models import AuditEvent, ConsentDecision, ConsentMethod, DestructionCertificate
@@ -281,3 +281,25 @@ def test_an_export_whose_anchored_events_were_cut_from_the_ledger_fails(tmp_path
         check.subject == "checkpoint #1" and f"audit event #{anchored['head_sequence']}" in check.detail
         for check in failed
     ), failed
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json", "pdf"])
+def test_the_recordings_reports_carry_every_pause_verdict_and_fate(tmp_path, fmt):
+    call = CallFactory(created_at=at(DAY))
+    kept = Recording.objects.create(
+        call=call, recording_sid=recording_sid(), status="completed", created_at=at(DAY),
+        review=Recording.Review.KEPT, review_types=["CREDIT_CARD"], review_decided_by="officer",
+    )  # fmt: skip
+    RecordingPause.objects.create(
+        recording=kept, reasons="payment", behavior="skip", requested_at=at(DAY, 12, 1), paused_at=at(DAY, 12, 1),
+        resume_requested_at=at(DAY, 12, 2), resumed_at=at(DAY, 12, 2), ending="resumed",
+    )  # fmt: skip
+
+    recordings, pauses = export(tmp_path, "recordings", fmt), export(tmp_path, "recording_pauses", fmt)
+
+    assert "verified" in verify(recordings).lower() and "verified" in verify(pauses).lower()
+    if fmt == "json":
+        (row,) = json.loads(report_file(recordings).read_text())["rows"]
+        assert (row["review"], row["review_types"], row["pause_count"]) == ("kept", ["CREDIT_CARD"], 1)
+        (pause,) = json.loads(report_file(pauses).read_text())["rows"]
+        assert (pause["recording_sid"], pause["reasons"], pause["ending"]) == (kept.recording_sid, "payment", "resumed")
