@@ -8,11 +8,14 @@ Starts the product as production runs it (bench/stack.py: gunicorn, the
 Celery worker, the capture worker and beat from the Procfile, production
 settings, a durable PostgreSQL and Redis, Twilio's REST API on loopback),
 sets up ``--calls`` Vapi calls carried by Twilio whose recordings run, then
-in each of two rounds has every caller read a card number at once:
+has every caller read a card number, in three rounds:
 
-1. idle: nothing else to do;
-2. behind a redaction backlog: ``--backlog`` other utterances delivered just
-   before, so the inbox worker has thousands of segments to redact.
+1. spread: each caller at a random moment of a ``--window``-second stretch,
+   as 200 simultaneous calls read cards in practice;
+2. spread, behind a redaction backlog: the same, just after ``--backlog``
+   other utterances were delivered, so the inbox worker has thousands of
+   deliveries to apply and segments to redact;
+3. burst: every caller within the same second, the worst case.
 
 For each call the pause latency is the time from the moment its transcript
 delivery was acknowledged to the moment the pause request reached the
@@ -24,6 +27,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import random
 import re
 import secrets
 import time
@@ -42,6 +46,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=200, help="Simultaneous calls.")
     parser.add_argument("--backlog", type=int, default=1500, help="Utterances queued for redaction before round 2.")
+    parser.add_argument("--window", type=float, default=60.0, help="Seconds over which a spread round's cards come.")
     args = parser.parse_args()
     stack = Stack(environment={"CAPTURE_QUIET_SECONDS": "5"}).start()
     try:
@@ -59,13 +64,16 @@ def run(stack: Stack, args: argparse.Namespace) -> None:
     print(f"{len(calls)} calls carried by Twilio, each with its recording running at the stand-in")
 
     print(f"\n{'round':<34}{'ack p50':>9}{'ack p99':>9}{'pause p50':>11}{'pause p99':>11}{'paused':>8}  backlog")
-    for label, backlog in (("idle", 0), ("behind a redaction backlog", args.backlog)):
+    rounds = (("spread", 0, args.window), ("spread, behind a redaction backlog", args.backlog, args.window),
+              ("burst", 0, 1.0))  # fmt: skip
+    for label, backlog, window in rounds:
         if backlog:
             asyncio.run(_gather(play, [_say(play, calls[index % len(calls)], FILLER) for index in range(backlog)]))
         pending = stack.query("SELECT count(*) FROM calls_transcriptsegment WHERE status = 'pending'")[0][0]
         queued = stack.query("SELECT count(*) FROM calls_inboundevent WHERE status = 'pending'")[0][0]
         already = len(stack.twilio_api.requests)
-        acknowledged = asyncio.run(_gather(play, [_say(play, call, CARD_UTTERANCE) for call in calls]))
+        said = [_say(play, call, CARD_UTTERANCE, after=random.uniform(0, window)) for call in calls]
+        acknowledged = asyncio.run(_gather(play, said))
         deadline = time.monotonic() + 120
         while len(_pauses(stack, already)) < len(calls) and time.monotonic() < deadline:
             time.sleep(0.2)
@@ -115,9 +123,11 @@ async def _start(play, call: dict) -> None:  # noqa: ANN001
     await play.vapi("vapi tool-calls", _message(call, "tool-calls", toolCallList=[consent]))
 
 
-async def _say(play, call: dict, words: str) -> tuple[str, tuple[float, float]]:  # noqa: ANN001
-    """Deliver one final transcript; returns the call's SID, when its
-    acknowledgement was received (wall clock) and how long it took."""
+async def _say(play, call: dict, words: str, after: float = 0.0) -> tuple[str, tuple[float, float]]:  # noqa: ANN001
+    """Deliver one final transcript ``after`` seconds from now; returns the
+    call's SID, when its acknowledgement was received (wall clock) and how
+    long it took."""
+    await asyncio.sleep(after)
     message = _message(call, "transcript", role="user", transcriptType="final", transcript=words)
     started = time.monotonic()
     status, _ = await play.vapi("vapi transcript", message)

@@ -191,7 +191,7 @@ def capture_reconcile(*, call_id: int) -> datetime | None:
             recording_pause_end(pause=pause)
         # A detection's quiet period runs from when this service acted on it:
         # one read late under load still pauses, and holds the pause as long.
-        call.capture_events.filter(reason=CaptureEvent.Reason.DETECTED, lapses_at__isnull=True).update(
+        stamped = call.capture_events.filter(reason=CaptureEvent.Reason.DETECTED, lapses_at__isnull=True).update(
             lapses_at=now + timedelta(seconds=settings.CAPTURE_QUIET_SECONDS)
         )
         if not reasons and call.recording_state == Call.RecordingState.REQUESTED:
@@ -200,10 +200,11 @@ def capture_reconcile(*, call_id: int) -> datetime | None:
             # Its start waited for the capture to close.
             transaction.on_commit(lambda: recording_start.delay(call.pk), robust=True)
         lapse = capture_next_lapse(call, now=now)
-        if lapse is not None:
+        if lapse is not None and stamped:
             from calls.tasks import capture_reconcile as task
 
-            # Looked at again when the detection lapses; the sweep covers a lost message.
+            # Looked at again when the detection it just stamped lapses; the
+            # sweep covers a lost message.
             transaction.on_commit(lambda: task.apply_async((call.pk,), eta=lapse), robust=True)
         # Audit rows last: each holds the chain's lock until commit.
         for recording, _ in pauses:
@@ -362,19 +363,33 @@ def capture_enqueue_reconcile(*, call: Call) -> None:
 
 
 def capture_sweep() -> int:
-    """Reconcile calls that may be out of step: a pause still open, or a
-    capture recorded lately (a lapse whose scheduled check was lost).
-    Returns how many calls were enqueued."""
+    """Reconcile the calls whose recordings are out of step with their
+    capture: a pause still open once nothing is, a recording running while
+    something is, or a detection never acted on (a message lost, a worker
+    killed). Calls whose latest event is younger than the inbox's grace are
+    left to the messages in flight. Returns how many calls were enqueued."""
     from calls.tasks import capture_reconcile as task
 
-    since = timezone.now() - SWEEP_WINDOW
+    now = timezone.now()
+    settled = now - timedelta(seconds=settings.INBOX_SWEEP_GRACE_SECONDS)
     paused = RecordingPause.objects.filter(ending="").values_list("recording__call_id", flat=True)
-    recent = CaptureEvent.objects.filter(
-        Q(recorded_at__gte=since) | Q(reason=CaptureEvent.Reason.DETECTED, lapses_at__isnull=True)
-    ).values_list("call_id", flat=True)
-    call_ids = sorted(set(paused[:SWEEP_BATCH]) | set(recent[:SWEEP_BATCH]))
-    for call_id in call_ids:
+    recent = CaptureEvent.objects.filter(recorded_at__gte=now - SWEEP_WINDOW, recorded_at__lt=settled).values_list(
+        "call_id", flat=True
+    )
+    out_of_step = []
+    for call in Call.objects.filter(pk__in=set(paused[:SWEEP_BATCH]) | set(recent[:SWEEP_BATCH])):
+        if call.capture_events.filter(recorded_at__gte=settled).exists():
+            continue
+        reasons = capture_reasons_open(call, now=now)
+        running = call.recordings.filter(
+            provider=Provider.TWILIO, status__in=RUNNING, deleted_at__isnull=True, stop_requested_at__isnull=True
+        )
+        open_pauses = RecordingPause.objects.filter(recording__in=running, ending="").count()
+        unacted = call.capture_events.filter(reason=CaptureEvent.Reason.DETECTED, lapses_at__isnull=True).exists()
+        if unacted or (reasons and open_pauses < running.count()) or (not reasons and open_pauses):
+            out_of_step.append(call.pk)
+    for call_id in out_of_step:
         task.delay(call_id)
-    if call_ids:
-        logger.info("capture.swept", extra={"calls": len(call_ids)})
-    return len(call_ids)
+    if out_of_step:
+        logger.info("capture.swept", extra={"calls": len(out_of_step)})
+    return len(out_of_step)

@@ -172,6 +172,7 @@ class Word:
     place: bool = False  # part of a place or language name
     business_mark: bool = False  # next to "&": "Ben & Jerry's"
     cased: bool = False  # in a text that writes names in capitals: a lowercase word there is no name
+    answers_question: bool = False  # in a reply of one to three capitalised words to the question before it
     marker: bool = (
         False  # a speaker's label ("Caller:") or part of an identifier or placeholder ("call_sid", "[PERSON]")
     )
@@ -217,6 +218,10 @@ class NameFinder:
         person_spans, others = self._recognised(text, words)
         found = [Found(start, end, 0.85) for start, end in person_spans]
         taken = [False] * len(words)
+        for first, last in self._restarts(words, text):
+            for position in range(first, last + 1):
+                taken[position] = True
+            found.append(Found(words[first].start, words[last].end, 0.8))
         for index in range(len(words)):
             if taken[index]:
                 continue
@@ -298,11 +303,28 @@ class NameFinder:
                 )  # fmt: skip
             )
             previous_end = token.end()
+        # "Johnson and Johnson", "Ben and Jerry's": two names joined by "and"
+        # into one, the same name twice or the second a possessive, are a business's.
+        for index in range(1, len(words) - 1):
+            left, middle, right = words[index - 1], words[index], words[index + 1]
+            if (
+                middle.folded == "and"
+                and left.name
+                and right.name
+                and (
+                    left.folded == right.folded
+                    or right.text.endswith(("'s", "’s"))
+                    or right.folded.endswith("s")
+                    and right.folded[:-1] in self.lexicon.given
+                )
+            ):
+                left.business_mark = right.business_mark = True
         # A text that capitalises words inside its sentences writes names in
         # capitals; an unknown lowercase word in it is a typo or slang ("megs").
         if any(word.capitalised and not word.initial and word.folded != "i" for word in words):
             for word in words:
                 word.cased = True
+        _mark_answers(text, words)
         return words
 
     def _english(self, form: str) -> bool:
@@ -413,16 +435,18 @@ class NameFinder:
         slot = self._slot_before(words, index, text)
         vetoed = self._vetoed(word, text, others)
         if word.folded in MONTHS and (
-            _NUMBER_NEXT.match(text, word.end)
-            or (slot != "strong" and index and words[index - 1].folded in MONTH_BEFORE)
+            _NUMBER_NEXT.match(text, word.end) or (slot != "strong" and _word_before(words, index) in MONTH_BEFORE)
         ):
-            return None  # "May 3rd", "june twelfth", "the bill from May"
+            return None  # "May 3rd", "june twelfth", "the bill from May", "since, like, April"
+        phrase = _phrase_before(words, index, text) if word.folded in MONTHS else None
         if (
             word.folded in MONTHS
-            and slot not in ("strong", "relation")
-            and not (_phrase_before(words, index, text) in _GREETINGS or _vocative(text, word))
+            and (slot not in ("strong", "relation") or phrase in _LOOSE)
+            and not (
+                (phrase in _GREETINGS and phrase not in _LOOSE) or _vocative(text, word) or _asked(phrase, word, text)
+            )
         ):
-            return None  # a month is a name only where something says so: "Is this April?", "Hi June,"
+            return None  # a month is a name only where something says so: "Is this April?", "Hi June," not "It's June"
         if slot != "strong" and _thing_before(words, index, text):
             return None  # "the Hilton", "the store on Jefferson", "Ben & Jerry's"
         if _SPELLING_ALPHABET.search(text, max(0, word.start - 12), word.start):
@@ -430,12 +454,12 @@ class NameFinder:
         if self._names_a_place_or_business(words, index, text):
             return None
         explicit = slot == "strong" and _phrase_before(words, index, text) not in _LOOSE
-        if self._introduced_alone(words, index, text) or self._restarted(words, index, text):
+        if self._introduced_alone(words, index, text):
             explicit = True
             slot = slot or "strong"
         pair = slot and self._two_names(words, index, text, everyday=explicit)
-        if pair:
-            accepted, score = True, 0.8  # "this is Mark Price", "with wei zhang"
+        if pair or self._opening_pair(words, index, text):
+            pair, accepted, score = True, True, 0.8  # "this is Mark Price", "with wei zhang", "june hollister"
         elif slot == "relation":
             # A name that is also an everyday word only in capitals ("my husband
             # Rich", not "my husband said"), or when a pronoun takes it up
@@ -445,6 +469,7 @@ class NameFinder:
                 or (word.name and word.capitalised)
                 or not word.vocabulary
                 or (word.common and (_RESUMED.match(text, word.end) is not None or words[index - 1].folded == "named"))
+                or (word.folded in self.lexicon.given and _name_goes_on(words, index, text))
             )
             score = 0.8
         elif slot == "strong":
@@ -453,7 +478,8 @@ class NameFinder:
             # "i'm frank with you", "it's Bellevue" nor "it's Platinum" (a
             # capitalised ordinary word after "it's" names a plan or a product).
             phrase = _phrase_before(words, index, text)
-            placed = word.place and phrase in _NOT_NAMING
+            # "Is this Jordan?" asks for a person; "it's Bellevue" names a place.
+            placed = word.place and phrase in _NOT_NAMING and not _asked(phrase, word, text)
             loose_word = phrase in _LOOSE and word.vocabulary and not word.name
             resumed = word.common and phrase not in _LOOSE and _RESUMED.match(text, word.end) is not None
             accepted = (
@@ -477,8 +503,12 @@ class NameFinder:
         else:
             # The recogniser's word that it is not a person is not taken
             # against a one-word answer: it reads "Adebayo." as a place.
-            answer = _answer_alone(text, words) and word.capitalised and not word.place
-            accepted = (answer and (word.name or not word.vocabulary)) or (
+            # A one-word reply is a name when it can't be anything else, or
+            # when it answers a question ("Who am I speaking with? Grace.");
+            # alone, "Chase." or "Cancel." answers a menu.
+            asked = word.answers_question
+            answer = (asked or _answer_alone(text, words)) and word.capitalised and not word.place
+            accepted = (answer and (word.unambiguous or not word.vocabulary or (asked and word.name))) or (
                 not vetoed
                 and (
                     (word.unambiguous and len(word.folded) > 2)
@@ -518,16 +548,43 @@ class NameFinder:
             return True
         return words[index + 1].folded in _AFTER_INTRODUCTION
 
-    def _restarted(self, words: list[Word], index: int, text: str) -> bool:
-        """A first name said twice before a surname: "hope hope ruiz", "frank frank miller"."""
-        if index + 2 >= len(words) or words[index + 1].folded != words[index].folded:
+    def _restarts(self, words: list[Word], text: str) -> list[tuple[int, int]]:
+        """A first name said again before a surname, the first time alone:
+        "hope hope ruiz", "max um max brennan", "jordan yeah jordan mayhew"."""
+        spans = []
+        for index, word in enumerate(words):
+            if word.folded not in self.lexicon.given or word.folded in NOT_NAMES or word.marker:
+                continue
+            again = index + 1
+            while again < len(words) and again - index <= 3 and words[again].folded in FILLERS:
+                again += 1
+            if (
+                again + 1 < len(words)
+                and words[again].folded == word.folded
+                and words[again + 1].folded in self.lexicon.family
+                and words[again + 1].folded not in NOT_NAMES
+                and not _stops(text, word, words[again])
+                and _adjacent(text, words[again], words[again + 1])
+            ):
+                spans += [(index, index), (again, again + 1)]
+        return spans
+
+    def _opening_pair(self, words: list[Word], index: int, text: str) -> bool:
+        """A first name and a surname opening a turn of lowercase speech, the
+        surname no everyday word: "june hollister", "virginia lowe i'm calling…"."""
+        if index + 1 >= len(words):
             return False
+        first, second = words[index], words[index + 1]
         return (
-            words[index].folded in self.lexicon.given
-            and words[index + 2].folded in self.lexicon.family
-            and words[index + 2].folded not in NOT_NAMES
-            and _adjacent(text, words[index], words[index + 1])
-            and _adjacent(text, words[index + 1], words[index + 2])
+            first.initial
+            and not first.cased
+            and first.text.islower()
+            and first.folded in self.lexicon.given
+            and second.folded in self.lexicon.family
+            and not second.common
+            and not second.vocabulary
+            and second.folded not in NOT_NAMES
+            and _adjacent(text, first, second)
         )
 
     @staticmethod
@@ -558,6 +615,15 @@ class NameFinder:
         ):
             position += direction
         if not 0 <= position < len(words):
+            return 0
+        if position == edge + direction and _initial(text, words[position]):
+            # A middle or first initial: "Harpreet K. Sandhu", "P. Raman".
+            if direction < 0:
+                return 1 if _adjacent_after_initial(text, words[position], words[edge]) else 0
+            beyond = position + 1
+            named = beyond < len(words) and (words[beyond].name or not words[beyond].vocabulary)
+            if named and words[beyond].capitalised and _adjacent_after_initial(text, words[position], words[beyond]):
+                return 2
             return 0
         if position != edge + direction and not _adjacent(text, words[position - direction], words[position]):
             return 0
@@ -678,6 +744,47 @@ def _answer_alone(text: str, words: list[Word]) -> bool:
     )
 
 
+# Words that follow a name, not a verb, after a relation: "my husband mark is…", "my dad frank but…".
+_AFTER_A_NAME = frozenset(
+    "is was and but who he she has had lives lived uses used said called ordered passed works worked wants needs "
+    "set usually always".split()
+)
+
+
+def _name_goes_on(words: list[Word], index: int, text: str) -> bool:
+    """What follows the word after a relation is what follows a name: the
+    sentence ends, or a word a name is followed by ("my daughter joy is away";
+    not "my daughter will be", where the word is a verb)."""
+    if index + 1 == len(words) or _stops(text, words[index], words[index + 1]):
+        return True
+    return words[index + 1].folded in _AFTER_A_NAME or text[words[index].end : words[index].end + 1] == ","
+
+
+def _mark_answers(text: str, words: list[Word]) -> None:
+    """Mark the words of each sentence that is one to three capitalised words
+    answering the question just asked: "Who am I speaking with? Caller: Efua."
+    One pass over the sentences."""
+    ends = [match.span() for match in SENTENCE_END.finditer(text)]
+    starts = [0] + [end for _, end in ends]
+    sentences: dict[int, list[Word]] = {}
+    for word in words:
+        if not word.marker:
+            sentences.setdefault(bisect.bisect_right(starts, word.start) - 1, []).append(word)
+    for number, same in sentences.items():
+        start = starts[number]
+        stop = ends[number][0] if number < len(ends) else len(text)
+        asked = text[max(0, start - 40) : start].rstrip()
+        asked = asked[: asked.rfind(":")].rstrip() if asked.endswith(":") else asked
+        if (
+            len(same) <= 3
+            and all(word.capitalised for word in same)
+            and not _DIGIT.search(text, start, stop)
+            and asked.endswith("?")
+        ):
+            for word in same:
+                word.answers_question = True
+
+
 def _unknown_lowercase(word: Word) -> bool:
     """A lowercase word that is neither English (down to about three uses in a
     million words) nor a known name: in speech recognition output, whose
@@ -719,6 +826,19 @@ def _spelled_word_before(text: str, start: int, letters: str) -> tuple[int, int]
 _AFTER_INTRODUCTION = frozenset("i i'm from calling with and at here speaking again".split())
 
 
+def _asked(phrase: tuple[str, ...] | None, word: Word, text: str) -> bool:
+    """ "Is this Jordan?", "Is this April?": a question for a person, not a place or a month."""
+    return phrase == ("is", "this") and text[word.end : word.end + 1] == "?"
+
+
+def _word_before(words: list[Word], index: int) -> str:
+    """The word before, hesitations skipped: "since, like, April" is "since"."""
+    position = index - 1
+    while position >= 0 and words[position].folded in FILLERS:
+        position -= 1
+    return words[position].folded if position >= 0 else ""
+
+
 def _thing_before(words: list[Word], index: int, text: str) -> bool:
     """The words before a name make it a thing's or a place's: an article
     ("the Hilton", "a Jack Max router"), "on" naming a street ("the store on
@@ -733,6 +853,15 @@ def _thing_before(words: list[Word], index: int, text: str) -> bool:
         return not text.startswith(("'s", "’s"), word.end)
     # "a"/"an" only before a capital: in lowercase speech "s a ndiaye" spells.
     return before in NOT_A_PERSON_BEFORE and (before == "the" or word.capitalised)
+
+
+def _initial(text: str, word: Word) -> bool:
+    """A capital letter standing for a name: "K." in "Harpreet K. Sandhu"."""
+    return len(word.text) == 1 and word.text.isupper() and text.startswith(". ", word.end)
+
+
+def _adjacent_after_initial(text: str, initial: Word, name: Word) -> bool:
+    return name.start == initial.end + 2
 
 
 def _adjacent(text: str, left: Word, right: Word) -> bool:

@@ -109,7 +109,7 @@ def spoken_date_valid(text: str) -> bool:
 
 def birth_year_in(text: str) -> bool:
     """The date's year is one people calling today were born in."""
-    years = re.findall(r"(?<!\d)(?:19|20)\d\d(?!\d)|(?<=')\d\d\b", text)
+    years = re.findall(r"(?<!\d)(?:19|20)\d\d(?!\d)|(?<=')\d\d\b|(?<=[a-z] )\d\d$", text)
     if not years:
         digits = digits_only(text)
         if len(digits) in (7, 8) and spoken_date_valid(digits):
@@ -264,12 +264,12 @@ RULES: dict[str, tuple[list[Rule], bool]] = {
     "CVV": (
         [
             rule(r"(?<!\w)\d{3,4}(?!\w)", 0.85, "CVV", window=40),
-            rule(r"(?<!\w)\d(?: \d){2,3}(?!\w)", 0.85, "CVV", window=40),
+            rule(r"(?<![\w-])\d(?:[ -]\d){2,3}(?![\w-])", 0.85, "CVV", window=40),
             rule(r"(?<!\w)\d{3,4}(?!\w)", 0.8, "CVV", window=30, after=True, carry=False),
             # "…card 4012…, expiry 11/29, and the code is 712": in a payment, "the code" is the CVV.
-            rule(r"(?<!\w)(?:\d{3,4}|\d(?: \d){2,3})(?!\w)", 0.8, "CODE", window=30, also=("CARD", 160)),
-            rule(r"(?<!\w)(?:\d{3,4}|\d(?: \d){2,3})(?!\w)", 0.8, "CODE", window=30, also=("EXPIRY", 160)),
-            rule(r"(?<!\w)(?:\d{3}|\d(?: \d){2})(?!\w)", 0.7, "CODE", window=30, guarded=True),
+            rule(r"(?<![\w-])(?:\d{3,4}|\d(?:[ -]\d){2,3})(?![\w-])", 0.8, "CODE", window=30, also=("CARD", 160)),
+            rule(r"(?<![\w-])(?:\d{3,4}|\d(?:[ -]\d){2,3})(?![\w-])", 0.8, "CODE", window=30, also=("EXPIRY", 160)),
+            rule(r"(?<![\w-])(?:\d{3}|\d(?:[ -]\d){2})(?![\w-])", 0.7, "CODE", window=30, guarded=True),
             # Three digits said alone answer a question this text doesn't hold:
             # in a contact centre, most often the card's security code.
             rule(r"(?<![\w$])(?:\d{3}|\d(?: \d){2})(?![\w])", BARE_DIGITS, standalone=True, bare=True),
@@ -355,16 +355,17 @@ RULES: dict[str, tuple[list[Rule], bool]] = {
             # A day of a month said alone answers a question this text doesn't hold ("May 9th.").
             rule(rf"\b{MONTH}\.?\s+(?:the\s+)?{DAY}\b", 0.6, standalone=True, bare=True, lead="word"),
             # A whole date in the years people calling were born in, that
-            # nothing around marks as an appointment, an order or an event.
+            # nothing around marks as an appointment, an order or an event;
+            # the year said as two numbers too ("october seventeenth sixty six").
             rule(
-                rf"\b{MONTH}\.?\s+(?:the\s+)?{DAY}{DATE_GAP}(?:of\s+)?{YEAR}\b",
+                rf"\b{MONTH}\.?\s+(?:the\s+)?{DAY}{DATE_GAP}(?:of\s+)?(?:{YEAR}|'?\d\d)\b",
                 0.6,
                 standalone=True,
                 validate=birth_year_in,
                 lead="word",
             ),
             rule(
-                rf"\b(?:the\s+)?{DAY}\s+(?:of\s+)?{MONTH}{DATE_GAP}(?:{YEAR}|'\d{{2}})\b"
+                rf"\b(?:the\s+)?{DAY}\s+(?:of\s+)?{MONTH}{DATE_GAP}(?:{YEAR}|'?\d{{2}})\b"
                 rf"|(?<!\w)(?:0?[1-9]|1[0-2])[/.-](?:0?[1-9]|[12]\d|3[01])[/.-]{YEAR}(?!\w)"
                 rf"|(?<![\w-]){YEAR}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])(?![\w-])"
                 r"|(?<!\w)\d{7,8}(?!\w)",
@@ -554,6 +555,27 @@ def _in_context(current: Rule, talk: Dialogue, start: int, end: int) -> bool:
 _DIGIT_RUN = re.compile(r"(?<![\w$])\d+(?![\w])")
 # IIN prefixes and the lengths of the cards they start.
 _CARD_LENGTHS = ((re.compile(r"3[47]"), (15,)), (re.compile(r"4"), (16, 13, 19)), (re.compile(r"[2-6]"), (16,)))
+
+
+# Letters (alone, or "as in" a word) and digits read out one by one, at least
+# five of them: "M as in Mary, X as in X-ray, 7, 4, Q, 9", "H-P, 4-4-7, 1-9-0-2".
+_SPELLED_CHARACTER = r"(?:(?-i:[A-Z])(?:\s+as\s+in\s+[A-Za-z][\w-]*)?|\d)"
+_SPELLED_IDENTIFIER = re.compile(
+    rf"(?<![\w-]){_SPELLED_CHARACTER}(?:(?:,\s*|\s+|-)(?:(?:uh|um),?\s+)?{_SPELLED_CHARACTER}){{4,}}(?![\w-])",
+    FLAGS,
+)
+
+
+def _spelled_identifiers(text: str) -> list[Finding]:
+    """An identifier read out character by character, with both letters and digits."""
+    found = []
+    for match in _SPELLED_IDENTIFIER.finditer(text):
+        characters = re.sub(r"\s+as\s+in\s+[A-Za-z][\w-]*|\b(?:uh|um)\b", "", match.group(), flags=FLAGS)
+        if any(character.isdigit() for character in characters) and any(
+            character.isalpha() for character in characters
+        ):
+            found.append(("ACCOUNT_ID", match.start(), match.end(), 0.75))
+    return found
 
 
 def _card_runs(text: str) -> list[Finding]:
@@ -803,6 +825,7 @@ def _scan(text: str) -> tuple[Finding, ...]:
     talk = dialogue(text)
     findings = _rule_findings(text, talk)
     findings += _card_runs(text)
+    findings += _spelled_identifiers(text)
     findings += _payment_flow(text, findings)
     findings += _partial_identifiers(text, talk)
     findings += _zip_by_position(text)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 from itertools import count
+from unittest import mock
 
 import pytest
 from django.utils import timezone
@@ -439,3 +440,24 @@ def test_an_utterance_the_request_lets_past_the_capture_queue_holds_nothing_the_
     assert len(texts) > 5000
     missed = [text for text in texts if not capture.may_hold_numbers(text) and types_in(text) & capture.SENSITIVE_TYPES]
     assert missed == []
+
+
+def test_the_sweep_reconciles_only_calls_out_of_step(twilio_api, settings):
+    settings.INBOX_SWEEP_GRACE_SECONDS = 30
+    earlier = timezone.now() - timedelta(minutes=1)
+    calls = {}
+    for name in ("unpaused in capture", "paused in capture", "paused out of capture", "too recent"):
+        call, recording = recording_call(twilio_api)
+        calls[name] = call
+        event(call, CaptureEvent.Reason.ASSISTANT, CaptureEvent.Action.ENTER, at=earlier)
+        if name != "unpaused in capture":
+            capture.capture_reconcile(call_id=call.pk)
+    event(calls["paused out of capture"], CaptureEvent.Reason.ASSISTANT, CaptureEvent.Action.LEAVE, at=earlier)
+    CaptureEvent.objects.exclude(call=calls["too recent"]).update(recorded_at=earlier)
+    CaptureEvent.objects.filter(call=calls["too recent"]).update(recorded_at=timezone.now())
+
+    with mock.patch("calls.tasks.capture_reconcile.delay", autospec=True) as enqueue:
+        assert capture.capture_sweep() == 2
+
+    swept = {args[0] for args, _ in enqueue.call_args_list}
+    assert swept == {calls["unpaused in capture"].pk, calls["paused out of capture"].pk}

@@ -154,8 +154,9 @@ def test_a_month_after_a_preposition_is_the_month(month):
 @pytest.mark.parametrize("text, names", [
     ("this is grace i called earlier about the refund", ["grace"]),
     ("yeah this is hope from the clinic", ["hope"]),
-    ("it's under hope hope ruiz", ["hope hope ruiz"]),
-    ("frank frank miller from the hardware store", ["frank frank miller"]),
+    ("it's under hope hope ruiz", ["hope", "hope ruiz"]),
+    ("frank frank miller from the hardware store", ["frank", "frank miller"]),
+    ("hey it's max um max brennan i lost my card", ["max", "max brennan"]),
 ])  # fmt: skip
 def test_an_everyday_first_name_is_a_name_where_the_speaker_introduces_it(text, names):
     assert people(text) == names

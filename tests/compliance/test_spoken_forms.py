@@ -354,7 +354,8 @@ def all_hidden(text: str, part: str) -> bool:
 @given(
     st.data(),
     st.text("0123456789", min_size=3, max_size=4).filter(
-        lambda code: code.strip("0") and not (len(code) == 4 and code[:2] in ("19", "20"))
+        # Not a leading zero: "Oh, one two." is as often "Oh, 12." as a code.
+        lambda code: code[0] != "0" and not (len(code) == 4 and code[:2] in ("19", "20"))
     ),
     st.sampled_from(["", "Um, ", "uh ", "Caller: ", "Agent: What was that again?\nCaller: "]),
 )
