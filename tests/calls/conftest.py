@@ -24,6 +24,16 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 
 
 @pytest.fixture
+def twilio_api(settings) -> Iterator[FakeTwilioApi]:  # noqa: ANN001
+    """Twilio's REST API on loopback, with the REST client pointed at it."""
+    api = FakeTwilioApi().start()
+    settings.TWILIO_API_BASE_URL = api.url
+    settings.TWILIO_HTTP_TIMEOUT_SECONDS = 2
+    yield api
+    api.stop()
+
+
+@pytest.fixture
 def stack(transactional_db) -> Iterator[dict[str, object]]:
     database = settings.DATABASES["default"]
     twilio_api = FakeTwilioApi().start()

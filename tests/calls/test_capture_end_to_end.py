@@ -104,6 +104,15 @@ def held_anywhere(needles: tuple[str, ...]) -> list[str]:
     return found
 
 
+def consented_vapi_call(base_url: str) -> tuple[str, dict, Recording]:
+    """A Vapi call carried by Twilio whose caller agreed to recording, once its recording runs."""
+    sid = call_sid()
+    call = vapi.new_call(twilio_sid=sid)
+    vapi_post(base_url, vapi.status_update(call, "in-progress", timestamp=now_ms()))
+    vapi_post(base_url, vapi.tool_calls(call, ("record_consent", {"decision": "granted"})))
+    return sid, call, recording_of(sid)
+
+
 def _values(broker: redis.Redis, key: bytes) -> list[bytes]:
     kind = broker.type(key).decode()
     if kind == "string":
@@ -121,11 +130,7 @@ def _values(broker: redis.Redis, key: bytes) -> list[bytes]:
 
 def test_a_card_read_inside_the_assistants_capture_leaves_the_recording_certified_clean(stack):
     base, api = stack["base_url"], stack["twilio_api"]
-    sid = call_sid()
-    call = vapi.new_call(twilio_sid=sid)
-    vapi_post(base, vapi.status_update(call, "in-progress", timestamp=now_ms()))
-    vapi_post(base, vapi.tool_calls(call, ("record_consent", {"decision": "granted"})))
-    recording = recording_of(sid)
+    sid, call, recording = consented_vapi_call(base)
 
     answer = vapi_post(base, vapi.tool_calls(call, ("begin_sensitive_capture", {"kind": "card"}))).json()
     assert answer["results"][0]["result"].startswith("Recording paused.")
@@ -146,11 +151,7 @@ def test_a_card_read_inside_the_assistants_capture_leaves_the_recording_certifie
 
 def test_a_card_read_with_no_pause_is_caught_late_flagged_and_deleted_with_a_certificate(stack):
     base, api = stack["base_url"], stack["twilio_api"]
-    sid = call_sid()
-    call = vapi.new_call(twilio_sid=sid)
-    vapi_post(base, vapi.status_update(call, "in-progress", timestamp=now_ms()))
-    vapi_post(base, vapi.tool_calls(call, ("record_consent", {"decision": "granted"})))
-    recording = recording_of(sid)
+    sid, call, recording = consented_vapi_call(base)
 
     vapi_post(base, vapi.transcript(call, f"My card is {CARD} and the code is 4 1 2.", timestamp=now_ms()))
     wait_for(lambda: status_of(api, recording) == "paused", 15, "the safety net's pause")

@@ -33,15 +33,6 @@ _sources = count()
 types_in(CARD)  # as the capture worker does when it starts (contactcenter/celery.py)
 
 
-@pytest.fixture
-def twilio_api(settings):
-    api = FakeTwilioApi().start()
-    settings.TWILIO_API_BASE_URL = api.url
-    settings.TWILIO_HTTP_TIMEOUT_SECONDS = 2
-    yield api
-    api.stop()
-
-
 def recording_call(twilio_api: FakeTwilioApi, **fields: object) -> tuple[Call, Recording]:
     """A consented call whose recording is running at the stand-in."""
     call = CallFactory(recording_state=Call.RecordingState.STARTED, **fields)

@@ -8,16 +8,6 @@ import pytest
 
 from calls.integrations import twilio
 from tests.factories import call_sid, recording_sid
-from tests.twilio_api import FakeTwilioApi
-
-
-@pytest.fixture
-def twilio_api(settings):
-    api = FakeTwilioApi().start()
-    settings.TWILIO_API_BASE_URL = api.url
-    settings.TWILIO_HTTP_TIMEOUT_SECONDS = 0.5
-    yield api
-    api.stop()
 
 
 def test_recording_start_posts_the_callback_and_returns_the_sid(twilio_api, settings):
@@ -66,7 +56,8 @@ def test_http_errors_are_split_into_transient_and_permanent(twilio_api, status, 
     assert raised.value.permanent is (status == 400)
 
 
-def test_timeout_is_transient(twilio_api):
+def test_timeout_is_transient(twilio_api, settings):
+    settings.TWILIO_HTTP_TIMEOUT_SECONDS = 0.5
     twilio_api.scripted.append((0, 1.5))
 
     with pytest.raises(twilio.TwilioTransientError):
