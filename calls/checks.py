@@ -43,7 +43,7 @@ PAY_MAX_ATTEMPTS = range(1, 4)
 def card_data_check(app_configs: object, **kwargs: object) -> list[Error]:
     """Pausing, <Pay> and the recording policy: a typo here would keep card data."""
     from calls.models import RecordingPause
-    from calls.services.capture import SENSITIVE_TYPES
+    from calls.services.capture import SENSITIVE_TYPES, UNREADABLE
     from compliance.recording_review import DELETE, QUARANTINE
 
     problems = []
@@ -62,10 +62,11 @@ def card_data_check(app_configs: object, **kwargs: object) -> list[Error]:
             amount = None
         if amount is None or not amount.is_finite() or not 0 < amount <= 1_000_000 or amount.as_tuple().exponent < -2:
             problems.append("PAY_CHARGE_AMOUNT must be an amount above 0 and at most 1000000, with two decimals.")
+    kinds = SENSITIVE_TYPES | {UNREADABLE}
     for kind, fate in settings.RECORDING_SENSITIVE_POLICY.items():
-        if kind not in SENSITIVE_TYPES or fate not in (DELETE, QUARANTINE):
+        if kind not in kinds or fate not in (DELETE, QUARANTINE):
             problems.append(
-                f"RECORDING_SENSITIVE_POLICY: {kind!r} must be one of {', '.join(sorted(SENSITIVE_TYPES))}, "
+                f"RECORDING_SENSITIVE_POLICY: {kind!r} must be one of {', '.join(sorted(kinds))}, "
                 f"each {DELETE} or {QUARANTINE}."
             )
     return [Error(problem, id="calls.E003") for problem in problems]

@@ -29,8 +29,8 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
-from calls.models import Call, CaptureEvent, Provider, Recording, TranscriptSegment
-from calls.services.capture import SENSITIVE_TYPES
+from calls.models import Call, CaptureEvent, InboundEvent, Provider, Recording, TranscriptSegment
+from calls.services.capture import SENSITIVE_TYPES, UNREADABLE
 from calls.services.recordings import SENSITIVE_DATA, recording_request_deletion
 
 from .audit import Actor, audit_record
@@ -56,9 +56,14 @@ Interval = tuple[datetime, datetime]
 
 def recordings_due(*, now: datetime | None = None) -> QuerySet[Recording]:
     """Recordings not yet reviewed, finished, on calls that ended long enough
-    ago, with nothing of their transcript awaiting redaction."""
+    ago, with no delivery of theirs still to apply and nothing of their
+    transcript awaiting redaction."""
     now = now or timezone.now()
     pending = TranscriptSegment.objects.filter(call=OuterRef("call"), status=TranscriptSegment.Status.PENDING)
+    unapplied = InboundEvent.objects.filter(
+        call_sid=OuterRef("call__call_sid"),
+        status__in=(InboundEvent.Status.PENDING, InboundEvent.Status.PROCESSING),
+    )
     return (
         Recording.objects.filter(
             review=Recording.Review.PENDING,
@@ -67,6 +72,7 @@ def recordings_due(*, now: datetime | None = None) -> QuerySet[Recording]:
             call__ended_at__lt=now - timedelta(seconds=settings.RECORDING_REVIEW_GRACE_SECONDS),
         )
         .exclude(Exists(pending))
+        .exclude(Exists(unapplied))
         .order_by("pk")
     )
 
@@ -147,8 +153,10 @@ def running_intervals(recording: Recording) -> Iterator[Interval]:
 def sensitive_stretches(call: Call) -> Iterator[tuple[Interval, set[str]]]:
     """When card or identity data was given on the call, and of what types:
     each redacted utterance with such data, and each keypad payment."""
-    for segment in call.transcript_segments.filter(status=TranscriptSegment.Status.REDACTED):
-        types = set(segment.entity_counts) & SENSITIVE_TYPES
+    for segment in call.transcript_segments.exclude(status=TranscriptSegment.Status.PENDING):
+        # Words redaction could not read may have held anything: fail closed.
+        masked = segment.status == TranscriptSegment.Status.MASKED
+        types = {UNREADABLE} if masked else set(segment.entity_counts) & SENSITIVE_TYPES
         if types:
             lasting = max(SHORTEST_UTTERANCE, timedelta(seconds=len(segment.text.split()) / WORDS_PER_SECOND))
             yield (segment.spoken_at - lasting, segment.spoken_at + lasting), types

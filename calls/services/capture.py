@@ -43,6 +43,8 @@ logger = logging.getLogger(__name__)
 # What must never stay in a recording (PCI DSS 3.3.1 for the card's
 # security code; the rest by this product's policy).
 SENSITIVE_TYPES = frozenset({"CREDIT_CARD", "CVV", "CARD_EXPIRY", "BANK_ACCOUNT", "SSN"})
+# Words the rules could not read: treated as sensitive (the type recorded for them).
+UNREADABLE = "UNREADABLE"
 CAPTURE_TOOLS = {
     "begin_sensitive_capture": CaptureEvent.Action.ENTER,
     "end_sensitive_capture": CaptureEvent.Action.LEAVE,
@@ -299,7 +301,7 @@ def capture_events_of(*, event: InboundEvent, call: Call) -> list[tuple[str, str
             # Words the rules can't read are treated as sensitive: a pause
             # too many costs seconds of audio, a pause too few the card.
             logger.error("capture.scan_failed", extra={"inbound_event_id": event.pk, "error": type(error).__name__})
-            sensitive = ["UNREADABLE"]
+            sensitive = [UNREADABLE]
         if sensitive:
             detail = ",".join(sensitive)
             found.append((CaptureEvent.Reason.DETECTED, CaptureEvent.Action.ENTER, f"detected:{event.pk}", detail))

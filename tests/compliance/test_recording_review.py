@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from calls.models import CaptureEvent, Recording, RecordingPause, TranscriptSegment
+from calls.models import CaptureEvent, InboundEvent, Recording, RecordingPause, TranscriptSegment
 from calls.services.recordings import SENSITIVE_DATA, recording_delete_at_provider
 from compliance import recording_review as review
 from compliance.audit import Actor
@@ -185,3 +185,26 @@ def test_the_dashboard_tile_links_to_the_recordings_holding_card_data(admin_clie
     assert link in page
     listing = admin_client.get(link.replace("&amp;", "&"))
     assert listing.status_code == 200 and "1 recording" in listing.content.decode()
+
+
+def test_a_recording_waits_for_every_delivery_of_its_call_to_be_applied():
+    call = ended_call()
+    recording_of(call)
+    event = InboundEvent.objects.create(
+        provider="vapi", kind=InboundEvent.Kind.VAPI_TRANSCRIPT, dedup_key="late", call_sid=call.call_sid,
+        payload={"transcript": "redacted later"}, payload_sha256="0" * 64,
+    )  # fmt: skip
+
+    assert review.recording_review_due() == 0
+    InboundEvent.objects.filter(pk=event.pk).update(status=InboundEvent.Status.DONE)
+    assert review.recording_review_due() == 1
+
+
+def test_words_redaction_could_not_read_quarantine_the_recording_they_were_said_over():
+    call = ended_call()
+    recording = recording_of(call)
+    said(call, 130, {}, words=TranscriptSegment.FULLY_MASKED)
+    TranscriptSegment.objects.filter(call=call).update(status=TranscriptSegment.Status.MASKED)
+
+    assert review.recording_review(recording_id=recording.pk) == Recording.Review.QUARANTINED
+    assert Recording.objects.get(pk=recording.pk).review_types == ["UNREADABLE"]
