@@ -4,6 +4,7 @@ through the serializer that accepted it."""
 
 from __future__ import annotations
 
+import json
 import logging
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -70,7 +71,12 @@ def _moment(event: InboundEvent, data: dict[str, Any]) -> datetime:
 
 
 def apply_assistant_request(event: InboundEvent) -> None:
-    _call(parse(shapes.CallMessageSerializer, event.payload))
+    """The call, and the disclosure its assistant was told to open with, on its timeline."""
+    call = _call(parse(shapes.CallMessageSerializer, event.payload))
+    reply = json.loads(event.response_body or "{}")
+    said = (reply.get("assistant") or reply.get("assistantOverrides") or {}).get("firstMessage") or ""
+    if said.startswith(settings.AI_DISCLOSURE):
+        _record_event(event, call, "ai-disclosure", detail=settings.AI_DISCLOSURE[:64], at=event.received_at)
 
 
 def apply_status(event: InboundEvent) -> None:

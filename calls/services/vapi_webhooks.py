@@ -210,15 +210,28 @@ def _customer_number(data: dict[str, Any]) -> str:
 
 def _assistant_request(message: dict[str, Any]) -> dict[str, Any]:
     data, stored = _stored(shapes.CallMessageSerializer, message)
-    reply = (
-        {"assistantId": settings.VAPI_ASSISTANT_ID}
-        if settings.VAPI_ASSISTANT_ID
-        else {"assistant": assistant_configuration(data)}
-    )
+    if settings.VAPI_ASSISTANT_ID:
+        # The configured assistant speaks first the same words as the transient one.
+        overrides = {"firstMessage": first_message(), "firstMessageMode": "assistant-speaks-first"}
+        reply = {"assistantId": settings.VAPI_ASSISTANT_ID, "assistantOverrides": overrides}
+    else:
+        reply = {"assistant": assistant_configuration(data)}
     key = _dedup_key(data, stored)
     return _accept(
         kind=InboundEvent.Kind.VAPI_ASSISTANT_REQUEST, call=data["call"], dedup_key=key, stored=stored, reply=reply
     )
+
+
+def consent_script() -> str:
+    """The consent prompt in force, as the assistant says it (no keypad)."""
+    return ivr.CONSENT_PROMPTS[settings.CONSENT_PROMPT_VERSION].replace("press 1 or ", "").replace("press 2 or ", "")
+
+
+def first_message() -> str:
+    """The assistant's first words: that the caller is speaking with an
+    automated assistant (AI_DISCLOSURE; the FCC's 2024 ruling on AI voices
+    under the TCPA, the EU AI Act's transparency duty), then the consent prompt."""
+    return f"{settings.AI_DISCLOSURE} {consent_script()}"
 
 
 def assistant_configuration(data: dict[str, Any]) -> dict[str, Any]:
@@ -229,7 +242,7 @@ def assistant_configuration(data: dict[str, Any]) -> dict[str, Any]:
     policy = consent_required_for(caller=caller, callee=callee)
     version = settings.CONSENT_PROMPT_VERSION
     server_url = public_url("vapi-webhook")
-    script = ivr.CONSENT_PROMPTS[version].replace("press 1 or ", "").replace("press 2 or ", "")
+    script = consent_script()
     system_prompt = (
         "You are the voice assistant of a customer contact center. Before anything else, ask the caller for "
         f'permission to record, exactly as follows: "{script}" As soon as they answer, call record_consent with '
@@ -242,7 +255,8 @@ def assistant_configuration(data: dict[str, Any]) -> dict[str, Any]:
     )
     configuration = {
         "name": "Contact center assistant",
-        "firstMessage": script,
+        "firstMessage": first_message(),
+        "firstMessageMode": "assistant-speaks-first",
         "model": {
             "provider": settings.VAPI_MODEL_PROVIDER,
             "model": settings.VAPI_MODEL,

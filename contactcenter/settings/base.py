@@ -225,6 +225,8 @@ VAPI_ASSISTANT_ID = env.str("VAPI_ASSISTANT_ID", default="")
 VAPI_MODEL_PROVIDER = env.str("VAPI_MODEL_PROVIDER", default="openai")
 VAPI_MODEL = env.str("VAPI_MODEL", default="gpt-4o")
 VAPI_TOOL_BUDGET_SECONDS = env.float("VAPI_TOOL_BUDGET_SECONDS", default=3.0)
+# The assistant's first words, before the consent prompt: that it is one.
+AI_DISCLOSURE = env.str("AI_DISCLOSURE", default="You are speaking with an automated assistant.")
 VAPI_ESCALATION_WORDS = env.list(
     "VAPI_ESCALATION_WORDS", default=["emergency", "supervisor", "manager", "lawyer", "cancel", "complaint"]
 )

@@ -271,7 +271,25 @@ def test_assistant_request_answers_with_a_consent_first_configuration(client, se
 def test_assistant_request_names_the_configured_assistant(client, settings):
     settings.VAPI_ASSISTANT_ID = "asst_123"
 
-    assert vapi.post(client, vapi.assistant_request(vapi.new_call())).json() == {"assistantId": "asst_123"}
+    reply = vapi.post(client, vapi.assistant_request(vapi.new_call())).json()
+
+    assert reply["assistantId"] == "asst_123"
+    assert reply["assistantOverrides"]["firstMessage"].startswith(settings.AI_DISCLOSURE)
+
+
+@pytest.mark.parametrize("assistant_id", ["", "asst_123"])
+def test_the_assistant_first_says_it_is_one_and_the_call_keeps_a_record_of_it(client, settings, assistant_id):
+    settings.VAPI_ASSISTANT_ID = assistant_id
+    settings.AI_DISCLOSURE = "This is Acme's automated assistant, not a person."
+
+    reply = vapi.post(client, vapi.assistant_request(vapi.new_call(twilio_sid=call_sid()))).json()
+    process()
+
+    said = (reply.get("assistant") or reply.get("assistantOverrides"))["firstMessage"]
+    assert said.startswith("This is Acme's automated assistant, not a person. ")
+    assert "permission" in said and said.index("automated") < said.index("permission")
+    (event,) = CallEvent.objects.filter(type="ai-disclosure")
+    assert event.detail == settings.AI_DISCLOSURE[:64]
 
 
 # --- Tools ----------------------------------------------------------------------------------
