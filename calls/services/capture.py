@@ -31,7 +31,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from calls.integrations import twilio
@@ -156,9 +156,7 @@ def capture_reconcile(*, call_id: int) -> datetime | None:
         _lock_capture(call_id)
         call = Call.objects.get(pk=call_id)
         reasons = capture_reasons_open(call)
-        running = call.recordings.filter(
-            provider=Provider.TWILIO, status__in=RUNNING, deleted_at__isnull=True, stop_requested_at__isnull=True
-        )
+        running = _running(call)
         for recording in running:
             open_pause = recording.pauses.filter(ending="").first()
             if reasons and open_pause is None:
@@ -219,6 +217,13 @@ def capture_reconcile(*, call_id: int) -> datetime | None:
                 "recording.resumed", object_type="recording", object_id=recording.pk, object_repr=call.call_sid
             )
         return lapse
+
+
+def _running(call: Call) -> QuerySet[Recording]:
+    """The call's recordings this service can pause: at Twilio, running, not being stopped or deleted."""
+    return call.recordings.filter(
+        provider=Provider.TWILIO, status__in=RUNNING, deleted_at__isnull=True, stop_requested_at__isnull=True
+    )
 
 
 # The first key of the advisory locks taken for calls' capture ("capt").
@@ -383,9 +388,7 @@ def capture_sweep() -> int:
         if call.capture_events.filter(recorded_at__gte=settled).exists():
             continue
         reasons = capture_reasons_open(call, now=now)
-        running = call.recordings.filter(
-            provider=Provider.TWILIO, status__in=RUNNING, deleted_at__isnull=True, stop_requested_at__isnull=True
-        )
+        running = _running(call)
         open_pauses = RecordingPause.objects.filter(recording__in=running, ending="").count()
         unacted = call.capture_events.filter(reason=CaptureEvent.Reason.DETECTED, lapses_at__isnull=True).exists()
         if unacted or (reasons and open_pauses < running.count()) or (not reasons and open_pauses):

@@ -13,10 +13,9 @@ import logging
 from dataclasses import dataclass
 
 from . import lexicon, ner
-from .normalize import normalize
 from .persons import ENTITY as PERSON
 from .persons import NameFinder
-from .recognizers import BARE_DIGITS, CONTEXT_CHARACTERS, recognizers, said_as_digits
+from .recognizers import CONTEXT_CHARACTERS, recognizers
 
 logger = logging.getLogger(__name__)
 # spaCy, weasel and Presidio's decision tracer put stderr handlers of their
@@ -73,13 +72,9 @@ class Redactor:
         found = [
             Entity(PERSON, item.start, item.end, item.score) for item in self.names.find(text, known_names=known_names)
         ]
+        # The rules read the text through its normalised copy themselves
+        # (recognizers.scan), spoken numbers included.
         found += self._rules(text)
-        normalized = normalize(text)
-        if normalized.text != text:
-            for entity in self._rules(normalized.text):
-                start, end = normalized.to_original(entity.start, entity.end)
-                if entity.score != BARE_DIGITS or said_as_digits(text[start:end]):
-                    found.append(Entity(entity.type, start, end, entity.score))
         return _merge([entity for entity in found if entity.score >= MINIMUM_SCORE])
 
     def names_in(self, text: str) -> list[str]:

@@ -129,26 +129,29 @@ def _destruction(period: Period) -> QuerySet:
     )
 
 
+def _count(related: QuerySet, outer: str) -> Subquery:
+    """How many ``related`` rows each outer row has (grouped by ``outer``), as a subquery."""
+    return Subquery(related.order_by().values(outer).annotate(count=Count("pk")).values("count")[:1])
+
+
 def _calls(period: Period) -> QuerySet:
-    recordings = Recording.objects.filter(call=OuterRef("pk")).order_by().values("call")
     return (
         Call.objects.filter(created_at__gte=period.start, created_at__lt=period.end)
         .annotate(
             parent_call_sid=F("parent__call_sid"),
             consent_decision=latest_consent(),
-            recording_count=Subquery(recordings.annotate(count=Count("pk")).values("count")[:1]),
+            recording_count=_count(Recording.objects.filter(call=OuterRef("pk")), "call"),
         )
         .order_by("created_at", "id")
     )
 
 
 def _recordings(period: Period) -> QuerySet:
-    pauses = RecordingPause.objects.filter(recording=OuterRef("pk")).order_by().values("recording")
     return (
         Recording.objects.filter(created_at__gte=period.start, created_at__lt=period.end)
         .annotate(
             call_sid=F("call__call_sid"),
-            pause_count=Subquery(pauses.annotate(count=Count("pk")).values("count")[:1]),
+            pause_count=_count(RecordingPause.objects.filter(recording=OuterRef("pk")), "recording"),
         )
         .order_by("created_at", "id")
     )
