@@ -335,9 +335,16 @@ class InboundEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 @admin.register(ScheduledCallback)
 class ScheduledCallbackAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["id", "due_at", "status", "attempts", "number", "call", "placed_call_sid", "last_error"]
+    list_display = [
+        "id", "due_at", "status", "attempts", "number", "call", "requested_at", "number_is_requesters",
+        "placed_call_sid", "last_error",
+    ]  # fmt: skip
     list_filter = ["status"]
-    fields = ["call", "source", "number", "due_at", "status", "attempts", "placed_call_sid", "last_error", "created_at"]
+    # Who asked, when, and for which number: the evidence for the call placed.
+    fields = [
+        "call", "source", "requested_at", "requester_hash", "number", "number_is_requesters", "due_at", "status",
+        "attempts", "placed_call_sid", "last_error", "created_at",
+    ]  # fmt: skip
     readonly_fields = fields
 
     @admin.display(description="Number")

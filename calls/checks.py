@@ -3,6 +3,7 @@ not by the first caller or the first delivery."""
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
@@ -70,3 +71,40 @@ def card_data_check(app_configs: object, **kwargs: object) -> list[Error]:
                 f"each {DELETE} or {QUARANTINE}."
             )
     return [Error(problem, id="calls.E003") for problem in problems]
+
+
+HANDOFF_ROUTES = ("off", "menu", "default")
+# A SIP address with no parameters or headers of its own: the reference is added as a header.
+SIP_ADDRESS = re.compile(r"^sips?:[^@?;\s]+@[^?;\s]+$")
+# Twilio's bound on a <Sip> URI with its headers; <Dial>'s on the ring time.
+SIP_URI_MAX_LENGTH = 255
+DIAL_TIMEOUT_SECONDS = range(5, 601)
+E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
+
+
+@register()
+def handoff_check(app_configs: object, **kwargs: object) -> list[Error]:
+    """The hand-off to the assistant: a typo here strands callers between the IVR and Vapi."""
+    from calls.services.handoff import handoff_sip_uri
+
+    problems = []
+    if settings.HANDOFF_ROUTE not in HANDOFF_ROUTES:
+        problems.append(f"HANDOFF_ROUTE must be one of {', '.join(HANDOFF_ROUTES)}.")
+    if settings.VAPI_SIP_URI:
+        if not SIP_ADDRESS.match(settings.VAPI_SIP_URI):
+            problems.append("VAPI_SIP_URI must be a SIP address, sip:<user>@<host>, without parameters or headers.")
+        elif len(handoff_sip_uri(call_sid="CA" + "0" * 32)) > SIP_URI_MAX_LENGTH:
+            problems.append(
+                f"VAPI_SIP_URI is too long to carry the hand-off reference in {SIP_URI_MAX_LENGTH} characters."
+            )
+    if bool(settings.VAPI_SIP_USERNAME) != bool(settings.VAPI_SIP_PASSWORD):
+        problems.append("VAPI_SIP_USERNAME and VAPI_SIP_PASSWORD are set together or not at all.")
+    for number in settings.HANDOFF_NUMBERS:
+        if not E164.match(number):
+            problems.append("HANDOFF_NUMBERS must list numbers in E.164 form (+14155550100).")
+            break
+    if not 1 <= settings.HANDOFF_TTL_SECONDS <= 600:
+        problems.append("HANDOFF_TTL_SECONDS must be between 1 and 600.")
+    if settings.HANDOFF_DIAL_TIMEOUT_SECONDS not in DIAL_TIMEOUT_SECONDS:
+        problems.append("HANDOFF_DIAL_TIMEOUT_SECONDS must be between 5 and 600.")
+    return [Error(problem, id="calls.E004") for problem in problems]

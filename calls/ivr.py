@@ -41,10 +41,17 @@ _DEPARTMENT_WORDS = {
     "billing": frozenset({"billing", "bill", "invoice", "payment", "pay", "charge", "refund", "account"}),
 }
 OPERATOR = "operator"
+# The escalation line, as a transfer the assistant asks for.
+ESCALATION = "escalation"
 # The keypad payment, when PAY_ENABLED: a choice of the menu, not a department.
 PAYMENT = "payment"
 PAYMENT_DIGIT = "4"
 _PAYMENT_WORDS = frozenset({"payment", "pay", "card"})
+# The Vapi assistant, when the hand-off is configured (calls.services.handoff).
+ASSISTANT = "assistant"
+ASSISTANT_DIGIT = "5"
+ASSISTANT_PROMPT = " To talk to our virtual assistant, press 5 or say assistant."
+_ASSISTANT_WORDS = frozenset({"assistant", "virtual", "automated", "bot", "ai"})
 
 _WORD = re.compile(r"[a-z']+")
 
@@ -80,20 +87,42 @@ def interpret_consent(*, digits: str, speech: str, confidence: float | None) -> 
     return None
 
 
+def handoff_enabled() -> bool:
+    """Whether the IVR hands callers to the Vapi assistant at all."""
+    return bool(settings.VAPI_SIP_URI) and settings.HANDOFF_ROUTE != "off"
+
+
+def handoff_after_consent(*, called: str) -> bool:
+    """Whether a caller goes to the assistant as soon as consent is settled:
+    the default route, or a called number routed to it (HANDOFF_NUMBERS)."""
+    return handoff_enabled() and (settings.HANDOFF_ROUTE == "default" or called in settings.HANDOFF_NUMBERS)
+
+
 def menu_prompt() -> str:
-    return MENU_PROMPT + (PAYMENT_PROMPT if settings.PAY_ENABLED else "")
+    return (
+        MENU_PROMPT + (PAYMENT_PROMPT if settings.PAY_ENABLED else "") + (ASSISTANT_PROMPT if handoff_enabled() else "")
+    )
 
 
 def interpret_menu(*, digits: str, speech: str, confidence: float | None) -> str | None:
     """The department chosen, ``PAYMENT`` for a keypad payment (when
-    PAY_ENABLED), or None when the menu must be played again."""
-    paying = settings.PAY_ENABLED
+    PAY_ENABLED), ``ASSISTANT`` for the Vapi assistant (when the hand-off is
+    configured), or None when the menu must be played again."""
+    paying, handing_off = settings.PAY_ENABLED, handoff_enabled()
     if digits:
-        return PAYMENT if paying and digits == PAYMENT_DIGIT else DEPARTMENT_DIGITS.get(digits)
+        if paying and digits == PAYMENT_DIGIT:
+            return PAYMENT
+        if handing_off and digits == ASSISTANT_DIGIT:
+            return ASSISTANT
+        return DEPARTMENT_DIGITS.get(digits)
     if not speech or confidence is None or confidence < settings.MENU_SPEECH_MIN_CONFIDENCE:
         return None
     words = _words(speech)
-    vocabularies = {**_DEPARTMENT_WORDS, **({PAYMENT: _PAYMENT_WORDS} if paying else {})}
+    vocabularies = {
+        **_DEPARTMENT_WORDS,
+        **({PAYMENT: _PAYMENT_WORDS} if paying else {}),
+        **({ASSISTANT: _ASSISTANT_WORDS} if handing_off else {}),
+    }
     if paying:
         # "payment" asks for the keypad; billing keeps the rest of its words.
         vocabularies["billing"] = vocabularies["billing"] - _PAYMENT_WORDS
@@ -105,3 +134,27 @@ def department_number(department: str) -> str:
     if department == OPERATOR:
         return settings.IVR_OPERATOR_NUMBER
     return settings.IVR_DEPARTMENTS[department]
+
+
+_DIALLED = re.compile(r"^(?:<)?(?:tel:|sips?:)?(\+?[0-9]{3,15})(?:[@;?>].*)?$", re.IGNORECASE)
+
+
+def transfer_target(refer_to: str) -> str:
+    """Where a transfer asked by the assistant (a SIP REFER's target) may
+    go: a department, the escalation line or the operator, by its number.
+    Anything else, a number this service does not own among them, goes to
+    the operator: the target comes from the wire and is never dialled as it is."""
+    match = _DIALLED.match(refer_to.strip())
+    number = match.group(1) if match else ""
+    for department, configured in settings.IVR_DEPARTMENTS.items():
+        if number == configured:
+            return department
+    if number and number == settings.ESCALATION_NUMBER:
+        return ESCALATION
+    return OPERATOR
+
+
+def transfer_number(target: str) -> str:
+    if target == ESCALATION:
+        return settings.ESCALATION_NUMBER
+    return department_number(target)

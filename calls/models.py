@@ -27,6 +27,8 @@ class InboundEvent(models.Model):
         TWILIO_STATUS = "twilio.status", "Twilio call status"
         TWILIO_RECORDING = "twilio.recording", "Twilio recording status"
         TWILIO_PAY = "twilio.pay", "Twilio <Pay> result"
+        TWILIO_HANDOFF = "twilio.handoff", "Twilio hand-off to the assistant ended"
+        TWILIO_REFER = "twilio.refer", "Twilio transfer asked by the assistant"
         VAPI_ASSISTANT_REQUEST = "vapi.assistant-request", "Vapi assistant request"
         VAPI_STATUS = "vapi.status-update", "Vapi status update"
         VAPI_TRANSCRIPT = "vapi.transcript", "Vapi final transcript"
@@ -389,6 +391,20 @@ class CallEvent(models.Model):
         return f"{self.call_id} {self.type}"
 
 
+class HandoffClaim(models.Model):
+    """A hand-off reference the assistant's platform presented, and the
+    assistant conversation it opened. A reference opens one conversation:
+    another conversation presenting it is a replay (calls.services.handoff)."""
+
+    reference_digest = models.CharField(max_length=64, unique=True, help_text="SHA-256 of the reference.")
+    call_sid = models.CharField(max_length=64, db_index=True, help_text="The Twilio call it was issued for.")
+    vapi_call_id = models.CharField(max_length=64, unique=True)
+    claimed_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.call_sid} → {self.vapi_call_id}"
+
+
 class UnknownMessageCount(models.Model):
     """Messages of types this service doesn't handle: counted, never kept."""
 
@@ -419,6 +435,14 @@ class ScheduledCallback(models.Model):
     phone = EncryptedTextField()
     phone_hash = models.CharField(max_length=64, db_index=True)
     due_at = models.DateTimeField()
+    # The evidence for the call we place: who asked, when, and for which number.
+    requested_at = models.DateTimeField(null=True, blank=True, help_text="When the caller asked for it.")
+    requester_hash = models.CharField(
+        max_length=64, blank=True, help_text="Lookup hash of the number that asked (the caller's)."
+    )
+    number_is_requesters = models.BooleanField(
+        null=True, help_text="Whether the number to call is the number the caller asked from."
+    )
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveIntegerField(default=0)
     placed_call_sid = models.CharField(max_length=64, blank=True)

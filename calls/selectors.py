@@ -18,7 +18,8 @@ class TimelineEntry:
 def call_timeline(*, call: Call) -> list[TimelineEntry]:
     """Everything that happened on a call, oldest first: statuses, consent,
     transcript segments (redacted), recordings and their pauses, sensitive
-    capture, payments and lightweight events."""
+    capture, payments, lightweight events (the hand-off to the assistant,
+    the assistant's own, transfers) and those of the legs it put through."""
     entries = [
         TimelineEntry(
             event.occurred_at, "status", f"{event.status}" + ("" if event.applied else " (late; not applied)")
@@ -77,4 +78,14 @@ def call_timeline(*, call: Call) -> list[TimelineEntry]:
     entries += [
         TimelineEntry(event.occurred_at, "event", f"{event.type} {event.detail}".strip()) for event in call.events.all()
     ]
+    # The legs it put through (the assistant's SIP leg, a department's), as part of its story.
+    for leg in call.legs.all():
+        entries += [
+            TimelineEntry(event.occurred_at, "leg", f"{leg.call_sid} {event.status}")
+            for event in leg.status_events.all()
+        ]
+        entries += [
+            TimelineEntry(event.occurred_at, "leg", f"{leg.call_sid} {event.type} {event.detail}".strip())
+            for event in leg.events.all()
+        ]
     return sorted(entries, key=lambda entry: entry.at)

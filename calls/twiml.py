@@ -19,6 +19,8 @@ from . import ivr
 
 GATHER_TIMEOUT_SECONDS = 6
 DIAL_STATUS_EVENTS = "initiated ringing answered completed"
+# <Dial>'s DialCallStatus values for a leg that was answered.
+HANDOFF_CONNECTED = frozenset({"completed", "answered"})
 
 
 def public_url(name: str, **query: object) -> str:
@@ -64,8 +66,9 @@ def _menu(response: VoiceResponse, *, attempt: int) -> None:
     )
 
 
-def after_consent(*, decision: ConsentDecision | None) -> str:
-    """What the caller hears once consent is settled (or could not be)."""
+def after_consent(*, decision: ConsentDecision | None, assistant: str = "") -> str:
+    """What the caller hears once consent is settled (or could not be):
+    the menu, or, given the assistant's SIP URI, the hand-off to it."""
     response = VoiceResponse()
     if decision == ConsentDecision.GRANTED:
         _say(response, "Thank you. This call will be recorded.")
@@ -73,7 +76,64 @@ def after_consent(*, decision: ConsentDecision | None) -> str:
         _say(response, "Understood. This call will not be recorded.")
     else:
         _say(response, "We could not confirm your permission, so this call will not be recorded.")
-    _menu(response, attempt=1)
+    if assistant:
+        _handoff(response, assistant)
+    else:
+        _menu(response, attempt=1)
+    return str(response)
+
+
+def handoff(*, assistant: str) -> str:
+    response = VoiceResponse()
+    _handoff(response, assistant)
+    return str(response)
+
+
+def _handoff(response: VoiceResponse, assistant: str) -> None:
+    """The caller to the Vapi assistant over SIP (``assistant`` carries the
+    signed reference to this call). The leg's statuses come to the status
+    webhook; when it ends or fails, the Dial action decides what follows;
+    a transfer the assistant asks for (a SIP REFER) comes to the refer webhook."""
+    _say(response, "Connecting you to our virtual assistant.")
+    dial = response.dial(
+        action=public_url("twilio-handoff"),
+        method="POST",
+        answer_on_bridge=True,
+        timeout=settings.HANDOFF_DIAL_TIMEOUT_SECONDS,
+        refer_url=public_url("twilio-refer"),
+        refer_method="POST",
+    )
+    credentials = (
+        {"username": settings.VAPI_SIP_USERNAME, "password": settings.VAPI_SIP_PASSWORD}
+        if settings.VAPI_SIP_USERNAME
+        else {}
+    )
+    dial.sip(
+        assistant,
+        status_callback=public_url("twilio-status"),
+        status_callback_event=DIAL_STATUS_EVENTS,
+        status_callback_method="POST",
+        **credentials,
+    )
+
+
+def handoff_outcome(*, status: str) -> str:
+    """After the assistant's leg: a conversation that took place is over
+    (the assistant hung up, or the caller did); a leg that never connected
+    sends the caller to the operator."""
+    response = VoiceResponse()
+    if status in HANDOFF_CONNECTED:
+        response.hangup()
+    else:
+        _say(response, "Our virtual assistant is not available right now. Connecting you to an operator.")
+        _dial(response, settings.IVR_OPERATOR_NUMBER)
+    return str(response)
+
+
+def transfer(*, target: str) -> str:
+    """A transfer the assistant asked for, to the number this service keeps for ``target``."""
+    response = VoiceResponse()
+    _dial(response, ivr.transfer_number(target))
     return str(response)
 
 

@@ -23,4 +23,6 @@ urlpatterns = [
     *webhook("status", twilio.TwilioStatusView.as_view(), "twilio-status"),
     *webhook("recording", twilio.TwilioRecordingView.as_view(), "twilio-recording"),
     *webhook("pay", twilio.TwilioPayView.as_view(), "twilio-pay"),
+    *webhook("handoff", twilio.TwilioHandoffView.as_view(), "twilio-handoff"),
+    *webhook("refer", twilio.TwilioReferView.as_view(), "twilio-refer"),
 ]

@@ -81,6 +81,7 @@ SECRET_RULES: dict[str, SecretRule] = {
     "IDENTIFIER_HASH_KEY": SecretRule(32),
     "FIELD_ENCRYPTION_KEYS": SecretRule(44, kind="fernet"),  # 32 bytes, url-safe base64
     "VAPI_API_KEY": SecretRule(32),
+    "VAPI_SIP_PASSWORD": SecretRule(20),  # Vapi takes 20 to 40 characters
     "CRM_WEBHOOK_SECRET": SecretRule(32),
     "HUBSPOT_ACCESS_TOKEN": SecretRule(32),
     "ADMIN_PASSWORD": SecretRule(12),  # as AUTH_PASSWORD_VALIDATORS

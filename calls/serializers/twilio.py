@@ -4,12 +4,13 @@ out-of-range value is a 400, never a write the worker can't make."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.conf import settings
 from rest_framework import serializers
 
-from calls.models import Call, CallStatusEvent, InboundEvent, Payment, Recording
+from calls.models import Call, CallEvent, CallStatusEvent, InboundEvent, Payment, Recording
 from calls.serializers import InputSerializer
 from calls.serializers.fields import Column, PatternField, RFC2822TimeField, TextField, column, feeds
 from compliance.models import ConsentEvent
@@ -59,13 +60,32 @@ def _country() -> serializers.Field:
     )
 
 
+class AddressField(TextField):
+    """A number, or a SIP address. The leg to the assistant is "sip:…", and
+    what follows its address (URI parameters, headers such as the hand-off
+    reference) is dropped before the length is checked: never stored."""
+
+    def to_internal_value(self, data: Any) -> str:
+        value = super().to_internal_value(data)
+        if value[:4].lower() == "sip:" or value[:5].lower() == "sips:":
+            value = _SIP_EXTRAS.split(value, maxsplit=1)[0]
+        return value
+
+
+_SIP_EXTRAS = re.compile(r"[;?]")
+
+
+def _address(name: str) -> serializers.Field:
+    return feeds(AddressField(max_length=64, **OPTIONAL), Column(Call, name))
+
+
 class TwilioCallSerializer(InputSerializer):
     """The parameters Twilio sends with every voice webhook."""
 
     CallSid = call_sid_field()
     AccountSid = feeds(PatternField(ACCOUNT_SID, max_length=SID_LENGTH))
-    From = column(Call, "from_number", max_length=64, **OPTIONAL)
-    To = column(Call, "to_number", max_length=64, **OPTIONAL)
+    From = _address("from_number")
+    To = _address("to_number")
     CallStatus = column(Call, "status", required=False)
     Direction = column(Call, "direction", **OPTIONAL)
     FromState = _state()
@@ -155,3 +175,26 @@ class TwilioPaySerializer(InputSerializer):
 
     def validate_PaymentCardNumber(self, value: str) -> str:  # noqa: N802  (Twilio's parameter name)
         return "".join(character for character in value if character.isdigit())[-4:]
+
+
+# <Dial>'s outcomes (twilio.com/docs/voice/twiml/dial#dialcallstatus).
+DIAL_CALL_STATUSES = ["completed", "answered", "busy", "no-answer", "failed", "canceled"]
+
+
+class TwilioHandoffSerializer(TwilioCallSerializer):
+    """The action of the <Dial> to the assistant: how its leg ended."""
+
+    DialCallStatus = feeds(serializers.ChoiceField(choices=DIAL_CALL_STATUSES), Column(CallEvent, "detail"))
+    DialCallSid = call_sid_field(**OPTIONAL)
+    # Kept in the event's detail: "<status> (SIP <code>)".
+    DialSipResponseCode = feeds(
+        serializers.IntegerField(min_value=100, max_value=699, **OPTIONAL_NUMBER),
+        Column(CallEvent, "detail", len("no-answer (SIP )")),
+    )
+
+
+class TwilioReferSerializer(TwilioCallSerializer):
+    """A transfer the assistant asked for: a SIP REFER, its Refer-To as
+    ReferTransferTarget. Read to choose among this service's own numbers."""
+
+    ReferTransferTarget = feeds(TextField(max_length=1024))

@@ -8,6 +8,7 @@ string has a bound, and lists have a maximum length.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.conf import settings
@@ -24,9 +25,13 @@ from calls.serializers.fields import (
     column,
     feeds,
 )
-from calls.serializers.twilio import call_sid_field
+from calls.serializers.twilio import CALL_SID
 from compliance.models import ConsentEvent
 
+HANDOFF_HEADER = "x-handoff"
+# Vapi gives each x- header to the assistant as a variable named without the prefix.
+HANDOFF_VARIABLE = HANDOFF_HEADER.removeprefix("x-")
+HANDOFF_REFERENCE_MAX_LENGTH = 256
 MAX_TOOL_CALLS = 20
 MAX_MESSAGES = 10_000
 STATUSES = ["scheduled", "queued", "ringing", "in-progress", "forwarding", "ended", "not-found", "deletion-failed"]
@@ -68,9 +73,20 @@ class PhoneNumberSerializer(InputSerializer):
     number = column(Call, "to_number", max_length=32, **OPTIONAL)
 
 
+class TransportSerializer(InputSerializer):
+    provider = feeds(_text(32))
+    # Twilio's CallSid when ``provider`` is "twilio"; else the SIP or other provider's id.
+    callSid = feeds(_text(128))
+
+
 class CallSerializer(InputSerializer):
     id = call_id_field()
-    phoneCallProviderId = call_sid_field(required=False, allow_blank=True, allow_null=True)
+    # "twilio" when Twilio carries the call; "vapi" for a call to a Vapi SIP number.
+    phoneCallProvider = feeds(_text(32))
+    phoneCallTransport = feeds(_text(16))
+    # Twilio's CallSid for a Twilio call (deprecated by Vapi for transport.callSid).
+    phoneCallProviderId = feeds(_text(128))
+    transport = TransportSerializer(required=False, allow_null=True)
     type = feeds(_text(32))
     customer = CustomerSerializer(required=False, allow_null=True)
 
@@ -203,7 +219,65 @@ class EndOfCallReportSerializer(CallMessageSerializer):
     endedAt = column(Call, "ended_at", also=MOMENT_COLUMNS, **OPTIONAL_VALUE)
 
 
+_CALL_SID = re.compile(CALL_SID)
+# What a stored event keeps of its call (``_event_payload``).
+CALL_KEYS = ("id", "phoneCallProvider", "phoneCallTransport", "phoneCallProviderId", "transport")
+
+
+def twilio_call_sid(call: dict[str, Any]) -> str:
+    """Twilio's CallSid of a call Twilio carries for Vapi, or ''. Vapi names
+    it in ``transport.callSid`` and, deprecated, ``phoneCallProviderId``; a
+    value there that is not a Twilio CallSid (a SIP call's id) names no Twilio call."""
+    transport = call.get("transport") or {}
+    if transport.get("provider") == "twilio" and _CALL_SID.match(transport.get("callSid") or ""):
+        return transport["callSid"]
+    if (call.get("phoneCallProvider") or "twilio") == "twilio" and _CALL_SID.match(
+        call.get("phoneCallProviderId") or ""
+    ):
+        return call["phoneCallProviderId"]
+    return ""
+
+
+def over_sip(call: dict[str, Any]) -> bool:
+    """Whether the conversation reached Vapi over SIP, as one handed off from
+    the IVR does (Twilio's <Dial><Sip> to a Vapi SIP number)."""
+    return (call.get("transport") or {}).get("provider") == "vapi.sip" or call.get("phoneCallTransport") == "sip"
+
+
 def call_key(call: dict[str, Any]) -> str:
-    """The Call row's key: Twilio's CallSid when Vapi runs over Twilio, so
-    one row covers both providers; else Vapi's own id."""
-    return call.get("phoneCallProviderId") or f"vapi:{call['id']}"
+    """The Call row's key when nothing else joins the call: Twilio's CallSid
+    when Vapi runs over Twilio, so one row covers both providers; else
+    Vapi's own id. (A conversation handed off from the IVR joins the IVR's
+    call: calls.services.handoff.)"""
+    return twilio_call_sid(call) or f"vapi:{call['id']}"
+
+
+def handoff_reference_of(message: dict[str, Any]) -> str | None:
+    """The hand-off reference the call presents, or None when it presents
+    none. Vapi turns the INVITE's ``x-handoff`` header into the variable
+    ``handoff``, and keeps the SIP headers with the provider's details; the
+    reference is read from either. Its authenticity is checked elsewhere:
+    here it is only found, and anything that is not a short string is
+    returned as it stands so that it is judged, not dropped."""
+    call = message.get("call") if isinstance(message.get("call"), dict) else {}
+    variables = _path(call, "assistantOverrides", "variableValues")
+    if HANDOFF_VARIABLE in variables:
+        return _reference_text(variables[HANDOFF_VARIABLE])
+    headers = _path(call, "phoneCallProviderDetails", "sip", "headers")
+    for name, value in headers.items():
+        if isinstance(name, str) and name.lower() == HANDOFF_HEADER:
+            return _reference_text(value)
+    return None
+
+
+def _path(holder: dict[str, Any], *names: str) -> dict[str, Any]:
+    for name in names:
+        holder = holder.get(name) if isinstance(holder, dict) else None
+    return holder if isinstance(holder, dict) else {}
+
+
+def _reference_text(value: Any) -> str:
+    # A SIP header may be repeated (a list); a reference is one short string.
+    if isinstance(value, str) and 0 < len(value) <= HANDOFF_REFERENCE_MAX_LENGTH:
+        return value
+    return "-"

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from calls.models import Call, CallStatusEvent, InboundEvent, Provider
+from calls.models import Call, CallEvent, CallStatusEvent, InboundEvent, Provider
 from calls.services import crm
 from compliance.crypto import identifier_hash
 from compliance.policy import Jurisdiction, consent_required_for
@@ -174,3 +174,12 @@ def call_apply_status(
         extra={"call_id": call.pk, "status": status, "applied": applied, "sequence_number": sequence_number},
     )
     return applied
+
+
+def call_event_record(*, event: InboundEvent, call: Call, kind: str, detail: str = "", at: datetime) -> None:
+    """A moment of a call on its timeline (never words said), once per
+    delivery: safe to repeat."""
+    detail_length = CallEvent._meta.get_field("detail").max_length
+    CallEvent.objects.get_or_create(
+        inbound_event=event, defaults={"call": call, "type": kind, "detail": detail[:detail_length], "occurred_at": at}
+    )

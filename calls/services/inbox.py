@@ -125,6 +125,8 @@ def _handlers() -> dict[str, Callable[[InboundEvent], None]]:
         InboundEvent.Kind.TWILIO_STATUS: twilio_events.apply_status,
         InboundEvent.Kind.TWILIO_RECORDING: twilio_events.apply_recording,
         InboundEvent.Kind.TWILIO_PAY: twilio_events.apply_pay,
+        InboundEvent.Kind.TWILIO_HANDOFF: twilio_events.apply_handoff,
+        InboundEvent.Kind.TWILIO_REFER: twilio_events.apply_refer,
         InboundEvent.Kind.VAPI_ASSISTANT_REQUEST: vapi_events.apply_assistant_request,
         InboundEvent.Kind.VAPI_STATUS: vapi_events.apply_status,
         InboundEvent.Kind.VAPI_TRANSCRIPT: vapi_events.apply_transcript,

@@ -9,18 +9,20 @@ from decimal import Decimal
 from django.conf import settings
 from django.http import QueryDict
 
-from calls import ivr
+from calls import ivr, twiml
 from calls.models import InboundEvent, Payment
 from calls.serializers import parse
 from calls.serializers.twilio import (
     TwilioCallSerializer,
     TwilioGatherQuerySerializer,
     TwilioGatherSerializer,
+    TwilioHandoffSerializer,
     TwilioPaySerializer,
     TwilioRecordingSerializer,
+    TwilioReferSerializer,
     TwilioStatusSerializer,
 )
-from calls.services.calls import call_apply_status, call_get_or_create, call_upsert_from_twilio
+from calls.services.calls import call_apply_status, call_event_record, call_get_or_create, call_upsert_from_twilio
 from calls.services.capture import capture_enqueue_reconcile, capture_from_event
 from calls.services.recordings import call_request_recording, recording_apply_status
 from calls.services.transcripts import transcript_segment_open
@@ -41,6 +43,12 @@ def apply_gather(event: InboundEvent) -> None:
     query = parse(TwilioGatherQuerySerializer, _form(event, "query"))
     call = call_upsert_from_twilio(data=data)
     answer = {"digits": data["Digits"], "speech": data["SpeechResult"], "confidence": data["Confidence"]}
+    if "<Sip" in event.response_body:
+        # The caller was put through to the assistant: what they heard is the evidence.
+        route = "after consent" if query["step"] == "consent" else "menu choice"
+        call_event_record(
+            event=event, call=call, kind="handoff", detail=f"to the assistant ({route})", at=event.received_at
+        )
 
     utterance = None
     if data["SpeechResult"]:
@@ -75,7 +83,7 @@ def apply_gather(event: InboundEvent) -> None:
     department = ivr.interpret_menu(**answer)
     if department is None and query["attempt"] >= settings.IVR_MAX_ATTEMPTS:
         department = ivr.OPERATOR
-    if department and department != ivr.PAYMENT and call.department != department:
+    if department and department not in (ivr.PAYMENT, ivr.ASSISTANT) and call.department != department:
         call.department = department
         call.save(update_fields=["department", "updated_at"])
     if capture_from_event(event=event, call=call):
@@ -108,6 +116,37 @@ def apply_pay(event: InboundEvent) -> None:
             "payment.result", object_type="payment", object_id=payment.pk, object_repr=call.call_sid,
             details={"result": payment.result, "card_type": payment.card_type, "error": payment.error},
         )  # fmt: skip
+
+
+def apply_handoff(event: InboundEvent) -> None:
+    """How the assistant's leg ended; a leg that never connected sent the
+    caller to the operator, and the call says why."""
+    data = parse(TwilioHandoffSerializer, _form(event, "form"))
+    call = call_upsert_from_twilio(data=data)
+    status, code = data["DialCallStatus"], data["DialSipResponseCode"]
+    connected = status in twiml.HANDOFF_CONNECTED
+    detail = status + (f" (SIP {code})" if code and code >= 300 else "")
+    call_event_record(
+        event=event,
+        call=call,
+        kind="handoff ended" if connected else "handoff failed",
+        detail=detail,
+        at=event.received_at,
+    )
+    if not connected and call.department != ivr.OPERATOR:
+        call.department = ivr.OPERATOR
+        call.save(update_fields=["department", "updated_at"])
+
+
+def apply_refer(event: InboundEvent) -> None:
+    """A transfer the assistant asked for, to the department it was put through to."""
+    data = parse(TwilioReferSerializer, _form(event, "form"))
+    call = call_upsert_from_twilio(data=data)
+    target = ivr.transfer_target(data["ReferTransferTarget"])
+    call_event_record(event=event, call=call, kind="transfer", detail=target, at=event.received_at)
+    if target in settings.IVR_DEPARTMENTS and call.department != target:
+        call.department = target
+        call.save(update_fields=["department", "updated_at"])
 
 
 def apply_status(event: InboundEvent) -> None:

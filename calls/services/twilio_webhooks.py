@@ -15,7 +15,8 @@ from django.conf import settings
 from calls import ivr, twiml
 from calls.models import InboundEvent, Provider
 from calls.services.capture import capture_publish, may_hold_numbers
-from calls.services.inbox import inbox_accept
+from calls.services.handoff import handoff_sip_uri
+from calls.services.inbox import inbox_accept, payload_digest
 
 
 def _accept(
@@ -64,13 +65,18 @@ def twilio_gather_answer(*, data: dict[str, Any], query: dict[str, Any], form: d
         if consent is None and attempt < settings.IVR_MAX_ATTEMPTS:
             reply = twiml.consent_prompt(attempt=attempt + 1, prompt_version=query["prompt"])
         else:
-            reply = twiml.after_consent(decision=consent.decision if consent else None)
+            # Consent is settled (or could not be): on to the menu, or to the assistant.
+            handing_off = ivr.handoff_after_consent(called=data["To"])
+            assistant = handoff_sip_uri(call_sid=data["CallSid"]) if handing_off else ""
+            reply = twiml.after_consent(decision=consent.decision if consent else None, assistant=assistant)
     else:
         department = ivr.interpret_menu(**answer)
         if department is None and attempt < settings.IVR_MAX_ATTEMPTS:
             reply = twiml.menu_prompt(attempt=attempt + 1)
         elif department == ivr.PAYMENT:
             reply = twiml.payment()
+        elif department == ivr.ASSISTANT:
+            reply = twiml.handoff(assistant=handoff_sip_uri(call_sid=data["CallSid"]))
         else:
             reply = twiml.connect(department=department or ivr.OPERATOR)
     dedup_key = f"gather:{data['CallSid']}:{query['step']}:{attempt}"
@@ -98,6 +104,28 @@ def twilio_pay_answer(*, data: dict[str, Any]) -> str:
     return _accept(
         kind=InboundEvent.Kind.TWILIO_PAY, dedup_key=f"pay:{data['CallSid']}", data=data, form=stored, query={},
         reply=reply, capture=True,
+    )  # fmt: skip
+
+
+def twilio_handoff_answer(*, data: dict[str, Any], form: dict[str, str]) -> str:
+    """The assistant's leg is over, or never connected: store how it ended
+    and say what follows (calls.twiml.handoff_outcome)."""
+    reply = twiml.handoff_outcome(status=data["DialCallStatus"])
+    dedup_key = f"handoff:{data['CallSid']}:{data['DialCallSid'] or '-'}:{data['DialCallStatus']}"
+    return _accept(
+        kind=InboundEvent.Kind.TWILIO_HANDOFF, dedup_key=dedup_key, data=data, form=form, query={}, reply=reply
+    )
+
+
+def twilio_refer_answer(*, data: dict[str, Any], form: dict[str, str]) -> str:
+    """The assistant asks to transfer the caller: dial the department, the
+    escalation line or the operator that the target names, among this
+    service's own numbers (calls.ivr.transfer_target)."""
+    target = ivr.transfer_target(data["ReferTransferTarget"])
+    dedup_key = f"refer:{data['CallSid']}:{payload_digest(form)}"
+    return _accept(
+        kind=InboundEvent.Kind.TWILIO_REFER, dedup_key=dedup_key, data=data, form=form, query={},
+        reply=twiml.transfer(target=target),
     )  # fmt: skip
 
 

@@ -12,16 +12,18 @@ from typing import Any
 
 from django.conf import settings
 
-from calls.models import Call, CallEvent, InboundEvent, Provider, Recording, TranscriptSegment
+from calls.models import Call, InboundEvent, Provider, Recording, TranscriptSegment
 from calls.serializers import parse
 from calls.serializers import vapi as shapes
 from calls.services.callbacks import callback_schedule
-from calls.services.calls import call_apply_status, call_upsert
+from calls.services.calls import call_apply_status, call_event_record, call_upsert
 from calls.services.capture import CAPTURE_TOOLS, capture_enqueue_reconcile, capture_from_event
+from calls.services.handoff import Verdict, handoff_bridged_to
 from calls.services.recordings import ERASURE, NO_CONSENT, call_request_recording, recording_request_deletion
 from calls.services.transcripts import inbox_scrub_if_settled, transcript_segment_open
 from calls.services.vapi_tools import BadArguments, ToolContext, tool_label, tool_read
 from calls.services.vapi_webhooks import jurisdiction_of
+from compliance.audit import Actor, audit_record
 from compliance.models import ConsentDecision, ConsentMethod
 from compliance.services import consent_record
 
@@ -42,6 +44,10 @@ MAX_CALL_SECONDS = 24 * 3600
 
 def _call(data: dict[str, Any]) -> Call:
     call = data["call"]
+    handed_off_from = _handed_off_from(data)
+    if handed_off_from:
+        # The IVR's call: its numbers and jurisdictions are Twilio's to give.
+        return call_upsert(call_sid=handed_off_from, vapi_call_id=call["id"])
     customer = (call.get("customer") or {}) or (data.get("customer") or {})
     our_number = (data.get("phoneNumber") or {}).get("number") or ""
     # A Vapi call is one row, whichever key its first applied message gave
@@ -59,32 +65,52 @@ def _call(data: dict[str, Any]) -> Call:
     )
 
 
-def _record_event(event: InboundEvent, call: Call, kind: str, *, detail: str, at: datetime) -> None:
-    """A lightweight call event, once per delivery."""
-    CallEvent.objects.get_or_create(
-        inbound_event=event, defaults={"call": call, "type": kind, "detail": detail, "occurred_at": at}
-    )
-
-
 def _moment(event: InboundEvent, data: dict[str, Any]) -> datetime:
     return data.get("timestamp") or event.received_at
 
 
 def apply_assistant_request(event: InboundEvent) -> None:
-    """The call, and the disclosure its assistant was told to open with, on its timeline."""
+    """The call, and the disclosure its assistant was told to open with, on
+    its timeline; a hand-off reference it presented, in the audit trail."""
     call = _call(parse(shapes.CallMessageSerializer, event.payload))
     reply = json.loads(event.response_body or "{}")
     said = (reply.get("assistant") or reply.get("assistantOverrides") or {}).get("firstMessage") or ""
     if said.startswith(settings.AI_DISCLOSURE):
-        _record_event(event, call, "ai-disclosure", detail=settings.AI_DISCLOSURE[:64], at=event.received_at)
+        call_event_record(
+            event=event, call=call, kind="ai-disclosure", detail=settings.AI_DISCLOSURE[:64], at=event.received_at
+        )
+    handoff = event.payload.get("handoff") or {}
+    verdict = handoff.get("verdict", Verdict.MISSING)
+    if verdict != Verdict.MISSING:
+        # A reference that did not join its call is an attempt to be told about.
+        audit_record(
+            "handoff.joined" if verdict == Verdict.VALID else "handoff.rejected",
+            actor=Actor(name=Provider.VAPI), object_type="call", object_id=call.pk, object_repr=call.call_sid,
+            details={
+                "verdict": verdict, "vapi_call_id": event.payload["call"]["id"],
+                "reference_names": handoff.get("call_sid") or "", "consent": call.consent_decision or "",
+            },
+        )  # fmt: skip
+        if verdict != Verdict.VALID:
+            logger.warning("handoff.rejected", extra={"call_id": call.pk, "verdict": verdict})
+
+
+def _handed_off_from(data: dict[str, Any]) -> str:
+    """The IVR's call a conversation was handed off from, or ''."""
+    call = data["call"]
+    return handoff_bridged_to(vapi_call_id=call["id"]) if shapes.over_sip(call) else ""
 
 
 def apply_status(event: InboundEvent) -> None:
     data = parse(shapes.StatusUpdateSerializer, event.payload)
     call = _call(data)
     status = STATUS_MAP.get(data["status"])
-    if status is None:
-        _record_event(event, call, "status-update", detail=data["status"], at=_moment(event, data))
+    handed_off = bool(_handed_off_from(data))
+    if status is None or handed_off:
+        # A conversation handed off from the IVR is a stretch of a Twilio
+        # call, whose own statuses come from Twilio: its statuses are moments.
+        kind = "assistant" if handed_off else "status-update"
+        call_event_record(event=event, call=call, kind=kind, detail=data["status"], at=_moment(event, data))
         return
     call_apply_status(
         call=call,
@@ -127,7 +153,9 @@ def apply_call_event(event: InboundEvent) -> None:
         {"type": payload["type"], "timestamp": payload.get("timestamp"), "call": payload["call"]},
     )
     call = _call(data)
-    _record_event(event, call, payload["type"], detail=payload.get("detail", ""), at=_moment(event, data))
+    call_event_record(
+        event=event, call=call, kind=payload["type"], detail=payload.get("detail", ""), at=_moment(event, data)
+    )
 
 
 def apply_tool_call(event: InboundEvent) -> None:
@@ -159,10 +187,16 @@ def apply_tool_call(event: InboundEvent) -> None:
         if call.department != values["department"]:
             call.department = values["department"]
             call.save(update_fields=["department", "updated_at"])
-        _record_event(event, call, "transfer_to_human", detail=values["department"], at=event.received_at)
+        call_event_record(
+            event=event, call=call, kind="transfer_to_human", detail=values["department"], at=event.received_at
+        )
     elif tool_call["name"] == "schedule_callback":
         callback_schedule(
-            call=call, source=source, phone=values["phone"], due_at=datetime.fromisoformat(values["due_at"])
+            call=call,
+            source=source,
+            phone=values["phone"],
+            due_at=datetime.fromisoformat(values["due_at"]),
+            requested_at=event.received_at,
         )
     elif tool_call["name"] in CAPTURE_TOOLS and capture_from_event(event=event, call=call):
         capture_enqueue_reconcile(call=call)
@@ -174,13 +208,24 @@ def apply_end_of_call_report(event: InboundEvent) -> None:
     consent reconciled with what Vapi says it obtained."""
     data = parse(shapes.EndOfCallReportSerializer, event.payload)
     call = _call(data)
-    call_apply_status(
-        call=call,
-        status=Call.Status.COMPLETED,
-        occurred_at=data.get("endedAt") or _moment(event, data),
-        end_reason=data.get("endedReason") or "",
-        inbound_event=event,
-    )
+    if bool(_handed_off_from(data)):
+        # The caller may still be on the line, put through to a person.
+        reason = data.get("endedReason") or ""
+        call_event_record(
+            event=event,
+            call=call,
+            kind="assistant ended",
+            detail=reason,
+            at=data.get("endedAt") or _moment(event, data),
+        )
+    else:
+        call_apply_status(
+            call=call,
+            status=Call.Status.COMPLETED,
+            occurred_at=data.get("endedAt") or _moment(event, data),
+            end_reason=data.get("endedReason") or "",
+            inbound_event=event,
+        )
     if data.get("cost") is not None:
         call.cost = Decimal(str(data["cost"])).quantize(Decimal("0.0001"))
         call.save(update_fields=["cost", "updated_at"])

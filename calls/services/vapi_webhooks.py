@@ -27,9 +27,11 @@ from calls import ivr
 from calls.models import Call, InboundEvent, Provider, UnknownMessageCount
 from calls.serializers import vapi as shapes
 from calls.services.capture import CAPTURE_TOOLS, capture_publish, may_hold_numbers
+from calls.services.handoff import NOT_HANDED_OFF, Handoff, Verdict, handoff_bridged_to, handoff_claim, handoff_consent
 from calls.services.inbox import inbox_accept, payload_digest
 from calls.services.vapi_tools import TOOLS, ToolContext, tool_reply
 from calls.twiml import public_url
+from compliance.models import ConsentDecision, ConsentRequirement
 from compliance.policy import Jurisdiction, consent_required_for
 
 logger = logging.getLogger(__name__)
@@ -72,6 +74,15 @@ def jurisdiction_of(number: str | None) -> Jurisdiction:
     return Jurisdiction("US", city_and_state.group(1) if city_and_state else _US_STATES.get(place, ""))
 
 
+def call_sid_of(call: dict[str, Any]) -> str:
+    """Our call a Vapi conversation belongs to: the Twilio call that carries
+    it, the IVR's call it was handed off from, or a call of its own."""
+    if shapes.over_sip(call):
+        # One handed off from the IVR: the claim of its reference says which call.
+        return handoff_bridged_to(vapi_call_id=call["id"]) or shapes.call_key(call)
+    return shapes.call_key(call)
+
+
 def _accept(
     *,
     kind: str,
@@ -80,6 +91,7 @@ def _accept(
     stored: dict[str, Any],
     reply: dict | None = None,
     capture: bool = False,
+    call_sid: str = "",
 ) -> dict:
     """Store the delivery; answer with what the first delivery was answered.
     With ``capture``, the delivery may pause or resume the call's recording
@@ -88,7 +100,7 @@ def _accept(
         provider=Provider.VAPI,
         kind=kind,
         dedup_key=dedup_key,
-        call_sid=shapes.call_key(call),
+        call_sid=call_sid or call_sid_of(call),
         payload=stored,
         response_body=json.dumps(reply or {}),
     )
@@ -149,7 +161,7 @@ def _event_payload(data: dict[str, Any], *, detail: str = "", role: str = "") ->
     return {
         "type": data["type"],
         "timestamp": data["timestamp"].isoformat() if data.get("timestamp") else None,
-        "call": {key: data["call"].get(key) for key in ("id", "phoneCallProviderId")},
+        "call": {key: data["call"].get(key) for key in shapes.CALL_KEYS},
         "detail": detail[:32],
         "role": role[:32],
     }
@@ -209,17 +221,32 @@ def _customer_number(data: dict[str, Any]) -> str:
 
 
 def _assistant_request(message: dict[str, Any]) -> dict[str, Any]:
+    """The assistant for a conversation. One handed off from the IVR
+    presents its reference (calls.services.handoff): a valid one joins our
+    call, and the consent on its ledger decides what the assistant says; a
+    forged, expired or replayed one gets the configuration any unknown
+    caller gets (consent asked afresh, nothing recorded)."""
     data, stored = _stored(shapes.CallMessageSerializer, message)
+    handoff = handoff_claim(reference=shapes.handoff_reference_of(message), vapi_call_id=data["call"]["id"])
+    consent = handoff_consent(call_sid=handoff.call_sid) if handoff.joined else None
     if settings.VAPI_ASSISTANT_ID:
         # The configured assistant speaks first the same words as the transient one.
-        overrides = {"firstMessage": first_message(), "firstMessageMode": "assistant-speaks-first"}
+        overrides: dict[str, Any] = {
+            "firstMessage": first_message(consent), "firstMessageMode": "assistant-speaks-first",
+            "variableValues": {"consent": consent or "unknown"},
+        }  # fmt: skip
+        if handoff.verdict != Verdict.MISSING:
+            overrides["artifactPlan"] = {"recordingEnabled": _vapi_records(handoff, consent)}
         reply = {"assistantId": settings.VAPI_ASSISTANT_ID, "assistantOverrides": overrides}
     else:
-        reply = {"assistant": assistant_configuration(data)}
+        reply = {"assistant": assistant_configuration(data, handoff=handoff, consent=consent)}
+    # The verdict is kept with the delivery; the worker audits it.
+    stored["handoff"] = {"verdict": handoff.verdict, "call_sid": handoff.call_sid}
     key = _dedup_key(data, stored)
     return _accept(
-        kind=InboundEvent.Kind.VAPI_ASSISTANT_REQUEST, call=data["call"], dedup_key=key, stored=stored, reply=reply
-    )
+        kind=InboundEvent.Kind.VAPI_ASSISTANT_REQUEST, call=data["call"], dedup_key=key, stored=stored, reply=reply,
+        call_sid=handoff.call_sid if handoff.joined else shapes.call_key(data["call"]),
+    )  # fmt: skip
 
 
 def consent_script() -> str:
@@ -227,35 +254,72 @@ def consent_script() -> str:
     return ivr.CONSENT_PROMPTS[settings.CONSENT_PROMPT_VERSION].replace("press 1 or ", "").replace("press 2 or ", "")
 
 
-def first_message() -> str:
+# What the assistant says of recording a call whose consent the ledger already holds.
+SETTLED_CONSENT = {
+    ConsentDecision.GRANTED: "As you agreed, this call is recorded.",
+    ConsentDecision.DECLINED: "As you asked, this call is not recorded.",
+}
+
+
+def first_message(consent: str | None = None) -> str:
     """The assistant's first words: that the caller is speaking with an
     automated assistant (AI_DISCLOSURE; the FCC's 2024 ruling on AI voices
-    under the TCPA, the EU AI Act's transparency duty), then the consent prompt."""
-    return f"{settings.AI_DISCLOSURE} {consent_script()}"
+    under the TCPA, the EU AI Act's transparency duty), then the consent
+    prompt, or what the caller already decided."""
+    return f"{settings.AI_DISCLOSURE} {SETTLED_CONSENT.get(consent) or consent_script()}"
 
 
-def assistant_configuration(data: dict[str, Any]) -> dict[str, Any]:
-    """A transient assistant for this call: consent first, in the words the
-    caller's jurisdiction requires, with this service's tools and server URL."""
+def _consent_instructions(consent: str | None) -> str:
+    if consent in SETTLED_CONSENT:
+        return (
+            f"The caller has already {consent} recording on this call: do not ask them again, and do not call "
+            "record_consent."
+        )
+    return (
+        "Before anything else, ask the caller for permission to record, exactly as follows: "
+        f"\"{consent_script()}\" As soon as they answer, call record_consent with 'granted' or 'declined'. If "
+        "the answer is unclear, ask once more; if it is still unclear, record 'declined'."
+    )
+
+
+def _vapi_records(handoff: Handoff, consent: str | None) -> bool:
+    """Vapi records only a conversation joined to a call whose caller
+    agreed, and only when configured to; recording stays on Twilio's call."""
+    return handoff.joined and consent == ConsentDecision.GRANTED and settings.VAPI_RECORDING_AFTER_CONSENT
+
+
+def _consent_policy(data: dict[str, Any], handoff: Handoff) -> tuple[ConsentRequirement, str]:
+    """The recording-consent rule for the call and where it comes from: the
+    IVR's call's, when joined to one that has it; else from the numbers."""
+    if handoff.joined:
+        call = Call.objects.filter(call_sid=handoff.call_sid, consent_jurisdiction__gt="").first()
+        if call is not None:
+            return ConsentRequirement(call.consent_requirement), call.consent_jurisdiction
     caller = jurisdiction_of(_customer_number(data))
     callee = jurisdiction_of((data.get("phoneNumber") or {}).get("number"))
     policy = consent_required_for(caller=caller, callee=callee)
-    version = settings.CONSENT_PROMPT_VERSION
+    return policy.requirement, str(policy.jurisdiction)
+
+
+def assistant_configuration(
+    data: dict[str, Any], *, handoff: Handoff = NOT_HANDED_OFF, consent: str | None = None
+) -> dict[str, Any]:
+    """A transient assistant for this call: consent first, in the words the
+    caller's jurisdiction requires (or what the caller already decided, for
+    a call handed off from the IVR), with this service's tools and server URL."""
+    requirement, jurisdiction = _consent_policy(data, handoff)
     server_url = public_url("vapi-webhook")
-    script = consent_script()
     system_prompt = (
-        "You are the voice assistant of a customer contact center. Before anything else, ask the caller for "
-        f'permission to record, exactly as follows: "{script}" As soon as they answer, call record_consent with '
-        "'granted' or 'declined'. If the answer is unclear, ask once more; if it is still unclear, record "
-        "'declined'. Never repeat back card numbers, social security numbers or other personal details. Before you "
-        "ask for a card number, security code, expiry date, bank account or social security number, call "
-        "begin_sensitive_capture and wait for its result; call end_sensitive_capture as soon as you have them. If "
-        "the caller asks for a person, call transfer_to_human. If they want to be called back, call schedule_callback."
-        f" Recording consent rule for this call: {policy.requirement.label} ({policy.jurisdiction})."
+        "You are the voice assistant of a customer contact center. "
+        f"{_consent_instructions(consent)} Never repeat back card numbers, social security numbers or other "
+        "personal details. Before you ask for a card number, security code, expiry date, bank account or social "
+        "security number, call begin_sensitive_capture and wait for its result; call end_sensitive_capture as soon "
+        "as you have them. If the caller asks for a person, call transfer_to_human. If they want to be called "
+        f"back, call schedule_callback. Recording consent rule for this call: {requirement.label} ({jurisdiction})."
     )
     configuration = {
         "name": "Contact center assistant",
-        "firstMessage": first_message(),
+        "firstMessage": first_message(consent),
         "firstMessageMode": "assistant-speaks-first",
         "model": {
             "provider": settings.VAPI_MODEL_PROVIDER,
@@ -265,14 +329,16 @@ def assistant_configuration(data: dict[str, Any]) -> dict[str, Any]:
         },
         "server": {"url": server_url},
         "serverMessages": SERVER_MESSAGES,
-        # Vapi records nothing itself: recording starts through this service
-        # once consent is on the ledger.
-        "artifactPlan": {"recordingEnabled": False},
+        # Vapi records nothing itself unless configured to, for a caller who
+        # already agreed: recording starts through this service once consent
+        # is on the ledger, on Twilio's call.
+        "artifactPlan": {"recordingEnabled": _vapi_records(handoff, consent)},
         "metadata": {
-            "consentPromptVersion": version,
-            "consentRequirement": policy.requirement.value,
-            "consentJurisdiction": str(policy.jurisdiction),
+            "consentPromptVersion": settings.CONSENT_PROMPT_VERSION,
+            "consentRequirement": requirement.value,
+            "consentJurisdiction": jurisdiction,
             "pciMode": settings.PCI_MODE,
+            **({"handoff": handoff.verdict} if handoff.verdict != Verdict.MISSING else {}),
         },
     }
     if settings.PCI_MODE:
@@ -286,7 +352,7 @@ def _transfer_destination(message: dict[str, Any]) -> dict[str, Any]:
     """Escalated calls go to the escalation line; others to the department
     the assistant chose, or the operator."""
     data, _ = _stored(shapes.CallMessageSerializer, message)
-    call = Call.objects.filter(call_sid=shapes.call_key(data["call"])).only("escalated", "department").first()
+    call = Call.objects.filter(call_sid=call_sid_of(data["call"])).only("escalated", "department").first()
     if call is not None and call.escalated:
         number, spoken = settings.ESCALATION_NUMBER or settings.IVR_OPERATOR_NUMBER, "a supervisor"
     elif call is not None and call.department in settings.IVR_DEPARTMENTS:

@@ -16,8 +16,10 @@ from calls.serializers.twilio import (
     TwilioCallSerializer,
     TwilioGatherQuerySerializer,
     TwilioGatherSerializer,
+    TwilioHandoffSerializer,
     TwilioPaySerializer,
     TwilioRecordingSerializer,
+    TwilioReferSerializer,
     TwilioStatusSerializer,
 )
 from calls.services import twilio_webhooks
@@ -65,6 +67,22 @@ class TwilioPayView(TwilioWebhookView):
     def post(self, request: Request) -> HttpResponse:
         data = parse(TwilioPaySerializer, request._request.POST)
         return twiml_response(twilio_webhooks.twilio_pay_answer(data=data))
+
+
+class TwilioHandoffView(TwilioWebhookView):
+    answers_caller = True
+
+    def post(self, request: Request) -> HttpResponse:
+        data = parse(TwilioHandoffSerializer, request._request.POST)
+        return twiml_response(twilio_webhooks.twilio_handoff_answer(data=data, form=self.form()))
+
+
+class TwilioReferView(TwilioWebhookView):
+    answers_caller = True
+
+    def post(self, request: Request) -> HttpResponse:
+        data = parse(TwilioReferSerializer, request._request.POST)
+        return twiml_response(twilio_webhooks.twilio_refer_answer(data=data, form=self.form()))
 
 
 class TwilioStatusView(TwilioWebhookView):

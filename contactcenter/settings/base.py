@@ -278,6 +278,26 @@ IVR_DEPARTMENTS = {
 }
 IVR_OPERATOR_NUMBER = env.str("OPERATOR_NUMBER", default="+15005550000")
 
+# --- The hand-off from the IVR to the Vapi assistant ---------------------------------
+
+# A Vapi SIP phone number with no assistant of its own, "sip:<user>@sip.vapi.ai":
+# Vapi then asks this service's server URL which assistant to run. Empty: no hand-off.
+VAPI_SIP_URI = env.str("VAPI_SIP_URI", default="")
+# The SIP number's credentials, when it was created with an authentication plan.
+VAPI_SIP_USERNAME = env.str("VAPI_SIP_USERNAME", default="")
+VAPI_SIP_PASSWORD = env_secret("VAPI_SIP_PASSWORD", default="")
+# Where the IVR offers the assistant once consent is settled: "menu" (a menu
+# choice), "default" (instead of the menu), or "off".
+HANDOFF_ROUTE = env.str("HANDOFF_ROUTE", default="menu")
+# Called numbers (E.164) whose callers go to the assistant instead of the menu.
+HANDOFF_NUMBERS = env.list("HANDOFF_NUMBERS", default=[])
+# How long the signed reference to the call, sent in the SIP INVITE, is honoured.
+HANDOFF_TTL_SECONDS = env.int("HANDOFF_TTL_SECONDS", default=60)
+HANDOFF_DIAL_TIMEOUT_SECONDS = env.int("HANDOFF_DIAL_TIMEOUT_SECONDS", default=20)
+# Vapi records a bridged call itself only when this is set and the caller
+# already agreed; recording stays on the Twilio call either way.
+VAPI_RECORDING_AFTER_CONSENT = env.bool("VAPI_RECORDING_AFTER_CONSENT", default=False)
+
 # --- Card data and recordings (PCI DSS) ---------------------------------------------
 
 # Sensitive capture: recordings are paused while card or identity numbers are

@@ -31,7 +31,7 @@ from hypothesis import strategies as st
 from rest_framework import serializers
 
 from calls.ivr import CONSENT_PROMPTS
-from calls.models import Call, CallEvent, CallStatusEvent, InboundEvent, TranscriptSegment
+from calls.models import Call, CallEvent, CallStatusEvent, InboundEvent, Payment, TranscriptSegment
 from calls.serializers import twilio as twilio_shapes
 from calls.serializers import vapi as vapi_shapes
 from calls.serializers.fields import (
@@ -181,6 +181,9 @@ TWILIO = {
     "gather": ("/webhooks/twilio/gather/", twilio_shapes.TwilioGatherSerializer, gather_queries()),
     "status": ("/webhooks/twilio/status/", twilio_shapes.TwilioStatusSerializer, st.none()),
     "recording": ("/webhooks/twilio/recording/", twilio_shapes.TwilioRecordingSerializer, st.none()),
+    "pay": ("/webhooks/twilio/pay/", twilio_shapes.TwilioPaySerializer, st.none()),
+    "handoff": ("/webhooks/twilio/handoff/", twilio_shapes.TwilioHandoffSerializer, st.none()),
+    "refer": ("/webhooks/twilio/refer/", twilio_shapes.TwilioReferSerializer, st.none()),
 }
 
 
@@ -236,9 +239,12 @@ def effects_of(event: InboundEvent, *, vapi_call_id: str | None = None) -> list[
         recorded = CallStatusEvent.objects.filter(inbound_event=event).exists()
         if not (recorded or CallEvent.objects.filter(inbound_event=event).exists()):
             missing.append("the status on the timeline")
-    elif kind == InboundEvent.Kind.VAPI_CALL_EVENT:
+    elif kind in (InboundEvent.Kind.VAPI_CALL_EVENT, InboundEvent.Kind.TWILIO_HANDOFF, InboundEvent.Kind.TWILIO_REFER):
         if not CallEvent.objects.filter(inbound_event=event).exists():
             missing.append("the call event")
+    elif kind == InboundEvent.Kind.TWILIO_PAY:
+        if not Payment.objects.filter(source=f"twilio:{event.dedup_key}").exists():
+            missing.append("the payment")
     elif kind == InboundEvent.Kind.VAPI_TRANSCRIPT:
         if not TranscriptSegment.objects.filter(source_event=event).exists():
             missing.append("the transcript segment")

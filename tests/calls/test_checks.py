@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from calls.checks import card_data_check, consent_prompt_check, crm_adapter_check
+from calls.checks import card_data_check, consent_prompt_check, crm_adapter_check, handoff_check
 from compliance.checks import encryption_keys_check
 
 
@@ -52,3 +52,26 @@ def test_a_card_data_setting_that_would_keep_card_data_fails_the_system_check(se
     setattr(settings, name, value)
 
     assert [error.id for error in card_data_check(None)] == ["calls.E003"]
+
+
+@pytest.mark.parametrize(
+    "name, value",
+    [
+        ("HANDOFF_ROUTE", "sometimes"),
+        ("VAPI_SIP_URI", "https://sip.vapi.ai/contactcenter"),
+        ("VAPI_SIP_URI", "sip:contactcenter@sip.vapi.ai?x-extra=1"),
+        ("VAPI_SIP_URI", "sip:" + "u" * 120 + "@sip.vapi.ai"),
+        ("VAPI_SIP_USERNAME", "contactcenter"),
+        ("HANDOFF_NUMBERS", ["8005550177"]),
+        ("HANDOFF_TTL_SECONDS", 0),
+        ("HANDOFF_DIAL_TIMEOUT_SECONDS", 2),
+    ],
+)
+def test_a_handoff_setting_that_would_strand_callers_fails_the_system_check(settings, name, value):
+    settings.VAPI_SIP_URI = "sip:contactcenter@sip.vapi.ai"
+    settings.HANDOFF_NUMBERS = ["+18005550177"]
+    assert handoff_check(None) == []
+
+    setattr(settings, name, value)
+
+    assert [error.id for error in handoff_check(None)] == ["calls.E004"]

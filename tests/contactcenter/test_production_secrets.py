@@ -70,6 +70,7 @@ generators = {
     "IDENTIFIER_HASH_KEY": [lambda: secrets.token_urlsafe(32), lambda: secrets.token_hex(32)],
     "FIELD_ENCRYPTION_KEYS": [lambda: Fernet.generate_key().decode()],
     "VAPI_API_KEY": [lambda: str(uuid.uuid4())],
+    "VAPI_SIP_PASSWORD": [lambda: secrets.token_urlsafe(24)],
     "CRM_WEBHOOK_SECRET": [lambda: secrets.token_urlsafe(32)],
     "HUBSPOT_ACCESS_TOKEN": [lambda: "pat-na1-" + str(uuid.uuid4())],
     "ADMIN_PASSWORD": [lambda: secrets.token_urlsafe(12)],
