@@ -6,6 +6,8 @@ even loaded: lists and pages defer it.
 
 from __future__ import annotations
 
+import re
+
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.utils import unquote
@@ -306,6 +308,9 @@ class RecordingAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             messages.success(request, f"{done} recording(s) {verb}.")
 
 
+_ANSWER_SECRETS = re.compile(r'(password=")[^"]*|(x-handoff=)[A-Za-z0-9_-]*')
+
+
 @admin.register(InboundEvent)
 class InboundEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = [
@@ -322,15 +327,22 @@ class InboundEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_filter = ["status", "provider", "kind"]
     search_fields = ["=call_sid", "=id"]
     date_hierarchy = "received_at"
-    exclude = ["payload"]
+    exclude = ["payload", "response_body"]
     readonly_fields = [
         "provider", "kind", "dedup_key", "call_sid", "received_at", "deliveries", "status", "attempts",
         "available_at", "claimed_at", "processed_at", "last_error", "payload_sha256", "payload_scrubbed_at",
-        "response_body",
+        "answer",
     ]  # fmt: skip
 
     def get_queryset(self, request: HttpRequest):  # noqa: ANN201
         return super().get_queryset(request).defer("payload")
+
+    @admin.display(description="Answer")
+    def answer(self, event: InboundEvent) -> str:
+        """What the provider was answered, without the secrets an answer can
+        carry: the SIP password, and the hand-off reference (a bearer token
+        while it lives)."""
+        return _ANSWER_SECRETS.sub(lambda match: (match.group(1) or match.group(2)) + "•••", event.response_body)
 
 
 @admin.register(ScheduledCallback)

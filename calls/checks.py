@@ -85,6 +85,7 @@ E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
 @register()
 def handoff_check(app_configs: object, **kwargs: object) -> list[Error]:
     """The hand-off to the assistant: a typo here strands callers between the IVR and Vapi."""
+    from calls.serializers.twilio import TwilioCallSerializer
     from calls.services.handoff import handoff_sip_uri
 
     problems = []
@@ -97,6 +98,9 @@ def handoff_check(app_configs: object, **kwargs: object) -> list[Error]:
             problems.append(
                 f"VAPI_SIP_URI is too long to carry the hand-off reference in {SIP_URI_MAX_LENGTH} characters."
             )
+        elif len(settings.VAPI_SIP_URI) > TwilioCallSerializer().fields["To"].max_length:
+            # The leg's status callbacks name it as their To, which is stored.
+            problems.append("VAPI_SIP_URI is longer than a call's address can be stored.")
     if bool(settings.VAPI_SIP_USERNAME) != bool(settings.VAPI_SIP_PASSWORD):
         problems.append("VAPI_SIP_USERNAME and VAPI_SIP_PASSWORD are set together or not at all.")
     for number in settings.HANDOFF_NUMBERS:

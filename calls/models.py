@@ -57,7 +57,9 @@ class InboundEvent(models.Model):
     payload = EncryptedJSONField(null=True, blank=True)
     payload_sha256 = models.CharField(max_length=64)
     payload_scrubbed_at = models.DateTimeField(null=True, blank=True)
-    response_body = models.TextField(blank=True, help_text="What the provider was answered; replayed to duplicates.")
+    # Encrypted: an answer can hold credentials (a SIP password) and the
+    # hand-off reference, and what the caller said is echoed in some.
+    response_body = EncryptedTextField(blank=True, help_text="What the provider was answered; replayed to duplicates.")
 
     class Meta:
         ordering = ["-received_at", "-id"]
@@ -392,12 +394,11 @@ class CallEvent(models.Model):
 
 
 class HandoffClaim(models.Model):
-    """A hand-off reference the assistant's platform presented, and the
-    assistant conversation it opened. A reference opens one conversation:
-    another conversation presenting it is a replay (calls.services.handoff)."""
+    """The assistant conversation a call was handed off to. A call is handed
+    off once and a conversation joins one call: another conversation
+    presenting a reference to the same call is a replay (calls.services.handoff)."""
 
-    reference_digest = models.CharField(max_length=64, unique=True, help_text="SHA-256 of the reference.")
-    call_sid = models.CharField(max_length=64, db_index=True, help_text="The Twilio call it was issued for.")
+    call_sid = models.CharField(max_length=64, unique=True, help_text="The Twilio call handed off.")
     vapi_call_id = models.CharField(max_length=64, unique=True)
     claimed_at = models.DateTimeField(default=timezone.now)
 

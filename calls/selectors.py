@@ -30,7 +30,7 @@ def call_timeline(*, call: Call) -> list[TimelineEntry]:
         TimelineEntry(
             event.occurred_at,
             "consent",
-            f"{event.decision} by {event.get_method_display().lower()} (prompt {event.prompt_version})",
+            f"{event.decision} ({event.get_method_display().lower()}; prompt {event.prompt_version})",
         )
         for event in call.consent_events.all()
     ]

@@ -229,13 +229,13 @@ def twilio_call_sid(call: dict[str, Any]) -> str:
     it in ``transport.callSid`` and, deprecated, ``phoneCallProviderId``; a
     value there that is not a Twilio CallSid (a SIP call's id) names no Twilio call."""
     transport = call.get("transport") or {}
-    if transport.get("provider") == "twilio" and _CALL_SID.match(transport.get("callSid") or ""):
-        return transport["callSid"]
-    if (call.get("phoneCallProvider") or "twilio") == "twilio" and _CALL_SID.match(
-        call.get("phoneCallProviderId") or ""
-    ):
-        return call["phoneCallProviderId"]
-    return ""
+    if transport:
+        valid = transport.get("provider") == "twilio" and _CALL_SID.match(transport.get("callSid") or "")
+        return transport["callSid"] if valid else ""
+    # A SIP call's id is chosen by whoever dials: never taken for Twilio's.
+    if over_sip(call) or (call.get("phoneCallProvider") or "twilio") != "twilio":
+        return ""
+    return call["phoneCallProviderId"] if _CALL_SID.match(call.get("phoneCallProviderId") or "") else ""
 
 
 def over_sip(call: dict[str, Any]) -> bool:

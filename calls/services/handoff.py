@@ -16,15 +16,16 @@ it is honoured for HANDOFF_TTL_SECONDS after it was issued. The
   assistant gets the safe configuration (no recording, consent asked
   afresh), and the worker writes an audit event.
 
-One reference opens one conversation: the first conversation to present it
-claims it (``HandoffClaim``), in the request, before the answer is sent.
+A call is handed off once: the first conversation to present a valid
+reference to it claims the call (``HandoffClaim``), in the request, before
+the answer is sent.
 """
 
 from __future__ import annotations
 
 import base64
 import functools
-import hashlib
+import re
 import time
 from dataclasses import dataclass
 
@@ -38,6 +39,8 @@ from calls.models import Call, HandoffClaim, InboundEvent, Provider
 from calls.serializers.vapi import HANDOFF_HEADER
 
 _PURPOSE = b"contactcenter.handoff.v1"
+# What handoff_reference writes: unpadded base64url (140 characters for a CallSid).
+_REFERENCE = re.compile(r"[A-Za-z0-9_-]{1,256}")
 # Catching up with the inbox before answering the assistant's request.
 CATCH_UP_SECONDS = 3.0
 CATCH_UP_EVENTS = 20
@@ -94,8 +97,13 @@ def handoff_sip_uri(*, call_sid: str) -> str:
 
 
 def _read(reference: str) -> Handoff:
-    """Authenticity and age of a reference, without the claim."""
-    token = (reference + "=" * (-len(reference) % 4)).encode("ascii", errors="replace")
+    """Authenticity and age of a reference, without the claim. Only the
+    form this service writes is read: base64 decoders forgive characters
+    outside the alphabet, and a spelling of the same token that differs
+    must not pass for another reference."""
+    if not _REFERENCE.fullmatch(reference):
+        return Handoff(Verdict.FORGED)
+    token = (reference + "=" * (-len(reference) % 4)).encode("ascii")
     keys = _keys()
     try:
         return Handoff(Verdict.VALID, keys.decrypt(token, ttl=settings.HANDOFF_TTL_SECONDS).decode())
@@ -104,39 +112,38 @@ def _read(reference: str) -> Handoff:
     try:
         # The signature verifies but the age does not: ours, and too old
         # (or dated in the future beyond Fernet's allowed clock skew).
-        keys.extract_timestamp(token)
+        timestamp = keys.extract_timestamp(token)
     except InvalidToken:
         return Handoff(Verdict.FORGED)
     # Decrypting at the token's own time reads the call it names.
-    timestamp = keys.extract_timestamp(token)
     return Handoff(Verdict.EXPIRED, keys.decrypt_at_time(token, ttl=1, current_time=timestamp).decode())
 
 
 def handoff_claim(*, reference: str | None, vapi_call_id: str) -> Handoff:
     """Check a presented reference and, when it is valid, claim it for the
-    conversation ``vapi_call_id``. Safe to repeat: the conversation that
-    claimed it gets the same verdict again, however late; any other
-    conversation is told it was replayed. Writes one row when valid and new."""
+    conversation ``vapi_call_id``. A call is handed off once (its <Dial>
+    ends in a hang-up or the operator), so the first conversation to
+    present a valid reference to it claims the call: any other conversation
+    naming that call, however the reference is spelled, was replayed. Safe
+    to repeat: the conversation that claimed it gets the same verdict again,
+    however late. Writes one row when valid and new."""
     if reference is None:
         return NOT_HANDED_OFF
-    digest = hashlib.sha256(reference.encode()).hexdigest()
-    claim = HandoffClaim.objects.filter(reference_digest=digest).first()
-    if claim is None:
-        handoff = _read(reference)
-        if not handoff.joined:
-            return handoff
-        try:
-            with transaction.atomic():
-                claim, _ = HandoffClaim.objects.get_or_create(
-                    reference_digest=digest, defaults={"call_sid": handoff.call_sid, "vapi_call_id": vapi_call_id}
-                )
-        except IntegrityError:
-            # This conversation already claimed another reference: it is not
-            # joined to a second call.
-            return Handoff(Verdict.REPLAYED, handoff.call_sid)
-    if claim.vapi_call_id != vapi_call_id:
-        return Handoff(Verdict.REPLAYED, claim.call_sid)
-    return Handoff(Verdict.VALID, claim.call_sid)
+    handoff = _read(reference)
+    if handoff.verdict == Verdict.FORGED:
+        return handoff
+    claimed = HandoffClaim.objects.filter(vapi_call_id=vapi_call_id).first()
+    if claimed is not None:
+        return Handoff(Verdict.VALID if claimed.call_sid == handoff.call_sid else Verdict.REPLAYED, handoff.call_sid)
+    if handoff.verdict != Verdict.VALID:
+        return handoff
+    try:
+        with transaction.atomic():
+            HandoffClaim.objects.create(call_sid=handoff.call_sid, vapi_call_id=vapi_call_id)
+    except IntegrityError:
+        # Another conversation claimed this call first.
+        return Handoff(Verdict.REPLAYED, handoff.call_sid)
+    return handoff
 
 
 def handoff_consent(*, call_sid: str) -> str | None:
@@ -163,13 +170,17 @@ def handoff_consent(*, call_sid: str) -> str | None:
             status__in=(InboundEvent.Status.PENDING, InboundEvent.Status.PROCESSING),
         ).order_by("pk").values_list("pk", "status")[:CATCH_UP_EVENTS]  # fmt: skip
         pending = [pk for pk, status in waiting if status == InboundEvent.Status.PENDING and pk not in tried]
+        if time.monotonic() >= deadline:
+            return None
         for event_id in pending:
             # Once each: one that fails is the worker's again, with its backoff.
             tried.add(event_id)
             inbox_process(event_id=event_id)
+            if time.monotonic() >= deadline:
+                break
         if pending:
             continue
-        if time.monotonic() >= deadline or not any(s == InboundEvent.Status.PROCESSING for _, s in waiting):
+        if not any(status == InboundEvent.Status.PROCESSING for _, status in waiting):
             return None
         time.sleep(0.05)
 

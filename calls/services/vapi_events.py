@@ -183,6 +183,10 @@ def apply_tool_call(event: InboundEvent) -> None:
         )
         if values["decision"] == ConsentDecision.GRANTED and call.call_sid.startswith("CA"):
             call_request_recording(call=call)
+        elif values["decision"] == ConsentDecision.DECLINED and not call.has_granted_consent:
+            # Withdrawn (or refused): what is being recorded stops and goes now.
+            for recording in call.recordings.filter(deleted_at__isnull=True, deletion_requested_at__isnull=True):
+                recording_request_deletion(recording=recording, reason=NO_CONSENT)
     elif tool_call["name"] == "transfer_to_human":
         if call.department != values["department"]:
             call.department = values["department"]

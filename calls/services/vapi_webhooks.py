@@ -227,7 +227,9 @@ def _assistant_request(message: dict[str, Any]) -> dict[str, Any]:
     forged, expired or replayed one gets the configuration any unknown
     caller gets (consent asked afresh, nothing recorded)."""
     data, stored = _stored(shapes.CallMessageSerializer, message)
-    handoff = handoff_claim(reference=shapes.handoff_reference_of(message), vapi_call_id=data["call"]["id"])
+    # Only a conversation that came in over SIP can be one the IVR handed off.
+    reference = shapes.handoff_reference_of(message) if shapes.over_sip(data["call"]) else None
+    handoff = handoff_claim(reference=reference, vapi_call_id=data["call"]["id"])
     consent = handoff_consent(call_sid=handoff.call_sid) if handoff.joined else None
     if settings.VAPI_ASSISTANT_ID:
         # The configured assistant speaks first the same words as the transient one.
@@ -272,8 +274,8 @@ def first_message(consent: str | None = None) -> str:
 def _consent_instructions(consent: str | None) -> str:
     if consent in SETTLED_CONSENT:
         return (
-            f"The caller has already {consent} recording on this call: do not ask them again, and do not call "
-            "record_consent."
+            f"The caller has already {consent} recording on this call: do not ask them again. If they change their "
+            "mind or withdraw, call record_consent with their new decision at once."
         )
     return (
         "Before anything else, ask the caller for permission to record, exactly as follows: "

@@ -51,6 +51,9 @@ def stack(transactional_db) -> Iterator[dict[str, object]]:
         "PAY_ENABLED": "1",
         "RECORDING_REVIEW_GRACE_SECONDS": "1",
         "CAPTURE_QUIET_SECONDS": "3",
+        # The IVR hands callers to the Vapi assistant over SIP; calls to this number go there right after consent.
+        "VAPI_SIP_URI": "sip:contactcenter@sip.vapi.ai",
+        "HANDOFF_NUMBERS": "+18005550177",
     }
     port = free_port()
     bin_dir = Path(sys.executable).parent

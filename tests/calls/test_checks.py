@@ -61,6 +61,7 @@ def test_a_card_data_setting_that_would_keep_card_data_fails_the_system_check(se
         ("VAPI_SIP_URI", "https://sip.vapi.ai/contactcenter"),
         ("VAPI_SIP_URI", "sip:contactcenter@sip.vapi.ai?x-extra=1"),
         ("VAPI_SIP_URI", "sip:" + "u" * 120 + "@sip.vapi.ai"),
+        ("VAPI_SIP_URI", "sip:" + "u" * 60 + "@sip.vapi.ai"),
         ("VAPI_SIP_USERNAME", "contactcenter"),
         ("HANDOFF_NUMBERS", ["8005550177"]),
         ("HANDOFF_TTL_SECONDS", 0),

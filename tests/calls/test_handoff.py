@@ -15,13 +15,13 @@ from unittest import mock
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from vapi.types import ServerMessageAssistantRequest, ServerMessageResponseAssistantRequest
 
-from calls.models import Call, CallEvent, HandoffClaim, InboundEvent, ScheduledCallback, TranscriptSegment
+from calls.models import Call, CallEvent, HandoffClaim, InboundEvent, Recording, ScheduledCallback, TranscriptSegment
 from calls.services.handoff import Verdict, handoff_claim, handoff_reference
 from calls.services.inbox import inbox_process
 from compliance.models import AuditEvent, ConsentDecision, ConsentEvent, ConsentMethod
@@ -200,21 +200,43 @@ def test_a_reference_names_its_call_and_can_be_claimed_by_one_conversation_only(
     assert HandoffClaim.objects.get().call_sid == sid
 
 
+def respellings(reference: str) -> list[str]:
+    """The same token as a lenient base64 decoder reads it: padded, with
+    characters outside the alphabet, or in the standard alphabet."""
+    middle = len(reference) // 2
+    return [
+        reference + ".", reference + "=", "!" + reference, reference[:middle] + "\n" + reference[middle:],
+        reference.replace("-", "+").replace("_", "/"), " " + reference, reference + "==",
+    ]  # fmt: skip
+
+
 @given(data=st.data())
 @hypothesis_settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 def test_no_change_to_a_reference_joins_a_call_other_than_its_own(data):
     sid = "CA" + "7" * 32
     reference = handoff_reference(call_sid=sid)
-    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_+/=. !\n"
     position = data.draw(st.integers(0, len(reference) - 1))
     altered = reference[:position] + data.draw(st.sampled_from(alphabet)) + reference[position + 1 :]
-    altered = data.draw(st.sampled_from([altered, altered[:position], reference + "A", reference[1:]]))
+    inserted = reference[:position] + data.draw(st.sampled_from(alphabet)) + reference[position:]
+    altered = data.draw(
+        st.sampled_from([altered, inserted, altered[:position], reference[1:], *respellings(reference)])
+    )
 
     with transaction.atomic():
         handoff = handoff_claim(reference=altered, vapi_call_id=str(uuid.uuid4()))
         transaction.set_rollback(True)
-    # Only an unchanged token (a change within base64's unused low bits) is still its own call's.
-    assert handoff.verdict == Verdict.FORGED or (handoff.verdict == Verdict.VALID and handoff.call_sid == sid)
+    assert handoff.verdict == Verdict.FORGED or (altered == reference and handoff.call_sid == sid)
+
+
+def test_a_claimed_call_cannot_be_claimed_again_by_another_conversation_however_its_reference_is_spelled():
+    sid = call_sid()
+    reference = handoff_reference(call_sid=sid)
+    assert handoff_claim(reference=reference, vapi_call_id=str(uuid.uuid4())).joined
+
+    for presented in [*respellings(reference), handoff_reference(call_sid=sid)]:
+        assert not handoff_claim(reference=presented, vapi_call_id=str(uuid.uuid4())).joined, presented
+    assert HandoffClaim.objects.count() == 1
 
 
 def test_a_reference_expires_and_one_made_with_another_key_is_forged(settings):
@@ -545,3 +567,105 @@ def test_a_scheduled_callback_keeps_who_asked_when_and_for_which_number(twilio_p
         audit = AuditEvent.objects.get(action="callback.requested", object_id=str(callback.pk))
         assert audit.details["number_is_requesters"] is callback.number_is_requesters
         assert "+1415" not in str(audit.details)
+
+
+def test_a_call_twilio_carries_is_joined_on_the_transports_call_sid(twilio_post, client):
+    params = twilio_call_params()
+    twilio_post("/webhooks/twilio/voice/", params)
+    call = vapi.new_call()
+    call["transport"] = {"provider": "twilio", "callSid": params["CallSid"], "accountSid": params["AccountSid"]}
+
+    assert vapi.post(client, vapi.status_update(call, "in-progress")).status_code == 200
+    process_pending()
+
+    assert Call.objects.get().vapi_call_id == call["id"]
+    assert Call.objects.get().call_sid == params["CallSid"]
+
+
+def test_a_sip_call_id_chosen_by_the_dialler_is_never_taken_for_a_twilio_call_sid(twilio_post, client):
+    params, _ = ivr_call(twilio_post)
+    call = sip_call(None)
+    del call["phoneCallProvider"], call["transport"]
+    call["phoneCallProviderId"] = params["CallSid"]
+
+    assistant_request(client, call)
+    vapi.post(client, vapi.tool_calls(call, ("record_consent", {"decision": "granted"})))
+
+    assert set(InboundEvent.objects.filter(provider="vapi").values_list("call_sid", flat=True)) == {
+        f"vapi:{call['id']}"
+    }
+
+
+def test_only_a_conversation_over_sip_can_claim_a_hand_off(twilio_post, client):
+    params, twiml = ivr_call(twilio_post)
+    web = vapi.new_call()
+    web["assistantOverrides"] = {"variableValues": {"handoff": reference_in(twiml)}}
+
+    assert "handoff" not in assistant_request(client, web)["assistant"]["metadata"]
+    assert assistant_request(client, sip_call(reference_in(twiml)))["assistant"]["metadata"]["handoff"] == "valid"
+
+
+def test_answers_are_kept_encrypted_and_the_admin_shows_them_without_their_secrets(twilio_post, settings, admin_client):
+    settings.VAPI_SIP_USERNAME, settings.VAPI_SIP_PASSWORD = "contactcenter", "sip-password-" + "p" * 16
+    _, twiml = ivr_call(twilio_post)
+    reference = reference_in(twiml)
+    event = InboundEvent.objects.get(kind=InboundEvent.Kind.TWILIO_GATHER)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT response_body FROM calls_inboundevent WHERE id = %s", [event.pk])
+        stored = cursor.fetchone()[0]
+
+    assert event.response_body == twiml.decode()
+    assert settings.VAPI_SIP_PASSWORD not in stored and reference not in stored and "<Sip" not in stored
+    page = admin_client.get(f"/admin/calls/inboundevent/{event.pk}/change/").content.decode()
+    assert "x-handoff=•••" in page
+    assert settings.VAPI_SIP_PASSWORD not in page and reference not in page
+
+
+def test_an_ivr_answer_applied_after_the_caller_told_the_assistant_otherwise_does_not_stand(
+    twilio_post, client, no_broker, django_capture_on_commit_callbacks
+):
+    params, twiml = ivr_call(twilio_post, digits="1")
+    call = sip_call(reference_in(twiml))
+    with mock.patch("calls.services.inbox.inbox_process", autospec=True):
+        # The worker holding the IVR's answer is slow: the assistant asks again.
+        assistant = assistant_request(client, call)["assistant"]
+    assert "call record_consent" in assistant["model"]["messages"][0]["content"]
+    vapi.post(client, vapi.tool_calls(call, ("record_consent", {"decision": "declined"})))
+    tool_call = InboundEvent.objects.get(kind=InboundEvent.Kind.VAPI_TOOL_CALL)
+    assert inbox_process(event_id=tool_call.pk)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        process_pending()
+
+    parent = Call.objects.get(call_sid=params["CallSid"])
+    assert list(parent.consent_events.values_list("decision", "method")) == [
+        (ConsentDecision.DECLINED, ConsentMethod.ASSISTANT)
+    ]
+    assert parent.recording_state == Call.RecordingState.NOT_REQUESTED
+    no_broker.assert_not_called()
+    superseded = AuditEvent.objects.get(action="consent.answer_superseded")
+    assert (superseded.details["answered"], superseded.details["standing"]) == ("granted", "declined")
+
+
+def test_a_caller_who_withdraws_consent_with_the_assistant_has_the_recording_stopped_and_deleted(
+    twilio_post, client, django_capture_on_commit_callbacks
+):
+    params, twiml = ivr_call(twilio_post, digits="1")
+    process_pending()
+    parent = Call.objects.get(call_sid=params["CallSid"])
+    recording = Recording.objects.create(
+        call=parent, recording_sid="RE" + "5" * 32, status=Recording.Status.IN_PROGRESS
+    )
+    call = sip_call(reference_in(twiml))
+    prompt = assistant_request(client, call)["assistant"]["model"]["messages"][0]["content"]
+    assert "withdraw, call record_consent" in prompt
+
+    with mock.patch("calls.tasks.recording_delete.delay", autospec=True) as delete:
+        vapi.post(client, vapi.tool_calls(call, ("record_consent", {"decision": "declined"})))
+        with django_capture_on_commit_callbacks(execute=True):
+            process_pending()
+
+    recording.refresh_from_db()
+    assert recording.deletion_requested_at is not None
+    delete.assert_called_once_with(recording.pk)
+    assert parent.consent_decision == ConsentDecision.DECLINED
