@@ -158,6 +158,34 @@ except django.db.DatabaseError as error:
 """
 
 
+# Answers kept with deliveries before they were encrypted are encrypted by the migration.
+ANSWERS_ENCRYPTED_BY_MIGRATION = """
+import django
+django.setup()
+from django.core.management import call_command
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+
+before = [("calls", "0008_handoff")]
+executor = MigrationExecutor(connection)
+executor.migrate(before)
+InboundEvent = executor.loader.project_state(before).apps.get_model("calls", "InboundEvent")
+answer = '<Response><Dial><Sip password="sip-secret">sip:a@sip.vapi.ai?x-handoff=abc</Sip></Dial></Response>'
+for number, body in enumerate([answer, ""]):
+    InboundEvent.objects.create(
+        provider="twilio", kind="twilio.gather", dedup_key=f"k{number}", call_sid="CA1",
+        received_at="2026-01-01T10:00Z", payload_sha256="0" * 64, response_body=body,
+    )
+call_command("migrate", verbosity=0)
+from calls.models import InboundEvent
+with connection.cursor() as cursor:
+    cursor.execute("SELECT response_body FROM calls_inboundevent ORDER BY id")
+    stored = [row[0] for row in cursor.fetchall()]
+print("READ", list(InboundEvent.objects.order_by("id").values_list("response_body", flat=True)) == [answer, ""])
+print("HIDDEN", "sip-secret" not in stored[0] and stored[1] == "")
+"""
+
+
 def run_on_sqlite(tmp_path, script: str) -> list[str]:
     environment = {
         **os.environ,
@@ -200,3 +228,7 @@ def test_consent_events_recorded_before_the_chain_are_chained_by_the_migration(t
     lines = run_on_sqlite(tmp_path, CHAINED_BY_MIGRATION)
 
     assert lines == ["CHAINED [('s0', 1), ('s1', 2), ('s2', 3)]", "VERIFIED True", "REFUSED True"]
+
+
+def test_answers_kept_before_they_were_encrypted_are_encrypted_by_the_migration(tmp_path):
+    assert run_on_sqlite(tmp_path, ANSWERS_ENCRYPTED_BY_MIGRATION) == ["READ True", "HIDDEN True"]
