@@ -19,8 +19,10 @@ from . import ivr
 
 GATHER_TIMEOUT_SECONDS = 6
 DIAL_STATUS_EVENTS = "initiated ringing answered completed"
-# <Dial>'s DialCallStatus values for a leg that was answered.
+# <Dial>'s DialCallStatus values for a leg that was answered, and for one
+# the caller gave up on (they hung up while it rang): nobody to put through.
 HANDOFF_CONNECTED = frozenset({"completed", "answered"})
+HANDOFF_ABANDONED = "canceled"
 
 
 def public_url(name: str, **query: object) -> str:
@@ -119,10 +121,11 @@ def _handoff(response: VoiceResponse, assistant: str) -> None:
 
 def handoff_outcome(*, status: str) -> str:
     """After the assistant's leg: a conversation that took place is over
-    (the assistant hung up, or the caller did); a leg that never connected
-    sends the caller to the operator."""
+    (the assistant hung up, or the caller did), as is a call whose caller
+    hung up while the leg rang; a leg that never connected sends the caller
+    to the operator."""
     response = VoiceResponse()
-    if status in HANDOFF_CONNECTED:
+    if status in HANDOFF_CONNECTED or status == HANDOFF_ABANDONED:
         response.hangup()
     else:
         _say(response, "Our virtual assistant is not available right now. Connecting you to an operator.")

@@ -161,14 +161,18 @@ def handoff_consent(*, call_sid: str) -> str | None:
     deadline = time.monotonic() + CATCH_UP_SECONDS
     tried: set[int] = set()
     while True:
+        # What waits is read before the ledger: a delivery applied between
+        # the two reads is then on the ledger read second, never missed.
+        waiting = list(
+            InboundEvent.objects.filter(
+                provider=Provider.TWILIO, call_sid=call_sid,
+                status__in=(InboundEvent.Status.PENDING, InboundEvent.Status.PROCESSING),
+            ).order_by("pk").values_list("pk", "status")[:CATCH_UP_EVENTS]
+        )  # fmt: skip
         call = Call.objects.filter(call_sid=call_sid).first()
         decision = call.consent_decision if call is not None else None
         if decision is not None:
             return decision
-        waiting = InboundEvent.objects.filter(
-            provider=Provider.TWILIO, call_sid=call_sid,
-            status__in=(InboundEvent.Status.PENDING, InboundEvent.Status.PROCESSING),
-        ).order_by("pk").values_list("pk", "status")[:CATCH_UP_EVENTS]  # fmt: skip
         pending = [pk for pk, status in waiting if status == InboundEvent.Status.PENDING and pk not in tried]
         if time.monotonic() >= deadline:
             return None

@@ -136,20 +136,20 @@ def apply_pay(event: InboundEvent) -> None:
 
 def apply_handoff(event: InboundEvent) -> None:
     """How the assistant's leg ended; a leg that never connected sent the
-    caller to the operator, and the call says why."""
+    caller to the operator, and the call says why. A caller who hung up
+    while it rang was sent nowhere."""
     data = parse(TwilioHandoffSerializer, _form(event, "form"))
     call = call_upsert_from_twilio(data=data)
     status, code = data["DialCallStatus"], data["DialSipResponseCode"]
-    connected = status in twiml.HANDOFF_CONNECTED
+    if status in twiml.HANDOFF_CONNECTED:
+        kind = "handoff ended"
+    elif status == twiml.HANDOFF_ABANDONED:
+        kind = "handoff abandoned"  # the caller hung up while the leg rang
+    else:
+        kind = "handoff failed"
     detail = status + (f" (SIP {code})" if code and code >= 300 else "")
-    call_event_record(
-        event=event,
-        call=call,
-        kind="handoff ended" if connected else "handoff failed",
-        detail=detail,
-        at=event.received_at,
-    )
-    if not connected and call.department != ivr.OPERATOR:
+    call_event_record(event=event, call=call, kind=kind, detail=detail, at=event.received_at)
+    if kind == "handoff failed" and call.department != ivr.OPERATOR:
         call.department = ivr.OPERATOR
         call.save(update_fields=["department", "updated_at"])
 

@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from vapi.types import ServerMessageAssistantRequest, ServerMessageResponseAssistantRequest
 
 from calls.models import Call, CallEvent, HandoffClaim, InboundEvent, Recording, ScheduledCallback, TranscriptSegment
-from calls.services.handoff import Verdict, handoff_claim, handoff_reference
+from calls.services.handoff import Verdict, handoff_claim, handoff_consent, handoff_reference
 from calls.services.inbox import inbox_process
 from compliance.models import AuditEvent, ConsentDecision, ConsentEvent, ConsentMethod
 from tests.calls import vapi_messages as vapi
@@ -516,6 +516,19 @@ def test_a_leg_that_never_connected_sends_the_caller_to_the_operator(twilio_post
     assert parent.department == "operator"
 
 
+def test_a_caller_who_hung_up_while_the_leg_rang_is_sent_nowhere(twilio_post):
+    params, _ = ivr_call(twilio_post)
+    action = {**params, "CallStatus": "completed", "DialCallStatus": "canceled", "DialCallSid": call_sid()}
+
+    twiml = twilio_post("/webhooks/twilio/handoff/", action).content
+
+    assert ElementTree.fromstring(twiml).find("Dial") is None
+    process_pending()
+    parent = Call.objects.get(call_sid=params["CallSid"])
+    assert parent.events.get(type="handoff abandoned").detail == "canceled"
+    assert parent.department == ""
+
+
 @pytest.mark.parametrize(
     "target, number",
     [
@@ -669,3 +682,24 @@ def test_a_caller_who_withdraws_consent_with_the_assistant_has_the_recording_sto
     assert recording.deletion_requested_at is not None
     delete.assert_called_once_with(recording.pk)
     assert parent.consent_decision == ConsentDecision.DECLINED
+
+
+def test_a_consent_the_worker_applies_while_the_answer_is_decided_is_read(twilio_post):
+    """The worker commits the IVR's answer between the catch-up's reads: the
+    answer must still see it on the ledger, never tell the assistant to ask."""
+    params, _ = ivr_call(twilio_post, digits="1")
+    real_filter, state = InboundEvent.objects.filter, {"worker": "waiting"}
+
+    def worker_finishes_now(*args: Any, **kwargs: Any) -> Any:
+        if state["worker"] == "waiting":
+            state["worker"] = "applying"
+            for event_id in real_filter(status=InboundEvent.Status.PENDING).order_by("pk").values_list("pk", flat=True):
+                assert inbox_process(event_id=event_id)
+            state["worker"] = "done"
+        return real_filter(*args, **kwargs)
+
+    with mock.patch.object(InboundEvent.objects, "filter", side_effect=worker_finishes_now):
+        decision = handoff_consent(call_sid=params["CallSid"])
+
+    assert state["worker"] == "done"
+    assert decision == ConsentDecision.GRANTED
