@@ -255,3 +255,34 @@ class RefusalCount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.key} {self.reason} from {self.window_start:%Y-%m-%d %H:%M}: {self.count}"
+
+
+class KeyRotationProgress(models.Model):
+    """How far a pass of ``rotate_keys`` has come through one column, and
+    the newest key it works towards (``compliance.keys``). An interrupted
+    pass resumes after ``last_id``; a pass towards another key, or one after
+    a finished pass, starts again from the first row. Holds fingerprints and
+    counts only, never a value or a key."""
+
+    class Rotation(models.TextChoices):
+        FIELDS = "fields", "Field encryption keys"
+        IDENTIFIER_HASHES = "identifier_hashes", "Identifier hash key"
+
+    rotation = models.CharField(max_length=32, choices=Rotation.choices)
+    table = models.CharField(max_length=63)
+    column = models.CharField(max_length=63)
+    key_fingerprint = models.CharField(max_length=8, help_text="First 8 hex of the SHA-256 of the newest key.")
+    last_id = models.BigIntegerField(null=True, blank=True, help_text="The last primary key done; empty: none yet.")
+    counts = models.JSONField(default=dict, help_text="What this pass did to the column so far, by outcome.")
+    started_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = "key rotation progress"
+        constraints = [
+            models.UniqueConstraint(fields=["rotation", "table", "column"], name="key_rotation_one_row_per_column")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rotation} {self.table}.{self.column} after {self.last_id}"

@@ -1,7 +1,10 @@
 """Data-subject requests: erasure (GDPR Art. 17, CCPA) and access (Art. 15).
 
 A subject is a phone number. Their calls are found through the keyed hashes
-stored beside the encrypted numbers, so nothing is decrypted to search.
+stored beside the encrypted numbers, so nothing is decrypted to search. While
+the hash key is rotated, a subject's rows may be stored under the new key or
+an older one, so every lookup here matches the number's hash under each
+configured key (``SubjectHash``).
 
 Erasure destroys what identifies or describes the subject: transcripts,
 recordings (at the provider too), raw payloads not yet scrubbed, and the
@@ -32,7 +35,7 @@ from calls.services import crm, recordings
 
 from .audit import SYSTEM, Actor, audit_record
 from .certificates import Tally, certify
-from .crypto import identifier_hash
+from .crypto import identifier_hashes, identifier_keys
 from .models import DataClass, LegalHold
 from .retention import active_holds
 
@@ -61,7 +64,23 @@ class ErasureBlocked(Exception):
         super().__init__(f"Erasure refused: the subject's data is under legal hold: {described}.")
 
 
-def subject_hash(phone: str) -> str:
+class SubjectHash(str):
+    """A subject's keyed hash under the newest key: the value stored (a
+    legal hold's ``subject_hash``) and passed to the functions here. It
+    carries the subject's hash under every configured key, newest first, in
+    ``hashes``, which is what they match.
+
+    A str, so callers store and pass it as the hash it is."""
+
+    hashes: tuple[str, ...]
+
+    def __new__(cls, hashes: list[str] | tuple[str, ...]) -> SubjectHash:
+        subject = super().__new__(cls, hashes[0])
+        subject.hashes = tuple(hashes)
+        return subject
+
+
+def subject_hash(phone: str) -> SubjectHash:
     """The keyed hash a subject's calls are stored under. Accepts any common
     way of writing a number with its country code and hashes its E.164 form,
     as the providers send it."""
@@ -71,17 +90,56 @@ def subject_hash(phone: str) -> str:
         raise InvalidPhoneNumber("not a phone number; give it with its country code, e.g. +14155550100") from None
     if not phonenumbers.is_possible_number(parsed):
         raise InvalidPhoneNumber("not a possible phone number")
-    return identifier_hash(phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164))
+    return SubjectHash(identifier_hashes(phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)))
+
+
+def subject_resolve(subject: str) -> SubjectHash:
+    """``subject`` with every hash it may be stored under. A hash read from
+    a stored row (the admin's erasure of selected calls' callers) is under
+    whichever key made it: the other keys' hashes come from a number stored
+    beside that same hash, decrypted once. With one hash key, or nothing
+    stored beside it, the hash alone."""
+    if isinstance(subject, SubjectHash):
+        return subject
+    if len(identifier_keys()) > 1:
+        number = _number_stored_under(subject)
+        if number is not None:
+            hashes = identifier_hashes(number)
+            return SubjectHash([*hashes, subject] if subject not in hashes else hashes)
+    return SubjectHash([subject])
+
+
+def _number_stored_under(hash_value: str) -> str | None:
+    # An erasure blanks a number and its hash together, so a row found by
+    # its hash holds the number (encrypted: it can't be filtered on).
+    for found in (
+        Call.objects.filter(from_hash=hash_value).values_list("from_number", flat=True),
+        Call.objects.filter(to_hash=hash_value).values_list("to_number", flat=True),
+        ScheduledCallback.objects.filter(phone_hash=hash_value).values_list("phone", flat=True),
+    ):
+        number = found.first()
+        if number:
+            return number
+    return None
 
 
 def subject_calls(*, subject: str) -> QuerySet[Call]:
-    return Call.objects.filter(Q(from_hash=subject) | Q(to_hash=subject))
+    hashes = subject_resolve(subject).hashes
+    return Call.objects.filter(Q(from_hash__in=hashes) | Q(to_hash__in=hashes))
+
+
+def subject_callbacks(*, subject: str) -> QuerySet[ScheduledCallback]:
+    """Callbacks scheduled to the subject's number."""
+    return ScheduledCallback.objects.filter(phone_hash__in=subject_resolve(subject).hashes)
 
 
 def subject_holds(*, subject: str) -> QuerySet[LegalHold]:
     """Active holds on the subject, or on any of their calls."""
+    subject = subject_resolve(subject)
     calls = subject_calls(subject=subject)
-    return active_holds().filter(Q(subject_hash=subject) | Q(call__in=calls) | Q(call_sid__in=calls.values("call_sid")))
+    return active_holds().filter(
+        Q(subject_hash__in=subject.hashes) | Q(call__in=calls) | Q(call_sid__in=calls.values("call_sid"))
+    )
 
 
 @dataclass
@@ -109,6 +167,7 @@ def subject_erase(*, subject: str, actor: Actor = SYSTEM) -> Erasure:
     retries it, and the certificate lists it as a failure. Safe to repeat:
     a second run finds nothing left.
     """
+    subject = subject_resolve(subject)
     result = Erasure(erasure_id=str(uuid.uuid4()))
     tallies = {name: Tally() for name in (DataClass.TRANSCRIPTS, DataClass.RAW_PAYLOADS, IDENTIFIERS)}
     with transaction.atomic():
@@ -138,21 +197,29 @@ def subject_erase(*, subject: str, actor: Actor = SYSTEM) -> Erasure:
         result.raw_payloads = len(scrubbed)
 
         for call in calls:
-            _erase_identifiers(call, subject)
+            _erase_identifiers(call, subject.hashes)
         tallies[IDENTIFIERS].add((call.pk, call.created_at) for call in calls)
         result.identifiers = len(calls)
 
-        callbacks = ScheduledCallback.objects.filter(Q(phone_hash=subject) | Q(call_id__in=call_ids))
+        callbacks = ScheduledCallback.objects.filter(Q(phone_hash__in=subject.hashes) | Q(call_id__in=call_ids))
         callbacks.filter(status=ScheduledCallback.Status.PENDING).update(
             status=ScheduledCallback.Status.FAILED, last_error="cancelled: the subject's data was erased"
         )
-        result.callbacks = callbacks.update(phone="", phone_hash="")
+        result.callbacks = callbacks.update(phone="", phone_hash="", requester_hash="")
         due = list(Recording.objects.filter(call_id__in=call_ids, deleted_at__isnull=True).order_by("id"))
         for recording in due:
             recordings.recording_request_deletion(recording=recording, reason=ERASURE)
-        result.crm_forwarded = (
-            crm.crm_erasure_requested(subject=subject, erasure_id=result.erasure_id, call_ids=call_ids) is not None
-        )
+        # The CRM knows the subject by the hash their calls were synced
+        # under, which may be an older key's: the erasure goes out under each.
+        forwarded = [
+            crm.crm_erasure_requested(
+                subject=hash_value,
+                erasure_id=result.erasure_id if position == 0 else f"{result.erasure_id}:{position}",
+                call_ids=call_ids,
+            )
+            for position, hash_value in enumerate(subject.hashes)
+        ]
+        result.crm_forwarded = any(delivery is not None for delivery in forwarded)
 
     recordings_tally = Tally()
     for recording in due:
@@ -193,12 +260,12 @@ def subject_erase(*, subject: str, actor: Actor = SYSTEM) -> Erasure:
     return result
 
 
-def _erase_identifiers(call: Call, subject: str) -> None:
+def _erase_identifiers(call: Call, hashes: tuple[str, ...]) -> None:
     """Blank the numbers that were the subject's, and what was derived from
     them; the other party's number (usually this business's) stays."""
-    if call.from_hash == subject:
+    if call.from_hash in hashes:
         call.from_number = call.from_hash = call.caller_name = call.caller_jurisdiction = ""
-    if call.to_hash == subject:
+    if call.to_hash in hashes:
         call.to_number = call.to_hash = call.callee_jurisdiction = ""
     call.erased_at = timezone.now()
     call.save(
@@ -218,6 +285,7 @@ def subject_data(*, subject: str, phone: str, actor: Actor = SYSTEM) -> dict[str
     each with its consent history, redacted transcript and recordings, and
     callbacks scheduled to them. Raw words are never included: they are
     not kept. Writes an audit event (counts only)."""
+    subject = subject_resolve(subject)
     calls = (
         subject_calls(subject=subject)
         .order_by("created_at", "id")
@@ -231,7 +299,7 @@ def subject_data(*, subject: str, phone: str, actor: Actor = SYSTEM) -> dict[str
                 "call_sid": call.call_sid,
                 "provider": call.provider,
                 "direction": call.direction,
-                "your_role": "caller" if call.from_hash == subject else "callee",
+                "your_role": "caller" if call.from_hash in subject.hashes else "callee",
                 "from": call.from_number,
                 "to": call.to_number,
                 "caller_name": call.caller_name,
@@ -275,7 +343,7 @@ def subject_data(*, subject: str, phone: str, actor: Actor = SYSTEM) -> dict[str
         ],
         "scheduled_callbacks": [
             {"due_at": _moment(callback.due_at), "status": callback.status, "call_sid": callback.placed_call_sid}
-            for callback in ScheduledCallback.objects.filter(phone_hash=subject).order_by("due_at")
+            for callback in subject_callbacks(subject=subject).order_by("due_at")
         ],
     }
     audit_record(

@@ -31,8 +31,9 @@ from compliance.masking import CREDENTIAL_NAME, mask_text
 # Attributes every LogRecord has; anything else on a record came from ``extra``.
 _STANDARD_ATTRIBUTES = frozenset(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime"}
 _SECRET_SETTINGS = (
-    "TWILIO_AUTH_TOKEN", "SECRET_KEY", "IDENTIFIER_HASH_KEY", "VAPI_WEBHOOK_SECRET", "VAPI_API_KEY",
-    "CRM_WEBHOOK_SECRET", "HUBSPOT_ACCESS_TOKEN", "AUDIT_CHECKPOINT_SIGNING_KEY",
+    "TWILIO_AUTH_TOKEN", "SECRET_KEY", "SECRET_KEY_FALLBACKS", "IDENTIFIER_HASH_KEY", "IDENTIFIER_HASH_KEY_FALLBACKS",
+    "FIELD_ENCRYPTION_KEYS", "VAPI_WEBHOOK_SECRET", "VAPI_API_KEY", "VAPI_SIP_PASSWORD", "CRM_WEBHOOK_SECRET",
+    "HUBSPOT_ACCESS_TOKEN", "AUDIT_CHECKPOINT_SIGNING_KEY",
 )  # fmt: skip
 
 
@@ -52,8 +53,10 @@ def _configured_secrets() -> tuple[str, ...]:
     try:
         from django.conf import settings
 
-        values = [getattr(settings, name, "") for name in _SECRET_SETTINGS]
-        values += list(getattr(settings, "FIELD_ENCRYPTION_KEYS", []))
+        values = []
+        for name in _SECRET_SETTINGS:
+            value = getattr(settings, name, "")
+            values += value if isinstance(value, (list, tuple)) else [value]
     except Exception:  # noqa: BLE001  (settings not configured: nothing to add)
         return ()
     return tuple(value for value in values if isinstance(value, str) and len(value) >= 8)

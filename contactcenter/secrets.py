@@ -61,13 +61,15 @@ class SecretRule:
     read from the ``DATABASES`` entry named ``alias``) or ``broker`` (the
     Celery broker URL: the password kombu hands the broker, on every
     failover host). A URL without a password is allowed: the server then
-    authenticates otherwise."""
+    authenticates otherwise. ``listed``: the variable holds a comma-separated
+    list of such secrets, each checked on its own."""
 
     min_length: int
     kind: str = "random"
     # Whether the settings honour NAME_FILE for it (env_secret), as the check then does.
     from_file: bool = True
     alias: str = ""
+    listed: bool = False
 
 
 # Every secret production reads, by environment variable, with its minimum
@@ -79,6 +81,7 @@ SECRET_RULES: dict[str, SecretRule] = {
     "TWILIO_AUTH_TOKEN": SecretRule(32),  # Twilio issues 32 hex characters
     "VAPI_WEBHOOK_SECRET": SecretRule(32),
     "IDENTIFIER_HASH_KEY": SecretRule(32),
+    "IDENTIFIER_HASH_KEY_FALLBACKS": SecretRule(32, listed=True),  # earlier IDENTIFIER_HASH_KEYs
     "FIELD_ENCRYPTION_KEYS": SecretRule(44, kind="fernet"),  # 32 bytes, url-safe base64
     "VAPI_API_KEY": SecretRule(32),
     "VAPI_SIP_PASSWORD": SecretRule(20),  # Vapi takes 20 to 40 characters
@@ -175,6 +178,9 @@ def consumed_secrets(value: str, rule: SecretRule) -> list[str]:
     settings split it, each password psycopg or kombu receives from a URL."""
     if rule.kind == "fernet":
         return [key for key in value.split(",") if key]
+    if rule.listed:  # as the base settings read IDENTIFIER_HASH_KEY_FALLBACKS
+        # A value that names no key at all (only commas or whitespace) is checked as written.
+        return [key.strip() for key in value.split(",") if key.strip()] or [value]
     if rule.kind == "database":
         with warnings.catch_warnings():  # an unknown scheme warns, quoting the URL
             warnings.simplefilter("ignore")
@@ -249,7 +255,7 @@ def secrets_problem(received: list[str], rule: SecretRule, published: frozenset[
     for position, secret in enumerate(received, start=1):
         for form in _forms(secret, rule):
             problem = _one_secret_problem(form, rule, published)
-            if problem and rule.kind == "fernet":
+            if problem and (rule.kind == "fernet" or rule.listed):
                 return f"key {position} {problem}"
             if problem and len(received) > 1:
                 return f"password {position} {problem}"  # the URL's, its query's, a failover host's

@@ -49,13 +49,13 @@ def callback_schedule(
     )  # fmt: skip
     if created:
         # The caller's request is the consent for the call we place: kept as
-        # evidence, by ids and hashes only.
+        # evidence by ids and times (the numbers stay on the callback, until erased).
         audit_record(
             "callback.requested", object_type="scheduled_callback", object_id=callback.pk,
             object_repr=call.call_sid if call else "",
             details={
-                "requested_at": requested_at.isoformat(), "due_at": due_at.isoformat(), "number_hash": phone_hash,
-                "requester_hash": requester_hash, "number_is_requesters": callback.number_is_requesters,
+                "requested_at": requested_at.isoformat(), "due_at": due_at.isoformat(),
+                "number_is_requesters": callback.number_is_requesters,
             },
         )  # fmt: skip
         logger.info("callback.scheduled", extra={"callback_id": callback.pk, "call_id": call.pk if call else None})
@@ -99,7 +99,7 @@ def _place(callback_id: int) -> bool:
     ScheduledCallback.objects.filter(pk=callback_id).update(status=ScheduledCallback.Status.PLACED, placed_call_sid=sid)
     audit_record(
         "callback.placed", object_type="scheduled_callback", object_id=callback_id, object_repr=sid,
-        details={"requested_on": callback.call.call_sid if callback.call else "", "number_hash": callback.phone_hash},
+        details={"requested_on": callback.call.call_sid if callback.call else ""},
     )  # fmt: skip
     logger.info("callback.placed", extra={"callback_id": callback_id})
     return True

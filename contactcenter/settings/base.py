@@ -341,6 +341,12 @@ RECORDING_REVIEW_GRACE_SECONDS = env.int("RECORDING_REVIEW_GRACE_SECONDS", defau
 FIELD_ENCRYPTION_KEYS = [key for key in (env_secret("FIELD_ENCRYPTION_KEYS", default="") or "").split(",") if key]
 # Key for the HMAC-SHA256 lookup hashes stored beside encrypted identifiers.
 IDENTIFIER_HASH_KEY = env_secret("IDENTIFIER_HASH_KEY", default="")
+# Earlier identifier hash keys, comma-separated, newest first: lookups match a
+# hash made under any of them while `rotate_keys --identifier-hashes`
+# recomputes the stored ones; writes use IDENTIFIER_HASH_KEY only.
+IDENTIFIER_HASH_KEY_FALLBACKS = [
+    key.strip() for key in (env_secret("IDENTIFIER_HASH_KEY_FALLBACKS", default="") or "").split(",") if key.strip()
+]
 
 # --- Redaction -------------------------------------------------------------------
 

@@ -536,3 +536,18 @@ def test_gunicorn_as_the_procfile_runs_it_logs_no_query_string(gunicorn_log):
     assert "Error handling request" in output and "Invalid request" in output
     assert not [trace for trace in CALLER_TRACES if survives(trace, output)], output
     assert not re.search(r"%\((?:r|q|f|\{[^}]*\}[ie])\)s", access_format), access_format
+
+
+def test_every_secret_setting_production_checks_is_masked_in_logs():
+    """The secrets production checks (contactcenter.secrets) and the ones the
+    log filter masks are one list: a secret setting added to one is in both."""
+    from contactcenter.logging import _SECRET_SETTINGS
+    from contactcenter.secrets import SECRET_RULES
+
+    base = (ROOT / "contactcenter" / "settings" / "base.py").read_text()
+    settings_held = {
+        name
+        for name, rule in SECRET_RULES.items()
+        if rule.kind not in ("database", "broker") and re.search(rf"^{name} = ", base, re.MULTILINE)
+    }
+    assert settings_held - set(_SECRET_SETTINGS) == set()

@@ -68,6 +68,10 @@ generators = {
     "TWILIO_AUTH_TOKEN": [lambda: secrets.token_hex(16)],
     "VAPI_WEBHOOK_SECRET": [lambda: secrets.token_urlsafe(32), lambda: str(uuid.uuid4())],
     "IDENTIFIER_HASH_KEY": [lambda: secrets.token_urlsafe(32), lambda: secrets.token_hex(32)],
+    "IDENTIFIER_HASH_KEY_FALLBACKS": [
+        lambda: secrets.token_urlsafe(32),
+        lambda: secrets.token_hex(32) + "," + secrets.token_urlsafe(32),
+    ],
     "FIELD_ENCRYPTION_KEYS": [lambda: Fernet.generate_key().decode()],
     "VAPI_API_KEY": [lambda: str(uuid.uuid4())],
     "VAPI_SIP_PASSWORD": [lambda: secrets.token_urlsafe(24)],
