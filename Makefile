@@ -25,9 +25,13 @@ run: $(STAMP)
 	DJANGO_SETTINGS_MODULE=contactcenter.settings.local $(BIN)/python manage.py ensure_admin
 	@echo "Serving on http://127.0.0.1:$(PORT)/admin/  (Ctrl-C stops web, workers and beat)"
 	@echo "Then, in another terminal: $(BIN)/python manage.py simulate_call --base-url http://127.0.0.1:$(PORT)"
+	@# Metrics of every process (web workers, Celery children) add up in one
+	@# scrape through files in var/prometheus, emptied at each start.
+	rm -rf var/prometheus && mkdir -p var/prometheus
 	@# -e /dev/null: the process manager would let .env override the local
 	@# settings; the processes read .env themselves, without overriding them.
 	DJANGO_SETTINGS_MODULE=contactcenter.settings.local PORT=$(PORT) PATH="$(CURDIR)/$(BIN):$$PATH" \
+		PROMETHEUS_MULTIPROC_DIR="$(CURDIR)/var/prometheus" \
 		$(BIN)/honcho start -e /dev/null web worker capture beat
 
 test: $(STAMP)

@@ -33,6 +33,22 @@ def _database_connections_as_for_a_request(**kwargs: object) -> None:
     close_old_connections()
 
 
+@task_prerun.connect
+def _task_started(task_id: str, **kwargs: object) -> None:
+    # Imported here, after the settings have read .env: prometheus_client
+    # reads PROMETHEUS_MULTIPROC_DIR when it is first imported.
+    from contactcenter.metrics.instruments import task_started
+
+    task_started(task_id=task_id)
+
+
+@task_postrun.connect
+def _task_finished(task_id: str, task: object, state: str | None = None, **kwargs: object) -> None:
+    from contactcenter.metrics.instruments import task_finished
+
+    task_finished(task_id=task_id, task_name=getattr(task, "name", ""), state=state)
+
+
 @worker_init.connect
 def _warm(**kwargs: object) -> None:
     """Read the redaction rules (and the place names they use) once, before

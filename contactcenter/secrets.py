@@ -87,6 +87,7 @@ SECRET_RULES: dict[str, SecretRule] = {
     "VAPI_SIP_PASSWORD": SecretRule(20),  # Vapi takes 20 to 40 characters
     "CRM_WEBHOOK_SECRET": SecretRule(32),
     "HUBSPOT_ACCESS_TOKEN": SecretRule(32),
+    "METRICS_TOKEN": SecretRule(32),  # the scraper's bearer token (GET /metrics)
     "ADMIN_PASSWORD": SecretRule(12),  # as AUTH_PASSWORD_VALIDATORS
     # Its format and randomness are compliance.signing's check (signing_key_check).
     "AUDIT_CHECKPOINT_SIGNING_KEY": SecretRule(43, kind="ed25519"),

@@ -10,6 +10,7 @@ from calls.views.health import healthz, readyz
 from calls.views.vapi import VapiWebhookView
 from compliance.api import ExportView
 from compliance.views import compliance_dashboard, compliance_export
+from contactcenter.metrics.views import metrics
 
 
 @csrf_exempt
@@ -25,6 +26,7 @@ def webhook_not_found(request: HttpRequest, *args: object) -> HttpResponse:
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),
+    path("metrics", metrics, name="metrics"),
     path("webhooks/twilio/", include("calls.urls")),
     *webhook("webhooks/vapi", VapiWebhookView.as_view(), "vapi-webhook"),
     re_path(r"^webhooks(?:/.*)?$", webhook_not_found),

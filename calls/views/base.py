@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import codecs
 import logging
+import time
 from collections.abc import Callable
 
 from django.conf import settings
@@ -20,6 +21,7 @@ from rest_framework.views import APIView
 
 from calls.serializers.fields import provider_clock
 from calls.services.webhook_rejections import webhook_rejection_count
+from contactcenter.metrics.instruments import acknowledgement_observe
 
 logger = logging.getLogger(__name__)
 
@@ -53,12 +55,22 @@ class WebhookView(APIView):
         return transaction.non_atomic_requests(super().as_view(**initkwargs))
 
     def dispatch(self, request: object, *args: object, **kwargs: object) -> Response | HttpResponse:
-        # One receipt time for the whole request: the view judges reported
-        # times against it and the inbox stores it as ``received_at``, which
-        # the worker judges them against again. A clock read twice would
-        # let a time at the window's edge pass here and fail there.
-        with provider_clock(timezone.now()):
-            return super().dispatch(request, *args, **kwargs)
+        started, status = time.perf_counter(), 500
+        try:
+            # One receipt time for the whole request: the view judges reported
+            # times against it and the inbox stores it as ``received_at``, which
+            # the worker judges them against again. A clock read twice would
+            # let a time at the window's edge pass here and fail there.
+            with provider_clock(timezone.now()):
+                response = super().dispatch(request, *args, **kwargs)
+            status = response.status_code
+            return response
+        finally:
+            # Labelled by the URL pattern reached, never by what was sent.
+            match = getattr(request, "resolver_match", None)
+            acknowledgement_observe(
+                route=match.route if match else "", status=status, seconds=time.perf_counter() - started
+            )
 
     def initial(self, request: Request, *args: object, **kwargs: object) -> None:
         try:

@@ -6,6 +6,7 @@ and ``test`` only override. Each variable is documented in ``.env.example``.
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -455,6 +456,25 @@ CELERY_TASK_ROUTES = {
     "calls.tasks.capture_apply": {"queue": CAPTURE_QUEUE},
     "calls.tasks.capture_reconcile": {"queue": CAPTURE_QUEUE},
 }
+
+# --- Metrics ------------------------------------------------------------------
+
+# GET /metrics (contactcenter/metrics/) answers only "Authorization: Bearer
+# <METRICS_TOKEN>"; without a token the endpoint is off and answers 404.
+METRICS_TOKEN = env_secret("METRICS_TOKEN", default="")
+# PROMETHEUS_MULTIPROC_DIR is no setting: prometheus_client reads it from the
+# environment itself, when it is first imported. Set, the measurements of
+# every process (gunicorn workers, Celery children) are written to files
+# there and added up at each scrape. An empty value would have it write
+# those files into the working directory, so only a directory that exists
+# is accepted.
+_multiprocess_directory = env.str("PROMETHEUS_MULTIPROC_DIR", default="")
+if "PROMETHEUS_MULTIPROC_DIR" in os.environ and (
+    not _multiprocess_directory or not Path(_multiprocess_directory).is_dir()
+):
+    raise ImproperlyConfigured(
+        "PROMETHEUS_MULTIPROC_DIR must name an existing directory (emptied before the processes start), or be unset."
+    )
 
 # --- Logging ------------------------------------------------------------------
 

@@ -77,6 +77,7 @@ generators = {
     "VAPI_SIP_PASSWORD": [lambda: secrets.token_urlsafe(24)],
     "CRM_WEBHOOK_SECRET": [lambda: secrets.token_urlsafe(32)],
     "HUBSPOT_ACCESS_TOKEN": [lambda: "pat-na1-" + str(uuid.uuid4())],
+    "METRICS_TOKEN": [lambda: secrets.token_urlsafe(32), lambda: secrets.token_hex(16)],
     "ADMIN_PASSWORD": [lambda: secrets.token_urlsafe(12)],
     "DATABASE_URL": [lambda: "postgres://app:" + secrets.token_urlsafe(24) + "@db.internal/app"],
     "DATABASE_OWNER_URL": [lambda: "postgres://owner:" + secrets.token_urlsafe(24) + "@db.internal/app"],
