@@ -3,6 +3,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import zipfile
 from datetime import date, datetime, timedelta
 from io import StringIO
 from pathlib import Path
@@ -303,3 +304,35 @@ def test_the_recordings_reports_carry_every_pause_verdict_and_fate(tmp_path, fmt
         assert (row["review"], row["review_types"], row["pause_count"]) == ("kept", ["CREDIT_CARD"], 1)
         (pause,) = json.loads(report_file(pauses).read_text())["rows"]
         assert (pause["recording_sid"], pause["reasons"], pause["ending"]) == (kept.recording_sid, "payment", "resumed")
+
+
+def test_the_zip_the_admin_downloads_verifies_and_a_tampered_one_does_not(tmp_path):
+    from compliance.reports.exports import export_archive
+
+    decided(CallFactory(), ConsentDecision.GRANTED, at(DAY), "downloaded")
+    _, archive = export_archive(kind="consent", period=PERIOD, fmt="csv", actor=Actor(name="auditor"))
+    with archive:
+        downloaded = tmp_path / "consent.zip"
+        downloaded.write_bytes(archive.read())
+
+    assert "export verified" in verify(downloaded)
+
+    with zipfile.ZipFile(downloaded) as bundle:
+        files = {name: bundle.read(name) for name in bundle.namelist()}
+    tampered = tmp_path / "tampered.zip"
+    with zipfile.ZipFile(tampered, "w") as bundle:
+        for name, content in files.items():
+            bundle.writestr(name, content.replace(b"granted", b"declined") if name != "manifest.json" else content)
+    with pytest.raises(CommandError, match="does not verify"):
+        verify(tampered)
+
+
+@pytest.mark.parametrize("member", ["../manifest.json", "nested/manifest.json", "/etc/manifest.json"])
+def test_a_zip_with_a_path_in_it_is_refused_before_anything_is_written(tmp_path, member):
+    archive = tmp_path / "export.zip"
+    with zipfile.ZipFile(archive, "w") as bundle:
+        bundle.writestr(member, "{}")
+
+    with pytest.raises(CommandError, match="not a file of an export"):
+        verify(archive)
+    assert not (tmp_path.parent / "manifest.json").exists()
