@@ -87,29 +87,6 @@ def menu_answer(twilio_post, params: dict[str, str], digits: str) -> bytes:
     return response.content
 
 
-def sip_call(reference: str | None, *, where: str = "both") -> dict[str, Any]:
-    """A conversation on Vapi's SIP number, as Vapi describes it: no Twilio
-    CallSid anywhere, the INVITE's x- header as a variable and a SIP header."""
-    call: dict[str, Any] = {
-        "id": str(uuid.uuid4()),
-        "orgId": "5a1bde0e-7e1b-4bf0-9d2b-000000000001",
-        "type": "inboundPhoneCall",
-        "status": "ringing",
-        "phoneCallProvider": "vapi",
-        "phoneCallTransport": "sip",
-        "transport": {"provider": "vapi.sip", "callSid": "3c1f6a0e9b5d4e2f@10.0.0.7"},
-        "phoneCallProviderId": "3c1f6a0e9b5d4e2f@10.0.0.7",
-        "customer": {"number": "+14155550100"},
-        "createdAt": vapi.iso_ago(seconds=1),
-        "updatedAt": vapi.iso_ago(seconds=1),
-    }
-    if reference is not None and where in ("both", "variables"):
-        call["assistantOverrides"] = {"variableValues": {"handoff": reference}}
-    if reference is not None and where in ("both", "headers"):
-        call["phoneCallProviderDetails"] = {"sip": {"headers": {"X-Handoff": reference, "x-other": "1"}}}
-    return call
-
-
 def assistant_request(client, call: dict[str, Any]) -> dict[str, Any]:
     body = vapi.assistant_request(call)
     ServerMessageAssistantRequest.model_validate(body["message"])
@@ -272,7 +249,7 @@ def test_the_assistant_is_told_the_consent_on_the_ledger_and_does_not_ask_again(
     params, twiml = ivr_call(twilio_post, digits=digits)
     # The worker has not applied the consent answer yet: the answer catches up with the inbox.
     assert ConsentEvent.objects.count() == 0
-    call = sip_call(reference_in(twiml))
+    call = vapi.sip_call(reference_in(twiml))
 
     assistant = assistant_request(client, call)["assistant"]
 
@@ -298,10 +275,10 @@ def test_vapi_records_a_joined_call_only_when_configured_and_the_caller_agreed(t
     _, granted = ivr_call(twilio_post, digits="1")
     _, declined = ivr_call(twilio_post, digits="2")
 
-    assert assistant_request(client, sip_call(reference_in(granted)))["assistant"]["artifactPlan"] == {
+    assert assistant_request(client, vapi.sip_call(reference_in(granted)))["assistant"]["artifactPlan"] == {
         "recordingEnabled": True
     }
-    assert assistant_request(client, sip_call(reference_in(declined)))["assistant"]["artifactPlan"] == {
+    assert assistant_request(client, vapi.sip_call(reference_in(declined)))["assistant"]["artifactPlan"] == {
         "recordingEnabled": False
     }
 
@@ -309,7 +286,7 @@ def test_vapi_records_a_joined_call_only_when_configured_and_the_caller_agreed(t
 @pytest.mark.parametrize("where", ["variables", "headers"])
 def test_the_reference_is_read_where_vapi_puts_it(twilio_post, client, where):
     params, twiml = ivr_call(twilio_post)
-    assistant = assistant_request(client, sip_call(reference_in(twiml), where=where))["assistant"]
+    assistant = assistant_request(client, vapi.sip_call(reference_in(twiml), where=where))["assistant"]
     assert assistant["metadata"]["handoff"] == Verdict.VALID
 
 
@@ -321,7 +298,7 @@ def test_an_unsettled_consent_is_asked_by_the_assistant_and_recorded_on_the_ivr_
     twilio_post("/webhooks/twilio/voice/", params)
     for attempt in (1, 2, 3):
         twiml = consent_answer(twilio_post, params, "9", attempt)
-    call = sip_call(reference_in(twiml))
+    call = vapi.sip_call(reference_in(twiml))
 
     assistant = assistant_request(client, call)["assistant"]
     assert assistant["firstMessage"].startswith(DISCLOSURE + " Thank you for calling. With your permission")
@@ -353,10 +330,10 @@ def test_a_reference_that_does_not_hold_gets_the_safe_assistant_and_an_audit_eve
         with mock.patch("cryptography.fernet.time.time", return_value=time.time() - 120):
             reference = handoff_reference(call_sid=params["CallSid"])
     elif tamper == "replayed":
-        assistant_request(client, sip_call(reference))
+        assistant_request(client, vapi.sip_call(reference))
     else:
         reference = "x" * 300
-    intruder = sip_call(reference)
+    intruder = vapi.sip_call(reference)
 
     assistant = assistant_request(client, intruder)["assistant"]
 
@@ -385,7 +362,7 @@ def test_a_redelivered_assistant_request_gets_its_first_answer_after_the_referen
     twilio_post, client, settings
 ):
     _, twiml = ivr_call(twilio_post)
-    body = vapi.assistant_request(sip_call(reference_in(twiml)))
+    body = vapi.assistant_request(vapi.sip_call(reference_in(twiml)))
     first = vapi.post(client, body).json()
     settings.HANDOFF_TTL_SECONDS = 1
     time.sleep(2.1)
@@ -396,14 +373,14 @@ def test_a_redelivered_assistant_request_gets_its_first_answer_after_the_referen
 def test_the_configured_assistant_gets_the_consent_as_a_variable_and_recording_off(twilio_post, client, settings):
     settings.VAPI_ASSISTANT_ID = "4d7f5a3e-8a61-4c1b-9a30-6f3c1e2b7a11"
     _, twiml = ivr_call(twilio_post, digits="2")
-    overrides = assistant_request(client, sip_call(reference_in(twiml)))["assistantOverrides"]
+    overrides = assistant_request(client, vapi.sip_call(reference_in(twiml)))["assistantOverrides"]
     assert overrides["variableValues"] == {"consent": ConsentDecision.DECLINED}
     assert overrides["firstMessage"] == f"{DISCLOSURE} As you asked, this call is not recorded."
     assert overrides["artifactPlan"] == {"recordingEnabled": False}
 
 
 def test_a_sip_call_id_where_a_twilio_sid_would_be_is_no_twilio_call(client):
-    call = sip_call(None)
+    call = vapi.sip_call(None)
     assert assistant_request(client, call)["assistant"]["metadata"].get("handoff") is None
     assert InboundEvent.objects.get().call_sid == f"vapi:{call['id']}"
 
@@ -417,7 +394,7 @@ def bridged_deliveries(twilio_post, client) -> tuple[dict[str, str], str, dict[s
     params, twiml = ivr_call(twilio_post, digits="1")
     InboundEvent.objects.update(status=InboundEvent.Status.PENDING)  # nothing applied yet
     leg = call_sid()
-    call = sip_call(reference_in(twiml))
+    call = vapi.sip_call(reference_in(twiml))
     leg_params = {
         **params, "CallSid": leg, "ParentCallSid": params["CallSid"], "Direction": "outbound-dial",
         "To": sip_of(twiml).text, "Called": sip_of(twiml).text,
@@ -562,7 +539,7 @@ def test_handoff_and_refer_webhooks_refuse_bad_input_and_store_nothing(twilio_po
 
 def test_a_scheduled_callback_keeps_who_asked_when_and_for_which_number(twilio_post, client):
     params, twiml = ivr_call(twilio_post)
-    call = sip_call(reference_in(twiml))
+    call = vapi.sip_call(reference_in(twiml))
     assistant_request(client, call)
     due = vapi.iso_ago(hours=-2)
     vapi.post(client, vapi.tool_calls(call, ("schedule_callback", {"phone": "+14155550100", "when": due})))
@@ -597,7 +574,7 @@ def test_a_call_twilio_carries_is_joined_on_the_transports_call_sid(twilio_post,
 
 def test_a_sip_call_id_chosen_by_the_dialler_is_never_taken_for_a_twilio_call_sid(twilio_post, client):
     params, _ = ivr_call(twilio_post)
-    call = sip_call(None)
+    call = vapi.sip_call(None)
     del call["phoneCallProvider"], call["transport"]
     call["phoneCallProviderId"] = params["CallSid"]
 
@@ -615,7 +592,7 @@ def test_only_a_conversation_over_sip_can_claim_a_hand_off(twilio_post, client):
     web["assistantOverrides"] = {"variableValues": {"handoff": reference_in(twiml)}}
 
     assert "handoff" not in assistant_request(client, web)["assistant"]["metadata"]
-    assert assistant_request(client, sip_call(reference_in(twiml)))["assistant"]["metadata"]["handoff"] == "valid"
+    assert assistant_request(client, vapi.sip_call(reference_in(twiml)))["assistant"]["metadata"]["handoff"] == "valid"
 
 
 def test_answers_are_kept_encrypted_and_the_admin_shows_them_without_their_secrets(twilio_post, settings, admin_client):
@@ -638,7 +615,7 @@ def test_an_ivr_answer_applied_after_the_caller_told_the_assistant_otherwise_doe
     twilio_post, client, no_broker, django_capture_on_commit_callbacks
 ):
     params, twiml = ivr_call(twilio_post, digits="1")
-    call = sip_call(reference_in(twiml))
+    call = vapi.sip_call(reference_in(twiml))
     with mock.patch("calls.services.inbox.inbox_process", autospec=True):
         # The worker holding the IVR's answer is slow: the assistant asks again.
         assistant = assistant_request(client, call)["assistant"]
@@ -669,7 +646,7 @@ def test_a_caller_who_withdraws_consent_with_the_assistant_has_the_recording_sto
     recording = Recording.objects.create(
         call=parent, recording_sid="RE" + "5" * 32, status=Recording.Status.IN_PROGRESS
     )
-    call = sip_call(reference_in(twiml))
+    call = vapi.sip_call(reference_in(twiml))
     prompt = assistant_request(client, call)["assistant"]["model"]["messages"][0]["content"]
     assert "withdraw, call record_consent" in prompt
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 import os
 import random
 import time
-import uuid
 import xml.etree.ElementTree as ElementTree
 from dataclasses import dataclass, field
 from email.utils import format_datetime
@@ -212,20 +211,7 @@ class Conversation:
     call: dict[str, Any] = field(init=False)
 
     def __post_init__(self) -> None:
-        self.call = {
-            "id": str(uuid.uuid4()),
-            "orgId": "5a1bde0e-7e1b-4bf0-9d2b-000000000001",
-            "type": "inboundPhoneCall",
-            "status": "ringing",
-            "phoneCallProvider": "vapi",
-            "phoneCallTransport": "sip",
-            "transport": {"provider": "vapi.sip", "callSid": f"{uuid.uuid4().hex}@10.0.0.7"},
-            "customer": {"number": CALLER},
-            "assistantOverrides": {"variableValues": {"handoff": self.reference}},
-            "phoneCallProviderDetails": {"sip": {"headers": {"x-handoff": self.reference}}},
-            "createdAt": vapi.iso_ago(seconds=1),
-            "updatedAt": vapi.iso_ago(seconds=1),
-        }
+        self.call = vapi.sip_call(self.reference, customer=CALLER)
 
     @property
     def id(self) -> str:

@@ -45,6 +45,32 @@ def new_call(*, twilio_sid: str | None = None, customer: str = CUSTOMER_PHONE) -
     return call
 
 
+def sip_call(reference: str | None, *, customer: str = CUSTOMER_PHONE, where: str = "both") -> dict[str, Any]:
+    """A conversation on Vapi's SIP number, as Vapi describes it: no Twilio
+    CallSid anywhere (the SIP call's own id where one would be), the INVITE's
+    x-handoff header as the variable ``handoff`` and as a SIP header
+    (``where``: both, variables or headers)."""
+    sip_id = f"{uuid.uuid4().hex}@10.0.0.7"
+    call: dict[str, Any] = {
+        "id": str(uuid.uuid4()),
+        "orgId": "5a1bde0e-7e1b-4bf0-9d2b-000000000001",
+        "type": "inboundPhoneCall",
+        "status": "ringing",
+        "phoneCallProvider": "vapi",
+        "phoneCallTransport": "sip",
+        "transport": {"provider": "vapi.sip", "callSid": sip_id},
+        "phoneCallProviderId": sip_id,
+        "customer": {"number": customer},
+        "createdAt": iso_ago(seconds=1),
+        "updatedAt": iso_ago(seconds=1),
+    }
+    if reference is not None and where in ("both", "variables"):
+        call["assistantOverrides"] = {"variableValues": {"handoff": reference}}
+    if reference is not None and where in ("both", "headers"):
+        call["phoneCallProviderDetails"] = {"sip": {"headers": {"X-Handoff": reference, "x-other": "1"}}}
+    return call
+
+
 _clock = [int(time.time() * 1000)]
 
 
