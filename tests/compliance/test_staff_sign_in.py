@@ -7,7 +7,7 @@ from io import StringIO
 
 import pytest
 from django.contrib.auth.models import Group, User
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import timezone
 from django_otp.oath import totp
@@ -87,6 +87,26 @@ def test_with_two_factor_required_password_and_totp_code_open_the_admin(client, 
 
     assert response.status_code == 302
     assert client.get(reverse("admin:index")).status_code == 200
+
+
+def test_enrolling_a_device_name_again_is_refused_or_replaces_it_and_sign_in_keeps_working(client, settings):
+    settings.ADMIN_REQUIRE_OTP = True
+    user = staff(is_superuser=True)
+    call_command("enroll_totp", user.username, stdout=StringIO())
+    first = TOTPDevice.objects.get(user=user)
+
+    with pytest.raises(CommandError, match="already has a device named 'authenticator'"):
+        call_command("enroll_totp", user.username, stdout=StringIO())
+    assert list(TOTPDevice.objects.filter(user=user)) == [first]
+
+    call_command("enroll_totp", user.username, "--replace", stdout=StringIO())
+    (device,) = TOTPDevice.objects.filter(user=user)
+    assert device.pk != first.pk
+    # Signed in with the app alone, no device to choose: the new one is the one.
+    assert sign_in(client, user.username, otp_token=current_code(device)).status_code == 302
+    assert client.get(reverse("admin:index")).status_code == 200
+    enrolments = AuditEvent.objects.filter(action="auth.second_factor_enrolled").order_by("sequence")
+    assert [event.details["replaced"] for event in enrolments] == [[], [first.pk]]
 
 
 def sign_in(client, username: str, password: str = PASSWORD, **otp: str):
