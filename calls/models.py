@@ -212,6 +212,9 @@ class Recording(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     deletion_reason = models.CharField(max_length=64, blank=True)
     deletion_requested_at = models.DateTimeField(null=True, blank=True)
+    deletion_error = models.CharField(
+        max_length=200, blank=True, help_text="Why the provider has not deleted it yet (retried by the sweep)."
+    )
     stop_requested_at = models.DateTimeField(null=True, blank=True)
     deleted_at = models.DateTimeField(null=True, blank=True, help_text="When the provider confirmed deletion.")
     review = models.CharField(max_length=16, choices=Review.choices, blank=True, default=Review.PENDING)

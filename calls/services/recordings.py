@@ -86,6 +86,10 @@ def call_start_recording(*, call_id: int) -> None:
             call.recording_state = Call.RecordingState.FAILED
             call.recording_error = str(error)[:200]
             call.save(update_fields=["recording_state", "recording_error", "updated_at"])
+            audit_record(
+                "recording.start_failed", object_type="call", object_id=call.pk, object_repr=call.call_sid,
+                details={"error": type(error).__name__, "status": error.status, "code": error.code},
+            )  # fmt: skip
             logger.error(
                 "recording.start_failed",
                 extra={"call_id": call.pk, "error": type(error).__name__, "status": error.status, "code": error.code},
@@ -171,6 +175,7 @@ class DeletionOutcome(Enum):
     DELETED = "deleted"
     ALREADY_DELETED = "already_deleted"
     AWAITING_STOP = "awaiting_stop"
+    FAILED = "failed"
 
 
 def recording_delete_at_provider(*, recording_id: int) -> DeletionOutcome:
@@ -193,6 +198,8 @@ def recording_delete_at_provider(*, recording_id: int) -> DeletionOutcome:
                 twilio.recording_stop(call_sid=recording.call.call_sid, recording_sid=recording.recording_sid)
             except twilio.TwilioNotFoundError:
                 pass
+            except twilio.TwilioPermanentError as error:
+                return _deletion_failed(recording, error)
             recording.stop_requested_at = timezone.now()
             recording.save(update_fields=["stop_requested_at", "updated_at"])
             audit_record(
@@ -208,6 +215,8 @@ def recording_delete_at_provider(*, recording_id: int) -> DeletionOutcome:
                 twilio.recording_delete(recording_sid=recording.recording_sid)
         except (twilio.TwilioNotFoundError, vapi.VapiNotFoundError):
             pass
+        except (twilio.TwilioPermanentError, vapi.VapiPermanentError) as error:
+            return _deletion_failed(recording, error)
         recording.status = Recording.Status.DELETED
         recording.deleted_at = timezone.now()
         recording.save(update_fields=["status", "deleted_at", "updated_at"])
@@ -222,6 +231,26 @@ def recording_delete_at_provider(*, recording_id: int) -> DeletionOutcome:
         certify(data_class=DataClass.RECORDINGS, reason=SENSITIVE_DATA, run_id=f"recording-{recording.pk}", tally=tally)
     logger.warning("recording.deleted", extra={"recording_id": recording.pk, "reason": recording.deletion_reason})
     return DeletionOutcome.DELETED
+
+
+def _deletion_failed(recording: Recording, error: Exception) -> DeletionOutcome:
+    """A deletion the provider refused for good (no credentials configured,
+    access denied): kept on the recording and audited once per reason, and
+    left to the sweep, which tries again when the configuration is fixed."""
+    reason = f"{type(error).__name__}: {error}"[:200]
+    if recording.deletion_error != reason:
+        recording.deletion_error = reason
+        recording.save(update_fields=["deletion_error", "updated_at"])
+        audit_record(
+            "recording.deletion_failed", object_type="recording", object_id=recording.pk,
+            object_repr=recording.call.call_sid,
+            details={"provider": recording.provider, "error": type(error).__name__},
+        )  # fmt: skip
+    logger.error(
+        "recording.deletion_failed",
+        extra={"recording_id": recording.pk, "provider": recording.provider, "error": type(error).__name__},
+    )
+    return DeletionOutcome.FAILED
 
 
 def vapi_call_id_of(recording: Recording) -> str:

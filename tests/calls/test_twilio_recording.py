@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import uuid
 from unittest import mock
 
 import pytest
@@ -204,3 +205,50 @@ def test_malformed_recording_callback_is_rejected_without_storing(twilio_post, f
 
     assert response.status_code == 400
     assert not InboundEvent.objects.exists()
+
+
+@pytest.mark.parametrize("provider", ["twilio", "vapi"])
+@pytest.mark.parametrize("status", ["in-progress", "completed"])
+def test_without_provider_credentials_a_recording_start_or_deletion_fails_cleanly_on_the_record(
+    settings, provider, status
+):
+    """No credentials configured: no exception escapes to the task, the
+    call or the recording says why, and the audit trail has it once."""
+    from compliance.models import AuditEvent
+
+    settings.TWILIO_ACCOUNT_SID = settings.TWILIO_AUTH_TOKEN = settings.VAPI_API_KEY = ""
+    call = CallFactory(recording_state=Call.RecordingState.REQUESTED)
+    grant(call)
+    recordings.call_start_recording(call_id=call.pk)
+    call.refresh_from_db()
+    assert call.recording_state == Call.RecordingState.FAILED and "TWILIO_ACCOUNT_SID" in call.recording_error
+    assert AuditEvent.objects.filter(action="recording.start_failed", object_id=str(call.pk)).count() == 1
+
+    sid = recording_sid() if provider == "twilio" else f"vapi:{uuid.uuid4()}:mono"
+    recording = Recording.objects.create(
+        call=call, recording_sid=sid, provider=provider, status=status if provider == "twilio" else "completed",
+        deletion_requested_at=timezone.now(),
+    )  # fmt: skip
+    for _ in range(2):  # the sweep tries again
+        outcome = recordings.recording_delete_at_provider(recording_id=recording.pk)
+
+    assert outcome is recordings.DeletionOutcome.FAILED
+    recording.refresh_from_db()
+    assert recording.deleted_at is None and recording.deletion_error
+    assert AuditEvent.objects.filter(action="recording.deletion_failed", object_id=str(recording.pk)).count() == 1
+
+
+def test_simulate_call_says_why_a_recording_did_not_start_or_is_not_deleted():
+    from io import StringIO
+
+    from calls.management.commands.simulate_call import Command
+
+    call = CallFactory(recording_state=Call.RecordingState.FAILED, recording_error="TWILIO_ACCOUNT_SID is required")
+    Recording.objects.create(
+        call=call, recording_sid=recording_sid(), status="completed", deletion_error="VapiPermanentError: no key"
+    )
+    output = StringIO()
+    Command(stdout=output).report_recording_failures(call)
+
+    assert "The recording did not start: TWILIO_ACCOUNT_SID is required" in output.getvalue()
+    assert "is not deleted: VapiPermanentError: no key" in output.getvalue()

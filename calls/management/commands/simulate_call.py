@@ -402,14 +402,26 @@ class Command(BaseCommand):
                     self.style.SUCCESS(
                         f"Processed: call {call.status}, {call.duration_seconds}s, consent {call.consent_decision} "
                         f"({call.consent_requirement}, {call.consent_jurisdiction}), department {call.department}, "
-                        f"recording {recording.status}{deletion}."
+                        f"recording {call.recording_state}; the simulated recording callback: "
+                        f"{recording.status}{deletion}."
                     )
                 )
+                self.report_recording_failures(call)
                 self.stdout.write(f"Transcript ({segment.status}): {segment.text}")
                 self.stdout.write(f"See it in the admin: {self.base_url}/admin/calls/call/{call.pk}/change/")
                 return
             time.sleep(0.5)
         self.warn_unapplied()
+
+    def report_recording_failures(self, call: Call) -> None:
+        """Why a recording did not start, or is not deleted yet (no provider
+        credentials, for one): said, not hidden behind a simulated callback."""
+        if call.recording_state == Call.RecordingState.FAILED:
+            self.stdout.write(self.style.ERROR(f"The recording did not start: {call.recording_error}"))
+        for recording in call.recordings.exclude(deletion_error=""):
+            self.stdout.write(
+                self.style.ERROR(f"Recording {recording.recording_sid} is not deleted: {recording.deletion_error}")
+            )
 
     def report_handoff(self, call_sid: str, leg_sid: str, vapi_call_id: str, wait: float) -> None:
         """Once the worker has applied every delivery of the call, its legs and
@@ -429,6 +441,7 @@ class Command(BaseCommand):
                 f"recording {call.recording_state}."
             )
         )
+        self.report_recording_failures(call)
         apart = Call.objects.filter(call_sid=f"vapi:{vapi_call_id}").first() if vapi_call_id else None
         if apart is not None:
             self.stdout.write(
