@@ -264,7 +264,7 @@ class RecordingAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     fields = [
         "recording_sid", "call", "provider", "status", "source", "channels", "duration_seconds", "started_at",
         "review", "review_types", "reviewed_at", "review_decided_by", "review_note",
-        "deletion_reason", "deletion_requested_at", "stop_requested_at", "deleted_at", "created_at",
+        "deletion_reason", "deletion_requested_at", "deletion_error", "stop_requested_at", "deleted_at", "created_at",
     ]  # fmt: skip
     readonly_fields = fields
     inlines = [RecordingPauseInline]
