@@ -36,11 +36,11 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from calls.models import Call, HandoffClaim, InboundEvent, Provider
-from calls.serializers.vapi import HANDOFF_HEADER
+from calls.serializers.vapi import HANDOFF_HEADER, HANDOFF_REFERENCE_MAX_LENGTH
 
 _PURPOSE = b"contactcenter.handoff.v1"
 # What handoff_reference writes: unpadded base64url (140 characters for a CallSid).
-_REFERENCE = re.compile(r"[A-Za-z0-9_-]{1,256}")
+_REFERENCE = re.compile(rf"[A-Za-z0-9_-]{{1,{HANDOFF_REFERENCE_MAX_LENGTH}}}")
 # Catching up with the inbox before answering the assistant's request.
 CATCH_UP_SECONDS = 3.0
 CATCH_UP_EVENTS = 20

@@ -20,11 +20,16 @@ import os
 import time
 
 from celery import states
-from prometheus_client import CollectorRegistry, Histogram
+from prometheus_client import CollectorRegistry, Histogram, disable_created_metrics
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
 
 logger = logging.getLogger(__name__)
+
+# A histogram's "_created" series (when each label set was first seen) is a
+# per-process start time: a single process would expose it and several would
+# not, so the metrics would differ with the deployment. It is left out.
+disable_created_metrics()
 
 UNKNOWN = "unknown"
 OTHER = "other"

@@ -246,12 +246,13 @@ def _vapi_recording(call_id: str) -> Recording:
 def test_a_vapi_id_that_would_name_another_resource_never_reaches_a_url(vapi_api):
     recording = _vapi_recording("../assistant/5a1bde0e-7e1b-4bf0-9d2b-000000000001")
 
-    with pytest.raises(vapi_client.VapiPermanentError):
-        recordings.recording_delete_at_provider(recording_id=recording.pk)
+    outcome = recordings.recording_delete_at_provider(recording_id=recording.pk)
 
+    assert outcome is recordings.DeletionOutcome.FAILED
     assert vapi_api.paths == []
     recording.refresh_from_db()
     assert recording.deleted_at is None
+    assert recording.deletion_error.startswith(vapi_client.VapiPermanentError.__name__)
 
 
 def test_a_vapi_deletion_is_recorded_only_when_vapi_confirms_that_call(vapi_api):
@@ -259,10 +260,10 @@ def test_a_vapi_deletion_is_recorded_only_when_vapi_confirms_that_call(vapi_api)
     recording = _vapi_recording(call_id)
     vapi_api.scripted.append((200, vapi.new_call()["id"]))
 
-    with pytest.raises(vapi_client.VapiPermanentError):
-        recordings.recording_delete_at_provider(recording_id=recording.pk)
+    assert recordings.recording_delete_at_provider(recording_id=recording.pk) is recordings.DeletionOutcome.FAILED
     recording.refresh_from_db()
     assert recording.deleted_at is None
+    assert recording.deletion_error.startswith(vapi_client.VapiPermanentError.__name__)
 
     recordings.recording_delete_at_provider(recording_id=recording.pk)
 
