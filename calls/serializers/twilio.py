@@ -197,4 +197,5 @@ class TwilioReferSerializer(TwilioCallSerializer):
     """A transfer the assistant asked for: a SIP REFER, its Refer-To as
     ReferTransferTarget. Read to choose among this service's own numbers."""
 
-    ReferTransferTarget = feeds(TextField(max_length=1024))
+    # Blank or unreadable, it names none of this service's numbers: the operator.
+    ReferTransferTarget = feeds(TextField(max_length=1024, allow_blank=True))
