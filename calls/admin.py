@@ -6,18 +6,30 @@ even loaded: lists and pages defer it.
 
 from __future__ import annotations
 
+import copy
+import operator
 import re
+from functools import reduce
+from urllib.parse import urlencode
 
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseNotAllowed,
+    HttpResponseRedirect,
+    StreamingHttpResponse,
+)
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
-from django.urls import path
+from django.urls import path, reverse
 from django.utils.decorators import method_decorator
+from django.utils.html import format_html_join
 from django.utils.text import capfirst
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -38,11 +50,28 @@ from calls.models import (
 )
 from calls.selectors import call_timeline
 from calls.services.crm import crm_retry
+from calls.services.playback import (
+    PLAY_PERMISSION,
+    PlaybackRefused,
+    PlaybackUnavailable,
+    PlayGrantInvalid,
+    recording_play_grant,
+    recording_play_refusal,
+    recording_stream,
+)
 from compliance.admin import ExportActionMixin, ReadOnlyAdminMixin, export_action
+from compliance.attention import RULES, Problem, call_attention, call_flags, calls_with
 from compliance.audit import Actor, audit_record
 from compliance.masking import mask_phone
-from compliance.models import ConsentEvent
+from compliance.models import ConsentDecision, ConsentEvent
 from compliance.recording_review import DecisionRefused, recording_review_decide
+from compliance.selectors import (
+    inbox_stuck,
+    latest_consent,
+    recordings_deletion_unconfirmed,
+    recordings_holding_card_data,
+    recordings_without_consent,
+)
 from compliance.subjects import ErasureBlocked, subject_calls, subject_erase
 
 # What a reveal shows: the page's table and the audit event's list of
@@ -50,14 +79,87 @@ from compliance.subjects import ErasureBlocked, subject_calls, subject_erase
 REVEALED_FIELDS = ("from_number", "to_number", "caller_name")
 
 
-class StatusEventInline(ReadOnlyAdminMixin, admin.TabularInline):
-    model = CallStatusEvent
-    fields = ["occurred_at", "status", "sequence_number", "applied"]
-    readonly_fields = fields
+class ReadOnlyInline(ReadOnlyAdminMixin, admin.TabularInline):
+    """A call's rows as a plain table: no per-row object label, no empty form."""
+
+    template = "admin/edit_inline/tabular_readonly.html"
     extra = 0
 
 
-class ConsentEventInline(ReadOnlyAdminMixin, admin.TabularInline):
+class ConsentFilter(admin.SimpleListFilter):
+    """The call's latest decision on the consent ledger (as the dashboard counts it)."""
+
+    title = "consent"
+    parameter_name = "consent"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        return [*ConsentDecision.choices, ("missing", "Missing")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Call]) -> QuerySet[Call]:
+        value = self.value()
+        if value not in {*ConsentDecision.values, "missing"}:
+            return queryset
+        decided = queryset.annotate(latest_decision=latest_consent())
+        if value == "missing":
+            return decided.filter(latest_decision__isnull=True)
+        return decided.filter(latest_decision=value)
+
+
+class AttentionFilter(admin.SimpleListFilter):
+    """Calls with a problem that needs a person (compliance.attention)."""
+
+    title = "needs attention"
+    parameter_name = "attention"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        return [("any", "Any problem"), *((rule.problem, rule.label) for rule in RULES)]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Call]) -> QuerySet[Call]:
+        value = self.value()
+        if value == "any":
+            return queryset.filter(reduce(operator.or_, (calls_with(rule.problem) for rule in RULES)))
+        if value in {rule.problem for rule in RULES}:
+            return queryset.filter(calls_with(value))
+        return queryset
+
+
+class RecordingAttentionFilter(admin.SimpleListFilter):
+    """The recordings the dashboard's recording figures count."""
+
+    title = "needs attention"
+    parameter_name = "attention"
+    CHOICES = {
+        Problem.RECORDING_WITHOUT_CONSENT: ("Held without granted consent", recordings_without_consent),
+        "card_data": ("Holding card data", recordings_holding_card_data),
+        Problem.DELETION_UNCONFIRMED: ("Deletion not yet confirmed", recordings_deletion_unconfirmed),
+    }
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        return [(value, label) for value, (label, _) in self.CHOICES.items()]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Recording]) -> QuerySet[Recording]:
+        choice = self.CHOICES.get(self.value())
+        return queryset if choice is None else queryset.filter(pk__in=choice[1]().values("pk"))
+
+
+class StuckFilter(admin.SimpleListFilter):
+    title = "waiting"
+    parameter_name = "stuck"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        return [("yes", "Waiting over 5 minutes")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[InboundEvent]) -> QuerySet[InboundEvent]:
+        return queryset.filter(pk__in=inbox_stuck().values("pk")) if self.value() == "yes" else queryset
+
+
+class StatusEventInline(ReadOnlyInline):
+    model = CallStatusEvent
+    fields = ["occurred_at", "status", "sequence_number", "applied"]
+    readonly_fields = fields
+
+
+class ConsentEventInline(ReadOnlyInline):
     model = ConsentEvent
     fields = [
         "occurred_at",
@@ -70,70 +172,58 @@ class ConsentEventInline(ReadOnlyAdminMixin, admin.TabularInline):
         "said",
     ]
     readonly_fields = fields
-    extra = 0
 
     @admin.display(description="Said (redacted)")
     def said(self, event: ConsentEvent) -> str:
         return event.utterance.text if event.utterance else ""
 
 
-class RecordingInline(ReadOnlyAdminMixin, admin.TabularInline):
+class RecordingInline(ReadOnlyInline):
     model = Recording
+    show_change_link = True  # its page: pauses, review, playback
     fields = ["recording_sid", "status", "duration_seconds", "channels", "source", "deletion_reason", "deleted_at"]
     readonly_fields = fields
-    extra = 0
 
 
-class CaptureEventInline(ReadOnlyAdminMixin, admin.TabularInline):
+class CaptureEventInline(ReadOnlyInline):
     model = CaptureEvent
     verbose_name_plural = "Sensitive capture"
     fields = ["occurred_at", "action", "reason", "detail", "lapses_at"]
     readonly_fields = fields
-    extra = 0
 
 
-class RecordingPauseInline(ReadOnlyAdminMixin, admin.TabularInline):
+class RecordingPauseInline(ReadOnlyInline):
     model = RecordingPause
     fields = ["reasons", "behavior", "requested_at", "paused_at", "resume_requested_at", "resumed_at", "ending"]
     readonly_fields = fields
-    extra = 0
 
 
-class PaymentInline(ReadOnlyAdminMixin, admin.TabularInline):
+class PaymentInline(ReadOnlyInline):
     model = Payment
     fields = ["created_at", "result", "confirmation_code", "card_type", "card_last4", "error", "amount", "currency"]
     readonly_fields = fields
-    extra = 0
 
 
-class TranscriptSegmentInline(ReadOnlyAdminMixin, admin.TabularInline):
+class TranscriptSegmentInline(ReadOnlyInline):
     model = TranscriptSegment
     fields = ["spoken_at", "speaker", "source", "status", "text", "entity_counts", "failure_reason"]
     readonly_fields = fields
-    extra = 0
 
 
-class CallEventInline(ReadOnlyAdminMixin, admin.TabularInline):
+class CallEventInline(ReadOnlyInline):
     model = CallEvent
     fields = ["occurred_at", "type", "detail"]
     readonly_fields = fields
-    extra = 0
 
 
 @admin.register(Call)
 class CallAdmin(ExportActionMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = [
-        "call_sid",
-        "created_at",
-        "status",
-        "caller",
-        "consent_requirement",
-        "consent",
-        "recording_state",
-        "department",
+    # Seven compact columns (see its change_list.html): readable on a 1,366-pixel screen.
+    list_display = ["call_sid", "created", "status", "caller", "consent", "recording_state", "attention"]
+    list_filter = [
+        AttentionFilter, ConsentFilter, "status", "consent_requirement", "recording_state", "department", "provider",
         "escalated",
-    ]
-    list_filter = ["status", "consent_requirement", "recording_state", "department", "provider", "escalated"]
+    ]  # fmt: skip
     search_fields = ["=call_sid", "=vapi_call_id"]
     date_hierarchy = "created_at"
     fields = [
@@ -150,6 +240,21 @@ class CallAdmin(ExportActionMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     ]  # fmt: skip
     change_form_template = "admin/calls/call/change_form.html"
     actions = [export_action("calls", "created_at"), "erase_callers"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Call]:
+        return super().get_queryset(request).annotate(**call_flags())
+
+    @admin.display(description="Created (UTC)", ordering="created_at")
+    def created(self, call: Call) -> str:
+        return f"{call.created_at:%Y-%m-%d %H:%M}"
+
+    @admin.display(description="Needs attention")
+    def attention(self, call: Call) -> str:
+        return format_html_join(
+            " ",
+            '<span class="attention-flag" title="{}">{}</span>',
+            ((rule.label, rule.short) for rule in RULES if getattr(call, f"attention_{rule.problem}", False)),
+        )
 
     def change_view(
         self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict | None = None
@@ -168,7 +273,9 @@ class CallAdmin(ExportActionMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
         extra_context = {
             **(extra_context or {}),
             "timeline": call_timeline(call=call),
+            "attention": call_attention(call=call),
             "can_reveal": request.user.has_perm("calls.reveal_personal_data"),
+            "can_review": request.user.has_perm("compliance.review_attention"),
         }
         return super().change_view(request, object_id, form_url, extra_context)
 
@@ -259,7 +366,7 @@ class RecordingAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = [
         "recording_sid", "call", "provider", "status", "started_at", "review", "review_types", "deleted_at",
     ]  # fmt: skip
-    list_filter = ["review", "status", "provider", "deletion_reason"]
+    list_filter = [RecordingAttentionFilter, "review", "status", "provider", "deletion_reason"]
     search_fields = ["=recording_sid", "=call__call_sid"]
     fields = [
         "recording_sid", "call", "provider", "status", "source", "channels", "duration_seconds", "started_at",
@@ -269,6 +376,79 @@ class RecordingAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     readonly_fields = fields
     inlines = [RecordingPauseInline]
     actions = ["delete_quarantined", "keep_quarantined"]
+    change_form_template = "admin/calls/recording/change_form.html"
+
+    def get_urls(self) -> list:
+        play = self.admin_site.admin_view(self.play_view)
+        audio = self.admin_site.admin_view(self.audio_view)
+        return [
+            path("<int:object_id>/play/", play, name="calls_recording_play"),
+            path("<int:object_id>/audio/", audio, name="calls_recording_audio"),
+            *super().get_urls(),
+        ]
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict | None = None
+    ) -> HttpResponse:
+        """The recording's page. Those allowed to play it see the Play button,
+        or why it can't be played, and the player once a play is granted;
+        others see nothing of playback."""
+        recording = self.get_object(request, unquote(object_id))
+        can_play = request.user.has_perm(PLAY_PERMISSION)
+        extra_context = {
+            **(extra_context or {}),
+            "can_play": can_play,
+            "play_refusal": recording_play_refusal(recording=recording) if can_play and recording else "",
+        }
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    @method_decorator(never_cache)
+    @method_decorator(require_POST)
+    def play_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
+        """Play a recording: audit the play, then show the recording's page
+        with a player whose audio comes through this site under the play's
+        short-lived grant. POST only, so a link can't start a play."""
+        if not (request.user.has_perm(PLAY_PERMISSION) and self.has_view_permission(request)):
+            raise PermissionDenied
+        recording = get_object_or_404(Recording.objects.select_related("call"), pk=object_id)
+        page = reverse("admin:calls_recording_change", args=[recording.pk])
+        try:
+            grant = recording_play_grant(recording=recording, user=request.user)
+        except PlaybackRefused as refused:
+            messages.error(request, str(refused))
+            return HttpResponseRedirect(page)
+        player = f"{reverse('admin:calls_recording_audio', args=[recording.pk])}?{urlencode({'grant': grant})}"
+        # The page as a GET shows it: this POST was a play, not an edit of the recording.
+        as_page = copy.copy(request)
+        as_page.method = "GET"
+        return self.change_view(as_page, str(recording.pk), page, {"player_src": player})
+
+    def audio_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
+        """A granted play's audio, streamed from the provider, with Range
+        passed through so the player can seek. The permission is checked on
+        every request, and the grant must be this person's, for this
+        recording, and recent: otherwise the provider is never asked."""
+        if request.method != "GET":
+            return HttpResponseNotAllowed(["GET"])
+        if not request.user.has_perm(PLAY_PERMISSION):
+            raise PermissionDenied
+        try:
+            audio = recording_stream(
+                grant=request.GET.get("grant", ""), user=request.user, recording_id=object_id,
+                byte_range=request.headers.get("Range", ""),
+            )  # fmt: skip
+        except PlayGrantInvalid:
+            raise PermissionDenied from None
+        except Recording.DoesNotExist:
+            raise Http404 from None
+        except PlaybackRefused as refused:
+            return HttpResponse(str(refused), status=410, content_type="text/plain; charset=utf-8")
+        except PlaybackUnavailable as unavailable:
+            return HttpResponse(str(unavailable), status=unavailable.status, content_type="text/plain; charset=utf-8")
+        response = StreamingHttpResponse(audio.chunks, status=audio.status)
+        for name, value in audio.headers.items():
+            response[name] = value
+        return response
 
     def has_decide_recording_review_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("calls.decide_recording_review")
@@ -324,7 +504,7 @@ class InboundEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "deliveries",
         "last_error",
     ]
-    list_filter = ["status", "provider", "kind"]
+    list_filter = ["status", StuckFilter, "provider", "kind"]
     search_fields = ["=call_sid", "=id"]
     date_hierarchy = "received_at"
     exclude = ["payload", "response_body"]
@@ -343,6 +523,22 @@ class InboundEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         carry: the SIP password, and the hand-off reference (a bearer token
         while it lives)."""
         return _ANSWER_SECRETS.sub(lambda match: (match.group(1) or match.group(2)) + "•••", event.response_body)
+
+
+@admin.register(TranscriptSegment)
+class TranscriptSegmentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Transcript segments by redaction status, without their words: the
+    words are read on the call's page, where every view is audited."""
+
+    list_display = ["id", "call", "speaker", "source", "status", "spoken_at", "created_at", "failure_reason"]
+    list_filter = ["status", "source", "speaker"]
+    search_fields = ["=call__call_sid"]
+    list_select_related = ["call"]
+    fields = [
+        "call", "source", "source_field", "position", "speaker", "spoken_at", "status", "entity_counts",
+        "failure_reason", "redacted_at", "created_at",
+    ]  # fmt: skip
+    readonly_fields = fields
 
 
 @admin.register(ScheduledCallback)

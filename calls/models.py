@@ -200,7 +200,7 @@ class Recording(models.Model):
         KEPT = "kept", "Held such data: kept by a compliance officer's decision"
 
     recording_sid = models.CharField(
-        max_length=100, unique=True, help_text="Twilio's RecordingSid, or vapi:<call id>:<kind>."
+        max_length=100, unique=True, help_text="Twilio's RecordingSid, or vapi:{call id}:{mono or stereo}."
     )
     provider = models.CharField(max_length=16, choices=Provider.choices, default=Provider.TWILIO)
     call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="recordings")
@@ -235,7 +235,10 @@ class Recording(models.Model):
             models.Index(fields=["deletion_requested_at", "deleted_at"], name="recording_deletion_due"),
             models.Index(fields=["review", "status"], name="recording_review_due"),
         ]
-        permissions = [("decide_recording_review", "Can delete or keep a recording quarantined for card data")]
+        permissions = [
+            ("decide_recording_review", "Can delete or keep a recording quarantined for card data"),
+            ("play_recording", "Can play a call's recording (every play audited)"),
+        ]
 
     def __str__(self) -> str:
         return self.recording_sid

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from calls.models import Call
+from calls.models import Call, CallStatusEvent
 
 
 @dataclass(frozen=True)
@@ -13,6 +13,18 @@ class TimelineEntry:
     at: datetime
     kind: str
     summary: str
+    # Orders entries of the same moment: Twilio reports whole seconds, so a
+    # call's start, answer, consent and first words often share one. A
+    # call's opening statuses come first and its ending last; within one
+    # source, its own sequence (Twilio's SequenceNumber, the position of
+    # words in a delivery, the order rows were recorded). The second item
+    # names the source, so tuples of different sources never compare further.
+    order: tuple = (1, 9)
+
+
+def _status_order(event: CallStatusEvent) -> tuple:
+    phase = 2 if event.status in Call.TERMINAL_STATUSES else 0
+    return (phase, 0, event.sequence_number if event.sequence_number is not None else -1, event.pk)
 
 
 def call_timeline(*, call: Call) -> list[TimelineEntry]:
@@ -22,7 +34,10 @@ def call_timeline(*, call: Call) -> list[TimelineEntry]:
     the assistant's own, transfers) and those of the legs it put through."""
     entries = [
         TimelineEntry(
-            event.occurred_at, "status", f"{event.status}" + ("" if event.applied else " (late; not applied)")
+            event.occurred_at,
+            "status",
+            f"{event.status}" + ("" if event.applied else " (late; not applied)"),
+            _status_order(event),
         )
         for event in call.status_events.all()
     ]
@@ -39,6 +54,7 @@ def call_timeline(*, call: Call) -> list[TimelineEntry]:
             segment.spoken_at,
             f"transcript · {segment.speaker}",
             segment.text if segment.status != "pending" else "(awaiting redaction)",
+            (1, 2, segment.created_at, segment.position, segment.pk),
         )
         for segment in call.transcript_segments.all()
     ]
@@ -81,11 +97,11 @@ def call_timeline(*, call: Call) -> list[TimelineEntry]:
     # The legs it put through (the assistant's SIP leg, a department's), as part of its story.
     for leg in call.legs.all():
         entries += [
-            TimelineEntry(event.occurred_at, "leg", f"{leg.call_sid} {event.status}")
+            TimelineEntry(event.occurred_at, "leg", f"{leg.call_sid} {event.status}", (1, 7, *_status_order(event)))
             for event in leg.status_events.all()
         ]
         entries += [
             TimelineEntry(event.occurred_at, "leg", f"{leg.call_sid} {event.type} {event.detail}".strip())
             for event in leg.events.all()
         ]
-    return sorted(entries, key=lambda entry: entry.at)
+    return sorted(entries, key=lambda entry: (entry.at, entry.order))

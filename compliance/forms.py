@@ -21,10 +21,14 @@ class DayField(forms.DateField):
         return super().to_python(value)
 
 
+DATE_PICKER = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
 class ExportForm(forms.Form):
     kind = forms.ChoiceField(choices=[(name, kind.title) for name, kind in KINDS.items()])
-    first_day = DayField(label="From", help_text="YYYY-MM-DD")
-    last_day = DayField(label="To (included)", help_text="YYYY-MM-DD")
+    # The browser's own date picker; the value is sent as YYYY-MM-DD either way.
+    first_day = DayField(label="From", help_text="YYYY-MM-DD", widget=DATE_PICKER)
+    last_day = DayField(label="To (included)", help_text="YYYY-MM-DD", widget=DATE_PICKER)
     format = forms.ChoiceField(choices=FORMATS.items(), initial="csv")
 
     def clean(self) -> dict:

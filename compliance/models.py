@@ -3,6 +3,8 @@ from __future__ import annotations
 from django.db import models
 from django.utils import timezone
 
+from compliance.fields import EncryptedTextField
+
 
 class ConsentRequirement(models.TextChoices):
     ALL_PARTY = "all_party", "All parties must consent"
@@ -286,3 +288,25 @@ class KeyRotationProgress(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rotation} {self.table}.{self.column} after {self.last_id}"
+
+
+class AttentionReview(models.Model):
+    """A reviewer's mark that one of a call's problems was looked at, with
+    their note (``compliance.attention``). The note is free text a person
+    wrote about a call, so it is stored encrypted and goes with the call's
+    data; the audit trail keeps who reviewed what and when, never the note."""
+
+    call = models.ForeignKey("calls.Call", on_delete=models.CASCADE, related_name="attention_reviews")
+    call_sid = models.CharField(max_length=64)
+    problem = models.CharField(max_length=32)
+    reviewed_by = models.CharField(max_length=150)
+    reviewed_at = models.DateTimeField(default=timezone.now)
+    note = EncryptedTextField(blank=True)
+
+    class Meta:
+        ordering = ["-reviewed_at", "-id"]
+        indexes = [models.Index(fields=["call", "problem", "reviewed_at"], name="attention_review_latest")]
+        permissions = [("review_attention", "Can mark a call's problem reviewed, with a note")]
+
+    def __str__(self) -> str:
+        return f"{self.call_sid} {self.problem}"

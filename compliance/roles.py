@@ -34,6 +34,8 @@ ROLES: dict[str, list[str]] = {
         "compliance.place_legal_hold",
         "compliance.erase_subject",
         "calls.decide_recording_review",
+        "compliance.review_attention",
+        "calls.play_recording",  # every play is audited
     ],  # fmt: skip
     # Calls and redacted transcripts; no reveal.
     SUPERVISOR: _CALL_DATA,

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from calls.models import Call, InboundEvent, Recording, TranscriptSegment
@@ -20,6 +20,8 @@ PURGE_ACTIONS = ("retention.purged", "audit.purged")
 
 @dataclass(frozen=True)
 class Dashboard:
+    today: datetime
+    week: datetime
     calls_today: int
     calls_this_week: int
     consent_granted: int
@@ -28,6 +30,8 @@ class Dashboard:
     recordings_without_consent: int
     recordings_holding_card_data: int
     recordings_awaiting_decision: int
+    deletions_unconfirmed: int
+    redaction_failed: int
     redaction_backlog: int
     oldest_pending_redaction: datetime | None
     inbox_stuck: int
@@ -43,34 +47,69 @@ def latest_consent(call: str = "pk") -> Subquery:
     return Subquery(ConsentEvent.objects.filter(call=OuterRef(call)).order_by("-sequence").values("decision")[:1])
 
 
+def recordings_without_consent() -> QuerySet[Recording]:
+    """Recordings still held anywhere while their call lacks granted consent (must be none)."""
+    return (
+        Recording.objects.filter(deleted_at__isnull=True)
+        .annotate(decision=latest_consent("call"))
+        .filter(Q(decision__isnull=True) | ~Q(decision=ConsentDecision.GRANTED))
+    )
+
+
+def recordings_flagged() -> QuerySet[Recording]:
+    """Recordings the recording review found holding card or identity data, still held at the provider."""
+    return Recording.objects.filter(review__in=HOLDING, deleted_at__isnull=True)
+
+
+def recordings_deletion_unconfirmed() -> QuerySet[Recording]:
+    """Recordings whose deletion was asked of the provider and not yet confirmed."""
+    return Recording.objects.filter(deletion_requested_at__isnull=False, deleted_at__isnull=True)
+
+
+def segments_redaction_failed() -> QuerySet[TranscriptSegment]:
+    """Transcript segments stored fully masked because their redaction failed."""
+    return TranscriptSegment.objects.filter(status=TranscriptSegment.Status.MASKED)
+
+
+def recordings_holding_card_data() -> QuerySet[Recording]:
+    """Of those, the ones that held card data. The types are a JSON list,
+    read here rather than by a JSON lookup the embedded SQLite lacks; the
+    set is small (flagged and not yet deleted)."""
+    held = [pk for pk, types in recordings_flagged().values_list("pk", "review_types") if set(types) & CARD_TYPES]
+    return Recording.objects.filter(pk__in=held)
+
+
+def inbox_stuck(*, now: datetime | None = None) -> QuerySet[InboundEvent]:
+    """Deliveries waiting or being applied for longer than a worker should take."""
+    return InboundEvent.objects.filter(
+        status__in=[InboundEvent.Status.PENDING, InboundEvent.Status.PROCESSING],
+        received_at__lt=(now or timezone.now()) - STUCK_AFTER,
+    )
+
+
 def dashboard(*, now: datetime | None = None) -> Dashboard:
     now = now or timezone.now()
     today = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
     week = today - timedelta(days=today.weekday())
     calls_this_week = Call.objects.filter(created_at__gte=week, parent__isnull=True).annotate(decision=latest_consent())
     pending = TranscriptSegment.objects.filter(status=TranscriptSegment.Status.PENDING)
-    # Flagged by the recording review and still held at the provider.
-    flagged = Recording.objects.filter(review__in=HOLDING, deleted_at__isnull=True)
     return Dashboard(
+        today=today,
+        week=week,
         calls_today=Call.objects.filter(created_at__gte=today, parent__isnull=True).count(),
         calls_this_week=calls_this_week.count(),
         consent_granted=calls_this_week.filter(decision=ConsentDecision.GRANTED).count(),
         consent_declined=calls_this_week.filter(decision=ConsentDecision.DECLINED).count(),
         consent_missing=calls_this_week.filter(decision__isnull=True).count(),
         # A recording still held anywhere while its call lacks granted consent: must be 0.
-        recordings_without_consent=Recording.objects.filter(deleted_at__isnull=True)
-        .annotate(decision=latest_consent("call"))
-        .filter(Q(decision__isnull=True) | ~Q(decision=ConsentDecision.GRANTED))
-        .count(),
-        recordings_holding_card_data=sum(
-            1 for types in flagged.values_list("review_types", flat=True) if set(types) & CARD_TYPES
-        ),
-        recordings_awaiting_decision=flagged.filter(review=Recording.Review.QUARANTINED).count(),
+        recordings_without_consent=recordings_without_consent().count(),
+        recordings_holding_card_data=recordings_holding_card_data().count(),
+        recordings_awaiting_decision=recordings_flagged().filter(review=Recording.Review.QUARANTINED).count(),
+        deletions_unconfirmed=recordings_deletion_unconfirmed().count(),
         redaction_backlog=pending.count(),
+        redaction_failed=segments_redaction_failed().count(),
         oldest_pending_redaction=pending.order_by("created_at").values_list("created_at", flat=True).first(),
-        inbox_stuck=InboundEvent.objects.filter(
-            status__in=[InboundEvent.Status.PENDING, InboundEvent.Status.PROCESSING], received_at__lt=now - STUCK_AFTER
-        ).count(),
+        inbox_stuck=inbox_stuck(now=now).count(),
         inbox_failed=InboundEvent.objects.filter(status=InboundEvent.Status.FAILED).count(),
         last_verification=AuditEvent.objects.filter(action="audit.chain_verified").order_by("-sequence").first(),
         last_purge=AuditEvent.objects.filter(action__in=PURGE_ACTIONS).order_by("-sequence").first(),

@@ -36,7 +36,7 @@ from calls.services import crm, recordings
 from .audit import SYSTEM, Actor, audit_record
 from .certificates import Tally, certify
 from .crypto import identifier_hashes, identifier_keys
-from .models import DataClass, LegalHold
+from .models import AttentionReview, DataClass, LegalHold
 from .retention import active_holds
 
 logger = logging.getLogger(__name__)
@@ -206,6 +206,8 @@ def subject_erase(*, subject: str, actor: Actor = SYSTEM) -> Erasure:
             status=ScheduledCallback.Status.FAILED, last_error="cancelled: the subject's data was erased"
         )
         result.callbacks = callbacks.update(phone="", phone_hash="", requester_hash="")
+        # Reviewers' notes are free text about the call: they go with it.
+        AttentionReview.objects.filter(call_id__in=call_ids).update(note="")
         due = list(Recording.objects.filter(call_id__in=call_ids, deleted_at__isnull=True).order_by("id"))
         for recording in due:
             recordings.recording_request_deletion(recording=recording, reason=ERASURE)

@@ -16,6 +16,7 @@ from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.signals import user_login_failed
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
+from django.urls import reverse
 from django_otp import devices_for_user
 from django_otp.admin import OTPAdminAuthenticationForm, _admin_template_for_django_version
 from django_otp.oath import TOTP
@@ -104,10 +105,80 @@ def _is_current_code(device: Any, token: object) -> bool:
     return clock.verify(token, device.tolerance)
 
 
+# The admin's sections, by the apps whose models they hold: compliance
+# staff's pages and evidence in one, the calls in another, and sign-in
+# (users, roles, API tokens, authenticators) in a third, with names a
+# reviewer reads rather than the apps' labels.
+SECTIONS = [
+    ("Compliance", ("compliance",)),
+    ("Calls", ("calls",)),
+    ("Staff and sign-in", ("auth", "knox", "otp_totp")),
+]
+MODEL_NAMES = {
+    "compliance.AuditEvent": "Audit trail",
+    "compliance.ConsentEvent": "Consent ledger",
+    "compliance.RefusalCount": "Refused requests",
+    "calls.InboundEvent": "Webhook inbox",
+    "calls.UnknownMessageCount": "Unknown webhook messages",
+    "calls.CrmDelivery": "CRM deliveries",
+    "auth.Group": "Roles",
+    "knox.AuthToken": "API tokens",
+    "otp_totp.TOTPDevice": "Authenticator devices",
+}
+# Compliance staff's own pages, listed first in the Compliance section
+# (url name, title, permission).
+PAGES = [
+    ("compliance-dashboard", "Compliance dashboard", "compliance.view_compliance_dashboard"),
+    ("compliance-review", "Needs review", "calls.view_call"),
+    ("compliance-export", "Compliance export", "compliance.run_export"),
+]
+
+
 class ContactCenterAdminSite(AdminSite):
     site_header = "Contact center · compliance"
     site_title = "Contact center"
     index_title = "Review"
+    site_url = None  # this service has no public site: no "View site" link to a 404
+
+    def get_app_list(self, request: HttpRequest, app_label: str | None = None) -> list[dict[str, Any]]:
+        """The sections of ``SECTIONS`` with their models renamed; for one
+        app's page, the section holding that app."""
+        apps = self._build_app_dict(request)
+        sections = []
+        for name, labels in SECTIONS:
+            held = [apps.pop(label) for label in labels if label in apps]
+            if app_label is not None and app_label not in labels:
+                continue
+            models = sorted(
+                (
+                    {**model, "name": MODEL_NAMES.get(f"{app['app_label']}.{model['object_name']}", model["name"])}
+                    for app in held
+                    for model in app["models"]
+                ),
+                key=lambda model: model["name"],
+            )
+            if labels[0] == "compliance":
+                models = [*self._pages(request), *models]
+            if models:
+                section = held[0] if held else {"app_url": models[0]["admin_url"], "has_module_perms": True}
+                sections.append({**section, "name": name, "app_label": labels[0], "models": models})
+        # An app not placed in a section keeps its own.
+        leftovers = [app for label, app in apps.items() if app_label in (None, label)]
+        return [*sections, *sorted(leftovers, key=lambda app: app["name"].lower())]
+
+    def _pages(self, request: HttpRequest) -> list[dict[str, Any]]:
+        return [
+            {
+                "name": title,
+                "object_name": url_name.replace("-", "_"),
+                "perms": {"view": True},
+                "admin_url": reverse(url_name),
+                "add_url": None,
+                "view_only": True,
+            }  # fmt: skip
+            for url_name, title, permission in PAGES
+            if request.user.has_perm(permission)
+        ]
 
     @property
     def login_form(self) -> type | None:  # type: ignore[override]

@@ -9,7 +9,7 @@ from calls.urls import webhook
 from calls.views.health import healthz, readyz
 from calls.views.vapi import VapiWebhookView
 from compliance.api import ExportView
-from compliance.views import compliance_dashboard, compliance_export
+from compliance.views import attention_queue_view, attention_review_view, compliance_dashboard, compliance_export
 from contactcenter.metrics.views import metrics
 
 
@@ -31,6 +31,8 @@ urlpatterns = [
     *webhook("webhooks/vapi", VapiWebhookView.as_view(), "vapi-webhook"),
     re_path(r"^webhooks(?:/.*)?$", webhook_not_found),
     path("admin/compliance/dashboard/", admin.site.admin_view(compliance_dashboard), name="compliance-dashboard"),
+    path("admin/compliance/review/", admin.site.admin_view(attention_queue_view), name="compliance-review"),
+    path("admin/compliance/review/mark/", admin.site.admin_view(attention_review_view), name="compliance-review-mark"),
     path("admin/compliance/export/", admin.site.admin_view(compliance_export), name="compliance-export"),
     path("admin/", admin.site.urls),
     path("api/compliance/exports/", ExportView.as_view(), name="api-compliance-export"),

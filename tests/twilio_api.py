@@ -7,21 +7,33 @@ status as Twilio would (a recording that has stopped or completed can't be
 paused or resumed: 400, error 21220), and records every request it
 receives with its arrival time. A test can queue error responses or
 delays for the next requests, and end a recording as a hang-up would.
+
+It serves a recording's audio (``media``) as Twilio does, at
+``Recordings/{Sid}.wav``, honouring ``Range``, or redirects there to a
+``FakeMediaStorage`` standing in for Twilio's storage (``media_redirect``).
+``FakeMediaStorage`` also stands in for Vapi's (tests/vapi_api.py).
 """
 
 from __future__ import annotations
 
+import io
+import math
 import re
 import secrets
+import struct
 import time
+import wave
 from dataclasses import dataclass, field
-from urllib.parse import parse_qs
+from http.server import BaseHTTPRequestHandler
+from urllib.parse import parse_qs, urlsplit
 
 from tests.loopback import JsonHandler, LoopbackServer
 
 START = re.compile(r"^/2010-04-01/Accounts/(AC\w+)/Calls/(CA\w+)/Recordings\.json$")
 UPDATE = re.compile(r"^/2010-04-01/Accounts/(AC\w+)/Calls/(CA\w+)/Recordings/(RE\w+)\.json$")
 DELETE = re.compile(r"^/2010-04-01/Accounts/(AC\w+)/Recordings/(RE\w+)\.json$")
+MEDIA = re.compile(r"^/2010-04-01/Accounts/(AC\w+)/Recordings/(RE\w+)\.(wav|mp3)$")
+RANGE = re.compile(r"bytes=(\d*)-(\d*)")
 
 
 @dataclass
@@ -31,6 +43,7 @@ class Received:
     form: dict[str, list[str]]
     authorization: str
     at: float = 0.0  # time.time() on arrival
+    range: str = ""  # the Range header, if any
 
 
 @dataclass
@@ -40,6 +53,10 @@ class FakeTwilioApi(LoopbackServer):
     deleted: set[str] = field(default_factory=set)
     # RecordingSid -> Twilio's status for it: in-progress, paused, stopped, completed.
     statuses: dict[str, str] = field(default_factory=dict)
+    # RecordingSid -> its audio, served at Recordings/{Sid}.wav.
+    media: dict[str, bytes] = field(default_factory=dict)
+    # When set, a FakeMediaStorage's URL: media requests are redirected there, as Twilio does.
+    media_redirect: str = ""
 
     def finish(self, recording_sid: str) -> None:
         """The call ended: the recording is completed."""
@@ -61,7 +78,14 @@ class FakeTwilioApi(LoopbackServer):
                 length = int(self.headers.get("Content-Length") or 0)
                 form = parse_qs(self.rfile.read(length).decode()) if length else {}
                 api.requests.append(
-                    Received(self.command, self.path, form, self.headers.get("Authorization", ""), time.time())
+                    Received(
+                        self.command,
+                        self.path,
+                        form,
+                        self.headers.get("Authorization", ""),
+                        time.time(),
+                        range=self.headers.get("Range", ""),
+                    )
                 )
                 status, delay = api.scripted.pop(0) if api.scripted else (0, 0.0)
                 time.sleep(delay)
@@ -86,6 +110,11 @@ class FakeTwilioApi(LoopbackServer):
                     )
                 if self.command == "POST" and (match := UPDATE.match(self.path)):
                     return self._update(match.group(2), match.group(3), form)
+                if self.command == "GET" and (match := MEDIA.match(self.path)) and match.group(2) in api.media:
+                    if api.media_redirect:
+                        # A short-lived signed URL on Twilio's storage, as Twilio answers.
+                        return self._redirect(f"{api.media_redirect}/{match.group(2)}.wav?Signature=s3cr3t-signature")
+                    return send_media(self, api.media[match.group(2)], "audio/x-wav")
                 if self.command == "DELETE" and (match := DELETE.match(self.path)):
                     if match.group(2) in api.deleted:
                         return self._reply(404, {"code": 20404, "message": "not found", "status": 404})
@@ -107,7 +136,103 @@ class FakeTwilioApi(LoopbackServer):
                 api.statuses[sid] = wanted
                 return self._reply(200, {"sid": sid, "call_sid": call_sid, "status": wanted})
 
-            do_POST = do_DELETE = _handle  # noqa: N815
+            def _redirect(self, location: str) -> None:
+                self.send_response(302)
+                self.send_header("Location", location)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            do_POST = do_DELETE = do_GET = _handle  # noqa: N815
 
         self.serve(Handler)
         return self
+
+
+def send_media(handler: BaseHTTPRequestHandler, body: bytes, content_type: str) -> int:
+    """Answer with ``body`` as a file server does: 206 and the slice for a
+    single ``Range``, 416 for a range past the end, else 200 and all of it.
+    Returns the status sent."""
+    size = len(body)
+    match = RANGE.fullmatch(handler.headers.get("Range", "").strip())
+    status, first, last = 200, 0, size - 1
+    if match and (match.group(1) or match.group(2)):
+        if match.group(1):
+            first = int(match.group(1))
+            last = min(int(match.group(2)), size - 1) if match.group(2) else size - 1
+        else:  # the last N bytes
+            first = max(size - int(match.group(2)), 0)
+        if first >= size or last < first:
+            handler.send_response(416)
+            handler.send_header("Content-Range", f"bytes */{size}")
+            handler.send_header("Content-Length", "0")
+            handler.end_headers()
+            return 416
+        status = 206
+    handler.send_response(status)
+    handler.send_header("Content-Type", content_type)
+    handler.send_header("Accept-Ranges", "bytes")
+    handler.send_header("Content-Length", str(last - first + 1))
+    if status == 206:
+        handler.send_header("Content-Range", f"bytes {first}-{last}/{size}")
+    # Headers a player must never see: where the file lives, and a storage cookie.
+    handler.send_header("X-Storage-Location", f"https://storage.example.test{handler.path}")
+    handler.send_header("Set-Cookie", "storage-session=s3cr3t-cookie")
+    handler.end_headers()
+    try:
+        handler.wfile.write(body[first : last + 1])
+    except (BrokenPipeError, ConnectionResetError):
+        pass  # the player went away, as players do when they seek
+    return status
+
+
+@dataclass
+class StorageRequest:
+    path: str
+    authorization: str
+    range: str
+    status: int = 0
+
+
+@dataclass
+class FakeMediaStorage(LoopbackServer):
+    """A provider's media storage on loopback: serves ``files`` (path ->
+    bytes, the query string ignored, as a signed URL's signature is here)
+    with ``Range``, and records every request with the status it got."""
+
+    files: dict[str, bytes] = field(default_factory=dict)
+    requests: list[StorageRequest] = field(default_factory=list)
+
+    def start(self) -> FakeMediaStorage:
+        storage = self
+
+        class Handler(JsonHandler):
+            def do_GET(self) -> None:  # noqa: N802
+                request = StorageRequest(
+                    self.path, self.headers.get("Authorization", ""), self.headers.get("Range", "")
+                )
+                storage.requests.append(request)
+                body = storage.files.get(urlsplit(self.path).path)
+                if body is None:
+                    request.status = 404
+                    return self._reply(404, {"message": "NoSuchKey"})
+                request.status = send_media(self, body, "audio/x-wav")
+
+        self.serve(Handler)
+        return self
+
+
+def wav_tone(*, seconds: int, rate: int = 8000) -> bytes:
+    """A WAV file as Twilio records a call: two channels (one a party),
+    16-bit, a 440 Hz tone (a whole number of cycles a second, so one
+    second repeated is the whole tone)."""
+    second = b"".join(
+        struct.pack("<hh", sample, -sample)
+        for sample in (int(8000 * math.sin(2 * math.pi * 440 * n / rate)) for n in range(rate))
+    )
+    frames = io.BytesIO()
+    with wave.open(frames, "wb") as file:
+        file.setnchannels(2)
+        file.setsampwidth(2)
+        file.setframerate(rate)
+        file.writeframes(second * seconds)
+    return frames.getvalue()

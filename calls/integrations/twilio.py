@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import re
+from urllib.parse import quote, urljoin, urlsplit
 
 import requests
 from django.conf import settings
@@ -22,6 +23,12 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
 RECORDING_CALLBACK_EVENTS = ["in-progress", "completed", "absent"]
+TWILIO_API = "https://api.twilio.com"
+# A media request is redirected once, to Twilio's storage; a few more hops are tolerated.
+MEDIA_MAX_REDIRECTS = 3
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
+# What a media request may answer: the file, a part of it, or a range past its end.
+MEDIA_ANSWERS = frozenset({200, 206, 416})
 
 
 class TwilioError(Exception):
@@ -176,3 +183,82 @@ def call_create(*, to: str, from_: str, url: str, status_callback_url: str) -> s
     except (TwilioRestException, requests.RequestException) as error:
         raise _translate(error, "call create") from None
     return call.sid
+
+
+def recording_media_configured() -> bool:
+    return bool(settings.TWILIO_ACCOUNT_SID and settings.TWILIO_AUTH_TOKEN)
+
+
+def recording_media_open(*, recording_sid: str, byte_range: str = "") -> requests.Response:
+    """Open a recording's audio (WAV, Twilio's default format) as a stream.
+
+    The caller reads ``status_code`` (200, 206, or 416 for a range past the
+    end), ``headers`` and ``iter_content``, and must ``close`` it; nothing
+    is written to disk. ``byte_range`` is sent as the ``Range`` header, as
+    given: the caller has validated it.
+
+    Twilio answers with a redirect to a short-lived URL on its storage. The
+    credentials are sent to Twilio's API origin only, never where it
+    redirects, and a redirect never goes from https to plain http. Raises
+    ``TwilioNotConfiguredError``, ``TwilioNotFoundError`` when Twilio no
+    longer has it, ``TwilioTransientError`` for 5xx, 429 and network
+    failures, ``TwilioPermanentError`` otherwise; messages hold statuses only.
+    Safe to repeat: it reads and changes nothing.
+    """
+    if not recording_media_configured():
+        raise TwilioNotConfiguredError("TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN are required to play recordings.")
+    _checked(recording_sid, "RE")
+    base = (settings.TWILIO_API_BASE_URL or TWILIO_API).rstrip("/")
+    account = quote(settings.TWILIO_ACCOUNT_SID, safe="")
+    url = f"{base}/2010-04-01/Accounts/{account}/Recordings/{recording_sid}.wav"
+    try:
+        response = _media_get(url, api=_origin(base), byte_range=byte_range)
+    except requests.RequestException as error:
+        raise TwilioTransientError(f"Twilio recording media failed: {type(error).__name__}") from None
+    status = response.status_code
+    if status in MEDIA_ANSWERS:
+        return response
+    response.close()
+    message = f"Twilio recording media failed: HTTP {status}"
+    if status == 404:
+        raise TwilioNotFoundError(message, status=status)
+    if status == 429 or status >= 500:
+        raise TwilioTransientError(message, status=status)
+    raise TwilioPermanentError(message, status=status)
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    return scheme, (parts.hostname or "").lower(), parts.port or {"https": 443, "http": 80}.get(scheme)
+
+
+def _media_get(url: str, *, api: tuple[str, str, int | None], byte_range: str) -> requests.Response:
+    """GET ``url``, following redirects by hand so that the credentials go
+    to Twilio's API origin ``api`` and nowhere else."""
+    # Audio is sent as stored: an encoded body would not match the length passed on.
+    headers = {"Accept-Encoding": "identity", **({"Range": byte_range} if byte_range else {})}
+    credentials = (settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN)
+    for _ in range(MEDIA_MAX_REDIRECTS + 1):
+        response = requests.get(
+            url,
+            auth=credentials if _origin(url) == api else None,
+            headers=headers,
+            stream=True,
+            timeout=settings.TWILIO_HTTP_TIMEOUT_SECONDS,
+            allow_redirects=False,
+        )
+        if response.status_code not in _REDIRECTS:
+            return response
+        status, location = response.status_code, response.headers.get("Location", "")
+        response.close()
+        try:
+            target = urljoin(url, location)
+            scheme = _origin(target)[0]
+        except ValueError:  # a port or an address that can't be parsed
+            scheme = ""
+        # Plain http only where the API itself is (a local stand-in in tests).
+        if not location or scheme not in {"https", api[0]}:
+            raise TwilioPermanentError(f"Twilio recording media: HTTP {status} to a location refused", status=status)
+        url = target
+    raise TwilioPermanentError("Twilio recording media: too many redirects")

@@ -1,4 +1,5 @@
-"""Vapi's REST API, as this service uses it: deleting a call's recordings.
+"""Vapi's REST API, as this service uses it: deleting a call's recordings,
+and fetching a recording's audio for playback.
 
 Settings are read here and nowhere else; every request has a timeout, and
 failures are raised as ``VapiError`` split into transient (5xx, 429,
@@ -7,11 +8,14 @@ timeouts, connection errors) and permanent, with 404 as its own type.
 
 from __future__ import annotations
 
+import logging
 import re
-from urllib.parse import quote
+from urllib.parse import quote, urljoin, urlsplit
 
 import requests
 from django.conf import settings
+
+logger = logging.getLogger(__name__)
 
 # Vapi's ids are UUIDs (calls.serializers.vapi holds them to it at the edge too).
 _VAPI_ID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
@@ -35,6 +39,19 @@ class VapiPermanentError(VapiError):
 
 class VapiNotFoundError(VapiPermanentError):
     pass
+
+
+class VapiNotConfiguredError(VapiPermanentError):
+    pass
+
+
+# The recordings Vapi keeps for a call, as this service names them
+# (``vapi:<call id>:<kind>``), and the API path that serves each.
+RECORDING_KINDS = {"mono": "mono-recording", "stereo": "stereo-recording"}
+MEDIA_MAX_REDIRECTS = 3
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
+# What a media request may answer: the file, a part of it, or a range past its end.
+MEDIA_ANSWERS = frozenset({200, 206, 416})
 
 
 def call_delete(*, call_id: str) -> None:
@@ -75,3 +92,102 @@ def call_delete(*, call_id: str) -> None:
         # Vapi answers a deletion with the call it deleted; anything else
         # confirms nothing, so the deletion is not recorded.
         raise VapiPermanentError("Vapi call delete: the answer names another call", status=response.status_code)
+
+
+def recording_media_configured() -> bool:
+    return bool(settings.VAPI_API_KEY)
+
+
+def recording_media_open(*, call_id: str, kind: str, byte_range: str = "") -> requests.Response:
+    """Open one of a call's recordings at Vapi (``kind``: mono or stereo) as
+    a stream. The caller reads ``status_code`` (200, 206, or 416 for a range
+    past the end), ``headers`` and ``iter_content``, and must ``close`` it;
+    nothing is written to disk. ``byte_range`` is sent as ``Range``, as given.
+
+    Vapi's recording storage is access-controlled: the URL an end-of-call
+    report names is an identifier, not a download. The audio is asked of
+    Vapi's API (``GET /call/{id}/{kind}-recording``) with the private key,
+    and Vapi redirects to a short-lived signed URL. The key goes to the API's
+    origin only; a redirect is followed only to a host in
+    ``VAPI_RECORDING_HOSTS``, never from https to http, so no stored or
+    answered URL can make this service fetch another host. Raises
+    ``VapiNotConfiguredError``, ``VapiNotFoundError``, ``VapiTransientError``
+    (5xx, 429, network) or ``VapiPermanentError``; messages hold statuses only.
+    Safe to repeat: it reads and changes nothing.
+    """
+    if not recording_media_configured():
+        raise VapiNotConfiguredError("VAPI_API_KEY is required to play recordings.")
+    if not isinstance(call_id, str) or not _VAPI_ID.fullmatch(call_id) or kind not in RECORDING_KINDS:
+        raise VapiPermanentError("Vapi recording media refused: not a Vapi recording")
+    base = settings.VAPI_API_BASE_URL.rstrip("/")
+    url = f"{base}/call/{quote(call_id, safe='')}/{RECORDING_KINDS[kind]}"
+    try:
+        response = _media_get(url, api=_origin(base), byte_range=byte_range)
+    except requests.RequestException as error:
+        raise VapiTransientError(f"Vapi recording media failed: {type(error).__name__}") from None
+    status = response.status_code
+    if status in MEDIA_ANSWERS:
+        return response
+    response.close()
+    message = f"Vapi recording media failed: HTTP {status}"
+    if status == 404:
+        raise VapiNotFoundError(message, status=status)
+    if status == 429 or status >= 500:
+        raise VapiTransientError(message, status=status)
+    raise VapiPermanentError(message, status=status)
+
+
+def recording_host_allowed(host: str) -> bool:
+    """Whether a redirect may take a recording fetch to ``host``: an entry of
+    ``VAPI_RECORDING_HOSTS`` names it, or (with a leading dot) its domain."""
+    host = host.lower().rstrip(".")
+    for entry in settings.VAPI_RECORDING_HOSTS:
+        entry = entry.strip().lower().rstrip(".")
+        if entry.startswith(".") and len(entry) > 1 and (host.endswith(entry) or host == entry[1:]):
+            return True
+        if entry and not entry.startswith(".") and host == entry:
+            return True
+    return False
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    return scheme, (parts.hostname or "").lower(), parts.port or {"https": 443, "http": 80}.get(scheme)
+
+
+def _media_get(url: str, *, api: tuple[str, str, int | None], byte_range: str) -> requests.Response:
+    """GET ``url``, following redirects by hand: the key goes to the API's
+    origin ``api`` only, and other hosts must be allowed."""
+    # Audio is sent as stored: an encoded body would not match the length passed on.
+    headers = {"Accept-Encoding": "identity", **({"Range": byte_range} if byte_range else {})}
+    for _ in range(MEDIA_MAX_REDIRECTS + 1):
+        own = _origin(url) == api
+        response = requests.get(
+            url,
+            headers={**headers, "Authorization": f"Bearer {settings.VAPI_API_KEY}"} if own else headers,
+            stream=True,
+            timeout=settings.VAPI_HTTP_TIMEOUT_SECONDS,
+            allow_redirects=False,
+        )
+        if response.status_code not in _REDIRECTS:
+            return response
+        status, location = response.status_code, response.headers.get("Location", "")
+        response.close()
+        try:
+            target = urljoin(url, location)
+            destination = _origin(target)
+        except ValueError:  # a port or an address that can't be parsed
+            destination = ("", "", None)
+        # Plain http only where the API itself is (a local stand-in in tests).
+        if not location or destination[0] not in {"https", api[0]}:
+            raise VapiPermanentError(f"Vapi recording media: HTTP {status} to a location refused", status=status)
+        if destination != api and not recording_host_allowed(destination[1]):
+            # The host's name only (never the signed URL): what an operator
+            # needs to decide whether to add it to VAPI_RECORDING_HOSTS.
+            logger.warning("vapi.recording_host_refused", extra={"host": destination[1][:253]})
+            raise VapiPermanentError(
+                f"Vapi recording media: HTTP {status} to a host not in VAPI_RECORDING_HOSTS", status=status
+            )
+        url = target
+    raise VapiPermanentError("Vapi recording media: too many redirects")

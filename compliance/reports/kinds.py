@@ -24,7 +24,7 @@ from compliance.selectors import latest_consent
 
 CHUNK_SIZE = 5000
 # Audit actions that record who reached personal data or evidence, and how.
-ACCESS_ACTIONS = ("access.", "auth.", "subject.", "export.")
+ACCESS_ACTIONS = ("access.", "auth.", "subject.", "export.", "recording.played")
 
 
 # No record here is older: a period starting earlier is a typing error.

@@ -3,11 +3,14 @@ rate over time, exceptions, and the latest verification of the audit chain.
 
 Built with ReportLab from figures only (``summary.period_summary``), never
 from rows, so its size doesn't grow with the period. Rendered invariant (no
-timestamp or random id inside), so the same figures give the same bytes.
+random id inside, and the creation date is the export's own time), so the
+same figures at the same time give the same bytes.
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from functools import partial
 from html import escape
 from pathlib import Path
 
@@ -18,6 +21,8 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import mm
+from reportlab.lib.utils import TimeStamp
+from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from .kinds import ReportKind
@@ -83,6 +88,25 @@ def _verification(summary: PeriodSummary) -> str:
     )
 
 
+class _At(TimeStamp):
+    """ReportLab's document timestamp, at a given moment instead of now."""
+
+    def __init__(self, moment: datetime) -> None:
+        utc = moment.astimezone(UTC)
+        self.t = utc.timestamp()
+        self.lt = utc.timetuple()
+        self.YMDhms = tuple(self.lt)[:6]
+        self.dhh = self.dmm = 0
+        self.tzname = "UTC"
+
+
+def _canvas_at(moment: datetime, *args: object, **kwargs: object) -> Canvas:
+    """A canvas whose PDF dates (CreationDate, ModDate) are ``moment``."""
+    canvas = Canvas(*args, **kwargs)
+    canvas._doc._timeStamp = _At(moment)
+    return canvas
+
+
 def write_summary_pdf(
     path: Path, *, kind: ReportKind, summary: PeriodSummary, rows: int, export_id: str, generated_at: str
 ) -> None:
@@ -144,4 +168,4 @@ def write_summary_pdf(
             body,
         ),
     ]
-    document.build(story)
+    document.build(story, canvasmaker=partial(_canvas_at, datetime.fromisoformat(generated_at)))

@@ -149,6 +149,8 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en-us"
+# ISO dates and 24-hour times everywhere in the admin (contactcenter/formats/en).
+FORMAT_MODULE_PATH = ["contactcenter.formats"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
@@ -234,6 +236,10 @@ VAPI_ESCALATION_WORDS = env.list(
 VAPI_API_KEY = env_secret("VAPI_API_KEY", default="")
 VAPI_API_BASE_URL = env.str("VAPI_API_BASE_URL", default="https://api.vapi.ai")
 VAPI_HTTP_TIMEOUT_SECONDS = env.float("VAPI_HTTP_TIMEOUT_SECONDS", default=10.0)
+# Hosts a Vapi recording's audio may be fetched from when Vapi's API
+# redirects a playback there: a name matches itself, a leading dot matches
+# the domain and every subdomain. Nothing else is fetched (no SSRF through a redirect).
+VAPI_RECORDING_HOSTS = env.list("VAPI_RECORDING_HOSTS", default=[".vapi.ai"])
 # Where escalated calls go: a supervisor line; the operator if unset.
 ESCALATION_NUMBER = env.str("ESCALATION_NUMBER", default="")
 # The number scheduled callbacks are placed from.

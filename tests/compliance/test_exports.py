@@ -146,13 +146,15 @@ def test_access_report_lists_who_reached_personal_data_and_nothing_else(tmp_path
     call = CallFactory()
     decided(call, ConsentDecision.GRANTED, at(DAY), "access")
     audit_record("access.reveal", actor=Actor(name="olivia"), object_type="call", object_id=call.pk)
+    audit_record("recording.played", actor=Actor(name="olivia"), object_type="recording", object_id=1)
+    audit_record("attention.reviewed", actor=Actor(name="olivia"), object_type="call", object_id=call.pk)
     today = timezone.localdate()
 
     out = export(tmp_path, "access", "csv", Period(today, today))
 
     rows = list(csv.DictReader(report_file(out).open()))
-    assert [row["action"] for row in rows] == ["access.reveal"]
-    assert rows[0]["actor_name"] == "olivia"
+    assert [row["action"] for row in rows] == ["access.reveal", "recording.played"]
+    assert {row["actor_name"] for row in rows} == {"olivia"}
 
 
 def test_a_cell_a_spreadsheet_would_run_as_a_formula_is_defused(tmp_path, client):
@@ -201,6 +203,9 @@ def test_pdf_summary_reads_as_an_auditor_needs(tmp_path):
     assert "Recordings held without granted consent" in text and unconsented.call_sid in text
     assert "Intact" in text and "events checked" in text
     assert "export verified" in verify(out)
+    # The document's own creation date is the export's, as the manifest says.
+    generated = datetime.fromisoformat(json.loads((out / "manifest.json").read_text())["generated_at"])
+    assert PdfReader(path).metadata.creation_date == generated
 
 
 def test_an_export_never_goes_into_a_directory_with_other_files(tmp_path):

@@ -25,7 +25,7 @@ from django.utils import timezone
 from calls.models import Call, CrmDelivery, InboundEvent, Payment, ScheduledCallback
 from compliance import crypto, keys
 from compliance.fields import EncryptedJSONField, EncryptedTextField
-from compliance.models import AuditEvent, KeyRotationProgress, LegalHold
+from compliance.models import AttentionReview, AuditEvent, KeyRotationProgress, LegalHold
 from compliance.retention import retention_purge
 from compliance.subjects import subject_callbacks, subject_calls, subject_erase, subject_hash, subject_holds
 from tests.factories import CallFactory
@@ -77,6 +77,9 @@ ROW_MAKERS = {
     ),
     ScheduledCallback: lambda index: ScheduledCallback.objects.create(
         source=f"rotation-{index}", phone=SUBJECT, phone_hash=crypto.identifier_hash(SUBJECT), due_at=timezone.now()
+    ),
+    AttentionReview: lambda index: AttentionReview.objects.create(
+        call=CallFactory(), call_sid=f"rotation-{index}", problem="escalated", reviewed_by="officer"
     ),
 }
 
