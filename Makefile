@@ -6,6 +6,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# Where make run's web process listens: this machine only, on port 8000.
+# `make run PORT=9000`, or `make run BIND=0.0.0.0` to serve other machines too.
+BIND ?= 127.0.0.1
 PORT ?= 8000
 
 .PHONY: run test lint format migrate clean
@@ -23,14 +26,16 @@ run: $(STAMP)
 	DJANGO_SETTINGS_MODULE=contactcenter.settings.local $(BIN)/python manage.py audit_checkpoint
 	DJANGO_SETTINGS_MODULE=contactcenter.settings.local $(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	DJANGO_SETTINGS_MODULE=contactcenter.settings.local $(BIN)/python manage.py ensure_admin
-	@echo "Serving on http://127.0.0.1:$(PORT)/admin/  (Ctrl-C stops web, workers and beat)"
-	@echo "Then, in another terminal: $(BIN)/python manage.py simulate_call --base-url http://127.0.0.1:$(PORT)"
+	@echo "Serving on http://$(BIND):$(PORT)/admin/  (Ctrl-C stops web, workers and beat)"
+	@echo "Then, in another terminal: $(BIN)/python manage.py simulate_call --base-url http://$(BIND):$(PORT)"
 	@# Metrics of every process (web workers, Celery children) add up in one
 	@# scrape through files in var/prometheus, emptied at each start.
 	rm -rf var/prometheus && mkdir -p var/prometheus
 	@# -e /dev/null: the process manager would let .env override the local
 	@# settings; the processes read .env themselves, without overriding them.
-	DJANGO_SETTINGS_MODULE=contactcenter.settings.local PORT=$(PORT) PATH="$(CURDIR)/$(BIN):$$PATH" \
+	@# The process manager hands PORT unchanged to the first process named
+	@# (web), and PORT+100, +200… to the others, which listen on nothing.
+	DJANGO_SETTINGS_MODULE=contactcenter.settings.local BIND=$(BIND) PORT=$(PORT) PATH="$(CURDIR)/$(BIN):$$PATH" \
 		PROMETHEUS_MULTIPROC_DIR="$(CURDIR)/var/prometheus" \
 		$(BIN)/honcho start -e /dev/null web worker capture beat
 

@@ -436,3 +436,62 @@ def test_a_forged_consent_purge_tombstone_is_found():
 
     result = verified()
     assert not result.ok and "consent.purged without a valid signature: forged" in result.reason, result
+
+
+def test_a_restore_from_before_the_last_checkpoint_is_reported_as_a_rollback_and_stays_reported(capsys):
+    """A database restored from a backup taken before the last checkpoint
+    holds both ledgers as they were at the backup: the checkpoints written
+    since are still in the store and name rows the restored ledgers no
+    longer have. Verification can't tell a restore from a rollback, and
+    says so on every check from then on (the README's *Backups and
+    restores*)."""
+    record(3)
+    decide(2)
+    checkpoints.checkpoint_write(reason="schedule")
+    backup = {"audit": head(), "consent": ConsentEvent.objects.order_by("-sequence").first().sequence}
+    record(4)
+    decide(2)
+    lost = checkpoints.checkpoint_write(reason="schedule")
+    assert lost.head("audit") > backup["audit"] and lost.head("consent") > backup["consent"]
+
+    # The restore: every row appended after the backup is gone, from both ledgers.
+    tamper(
+        ("DELETE FROM compliance_auditevent WHERE sequence > %s", [backup["audit"]]),
+        ("DELETE FROM compliance_consentevent WHERE sequence > %s", [backup["consent"]]),
+    )
+
+    restored = verified()
+    assert not restored.ok and restored.checkpoints == 2, "the checkpoints themselves still verify"
+    assert restored.ledger == "audit" and restored.first_broken == lost.head("audit"), restored
+    assert f"missing: the chain ends at #{backup['audit']}, below checkpoint #2" in restored.reason
+    assert "truncated or rolled back" in restored.reason
+    assert any(
+        problem.startswith(f"consent #{lost.head('consent')}: missing") and "rolled back" in problem
+        for problem in restored.problems
+    ), restored.problems
+    with pytest.raises(SystemExit) as exited:
+        call_command("verify_audit_chain")
+    assert exited.value.code == 1 and "truncated or rolled back" in capsys.readouterr().err
+
+    # The product runs on. Beat's next checkpoint follows #2 in the store,
+    # with heads below #2's, and the recorded check fails (the dashboard and
+    # contactcenter_audit_last_verification_ok show it).
+    after = checkpoints.checkpoint_write(reason="schedule")
+    assert after.number == 3 and after.content["previous"] == lost.digest
+    audit.audit_chain_check()
+    recorded = AuditEvent.objects.filter(action="audit.chain_verified").order_by("-sequence").first().details
+    assert recorded["ok"] is False
+    for ledger in ("audit", "consent"):
+        went_back = f"head went back from #{lost.head(ledger)} at checkpoint #2"
+        assert any(problem.startswith(f"{ledger} #") and went_back in problem for problem in recorded["problems"]), (
+            recorded["problems"]
+        )
+
+    # New events take the sequence numbers checkpoint #2 anchored, with
+    # other contents: the walk stops at the first of them and checks
+    # nothing after it.
+    record(lost.head("audit") - head() + 3)
+    later = verified()
+    assert not later.ok and later.first_broken == lost.head("audit"), later
+    assert "differs from checkpoint #2: rewritten after it was anchored" in later.reason
+    assert later.checked == lost.head("audit") - 1 < head()
