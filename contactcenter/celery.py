@@ -9,7 +9,10 @@ Django fixup only when the variable is set by then.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from celery import Celery
+from celery.beat import PersistentScheduler
 from celery.signals import task_postrun, task_prerun, worker_init
 
 from contactcenter.environment import PRODUCTION, use_settings_module
@@ -56,3 +59,13 @@ def _warm(**kwargs: object) -> None:
     from compliance.redaction.recognizers import types_in
 
     types_in("warm up: 4111 1111 1111 1111, Springfield, 62704")
+
+
+class Scheduler(PersistentScheduler):
+    """Celery's scheduler, keeping its record in a file whose directory a
+    fresh checkout or container lacks (``var/``): made rather than failing
+    to start."""
+
+    def setup_schedule(self) -> None:
+        Path(self.schedule_filename).parent.mkdir(parents=True, exist_ok=True)
+        super().setup_schedule()

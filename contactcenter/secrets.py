@@ -18,7 +18,7 @@ import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import unquote
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -48,6 +48,20 @@ def wildcard_over_public_suffix(entry: str) -> bool:
     if "." not in domain:
         return True  # "." itself, or a bare top-level domain, listed or not (".internal")
     return not _public_suffixes()(domain).domain
+
+
+def broker_tls_unverified(url: str) -> bool:
+    """Whether a broker URL (each of kombu's ``;``-separated failover URLs)
+    asks for TLS without checking the broker's certificate: ``rediss://``
+    without ``ssl_cert_reqs=required``, which kombu accepts with a warning."""
+    for each in url.split(";"):
+        parts = urlsplit(each.strip())
+        if parts.scheme.lower() != "rediss":
+            continue
+        wanted = {value.lower() for value in parse_qs(parts.query).get("ssl_cert_reqs", [])}
+        if not wanted or not wanted <= {"required", "cert_required"}:
+            return True
+    return False
 
 
 # --- Secrets: one table, one check ------------------------------------------------

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ImproperlyConfigured
 
-from contactcenter.secrets import check_secrets, wildcard_over_public_suffix
+from contactcenter.secrets import broker_tls_unverified, check_secrets, wildcard_over_public_suffix
 
 from .base import *  # noqa: F403
 from .base import DATABASES, env, require
@@ -39,6 +39,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 # console names. And every Host header is checked, so "*" is refused.
 if not PUBLIC_BASE_URL.startswith("https://"):
     raise ImproperlyConfigured("PUBLIC_BASE_URL must be an https:// origin in production.")
+# TLS to the broker that accepts any certificate only looks encrypted:
+# kombu checks the broker's certificate only when the URL asks it to.
+if broker_tls_unverified(CELERY_BROKER_URL):
+    raise ImproperlyConfigured(
+        "CELERY_BROKER_URL: a rediss:// URL must verify the broker's certificate in production "
+        "(add ssl_cert_reqs=required, with ssl_ca_certs for a private CA)."
+    )
 if "*" in ALLOWED_HOSTS or not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS must name this site's hosts in production, not '*'.")
 

@@ -72,3 +72,14 @@ def test_a_connection_the_server_dropped_between_tasks_is_replaced(run_task):
 
     assert second != first
     assert run_task() == second
+
+
+def test_beat_makes_the_directory_its_schedule_is_kept_in(tmp_path):
+    from contactcenter.celery import Scheduler
+
+    schedule = tmp_path / "var" / "celerybeat-schedule"  # a fresh checkout has no var/
+    scheduler = Scheduler(app=app, schedule_filename=str(schedule))
+    scheduler.close()
+
+    assert app.conf.beat_scheduler == "contactcenter.celery:Scheduler"
+    assert list(schedule.parent.iterdir())

@@ -82,6 +82,11 @@ def test_production_reads_a_secret_from_a_file(tmp_path):
         ("ALLOWED_HOSTS", ".herokuapp.com"),
         ("ALLOWED_HOSTS", ".internal."),
         ("ALLOWED_HOSTS", "."),
+        # TLS that accepts any certificate (kombu only warns).
+        ("CELERY_BROKER_URL", "rediss://broker.internal:6380/0"),
+        ("CELERY_BROKER_URL", "rediss://broker.internal:6380/0?ssl_cert_reqs=none"),
+        ("CELERY_BROKER_URL", "rediss://broker.internal:6380/0?ssl_cert_reqs=CERT_OPTIONAL"),
+        ("CELERY_BROKER_URL", "redis://a.internal:6379/0;rediss://b.internal:6380/0"),
     ],
 )
 def test_production_refuses_an_unsafe_setting(name, value):
@@ -89,6 +94,20 @@ def test_production_refuses_an_unsafe_setting(name, value):
 
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr and name in result.stderr
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "rediss://broker.internal:6380/0?ssl_cert_reqs=required",
+        "rediss://broker.internal:6380/0?ssl_cert_reqs=CERT_REQUIRED&ssl_ca_certs=/etc/ca.pem",
+        "rediss://a.internal:6380/0?ssl_cert_reqs=required;rediss://b.internal:6380/0?ssl_cert_reqs=required",
+    ],
+)
+def test_production_accepts_broker_tls_that_checks_the_certificate(url):
+    result = load_production({**PRODUCTION, "CELERY_BROKER_URL": url})
+
+    assert result.returncode == 0, result.stderr
 
 
 def test_production_allows_a_wildcard_for_its_own_domain():
