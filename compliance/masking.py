@@ -91,11 +91,15 @@ _URL_PASSWORD = re.compile(r"(//[^/\s:@]*):[^/\s@]+@")
 _NUMBER_START = r"(?<![^\W_])"
 _NUMBER_END = r"(?![^\W_])"
 # Digits the project logs that hold no personal data, tried first where a
-# number could start and kept whole: UUIDs, and ISO dates and times, whose
-# fraction and offset would otherwise join into ten digits.
+# number could start and kept whole: UUIDs, ISO dates and times, whose
+# fraction and offset would otherwise join into ten digits, and an IPv4
+# address with its port (gunicorn's "Listening at: http://127.0.0.1:18765
+# (10062)"). An address is four dotted groups exactly: a fifth
+# ("01.23.45.67.89", a French number) makes it a phone again.
 _NOT_PERSONAL = (
     r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
     r"|\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d{1,9})?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)?"
+    r"|\d{1,3}(?:\.\d{1,3}){3}(?::\d{1,5})?(?![.:]?\d)"
 )
 
 

@@ -101,6 +101,8 @@ def test_ids_sids_and_counts_are_left_alone(log_line):
         "audit.anchored digest=9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
         "call.status call_sid=CA0123456789abcdef0123456789abcdef status=completed.",
         "export 2048 rows in 1.5 s, 12_000 bytes, id_20261201.",
+        "Listening at: http://127.0.0.1:18765 (10062)",
+        "connected to 10.20.30.40:6380 in 12345 ms",
     ],
 )
 def test_ids_timestamps_digests_and_durations_are_left_alone(log_line, message):
@@ -170,6 +172,12 @@ phones = st.builds(
         ["+1{a}{b}{c}", "+1 {a} {b} {c}", "+1 ({a}) {b}-{c}", "({a}) {b}-{c}", "{a}-{b}-{c}", "{a}.{b}.{c}"]
     ),
 )
+# Written in dotted pairs, as in France: five groups, never an address.
+dotted_phones = st.builds(
+    lambda number, prefix: (prefix + ".".join(number[i : i + 2] for i in range(0, 10, 2)), number),
+    st.builds(lambda rest: "0" + rest, digits(9)),
+    st.sampled_from(["", "tel "]),
+)
 international_phones = st.builds(
     lambda country, number: (f"+{country} {number[:2]} {number[2:6]} {number[6:]}", country + number),
     st.sampled_from(["44", "33", "49", "61", "81"]),
@@ -221,7 +229,9 @@ tokens = st.one_of(
     st.builds(lambda name, body: (f"{name}{body}", body), st.sampled_from(CREDENTIAL_PREFIXES), token_bodies),
     st.builds(lambda body: (f"postgres://contactcenter:{body}@db.internal:5432/contactcenter", body), token_bodies),
 )
-personal_data = st.one_of(phones, international_phones, emails, non_ascii_emails, cards, ssns, labelled_ssns, tokens)
+personal_data = st.one_of(
+    phones, dotted_phones, international_phones, emails, non_ascii_emails, cards, ssns, labelled_ssns, tokens
+)
 
 
 def _each(replacements: dict[str, str]):
