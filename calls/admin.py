@@ -99,10 +99,10 @@ class ConsentFilter(admin.SimpleListFilter):
         value = self.value()
         if value not in {*ConsentDecision.values, "missing"}:
             return queryset
-        decided = queryset.annotate(latest_decision=latest_consent())
+        # On the decision CallAdmin.get_queryset annotates.
         if value == "missing":
-            return decided.filter(latest_decision__isnull=True)
-        return decided.filter(latest_decision=value)
+            return queryset.filter(latest_decision__isnull=True)
+        return queryset.filter(latest_decision=value)
 
 
 class AttentionFilter(admin.SimpleListFilter):
@@ -242,7 +242,7 @@ class CallAdmin(ExportActionMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     actions = [export_action("calls", "created_at"), "erase_callers"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Call]:
-        return super().get_queryset(request).annotate(**call_flags())
+        return super().get_queryset(request).annotate(latest_decision=latest_consent(), **call_flags())
 
     @admin.display(description="Created (UTC)", ordering="created_at")
     def created(self, call: Call) -> str:
@@ -356,7 +356,7 @@ class CallAdmin(ExportActionMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
 
     @admin.display(description="Consent")
     def consent(self, call: Call) -> str:
-        return call.consent_decision or "missing"
+        return call.latest_decision or "missing"
 
 
 @admin.register(Recording)
@@ -534,11 +534,15 @@ class TranscriptSegmentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_filter = ["status", "source", "speaker"]
     search_fields = ["=call__call_sid"]
     list_select_related = ["call"]
+    # The words: never a filter either (?text__icontains=… would search every transcript unaudited).
     fields = [
         "call", "source", "source_field", "position", "speaker", "spoken_at", "status", "entity_counts",
         "failure_reason", "redacted_at", "created_at",
     ]  # fmt: skip
     readonly_fields = fields
+
+    def lookup_allowed(self, lookup: str, value: str, request: HttpRequest | None = None) -> bool:
+        return lookup.split("__")[0] != "text" and super().lookup_allowed(lookup, value, request)
 
 
 @admin.register(ScheduledCallback)

@@ -20,15 +20,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from heapq import merge
 from itertools import islice
+from typing import Any
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from calls.models import Call
 from compliance.audit import Actor, audit_record
-from compliance.models import AttentionReview
+from compliance.models import AttentionReview, ConsentEvent
 from compliance.selectors import (
     recordings_deletion_unconfirmed,
     recordings_flagged,
@@ -55,55 +56,51 @@ class Rule:
     problem: str
     label: str
     short: str  # for a badge in the call list
-    # The rows that are its evidence; ``call`` names their call's id and
-    # ``moment`` when each became evidence.
+    # The rows that are its evidence, and ``call``, the field naming their
+    # call's id. ``since``: when a row became evidence. ``latest``: when it
+    # last changed in a way a reviewer must see again (an expression on the
+    # row; a review older than it no longer covers the row).
     evidence: Callable[[], QuerySet]
     call: str
-    moment: str
+    since: Any
+    latest: Any
+
+
+def _latest_consent_recorded() -> Subquery:
+    return Subquery(ConsentEvent.objects.filter(call=OuterRef("call")).order_by("-sequence").values("recorded_at")[:1])
 
 
 RULES: tuple[Rule, ...] = (
+    # A decision appended later (the caller withdrew) is new evidence.
     Rule(
-        Problem.RECORDING_WITHOUT_CONSENT,
-        "Recording held without granted consent",
-        "no consent",
-        recordings_without_consent,
-        "call_id",
-        "created_at",
+        Problem.RECORDING_WITHOUT_CONSENT, "Recording held without granted consent", "no consent",
+        recordings_without_consent, "call_id",
+        since=F("created_at"), latest=Greatest("created_at", Coalesce(_latest_consent_recorded(), "created_at")),
+    ),
+    # The provider's refusal changing (deletion_error) moves updated_at.
+    Rule(
+        Problem.DELETION_UNCONFIRMED, "Recording deletion requested, not yet confirmed", "deletion pending",
+        recordings_deletion_unconfirmed, "call_id",
+        since=F("deletion_requested_at"), latest=Greatest("deletion_requested_at", "updated_at"),
+    ),
+    # A segment stored earlier and masked later became evidence when masked.
+    Rule(
+        Problem.REDACTION_FAILED, "Redaction failed: transcript fully masked", "redaction failed",
+        segments_redaction_failed, "call_id",
+        since=Coalesce("redacted_at", "created_at"), latest=Coalesce("redacted_at", "created_at"),
+    ),
+    # An officer's decision on it (kept, deleting) moves updated_at.
+    Rule(
+        Problem.SENSITIVE_RECORDING, "Recording flagged for card or identity data", "sensitive data",
+        recordings_flagged, "call_id",
+        since=Coalesce("reviewed_at", "created_at"), latest=F("updated_at"),
     ),
     Rule(
-        Problem.DELETION_UNCONFIRMED,
-        "Recording deletion requested, not yet confirmed",
-        "deletion pending",
-        recordings_deletion_unconfirmed,
-        "call_id",
-        "deletion_requested_at",
+        Problem.ESCALATED, "Escalated to a person", "escalated",
+        lambda: Call.objects.filter(escalated=True), "pk",
+        since=F("created_at"), latest=F("created_at"),
     ),
-    Rule(
-        Problem.REDACTION_FAILED,
-        "Redaction failed: transcript fully masked",
-        "redaction failed",
-        segments_redaction_failed,
-        "call_id",
-        "created_at",
-    ),
-    Rule(
-        Problem.SENSITIVE_RECORDING,
-        "Recording flagged for card or identity data",
-        "sensitive data",
-        recordings_flagged,
-        "call_id",
-        "reviewed_at",
-    ),
-    Rule(
-        Problem.ESCALATED,
-        "Escalated to a person",
-        "escalated",
-        lambda: Call.objects.filter(escalated=True),
-        "pk",
-        "created_at",
-    ),
-)
+)  # fmt: skip
 BY_PROBLEM = {rule.problem: rule for rule in RULES}
 LABELS = {rule.problem: rule.label for rule in RULES}
 
@@ -125,22 +122,31 @@ class Attention:
         return self.review is None or self.review.reviewed_at < self.latest
 
 
-def _per_call(rule: Rule) -> QuerySet[Call]:
-    """The calls with the rule's evidence, each with its first and newest
-    moment. Calls are picked by id from the evidence (small next to the
-    calls), then each one's moments read by subqueries on its own rows."""
-    # Every evidence row has a created_at, for a moment the row leaves unset.
-    of_call = rule.evidence().filter(**{rule.call: OuterRef("pk")}).annotate(moment=Coalesce(rule.moment, "created_at"))
-    return Call.objects.filter(calls_with(rule.problem)).annotate(
-        since=Subquery(of_call.order_by("moment").values("moment")[:1]),
-        latest=Subquery(of_call.order_by("-moment").values("moment")[:1]),
+def _evidence(rule: Rule) -> QuerySet:
+    return rule.evidence().annotate(evidence_since=rule.since, evidence_latest=rule.latest)
+
+
+def _uncovered(rule: Rule) -> QuerySet:
+    """The rule's evidence rows no review has seen: newer than the call's
+    newest review of the problem. A call has the problem open while it has
+    one. Read row by row against the reviews' index, never per call."""
+    reviewed = AttentionReview.objects.filter(
+        call=OuterRef(rule.call), problem=rule.problem, reviewed_at__gte=OuterRef("evidence_latest")
+    )
+    return _evidence(rule).filter(~Exists(reviewed))
+
+
+def _with_moments(rule: Rule, calls: QuerySet[Call]) -> QuerySet[Call]:
+    """``calls`` with the first and newest moment of their evidence."""
+    of_call = _evidence(rule).filter(**{rule.call: OuterRef("pk")}).order_by()
+    return calls.annotate(
+        since=Subquery(of_call.order_by("evidence_since").values("evidence_since")[:1]),
+        latest=Subquery(of_call.order_by("-evidence_latest").values("evidence_latest")[:1]),
     )
 
 
-def _reviewed_after(rule: Rule) -> Exists:
-    return Exists(
-        AttentionReview.objects.filter(call=OuterRef("pk"), problem=rule.problem, reviewed_at__gte=OuterRef("latest"))
-    )
+def _open_calls(rule: Rule) -> QuerySet[Call]:
+    return Call.objects.filter(pk__in=_uncovered(rule).values(rule.call))
 
 
 def calls_with(problem: str) -> Q:
@@ -161,7 +167,8 @@ def call_attention(*, call: Call) -> list[Attention]:
     """The problems of one call, open or reviewed, oldest first."""
     found = []
     for rule in RULES:
-        row = _per_call(rule).filter(pk=call.pk).values("since", "latest").first()
+        row = _with_moments(rule, Call.objects.filter(calls_with(rule.problem), pk=call.pk)).values("since", "latest")
+        row = row.first()
         if row is None:
             continue
         review = AttentionReview.objects.filter(call=call, problem=rule.problem).first()
@@ -169,20 +176,23 @@ def call_attention(*, call: Call) -> list[Attention]:
     return sorted(found, key=lambda attention: attention.since)
 
 
-def attention_queue(*, limit: int, offset: int = 0) -> tuple[list[Attention], int]:
+def attention_open_count() -> int:
+    """How many problems are open, over every call."""
+    return sum(_open_calls(rule).count() for rule in RULES)
+
+
+def attention_queue(*, limit: int, offset: int = 0) -> list[Attention]:
     """Open problems of every call, oldest first: ``limit`` of them from
-    ``offset``, and how many are open in all. Each rule's open rows are
-    read in order and merged, so a page costs its offset plus its length
-    per rule, never every row."""
-    streams, total = [], 0
+    ``offset``. Only open problems' moments are read; each rule's are read
+    in order and merged, so a page costs its offset plus its length per
+    rule (callers bound the offset by ``attention_open_count``)."""
+    streams = []
     for rule in RULES:
-        open_calls = _per_call(rule).filter(~_reviewed_after(rule))
-        total += open_calls.count()
-        rows = open_calls.order_by("since", "pk").values_list("since", "pk", "call_sid", "latest")[: offset + limit]
+        rows = _with_moments(rule, _open_calls(rule)).order_by("since", "pk")
+        rows = rows.values_list("since", "pk", "call_sid", "latest")[: offset + limit]
         streams.append([(since, pk, rule.problem, sid, latest) for since, pk, sid, latest in rows])
     page = islice(merge(*streams), offset, offset + limit)
-    items = [Attention(problem, LABELS[problem], pk, sid, since, latest) for since, pk, problem, sid, latest in page]
-    return items, total
+    return [Attention(problem, LABELS[problem], pk, sid, since, latest) for since, pk, problem, sid, latest in page]
 
 
 class ReviewRefused(Exception):

@@ -123,18 +123,21 @@ def audit_chain_check(*, actor: Actor = SYSTEM, start: int | None = None, end: i
     ``verify_audit_chain`` does (under the operator's name), so the
     dashboard's "last verification" is whichever ran last. A verification
     that fails outright is recorded as a failed check, so the dashboard
-    never shows an old success in its place. Checking only a range is
-    recorded apart (``audit.range_verified``): it says nothing of the rest.
+    never shows an old success in its place. A range found intact says
+    nothing of the rest, so it is recorded apart (``audit.range_verified``);
+    a range found broken is the chain found broken, and recorded as such
+    (with the range), so the dashboard shows it.
     """
-    action = "audit.chain_verified" if start is None and end is None else "audit.range_verified"
+    whole = start is None and end is None
+    range_details = {} if whole else {"from": start, "to": end}
     try:
         result = audit_chain_verify(start=start, end=end)
     except Exception as error:  # noqa: BLE001  (recorded by class, then raised)
         result = Verification(False, 0, reason=f"verification could not complete: {type(error).__name__}")
-        audit_record(action, actor=actor, details=result.details())
-        logger.error(action, extra={"ok": False, "error": type(error).__name__})
+        audit_record("audit.chain_verified", actor=actor, details={**result.details(), **range_details})
+        logger.error("audit.chain_verified", extra={"ok": False, "error": type(error).__name__})
         raise
-    range_details = {} if action == "audit.chain_verified" else {"from": start, "to": end}
+    action = "audit.chain_verified" if whole or not result.ok else "audit.range_verified"
     audit_record(action, actor=actor, details={**result.details(), **range_details})
     (logger.info if result.ok else logger.error)(
         action,

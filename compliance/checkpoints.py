@@ -15,6 +15,13 @@ purge tombstone accounts for them; the head may not fall below a
 checkpoint's; and the counts must add up. ``compliance.evidence`` does the
 checking.
 
+A restore of the database to an earlier point loses rows the checkpoints
+written since it anchored. The holder of the signing key acknowledges it
+with a *restore checkpoint* (``restore_acknowledge`` in
+``compliance.evidence``): an ordinary checkpoint whose content also holds
+``"restore"``, naming per ledger the last sequence earlier checkpoints
+still vouch for and the highest they anchored (see ``RESTORE``).
+
 The store is append-only: a checkpoint is written once, under its number,
 and never replaced. ``DirectoryStore`` (the default) writes one file per
 checkpoint, created once, into ``AUDIT_CHECKPOINT_DIR``; production should put
@@ -49,6 +56,18 @@ logger = logging.getLogger(__name__)
 
 FORMAT = 1
 RECORDED = "audit.checkpointed"
+# A restore checkpoint's content holds, under "restore":
+#   "reason_sha256": SHA-256 of the operator's reason (UTF-8). The text
+#       itself is free and may name a person, and the store is kept for
+#       good: only its digest goes there, the text into the incident record.
+#   "superseded": {"from": a, "to": b}, the checkpoints whose anchored heads
+#       the restore lost. For the record: the rule below applies to every
+#       checkpoint numbered below this one.
+#   "lost": {ledger: {"after": m, "up_to": h}}, for each ledger that lost
+#       anything: checkpoints numbered below this one vouch for its events up
+#       to #m only; #m+1 to #h, which they anchored, are gone, and rows now
+#       numbered past #m are checked against this checkpoint and later ones.
+RESTORE = "restore"
 # How many times a writer that lost the race for a number tries the next one:
 # each loss is another writer's success, so this bounds concurrent writers.
 ATTEMPTS = 100
@@ -185,12 +204,20 @@ class Checkpoint:
         state = self.state(ledger)
         return int(state["head_sequence"]) if state else 0
 
+    @property
+    def restore(self) -> dict[str, Any] | None:
+        """What a restore checkpoint acknowledges (see ``RESTORE``), or None."""
+        return self.content.get(RESTORE)
+
     def name(self) -> str:
         return f"checkpoint #{self.number} ({self.content.get('created_at', '?')})"
 
     def slim(self) -> Checkpoint:
-        """What verification keeps of it: number, time, states and digest."""
+        """What verification keeps of it: number, time, states, what it
+        acknowledges, and digest."""
         content = {key: self.content.get(key) for key in ("number", "created_at", "ledgers")}
+        if self.restore is not None:
+            content[RESTORE] = self.restore
         return Checkpoint(self.number, b"", {"checkpoint": content}, self.digest)
 
 
@@ -212,7 +239,34 @@ def parse(number: int, body: bytes) -> Checkpoint:
         state = ledgers.get(ledger)
         if state is not None:
             int(state["head_sequence"]), int(state["count"]), str(state["head_hash"])
-    return Checkpoint(number, body, document)
+    checkpoint = Checkpoint(number, body, document)
+    if RESTORE in content:
+        _restore_check(checkpoint)
+    return checkpoint
+
+
+_DIGEST = re.compile(r"[0-9a-f]{64}")
+
+
+def _restore_check(checkpoint: Checkpoint) -> None:
+    """Raises ValueError unless ``checkpoint``'s restore names, for at least
+    one ledger, a lost run beyond a point at or below its own head, and
+    earlier checkpoints as the ones superseded."""
+    restore = checkpoint.restore
+    if not isinstance(restore, dict) or not _DIGEST.fullmatch(str(restore.get("reason_sha256"))):
+        raise ValueError("a restore without the digest of its reason")
+    superseded, lost = restore.get("superseded"), restore.get("lost")
+    if (
+        not isinstance(superseded, dict)
+        or not 1 <= int(superseded["from"]) <= int(superseded["to"]) < checkpoint.number
+    ):
+        raise ValueError("a restore that supersedes no earlier checkpoint")
+    if not isinstance(lost, dict) or not lost or not set(lost) <= set(CHAINS):
+        raise ValueError("a restore that names no ledger's loss")
+    for ledger, run in lost.items():
+        after, up_to = int(run["after"]), int(run["up_to"])
+        if not 0 <= after < up_to or after > checkpoint.head(ledger):
+            raise ValueError("a restore whose lost run does not add up")
 
 
 def signature_valid(document: dict[str, Any], keys: dict | None = None) -> bool:
@@ -265,12 +319,14 @@ def _digest_of(store: CheckpointStore, number: int) -> str:
         return hashlib.sha256(b"").hexdigest()
 
 
-def checkpoint_write(*, reason: str, using: str = "default") -> Checkpoint:
+def checkpoint_write(*, reason: str, restore: dict[str, Any] | None = None, using: str = "default") -> Checkpoint:
     """Sign the ledgers' committed state and append it to the store as the
     next checkpoint, then record it in the audit trail (in the caller's
     transaction). ``reason`` says what asked for it (schedule, export,
-    purge, manual). Safe to run concurrently: a writer that loses the race
-    for a number reads the state again and takes the next."""
+    purge, manual, restore); ``restore`` makes it a restore checkpoint
+    (``RESTORE``; only ``restore_acknowledge`` passes one). Safe to run
+    concurrently: a writer that loses the race for a number reads the
+    state again and takes the next."""
     from .audit import audit_record  # audit's verification reads this module
 
     store = checkpoint_store()
@@ -287,8 +343,12 @@ def checkpoint_write(*, reason: str, using: str = "default") -> Checkpoint:
             "reason": reason,
             "ledgers": ledger_state(using=using),
         }
+        if restore is not None:
+            content[RESTORE] = restore
         document = {"checkpoint": content, **signing.sign(content)}
         body = document_bytes(document)
+        if restore is not None:
+            _restore_check(Checkpoint(number, body, document))  # never store one verification would refuse
         try:
             store.append(number, body)
         except CheckpointExists:

@@ -18,6 +18,16 @@
    signed purges taking rows away;
 5. every checkpoint the audit trail says was written is in the store.
 
+A restore checkpoint (``restore_acknowledge``, signed like any checkpoint,
+so only the key's holder can write one) acknowledges a restore of the
+database to an earlier point: the checkpoints before it vouch for each
+ledger's events up to the point it names and no further, what they
+anchored beyond it is reported as lost on every verification
+(``Verification.notes``) instead of failing it, and the events now
+numbered past that point are checked against the restore checkpoint and
+later ones, as strictly as any. An ``audit.restored`` event in the audit
+trail alone changes nothing: verification reads restores from the store.
+
 What it can't see, by design: rows appended after the last checkpoint and
 removed before the next one (the next checkpoint anchors what is left),
 and anything done by someone holding the signing key.
@@ -25,29 +35,43 @@ and anything done by someone holding the signing key.
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import hashlib
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import connections, transaction
 
 from . import signing
 from .chain import AUDIT, CHAINS, Chain, Gap, Walk, chain_walk
-from .checkpoints import RECORDED, Checkpoint, checkpoint_store, checkpoints_read, parse, signature_valid
+from .checkpoints import (
+    RECORDED,
+    Checkpoint,
+    checkpoint_store,
+    checkpoint_write,
+    checkpoints_read,
+    parse,
+    signature_valid,
+)
+
+if TYPE_CHECKING:
+    from .audit import Actor
 
 logger = logging.getLogger(__name__)
 
 TOMBSTONE_FIELDS = ("ledger", "from_sequence", "to_sequence", "count", "last_hash", "previous_hash", "next_hash")
+RESTORED = "audit.restored"
 
 
 @dataclass(frozen=True)
 class Verification:
     """The outcome. ``ok``, ``checked``, ``first_broken`` and ``reason``
     describe the first thing found wrong (``ledger`` says which chain, or
-    ``checkpoints``); ``problems`` lists everything found."""
+    ``checkpoints``); ``problems`` lists everything found. ``notes`` are
+    shown whatever the outcome: each acknowledged restore and what it lost."""
 
     ok: bool
     checked: int
@@ -58,8 +82,12 @@ class Verification:
     checkpoints: int = 0
     problems: tuple[str, ...] = ()
     whole: bool = True
+    notes: tuple[str, ...] = ()
 
     def __str__(self) -> str:
+        return "\n".join([self._outcome(), *(f"  note: {note}" for note in self.notes)])
+
+    def _outcome(self) -> str:
         anchored = (
             f"{self.checkpoints} checkpoints verified" if self.checkpoints else "not yet anchored by a checkpoint"
         )
@@ -79,7 +107,8 @@ class Verification:
         return "\n".join(lines)
 
     def details(self) -> dict[str, Any]:
-        """For the audit event that records a check: ids and counts only."""
+        """For the audit event that records a check: ids and counts only,
+        and ``notes`` (numbers and dates) once a restore was acknowledged."""
         return {
             "ok": self.ok,
             "checked": self.checked,
@@ -89,14 +118,20 @@ class Verification:
             "consent_checked": self.consent_checked,
             "checkpoints": self.checkpoints,
             "problems": list(self.problems[:20]),
+            **({"notes": list(self.notes)} if self.notes else {}),
         }
 
 
 @dataclass(frozen=True)
 class Problem:
+    """``depends`` names the anchors the problem rests on, as (ledger,
+    sequence, checkpoint number): a restore checkpoint that takes one of
+    them back (``_dropped``) makes the problem part of what it lost."""
+
     ledger: str
     sequence: int | None
     reason: str
+    depends: tuple[tuple[str, int, int], ...] = ()
 
     def __str__(self) -> str:
         where = f" #{self.sequence}" if self.sequence is not None else ""
@@ -115,6 +150,7 @@ class Tombstones:
     gaps: dict[str, dict[int, Gap]] = field(default_factory=lambda: {name: {} for name in CHAINS})
     purges: list[tuple[int, str, int]] = field(default_factory=list)  # (audit sequence, ledger, rows)
     problems: list[Problem] = field(default_factory=list)
+    unsigned: list[int] = field(default_factory=list)  # audit sequences of those accepted as legacy
 
 
 def valid_tombstones(using: str, legacy_up_to: int) -> Tombstones:
@@ -152,6 +188,8 @@ def valid_tombstones(using: str, legacy_up_to: int) -> Tombstones:
             first, last, str(details.get("last_hash")), sequence, details.get("previous_hash"), details.get("next_hash")
         )
         found.purges.append((sequence, chain.name, count))
+        if not signed:
+            found.unsigned.append(sequence)
     return found
 
 
@@ -182,14 +220,28 @@ def _purged_between(tombstones: Tombstones, ledger: str, after: int, up_to: int 
 @dataclass
 class Anchored:
     """What the checkpoints say, gathered in one pass over the store: each
-    chain's anchors (sequence -> hash and checkpoint number), each
-    checkpoint's digest, the latest checkpoint, and what is wrong."""
+    chain's anchors (sequence -> hash and checkpoint number) that no restore
+    took back, each checkpoint's digest, the latest checkpoint, the restore
+    checkpoints, and what is wrong."""
 
     anchors: dict[str, dict[int, tuple[str, int]]] = field(default_factory=lambda: {name: {} for name in CHAINS})
     digests: dict[int, str] = field(default_factory=dict)
     latest: Checkpoint | None = None
     count: int = 0
     problems: list[Problem] = field(default_factory=list)
+    restores: list[Checkpoint] = field(default_factory=list)
+
+
+def _dropped(restores: list[Checkpoint], ledger: str, sequence: int, number: int) -> bool:
+    """Whether a restore checkpoint written after checkpoint ``number`` took
+    back its anchor at ``ledger`` event ``sequence``: every checkpoint
+    before a restore vouches for the events up to the restore's point, and
+    for none after it."""
+    for restore in restores:
+        run = restore.restore["lost"].get(ledger)
+        if restore.number > number and run is not None and sequence > int(run["after"]):
+            return True
+    return False
 
 
 def _between(previous: Checkpoint, checkpoint: Checkpoint, tombstones: Tombstones) -> list[Problem]:
@@ -200,23 +252,35 @@ def _between(previous: Checkpoint, checkpoint: Checkpoint, tombstones: Tombstone
         if state is None or before is None:
             continue
         head, count = int(state["head_sequence"]), int(state["count"])
+        # A restore acknowledged later explains a head that went back from
+        # an anchor it took back; and the purges counted between them are
+        # audit events, which such a restore may have replaced.
+        behind = ((name, int(before["head_sequence"]), previous.number),)
         if head < int(before["head_sequence"]):
             problems.append(
                 Problem(
                     name, head,
                     f"head went back from #{before['head_sequence']} at {previous.name()} "
                     f"to #{head} at {checkpoint.name()}: truncated or rolled back",
+                    behind,
                 )
             )  # fmt: skip
             continue
         purged = _purged_between(tombstones, name, previous.head("audit"), checkpoint.head("audit"))
         expected = int(before["count"]) + head - int(before["head_sequence"]) - purged
         if count != expected:
+            depends = (
+                *behind,
+                (name, head, checkpoint.number),
+                ("audit", previous.head("audit"), previous.number),
+                ("audit", checkpoint.head("audit"), checkpoint.number),
+            )
             problems.append(
                 Problem(
                     name, None,
                     f"{checkpoint.name()} counts {count} rows where {previous.name()} and the signed purges "
                     f"between them make {expected}: rows removed without a purge",
+                    depends,
                 )
             )  # fmt: skip
     return problems
@@ -233,6 +297,16 @@ def _anchored(store: Any, numbers: list[int], tombstones: Tombstones) -> Anchore
             continue
         found.count += 1
         found.digests[checkpoint.number] = checkpoint.digest
+        if checkpoint.restore is not None:
+            # Every anchor so far is from an earlier checkpoint: past the
+            # restore's point they name events that are gone, and the
+            # numbers may be taken again.
+            found.restores.append(checkpoint)
+            for name, run in checkpoint.restore["lost"].items():
+                after = int(run["after"])
+                found.anchors[name] = {
+                    sequence: at for sequence, at in found.anchors[name].items() if sequence <= after
+                }
         for name in CHAINS:
             state = checkpoint.state(name)
             head = int(state["head_sequence"]) if state else 0
@@ -241,12 +315,49 @@ def _anchored(store: Any, numbers: list[int], tombstones: Tombstones) -> Anchore
             known = found.anchors[name].get(head)
             if known is not None and known[0] != state["head_hash"]:
                 reason = f"{checkpoint.name()} and checkpoint #{known[1]} disagree on its hash"
-                found.problems.append(Problem(name, head, reason))
+                found.problems.append(Problem(name, head, reason, ((name, head, known[1]),)))
             found.anchors[name].setdefault(head, (str(state["head_hash"]), checkpoint.number))
         if previous is not None:
             found.problems += _between(previous, checkpoint, tombstones)
         previous = found.latest = checkpoint
+    # Only now are the restores known that take back what a problem rested on.
+    found.problems = [
+        problem
+        for problem in found.problems
+        if not any(_dropped(found.restores, *anchor) for anchor in problem.depends)
+    ]
     return found
+
+
+def _legacy_capped(horizon: int, restores: list[Checkpoint]) -> int:
+    """Unsigned tombstones are accepted up to checkpoint #1's audit head;
+    a restore that took that head back leaves the licence only up to the
+    point it still vouches for: the numbers after it were given out again."""
+    afters = [
+        int(restore.restore["lost"]["audit"]["after"]) for restore in restores if "audit" in restore.restore["lost"]
+    ]
+    return min([horizon, *afters])
+
+
+def _restore_note(checkpoint: Checkpoint) -> str:
+    """What an acknowledged restore lost, in numbers: shown by every verification."""
+    restore = checkpoint.restore
+    created = str(checkpoint.content.get("created_at") or "?")
+    when = f"{created[:10]} {created[11:16]} UTC" if len(created) >= 16 else created
+    runs = []
+    for name, run in restore["lost"].items():
+        first, last = int(run["after"]) + 1, int(run["up_to"])
+        runs.append(f"{name} event #{last}" if first == last else f"{name} events #{first}–#{last}")
+    superseded = restore["superseded"]
+    anchoring = (
+        f"checkpoint #{superseded['from']}"
+        if superseded["from"] == superseded["to"]
+        else f"checkpoints #{superseded['from']}–#{superseded['to']}"
+    )
+    return (
+        f"restore acknowledged at checkpoint #{checkpoint.number} on {when}: {' and '.join(runs)} were lost "
+        f"(as {anchoring} anchored them; reason sha256 {restore['reason_sha256'][:16]}…)"
+    )
 
 
 def _against_latest(chain: Chain, walk: Walk, latest: Checkpoint, tombstones: Tombstones) -> list[Problem]:
@@ -302,8 +413,13 @@ def evidence_verify(*, start: int | None = None, end: int | None = None, using: 
     numbers = store.numbers()
     walks: dict[str, Walk] = {}
     with _snapshot(using):
-        tombstones = valid_tombstones(using, legacy_up_to=legacy_horizon(store, numbers))
+        horizon = legacy_horizon(store, numbers)
+        tombstones = valid_tombstones(using, legacy_up_to=horizon)
         anchored = _anchored(store, numbers, tombstones)
+        capped = _legacy_capped(horizon, anchored.restores)
+        if any(sequence > capped for sequence in tombstones.unsigned):
+            tombstones = valid_tombstones(using, legacy_up_to=capped)
+            anchored = _anchored(store, numbers, tombstones)
         problems = [*tombstones.problems]
         for name, chain in CHAINS.items():
             if not whole and chain is not AUDIT:
@@ -323,9 +439,15 @@ def evidence_verify(*, start: int | None = None, end: int | None = None, using: 
             problems += _recorded_but_missing(store, anchored.digests, using)
     audit_walk = walks["audit"]
     consent_checked = walks["consent"].checked if "consent" in walks else 0
+    notes = tuple(_restore_note(restore) for restore in anchored.restores)
     if not problems:
         return Verification(
-            True, audit_walk.checked, consent_checked=consent_checked, checkpoints=anchored.count, whole=whole
+            True,
+            audit_walk.checked,
+            consent_checked=consent_checked,
+            checkpoints=anchored.count,
+            whole=whole,
+            notes=notes,
         )
     first = problems[0]
     return Verification(
@@ -338,6 +460,7 @@ def evidence_verify(*, start: int | None = None, end: int | None = None, using: 
         checkpoints=anchored.count,
         problems=tuple(str(problem) for problem in problems),
         whole=whole,
+        notes=notes,
     )
 
 
@@ -364,3 +487,171 @@ def _recorded_but_missing(store: Any, digests: dict[int, str], using: str) -> li
         if isinstance(details, dict) and details.get("digest") not in (None, digest):
             problems.append(Problem("checkpoints", number, "differs from the one the audit trail recorded"))
     return problems
+
+
+class RestoreRefused(Exception):
+    """The ledgers are not those of a restore to an earlier point, or the
+    restore lost nothing a checkpoint anchored: no restore checkpoint is
+    written. The message holds sequence and checkpoint numbers only."""
+
+
+@dataclass(frozen=True)
+class Restore:
+    """An acknowledged restore: its checkpoint, the checkpoints it
+    superseded (first and last), and per ledger that lost events the
+    last one still vouched for and the highest one anchored."""
+
+    checkpoint: Checkpoint
+    superseded: tuple[int, int]
+    lost: dict[str, tuple[int, int]]
+
+
+def _held_hashes(chain: Chain, sequences: set[int], using: str) -> dict[int, str]:
+    rows = chain.model.objects.using(using)
+    ordered, held = sorted(sequences), {}
+    for start in range(0, len(ordered), 5000):
+        held.update(rows.filter(sequence__in=ordered[start : start + 5000]).values_list("sequence", "hash"))
+    return held
+
+
+def _holds(
+    sequence: int, digest: str, held: dict[int, str], gaps: dict[int, Gap], runs: list[tuple[int, int]]
+) -> bool | None:
+    """Whether the ledger still holds what a checkpoint anchored at
+    ``sequence``: True, False (gone, or another event under that number),
+    or None when a signed purge removed it from inside a run, leaving
+    nothing to compare."""
+    if sequence in held:
+        return held[sequence] == digest
+    if sequence in gaps:
+        return gaps[sequence].last_hash == digest
+    index = bisect.bisect_right(runs, (sequence, sequence)) - 1
+    inside = index >= 0 and runs[index][0] <= sequence <= runs[index][1]
+    return None if inside else False
+
+
+def _losses(
+    store: Any, numbers: list[int], tombstones: Tombstones, using: str
+) -> tuple[list[int], dict[str, tuple[int, int]]]:
+    """Compare every anchor no restore took back with the ledgers: the
+    checkpoints that anchored something no longer there, and per ledger
+    the last event the checkpoints before them still vouch for and the
+    highest they anchored. Reads the store twice, one checkpoint at a time."""
+    restores, anchored = [], {name: set() for name in CHAINS}
+    for checkpoint, _ in checkpoints_read(store, numbers):
+        if checkpoint is None:
+            continue
+        if checkpoint.restore is not None:
+            restores.append(checkpoint)
+        for name in CHAINS:
+            if checkpoint.head(name):
+                anchored[name].add(checkpoint.head(name))
+    held = {name: _held_hashes(chain, anchored[name], using) for name, chain in CHAINS.items()}
+    runs = {
+        name: sorted((gap.from_sequence, gap.to_sequence) for gap in tombstones.gaps[name].values()) for name in CHAINS
+    }
+    superseded: list[int] = []
+    gone: dict[str, list[int]] = {name: [] for name in CHAINS}
+    kept: dict[str, list[tuple[int, int]]] = {name: [] for name in CHAINS}
+    for checkpoint, _ in checkpoints_read(store, numbers):
+        if checkpoint is None:
+            continue
+        lost_here = False
+        for name in CHAINS:
+            head = checkpoint.head(name)
+            if not head or _dropped(restores, name, head, checkpoint.number):
+                continue
+            digest = str(checkpoint.state(name)["head_hash"])
+            holds = _holds(head, digest, held[name], tombstones.gaps[name], runs[name])
+            if holds is False:
+                gone[name].append(head)
+                lost_here = True
+            elif holds:
+                kept[name].append((checkpoint.number, head))
+        if lost_here:
+            superseded.append(checkpoint.number)
+    if not superseded:
+        return [], {}
+    lost = {}
+    for name in CHAINS:
+        if not gone[name]:
+            continue
+        first_gone = min(gone[name])
+        # Checkpoints written after the restore (before it was acknowledged)
+        # anchor the new events; those before it must stop at one point.
+        before = [(number, sequence) for number, sequence in kept[name] if number <= superseded[-1]]
+        beyond = [(number, sequence) for number, sequence in before if sequence >= first_gone]
+        if beyond:
+            number, sequence = beyond[0]
+            raise RestoreRefused(
+                f"checkpoint #{number} still vouches for {name} event #{sequence}, at or after event "
+                f"#{first_gone} that a checkpoint anchored and is gone: not a restore to an earlier point"
+            )
+        lost[name] = (max((sequence for _, sequence in before), default=0), max(gone[name]))
+    return superseded, lost
+
+
+def restore_acknowledge(*, reason: str, actor: Actor | None = None, using: str = "default") -> Restore:
+    """Acknowledge that the database was restored to an earlier point: write
+    a restore checkpoint (signed: only the key's holder can) naming, per
+    ledger, the point the earlier checkpoints still vouch for and the
+    highest event they anchored past it, and record ``audit.restored`` with
+    those numbers, under ``actor``. Verification then reports the loss on
+    every check instead of failing, and checks what follows against this
+    checkpoint and later ones.
+
+    Refuses (``RestoreRefused``, nothing written) when a chain is broken
+    (a restore leaves every link intact; an edit or a deletion doesn't),
+    when the checkpoints before the restore don't stop at one point, when
+    an unsigned tombstone lies past it, and when nothing a checkpoint
+    anchored is gone. ``reason`` (an incident ticket, a few words) is kept
+    only as its SHA-256: it is free text. Run it once per restore; a second
+    run finds nothing lost and is refused."""
+    from .audit import SYSTEM, audit_record  # audit imports this module
+
+    if not reason.strip():
+        raise RestoreRefused("give the reason: the incident ticket, or a few words")
+    store = checkpoint_store()
+    numbers = store.numbers()
+    with _snapshot(using):
+        horizon = legacy_horizon(store, numbers)
+        tombstones = valid_tombstones(using, legacy_up_to=horizon)
+        for name, chain in CHAINS.items():
+            walk = chain_walk(chain, gaps=tombstones.gaps[name], using=using)
+            if not walk.ok:
+                raise RestoreRefused(
+                    f"{name} chain broken at event #{walk.first_broken}: {walk.reason}. A restore leaves every "
+                    "link intact: this is an edit or a deletion, for verify_audit_chain to report"
+                )
+        superseded, lost = _losses(store, numbers, tombstones, using)
+    if not superseded:
+        raise RestoreRefused(
+            "nothing to acknowledge: every event a checkpoint anchored is in the ledgers as it was anchored "
+            "(if verification fails, it is for another reason: see verify_audit_chain)"
+        )
+    if "audit" in lost and any(sequence > lost["audit"][0] for sequence in tombstones.unsigned):
+        raise RestoreRefused(
+            f"an unsigned tombstone lies after audit event #{lost['audit'][0]}, the restore's point: only purges "
+            "from before the first checkpoint are unsigned"
+        )
+    runs = {name: {"after": after, "up_to": up_to} for name, (after, up_to) in lost.items()}
+    span = {"from": superseded[0], "to": superseded[-1]}
+    restore = {"reason_sha256": hashlib.sha256(reason.encode()).hexdigest(), "superseded": span, "lost": runs}
+    with transaction.atomic(using=using):
+        checkpoint = checkpoint_write(reason="restore", restore=restore, using=using)
+        audit_record(
+            RESTORED,
+            actor=actor or SYSTEM,
+            object_type="checkpoint",
+            object_id=checkpoint.number,
+            details={"checkpoint": checkpoint.number, "superseded": span, "lost": runs},
+            using=using,
+        )
+    logger.warning(
+        RESTORED,
+        extra={
+            "checkpoint": checkpoint.number,
+            **{f"{name}_lost": [run["after"] + 1, run["up_to"]] for name, run in runs.items()},
+        },
+    )
+    return Restore(checkpoint, (superseded[0], superseded[-1]), lost)

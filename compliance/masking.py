@@ -90,16 +90,19 @@ _URL_PASSWORD = re.compile(r"(//[^/\s:@]*):[^/\s@]+@")
 # before any, a sentence's full stop included.
 _NUMBER_START = r"(?<![^\W_])"
 _NUMBER_END = r"(?![^\W_])"
+# 0 to 255 without a leading zero: "079.123.45.67" is a phone number written in dotted groups.
+_OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
 # Digits the project logs that hold no personal data, tried first where a
 # number could start and kept whole: UUIDs, ISO dates and times, whose
 # fraction and offset would otherwise join into ten digits, and an IPv4
 # address with its port (gunicorn's "Listening at: http://127.0.0.1:18765
-# (10062)"). An address is four dotted groups exactly: a fifth
-# ("01.23.45.67.89", a French number) makes it a phone again.
+# (10062)"). An address is four dotted octets exactly: a fifth group
+# ("01.23.45.67.89", a French number) or an octet out of range or with a
+# leading zero ("030.123.456.78") makes it a phone again.
 _NOT_PERSONAL = (
     r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
     r"|\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d{1,9})?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)?"
-    r"|\d{1,3}(?:\.\d{1,3}){3}(?::\d{1,5})?(?![.:]?\d)"
+    rf"|{_OCTET}(?:\.{_OCTET}){{3}}(?::\d{{1,5}})?(?![.:]?\d)"
 )
 
 

@@ -284,14 +284,14 @@ def _moment(value: datetime | None) -> str | None:
 
 def subject_data(*, subject: str, phone: str, actor: Actor = SYSTEM) -> dict[str, Any]:
     """Everything held on the subject, for an access request: their calls,
-    each with its consent history, redacted transcript and recordings, and
-    callbacks scheduled to them. Raw words are never included: they are
+    each with its consent history, redacted transcript, recordings and
+    reviewers' notes, and callbacks scheduled to them. Raw words are never included: they are
     not kept. Writes an audit event (counts only)."""
     subject = subject_resolve(subject)
     calls = (
         subject_calls(subject=subject)
         .order_by("created_at", "id")
-        .prefetch_related("consent_events", "transcript_segments", "recordings")
+        .prefetch_related("consent_events", "transcript_segments", "recordings", "attention_reviews")
     )
     document: dict[str, Any] = {
         "subject": {"phone": phone},
@@ -339,6 +339,12 @@ def subject_data(*, subject: str, phone: str, actor: Actor = SYSTEM) -> dict[str
                         "deleted_at": _moment(recording.deleted_at),
                     }
                     for recording in call.recordings.all()
+                ],
+                # What reviewers wrote about the call: data about the subject too.
+                "reviews": [
+                    {"problem": review.problem, "reviewed_at": _moment(review.reviewed_at), "note": review.note}
+                    for review in call.attention_reviews.all()
+                    if review.note
                 ],
             }
             for call in calls

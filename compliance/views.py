@@ -17,7 +17,14 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from calls.models import Call
-from compliance.attention import LABELS, Problem, ReviewRefused, attention_queue, attention_review
+from compliance.attention import (
+    LABELS,
+    Problem,
+    ReviewRefused,
+    attention_open_count,
+    attention_queue,
+    attention_review,
+)
 from compliance.audit import Actor
 from compliance.forms import ExportForm
 from compliance.reports.exports import export_archive
@@ -72,6 +79,8 @@ def dashboard_tiles(figures: Dashboard, *, open_problems: int) -> list[tuple[str
             f"{'the daily schedule' if verification.actor_name == 'system' else verification.actor_name}, "
             f"{verification.details.get('checked')} events"
             + ("" if ok else f"; first broken link #{verification.details.get('first_broken')}")
+            # An acknowledged restore's loss is said with every verification.
+            + "".join(f"; {note}" for note in verification.details.get("notes", []))
         )
     return [
         (
@@ -211,7 +220,7 @@ def compliance_dashboard(request: HttpRequest) -> TemplateResponse:
     figures = dashboard()
     sections = [
         (title, [tile if request.user.has_perm(tile.permission) else _unlinked(tile) for tile in tiles])
-        for title, tiles in dashboard_tiles(figures, open_problems=attention_queue(limit=0)[1])
+        for title, tiles in dashboard_tiles(figures, open_problems=attention_open_count())
     ]
     context = {
         **admin.site.each_context(request),
@@ -231,10 +240,11 @@ def _unlinked(tile: Tile) -> Tile:
 def attention_queue_view(request: HttpRequest) -> TemplateResponse:
     """Open problems of every call, oldest first, each with a form to mark
     it reviewed (for those allowed)."""
-    page_number = request.GET.get("page", "1")
-    number = int(page_number) if page_number.isdigit() and 0 < int(page_number) < 100_000 else 1
-    items, total = attention_queue(limit=QUEUE_PAGE_SIZE, offset=(number - 1) * QUEUE_PAGE_SIZE)
-    page = Paginator(range(total), QUEUE_PAGE_SIZE).get_page(number)
+    total = attention_open_count()
+    # Clamped to the pages there are before any row is read (get_page takes
+    # anything: a number out of range, a word, "²").
+    page = Paginator(range(total), QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    items = attention_queue(limit=QUEUE_PAGE_SIZE, offset=(page.number - 1) * QUEUE_PAGE_SIZE)
     context = {
         **admin.site.each_context(request),
         "title": "Needs review",
@@ -254,7 +264,7 @@ def attention_review_view(request: HttpRequest) -> HttpResponseRedirect:
     """Mark a call's problem reviewed with a note, then go back where the
     reviewer came from (the queue or the call's page)."""
     call_id = request.POST.get("call", "")
-    call = get_object_or_404(Call, pk=int(call_id) if call_id.isdigit() else 0)
+    call = get_object_or_404(Call, pk=int(call_id) if call_id.isascii() and call_id.isdigit() else 0)
     problem = request.POST.get("problem", "")
     try:
         attention_review(call=call, problem=problem, note=request.POST.get("note", ""), actor=Actor(user=request.user))

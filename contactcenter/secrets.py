@@ -52,14 +52,20 @@ def wildcard_over_public_suffix(entry: str) -> bool:
 
 def broker_tls_unverified(url: str) -> bool:
     """Whether a broker URL (each of kombu's ``;``-separated failover URLs)
-    asks for TLS without checking the broker's certificate: ``rediss://``
-    without ``ssl_cert_reqs=required``, which kombu accepts with a warning."""
+    uses TLS without checking who answers. kombu speaks TLS for a
+    ``rediss://`` URL or any ``ssl_*`` parameter (``redis://`` and
+    ``sentinel://`` too), checks the certificate only with
+    ``ssl_cert_reqs=required``, and skips the host name with
+    ``ssl_check_hostname=false``; it only warns."""
     for each in url.split(";"):
         parts = urlsplit(each.strip())
-        if parts.scheme.lower() != "rediss":
+        query = {name.lower(): [value.lower() for value in values] for name, values in parse_qs(parts.query).items()}
+        if parts.scheme.lower() != "rediss" and not any(name.startswith("ssl") for name in query):
             continue
-        wanted = {value.lower() for value in parse_qs(parts.query).get("ssl_cert_reqs", [])}
+        wanted = set(query.get("ssl_cert_reqs", []))
         if not wanted or not wanted <= {"required", "cert_required"}:
+            return True
+        if set(query.get("ssl_check_hostname", [])) & {"false", "0", "no", "off", "n", "f"}:
             return True
     return False
 

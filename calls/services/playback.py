@@ -39,8 +39,10 @@ CHUNK_BYTES = 64 * 1024
 RANGE_MAX_BYTES = 2 * 1024 * 1024
 
 # One range of bytes (RFC 9110 14.1.2): "first-last", "first-", or "-suffix".
-# Anything else, several ranges included, is ignored and the whole file sent,
-# as the RFC allows; it is never passed on to the provider as it came.
+# Audio players always send one. Anything else (none, several ranges, a
+# malformed one) is refused with 416 rather than answered with the whole
+# file, which would hold a web thread for as long as the recording lasts;
+# it is never passed on to the provider as it came.
 _RANGE = re.compile(r"bytes=(?:(\d{1,15})-(\d{0,15})|-(\d{1,15}))", re.IGNORECASE)
 _CONTENT_RANGE = re.compile(r"bytes (?:\d{1,15}-\d{1,15}|\*)/(?:\d{1,15}|\*)")
 _DIGITS = re.compile(r"\d{1,15}")
@@ -130,15 +132,14 @@ def play_grant_check(*, grant: str, user: Any, recording_id: int) -> int:
 
 def playback_range(header: str) -> str:
     """The ``Range`` to ask the provider for: ``header`` if it is one valid
-    byte range, at most ``RANGE_MAX_BYTES`` long from its first byte, else
-    "" (the whole file)."""
+    byte range, cut to at most ``RANGE_MAX_BYTES``, else "" (refused)."""
     match = _RANGE.fullmatch(header.strip())
     if not match:
         return ""
     first, last, suffix = match.groups()
     if suffix is not None:
         # The last N bytes: where they start is the provider's to know.
-        return f"bytes=-{int(suffix)}" if int(suffix) > 0 else ""
+        return f"bytes=-{min(int(suffix), RANGE_MAX_BYTES)}" if int(suffix) > 0 else ""
     if last and int(last) < int(first):
         return ""
     end = int(first) + RANGE_MAX_BYTES - 1
@@ -151,7 +152,8 @@ def recording_stream(*, grant: str, user: Any, recording_id: int, byte_range: st
     Checks the grant first (``PlayGrantInvalid``), then the recording
     (``Recording.DoesNotExist``; ``PlaybackRefused`` if it was deleted since),
     before any provider is asked. ``byte_range`` is the browser's ``Range``
-    header; an invalid one is ignored. Provider failures raise
+    header; without one valid range, ``PlaybackUnavailable`` (416), before
+    the provider is asked. Provider failures raise
     ``PlaybackUnavailable`` with a short message and are logged by class
     and status only. Audits nothing: the play was audited when granted.
     """
@@ -161,6 +163,10 @@ def recording_stream(*, grant: str, user: Any, recording_id: int, byte_range: st
     if refusal:
         raise PlaybackRefused(refusal)
     wanted = playback_range(byte_range)
+    if not wanted:
+        raise PlaybackUnavailable(
+            "A single byte range is required (Range: bytes=N-): this serves audio players.", status=416
+        )
     try:
         if recording.provider == Provider.VAPI:
             kind = recording.recording_sid.rsplit(":", 1)[-1]

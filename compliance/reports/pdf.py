@@ -80,11 +80,13 @@ def _verification(summary: PeriodSummary) -> str:
         return "The audit chain has never been verified."
     details = event.details
     when = f"{event.occurred_at:%Y-%m-%d %H:%M} UTC (audit event #{event.sequence})"
+    # An acknowledged restore's loss stays on record: said with every verification.
+    notes = "".join(f" Note: {escape(str(note))}." for note in details.get("notes", []))
     if details.get("ok"):
-        return f"Intact: {details.get('checked')} events checked on {when}."
+        return f"Intact: {details.get('checked')} events checked on {when}.{notes}"
     return (
         f"<b>BROKEN</b> at event #{details.get('first_broken')} ({escape(str(details.get('reason')))}), "
-        f"found on {when}."
+        f"found on {when}.{notes}"
     )
 
 

@@ -46,6 +46,15 @@ if broker_tls_unverified(CELERY_BROKER_URL):
         "CELERY_BROKER_URL: a rediss:// URL must verify the broker's certificate in production "
         "(add ssl_cert_reqs=required, with ssl_ca_certs for a private CA)."
     )
+# Provider APIs and the CRM are sent credentials or callers' data on every request: never in clear.
+for name, url in (
+    ("TWILIO_API_BASE_URL", TWILIO_API_BASE_URL),
+    ("VAPI_API_BASE_URL", VAPI_API_BASE_URL),
+    ("HUBSPOT_BASE_URL", HUBSPOT_BASE_URL),
+    ("CRM_WEBHOOK_URL", CRM_WEBHOOK_URL),
+):
+    if url and not url.lower().startswith("https://"):
+        raise ImproperlyConfigured(f"{name} must be an https:// URL in production: it is sent credentials or data.")
 if "*" in ALLOWED_HOSTS or not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS must name this site's hosts in production, not '*'.")
 

@@ -103,9 +103,10 @@ def player_src(response) -> str:
     return html.unescape(match.group(1))
 
 
-def listen(client, src: str, byte_range: str | None = None) -> tuple[object, bytes]:
-    """GET the audio as a browser's player does; the response and its body.
-    Reading a streamed body to its end closes it, and the provider's stream."""
+def listen(client, src: str, byte_range: str | None = "bytes=0-") -> tuple[object, bytes]:
+    """GET the audio as a browser's player does (its first request asks for
+    "bytes=0-"); the response and its body. Reading a streamed body to its
+    end closes it, and the provider's stream."""
     response = client.get(src, **({"HTTP_RANGE": byte_range} if byte_range is not None else {}))
     body = b"".join(response.streaming_content) if response.streaming else response.content
     return response, body
@@ -257,14 +258,14 @@ def test_a_range_is_passed_through_and_the_bytes_are_the_files(client, officer, 
     src = player_src(play(client, recording))
 
     part, part_body = listen(client, src, "bytes=100-1099")
-    whole, whole_body = listen(client, src)
+    whole, whole_body = listen(client, src)  # "bytes=0-": all of it, as it is under RANGE_MAX_BYTES
 
     assert part.status_code == 206
     assert part["Content-Range"] == f"bytes 100-1099/{len(WAV)}"
     assert (part["Content-Length"], part["Accept-Ranges"], part["Content-Type"]) == ("1000", "bytes", "audio/x-wav")
     assert "no-store" in part["Cache-Control"]
     assert part_body == WAV[100:1100]
-    assert whole.status_code == 200 and whole_body == WAV and whole["Content-Length"] == str(len(WAV))
+    assert whole.status_code == 206 and whole_body == WAV and whole["Content-Length"] == str(len(WAV))
     # With Twilio's credentials, to Twilio's API, for the WAV file.
     credentials = base64.b64encode(f"{settings.TWILIO_ACCOUNT_SID}:{settings.TWILIO_AUTH_TOKEN}".encode()).decode()
     media = media_requests(twilio_api)
@@ -293,15 +294,27 @@ def test_twilios_redirect_to_its_storage_is_followed_without_the_credentials(cli
 
 
 @pytest.mark.parametrize(
-    "header", ["bytes=abc", "bytes=5-2", "items=0-1", "bytes=0-1,5-6", "bytes=-0", "bytes=" + "9" * 40 + "-", "bytes"]
+    "header",
+    [None, "bytes=abc", "bytes=5-2", "items=0-1", "bytes=0-1,5-6", "bytes=-0", "bytes=" + "9" * 40 + "-", "bytes"],
 )
-def test_a_malformed_range_is_ignored_and_the_whole_file_sent(client, officer, twilio_api, header):
+def test_no_single_valid_range_is_a_416_without_the_provider(client, officer, twilio_api, header):
+    """The whole file in one answer would hold a web thread for as long as
+    the recording lasts: a player always asks for a range."""
     src = player_src(play(client, twilio_recording(twilio_api)))
 
     response, body = listen(client, src, header)
 
-    assert response.status_code == 200 and body == WAV
-    assert media_requests(twilio_api)[-1].range == ""
+    assert response.status_code == 416 and b"byte range" in body
+    assert media_requests(twilio_api) == []
+
+
+def test_the_last_bytes_asked_for_are_at_most_one_answers_worth(client, officer, twilio_api):
+    src = player_src(play(client, twilio_recording(twilio_api)))
+
+    response, body = listen(client, src, "bytes=-999999999")
+
+    assert response.status_code == 206 and body == WAV  # all of it: smaller than one answer's worth
+    assert media_requests(twilio_api)[-1].range == f"bytes=-{RANGE_MAX_BYTES}"
 
 
 def test_a_range_past_the_end_is_the_providers_416(client, officer, twilio_api):
@@ -350,7 +363,7 @@ def test_an_expired_grant_is_refused(client, officer, twilio_api):
     fresh, _ = listen(client, audio_url(recording, grant_for(officer, recording, age=PLAY_GRANT_SECONDS - 60)))
     expired, _ = listen(client, audio_url(recording, grant_for(officer, recording, age=PLAY_GRANT_SECONDS + 1)))
 
-    assert (fresh.status_code, expired.status_code) == (200, 403)
+    assert (fresh.status_code, expired.status_code) == (206, 403)
     assert len(media_requests(twilio_api)) == 1
 
 
@@ -480,7 +493,7 @@ def test_the_url_a_vapi_report_stored_is_never_fetched(client, officer, vapi_api
 
     response, body = listen(client, src)
 
-    assert response.status_code == 200 and body == WAV
+    assert response.status_code == 206 and body == WAV
     assert elsewhere.requests == [] and len(storage.requests) == 1
 
 

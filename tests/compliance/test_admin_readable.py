@@ -16,6 +16,7 @@ from django.utils import timezone
 from calls.models import CallEvent, CallStatusEvent, CaptureEvent, Payment, Recording, RecordingPause
 from calls.selectors import call_timeline
 from compliance import roles
+from compliance.audit import audit_record
 from compliance.models import AuditEvent
 from contactcenter.admin import SECTIONS
 from tests.factories import CallFactory, SegmentFactory, recording_sid, staff_member
@@ -133,3 +134,23 @@ def test_the_dashboard_says_the_schedule_verified_when_it_did(admin_client):
     page = admin_client.get(reverse("compliance-dashboard")).content.decode()
     assert AuditEvent.objects.get(action="audit.chain_verified").actor_name == "system"
     assert "by the daily schedule" in page
+
+
+@pytest.mark.django_db(transaction=True, databases="__all__")
+def test_a_range_found_broken_shows_on_the_dashboard_as_the_chain_broken(admin_client):
+    from tests.compliance.tampering import tamper
+
+    for number in range(3):
+        audit_record("test.event", details={"n": number})
+    call_command("verify_audit_chain", stdout=StringIO())
+    last = AuditEvent.objects.order_by("-sequence").first().sequence
+    tamper(("UPDATE compliance_auditevent SET details = %s WHERE sequence = %s", ['{"n": 99}', last - 2]))
+
+    with pytest.raises(SystemExit):
+        call_command("verify_audit_chain", "--from", "1", "--to", str(last), stdout=StringIO(), stderr=StringIO())
+
+    latest = AuditEvent.objects.filter(action="audit.chain_verified").order_by("-sequence").first()
+    assert latest.details["ok"] is False and latest.details["to"] == last
+    assert not AuditEvent.objects.filter(action="audit.range_verified").exists()
+    page = admin_client.get(reverse("compliance-dashboard")).content.decode()
+    assert "BROKEN" in page

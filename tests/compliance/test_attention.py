@@ -17,10 +17,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from calls.models import Call, InboundEvent, Recording, TranscriptSegment
+from calls.services.recordings import recording_delete_at_provider
+from calls.services.transcripts import transcript_mask_pending
 from compliance import roles
-from compliance.attention import RULES, Problem, attention_queue, call_attention
-from compliance.audit import audit_chain_check
+from compliance.attention import RULES, Problem, attention_open_count, attention_queue, attention_review, call_attention
+from compliance.audit import Actor, audit_chain_check
 from compliance.models import AttentionReview, AuditEvent, ConsentDecision, ConsentMethod
+from compliance.recording_review import recording_review_decide
 from compliance.services import consent_record
 from tests.factories import CallFactory, SegmentFactory, recording_sid, staff_member
 
@@ -158,10 +161,10 @@ def test_the_queue_lists_open_problems_oldest_first_across_kinds():
     now = timezone.now()
     made = [with_problem(rule.problem, at=now - timedelta(hours=index)) for index, rule in enumerate(RULES)]
 
-    items, total = attention_queue(limit=3)
-    later, _ = attention_queue(limit=3, offset=3)
+    items = attention_queue(limit=3)
+    later = attention_queue(limit=3, offset=3)
 
-    assert total == len(RULES)
+    assert attention_open_count() == len(RULES)
     assert [item.call_id for item in items + later] == [call.pk for call in reversed(made)]
     assert [item.since for item in items + later] == sorted(item.since for item in items + later)
 
@@ -179,7 +182,7 @@ def test_marking_a_problem_reviewed_audits_it_without_the_note_and_closes_it(cli
     )
 
     assert response.status_code == 302 and response["Location"] == queue
-    assert attention_queue(limit=10) == ([], 0)
+    assert attention_queue(limit=10) == [] and attention_open_count() == 0
     event = AuditEvent.objects.get(action="attention.reviewed")
     assert (event.actor_name, event.object_repr) == ("officer", call.call_sid)
     assert event.details["problem"] == Problem.DELETION_UNCONFIRMED and event.details["note_length"] == len(NOTE)
@@ -197,13 +200,71 @@ def test_marking_a_problem_reviewed_audits_it_without_the_note_and_closes_it(cli
 def test_new_evidence_after_a_review_opens_the_problem_again():
     call = with_problem(Problem.REDACTION_FAILED, at=timezone.now() - timedelta(minutes=5))
     AttentionReview.objects.create(call=call, call_sid=call.call_sid, problem=Problem.REDACTION_FAILED, note="ok")
-    assert attention_queue(limit=10)[1] == 0
+    assert attention_open_count() == 0
 
     SegmentFactory(call=call, status=TranscriptSegment.Status.MASKED, text="[REDACTED]")
 
-    items, total = attention_queue(limit=10)
-    assert total == 1 and items[0].call_id == call.pk
+    items = attention_queue(limit=10)
+    assert attention_open_count() == 1 and items[0].call_id == call.pk
     assert call_attention(call=call)[0].open
+
+
+def _withdraw_consent(call: Call) -> None:
+    decide(call, ConsentDecision.DECLINED)
+
+
+def _provider_refuses_the_deletion(call: Call) -> None:
+    recording_delete_at_provider(recording_id=call.recordings.get().pk)  # no credentials configured: refused
+
+
+def _a_stored_segment_fails_redaction(call: Call) -> None:
+    # Stored before the review, masked after it (the scrub deadline).
+    transcript_mask_pending(event_ids=[call.pending_event.pk], reason="raw words were no longer available")
+
+
+def _an_officer_keeps_it(call: Call) -> None:
+    officer = staff_member("decider", roles.COMPLIANCE_OFFICER)
+    recording_review_decide(recording=call.recordings.get(), delete=False, actor=Actor(user=officer), note="evidence")
+
+
+# What a reviewer must see again, per problem: new evidence on a call
+# whose problem was reviewed. An escalation happens once.
+REOPENED_BY = {
+    Problem.RECORDING_WITHOUT_CONSENT: _withdraw_consent,
+    Problem.DELETION_UNCONFIRMED: _provider_refuses_the_deletion,
+    Problem.REDACTION_FAILED: _a_stored_segment_fails_redaction,
+    Problem.SENSITIVE_RECORDING: _an_officer_keeps_it,
+}
+
+
+def test_every_problem_but_an_escalation_has_a_way_to_come_back():
+    assert set(REOPENED_BY) == {rule.problem for rule in RULES} - {Problem.ESCALATED}
+
+
+@pytest.mark.parametrize("problem", sorted(REOPENED_BY))
+def test_what_changes_after_a_review_opens_the_problem_again(problem, settings):
+    settings.TWILIO_ACCOUNT_SID = ""
+    call = with_problem(problem, at=timezone.now() - timedelta(minutes=5))
+    event = InboundEvent.objects.create(provider="vapi", kind="vapi.transcript", dedup_key="d", payload_sha256="0")
+    SegmentFactory(
+        call=call, status=TranscriptSegment.Status.PENDING, text="", source_event=event,
+        created_at=timezone.now() - timedelta(minutes=5),
+    )  # fmt: skip
+    call.pending_event = event
+    attention_review(call=call, problem=problem, note=NOTE, actor=Actor(name="officer"))
+    assert problem not in {item.problem for item in attention_queue(limit=10)}
+
+    REOPENED_BY[problem](call)
+
+    assert problem in {item.problem for item in attention_queue(limit=10) if item.call_id == call.pk}
+    assert next(item for item in call_attention(call=call) if item.problem == problem).open
+
+
+def test_far_pages_and_odd_page_numbers_read_no_more_than_there_is(admin_client):
+    with_problem(Problem.ESCALATED)
+    for page in ("99999", "0", "-1", "²", "abc", "9" * 30):
+        response = admin_client.get(reverse("compliance-review"), {"page": page})
+        assert response.status_code == 200 and response.context["page"].number == 1
 
 
 @pytest.mark.parametrize(
@@ -260,3 +321,36 @@ def test_erasing_the_caller_clears_the_reviewers_notes_on_their_calls():
     call_command("erase_subject", "--phone", call.from_number, "--no-input", stdout=StringIO())
 
     assert AttentionReview.objects.get().note == ""
+
+
+def test_a_supervisor_sees_that_a_note_is_held_but_not_what_it_says(client):
+    call = with_problem(Problem.ESCALATED)
+    AttentionReview.objects.create(call=call, call_sid=call.call_sid, problem=Problem.ESCALATED, note=NOTE)
+    client.force_login(staff_member("supervisor", roles.SUPERVISOR))
+
+    page = client.get(reverse("admin:calls_call_change", args=[call.pk])).content.decode()
+
+    assert "re-requested" not in page and f"a note ({len(NOTE)} characters) is held" in page
+
+
+def test_transcript_words_are_never_a_filter_of_the_segment_list(admin_client):
+    SegmentFactory(text="my card is [CREDIT_CARD]")
+    url = reverse("admin:calls_transcriptsegment_changelist")
+
+    for lookup in ("text__icontains", "text", "text__startswith"):
+        response = admin_client.get(url, {lookup: "card"})
+        assert response.status_code == 400, lookup  # DisallowedModelAdminLookup
+
+
+def test_the_call_list_costs_the_same_queries_for_5_calls_as_for_50(admin_client, django_assert_max_num_queries):
+    for index in range(50):
+        call = CallFactory()
+        if index % 2:
+            decide(call, ConsentDecision.GRANTED)
+    url = reverse("admin:calls_call_changelist")
+    admin_client.get(url)  # the session and the permissions, cached
+
+    with django_assert_max_num_queries(12):
+        page = admin_client.get(url).content.decode()
+
+    assert page.count(">granted<") == 25 and page.count(">missing<") == 25

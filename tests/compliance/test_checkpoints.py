@@ -8,16 +8,20 @@ verification sees."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import threading
+from io import StringIO
 from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import connections, transaction
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
 from compliance import audit, checkpoints, evidence, signing
 from compliance.chain import AUDIT, row_hash
@@ -495,3 +499,273 @@ def test_a_restore_from_before_the_last_checkpoint_is_reported_as_a_rollback_and
     assert not later.ok and later.first_broken == lost.head("audit"), later
     assert "differs from checkpoint #2: rewritten after it was anchored" in later.reason
     assert later.checked == lost.head("audit") - 1 < head()
+
+
+def consent_head() -> int:
+    return ConsentEvent.objects.order_by("-sequence").values_list("sequence", flat=True).first() or 0
+
+
+def backed_up_then_lost() -> tuple[checkpoints.Checkpoint, dict[str, int], checkpoints.Checkpoint]:
+    """Both ledgers anchored by a checkpoint, backed up, grown and anchored
+    again: the checkpoint at the backup, the heads backed up, and the
+    checkpoint a restore of that backup loses."""
+    record(3)
+    decide(2)
+    kept = checkpoints.checkpoint_write(reason="schedule")
+    backup = {"audit": head(), "consent": consent_head()}
+    record(8)
+    decide(2)
+    lost = checkpoints.checkpoint_write(reason="schedule")
+    return kept, backup, lost
+
+
+def restore(backup: dict[str, int]) -> None:
+    """What a restore of the backup does to the ledgers: every row appended after it is gone."""
+    tamper(
+        ("DELETE FROM compliance_auditevent WHERE sequence > %s", [backup["audit"]]),
+        ("DELETE FROM compliance_consentevent WHERE sequence > %s", [backup["consent"]]),
+    )
+
+
+def acknowledge(reason: str = "INC-4711") -> str:
+    out = StringIO()
+    call_command("audit_checkpoint", "--after-restore", "--reason", reason, stdout=out)
+    return out.getvalue()
+
+
+def refused(capsys: pytest.CaptureFixture[str], reason: str = "INC-4711") -> str:
+    with pytest.raises(SystemExit) as exited:
+        call_command("audit_checkpoint", "--after-restore", "--reason", reason)
+    assert exited.value.code == 1
+    return capsys.readouterr().err
+
+
+def lost_note(
+    restore_checkpoint: checkpoints.Checkpoint, kept: checkpoints.Checkpoint, lost: checkpoints.Checkpoint
+) -> str:
+    created = restore_checkpoint.content["created_at"]
+    return (
+        f"restore acknowledged at checkpoint #{restore_checkpoint.number} on {created[:10]} {created[11:16]} UTC: "
+        f"audit events #{kept.head('audit') + 1}–#{lost.head('audit')} and "
+        f"consent events #{kept.head('consent') + 1}–#{lost.head('consent')} were lost (as checkpoint #{lost.number} "
+        "anchored them"
+    )
+
+
+def stored(number: int) -> checkpoints.Checkpoint:
+    return checkpoints.parse(number, checkpoints.checkpoint_store().read(number))
+
+
+@pytest.mark.parametrize(
+    ("attack", "found"),
+    [
+        ("UPDATE compliance_auditevent SET details = '{\"n\": 99}' WHERE sequence = %s", "contents do not match"),
+        ("DELETE FROM compliance_auditevent WHERE sequence >= %s", "truncated or rolled back"),
+    ],
+    ids=["edited", "cut-back"],
+)
+def test_an_acknowledged_restore_stays_reported_as_lost_and_what_follows_is_verified_in_full(
+    capsys, attack, found, admin_client
+):
+    kept, backup, lost = backed_up_then_lost()
+    restore(backup)
+    # The README's steps: the failed check is recorded, and beat may write a
+    # checkpoint of the restored ledgers before the restore is acknowledged.
+    with pytest.raises(SystemExit):
+        call_command("verify_audit_chain")
+    assert "truncated or rolled back" in capsys.readouterr().err
+    checkpoints.checkpoint_write(reason="schedule")
+
+    out = acknowledge("INC-4711 restored last night's dump")
+
+    restore_checkpoint = stored(4)
+    assert restore_checkpoint.restore == {
+        "reason_sha256": hashlib.sha256(b"INC-4711 restored last night's dump").hexdigest(),
+        "superseded": {"from": 2, "to": 2},
+        "lost": {
+            "audit": {"after": kept.head("audit"), "up_to": lost.head("audit")},
+            "consent": {"after": kept.head("consent"), "up_to": lost.head("consent")},
+        },
+    }
+    assert f"restore checkpoint #4 in {checkpoints.checkpoint_store().describe()}" in out
+    assert f"audit: events #{kept.head('audit') + 1} to #{lost.head('audit')}" in out
+    recorded = AuditEvent.objects.get(action="audit.restored")
+    assert recorded.actor_name.startswith("cli:") and recorded.object_id == "4"
+    assert recorded.details == {
+        "checkpoint": 4,
+        **{key: restore_checkpoint.restore[key] for key in ("superseded", "lost")},
+    }
+    trail = [json.dumps(details) for details in AuditEvent.objects.values_list("details", flat=True)]
+    assert not any("INC-4711" in details for details in trail), "no reason text in the trail"
+    assert b"INC-4711" not in checkpoints.checkpoint_store().read(4)
+
+    result = audit.audit_chain_check()
+    note = lost_note(restore_checkpoint, kept, lost)
+    assert result.ok and result.checkpoints == 4, result
+    assert note in str(result) and result.details()["notes"][0].startswith(note)
+    checked = AuditEvent.objects.filter(action="audit.chain_verified").latest("sequence").details
+    assert checked["ok"] is True and checked["notes"][0].startswith(note), "what the dashboard and the metric read"
+    page = admin_client.get(reverse("compliance-dashboard")).content.decode()
+    assert "intact" in page and escape(note) in page, "the dashboard says what the restore lost"
+    assert "nothing to acknowledge" in refused(capsys, "INC-4711 again"), "once per restore"
+
+    # New events take the numbers the restore lost, and a new checkpoint anchors them.
+    record(lost.head("audit") - head() + 3)
+    decide(3)
+    checkpoints.checkpoint_write(reason="schedule")
+    record(2)
+    call_command("verify_audit_chain", stdout=(out := StringIO()))
+    assert note in out.getvalue()
+    result = verified()
+    assert result.ok and note in str(result), result
+    assert (result.checked, result.consent_checked) == (AuditEvent.objects.count(), ConsentEvent.objects.count())
+
+    # Anything done to them afterwards is found, as before any restore.
+    reused = AuditEvent.objects.get(sequence=lost.head("audit"))
+    assert reused.action == "test.thing" and reused.hash != lost.content["ledgers"]["audit"]["head_hash"]
+    tamper((attack, [reused.sequence]))
+
+    result = verified()
+    assert not result.ok and found in str(result), result
+    assert note in str(result), "the restore stays on record whatever else is found"
+
+
+def test_events_written_past_the_lost_head_before_the_acknowledgement_are_taken_as_new():
+    kept, backup, lost = backed_up_then_lost()
+    restore(backup)
+    record(lost.head("audit") - head() + 5)
+    decide(4)
+    later = verified()
+    assert not later.ok and "rewritten after it was anchored" in later.reason, later
+
+    acknowledged = evidence.restore_acknowledge(reason="INC-4712")
+
+    assert acknowledged.lost == {
+        "audit": (kept.head("audit"), lost.head("audit")),
+        "consent": (kept.head("consent"), lost.head("consent")),
+    }
+    result = verified()
+    assert result.ok and result.checked == AuditEvent.objects.count(), result
+    assert lost_note(acknowledged.checkpoint, kept, lost) in str(result)
+
+
+def test_a_restore_is_not_acknowledged_over_a_broken_link(capsys):
+    """A restore leaves every link intact; an edit does not, and is not
+    a restore to acknowledge."""
+    _, backup, _ = backed_up_then_lost()
+    restore(backup)
+    victim = AuditEvent.objects.filter(action="test.thing").order_by("sequence").first().sequence
+    tamper(("UPDATE compliance_auditevent SET details = '{\"n\": 99}' WHERE sequence = %s", [victim]))
+
+    error = refused(capsys)
+
+    assert f"audit chain broken at event #{victim}: contents do not match the hash" in error
+    assert "nothing written" in error
+    assert checkpoints.checkpoint_store().numbers() == [1, 2]
+    assert not AuditEvent.objects.filter(action="audit.restored").exists()
+    assert not verified().ok
+
+
+def test_acknowledging_a_restore_that_lost_nothing_is_refused(capsys):
+    record(3)
+    decide(1)
+    checkpoints.checkpoint_write(reason="schedule")
+    record(2)
+
+    assert "nothing to acknowledge" in refused(capsys)
+
+    assert checkpoints.checkpoint_store().numbers() == [1]
+    assert not AuditEvent.objects.filter(action="audit.restored").exists()
+    with pytest.raises(CommandError):
+        call_command("audit_checkpoint", "--after-restore", "--reason", "  ")
+
+
+def test_an_acknowledgement_without_the_signing_key_changes_nothing(checkpoint_directory):
+    """Someone with the database alone can append an ``audit.restored``
+    event, or plant a restore checkpoint they can't sign: verification
+    reads restores from signed checkpoints only."""
+    kept, backup, lost = backed_up_then_lost()
+    restore(backup)
+    claimed = {
+        "superseded": {"from": 2, "to": 2},
+        "lost": {
+            "audit": {"after": kept.head("audit"), "up_to": lost.head("audit")},
+            "consent": {"after": kept.head("consent"), "up_to": lost.head("consent")},
+        },
+    }
+    audit.audit_record("audit.restored", object_type="checkpoint", object_id=3, details={"checkpoint": 3, **claimed})
+
+    result = verified()
+    assert not result.ok and "truncated or rolled back" in result.reason and not result.notes, result
+
+    # A restore checkpoint with a genuine signature, lifted from checkpoint #2.
+    content = {
+        **lost.content,
+        "number": 3,
+        "previous": lost.digest,
+        "ledgers": checkpoints.ledger_state(),
+        "restore": {"reason_sha256": "0" * 64, **claimed},
+    }
+    forged = {"checkpoint": content, "key_id": lost.document["key_id"], "signature": lost.document["signature"]}
+    os.chmod(checkpoint_directory, 0o700)
+    (Path(checkpoint_directory) / "000000000003.json").write_bytes(checkpoints.document_bytes(forged))
+
+    result = verified()
+    assert not result.ok and not result.notes, result
+    assert "checkpoints: checkpoint #3 is not signed by a trusted key" in result.problems, result.problems
+    assert any("truncated or rolled back" in problem for problem in result.problems), result.problems
+
+
+def test_a_second_restore_after_an_acknowledged_one_is_acknowledged_the_same_way():
+    kept, backup, lost = backed_up_then_lost()
+    restore(backup)
+    first = evidence.restore_acknowledge(reason="INC-1").checkpoint
+    record(3)
+    decide(1)
+    second_kept = checkpoints.checkpoint_write(reason="schedule")
+    second_backup = {"audit": head(), "consent": consent_head()}
+    record(4)
+    decide(2)
+    second_lost = checkpoints.checkpoint_write(reason="schedule")
+    assert verified().ok
+
+    restore(second_backup)
+    assert not verified().ok
+    second = evidence.restore_acknowledge(reason="INC-2")
+
+    assert second.superseded == (second_lost.number, second_lost.number)
+    assert second.lost == {
+        "audit": (second_kept.head("audit"), second_lost.head("audit")),
+        "consent": (second_kept.head("consent"), second_lost.head("consent")),
+    }
+    record(lost.head("audit") - head() + 2)
+    checkpoints.checkpoint_write(reason="schedule")
+    result = verified()
+    assert result.ok and result.checked == AuditEvent.objects.count(), result
+    assert len(result.notes) == 2
+    assert result.notes[0].startswith(f"restore acknowledged at checkpoint #{first.number} on ")
+    assert result.notes[1].startswith(f"restore acknowledged at checkpoint #{second.checkpoint.number} on ")
+    assert str(result).count("note: restore acknowledged") == 2
+    assert lost_note(first, kept, lost) in result.notes[0]
+    assert lost_note(second.checkpoint, second_kept, second_lost) in result.notes[1]
+
+
+def test_purges_on_either_side_of_an_acknowledged_restore_are_accounted_for():
+    """A purge before the backup, and one after the restore whose signed
+    tombstones take sequence numbers the restore lost: both verify."""
+    record(3, action="test.old")
+    audit.audit_purge_before(cutoff=timezone.now())
+    kept, backup, lost = backed_up_then_lost()
+    restore(backup)
+    evidence.restore_acknowledge(reason="INC-4713")
+    cutoff = timezone.now()
+    record(1, action="test.after")
+
+    audit.audit_purge_before(cutoff=cutoff)
+    tombstone = AuditEvent.objects.filter(action=audit.PURGED).latest("sequence")
+    assert kept.head("audit") < tombstone.sequence <= lost.head("audit"), "a number the restore lost"
+    checkpoints.checkpoint_write(reason="purge")
+    record(2)
+
+    result = verified()
+    assert result.ok and len(result.notes) == 1, result

@@ -19,6 +19,7 @@ from calls.services.recordings import recording_apply_status
 from compliance.audit import audit_chain_verify
 from compliance.crypto import identifier_hash
 from compliance.models import (
+    AttentionReview,
     AuditEvent,
     ConsentDecision,
     ConsentEvent,
@@ -275,6 +276,9 @@ def test_export_subject_gives_their_calls_consent_and_redacted_transcripts(tmp_p
     consent(first, "export-test")
     said(CallFactory(from_number=OTHER), "someone else's words")
     said(first, "", status="pending")
+    AttentionReview.objects.create(
+        call=first, call_sid=first.call_sid, problem="escalated", reviewed_by="olivia", note="Asked for a manager."
+    )
     out = tmp_path / "subject.json"
 
     call_command("export_subject", "--phone", SUBJECT, "--out", str(out), stdout=StringIO())
@@ -285,6 +289,7 @@ def test_export_subject_gives_their_calls_consent_and_redacted_transcripts(tmp_p
     assert document["calls"][0]["from"] == SUBJECT and document["calls"][0]["your_role"] == "caller"
     assert [line["text"] for line in document["calls"][0]["transcript"]] == ["my card is [CREDIT_CARD]"]
     assert [event["decision"] for event in document["calls"][0]["consent_history"]] == ["granted"]
+    assert [review["note"] for review in document["calls"][0]["reviews"]] == ["Asked for a manager."]
     assert "someone else's words" not in out.read_text()
     event = AuditEvent.objects.get(action="subject.exported")
     assert event.details == {"calls": 2, "callbacks": 0}

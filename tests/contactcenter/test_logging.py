@@ -172,11 +172,19 @@ phones = st.builds(
         ["+1{a}{b}{c}", "+1 {a} {b} {c}", "+1 ({a}) {b}-{c}", "({a}) {b}-{c}", "{a}-{b}-{c}", "{a}.{b}.{c}"]
     ),
 )
-# Written in dotted pairs, as in France: five groups, never an address.
-dotted_phones = st.builds(
-    lambda number, prefix: (prefix + ".".join(number[i : i + 2] for i in range(0, 10, 2)), number),
-    st.builds(lambda rest: "0" + rest, digits(9)),
-    st.sampled_from(["", "tel "]),
+# Written in dotted groups, as in France, Switzerland or Germany: four or
+# five groups, a leading zero or a group past 255, never an address.
+dotted_phones = st.one_of(
+    st.builds(
+        lambda number, prefix: (prefix + ".".join(number[i : i + 2] for i in range(0, 10, 2)), number),
+        st.builds(lambda rest: "0" + rest, digits(9)),
+        st.sampled_from(["", "tel "]),
+    ),
+    st.builds(
+        lambda number, cuts: (".".join(number[a:b] for a, b in zip((0, *cuts), (*cuts, 10), strict=True)), number),
+        st.builds(lambda rest: "0" + rest, digits(9)),
+        st.sampled_from([(3, 6, 8), (2, 5, 8)]),  # 079.123.45.67, 02.123.456.78
+    ),
 )
 international_phones = st.builds(
     lambda country, number: (f"+{country} {number[:2]} {number[2:6]} {number[6:]}", country + number),

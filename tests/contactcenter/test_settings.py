@@ -87,6 +87,15 @@ def test_production_reads_a_secret_from_a_file(tmp_path):
         ("CELERY_BROKER_URL", "rediss://broker.internal:6380/0?ssl_cert_reqs=none"),
         ("CELERY_BROKER_URL", "rediss://broker.internal:6380/0?ssl_cert_reqs=CERT_OPTIONAL"),
         ("CELERY_BROKER_URL", "redis://a.internal:6379/0;rediss://b.internal:6380/0"),
+        ("CELERY_BROKER_URL", "rediss://broker.internal:6380/0?ssl_cert_reqs=required&ssl_check_hostname=false"),
+        ("CELERY_BROKER_URL", "redis://broker.internal:6380/0?ssl_cert_reqs=none"),
+        ("CELERY_BROKER_URL", "sentinel://broker.internal:26379/0?ssl_cert_reqs=optional"),
+        ("CELERY_BROKER_URL", "REDISS://broker.internal:6380/0"),
+        # Credentials go to these on every request.
+        ("TWILIO_API_BASE_URL", "http://api.twilio.com"),
+        ("VAPI_API_BASE_URL", "http://api.vapi.ai"),
+        ("HUBSPOT_BASE_URL", "http://api.hubapi.com"),
+        ("CRM_WEBHOOK_URL", "http://crm.example.com/hooks/calls"),
     ],
 )
 def test_production_refuses_an_unsafe_setting(name, value):
