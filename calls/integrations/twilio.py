@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 import re
-from urllib.parse import quote, urljoin, urlsplit
+from urllib.parse import quote
 
 import requests
 from django.conf import settings
@@ -22,13 +22,10 @@ from twilio.base.exceptions import TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
+from calls.integrations.media import MEDIA_ANSWERS, RedirectRefused, media_get
+
 RECORDING_CALLBACK_EVENTS = ["in-progress", "completed", "absent"]
 TWILIO_API = "https://api.twilio.com"
-# A media request is redirected once, to Twilio's storage; a few more hops are tolerated.
-MEDIA_MAX_REDIRECTS = 3
-_REDIRECTS = frozenset({301, 302, 303, 307, 308})
-# What a media request may answer: the file, a part of it, or a range past its end.
-MEDIA_ANSWERS = frozenset({200, 206, 416})
 
 
 class TwilioError(Exception):
@@ -211,8 +208,11 @@ def recording_media_open(*, recording_sid: str, byte_range: str = "") -> request
     base = (settings.TWILIO_API_BASE_URL or TWILIO_API).rstrip("/")
     account = quote(settings.TWILIO_ACCOUNT_SID, safe="")
     url = f"{base}/2010-04-01/Accounts/{account}/Recordings/{recording_sid}.wav"
+    credentials = (settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN)
     try:
-        response = _media_get(url, api=_origin(base), byte_range=byte_range)
+        response = media_get(url, auth=credentials, byte_range=byte_range, timeout=settings.TWILIO_HTTP_TIMEOUT_SECONDS)
+    except RedirectRefused as refused:
+        raise TwilioPermanentError(f"Twilio recording media: {refused}", status=refused.status) from None
     except requests.RequestException as error:
         raise TwilioTransientError(f"Twilio recording media failed: {type(error).__name__}") from None
     status = response.status_code
@@ -225,40 +225,3 @@ def recording_media_open(*, recording_sid: str, byte_range: str = "") -> request
     if status == 429 or status >= 500:
         raise TwilioTransientError(message, status=status)
     raise TwilioPermanentError(message, status=status)
-
-
-def _origin(url: str) -> tuple[str, str, int | None]:
-    parts = urlsplit(url)
-    scheme = parts.scheme.lower()
-    return scheme, (parts.hostname or "").lower(), parts.port or {"https": 443, "http": 80}.get(scheme)
-
-
-def _media_get(url: str, *, api: tuple[str, str, int | None], byte_range: str) -> requests.Response:
-    """GET ``url``, following redirects by hand so that the credentials go
-    to Twilio's API origin ``api`` and nowhere else."""
-    # Audio is sent as stored: an encoded body would not match the length passed on.
-    headers = {"Accept-Encoding": "identity", **({"Range": byte_range} if byte_range else {})}
-    credentials = (settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN)
-    for _ in range(MEDIA_MAX_REDIRECTS + 1):
-        response = requests.get(
-            url,
-            auth=credentials if _origin(url) == api else None,
-            headers=headers,
-            stream=True,
-            timeout=settings.TWILIO_HTTP_TIMEOUT_SECONDS,
-            allow_redirects=False,
-        )
-        if response.status_code not in _REDIRECTS:
-            return response
-        status, location = response.status_code, response.headers.get("Location", "")
-        response.close()
-        try:
-            target = urljoin(url, location)
-            scheme = _origin(target)[0]
-        except ValueError:  # a port or an address that can't be parsed
-            scheme = ""
-        # Plain http only where the API itself is (a local stand-in in tests).
-        if not location or scheme not in {"https", api[0]}:
-            raise TwilioPermanentError(f"Twilio recording media: HTTP {status} to a location refused", status=status)
-        url = target
-    raise TwilioPermanentError("Twilio recording media: too many redirects")

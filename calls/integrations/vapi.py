@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import logging
 import re
-from urllib.parse import quote, urljoin, urlsplit
+from urllib.parse import quote
 
 import requests
 from django.conf import settings
+
+from calls.integrations.media import MEDIA_ANSWERS, BearerAuth, RedirectRefused, media_get
 
 logger = logging.getLogger(__name__)
 
@@ -48,10 +50,6 @@ class VapiNotConfiguredError(VapiPermanentError):
 # The recordings Vapi keeps for a call, as this service names them
 # (``vapi:<call id>:<kind>``), and the API path that serves each.
 RECORDING_KINDS = {"mono": "mono-recording", "stereo": "stereo-recording"}
-MEDIA_MAX_REDIRECTS = 3
-_REDIRECTS = frozenset({301, 302, 303, 307, 308})
-# What a media request may answer: the file, a part of it, or a range past its end.
-MEDIA_ANSWERS = frozenset({200, 206, 416})
 
 
 def call_delete(*, call_id: str) -> None:
@@ -122,7 +120,12 @@ def recording_media_open(*, call_id: str, kind: str, byte_range: str = "") -> re
     base = settings.VAPI_API_BASE_URL.rstrip("/")
     url = f"{base}/call/{quote(call_id, safe='')}/{RECORDING_KINDS[kind]}"
     try:
-        response = _media_get(url, api=_origin(base), byte_range=byte_range)
+        response = media_get(
+            url, auth=BearerAuth(settings.VAPI_API_KEY), byte_range=byte_range,
+            timeout=settings.VAPI_HTTP_TIMEOUT_SECONDS, host_allowed=_storage_host,
+        )  # fmt: skip
+    except RedirectRefused as refused:
+        raise VapiPermanentError(f"Vapi recording media: {refused}", status=refused.status) from None
     except requests.RequestException as error:
         raise VapiTransientError(f"Vapi recording media failed: {type(error).__name__}") from None
     status = response.status_code
@@ -150,44 +153,11 @@ def recording_host_allowed(host: str) -> bool:
     return False
 
 
-def _origin(url: str) -> tuple[str, str, int | None]:
-    parts = urlsplit(url)
-    scheme = parts.scheme.lower()
-    return scheme, (parts.hostname or "").lower(), parts.port or {"https": 443, "http": 80}.get(scheme)
-
-
-def _media_get(url: str, *, api: tuple[str, str, int | None], byte_range: str) -> requests.Response:
-    """GET ``url``, following redirects by hand: the key goes to the API's
-    origin ``api`` only, and other hosts must be allowed."""
-    # Audio is sent as stored: an encoded body would not match the length passed on.
-    headers = {"Accept-Encoding": "identity", **({"Range": byte_range} if byte_range else {})}
-    for _ in range(MEDIA_MAX_REDIRECTS + 1):
-        own = _origin(url) == api
-        response = requests.get(
-            url,
-            headers={**headers, "Authorization": f"Bearer {settings.VAPI_API_KEY}"} if own else headers,
-            stream=True,
-            timeout=settings.VAPI_HTTP_TIMEOUT_SECONDS,
-            allow_redirects=False,
-        )
-        if response.status_code not in _REDIRECTS:
-            return response
-        status, location = response.status_code, response.headers.get("Location", "")
-        response.close()
-        try:
-            target = urljoin(url, location)
-            destination = _origin(target)
-        except ValueError:  # a port or an address that can't be parsed
-            destination = ("", "", None)
-        # Plain http only where the API itself is (a local stand-in in tests).
-        if not location or destination[0] not in {"https", api[0]}:
-            raise VapiPermanentError(f"Vapi recording media: HTTP {status} to a location refused", status=status)
-        if destination != api and not recording_host_allowed(destination[1]):
-            # The host's name only (never the signed URL): what an operator
-            # needs to decide whether to add it to VAPI_RECORDING_HOSTS.
-            logger.warning("vapi.recording_host_refused", extra={"host": destination[1][:253]})
-            raise VapiPermanentError(
-                f"Vapi recording media: HTTP {status} to a host not in VAPI_RECORDING_HOSTS", status=status
-            )
-        url = target
-    raise VapiPermanentError("Vapi recording media: too many redirects")
+def _storage_host(host: str) -> bool:
+    """``recording_host_allowed``, saying which host it refused: the name
+    only (never the signed URL), what an operator needs to decide whether
+    to add it to ``VAPI_RECORDING_HOSTS``."""
+    if recording_host_allowed(host):
+        return True
+    logger.warning("vapi.recording_host_refused", extra={"host": host[:253]})
+    return False

@@ -177,14 +177,10 @@ def test_the_dashboard_tile_links_to_the_recordings_holding_card_data(admin_clie
 
     page = admin_client.get(reverse("compliance-dashboard")).content.decode()
 
-    assert 'id="recordings-holding-card-data"' in page
-    link = (
-        reverse("admin:calls_recording_changelist")
-        + "?review__in=deleting,quarantined,kept&amp;deleted_at__isnull=True"
-    )
-    assert link in page
-    listing = admin_client.get(link.replace("&amp;", "&"))
-    assert listing.status_code == 200 and "1 recording" in listing.content.decode()
+    link = reverse("admin:calls_recording_changelist") + "?attention=card_data"
+    assert f'<a href="{link}" class="figure alarm" id="recordings-holding-card-data"' in page
+    listing = admin_client.get(link)
+    assert listing.status_code == 200 and [row.call_id for row in listing.context["cl"].result_list] == [call.pk]
 
 
 def test_a_recording_waits_for_every_delivery_of_its_call_to_be_applied():
