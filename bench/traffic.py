@@ -28,6 +28,7 @@ import secrets
 import time
 import uuid
 import xml.etree.ElementTree as ElementTree
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import formatdate
@@ -108,6 +109,9 @@ class Play:
     retry_for: float = 0.0  # seconds to keep redelivering after a 5xx or a broken connection
     deliveries: list[Delivery] = field(default_factory=list)
     expected: list[Expected] = field(default_factory=list)
+    # How a delivery reaches the server: over HTTP to ``port``, unless a
+    # script plays the calls in-process (bench/apply.py).
+    transport: Callable[..., Awaitable[tuple[int, bytes]]] | None = None
 
     def __post_init__(self) -> None:
         self.validator = RequestValidator(self.twilio_auth_token)
@@ -120,7 +124,7 @@ class Play:
         while True:
             started = time.monotonic()
             try:
-                status, answer = await http_post(self.port, path, body, headers())
+                status, answer = await (self.transport or http_post)(self.port, path, body, headers())
             except OSError:  # refused, reset, timed out, or no HTTP answer
                 status, answer = 0, b""
             self.deliveries.append(Delivery(label, status, time.monotonic() - started, started))

@@ -30,7 +30,7 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from calls.models import InboundEvent
+from calls.models import InboundEvent, TranscriptSegment
 from calls.serializers.fields import provider_clock, received_now
 from calls.services import transcripts
 from calls.services.inbox_publisher import BATCH_SIZE, publisher
@@ -144,28 +144,17 @@ def inbox_process(*, event_id: int) -> bool:
     The domain changes, the ``done`` mark and the payload scrub commit
     together, so an event is applied exactly once or not at all.
     """
-    now = timezone.now()
-    claimed = InboundEvent.objects.filter(pk=event_id, status=InboundEvent.Status.PENDING).update(
-        status=InboundEvent.Status.PROCESSING, claimed_at=now, attempts=F("attempts") + 1
-    )
-    if not claimed:
+    event = _claim(event_id)
+    if event is None:
         logger.info("inbox.not_claimed", extra={"inbound_event_id": event_id})
         return False
-
-    event = InboundEvent.objects.get(pk=event_id)
     try:
         # Reported times are judged against the delivery's receipt, as the
         # view judged them, however late the worker applies it.
         with transaction.atomic(), provider_clock(event.received_at):
             _handlers()[event.kind](event)
-            InboundEvent.objects.filter(pk=event.pk).update(
-                status=InboundEvent.Status.DONE, processed_at=timezone.now(), last_error=""
-            )
-            # The payload goes now, unless it still holds words awaiting
-            # redaction; then it goes when the last of them is redacted.
-            event.refresh_from_db(fields=["status", "deliveries", "payload_scrubbed_at"])
-            transcripts.inbox_scrub_if_settled(event=event)
-            _audit(event, "webhook.accepted", deliveries=event.deliveries, payload_sha256=event.payload_sha256)
+            deliveries = _mark_done(event)
+            _audit(event, "webhook.accepted", deliveries=deliveries, payload_sha256=event.payload_sha256)
     except Exception as error:  # noqa: BLE001
         # Any failure, transient or a bug, goes back to the inbox with its
         # class name only: exception messages can quote the data (database
@@ -175,6 +164,47 @@ def inbox_process(*, event_id: int) -> bool:
         return False
     logger.info("inbox.processed", extra={"inbound_event_id": event.pk, "kind": event.kind, "attempts": event.attempts})
     return True
+
+
+# Both in one statement each (RETURNING: PostgreSQL, and SQLite from 3.35):
+# a claim that also loads the row it claimed, and a done mark that also
+# scrubs the payload, unless the event still holds words awaiting redaction
+# (then it goes when the last of them is redacted,
+# ``transcripts.inbox_scrub_if_settled``), and reads back how many times the
+# provider has sent it by then, for the audit.
+_CLAIM = (
+    "UPDATE calls_inboundevent SET status = %s, claimed_at = %s, attempts = attempts + 1 "
+    "WHERE id = %s AND status = %s RETURNING *"
+)
+_DONE = (
+    "UPDATE calls_inboundevent SET status = %s, processed_at = %s, last_error = '', "
+    "payload = CASE WHEN payload_scrubbed_at IS NULL AND EXISTS (SELECT 1 FROM calls_transcriptsegment "
+    "WHERE source_event_id = calls_inboundevent.id AND status = %s) THEN payload ELSE NULL END, "
+    "payload_scrubbed_at = CASE WHEN payload_scrubbed_at IS NULL AND EXISTS (SELECT 1 FROM calls_transcriptsegment "
+    "WHERE source_event_id = calls_inboundevent.id AND status = %s) THEN NULL ELSE COALESCE(payload_scrubbed_at, %s) "
+    "END WHERE id = %s RETURNING deliveries"
+)
+
+
+def _claim(event_id: int) -> InboundEvent | None:
+    """Claim a pending event (the conditional update only one worker wins)
+    and load it, in one statement."""
+    pending, processing = InboundEvent.Status.PENDING, InboundEvent.Status.PROCESSING
+    # raw() rather than a cursor: the encrypted payload comes back decrypted, as any query's.
+    claimed = list(InboundEvent.objects.raw(_CLAIM, [processing, timezone.now(), event_id, pending]))
+    return claimed[0] if claimed else None
+
+
+def _mark_done(event: InboundEvent) -> int:
+    """Mark a claimed event done and scrub its payload if no words of it
+    await redaction; returns its deliveries. One statement."""
+    pending_words = TranscriptSegment.Status.PENDING
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _DONE, [InboundEvent.Status.DONE, timezone.now(), pending_words, pending_words, timezone.now(), event.pk]
+        )
+        (deliveries,) = cursor.fetchone()
+    return deliveries
 
 
 def _audit(event: InboundEvent, action: str, **details: object) -> None:
