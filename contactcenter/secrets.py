@@ -70,6 +70,12 @@ def broker_tls_unverified(url: str) -> bool:
     return False
 
 
+def loopback_http(url: str) -> bool:
+    """Whether ``url`` is plain http to this machine's loopback interface."""
+    parts = urlsplit(url)
+    return parts.scheme.lower() == "http" and (parts.hostname or "") in {"127.0.0.1", "localhost", "::1"}
+
+
 # --- Secrets: one table, one check ------------------------------------------------
 
 

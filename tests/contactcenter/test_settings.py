@@ -105,6 +105,12 @@ def test_production_refuses_an_unsafe_setting(name, value):
     assert "ImproperlyConfigured" in result.stderr and name in result.stderr
 
 
+def test_production_lets_a_provider_stand_in_on_this_machines_loopback_be_plain_http():
+    result = load_production({**PRODUCTION, "TWILIO_API_BASE_URL": "http://127.0.0.1:18080"})
+
+    assert result.returncode == 0, result.stderr
+
+
 @pytest.mark.parametrize(
     "url",
     [
