@@ -11,6 +11,7 @@ from django.conf import settings
 from django.test import Client
 from twilio.request_validator import RequestValidator
 
+from tests.browser import browser_page  # noqa: F401  (the browser tests' fixture)
 from tests.pgserver import PostgresServer
 
 # The suite runs the application as production does: migrations as the

@@ -10,31 +10,17 @@ loopback stand-ins. Screenshots are kept in test-artifacts/browser/.
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-from pathlib import Path
 
 import pytest
-from django.contrib.auth.models import Group, User
-from django.db import connections
-from django_otp.oath import totp
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from calls.models import Provider, Recording
 from compliance import roles
 from compliance.models import AuditEvent
+from tests.browser import SHOTS, needs_chromium, sign_in, staff_with_device
 from tests.factories import CallFactory, recording_sid
 from tests.twilio_api import FakeMediaStorage, wav_tone
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-# No sandbox (CI runs as root), and nothing that reaches for the network.
-CHROMIUM_FLAGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]  # fmt: skip
-SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "browser"
-PASSWORD = "officer-password-2026"
 # Ten minutes (19 MB): far more than the player reads ahead while it loads
 # the metadata, so a seek near the end is a request for a range from there.
 MINUTES = 10
@@ -42,31 +28,7 @@ WAV = wav_tone(seconds=MINUTES * 60)
 SEEK_TO = (MINUTES - 1) * 60.0
 BYTES_A_SECOND = 8000 * 2 * 2  # 8 kHz, two channels, 16-bit
 
-pytestmark = [
-    pytest.mark.skipif(CHROMIUM is None, reason="no Chromium binary (apt-get install chromium; .ci/run does)"),
-    pytest.mark.django_db(transaction=True),
-]
-
-
-@pytest.fixture
-def browser_page():
-    # Playwright's sync API runs an event loop in this thread; the ORM calls
-    # the test makes between browser steps are still plain synchronous calls.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    from playwright.sync_api import sync_playwright
-
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS)
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
-        yield page
-        browser.close()
-        # Django keeps a connection per context, and the ORM calls made while
-        # Playwright's loop runs are in a context of their own: close that
-        # connection here, in the same context, or it outlives the test and
-        # holds the test database open.
-        connections.close_all()
-    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+pytestmark = [needs_chromium, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
@@ -74,21 +36,6 @@ def storage():
     server = FakeMediaStorage().start()
     yield server
     server.stop()
-
-
-def staff_with_device(username: str, role: str) -> tuple[User, TOTPDevice]:
-    user = User.objects.create_user(username, password=PASSWORD, is_staff=True)
-    user.groups.add(Group.objects.get(name=role))
-    return user, TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
-
-
-def sign_in(page, live_server, username: str, device: TOTPDevice) -> None:
-    page.goto(f"{live_server.url}/admin/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.fill("#id_otp_token", f"{totp(device.bin_key):06d}")
-    page.click("input[type=submit][value='Log in']")
-    page.wait_for_selector("#site-name")
 
 
 def range_start(header: str) -> int:

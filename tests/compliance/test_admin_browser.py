@@ -7,64 +7,22 @@ Screenshots are kept in test-artifacts/browser/.
 
 from __future__ import annotations
 
-import os
-import shutil
-from pathlib import Path
-
 import pytest
-from django.contrib.auth.models import Group, User
-from django.db import connections
 from django.utils import timezone
-from django_otp.oath import totp
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from calls.models import TranscriptSegment
 from compliance import roles
 from compliance.models import AuditEvent, ConsentDecision, ConsentMethod
 from compliance.services import consent_record
+from tests.browser import SHOTS, fill_sign_in, needs_chromium, staff_with_device
 from tests.factories import CallFactory
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-# No sandbox (CI runs as root), and nothing that reaches for the network.
-CHROMIUM_FLAGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]  # fmt: skip
-SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "browser"
-PASSWORD = "officer-password-2026"
-
-pytestmark = [
-    pytest.mark.skipif(CHROMIUM is None, reason="no Chromium binary (apt-get install chromium; .ci/run does)"),
-    pytest.mark.django_db(transaction=True),
-]
-
-
-@pytest.fixture
-def browser_page():
-    # Playwright's sync API runs an event loop in this thread; the ORM calls
-    # the test makes between browser steps are still plain synchronous calls.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    from playwright.sync_api import sync_playwright
-
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS)
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
-        yield page
-        browser.close()
-        # Django keeps a connection per context, and the ORM calls made while
-        # Playwright's loop runs are in a context of their own: close that
-        # connection here, in the same context, or it outlives the test and
-        # holds the test database open.
-        connections.close_all()
-    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+pytestmark = [needs_chromium, pytest.mark.django_db(transaction=True)]
 
 
 def test_compliance_officer_signs_in_reviews_a_call_and_reveals_a_number(browser_page, live_server, settings):
     settings.ADMIN_REQUIRE_OTP = True
-    officer = User.objects.create_user("officer", password=PASSWORD, is_staff=True)
-    officer.groups.add(Group.objects.get(name=roles.COMPLIANCE_OFFICER))
-    device = TOTPDevice.objects.create(user=officer, name="phone", confirmed=True)
+    _, device = staff_with_device("officer", roles.COMPLIANCE_OFFICER)
     call = CallFactory(from_number="+14155550188")
     consent_record(
         call=call, decision=ConsentDecision.GRANTED, method=ConsentMethod.DTMF, prompt_version="2026-11-v1",
@@ -77,10 +35,7 @@ def test_compliance_officer_signs_in_reviews_a_call_and_reveals_a_number(browser
     page = browser_page
 
     # 1. Sign in: password and the authenticator's code.
-    page.goto(f"{live_server.url}/admin/login/")
-    page.fill("#id_username", "officer")
-    page.fill("#id_password", PASSWORD)
-    page.fill("#id_otp_token", f"{totp(device.bin_key):06d}")
+    fill_sign_in(page, live_server, "officer", device)
     page.screenshot(path=str(SHOTS / "1-sign-in.png"))
     page.click("input[type=submit][value='Log in']")
     page.wait_for_selector("#content-main .app-compliance")
@@ -121,9 +76,7 @@ def test_an_officer_goes_from_the_dashboard_to_a_problem_and_reviews_it(browser_
     """One click from a figure to the rows behind it; the call list readable
     on a 1,366-pixel screen; a problem marked reviewed with a note."""
     settings.ADMIN_REQUIRE_OTP = True
-    officer = User.objects.create_user("officer", password=PASSWORD, is_staff=True)
-    officer.groups.add(Group.objects.get(name=roles.COMPLIANCE_OFFICER))
-    device = TOTPDevice.objects.create(user=officer, name="phone", confirmed=True)
+    _, device = staff_with_device("officer", roles.COMPLIANCE_OFFICER)
     failed = CallFactory(from_number="+14155550199")
     TranscriptSegment.objects.create(
         call=failed, source="vapi.transcript", source_field="message.transcript", speaker="caller",
@@ -134,10 +87,7 @@ def test_an_officer_goes_from_the_dashboard_to_a_problem_and_reviews_it(browser_
         CallFactory()
     page = browser_page
     page.set_viewport_size({"width": 1366, "height": 768})
-    page.goto(f"{live_server.url}/admin/login/")
-    page.fill("#id_username", "officer")
-    page.fill("#id_password", PASSWORD)
-    page.fill("#id_otp_token", f"{totp(device.bin_key):06d}")
+    fill_sign_in(page, live_server, "officer", device)
     page.click("input[type=submit][value='Log in']")
     page.wait_for_selector("#content-main .app-compliance")
 
