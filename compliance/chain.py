@@ -118,8 +118,9 @@ def chain_lock(chain: Chain, *, using: str) -> None:
         # locks after this lock: a transaction holding it could then wait on
         # a row held by one waiting for it. Checking them now keeps every
         # row lock before the chain's lock.
-        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [chain.lock_key])
+        # One round trip for both: without parameters, psycopg sends them as
+        # one simple query (the key is this module's constant, not input).
+        cursor.execute(f"SET CONSTRAINTS ALL IMMEDIATE; SELECT pg_advisory_xact_lock({int(chain.lock_key)})")
 
 
 def chain_link(chain: Chain, row: Any, *, using: str) -> None:
