@@ -10,6 +10,7 @@ typed errors.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -24,12 +25,15 @@ MEDIA_ANSWERS = frozenset({200, 206, 416})
 Origin = tuple[str, str, int | None]
 
 
-class RedirectRefused(Exception):
-    """A redirect this fetch won't follow; the message names why, never the URL."""
+@dataclass(frozen=True)
+class MediaErrors:
+    """A vendor's typed errors, raised by ``media_get`` as that vendor's
+    integration raises them: each is built as ``Error(message, status=…)``."""
 
-    def __init__(self, message: str, *, status: int | None = None) -> None:
-        super().__init__(message)
-        self.status = status
+    vendor: str
+    not_found: type[Exception]
+    transient: type[Exception]
+    permanent: type[Exception]
 
 
 def origin(url: str) -> Origin:
@@ -44,13 +48,43 @@ def media_get(
     auth: Any,
     byte_range: str,
     timeout: float,
+    errors: MediaErrors,
     host_allowed: Callable[[str], bool] | None = None,
 ) -> requests.Response:
     """GET ``url`` (on the provider's API), streamed, following redirects:
     ``auth`` (a ``requests`` auth) is sent to the API's origin only; other
-    hosts must pass ``host_allowed`` where it is given. Raises
-    ``RedirectRefused`` and ``requests.RequestException``; the caller reads
-    the response's status and must close it."""
+    hosts must pass ``host_allowed`` where it is given. Returns the answer
+    when it is the file, a part of it or a range past its end (the caller
+    reads it and must close it). Otherwise raises the vendor's ``errors``:
+    not found (404), transient (5xx, 429, network), permanent (anything
+    else, a redirect refused included); messages hold statuses only."""
+    try:
+        response = _follow(url, auth=auth, byte_range=byte_range, timeout=timeout, host_allowed=host_allowed)
+    except requests.RequestException as error:
+        raise errors.transient(f"{errors.vendor} recording media failed: {type(error).__name__}") from None
+    except _Refused as refused:
+        raise errors.permanent(f"{errors.vendor} recording media: {refused}", status=refused.status) from None
+    status = response.status_code
+    if status in MEDIA_ANSWERS:
+        return response
+    response.close()
+    message = f"{errors.vendor} recording media failed: HTTP {status}"
+    if status == 404:
+        raise errors.not_found(message, status=status)
+    if status == 429 or status >= 500:
+        raise errors.transient(message, status=status)
+    raise errors.permanent(message, status=status)
+
+
+class _Refused(Exception):
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def _follow(
+    url: str, *, auth: Any, byte_range: str, timeout: float, host_allowed: Callable[[str], bool] | None
+) -> requests.Response:
     api = origin(url)
     # Audio is sent as stored: an encoded body would not match the length passed on.
     headers = {"Accept-Encoding": "identity", **({"Range": byte_range} if byte_range else {})}
@@ -74,11 +108,11 @@ def media_get(
             destination = ("", "", None)
         # Plain http only where the API itself is (a local stand-in in tests).
         if not location or destination[0] not in {"https", api[0]}:
-            raise RedirectRefused(f"HTTP {status} to a location refused", status=status)
+            raise _Refused(f"HTTP {status} to a location refused", status=status)
         if destination != api and host_allowed is not None and not host_allowed(destination[1]):
-            raise RedirectRefused(f"HTTP {status} to a host not allowed", status=status)
+            raise _Refused(f"HTTP {status} to a host not allowed", status=status)
         url = target
-    raise RedirectRefused("too many redirects")
+    raise _Refused("too many redirects")
 
 
 class BearerAuth(requests.auth.AuthBase):

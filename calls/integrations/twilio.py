@@ -22,7 +22,7 @@ from twilio.base.exceptions import TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
-from calls.integrations.media import MEDIA_ANSWERS, RedirectRefused, media_get
+from calls.integrations.media import MediaErrors, media_get
 
 RECORDING_CALLBACK_EVENTS = ["in-progress", "completed", "absent"]
 TWILIO_API = "https://api.twilio.com"
@@ -51,6 +51,9 @@ class TwilioNotFoundError(TwilioPermanentError):
 
 class TwilioNotConfiguredError(TwilioPermanentError):
     pass
+
+
+MEDIA_ERRORS = MediaErrors("Twilio", TwilioNotFoundError, TwilioTransientError, TwilioPermanentError)
 
 
 @functools.cache
@@ -209,19 +212,5 @@ def recording_media_open(*, recording_sid: str, byte_range: str = "") -> request
     account = quote(settings.TWILIO_ACCOUNT_SID, safe="")
     url = f"{base}/2010-04-01/Accounts/{account}/Recordings/{recording_sid}.wav"
     credentials = (settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN)
-    try:
-        response = media_get(url, auth=credentials, byte_range=byte_range, timeout=settings.TWILIO_HTTP_TIMEOUT_SECONDS)
-    except RedirectRefused as refused:
-        raise TwilioPermanentError(f"Twilio recording media: {refused}", status=refused.status) from None
-    except requests.RequestException as error:
-        raise TwilioTransientError(f"Twilio recording media failed: {type(error).__name__}") from None
-    status = response.status_code
-    if status in MEDIA_ANSWERS:
-        return response
-    response.close()
-    message = f"Twilio recording media failed: HTTP {status}"
-    if status == 404:
-        raise TwilioNotFoundError(message, status=status)
-    if status == 429 or status >= 500:
-        raise TwilioTransientError(message, status=status)
-    raise TwilioPermanentError(message, status=status)
+    timeout = settings.TWILIO_HTTP_TIMEOUT_SECONDS
+    return media_get(url, auth=credentials, byte_range=byte_range, timeout=timeout, errors=MEDIA_ERRORS)

@@ -15,7 +15,7 @@ from urllib.parse import quote
 import requests
 from django.conf import settings
 
-from calls.integrations.media import MEDIA_ANSWERS, BearerAuth, RedirectRefused, media_get
+from calls.integrations.media import BearerAuth, MediaErrors, media_get
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +45,9 @@ class VapiNotFoundError(VapiPermanentError):
 
 class VapiNotConfiguredError(VapiPermanentError):
     pass
+
+
+MEDIA_ERRORS = MediaErrors("Vapi", VapiNotFoundError, VapiTransientError, VapiPermanentError)
 
 
 # The recordings Vapi keeps for a call, as this service names them
@@ -119,25 +122,10 @@ def recording_media_open(*, call_id: str, kind: str, byte_range: str = "") -> re
         raise VapiPermanentError("Vapi recording media refused: not a Vapi recording")
     base = settings.VAPI_API_BASE_URL.rstrip("/")
     url = f"{base}/call/{quote(call_id, safe='')}/{RECORDING_KINDS[kind]}"
-    try:
-        response = media_get(
-            url, auth=BearerAuth(settings.VAPI_API_KEY), byte_range=byte_range,
-            timeout=settings.VAPI_HTTP_TIMEOUT_SECONDS, host_allowed=_storage_host,
-        )  # fmt: skip
-    except RedirectRefused as refused:
-        raise VapiPermanentError(f"Vapi recording media: {refused}", status=refused.status) from None
-    except requests.RequestException as error:
-        raise VapiTransientError(f"Vapi recording media failed: {type(error).__name__}") from None
-    status = response.status_code
-    if status in MEDIA_ANSWERS:
-        return response
-    response.close()
-    message = f"Vapi recording media failed: HTTP {status}"
-    if status == 404:
-        raise VapiNotFoundError(message, status=status)
-    if status == 429 or status >= 500:
-        raise VapiTransientError(message, status=status)
-    raise VapiPermanentError(message, status=status)
+    return media_get(
+        url, auth=BearerAuth(settings.VAPI_API_KEY), byte_range=byte_range, timeout=settings.VAPI_HTTP_TIMEOUT_SECONDS,
+        errors=MEDIA_ERRORS, host_allowed=_storage_host,
+    )  # fmt: skip
 
 
 def recording_host_allowed(host: str) -> bool:

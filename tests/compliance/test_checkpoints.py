@@ -505,16 +505,19 @@ def consent_head() -> int:
     return ConsentEvent.objects.order_by("-sequence").values_list("sequence", flat=True).first() or 0
 
 
-def backed_up_then_lost() -> tuple[checkpoints.Checkpoint, dict[str, int], checkpoints.Checkpoint]:
-    """Both ledgers anchored by a checkpoint, backed up, grown and anchored
-    again: the checkpoint at the backup, the heads backed up, and the
-    checkpoint a restore of that backup loses."""
-    record(3)
-    decide(2)
+def backed_up_then_lost(
+    before: tuple[int, int] = (3, 2), after: tuple[int, int] = (8, 2)
+) -> tuple[checkpoints.Checkpoint, dict[str, int], checkpoints.Checkpoint]:
+    """Both ledgers grown (audit events, consent decisions) and anchored by
+    a checkpoint, backed up, grown and anchored again: the checkpoint at the
+    backup, the heads backed up, and the checkpoint a restore of that
+    backup loses."""
+    record(before[0])
+    decide(before[1])
     kept = checkpoints.checkpoint_write(reason="schedule")
     backup = {"audit": head(), "consent": consent_head()}
-    record(8)
-    decide(2)
+    record(after[0])
+    decide(after[1])
     lost = checkpoints.checkpoint_write(reason="schedule")
     return kept, backup, lost
 
@@ -720,13 +723,7 @@ def test_a_second_restore_after_an_acknowledged_one_is_acknowledged_the_same_way
     kept, backup, lost = backed_up_then_lost()
     restore(backup)
     first = evidence.restore_acknowledge(reason="INC-1").checkpoint
-    record(3)
-    decide(1)
-    second_kept = checkpoints.checkpoint_write(reason="schedule")
-    second_backup = {"audit": head(), "consent": consent_head()}
-    record(4)
-    decide(2)
-    second_lost = checkpoints.checkpoint_write(reason="schedule")
+    second_kept, second_backup, second_lost = backed_up_then_lost(before=(3, 1), after=(4, 2))
     assert verified().ok
 
     restore(second_backup)
