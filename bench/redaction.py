@@ -44,6 +44,8 @@ CORPORA = {
     "dev3b": CORPUS_DIRECTORY / "dev3b.jsonl",
     "dev4a": CORPUS_DIRECTORY / "dev4a.jsonl",
     "dev4b": CORPUS_DIRECTORY / "dev4b.jsonl",
+    "dev5a": CORPUS_DIRECTORY / "dev5a.jsonl",
+    "dev5b": CORPUS_DIRECTORY / "dev5b.jsonl",
     "own": CORPUS_DIRECTORY / "redaction.jsonl",
     "presidio-evaluator": ROOT / "bench" / "data" / "presidio_evaluator.jsonl",
 }
