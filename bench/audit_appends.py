@@ -1,30 +1,37 @@
 """Audit-bearing transactions per second with concurrent writers, on a durable PostgreSQL.
 
-Every applied delivery appends to the audit chain as its transaction's last
-write (``compliance.audit.audit_record``), under the chain's advisory lock,
-which is held until that transaction's commit has been flushed to disk. So
-audit-bearing transactions commit one at a time across the whole fleet.
-This measures what that costs, and the ceiling it sets.
+Every applied delivery appends to the audit trail as part of its
+transaction (``compliance.audit.audit_record``). This compares, in one run
+and at the same writer counts, three shapes of that transaction:
+
+- ``alone``: the row write without any audit event (the baseline);
+- ``locked``: the append as it was before the sealer existed, rebuilt here
+  from the chain's own primitives: the chain's advisory lock, the head read,
+  the hashed ``INSERT``, the lock held until the commit has been flushed, so
+  audit-bearing transactions commit one at a time across the whole fleet;
+- ``sealed``: the append as it is, ``audit_record``: one ``INSERT``, no
+  lock, while a sealer process links the committed events into the chain
+  every 0.25 s, as the ``sealer`` process does in production.
 
 N writer processes (processes, not threads: the GIL) each loop over one
 transaction in miniature of what applying a delivery does to the database:
-the writer's own inbox row marked done (an ``UPDATE``), then
-``audit_record(...)`` with the details the inbox records, then commit. The
-baseline, in the same run and at the same writer counts, is the same
-transaction without the ``audit_record``: the row write alone, whose commits
-PostgreSQL may group into one flush.
+the writer's own inbox row marked done (an ``UPDATE``), then the append with
+the details the inbox records, then commit.
 
-For each audit-bearing transaction, ``chain_lock`` is wrapped in the writer
-process (the product's code is unchanged) to time the wait for the lock
-(from asking for it to holding it; this includes the ``SET CONSTRAINTS``
-round trip that precedes the lock) and its hold (from holding it to the
-end of the commit). One over the median hold is the ceiling on audit-bearing
-transactions per second for the whole fleet, however many writers it has.
+For ``locked``, the wait for the lock (from asking to holding it; this
+includes the ``SET CONSTRAINTS`` round trip that precedes it) and its hold
+(from holding it to the end of the commit) are timed in the writer: one over
+the median hold is the ceiling on audit-bearing transactions per second for
+the whole fleet. For ``sealed``, the writers hold no lock; the sealer holds
+it for one batch at a time, so the fleet's ceiling is the rows the sealer
+links per second of holding it. At the end of a ``sealed`` round the sealer
+runs until nothing is left to seal, and that drain is timed.
 
 As production: a durable cluster of its own (fsync and synchronous commit
 on), the tables migrated by their owner role and written by the runtime role
 (see bench/stack.py). Each round starts after a ``CHECKPOINT``, so none pays
-for another's dirty pages. At the end, the audit chain is verified.
+for another's dirty pages. At the end, the audit chain is verified and every
+event must be sealed.
 
     .venv/bin/python bench/audit_appends.py [--writers 1,4,16] [--seconds 10]
 """
@@ -37,6 +44,7 @@ import multiprocessing
 import os
 import resource
 import shutil
+import statistics
 import sys
 import tempfile
 import time
@@ -95,27 +103,37 @@ def durable_django() -> Iterator[PostgresServer]:
 # --- One writer, in a process of its own ---------------------------------------------
 
 
-def writer(*, event_id: int, audited: bool, ready: Any, go: Any, closes_at: Any, results: Connection) -> None:
+MODES = ("alone", "locked", "sealed")
+SEAL_INTERVAL = 0.25
+
+
+def writer(*, event_id: int, mode: str, ready: Any, go: Any, closes_at: Any, results: Connection) -> None:
     """Loop over the transaction until the window closes; send what it timed."""
     from django.db import connection, transaction
     from django.utils import timezone
 
     from calls.models import InboundEvent
     from compliance import audit
+    from compliance.chain import AUDIT, chain_link, chain_lock
+    from compliance.models import AuditEvent
 
     marks: dict[str, float] = {}
-    chain_lock = audit.chain_lock
-
-    def timed_chain_lock(chain: Any, *, using: str) -> None:
-        marks["asked"] = time.monotonic()
-        chain_lock(chain, using=using)
-        marks["held"] = time.monotonic()
-
-    # Only in this process: audit_record looks the name up in its own module.
-    audit.chain_lock = timed_chain_lock
     actor = audit.Actor(name="twilio")
     call_sid = f"CA{event_id:032x}"
     digest = f"{event_id:064x}"
+    details = {"kind": KIND, "deliveries": 1, "payload_sha256": digest}
+
+    def locked_append() -> None:
+        """The append before the sealer: lock, link to the head, insert; the lock is held to the commit."""
+        marks["asked"] = time.monotonic()
+        chain_lock(AUDIT, using="default")
+        marks["held"] = time.monotonic()
+        event = AuditEvent(
+            occurred_at=timezone.now(), action="webhook.accepted", actor_name=actor.name,
+            object_type="inbound_event", object_id=str(event_id), object_repr=call_sid, details=details,
+        )  # fmt: skip
+        chain_link(AUDIT, event, using="default")
+        event.save(force_insert=True)
 
     def apply_once() -> tuple[float, float]:
         began = time.monotonic()
@@ -123,16 +141,15 @@ def writer(*, event_id: int, audited: bool, ready: Any, go: Any, closes_at: Any,
             InboundEvent.objects.filter(pk=event_id).update(
                 status=InboundEvent.Status.DONE, processed_at=timezone.now(), last_error=""
             )
-            if audited:
+            marks["asked"] = time.monotonic()
+            if mode == "locked":
+                locked_append()
+            elif mode == "sealed":
                 audit.audit_record(
-                    "webhook.accepted",
-                    actor=actor,
-                    object_type="inbound_event",
-                    object_id=event_id,
-                    object_repr=call_sid,
-                    details={"kind": KIND, "deliveries": 1, "payload_sha256": digest},
-                )
-                marks["appended"] = time.monotonic()
+                    "webhook.accepted", actor=actor, object_type="inbound_event", object_id=event_id,
+                    object_repr=call_sid, details=details,
+                )  # fmt: skip
+            marks["appended"] = time.monotonic()
         return began, time.monotonic()
 
     committed = 0
@@ -152,11 +169,13 @@ def writer(*, event_id: int, audited: bool, ready: Any, go: Any, closes_at: Any,
             break
         in_window += 1
         latencies.append(ended - began)
-        if audited:
+        if mode == "locked":
             waits.append(marks["held"] - marks["asked"])
             holds.append(ended - marks["held"])
             appends.append(marks["appended"] - marks["held"])
-            commits.append(ended - marks["appended"])
+        else:
+            appends.append(marks["appended"] - marks["asked"])
+        commits.append(ended - marks["appended"])
     connection.close()
     results.send(
         {
@@ -172,13 +191,44 @@ def writer(*, event_id: int, audited: bool, ready: Any, go: Any, closes_at: Any,
     results.close()
 
 
+def sealer(*, stop: Any, results: Connection) -> None:
+    """What the ``sealer`` process does, timed: a batch every SEAL_INTERVAL
+    seconds until ``stop``, then batches until nothing is left."""
+    from django.db import connection
+
+    from compliance.chain import AUDIT, chain_seal
+
+    batches: list[tuple[float, int]] = []
+    drained_at = None
+
+    def seal_once() -> int:
+        started = time.monotonic()
+        count = chain_seal(AUDIT, wait=False)
+        if count:
+            batches.append((time.monotonic() - started, count))
+        return count
+
+    while not stop.is_set():
+        started = time.monotonic()
+        while seal_once():
+            pass
+        stop.wait(max(SEAL_INTERVAL - (time.monotonic() - started), 0))
+    stopped = time.monotonic()
+    while seal_once():
+        pass
+    drained_at = time.monotonic() - stopped
+    connection.close()
+    results.send({"batches": batches, "drain": drained_at})
+    results.close()
+
+
 # --- Rounds ---------------------------------------------------------------------------
 
 
 @dataclass
 class Round:
     writers: int
-    audited: bool
+    mode: str
     seconds: float
     per_writer: list[int]
     committed: int
@@ -190,6 +240,8 @@ class Round:
     cpu_busy: float
     writer_cpu: float
     postgres_cpu: float
+    seal_batches: list[tuple[float, int]]
+    drain: float
 
     @property
     def rate(self) -> float:
@@ -239,7 +291,7 @@ def children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def run_round(server: PostgresServer, *, writers: int, audited: bool, seconds: float, event_ids: list[int]) -> Round:
+def run_round(server: PostgresServer, *, writers: int, mode: str, seconds: float, event_ids: list[int]) -> Round:
     from django.db import connections
 
     connections.close_all()  # the writers are forked: none may inherit an open connection
@@ -254,7 +306,7 @@ def run_round(server: PostgresServer, *, writers: int, audited: bool, seconds: f
         process = context.Process(
             target=writer,
             kwargs={
-                "event_id": event_ids[index], "audited": audited, "ready": ready, "go": go,
+                "event_id": event_ids[index], "mode": mode, "ready": ready, "go": go,
                 "closes_at": deadline, "results": sender,
             },
         )  # fmt: skip
@@ -262,6 +314,13 @@ def run_round(server: PostgresServer, *, writers: int, audited: bool, seconds: f
         sender.close()
         pipes.append(receiver)
         processes.append(process)
+    stop_sealing = context.Event()
+    if mode == "sealed":
+        receiver, sender = context.Pipe(duplex=False)
+        process = context.Process(target=sealer, kwargs={"stop": stop_sealing, "results": sender})
+        process.start()
+        sender.close()
+        sealer_pipe, processes = receiver, [*processes, process]
     ready.wait(timeout=120)
     busy_before, total_before = cpu_jiffies()
     deadline.value = time.monotonic() + seconds
@@ -269,6 +328,8 @@ def run_round(server: PostgresServer, *, writers: int, audited: bool, seconds: f
     time.sleep(seconds)
     busy_after, total_after = cpu_jiffies()
     reports = [pipe.recv() for pipe in pipes]
+    stop_sealing.set()
+    sealed = sealer_pipe.recv() if mode == "sealed" else {"batches": [], "drain": 0.0}
     for process in processes:
         process.join(timeout=60)
         if process.exitcode != 0:
@@ -276,7 +337,7 @@ def run_round(server: PostgresServer, *, writers: int, audited: bool, seconds: f
     writer_cpu, postgres_cpu = children_cpu() - writers_before, postgres_cpu_when_idle(server) - postgres_before
     return Round(
         writers=writers,
-        audited=audited,
+        mode=mode,
         seconds=seconds,
         per_writer=[report["in_window"] for report in reports],
         committed=sum(report["committed"] for report in reports),
@@ -288,6 +349,8 @@ def run_round(server: PostgresServer, *, writers: int, audited: bool, seconds: f
         cpu_busy=(busy_after - busy_before) / max(1, total_after - total_before),
         writer_cpu=writer_cpu,
         postgres_cpu=postgres_cpu,
+        seal_batches=sealed["batches"],
+        drain=sealed["drain"],
     )
 
 
@@ -311,8 +374,11 @@ def ms(value: float) -> str:
     return f"{value * 1000:,.2f}"
 
 
+NAMES = {"alone": "row write alone", "locked": "+ locked append (before)", "sealed": "+ audit_record (sealed later)"}
+
+
 def report(rounds: list[Round]) -> None:
-    alone = {entry.writers: entry for entry in rounds if not entry.audited}
+    alone = {entry.writers: entry for entry in rounds if entry.mode == "alone"}
     print()
     print(
         "| writers | transaction | tx/s | per writer tx/s (min–max) | p50 ms | p99 ms "
@@ -324,38 +390,50 @@ def report(rounds: list[Round]) -> None:
         per_writer = [count / entry.seconds for count in entry.per_writer]
         spread = f"{sum(per_writer) / len(per_writer):,.1f} ({min(per_writer):,.1f}–{max(per_writer):,.1f})"
         versus = f"{entry.rate / alone[entry.writers].rate:.2f}" if entry.writers in alone else "—"
-        name = "row write + audit_record" if entry.audited else "row write alone"
         print(
-            f"| {entry.writers} | {name} | {entry.rate:,.1f} | {spread} | {ms(p50)} | {ms(p99)} "
+            f"| {entry.writers} | {NAMES[entry.mode]} | {entry.rate:,.1f} | {spread} | {ms(p50)} | {ms(p99)} "
             f"| {ms(entry.writer_cpu / entry.committed)} | {ms(entry.postgres_cpu / entry.committed)} "
             f"| {entry.cpu_busy:.0%} | {versus} |"
         )
     print()
-    print("CPU per transaction: the writer processes' and the cluster's user and system time over every")
-    print("transaction they committed, warm-up included; machine busy: both cores, whoever used them.")
+    print("CPU per transaction: the writer processes' (and in `sealed` rounds the sealer's) and the cluster's")
+    print("user and system time over every transaction committed, warm-up included; machine busy: both cores.")
     print()
-    print("Chain lock, per audit-bearing transaction. Wait: from asking for it to holding it; hold: from")
-    print("holding it to the end of the commit, which is the append (the rest of audit_record) then the commit:")
+    print("The chain's lock. Before: held by every audit-bearing transaction from asking to the end of its")
+    print("commit (wait: asking to holding; hold: holding to the end of the commit). Now: held only by the")
+    print("sealer, one batch at a time; writers append and commit without it.")
     print()
     print(
-        "| writers | wait p50 ms | wait p99 ms | hold p50 ms | hold p99 ms | append p50 ms | commit p50 ms "
-        "| ceiling 1 / hold p50, tx/s | lock held |"
+        "| writers | shape | writer wait p50 / p99 ms | lock hold p50 / p99 ms | rows per hold | "
+        "append p50 ms | commit p50 ms | fleet ceiling, audit tx/s | lock held | drain after the window |"
     )
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for entry in rounds:
-        if not entry.audited:
-            continue
-        wait_p50, _, wait_p99 = percentiles(entry.waits)
-        hold_p50, _, hold_p99 = percentiles(entry.holds)
         append_p50, commit_p50 = percentiles(entry.appends)[0], percentiles(entry.commits)[0]
-        held = sum(entry.holds) / entry.seconds
-        print(
-            f"| {entry.writers} | {ms(wait_p50)} | {ms(wait_p99)} | {ms(hold_p50)} | {ms(hold_p99)} "
-            f"| {ms(append_p50)} | {ms(commit_p50)} | {1 / hold_p50:,.0f} | {held:.0%} |"
-        )
+        if entry.mode == "locked":
+            wait_p50, _, wait_p99 = percentiles(entry.waits)
+            hold_p50, _, hold_p99 = percentiles(entry.holds)
+            held = sum(entry.holds) / entry.seconds
+            print(
+                f"| {entry.writers} | locked append | {ms(wait_p50)} / {ms(wait_p99)} "
+                f"| {ms(hold_p50)} / {ms(hold_p99)} | 1 | {ms(append_p50)} | {ms(commit_p50)} "
+                f"| {1 / hold_p50:,.0f} | {held:.0%} | — |"
+            )
+        elif entry.mode == "sealed":
+            holds = [seconds for seconds, _ in entry.seal_batches]
+            rows = [count for _, count in entry.seal_batches]
+            hold_p50, _, hold_p99 = percentiles(holds)
+            ceiling = sum(rows) / sum(holds)
+            held = sum(holds) / entry.seconds
+            print(
+                f"| {entry.writers} | sealer, every {SEAL_INTERVAL} s | 0 / 0 | {ms(hold_p50)} / {ms(hold_p99)} "
+                f"| {statistics.median(rows):,.0f} | {ms(append_p50)} | {ms(commit_p50)} | {ceiling:,.0f} "
+                f"| {held:.0%} | {entry.drain * 1000:,.0f} ms |"
+            )
     print()
-    print("lock held: summed holds over the window. Holds are timed in the writers, so each also counts its")
-    print("writer's wake-up after the server released the lock; past 100% they overlap by that much.")
+    print("Fleet ceiling: before, one over the median hold (one transaction per hold); now, the rows the sealer")
+    print("links per second of holding the lock (its batches grow with the load). Lock held: summed holds over")
+    print("the window; before, holds were timed in the writers and include each one's wake-up.")
 
 
 def main() -> None:
@@ -388,16 +466,16 @@ def main() -> None:
         rounds: list[Round] = []
         audited_committed = 0
         for writers in counts:
-            for audited in (False, True):
-                entry = run_round(server, writers=writers, audited=audited, seconds=args.seconds, event_ids=event_ids)
+            for mode in MODES:
+                entry = run_round(server, writers=writers, mode=mode, seconds=args.seconds, event_ids=event_ids)
                 rounds.append(entry)
-                if audited:
+                if mode != "alone":
                     audited_committed += entry.committed
-                name = "with audit_record" if audited else "row write alone"
-                print(f"  {writers:>3} writers, {name}: {entry.rate:,.1f} tx/s", flush=True)
+                print(f"  {writers:>3} writers, {NAMES[mode]}: {entry.rate:,.1f} tx/s", flush=True)
         report(rounds)
 
         appended = AuditEvent.objects.count() - events_before
+        unsealed = AuditEvent.objects.filter(sequence__isnull=True).count()
         started = time.monotonic()
         verification = audit_chain_verify()
         print()
@@ -405,8 +483,9 @@ def main() -> None:
             f"audit events appended: {appended:,} (audit-bearing transactions committed, warm-up included: "
             f"{audited_committed:,}); {'match' if appended == audited_committed else 'MISMATCH'}"
         )
+        print(f"left unsealed after the sealer's drain: {unsealed}")
         print(f"{verification} ({time.monotonic() - started:.1f} s)")
-        if not verification.ok or appended != audited_committed:
+        if not verification.ok or appended != audited_committed or unsealed:
             raise SystemExit(1)
 
 

@@ -1,8 +1,9 @@
 """The audit trail: appending, verifying, and the one privileged purge.
 
-The trail is a hash chain (``compliance.chain``): appends are serialised,
-and each event's hash covers its own fields and the previous hash, so the
-chain can be checked from any point. Checkpoints signed outside the
+The trail is a hash chain (``compliance.chain``): events are appended
+unsealed, without a lock, and the sealer (``audit_seal``) links them into
+the chain in the order they were appended; each event's hash covers its
+own fields and the previous hash, so the chain can be checked from any point. Checkpoints signed outside the
 database (``compliance.checkpoints``) anchor it, and ``audit_chain_verify``
 checks the chain, the consent ledger and both against the checkpoints
 (``compliance.evidence``).
@@ -16,12 +17,12 @@ import logging
 from datetime import datetime
 from typing import Any
 
-from django.db import transaction
+from django.db import connections, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from . import signing
-from .chain import AUDIT, CHAINS, GENESIS, Chain, chain_link, chain_lock, chain_walk, row_hash
+from .chain import AUDIT, CHAINS, GENESIS, Chain, chain_head, chain_seal, chain_seal_all, chain_walk, row_hash
 from .database import current_transaction_id, owner_alias
 from .evidence import Verification
 from .models import AuditEvent, LedgerPurgePermit
@@ -39,6 +40,7 @@ __all__ = [
     "audit_chain_verify",
     "audit_purge_before",
     "audit_record",
+    "audit_seal",
     "cli_actor",
     "event_hash",
     "ledger_purge_runs",
@@ -78,30 +80,43 @@ def audit_record(
     details: dict[str, Any] | None = None,
     using: str = "default",
 ) -> AuditEvent:
-    """Append one event to the chain, in the caller's transaction on ``using``.
-
-    Call it as the transaction's last write: it holds the chain's lock until
-    commit. ``details`` must hold ids, types and counts only. The event is final
-    once the transaction commits; if it rolls back, so does the event, and
-    the sequence has no gap.
+    """Append one event, in the caller's transaction on ``using``: one
+    INSERT and no lock, so appends from any number of writers never wait on
+    each other. ``details`` must hold ids, types and counts only. The event
+    is final once the transaction commits, and the sealer then links it into
+    the chain (``audit_seal``); if the transaction rolls back, so does the
+    event, and the chain never knew it. On SQLite, the append seals itself.
     """
-    # No savepoint: nothing is meant to survive a failed append, and inside
-    # the caller's transaction a savepoint would cost two round trips more.
-    with transaction.atomic(using=using, savepoint=False):
-        chain_lock(AUDIT, using=using)
-        event = AuditEvent(
-            occurred_at=timezone.now(),
-            action=action,
-            actor_id=actor.user.pk if actor.user else None,
-            actor_name=actor.name[:150],
-            object_type=object_type,
-            object_id=str(object_id)[:64],
-            object_repr=object_repr[:200],
-            details=_plain_json(details or {}),
-        )
-        chain_link(AUDIT, event, using=using)
+    event = AuditEvent(
+        occurred_at=timezone.now(),
+        action=action,
+        actor_id=actor.user.pk if actor.user else None,
+        actor_name=actor.name[:150],
+        object_type=object_type,
+        object_id=str(object_id)[:64],
+        object_repr=object_repr[:200],
+        details=_plain_json(details or {}),
+    )
+    if connections[using].vendor == "postgresql":
         event.save(using=using, force_insert=True)
+        return event
+    # SQLite has one writer at a time: sealing at once costs no one a wait.
+    with transaction.atomic(using=using, savepoint=False):
+        event.save(using=using, force_insert=True)
+        chain_seal(AUDIT, using=using)
+    event.refresh_from_db(using=using, fields=["sequence", "previous_hash", "hash"])
     return event
+
+
+def audit_seal(*, using: str = "default", wait: bool = True) -> int:
+    """Link every committed unsealed event into the chain, in batches, and
+    return how many (see ``compliance.chain.chain_seal``). The sealer
+    process runs it in a loop; verification, checkpoints and purges run it
+    before they read the chain. Safe to run anywhere, any number of times."""
+    count = chain_seal_all(AUDIT, using=using, wait=wait)
+    if count:
+        logger.debug("audit.sealed", extra={"count": count})
+    return count
 
 
 def _plain_json(value: dict[str, Any]) -> dict[str, Any]:
@@ -161,10 +176,10 @@ def purge_candidates(rows: QuerySet, *, cutoff: datetime, batch: int) -> list[tu
     oldest first, at most ``batch``: their sequence, hash, id and time. The
     ledger's newest row is never among them: it stays as the chain's head,
     so no sequence number is ever given out twice."""
-    ledger = rows.model._default_manager.using(rows.db)
-    head = ledger.order_by("-sequence").values_list("sequence", flat=True).first()
+    chain = next(chain for chain in CHAINS.values() if chain.model is rows.model)
+    head, _ = chain_head(chain, using=rows.db)
     return list(
-        rows.filter(occurred_at__lt=cutoff)
+        rows.filter(occurred_at__lt=cutoff, sequence__isnull=False)
         .exclude(sequence=head)
         .order_by("sequence")
         .values_list("sequence", "hash", "pk", "occurred_at")[:batch]
@@ -178,7 +193,9 @@ def ledger_purge_runs(
     owner's connection ``using``, inside the caller's transaction, and append
     one signed tombstone per contiguous run: its range, count and last hash,
     from which verification continues. The triggers allow the delete only
-    while this transaction's permit for the table exists.
+    while this transaction's permit for the table exists. The tombstones are
+    sealed in the same transaction, so no reader ever sees the runs gone
+    without the tombstones that account for them in the chain.
 
     Before deleting, the rows are checked against the chain, so a purge never
     destroys the evidence of tampering: ``PurgeRefused`` then, and nothing
@@ -231,6 +248,7 @@ def ledger_purge_runs(
                 using=using,
             )
         )
+    chain_seal_all(AUDIT, using=using)
     return written
 
 
@@ -246,6 +264,7 @@ def audit_purge_before(*, cutoff: datetime, batch_size: int = 10_000) -> list[tu
     using = owner_alias()
     deleted: list[tuple[int, datetime]] = []
     with transaction.atomic(using=using):
+        chain_seal_all(AUDIT, using=using)
         events = AuditEvent.objects.using(using).exclude(action__in=TOMBSTONES)
         victims = purge_candidates(events, cutoff=cutoff, batch=batch_size)
         deleted = [(pk, occurred_at) for _, _, pk, occurred_at in victims]

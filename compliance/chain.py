@@ -6,10 +6,26 @@ previous row's hash, and ``hash``: SHA-256 over the canonical JSON of its own
 fields and that previous hash. Editing a row breaks its own hash; removing
 or re-hashing one breaks the link of the row after it.
 
-Appends are serialised so two writers never give two rows the same
-predecessor: on PostgreSQL by a transaction-scoped advisory lock (one key
-per chain), on SQLite by its single writer. The lock is held until the
-appending transaction ends, so an append is a transaction's last write.
+Two rows must never get the same predecessor, so linking is serialised,
+on PostgreSQL by a transaction-scoped advisory lock (one key per chain), on
+SQLite by its single writer. The two chains do it at different moments:
+
+- The consent ledger links a row as it is appended, under the lock, which
+  is held until the appending transaction ends (a consent decision is rare,
+  and its idempotency check needs the lock anyway).
+- The audit trail is written by every applied delivery, so a lock held
+  through each writer's commit would make the whole fleet commit one audit-
+  bearing transaction at a time. Its rows are appended unsealed instead (a
+  plain INSERT, no lock), and ``chain_seal`` links the committed ones in
+  batches: the next sequence numbers in the order they were appended (by
+  id), each row's predecessor and hash, filled in once (the append-only
+  trigger lets these three columns go from empty to a value, never change).
+  Only sealers take the lock, for the length of one batch. The chain's
+  order is the order of sealing; a row whose transaction commits after a
+  seal simply joins the next one, after everything already sealed, so no
+  sealed link ever has to change. Verification, checkpoints and purges
+  read the sealed rows only, and seal first. On SQLite an append seals
+  itself in its own transaction.
 
 Rows may leave a chain only through a purge that a signed tombstone names
 (see ``compliance.audit``); verification accepts a gap in the sequence only
@@ -26,7 +42,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django.apps import apps
-from django.db import connections, models
+from django.db import connections, models, transaction
 
 GENESIS = "0" * 64
 MISSING = "event missing from the sequence, with no valid tombstone"
@@ -42,6 +58,8 @@ class Chain:
     lock_key: int
     fields: tuple[str, ...]
     tombstone_action: str
+    # Appended unsealed and linked later by ``chain_seal`` (see the module's docstring).
+    sealed_later: bool = False
 
     @property
     def model(self) -> type[models.Model]:
@@ -57,6 +75,7 @@ AUDIT = Chain(
     lock_key=0x5A0D17_C4A1,
     fields=("occurred_at", "action", "actor_id", "actor_name", "object_type", "object_id", "object_repr", "details"),
     tombstone_action="audit.purged",
+    sealed_later=True,
 )
 # A consent event's link to the caller's words (``utterance_id``) is left
 # out: the transcript segment is data with its own, shorter retention, and
@@ -123,13 +142,99 @@ def chain_lock(chain: Chain, *, using: str) -> None:
         cursor.execute(f"SET CONSTRAINTS ALL IMMEDIATE; SELECT pg_advisory_xact_lock({int(chain.lock_key)})")
 
 
+def sealed(chain: Chain, using: str) -> models.QuerySet:
+    """``chain``'s rows that are linked into it: all of them, but for the
+    audit trail's rows still waiting for the sealer."""
+    rows = chain.model.objects.using(using)
+    return rows.filter(sequence__isnull=False) if chain.sealed_later else rows
+
+
+def chain_head(chain: Chain, *, using: str) -> tuple[int, str]:
+    """The last linked row's sequence and hash; (0, GENESIS) for an empty chain."""
+    last = sealed(chain, using).order_by("-sequence").values_list("sequence", "hash").first()
+    return last or (0, GENESIS)
+
+
 def chain_link(chain: Chain, row: Any, *, using: str) -> None:
     """Give ``row`` the next sequence number, its predecessor's hash and its
     own hash. The caller holds the chain's lock and inserts the row next."""
-    last = chain.model.objects.using(using).order_by("-sequence").only("sequence", "hash").first()
-    row.sequence = (last.sequence + 1) if last else 1
-    row.previous_hash = last.hash if last else GENESIS
+    sequence, digest = chain_head(chain, using=using)
+    row.sequence = sequence + 1
+    row.previous_hash = digest
     row.hash = row_hash(chain, row)
+
+
+SEAL_BATCH = 2000
+
+
+def chain_seal(chain: Chain, *, using: str = "default", wait: bool = True, batch: int = SEAL_BATCH) -> int:
+    """Link ``chain``'s unsealed rows that this transaction can see (those
+    committed, and its own) into the chain, in the order they were appended,
+    at most ``batch`` of them, and return how many. Takes the chain's lock
+    for that batch only; with ``wait`` False, returns 0 at once if another
+    sealer holds it (that one will seal them). Inside a caller's
+    transaction, the lock is held until it ends. Safe to run at any time,
+    from any number of processes: a row is sealed once."""
+    connection = connections[using]
+    with transaction.atomic(using=using, savepoint=False):
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                function = "pg_advisory_xact_lock" if wait else "pg_try_advisory_xact_lock"
+                cursor.execute(f"SELECT {function}({int(chain.lock_key)})")
+                held = cursor.fetchone()[0]
+            if held is False:
+                return 0
+        rows = list(
+            chain.model.objects.using(using)
+            .filter(sequence__isnull=True)
+            .order_by("id")
+            .only("id", *chain.fields)[:batch]
+        )
+        if not rows:
+            return 0
+        sequence, digest = chain_head(chain, using=using)
+        for row in rows:
+            sequence += 1
+            row.sequence, row.previous_hash = sequence, digest
+            row.hash = digest = row_hash(chain, row)
+        stored = _store_seals(chain, rows, connection)
+        if stored != len(rows):
+            # Only a sealer that ignored the lock could have got there first.
+            raise RuntimeError(f"{chain.name}: {len(rows) - stored} rows were sealed by another writer meanwhile")
+    return len(rows)
+
+
+def chain_seal_all(chain: Chain, *, using: str = "default", wait: bool = True) -> int:
+    """Seal batch after batch until none is left, each batch its own
+    transaction (outside a caller's). Returns how many rows were sealed."""
+    total = 0
+    while True:
+        count = chain_seal(chain, using=using, wait=wait)
+        total += count
+        if count < SEAL_BATCH:
+            return total
+
+
+def _store_seals(chain: Chain, rows: list[Any], connection: Any) -> int:
+    table = connection.ops.quote_name(chain.model._meta.db_table)
+    if connection.vendor == "postgresql":
+        values = ", ".join(["(%s::bigint, %s::bigint, %s, %s)"] * len(rows))
+        sql = (
+            f"UPDATE {table} AS e SET sequence = v.sequence, previous_hash = v.previous_hash, hash = v.hash "  # noqa: S608  (names from metadata)
+            f"FROM (VALUES {values}) AS v(id, sequence, previous_hash, hash) "
+            "WHERE e.id = v.id AND e.sequence IS NULL"
+        )
+        params = [value for row in rows for value in (row.pk, row.sequence, row.previous_hash, row.hash)]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.rowcount
+    manager = chain.model.objects.using(connection.alias)
+    return sum(
+        manager.filter(pk=row.pk, sequence__isnull=True).update(
+            sequence=row.sequence, previous_hash=row.previous_hash, hash=row.hash
+        )
+        for row in rows
+    )
 
 
 @dataclass(frozen=True)
@@ -199,7 +304,7 @@ def _across(covering: list[Gap], *, before: str | None, after: Any, anchors: Map
 
 
 def _rows(chain: Chain, using: str, start: int | None, end: int | None) -> Iterator[Any]:
-    rows = chain.model.objects.using(using).order_by("sequence")
+    rows = sealed(chain, using).order_by("sequence")
     if start is not None:
         rows = rows.filter(sequence__gte=start)
     if end is not None:

@@ -96,7 +96,7 @@ def current_transaction_id(using: str) -> int | None:
 
 def ledger_tables(connection: BaseDatabaseWrapper) -> dict[str, tuple[str, ...]]:
     """The append-only tables, read from their triggers (``compliance.ledger``),
-    with the columns each lets be cleared: whatever a future migration makes
+    with the columns each lets be cleared or sealed: whatever a future migration makes
     append-only is restricted here without a list to keep in step."""
     with connection.cursor() as cursor:
         cursor.execute(
@@ -107,8 +107,10 @@ def ledger_tables(connection: BaseDatabaseWrapper) -> dict[str, tuple[str, ...]]
         rows = cursor.fetchall()
     tables = {}
     for table, arguments in rows:
-        detachable = bytes(arguments).split(b"\x00")[0].decode().strip("{}")
-        tables[table] = tuple(column for column in detachable.split(",") if column)
+        # The arguments: detachable columns, purgeable, sealable columns (absent on older triggers).
+        values = bytes(arguments).split(b"\x00")
+        lists = [values[0], values[2] if len(values) > 2 else b""]
+        tables[table] = tuple(column for listed in lists for column in listed.decode().strip("{}").split(",") if column)
     return tables
 
 
@@ -118,7 +120,8 @@ def runtime_role_grant(*, role: str, using: str = OWNER) -> None:
     ``migrate`` runs it after every migration, so new tables are covered.
 
     The role reads and writes ordinary tables; reads and appends to the
-    ledgers, and may clear only the columns their triggers let be cleared;
+    ledgers, and may update only the columns their triggers let be cleared
+    or sealed;
     reads the purge permits; reads the migration record."""
     connection = connections[using]
     if connection.vendor != "postgresql":

@@ -46,7 +46,7 @@ from typing import TYPE_CHECKING, Any
 from django.db import connections, transaction
 
 from . import signing
-from .chain import AUDIT, CHAINS, Chain, Gap, Walk, chain_walk
+from .chain import AUDIT, CHAINS, Chain, Gap, Walk, chain_seal_all, chain_walk, sealed
 from .checkpoints import (
     RECORDED,
     Checkpoint,
@@ -160,7 +160,7 @@ def valid_tombstones(using: str, legacy_up_to: int) -> Tombstones:
     found = Tombstones()
     keys = signing.trusted_keys()
     actions = {chain.tombstone_action: chain for chain in CHAINS.values()}
-    events = AUDIT.model.objects.using(using).filter(action__in=actions).order_by("sequence")
+    events = sealed(AUDIT, using).filter(action__in=actions).order_by("sequence")
     for sequence, action, details in events.values_list("sequence", "action", "details").iterator():
         chain = actions[action]
         details = details if isinstance(details, dict) else {}
@@ -407,6 +407,8 @@ def evidence_verify(*, start: int | None = None, end: int | None = None, using: 
     it. Reads rows in batches and checkpoints one at a time, so memory
     stays flat; changes nothing; safe to run at any time."""
     whole = start is None and end is None
+    # Whatever has committed is checked, not left waiting for the sealer.
+    chain_seal_all(AUDIT, using=using)
     store = checkpoint_store()
     # Listed before the snapshot below is taken: every checkpoint listed
     # anchors rows already committed, so visible in the snapshot.
@@ -611,6 +613,7 @@ def restore_acknowledge(*, reason: str, actor: Actor | None = None, using: str =
 
     if not reason.strip():
         raise RestoreRefused("give the reason: the incident ticket, or a few words")
+    chain_seal_all(AUDIT, using=using)
     store = checkpoint_store()
     numbers = store.numbers()
     with _snapshot(using):

@@ -7,6 +7,10 @@ let through:
 - clearing a listed column (``detachable``), and nothing else, when what it
   points to is deleted (a consent event's link to a transcript segment that
   was purged); such columns are never part of the row's hash;
+- filling a listed column that is still empty (``sealable``), once: the
+  audit trail's chain link (sequence, previous hash, hash), which the sealer
+  gives a row after it was appended (``compliance.chain``). A sealed value
+  can never change again;
 - a DELETE, on a ``purgeable`` ledger, inside the transaction of the
   privileged retention purge, while that transaction's permit row for this
   table exists in ``compliance_ledgerpurgepermit``.
@@ -41,6 +45,8 @@ SET search_path = pg_catalog AS $$
 DECLARE
     detachable text[] := TG_ARGV[0]::text[];
     purgeable boolean := TG_ARGV[1]::boolean;
+    -- Triggers installed before sealing existed pass two arguments; a third past them reads as NULL.
+    sealable text[] := coalesce(TG_ARGV[2], '{}')::text[];
     permitted boolean;
     old_row jsonb;
     new_row jsonb;
@@ -71,6 +77,12 @@ BEGIN
                 new_row := new_row - column_name;
             END IF;
         END LOOP;
+        FOREACH column_name IN ARRAY sealable LOOP
+            IF old_row -> column_name = 'null'::jsonb THEN
+                old_row := old_row - column_name;
+                new_row := new_row - column_name;
+            END IF;
+        END LOOP;
         IF old_row = new_row THEN
             RETURN NEW;
         END IF;
@@ -82,13 +94,14 @@ $$ LANGUAGE plpgsql;
 """
 
 
-def _postgres(table: str, detachable: tuple[str, ...], purgeable: bool) -> list[str]:
+def _postgres(table: str, detachable: tuple[str, ...], purgeable: bool, sealable: tuple[str, ...]) -> list[str]:
     columns = "{" + ",".join(detachable) + "}"
+    sealed = "{" + ",".join(sealable) + "}"
     return [
         _POSTGRES_FUNCTION,
         f'DROP TRIGGER IF EXISTS {table}_append_only ON "{table}"',
         f'CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON "{table}" FOR EACH ROW '
-        f"EXECUTE FUNCTION compliance_append_only('{columns}', '{str(purgeable).lower()}')",
+        f"EXECUTE FUNCTION compliance_append_only('{columns}', '{str(purgeable).lower()}', '{sealed}')",
         f'DROP TRIGGER IF EXISTS {table}_no_truncate ON "{table}"',
         f'CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON "{table}" FOR EACH STATEMENT '
         f"EXECUTE FUNCTION compliance_append_only('{{}}', 'false')",
@@ -96,14 +109,21 @@ def _postgres(table: str, detachable: tuple[str, ...], purgeable: bool) -> list[
 
 
 def _sqlite(
-    table: str, columns: list[str], detachable: tuple[str, ...], purgeable: bool, permit_columns: set[str]
+    table: str,
+    columns: list[str],
+    detachable: tuple[str, ...],
+    purgeable: bool,
+    permit_columns: set[str],
+    sealable: tuple[str, ...],
 ) -> list[str]:
-    unchanged = " AND ".join(
-        f'(NEW."{column}" IS OLD."{column}" OR NEW."{column}" IS NULL)'
-        if column in detachable
-        else f'NEW."{column}" IS OLD."{column}"'
-        for column in columns
-    )
+    def unchanged_clause(column: str) -> str:
+        if column in detachable:
+            return f'(NEW."{column}" IS OLD."{column}" OR NEW."{column}" IS NULL)'
+        if column in sealable:
+            return f'(NEW."{column}" IS OLD."{column}" OR OLD."{column}" IS NULL)'
+        return f'NEW."{column}" IS OLD."{column}"'
+
+    unchanged = " AND ".join(unchanged_clause(column) for column in columns)
     # Table and column names come from model metadata, never from input.
     # Migrations written before permits named their ledger install the older form.
     which = f" WHERE ledger = '{table}'" if "ledger" in permit_columns else ""
@@ -118,12 +138,19 @@ def _sqlite(
     ]
 
 
-def install(schema_editor: Any, model: Any, *, detachable: tuple[str, ...] = (), purgeable: bool = False) -> None:
+def install(
+    schema_editor: Any,
+    model: Any,
+    *,
+    detachable: tuple[str, ...] = (),
+    purgeable: bool = False,
+    sealable: tuple[str, ...] = (),
+) -> None:
     """Make ``model``'s table append-only (see the module's docstring)."""
     table = model._meta.db_table
     vendor = schema_editor.connection.vendor
     if vendor == "postgresql":
-        statements = _postgres(table, detachable, purgeable)
+        statements = _postgres(table, detachable, purgeable, sealable)
     elif vendor == "sqlite":
         columns = [field.column for field in model._meta.concrete_fields]
         with schema_editor.connection.cursor() as cursor:
@@ -131,7 +158,7 @@ def install(schema_editor: Any, model: Any, *, detachable: tuple[str, ...] = (),
                 column.name
                 for column in schema_editor.connection.introspection.get_table_description(cursor, PERMIT_TABLE)
             }
-        statements = _sqlite(table, columns, detachable, purgeable, permit_columns)
+        statements = _sqlite(table, columns, detachable, purgeable, permit_columns, sealable)
     else:
         raise RuntimeError(f"append-only ledgers need PostgreSQL or SQLite, not {vendor}")
     for statement in statements:

@@ -82,12 +82,15 @@ class AuditEvent(models.Model):
     Rows are append-only (database triggers refuse UPDATE and DELETE) and
     hash-chained: ``hash`` is SHA-256 over the canonical JSON of the row's
     own fields and the previous row's hash, so editing or removing any row
-    breaks every link after it. Rows name ids, types and counts, and copy
-    the names they refer to, so they outlive what they describe; they never
-    hold personal data.
+    breaks every link after it. A row is appended unsealed (no sequence or
+    hashes) and the sealer links it into the chain shortly after its
+    transaction commits (``compliance.chain.chain_seal``): the three chain
+    columns are filled once and never change. Rows name ids, types and
+    counts, and copy the names they refer to, so they outlive what they
+    describe; they never hold personal data.
     """
 
-    sequence = models.BigIntegerField(unique=True)
+    sequence = models.BigIntegerField(unique=True, null=True, blank=True)
     occurred_at = models.DateTimeField(default=timezone.now, db_index=True)
     action = models.CharField(max_length=64, db_index=True)
     # A plain copy of the user's id: no constraint, never cleared, so deleting a user leaves the chain intact.
@@ -99,11 +102,16 @@ class AuditEvent(models.Model):
     object_id = models.CharField(max_length=64, blank=True, db_index=True)
     object_repr = models.CharField(max_length=200, blank=True, help_text="e.g. the call SID.")
     details = models.JSONField(default=dict, blank=True)
-    previous_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64, unique=True)
+    previous_hash = models.CharField(max_length=64, null=True, blank=True)
+    hash = models.CharField(max_length=64, unique=True, null=True, blank=True)
 
     class Meta:
-        ordering = ["-sequence"]
+        # Append order: an unsealed row has no sequence yet.
+        ordering = ["-id"]
+        indexes = [
+            # What the sealer reads: the few rows not yet sealed, oldest first.
+            models.Index(fields=["id"], condition=models.Q(sequence__isnull=True), name="compliance_audit_unsealed"),
+        ]
         permissions = [
             ("view_compliance_dashboard", "Can view the compliance dashboard"),
             ("run_export", "Can run compliance exports"),
@@ -112,7 +120,7 @@ class AuditEvent(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"#{self.sequence} {self.action}"
+        return f"#{self.sequence} {self.action}" if self.sequence is not None else f"(unsealed) {self.action}"
 
 
 class LedgerPurgePermit(models.Model):

@@ -31,7 +31,7 @@ from calls.services import inbox, recordings
 
 from .audit import TOMBSTONES, audit_purge_before, ledger_purge_runs, purge_candidates
 from .certificates import Tally, certify
-from .chain import CONSENT
+from .chain import AUDIT, CONSENT, chain_head
 from .checkpoints import checkpoint_write
 from .database import owner_alias, owner_available
 from .locks import job_lock
@@ -252,9 +252,10 @@ def _due_count(data_class: str, cutoff: datetime) -> int:
         DataClass.CONSENT_EVENTS: lambda: ConsentEvent.objects.filter(occurred_at__lt=cutoff)
         .exclude(call_sid__in=held.values("call_sid"))
         .exclude(sequence=ConsentEvent.objects.order_by("-sequence").values("sequence")[:1]),
-        DataClass.AUDIT_EVENTS: lambda: AuditEvent.objects.filter(occurred_at__lt=cutoff)
+        # Only sealed events are ever purged (``purge_candidates``).
+        DataClass.AUDIT_EVENTS: lambda: AuditEvent.objects.filter(occurred_at__lt=cutoff, sequence__isnull=False)
         .exclude(action__in=TOMBSTONES)
-        .exclude(sequence=AuditEvent.objects.order_by("-sequence").values("sequence")[:1]),
+        .exclude(sequence=chain_head(AUDIT, using="default")[0]),
     }
     return counts[data_class]().count()
 

@@ -111,8 +111,8 @@ def dashboard(*, now: datetime | None = None) -> Dashboard:
         oldest_pending_redaction=pending.order_by("created_at").values_list("created_at", flat=True).first(),
         inbox_stuck=inbox_stuck(now=now).count(),
         inbox_failed=InboundEvent.objects.filter(status=InboundEvent.Status.FAILED).count(),
-        last_verification=AuditEvent.objects.filter(action="audit.chain_verified").order_by("-sequence").first(),
-        last_purge=AuditEvent.objects.filter(action__in=PURGE_ACTIONS).order_by("-sequence").first(),
+        last_verification=AuditEvent.objects.filter(action="audit.chain_verified").order_by("-id").first(),
+        last_purge=AuditEvent.objects.filter(action__in=PURGE_ACTIONS).order_by("-id").first(),
         next_purge=_next_purge(now),
     )
 

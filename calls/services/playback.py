@@ -113,12 +113,12 @@ def recording_play_grant(*, recording: Recording, user: Any) -> str:
         details={"recording_sid": recording.recording_sid, "provider": recording.provider},
     )  # fmt: skip
     return signing.TimestampSigner(salt=PLAY_GRANT_SALT).sign_object(
-        {"user": user.pk, "recording": recording.pk, "play": event.sequence}
+        {"user": user.pk, "recording": recording.pk, "play": event.pk}
     )
 
 
 def play_grant_check(*, grant: str, user: Any, recording_id: int) -> int:
-    """The audited play ``grant`` stands for (its event's sequence), if it is
+    """The audited play ``grant`` stands for (its audit event's id), if it is
     this service's, unexpired, and for this user and recording. Raises
     ``PlayGrantInvalid`` otherwise."""
     try:

@@ -93,7 +93,7 @@ def period_summary(*, period: Period) -> PeriodSummary:
     failed_certificates = [c for c in certificates.order_by("issued_at") if c.failures]
     masked = TranscriptSegment.objects.filter(_in(period, "created_at"), status=TranscriptSegment.Status.MASKED)
     failed_events = InboundEvent.objects.filter(_in(period, "received_at"), status=InboundEvent.Status.FAILED)
-    verifications = AuditEvent.objects.filter(action="audit.chain_verified").order_by("-sequence")
+    verifications = AuditEvent.objects.filter(action="audit.chain_verified").order_by("-id")
     broken = verifications.filter(_in(period, "occurred_at"), details__ok=False)
 
     def sids(queryset, field: str = "call__call_sid") -> list[str]:

@@ -93,6 +93,11 @@ def _families() -> dict[str, GaugeMetricFamily]:
                 "When the last signed checkpoint of the ledgers was written; 0 if never.",
             ),
             _gauge("contactcenter_audit_last_checkpoint_number", "The last checkpoint's number; 0 if none."),
+            _gauge("contactcenter_audit_unsealed_events", "Audit events appended and not yet linked into the chain."),
+            _gauge(
+                "contactcenter_audit_oldest_unsealed_age_seconds",
+                "Age of the oldest audit event not yet linked into the chain; 0 if none.",
+            ),
             _gauge(
                 "contactcenter_state_collected",
                 "1 if the figures above were read from the database at this scrape, 0 if it could not be read.",
@@ -195,7 +200,7 @@ def _fill(families: dict[str, GaugeMetricFamily], *, now: datetime) -> None:
 
     verification = (
         AuditEvent.objects.filter(action=CHAIN_VERIFIED)
-        .order_by("-sequence")
+        .order_by("-id")
         .values_list("occurred_at", "details__ok")
         .first()
     )
@@ -206,10 +211,13 @@ def _fill(families: dict[str, GaugeMetricFamily], *, now: datetime) -> None:
 
     checkpoint = (
         AuditEvent.objects.filter(action=CHECKPOINT_RECORDED)
-        .order_by("-sequence")
+        .order_by("-id")
         .values_list("occurred_at", "object_id")
         .first()
     )
     checkpointed_at, number = checkpoint or (None, "0")
     families["contactcenter_audit_last_checkpoint_timestamp_seconds"].add_metric([], _timestamp(checkpointed_at))
     families["contactcenter_audit_last_checkpoint_number"].add_metric([], int(number or 0))
+    unsealed = AuditEvent.objects.filter(sequence__isnull=True).aggregate(count=Count("id"), oldest=Min("occurred_at"))
+    families["contactcenter_audit_unsealed_events"].add_metric([], unsealed["count"])
+    families["contactcenter_audit_oldest_unsealed_age_seconds"].add_metric([], _age(now, unsealed["oldest"]))

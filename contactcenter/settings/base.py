@@ -452,6 +452,7 @@ CELERY_BEAT_SCHEDULE = {
     "capture-sweep": {"task": "calls.tasks.capture_sweep", "schedule": float(INBOX_SWEEP_SECONDS)},
     "recording-review": {"task": "compliance.tasks.recording_review_due", "schedule": float(INBOX_SWEEP_SECONDS)},
     "refusals-report": {"task": "compliance.tasks.refusals_report", "schedule": 60.0},
+    "audit-seal": {"task": "compliance.tasks.audit_seal", "schedule": 60.0},
     "audit-checkpoint": {"task": "compliance.tasks.audit_checkpoint", "schedule": float(AUDIT_CHECKPOINT_SECONDS)},
     "audit-chain-check": {"task": "compliance.tasks.audit_chain_check", "schedule": crontab(hour=3, minute=15)},
     "retention-purge": {"task": "compliance.tasks.retention_purge", "schedule": crontab(hour=2, minute=30)},

@@ -59,7 +59,7 @@ def stack(transactional_db) -> Iterator[dict[str, object]]:
     bin_dir = Path(sys.executable).parent
     artifacts = ROOT / "test-artifacts"
     artifacts.mkdir(exist_ok=True)
-    logs = {name: (artifacts / f"e2e-{name}.log").open("w") for name in ("web", "worker", "beat")}
+    logs = {name: (artifacts / f"e2e-{name}.log").open("w") for name in ("web", "worker", "beat", "sealer")}
     celery = [str(bin_dir / "celery"), "-A", "contactcenter"]
     # Messages left in Redis by an earlier run name rows that no longer exist.
     subprocess.run(
@@ -78,6 +78,10 @@ def stack(transactional_db) -> Iterator[dict[str, object]]:
         subprocess.Popen(
             [*celery, "beat", "--loglevel", "INFO", "--schedule", str(artifacts / "e2e-beat-schedule")],
             cwd=ROOT, env=environment, stdout=logs["beat"], stderr=subprocess.STDOUT,
+        ),
+        subprocess.Popen(
+            [sys.executable, "manage.py", "audit_seal", "--follow"],
+            cwd=ROOT, env=environment, stdout=logs["sealer"], stderr=subprocess.STDOUT,
         ),
     ]  # fmt: skip
     base_url = f"http://127.0.0.1:{port}"

@@ -51,6 +51,7 @@ def test_the_application_connects_as_a_role_that_owns_nothing_and_is_no_superuse
 def test_the_reviews_attack_fails_at_every_step_as_the_runtime_role():
     for number in range(4):
         audit.audit_record("test.thing", object_id=number)
+    audit.audit_seal()
     before = list(AuditEvent.objects.order_by("sequence").values_list("sequence", "hash"))
     victim = before[1]
 
@@ -137,6 +138,7 @@ def test_the_runtime_role_has_exactly_the_privileges_the_ledgers_triggers_imply(
     ledgers = ledger_tables(connections["owner"])
     assert set(ledgers) == {"compliance_auditevent", "compliance_consentevent", "compliance_destructioncertificate"}
     assert ledgers["compliance_consentevent"] == ("utterance_id",)
+    assert ledgers["compliance_auditevent"] == ("sequence", "previous_hash", "hash")
     with connections["owner"].cursor() as cursor:
         cursor.execute("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")
         tables = [name for (name,) in cursor.fetchall()]

@@ -105,7 +105,7 @@ def test_enrolling_a_device_name_again_is_refused_or_replaces_it_and_sign_in_kee
     # Signed in with the app alone, no device to choose: the new one is the one.
     assert sign_in(client, user.username, otp_token=current_code(device)).status_code == 302
     assert client.get(reverse("admin:index")).status_code == 200
-    enrolments = AuditEvent.objects.filter(action="auth.second_factor_enrolled").order_by("sequence")
+    enrolments = AuditEvent.objects.filter(action="auth.second_factor_enrolled").order_by("id")
     assert [event.details["replaced"] for event in enrolments] == [[], [first.pk]]
 
 
@@ -124,11 +124,11 @@ def wrong_code(device: TOTPDevice) -> str:
 
 
 def failed_sign_ins(since: int) -> list[AuditEvent]:
-    return list(AuditEvent.objects.filter(sequence__gt=since, action="auth.login_failed").order_by("sequence"))
+    return list(AuditEvent.objects.filter(id__gt=since, action="auth.login_failed").order_by("id"))
 
 
-def last_sequence() -> int:
-    return AuditEvent.objects.order_by("-sequence").values_list("sequence", flat=True).first() or 0
+def last_event_id() -> int:
+    return AuditEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
 
 
 def enrolled(**extra) -> tuple[User, TOTPDevice]:
@@ -184,7 +184,7 @@ def attempt_while_throttled(client):
 def test_every_failed_second_factor_is_audited_once_naming_the_user_and_the_reason(client, settings, attempt, reason):
     settings.ADMIN_REQUIRE_OTP = True
     user, otp = attempt(client)
-    since = last_sequence()
+    since = last_event_id()
 
     response = sign_in(client, user.username, **otp)
 
@@ -254,12 +254,12 @@ def test_a_flood_of_failed_sign_ins_leaves_bounded_evidence_that_adds_up(client,
 def test_a_successful_sign_in_with_password_and_code_is_audited_once(client, settings):
     settings.ADMIN_REQUIRE_OTP = True
     user, device = enrolled()
-    since = last_sequence()
+    since = last_event_id()
 
     response = sign_in(client, user.username, otp_token=current_code(device))
 
     assert response.status_code == 302
-    actions = list(AuditEvent.objects.filter(sequence__gt=since).values_list("action", "object_repr"))
+    actions = list(AuditEvent.objects.filter(id__gt=since).values_list("action", "object_repr"))
     assert actions == [("auth.login", user.username)]
 
 
@@ -287,7 +287,7 @@ def test_officer_reveals_a_number_and_it_is_audited(client):
     assert "Reveal personal data" in page.content.decode()
     assert revealed.status_code == 200 and "+14155550177" in revealed.content.decode()
     assert "no-store" in revealed["Cache-Control"]
-    access, reveal = AuditEvent.objects.filter(action__startswith="access.").order_by("sequence")
+    access, reveal = AuditEvent.objects.filter(action__startswith="access.").order_by("id")
     assert (access.action, access.actor_name, access.object_repr) == ("access.view", officer.username, call.call_sid)
     assert (reveal.action, reveal.details) == ("access.reveal", {"fields": ["from_number", "to_number", "caller_name"]})
 
