@@ -40,6 +40,7 @@ __all__ = [
     "audit_chain_verify",
     "audit_purge_before",
     "audit_record",
+    "audit_record_returning",
     "audit_seal",
     "cli_actor",
     "event_hash",
@@ -87,7 +88,57 @@ def audit_record(
     the chain (``audit_seal``); if the transaction rolls back, so does the
     event, and the chain never knew it. On SQLite, the append seals itself.
     """
-    event = AuditEvent(
+    return _append(_event(action, actor, object_type, object_id, object_repr, details), using)
+
+
+def audit_record_returning(
+    statement: str,
+    params: list[Any],
+    action: str,
+    *,
+    returned: str,
+    actor: Actor = SYSTEM,
+    object_type: str = "",
+    object_id: object = "",
+    object_repr: str = "",
+    details: dict[str, Any] | None = None,
+    using: str = "default",
+) -> Any:
+    """Run ``statement``, a write ending in ``RETURNING <returned>`` that
+    touches one row, and append the event ``audit_record`` would, with that
+    column's value added to its details under the same name. On PostgreSQL
+    both are one round trip (the write in a ``WITH``); elsewhere, two.
+    Returns the value, or None if no row was touched, and then nothing is
+    appended. The same contract as ``audit_record`` otherwise."""
+    connection = connections[using]
+    event = _event(action, actor, object_type, object_id, object_repr, details)
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(statement, params)
+            row = cursor.fetchone()
+        if row is None:
+            return None
+        event.details[returned] = row[0]
+        _append(event, using)
+        return row[0]
+    quote = connection.ops.quote_name
+    columns = ("occurred_at", "action", "actor_id", "actor_name", "object_type", "object_id", "object_repr")
+    sql = (
+        f"WITH changed AS ({statement}) INSERT INTO {quote(AuditEvent._meta.db_table)} "  # noqa: S608  (names from metadata)
+        f"({', '.join(columns)}, details) SELECT {', '.join(['%s'] * len(columns))}, "
+        f"%s::jsonb || jsonb_build_object(%s, changed.{quote(returned)}) FROM changed RETURNING details -> %s"
+    )
+    values = [getattr(event, column) for column in columns]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, *values, json.dumps(event.details), returned, returned])
+        row = cursor.fetchone()
+    return None if row is None else row[0]
+
+
+def _event(
+    action: str, actor: Actor, object_type: str, object_id: object, object_repr: str, details: dict[str, Any] | None
+) -> AuditEvent:
+    return AuditEvent(
         occurred_at=timezone.now(),
         action=action,
         actor_id=actor.user.pk if actor.user else None,
@@ -97,6 +148,9 @@ def audit_record(
         object_repr=object_repr[:200],
         details=_plain_json(details or {}),
     )
+
+
+def _append(event: AuditEvent, using: str) -> AuditEvent:
     if connections[using].vendor == "postgresql":
         event.save(using=using, force_insert=True)
         return event

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -213,6 +214,35 @@ def chain_seal_all(chain: Chain, *, using: str = "default", wait: bool = True) -
         total += count
         if count < SEAL_BATCH:
             return total
+
+
+def chain_seal_committed(chain: Chain, *, using: str = "default") -> int:
+    """Seal what has committed so that the seals are committed too, whatever
+    transaction the caller is in. Outside one, this is ``chain_seal_all``.
+    Inside one (a request's, under ATOMIC_REQUESTS), seals made there would
+    stay invisible to readers of committed rows (``ledger_state``) and hold
+    the chain's lock until the caller ends; so they are made on a connection
+    of its own (another thread's), without waiting: if the lock is held, by
+    a sealer or by the caller's own transaction, nothing is sealed here."""
+    connection = connections[using]
+    if not connection.in_atomic_block or connection.vendor != "postgresql":
+        return chain_seal_all(chain, using=using)
+    outcome: list[Any] = []
+
+    def seal() -> None:
+        try:
+            outcome.append(chain_seal_all(chain, using=using, wait=False))
+        except Exception as error:  # noqa: BLE001  (raised again in the caller's thread)
+            outcome.append(error)
+        finally:
+            connections[using].close()
+
+    thread = threading.Thread(target=seal, name=f"{chain.name}-seal")
+    thread.start()
+    thread.join()
+    if isinstance(outcome[0], Exception):
+        raise outcome[0]
+    return outcome[0]
 
 
 def _store_seals(chain: Chain, rows: list[Any], connection: Any) -> int:

@@ -50,7 +50,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from . import signing
-from .chain import AUDIT, CHAINS, GENESIS, canonical_json, chain_seal_all
+from .chain import AUDIT, CHAINS, GENESIS, canonical_json, chain_seal_committed
 
 logger = logging.getLogger(__name__)
 
@@ -331,7 +331,7 @@ def checkpoint_write(*, reason: str, restore: dict[str, Any] | None = None, usin
     from .audit import audit_record  # audit's verification reads this module
 
     # What has committed is anchored, not left waiting for the sealer.
-    chain_seal_all(AUDIT, using=using)
+    chain_seal_committed(AUDIT, using=using)
     store = checkpoint_store()
     for _ in range(ATTEMPTS):
         numbers = store.numbers()

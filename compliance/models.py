@@ -112,6 +112,14 @@ class AuditEvent(models.Model):
             # What the sealer reads: the few rows not yet sealed, oldest first.
             models.Index(fields=["id"], condition=models.Q(sequence__isnull=True), name="compliance_audit_unsealed"),
         ]
+        constraints = [
+            # Sealed whole or not at all: a column filled alone would leave a row the sealer can never finish.
+            models.CheckConstraint(
+                condition=models.Q(sequence__isnull=True, previous_hash__isnull=True, hash__isnull=True)
+                | models.Q(sequence__isnull=False, previous_hash__isnull=False, hash__isnull=False),
+                name="compliance_audit_sealed_whole",
+            ),
+        ]
         permissions = [
             ("view_compliance_dashboard", "Can view the compliance dashboard"),
             ("run_export", "Can run compliance exports"),

@@ -34,7 +34,7 @@ from calls.models import InboundEvent, TranscriptSegment
 from calls.serializers.fields import provider_clock, received_now
 from calls.services import transcripts
 from calls.services.inbox_publisher import BATCH_SIZE, publisher
-from compliance.audit import Actor, audit_record
+from compliance.audit import Actor, audit_record, audit_record_returning
 
 logger = logging.getLogger(__name__)
 
@@ -153,8 +153,7 @@ def inbox_process(*, event_id: int) -> bool:
         # view judged them, however late the worker applies it.
         with transaction.atomic(), provider_clock(event.received_at):
             _handlers()[event.kind](event)
-            deliveries = _mark_done(event)
-            _audit(event, "webhook.accepted", deliveries=deliveries, payload_sha256=event.payload_sha256)
+            _mark_done(event)
     except Exception as error:  # noqa: BLE001
         # Any failure, transient or a bug, goes back to the inbox with its
         # class name only: exception messages can quote the data (database
@@ -195,16 +194,17 @@ def _claim(event_id: int) -> InboundEvent | None:
     return claimed[0] if claimed else None
 
 
-def _mark_done(event: InboundEvent) -> int:
-    """Mark a claimed event done and scrub its payload if no words of it
-    await redaction; returns its deliveries. One statement."""
+def _mark_done(event: InboundEvent) -> None:
+    """Mark a claimed event done, scrub its payload if no words of it await
+    redaction, and audit it as accepted with the deliveries counted by then:
+    one statement on PostgreSQL."""
     pending_words = TranscriptSegment.Status.PENDING
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _DONE, [InboundEvent.Status.DONE, timezone.now(), pending_words, pending_words, timezone.now(), event.pk]
-        )
-        (deliveries,) = cursor.fetchone()
-    return deliveries
+    audit_record_returning(
+        _DONE, [InboundEvent.Status.DONE, timezone.now(), pending_words, pending_words, timezone.now(), event.pk],
+        "webhook.accepted", returned="deliveries", actor=Actor(name=event.provider), object_type="inbound_event",
+        object_id=event.pk, object_repr=event.call_sid,
+        details={"kind": event.kind, "payload_sha256": event.payload_sha256},
+    )  # fmt: skip
 
 
 def _audit(event: InboundEvent, action: str, **details: object) -> None:

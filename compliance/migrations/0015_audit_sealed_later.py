@@ -1,6 +1,6 @@
 """Audit events are appended unsealed and linked into the chain by the
-sealer (``compliance.chain.chain_seal``): the chain columns may be empty,
-and the append-only trigger lets each of them be filled once."""
+sealer (``compliance.chain.chain_seal``): the chain columns may be empty
+(all three or none), and the append-only trigger lets them be filled once."""
 
 from django.conf import settings
 from django.db import migrations, models
@@ -62,6 +62,14 @@ class Migration(migrations.Migration):
             model_name="auditevent",
             index=models.Index(
                 condition=models.Q(("sequence__isnull", True)), fields=["id"], name="compliance_audit_unsealed"
+            ),
+        ),
+        migrations.AddConstraint(
+            model_name="auditevent",
+            constraint=models.CheckConstraint(
+                condition=models.Q(sequence__isnull=True, previous_hash__isnull=True, hash__isnull=True)
+                | models.Q(sequence__isnull=False, previous_hash__isnull=False, hash__isnull=False),
+                name="compliance_audit_sealed_whole",
             ),
         ),
         migrations.RunPython(install, lift_trigger),

@@ -116,8 +116,24 @@ def test_the_token_opens_an_exposition_of_every_listed_metric(client, token):
     # The README's table and the exposition name the same metrics, each of its type.
     exposed = {name: kind for name, kind in types.items() if name.startswith("contactcenter_")}
     assert exposed == documented_metrics()
-    assert len(exposed) == 15
+    assert len(exposed) == 17
     assert value(samples, "contactcenter_state_collected") == 1
+
+
+def test_events_waiting_for_the_sealer_are_counted_until_they_are_sealed(client, token):
+    audit.audit_seal()
+    audit.audit_record("test.waiting")
+
+    def scrape() -> dict:
+        return parse(client.get("/metrics", HTTP_AUTHORIZATION=f"Bearer {token}").content.decode())[1]
+
+    waiting = scrape()
+    assert value(waiting, "contactcenter_audit_unsealed_events") == 1
+    assert value(waiting, "contactcenter_audit_oldest_unsealed_age_seconds") >= 0
+    audit.audit_seal()
+    sealed = scrape()
+    assert value(sealed, "contactcenter_audit_unsealed_events") == 0
+    assert value(sealed, "contactcenter_audit_oldest_unsealed_age_seconds") == 0
 
 
 def test_the_scheme_is_read_in_any_case_and_only_get_is_answered(client, token):
