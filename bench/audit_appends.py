@@ -196,7 +196,7 @@ def sealer(*, stop: Any, results: Connection) -> None:
     seconds until ``stop``, then batches until nothing is left."""
     from django.db import connection
 
-    from compliance.chain import AUDIT, chain_seal
+    from compliance.chain import AUDIT, SEAL_BATCH, chain_seal
 
     batches: list[tuple[float, int]] = []
     drained_at = None
@@ -210,7 +210,8 @@ def sealer(*, stop: Any, results: Connection) -> None:
 
     while not stop.is_set():
         started = time.monotonic()
-        while seal_once():
+        # As ``audit_seal``: another batch at once only after a full one.
+        while seal_once() == SEAL_BATCH:
             pass
         stop.wait(max(SEAL_INTERVAL - (time.monotonic() - started), 0))
     stopped = time.monotonic()
@@ -436,6 +437,39 @@ def report(rounds: list[Round]) -> None:
     print("the window; before, holds were timed in the writers and include each one's wake-up.")
 
 
+def sealer_capacity(events: int = 40_000) -> tuple[int, float, list[float]]:
+    """The fleet's ceiling now: how fast one sealer links a backlog, in full
+    batches. ``events`` are appended unsealed first (as many writers would,
+    with the sealer stopped), then sealed; returns the count, the seconds
+    the lock was held in all, and each batch's hold."""
+    from django.db import connection
+
+    from compliance.chain import AUDIT, SEAL_BATCH, chain_seal
+    from compliance.models import AuditEvent
+
+    AuditEvent.objects.bulk_create(
+        [
+            AuditEvent(
+                action="webhook.accepted", actor_name="twilio", object_type="inbound_event", object_id=str(index),
+                object_repr=f"CA{index:032x}", details={"kind": KIND, "deliveries": 1, "payload_sha256": "0" * 64},
+            )
+            for index in range(events)
+        ],
+        batch_size=5000,
+    )  # fmt: skip
+    holds = []
+    while True:
+        started = time.monotonic()
+        count = chain_seal(AUDIT)
+        if not count:
+            break
+        holds.append(time.monotonic() - started)
+        if count < SEAL_BATCH:
+            break
+    connection.close()
+    return events, sum(holds), holds
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--writers", default="1,4,16", help="comma-separated writer counts")
@@ -473,8 +507,25 @@ def main() -> None:
                     audited_committed += entry.committed
                 print(f"  {writers:>3} writers, {NAMES[mode]}: {entry.rate:,.1f} tx/s", flush=True)
         report(rounds)
+        capacity = sealer_capacity()
 
-        appended = AuditEvent.objects.count() - events_before
+        sealed, held, holds = capacity
+        hold_p50, _, hold_p99 = percentiles(holds)
+        print()
+        print(
+            f"Sealer capacity: a backlog of {sealed:,} events sealed in {len(holds)} batches, the lock held "
+            f"{held:.2f} s in all (batch p50 {ms(hold_p50)} ms, p99 {ms(hold_p99)} ms): "
+            f"{sealed / held:,.0f} events a second, the fleet's ceiling now."
+        )
+        locked = [entry for entry in rounds if entry.mode == "locked"]
+        if locked:
+            before = min(1 / percentiles(entry.holds)[0] for entry in locked)
+            best = max(1 / percentiles(entry.holds)[0] for entry in locked)
+            print(
+                f"Before, one over the median hold: {before:,.0f}–{best:,.0f} a second; "
+                f"now {sealed / held / best:,.1f}–{sealed / held / before:,.1f}× that."
+            )
+        appended = AuditEvent.objects.count() - events_before - sealed
         unsealed = AuditEvent.objects.filter(sequence__isnull=True).count()
         started = time.monotonic()
         verification = audit_chain_verify()

@@ -1,8 +1,8 @@
 """The whole product as production runs it, for the load and fault benchmarks.
 
 A durable PostgreSQL cluster (fsync and synchronous commit on) and a Redis
-of their own, then the Procfile's ``release``, ``web``, ``worker`` and
-``beat`` commands with ``contactcenter.settings.production`` and fresh
+of their own, then the Procfile's ``release``, ``web``, ``worker``,
+``capture``, ``beat`` and ``sealer`` commands with ``contactcenter.settings.production`` and fresh
 secrets. Twilio's REST API (recording starts) and the CRM are the loopback
 stand-ins from the test suite; nothing leaves the machine.
 
@@ -101,7 +101,7 @@ class Stack:
             owner = {"DATABASE_OWNER_URL": f"postgres://{OWNER_ROLE}@127.0.0.1:{self.postgres.port}/{DATABASE}"}
             release = {**self.env, **owner}
             subprocess.run(["sh", "-c", commands["release"]], cwd=ROOT, env=release, check=True, timeout=300)
-            for name in ("web", "worker", "capture", "beat"):
+            for name in ("web", "worker", "capture", "beat", "sealer"):
                 self._spawn(name, commands[name])
             wait_for(self._serving, 60, "gunicorn to answer /readyz")
             wait_for(lambda: "ready." in self.log("worker"), 60, "the Celery worker")

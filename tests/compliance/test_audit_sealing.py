@@ -232,11 +232,16 @@ def test_the_sealer_process_seals_until_it_is_stopped():
             audit.audit_record("test.followed", object_id=number)
         wait_for(
             lambda: not AuditEvent.objects.filter(action="test.followed", sequence__isnull=True).exists(),
-            20,
+            60,
             "the sealer to seal the events",
         )
     finally:
         process.send_signal(signal.SIGTERM)
-        output, _ = process.communicate(timeout=20)
+        try:
+            output, _ = process.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            output, _ = process.communicate()
+            pytest.fail(f"the sealer did not stop on SIGTERM:\n{output}")
     assert process.returncode == 0, output
     assert_one_unbroken_chain()

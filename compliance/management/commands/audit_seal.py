@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import logging
 import signal
-import threading
 import time
 
 from django.core.management.base import BaseCommand
@@ -38,11 +37,13 @@ class Command(BaseCommand):
             self.stdout.write(f"sealed {audit_seal()} audit events")
             return
         interval = max(options["interval"], 0.01)
-        stop = threading.Event()
+        # A plain flag: a handler that took a lock (Event.set) could wait on
+        # the lock the interrupted main thread holds.
+        stopping: list[int] = []
         for number in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(number, lambda *_: stop.set())
+            signal.signal(number, lambda received, _frame: stopping.append(received))
         logger.info("audit.sealer_started", extra={"interval": interval})
-        while not stop.is_set():
+        while not stopping:
             started = time.monotonic()
             try:
                 close_old_connections()
@@ -51,5 +52,6 @@ class Command(BaseCommand):
                 # The database restarting or unreachable: say so, and try again next round.
                 logger.error("audit.seal_failed", extra={"error": type(error).__name__})
                 close_old_connections()
-            stop.wait(max(interval - (time.monotonic() - started), 0))
+            if not stopping:
+                time.sleep(max(interval - (time.monotonic() - started), 0))
         logger.info("audit.sealer_stopped")
