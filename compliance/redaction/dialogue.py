@@ -25,7 +25,7 @@ TOPICS = {
     "CVV": (
         r"\bcvv\b|\bcvc\b|\bcid\b|security code|card code|verification (?:code|number|value)|"
         r"(?<!last )(?:three|3|four|4)[- ]digits?\b|code on the back|back of the card|\bthe back (?:is|says)\b|"
-        r"\bon the (?:back|front)\b(?! (?:desk|door|porch|office|page|steps|lawn|seat))"
+        r"\bon the (?:back|front)\b(?! (?:desk|door|porch|office|page|steps|lawn|seat))|(?<![a-z] )\bback (?:is|says)\b"
     ),
     # "the code" is the card's security code in a payment, a PIN elsewhere.
     "CODE": (
@@ -39,8 +39,14 @@ TOPICS = {
     "SHORT_PHONE": r"phone|\bcall\b|reach|\bcell|mobile|text me|\bfax|\bdial|landline",
     "AREA_CODE": r"\barea code\b",
     "DOB": r"\bborn\b|\bbirth|\bdob\b|d\.o\.b|birthday|birth ?date",
-    "BIRTH_YEAR": r"born in|birth year|year of birth|born (?:back )?in the year|(?:and )?the year\?",
+    "BIRTH_YEAR": (
+        r"born in|birth year|year of birth|born (?:back )?in the year|(?:and )?the year\?|were you born|"
+        r"and the year (?=caller\b|customer\b)"
+    ),
     "ZIP": r"\bzip\b|zip ?code|zipcode|postal code|post code",
+    # Where a house number and a street said without its kind are an address.
+    "ADDRESS": (r"\b(?:address|addresses)\b|\b(?:live|lives|living|located|reside|resides)\s+(?:at|on)\b"),
+    "HOUSE_NUMBER": r"\b(?:house|street|building) number\b|\bthe (?:house|building) is\b",
     "ACCOUNT": (
         r"\b(?:member|policy|account|acct|customer|subscriber|claim|group|patient|loyalty|rewards|plan|certificate|"
         r"contract|membership|frequent flyer|flyer|miles|mileage|medicare|medicaid)\b"
@@ -94,6 +100,8 @@ ANCHORS = {
     "DOB": "born birth dob d.o.b",
     "BIRTH_YEAR": "born birth year",
     "ZIP": "zip zipcode postal post",
+    "ADDRESS": "address addresses live lives living located reside resides",
+    "HOUSE_NUMBER": "house street building number",
     "ACCOUNT": (
         "member policy account acct customer subscriber claim group patient loyalty rewards plan certificate "
         "contract frequent flyer miles mileage medicare medicaid"

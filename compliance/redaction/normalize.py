@@ -215,22 +215,32 @@ def _number_word(tokens: Sequence[_Token], index: int, text: str) -> tuple[str, 
     if word in ZERO_LETTERS:
         return "0", index + 1
     if word in TEENS:
-        return str(TEENS[word]), index + 1
-    if word in TENS:
+        value, after = TEENS[word], index + 1
+    elif word in TENS:
+        value, after = TENS[word], index + 1
         if following and following.word in UNITS and following.word != "zero" and _adjacent(text, token, following):
-            return str(TENS[word] + UNITS[following.word]), next_index + 1
-        return str(TENS[word]), index + 1
-    if word in UNITS:
-        if following and following.word in ("hundred", "thousand") and _adjacent(text, token, following):
-            return _hundreds(tokens, index, text)
-        return str(UNITS[word]), index + 1
-    return None
+            value, after = value + UNITS[following.word], next_index + 1
+    elif word in UNITS:
+        value, after = UNITS[word], index + 1
+    else:
+        return None
+    # "five hundred twelve", and "twenty four hundred", "seventeen thousand": a
+    # house number or a year said in hundreds.
+    if (
+        after < len(tokens)
+        and tokens[after].word in ("hundred", "thousand")
+        and _adjacent(text, tokens[after - 1], tokens[after])
+        and (value < 10 or tokens[after].word == "thousand" or value % 10 or value < 20)
+    ):
+        return _hundreds(tokens, after, value, text)
+    return str(value), after
 
 
-def _hundreds(tokens: Sequence[_Token], index: int, text: str) -> tuple[str, int]:
-    """ "five hundred twelve", "two thousand nineteen", "two thousand and five"."""
-    value = UNITS[tokens[index].word] * (100 if tokens[index + 1].word == "hundred" else 1000)
-    end = index + 2
+def _hundreds(tokens: Sequence[_Token], index: int, base: int, text: str) -> tuple[str, int]:
+    """ "five hundred twelve", "two thousand nineteen", "two thousand and five",
+    "twenty four hundred": ``tokens[index]`` is the "hundred" or "thousand"."""
+    value = base * (100 if tokens[index].word == "hundred" else 1000)
+    end = index + 1
     position = end
     if position < len(tokens) and tokens[position].word == "and":
         position += 1
@@ -267,7 +277,11 @@ def _zero_beside_number(tokens: Sequence[_Token], index: int) -> bool:
             return True
         further = neighbour + step
         if token.word in ZERO_LETTERS and 0 <= further < len(tokens):
-            if tokens[further].text.isdigit() or tokens[further].word in NUMBER_WORDS:
+            if (
+                tokens[further].text.isdigit()
+                or tokens[further].word in NUMBER_WORDS
+                or tokens[further].word in REPEATS
+            ):
                 return True
     return False
 
@@ -389,6 +403,8 @@ def _digit_run(tokens: Sequence[_Token], index: int, text: str) -> tuple[list[tu
         position = after
         if position >= len(tokens) or _complete_card(digits_so_far):
             break  # a whole card number: what follows is its expiry or code
+        if len(chunks) == 1 and len(digits) == 2 and text[token.start - 1 : token.start] in ("'", "’"):
+            break  # "December '27, 460": a year said short is whole
         gap_start = tokens[position - 1].end
         slash = _SLASH.match(text, gap_start)
         written = token.text.isdigit() and tokens[position].text == "-" and tokens[position].start == gap_start
@@ -400,6 +416,8 @@ def _digit_run(tokens: Sequence[_Token], index: int, text: str) -> tuple[list[tu
         elif _DOTTED_GROUP.match(text, gap_start):
             target, joiner = gap_start + 1, None
         else:
+            if _FRACTION.match(text, gap_start):
+                break  # "19 1/2 Cedar Court": a house number and its half
             gap = _HESITATION.match(text, gap_start)
             target, joiner = (gap.end() if gap else gap_start), None
             if len(since_slash) >= 2 and any(chunk[0] == "/" for chunk in chunks):
@@ -407,12 +425,29 @@ def _digit_run(tokens: Sequence[_Token], index: int, text: str) -> tuple[list[tu
         following = _token_at(tokens, position, target)
         if following is None or not _continues_number(tokens, following):
             break
+        if not joiner and _restarted(tokens, following, text, digits_so_far, text[gap_start:target]):
+            break  # "95… 958", "3 8, uh, 3 8 5": begun, then said again from the start
         if joiner:
             chunks.append(joiner)
             if joiner[0] == "/":
                 since_slash = ""
         position = following
     return chunks, position
+
+
+_FRACTION = re.compile(r"\s+[13]\s*/\s*[24](?!\d)")
+_PAUSE_WORD = re.compile(r"…|\.{2,}|[a-z]", re.IGNORECASE)
+
+
+def _restarted(tokens: Sequence[_Token], index: int, text: str, said: str, gap: str) -> bool:
+    """A value of one or two digits, a pause, and a value that starts with
+    the same digits: the first was abandoned and the value begun again. A
+    longer first part is a group of a longer value ("555, uh, 555 0123")."""
+    if len(said) != 2 or not _PAUSE_WORD.search(gap):
+        return False
+    chunks, _ = _digit_run(tokens, index, text)
+    again = "".join(chunk[0] for chunk in chunks if chunk[0].isdigit())
+    return len(again) > len(said) and again.startswith(said)
 
 
 def _complete_card(digits: str) -> bool:
@@ -710,13 +745,23 @@ def _read_tokens(tokens: Sequence[_Token], index: int, text: str) -> tuple[list[
         return [], index
     if first.word in ZERO_LETTERS and not _zero_beside_number(tokens, index):
         return [], index
-    if first.word in NUMBER_WORDS and index and tokens[index - 1].word in ("last", "first", "next", "past"):
+    if (
+        first.word in NUMBER_WORDS
+        and index
+        and tokens[index - 1].word in ("last", "first", "next", "past")
+        and not (index > 1 and (tokens[index - 2].word in TENS or tokens[index - 2].word in _MONTHS))
+    ):
         # "the last four, 6 1 1 7": a count, then the value.
         read = _number_word(tokens, index, text)
         if read:
             return [(read[0], first.start, tokens[read[1] - 1].end)], read[1]
-    if (first.word in NUMBER_WORDS or (first.text.isdigit() and len(first.text) <= 2)) and _after_month(tokens, index):
-        # "March fifteen, nineteen eighty five": the day, then the year.
+    if (
+        (first.word in NUMBER_WORDS or (first.text.isdigit() and len(first.text) <= 2))
+        and _after_month(tokens, index)
+        and not _year_in_pairs(tokens, index, text)
+    ):
+        # "March fifteen, nineteen eighty five": the day, then the year;
+        # "eleven of twenty nine": an expiry's month, then its year.
         read = _number_word(tokens, index, text)
         if read:
             return [(read[0], first.start, tokens[read[1] - 1].end)], read[1]
@@ -730,7 +775,26 @@ _MONTHS = frozenset(
 
 
 def _after_month(tokens: Sequence[_Token], index: int) -> bool:
+    """After a month's name ("May the …", "May of …"), or after "of" that
+    follows a month's number ("eleven of twenty nine")."""
     previous = index - 1
-    if previous >= 0 and tokens[previous].word == "the":
+    if previous >= 0 and tokens[previous].word in ("the", "of"):
+        if tokens[previous].word == "of" and previous >= 1:
+            month = tokens[previous - 1]
+            number = month.text if month.text.isdigit() else str(NUMBER_WORDS.get(month.word, ""))
+            if number.isdigit() and 1 <= int(number) <= 12:
+                return True
         previous -= 1
     return previous >= 0 and tokens[previous].word in _MONTHS
+
+
+def _year_in_pairs(tokens: Sequence[_Token], index: int, text: str) -> bool:
+    """ "October nineteen seventy four", "August twenty thirty": a year said
+    as two numbers straight after the month, not a day."""
+    following = index + 1
+    return (
+        tokens[index].word in ("nineteen", "twenty")
+        and following < len(tokens)
+        and (tokens[following].word in TENS or tokens[following].word in ("oh", "hundred"))
+        and _adjacent(text, tokens[index], tokens[following])
+    )

@@ -14,8 +14,15 @@ Five kinds of evidence, any of which redacts:
 - the names the caller of the engine already knows (the caller ID name,
   the CRM contact, names introduced earlier in the call).
 
+A name found once is found again wherever the same text says it alone
+("I'm calling for Ebere. Ebere's my daughter").
+
 Words inside what the recogniser calls an organisation, a place or a product
-("Wells Fargo", "St. Louis", "Dr Pepper") are not names unless a slot says so.
+("Wells Fargo", "St. Louis", "Dr Pepper") are not names unless a slot says so;
+nor is a run of name words that the words around it make a thing ("the Frank
+Lloyd Wright tour", "Chase Field", "Tier 2"), a brand or landmark in
+``EPONYMS``, a choice offered in the question just asked ("green or orange?
+Orange."), or a town between an address and its ZIP code.
 """
 
 from __future__ import annotations
@@ -43,7 +50,7 @@ NOT_NAMES = frozenset(
     hey really very so well still also actually happy glad sorry back looking trying going having done ready right
     correct everything nothing that this it what who how why where when there calling speaking again today tomorrow
     yesterday monday tuesday wednesday thursday friday saturday sunday one two three four five six seven eight
-    nine ten uh um umm uhh er mom dad mum
+    nine ten uh um umm uhh er mom dad mum born espanol
     erm ah hmm like you me we they he she him them us its it's i'm i'll i've i'd gonna wanna gotta going calling
     supposed worried confused frustrated upset concerned interested new old only still now then here there one
     all any some more less please yeah yep nope mister doctor sir madam maam ma'am miss mr mrs ms dr on in at to
@@ -75,7 +82,7 @@ RELATIONS = (
 )  # fmt: skip
 # Phrases after which a word that is plainly a name is one.
 WEAK_SLOTS = (
-    "with", "under", "for", "to", "and", "from", "by", "thank you", "thanks", "hi", "hello", "hey", "bye",
+    "with", "under", "for", "to", "and", "from", "by", "tell", "thank you", "thanks", "hi", "hello", "hey", "bye",
     "goodbye", "dear", "alright", "all right", "okay", "ok", "sorry", "yes", "yeah", "no", "caregiver",
     "co-signer", "cosigner", "beneficiary", "authorized user",
 )  # fmt: skip
@@ -86,8 +93,10 @@ MINIMUM_UNKNOWN = 4
 FILLERS = frozenset("uh um umm uhh er erm ah hmm oh like so well yeah".split())
 # Small words inside compound names: "yusuf al harbi", "van der Berg", "bin Khalid".
 PARTICLES = frozenset(
-    "al el de la del da das dos des di du van von der den ter bin ibn bint abu ben ul ud le mac".split()
+    "al el de la del da das dos des di du van von der den ter bin ibn bint abu ben ul ud le mac los las".split()
 )
+# Particles joined to a surname by a hyphen.
+_HYPHEN_PARTICLES = frozenset("al el abu abd bin ibn bint ben ould".split())
 # What says a town's name is the town: "in Tacoma", "drove to Reno", "Boise, Idaho", "Dayton 45402".
 PLACE_BEFORE = frozenset(
     "in to from at near outside around visiting visit moved move live lives living drove flew fly flight located "
@@ -108,6 +117,52 @@ NEVER_CAPITALISED_NAMES = (
     | HOLIDAYS
     | frozenset("visa mastercard amex discover ok okay id dob ssn pin zip usa us apt suite".split())
 )
+# Businesses, brands and landmarks that bear a person's name, as folded
+# words: read as a person only where a slot says so ("my name is Wells").
+EPONYMS = frozenset(
+    tuple(name.split())
+    for name in (
+        "dr pepper", "wells fargo", "calvin klein", "ralph lauren", "tommy hilfiger", "kate spade", "michael kors",
+        "tory burch", "estee lauder", "hugo boss", "vera wang", "oscar de la renta", "marc jacobs", "levi strauss",
+        "lockheed martin", "ronald mcdonald", "frank lloyd wright", "martin luther king", "ronald reagan",
+        "will rogers", "sloan kettering", "jackson hewitt", "charles schwab", "edward jones", "raymond james",
+        "john hancock", "morgan stanley", "goldman sachs", "jp morgan", "john deere", "harley davidson",
+        "mercedes benz", "rolls royce", "aston martin", "sherwin williams", "smith wesson", "dr scholl's",
+        "dr scholls", "trader joe's", "papa john's", "ben jerry's", "johnson johnson", "kaiser permanente",
+        "johns hopkins", "cedars sinai", "mayo clinic", "walt disney", "disney", "dick's sporting", "marriott",
+        "hilton", "lincoln financial", "lincoln mercury", "lincoln center", "lincoln park", "carnegie hall",
+        "madison square", "george washington", "jefferson memorial", "penn station", "grand central",
+        "hope diamond", "joy luck", "ruth's chris", "carl's jr", "wendy's", "lowe's", "kohl's", "macy's",
+        "dillard's", "mcdonald's", "denny's", "arby's", "chick fil a", "hewlett packard", "bose", "zelle",
+        "ace hardware", "allen edmonds", "ann taylor", "tom ford", "kenneth cole", "anne klein", "betty crocker",
+        "uncle ben's", "aunt jemima", "sara lee", "marie callender's", "jimmy dean", "orville redenbacher",
+        "paul mitchell", "john frieda", "dr martens", "dr seuss", "t rowe price", "price chopper",
+        "st jude", "st luke's", "st mary's", "mercy general", "best buy", "kaiser", "jeep grand", "kroger",
+        "publix", "meijer", "wegmans", "nordstrom", "hunter douglas", "pella", "cherry garcia", "cherry coke",
+        "stuart little", "charlotte's web",
+    )
+)  # fmt: skip
+_EPONYMS_BY_FIRST: dict[str, list[tuple[str, ...]]] = {}
+for _eponym in EPONYMS:
+    _EPONYMS_BY_FIRST.setdefault(_eponym[0], []).append(_eponym)
+# "Tier 2", "Series 7": a word and a number name a level or a model.
+_NUMBER_AFTER = re.compile(r"\s\d")
+# "mark is my husband", "Ebere's my daughter": a name, then who the person is
+# (the relations without "named" and "called", which end the list).
+_RELATION_AFTER = re.compile(r"(?:\s+is|\s+was|['’]s)\s+my\s+(?:" + "|".join(RELATIONS[:-2]) + r")\b", re.IGNORECASE)
+_MY_RELATION = re.compile(r",?\s+my,?\s+(?:my\s+)?(?:" + "|".join(RELATIONS[:-2]) + r")\b", re.IGNORECASE)
+# A name answering the phone: "Grant speaking.", "This is Dana. Dana speaking".
+_SPEAKING = re.compile(r",?\s+speaking\b", re.IGNORECASE)
+# A name explained after it is said: "june like the month", "dallas like the city", "sunjay with a u".
+_NAME_EXPLAINED = re.compile(
+    r",?\s+(?:like the (?:word|month|city|town|state|season|weather|flower|color|colour|bank|name|singer|actor|"
+    r"country|river|tree|castle|jeans|car|holiday|virtue|gem|stone|spice)\b|with an? [a-z]\b(?!['’\w]))",
+    re.IGNORECASE,
+)
+# "the corner of Sterling and Grant": streets.
+_STREET_CORNER = re.compile(r"\b(?:corner|intersection) of\s+(?:\w+\s+(?:and|&)\s+)?$", re.IGNORECASE)
+# A ZIP code just before: "Caller: 43085. Agent: Okay, Worthington."
+_ZIP_BEFORE = re.compile(r"(?<![\w$.,-])(?:\d{5}|\[ZIP_CODE\])[.,]?\s+(?:\w+:\s+)?(?:\w+,\s+)?$")
 # Words before a name that make it a thing's: "the Hilton", "a Jack Max router", "on Jefferson" (a street).
 NOT_A_PERSON_BEFORE = frozenset("the a an on".split())
 # Prepositions before a month's name that make it the month: "the bill from May", "move it to June".
@@ -123,18 +178,41 @@ _PLACE_AFTER = re.compile(
     + "|".join(sorted(STATE_NAMES, key=len, reverse=True))
     + r")\b)"
 )
+# "Chase, the bank": a word said again as what it also names.
+_BUSINESS_AFTER = re.compile(r",?\s+(?:the|a|an)\s+(?:bank|store|company|brand|app|shop|place)\b|\s+like the\b", re.I)
+# A town in a written address: after a comma or "in", before a ZIP code or a state.
+_TOWN_AFTER = re.compile(
+    r",?\s+(?:[A-Z]{2}\b|\d{5}\b|\[ZIP_CODE\]|(?i:" + "|".join(sorted(STATE_NAMES, key=len, reverse=True)) + r")\b)"
+)
+# "in marfa seven nine eight four three": a town said before its ZIP code.
+_IN_TOWN_SPOKEN = re.compile(
+    r"\s+(?:zero|oh|one|two|three|four|five|six|seven|eight|nine)(?:\s+(?:zero|oh|one|two|three|four|five|six|"
+    r"seven|eight|nine)){4}\b",
+    re.IGNORECASE,
+)
+_TOWN_BEFORE = re.compile(
+    r"(?:,|\bin|\bit's|\[ADDRESS\]|\b(?i:street|st|avenue|ave|road|rd|drive|dr|lane|ln|court|ct|way|boulevard|blvd|place|pl)\.?)\s+$"
+)
+# Two capitals after a name that are no state: "Jordan, OK?" asks, "Lee, MD" is a title.
+_PLACE_AFTER_NOT_TOWN = re.compile(r",?\s+(?:OK|MD|ID|IT|US|PA|ME|OR|IN|HI)\b")
 # Words after which a name is a street's or a business's: "Baker Street", "Hope Credit Union".
 STREET_OR_BUSINESS = frozenset(
     "street st avenue ave road rd boulevard blvd lane ln drive dr court ct way place pl terrace circle parkway "
     "highway trail square bank credit union market store stores shop pharmacy insurance group clinic hospital "
     "motors auto dental medical foods hardware bakery cafe grill restaurant hotel inn plaza mall center centre "
     "college university school church academy brothers building plan promotion promo program rewards feature "
-    "pickup location locations pay day eve".split()
+    "pickup location locations pay day eve "
+    # Places and things named after people: "Penn Station", "Chase Field", "the Brown Line", "Hope Springs".
+    "station field line springs canyon airport elementary high middle club tour house hall plant ballpark "
+    "stadium arena museum library theater theatre tower bridge lake river beach island garden gardens zoo "
+    "memorial bundle package exhibit retreat diamond saver awards turnpike tunnel expressway freeway "
+    "foundation institute hospice pavilion terminal harbor harbour falls heights hills village county community "
+    "general blue pink purple orange yellow navy teal beige maroon".split()
 )
 _NOT_A_PERSON_AFTER = re.compile(
     r"\s+(?:" + "|".join(sorted(STREET_OR_BUSINESS, key=len, reverse=True)) + r")\b\.?", re.IGNORECASE
 )
-_SPELLING_ALPHABET = re.compile(r"(?<![\w'’])[A-Za-z]\s+(?:as\s+in|like|for)\s+$", re.IGNORECASE)
+_SPELLING_ALPHABET = re.compile(r"(?<![\w'’])[A-Za-z],?\s+(?:as\s+in|like|for)\s+$", re.IGNORECASE)
 _DIGIT = re.compile(r"\d")
 # A pronoun that takes up the name just said: "ask for june she knows", "my grandson august he's".
 _RESUMED = re.compile(r"\s+(?:he|she|they)(?:'s|'ll|'d)?\b", re.IGNORECASE)
@@ -231,9 +309,48 @@ class NameFinder:
                 for position in range(first, last + 1):
                     taken[position] = True
                 found.append(Found(words[first].start, words[last].end, score))
+        found += self._again(words, found, taken, text)
         found += self._spelled(text, found)
         found += _known(text, known_names)
         return found
+
+    def _again(self, words: list[Word], found: list[Found], taken: list[bool], text: str) -> list[Found]:
+        """A name said again in the same text, alone: "I'm calling for Ebere.
+        Ebere's my daughter", "the holder is grant mcallister no grant
+        mcallister", "My wife is Comfort Mensah. Comfort…". Written as it was the first time
+        (a capitalised name again in capitals), and not where what surrounds
+        it makes it a thing's ("Rose Chase … called Chase, the bank")."""
+        if not found:
+            return []
+        starts = [word.start for word in words]
+        covered = [False] * len(words)
+        for item in found:
+            for position in range(bisect.bisect_left(starts, item.start), len(words)):
+                if words[position].start >= item.end:
+                    break
+                covered[position] = True
+        said: set[str] = set()
+        for index, word in enumerate(words):
+            if taken[index] or covered[index]:
+                if word.name or not word.vocabulary:
+                    if len(word.folded) > 1 and word.folded not in NOT_NAMES and word.folded not in TITLES:
+                        said.add(word.text.removesuffix("'s").removesuffix("’s"))
+        if not said:
+            return []
+        again = []
+        for index, word in enumerate(words):
+            bare = word.text.removesuffix("'s").removesuffix("’s")
+            if (
+                bare in said
+                and not covered[index]
+                and not any(item.start < word.end and word.start < item.end for item in found)
+                and not word.marker
+                and not _thing_before(words, index, text)
+                and not _NOT_A_PERSON_AFTER.match(text, word.end)
+                and not (word.vocabulary and _BUSINESS_AFTER.match(text, word.end))
+            ):
+                again.append(Found(word.start, word.end, 0.7))
+        return again
 
     def words_of(self, text: str) -> list[Word]:
         """The words of a text, each with what the lexicon and the place names say of it."""
@@ -343,6 +460,8 @@ class NameFinder:
         "Jae-won" and "Gutiérrez-Vega" are names when all their parts are."""
         lexicon = self.lexicon
         parts = [part for part in form.split("-") if part] if "-" in form else [form]
+        if len(parts) == 2 and parts[0] in _HYPHEN_PARTICLES and len(parts[1]) >= 3:
+            return True, True, False, False  # "Al-Farsi", "El-Amin", "Abu-Bakr": a surname, whatever follows
         name = lexicon.is_name(form) or all(lexicon.is_name(part) for part in parts)
         vocabulary = lexicon.is_word(form) or (
             not name and (self._english(form) or (len(parts) > 1 and all(self._english(part) for part in parts)))
@@ -364,9 +483,20 @@ class NameFinder:
             if span.label == "PERSON":
                 trimmed = self._trim(text, [word for word in words if span.start <= word.start < span.end])
                 first = next((index for index, word in enumerate(words) if trimmed and word.start == trimmed[0]), None)
-                if first is not None and not (
-                    _thing_before(words, first, text) and self._slot_before(words, first, text) != "strong"
+                if first is None:
+                    continue
+                if first and words[first - 1].folded in TITLES and self._eponym(words, first - 1, first):
+                    continue  # "Dr. Scholl's", "Dr Pepper"
+                if (
+                    self._slot_before(words, first, text) == "strong"
+                    and _phrase_before(words, first, text) not in _LOOSE
                 ):
+                    persons.append(trimmed)
+                    continue
+                last = first
+                while last + 1 < len(words) and words[last + 1].end <= trimmed[1]:
+                    last += 1
+                if not self._not_a_person(words, first, last, text, strict=True):
                     persons.append(trimmed)
             elif span.label in NOT_PERSON_LABELS:
                 others.append(span)
@@ -428,7 +558,7 @@ class NameFinder:
 
     def _name_at(self, words: list[Word], index: int, text: str, others: list[Span]) -> tuple[int, int, float] | None:
         word = words[index]
-        if word.folded in NOT_NAMES or len(word.folded) < 2 or word.marker:
+        if word.folded in NOT_NAMES or len(word.folded) < 2 or word.marker or word.folded in HOLIDAYS:
             return None
         if word.vocabulary and not word.name and not word.capitalised:
             return None  # an everyday word in lowercase: no slot makes it a name
@@ -443,7 +573,10 @@ class NameFinder:
             word.folded in MONTHS
             and (slot not in ("strong", "relation") or phrase in _LOOSE)
             and not (
-                (phrase in _GREETINGS and phrase not in _LOOSE) or _vocative(text, word) or _asked(phrase, word, text)
+                (phrase in _GREETINGS and phrase not in _LOOSE)
+                or _vocative(text, word)
+                or _asked(phrase, word, text)
+                or self._introduced_alone(words, index, text)
             )
         ):
             return None  # a month is a name only where something says so: "Is this April?", "Hi June," not "It's June"
@@ -506,6 +639,18 @@ class NameFinder:
             # A one-word reply is a name when it can't be anything else, or
             # when it answers a question ("Who am I speaking with? Grace.");
             # alone, "Chase." or "Cancel." answers a menu.
+            if word.initial and word.name and _SPEAKING.match(text, word.end):
+                return index, index, 0.75  # "Grant speaking."
+            if (word.name or _unknown_lowercase(word)) and _NAME_EXPLAINED.match(text, word.end):
+                return index, index, 0.75  # "sunny like the weather", "Grace with a G"
+            possessive = word.folded.endswith("'s")
+            base = word.folded.removesuffix("'s")
+            if (
+                base in self.lexicon.given
+                and base not in NOT_NAMES
+                and (_RELATION_AFTER.match(text, word.end) or (possessive and _MY_RELATION.match(text, word.end)))
+            ):
+                return index, index, 0.75  # "mark is my husband", "Ebere's my daughter"
             asked = word.answers_question
             answer = (asked or _answer_alone(text, words)) and word.capitalised and not word.place
             accepted = (answer and (word.unambiguous or not word.vocabulary or (asked and word.name))) or (
@@ -527,15 +672,69 @@ class NameFinder:
             first -= step
         # Particles that open a name after a slot: "Mr. van der Berg", "is bin Khalid".
         while first > 0 and words[first - 1].folded in PARTICLES and _adjacent(text, words[first - 1], words[first]):
-            if self._slot_before(words, first - 1, text) is None and not (
-                first > 1 and words[first - 2].folded in PARTICLES
+            opening = first - 1
+            while opening > 0 and words[opening - 1].folded in PARTICLES:
+                opening -= 1
+            if (
+                self._slot_before(words, first - 1, text) is None
+                and not (first > 1 and words[first - 2].folded in PARTICLES)
+                and not words[opening].initial
             ):
                 break
             first -= 1
         run = words[first : last + 1]
-        if any(part.folded in STREET_OR_BUSINESS for part in run[1:]) or _NOT_A_PERSON_AFTER.match(text, run[-1].end):
-            return None  # "Chase Lane", "Hope Credit Union": a street's or a business's name
+        if any(part.folded.removesuffix("'s") in STREET_OR_BUSINESS for part in run[1:]) or _NOT_A_PERSON_AFTER.match(
+            text, run[-1].end
+        ):
+            return None  # "Chase Lane", "Hope Credit Union", "Mercy General's": a street's or a business's name
+        if not explicit and self._not_a_person(words, first, last, text):
+            return None
+        if first and words[first - 1].folded in TITLES and self._eponym(words, first - 1, last):
+            return None  # "Dr Pepper", "Dr. Scholl's"
         return first, last, score
+
+    def _not_a_person(self, words: list[Word], first: int, last: int, text: str, *, strict: bool = False) -> bool:
+        """What the whole run of name words is, read with what surrounds it: a
+        thing ("the Frank Lloyd Wright tour", "a Calvin Klein jacket"), a brand
+        or landmark named after someone ("Dr Pepper", "Wells Fargo"), a tier or
+        a model ("Tier 2"), or a town in an address ("…Way, Bastrop, 78602",
+        "43085. Okay, Worthington.")."""
+        # A first name and a surname that are nothing else stay a person's
+        # after "the" ("the Jennifer Metcalfe version"); brands are listed.
+        full_name = (
+            not strict
+            and last > first
+            and words[first].folded in self.lexicon.given
+            and all(word.unambiguous for word in words[first : last + 1])
+        )
+        if _thing_before(words, first, text) and not full_name:
+            return True
+        if self._eponym(words, first, last):
+            return True
+        if _STREET_CORNER.search(text, max(0, words[first].start - 40), words[first].start):
+            return True
+        if first == last and words[first].vocabulary and _NUMBER_AFTER.match(text, words[last].end):
+            return True
+        if (
+            _TOWN_AFTER.match(text, words[last].end)
+            and not _PLACE_AFTER_NOT_TOWN.match(text, words[last].end)
+            and _TOWN_BEFORE.search(text, max(0, words[first].start - 12), words[first].start)
+        ):
+            return True
+        if text[max(0, words[first].start - 3) : words[first].start] == "in " and _IN_TOWN_SPOKEN.match(
+            text, words[last].end
+        ):
+            return True
+        return _ZIP_BEFORE.search(text, max(0, words[first].start - 32), words[first].start) is not None
+
+    @staticmethod
+    def _eponym(words: list[Word], first: int, last: int) -> bool:
+        for start in range(max(0, first - 4), last + 1):
+            for eponym in _EPONYMS_BY_FIRST.get(words[start].folded, ()):
+                end = start + len(eponym)
+                if end > first and tuple(word.folded for word in words[start:end]) == eponym:
+                    return True
+        return False
 
     def _introduced_alone(self, words: list[Word], index: int, text: str) -> bool:
         """ "this is grace i called earlier", "yeah this is hope from the clinic":
@@ -546,7 +745,11 @@ class NameFinder:
             return False
         if index + 1 == len(words) or _stops(text, word, words[index + 1]):
             return True
-        return words[index + 1].folded in _AFTER_INTRODUCTION
+        following = words[index + 1]
+        # "this is faith kimball calling": a surname that is no English word follows.
+        return following.folded in _AFTER_INTRODUCTION or (
+            following.folded in self.lexicon.family and not following.vocabulary and _adjacent(text, word, following)
+        )
 
     def _restarts(self, words: list[Word], text: str) -> list[tuple[int, int]]:
         """A first name said again before a surname, the first time alone:
@@ -760,6 +963,9 @@ def _name_goes_on(words: list[Word], index: int, text: str) -> bool:
     return words[index + 1].folded in _AFTER_A_NAME or text[words[index].end : words[index].end + 1] == ","
 
 
+_OR = re.compile(r"\bor\b", re.IGNORECASE)
+
+
 def _mark_answers(text: str, words: list[Word]) -> None:
     """Mark the words of each sentence that is one to three capitalised words
     answering the question just asked: "Who am I speaking with? Caller: Efua."
@@ -773,14 +979,16 @@ def _mark_answers(text: str, words: list[Word]) -> None:
     for number, same in sentences.items():
         start = starts[number]
         stop = ends[number][0] if number < len(ends) else len(text)
-        asked = text[max(0, start - 40) : start].rstrip()
+        if len(same) > 3 or not all(word.capitalised for word in same) or _DIGIT.search(text, start, stop):
+            continue
+        asked = text[max(0, start - 120) : start].rstrip()
         asked = asked[: asked.rfind(":")].rstrip() if asked.endswith(":") else asked
-        if (
-            len(same) <= 3
-            and all(word.capitalised for word in same)
-            and not _DIGIT.search(text, start, stop)
-            and asked.endswith("?")
-        ):
+        if not asked.endswith("?"):
+            continue
+        # "Is it green or orange? Orange.": the answer picks one of the choices offered.
+        question = asked[max(asked.rfind("."), asked.rfind("!"), asked.rfind("?", 0, len(asked) - 1)) + 1 :]
+        offered = re.findall(r"[a-z']+", question.lower()) if _OR.search(question) else ()
+        if not any(word.folded in offered for word in same):
             for word in same:
                 word.answers_question = True
 
@@ -881,11 +1089,30 @@ def _vocative(text: str, word: Word) -> bool:
     after = text[word.end : word.end + 1]
     if text[max(0, word.start - 3) : word.start].startswith("]"):
         return False  # "…, [CREDIT_CARD], December, …": a list of what was said, not someone addressed
+    if _quoted(text, word.start) or _in_a_list(text, word):
+        return False  # "it says "Delivered, Front Porch, 2:14"", "Hulu, Max, and Peacock"
     return (
         word.capitalised
         and not word.place
         and ("," in before and after in (",", "?", "!", ".") or word.initial and after == ",")
     )
+
+
+def _quoted(text: str, position: int) -> bool:
+    """Inside quotation marks on the same line: a label read out, not talk."""
+    line_start = text.rfind("\n", 0, position) + 1
+    before = text[line_start:position]
+    return before.count('"') % 2 == 1 or before.count("“") > before.count("”")
+
+
+_LIST_BEFORE = re.compile(r"[^.!?:\s]\s+[A-Z][\w'’-]*,\s+$")
+_LIST_AFTER = re.compile(r",?\s+(?:and|or)\s|,\s+[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)?,")
+
+
+def _in_a_list(text: str, word: Word) -> bool:
+    """One of a list of capitalised things: "Hulu, Max, and Peacock", "Chase, Wells Fargo, or a credit union"."""
+    before = text[max(0, word.start - 40) : word.start]
+    return bool(_LIST_BEFORE.search(before)) and not word.initial or bool(_LIST_AFTER.match(text, word.end))
 
 
 def _known(text: str, names: Iterable[str]) -> list[Found]:

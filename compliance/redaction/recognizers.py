@@ -15,7 +15,12 @@ Beyond single values, a transcript is read as a sequence:
   social, typed by what the sentence is about;
 - a value abandoned in a correction ("45019… sorry, 4501 …") and the value
   that restates it are typed alike, and so is a value said again;
-- a ZIP code follows an address, a city or a state;
+- a ZIP code follows an address, a city or a state, or comes before a town;
+  five digits that nothing marks as an order, a ticket or an amount are one;
+- an identifier's characters said apart from it ("e as in echo", "three")
+  belong to it; a code begun and said again ("95… 958") is typed whole;
+- after an expiry, the code; after a date of birth, the dates that restate
+  or correct it;
 - a full date with a year in the range of birth years, a long digit string
   or a spelled code, standing where nothing says it is harmless, is personal.
 
@@ -154,7 +159,9 @@ def rule(pattern: str, score: float, topic: str | None = None, **options: object
 # Numbers followed by these are amounts, not identifiers.
 _QUANTITY_AFTER = re.compile(
     r"\s*(?:dollars?|bucks|cents|percent|%|items?|units?|minutes?|hours?|days?|weeks?|months?|years?|times|pounds|"
-    r"euros?|miles|people|am\b|pm\b|a\.m|p\.m|o'clock|degrees|gigs?|kilowatt|lines|kids|bags|digits)",
+    r"euros?|miles|people|am\b|pm\b|a\.m|p\.m|o'clock|degrees|gigs?|kilowatts?|lines|kids|bags|digits)"
+    # A whole word: "United States" after a passport number is no count of units.
+    r"(?![a-z])",
     FLAGS,
 )
 
@@ -165,7 +172,9 @@ MONTH = (
 DAY = r"(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?"
 YEAR = r"(?:19|20)\d{2}"
 # Between a date's parts: a comma, spaces, or a pause ("August 17th... 1983").
-DATE_GAP = r"(?:\s*(?:,|\.{2,}|…)\s*|\s+)"
+DATE_GAP = r"(?:\s*(?:,|\.{2,}|…)\s*|\s+)(?:(?:uh|um|er)\b,?\s+)?"
+# A month said, a pause, and the date begun again: "june uh june the third".
+MONTH_AGAIN = rf"(?:{MONTH},?\s+(?:(?:uh|um|er),?\s+)?)?"
 US_STATES = (
     r"AL|AK|AZ|AR|CA|CO|CT|DE|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI|MN|MS|MO|MT|NE|NV|NH|NJ|NM|NY|NC|ND|OH|OK|OR|"
     r"PA|RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY|DC"
@@ -184,12 +193,34 @@ STREET_SUFFIX = (
 )
 DIRECTION = r"(?:north|south|east|west|northeast|northwest|southeast|southwest|ne|nw|se|sw|n|s|e|w)\b\.?"
 # A word of a street's name: not a word that joins a sentence together.
-STREET_WORD = r"(?!(?:and|at|the|to|for|of|in|on|or|is|was|a|by|from|with|my|your|per)\b)[A-Za-z0-9]+"
-UNIT = (
-    r"(?:apt|apartment|unit|suite|ste|number|no|lot|space|trailer|#)\.?,?\s*(?:(?:uh|um),?\s+)?#?\d\w*"
-    r"(?:[ -]?[A-Za-z]\b)?"
-    r"|(?:apt|apartment|unit|suite)\.?\s*[A-Za-z]\b"
+STREET_WORD = (
+    r"(?!(?:and|at|the|to|for|of|in|on|or|is|was|a|by|from|with|my|your|per|um|uh)\b)"
+    r"(?:(?:jr|sr|st|mt|ft)\.|[A-Za-z0-9]+)"
 )
+# A street's name where no street kind follows to end it: not "no", "not", "that's"….
+NAMING_WORD = (
+    r"(?!(?:no|not|that's|thats|it's|its|but|so|then|just|like|yeah|yes|sorry|years?|months?|weeks?|days?|hours?|"
+    r"minutes?|dollars?|bucks|cents|percent|times|people|items?|units?|am|pm|o'clock)\b)(?=\w\w)"
+) + STREET_WORD
+# Between the parts of an address: a space or a comma, and a hesitation.
+ADDRESS_GAP = r"(?:,?\s+(?:(?:uh|um|er|like),?\s+)?)"
+UNIT = (
+    r"(?:(?:apt|apartment|unit|suite|ste|number|no|lot|space|trailer)\b|#)\.?,?\s*(?:(?:uh|um),?\s+)?#?"
+    r"(?:(?-i:[A-Z])\s?|[a-z]\s){0,2}\d\w*(?:[ -]?[A-Za-z]\b)?(?:\s+(?:north|south|east|west|rear|front)\b)?"
+    r"|(?:apt|apartment|unit|suite|lot|space)\.?\s*[A-Za-z]\b"
+    r"|\d{1,3}(?:st|nd|rd|th)\s+floor\b|floor\s+\d{1,3}\b|penthouse(?:\s+\d\w*)?"
+    r"|(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth)\s+floor\b"
+)
+# A house number: "1427", "74-5605" (Hawaii), "N7845" (Wisconsin's grid), "19 1/2", "222 and a half".
+HOUSE_NUMBER = r"(?:(?-i:[NSEW])\d{2,6}|\d{1,6}(?:-\d{1,4})?(?-i:[A-Z])?)(?:\s+1/2|\s+and\s+a\s+half)?"
+# A numbered road in place of a street name: "County Road 22", "Highway 71 South",
+# "State Route 207", "FM 1960", "IH 10 West", "County Highway K", "Old Route 66".
+ROUTE = (
+    r"(?:road|rd|highway|hwy|route|rte|interstate)\.?\s*-?\s*(?:\d{1,4}(?-i:[A-Z])?\b|(?-i:[A-Z]{1,2})\b)"
+    r"|(?:fm|rm|i\s?h|sr|us|(?:farm|ranch) to market(?: road)?)\.?\s*-?\s*\d{1,4}\b"
+)
+# Streets whose kind comes first: "15 Rue Royale", "1420 Via Del Oro", "Calle Ocho".
+STREET_PREFIX = r"rue|calle|camino|avenida|rua|(?-i:Via)"
 IDENTIFIER = r"(?<![\w-])(?P<value>(?=[A-Z0-9-]*\d)[A-Z0-9](?:[A-Z0-9]|-(?=[A-Z0-9])){4,19})(?![\w-])"
 # A code of letters and digits, or digits alone, long enough to identify someone.
 # Capitals only: a lower-case run of letters and digits is a machine's id (a
@@ -281,7 +312,9 @@ RULES: dict[str, tuple[list[Rule], bool]] = {
             rule(r"(?<!\w)(?:0?[1-9]|1[0-2])\s*[/-]\s*(?:20)?\d{2}(?!\w)", 0.85, "EXPIRY"),
             rule(r"(?<!\w)(?:0[1-9]|1[0-2])(?:20)?\d{2}(?!\w)", 0.85, "EXPIRY"),
             rule(r"(?<!\w)(?:[1-9]|1[0-2])(?:2\d|3\d)(?!\w)", 0.8, "EXPIRY", carry=False),
-            rule(rf"\b{MONTH}\.?,?\s+(?:of\s+)?(?:20\d\d|'?\d\d)\b", 0.85, "EXPIRY", lead="word"),
+            # "good through eleven of twenty nine"
+            rule(r"(?<!\w)(?:0?[1-9]|1[0-2])\s+of\s+(?:20)?\d\d(?!\w)", 0.85, "EXPIRY"),
+            rule(rf"\b{MONTH}\.?,?\s+(?:of\s+)?(?:20\d\d|'?\d\d)\b", 0.85, "EXPIRY", lead="word", after=True),
             # An utterance that is nothing but an expiry answers a question
             # asked in a turn this text doesn't hold ("12/27.", "April 2028.").
             rule(r"(?<!\w)(?:0?[1-9]|1[0-2])\s*/\s*(?:20)?\d{2}(?!\w)", 0.6, standalone=True, bare=True),
@@ -311,7 +344,8 @@ RULES: dict[str, tuple[list[Rule], bool]] = {
             rule(r"(?<!\w)[2-9]\d{2}[\s.-]?\d{4}(?!\w)", 0.7, "SHORT_PHONE", window=30),
             rule(r"(?<![\w+])\+(?:[2-9]\d{0,2})[\s.-]?\(?\d{1,4}\)?(?:[\s.-]?\d{2,4}){2,4}(?!\w)", 0.8),
             # "plus 1, 708, 555, 0163", "Plus 234 803 555 0147": a country code said as a word.
-            rule(r"\bplus\s+(?P<value>[1-9]\d{0,2}(?:,?\s+\d{1,4}){2,5})(?![\w,])", 0.8, lead="word"),
+            rule(r"\bplus\s+[1-9]\d{0,2}(?:,?\s+\d{1,4}){2,5}(?![\w,])", 0.8, lead="word"),
+            rule(r"\bplus\s+[1-9]\d{7,14}(?![\w,])", 0.8, lead="word"),
             # "area code 404", "with the 312 area code": an area code belongs to a number.
             rule(r"(?<![\w$])[2-9]\d{2}(?![\w])", 0.8, "AREA_CODE", window=12, after=True, carry=False),
             rule(r"(?<![\w$])[2-9] ?\d ?\d(?![\w])", 0.8, "AREA_CODE", window=12, after=True, carry=False),
@@ -339,7 +373,8 @@ RULES: dict[str, tuple[list[Rule], bool]] = {
             rule(rf"(?<![\w-]){YEAR}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])(?![\w-])", 0.9, "DOB", window=60),
             rule(r"(?<!\w)\d{4,8}(?!\w)", 0.85, "DOB", window=60, validate=spoken_date_valid),
             rule(
-                rf"\b{MONTH}\.?\s+(?:the\s+)?{DAY}(?:{DATE_GAP}(?:of\s+)?(?:{YEAR}|'?\d{{2}}))?\b"
+                rf"\b{MONTH_AGAIN}{MONTH}\.?,?\s+(?:(?:uh|um|er),?\s+)?(?:the\s+)?(?:{DAY},?\s+(?:(?:uh|um|er),?\s+)?)?{DAY}"
+                rf"(?:{DATE_GAP}(?:of\s+)?(?:{YEAR}|'?\d{{2}}))?\b"
                 rf"|\b{MONTH},?\s+(?:of\s+)?(?:{YEAR}|'\d\d)\b",
                 0.9,
                 "DOB",
@@ -349,16 +384,21 @@ RULES: dict[str, tuple[list[Rule], bool]] = {
             rule(
                 rf"\b(?:the\s+)?{DAY}\s+(?:of\s+)?{MONTH}(?:{DATE_GAP}(?:{YEAR}|'?\d{{2}}))?\b", 0.9, "DOB", window=60
             ),
-            rule(rf"(?<![\w']){YEAR}(?!\w)|'\d\d\b", 0.8, "BIRTH_YEAR", window=20, carry=False),
-            rule(r"(?<![\w'])(?:19|20)?\d\d(?!\w)|'\d\d\b", 0.8, "BIRTH_YEAR", window=20, carry=False),
+            rule(rf"(?<![\w']){YEAR}(?!\w)|'\d\d\b", 0.8, "BIRTH_YEAR", window=32, carry=False),
+            rule(r"(?<![\w'])(?:19|20)?\d\d(?!\w)|'\d\d\b", 0.8, "BIRTH_YEAR", window=32, carry=False),
             rule(rf"(?<![\w']){YEAR}(?!\w)|'\d\d\b", 0.8, "BIRTH_YEAR", bare=True),
+            # A date of birth said in pieces, a sentence each, after the question
+            # or the topic: "My birthday is the twenty-third. January. '99."
+            rule(rf"(?<![\w']){YEAR}(?!\w)|'\d\d\b", 0.8, "DOB", bare=True),
+            rule(rf"\b{MONTH}\b", 0.8, "DOB", bare=True, lead="word"),
+            rule(r"(?<![\w'])(?:the\s+)?(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)\b", 0.8, "DOB", window=30),
             # A day of a month said alone answers a question this text doesn't hold ("May 9th.").
             rule(rf"\b{MONTH}\.?\s+(?:the\s+)?{DAY}\b", 0.6, standalone=True, bare=True, lead="word"),
             # A whole date in the years people calling were born in, that
             # nothing around marks as an appointment, an order or an event;
             # the year said as two numbers too ("october seventeenth sixty six").
             rule(
-                rf"\b{MONTH}\.?\s+(?:the\s+)?{DAY}{DATE_GAP}(?:of\s+)?(?:{YEAR}|'?\d\d)\b",
+                rf"\b{MONTH_AGAIN}{MONTH}\.?,?\s+(?:(?:uh|um|er),?\s+)?(?:the\s+)?{DAY}{DATE_GAP}(?:of\s+)?(?:{YEAR}|'?\d\d)\b",
                 0.6,
                 standalone=True,
                 validate=birth_year_in,
@@ -379,14 +419,36 @@ RULES: dict[str, tuple[list[Rule], bool]] = {
     "ADDRESS": (
         [
             rule(
-                rf"(?<![\w:-])\d{{1,6}}(?:-\d{{1,4}})?[A-Z]?(?:\s+[NSEW]\.?)?(?:\s+{STREET_WORD}){{1,3}}?\s+(?:{STREET_SUFFIX})\b\.?"
-                rf"(?:\s+{DIRECTION})?(?:,?\s*(?:{UNIT}))?",
+                rf"(?<![\w:/-]){HOUSE_NUMBER}(?:{ADDRESS_GAP}{DIRECTION})?"
+                rf"(?:(?:{ADDRESS_GAP}{STREET_WORD}){{0,3}}?{ADDRESS_GAP}(?:{ROUTE})"
+                rf"|(?:{ADDRESS_GAP}{STREET_WORD}){{1,4}}?{ADDRESS_GAP}(?:{STREET_SUFFIX})\b\.?"
+                rf"|\s+(?:{STREET_PREFIX})\s+{STREET_WORD}(?:\s+(?-i:[A-Z])[a-z]+){{0,2}})"
+                rf"(?:\s+{DIRECTION})?(?:{ADDRESS_GAP}(?:{UNIT})){{0,2}}",
                 0.85,
             ),
-            rule(r"(?<![\w-])(?:apartment|apt|unit)\.?\s+#?\d+(?:[ -]?[A-Za-z]\b)?", 0.7, lead="word"),
-            rule(r"\bp\.?\s*o\.?\s*box\s+\d+", 0.85, lead="word"),
+            # A house number and a street said without its kind, where the talk is of an address:
+            # "my address is 1200 Kessler", "i live on 888 elm".
             rule(
-                r"\b(?:rural route|r\.?\s?r\.?|star route|highway contract route|hc)\s+\d+,?\s+box\s+\d+",
+                rf"(?<![\w:/-]){HOUSE_NUMBER}(?:{ADDRESS_GAP}{DIRECTION})?\s+{NAMING_WORD}(?:\s+{NAMING_WORD}){{0,2}}",
+                0.75,
+                "ADDRESS",
+                window=40,
+                carry=False,
+            ),
+            rule(r"(?<![\w:/-])\d{1,6}(?-i:[A-Z])?(?![\w/])", 0.75, "HOUSE_NUMBER", window=24, carry=False),
+            rule(r"\b(?:rural route|r\.?\s?r\.?|star route)\s+\d+\b", 0.8, lead="word"),
+            rule(
+                rf"\b(?:the\s+)?(?:street|road)(?:'s| is)\s+"
+                rf"(?P<value>(?:{STREET_WORD}\s+){{1,2}}(?:{STREET_SUFFIX})\b)",
+                0.75,
+                lead="word",
+            ),
+            rule(
+                r"(?<![\w-])(?:apartment|apt|unit)\.?\s+(?:is\s+|number\s+)?#?\d+(?:[ -]?[A-Za-z]\b)?", 0.7, lead="word"
+            ),
+            rule(r"\b(?:p\.?\s*o\.?|post office)\s*box\s+\d+", 0.85, lead="word"),
+            rule(
+                r"\b(?:rural route|r\.?\s?r\.?|star route|highway contract route|h\.?\s?c\.?)\s+\d+,?\s+box\s+\d+",
                 0.85,
                 lead="word",
             ),
@@ -399,6 +461,9 @@ RULES: dict[str, tuple[list[Rule], bool]] = {
         [
             rule(r"(?<!\w)\d{5}(?:-?\d{4})?(?!\w)", 0.9, "ZIP", window=30),
             rule(r"(?<![\w$.,-])\d{5}(?:-\d{4})?(?![\w-])", 0.85, standalone=True, bare=True),
+            # Five digits said as digits, anywhere nothing marks them as an order, a
+            # ticket or an amount: on a call, a ZIP code ("I have 77019 on the account").
+            rule(r"(?<![\w$.,#-])\d{5}(?![\w-])", BARE_DIGITS, standalone=True),
         ],
         False,
     ),
@@ -429,9 +494,11 @@ RULES: dict[str, tuple[list[Rule], bool]] = {
             # A password said in words: "the password is sunflower twenty two", "passcode? caller: blue monkey seven".
             rule(
                 r"\b(?:pass ?(?:word|code|phrase)|security (?:word|answer)|secret word)s?\b"
-                r"(?:\s*\?|[^.!?\n]{0,24}?(?:\bis\b|\bit's\b|\bwas\b|:|\bcaller\b|\bcustomer\b))"
+                # Never across a placeholder: what it hid is the value, not a lead to the next word.
+                r"(?:\s*\?|[^.!?\n\[]{0,32}?(?:\bis\b|\bit's\b|\bwas\b|:|\bcaller\b|\bcustomer\b|'s\b|\bas\b|\bto\b|\?))"
                 r"(?:\s+(?:caller|customer|uh|um|it's|its|is)\b:?)*\s+"
-                r"(?P<value>(?!(?:the|a|an|not|that|still|wrong|incorrect|expired|locked|reset|caller|customer|agent|uh|um|it's)\b)"
+                r"(?P<value>(?!(?:the|a|an|not|that|still|wrong|incorrect|expired|locked|reset|caller|customer|agent|uh|um|it's|"
+                r"my|your|our|this|on|for|be|change|reset|something|is|oh|well|so|yeah|yes|okay|hmm|i|i'm|let)\b)"
                 r"[a-z0-9'-]+"
                 r"(?:\s+(?!(?:all|and|but|with|in|for|please|thanks|right|correct|lowercase|uppercase)\b)"
                 r"[a-z0-9'-]+){0,3})",
@@ -466,7 +533,8 @@ ENTITY_TYPES = tuple(RULES)
 _VALUE_TOKEN = re.compile(r"[+(']?[A-Za-z0-9!@#%^&*_-]*\d")
 _WORD_LEAD = re.compile(
     r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|p\.? ?o\b|building|bldg|apartment|apt|unit|"
-    r"pass|security|secret|plus|rural|r\.? ?r\b|star|highway|hc\b|suite)"
+    r"pass|security|secret|plus|rural|r\.? ?r\b|star|highway|hc\b|h c\b|suite|post office|the street|street|"
+    r"the road|road)"
 )
 
 
@@ -559,22 +627,87 @@ _CARD_LENGTHS = ((re.compile(r"3[47]"), (15,)), (re.compile(r"4"), (16, 13, 19))
 
 # Letters (alone, or "as in" a word) and digits read out one by one, at least
 # five of them: "M as in Mary, X as in X-ray, 7, 4, Q, 9", "H-P, 4-4-7, 1-9-0-2".
-_SPELLED_CHARACTER = r"(?:(?-i:[A-Z])(?:\s+as\s+in\s+[A-Za-z][\w-]*)?|\d)"
+# A letter said with the word it is "as in", in either case ("d as in delta").
+_AS_IN = r"[A-Za-z]\s+as\s+in\s+[A-Za-z][\w-]*"
+# A letter said alone (a capital, or a lowercase one other than "a" and "i"),
+# or a group of digits (which the normalised copy joins: "8 8 3, um, 0 2 1" is 883021).
+_SPELLED_CHARACTER = rf"(?:{_AS_IN}|(?-i:[A-Z]{{1,4}}\d[A-Z\d]*)|(?-i:[A-Z])|(?-i:[b-hj-z])|\d+)"
+_SPELLED_SEPARATOR = r"(?:,\s*|\s+|-)(?:(?:uh|um),?\s+)?"
 _SPELLED_IDENTIFIER = re.compile(
-    rf"(?<![\w-]){_SPELLED_CHARACTER}(?:(?:,\s*|\s+|-)(?:(?:uh|um),?\s+)?{_SPELLED_CHARACTER}){{4,}}(?![\w-])",
-    FLAGS,
+    rf"(?<![\w'’-]){_SPELLED_CHARACTER}(?:{_SPELLED_SEPARATOR}{_SPELLED_CHARACTER})+(?![\w-])",
+    re.IGNORECASE,
+)
+_SPELLED_UNIT = re.compile(rf"{_AS_IN}|[A-Za-z](?=[A-Za-z]*\d)|\b[A-Za-z]\b|\d+", re.IGNORECASE)
+
+
+def _spelled_characters(spelled: str) -> tuple[int, int, bool]:
+    """Letters and digits a spelling says, and whether a letter was said "as in" a word.
+    A lone "A" or "I" is not counted: it is as often the word."""
+    letters = digits = 0
+    as_in = False
+    for unit in _SPELLED_UNIT.finditer(spelled):
+        said = unit.group()
+        if said[0].isdigit():
+            digits += len(said)
+        elif len(said) > 1:
+            letters, as_in = letters + 1, True
+        elif said not in "AIai":
+            letters += 1
+    return letters, digits, as_in
+
+
+def _spelled_identifiers(text: str, talk: Dialogue) -> list[Finding]:
+    """An identifier read out character by character, with both letters and
+    digits: "M as in Mary, 4 0 0, D as in David, 7 1 8 2", "W, uh, 2 6 6 …".
+    One letter and a few digits ("B, 4417") only where an identifier is asked for."""
+    found = []
+    for match in _SPELLED_IDENTIFIER.finditer(text):
+        letters, digits, as_in = _spelled_characters(match.group())
+        if (
+            letters
+            and digits
+            and letters + digits >= 5
+            and (
+                as_in
+                or letters >= 2
+                or digits >= 6
+                or any(talk.before(topic, match.start(), 60) for topic in ("ACCOUNT", "DRIVER_LICENSE", "PASSPORT"))
+            )
+        ):
+            found.append(("ACCOUNT_ID", match.start(), match.end(), 0.75))
+    return found
+
+
+_IDENTIFIER_TYPES = frozenset({"ACCOUNT_ID", "DRIVER_LICENSE", "PASSPORT"})
+# Characters said just before or after an identifier that belong to it: "e as in echo [K933021]",
+# "three [HW7KP2CX91]", "AC [44781903]", "[L0093371], K".
+# Capitals that are a word said before a number, not letters of it: "member ID W992318".
+_WORD_CAPITALS = "ID|US|OK|AM|PM|TV|IT|HR|ER|DL|PO|CD|IS|NO|MY|IN|ON|AT|TO|OR|SO|DOB|SSN"
+_SPELLED_BEFORE = re.compile(
+    rf"(?:(?<![\w'’-])(?:{_AS_IN}|(?-i:(?!(?:{_WORD_CAPITALS})\b)[A-Z]{{1,2}})|(?-i:[b-hj-z])|\d+)"
+    rf"{_SPELLED_SEPARATOR})+$",
+    re.IGNORECASE,
+)
+_SPELLED_AFTER = re.compile(
+    rf"(?:{_SPELLED_SEPARATOR}(?:{_AS_IN}|(?-i:[B-HJ-Z])|(?-i:[b-hj-z])|\d+)(?![\w'’-]))+", re.IGNORECASE
 )
 
 
-def _spelled_identifiers(text: str) -> list[Finding]:
-    """An identifier read out character by character, with both letters and digits."""
-    found = []
-    for match in _SPELLED_IDENTIFIER.finditer(text):
-        characters = re.sub(r"\s+as\s+in\s+[A-Za-z][\w-]*|\b(?:uh|um)\b", "", match.group(), flags=FLAGS)
-        if any(character.isdigit() for character in characters) and any(
-            character.isalpha() for character in characters
-        ):
-            found.append(("ACCOUNT_ID", match.start(), match.end(), 0.75))
+_LONG_DIGITS = re.compile(r"[\d -]+")
+
+
+def _identifier_edges(text: str, findings: list[Finding]) -> list[Finding]:
+    """An identifier's characters said on either side of what was recognised,
+    apart from it: the same identifier, typed alike."""
+    found: list[Finding] = []
+    for entity, start, end, score in findings:
+        # Digits said alone may be a card's, with its expiry and code next to them.
+        if entity not in _IDENTIFIER_TYPES or (score <= 0.6 and _LONG_DIGITS.fullmatch(text, start, end)):
+            continue
+        before = _SPELLED_BEFORE.search(text, max(0, start - 60), start)
+        after = _SPELLED_AFTER.match(text, end)
+        if before or after:
+            found.append((entity, before.start() if before else start, after.end() if after else end, score))
     return found
 
 
@@ -611,8 +744,8 @@ def _expiry_and_code(start: int, digits: str) -> list[Finding]:
 
 # After a card number: the expiry and code, said bare.
 _FLOW_VALUE = re.compile(
-    rf"(?P<expiry>(?:0?[1-9]|1[0-2])\s*/\s*(?:20)?\d\d(?!\d)|{MONTH}\.?,?\s+(?:of\s+)?(?:20\d\d|'?\d\d)\b)"
-    r"|(?P<code>\d{3,8}(?!\d))|(?P<spaced>\d(?: \d){2,3}(?!\d))",
+    rf"(?P<expiry>(?:0?[1-9]|1[0-2])\s*(?:/|\bof\b)\s*(?:20)?\d\d(?!\d)|{MONTH}\.?,?\s+(?:of\s+)?(?:20\d\d|'?\d\d)\b)"
+    r"|(?P<code>\d{3,8}(?![\d-]))|(?P<spaced>\d(?:[ -]\d){2,3}(?![\d-]))",
     FLAGS,
 )
 _FLOW_SKIP = re.compile(
@@ -625,14 +758,17 @@ _FLOW_SKIP = re.compile(
 def _payment_flow(text: str, findings: list[Finding]) -> list[Finding]:
     found: list[Finding] = []
     for entity, _, end, _ in findings:
-        if entity != "CREDIT_CARD":
+        if entity not in ("CREDIT_CARD", "CARD_EXPIRY"):
             continue
-        position, values = end, 0
+        # After the card, its expiry and code; after the expiry, the code.
+        position, values = end, 0 if entity == "CREDIT_CARD" else 1
         while values < 2 and position - end < 90:
             skip = _FLOW_SKIP.match(text, position)
             position = skip.end() if skip else position
             value = _FLOW_VALUE.match(text, position)
             if not value or _QUANTITY_AFTER.match(text, value.end()):
+                break
+            if entity == "CARD_EXPIRY" and (value.lastgroup == "expiry" or len(digits_only(value.group())) > 4):
                 break
             if value.lastgroup == "code" and len(value.group()) > 6:
                 found.extend(_expiry_and_code(value.start(), value.group()))  # said together: 1227861
@@ -647,6 +783,10 @@ def _payment_flow(text: str, findings: list[Finding]) -> list[Finding]:
 _PARTIAL_VALUE = re.compile(r"[^\d.!\n]{0,40}?(?<![\w$])(?P<value>\d(?:[ -]?\d){1,5})(?![\w])")
 _YEAR_VALUE = re.compile(r"(?:19|20)\d\d")
 _PARTIAL_TYPES = (("SSN", "SSN"), ("BANK", "BANK_ACCOUNT"), ("ACCOUNT", "BANK_ACCOUNT"), ("CARD", "CREDIT_CARD"))
+
+
+# "I have 7764 as the last four", "four four seven one, those are the last four of my social".
+_VALUE_BEFORE_PARTIAL = re.compile(r"(?<![\w$])(?P<value>\d(?:[ -]?\d){3})(?![\w])[^\d.!?\n]{0,30}$")
 
 
 def _partial_identifiers(text: str, talk: Dialogue) -> list[Finding]:
@@ -670,11 +810,23 @@ def _partial_identifiers(text: str, talk: Dialogue) -> list[Finding]:
             continue  # "the promotion ends in 2027"
         entity = dict(_PARTIAL_TYPES).get(topic or "CARD", "CREDIT_CARD")
         found.append((entity, value_start, value_end, 0.85))
+    for start, end in talk.mentions["PARTIAL"]:
+        if not text[start:end].lower().startswith("last"):
+            continue
+        before = _VALUE_BEFORE_PARTIAL.search(text, max(0, start - 40), start)
+        if not before or _YEAR_VALUE.fullmatch(before.group("value")):
+            continue
+        _, sentence_end = talk.sentence(end)
+        topics = tuple(topic for topic, _ in _PARTIAL_TYPES)
+        following = [topic for topic in topics if talk.after(topic, end, max(0, sentence_end - end))]
+        topic = next(iter(following), None) or talk.nearest_before(topics, before.start(), 80)
+        entity = dict(_PARTIAL_TYPES).get(topic or "CARD", "CREDIT_CARD")
+        found.append((entity, before.start("value"), before.end("value"), 0.8))
     return found
 
 
 _CORRECTION = re.compile(
-    r"\b(?:sorry|no|nope|wait|actually|i mean|correction|rather|or|scratch that|let me (?:start over|try again|"
+    r"\b(?:sorry|no|not|nope|wait|actually|i mean|correction|rather|or|scratch that|let me (?:start over|try again|"
     r"say that again|repeat)|my (?:bad|mistake)|oops|not that|that's wrong|i don't think|hold on|hang on)\b",
     FLAGS,
 )
@@ -682,8 +834,31 @@ _CORRECTION = re.compile(
 _VALUE_RUN = re.compile(r"(?<![\w$])[A-Z]{0,4}\d(?:[\d/-]*\d)?[A-Z]?(?![\w])")
 _NUMERIC_TYPES = {
     "SSN", "CREDIT_CARD", "CVV", "CARD_EXPIRY", "ROUTING_NUMBER", "BANK_ACCOUNT", "PHONE", "DATE_OF_BIRTH",
-    "ZIP_CODE", "ACCOUNT_ID", "PIN", "DRIVER_LICENSE", "PASSPORT",
+    "ZIP_CODE", "ACCOUNT_ID", "PIN", "DRIVER_LICENSE", "PASSPORT", "ADDRESS",
 }  # fmt: skip
+
+
+_RESTART_GAP = re.compile(r"(?:[\s,…-]|\.{2,}|\b(?:uh|um|er|sorry)\b)+", FLAGS)
+
+
+def _restart(text: str, left: tuple[int, int], right: tuple[int, int], gap: str) -> bool:
+    """A value begun and, after a pause, said again from the start: "95… 958"."""
+    said, again = digits_only(text[left[0] : left[1]]), digits_only(text[right[0] : right[1]])
+    return (
+        len(gap) <= 12 and _RESTART_GAP.fullmatch(gap) is not None and len(again) > len(said) and again.startswith(said)
+    )
+
+
+_STREET_NAME_AFTER = re.compile(rf"(?:\s+(?-i:[A-Z])?{NAMING_WORD}){{1,2}}", FLAGS)
+
+
+def _street_end(text: str, end: int, entity: str) -> int:
+    """An address's house number said again, or abandoned, keeps the street
+    name said with it: "it's 61 oak, no, 61 elm court", "123 Maple, like the tree"."""
+    if entity != "ADDRESS":
+        return end
+    name = _STREET_NAME_AFTER.match(text, end)
+    return name.end() if name else end
 
 
 def _corrections_and_repeats(text: str, findings: list[Finding]) -> list[Finding]:
@@ -720,7 +895,9 @@ def _corrections_and_repeats(text: str, findings: list[Finding]) -> list[Finding
         for index in range(len(runs) - 1):
             left, right = typed[index], typed[index + 1]
             gap = text[runs[index][1] : runs[index + 1][0]]
-            if left is None and right is None or len(gap) > 80 or not _CORRECTION.search(gap):
+            if left is None and right is None or len(gap) > 80:
+                continue
+            if not _CORRECTION.search(gap) and not _restart(text, runs[index], runs[index + 1], gap):
                 continue
             if left and right:
                 # Typed differently on either side of a correction: the weaker
@@ -741,7 +918,7 @@ def _corrections_and_repeats(text: str, findings: list[Finding]) -> list[Finding
             )
             if len(gap) > 16 and not similar:
                 continue
-            finding = (source[0], runs[target][0], runs[target][1], source[3])
+            finding = (source[0], runs[target][0], _street_end(text, runs[target][1], source[0]), source[3])
             typed[target] = finding
             found.append(finding)
             changed = True
@@ -749,7 +926,7 @@ def _corrections_and_repeats(text: str, findings: list[Finding]) -> list[Finding
         if typed[index] is None:
             repeated = by_digits.get(digits_only(text[start:end]))
             if repeated:
-                found.append((repeated[0], start, end, repeated[3]))
+                found.append((repeated[0], start, _street_end(text, end, repeated[0]), repeated[3]))
     return found
 
 
@@ -764,10 +941,72 @@ def _zip_by_position(text: str) -> list[Finding]:
         start = match.start()
         if _QUANTITY_AFTER.match(text, match.end()):
             continue
-        score = _after_place(text, start)
+        score = _after_place(text, start) or (0.75 if _before_place(text, match.end()) else 0.0)
         if score:
             found.append(("ZIP_CODE", start, match.end(), score))
     return found
+
+
+_OTHER_DATE = re.compile(
+    rf"\b{MONTH}\.?\s+(?:the\s+)?{DAY}(?:{DATE_GAP}(?:of\s+)?(?:{YEAR}|'?\d\d))?\b"
+    rf"|\b(?:the\s+)?{DAY}\s+of\s+{MONTH}\b|(?<![\w'])'\d\d\b|(?<![\w$.,]){YEAR}(?![\w-])",
+    FLAGS,
+)
+
+
+_INDEPENDENCE_DAY = re.compile(r"(?:the\s+)?4th\s+of\s+july\b", FLAGS)
+
+
+def _dates_beside_birth(text: str, findings: list[Finding], talk: Dialogue) -> list[Finding]:
+    """Another date said just after a date of birth is that date corrected,
+    compared or said again: "It's December 11th. December 1st, not January
+    12th.", "the system has 7/15, but you said July 5th.", "August 19th. '67."
+    Not where something marks it as an event's ("moved in", "the appointment")."""
+    found: list[Finding] = []
+    for entity, _, end, _ in findings:
+        if entity != "DATE_OF_BIRTH":
+            continue
+        for match in _OTHER_DATE.finditer(text, end, min(len(text), end + 90)):
+            if (
+                not talk.harmless_before(match.start())
+                and not _QUANTITY_AFTER.match(text, match.end())
+                and not text[max(0, match.start() - 4) : match.start()].lower().endswith("not ")
+                and not _INDEPENDENCE_DAY.match(text, match.start())
+            ):
+                found.append(("DATE_OF_BIRTH", match.start(), match.end(), 0.75))
+    return found
+
+
+def _zip_after_address(text: str, findings: list[Finding], talk: Dialogue) -> list[Finding]:
+    """Five digits said after an address, with only a town, a state or a few
+    words between ("…Box 62 in marfa 79843", "…, not the house. Same town, 30601.")."""
+    found: list[Finding] = []
+    for entity, _, end, _ in findings:
+        if entity != "ADDRESS":
+            continue
+        for match in _FIVE_DIGITS.finditer(text, end, min(len(text), end + 120)):
+            between = text[end : match.start()]
+            if any(character.isdigit() or character == "[" for character in between) or len(between.split()) > 10:
+                break
+            if not _QUANTITY_AFTER.match(text, match.end()) and not talk.harmless_before(match.start()):
+                found.append(("ZIP_CODE", match.start(), match.end(), 0.8))
+            break
+    return found
+
+
+def _before_place(text: str, end: int) -> bool:
+    """A town or a state is named right after ``end``: "33139 Miami Beach", "37916 knoxville"."""
+    following = _PLACE_HEAD.match(text, end)
+    if not following:
+        return False
+    words = re.findall(r"[a-z]+", following.group(1).lower())
+    names = places.load().names
+    return any(" ".join(words[:count]) in STATE_NAMES or tuple(words[:count]) in names for count in (3, 2, 1)) or (
+        bool(words) and words[0].upper() in STATE_ABBREVIATIONS and following.group(1)[:2].isupper()
+    )
+
+
+_PLACE_HEAD = re.compile(r",?\s+((?:[A-Za-z][A-Za-z.'-]*,?\s*){1,3})")
 
 
 def _after_place(text: str, start: int) -> float:
@@ -825,10 +1064,13 @@ def _scan(text: str) -> tuple[Finding, ...]:
     talk = dialogue(text)
     findings = _rule_findings(text, talk)
     findings += _card_runs(text)
-    findings += _spelled_identifiers(text)
-    findings += _payment_flow(text, findings)
+    findings += _spelled_identifiers(text, talk)
     findings += _partial_identifiers(text, talk)
+    findings += _payment_flow(text, findings)
     findings += _zip_by_position(text)
+    findings += _zip_after_address(text, findings, talk)
+    findings += _dates_beside_birth(text, findings, talk)
+    findings += _identifier_edges(text, findings)
     findings += _corrections_and_repeats(text, findings)
     # A code said alone is typed by its length only where nothing else typed it.
     typed = [finding for finding in findings if finding[3] != BARE_DIGITS]

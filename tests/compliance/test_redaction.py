@@ -217,3 +217,89 @@ def test_the_turn_before_types_a_bare_answer_and_is_never_redacted_itself():
     assert [(entity.start, entity.end) for entity in redaction.entities] == [(0, 7)]
     # Alone, four digits said as digits are still a code, typed by their length only.
     assert redact("4 1 2 9.").text == "[PIN]."
+
+
+# --- Names and the capitalised words that are no one's -----------------------------------------
+
+NAMED_AFTER_PEOPLE = ["Hope", "Frank Lloyd Wright", "Will Rogers", "Ronald Reagan", "Grace", "Jordan", "Chase"]
+PLACES_AND_THINGS = ["Station", "Field", "tour", "exhibit", "package", "Turnpike", "Airport", "Club", "Stadium"]
+
+
+@pytest.mark.parametrize("name", NAMED_AFTER_PEOPLE)
+@pytest.mark.parametrize("thing", PLACES_AND_THINGS)
+def test_a_place_or_thing_named_after_someone_is_not_a_person(name, thing):
+    for text in (f"Is the {name} {thing} open on Sunday?", f"I was at {name} {thing} yesterday and it was closed."):
+        assert redact(text).text == text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I bank with Wells Fargo, but I want the refund on the card.",
+        "So I ordered 3 of the 24-packs of Dr Pepper and only 2 showed up.",
+        "The Dr. Scholl's inserts came in the wrong size.",
+        "Yeah, I'm returning a Calvin Klein jacket, the navy one.",
+        "We moved over from Kaiser back in January.",
+        "It's Lincoln Mercury, not Lincoln Financial, correct?",
+        "It's been raining since, like, Easter, and now the basement's flooded.",
+        "We're planning the trip for Christmas week.",
+        "I'm going to open a ticket, and someone from Tier 2 will call you.",
+        "It says Carolina blue, they're navy.",
+        "I'm calling to report a streetlight out at the corner of Sterling and Grant.",
+        "Agent: And is it the Brown or the Black model? Caller: Brown. Agent: Okay, the 2-slot one.",
+        "Agent: Is the router light green or orange? Caller: Orange. And it's been orange since 7.",
+    ],
+)
+def test_brands_holidays_levels_colours_and_choices_are_not_people(text):
+    assert redact(text).text == text
+
+
+@pytest.mark.parametrize(
+    "text, town",
+    [
+        ("Just to confirm, Mr. Paz, that's 2280 State Highway 21 East, Bastrop, 78602?", "Bastrop"),
+        ("Agent: What's the zip code on the account? Caller: 43085. Agent: Okay, Worthington.", "Worthington"),
+        ("So my mailing address is PO Box 2290, Kailua-Kona, Hawaii, 96745.", "Kailua-Kona"),
+        ("we get our mail at post office box sixty two in marfa seven nine eight four three", "marfa"),
+    ],
+)
+def test_a_town_in_an_address_is_kept_while_the_address_is_hidden(text, town):
+    result = redact(text)
+
+    assert town in result.text
+    assert "[ADDRESS]" in result.text or "[ZIP_CODE]" in result.text
+
+
+@pytest.mark.parametrize(
+    "text, names",
+    [
+        ("I'm calling for Ebere. Ebere's my daughter, she's at school.", ["Ebere"]),
+        ("My wife is Comfort Mensah. Comfort handles the bills.", ["Comfort"]),
+        ("the account holder is grant mcallister no grant mcallister", ["grant mcallister"]),
+        ("mark is my husband he handles the bills", ["mark"]),
+        ("Layla Al-Farsi.", ["Layla Al-Farsi"]),
+        ("Van der Merwe.", ["Van der Merwe"]),
+        ("agent the name on the card caller maria de los angeles ortiz", ["maria de los angeles ortiz"]),
+        ("hi this is june calling about my mom's bill", ["june"]),
+        ("this is faith kimball calling back", ["faith kimball"]),
+    ],
+)
+def test_names_said_again_with_a_relation_or_a_particle_are_hidden(text, names):
+    result = redact(text).text
+
+    assert not any(name in result for name in names)
+    assert "[PERSON]" in result
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Hi, I'm calling on behalf of Efua Quaye, she's my aunt and she doesn't hear well.",
+        "guillermo he's my brother he said to call you guys",
+        "Yeah, the first one's mine and the second one's my son's.",
+    ],
+)
+def test_a_pronoun_before_a_relation_is_no_name(text):
+    result = redact(text).text
+
+    assert all(word in result for word in ("she's", "he's", "one's") if word in text)

@@ -31,14 +31,27 @@ ALL_TYPES = (
 )  # fmt: skip
 # Measured on the sealed set when this version was frozen (bench/README.md).
 SEALED_RECALL = {
-    "ACCOUNT_ID": 0.90, "ADDRESS": 0.91, "BANK_ACCOUNT": 1.0, "CARD_EXPIRY": 0.90, "CREDIT_CARD": 1.0, "CVV": 1.0,
-    "DATE_OF_BIRTH": 0.91, "DRIVER_LICENSE": 1.0, "EMAIL": 1.0, "PASSPORT": 1.0, "PERSON": 0.93, "PHONE": 1.0,
-    "PIN": 0.93, "ROUTING_NUMBER": 1.0, "SSN": 1.0, "ZIP_CODE": 1.0,
-}  # fmt: skip
-SEALED_OVERALL_RECALL = 0.955
-SEALED_STYLE_RECALL = {"agent": 0.95, "formatted": 0.94, "gather": 0.96, "raw": 0.96}
-SEALED_PRECISION = 0.97
-SEALED_KEEP_RATE = 0.96
+    "ACCOUNT_ID": 1.0,
+    "ADDRESS": 1.0,
+    "BANK_ACCOUNT": 1.0,
+    "CARD_EXPIRY": 0.96,
+    "CREDIT_CARD": 1.0,
+    "CVV": 1.0,
+    "DATE_OF_BIRTH": 0.93,
+    "DRIVER_LICENSE": 1.0,
+    "EMAIL": 1.0,
+    "PASSPORT": 1.0,
+    "PERSON": 0.94,
+    "PHONE": 1.0,
+    "PIN": 0.93,
+    "ROUTING_NUMBER": 1.0,
+    "SSN": 1.0,
+    "ZIP_CODE": 1.0,
+}
+SEALED_OVERALL_RECALL = 0.97
+SEALED_STYLE_RECALL = {"agent": 0.96, "formatted": 0.96, "gather": 0.98, "raw": 0.97}
+SEALED_PRECISION = 0.98
+SEALED_KEEP_RATE = 0.98
 SEALED_UNSTABLE_LINES = 1
 CRITICAL = ("SSN", "CREDIT_CARD", "PHONE", "EMAIL")
 
@@ -111,7 +124,18 @@ def unstable(examples) -> list[str]:  # noqa: ANN001
 
 
 @pytest.mark.parametrize(
-    "corpus", ["dev.jsonl", "dev2.jsonl", "dev3a.jsonl", "dev3b.jsonl", "dev4a.jsonl", "dev4b.jsonl", "redaction.jsonl"]
+    "corpus",
+    [
+        "dev.jsonl",
+        "dev2.jsonl",
+        "dev3a.jsonl",
+        "dev3b.jsonl",
+        "dev4a.jsonl",
+        "dev4b.jsonl",
+        "dev5a.jsonl",
+        "dev5b.jsonl",
+        "redaction.jsonl",
+    ],
 )
 def test_redacting_redacted_text_changes_nothing(corpus):
     assert unstable(load_corpus(CORPUS / corpus)) == []
