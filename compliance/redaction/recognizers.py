@@ -461,9 +461,6 @@ RULES: dict[str, tuple[list[Rule], bool]] = {
         [
             rule(r"(?<!\w)\d{5}(?:-?\d{4})?(?!\w)", 0.9, "ZIP", window=30),
             rule(r"(?<![\w$.,-])\d{5}(?:-\d{4})?(?![\w-])", 0.85, standalone=True, bare=True),
-            # Five digits said as digits, anywhere nothing marks them as an order, a
-            # ticket or an amount: on a call, a ZIP code ("I have 77019 on the account").
-            rule(r"(?<![\w$.,#-])\d{5}(?![\w-])", BARE_DIGITS, standalone=True),
         ],
         False,
     ),

@@ -551,11 +551,13 @@ def test_a_word_in_capitals_before_an_identifier_is_not_part_of_it():
 
 @settings(max_examples=80, deadline=None)
 @given(st.data(), st.from_regex(r"[1-9][0-9]{4}", fullmatch=True))
-def test_five_digits_said_as_a_zip_code_is_hidden_before_a_town_after_an_address_or_alone(data, zip_code):
+def test_five_digits_said_as_a_zip_code_is_hidden_before_a_town_or_after_an_address(data, zip_code):
+    # Five digits with nothing around them stay: a duration in milliseconds or a
+    # count is as likely as a ZIP code (tests/calls/test_crm.py sends such bodies).
     said = zip_code if data.draw(st.booleans()) else " ".join(DIGIT_WORDS[int(digit)] for digit in zip_code)
     template = data.draw(
         st.sampled_from(
-            ["{} knoxville", "{} Miami Beach.", "I have {} on the account.", "was that {} or the other one?",
+            ["{} knoxville", "{} Miami Beach.",
              "Mail goes to the P.O. Box 4471, not the house. Same town, {}.",
              "we get our mail at post office box sixty two in marfa {}"]
         )
