@@ -46,6 +46,8 @@ CORPORA = {
     "dev4b": CORPUS_DIRECTORY / "dev4b.jsonl",
     "dev5a": CORPUS_DIRECTORY / "dev5a.jsonl",
     "dev5b": CORPUS_DIRECTORY / "dev5b.jsonl",
+    "dev6a": CORPUS_DIRECTORY / "dev6a.jsonl",
+    "dev6b": CORPUS_DIRECTORY / "dev6b.jsonl",
     "own": CORPUS_DIRECTORY / "redaction.jsonl",
     "presidio-evaluator": ROOT / "bench" / "data" / "presidio_evaluator.jsonl",
 }

@@ -143,7 +143,9 @@ class EntityFinder:
             return []
         spans = []
         pieces = [text[start:end] for start, end in stretches]
-        for (offset, _), document in zip(stretches, self.nlp.pipe(pieces, batch_size=32), strict=True):
+        # One batch for the whole text: the per-batch cost is paid once.
+        documents = self.nlp.pipe(pieces, batch_size=len(pieces))
+        for (offset, _), document in zip(stretches, documents, strict=True):
             spans += [
                 Span(entity.label_, offset + entity.start_char, offset + entity.end_char) for entity in document.ents
             ]

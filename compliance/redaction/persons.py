@@ -274,6 +274,12 @@ def _phrases(phrases: Sequence[str]) -> dict[int, frozenset[tuple[str, ...]]]:
 _STRONG = _phrases(STRONG_SLOTS)
 _RELATIONS = _phrases(RELATIONS)
 _WEAK = _phrases(WEAK_SLOTS)
+# Each table with the words its phrases end on: most words end none, and
+# ``_phrase_before`` then builds no phrase to look up.
+_SLOT_TABLES = tuple(
+    (table, frozenset(phrase[-1] for phrases in table.values() for phrase in phrases))
+    for table in (_STRONG, _RELATIONS, _WEAK)
+)
 # Strong slots that may also introduce a place: "it's Bellevue", "is this Reno?".
 _NOT_NAMING = frozenset({("it's",), ("its",), ("is", "this")})
 # Strong slots that ordinary words follow too: "i'm never home", "this is great".
@@ -926,7 +932,10 @@ def _phrase_before(words: list[Word], index: int, text: str) -> tuple[str, ...] 
     if position < 0 or _stops(text, words[position], words[position + 1]):
         return None
     bare_comma = position == index - 1 and "," in text[words[position].end : words[index].start]
-    for table in (_STRONG, _RELATIONS, _WEAK):
+    last = words[position].folded
+    for table, last_words in _SLOT_TABLES:
+        if last not in last_words:
+            continue
         for length, phrases in table.items():
             phrase = tuple(word.folded for word in words[position + 1 - length : position + 1])
             if position + 1 >= length and phrase in phrases:

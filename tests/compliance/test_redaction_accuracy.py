@@ -134,6 +134,8 @@ def unstable(examples) -> list[str]:  # noqa: ANN001
         "dev4b.jsonl",
         "dev5a.jsonl",
         "dev5b.jsonl",
+        "dev6a.jsonl",
+        "dev6b.jsonl",
         "redaction.jsonl",
     ],
 )
