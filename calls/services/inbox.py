@@ -6,12 +6,16 @@ reaches the broker, after commit and in batches (``inbox_publisher``). A
 redelivery (same provider and dedup key) creates nothing and is answered as
 the first one was.
 
-Process: a worker claims the row with a conditional update, applies it to
-the domain models in one transaction, marks it done and scrubs the payload.
-A failure puts it back, with backoff, until INBOX_MAX_ATTEMPTS.
+Process: a worker claims the row with a conditional update (committed, so
+that every attempt counts, even one that kills the worker), then applies it
+to the domain models in one transaction that holds the row's lock, marks it
+done and scrubs the payload. A failure puts it back, with backoff, until
+INBOX_MAX_ATTEMPTS.
 
 Sweep: a periodic job re-enqueues what a lost enqueue or a killed worker
-left behind, and destroys raw payloads that outlived their deadline.
+left behind, and destroys raw payloads that outlived their deadline. A
+claim whose row nobody holds is a dead worker's: the sweep takes it back
+at once, without waiting for the task's time limit.
 """
 
 from __future__ import annotations
@@ -38,8 +42,8 @@ from compliance.audit import Actor, audit_record, audit_record_returning
 
 logger = logging.getLogger(__name__)
 
-# How long past the task's hard time limit a claim is trusted. After that
-# the worker that held it is presumed dead and the event is claimed again.
+# How long past the task's hard time limit an outbox's claim is trusted
+# (``outbox.stale_claim_age``): their rows are not locked while they are sent.
 CLAIM_MARGIN = timedelta(minutes=5)
 BACKOFF_BASE_SECONDS = 10
 BACKOFF_MAX_SECONDS = 3600
@@ -148,12 +152,27 @@ def inbox_process(*, event_id: int) -> bool:
     if event is None:
         logger.info("inbox.not_claimed", extra={"inbound_event_id": event_id})
         return False
+    return inbox_apply(event=event)
+
+
+def inbox_apply(*, event: InboundEvent) -> bool:
+    """Apply an event as loaded by its claim. Returns whether it was applied.
+
+    Only the claim's holder applies it: if the event was given back and
+    claimed again since (the worker stalled past the sweep's grace before
+    it held the row), nothing is applied or recorded and False is returned.
+    """
     try:
         # Reported times are judged against the delivery's receipt, as the
         # view judged them, however late the worker applies it.
         with transaction.atomic(), provider_clock(event.received_at):
+            if not _hold(event):
+                raise ClaimLost
             _handlers()[event.kind](event)
             _mark_done(event)
+    except ClaimLost:
+        logger.info("inbox.claim_lost", extra={"inbound_event_id": event.pk})
+        return False
     except Exception as error:  # noqa: BLE001
         # Any failure, transient or a bug, goes back to the inbox with its
         # class name only: exception messages can quote the data (database
@@ -175,14 +194,21 @@ _CLAIM = (
     "UPDATE calls_inboundevent SET status = %s, claimed_at = %s, attempts = attempts + 1 "
     "WHERE id = %s AND status = %s RETURNING *"
 )
+_HOLD = "SELECT 1 FROM calls_inboundevent WHERE id = %s AND status = %s AND attempts = %s"
+# Fenced by the claim (its status and attempt) as well as held by the row's
+# lock: a done mark never lands on an event claimed again since.
 _DONE = (
     "UPDATE calls_inboundevent SET status = %s, processed_at = %s, last_error = '', "
     "payload = CASE WHEN payload_scrubbed_at IS NULL AND EXISTS (SELECT 1 FROM calls_transcriptsegment "
     "WHERE source_event_id = calls_inboundevent.id AND status = %s) THEN payload ELSE NULL END, "
     "payload_scrubbed_at = CASE WHEN payload_scrubbed_at IS NULL AND EXISTS (SELECT 1 FROM calls_transcriptsegment "
     "WHERE source_event_id = calls_inboundevent.id AND status = %s) THEN NULL ELSE COALESCE(payload_scrubbed_at, %s) "
-    "END WHERE id = %s RETURNING deliveries"
+    "END WHERE id = %s AND status = %s AND attempts = %s RETURNING deliveries"
 )
+
+
+class ClaimLost(Exception):
+    """The event was given back to the inbox while this worker held its claim."""
 
 
 def _claim(event_id: int) -> InboundEvent | None:
@@ -194,17 +220,33 @@ def _claim(event_id: int) -> InboundEvent | None:
     return claimed[0] if claimed else None
 
 
+def _hold(event: InboundEvent) -> bool:
+    """Lock the claimed row until the applying transaction ends, if the claim
+    is still this worker's. While it is locked the sweep leaves it alone
+    (SKIP LOCKED); once this worker's connection is gone, killed worker
+    included, PostgreSQL releases it and the sweep takes it back."""
+    # SQLite has no row locks; its one writer at a time stands in for them.
+    lock = " FOR UPDATE" if connection.vendor == "postgresql" else ""
+    with connection.cursor() as cursor:
+        cursor.execute(_HOLD + lock, [event.pk, InboundEvent.Status.PROCESSING, event.attempts])
+        return cursor.fetchone() is not None
+
+
 def _mark_done(event: InboundEvent) -> None:
     """Mark a claimed event done, scrub its payload if no words of it await
     redaction, and audit it as accepted with the deliveries counted by then:
     one statement on PostgreSQL."""
     pending_words = TranscriptSegment.Status.PENDING
-    audit_record_returning(
-        _DONE, [InboundEvent.Status.DONE, timezone.now(), pending_words, pending_words, timezone.now(), event.pk],
+    now = timezone.now()
+    claim = [event.pk, InboundEvent.Status.PROCESSING, event.attempts]
+    deliveries = audit_record_returning(
+        _DONE, [InboundEvent.Status.DONE, now, pending_words, pending_words, now, *claim],
         "webhook.accepted", returned="deliveries", actor=Actor(name=event.provider), object_type="inbound_event",
         object_id=event.pk, object_repr=event.call_sid,
         details={"kind": event.kind, "payload_sha256": event.payload_sha256},
     )  # fmt: skip
+    if deliveries is None:
+        raise ClaimLost
 
 
 def _audit(event: InboundEvent, action: str, **details: object) -> None:
@@ -222,7 +264,7 @@ def _record_failure(event: InboundEvent, error: Exception) -> None:
     exhausted = event.attempts >= settings.INBOX_MAX_ATTEMPTS
     delay = min(BACKOFF_BASE_SECONDS * 2 ** (event.attempts - 1), BACKOFF_MAX_SECONDS)
     delay = random.uniform(delay / 2, delay)
-    InboundEvent.objects.filter(pk=event.pk, status=InboundEvent.Status.PROCESSING).update(
+    InboundEvent.objects.filter(pk=event.pk, status=InboundEvent.Status.PROCESSING, attempts=event.attempts).update(
         status=InboundEvent.Status.FAILED if exhausted else InboundEvent.Status.PENDING,
         available_at=timezone.now() + timedelta(seconds=delay),
         last_error=f"{type(error).__module__}.{type(error).__qualname__}"[:500],
@@ -251,7 +293,9 @@ class SweepResult:
 def inbox_sweep(*, batch_size: int | None = None) -> SweepResult:
     """Recover what the normal path dropped, in one bounded batch.
 
-    - events claimed by a worker that died are put back to pending;
+    - events claimed by a worker that died are put back to pending: a
+      claim older than the grace whose row no transaction holds (a live
+      worker holds it while it applies the event);
     - pending events whose enqueue was lost, or whose backoff has passed,
       are enqueued again (their ``available_at`` moves forward, so an
       overlapping sweep does not send them twice);
@@ -266,7 +310,7 @@ def inbox_sweep(*, batch_size: int | None = None) -> SweepResult:
     batch_size = batch_size or settings.INBOX_SWEEP_BATCH
     now = timezone.now()
     grace = timedelta(seconds=settings.INBOX_SWEEP_GRACE_SECONDS)
-    stale_claim = now - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT) - CLAIM_MARGIN
+    stale_claim = now - grace
 
     with transaction.atomic():
         stale = list(
