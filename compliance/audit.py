@@ -32,6 +32,7 @@ logger = logging.getLogger(__name__)
 __all__ = [
     "GENESIS",
     "PURGED",
+    "RETURNED",
     "SYSTEM",
     "Actor",
     "PurgeRefused",
@@ -91,6 +92,11 @@ def audit_record(
     return _append(_event(action, actor, object_type, object_id, object_repr, details), using)
 
 
+# ``object_id`` for ``audit_record_returning``: the event is about the row
+# the statement wrote, whose id it returns.
+RETURNED = "(returned)"
+
+
 def audit_record_returning(
     statement: str,
     params: list[Any],
@@ -106,31 +112,39 @@ def audit_record_returning(
 ) -> Any:
     """Run ``statement``, a write ending in ``RETURNING <returned>`` that
     touches one row, and append the event ``audit_record`` would, with that
-    column's value added to its details under the same name. On PostgreSQL
-    both are one round trip (the write in a ``WITH``); elsewhere, two.
-    Returns the value, or None if no row was touched, and then nothing is
-    appended. The same contract as ``audit_record`` otherwise."""
+    column's value added to its details under the same name, or, with
+    ``object_id=RETURNED``, as the event's object id. On PostgreSQL both
+    are one round trip (the write in a ``WITH``); elsewhere, two. Returns
+    the value, or None if no row was touched, and then nothing is appended.
+    The same contract as ``audit_record`` otherwise."""
     connection = connections[using]
     event = _event(action, actor, object_type, object_id, object_repr, details)
+    about_it = object_id == RETURNED
     if connection.vendor != "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(statement, params)
             row = cursor.fetchone()
         if row is None:
             return None
-        event.details[returned] = row[0]
+        if about_it:
+            event.object_id = str(row[0])
+        else:
+            event.details[returned] = row[0]
         _append(event, using)
         return row[0]
     quote = connection.ops.quote_name
+    value = f"changed.{quote(returned)}"
     columns = ("occurred_at", "action", "actor_id", "actor_name", "object_type", "object_id", "object_repr")
+    chosen = [f"{value}::text" if about_it and column == "object_id" else "%s" for column in columns]
+    merged = "" if about_it else f" || jsonb_build_object(%s, {value})"
     sql = (
         f"WITH changed AS ({statement}) INSERT INTO {quote(AuditEvent._meta.db_table)} "  # noqa: S608  (names from metadata)
-        f"({', '.join(columns)}, details) SELECT {', '.join(['%s'] * len(columns))}, "
-        f"%s::jsonb || jsonb_build_object(%s, changed.{quote(returned)}) FROM changed RETURNING details -> %s"
+        f"({', '.join(columns)}, details) SELECT {', '.join(chosen)}, %s::jsonb{merged} FROM changed "
+        f"RETURNING (SELECT {value} FROM changed)"
     )
-    values = [getattr(event, column) for column in columns]
+    values = [getattr(event, column) for column in columns if not (about_it and column == "object_id")]
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, *values, json.dumps(event.details), returned, returned])
+        cursor.execute(sql, [*params, *values, json.dumps(event.details), *([] if about_it else [returned])])
         row = cursor.fetchone()
     return None if row is None else row[0]
 

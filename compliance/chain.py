@@ -156,10 +156,23 @@ def chain_head(chain: Chain, *, using: str) -> tuple[int, str]:
     return last or (0, GENESIS)
 
 
-def chain_link(chain: Chain, row: Any, *, using: str) -> None:
+def chain_head_columns(chain: Chain, *, using: str) -> tuple[str, str]:
+    """Two scalar subqueries reading ``chain_head``'s sequence and hash (NULL
+    for an empty chain), for a caller that reads the head in the same
+    statement as other state."""
+    table = connections[using].ops.quote_name(chain.model._meta.db_table)
+    last = f"FROM {table} WHERE sequence IS NOT NULL ORDER BY sequence DESC LIMIT 1"  # noqa: S608  (metadata)
+    return f"(SELECT sequence {last})", f"(SELECT hash {last})"
+
+
+def chain_link(chain: Chain, row: Any, *, using: str, head: tuple[int | None, str | None] | None = None) -> None:
     """Give ``row`` the next sequence number, its predecessor's hash and its
-    own hash. The caller holds the chain's lock and inserts the row next."""
-    sequence, digest = chain_head(chain, using=using)
+    own hash. The caller holds the chain's lock and inserts the row next;
+    ``head`` is the chain's head if the caller read it under that lock
+    (``chain_head_columns``)."""
+    if head is None:
+        head = chain_head(chain, using=using)
+    sequence, digest = head if head[0] is not None else (0, GENESIS)
     row.sequence = sequence + 1
     row.previous_hash = digest
     row.hash = row_hash(chain, row)

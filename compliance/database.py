@@ -18,11 +18,13 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Iterator
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connections
 from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import Model
 
 logger = logging.getLogger(__name__)
 
@@ -156,3 +158,19 @@ def runtime_role_grant(*, role: str, using: str = OWNER) -> None:
         for statement in statements:
             cursor.execute(statement)
     logger.info("database.runtime_role_granted", extra={"role": role})
+
+
+def insert_statement(row: Model, *, using: str = "default") -> tuple[str, list[Any]]:
+    """The ``INSERT`` Django would write for ``row`` (every concrete field but
+    the primary key, values prepared for ``using``: encrypted fields
+    encrypted), for a caller that extends it (``ON CONFLICT``,
+    ``RETURNING``) or runs it inside another statement (a ``WITH``)."""
+    connection = connections[using]
+    opts = row._meta
+    quote = connection.ops.quote_name
+    fields = [field for field in opts.concrete_fields if not field.primary_key]
+    values = [field.get_db_prep_save(field.pre_save(row, add=True), connection) for field in fields]
+    # Names come from the model's own metadata; every value is a parameter.
+    columns = ", ".join(quote(field.column) for field in fields)
+    placeholders = ", ".join(["%s"] * len(fields))
+    return f"INSERT INTO {quote(opts.db_table)} ({columns}) VALUES ({placeholders})", values  # noqa: S608

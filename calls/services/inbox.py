@@ -39,6 +39,7 @@ from calls.serializers.fields import provider_clock, received_now
 from calls.services import transcripts
 from calls.services.inbox_publisher import BATCH_SIZE, publisher
 from compliance.audit import Actor, audit_record, audit_record_returning
+from compliance.database import insert_statement
 
 logger = logging.getLogger(__name__)
 
@@ -105,15 +106,9 @@ def _insert_unless_present(event: InboundEvent) -> int | None:
     so it is not an IntegrityError: no savepoint is needed around it, and
     a concurrent first delivery is waited for (PostgreSQL makes the insert
     wait for it to commit or roll back)."""
-    opts = InboundEvent._meta
+    sql, values = insert_statement(event)
     quote = connection.ops.quote_name
-    fields = [field for field in opts.concrete_fields if not field.primary_key]
-    values = [field.get_db_prep_save(field.pre_save(event, add=True), connection) for field in fields]
-    # Names come from the model's own metadata; every value is a parameter.
-    columns = ", ".join(quote(field.column) for field in fields)
-    placeholders = ", ".join(["%s"] * len(fields))
-    sql = f"INSERT INTO {quote(opts.db_table)} ({columns}) VALUES ({placeholders})"  # noqa: S608
-    sql += f" ON CONFLICT ({quote('provider')}, {quote('dedup_key')}) DO NOTHING RETURNING {quote(opts.pk.column)}"
+    sql += f" ON CONFLICT ({quote('provider')}, {quote('dedup_key')}) DO NOTHING RETURNING {quote('id')}"
     with connection.cursor() as cursor:
         cursor.execute(sql, values)
         row = cursor.fetchone()

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.http import QueryDict
 
 from calls import ivr, twiml
-from calls.models import Call, InboundEvent, Payment
+from calls.models import InboundEvent, Payment
 from calls.serializers import parse
 from calls.serializers.twilio import (
     TwilioCallSerializer,
@@ -64,9 +64,9 @@ def apply_gather(event: InboundEvent) -> None:
 
     if query["step"] == "consent":
         consent = ivr.interpret_consent(**answer)
-        if consent is None or _superseded(call=call, event=event, answered=consent.decision):
+        if consent is None:
             return
-        consent_record(
+        _, created = consent_record(
             call=call,
             decision=consent.decision,
             method=consent.method,
@@ -75,8 +75,10 @@ def apply_gather(event: InboundEvent) -> None:
             confidence=data["Confidence"],
             source=f"twilio:{event.dedup_key}",
             occurred_at=event.received_at,
+            # The worker may apply this late, after the assistant asked again.
+            unless_decided_since=True,
         )
-        if consent.decision == ConsentDecision.GRANTED:
+        if created and consent.decision == ConsentDecision.GRANTED:
             call_request_recording(call=call)
         return
 
@@ -88,22 +90,6 @@ def apply_gather(event: InboundEvent) -> None:
         call.save(update_fields=["department", "updated_at"])
     if capture_from_event(event=event, call=call):
         capture_enqueue_reconcile(call=call)
-
-
-def _superseded(*, call: Call, event: InboundEvent, answered: str) -> bool:
-    """Whether the caller decided again after this answer and that decision
-    is on the ledger already: an answer applied late (the worker was behind,
-    and the assistant asked meanwhile) must not stand over what the caller
-    said last. It is audited instead of appended. The call's row lock, held
-    since ``call_upsert``, orders this against the other decision."""
-    later = call.consent_events.filter(occurred_at__gt=event.received_at).order_by("-sequence").first()
-    if later is None:
-        return False
-    audit_record(
-        "consent.answer_superseded", object_type="consent_event", object_id=later.pk, object_repr=call.call_sid,
-        details={"answered": answered, "standing": later.decision, "method": later.method, "inbound_event": event.pk},
-    )  # fmt: skip
-    return True
 
 
 def apply_pay(event: InboundEvent) -> None:
