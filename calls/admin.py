@@ -1,7 +1,8 @@
 """Read-only review of calls and the webhook inbox.
 
 Phone numbers are shown masked. The raw inbox payload is never shown or
-even loaded: lists and pages defer it.
+even loaded: lists and pages defer it. A live call's control URL and what
+is told through it are never shown: only whether one is held.
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ from calls.models import (
     ScheduledCallback,
     TranscriptSegment,
     UnknownMessageCount,
+    VapiControlMessage,
 )
 from calls.selectors import call_timeline
 from calls.services.crm import crm_retry
@@ -231,7 +233,7 @@ class CallAdmin(ExportActionMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
         "caller_jurisdiction", "callee_jurisdiction", "consent_requirement", "consent_jurisdiction",
         "status", "status_sequence", "started_at", "answered_at", "ended_at", "duration_seconds", "end_reason",
         "department", "escalated", "escalation_reason", "cost", "recording_state", "recording_error",
-        "created_at", "updated_at",
+        "live_control", "vapi_control_refused_at", "vapi_ended_at", "created_at", "updated_at",
     ]  # fmt: skip
     readonly_fields = fields
     inlines = [
@@ -357,6 +359,11 @@ class CallAdmin(ExportActionMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     @admin.display(description="Consent")
     def consent(self, call: Call) -> str:
         return call.latest_decision or "missing"
+
+    @admin.display(description="Live call control")
+    def live_control(self, call: Call) -> str:
+        # A capability over the live call: whether one is held, never what it is.
+        return "held (not shown)" if call.vapi_control_url else "none"
 
 
 @admin.register(Recording)
@@ -588,3 +595,15 @@ class CrmDeliveryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def retry(self, request: HttpRequest, queryset: QuerySet[CrmDelivery]) -> None:
         count = crm_retry(delivery_ids=list(queryset.values_list("pk", flat=True)), actor=Actor(user=request.user))
         messages.success(request, f"{count} deliver{'y' if count == 1 else 'ies'} queued again.")
+
+
+@admin.register(VapiControlMessage)
+class VapiControlMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Tool results told to live calls after their answer: what became of
+    each. What was said is never shown (it is blanked once done anyway)."""
+
+    list_display = ["created_at", "call", "tool", "status", "attempts", "last_status", "last_error"]
+    list_filter = ["status", "tool"]
+    search_fields = ["=call__call_sid", "=tool_call_id"]
+    exclude = ["content"]
+    readonly_fields = [field.name for field in VapiControlMessage._meta.fields if field.name != "content"]

@@ -112,3 +112,21 @@ def handoff_check(app_configs: object, **kwargs: object) -> list[Error]:
     if settings.HANDOFF_DIAL_TIMEOUT_SECONDS not in DIAL_TIMEOUT_SECONDS:
         problems.append("HANDOFF_DIAL_TIMEOUT_SECONDS must be between 5 and 600.")
     return [Error(problem, id="calls.E004") for problem in problems]
+
+
+# A host name, an address, or a name with a "*" standing for part of a label.
+CONTROL_HOST = re.compile(r"^\.?[a-z0-9*]([a-z0-9*.-]*[a-z0-9*])?$|^\[[0-9a-f:]+\]$|^[0-9a-f:]+$")
+
+
+@register()
+def vapi_control_check(app_configs: object, **kwargs: object) -> list[Error]:
+    """Telling live calls tool results: an entry that is no host (a URL, a
+    scheme, a path) would refuse every control URL, silently but for the audit."""
+    problems = []
+    for entry in settings.VAPI_CONTROL_HOSTS:
+        if not CONTROL_HOST.match(entry.strip().lower()):
+            problems.append("VAPI_CONTROL_HOSTS must list host names (a '*' for part of a label), not URLs or paths.")
+            break
+    if not 1 <= settings.VAPI_CONTROL_MAX_ATTEMPTS <= 20:
+        problems.append("VAPI_CONTROL_MAX_ATTEMPTS must be between 1 and 20.")
+    return [Error(problem, id="calls.E005") for problem in problems]

@@ -129,6 +129,18 @@ class Call(models.Model):
     erased_at = models.DateTimeField(
         null=True, blank=True, help_text="When the caller's personal data was erased at their request."
     )
+    # A capability: whoever holds it can speak into, transfer or end the
+    # live call. Encrypted, never shown, logged or audited; kept only while
+    # the conversation lasts (calls.services.vapi_control).
+    vapi_control_url = EncryptedTextField(
+        null=True, blank=True, help_text="Vapi's control URL for the live conversation, once checked; then cleared."
+    )
+    vapi_control_refused_at = models.DateTimeField(
+        null=True, blank=True, help_text="When a control URL Vapi named for it was refused (audited once)."
+    )
+    vapi_ended_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the Vapi conversation ended: nothing is told to it after that."
+    )
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -136,7 +148,13 @@ class Call(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["recording_state", "updated_at"], name="call_recording_due")]
+        indexes = [
+            models.Index(fields=["recording_state", "updated_at"], name="call_recording_due"),
+            # The few calls holding a control URL, for the sweep that drops old ones.
+            models.Index(
+                fields=["created_at"], condition=models.Q(vapi_control_url__isnull=False), name="call_control_url_kept"
+            ),
+        ]
         permissions = [("reveal_personal_data", "Can reveal personal data (every reveal is audited)")]
 
     def __str__(self) -> str:
@@ -518,3 +536,50 @@ class CrmDelivery(models.Model):
     @property
     def idempotency_key(self) -> str:
         return f"{self.pk}-v{self.version}"
+
+
+class VapiControlMessage(models.Model):
+    """A tool's result told to the live call through Vapi's call control
+    (the call's ``monitor.controlUrl``): the outbox row of one tool call
+    whose answer went out before its work was done (an async tool, or one
+    that missed VAPI_TOOL_BUDGET_SECONDS).
+
+    One row per call and tool call id, created in the transaction that
+    applied the tool call, so a result is never lost nor told for work that
+    rolled back; a worker claims it, and tells it only while the call is
+    live (``calls.services.vapi_control``). What it says is the tool's
+    one-line result, kept encrypted until the row is settled.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Told to the call"
+        SKIPPED = "skipped", "Skipped: the call had ended"
+        REFUSED = "refused", "Refused: no control URL this service may use"
+        FAILED = "failed", "Failed"
+
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="control_messages")
+    tool_call_id = models.CharField(max_length=64, help_text="The model's id of the tool call (Vapi's toolCallId).")
+    tool = models.CharField(max_length=64)
+    content = EncryptedTextField(blank=True, help_text="What is told: the tool's one-line result; blanked once done.")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    available_at = models.DateTimeField(default=timezone.now, help_text="Not tried before this time.")
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    settled_at = models.DateTimeField(null=True, blank=True)
+    last_status = models.PositiveIntegerField(null=True, blank=True, help_text="Vapi's last HTTP status.")
+    last_error = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = "live call message"
+        constraints = [
+            models.UniqueConstraint(fields=["call", "tool_call_id"], name="control_message_one_per_tool_call"),
+        ]
+        indexes = [models.Index(fields=["status", "available_at"], name="control_message_due")]
+
+    def __str__(self) -> str:
+        return f"{self.tool} {self.tool_call_id} ({self.status})"

@@ -31,7 +31,8 @@ def call_timeline(*, call: Call) -> list[TimelineEntry]:
     """Everything that happened on a call, oldest first: statuses, consent,
     transcript segments (redacted), recordings and their pauses, sensitive
     capture, payments, lightweight events (the hand-off to the assistant,
-    the assistant's own, transfers) and those of the legs it put through."""
+    the assistant's own, transfers), tool results told to the live call, and
+    those of the legs it put through."""
     entries = [
         TimelineEntry(
             event.occurred_at,
@@ -93,6 +94,16 @@ def call_timeline(*, call: Call) -> list[TimelineEntry]:
     ]
     entries += [
         TimelineEntry(event.occurred_at, "event", f"{event.type} {event.detail}".strip()) for event in call.events.all()
+    ]
+    # Tool results told to the live call after their answer: the tool and the outcome, never what was said.
+    entries += [
+        TimelineEntry(
+            # When its last attempt began: what was told reached the call then.
+            message.claimed_at or message.created_at,
+            "tool result",
+            f"{message.tool}: {message.get_status_display().lower()}",
+        )
+        for message in call.control_messages.defer("content")
     ]
     # The legs it put through (the assistant's SIP leg, a department's), as part of its story.
     for leg in call.legs.all():

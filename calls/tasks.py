@@ -11,7 +11,7 @@ from django.db import InterfaceError, OperationalError
 
 from calls.integrations.twilio import TwilioTransientError
 from calls.integrations.vapi import VapiTransientError
-from calls.services import callbacks, capture, crm, inbox, recordings, transcripts
+from calls.services import callbacks, capture, crm, inbox, recordings, transcripts, vapi_control
 
 logger = logging.getLogger(__name__)
 
@@ -71,6 +71,17 @@ def crm_deliver(delivery_id: int) -> None:
 @shared_task
 def crm_sweep() -> None:
     crm.crm_sweep()
+
+
+@shared_task
+def vapi_control_send(message_id: int) -> None:
+    # Retries are the outbox row's own (attempts, backoff), not Celery's.
+    vapi_control.control_message_send(message_id=message_id)
+
+
+@shared_task
+def vapi_control_sweep() -> None:
+    vapi_control.control_sweep()
 
 
 class RecordingStartTask(Task):

@@ -25,6 +25,7 @@ ROLES: dict[str, list[str]] = {
         "calls.view_scheduledcallback",
         "calls.view_unknownmessagecount",
         "calls.view_crmdelivery",
+        "calls.view_vapicontrolmessage",
         "calls.change_crmdelivery",  # the retry action: nothing else is editable
         "calls.reveal_personal_data",
         "compliance.view_auditevent",

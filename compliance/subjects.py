@@ -30,7 +30,7 @@ from django.utils import timezone
 
 from calls.integrations.twilio import TwilioError
 from calls.integrations.vapi import VapiError
-from calls.models import Call, InboundEvent, Recording, ScheduledCallback, TranscriptSegment
+from calls.models import Call, InboundEvent, Recording, ScheduledCallback, TranscriptSegment, VapiControlMessage
 from calls.services import crm, recordings
 
 from .audit import SYSTEM, Actor, audit_record
@@ -270,12 +270,17 @@ def _erase_identifiers(call: Call, hashes: tuple[str, ...]) -> None:
     if call.to_hash in hashes:
         call.to_number = call.to_hash = call.callee_jurisdiction = ""
     call.erased_at = timezone.now()
+    # The live call's control URL, and what is still waiting to be said on it.
+    call.vapi_control_url = None
     call.save(
         update_fields=[
             "from_number", "from_hash", "caller_name", "caller_jurisdiction",
-            "to_number", "to_hash", "callee_jurisdiction", "erased_at", "updated_at",
+            "to_number", "to_hash", "callee_jurisdiction", "erased_at", "vapi_control_url", "updated_at",
         ]
     )  # fmt: skip
+    VapiControlMessage.objects.filter(
+        call=call, status__in=[VapiControlMessage.Status.PENDING, VapiControlMessage.Status.SENDING]
+    ).update(content="")
 
 
 def _moment(value: datetime | None) -> str | None:

@@ -2,14 +2,17 @@
 the provider's API answers with a redirect to a short-lived URL on its
 storage. Redirects are followed by hand, so that the credentials go to the
 API's own origin and nowhere else, a redirect never leads from https to
-plain http, and a provider may name the hosts its storage lives on. The
-vendor modules (``twilio``, ``vapi``) turn what fails here into their own
-typed errors.
+plain http, and a provider may name the hosts its storage lives on (an
+allow-list read by ``host_allowed``, as Vapi's call control hosts are too).
+The vendor modules (``twilio``, ``vapi``) turn what fails here into their
+own typed errors.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import functools
+import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -34,6 +37,25 @@ class MediaErrors:
     not_found: type[Exception]
     transient: type[Exception]
     permanent: type[Exception]
+
+
+def host_allowed(host: str, entries: Iterable[str]) -> bool:
+    """Whether an allow-list names ``host``: an entry matches itself, with a
+    leading dot the domain and every subdomain, and a ``*`` in it stands for
+    part of one label (letters, digits, hyphens; never a dot)."""
+    host = host.lower().rstrip(".")
+    for entry in entries:
+        entry = entry.strip().lower().rstrip(".")
+        if entry.startswith(".") and len(entry) > 1 and (host.endswith(entry) or host == entry[1:]):
+            return True
+        if entry and not entry.startswith(".") and _host_pattern(entry).fullmatch(host):
+            return True
+    return False
+
+
+@functools.lru_cache(maxsize=64)
+def _host_pattern(entry: str) -> re.Pattern[str]:
+    return re.compile("[a-z0-9-]+".join(re.escape(part) for part in entry.split("*")))
 
 
 def origin(url: str) -> Origin:

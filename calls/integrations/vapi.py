@@ -1,5 +1,6 @@
-"""Vapi's REST API, as this service uses it: deleting a call's recordings,
-and fetching a recording's audio for playback.
+"""Vapi's APIs, as this service uses them: deleting a call's recordings,
+fetching a recording's audio for playback, and telling a live call a
+message through its control URL (Live Call Control).
 
 Settings are read here and nowhere else; every request has a timeout, and
 failures are raised as ``VapiError`` split into transient (5xx, 429,
@@ -10,12 +11,12 @@ from __future__ import annotations
 
 import logging
 import re
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import requests
 from django.conf import settings
 
-from calls.integrations.media import BearerAuth, MediaErrors, media_get
+from calls.integrations.media import BearerAuth, MediaErrors, host_allowed, media_get
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +46,11 @@ class VapiNotFoundError(VapiPermanentError):
 
 class VapiNotConfiguredError(VapiPermanentError):
     pass
+
+
+class VapiControlRefusedError(VapiPermanentError):
+    """A control URL this service may not send to; the message names why
+    (``control_url_refusal``), never the URL."""
 
 
 MEDIA_ERRORS = MediaErrors("Vapi", VapiNotFoundError, VapiTransientError, VapiPermanentError)
@@ -131,14 +137,7 @@ def recording_media_open(*, call_id: str, kind: str, byte_range: str = "") -> re
 def recording_host_allowed(host: str) -> bool:
     """Whether a redirect may take a recording fetch to ``host``: an entry of
     ``VAPI_RECORDING_HOSTS`` names it, or (with a leading dot) its domain."""
-    host = host.lower().rstrip(".")
-    for entry in settings.VAPI_RECORDING_HOSTS:
-        entry = entry.strip().lower().rstrip(".")
-        if entry.startswith(".") and len(entry) > 1 and (host.endswith(entry) or host == entry[1:]):
-            return True
-        if entry and not entry.startswith(".") and host == entry:
-            return True
-    return False
+    return host_allowed(host, settings.VAPI_RECORDING_HOSTS)
 
 
 def _storage_host(host: str) -> bool:
@@ -149,3 +148,81 @@ def _storage_host(host: str) -> bool:
         return True
     logger.warning("vapi.recording_host_refused", extra={"host": host[:253]})
     return False
+
+
+# --- Live Call Control ----------------------------------------------------------------------
+
+# Vapi's control URLs are short: https://<host>/<call id>/control.
+CONTROL_URL_MAX_LENGTH = 512
+# Nothing a URL can hide a second meaning in: no userinfo, query, fragment,
+# escapes or backslashes, so every parser reads the same host and path.
+_CONTROL_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[A-Za-z0-9.\-\[\]:]+(/[A-Za-z0-9._~-]+)+")
+# A stand-in for Vapi on this machine (tests, make run) may be plain http.
+LOOPBACK = frozenset({"127.0.0.1", "::1", "localhost"})
+
+
+def control_url_refusal(url: object, *, vapi_call_id: str | None) -> str:
+    """Why ``url`` may not be used as the control URL of the Vapi call
+    ``vapi_call_id``, or "" when it may. The URL comes from a payload, so
+    it must be https on a host ``VAPI_CONTROL_HOSTS`` names (plain http
+    only to a loopback host named there: a stand-in), on the default port,
+    and its path must end in this call's ``/<id>/control``, as Vapi builds
+    them: a URL of another call, or of another of Vapi's endpoints, is
+    refused. Reasons: malformed, host, scheme, port, path."""
+    if not isinstance(url, str) or len(url) > CONTROL_URL_MAX_LENGTH or not _CONTROL_URL.fullmatch(url):
+        return "malformed"
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return "malformed"
+    host = (parts.hostname or "").lower()
+    if not host:
+        return "malformed"
+    if not host_allowed(host, settings.VAPI_CONTROL_HOSTS):
+        return "host"
+    stand_in = host in LOOPBACK and parts.scheme.lower() == "http"
+    if parts.scheme.lower() != "https" and not stand_in:
+        return "scheme"
+    if port not in (None, 443) and not stand_in:
+        return "port"
+    if not vapi_call_id or not parts.path.endswith(f"/{vapi_call_id}/control"):
+        return "path"
+    return ""
+
+
+def control_add_message(*, control_url: str, vapi_call_id: str | None, content: str) -> None:
+    """Add ``content`` to the live conversation as a system message that
+    makes the assistant respond: Vapi's ``add-message`` control, POSTed to
+    the call's control URL.
+
+    The URL is checked first (``control_url_refusal``): a refused one gets
+    no request at all and raises ``VapiControlRefusedError``. Redirects are
+    never followed (a 3xx is permanent). Raises ``VapiNotFoundError`` on
+    404 or 410 (the call is over), ``VapiTransientError`` on 5xx, 429,
+    timeouts and connection errors, ``VapiPermanentError`` otherwise.
+    Messages name a status or an error class, never the URL or the content.
+    Not idempotent: Vapi's control URL takes no idempotency key, so the
+    caller sends each message once (``calls.services.vapi_control``).
+    """
+    refusal = control_url_refusal(control_url, vapi_call_id=vapi_call_id)
+    if refusal:
+        raise VapiControlRefusedError(f"Vapi call control refused: {refusal}")
+    parts = urlsplit(control_url)
+    # The request goes to the URL as checked, rebuilt from its parts.
+    address = f"{parts.scheme.lower()}://{parts.netloc.lower()}{parts.path}"
+    body = {"type": "add-message", "message": {"role": "system", "content": content}, "triggerResponseEnabled": True}
+    try:
+        response = requests.post(address, json=body, timeout=settings.VAPI_HTTP_TIMEOUT_SECONDS, allow_redirects=False)
+    except requests.RequestException as error:
+        raise VapiTransientError(f"Vapi call control failed: {type(error).__name__}") from None
+    status = response.status_code
+    response.close()
+    message = f"Vapi call control failed: HTTP {status}"
+    if status in (404, 410):
+        raise VapiNotFoundError(message, status=status)
+    if status == 429 or status >= 500:
+        raise VapiTransientError(message, status=status)
+    if status >= 300:
+        # A redirect included: the address was the payload's, checked; its target would be no one's.
+        raise VapiPermanentError(message, status=status)

@@ -14,7 +14,16 @@ from typing import Any
 from django.conf import settings
 from rest_framework import serializers
 
-from calls.models import Call, CallEvent, CallStatusEvent, InboundEvent, Recording, ScheduledCallback, TranscriptSegment
+from calls.models import (
+    Call,
+    CallEvent,
+    CallStatusEvent,
+    InboundEvent,
+    Recording,
+    ScheduledCallback,
+    TranscriptSegment,
+    VapiControlMessage,
+)
 from calls.serializers import InputSerializer
 from calls.serializers.fields import (
     Column,
@@ -79,6 +88,13 @@ class TransportSerializer(InputSerializer):
     callSid = feeds(_text(128))
 
 
+class MonitorSerializer(InputSerializer):
+    # Checked before it is kept (calls.services.vapi_control): a URL this
+    # service may not use is refused there, not here, so the message it
+    # came with is still applied. The listen URL is not read, nor kept.
+    controlUrl = column(Call, "vapi_control_url", max_length=2048, **OPTIONAL)
+
+
 class CallSerializer(InputSerializer):
     id = call_id_field()
     # "twilio" when Twilio carries the call; "vapi" for a call to a Vapi SIP number.
@@ -89,6 +105,7 @@ class CallSerializer(InputSerializer):
     transport = TransportSerializer(required=False, allow_null=True)
     type = feeds(_text(32))
     customer = CustomerSerializer(required=False, allow_null=True)
+    monitor = MonitorSerializer(required=False, allow_null=True)
 
 
 class MessageSerializer(InputSerializer):
@@ -153,6 +170,7 @@ class ToolCallSerializer(InputSerializer):
     id = feeds(
         PatternField(TOOL_CALL_ID, max_length=64),
         Column(InboundEvent, "dedup_key", len("tool::") + VAPI_ID_LENGTH + len(":") + DIGEST_LENGTH),
+        Column(VapiControlMessage, "tool_call_id"),
     )
     type = feeds(_text(32))
     function = ToolFunctionSerializer()

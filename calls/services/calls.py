@@ -53,10 +53,15 @@ def call_upsert(
     jurisdictions and the consent they require. Filled values are never
     overwritten. Safe to repeat.
     """
-    call = Call.objects.select_for_update().filter(call_sid=call_sid).first()
+    # FOR NO KEY UPDATE: it orders the call's appliers as FOR UPDATE would,
+    # but lets another transaction insert a row that refers to the call (its
+    # foreign-key check takes KEY SHARE), such as the capture worker's entry
+    # for the same delivery, which this transaction may then wait for.
+    locked = Call.objects.select_for_update(no_key=True)
+    call = locked.filter(call_sid=call_sid).first()
     if call is None:
         call = call_get_or_create(call_sid=call_sid, provider=provider)
-        call = Call.objects.select_for_update().get(pk=call.pk)
+        call = locked.get(pk=call.pk)
 
     changed: list[str] = []
 
@@ -165,6 +170,10 @@ def call_apply_status(
     if status in Call.TERMINAL_STATUSES and duration_seconds is not None and call.duration_seconds is None:
         call.duration_seconds = duration_seconds
         changed.append("duration_seconds")
+    if status in Call.TERMINAL_STATUSES and call.vapi_control_url is not None:
+        # Nothing is told to a call that ended: the capability goes with it.
+        call.vapi_control_url = None
+        changed.append("vapi_control_url")
     if changed:
         call.save(update_fields=[*changed, "updated_at"])
     if applied and status in Call.TERMINAL_STATUSES:

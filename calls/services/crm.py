@@ -11,6 +11,8 @@
   errors are retried with exponential backoff and jitter up to
   CRM_MAX_ATTEMPTS; any other 4xx goes straight to the dead letters.
 - ``crm_sweep`` re-enqueues what a lost enqueue or a killed worker left.
+
+The claim, backoff and sweep are the outboxes' (``calls.services.outbox``).
 """
 
 from __future__ import annotations
@@ -18,30 +20,35 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import random
 from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone
 
 from calls.integrations import crm
 from calls.models import Call, CrmDelivery, TranscriptSegment
+from calls.services.outbox import (
+    Outbox,
+    outbox_backoff,
+    outbox_claim,
+    outbox_enqueue,
+    outbox_sweep,
+)
 from compliance.audit import Actor, audit_record
 
 logger = logging.getLogger(__name__)
 
 BACKOFF_BASE_SECONDS = 10
 BACKOFF_MAX_SECONDS = 3600
-SWEEP_GRACE = timedelta(minutes=1)
-SWEEP_BATCH = 500
+OUTBOX = Outbox(CrmDelivery, pending=CrmDelivery.Status.PENDING, working=CrmDelivery.Status.DELIVERING)
 
 
 def _enqueue(delivery_id: int, *, countdown: float = 0) -> None:
     from calls.tasks import crm_deliver
 
-    transaction.on_commit(lambda: crm_deliver.apply_async((delivery_id,), countdown=countdown), robust=True)
+    outbox_enqueue(crm_deliver, delivery_id, countdown=countdown)
 
 
 def crm_call_ready(*, call: Call) -> CrmDelivery | None:
@@ -121,16 +128,9 @@ def crm_call_record(*, call: Call) -> crm.CallRecord:
 
 
 def _claim(delivery_id: int) -> CrmDelivery | None:
-    now = timezone.now()
-    claimed = CrmDelivery.objects.filter(
-        pk=delivery_id, status=CrmDelivery.Status.PENDING, available_at__lte=now + timedelta(seconds=1)
-    ).update(status=CrmDelivery.Status.DELIVERING, claimed_at=now, attempts=F("attempts") + 1)
-    return CrmDelivery.objects.select_related("call").get(pk=delivery_id) if claimed else None
-
-
-def _backoff(attempts: int) -> float:
-    delay = min(BACKOFF_BASE_SECONDS * 2 ** (attempts - 1), BACKOFF_MAX_SECONDS)
-    return random.uniform(delay / 2, delay)
+    if not outbox_claim(OUTBOX, row_id=delivery_id):
+        return None
+    return CrmDelivery.objects.select_related("call").get(pk=delivery_id)
 
 
 def crm_deliver(*, delivery_id: int) -> str:
@@ -158,7 +158,7 @@ def crm_deliver(*, delivery_id: int) -> str:
         exhausted = error.permanent or delivery.attempts >= settings.CRM_MAX_ATTEMPTS
         if exhausted:
             return _finish(delivery, CrmDelivery.Status.DEAD, error=str(error), status=error.status)
-        delay = _backoff(delivery.attempts)
+        delay = outbox_backoff(delivery.attempts, base=BACKOFF_BASE_SECONDS, maximum=BACKOFF_MAX_SECONDS)
         CrmDelivery.objects.filter(pk=delivery.pk).update(
             status=CrmDelivery.Status.PENDING,
             available_at=timezone.now() + timedelta(seconds=delay),
@@ -219,39 +219,12 @@ def crm_retry(*, delivery_ids: list[int], actor: Actor) -> int:
     return len(due)
 
 
-def stale_claim_age() -> timedelta:
-    """A claim older than this belonged to a worker that died: the task's
-    hard time limit has passed, with the inbox's margin."""
-    from calls.services.inbox import CLAIM_MARGIN  # the inbox imports this module's callers
-
-    return timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT) + CLAIM_MARGIN
-
-
 def crm_sweep() -> tuple[int, int]:
     """Reclaim deliveries held by dead workers (dead-lettered once their
     attempts are spent) and enqueue due ones whose enqueue was lost.
     Returns ``(reclaimed, enqueued)``. Safe to run concurrently."""
-    now = timezone.now()
-    with transaction.atomic():
-        stale = CrmDelivery.objects.select_for_update(skip_locked=True).filter(
-            status=CrmDelivery.Status.DELIVERING, claimed_at__lt=now - stale_claim_age()
-        )
-        stale_ids = list(stale.values_list("pk", flat=True)[:SWEEP_BATCH])
-        CrmDelivery.objects.filter(pk__in=stale_ids, attempts__gte=settings.CRM_MAX_ATTEMPTS).update(
-            status=CrmDelivery.Status.DEAD, last_error="the worker delivering it stopped, attempts spent"
-        )
-        reclaimed = CrmDelivery.objects.filter(pk__in=stale_ids, status=CrmDelivery.Status.DELIVERING).update(
-            status=CrmDelivery.Status.PENDING, available_at=now
-        )
-        due = list(
-            CrmDelivery.objects.select_for_update(skip_locked=True)
-            .filter(Q(status=CrmDelivery.Status.PENDING), available_at__lte=now - SWEEP_GRACE)
-            .values_list("pk", flat=True)[:SWEEP_BATCH]
-        )
-        # Moved forward, so an overlapping sweep doesn't send them twice.
-        CrmDelivery.objects.filter(pk__in=due).update(available_at=now)
-        for pk in due:
-            _enqueue(pk)
-    if reclaimed or due:
-        logger.info("crm.swept", extra={"reclaimed": reclaimed, "enqueued": len(due)})
-    return reclaimed, len(due)
+    spent = (settings.CRM_MAX_ATTEMPTS, CrmDelivery.Status.DEAD, "the worker delivering it stopped, attempts spent")
+    reclaimed, enqueued = outbox_sweep(OUTBOX, enqueue=_enqueue, spent=spent)
+    if reclaimed or enqueued:
+        logger.info("crm.swept", extra={"reclaimed": reclaimed, "enqueued": enqueued})
+    return reclaimed, enqueued

@@ -218,10 +218,14 @@ def _claim(event_id: int) -> InboundEvent | None:
 def _hold(event: InboundEvent) -> bool:
     """Lock the claimed row until the applying transaction ends, if the claim
     is still this worker's. While it is locked the sweep leaves it alone
-    (SKIP LOCKED); once this worker's connection is gone, killed worker
-    included, PostgreSQL releases it and the sweep takes it back."""
+    (its FOR UPDATE SKIP LOCKED skips it); once this worker's connection is
+    gone, killed worker included, PostgreSQL releases it and the sweep takes
+    it back. The weakest lock that does this: KEY SHARE lets other writers
+    update the row meanwhile (a redelivery's count, a later report scrubbing
+    the words it replaces), as they could before it was held, so holding it
+    adds no wait and no lock order."""
     # SQLite has no row locks; its one writer at a time stands in for them.
-    lock = " FOR UPDATE" if connection.vendor == "postgresql" else ""
+    lock = " FOR KEY SHARE" if connection.vendor == "postgresql" else ""
     with connection.cursor() as cursor:
         cursor.execute(_HOLD + lock, [event.pk, InboundEvent.Status.PROCESSING, event.attempts])
         return cursor.fetchone() is not None

@@ -21,7 +21,17 @@ from calls.services.capture import CAPTURE_TOOLS, capture_enqueue_reconcile, cap
 from calls.services.handoff import Verdict, handoff_bridged_to
 from calls.services.recordings import ERASURE, NO_CONSENT, call_request_recording, recording_request_deletion
 from calls.services.transcripts import inbox_scrub_if_settled, transcript_segment_open
-from calls.services.vapi_tools import BadArguments, ToolContext, tool_label, tool_read
+from calls.services.vapi_control import control_close, control_message_queue, control_url_keep
+from calls.services.vapi_tools import (
+    PROCESSING,
+    BadArguments,
+    ToolContext,
+    tool_error_line,
+    tool_is_async,
+    tool_label,
+    tool_read,
+    tool_result_line,
+)
 from calls.services.vapi_webhooks import jurisdiction_of
 from compliance.audit import Actor, audit_record
 from compliance.models import ConsentDecision, ConsentMethod
@@ -43,6 +53,14 @@ MAX_CALL_SECONDS = 24 * 3600
 
 
 def _call(data: dict[str, Any]) -> Call:
+    """The call a message is about, locked, with the control URL the
+    message names for it kept if it may be used."""
+    row = _upsert(data)
+    control_url_keep(call=row, url=(data["call"].get("monitor") or {}).get("controlUrl"))
+    return row
+
+
+def _upsert(data: dict[str, Any]) -> Call:
     call = data["call"]
     handed_off_from = _handed_off_from(data)
     if handed_off_from:
@@ -104,6 +122,8 @@ def _handed_off_from(data: dict[str, Any]) -> str:
 def apply_status(event: InboundEvent) -> None:
     data = parse(shapes.StatusUpdateSerializer, event.payload)
     call = _call(data)
+    if data["status"] == "ended":
+        control_close(call=call, at=_moment(event, data))
     status = STATUS_MAP.get(data["status"])
     handed_off = bool(_handed_off_from(data))
     if status is None or handed_off:
@@ -159,20 +179,34 @@ def apply_call_event(event: InboundEvent) -> None:
 
 
 def apply_tool_call(event: InboundEvent) -> None:
+    """Do a tool call's work. When its answer went out before the work (an
+    async tool, or a reply past its budget), what the work came to, or why
+    it could not be done, is queued to be told to the live call."""
     payload = event.payload
     call = _call({"call": payload["call"]})
     tool_call = payload["toolCall"]
+    name = tool_call["name"]
+    answered = json.loads(event.response_body or "{}")
+    told_later = tool_is_async(name) or answered.get("result") == PROCESSING
     try:
-        values = tool_read(
-            tool_call["name"], tool_call.get("arguments"), ToolContext(payload.get("customer_number", ""))
-        )
-    except BadArguments:
-        logger.info("vapi.tool_call_refused", extra={"call_id": call.pk, "tool": tool_label(tool_call["name"])})
+        values = tool_read(name, tool_call.get("arguments"), ToolContext(payload.get("customer_number", "")))
+    except BadArguments as refused:
+        logger.info("vapi.tool_call_refused", extra={"call_id": call.pk, "tool": tool_label(name)})
+        if told_later:
+            line = tool_error_line(refused)
+            control_message_queue(call=call, tool_call_id=tool_call["id"], tool=tool_label(name), line=line)
         return
+    _apply_tool(event, call, name, values)
+    if told_later:
+        line = tool_result_line(name, values)
+        control_message_queue(call=call, tool_call_id=tool_call["id"], tool=name, line=line)
+
+
+def _apply_tool(event: InboundEvent, call: Call, name: str, values: dict[str, Any]) -> None:
     # The delivery, not the tool call's id: a model may reuse an id across
     # calls, and each tool call is one inbox event.
     source = f"vapi-tool:{event.pk}"
-    if tool_call["name"] == "record_consent":
+    if name == "record_consent":
         consent_record(
             call=call,
             decision=ConsentDecision(values["decision"]),
@@ -187,14 +221,14 @@ def apply_tool_call(event: InboundEvent) -> None:
             # Withdrawn (or refused): what is being recorded stops and goes now.
             for recording in call.recordings.filter(deleted_at__isnull=True, deletion_requested_at__isnull=True):
                 recording_request_deletion(recording=recording, reason=NO_CONSENT)
-    elif tool_call["name"] == "transfer_to_human":
+    elif name == "transfer_to_human":
         if call.department != values["department"]:
             call.department = values["department"]
             call.save(update_fields=["department", "updated_at"])
         call_event_record(
             event=event, call=call, kind="transfer_to_human", detail=values["department"], at=event.received_at
         )
-    elif tool_call["name"] == "schedule_callback":
+    elif name == "schedule_callback":
         callback_schedule(
             call=call,
             source=source,
@@ -202,7 +236,7 @@ def apply_tool_call(event: InboundEvent) -> None:
             due_at=datetime.fromisoformat(values["due_at"]),
             requested_at=event.received_at,
         )
-    elif tool_call["name"] in CAPTURE_TOOLS and capture_from_event(event=event, call=call):
+    elif name in CAPTURE_TOOLS and capture_from_event(event=event, call=call):
         capture_enqueue_reconcile(call=call)
 
 
@@ -212,6 +246,7 @@ def apply_end_of_call_report(event: InboundEvent) -> None:
     consent reconciled with what Vapi says it obtained."""
     data = parse(shapes.EndOfCallReportSerializer, event.payload)
     call = _call(data)
+    control_close(call=call, at=data.get("endedAt") or _moment(event, data))
     if bool(_handed_off_from(data)):
         # The caller may still be on the line, put through to a person.
         reason = data.get("endedReason") or ""

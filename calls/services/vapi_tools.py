@@ -1,12 +1,16 @@
-"""The assistant's tools: ``record_consent``, ``transfer_to_human`` and
-``schedule_callback``.
+"""The assistant's tools: ``record_consent``, ``transfer_to_human``,
+``schedule_callback`` and the sensitive-capture pair.
 
 Each tool has two halves. ``reply`` runs in the request, within the
 configured budget: it reads the arguments and says what will happen, or
 why it can't, in one line. ``apply`` runs in the worker from the inbox, where
 the tool call was stored before the reply went out: it does the work. A
 reply that misses its budget answers that the request is being processed;
-the work is done all the same, because it never depended on the reply.
+the work is done all the same, because it never depended on the reply, and
+its one-line result is then told to the live call
+(``calls.services.vapi_control``). A tool declared async (Vapi's ``async``:
+the assistant does not wait for it) is answered at once without being read,
+and its result always arrives that way.
 """
 
 from __future__ import annotations
@@ -31,6 +35,8 @@ from calls.serializers.fields import received_now
 logger = logging.getLogger(__name__)
 
 PROCESSING = "Your request is being processed; I'll confirm once it is done."
+# What an async tool is answered; Vapi does not wait for it, nor read it.
+ACCEPTED = "Request accepted; its result will follow."
 # Replies are quick, pure functions; the pool only bounds how long one may take.
 _POOL = ThreadPoolExecutor(max_workers=8, thread_name_prefix="vapi-tool")
 
@@ -52,6 +58,9 @@ class Tool:
     parameters: dict[str, Any]
     read: Callable[[dict[str, Any], ToolContext], dict[str, Any]]
     reply: Callable[[dict[str, Any]], str]
+    # Where waiting serves no one: the assistant moves on, and the result
+    # is told to the call once the work is done.
+    asynchronous: bool = False
 
     def definition(self, server_url: str) -> dict[str, Any]:
         """The tool as an assistant configuration declares it."""
@@ -59,6 +68,7 @@ class Tool:
             "type": "function",
             "function": {"name": self.name, "description": self.description, "parameters": self.parameters},
             "server": {"url": server_url},
+            **({"async": True} if self.asynchronous else {}),
         }
 
 
@@ -235,6 +245,8 @@ TOOLS = {
             },
             _read_callback,
             _reply_callback,
+            # Placing the call is the work of a later day: nothing to wait for now.
+            asynchronous=True,
         ),
         Tool(
             "begin_sensitive_capture",
@@ -278,8 +290,27 @@ def tool_read(name: str, raw_arguments: Any, context: ToolContext) -> dict[str, 
     return tool.read(arguments_of(raw_arguments), context)
 
 
+def tool_is_async(name: str) -> bool:
+    tool = TOOLS.get(name)
+    return tool is not None and tool.asynchronous
+
+
+def tool_result_line(name: str, values: dict[str, Any]) -> str:
+    """The one line a tool's result is said in, from arguments already read:
+    what its reply would have carried."""
+    return _one_line(TOOLS[name].reply(values))
+
+
+def tool_error_line(error: BadArguments) -> str:
+    """The one line a refused tool call is said in, as its reply's error."""
+    return _one_line(str(error))
+
+
 def tool_reply(name: str, raw_arguments: Any, context: ToolContext) -> ToolOutcome:
-    """Read the arguments and word the reply, within VAPI_TOOL_BUDGET_SECONDS."""
+    """Read the arguments and word the reply, within VAPI_TOOL_BUDGET_SECONDS;
+    an async tool is answered at once, unread (the worker reads it)."""
+    if tool_is_async(name):
+        return ToolOutcome(result=ACCEPTED)
 
     def work() -> ToolOutcome:
         try:

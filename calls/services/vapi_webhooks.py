@@ -4,9 +4,10 @@ Every message that changes something is stored in the inbox first, with
 only the fields this service declares (``calls.serializers.vapi``), and
 applied by the worker. Three types need an answer now: ``assistant-request``
 (the assistant's configuration), ``tool-calls`` (each tool's one-line
-result, within its budget) and ``transfer-destination-request`` (where to
-send the caller). Partial transcripts are dropped; unknown types are
-counted and forgotten.
+result, within its budget; a result not ready in time, or of an async tool,
+is told to the live call later: ``calls.services.vapi_control``) and
+``transfer-destination-request`` (where to send the caller). Partial
+transcripts are dropped; unknown types are counted and forgotten.
 """
 
 from __future__ import annotations
@@ -317,7 +318,9 @@ def assistant_configuration(
         "personal details. Before you ask for a card number, security code, expiry date, bank account or social "
         "security number, call begin_sensitive_capture and wait for its result; call end_sensitive_capture as soon "
         "as you have them. If the caller asks for a person, call transfer_to_human. If they want to be called "
-        f"back, call schedule_callback. Recording consent rule for this call: {requirement.label} ({jurisdiction})."
+        "back, call schedule_callback. When a tool's result is not ready at once, it comes later as a system "
+        "message beginning 'Result of' and the tool's name: tell the caller what it says. "
+        f"Recording consent rule for this call: {requirement.label} ({jurisdiction})."
     )
     configuration = {
         "name": "Contact center assistant",
@@ -331,6 +334,9 @@ def assistant_configuration(
         },
         "server": {"url": server_url},
         "serverMessages": SERVER_MESSAGES,
+        # Results that come after their tool's answer are told to the call
+        # through its control URL (Vapi's default, relied on: said so).
+        "monitorPlan": {"controlEnabled": True},
         # Vapi records nothing itself unless configured to, for a caller who
         # already agreed: recording starts through this service once consent
         # is on the ledger, on Twilio's call.

@@ -240,6 +240,22 @@ VAPI_HTTP_TIMEOUT_SECONDS = env.float("VAPI_HTTP_TIMEOUT_SECONDS", default=10.0)
 # redirects a playback there: a name matches itself, a leading dot matches
 # the domain and every subdomain. Nothing else is fetched (no SSRF through a redirect).
 VAPI_RECORDING_HOSTS = env.list("VAPI_RECORDING_HOSTS", default=[".vapi.ai"])
+# Hosts a live call's control URL (``monitor.controlUrl`` in Vapi's messages)
+# may name: results of tool work that ends after its answer went out are
+# told to the call there. Exact host names, where a "*" stands for part of
+# one label and never crosses a dot. Not a domain suffix: ".vapi.ai" would
+# let a payload send this service's POSTs to any of Vapi's hosts (its API,
+# its storage). Not a fixed list either: Vapi names its control hosts by
+# region and shard (aws-us-west-2-production1-phone-call-websocket.vapi.ai,
+# phone-call-websocket.aws-us-west-2-backend-production1.vapi.ai), so exact
+# names would refuse the next shard. A URL elsewhere is refused and audited.
+# https only; plain http to this machine's loopback only when named here
+# (a stand-in, in tests and under make run; production refuses the entry).
+VAPI_CONTROL_HOSTS = env.list(
+    "VAPI_CONTROL_HOSTS", default=["*-phone-call-websocket.vapi.ai", "phone-call-websocket.*.vapi.ai"]
+)
+# A result still not told after this many tries (5xx, 429, timeouts) is given up.
+VAPI_CONTROL_MAX_ATTEMPTS = env.int("VAPI_CONTROL_MAX_ATTEMPTS", default=5)
 # Where escalated calls go: a supervisor line; the operator if unset.
 ESCALATION_NUMBER = env.str("ESCALATION_NUMBER", default="")
 # The number scheduled callbacks are placed from.
@@ -449,6 +465,7 @@ CELERY_BEAT_SCHEDULE = {
     "transcript-sweep": {"task": "calls.tasks.transcript_sweep", "schedule": float(INBOX_SWEEP_SECONDS)},
     "callbacks-place-due": {"task": "calls.tasks.callbacks_place_due", "schedule": 30.0},
     "crm-sweep": {"task": "calls.tasks.crm_sweep", "schedule": float(INBOX_SWEEP_SECONDS)},
+    "vapi-control-sweep": {"task": "calls.tasks.vapi_control_sweep", "schedule": float(INBOX_SWEEP_SECONDS)},
     "capture-sweep": {"task": "calls.tasks.capture_sweep", "schedule": float(INBOX_SWEEP_SECONDS)},
     "recording-review": {"task": "compliance.tasks.recording_review_due", "schedule": float(INBOX_SWEEP_SECONDS)},
     "refusals-report": {"task": "compliance.tasks.refusals_report", "schedule": 60.0},
@@ -460,10 +477,13 @@ CELERY_BEAT_SCHEDULE = {
 RECORDING_TASK_MAX_RETRIES = env.int("RECORDING_TASK_MAX_RETRIES", default=8)
 # Pausing and resuming recordings has a queue of its own, served by its own
 # worker (Procfile "capture"): it never waits behind redaction or the inbox.
+# Telling a live call a tool's result can't wait either, and is as short (one
+# request with a timeout), so it goes there too.
 CAPTURE_QUEUE = "capture"
 CELERY_TASK_ROUTES = {
     "calls.tasks.capture_apply": {"queue": CAPTURE_QUEUE},
     "calls.tasks.capture_reconcile": {"queue": CAPTURE_QUEUE},
+    "calls.tasks.vapi_control_send": {"queue": CAPTURE_QUEUE},
 }
 
 # --- Metrics ------------------------------------------------------------------
@@ -513,6 +533,9 @@ LOGGING = {
         # filtered handler instead of Django's own, unfiltered one.
         "django.server": {"handlers": [], "level": "INFO", "propagate": True},
         "django.db.backends": {"level": "WARNING"},
+        # urllib3 logs each request's path at DEBUG, and a live call's
+        # control URL is a capability over the call: never in a log.
+        "urllib3.connectionpool": {"level": "INFO"},
         # Presidio announces every recogniser it loads at INFO.
         "presidio-analyzer": {"level": "WARNING"},
     },

@@ -22,6 +22,10 @@ TWILIO_AUTH_TOKEN = TWILIO_AUTH_TOKEN or "local-only-twilio-auth-token"  # noqa:
 FIELD_ENCRYPTION_KEYS = FIELD_ENCRYPTION_KEYS or ["bG9jYWwtb25seS1pbnNlY3VyZS1maWVsZC1rZXkhISE="]  # noqa: F405
 IDENTIFIER_HASH_KEY = IDENTIFIER_HASH_KEY or "local-only-identifier-hash-key"  # noqa: F405
 VAPI_WEBHOOK_SECRET = VAPI_WEBHOOK_SECRET or "local-only-vapi-webhook-secret"  # noqa: F405
+# simulate_call --callback serves a stand-in for Vapi's call control on this
+# machine's loopback: the local worker may tell results there (plain http).
+if "127.0.0.1" not in VAPI_CONTROL_HOSTS:  # noqa: F405
+    VAPI_CONTROL_HOSTS = [*VAPI_CONTROL_HOSTS, "127.0.0.1"]  # noqa: F405
 
 
 def _local_signing_key(path: Path) -> str:

@@ -7,12 +7,33 @@ A refusal is an ``ImproperlyConfigured`` naming the variable, never its value.
 
 from __future__ import annotations
 
+import ipaddress
+
 from django.core.exceptions import ImproperlyConfigured
 
 from contactcenter.secrets import broker_tls_unverified, check_secrets, loopback_http, wildcard_over_public_suffix
 
 from .base import *  # noqa: F403
 from .base import DATABASES, env, require
+
+
+def unsafe_control_host(entry: str) -> bool:
+    """Whether a VAPI_CONTROL_HOSTS entry could name a host that is not
+    Vapi's: an IP address or localhost, or a "*" or leading dot over the
+    registrable domain (``*.ai``, ``.co.uk``)."""
+    name = entry.strip().lower().rstrip(".")
+    if not name:
+        return False  # names nothing
+    try:
+        ipaddress.ip_address(name.strip("[]"))
+        return True
+    except ValueError:
+        pass
+    labels = name.lstrip(".").split(".")
+    if name == "localhost" or len(labels) < 2 or "*" in "".join(labels[-2:]):
+        return True
+    return wildcard_over_public_suffix(name)
+
 
 # Refused rather than forced off: a DEBUG=true that reaches production is a
 # development configuration deployed by mistake, and the rest of it (its
@@ -57,6 +78,15 @@ for name, url in (
 ):
     if url and not url.lower().startswith("https://") and not loopback_http(url):
         raise ImproperlyConfigured(f"{name} must be an https:// URL in production: it is sent credentials or data.")
+# A live call's control URL comes from a payload: in production only Vapi's
+# own https hosts may be named. An address or localhost (a stand-in's, for
+# tests) is refused, and so is a pattern over a domain anyone can register.
+for entry in VAPI_CONTROL_HOSTS:
+    if unsafe_control_host(entry):
+        raise ImproperlyConfigured(
+            "VAPI_CONTROL_HOSTS must name Vapi's control hosts in production: no address, no localhost, "
+            "and no '*' or leading dot over a public suffix."
+        )
 if "*" in ALLOWED_HOSTS or not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS must name this site's hosts in production, not '*'.")
 

@@ -54,6 +54,8 @@ def stack(transactional_db) -> Iterator[dict[str, object]]:
         # The IVR hands callers to the Vapi assistant over SIP; calls to this number go there right after consent.
         "VAPI_SIP_URI": "sip:contactcenter@sip.vapi.ai",
         "HANDOFF_NUMBERS": "+18005550177",
+        # Vapi's call control may be a stand-in on loopback too (simulate_call --callback serves one).
+        "VAPI_CONTROL_HOSTS": ",".join([*settings.VAPI_CONTROL_HOSTS, "127.0.0.1"]),
     }
     port = free_port()
     bin_dir = Path(sys.executable).parent

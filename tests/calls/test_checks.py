@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from calls.checks import card_data_check, consent_prompt_check, crm_adapter_check, handoff_check
+from calls.checks import card_data_check, consent_prompt_check, crm_adapter_check, handoff_check, vapi_control_check
 from compliance.checks import encryption_keys_check
 
 
@@ -76,3 +76,22 @@ def test_a_handoff_setting_that_would_strand_callers_fails_the_system_check(sett
     setattr(settings, name, value)
 
     assert [error.id for error in handoff_check(None)] == ["calls.E004"]
+
+
+@pytest.mark.parametrize(
+    "name, value",
+    [
+        ("VAPI_CONTROL_HOSTS", ["https://phone-call-websocket.aws-us-west-2-backend-production1.vapi.ai"]),
+        ("VAPI_CONTROL_HOSTS", ["*-phone-call-websocket.vapi.ai", "phone-call-websocket.vapi.ai/control"]),
+        ("VAPI_CONTROL_HOSTS", ["phone call websocket.vapi.ai"]),
+        ("VAPI_CONTROL_MAX_ATTEMPTS", 0),
+        ("VAPI_CONTROL_MAX_ATTEMPTS", 100),
+    ],
+)
+def test_a_call_control_setting_that_would_refuse_every_result_fails_the_system_check(settings, name, value):
+    settings.VAPI_CONTROL_HOSTS = [*settings.VAPI_CONTROL_HOSTS, "127.0.0.1", "[::1]", ".vapi.ai"]
+    assert vapi_control_check(None) == []
+
+    setattr(settings, name, value)
+
+    assert [error.id for error in vapi_control_check(None)] == ["calls.E005"]

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from calls.models import Call, CrmDelivery, InboundEvent, TranscriptSegment
-from calls.services import crm, inbox, transcripts
+from calls.services import crm, inbox, outbox, transcripts
 from compliance.crypto import identifier_hash
 from compliance.models import AuditEvent
 from compliance.redaction import redact
@@ -261,7 +261,7 @@ def test_the_sweep_reclaims_a_dead_workers_delivery_and_enqueues_lost_ones(webho
     stuck, busy, lost = completed_call_delivery(), completed_call_delivery(), completed_call_delivery()
     limit = timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
     now = timezone.now()
-    CrmDelivery.objects.filter(pk=stuck.pk).update(status="delivering", claimed_at=now - crm.stale_claim_age())
+    CrmDelivery.objects.filter(pk=stuck.pk).update(status="delivering", claimed_at=now - outbox.stale_claim_age())
     CrmDelivery.objects.filter(pk=busy.pk).update(status="delivering", claimed_at=now - limit, attempts=1)
     CrmDelivery.objects.filter(pk=lost.pk).update(available_at=now - timedelta(hours=1))
 

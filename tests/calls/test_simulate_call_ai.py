@@ -31,7 +31,7 @@ from vapi.types import (
 )
 from vapi.types.call_transport import CallTransport_VapiSip
 
-from calls.models import Call, CallEvent, HandoffClaim, InboundEvent
+from calls.models import Call, CallEvent, HandoffClaim, InboundEvent, ScheduledCallback, VapiControlMessage
 from calls.selectors import call_timeline
 from calls.services.vapi_webhooks import SETTLED_CONSENT, consent_script
 from compliance.models import AuditEvent, ConsentDecision
@@ -206,6 +206,28 @@ def test_assistant_settles_unclear_consent_and_a_forged_reference_stays_apart(st
         Call.RecordingState.NOT_REQUESTED,
     )
     assert not [request for request in stack["twilio_api"].requests if forged_sid in request.path]
+
+
+def test_a_callback_asked_of_the_assistant_is_told_to_the_live_call_once_its_work_is_done(
+    stack, handoff_configured, vapi_sent
+):
+    output, sid = simulate(stack["base_url"], "--callback")
+
+    assert "schedule_callback, answered at once: Request accepted; its result will follow." in output
+    told = re.findall(r"through call control \(add-message\), the assistant is told: (.*)", output)
+    assert len(told) == 1 and told[0].startswith("Result of schedule_callback: Callback scheduled for "), output
+    assert [message["type"] for message, _ in vapi_sent].count("tool-calls") == 1
+    assert_published_shapes(vapi_sent)
+    assert_all_applied()
+    parent = Call.objects.get(call_sid=sid)
+    message = VapiControlMessage.objects.get(call=parent)
+    assert (message.tool, message.status, message.attempts, message.content) == ("schedule_callback", "sent", 1, "")
+    assert ScheduledCallback.objects.get(call=parent).status == ScheduledCallback.Status.PENDING
+    assert AuditEvent.objects.filter(action="vapi.tool_result_sent", object_repr=sid).count() == 1
+    assert "tool result: schedule_callback: told to the call" in summaries(parent)
+    assert "tool result: schedule_callback: told to the call" in output
+    # The conversation is over: the control URL went with it.
+    assert parent.vapi_control_url is None and parent.vapi_ended_at is not None
 
 
 def test_leg_that_never_connects_sends_the_caller_to_the_operator(stack, handoff_configured, vapi_sent):

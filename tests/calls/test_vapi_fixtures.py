@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from vapi.types import (
+    OpenAiModelToolsItem_Function,
     ServerMessageAssistantRequest,
     ServerMessageConversationUpdate,
     ServerMessageEndOfCallReport,
@@ -43,6 +44,8 @@ def test_fixture_matches_the_published_schema(body, schema):
     parsed = schema.model_validate(body["message"])
 
     assert parsed.type == body["message"]["type"]
+    # The call's live control URL, where Vapi puts it in every message.
+    assert parsed.call.monitor.control_url == f"{vapi.VAPI_CONTROL_ORIGIN}/{CALL['id']}/control"
 
 
 @pytest.mark.parametrize("schema", [ServerMessageEndOfCallReport, ServerMessageTranscript, ServerMessageStatusUpdate])
@@ -57,6 +60,12 @@ def test_answers_match_the_published_response_schema(client):
     tools = vapi.post(client, vapi.tool_calls(vapi.new_call(), ("record_consent", {"decision": "granted"}))).json()
     transfer = vapi.post(client, vapi.transfer_destination_request(vapi.new_call())).json()
 
-    assert ServerMessageResponseAssistantRequest.model_validate(assistant).assistant is not None
+    configuration = ServerMessageResponseAssistantRequest.model_validate(assistant).assistant
+    assert configuration is not None
+    # A tool declared async where Vapi reads it, and live control on, as the configuration relies on them.
+    declared = {tool.function.name: tool for tool in configuration.model.tools}
+    assert isinstance(declared["schedule_callback"], OpenAiModelToolsItem_Function)
+    assert {name for name, tool in declared.items() if tool.async_} == {"schedule_callback"}
+    assert configuration.monitor_plan.control_enabled is True
     assert ServerMessageResponseToolCalls.model_validate(tools).results[0].result
     assert ServerMessageResponseTransferDestinationRequest.model_validate(transfer).destination is not None

@@ -20,6 +20,8 @@ from django.conf import settings
 
 ASSISTANT_PHONE = "+18005550199"
 CUSTOMER_PHONE = "+14155550123"
+# Where Vapi serves a call's live listening and control, by region and shard.
+VAPI_CONTROL_ORIGIN = "https://phone-call-websocket.aws-us-west-2-backend-production1.vapi.ai"
 
 
 def iso_ago(**delta: float) -> str:
@@ -28,9 +30,20 @@ def iso_ago(**delta: float) -> str:
     return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def new_call(*, twilio_sid: str | None = None, customer: str = CUSTOMER_PHONE) -> dict[str, Any]:
+def monitor(call_id: str, *, control_origin: str = VAPI_CONTROL_ORIGIN) -> dict[str, str]:
+    """The call's ``monitor``, as Vapi sends it with every message: its live
+    listening (a websocket) and control URLs, by the call's id."""
+    listen_origin = "wss://" + control_origin.split("://", 1)[1]
+    return {"listenUrl": f"{listen_origin}/{call_id}/listen", "controlUrl": f"{control_origin}/{call_id}/control"}
+
+
+def new_call(
+    *, twilio_sid: str | None = None, customer: str = CUSTOMER_PHONE, control_origin: str = VAPI_CONTROL_ORIGIN
+) -> dict[str, Any]:
+    """``control_origin``: where the call's control URL points (a stand-in's, in tests that use it)."""
+    call_id = str(uuid.uuid4())
     call: dict[str, Any] = {
-        "id": str(uuid.uuid4()),
+        "id": call_id,
         "orgId": "5a1bde0e-7e1b-4bf0-9d2b-000000000001",
         "type": "inboundPhoneCall",
         "status": "in-progress",
@@ -39,20 +52,28 @@ def new_call(*, twilio_sid: str | None = None, customer: str = CUSTOMER_PHONE) -
         "customer": {"number": customer},
         "createdAt": iso_ago(minutes=5),
         "updatedAt": iso_ago(minutes=5),
+        "monitor": monitor(call_id, control_origin=control_origin),
     }
     if twilio_sid:
         call["phoneCallProviderId"] = twilio_sid
     return call
 
 
-def sip_call(reference: str | None, *, customer: str = CUSTOMER_PHONE, where: str = "both") -> dict[str, Any]:
+def sip_call(
+    reference: str | None,
+    *,
+    customer: str = CUSTOMER_PHONE,
+    where: str = "both",
+    control_origin: str = VAPI_CONTROL_ORIGIN,
+) -> dict[str, Any]:
     """A conversation on Vapi's SIP number, as Vapi describes it: no Twilio
     CallSid anywhere (the SIP call's own id where one would be), the INVITE's
     x-handoff header as the variable ``handoff`` and as a SIP header
     (``where``: both, variables or headers)."""
     sip_id = f"{uuid.uuid4().hex}@10.0.0.7"
+    call_id = str(uuid.uuid4())
     call: dict[str, Any] = {
-        "id": str(uuid.uuid4()),
+        "id": call_id,
         "orgId": "5a1bde0e-7e1b-4bf0-9d2b-000000000001",
         "type": "inboundPhoneCall",
         "status": "ringing",
@@ -63,6 +84,7 @@ def sip_call(reference: str | None, *, customer: str = CUSTOMER_PHONE, where: st
         "customer": {"number": customer},
         "createdAt": iso_ago(seconds=1),
         "updatedAt": iso_ago(seconds=1),
+        "monitor": monitor(call_id, control_origin=control_origin),
     }
     if reference is not None and where in ("both", "variables"):
         call["assistantOverrides"] = {"variableValues": {"handoff": reference}}

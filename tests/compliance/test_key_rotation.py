@@ -22,7 +22,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
 
-from calls.models import Call, CrmDelivery, InboundEvent, Payment, ScheduledCallback
+from calls.models import Call, CrmDelivery, InboundEvent, Payment, ScheduledCallback, VapiControlMessage
 from compliance import crypto, keys
 from compliance.fields import EncryptedJSONField, EncryptedTextField
 from compliance.models import AttentionReview, AuditEvent, KeyRotationProgress, LegalHold
@@ -68,6 +68,9 @@ def stored_values(column: keys.Column) -> int:
 # One way to make a row of each model that has encrypted fields. A model
 # given encrypted fields later fails the class test until it is added here.
 ROW_MAKERS = {
+    VapiControlMessage: lambda index: VapiControlMessage.objects.create(
+        call=CallFactory(), tool_call_id=f"rotation-{index}", tool="schedule_callback"
+    ),
     InboundEvent: lambda index: InboundEvent.objects.create(
         provider="twilio", kind=InboundEvent.Kind.TWILIO_VOICE, dedup_key=f"rotation-{index}", payload_sha256="0" * 64
     ),

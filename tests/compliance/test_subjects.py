@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from calls.integrations import twilio
-from calls.models import Call, InboundEvent, Recording, ScheduledCallback, TranscriptSegment
+from calls.models import Call, InboundEvent, Recording, ScheduledCallback, TranscriptSegment, VapiControlMessage
 from calls.services.calls import call_upsert
 from calls.services.recordings import recording_apply_status
 from compliance.audit import audit_chain_verify
@@ -74,6 +74,8 @@ def test_erasure_destroys_transcripts_recordings_and_identifiers_and_keeps_evide
         provider="twilio", kind="twilio.status", dedup_key="late", call_sid=second.call_sid,
         payload={"form": {"From": SUBJECT}}, payload_sha256="x",
     )  # fmt: skip
+    Call.objects.filter(pk=first.pk).update(vapi_control_url="https://phone-call-websocket.vapi.ai/x/control")
+    untold = VapiControlMessage.objects.create(call=first, tool_call_id="t1", tool="schedule_callback", content="Due")
 
     # Written as a person would type it; stored and hashed as E.164.
     erasure = subject_erase(subject=subject_hash("+1 (415) 555-0144"))
@@ -86,6 +88,9 @@ def test_erasure_destroys_transcripts_recordings_and_identifiers_and_keeps_evide
         assert (call.from_number, call.from_hash, call.caller_name, call.caller_jurisdiction) == ("", "", "", "")
         assert call.to_number == "+18005550199", "the business's own number is not the subject's"
         assert call.erased_at is not None
+        assert call.vapi_control_url is None, "no one can speak into the call any more"
+    untold.refresh_from_db()
+    assert untold.content == ""
     assert Call.objects.get(pk=bystander.pk).from_number == OTHER
     pending.refresh_from_db()
     assert pending.payload is None and pending.status == InboundEvent.Status.FAILED

@@ -11,6 +11,13 @@ hand-off reference taken from the <Sip> URI, what is said, the assistant's
 statuses and end-of-call report (signed with VAPI_WEBHOOK_SECRET as the
 server checks, calls.authentication.VapiAuthentication), then the <Dial>'s
 action and the ends of both legs.
+
+With ``--callback`` as well, the caller asks to be called back: the
+assistant's ``schedule_callback`` is async, answered at once, and the
+command shows its result arriving from the worker through Vapi's call
+control, served for the conversation by a stand-in on this machine's
+loopback (its control URL; VAPI_CONTROL_HOSTS must name 127.0.0.1, as the
+local settings do).
 """
 
 from __future__ import annotations
@@ -19,14 +26,17 @@ import hashlib
 import hmac
 import itertools
 import json
+import queue
 import secrets
+import threading
 import time
 import uuid
 import xml.etree.ElementTree as ElementTree
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -52,9 +62,13 @@ CONVERSATION = (
     ("user", "Hi, I have a question about my last bill."),
     ("assistant", "Of course. I can help you with your bill."),
 )
+# What the caller says to ask for a call back (--callback).
+CALLBACK_ASK = "Actually, could you call me back tomorrow afternoon instead?"
 # A leg that never connected (--fail-leg): the SIP response Twilio reports for it.
 LEG_FAILURES = {"busy": 486, "no-answer": 487, "failed": 503}
 VAPI_ORG_ID = "5a1bde0e-7e1b-4bf0-9d2b-000000000001"
+# Where Vapi serves a conversation's live control, when no stand-in does (without --callback).
+VAPI_CONTROL_ORIGIN = "https://phone-call-websocket.aws-us-west-2-backend-production1.vapi.ai"
 
 
 class Command(BaseCommand):
@@ -93,12 +107,21 @@ class Command(BaseCommand):
             choices=sorted(LEG_FAILURES),
             help="With --ai: the assistant's leg never connects; the caller goes to the operator.",
         )
+        parser.add_argument(
+            "--callback",
+            action="store_true",
+            help="With --ai: the caller asks to be called back; show the async tool's result told to the live "
+            "call through Vapi's call control (a stand-in on 127.0.0.1, which VAPI_CONTROL_HOSTS must name).",
+        )
 
     def handle(self, *args: object, **options: object) -> None:
-        if not options["ai"] and (options["unclear"] or options["forge"] or options["fail_leg"]):
-            raise CommandError("--unclear, --forge and --fail-leg play the assistant's part: use them with --ai.")
-        if options["forge"] and options["fail_leg"]:
-            raise CommandError("--forge alters what the assistant presents; with --fail-leg it is never reached.")
+        assistant_only = options["unclear"] or options["forge"] or options["fail_leg"] or options["callback"]
+        if not options["ai"] and assistant_only:
+            raise CommandError(
+                "--unclear, --forge, --fail-leg and --callback play the assistant's part: use them with --ai."
+            )
+        if options["fail_leg"] and (options["forge"] or options["callback"]):
+            raise CommandError("--forge and --callback play the assistant's part; with --fail-leg it is never reached.")
         self.base_url = str(options["base_url"]).rstrip("/")
         self.validator = RequestValidator(settings.TWILIO_AUTH_TOKEN)
         self.session = requests.Session()
@@ -221,9 +244,19 @@ class Command(BaseCommand):
             if options["forge"]:
                 reference = forged(reference)
                 self.stdout.write("   the reference the assistant presents has one character altered")
-            conversation = VapiSipCall.handed_off(sip_uri=sip_uri, reference=reference, caller=call["From"])
-            vapi_call_id = conversation.id
-            self.play_assistant(conversation, unclear=options["unclear"])
+            control = CallControlStandIn() if options["callback"] else None
+            try:
+                conversation = VapiSipCall.handed_off(
+                    sip_uri=sip_uri, reference=reference, caller=call["From"],
+                    control_origin=control.origin if control else VAPI_CONTROL_ORIGIN,
+                )  # fmt: skip
+                vapi_call_id = conversation.id
+                self.play_assistant(
+                    conversation, unclear=options["unclear"], control=control, wait=float(options["wait"])
+                )
+            finally:
+                if control is not None:
+                    control.stop()
 
         self.end_handoff(call, leg, dial_action=dial.attrib["action"], leg_status_url=leg_status_url, failure=failure)
         if options["wait"]:
@@ -288,9 +321,13 @@ class Command(BaseCommand):
             },
         )
 
-    def play_assistant(self, conversation: VapiSipCall, *, unclear: bool) -> None:
+    def play_assistant(
+        self, conversation: VapiSipCall, *, unclear: bool, control: CallControlStandIn | None = None, wait: float = 0
+    ) -> None:
         """The assistant's side, as Vapi sends it: its configuration asked
-        for, its statuses, what is said, and its end-of-call report."""
+        for, its statuses, what is said (with ``control``, a call back asked
+        for and its result told through the stand-in), and its end-of-call
+        report."""
         answer = self.post_vapi(self.step("assistant-request"), conversation.message("assistant-request"))
         assistant = answer.get("assistant") or answer.get("assistantOverrides") or {}
         first_words = assistant.get("firstMessage") or ""
@@ -316,6 +353,8 @@ class Command(BaseCommand):
                 self.stdout.write(f"   record_consent: {result.get('result') or result.get('error')}")
         for role, text in CONVERSATION:
             self.say(conversation, said, role, text)
+        if control is not None:
+            self.ask_callback(conversation, said, control, wait)
         reason = "assistant-ended-call"
         self.post_vapi(
             self.step("assistant: ended"), conversation.message("status-update", status="ended", endedReason=reason)
@@ -325,6 +364,38 @@ class Command(BaseCommand):
             self.step("assistant: end-of-call report"),
             conversation.end_of_call_report(said, ended_reason=reason, recorded=recorded),
         )
+
+    def ask_callback(
+        self, conversation: VapiSipCall, said: list[Turn], control: CallControlStandIn, wait: float
+    ) -> None:
+        """The caller asks to be called back; the assistant calls its async
+        schedule_callback, answered at once, and goes on talking; the
+        worker's result reaches the live call through its control URL."""
+        self.say(conversation, said, "user", CALLBACK_ASK)
+        tomorrow = (datetime.now(UTC) + timedelta(days=1)).replace(hour=15, minute=0, second=0, microsecond=0)
+        tool_call = {
+            "id": "call_" + secrets.token_hex(12),
+            "type": "function",
+            "function": {"name": "schedule_callback", "arguments": json.dumps({"when": tomorrow.isoformat()})},
+        }
+        answer = self.post_vapi(
+            self.step("assistant calls schedule_callback (async: it does not wait)"),
+            conversation.message("tool-calls", toolCallList=[tool_call], toolWithToolCallList=[]),
+        )
+        for result in answer.get("results") or []:
+            self.stdout.write(f"   schedule_callback, answered at once: {result.get('result') or result.get('error')}")
+        if not wait:
+            return
+        told = control.next_message(timeout=min(wait, 30.0))
+        if told is None:
+            self.stdout.write(
+                self.style.WARNING(
+                    "   No result reached the call's control URL (is the worker running, and 127.0.0.1 in "
+                    "VAPI_CONTROL_HOSTS?)."
+                )
+            )
+            return
+        self.stdout.write(f"   through call control ({told.get('type')}), the assistant is told: {told_content(told)}")
 
     def say(self, conversation: VapiSipCall, said: list[Turn], role: str, text: str) -> None:
         """A final transcript of one turn, kept for the end-of-call report."""
@@ -533,13 +604,17 @@ class VapiSipCall:
     sip_uri: str
 
     @classmethod
-    def handed_off(cls, *, sip_uri: str, reference: str, caller: str) -> VapiSipCall:
+    def handed_off(
+        cls, *, sip_uri: str, reference: str, caller: str, control_origin: str = VAPI_CONTROL_ORIGIN
+    ) -> VapiSipCall:
         """Vapi gives the INVITE's x- headers to the assistant as variables
         named without the prefix, and keeps the headers with the provider's
-        details: the reference is in both places."""
+        details: the reference is in both places. Every message names the
+        conversation's live listening and control URLs (``monitor``)."""
         now = iso(datetime.now(UTC))
+        call_id = str(uuid.uuid4())
         call = {
-            "id": str(uuid.uuid4()),
+            "id": call_id,
             "orgId": VAPI_ORG_ID,
             "type": "inboundPhoneCall",
             "phoneCallProvider": "vapi",
@@ -551,6 +626,10 @@ class VapiSipCall:
             "phoneCallProviderDetails": {"sip": {"headers": {HANDOFF_HEADER: reference}}},
             "createdAt": now,
             "updatedAt": now,
+            "monitor": {
+                "listenUrl": f"wss://{control_origin.split('://', 1)[1]}/{call_id}/listen",
+                "controlUrl": f"{control_origin}/{call_id}/control",
+            },
         }
         return cls(call=call, sip_uri=sip_uri.split("?")[0])
 
@@ -616,3 +695,52 @@ class Turn:
 
 def iso(moment: datetime) -> str:
     return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+# --- Vapi's call control, on loopback -----------------------------------------------------------
+
+
+class CallControlStandIn:
+    """Vapi's Live Call Control for the simulated conversation, on this
+    machine's loopback: the worker POSTs what it tells the live call to
+    ``<origin>/<call id>/control``; each message is kept to be shown."""
+
+    def __init__(self) -> None:
+        self.told: queue.Queue[dict[str, Any]] = queue.Queue()
+        told = self.told
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802
+                length = int(self.headers.get("Content-Length") or 0)
+                try:
+                    told.put(json.loads(self.rfile.read(length)))
+                except ValueError:
+                    pass
+                body = b'{"status":"ok"}'
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.origin = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def next_message(self, *, timeout: float) -> dict[str, Any] | None:
+        try:
+            return self.told.get(timeout=timeout)
+        except queue.Empty:
+            return None
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def told_content(message: dict[str, Any]) -> str:
+    inner = message.get("message")
+    return str(inner.get("content", "")) if isinstance(inner, dict) else ""

@@ -1,0 +1,102 @@
+"""What the outboxes share (``crm``, ``vapi_control``): a row made due in the
+transaction of the change that calls for it, sent by a task enqueued on
+commit, claimed by a conditional update so only one worker sends it,
+retried after a backoff with jitter, and swept when a worker died holding
+it or its enqueue was lost.
+
+An outbox model has ``status``, ``attempts``, ``available_at`` and
+``claimed_at``; each names its own statuses for waiting and for being sent.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from celery import Task
+from django.conf import settings
+from django.db import models, transaction
+from django.db.models import F
+from django.utils import timezone
+
+# A row made due "now" by another clock is still claimed.
+CLAIM_SLACK = timedelta(seconds=1)
+SWEEP_GRACE = timedelta(minutes=1)
+SWEEP_BATCH = 500
+
+
+@dataclass(frozen=True)
+class Outbox:
+    model: type[models.Model]
+    pending: str  # waiting to be sent
+    working: str  # claimed by a worker
+
+
+def outbox_enqueue(task: Task, row_id: int, *, countdown: float = 0) -> None:
+    """Send ``row_id`` to ``task`` once the caller's transaction commits.
+    Robust: a broker that is down loses the enqueue, never the row; the
+    sweep enqueues it later."""
+    transaction.on_commit(lambda: task.apply_async((row_id,), countdown=countdown), robust=True)
+
+
+def outbox_claim(outbox: Outbox, *, row_id: int) -> bool:
+    """Move a due, waiting row to ``working`` and count the attempt: the
+    conditional update only one worker wins. Returns whether this one did."""
+    now = timezone.now()
+    claimed = outbox.model.objects.filter(pk=row_id, status=outbox.pending, available_at__lte=now + CLAIM_SLACK).update(
+        status=outbox.working, claimed_at=now, attempts=F("attempts") + 1
+    )
+    return bool(claimed)
+
+
+def outbox_backoff(attempts: int, *, base: float, maximum: float) -> float:
+    """Seconds before the next attempt: doubling from ``base`` up to
+    ``maximum``, with jitter (between half and the whole)."""
+    delay = min(base * 2 ** (attempts - 1), maximum)
+    return random.uniform(delay / 2, delay)
+
+
+def stale_claim_age() -> timedelta:
+    """A claim older than this belonged to a worker that died: the task's
+    hard time limit has passed, with the inbox's margin."""
+    from calls.services.inbox import CLAIM_MARGIN  # the inbox imports the outboxes' callers
+
+    return timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT) + CLAIM_MARGIN
+
+
+def outbox_sweep(
+    outbox: Outbox,
+    *,
+    enqueue: Callable[[int], None],
+    spent: tuple[int, str, str] | None = None,
+) -> tuple[int, int]:
+    """Put back rows claimed by workers that died, and enqueue waiting rows
+    whose enqueue was lost; one bounded batch of each. With ``spent``
+    (``(max attempts, status, error)``), a dead worker's row whose attempts
+    are spent is given that status instead. Returns ``(reclaimed,
+    enqueued)``. Safe to run concurrently: rows are taken with SKIP LOCKED,
+    and the enqueued ones are moved forward, so an overlapping sweep does
+    not send them twice."""
+    now = timezone.now()
+    rows = outbox.model.objects
+    with transaction.atomic():
+        stale_ids = list(
+            rows.select_for_update(skip_locked=True)
+            .filter(status=outbox.working, claimed_at__lt=now - stale_claim_age())
+            .values_list("pk", flat=True)[:SWEEP_BATCH]
+        )
+        if spent is not None:
+            max_attempts, status, error = spent
+            rows.filter(pk__in=stale_ids, attempts__gte=max_attempts).update(status=status, last_error=error)
+        reclaimed = rows.filter(pk__in=stale_ids, status=outbox.working).update(status=outbox.pending, available_at=now)
+        due = list(
+            rows.select_for_update(skip_locked=True)
+            .filter(status=outbox.pending, available_at__lte=now - SWEEP_GRACE)
+            .values_list("pk", flat=True)[:SWEEP_BATCH]
+        )
+        rows.filter(pk__in=due).update(available_at=now)
+        for pk in due:
+            enqueue(pk)
+    return reclaimed, len(due)
