@@ -40,15 +40,23 @@ TOPICS = {
     "AREA_CODE": r"\barea code\b",
     "DOB": r"\bborn\b|\bbirth|\bdob\b|d\.o\.b|birthday|birth ?date",
     "BIRTH_YEAR": (
-        r"born in|birth year|year of birth|born (?:back )?in the year|(?:and )?the year\?|were you born|"
+        r"born in|birth year|year of birth|born (?:back )?in the year|(?:and )?the year\?|"
+        r"(?:were|was) (?:you|i|he|she|they|we) born|"
+        r"what year\b(?!\s+(?:is|was|did|does|do|are|will|would|and)\b)|"
         r"and the year (?=caller\b|customer\b)"
     ),
     "ZIP": r"\bzip\b|zip ?code|zipcode|postal code|post code",
+    # A date asked about that is not a birth: "What's the date on the letter?", "When did it arrive?"
+    "EVENT_DATE": (
+        r"\bdate (?:on|of) (?:the|your|that|this)\b(?! birth)|"
+        r"\b(?:what|which) (?:date|day)\b(?! (?:of|were|was) (?:your )?birth)|"
+        r"\bwhen (?:did|was|were|is|does|do|will)\b(?!(?: you| he| she| they)? born)"
+    ),
     # Where a house number and a street said without its kind are an address.
     "ADDRESS": (r"\b(?:address|addresses)\b|\b(?:live|lives|living|located|reside|resides)\s+(?:at|on)\b"),
     "HOUSE_NUMBER": r"\b(?:house|street|building) number\b|\bthe (?:house|building) is\b",
     "ACCOUNT": (
-        r"\b(?:member|policy|account|acct|customer|subscriber|claim|group|patient|loyalty|rewards|plan|certificate|"
+        r"\b(?:member|policy|account|acct|customer|subscriber|claim|patient|loyalty|rewards|plan|certificate|"
         r"contract|membership|frequent flyer|flyer|miles|mileage|medicare|medicaid)\b"
         r"(?:\s+(?:id|number|no\.?|num|#))?"
     ),
@@ -61,6 +69,8 @@ TOPICS = {
     ),
     "DRIVER_LICENSE": r"driver'?s?\s+licen[cs]e|\bdl\b|licen[cs]e|\bpermit\b",
     "PASSPORT": r"passport",
+    # "The number's A03918274": the number of what was just talked about.
+    "NUMBER_REFERENCE": r"\bthe number(?:['’]s|\s+is|\s+was|\s+on it is)\b",
     "PARTIAL": (
         r"\b(?:ends?|ending|ended)(?: (?:in|with))?\b|"
         r"\blast (?:four|4|two|2|three|3|five|5|six|6)\b(?: (?:digits?|numbers?))?"
@@ -76,7 +86,9 @@ TOPICS = {
         r"degrees|temperature|score|odometer|mileage reading|budget|rent|paid|pay|charged|refund|credit of|"
         # Dates of events, not of births.
         r"founded|opened|moved|since|started|married|graduated|hired|purchased|bought|installed|joined|closed|"
-        r"built|retired|established|anniversary)\b|\$"
+        r"built|retired|established|anniversary|"
+        # An insurance group number is the employer's.
+        r"group)\b|\$"
     ),
 }
 # Each topic's mentions start with, or hold near their start, one of these
@@ -100,10 +112,11 @@ ANCHORS = {
     "DOB": "born birth dob d.o.b",
     "BIRTH_YEAR": "born birth year",
     "ZIP": "zip zipcode postal post",
+    "EVENT_DATE": "date day when",
     "ADDRESS": "address addresses live lives living located reside resides",
     "HOUSE_NUMBER": "house street building number",
     "ACCOUNT": (
-        "member policy account acct customer subscriber claim group patient loyalty rewards plan certificate "
+        "member policy account acct customer subscriber claim patient loyalty rewards plan certificate "
         "contract frequent flyer miles mileage medicare medicaid"
     ),
     "PIN": (
@@ -112,6 +125,7 @@ ANCHORS = {
     ),
     "DRIVER_LICENSE": "driver dl licen permit",
     "PASSPORT": "passport",
+    "NUMBER_REFERENCE": "number",
     "PARTIAL": "end ends ending ended last",
     "HARMLESS": (
         "order confirmation tracking reference ref ticket case invoice receipt transaction serial model part item "
@@ -119,7 +133,7 @@ ANCHORS = {
         "total balance cost costs fee rate appointment scheduled delivery deliver shipped arrive percent tier step "
         "page channel aisle store branch promo coupon discount unit quantity kilowatt gig gigs degrees temperature "
         "score odometer mileage budget rent paid pay charged refund credit founded opened moved since started "
-        "married graduated hired purchased bought installed joined closed built retired established anniversary $"
+        "married graduated hired purchased bought installed joined closed built retired established anniversary group $"
     ),
 }
 _TOPIC_PATTERNS = {name: re.compile(pattern) for name, pattern in TOPICS.items()}

@@ -60,6 +60,7 @@ EMAIL_STOP_WORDS = frozenset(
     has had do does did get got go going looking look log logged sign signed check click visit website site online
     username name please thanks thank hi hello just also as like then there here what's whats what where now still
     update updated change changed under new old same all lowercase uppercase spelled spell mail's
+    sorry wait actually mean correction oops again
     """.split()
 )
 FILLER_WORDS = {"um", "uh", "umm", "uhh", "er", "erm", "ah", "hmm", "mm"}
@@ -425,6 +426,13 @@ def _digit_run(tokens: Sequence[_Token], index: int, text: str) -> tuple[list[tu
         following = _token_at(tokens, position, target)
         if following is None or not _continues_number(tokens, following):
             break
+        if (
+            tokens[following].word == "one"
+            and len(tokens[position - 1].text) >= 2
+            and tokens[position - 1].text.isdigit()
+            and not (following + 1 < len(tokens) and _continues_number(tokens, following + 1))
+        ):
+            break  # "the 149 one": a pronoun after a number written in digits
         if not joiner and _restarted(tokens, following, text, digits_so_far, text[gap_start:target]):
             break  # "95… 958", "3 8, uh, 3 8 5": begun, then said again from the start
         if joiner:
@@ -490,6 +498,8 @@ def _email_local_start(text: str, at_start: int) -> int | None:
         attached = text[token.start() - 1 : token.start()].isalnum() or text[token.end() : token.end() + 1].isalnum()
         if word in FILLER_WORDS and not attached:
             continue
+        if word == "," and position and (len(words[position - 1]) == 1 or words[position - 1] in EMAIL_SEPARATORS):
+            continue  # "L-E-I-L-A, dash, F-A-R-A-H-A-N-I, at": a spelling's pauses
         if word in EMAIL_SEPARATORS or word in "._-":
             if word == "." and text[token.end() : token.end() + 1].isspace():
                 # "k. patel": an initial's full stop, but not a sentence's.
@@ -541,6 +551,8 @@ def _email_text(tokens: Sequence[_Token], text: str) -> str:
             index += 1
         elif word in EMAIL_SEPARATORS or word in "._-":
             parts.append(EMAIL_SEPARATORS.get(word, word))
+            index += 1
+        elif word == ",":
             index += 1
         elif token.text.isdigit() or word in NUMBER_WORDS or word in REPEATS:
             read = _number_word(tokens, index, text)
@@ -743,6 +755,8 @@ def _read_tokens(tokens: Sequence[_Token], index: int, text: str) -> tuple[list[
             return [(ordinal[0], first.start, tokens[ordinal[1] - 1].end)], ordinal[1]
     if not _continues_number(tokens, index):
         return [], index
+    if first.word == "one" and index and tokens[index - 1].text.isdigit() and len(tokens[index - 1].text) >= 2:
+        return [], index  # "the 149 one": a pronoun after a number written in digits
     if first.word in ZERO_LETTERS and not _zero_beside_number(tokens, index):
         return [], index
     if (

@@ -86,6 +86,7 @@ WEAK_SLOTS = (
     "goodbye", "dear", "alright", "all right", "okay", "ok", "sorry", "yes", "yeah", "no", "caregiver",
     "co-signer", "cosigner", "beneficiary", "authorized user",
 )  # fmt: skip
+INFLECTIONS = ("ing", "ed", "es", "er", "ers", "ly", "able", "ment", "ments")
 ENGLISH_PREFIXES = frozenset("co re un non pre post auto over under out self anti sub".split())
 NUMBER_WORDS = frozenset("zero one two three four five six seven eight nine ten eleven twelve hundred thousand".split())
 # The shortest unknown lowercase word read as a name: shorter ones are more often a stray fragment.
@@ -95,6 +96,21 @@ FILLERS = frozenset("uh um umm uhh er erm ah hmm oh like so well yeah".split())
 PARTICLES = frozenset(
     "al el de la del da das dos des di du van von der den ter bin ibn bint abu ben ul ud le mac los las".split()
 )
+# Syllables of Korean and Chinese given names, which speech recognition
+# writes as two words ("min jun", "young sook", "xiao ming"): next to a name
+# word that is one of them, one of them is part of the name even where it is
+# also English ("min", "young").
+GIVEN_NAME_SYLLABLES = frozenset(
+    """
+    min jun ji woo young sook hyun dong seo yeon soo jin hye won eun seung jae kyung mi jung sun hee yong chul
+    sung hoon bin ye tae kwang myung su yoon hwa ja suk joon jun kyu gyu hyo hyuk seon yeop rim ra
+    xiao wei ming hui ying jia yi xin yu hao zhi mei lan fang hong jing qing ling yan xiu zhen lei tao chen
+    yun feng bo chun li won ho
+    thu hang mai linh anh huong ngoc thi duc minh tuan hoa trang phuong thao hieu quang
+    """.split()
+)
+# Surnames that are also English words, joined after a given name of two syllables.
+EAST_ASIAN_SURNAMES = frozenset("park song moon hong kang young lee kim choi chung jung han ko yoo oh".split())
 # Particles joined to a surname by a hyphen.
 _HYPHEN_PARTICLES = frozenset("al el abu abd bin ibn bint ben ould".split())
 # What says a town's name is the town: "in Tacoma", "drove to Reno", "Boise, Idaho", "Dayton 45402".
@@ -139,7 +155,8 @@ EPONYMS = frozenset(
         "paul mitchell", "john frieda", "dr martens", "dr seuss", "t rowe price", "price chopper",
         "st jude", "st luke's", "st mary's", "mercy general", "best buy", "kaiser", "jeep grand", "kroger",
         "publix", "meijer", "wegmans", "nordstrom", "hunter douglas", "pella", "cherry garcia", "cherry coke",
-        "stuart little", "charlotte's web",
+        "stuart little", "charlotte's web", "jack in the box", "safari", "baskin robbins", "dunkin",
+        "little caesars", "chuck e cheese", "dave busters", "panera",
     )
 )  # fmt: skip
 _EPONYMS_BY_FIRST: dict[str, list[tuple[str, ...]]] = {}
@@ -150,7 +167,10 @@ _NUMBER_AFTER = re.compile(r"\s\d")
 # "mark is my husband", "Ebere's my daughter": a name, then who the person is
 # (the relations without "named" and "called", which end the list).
 _RELATION_AFTER = re.compile(r"(?:\s+is|\s+was|['’]s)\s+my\s+(?:" + "|".join(RELATIONS[:-2]) + r")\b", re.IGNORECASE)
-_MY_RELATION = re.compile(r",?\s+my,?\s+(?:my\s+)?(?:" + "|".join(RELATIONS[:-2]) + r")\b", re.IGNORECASE)
+_MY_RELATION = re.compile(
+    r",?\s+my,?\s+(?:my\s+)?(?:" + "|".join((*RELATIONS[:-2], "youngest", "oldest", "eldest", "baby", "kid")) + r")\b",
+    re.IGNORECASE,
+)
 # A name answering the phone: "Grant speaking.", "This is Dana. Dana speaking".
 _SPEAKING = re.compile(r",?\s+speaking\b", re.IGNORECASE)
 # A name explained after it is said: "june like the month", "dallas like the city", "sunjay with a u".
@@ -163,8 +183,12 @@ _NAME_EXPLAINED = re.compile(
 _STREET_CORNER = re.compile(r"\b(?:corner|intersection) of\s+(?:\w+\s+(?:and|&)\s+)?$", re.IGNORECASE)
 # A ZIP code just before: "Caller: 43085. Agent: Okay, Worthington."
 _ZIP_BEFORE = re.compile(r"(?<![\w$.,-])(?:\d{5}|\[ZIP_CODE\])[.,]?\s+(?:\w+:\s+)?(?:\w+,\s+)?$")
+# A surname's family or home: "the Yıldız household", "the Okafor family".
+_FAMILY_AFTER = re.compile(r"\s+(?:family|household|residence|kids|twins)\b", re.IGNORECASE)
 # Words before a name that make it a thing's: "the Hilton", "a Jack Max router", "on Jefferson" (a street).
 NOT_A_PERSON_BEFORE = frozenset("the a an on".split())
+# Words after a month's name that make it the month: "May Day", "April Fools".
+CALENDAR_WORDS = frozenset("day days fools showers break madness sale sales special bride brides rain snow".split())
 # Prepositions before a month's name that make it the month: "the bill from May", "move it to June".
 MONTH_BEFORE = frozenset(
     "in from to for since until till by during before after through last next this early late mid of".split()
@@ -207,15 +231,45 @@ STREET_OR_BUSINESS = frozenset(
     "stadium arena museum library theater theatre tower bridge lake river beach island garden gardens zoo "
     "memorial bundle package exhibit retreat diamond saver awards turnpike tunnel expressway freeway "
     "foundation institute hospice pavilion terminal harbor harbour falls heights hills village county community "
-    "general blue pink purple orange yellow navy teal beige maroon".split()
+    "general blue pink purple orange yellow navy teal beige maroon "
+    # Services and product lines: "Sterling Home Services", "Baptist Health", "Prime members", "the Max add-ons".
+    "services solutions systems associates partners realty properties health healthcare members membership "
+    "tier tiers subscription add-on add-ons addon addons".split()
 )
+# What a person owns: after a possessive name these are the person's, not a
+# business's ("Maksim's plan", "Frank's line"), unlike "Macy's store".
+PERSONAL_THINGS = frozenset(
+    "plan line house promotion promo program rewards feature pickup location bundle package tier membership "
+    "subscription account".split()
+)
+# Levels of a plan or a card that are also surnames or first names ("Upgrade
+# to Gold", "drop down to Silver"): a name only where a strong slot says so.
+TIERS = frozenset("gold silver bronze platinum titanium diamond premium premier elite".split())
 _NOT_A_PERSON_AFTER = re.compile(
     r"\s+(?:" + "|".join(sorted(STREET_OR_BUSINESS, key=len, reverse=True)) + r")\b\.?", re.IGNORECASE
 )
+
+
+def _thing_after(text: str, word: Word) -> bool:
+    """A street or business word follows the name ("Baker Street", "Hope
+    Credit Union"), but not a thing a person owns after a possessive ("Maksim's plan")."""
+    following = _NOT_A_PERSON_AFTER.match(text, word.end)
+    if following is None:
+        return False
+    return not (word.text.endswith(("'s", "’s")) and following.group().strip().rstrip(".").lower() in PERSONAL_THINGS)
+
+
 _SPELLING_ALPHABET = re.compile(r"(?<![\w'’])[A-Za-z],?\s+(?:as\s+in|like|for)\s+$", re.IGNORECASE)
 _DIGIT = re.compile(r"\d")
 # A pronoun that takes up the name just said: "ask for june she knows", "my grandson august he's".
 _RESUMED = re.compile(r"\s+(?:he|she|they)(?:'s|'ll|'d)?\b", re.IGNORECASE)
+_APPOSITION_END = re.compile(r",|\s*[.?!]|\s*$|\s+(?:he|she)\b", re.IGNORECASE)
+# A pronoun and a verb right after a word: "to will he was helping me", "under grace hunter she's my aunt".
+_TAKEN_UP = re.compile(
+    r",?\s+(?:he|she)(?:['’]s|['’]ll|\s+(?:is|was|has|had|knows|knew|said|says|needs|works|worked|lives|lived|"
+    r"called|calls|helped|handles|set|does|did|will|can|should|might|moved|passed))\b",
+    re.IGNORECASE,
+)
 # "the name on the card is …", "name on the account's …": the sentence says a name comes.
 _NAME_THEN_IS = re.compile(r"\bname\b[^.?!\n]{0,30}\bis\s$", re.IGNORECASE)
 # Read against the characters either side of a word: an underscore, a bracket or a digit.
@@ -316,6 +370,8 @@ class NameFinder:
                     taken[position] = True
                 found.append(Found(words[first].start, words[last].end, score))
         found += self._again(words, found, taken, text)
+        found += self._alternatives(words, found, text)
+        found += self._dashed(words, found, text)
         found += self._spelled(text, found)
         found += _known(text, known_names)
         return found
@@ -351,12 +407,66 @@ class NameFinder:
                 and not covered[index]
                 and not any(item.start < word.end and word.start < item.end for item in found)
                 and not word.marker
-                and not _thing_before(words, index, text)
-                and not _NOT_A_PERSON_AFTER.match(text, word.end)
+                # "the Volkov" is still the person; "the Hilton" is a thing.
+                and (word.unambiguous or not _thing_before(words, index, text))
+                and not _thing_after(text, word)
                 and not (word.vocabulary and _BUSINESS_AFTER.match(text, word.end))
+                # "turning 13 in April", "Bill me": the month, the verb.
+                and not (
+                    word.folded in MONTHS
+                    and (_word_before(words, index) in MONTH_BEFORE or _NUMBER_NEXT.match(text, word.end))
+                )
+                and not (word.common and _OBJECT_AFTER.match(text, word.end))
             ):
                 again.append(Found(word.start, word.end, 0.7))
         return again
+
+    def _dashed(self, words: list[Word], found: list[Found], text: str) -> list[Found]:
+        """A double-barrelled name said with its hyphen as a word, after it was
+        said whole: "Abena Owusu-Ansah, hyphenated, Owusu dash Ansah"."""
+        if not found or ("dash" not in text and "hyphen" not in text):
+            return []
+        said = {fold(part) for item in found for part in re.split(r"[\s-]+", text[item.start : item.end])}
+        results = []
+        for index in range(1, len(words) - 1):
+            if words[index].folded not in ("dash", "hyphen"):
+                continue
+            left, right = words[index - 1], words[index + 1]
+            if (
+                _adjacent(text, left, words[index])
+                and _adjacent(text, words[index], right)
+                and left.folded not in NOT_NAMES
+                and right.folded not in NOT_NAMES
+                and (left.folded in said or right.folded in said)
+            ):
+                results.append(Found(left.start, right.end, 0.8))
+        return results
+
+    def _alternatives(self, words: list[Word], found: list[Found], text: str) -> list[Found]:
+        """A name offered as the other reading of one just said: "Did you say
+        Nguyen with an N-G, or Nuyen?", "…is Francis Delaney? Or is it just Frank?"."""
+        results = []
+        starts = None
+        for item in found:
+            other = _ALTERNATIVE.match(text, item.end)
+            if other is None:
+                continue
+            if starts is None:
+                starts = [word.start for word in words]
+            position = bisect.bisect_left(starts, other.start("name"))
+            if position >= len(words) or words[position].start != other.start("name"):
+                continue
+            word = words[position]
+            if (
+                (word.name or not word.vocabulary)
+                and not word.place
+                and not word.marker
+                and word.folded not in NOT_NAMES
+                and word.folded not in MONTHS
+                and len(word.folded) > 1
+            ):
+                results.append(Found(word.start, word.end, 0.75))
+        return results
 
     def words_of(self, text: str) -> list[Word]:
         """The words of a text, each with what the lexicon and the place names say of it."""
@@ -454,11 +564,25 @@ class NameFinder:
         """English vocabulary, or made of it: "autopay", "rebook", "coinsurance"."""
         if self.lexicon.is_word(form) or form in NUMBER_WORDS:
             return True
+        if len(form) >= 6 and self._inflected(form):
+            return True
         return len(form) >= 6 and any(
             self.lexicon.is_word(form[:cut]) and self.lexicon.is_word(form[cut:])
             for cut in range(2, len(form) - 2)
             if form[:cut] in ENGLISH_PREFIXES or (cut >= 3 and len(form) - cut >= 3)
         )
+
+    def _inflected(self, form: str) -> bool:
+        """An English word with an ending the vocabulary list lacks: "debiting", "rebooked", "autopaying"."""
+        for suffix in INFLECTIONS:
+            if form.endswith(suffix) and len(form) - len(suffix) >= 3:
+                stem = form[: -len(suffix)]
+                candidates = [stem, stem + "e"]
+                if len(stem) > 3 and stem[-1] == stem[-2]:
+                    candidates.append(stem[:-1])  # "stopping"
+                if any(self.lexicon.is_word(candidate) for candidate in candidates):
+                    return True
+        return False
 
     @functools.lru_cache(maxsize=100_000)  # noqa: B019  (one finder per process, for its life)
     def _knowledge(self, form: str) -> tuple[bool, bool, bool, bool]:
@@ -518,6 +642,8 @@ class NameFinder:
         recogniser costs too much to read every capitalised word."""
         if not word.capitalised or len(word.text) < 2 or word.folded in NEVER_CAPITALISED_NAMES or word.marker:
             return False
+        if word.folded in TIERS:
+            return False
         if "-" in word.text and len(word.text.replace("-", "")) * 2 - 1 == len(word.text):
             return False  # spelled out, "E-Z-E"
         unknown = not word.name and not word.vocabulary
@@ -550,11 +676,18 @@ class NameFinder:
             words = words[1:]
         while words and words[-1].folded in NOT_NAMES:
             words = words[:-1]
+        if words and words[0].cased:
+            # In a text that capitalises names, a lowercase word that is no
+            # name ends one: the recogniser runs "Báez, su cita…" together.
+            for position, word in enumerate(words[1:], 1):
+                if word.text.islower() and not word.name and word.folded not in PARTICLES:
+                    words = words[:position]
+                    break
+        if words and all(word.folded in TIERS for word in words):
+            return None  # "Upgrade to Gold"
         if not any(not word.vocabulary and (word.name or word.capitalised) for word in words):
             return None
-        if all(word.folded in MONTHS or word.folded in HOLIDAYS for word in words) or _NOT_A_PERSON_AFTER.match(
-            text, words[-1].end
-        ):
+        if all(word.folded in MONTHS or word.folded in HOLIDAYS for word in words) or _thing_after(text, words[-1]):
             return None
         if any(word.folded in STREET_OR_BUSINESS for word in words[1:]):
             return None
@@ -568,7 +701,11 @@ class NameFinder:
             return None
         if word.vocabulary and not word.name and not word.capitalised:
             return None  # an everyday word in lowercase: no slot makes it a name
+        if not word.name and not word.capitalised and _after_a_number(words, index, text):
+            return None  # "five hundred megs", "20 gigs": a unit
         slot = self._slot_before(words, index, text)
+        if word.folded in TIERS and slot != "strong":
+            return None  # "Upgrade to Gold", "down to Silver"
         vetoed = self._vetoed(word, text, others)
         if word.folded in MONTHS and (
             _NUMBER_NEXT.match(text, word.end) or (slot != "strong" and _word_before(words, index) in MONTH_BEFORE)
@@ -583,11 +720,17 @@ class NameFinder:
                 or _vocative(text, word)
                 or _asked(phrase, word, text)
                 or self._introduced_alone(words, index, text)
+                or self._month_and_surname(words, index, text)
             )
         ):
             return None  # a month is a name only where something says so: "Is this April?", "Hi June," not "It's June"
-        if slot != "strong" and _thing_before(words, index, text):
-            return None  # "the Hilton", "the store on Jefferson", "Ben & Jerry's"
+        if (
+            slot != "strong"
+            and _thing_before(words, index, text)
+            and not _FAMILY_AFTER.match(text, word.end)
+            and not self._full_name_at(words, index, text)
+        ):
+            return None  # "the Hilton", "the store on Jefferson", "Ben & Jerry's"; not "the Yıldız household"
         if _SPELLING_ALPHABET.search(text, max(0, word.start - 12), word.start):
             return None  # "C as in Charlie"
         if self._names_a_place_or_business(words, index, text):
@@ -630,8 +773,20 @@ class NameFinder:
             )
             score = 0.85
         elif slot == "weak" or _vocative(text, word):
+            taken_up = slot == "weak" and self._taken_up(words, index, text)
+            if taken_up:
+                pair = taken_up == 2
+            # "Alright, Jordan, one more question": a first name greeted, even one a place bears.
+            greeted = (
+                word.capitalised
+                and word.folded in self.lexicon.given
+                and _phrase_before(words, index, text) in _GREETINGS
+                and text[word.end : word.end + 1] in (",", "!", "?")
+            )
             accepted = (
                 word.unambiguous
+                or bool(taken_up)
+                or greeted
                 or _unknown_lowercase(word)
                 or (
                     word.capitalised and (not vetoed or _vocative(text, word)) and not word.place
@@ -648,9 +803,21 @@ class NameFinder:
             if word.initial and word.name and _SPEAKING.match(text, word.end):
                 return index, index, 0.75  # "Grant speaking."
             if (word.name or _unknown_lowercase(word)) and _NAME_EXPLAINED.match(text, word.end):
+                if any(other.folded == word.folded and _thing_after(text, other) for other in words[:index]):
+                    return None  # "2714 Chase Street. Chase like the bank.": the street's name explained
                 return index, index, 0.75  # "sunny like the weather", "Grace with a G"
             possessive = word.folded.endswith("'s")
             base = word.folded.removesuffix("'s")
+            if (
+                possessive
+                and base in self.lexicon.given
+                and self._knowledge(base)[1]
+                and not word.place
+                and base not in NOT_NAMES
+                and _word_before(words, index) not in _NOT_OWNER_BEFORE
+                and _OWNED_AFTER.match(text, word.end)
+            ):
+                return index, index, 0.75  # "that's tyler's cell", "it's on maya's card"
             if (
                 base in self.lexicon.given
                 and base not in NOT_NAMES
@@ -662,7 +829,7 @@ class NameFinder:
             accepted = (answer and (word.unambiguous or not word.vocabulary or (asked and word.name))) or (
                 not vetoed
                 and (
-                    (word.unambiguous and len(word.folded) > 2)
+                    (word.unambiguous and len(word.folded) > 2 and not _in_foreign_words(words, index))
                     or (word.capitalised and word.name and self._has_name_neighbour(words, index))
                     or _unknown_lowercase(word)
                     or (word.capitalised and not word.initial and not word.vocabulary and not word.name)
@@ -684,14 +851,14 @@ class NameFinder:
             if (
                 self._slot_before(words, first - 1, text) is None
                 and not (first > 1 and words[first - 2].folded in PARTICLES)
+                # The second of two particles: "van den berg", "de la cruz".
+                and words[first].folded not in PARTICLES
                 and not words[opening].initial
             ):
                 break
             first -= 1
         run = words[first : last + 1]
-        if any(part.folded.removesuffix("'s") in STREET_OR_BUSINESS for part in run[1:]) or _NOT_A_PERSON_AFTER.match(
-            text, run[-1].end
-        ):
+        if any(part.folded.removesuffix("'s") in STREET_OR_BUSINESS for part in run[1:]) or _thing_after(text, run[-1]):
             return None  # "Chase Lane", "Hope Credit Union", "Mercy General's": a street's or a business's name
         if not explicit and self._not_a_person(words, first, last, text):
             return None
@@ -707,11 +874,14 @@ class NameFinder:
         "43085. Okay, Worthington.")."""
         # A first name and a surname that are nothing else stay a person's
         # after "the" ("the Jennifer Metcalfe version"); brands are listed.
-        full_name = (
-            not strict
-            and last > first
-            and words[first].folded in self.lexicon.given
-            and all(word.unambiguous for word in words[first : last + 1])
+        full_name = not strict and (
+            (
+                last > first
+                and words[first].folded in self.lexicon.given
+                and all(word.unambiguous for word in words[first : last + 1])
+            )
+            or self._full_name_at(words, first, text)
+            or _FAMILY_AFTER.match(text, words[last].end) is not None
         )
         if _thing_before(words, first, text) and not full_name:
             return True
@@ -741,6 +911,70 @@ class NameFinder:
                 if end > first and tuple(word.folded for word in words[start:end]) == eponym:
                     return True
         return False
+
+    def _month_and_surname(self, words: list[Word], index: int, text: str) -> bool:
+        """A month's name in capitals followed by a surname in capitals: "April Mason", "June Holloway"."""
+        if index + 1 >= len(words):
+            return False
+        month, following = words[index], words[index + 1]
+        return (
+            month.capitalised
+            and following.capitalised
+            and not following.initial
+            and following.folded in self.lexicon.family
+            and following.folded not in MONTHS
+            and following.folded not in NOT_NAMES
+            and following.folded not in HOLIDAYS
+            and following.folded not in STREET_OR_BUSINESS
+            and following.folded not in CALENDAR_WORDS
+            and not following.place
+            and _adjacent(text, month, following)
+            and not _NUMBER_NEXT.match(text, following.end)
+        )
+
+    def _full_name_at(self, words: list[Word], index: int, text: str) -> bool:
+        """A first name that is nothing but a name, then a surname, in
+        capitals: someone's, even after "a" ("somebody else, a Yolanda Pierce")."""
+        if index + 1 >= len(words):
+            return False
+        first, second = words[index], words[index + 1]
+        return (
+            first.unambiguous
+            and first.capitalised
+            and first.folded in self.lexicon.given
+            and second.capitalised
+            and second.name
+            and second.folded not in NOT_NAMES
+            and _adjacent(text, first, second)
+            and not self._eponym(words, index, index + 1)
+        )
+
+    def _taken_up(self, words: list[Word], index: int, text: str) -> int:
+        """After a slot, a first name (and a surname) that a pronoun or "my
+        <relation>" takes up: "put me through to will he was helping me",
+        "under rose chase she's my grandmother", "and hope my youngest". How
+        many words the name has (0: none)."""
+        word = words[index]
+        if word.folded not in self.lexicon.given or word.place or (word.cased and not word.capitalised):
+            return 0
+        if (
+            index + 1 < len(words)
+            and words[index + 1].folded in self.lexicon.family
+            and words[index + 1].folded not in NOT_NAMES
+            and _adjacent(text, word, words[index + 1])
+            and self._name_taken_up(text, words[index + 1])
+        ):
+            return 2
+        return 1 if self._name_taken_up(text, word) else 0
+
+    @staticmethod
+    def _name_taken_up(text: str, word: Word) -> bool:
+        if _TAKEN_UP.match(text, word.end):
+            return True
+        # "and hope my youngest she needs…", not "to grant my son access": who the
+        # person is, then what is said of them.
+        relation = _MY_RELATION.match(text, word.end)
+        return relation is not None and (not word.common or _APPOSITION_END.match(text, relation.end()) is not None)
 
     def _introduced_alone(self, words: list[Word], index: int, text: str) -> bool:
         """ "this is grace i called earlier", "yeah this is hope from the clinic":
@@ -802,6 +1036,7 @@ class NameFinder:
         position = index
         while (
             position + 1 < len(words)
+            and not words[position].text.endswith(("'s", "’s"))  # "Maksim's plan" is his
             and words[position + 1].name
             and words[position + 1].folded not in NOT_NAMES
             and _adjacent(text, words[position], words[position + 1])
@@ -809,7 +1044,7 @@ class NameFinder:
             if words[position + 1].folded in STREET_OR_BUSINESS:
                 return True
             position += 1
-        return bool(_NOT_A_PERSON_AFTER.match(text, words[position].end))
+        return _thing_after(text, words[position])
 
     def _reach(self, words: list[Word], edge: int, direction: int, text: str, others: list[Span]) -> int:
         """How many words beyond ``edge`` (towards ``direction``) belong to the
@@ -844,6 +1079,13 @@ class NameFinder:
         if index + 1 >= len(words):
             return False
         first, second = words[index], words[index + 1]
+        if (
+            first.folded in GIVEN_NAME_SYLLABLES
+            and second.folded in GIVEN_NAME_SYLLABLES
+            and (first.unambiguous or second.unambiguous)
+            and _JOINER.fullmatch(text[first.end : second.start]) is not None
+        ):
+            return True  # "my wife min ji", "i'm jae won park"
         return (
             first.name and second.name and first.folded not in NOT_NAMES and second.folded not in NOT_NAMES
             and not (first.place and second.place)
@@ -874,10 +1116,24 @@ class NameFinder:
             return False
         if word.folded in NOT_NAMES or word.folded in TITLES or len(word.folded) < 2:
             return False
+        if index == name + 1 and self._full_name_at(words, name, text):
+            return True  # "a Yolanda Pierce", which the recogniser calls an organisation
         if (word.vocabulary and self._vetoed(word, text, others)) or word.marker:
             return False
         if word.folded in MONTHS and _NUMBER_NEXT.match(text, word.end):
             return False
+        if word.folded in GIVEN_NAME_SYLLABLES and words[name].folded in GIVEN_NAME_SYLLABLES:
+            return True  # "min jun", "young sook": a given name of two syllables
+        if (
+            index == name + 1
+            and word.folded in EAST_ASIAN_SURNAMES
+            and name
+            and words[name].folded in GIVEN_NAME_SYLLABLES
+            and words[name - 1].folded in GIVEN_NAME_SYLLABLES
+        ):
+            return True  # "jae won park": the surname after a given name of two syllables
+        if word.cased and word.text.islower() and not word.name:
+            return False  # in a text that capitalises names, "Báez, su cita…" ends at "Báez"
         # A name that English uses often joins only in capitals: "Frank
         # Brown", not "put Thornton"; "wei" (a rare word) joins "zhang".
         return not word.vocabulary or (word.name and (not word.common or (word.capitalised and not word.initial)))
@@ -911,6 +1167,15 @@ class NameFinder:
                 continue
             if len(letters) < 3:
                 continue
+            if _DOTTED.search(match.group()) or (
+                _CODE_TALK.search(text, max(0, match.start() - 60), match.start())
+                and _NUMBER_BEFORE.search(text, max(0, match.start() - 24), match.start())
+            ):
+                continue  # "U.S.", "the model number is w r f five five five s d f z"
+            # The word said just after its spelling: "A-D-E-W-A-L-E. Adewale."
+            following = _WORD_AFTER_SPELLING.match(text, match.end())
+            if following and following.group(1).lower() == letters:
+                results.append(Found(following.start(1), following.end(1), 0.85))
             near_name = any(abs(match.start() - item.end) < 120 or abs(item.start - match.end()) < 20 for item in found)
             context = SPELLING_CONTEXT.search(text, max(0, match.start() - 80), match.start())
             spelling = _SPELLING_WORD.search(match.group())
@@ -939,7 +1204,9 @@ def _phrase_before(words: list[Word], index: int, text: str) -> tuple[str, ...] 
         for length, phrases in table.items():
             phrase = tuple(word.folded for word in words[position + 1 - length : position + 1])
             if position + 1 >= length and phrase in phrases:
-                return None if bare_comma and phrase not in _GREETINGS else phrase
+                # "My wife, Blessing, and…": a relation's name set off by commas, in capitals.
+                apposed = table is _RELATIONS and words[index].capitalised and phrase[-1] not in ("named", "called")
+                return None if bare_comma and phrase not in _GREETINGS and not apposed else phrase
     if words[position].folded == "is" and _NAME_THEN_IS.search(text, 0, words[position].end + 1):
         return ("is",)
     return None
@@ -973,6 +1240,27 @@ def _name_goes_on(words: list[Word], index: int, text: str) -> bool:
 
 
 _OR = re.compile(r"\bor\b", re.IGNORECASE)
+# What a person has: after a first name's possessive, the name is someone's ("tyler's cell").
+_OWNED_AFTER = re.compile(
+    r"\s+(?:cell|cellphone|phone|number|email|e-mail|card|account|car|wife|husband|son|daughter|mom|dad|mother|"
+    r"father|birthday)\b",
+    re.IGNORECASE,
+)
+# "this summer's plan", "last june's bill": a season's or a month's, not a person's.
+_NOT_OWNER_BEFORE = frozenset("the this that these last next every each a an".split())
+_ALTERNATIVE = re.compile(
+    r"(?:\s+with\s+an?\s+[^,.?!\n]{1,12})?(?:,\s*|\?\s+|\s+)(?i:or)\s+(?:(?i:is it|was it)\s+)?(?:(?i:just)\s+)?"
+    r"(?P<name>[A-Z][^\W\d_]+(?:['’-][^\W\d_]+)?)(?=\s*[?.,!]|\s*$)"
+)
+# A question that asks for a thing, whose answer is no person's name.
+_THING_ASKED = re.compile(
+    r"\b(?:which|what)\s+(?:\w+\s+)?(?:bank|company|store|city|state|town|plan|carrier|provider|browser|app|colou?r|"
+    r"brand|model|card|device|street|school|hospital|pharmacy|airline|insurer|insurance|tier|package|network|kind|"
+    r"type|country|county|language|level|product|service|option|department)s?\b",
+    re.IGNORECASE,
+)
+# A pronoun object after an everyday word makes it a verb: "Bill me", "Mark it", "Chase them".
+_OBJECT_AFTER = re.compile(r"\s+(?:me|him|her|us|them|it)\b", re.IGNORECASE)
 
 
 def _mark_answers(text: str, words: list[Word]) -> None:
@@ -997,6 +1285,8 @@ def _mark_answers(text: str, words: list[Word]) -> None:
         # "Is it green or orange? Orange.": the answer picks one of the choices offered.
         question = asked[max(asked.rfind("."), asked.rfind("!"), asked.rfind("?", 0, len(asked) - 1)) + 1 :]
         offered = re.findall(r"[a-z']+", question.lower()) if _OR.search(question) else ()
+        if _THING_ASKED.search(question):
+            continue  # "Which bank is that routing number for? Chase."
         if not any(word.folded in offered for word in same):
             for word in same:
                 word.answers_question = True
@@ -1017,6 +1307,34 @@ def _unknown_lowercase(word: Word) -> bool:
     )
 
 
+_UNIT_NUMBER_WORDS = NUMBER_WORDS | frozenset(
+    "twenty thirty forty fifty sixty seventy eighty ninety thirteen fourteen fifteen sixteen seventeen eighteen "
+    "nineteen".split()
+)
+
+
+def _in_foreign_words(words: list[Word], index: int) -> bool:
+    """A lowercase word beside words that are neither English nor names, in
+    a text that capitalises names: a sentence in another language ("su cita
+    está confirmada para el jueves"), whose words are no names."""
+    word = words[index]
+    if not word.cased or not word.text.islower():
+        return False
+    return any(
+        0 <= other < len(words) and not words[other].name and not words[other].vocabulary
+        for other in (index - 1, index + 1)
+    )
+
+
+def _after_a_number(words: list[Word], index: int, text: str) -> bool:
+    """The word follows a number directly: "five hundred megs", "20 gigs"."""
+    before = text[max(0, words[index].start - 2) : words[index].start]
+    if before[-1:] == " " and before[:1].isdigit():
+        return True
+    previous = words[index - 1] if index else None
+    return previous is not None and previous.folded in _UNIT_NUMBER_WORDS and _adjacent(text, previous, words[index])
+
+
 def _letters_spelled(spelled: str) -> str:
     """The letters a spelling says: "m as in mary e n" is "men", "double s" is "ss"."""
     letters = []
@@ -1026,6 +1344,14 @@ def _letters_spelled(spelled: str) -> str:
         elif part.group(3):
             letters.append(part.group(3))
     return "".join(letters).lower()
+
+
+# A dotted abbreviation, not a spelling: "U.S.", "D.C.".
+_DOTTED = re.compile(r"(?-i:[A-Z])\.(?-i:[A-Z])\b")
+# Letters read out as part of a product's or an order's code, not a name.
+_CODE_TALK = re.compile(r"\b(?:model|serial|part|sku|order|confirmation|tracking|item|product)\b", re.IGNORECASE)
+_NUMBER_BEFORE = re.compile(r"\d|\b(?:zero|oh|one|two|three|four|five|six|seven|eight|nine)\b", re.IGNORECASE)
+_WORD_AFTER_SPELLING = re.compile(r"[.,]?\s{1,2}(?:(?:that's|so|yes|yeah),?\s+)?([^\W\d_]+)\b")
 
 
 def _spelled_word_before(text: str, start: int, letters: str) -> tuple[int, int] | None:

@@ -61,6 +61,9 @@ def load() -> Places:
         words = _words(name)
         if population is None or population >= BIG_CITY_POPULATION or len(words) > 1:
             always.update(_variants(words))
+        if population is None and len(words) == 1 and words[0].endswith("s"):
+            # The adjective of a plural country's name: "a Philippine passport".
+            always.add((words[0][:-1],))
         else:
             towns.update(_variants(words))
     for name in [subdivision.name for subdivision in pycountry.subdivisions.get(country_code="US")] + [

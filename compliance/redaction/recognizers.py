@@ -20,7 +20,11 @@ Beyond single values, a transcript is read as a sequence:
 - an identifier's characters said apart from it ("e as in echo", "three")
   belong to it; a code begun and said again ("95… 958") is typed whole;
 - after an expiry, the code; after a date of birth, the dates that restate
-  or correct it;
+  or correct it; a date said in labelled pieces ("the year is 1982");
+- a value read back with its other reading ("did you say 45019 or 45091?"),
+  a phone number with its extension, an e-mail address's parts said apart
+  from it ("J underscore Lee"), the answer to a "last four" question said
+  sentences later;
 - a full date with a year in the range of birth years, a long digit string
   or a spelled code, standing where nothing says it is harmless, is personal.
 
@@ -127,6 +131,15 @@ def expiry_valid(text: str) -> bool:
     return len(digits) in (4, 6) and 1 <= int(digits[:2]) <= 12
 
 
+def counted(said: str) -> bool:
+    """ "1, 2, 3", "one, two, three": numbers counted out, one by one with
+    pauses, not a code said digit by digit."""
+    if "," not in said:
+        return False
+    digits = digits_only(normalize(said).text)
+    return len(digits) >= 3 and all(int(b) - int(a) == 1 for a, b in zip(digits, digits[1:], strict=False))
+
+
 @dataclass(frozen=True)
 class Rule:
     """``pattern`` finds the value (its ``value`` group, or the whole match).
@@ -150,6 +163,9 @@ class Rule:
     also: tuple[str, int] | None = None
     guarded: bool = False
     lead: str = "digit"
+    # A date said alone answers the question just asked: not a birth date
+    # where that question asked for another date ("What's the date on the letter?").
+    birth: bool = False
 
 
 def rule(pattern: str, score: float, topic: str | None = None, **options: object) -> Rule:
@@ -221,7 +237,10 @@ ROUTE = (
 )
 # Streets whose kind comes first: "15 Rue Royale", "1420 Via Del Oro", "Calle Ocho".
 STREET_PREFIX = r"rue|calle|camino|avenida|rua|(?-i:Via)"
-IDENTIFIER = r"(?<![\w-])(?P<value>(?=[A-Z0-9-]*\d)[A-Z0-9](?:[A-Z0-9]|-(?=[A-Z0-9])){4,19})(?![\w-])"
+IDENTIFIER = (
+    r"(?<![\w-])(?!\d+-(?:day|week|month|year|hour|minute|second|mile|inch|foot|pound|page|step|point|digit)s?\b)"
+    r"(?P<value>(?=[A-Z0-9-]*\d)[A-Z0-9](?:[A-Z0-9]|-(?=[A-Z0-9])){4,19})(?![\w-])"
+)
 # A code of letters and digits, or digits alone, long enough to identify someone.
 # Capitals only: a lower-case run of letters and digits is a machine's id (a
 # hash, a provider's SID), not something a person reads out.
@@ -303,7 +322,12 @@ RULES: dict[str, tuple[list[Rule], bool]] = {
             rule(r"(?<![\w-])(?:\d{3}|\d(?:[ -]\d){2})(?![\w-])", 0.7, "CODE", window=30, guarded=True),
             # Three digits said alone answer a question this text doesn't hold:
             # in a contact centre, most often the card's security code.
-            rule(r"(?<![\w$])(?:\d{3}|\d(?: \d){2})(?![\w])", BARE_DIGITS, standalone=True, bare=True),
+            rule(
+                r"(?<![\w$])(?:\d{3}|\d(?: \d){2})(?![\w])",
+                BARE_DIGITS,
+                standalone=True,
+                bare=True,
+            ),
         ],
         False,
     ),
@@ -326,7 +350,19 @@ RULES: dict[str, tuple[list[Rule], bool]] = {
         [rule(r"(?<!\w)\d{9}(?!\w)", 0.95, "ROUTING", validate=aba_valid, window=60)],
         False,
     ),
-    "BANK_ACCOUNT": ([rule(r"(?<!\w)\d{6,17}(?!\w)", 0.9, "BANK", window=60)], False),
+    "BANK_ACCOUNT": (
+        [
+            rule(r"(?<!\w)\d{6,17}(?!\w)", 0.9, "BANK", window=60),
+            # "Checking account Four four one oh.": the last four of an account, named by its kind.
+            rule(
+                r"\b(?:checking|savings)(?:\s+account)?(?:\s+(?:number|ending|ends|in|is|with))*,?\s+"
+                r"(?P<value>\d(?:[ -]?\d){3})(?![\w-])",
+                0.75,
+                lead="word",
+            ),
+        ],
+        False,
+    ),
     "PHONE": (
         [
             rule(
@@ -347,8 +383,8 @@ RULES: dict[str, tuple[list[Rule], bool]] = {
             rule(r"\bplus\s+[1-9]\d{0,2}(?:,?\s+\d{1,4}){2,5}(?![\w,])", 0.8, lead="word"),
             rule(r"\bplus\s+[1-9]\d{7,14}(?![\w,])", 0.8, lead="word"),
             # "area code 404", "with the 312 area code": an area code belongs to a number.
-            rule(r"(?<![\w$])[2-9]\d{2}(?![\w])", 0.8, "AREA_CODE", window=12, after=True, carry=False),
-            rule(r"(?<![\w$])[2-9] ?\d ?\d(?![\w])", 0.8, "AREA_CODE", window=12, after=True, carry=False),
+            rule(r"(?<![\w$])[2-9]\d{2}(?![\w])", 0.8, "AREA_CODE", window=20, after=True, carry=False),
+            rule(r"(?<![\w$])[2-9] ?\d ?\d(?![\w])", 0.8, "AREA_CODE", window=20, after=True, carry=False),
         ],
         True,
     ),
@@ -382,7 +418,11 @@ RULES: dict[str, tuple[list[Rule], bool]] = {
                 lead="word",
             ),
             rule(
-                rf"\b(?:the\s+)?{DAY}\s+(?:of\s+)?{MONTH}(?:{DATE_GAP}(?:{YEAR}|'?\d{{2}}))?\b", 0.9, "DOB", window=60
+                rf"\b(?:the\s+)?{DAY}\s+(?:of\s+)?{MONTH}"
+                rf"(?:{DATE_GAP}(?:{YEAR}|'?\d{{2}}))?\b",
+                0.9,
+                "DOB",
+                window=60,
             ),
             rule(rf"(?<![\w']){YEAR}(?!\w)|'\d\d\b", 0.8, "BIRTH_YEAR", window=32, carry=False),
             rule(r"(?<![\w'])(?:19|20)?\d\d(?!\w)|'\d\d\b", 0.8, "BIRTH_YEAR", window=32, carry=False),
@@ -391,9 +431,17 @@ RULES: dict[str, tuple[list[Rule], bool]] = {
             # or the topic: "My birthday is the twenty-third. January. '99."
             rule(rf"(?<![\w']){YEAR}(?!\w)|'\d\d\b", 0.8, "DOB", bare=True),
             rule(rf"\b{MONTH}\b", 0.8, "DOB", bare=True, lead="word"),
-            rule(r"(?<![\w'])(?:the\s+)?(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)\b", 0.8, "DOB", window=30),
+            rule(
+                r"(?<![\w'])(?:the\s+)?(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)\b",
+                0.8,
+                "DOB",
+                window=30,
+            ),
             # A day of a month said alone answers a question this text doesn't hold ("May 9th.").
-            rule(rf"\b{MONTH}\.?\s+(?:the\s+)?{DAY}\b", 0.6, standalone=True, bare=True, lead="word"),
+            rule(rf"\b{MONTH}\.?\s+(?:the\s+)?{DAY}\b", 0.6, standalone=True, bare=True, lead="word", birth=True),
+            # A year of birth said alone, the whole answer ("Nineteen eighty two."):
+            # years before 2010, which a car's or an event's seldom are said alone.
+            rule(r"(?<![\w'$])(?:19[2-9]\d|200\d)(?![\w-])", 0.6, standalone=True, bare=True, birth=True),
             # A whole date in the years people calling were born in, that
             # nothing around marks as an appointment, an order or an event;
             # the year said as two numbers too ("october seventeenth sixty six").
@@ -403,6 +451,7 @@ RULES: dict[str, tuple[list[Rule], bool]] = {
                 standalone=True,
                 validate=birth_year_in,
                 lead="word",
+                birth=True,
             ),
             rule(
                 rf"\b(?:the\s+)?{DAY}\s+(?:of\s+)?{MONTH}{DATE_GAP}(?:{YEAR}|'?\d{{2}})\b"
@@ -412,6 +461,7 @@ RULES: dict[str, tuple[list[Rule], bool]] = {
                 0.6,
                 standalone=True,
                 validate=birth_year_in,
+                birth=True,
             ),
         ],
         False,
@@ -505,7 +555,7 @@ RULES: dict[str, tuple[list[Rule], bool]] = {
             rule(LEADING_ZERO_CODE, 0.6, standalone=True, bare=True),
             # Four digits said alone, not a year: a PIN, or the last four of something.
             rule(
-                r"(?<![\w$])(?!(?:19|20)\d\d(?!\w))(?:\d{4}|\d(?: \d){3})(?![\w])",
+                r"(?<![\w$])(?!(?:19|20)\d\d(?!\w))(?:\d{4}|\d(?:[ -]\d){3})(?![\w-])",
                 BARE_DIGITS,
                 standalone=True,
                 bare=True,
@@ -513,11 +563,26 @@ RULES: dict[str, tuple[list[Rule], bool]] = {
         ],
         False,
     ),
-    "DRIVER_LICENSE": ([rule(IDENTIFIER, 0.85, "DRIVER_LICENSE", window=40)], False),
+    "DRIVER_LICENSE": (
+        [
+            rule(IDENTIFIER, 0.85, "DRIVER_LICENSE", window=40),
+            rule(IDENTIFIER, 0.8, "NUMBER_REFERENCE", window=20, carry=False, also=("DRIVER_LICENSE", 200)),
+        ],
+        False,
+    ),
     "PASSPORT": (
         [
             rule(r"(?<![\w-])(?P<value>[A-Z]{0,2}\d{6,9})(?![\w-])", 0.9, "PASSPORT", window=40),
             rule(IDENTIFIER, 0.85, "PASSPORT", window=40),
+            # "I used my passport when I opened the account. The number's A03918274."
+            rule(
+                r"(?<![\w-])(?P<value>[A-Z]{0,2}\d{6,9})(?![\w-])",
+                0.8,
+                "NUMBER_REFERENCE",
+                window=20,
+                carry=False,
+                also=("PASSPORT", 200),
+            ),
         ],
         False,
     ),
@@ -531,7 +596,7 @@ _VALUE_TOKEN = re.compile(r"[+(']?[A-Za-z0-9!@#%^&*_-]*\d")
 _WORD_LEAD = re.compile(
     r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|p\.? ?o\b|building|bldg|apartment|apt|unit|"
     r"pass|security|secret|plus|rural|r\.? ?r\b|star|highway|hc\b|h c\b|suite|post office|the street|street|"
-    r"the road|road)"
+    r"the road|road|checking|savings)"
 )
 
 
@@ -598,7 +663,9 @@ def _in_context(current: Rule, talk: Dialogue, start: int, end: int) -> bool:
         return False
     if current.also and not talk.mentioned_within(current.also[0], start, current.also[1]):
         return False
-    if current.standalone and talk.harmless_near(start):
+    if current.standalone and (talk.harmless_near(start) or _ONE_AFTER.match(talk.text, end)):
+        return False  # "…the 149 one": one of several things, named by a number
+    if current.birth and _other_date_asked(talk.carried(start, bare=True)):
         return False
     if current.guarded and talk.harmless_before(start):
         return False
@@ -613,6 +680,13 @@ def _in_context(current: Rule, talk: Dialogue, start: int, end: int) -> bool:
     if current.carry and not talk.harmless_before(start):
         return current.topic in talk.carried(start, bare=bare)
     return False
+
+
+_ONE_AFTER = re.compile(r"\s+ones?\b", FLAGS)
+
+
+def _other_date_asked(carried: frozenset[str]) -> bool:
+    return "EVENT_DATE" in carried and "DOB" not in carried and "BIRTH_YEAR" not in carried
 
 
 # --- Sequences ------------------------------------------------------------------------------
@@ -686,7 +760,8 @@ _SPELLED_BEFORE = re.compile(
     re.IGNORECASE,
 )
 _SPELLED_AFTER = re.compile(
-    rf"(?:{_SPELLED_SEPARATOR}(?:{_AS_IN}|(?-i:[B-HJ-Z])|(?-i:[b-hj-z])|\d+)(?![\w'’-]))+", re.IGNORECASE
+    rf"(?:{_SPELLED_SEPARATOR}(?:{_AS_IN}|(?-i:[B-HJ-Z])|(?-i:[b-hj-z])|\d+|(?-i:[AI])(?=[.?!]?$|[.?!]\s))(?![\w'’-]))+",
+    re.IGNORECASE,
 )
 
 
@@ -752,6 +827,24 @@ _FLOW_SKIP = re.compile(
 )
 
 
+# An expiry and a code said alone together: "uh twelve twenty seven and eight six one".
+_EXPIRY_AND_CODE = re.compile(r"(?P<expiry>\d{3,4})\s*,?\s+(?:and\s+)?(?P<code>\d{3,4})(?![\w-])")
+_EXPIRY_SHAPE = re.compile(r"(?:0?[1-9]|1[0-2])(?:2[4-9]|3\d)")
+
+
+def _expiry_with_code(text: str, talk: Dialogue) -> list[Finding]:
+    found: list[Finding] = []
+    for match in _EXPIRY_AND_CODE.finditer(text):
+        if text[match.start() - 1 : match.start()] not in ("", " ", ",", "\n"):
+            continue  # inside a longer number or word
+        if not _EXPIRY_SHAPE.fullmatch(match.group("expiry")):
+            continue
+        if talk.is_bare(match.start(), match.end()) and not talk.harmless_near(match.start()):
+            found.append(("CARD_EXPIRY", *match.span("expiry"), 0.7))
+            found.append(("CVV", *match.span("code"), 0.7))
+    return found
+
+
 def _payment_flow(text: str, findings: list[Finding]) -> list[Finding]:
     found: list[Finding] = []
     for entity, _, end, _ in findings:
@@ -791,7 +884,7 @@ def _partial_identifiers(text: str, talk: Dialogue) -> list[Finding]:
     card, an account or a social, typed by what the sentence is about, a
     card when nothing says."""
     found: list[Finding] = []
-    for _, end in talk.mentions["PARTIAL"]:
+    for mention_start, end in talk.mentions["PARTIAL"]:
         value = _PARTIAL_VALUE.match(text, end)
         if not value or _QUANTITY_AFTER.match(text, value.end()):
             continue
@@ -803,8 +896,10 @@ def _partial_identifiers(text: str, talk: Dialogue) -> list[Finding]:
             following = [t for t in topics if talk.after(t, value_end, max(0, sentence_end - value_end))]
             carried = talk.carried(value_start, bare=True)
             topic = next(iter(following), None) or next((t for t in topics if t in carried), None)
-        if topic is None and _YEAR_VALUE.fullmatch(text[value_start:value_end]):
-            continue  # "the promotion ends in 2027"
+        if _YEAR_VALUE.fullmatch(text[value_start:value_end]) and (
+            topic is None or text.startswith(("ended", "Ended"), mention_start)
+        ):
+            continue  # "the promotion ends in 2027", "the gift card program ended in 2006"
         entity = dict(_PARTIAL_TYPES).get(topic or "CARD", "CREDIT_CARD")
         found.append((entity, value_start, value_end, 0.85))
     for start, end in talk.mentions["PARTIAL"]:
@@ -819,7 +914,31 @@ def _partial_identifiers(text: str, talk: Dialogue) -> list[Finding]:
         topic = next(iter(following), None) or talk.nearest_before(topics, before.start(), 80)
         entity = dict(_PARTIAL_TYPES).get(topic or "CARD", "CREDIT_CARD")
         found.append((entity, before.start("value"), before.end("value"), 0.8))
+    # "Can you verify the last four of your social? … Thank you, I have 8 8 1 2.":
+    # the question asked, the answer in a later sentence.
+    for start, end in talk.mentions["PARTIAL"]:
+        if not text[start:end].lower().startswith("last"):
+            continue
+        _, question_end = talk.sentence(end)
+        if not text[max(0, question_end - 3) : question_end].rstrip().endswith("?"):
+            continue
+        answer = _ANSWER_VALUE.search(text, question_end, min(len(text), question_end + 100))
+        if (
+            not answer
+            or talk.before("HARMLESS", answer.start(), answer.start() - question_end)
+            or _QUANTITY_AFTER.match(text, answer.end())
+        ):
+            continue
+        topics = tuple(topic for topic, _ in _PARTIAL_TYPES)
+        following = [topic for topic in topics if talk.after(topic, end, max(0, question_end - end))]
+        topic = next(iter(following), None) or talk.nearest_before(topics, start, 80)
+        entity = dict(_PARTIAL_TYPES).get(topic or "CARD", "CREDIT_CARD")
+        found.append((entity, answer.start(), answer.end(), 0.8))
     return found
+
+
+# The first value after a question: four digits, with nothing but words before it.
+_ANSWER_VALUE = re.compile(r"(?<![\w$])(?<!\d[ -])\d(?:[ -]?\d){3}(?![\w-]|[ -]\d)")
 
 
 _CORRECTION = re.compile(
@@ -835,6 +954,11 @@ _NUMERIC_TYPES = {
 }  # fmt: skip
 
 
+# "two six seven no wait let me start over two five six …": what came before was abandoned.
+_START_OVER = re.compile(
+    r"\b(?:start(?:ing)? (?:over|again)|from the (?:top|beginning)|let me (?:try|say it) again)\b", FLAGS
+)
+_SUFFIXED_TYPES = frozenset({"CREDIT_CARD", "BANK_ACCOUNT", "ACCOUNT_ID"})
 _RESTART_GAP = re.compile(r"(?:[\s,…-]|\.{2,}|\b(?:uh|um|er|sorry)\b)+", FLAGS)
 
 
@@ -885,6 +1009,9 @@ def _corrections_and_repeats(text: str, findings: list[Finding]) -> list[Finding
             digits = digits_only(text[runs[index][0] : runs[index][1]])
             if len(digits) >= 3:
                 by_digits.setdefault(digits, finding)
+            if len(digits) >= 12 and finding[0] in _SUFFIXED_TYPES:
+                # "…8282 8210. Wait, did I say 8210? Yeah, 8210 at the end.": its last four said again.
+                by_digits.setdefault(digits[-4:], finding)
     found: list[Finding] = []
     changed = True
     while changed:
@@ -913,8 +1040,11 @@ def _corrections_and_repeats(text: str, findings: list[Finding]) -> list[Finding
                 or source_digits in target_digits
                 or abs(len(target_digits) - len(source_digits)) <= 1
             )
-            if len(gap) > 16 and not similar:
+            if len(gap) > 16 and not similar and not _START_OVER.search(gap):
                 continue
+            if source[0] == "DATE_OF_BIRTH" and _YEAR_VALUE.fullmatch(target_digits):
+                if not FIRST_BIRTH_YEAR <= int(target_digits) <= LAST_BIRTH_YEAR:
+                    continue  # "Nineteen sixty-six, not 2066"
             finding = (source[0], runs[target][0], _street_end(text, runs[target][1], source[0]), source[3])
             typed[target] = finding
             found.append(finding)
@@ -946,7 +1076,15 @@ def _zip_by_position(text: str) -> list[Finding]:
 
 _OTHER_DATE = re.compile(
     rf"\b{MONTH}\.?\s+(?:the\s+)?{DAY}(?:{DATE_GAP}(?:of\s+)?(?:{YEAR}|'?\d\d))?\b"
-    rf"|\b(?:the\s+)?{DAY}\s+of\s+{MONTH}\b|(?<![\w'])'\d\d\b|(?<![\w$.,]){YEAR}(?![\w-])",
+    rf"|\b(?:the\s+)?{DAY}\s+of\s+{MONTH}\b|(?<![\w'])'\d\d\b|(?<![\w$.,]){YEAR}(?![\w-])"
+    # The year said after the day: "born on the 28th in 73".
+    r"|\bin\s+\d\d(?![\w-])",
+    FLAGS,
+)
+# A month begun and abandoned just before a date of birth: "uh july no sorry june 21st 1970".
+_MONTH_ABANDONED = re.compile(
+    rf"\b{MONTH}\b(?:[\s,.…-]|\b(?:no|sorry|wait|actually|i mean|uh|um)\b)*\b(?:no|sorry|wait|actually|i mean)\b"
+    r"(?:[\s,.…-]|\b(?:uh|um)\b)*$",
     FLAGS,
 )
 
@@ -964,13 +1102,160 @@ def _dates_beside_birth(text: str, findings: list[Finding], talk: Dialogue) -> l
         if entity != "DATE_OF_BIRTH":
             continue
         for match in _OTHER_DATE.finditer(text, end, min(len(text), end + 90)):
+            year = _YEAR_VALUE.fullmatch(match.group())
             if (
                 not talk.harmless_before(match.start())
+                and not (year and not FIRST_BIRTH_YEAR <= int(match.group()) <= LAST_BIRTH_YEAR)
                 and not _QUANTITY_AFTER.match(text, match.end())
                 and not text[max(0, match.start() - 4) : match.start()].lower().endswith("not ")
                 and not _INDEPENDENCE_DAY.match(text, match.start())
             ):
                 found.append(("DATE_OF_BIRTH", match.start(), match.end(), 0.75))
+    for entity, start, _, _ in findings:
+        if entity == "DATE_OF_BIRTH":
+            abandoned = _MONTH_ABANDONED.search(text, max(0, start - 40), start)
+            if abandoned:
+                found.append(("DATE_OF_BIRTH", abandoned.start(), abandoned.end(), 0.75))
+    return found
+
+
+# "Did you say 45019 or 45091?", "was that 0419 or 0491": a value read back
+# with the other way it may have been heard. Both are the caller's.
+_READ_BACK = re.compile(
+    r"\b(?:did you say|did i hear|was that|was it|is that|is it|you said|i have|i heard)\s+(?:(?:uh|um),?\s+)?"
+    r"(?P<first>\d[\d -]*\d)\s*,?\s+or\s+(?:(?:uh|um),?\s+)?(?:was it\s+|is it\s+)?(?P<second>\d[\d -]*\d)(?![\w-])",
+    FLAGS,
+)
+_TOLL_FREE_PREFIX = re.compile(r"1[- ]?8\d\d")
+_READ_BACK_LEAD = re.compile(r"\d,? or (?:(?:uh|um),? |was it |is it )?\d", FLAGS)
+
+
+def _read_back(text: str, talk: Dialogue) -> list[Finding]:
+    found: list[Finding] = []
+    reached = 0
+    for lead in _READ_BACK_LEAD.finditer(text):
+        match = None
+        for match in _READ_BACK.finditer(text, max(reached, lead.start() - 80), min(len(text), lead.end() + 40)):
+            if match.start() <= lead.start() < match.end():
+                break
+        else:
+            continue
+        reached = match.end()
+        if talk.harmless_before(match.start()) or _QUANTITY_AFTER.match(text, match.end()):
+            continue
+        if min(len(digits_only(match.group("first"))), len(digits_only(match.group("second")))) < 4:
+            continue  # "is that 100 or 200?": amounts and counts, most often
+        if _TOLL_FREE_PREFIX.fullmatch(match.group("first")) or _TOLL_FREE_PREFIX.fullmatch(match.group("second")):
+            continue  # "Is it 1-800 or 1-888?": which business line
+        for group in ("first", "second"):
+            start, end = match.span(group)
+            found.append((_type_by_shape(digits_only(match.group(group))), start, end, 0.75))
+    return found
+
+
+def _type_by_shape(digits: str) -> str:
+    """What a value read back alone most likely is, by its length."""
+    if len(digits) == 9 and ssn_valid(digits):
+        return "SSN"
+    if nanp_valid(digits):
+        return "PHONE"
+    return {3: "CVV", 4: "PIN", 5: "ZIP_CODE"}.get(len(digits), "ACCOUNT_ID")
+
+
+# A phone number's extension is part of it: "(312) 555-0147, extension 22", "…0106, ext. 4".
+_EXTENSION = re.compile(r",?\s*(?:extension|ext\.?|x)\s*(?:number\s+)?\d{1,6}(?![\w-])", FLAGS)
+
+
+def _phone_extensions(text: str, findings: list[Finding]) -> list[Finding]:
+    found: list[Finding] = []
+    for entity, start, end, score in findings:
+        if entity == "PHONE":
+            extension = _EXTENSION.match(text, end)
+            if extension:
+                found.append(("PHONE", start, extension.end(), score))
+    return found
+
+
+# An e-mail address's part said apart from it, with its separators as words:
+# "It's j_lee@patelcpa.com. J underscore Lee.", "was that "faith dot okonkwo"…".
+_EMAIL_PART = re.compile(
+    r"(?<![\w@.-])[A-Za-z0-9]+(?:,?\s+(?:underscore|dot|dash|hyphen|period)\s+[A-Za-z0-9]+)+(?![\w@])", FLAGS
+)
+_EMAIL_SEPARATOR_WORD = re.compile(r"\s(?:underscore|dot|dash|hyphen|period)\s", FLAGS)
+_NOT_EMAIL_PARTS = frozenset("a an the with in between of and or no not is it's that one".split())
+_EMAIL_TALK = re.compile(r"e-?mail|@|\bat\s+[a-z0-9-]+\s+dot\s+(?:com|net|org|edu)\b", FLAGS)
+_TOP_LEVEL_END = re.compile(r"\s(?:dot|period)\s+(?:com|net|org|edu|gov|io|co|us|uk|info|biz|me|ca)$", FLAGS)
+
+
+def _email_parts(text: str, findings: list[Finding]) -> list[Finding]:
+    if not _EMAIL_TALK.search(text) and not any(finding[0] == "EMAIL" for finding in findings):
+        return []
+    found: list[Finding] = []
+    reached = 0
+    for separator in _EMAIL_SEPARATOR_WORD.finditer(text):
+        # Only around a separator said as a word: most texts have none.
+        if separator.start() < reached:
+            continue
+        window = (max(reached, separator.start() - 60), min(len(text), separator.end() + 60))
+        match = None
+        for match in _EMAIL_PART.finditer(text, *window):
+            if match.start() <= separator.start() < match.end():
+                break
+        else:
+            continue
+        reached = match.end()
+        parts = match.group().split()
+        if parts[0].lower() in _NOT_EMAIL_PARTS or parts[-1].lower() in _NOT_EMAIL_PARTS:
+            continue  # "with a dash between kwame and M", "a dot in the middle"
+        if not _TOP_LEVEL_END.search(match.group()):
+            found.append(("EMAIL", match.start(), match.end(), 0.7))
+    return found
+
+
+# A date said in labelled pieces: "the year is 1982", "the month is december",
+# "1974 for the year". Two pieces together, or one beside a day of a month, make a date.
+_PIECE_VALUE = rf"{YEAR}|'?\d\d|{MONTH}(?:\s+(?:the\s+)?{DAY}\b)?|(?:the\s+)?{DAY}"
+_DATE_PIECES = re.compile(
+    rf"\bthe (?:year|month|day)(?:'s|\s+(?:is|was))\s+(?:(?:uh|um),?\s+)?(?P<value>{_PIECE_VALUE})\b"
+    rf"|(?<![\w'])(?P<before>{_PIECE_VALUE})\s+(?:is|for)\s+the (?:year|month|day)\b"
+    rf"|(?P<date>\b{MONTH}\.?\s+(?:the\s+)?{DAY}\b|\b(?:the\s+)?{DAY}\s+of\s+{MONTH}\b)",
+    FLAGS,
+)
+_PIECE_LABEL = re.compile(r"\bthe (?:year|month|day)\b", FLAGS)
+
+
+def _date_in_pieces(text: str, findings: list[Finding], talk: Dialogue) -> list[Finding]:
+    """A date said in labelled pieces, with no word of birth: "it's the 15th
+    of june uh and the year is 1982", "may 5th and then 1974 for the year",
+    "the year is 2000 and the day is january 30th"."""
+    labels = [match.start() for match in _PIECE_LABEL.finditer(talk.lowered)]
+    if not labels:
+        return []
+    pieces, reached = [], 0
+    for label in labels:
+        # Only the stretch around each label is read: most texts have none.
+        window_start = max(reached, label - 100)
+        reached = min(len(text), label + 100)
+        for match in _DATE_PIECES.finditer(text, window_start, reached):
+            group = match.lastgroup or "value"
+            start, end = match.span(group)
+            value = match.group(group)
+            if _YEAR_VALUE.fullmatch(value) and not FIRST_BIRTH_YEAR <= int(value) <= LAST_BIRTH_YEAR:
+                continue
+            pieces.append((start, end, group != "date"))
+    pieces += [(start, end, False) for entity, start, end, _ in findings if entity == "DATE_OF_BIRTH"]
+    pieces.sort()
+    found: list[Finding] = []
+    for index, (start, end, labelled) in enumerate(pieces):
+        beside = [
+            other
+            for other in pieces[max(0, index - 2) : index + 3]
+            if other[0] != start
+            and abs(other[0] - start) <= 100
+            and "\n" not in text[min(start, other[0]) : max(end, other[1])]
+        ]
+        if (labelled or any(other[2] for other in beside)) and beside and not talk.harmless_before(start):
+            found.append(("DATE_OF_BIRTH", start, end, 0.75))
     return found
 
 
@@ -1051,7 +1336,8 @@ def scan(text: str) -> tuple[Finding, ...]:
     found = []
     for entity, start, end, score in _scan(normalized.text):
         original_start, original_end = normalized.to_original(start, end)
-        if score != BARE_DIGITS or said_as_digits(text[original_start:original_end]):
+        said = text[original_start:original_end]
+        if score != BARE_DIGITS or (said_as_digits(said) and not counted(said)):
             found.append((entity, original_start, original_end, score))
     return tuple(found)
 
@@ -1064,10 +1350,15 @@ def _scan(text: str) -> tuple[Finding, ...]:
     findings += _spelled_identifiers(text, talk)
     findings += _partial_identifiers(text, talk)
     findings += _payment_flow(text, findings)
+    findings += _expiry_with_code(text, talk)
     findings += _zip_by_position(text)
     findings += _zip_after_address(text, findings, talk)
+    findings += _date_in_pieces(text, findings, talk)
+    findings += _read_back(text, talk)
     findings += _dates_beside_birth(text, findings, talk)
     findings += _identifier_edges(text, findings)
+    findings += _phone_extensions(text, findings)
+    findings += _email_parts(text, findings)
     findings += _corrections_and_repeats(text, findings)
     # A code said alone is typed by its length only where nothing else typed it.
     typed = [finding for finding in findings if finding[3] != BARE_DIGITS]

@@ -303,3 +303,119 @@ def test_a_pronoun_before_a_relation_is_no_name(text):
     result = redact(text).text
 
     assert all(word in result for word in ("she's", "he's", "one's") if word in text)
+
+
+# Korean and Chinese given names of two syllables, which speech recognition writes as two words.
+TWO_SYLLABLE_NAMES = ["min jun", "young sook", "ji woo", "seo yeon", "xiao ming", "hye jin"]
+NAME_FRAMES = [
+    "park ji hoon and my son {} is on the plan",
+    "it's a joint account with {} he's my husband",
+    "i'm calling for my mother {}",
+]
+
+
+@pytest.mark.parametrize("name", TWO_SYLLABLE_NAMES)
+@pytest.mark.parametrize("frame", NAME_FRAMES)
+def test_a_given_name_of_two_syllables_in_lowercase_is_hidden_whole(name, frame):
+    text = frame.format(name)
+    result = redact(text).text
+
+    assert not any(syllable in result.split() for syllable in name.split())
+
+
+@pytest.mark.parametrize(
+    "text, names",
+    [
+        ("can you put me through to will he was helping me yesterday", ["will"]),
+        ("yeah it's under grace hunter she's my aunt", ["grace", "hunter"]),
+        ("the account's under rose chase she's my grandmother", ["rose", "chase"]),
+        ("and hope my youngest she needs a line too", ["hope"]),
+        (
+            "Agent: Who else lives at the address? Caller: My wife, Blessing, and my mother, Yetunde Alabi.",
+            ["Blessing"],
+        ),
+        ("It's spelled A-D-E-W-A-L-E. Adewale.", ["Adewale"]),
+        ("Did you say Nguyen with an N-G, or Nuyen?", ["Nguyen", "Nuyen"]),
+        ("Your dad's name on the account is Francis Delaney? Or is it just Frank?", ["Frank"]),
+        ("It pulled up somebody else entirely, a Yolanda Pierce.", ["Yolanda", "Pierce"]),
+        ("April Mason.", ["April", "Mason"]),
+        ("This is Emre, from the Yıldız household. Ah, Emre Yıldız.", ["Yıldız"]),
+        ("it should say pieter van der berg not van den berg", ["van den berg"]),
+    ],
+)
+def test_names_taken_up_by_a_pronoun_a_relation_a_spelling_or_a_read_back_are_hidden(text, names):
+    result = redact(text).text
+
+    assert not any(f" {name} " in f" {result} " or name in result.replace("[PERSON]", "") for name in names)
+
+
+@pytest.mark.parametrize("name", ["Maksim", "Priya", "Svetlana", "Dmitri"])
+@pytest.mark.parametrize("thing", ["plan", "line", "account", "package"])
+def test_a_name_owning_a_thing_is_still_a_name(name, thing):
+    result = redact(f"It's cheaper than {name}'s {thing}, he pays twice as much.").text
+
+    assert name not in result
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "i want to grant my son access to the account",
+        "Upgrade to Gold.",
+        "I want to drop down to Silver for the summer.",
+        "It would include the Disney Plus and Max add-ons.",
+        "So for Prime members, shipping is free.",
+        "max speed they promised was five hundred megs and i'm getting like eighty",
+        "Agent: Which bank is that routing number for? Caller: Chase.",
+        "This is the line for Sterling Home Services.",
+        "uh the model number is w r f five five five s d f z",
+        "It's a U.S. one.",
+        "Just to double check, the account we're debiting is the checking one?",
+        "It's a Philippine passport.",
+        "I've tried Chrome and Safari both.",
+        "I'm calling from Jack in the Box on the highway.",
+        "My daughter's turning 13 in April.",
+        "uh my doctor is at baptist health",
+    ],
+)
+def test_verbs_levels_units_brands_and_abbreviations_are_not_people(text):
+    assert redact(text).text == text
+
+
+@pytest.mark.parametrize("street", ["Chase", "Hope", "Frank", "Juniper"])
+@pytest.mark.parametrize("explained", ["like the bank", "like the word", "with a J"])
+def test_a_street_name_explained_after_the_address_is_not_a_person(street, explained):
+    result = redact(f"It's 2714 {street} Street. {street} {explained}. In Durham.").text
+
+    assert f"{street} {explained}" in result
+    assert "[ADDRESS]" in result
+
+
+def test_a_sentence_in_another_language_after_a_name_is_not_taken_into_it():
+    result = redact("Sr. Báez, su cita está confirmada para el jueves a las tres. I'll send that by text.").text
+
+    assert result == "Sr. [PERSON], su cita está confirmada para el jueves a las tres. I'll send that by text."
+
+
+@pytest.mark.parametrize(
+    "text, names",
+    [
+        ("my wife min ji usually calls but she's at work", ["min ji"]),
+        ("i'm um jae won park", ["jae won park"]),
+        ("hi i'm calling for my grandmother pham thu hang she doesn't speak english", ["pham thu hang"]),
+        ("So it's Abena Owusu-Ansah, hyphenated, Owusu dash Ansah.", ["Owusu dash Ansah"]),
+        ("his number is on file, that's tyler's cell", ["tyler"]),
+        ("Alright, Jordan, just one more question and you're all set.", ["Jordan"]),
+    ],
+)
+def test_multi_part_names_dashed_surnames_owners_and_greeted_names_are_hidden(text, names):
+    result = redact(text).text
+
+    assert not any(name in result for name in names)
+
+
+@pytest.mark.parametrize(
+    "text", ["I flew to Jordan, and it was great.", "this summer's plan is cheaper", "we went to the park after"]
+)
+def test_places_seasons_and_words_beside_those_rules_are_kept(text):
+    assert redact(text).text == text

@@ -41,7 +41,7 @@ SEALED_RECALL = {
     "DRIVER_LICENSE": 1.0,
     "EMAIL": 1.0,
     "PASSPORT": 1.0,
-    "PERSON": 0.94,
+    "PERSON": 0.95,
     "PHONE": 1.0,
     "PIN": 0.93,
     "ROUTING_NUMBER": 1.0,

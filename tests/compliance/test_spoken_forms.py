@@ -642,3 +642,150 @@ def test_a_date_of_birth_said_in_pieces_or_restated_is_hidden(text, birth, kept)
         not any(position in hidden(text) for position in range(text.index(part), text.index(part) + len(part)))
         for part in kept
     )
+
+
+# --- Dates in pieces, values read back, and what belongs to a value ---------------------------
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1920, 2009), st.sampled_from(["", "Um, ", "Caller: "]), st.booleans())
+def test_a_birth_year_said_alone_is_hidden_in_words_or_digits(year, lead, in_words):
+    if in_words:
+        spoken = f"nineteen {say_pair(year % 100)}" if year < 2000 else f"two thousand {DIGIT_WORDS[year % 10]}"
+        spoken = spoken.replace("two thousand zero", "two thousand")
+    else:
+        spoken = str(year)
+    text = f"{lead}{spoken}."
+
+    assert types_found(text) == {"DATE_OF_BIRTH"}
+    assert all_hidden(text, spoken)
+
+
+@pytest.mark.parametrize(
+    "text, parts",
+    [
+        ("it's the fifteenth of june uh and the year is nineteen eighty two", ["fifteenth of june", "nineteen eighty"]),
+        ("um may fifth and then nineteen seventy four for the year", ["may fifth", "nineteen seventy four"]),
+        ("the year is two thousand and the day is january thirtieth", ["two thousand", "january thirtieth"]),
+        ("the month is december and i was born on the twenty eighth in seventy three", ["december", "seventy three"]),
+        ("what year was i born uh eighty two", ["eighty two"]),
+        ("uh july no sorry june twenty first nineteen seventy", ["july", "june twenty first nineteen seventy"]),
+    ],
+)
+def test_a_date_of_birth_said_in_labelled_pieces_or_begun_again_is_hidden(text, parts):
+    assert all(all_hidden(text, part) for part in parts)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Agent: What's the date on the letter? Caller: May 14th. Agent: Okay, that's the renewal notice.",
+        "the year is fine, it's the month I'm worried about",
+        "Twenty twenty four.",
+    ],
+)
+def test_other_dates_and_talk_about_years_are_kept(text):
+    kept = text.split("Caller: ")[-1].split(".")[0] if "Caller" in text else text.split(". ")[-1].rstrip(".")
+    assert kept in redact(text).text
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.data(), st.sampled_from([4, 5]), st.sampled_from(["did you say {} or {}?", "Was that {}, or {}?"]))
+def test_a_value_read_back_with_its_other_reading_is_hidden_both_ways(data, length, question):
+    first = data.draw(st.from_regex(rf"[1-9][0-9]{{{length - 1}}}", fullmatch=True))
+    second = first[:-2] + first[-1] + first[-2]
+    said = [
+        value if data.draw(st.booleans()) else " ".join(DIGIT_WORDS[int(digit)] for digit in value)
+        for value in (first, second)
+    ]
+    text = question.format(*said)
+
+    assert all(all_hidden(text, value) for value in said)
+
+
+@pytest.mark.parametrize("text", ["Is it 1-800 or 1-888? The one on the card is worn.", "Is that model 4410 or 4420?"])
+def test_amounts_and_business_lines_offered_as_choices_are_kept(text):
+    assert redact(text).text == text
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.from_regex(r"\([2-9][0-9]{2}\) [2-9][0-9]{2}-[0-9]{4}", fullmatch=True),
+    st.sampled_from([", extension {}", ", ext. {}", " extension {}", " x{}"]),
+    st.integers(1, 9999),
+)
+def test_a_phone_numbers_extension_is_hidden_with_it(number, extension, digits):
+    said = number + extension.format(digits)
+    text = f"You can reach me at {said}, that's my desk."
+
+    assert all_hidden(text, said)
+
+
+@pytest.mark.parametrize(
+    "text, part",
+    [
+        ("It's j_lee@patelcpa.com. J underscore Lee.", "J underscore Lee"),
+        ("You can send it to nkechi-brown@outlook.com. Nkechi dash brown.", "Nkechi dash brown"),
+        ('Was that "faith dot okonkwo" or "faith underscore okonkwo" at example dot com?', "faith dot okonkwo"),
+        ("Let me read that e-mail back: L-E-I-L-A, dash, F-A-R-A-H-A-N-I, at example dot net.", "F-A-R-A-H-A-N-I"),
+        ("it's hossein r seven zero at hotmail dot com sorry hossein r seventy at hotmail dot com", "r seven zero"),
+    ],
+)
+def test_an_email_addresss_parts_said_apart_or_spelled_with_pauses_are_hidden(text, part):
+    assert all_hidden(text, part)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "It's kwame-m at example dot net, with a dash between kwame and M.",
+        "My email is priya_raman@example.com, with an underscore in the middle.",
+    ],
+)
+def test_talk_about_an_emails_separators_is_kept(text):
+    assert "a dash between" in redact(text).text or "an underscore in" in redact(text).text
+
+
+@pytest.mark.parametrize(
+    "text, value, entity",
+    [
+        ("Can you verify the last four of your social? ... Thank you, I have 8 8 1 2.", "8 8 1 2", "SSN"),
+        (
+            "Agent: Can you verify the last four of the account for the refund deposit? Caller: Uh, 2290.",
+            "2290",
+            "BANK_ACCOUNT",
+        ),
+        ("Checking account Four four one oh.", "Four four one oh", "BANK_ACCOUNT"),
+        ("It's four, four... sorry, my kid is yelling... 4-4-0-9.", "4-4-0-9", "PIN"),
+        ("uh twelve twenty seven and eight six one", "twelve twenty seven", "CARD_EXPIRY"),
+        ("Sure, it's 5200 8282 8282 8210. Wait, did I say 8210? Yeah, 8210 at the end.", "8210", "CREDIT_CARD"),
+        ("I used my passport when I opened the account. The number's A03918274.", "A03918274", "PASSPORT"),
+        ("Policy number 4 4 0 1 9 7 7 2 A.", "2 A", "ACCOUNT_ID"),
+        (
+            "um two six seven no wait let me start over two five six oh seven four nine seven four",
+            "two six seven",
+            None,
+        ),
+        ("the number is five five five oh one nine nine and the area code is six one seven", "six one seven", "PHONE"),
+    ],
+)
+def test_answers_to_an_earlier_question_and_a_values_pieces_are_hidden(text, value, entity):
+    assert value not in redact(text).text
+    if entity:
+        assert entity in types_found(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Okay, 1, 2, 3... I'm counting the boxes. There are 7 here.",
+        "So I want to cancel the Sterling package. The, uh, the 149 one.",
+        "So your member ID is on file, and the group number is 44019.",
+        "We can add her to the plan with a 30-day grace period.",
+        "The Marshall Field's gift card program ended in 2006.",
+        "I was born in the sixties. Nineteen sixty-six, not 2066, obviously.",
+    ],
+)
+def test_counts_choices_group_numbers_and_periods_are_kept(text):
+    assert not any(token in redact(text).text for token in ("[PIN]", "[CVV]", "[ACCOUNT_ID]", "[CREDIT_CARD]"))
+    assert "2066" in redact(text).text or "2066" not in text
