@@ -39,16 +39,21 @@ class MediaErrors:
     permanent: type[Exception]
 
 
-def host_allowed(host: str, entries: Iterable[str]) -> bool:
-    """Whether an allow-list names ``host``: an entry matches itself, with a
-    leading dot the domain and every subdomain, and a ``*`` in it stands for
-    part of one label (letters, digits, hyphens; never a dot)."""
+def host_allowed(host: str, entries: Iterable[str], *, wildcards: bool = False) -> bool:
+    """Whether an allow-list names ``host``: an entry matches itself, and
+    with a leading dot the domain and every subdomain. With ``wildcards``
+    (Vapi's control hosts, named by region and shard), a ``*`` in an entry
+    stands for part of one label (letters, digits, hyphens; never a dot);
+    otherwise it is a character like any other, so a stray ``*`` among the
+    recording hosts matches no host at all."""
     host = host.lower().rstrip(".")
     for entry in entries:
         entry = entry.strip().lower().rstrip(".")
         if entry.startswith(".") and len(entry) > 1 and (host.endswith(entry) or host == entry[1:]):
             return True
-        if entry and not entry.startswith(".") and _host_pattern(entry).fullmatch(host):
+        if not entry or entry.startswith("."):
+            continue
+        if host == entry or (wildcards and "*" in entry and _host_pattern(entry).fullmatch(host)):
             return True
     return False
 

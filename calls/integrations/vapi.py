@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import logging
 import re
+import socket
+import threading
 from urllib.parse import quote, urlsplit
 
 import requests
 from django.conf import settings
+from requests.adapters import HTTPAdapter
 
 from calls.integrations.media import BearerAuth, MediaErrors, host_allowed, media_get
 
@@ -136,7 +139,8 @@ def recording_media_open(*, call_id: str, kind: str, byte_range: str = "") -> re
 
 def recording_host_allowed(host: str) -> bool:
     """Whether a redirect may take a recording fetch to ``host``: an entry of
-    ``VAPI_RECORDING_HOSTS`` names it, or (with a leading dot) its domain."""
+    ``VAPI_RECORDING_HOSTS`` names it, or (with a leading dot) its domain.
+    A "*" there is a character like any other, never a pattern."""
     return host_allowed(host, settings.VAPI_RECORDING_HOSTS)
 
 
@@ -152,8 +156,13 @@ def _storage_host(host: str) -> bool:
 
 # --- Live Call Control ----------------------------------------------------------------------
 
-# Vapi's control URLs are short: https://<host>/<call id>/control.
+# Vapi's control URLs are short: https://<host>/<call id>/control. The
+# webhook shapes hold ``monitor.controlUrl`` to this length too.
 CONTROL_URL_MAX_LENGTH = 512
+# What the webhook shapes keep in place of a control URL that is no URL at
+# all (too long, not text): refused here as malformed, so the message it
+# came with is still applied and the refusal audited as any other.
+CONTROL_URL_UNUSABLE = "unusable"
 # Nothing a URL can hide a second meaning in: no userinfo, query, fragment,
 # escapes or backslashes, so every parser reads the same host and path.
 _CONTROL_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[A-Za-z0-9.\-\[\]:]+(/[A-Za-z0-9._~-]+)+")
@@ -166,9 +175,10 @@ def control_url_refusal(url: object, *, vapi_call_id: str | None) -> str:
     ``vapi_call_id``, or "" when it may. The URL comes from a payload, so
     it must be https on a host ``VAPI_CONTROL_HOSTS`` names (plain http
     only to a loopback host named there: a stand-in), on the default port,
-    and its path must end in this call's ``/<id>/control``, as Vapi builds
-    them: a URL of another call, or of another of Vapi's endpoints, is
-    refused. Reasons: malformed, host, scheme, port, path."""
+    and its path must be exactly this call's ``/<id>/control``, as Vapi
+    builds them: a URL of another call, of another of Vapi's endpoints, or
+    with more segments (``/x/<id>/control``, dot segments) is refused.
+    Reasons: malformed, host, scheme, port, path."""
     if not isinstance(url, str) or len(url) > CONTROL_URL_MAX_LENGTH or not _CONTROL_URL.fullmatch(url):
         return "malformed"
     try:
@@ -179,16 +189,115 @@ def control_url_refusal(url: object, *, vapi_call_id: str | None) -> str:
     host = (parts.hostname or "").lower()
     if not host:
         return "malformed"
-    if not host_allowed(host, settings.VAPI_CONTROL_HOSTS):
+    if not host_allowed(host, settings.VAPI_CONTROL_HOSTS, wildcards=True):
         return "host"
     stand_in = host in LOOPBACK and parts.scheme.lower() == "http"
     if parts.scheme.lower() != "https" and not stand_in:
         return "scheme"
     if port not in (None, 443) and not stand_in:
         return "port"
-    if not vapi_call_id or not parts.path.endswith(f"/{vapi_call_id}/control"):
+    if not vapi_call_id or parts.path != f"/{vapi_call_id}/control":
         return "path"
     return ""
+
+
+def control_deadline_seconds() -> float:
+    """The longest a control request may take, start to answer: one wait to
+    connect and one for the answer, VAPI_HTTP_TIMEOUT_SECONDS each. Past
+    it the request is cut off, however the server paces its bytes, and a
+    connection made after it sends nothing: the outbox trusts a claim for
+    this long (``calls.services.vapi_control``)."""
+    return 2 * settings.VAPI_HTTP_TIMEOUT_SECONDS
+
+
+class _Watchdog:
+    """Cuts a request off at its deadline. ``requests``' timeouts bound each
+    read of the socket, not the request: a server sending a byte at a time
+    keeps a request alive for as long as it likes. When the deadline passes,
+    the watched sockets are shut down (a blocked read then fails at once),
+    and a connection made later is refused before it sends anything."""
+
+    def __init__(self, seconds: float) -> None:
+        self._lock = threading.Lock()
+        self._sockets: list[socket.socket] = []
+        self.expired = False
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+
+    def __enter__(self) -> _Watchdog:
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._timer.cancel()
+        with self._lock:
+            self._sockets.clear()  # never shut down once the request is over
+
+    def watch(self, sock: socket.socket) -> bool:
+        """Watch ``sock``; False when the deadline has already passed."""
+        with self._lock:
+            if self.expired:
+                return False
+            self._sockets.append(sock)
+            return True
+
+    def _expire(self) -> None:
+        with self._lock:
+            self.expired = True
+            for sock in self._sockets:
+                try:
+                    # The plain socket's shutdown, also under TLS: the TLS
+                    # object stays as it is for the thread reading it.
+                    socket.socket.shutdown(sock, socket.SHUT_RDWR)
+                except OSError:
+                    pass  # already closed
+
+
+def _watched(connection_class: type, watchdog: _Watchdog) -> type:
+    class Watched(connection_class):
+        def connect(self) -> None:
+            super().connect()
+            if not watchdog.watch(self.sock):
+                self.close()
+                raise TimeoutError("deadline passed while connecting")
+
+    return Watched
+
+
+class _DeadlineAdapter(HTTPAdapter):
+    """An adapter whose connections are watched by ``watchdog``."""
+
+    def __init__(self, watchdog: _Watchdog) -> None:
+        self.watchdog = watchdog
+        super().__init__(max_retries=0)
+
+    def get_connection_with_tls_context(self, *args: object, **kwargs: object) -> object:
+        pool = super().get_connection_with_tls_context(*args, **kwargs)
+        pool.ConnectionCls = _watched(pool.ConnectionCls, self.watchdog)
+        return pool
+
+
+class _DeadlinePassed(Exception):
+    pass
+
+
+def _post_within(address: str, *, body: dict, deadline: float, timeout: float) -> int:
+    """POST ``body`` to ``address`` and return the answer's status, all of
+    it within ``deadline`` seconds. The answer's body is never read: only
+    its status says anything. Raises ``requests.RequestException`` (or
+    ``OSError``) on failure, and ``_DeadlinePassed`` when cut off."""
+    with _Watchdog(deadline) as watchdog, requests.Session() as session:
+        for prefix in ("http://", "https://"):
+            session.mount(prefix, _DeadlineAdapter(watchdog))
+        try:
+            response = session.post(address, json=body, timeout=(timeout, timeout), stream=True, allow_redirects=False)
+        except (requests.RequestException, OSError):
+            if watchdog.expired:
+                raise _DeadlinePassed from None
+            raise
+        status = response.status_code
+        response.close()
+        return status
 
 
 def control_add_message(*, control_url: str, vapi_call_id: str | None, content: str) -> None:
@@ -198,12 +307,14 @@ def control_add_message(*, control_url: str, vapi_call_id: str | None, content: 
 
     The URL is checked first (``control_url_refusal``): a refused one gets
     no request at all and raises ``VapiControlRefusedError``. Redirects are
-    never followed (a 3xx is permanent). Raises ``VapiNotFoundError`` on
-    404 or 410 (the call is over), ``VapiTransientError`` on 5xx, 429,
-    timeouts and connection errors, ``VapiPermanentError`` otherwise.
-    Messages name a status or an error class, never the URL or the content.
-    Not idempotent: Vapi's control URL takes no idempotency key, so the
-    caller sends each message once (``calls.services.vapi_control``).
+    never followed (a 3xx is permanent). The request ends within
+    ``control_deadline_seconds()``, however slowly the server answers.
+    Raises ``VapiNotFoundError`` on 404 or 410 (the call is over),
+    ``VapiTransientError`` on 5xx, 429, timeouts, the deadline and
+    connection errors, ``VapiPermanentError`` otherwise. Messages name a
+    status or an error class, never the URL or the content. Not idempotent:
+    Vapi's control URL takes no idempotency key, so the caller sends each
+    message once (``calls.services.vapi_control``).
     """
     refusal = control_url_refusal(control_url, vapi_call_id=vapi_call_id)
     if refusal:
@@ -213,11 +324,13 @@ def control_add_message(*, control_url: str, vapi_call_id: str | None, content: 
     address = f"{parts.scheme.lower()}://{parts.netloc.lower()}{parts.path}"
     body = {"type": "add-message", "message": {"role": "system", "content": content}, "triggerResponseEnabled": True}
     try:
-        response = requests.post(address, json=body, timeout=settings.VAPI_HTTP_TIMEOUT_SECONDS, allow_redirects=False)
-    except requests.RequestException as error:
+        status = _post_within(
+            address, body=body, deadline=control_deadline_seconds(), timeout=settings.VAPI_HTTP_TIMEOUT_SECONDS
+        )
+    except _DeadlinePassed:
+        raise VapiTransientError("Vapi call control failed: deadline passed") from None
+    except (requests.RequestException, OSError) as error:
         raise VapiTransientError(f"Vapi call control failed: {type(error).__name__}") from None
-    status = response.status_code
-    response.close()
     message = f"Vapi call control failed: HTTP {status}"
     if status in (404, 410):
         raise VapiNotFoundError(message, status=status)

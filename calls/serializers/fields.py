@@ -85,6 +85,22 @@ class StorableURLField(StorableText, serializers.URLField):
     pass
 
 
+class LenientTextField(TextField):
+    """Text that never fails the message it comes in: a value that is not
+    text, too long, or can't be stored becomes ``unusable``, for the
+    service to refuse (and say so) while the rest of the message applies."""
+
+    def __init__(self, *, unusable: str, **kwargs: Any) -> None:
+        self.unusable = unusable
+        super().__init__(**kwargs)
+
+    def run_validation(self, data: Any = serializers.empty) -> Any:
+        try:
+            return super().run_validation(data)
+        except serializers.ValidationError:
+            return self.unusable
+
+
 class PatternField(StorableText, serializers.RegexField):
     """A provider's identifier in its documented format, with its length
     stated so the column check can read it."""

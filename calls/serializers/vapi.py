@@ -14,6 +14,7 @@ from typing import Any
 from django.conf import settings
 from rest_framework import serializers
 
+from calls.integrations.vapi import CONTROL_URL_MAX_LENGTH, CONTROL_URL_UNUSABLE
 from calls.models import (
     Call,
     CallEvent,
@@ -29,6 +30,7 @@ from calls.serializers.fields import (
     Column,
     EpochOrISO8601TimeField,
     FiniteFloatField,
+    LenientTextField,
     PatternField,
     TextField,
     column,
@@ -91,8 +93,13 @@ class TransportSerializer(InputSerializer):
 class MonitorSerializer(InputSerializer):
     # Checked before it is kept (calls.services.vapi_control): a URL this
     # service may not use is refused there, not here, so the message it
-    # came with is still applied. The listen URL is not read, nor kept.
-    controlUrl = column(Call, "vapi_control_url", max_length=2048, **OPTIONAL)
+    # came with is still applied. One that is no URL at all (too long, not
+    # text) is kept as unusable, which the check refuses as malformed. The
+    # listen URL is not read, nor kept.
+    controlUrl = feeds(
+        LenientTextField(max_length=CONTROL_URL_MAX_LENGTH, unusable=CONTROL_URL_UNUSABLE, **OPTIONAL),
+        Column(Call, "vapi_control_url"),
+    )
 
 
 class CallSerializer(InputSerializer):

@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -33,6 +33,7 @@ from calls.services.outbox import (
     Outbox,
     outbox_backoff,
     outbox_claim,
+    outbox_claimed,
     outbox_enqueue,
     outbox_sweep,
 )
@@ -127,19 +128,15 @@ def crm_call_record(*, call: Call) -> crm.CallRecord:
     )
 
 
-def _claim(delivery_id: int) -> CrmDelivery | None:
-    if not outbox_claim(OUTBOX, row_id=delivery_id):
-        return None
-    return CrmDelivery.objects.select_related("call").get(pk=delivery_id)
-
-
 def crm_deliver(*, delivery_id: int) -> str:
     """Deliver one outbox row and return its status. Safe to run twice: only
     a pending, due row is claimed, and the CRM sees the same idempotency key
-    for every attempt of a version."""
-    delivery = _claim(delivery_id)
-    if delivery is None:
+    for every attempt of a version. A worker whose claim was swept meanwhile
+    records nothing (``"claim lost"``)."""
+    claim = outbox_claim(OUTBOX, row_id=delivery_id)
+    if claim is None:
         return "not due"
+    delivery = CrmDelivery.objects.select_related("call").get(pk=delivery_id)
     adapter = crm.crm_adapter()
     body_sha256 = ""
     try:
@@ -148,7 +145,7 @@ def crm_deliver(*, delivery_id: int) -> str:
         if delivery.kind == CrmDelivery.Kind.ERASURE:
             adapter.erase_subject(delivery.subject_hash, idempotency_key=delivery.idempotency_key)
         elif delivery.call is None or delivery.call.erased_at:
-            return _finish(delivery, CrmDelivery.Status.CANCELLED, error="the call was purged or erased")
+            return _finish(delivery, claim, CrmDelivery.Status.CANCELLED, error="the call was purged or erased")
         else:
             record = crm_call_record(call=delivery.call)
             body_sha256 = hashlib.sha256(json.dumps(record.as_json(), sort_keys=True).encode()).hexdigest()
@@ -157,25 +154,29 @@ def crm_deliver(*, delivery_id: int) -> str:
     except crm.CrmError as error:
         exhausted = error.permanent or delivery.attempts >= settings.CRM_MAX_ATTEMPTS
         if exhausted:
-            return _finish(delivery, CrmDelivery.Status.DEAD, error=str(error), status=error.status)
+            return _finish(delivery, claim, CrmDelivery.Status.DEAD, error=str(error), status=error.status)
         delay = outbox_backoff(delivery.attempts, base=BACKOFF_BASE_SECONDS, maximum=BACKOFF_MAX_SECONDS)
-        CrmDelivery.objects.filter(pk=delivery.pk).update(
-            status=CrmDelivery.Status.PENDING,
-            available_at=timezone.now() + timedelta(seconds=delay),
-            last_error=str(error)[:200],
-            last_status=error.status,
-        )
-        _enqueue(delivery.pk, countdown=delay)
+        with transaction.atomic():
+            put_back = outbox_claimed(OUTBOX, row_id=delivery.pk, claim=claim).update(
+                status=CrmDelivery.Status.PENDING,
+                available_at=timezone.now() + timedelta(seconds=delay),
+                last_error=str(error)[:200],
+                last_status=error.status,
+            )
+            if not put_back:
+                return _claim_lost(delivery)
+            _enqueue(delivery.pk, countdown=delay)
         logger.warning(
             "crm.retry_scheduled",
             extra={"crm_delivery_id": delivery.pk, "attempts": delivery.attempts, "status": error.status},
         )
         return CrmDelivery.Status.PENDING
-    return _finish(delivery, CrmDelivery.Status.DELIVERED, body_sha256=body_sha256, adapter=adapter.name)
+    return _finish(delivery, claim, CrmDelivery.Status.DELIVERED, body_sha256=body_sha256, adapter=adapter.name)
 
 
 def _finish(
     delivery: CrmDelivery,
+    claim: datetime,
     outcome: str,
     *,
     error: str = "",
@@ -189,17 +190,26 @@ def _finish(
         if body_sha256:
             changes["delivered_sha256"] = body_sha256
     with transaction.atomic():
-        CrmDelivery.objects.filter(pk=delivery.pk, status=CrmDelivery.Status.DELIVERING).update(**changes)
-        if delivery.kind == CrmDelivery.Kind.ERASURE or outcome == CrmDelivery.Status.DEAD:
+        finished = outbox_claimed(OUTBOX, row_id=delivery.pk, claim=claim).update(**changes)
+        if finished and (delivery.kind == CrmDelivery.Kind.ERASURE or outcome == CrmDelivery.Status.DEAD):
             details = {"kind": delivery.kind, "attempts": delivery.attempts, "status": status}
             audit_record(
                 f"crm.{outcome}", actor=Actor(name="crm"), object_type="crm_delivery", object_id=delivery.pk,
                 object_repr=delivery.key, details=details,
             )  # fmt: skip
+    if not finished:
+        return _claim_lost(delivery)
     (logger.error if outcome == CrmDelivery.Status.DEAD else logger.info)(
         f"crm.{outcome}", extra={"crm_delivery_id": delivery.pk, "kind": delivery.kind, "attempts": delivery.attempts}
     )
     return outcome
+
+
+def _claim_lost(delivery: CrmDelivery) -> str:
+    # The sweep took the row back while this worker was still on it (or it
+    # was cancelled, or re-armed): whoever holds it now records its outcome.
+    logger.warning("crm.claim_lost", extra={"crm_delivery_id": delivery.pk, "kind": delivery.kind})
+    return "claim lost"
 
 
 def crm_retry(*, delivery_ids: list[int], actor: Actor) -> int:

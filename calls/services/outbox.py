@@ -6,6 +6,9 @@ it or its enqueue was lost.
 
 An outbox model has ``status``, ``attempts``, ``available_at`` and
 ``claimed_at``; each names its own statuses for waiting and for being sent.
+A claim is its ``claimed_at``: every update that ends or puts back a
+claimed row is made through ``outbox_claimed``, so a worker that outlived
+its claim (swept, and claimed again by another) changes nothing.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from celery import Task
 from django.conf import settings
@@ -27,11 +30,24 @@ SWEEP_GRACE = timedelta(minutes=1)
 SWEEP_BATCH = 500
 
 
+def stale_claim_age() -> timedelta:
+    """A claim older than this belonged to a worker that died: the task's
+    hard time limit has passed, with the inbox's margin. Only where that
+    limit holds (a prefork worker); an outbox whose sends have a deadline
+    of their own names a shorter age (``Outbox.stale_after``)."""
+    from calls.services.inbox import CLAIM_MARGIN  # the inbox imports the outboxes' callers
+
+    return timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT) + CLAIM_MARGIN
+
+
 @dataclass(frozen=True)
 class Outbox:
     model: type[models.Model]
     pending: str  # waiting to be sent
     working: str  # claimed by a worker
+    # How old a claim must be before the sweep may put its row back: long
+    # enough that the send holding it can no longer be running.
+    stale_after: Callable[[], timedelta] = stale_claim_age
 
 
 def outbox_enqueue(task: Task, row_id: int, *, countdown: float = 0) -> None:
@@ -41,14 +57,23 @@ def outbox_enqueue(task: Task, row_id: int, *, countdown: float = 0) -> None:
     transaction.on_commit(lambda: task.apply_async((row_id,), countdown=countdown), robust=True)
 
 
-def outbox_claim(outbox: Outbox, *, row_id: int) -> bool:
+def outbox_claim(outbox: Outbox, *, row_id: int) -> datetime | None:
     """Move a due, waiting row to ``working`` and count the attempt: the
-    conditional update only one worker wins. Returns whether this one did."""
+    conditional update only one worker wins. Returns the claim (its
+    ``claimed_at``) if this one did, for ``outbox_claimed``; else None."""
     now = timezone.now()
     claimed = outbox.model.objects.filter(pk=row_id, status=outbox.pending, available_at__lte=now + CLAIM_SLACK).update(
         status=outbox.working, claimed_at=now, attempts=F("attempts") + 1
     )
-    return bool(claimed)
+    return now if claimed else None
+
+
+def outbox_claimed(outbox: Outbox, *, row_id: int, claim: datetime) -> models.QuerySet:
+    """The row, only while ``claim`` still holds it: what a worker ends or
+    puts back its row through. Once the sweep has put the row back, or
+    another worker claimed it again, this matches nothing, and the late
+    worker's update changes nothing."""
+    return outbox.model.objects.filter(pk=row_id, status=outbox.working, claimed_at=claim)
 
 
 def outbox_backoff(attempts: int, *, base: float, maximum: float) -> float:
@@ -56,14 +81,6 @@ def outbox_backoff(attempts: int, *, base: float, maximum: float) -> float:
     ``maximum``, with jitter (between half and the whole)."""
     delay = min(base * 2 ** (attempts - 1), maximum)
     return random.uniform(delay / 2, delay)
-
-
-def stale_claim_age() -> timedelta:
-    """A claim older than this belonged to a worker that died: the task's
-    hard time limit has passed, with the inbox's margin."""
-    from calls.services.inbox import CLAIM_MARGIN  # the inbox imports the outboxes' callers
-
-    return timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT) + CLAIM_MARGIN
 
 
 def outbox_sweep(
@@ -84,7 +101,7 @@ def outbox_sweep(
     with transaction.atomic():
         stale_ids = list(
             rows.select_for_update(skip_locked=True)
-            .filter(status=outbox.working, claimed_at__lt=now - stale_claim_age())
+            .filter(status=outbox.working, claimed_at__lt=now - outbox.stale_after())
             .values_list("pk", flat=True)[:SWEEP_BATCH]
         )
         if spent is not None:

@@ -20,6 +20,12 @@ Call Control, once the answer to the tool call has already gone out.
   what was said nor the URL.
 - ``control_sweep`` puts back what dead workers held, enqueues what a lost
   enqueue left, and drops URLs no call can still use.
+
+A claim is trusted for the send's deadline (``vapi.control_deadline_seconds``)
+and a margin, not the task's time limit: the send cannot outlive its
+deadline, and a worker that still comes back after its claim was swept (a
+stall on the database) records nothing, as every update of a claimed row
+is fenced by its claim.
 """
 
 from __future__ import annotations
@@ -33,7 +39,15 @@ from django.utils import timezone
 
 from calls.integrations import vapi
 from calls.models import Call, Provider, VapiControlMessage
-from calls.services.outbox import SWEEP_BATCH, Outbox, outbox_backoff, outbox_claim, outbox_enqueue, outbox_sweep
+from calls.services.outbox import (
+    SWEEP_BATCH,
+    Outbox,
+    outbox_backoff,
+    outbox_claim,
+    outbox_claimed,
+    outbox_enqueue,
+    outbox_sweep,
+)
 from compliance.audit import Actor, audit_record
 
 logger = logging.getLogger(__name__)
@@ -43,8 +57,24 @@ BACKOFF_BASE_SECONDS = 2
 BACKOFF_MAX_SECONDS = 30
 # No call lasts longer: a control URL kept past it controls nothing.
 CONTROL_URL_MAX_AGE = timedelta(days=1)
+# What a send does besides its request (reading the row and the call,
+# settling it) takes less: past it, the claim's send is over.
+CLAIM_MARGIN = timedelta(minutes=1)
+# A result that was told, whose worker comes back after its claim was taken.
+CLAIM_LOST = "claim lost"
+
+
+def control_stale_claim_age() -> timedelta:
+    """How old a send's claim is before the sweep may put its row back:
+    the request's deadline and the margin, whatever worker pool runs it."""
+    return timedelta(seconds=vapi.control_deadline_seconds()) + CLAIM_MARGIN
+
+
 OUTBOX = Outbox(
-    VapiControlMessage, pending=VapiControlMessage.Status.PENDING, working=VapiControlMessage.Status.SENDING
+    VapiControlMessage,
+    pending=VapiControlMessage.Status.PENDING,
+    working=VapiControlMessage.Status.SENDING,
+    stale_after=control_stale_claim_age,
 )
 ACTOR = Actor(name=Provider.VAPI)
 
@@ -128,9 +158,11 @@ def control_message_send(*, message_id: int) -> str:
     conditional update claims the pending row sends it, and a row goes back
     to pending only after a transient failure. A read timeout is one too,
     although Vapi may have taken the message: its control URL takes no
-    idempotency key, and a result told twice beats one never told.
+    idempotency key, and a result told twice beats one never told. A worker
+    whose claim was swept meanwhile records nothing (``"claim lost"``).
     """
-    if not outbox_claim(OUTBOX, row_id=message_id):
+    claim = outbox_claim(OUTBOX, row_id=message_id)
+    if claim is None:
         return "not due"
     message = VapiControlMessage.objects.select_related("call").filter(pk=message_id).first()
     if message is None:
@@ -138,47 +170,53 @@ def control_message_send(*, message_id: int) -> str:
     call = message.call
     if message.attempts > settings.VAPI_CONTROL_MAX_ATTEMPTS:
         # Put back by the sweep after its worker died holding it.
-        return _settle(message, VapiControlMessage.Status.FAILED, "attempts spent")
+        return _settle(message, claim, VapiControlMessage.Status.FAILED, "attempts spent")
     if call_conversation_over(call):
-        return _settle(message, VapiControlMessage.Status.SKIPPED, "call ended")
+        return _settle(message, claim, VapiControlMessage.Status.SKIPPED, "call ended")
     if not call.vapi_control_url:
         reason = "control URL refused" if call.vapi_control_refused_at else "no control URL"
-        return _settle(message, VapiControlMessage.Status.REFUSED, reason)
+        return _settle(message, claim, VapiControlMessage.Status.REFUSED, reason)
     try:
         vapi.control_add_message(
             control_url=call.vapi_control_url, vapi_call_id=call.vapi_call_id, content=message.content
         )
     except vapi.VapiControlRefusedError as error:
         # Kept under an allow-list that has since changed: checked again on every send.
-        return _settle(message, VapiControlMessage.Status.REFUSED, str(error))
+        return _settle(message, claim, VapiControlMessage.Status.REFUSED, str(error))
     except vapi.VapiNotFoundError as error:
-        return _settle(message, VapiControlMessage.Status.SKIPPED, "call ended", status=error.status)
+        return _settle(message, claim, VapiControlMessage.Status.SKIPPED, "call ended", status=error.status)
     except vapi.VapiError as error:
         if error.permanent or message.attempts >= settings.VAPI_CONTROL_MAX_ATTEMPTS:
-            return _settle(message, VapiControlMessage.Status.FAILED, str(error), status=error.status)
+            return _settle(message, claim, VapiControlMessage.Status.FAILED, str(error), status=error.status)
         delay = outbox_backoff(message.attempts, base=BACKOFF_BASE_SECONDS, maximum=BACKOFF_MAX_SECONDS)
-        VapiControlMessage.objects.filter(pk=message.pk, status=VapiControlMessage.Status.SENDING).update(
-            status=VapiControlMessage.Status.PENDING,
-            available_at=timezone.now() + timedelta(seconds=delay),
-            last_error=str(error)[:200],
-            last_status=error.status,
-        )
-        _enqueue(message.pk, countdown=delay)
+        with transaction.atomic():
+            put_back = outbox_claimed(OUTBOX, row_id=message.pk, claim=claim).update(
+                status=VapiControlMessage.Status.PENDING,
+                available_at=timezone.now() + timedelta(seconds=delay),
+                last_error=str(error)[:200],
+                last_status=error.status,
+            )
+            if not put_back:
+                return _claim_lost(message)
+            _enqueue(message.pk, countdown=delay)
         logger.warning(
             "vapi.tool_result_retry_scheduled",
             extra={"control_message_id": message.pk, "attempts": message.attempts, "status": error.status},
         )
         return VapiControlMessage.Status.PENDING
-    return _settle(message, VapiControlMessage.Status.SENT, "")
+    return _settle(message, claim, VapiControlMessage.Status.SENT, "")
 
 
-def _settle(message: VapiControlMessage, outcome: str, reason: str, *, status: int | None = None) -> str:
-    """End a claimed row with ``outcome``, forget what it was to say, and
-    audit it: the tool's name, the outcome and its reason (statuses and
-    codes only, never the content or the URL)."""
+def _settle(
+    message: VapiControlMessage, claim: datetime, outcome: str, reason: str, *, status: int | None = None
+) -> str:
+    """End the row ``claim`` holds with ``outcome``, forget what it was to
+    say, and audit it: the tool's name, the outcome and its reason
+    (statuses and codes only, never the content or the URL). A claim that
+    no longer holds the row records nothing."""
     call = message.call
     with transaction.atomic():
-        settled = VapiControlMessage.objects.filter(pk=message.pk, status=VapiControlMessage.Status.SENDING).update(
+        settled = outbox_claimed(OUTBOX, row_id=message.pk, claim=claim).update(
             status=outcome, settled_at=timezone.now(), content="", last_error=reason[:200], last_status=status
         )
         if settled:
@@ -190,10 +228,19 @@ def _settle(message: VapiControlMessage, outcome: str, reason: str, *, status: i
                     "attempts": message.attempts, "status": status, "vapi_call_id": call.vapi_call_id or "",
                 },
             )  # fmt: skip
+    if not settled:
+        return _claim_lost(message)
     quiet = outcome in (VapiControlMessage.Status.SENT, VapiControlMessage.Status.SKIPPED)
     extra = {"call_id": call.pk, "control_message_id": message.pk, "tool": message.tool, "attempts": message.attempts}
     (logger.info if quiet else logger.error)(f"vapi.tool_result_{outcome}", extra=extra)
     return outcome
+
+
+def _claim_lost(message: VapiControlMessage) -> str:
+    # The sweep took the row back while this worker was still on it: the
+    # worker holding it now (or the next) records its outcome.
+    logger.warning("vapi.tool_result_claim_lost", extra={"control_message_id": message.pk, "tool": message.tool})
+    return CLAIM_LOST
 
 
 def control_sweep() -> tuple[int, int, int]:

@@ -477,13 +477,13 @@ CELERY_BEAT_SCHEDULE = {
 RECORDING_TASK_MAX_RETRIES = env.int("RECORDING_TASK_MAX_RETRIES", default=8)
 # Pausing and resuming recordings has a queue of its own, served by its own
 # worker (Procfile "capture"): it never waits behind redaction or the inbox.
-# Telling a live call a tool's result can't wait either, and is as short (one
-# request with a timeout), so it goes there too.
+# Nothing else goes there: telling a live call a tool's result waits on a
+# host outside, and a slow one would hold the threads pausing recordings
+# before card numbers are spoken. It runs on the default queue.
 CAPTURE_QUEUE = "capture"
 CELERY_TASK_ROUTES = {
     "calls.tasks.capture_apply": {"queue": CAPTURE_QUEUE},
     "calls.tasks.capture_reconcile": {"queue": CAPTURE_QUEUE},
-    "calls.tasks.vapi_control_send": {"queue": CAPTURE_QUEUE},
 }
 
 # --- Metrics ------------------------------------------------------------------

@@ -7,11 +7,17 @@ A refusal is an ``ImproperlyConfigured`` naming the variable, never its value.
 
 from __future__ import annotations
 
-import ipaddress
+import re
 
 from django.core.exceptions import ImproperlyConfigured
 
-from contactcenter.secrets import broker_tls_unverified, check_secrets, loopback_http, wildcard_over_public_suffix
+from contactcenter.secrets import (
+    _public_suffixes,
+    broker_tls_unverified,
+    check_secrets,
+    loopback_http,
+    wildcard_over_public_suffix,
+)
 
 from .base import *  # noqa: F403
 from .base import DATABASES, env, require
@@ -19,20 +25,32 @@ from .base import DATABASES, env, require
 
 def unsafe_control_host(entry: str) -> bool:
     """Whether a VAPI_CONTROL_HOSTS entry could name a host that is not
-    Vapi's: an IP address or localhost, or a "*" or leading dot over the
-    registrable domain (``*.ai``, ``.co.uk``)."""
+    Vapi's: an address in any form (``10.0.0.7``, ``127.1``, ``2130706433``,
+    ``[::1]``), localhost or a name under it, a leading dot (a suffix over
+    every host below it), or a "*" whose label is not followed by at least
+    two more labels under a registrable domain (``*.ai``, ``vapi.*``), or
+    under a public suffix: ``*.co.uk``, ``*.herokuapp.com`` or
+    ``*.github.io`` admit hosts anyone can register (the Public Suffix
+    List, private domains included, decides)."""
     name = entry.strip().lower().rstrip(".")
     if not name:
         return False  # names nothing
-    try:
-        ipaddress.ip_address(name.strip("[]"))
+    if name.startswith(".") or ":" in name or "[" in name:
         return True
-    except ValueError:
-        pass
-    labels = name.lstrip(".").split(".")
-    if name == "localhost" or len(labels) < 2 or "*" in "".join(labels[-2:]):
+    labels = name.split(".")
+    # No top-level domain is numeric: whatever the resolver makes of it, it is an address.
+    if re.fullmatch(r"[0-9]+|0x[0-9a-f]*", labels[-1]):
         return True
-    return wildcard_over_public_suffix(name)
+    if len(labels) < 2 or "localhost" in labels:
+        return True
+    starred = [index for index, label in enumerate(labels) if "*" in label]
+    if not starred:
+        return False
+    below = labels[starred[-1] + 1 :]
+    if len(below) < 2:
+        return True
+    parts = _public_suffixes()(".".join(below))
+    return not (parts.domain and parts.suffix)
 
 
 # Refused rather than forced off: a DEBUG=true that reaches production is a
@@ -85,7 +103,8 @@ for entry in VAPI_CONTROL_HOSTS:
     if unsafe_control_host(entry):
         raise ImproperlyConfigured(
             "VAPI_CONTROL_HOSTS must name Vapi's control hosts in production: no address, no localhost, "
-            "and no '*' or leading dot over a public suffix."
+            "no leading dot, and a '*' only in a label followed by a registrable domain "
+            "(phone-call-websocket.*.vapi.ai)."
         )
 if "*" in ALLOWED_HOSTS or not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS must name this site's hosts in production, not '*'.")

@@ -1,14 +1,17 @@
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import hmac
 from datetime import timedelta
+from unittest import mock
 
 import pytest
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
+from calls.integrations import crm as crm_api
 from calls.models import Call, CrmDelivery, InboundEvent, TranscriptSegment
 from calls.services import crm, inbox, outbox, transcripts
 from compliance.crypto import identifier_hash
@@ -270,6 +273,30 @@ def test_the_sweep_reclaims_a_dead_workers_delivery_and_enqueues_lost_ones(webho
     assert reclaimed == 1 and enqueued >= 1
     assert CrmDelivery.objects.get(pk=stuck.pk).status == "pending"
     assert CrmDelivery.objects.get(pk=busy.pk).status == "delivering"
+
+
+@pytest.mark.parametrize("late_outcome", ["delivered", "transient failure", "permanent failure"])
+def test_a_worker_that_outlived_its_claim_records_nothing(webhook_crm, late_outcome):
+    """While a worker is still on a delivery, the sweep takes the row back
+    and another worker claims it: the first one's outcome is not recorded."""
+    delivery = completed_call_delivery()
+    expired = dataclasses.replace(crm.OUTBOX, stale_after=lambda: timedelta(0))
+
+    def late_sync(adapter, record, *, idempotency_key):
+        with mock.patch.object(crm, "OUTBOX", expired):
+            assert crm.crm_sweep()[0] == 1
+        assert outbox.outbox_claim(crm.OUTBOX, row_id=delivery.pk)
+        if late_outcome == "transient failure":
+            raise crm_api.CrmTransientError("CRM webhook failed: ReadTimeout")
+        if late_outcome == "permanent failure":
+            raise crm_api.CrmPermanentError("CRM webhook failed: HTTP 400", status=400)
+
+    with mock.patch.object(crm_api.WebhookAdapter, "sync_call", autospec=True, side_effect=late_sync):
+        assert crm.crm_deliver(delivery_id=delivery.pk) == "claim lost"
+
+    held = CrmDelivery.objects.get(pk=delivery.pk)
+    assert (held.status, held.attempts, held.last_error, held.delivered_at) == ("delivering", 2, "", None)
+    assert not AuditEvent.objects.filter(action__startswith="crm.").exists()
 
 
 def test_admin_lists_failed_deliveries_and_retries_them(webhook_crm, client):

@@ -25,12 +25,13 @@ from vapi.types import ClientInboundMessageAddMessage, ClientInboundMessageMessa
 from calls import tasks
 from calls.integrations import vapi as vapi_api
 from calls.models import Call, InboundEvent, ScheduledCallback, VapiControlMessage
+from calls.serializers.vapi import MonitorSerializer
 from calls.services import inbox, vapi_control, vapi_tools
 from calls.services.handoff import handoff_reference
-from calls.services.outbox import SWEEP_GRACE, stale_claim_age
+from calls.services.outbox import SWEEP_GRACE, outbox_claim
 from compliance.models import AuditEvent
 from tests.calls import vapi_messages as vapi
-from tests.calls.vapi_control_api import FakeCallControl
+from tests.calls.vapi_control_api import FakeCallControl, TricklingControl
 from tests.contactcenter.test_settings import PRODUCTION, load_production
 from tests.factories import twilio_call_params
 
@@ -153,6 +154,36 @@ def test_an_async_tool_called_with_bad_arguments_is_told_why(client, control):
     content = control.posts[0].json["message"]["content"]
     assert content.startswith("Result of schedule_callback: when must be an ISO 8601 date-time")
     assert "tomorrow-ish" not in content
+
+
+@pytest.mark.parametrize(
+    "arguments, reason",
+    [
+        ({"when": "past"}, "when must be in the future."),
+        ({"when": "far"}, "when must be within {days} days."),
+        ({"when": "soon", "phone": "call me maybe"}, "phone is not a phone number."),
+        ({"when": "soon", "phone": "+1 415 000 0000"}, "phone is not a valid phone number."),
+    ],
+)
+def test_a_callbacks_arguments_are_checked_where_the_worker_reads_them_and_only_the_reason_is_told(
+    client, control, settings, arguments, reason
+):
+    """schedule_callback is answered unread: its arguments are judged when
+    the worker applies it, against the time the call asked."""
+    settings.CALLBACK_MAX_DAYS_AHEAD = 7
+    times = {"past": callback_when(hours=-1), "far": callback_when(hours=24 * 8), "soon": callback_when()}
+    arguments = {**arguments, "when": times[arguments["when"]]}
+    call = vapi.new_call(control_origin=control.url)
+    (answer,) = vapi.post(client, vapi.tool_calls(call, ("schedule_callback", arguments))).json()["results"]
+    process()
+
+    assert answer["result"] == vapi_tools.ACCEPTED, "answered before anything was read"
+    assert not ScheduledCallback.objects.exists()
+    assert send_all() == ["sent"]
+    content = control.posts[0].json["message"]["content"]
+    assert content == f"Result of schedule_callback: {reason.format(days=7)}"
+    for value in arguments.values():
+        assert value not in content
 
 
 @pytest.mark.parametrize("ending", ["status-update", "end-of-call-report"])
@@ -313,6 +344,81 @@ def test_two_workers_sending_the_same_result_at_once_tell_it_once(client, contro
     assert AuditEvent.objects.filter(action="vapi.tool_result_sent").count() == 1
 
 
+def swept_and_claimed_again(message_id: int) -> None:
+    """What happens while a worker is still on a send it outlived: the sweep
+    takes the row back, and another worker claims it."""
+    expired = dataclasses.replace(vapi_control.OUTBOX, stale_after=lambda: timedelta(0))
+    with mock.patch.object(vapi_control, "OUTBOX", expired):
+        assert vapi_control.control_sweep()[0] == 1
+    assert outbox_claim(vapi_control.OUTBOX, row_id=message_id)
+
+
+@pytest.mark.parametrize("late_outcome", ["told", "transient failure"])
+def test_a_worker_that_outlived_its_claim_records_nothing(client, control, late_outcome):
+    ask_callback(client, vapi.new_call(control_origin=control.url))
+    process()
+    message = VapiControlMessage.objects.get()
+
+    def late_send(*, control_url, vapi_call_id, content):
+        swept_and_claimed_again(message.pk)
+        if late_outcome == "transient failure":
+            raise vapi_api.VapiTransientError("Vapi call control failed: ReadTimeout")
+
+    with mock.patch.object(vapi_api, "control_add_message", autospec=True, side_effect=late_send):
+        assert vapi_control.control_message_send(message_id=message.pk) == vapi_control.CLAIM_LOST
+
+    held = VapiControlMessage.objects.get()
+    assert (held.status, held.attempts, held.last_error) == ("sending", 2, ""), "the second claim's, untouched"
+    assert held.content, "still to be told by the worker holding it"
+    assert not AuditEvent.objects.filter(action__startswith="vapi.tool_result_").exists()
+
+
+@pytest.mark.parametrize("head", [True, False], ids=["dripped headers", "dripped body"])
+def test_a_send_ends_by_its_deadline_however_slowly_the_host_answers(client, settings, head):
+    """Each byte comes well within the read timeout; the answer as a whole
+    would take many deadlines."""
+    settings.VAPI_HTTP_TIMEOUT_SECONDS = 0.5
+    host = TricklingControl(head=head)
+    settings.VAPI_CONTROL_HOSTS = [*settings.VAPI_CONTROL_HOSTS, "127.0.0.1"]
+    try:
+        ask_callback(client, vapi.new_call(control_origin=host.url))
+        process()
+
+        outcome = send_all()
+
+        assert host.posts == 1 and host.finished == 0, "cut off, not waited out"
+        message = VapiControlMessage.objects.get()
+        if head:
+            assert outcome == ["pending"], "no answer within the deadline: retried as a timeout"
+            assert message.last_error == "Vapi call control failed: deadline passed"
+        else:
+            assert outcome == ["sent"], "the status came at once: the body is never read"
+    finally:
+        host.stop()
+
+
+def test_a_claim_is_trusted_for_the_sends_deadline_and_a_margin_not_the_task_time_limit(client, control, settings):
+    settings.CELERY_TASK_TIME_LIMIT = 3600
+    ask_callback(client, vapi.new_call(control_origin=control.url))
+    process()
+    age = vapi_control.control_stale_claim_age()
+    assert age == timedelta(seconds=vapi_api.control_deadline_seconds()) + vapi_control.CLAIM_MARGIN
+    assert vapi_api.control_deadline_seconds() == 2 * settings.VAPI_HTTP_TIMEOUT_SECONDS
+
+    VapiControlMessage.objects.update(status=STATUS.SENDING, claimed_at=timezone.now() - age + timedelta(seconds=5))
+    assert vapi_control.control_sweep()[0] == 0, "its send may still be running"
+    VapiControlMessage.objects.update(claimed_at=timezone.now() - age - timedelta(seconds=1))
+    assert vapi_control.control_sweep()[0] == 1
+
+
+def test_results_are_sent_from_the_default_queue_not_the_capture_workers(settings):
+    from contactcenter.celery import app
+
+    queue = app.amqp.router.route({}, tasks.vapi_control_send.name)["queue"].name
+    assert queue == app.conf.task_default_queue != settings.CAPTURE_QUEUE
+    assert app.amqp.router.route({}, tasks.capture_apply.name)["queue"].name == settings.CAPTURE_QUEUE
+
+
 def test_one_row_per_tool_call_however_often_its_work_is_applied(client, control):
     call = vapi.new_call(control_origin=control.url)
     body = ask_callback(client, call)
@@ -334,7 +440,7 @@ def test_the_sweep_puts_back_a_dead_workers_send_and_enqueues_a_lost_one(
     ask_callback(client, vapi.new_call(control_origin=control.url))
     process()
     message = VapiControlMessage.objects.get()
-    long_ago = timezone.now() - stale_claim_age() - timedelta(seconds=1)
+    long_ago = timezone.now() - vapi_control.control_stale_claim_age() - timedelta(seconds=1)
     VapiControlMessage.objects.update(status=STATUS.SENDING, claimed_at=long_ago, attempts=1)
 
     with (
@@ -426,6 +532,10 @@ CALL_ID = "7420f27a-30fd-4f49-a995-5549ae7cc00d"
         (f"https://phone-call-websocket.aws.vapi.ai:8443/{CALL_ID}/control", "port"),
         (f"https://phone-call-websocket.aws.vapi.ai/{CALL_ID[:-1]}0/control", "path"),
         (f"https://phone-call-websocket.aws.vapi.ai/{CALL_ID}/listen", "path"),
+        (f"https://phone-call-websocket.aws.vapi.ai/api/v1/../../call/{CALL_ID}/control", "path"),
+        (f"https://phone-call-websocket.aws.vapi.ai/x/y/z/{CALL_ID}/control", "path"),
+        (f"https://phone-call-websocket.aws.vapi.ai/{CALL_ID}/control/", "malformed"),
+        (f"https://phone-call-websocket.aws.vapi.ai/{CALL_ID}{CALL_ID}/control", "path"),
         (f"https://evil.test@phone-call-websocket.aws.vapi.ai/{CALL_ID}/control", "malformed"),
         (f"https://phone-call-websocket.aws.vapi.ai/{CALL_ID}/control?to=evil.test", "malformed"),
         (f"https://phone-call-websocket.aws.vapi.ai\\@evil.test/{CALL_ID}/control", "malformed"),
@@ -433,11 +543,65 @@ CALL_ID = "7420f27a-30fd-4f49-a995-5549ae7cc00d"
         (f"wss://phone-call-websocket.aws.vapi.ai/{CALL_ID}/control", "scheme"),
         ("", "malformed"),
         (None, "malformed"),
+        (vapi_api.CONTROL_URL_UNUSABLE, "malformed"),
         ("https://phone-call-websocket.aws.vapi.ai/" + "a/" * 300 + f"{CALL_ID}/control", "malformed"),
     ],
 )
 def test_only_vapis_documented_control_hosts_are_allowed_by_default(url, reason):
     assert vapi_api.control_url_refusal(url, vapi_call_id=CALL_ID) == reason
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["https://phone-call-websocket.x.vapi.ai/" + "a" * 3000, {"nested": 1}, ["x"], True, 12345],
+    ids=["too long", "an object", "a list", "a boolean", "a number"],
+)
+@pytest.mark.parametrize("kind", ["tool-calls", "status-update", "end-of-call-report"])
+def test_a_control_url_that_is_no_url_never_costs_the_message_and_is_refused_once_as_malformed(
+    client, control, url, kind
+):
+    call = vapi.new_call(control_origin=control.url)
+    call["monitor"]["controlUrl"] = url
+    bodies = {
+        "tool-calls": lambda: vapi.tool_calls(call, ("record_consent", {"decision": "granted"})),
+        "status-update": lambda: vapi.status_update(call, "in-progress"),
+        "end-of-call-report": lambda: vapi.end_of_call_report(call, [("user", "bye")], recording=False),
+    }
+    assert vapi.post(client, bodies[kind]()).status_code == 200
+    assert vapi.post(client, vapi.transcript(call, "hello")).status_code == 200
+    process()
+
+    row = Call.objects.get()
+    assert row.vapi_control_url is None
+    if kind != "end-of-call-report":  # an ended conversation keeps and refuses nothing
+        refused = AuditEvent.objects.get(action="vapi.control_url_refused")
+        assert refused.details == {"reason": "malformed", "vapi_call_id": call["id"]}
+    if kind == "tool-calls":
+        assert row.consent_decision == "granted"
+
+
+def test_the_webhook_holds_a_control_url_to_the_length_the_integration_allows():
+    field = MonitorSerializer._declared_fields["controlUrl"]
+    assert field.max_length == vapi_api.CONTROL_URL_MAX_LENGTH
+    longest = "https://phone-call-websocket.x.vapi.ai/" + "a" * (vapi_api.CONTROL_URL_MAX_LENGTH - 39)
+    assert MonitorSerializer(data={"controlUrl": longest}).is_valid()
+    assert len(longest) == vapi_api.CONTROL_URL_MAX_LENGTH
+    for value in (longest, longest + "a"):
+        serializer = MonitorSerializer(data={"controlUrl": value})
+        assert serializer.is_valid()
+        kept = serializer.validated_data["controlUrl"]
+        assert kept == (value if value == longest else vapi_api.CONTROL_URL_UNUSABLE)
+
+
+def test_a_star_is_a_pattern_among_the_control_hosts_only(settings):
+    settings.VAPI_RECORDING_HOSTS = ["*", "*.vapi.ai", "storage.example.com"]
+    settings.VAPI_CONTROL_HOSTS = ["*", "phone-call-websocket.*.vapi.ai"]
+
+    for host in ("intranet", "storage.vapi.ai", "api.vapi.ai"):
+        assert not vapi_api.recording_host_allowed(host), host
+    assert vapi_api.recording_host_allowed("storage.example.com")
+    for host in ("intranet", "phone-call-websocket.a.vapi.ai"):
+        assert vapi_api.control_url_refusal(f"https://{host}/{CALL_ID}/control", vapi_call_id=CALL_ID) == "", host
 
 
 def test_plain_http_goes_only_to_a_loopback_stand_in_the_allow_list_names(settings):
@@ -480,7 +644,14 @@ def test_the_control_url_is_kept_encrypted_and_never_logged_shown_or_audited(cli
 # --- Production's allow-list ------------------------------------------------------------
 
 
-@pytest.mark.parametrize("entry", ["127.0.0.1", "[::1]", "localhost", "10.0.0.7", "*.ai", "*", ".co.uk", "vapi.*"])
+@pytest.mark.parametrize(
+    "entry",
+    [
+        "127.0.0.1", "[::1]", "::1", "localhost", "10.0.0.7", "127.1", "2130706433", "0x7f000001",
+        "localhost.localdomain", "foo.localhost", "*.ai", "*", ".co.uk", ".vapi.ai", "vapi.*", "*.co.uk",
+        "*.herokuapp.com", "*.github.io", "phone-call-websocket.*.co.uk",
+    ],
+)  # fmt: skip
 def test_production_refuses_a_control_host_that_is_an_address_or_too_wide(entry):
     result = load_production({**PRODUCTION, "VAPI_CONTROL_HOSTS": f"*-phone-call-websocket.vapi.ai,{entry}"})
 
@@ -490,7 +661,11 @@ def test_production_refuses_a_control_host_that_is_an_address_or_too_wide(entry)
 
 def test_production_starts_with_vapis_control_hosts():
     result = load_production(
-        {**PRODUCTION, "VAPI_CONTROL_HOSTS": "*-phone-call-websocket.vapi.ai,phone-call-websocket.*.vapi.ai,.vapi.ai"},
+        {
+            **PRODUCTION,
+            "VAPI_CONTROL_HOSTS": "*-phone-call-websocket.vapi.ai,phone-call-websocket.*.vapi.ai,"
+            "phone-call-websocket.aws-us-west-2-backend-production1.vapi.ai",
+        },
         probe="print(settings.VAPI_CONTROL_HOSTS)",
     )
 
