@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -35,6 +35,7 @@ from calls.services.outbox import (
     outbox_claim,
     outbox_claimed,
     outbox_enqueue,
+    outbox_retry,
     outbox_sweep,
 )
 from compliance.audit import Actor, audit_record
@@ -156,16 +157,12 @@ def crm_deliver(*, delivery_id: int) -> str:
         if exhausted:
             return _finish(delivery, claim, CrmDelivery.Status.DEAD, error=str(error), status=error.status)
         delay = outbox_backoff(delivery.attempts, base=BACKOFF_BASE_SECONDS, maximum=BACKOFF_MAX_SECONDS)
-        with transaction.atomic():
-            put_back = outbox_claimed(OUTBOX, row_id=delivery.pk, claim=claim).update(
-                status=CrmDelivery.Status.PENDING,
-                available_at=timezone.now() + timedelta(seconds=delay),
-                last_error=str(error)[:200],
-                last_status=error.status,
-            )
-            if not put_back:
-                return _claim_lost(delivery)
-            _enqueue(delivery.pk, countdown=delay)
+        put_back = outbox_retry(
+            OUTBOX, row_id=delivery.pk, claim=claim, delay=delay, error=str(error), status=error.status,
+            enqueue=_enqueue,
+        )  # fmt: skip
+        if not put_back:
+            return _claim_lost(delivery)
         logger.warning(
             "crm.retry_scheduled",
             extra={"crm_delivery_id": delivery.pk, "attempts": delivery.attempts, "status": error.status},

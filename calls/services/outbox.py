@@ -76,6 +76,32 @@ def outbox_claimed(outbox: Outbox, *, row_id: int, claim: datetime) -> models.Qu
     return outbox.model.objects.filter(pk=row_id, status=outbox.working, claimed_at=claim)
 
 
+def outbox_retry(
+    outbox: Outbox,
+    *,
+    row_id: int,
+    claim: datetime,
+    delay: float,
+    error: str,
+    status: int | None,
+    enqueue: Callable[..., None],
+) -> bool:
+    """Put a claimed row back to be tried again in ``delay`` seconds, with
+    the error kept, and enqueue it for then, if the claim still holds it.
+    Returns whether it did; False means the row was claimed again since and
+    nothing was written."""
+    with transaction.atomic():
+        put_back = outbox_claimed(outbox, row_id=row_id, claim=claim).update(
+            status=outbox.pending,
+            available_at=timezone.now() + timedelta(seconds=delay),
+            last_error=error[:200],
+            last_status=status,
+        )
+        if put_back:
+            enqueue(row_id, countdown=delay)
+    return bool(put_back)
+
+
 def outbox_backoff(attempts: int, *, base: float, maximum: float) -> float:
     """Seconds before the next attempt: doubling from ``base`` up to
     ``maximum``, with jitter (between half and the whole)."""

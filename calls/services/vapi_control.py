@@ -46,6 +46,7 @@ from calls.services.outbox import (
     outbox_claim,
     outbox_claimed,
     outbox_enqueue,
+    outbox_retry,
     outbox_sweep,
 )
 from compliance.audit import Actor, audit_record
@@ -189,16 +190,12 @@ def control_message_send(*, message_id: int) -> str:
         if error.permanent or message.attempts >= settings.VAPI_CONTROL_MAX_ATTEMPTS:
             return _settle(message, claim, VapiControlMessage.Status.FAILED, str(error), status=error.status)
         delay = outbox_backoff(message.attempts, base=BACKOFF_BASE_SECONDS, maximum=BACKOFF_MAX_SECONDS)
-        with transaction.atomic():
-            put_back = outbox_claimed(OUTBOX, row_id=message.pk, claim=claim).update(
-                status=VapiControlMessage.Status.PENDING,
-                available_at=timezone.now() + timedelta(seconds=delay),
-                last_error=str(error)[:200],
-                last_status=error.status,
-            )
-            if not put_back:
-                return _claim_lost(message)
-            _enqueue(message.pk, countdown=delay)
+        put_back = outbox_retry(
+            OUTBOX, row_id=message.pk, claim=claim, delay=delay, error=str(error), status=error.status,
+            enqueue=_enqueue,
+        )  # fmt: skip
+        if not put_back:
+            return _claim_lost(message)
         logger.warning(
             "vapi.tool_result_retry_scheduled",
             extra={"control_message_id": message.pk, "attempts": message.attempts, "status": error.status},
