@@ -805,6 +805,8 @@ class NameFinder:
             if (word.name or _unknown_lowercase(word)) and _NAME_EXPLAINED.match(text, word.end):
                 if any(other.folded == word.folded and _thing_after(text, other) for other in words[:index]):
                     return None  # "2714 Chase Street. Chase like the bank.": the street's name explained
+                if "[ADDRESS]" in text[: word.start]:
+                    return None  # the same, with the address already redacted: redacting again changes nothing
                 return index, index, 0.75  # "sunny like the weather", "Grace with a G"
             possessive = word.folded.endswith("'s")
             base = word.folded.removesuffix("'s")
@@ -1276,7 +1278,13 @@ def _mark_answers(text: str, words: list[Word]) -> None:
     for number, same in sentences.items():
         start = starts[number]
         stop = ends[number][0] if number < len(ends) else len(text)
-        if len(same) > 3 or not all(word.capitalised for word in same) or _DIGIT.search(text, start, stop):
+        # A placeholder stands where a value was: "Try [PIN]." is no name, as "Try 4 4 1 9." isn't.
+        if (
+            len(same) > 3
+            or not all(word.capitalised for word in same)
+            or _DIGIT.search(text, start, stop)
+            or "[" in text[start:stop]
+        ):
             continue
         asked = text[max(0, start - 120) : start].rstrip()
         asked = asked[: asked.rfind(":")].rstrip() if asked.endswith(":") else asked

@@ -118,8 +118,9 @@ def _access(period: Period) -> QuerySet:
     actions = Q()
     for prefix in ACCESS_ACTIONS:
         actions |= Q(action__startswith=prefix)
+    # By id too: events appended inside the caller's transaction are not sealed yet (no sequence).
     return AuditEvent.objects.filter(actions, occurred_at__gte=period.start, occurred_at__lt=period.end).order_by(
-        "sequence"
+        "sequence", "id"
     )
 
 
