@@ -152,8 +152,14 @@ def sealed(chain: Chain, using: str) -> models.QuerySet:
 
 def chain_head(chain: Chain, *, using: str) -> tuple[int, str]:
     """The last linked row's sequence and hash; (0, GENESIS) for an empty chain."""
-    last = sealed(chain, using).order_by("-sequence").values_list("sequence", "hash").first()
-    return last or (0, GENESIS)
+    sequence, digest = chain_head_columns(chain, using=using)
+    with connections[using].cursor() as cursor:
+        cursor.execute(f"SELECT {sequence}, {digest}")
+        return _head(cursor.fetchone())
+
+
+def _head(row: tuple[int | None, str | None]) -> tuple[int, str]:
+    return (row[0], row[1]) if row[0] is not None else (0, GENESIS)
 
 
 def chain_head_columns(chain: Chain, *, using: str) -> tuple[str, str]:
@@ -170,9 +176,7 @@ def chain_link(chain: Chain, row: Any, *, using: str, head: tuple[int | None, st
     own hash. The caller holds the chain's lock and inserts the row next;
     ``head`` is the chain's head if the caller read it under that lock
     (``chain_head_columns``)."""
-    if head is None:
-        head = chain_head(chain, using=using)
-    sequence, digest = head if head[0] is not None else (0, GENESIS)
+    sequence, digest = chain_head(chain, using=using) if head is None else _head(head)
     row.sequence = sequence + 1
     row.previous_hash = digest
     row.hash = row_hash(chain, row)

@@ -8,23 +8,10 @@ an error status or after a delay.
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import dataclass, field
 
-from tests.loopback import JsonHandler, LoopbackServer
-
-
-@dataclass
-class Received:
-    method: str
-    path: str
-    headers: dict[str, str]
-    body: bytes
-
-    @property
-    def json(self) -> dict:
-        return json.loads(self.body)
+from tests.loopback import JsonHandler, LoopbackServer, Received
 
 
 @dataclass
@@ -37,8 +24,7 @@ class FakeCrm(LoopbackServer):
 
         class Handler(JsonHandler):
             def do_POST(self) -> None:  # noqa: N802
-                length = int(self.headers.get("Content-Length") or 0)
-                crm.requests.append(Received("POST", self.path, dict(self.headers), self.rfile.read(length)))
+                crm.requests.append(self._received("POST"))
                 status, delay = crm.scripted.pop(0) if crm.scripted else (0, 0.0)
                 time.sleep(delay)
                 if status:

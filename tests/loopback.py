@@ -9,6 +9,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
@@ -27,9 +28,27 @@ def wait_for(predicate: Callable[[], bool], timeout: float, what: str) -> None:
     raise TimeoutError(f"timed out waiting for {what}")
 
 
+@dataclass
+class Received:
+    """One request a stand-in received, as it came."""
+
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+    @property
+    def json(self) -> dict:
+        return json.loads(self.body)
+
+
 class JsonHandler(BaseHTTPRequestHandler):
     def log_message(self, *args: object) -> None:
         pass
+
+    def _received(self, method: str) -> Received:
+        length = int(self.headers.get("Content-Length") or 0)
+        return Received(method, self.path, dict(self.headers), self.rfile.read(length))
 
     def _reply(self, status: int, body: dict[str, object]) -> None:
         payload = json.dumps(body).encode()

@@ -30,8 +30,8 @@ from django.utils import timezone
 from calls.integrations import crm
 from calls.models import Call, CrmDelivery, TranscriptSegment
 from calls.services.outbox import (
+    CLAIM_LOST,
     Outbox,
-    outbox_backoff,
     outbox_claim,
     outbox_claimed,
     outbox_enqueue,
@@ -42,9 +42,13 @@ from compliance.audit import Actor, audit_record
 
 logger = logging.getLogger(__name__)
 
-BACKOFF_BASE_SECONDS = 10
-BACKOFF_MAX_SECONDS = 3600
-OUTBOX = Outbox(CrmDelivery, pending=CrmDelivery.Status.PENDING, working=CrmDelivery.Status.DELIVERING)
+OUTBOX = Outbox(
+    CrmDelivery,
+    pending=CrmDelivery.Status.PENDING,
+    working=CrmDelivery.Status.DELIVERING,
+    backoff_base_seconds=10,
+    backoff_max_seconds=3600,
+)
 
 
 def _enqueue(delivery_id: int, *, countdown: float = 0) -> None:
@@ -156,12 +160,11 @@ def crm_deliver(*, delivery_id: int) -> str:
         exhausted = error.permanent or delivery.attempts >= settings.CRM_MAX_ATTEMPTS
         if exhausted:
             return _finish(delivery, claim, CrmDelivery.Status.DEAD, error=str(error), status=error.status)
-        delay = outbox_backoff(delivery.attempts, base=BACKOFF_BASE_SECONDS, maximum=BACKOFF_MAX_SECONDS)
-        put_back = outbox_retry(
-            OUTBOX, row_id=delivery.pk, claim=claim, delay=delay, error=str(error), status=error.status,
-            enqueue=_enqueue,
+        delay = outbox_retry(
+            OUTBOX, row_id=delivery.pk, claim=claim, attempts=delivery.attempts, error=str(error),
+            status=error.status, enqueue=_enqueue,
         )  # fmt: skip
-        if not put_back:
+        if delay is None:
             return _claim_lost(delivery)
         logger.warning(
             "crm.retry_scheduled",
@@ -206,7 +209,7 @@ def _claim_lost(delivery: CrmDelivery) -> str:
     # The sweep took the row back while this worker was still on it (or it
     # was cancelled, or re-armed): whoever holds it now records its outcome.
     logger.warning("crm.claim_lost", extra={"crm_delivery_id": delivery.pk, "kind": delivery.kind})
-    return "claim lost"
+    return CLAIM_LOST
 
 
 def crm_retry(*, delivery_ids: list[int], actor: Actor) -> int:

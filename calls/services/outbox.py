@@ -28,6 +28,9 @@ from django.utils import timezone
 CLAIM_SLACK = timedelta(seconds=1)
 SWEEP_GRACE = timedelta(minutes=1)
 SWEEP_BATCH = 500
+# What a send returns when the sweep took its row back before it ended:
+# whoever holds the row now records its outcome.
+CLAIM_LOST = "claim lost"
 
 
 def stale_claim_age() -> timedelta:
@@ -45,6 +48,8 @@ class Outbox:
     model: type[models.Model]
     pending: str  # waiting to be sent
     working: str  # claimed by a worker
+    backoff_base_seconds: float  # the first retry's delay; doubled each time
+    backoff_max_seconds: float
     # How old a claim must be before the sweep may put its row back: long
     # enough that the send holding it can no longer be running.
     stale_after: Callable[[], timedelta] = stale_claim_age
@@ -81,15 +86,16 @@ def outbox_retry(
     *,
     row_id: int,
     claim: datetime,
-    delay: float,
+    attempts: int,
     error: str,
     status: int | None,
     enqueue: Callable[..., None],
-) -> bool:
-    """Put a claimed row back to be tried again in ``delay`` seconds, with
-    the error kept, and enqueue it for then, if the claim still holds it.
-    Returns whether it did; False means the row was claimed again since and
-    nothing was written."""
+) -> float | None:
+    """Put a claimed row back to be tried again after the outbox's backoff
+    for ``attempts``, with the error kept, and enqueue it for then, if the
+    claim still holds it. Returns the delay, or None when the row was
+    claimed again since and nothing was written."""
+    delay = _backoff(attempts, base=outbox.backoff_base_seconds, maximum=outbox.backoff_max_seconds)
     with transaction.atomic():
         put_back = outbox_claimed(outbox, row_id=row_id, claim=claim).update(
             status=outbox.pending,
@@ -99,10 +105,10 @@ def outbox_retry(
         )
         if put_back:
             enqueue(row_id, countdown=delay)
-    return bool(put_back)
+    return delay if put_back else None
 
 
-def outbox_backoff(attempts: int, *, base: float, maximum: float) -> float:
+def _backoff(attempts: int, *, base: float, maximum: float) -> float:
     """Seconds before the next attempt: doubling from ``base`` up to
     ``maximum``, with jitter (between half and the whole)."""
     delay = min(base * 2 ** (attempts - 1), maximum)

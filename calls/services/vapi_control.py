@@ -40,9 +40,9 @@ from django.utils import timezone
 from calls.integrations import vapi
 from calls.models import Call, Provider, VapiControlMessage
 from calls.services.outbox import (
+    CLAIM_LOST,
     SWEEP_BATCH,
     Outbox,
-    outbox_backoff,
     outbox_claim,
     outbox_claimed,
     outbox_enqueue,
@@ -53,16 +53,11 @@ from compliance.audit import Actor, audit_record
 
 logger = logging.getLogger(__name__)
 
-# A live call can't wait minutes for a result: retried within seconds.
-BACKOFF_BASE_SECONDS = 2
-BACKOFF_MAX_SECONDS = 30
 # No call lasts longer: a control URL kept past it controls nothing.
 CONTROL_URL_MAX_AGE = timedelta(days=1)
 # What a send does besides its request (reading the row and the call,
 # settling it) takes less: past it, the claim's send is over.
 CLAIM_MARGIN = timedelta(minutes=1)
-# A result that was told, whose worker comes back after its claim was taken.
-CLAIM_LOST = "claim lost"
 
 
 def control_stale_claim_age() -> timedelta:
@@ -75,6 +70,9 @@ OUTBOX = Outbox(
     VapiControlMessage,
     pending=VapiControlMessage.Status.PENDING,
     working=VapiControlMessage.Status.SENDING,
+    # A live call can't wait minutes for a result: retried within seconds.
+    backoff_base_seconds=2,
+    backoff_max_seconds=30,
     stale_after=control_stale_claim_age,
 )
 ACTOR = Actor(name=Provider.VAPI)
@@ -189,12 +187,11 @@ def control_message_send(*, message_id: int) -> str:
     except vapi.VapiError as error:
         if error.permanent or message.attempts >= settings.VAPI_CONTROL_MAX_ATTEMPTS:
             return _settle(message, claim, VapiControlMessage.Status.FAILED, str(error), status=error.status)
-        delay = outbox_backoff(message.attempts, base=BACKOFF_BASE_SECONDS, maximum=BACKOFF_MAX_SECONDS)
-        put_back = outbox_retry(
-            OUTBOX, row_id=message.pk, claim=claim, delay=delay, error=str(error), status=error.status,
-            enqueue=_enqueue,
+        delay = outbox_retry(
+            OUTBOX, row_id=message.pk, claim=claim, attempts=message.attempts, error=str(error),
+            status=error.status, enqueue=_enqueue,
         )  # fmt: skip
-        if not put_back:
+        if delay is None:
             return _claim_lost(message)
         logger.warning(
             "vapi.tool_result_retry_scheduled",

@@ -28,7 +28,7 @@ from calls.models import Call, InboundEvent, ScheduledCallback, VapiControlMessa
 from calls.serializers.vapi import MonitorSerializer
 from calls.services import inbox, vapi_control, vapi_tools
 from calls.services.handoff import handoff_reference
-from calls.services.outbox import SWEEP_GRACE, outbox_claim
+from calls.services.outbox import CLAIM_LOST, SWEEP_GRACE, outbox_claim
 from compliance.models import AuditEvent
 from tests.calls import vapi_messages as vapi
 from tests.calls.vapi_control_api import FakeCallControl, TricklingControl
@@ -365,7 +365,7 @@ def test_a_worker_that_outlived_its_claim_records_nothing(client, control, late_
             raise vapi_api.VapiTransientError("Vapi call control failed: ReadTimeout")
 
     with mock.patch.object(vapi_api, "control_add_message", autospec=True, side_effect=late_send):
-        assert vapi_control.control_message_send(message_id=message.pk) == vapi_control.CLAIM_LOST
+        assert vapi_control.control_message_send(message_id=message.pk) == CLAIM_LOST
 
     held = VapiControlMessage.objects.get()
     assert (held.status, held.attempts, held.last_error) == ("sending", 2, ""), "the second claim's, untouched"

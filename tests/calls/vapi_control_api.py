@@ -9,28 +9,15 @@ delay (a status of 0 answers 200 after the delay). Any path but exactly
 
 from __future__ import annotations
 
-import json
 import re
 import socket
 import threading
 import time
 from dataclasses import dataclass, field
 
-from tests.loopback import JsonHandler, LoopbackServer
+from tests.loopback import JsonHandler, LoopbackServer, Received
 
 CONTROL_PATH = re.compile(r"/[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}/control")
-
-
-@dataclass
-class Received:
-    method: str
-    path: str
-    headers: dict[str, str]
-    body: bytes
-
-    @property
-    def json(self) -> dict:
-        return json.loads(self.body)
 
 
 @dataclass
@@ -43,8 +30,7 @@ class FakeCallControl(LoopbackServer):
 
         class Handler(JsonHandler):
             def _record(self, method: str) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                control.requests.append(Received(method, self.path, dict(self.headers), self.rfile.read(length)))
+                control.requests.append(self._received(method))
 
             def do_POST(self) -> None:  # noqa: N802
                 self._record("POST")
