@@ -1126,7 +1126,7 @@ _READ_BACK = re.compile(
     r"(?P<first>\d[\d -]*\d)\s*,?\s+or\s+(?:(?:uh|um),?\s+)?(?:was it\s+|is it\s+)?(?P<second>\d[\d -]*\d)(?![\w-])",
     FLAGS,
 )
-_TOLL_FREE_PREFIX = re.compile(r"1[- ]?8\d\d")
+_TOLL_FREE_PREFIX = re.compile(r"1[- ]8(?:00|33|44|55|66|77|88)")
 _READ_BACK_LEAD = re.compile(r"\d,? or (?:(?:uh|um),? |was it |is it )?\d", FLAGS)
 
 

@@ -413,9 +413,9 @@ def say_pair(value: int) -> str:
 def say_house_number(draw: st.DrawFn, number: int) -> str:
     """A house number the ways people say one: digit by digit, in pairs ("twenty two ten"),
     or in hundreds ("twenty four hundred", "five hundred twelve")."""
-    if number >= 1000 and number % 100 == 0 and draw(st.booleans()):
+    if 1000 <= number < 10000 and number % 100 == 0 and draw(st.booleans()):
         return f"{say_pair(number // 100)} hundred"
-    if number >= 1000 and number < 10000 and number // 100 >= 10 and number % 100 >= 10 and draw(st.booleans()):
+    if 1000 <= number < 10000 and number // 100 >= 10 and number % 100 >= 10 and draw(st.booleans()):
         return f"{say_pair(number // 100)} {say_pair(number % 100)}"
     return " ".join(DIGIT_WORDS[int(digit)] for digit in str(number))
 
@@ -701,6 +701,13 @@ def test_a_value_read_back_with_its_other_reading_is_hidden_both_ways(data, leng
     text = question.format(*said)
 
     assert all(all_hidden(text, value) for value in said)
+
+
+@pytest.mark.parametrize("values", [("1880", "1808"), ("1800", "1880"), ("18330", "18303")])
+def test_a_value_read_back_is_hidden_even_when_it_begins_like_a_toll_free_line(values):
+    text = "did you say {} or {}?".format(*values)
+
+    assert all(all_hidden(text, value) for value in values)
 
 
 @pytest.mark.parametrize("text", ["Is it 1-800 or 1-888? The one on the card is worn.", "Is that model 4410 or 4420?"])
