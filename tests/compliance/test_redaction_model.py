@@ -70,8 +70,27 @@ def test_metadata_that_is_not_the_published_release_is_refused(model_copy, chang
 def test_the_loaded_pipeline_runs_only_the_recogniser():
     nlp = ner.load(ner.PINNED_PACKAGE)
 
-    assert nlp.pipe_names == ["tok2vec", "ner"]
+    assert nlp.pipe_names == ["ner"]
     assert [(entity.text, entity.label_) for entity in nlp("I spoke with Priya Raman at Wells Fargo.").ents] == [
         ("Priya Raman", "PERSON"),
         ("Wells Fargo", "ORG"),
     ]
+
+
+def test_the_stretches_read_in_one_batch_find_what_each_read_alone_finds():
+    nlp = ner.load(ner.PINNED_PACKAGE)
+    text = (
+        "Agent: Thanks for calling Harbor Mutual. Caller: Hi, this is Adaeze Okonkwo-Bright, um, my husband Tomasz "
+        "set this up with Walgreens. Agent: Okay. Caller: He talked to Siobhan at the Dearborn office, not Li Wei.\n"
+        "Caller: Can you send it to Krishnamurthy? It's for Grace at Wells Fargo."
+    )
+    candidates = {match.start() for match in re.finditer(r"\b[A-Z][a-z]", text)}
+    stretches = ner.EntityFinder._stretches(text, candidates)
+    alone = [
+        ner.Span(entity.label_, start + entity.start_char, start + entity.end_char)
+        for start, end in stretches
+        for entity in nlp(text[start:end]).ents
+    ]
+
+    assert len(stretches) > 1 and alone
+    assert ner.EntityFinder(nlp).find(text, candidates) == alone

@@ -4,6 +4,8 @@ dialogue. Pure functions: no database, no engine."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
@@ -349,8 +351,14 @@ def hidden(text: str) -> set[int]:
 
 
 def all_hidden(text: str, part: str) -> bool:
-    start = text.index(part)
-    return all(position in hidden(text) for position in range(start, start + len(part)) if text[position].isalnum())
+    """Every word of ``part`` (where it first occurs in ``text``) is hidden; a
+    hesitation inside it ("five five, um, five") carries nothing of the value."""
+    start, covered = text.index(part), hidden(text)
+    return all(
+        all(position in covered for position in range(start + word.start(), start + word.end()))
+        for word in re.finditer(r"[^\W_]+", part)
+        if word.group().lower() not in FILLER_WORDS
+    )
 
 
 @settings(max_examples=120, deadline=None)
