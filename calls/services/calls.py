@@ -6,6 +6,7 @@ import logging
 from datetime import datetime
 from typing import Any
 
+from django.db.models import Case, Q, Value, When
 from django.utils import timezone
 
 from calls.models import Call, CallEvent, CallStatusEvent, InboundEvent, Provider
@@ -44,6 +45,7 @@ def call_upsert(
     callee: Jurisdiction | None = None,
     parent_call_sid: str = "",
     vapi_call_id: str = "",
+    by_vapi_call_id: bool = False,
 ) -> Call:
     """Create the call or fill in what it lacks, and return it locked.
 
@@ -52,13 +54,26 @@ def call_upsert(
     numbers (encrypted, with lookup hashes), names, direction, the
     jurisdictions and the consent they require. Filled values are never
     overwritten. Safe to repeat.
+
+    ``by_vapi_call_id``: the call is the row that already carries
+    ``vapi_call_id`` if there is one, whatever key it was created under (a
+    Vapi call's first applied message may have had no CallSid), and the row
+    keyed ``call_sid`` otherwise; found and locked in one statement.
     """
     # FOR NO KEY UPDATE: it orders the call's appliers as FOR UPDATE would,
     # but lets another transaction insert a row that refers to the call (its
     # foreign-key check takes KEY SHARE), such as the capture worker's entry
     # for the same delivery, which this transaction may then wait for.
     locked = Call.objects.select_for_update(no_key=True)
-    call = locked.filter(call_sid=call_sid).first()
+    if by_vapi_call_id and vapi_call_id:
+        carries_it = Q(vapi_call_id=vapi_call_id)
+        call = (
+            locked.filter(carries_it | Q(call_sid=call_sid))
+            .order_by(Case(When(carries_it, then=Value(0)), default=Value(1)))
+            .first()
+        )
+    else:
+        call = locked.filter(call_sid=call_sid).first()
     if call is None:
         call = call_get_or_create(call_sid=call_sid, provider=provider)
         call = locked.get(pk=call.pk)

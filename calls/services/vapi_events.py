@@ -70,9 +70,9 @@ def _upsert(data: dict[str, Any]) -> Call:
     our_number = (data.get("phoneNumber") or {}).get("number") or ""
     # A Vapi call is one row, whichever key its first applied message gave
     # it: Twilio's CallSid, or Vapi's id when that message carried no SID.
-    known_as = Call.objects.filter(vapi_call_id=call["id"]).values_list("call_sid", flat=True).first()
     return call_upsert(
-        call_sid=known_as or shapes.call_key(call),
+        call_sid=shapes.call_key(call),
+        by_vapi_call_id=True,
         provider=Provider.VAPI,
         from_number=customer.get("number") or "",
         to_number=our_number,
