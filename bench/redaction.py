@@ -48,6 +48,8 @@ CORPORA = {
     "dev5b": CORPUS_DIRECTORY / "dev5b.jsonl",
     "dev6a": CORPUS_DIRECTORY / "dev6a.jsonl",
     "dev6b": CORPUS_DIRECTORY / "dev6b.jsonl",
+    "dev7a": CORPUS_DIRECTORY / "dev7a.jsonl",
+    "dev7b": CORPUS_DIRECTORY / "dev7b.jsonl",
     "own": CORPUS_DIRECTORY / "redaction.jsonl",
     "presidio-evaluator": ROOT / "bench" / "data" / "presidio_evaluator.jsonl",
 }
