@@ -106,7 +106,11 @@ DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'c
 # Admin and API requests commit or roll back as a whole; the webhook views
 # opt out, because their one INSERT is their transaction (calls.views.base).
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
+# Connections are kept an hour (the health check drops a broken one first):
+# a new PostgreSQL backend costs a request tens of milliseconds of catalogue
+# loading, and kept for a minute, every web thread paid it once a minute,
+# which was most of the acknowledgement's p99 at low load (bench/README.md).
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=3600)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["ENGINE"] = "contactcenter.postgresql"  # a health check without a round trip
