@@ -21,7 +21,7 @@ from django.db.models import Count, Min, Sum
 from django.utils import timezone
 from prometheus_client.core import GaugeMetricFamily, Metric
 
-from calls.models import Call, CrmDelivery, InboundEvent, Recording, TranscriptSegment
+from calls.models import Call, CrmDelivery, InboundEvent, Recording, TranscriptSegment, VapiControlMessage
 from compliance.checkpoints import RECORDED as CHECKPOINT_RECORDED
 from compliance.models import AuditEvent, RefusalCount
 from compliance.refusals import OTHER, WEBHOOK, window_of
@@ -33,6 +33,11 @@ INBOX_STATUSES = (InboundEvent.Status.PENDING, InboundEvent.Status.PROCESSING, I
 # Received but not yet applied: waiting, backing off, or held by a worker.
 INBOX_UNAPPLIED = (InboundEvent.Status.PENDING, InboundEvent.Status.PROCESSING)
 CRM_STATUSES = (CrmDelivery.Status.PENDING, CrmDelivery.Status.DELIVERING, CrmDelivery.Status.DEAD)
+CONTROL_STATUSES = (
+    VapiControlMessage.Status.PENDING,
+    VapiControlMessage.Status.SENDING,
+    VapiControlMessage.Status.FAILED,
+)
 REFUSAL_REASONS = tuple(sorted(WEBHOOK.reasons | {OTHER}))
 
 
@@ -72,6 +77,11 @@ def _families() -> dict[str, GaugeMetricFamily]:
             _gauge(
                 "contactcenter_crm_deliveries",
                 "CRM deliveries in hand or given up, by status: pending, delivering, dead (dead letters).",
+                ("status",),
+            ),
+            _gauge(
+                "contactcenter_vapi_control_messages",
+                "Tool results to be told to live Vapi calls, by status: pending, sending, failed (given up).",
                 ("status",),
             ),
             _gauge(
@@ -171,15 +181,19 @@ def _fill(families: dict[str, GaugeMetricFamily], *, now: datetime) -> None:
         [], _age(now, deletions["oldest"])
     )
 
-    crm = dict(
-        CrmDelivery.objects.filter(status__in=CRM_STATUSES)
-        .order_by()
-        .values("status")
-        .annotate(count=Count("id"))
-        .values_list("status", "count")
-    )
-    for status in CRM_STATUSES:
-        families["contactcenter_crm_deliveries"].add_metric([status], crm.get(status, 0))
+    for name, model, statuses in (
+        ("contactcenter_crm_deliveries", CrmDelivery, CRM_STATUSES),
+        ("contactcenter_vapi_control_messages", VapiControlMessage, CONTROL_STATUSES),
+    ):
+        counts = dict(
+            model.objects.filter(status__in=statuses)
+            .order_by()
+            .values("status")
+            .annotate(count=Count("id"))
+            .values_list("status", "count")
+        )
+        for status in statuses:
+            families[name].add_metric([status], counts.get(status, 0))
 
     # compliance.refusals already counts every refused webhook per route,
     # reason and window; the windows are aligned, so every process agrees

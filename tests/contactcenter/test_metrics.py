@@ -21,7 +21,7 @@ from django.utils import timezone
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
-from calls.models import Call, CrmDelivery, InboundEvent, Recording, TranscriptSegment
+from calls.models import Call, CrmDelivery, InboundEvent, Recording, TranscriptSegment, VapiControlMessage
 from calls.services.recordings import NO_CONSENT, call_request_recording, recording_request_deletion
 from calls.tasks import recording_delete
 from compliance import audit, checkpoints
@@ -116,7 +116,7 @@ def test_the_token_opens_an_exposition_of_every_listed_metric(client, token):
     # The README's table and the exposition name the same metrics, each of its type.
     exposed = {name: kind for name, kind in types.items() if name.startswith("contactcenter_")}
     assert exposed == documented_metrics()
-    assert len(exposed) == 17
+    assert len(exposed) == 18
     assert value(samples, "contactcenter_state_collected") == 1
 
 
@@ -234,6 +234,22 @@ def test_crm_deliveries_by_status_with_the_dead_letters(client, token):
     samples = scrape(client, token)
     assert value(samples, "contactcenter_crm_deliveries", status="pending") == 0
     assert value(samples, "contactcenter_crm_deliveries", status="dead") == 3
+
+
+def test_vapi_control_messages_in_hand_and_given_up(client, token):
+    call = CallFactory()
+    for number, status in enumerate(("pending", "pending", "sending", "failed", "sent", "skipped", "refused")):
+        VapiControlMessage.objects.create(call=call, tool_call_id=f"call_{number}", tool="lookup", status=status)
+
+    samples = scrape(client, token)
+
+    assert value(samples, "contactcenter_vapi_control_messages", status="pending") == 2
+    assert value(samples, "contactcenter_vapi_control_messages", status="sending") == 1
+    assert value(samples, "contactcenter_vapi_control_messages", status="failed") == 1
+
+    VapiControlMessage.objects.filter(status="pending").update(status="sent")
+    samples = scrape(client, token)
+    assert value(samples, "contactcenter_vapi_control_messages", status="pending") == 0
 
 
 @pytest.fixture
