@@ -33,6 +33,11 @@ TOPICS = {
         r"(?<!confirmation )(?<!tracking )(?<!reference )(?<!product )\bcode(?:'s)?\b"
     ),
     "EXPIRY": r"expir|\bexp\b|valid (?:thru|through|until)|good (?:thru|through)",
+    # Things other than a card that expire: their month or year is not a card's.
+    "NOT_CARD": (
+        r"passport|licen[cs]e|\bplates?\b|registration|\btags\b|warranty|\blease\b|subscription|\btrial\b|"
+        r"\boffer\b|\bpermit\b|\bvisa application\b|\bid\b"
+    ),
     "ROUTING": r"routing|\baba\b|transit",
     "BANK": r"checking|savings|bank account|account at|deposit|routing",
     "PHONE": r"phone|number|\bcall|reach|\bcell|mobile|\btext|contact|\bfax|callback|\bdial|landline|\bhome\b",
@@ -50,7 +55,9 @@ TOPICS = {
     "EVENT_DATE": (
         r"\bdate (?:on|of) (?:the|your|that|this)\b(?! birth)|"
         r"\b(?:what|which) (?:date|day)\b(?! (?:of|were|was) (?:your )?birth)|"
-        r"\bwhen (?:did|was|were|is|does|do|will)\b(?!(?: you| he| she| they)? born)"
+        r"\bwhen (?:did|was|were|is|does|do|will)\b(?!(?: you| he| she| they)? born)|"
+        # "When's a good time?", "what time works?": an appointment asked for.
+        r"\bwhen's\b|\ba good (?:time|day)\b|\bwhat time\b"
     ),
     # Where a house number and a street said without its kind are an address.
     "ADDRESS": (r"\b(?:address|addresses)\b|\b(?:live|lives|living|located|reside|resides)\s+(?:at|on)\b"),
@@ -101,6 +108,7 @@ ANCHORS = {
     "CVV": "cvv cvc cid security card verification digit digits back front",
     "CODE": "code",
     "EXPIRY": "expir exp valid good",
+    "NOT_CARD": "passport licen plate plates registration tags warranty lease subscription trial offer permit visa id",
     "ROUTING": "routing aba transit",
     "BANK": "checking savings bank account deposit deposits routing",
     "PHONE": (
@@ -112,7 +120,7 @@ ANCHORS = {
     "DOB": "born birth dob d.o.b",
     "BIRTH_YEAR": "born birth year",
     "ZIP": "zip zipcode postal post",
-    "EVENT_DATE": "date day when",
+    "EVENT_DATE": "date day when good time",
     "ADDRESS": "address addresses live lives living located reside resides",
     "HOUSE_NUMBER": "house street building number",
     "ACCOUNT": (
@@ -146,7 +154,7 @@ _ANCHOR_PREFIXES = ("expir", "licen", "birth", "master", "digit", "verification"
 for _prefix in _ANCHOR_PREFIXES:
     _TOPICS_BY_ANCHOR.setdefault(_prefix, [])
 _TOPICS_BY_ANCHOR["expir"] = ["EXPIRY"]
-_TOPICS_BY_ANCHOR["licen"] = ["DRIVER_LICENSE"]
+_TOPICS_BY_ANCHOR["licen"] = ["DRIVER_LICENSE", "NOT_CARD"]
 _ANCHOR_WORDS = frozenset(_TOPICS_BY_ANCHOR) - set(_ANCHOR_PREFIXES)
 _WORD_OR_SIGN = re.compile(r"d\.o\.b|s\.s\.n|[a-z]+|\$")
 _PLACEHOLDER = re.compile(r"\[[a-z_]+\]")

@@ -10,6 +10,7 @@ for a context enhancer none of them use, which cost more than the rules.
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 
 from . import lexicon, ner
@@ -75,7 +76,7 @@ class Redactor:
         # The rules read the text through its normalised copy themselves
         # (recognizers.scan), spoken numbers included.
         found += self._rules(text)
-        return _merge([entity for entity in found if entity.score >= MINIMUM_SCORE])
+        return _merge([entity for entity in found if entity.score >= MINIMUM_SCORE], text)
 
     def names_in(self, text: str) -> list[str]:
         """The person names said in a text, as said: to redact them wherever else the call mentions them."""
@@ -98,13 +99,26 @@ class Redactor:
         return Redaction("".join(pieces), tuple(entities))
 
 
-def _merge(found: list[Entity]) -> list[Entity]:
+# Between two pieces of one value: a hesitation ("october seventeenth uh sixty six").
+_HESITATION = re.compile(r"[\s,]*\b(?:uh|um|umm|er|erm)\b[\s,]*", re.IGNORECASE)
+
+
+def _merge(found: list[Entity], text: str) -> list[Entity]:
     """Overlapping findings become one entity spanning all of them, typed by
-    the most confident: anything any recogniser flagged is redacted."""
+    the most confident: anything any recogniser flagged is redacted. Two of
+    one type with only a hesitation between are one value, paused in."""
     merged: list[Entity] = []
     for entity in sorted(found, key=lambda item: (item.start, -item.end)):
-        if merged and entity.start < merged[-1].end:
-            last = merged[-1]
+        last = merged[-1] if merged else None
+        paused = (
+            last is not None
+            and entity.type == last.type
+            # A name said again after a pause is a second mention: "max um max brennan".
+            and entity.type != PERSON
+            and entity.start > last.end
+            and _HESITATION.fullmatch(text, last.end, entity.start) is not None
+        )
+        if last is not None and (entity.start < last.end or paused):
             strongest = entity if entity.score > last.score else last
             merged[-1] = Entity(strongest.type, last.start, max(last.end, entity.end), max(last.score, entity.score))
         else:

@@ -225,13 +225,12 @@ def _number_word(tokens: Sequence[_Token], index: int, text: str) -> tuple[str, 
         value, after = UNITS[word], index + 1
     else:
         return None
-    # "five hundred twelve", and "twenty four hundred", "seventeen thousand": a
-    # house number or a year said in hundreds.
+    # "five hundred twelve", and "twenty four hundred", "twenty hundred",
+    # "seventeen thousand": a house number or a year said in hundreds.
     if (
         after < len(tokens)
         and tokens[after].word in ("hundred", "thousand")
         and _adjacent(text, tokens[after - 1], tokens[after])
-        and (value < 10 or tokens[after].word == "thousand" or value % 10 or value < 20)
     ):
         return _hundreds(tokens, after, value, text)
     return str(value), after

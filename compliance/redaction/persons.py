@@ -82,8 +82,8 @@ RELATIONS = (
 )  # fmt: skip
 # Phrases after which a word that is plainly a name is one.
 WEAK_SLOTS = (
-    "with", "under", "for", "to", "and", "from", "by", "tell", "thank you", "thanks", "hi", "hello", "hey", "bye",
-    "goodbye", "dear", "alright", "all right", "okay", "ok", "sorry", "yes", "yeah", "no", "caregiver",
+    "with", "under", "for", "to", "and", "from", "by", "tell", "ask", "thank you", "thanks", "hi", "hello", "hey",
+    "bye", "goodbye", "dear", "alright", "all right", "okay", "ok", "sorry", "yes", "yeah", "no", "caregiver",
     "co-signer", "cosigner", "beneficiary", "authorized user",
 )  # fmt: skip
 INFLECTIONS = ("ing", "ed", "es", "er", "ers", "ly", "able", "ment", "ments")
@@ -132,6 +132,8 @@ NEVER_CAPITALISED_NAMES = (
     NOT_NAMES
     | HOLIDAYS
     | frozenset("visa mastercard amex discover ok okay id dob ssn pin zip usa us apt suite".split())
+    # Brands and apps said like names: "we accept PayPal, Venmo…", "a black Samsonite".
+    | frozenset("venmo paypal samsonite frigidaire maytag kenmore whirlpool".split())
 )
 # Businesses, brands and landmarks that bear a person's name, as folded
 # words: read as a person only where a slot says so ("my name is Wells").
@@ -234,7 +236,9 @@ STREET_OR_BUSINESS = frozenset(
     "general blue pink purple orange yellow navy teal beige maroon "
     # Services and product lines: "Sterling Home Services", "Baptist Health", "Prime members", "the Max add-ons".
     "services solutions systems associates partners realty properties health healthcare members membership "
-    "tier tiers subscription add-on add-ons addon addons".split()
+    "tier tiers subscription add-on add-ons addon addons "
+    # Churches, creeks, day cares and food trucks: "Hope Lutheran", "Stevens Creek", "Jack and Jill daycare".
+    "lutheran baptist methodist presbyterian catholic episcopal chapel creek daycare truck premium".split()
 )
 # What a person owns: after a possessive name these are the person's, not a
 # business's ("Maksim's plan", "Frank's line"), unlike "Macy's store".
@@ -270,6 +274,31 @@ _TAKEN_UP = re.compile(
     r"called|calls|helped|handles|set|does|did|will|can|should|might|moved|passed))\b",
     re.IGNORECASE,
 )
+# A pronoun and a verb a few words after a name, in its sentence or opening the
+# next: "from hunter at the dealership he said", "Frank called? He'll know.".
+# The word just after the name is no article or object, which a verb would
+# take ("to chase the payment he said").
+_RESUMED_LATER = re.compile(
+    r"(?:,?\s+(?!(?:the|a|an|my|your|his|her|their|our|this|these|those|it|them|him|me|us|you|i|we|they|he|she|"
+    r"that|some|any|every|all|no|of|up|out|down|on|off|over|around|back)\b)[\w'’-]+)"
+    r"(?:,?\s+[\w'’-]+){0,6}?(?:[.?!]|,)?\s+(?:he|she)(?:['’]s|['’]ll|['’]d|\s+(?:is|was|has|had|knows|knew|said|"
+    r"says|needs|works|worked|lives|lived|called|calls|helped|handles|set|does|did|will|can|should|might|moved|"
+    r"passed|just|told|gave|uses|used|wants|wanted))\b"
+    # Who the person is: "addressed to june that's my aunt".
+    r"|,?\s+that['’]s\s+my\s+(?:" + "|".join(RELATIONS[:-2]) + r")\b",
+    re.IGNORECASE,
+)
+# "I need to grant access…": a verb after "to", not a name.
+_INFINITIVE_BEFORE = re.compile(
+    r"\b(?:need|needs|want|wants|wanted|have|has|had|going|trying|try|able|like|would|wanna|gotta|how|got)\s+to\s+$",
+    re.IGNORECASE,
+)
+# Before the first word of a sentence: its start and a filler or two ("So, uh, Faith from HR…").
+_SENTENCE_OPENING = re.compile(
+    r"(?:^|[.?!:]\s+|\n)(?:(?:so|uh|um|well|and|yeah|okay|oh)[,\s]+)*(?:that\s+)?$", re.IGNORECASE
+)
+# Colours: a one-word reply that is one answers "what colour?" ("Brown.").
+COLOURS = frozenset("brown black white green gray grey red blue silver gold orange tan".split())
 # "the name on the card is …", "name on the account's …": the sentence says a name comes.
 _NAME_THEN_IS = re.compile(r"\bname\b[^.?!\n]{0,30}\bis\s$", re.IGNORECASE)
 # Read against the characters either side of a word: an underscore, a bracket or a digit.
@@ -373,6 +402,7 @@ class NameFinder:
         found += self._alternatives(words, found, text)
         found += self._dashed(words, found, text)
         found += self._spelled(text, found)
+        found += _said_otherwise(text, found)
         found += _known(text, known_names)
         return found
 
@@ -417,6 +447,9 @@ class NameFinder:
                     and (_word_before(words, index) in MONTH_BEFORE or _NUMBER_NEXT.match(text, word.end))
                 )
                 and not (word.common and _OBJECT_AFTER.match(text, word.end))
+                # "my name is Georgia … I live in Georgia too", "savannah … in savannah georgia": the place.
+                and not (word.place and _word_before(words, index) in PLACE_BEFORE)
+                and not _town_and_state(words, index, index, text)
             ):
                 again.append(Found(word.start, word.end, 0.7))
         return again
@@ -697,7 +730,7 @@ class NameFinder:
 
     def _name_at(self, words: list[Word], index: int, text: str, others: list[Span]) -> tuple[int, int, float] | None:
         word = words[index]
-        if word.folded in NOT_NAMES or len(word.folded) < 2 or word.marker or word.folded in HOLIDAYS:
+        if word.folded in NEVER_CAPITALISED_NAMES or len(word.folded) < 2 or word.marker:
             return None
         if word.vocabulary and not word.name and not word.capitalised:
             return None  # an everyday word in lowercase: no slot makes it a name
@@ -802,7 +835,12 @@ class NameFinder:
             # alone, "Chase." or "Cancel." answers a menu.
             if word.initial and word.name and _SPEAKING.match(text, word.end):
                 return index, index, 0.75  # "Grant speaking."
-            if (word.name or _unknown_lowercase(word)) and _NAME_EXPLAINED.match(text, word.end):
+            if (
+                (word.name or _unknown_lowercase(word))
+                and _NAME_EXPLAINED.match(text, word.end)
+                # "p e n a like pen with an a": the word a spelling is likened to, not the name.
+                and not (index and words[index - 1].folded == "like")
+            ):
                 if any(other.folded == word.folded and _thing_after(text, other) for other in words[:index]):
                     return None  # "2714 Chase Street. Chase like the bank.": the street's name explained
                 if "[ADDRESS]" in text[: word.start]:
@@ -828,8 +866,23 @@ class NameFinder:
                 return index, index, 0.75  # "mark is my husband", "Ebere's my daughter"
             asked = word.answers_question
             answer = (asked or _answer_alone(text, words)) and word.capitalised and not word.place
-            accepted = (answer and (word.unambiguous or not word.vocabulary or (asked and word.name))) or (
-                not vetoed
+            # A first name that is the whole reply ("Faith.", "Mark.", "Rose."):
+            # an utterance of one word answers "and your name?" far more often
+            # than anything else that word could mean, colours apart.
+            alone = len(words) == 1 and word.folded in self.lexicon.given and word.folded not in COLOURS
+            # A first name opening a sentence that a pronoun then takes up:
+            # "Grace set this up, she's my daughter", "Faith from HR told me to call. She said…".
+            subject = (
+                word.folded in self.lexicon.given
+                and not word.place
+                and word.folded not in MONTHS
+                and (word.capitalised or not word.cased)
+                and _opens_sentence(text, word)
+                and _RESUMED_LATER.match(text, word.end) is not None
+            )
+            accepted = (answer and (word.unambiguous or not word.vocabulary or (asked and word.name) or alone)) or (
+                subject
+                or not vetoed
                 and (
                     (word.unambiguous and len(word.folded) > 2 and not _in_foreign_words(words, index))
                     or (word.capitalised and word.name and self._has_name_neighbour(words, index))
@@ -862,7 +915,18 @@ class NameFinder:
         run = words[first : last + 1]
         if any(part.folded.removesuffix("'s") in STREET_OR_BUSINESS for part in run[1:]) or _thing_after(text, run[-1]):
             return None  # "Chase Lane", "Hope Credit Union", "Mercy General's": a street's or a business's name
+        if (
+            first
+            and not explicit
+            and run[0].folded in STREET_OR_BUSINESS
+            and words[first - 1].capitalised
+            and words[first - 1].name
+            and _adjacent(text, words[first - 1], run[0])
+        ):
+            return None  # "Hunter's Creek": the rest of a place's name
         if not explicit and self._not_a_person(words, first, last, text):
+            return None
+        if not explicit and _town_and_state(words, first, last, text):
             return None
         if first and words[first - 1].folded in TITLES and self._eponym(words, first - 1, last):
             return None  # "Dr Pepper", "Dr. Scholl's"
@@ -973,6 +1037,12 @@ class NameFinder:
     def _name_taken_up(text: str, word: Word) -> bool:
         if _TAKEN_UP.match(text, word.end):
             return True
+        if (
+            word.common
+            and _RESUMED_LATER.match(text, word.end)
+            and not _INFINITIVE_BEFORE.search(text, max(0, word.start - 24), word.start)
+        ):
+            return True  # "ask grant he's the one", "send it to max not to me he's the one using it"
         # "and hope my youngest she needs…", not "to grant my son access": who the
         # person is, then what is said of them.
         relation = _MY_RELATION.match(text, word.end)
@@ -990,7 +1060,13 @@ class NameFinder:
         following = words[index + 1]
         # "this is faith kimball calling": a surname that is no English word follows.
         return following.folded in _AFTER_INTRODUCTION or (
-            following.folded in self.lexicon.family and not following.vocabulary and _adjacent(text, word, following)
+            following.folded in self.lexicon.family
+            and _adjacent(text, word, following)
+            # "this is mark price calling back": a surname that is also a word, then the introduction goes on.
+            and (
+                not following.vocabulary
+                or (index + 2 < len(words) and words[index + 2].folded in ("calling", "speaking", "here", "from"))
+            )
         )
 
     def _restarts(self, words: list[Word], text: str) -> list[tuple[int, int]]:
@@ -1165,13 +1241,20 @@ class NameFinder:
             # The word just said, spelled: "ruiz r u i z", "al masri a l dash m a s r i".
             said = _spelled_word_before(text, match.start(), letters)
             if said is not None:
+                # The first name just before a surname spelled: "rose chase c h a s e".
+                before = _FIRST_NAME_BEFORE.search(text, max(0, said[0] - 24), said[0])
+                if before and fold(before.group(1)) in self.lexicon.given and fold(before.group(1)) not in NOT_NAMES:
+                    said = (before.start(1), said[1])
                 results += [Found(said[0], said[1], 0.85), Found(match.start(), match.end(), 0.85)]
                 continue
             if len(letters) < 3:
                 continue
             if _DOTTED.search(match.group()) or (
                 _CODE_TALK.search(text, max(0, match.start() - 60), match.start())
-                and _NUMBER_BEFORE.search(text, max(0, match.start() - 24), match.start())
+                and (
+                    _NUMBER_BEFORE.search(text, max(0, match.start() - 24), match.start())
+                    or _NUMBER_BEFORE.match(text, match.end() + 1)
+                )
             ):
                 continue  # "U.S.", "the model number is w r f five five five s d f z"
             # The word said just after its spelling: "A-D-E-W-A-L-E. Adewale."
@@ -1217,6 +1300,50 @@ def _phrase_before(words: list[Word], index: int, text: str) -> tuple[str, ...] 
 _fold = functools.lru_cache(maxsize=100_000)(fold)
 
 
+# A name and another way it was said or heard: "It's Sanjay, not Sunjay", "it's said "Shivawn"".
+_NOT_THAT_NAME = re.compile(r",?\s+not\s+[\"“]?((?-i:[A-Z])[\w'’-]+)")
+_SAID_AS = re.compile(
+    r"[^.!?\n]{0,60}?\b(?:said|pronounced|sounds like|say it)\s+(?:like\s+)?[\"“]((?-i:[A-Z])[\w'’-]+)[\"”]",
+    re.IGNORECASE,
+)
+
+
+def _said_otherwise(text: str, found: list[Found]) -> list[Found]:
+    """The same person's name as misheard or as pronounced, said beside it:
+    another capitalised word after "X, not …", or quoted after "it's said"."""
+    if " not " not in text and '"' not in text and "“" not in text:
+        return []
+    results = []
+    for item in found:
+        for pattern, reach in ((_NOT_THAT_NAME, 0), (_SAID_AS, 80)):
+            match = pattern.match(text, item.end)
+            if match is None and reach:
+                sentence_end = SENTENCE_END.search(text, item.end)
+                if sentence_end:
+                    match = pattern.match(text, sentence_end.end())
+            if match and fold(match.group(1)) not in NOT_NAMES:
+                results.append(Found(match.start(1), match.end(1), 0.75))
+    return results
+
+
+_STATE_AFTER = re.compile(r",?\s+([A-Za-z]+(?: [A-Za-z]+)?)\b")
+
+
+def _town_and_state(words: list[Word], first: int, last: int, text: str) -> bool:
+    """A town with its state after it, or run into it: "Marfa Texas 79843", "in savannah georgia"."""
+    if last > first and words[last].folded in STATE_NAMES:
+        return True
+    following = _STATE_AFTER.match(text, words[last].end)
+    if following is None:
+        return False
+    after = following.group(1).lower()
+    return after in STATE_NAMES or after.split()[0] in STATE_NAMES
+
+
+def _opens_sentence(text: str, word: Word) -> bool:
+    return _SENTENCE_OPENING.search(text, max(0, word.start - 24), word.start) is not None
+
+
 def _answer_alone(text: str, words: list[Word]) -> bool:
     """The whole utterance is one to three capitalised words: the answer to
     "and your name?" ("Adebayo.", "Pat.", "Hunter Lane.")."""
@@ -1228,7 +1355,7 @@ def _answer_alone(text: str, words: list[Word]) -> bool:
 # Words that follow a name, not a verb, after a relation: "my husband mark is…", "my dad frank but…".
 _AFTER_A_NAME = frozenset(
     "is was and but who he she has had lives lived uses used said called ordered passed works worked wants needs "
-    "set usually always".split()
+    "set usually always told gave sent recommended".split()
 )
 
 
@@ -1374,6 +1501,7 @@ def _spelled_word_before(text: str, start: int, letters: str) -> tuple[int, int]
     return None
 
 
+_FIRST_NAME_BEFORE = re.compile(r"(?<![\w'’-])([^\W\d_]{2,})\s$")
 _AFTER_INTRODUCTION = frozenset("i i'm from calling with and at here speaking again".split())
 
 

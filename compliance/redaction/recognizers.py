@@ -161,6 +161,8 @@ class Rule:
     standalone: bool = False
     bare: bool = False
     also: tuple[str, int] | None = None
+    # A topic that, mentioned within so many characters before, says the value is something else's.
+    unless: tuple[str, int] | None = None
     guarded: bool = False
     lead: str = "digit"
     # A date said alone answers the question just asked: not a birth date
@@ -339,6 +341,26 @@ RULES: dict[str, tuple[list[Rule], bool]] = {
             # "good through eleven of twenty nine"
             rule(r"(?<!\w)(?:0?[1-9]|1[0-2])\s+of\s+(?:20)?\d\d(?!\w)", 0.85, "EXPIRY"),
             rule(rf"\b{MONTH}\.?,?\s+(?:of\s+)?(?:20\d\d|'?\d\d)\b", 0.85, "EXPIRY", lead="word", after=True),
+            # Part of an expiry is still the card's: "expires in August", "the end of 2026",
+            # "um, May? … and the year's '29".
+            *(
+                rule(
+                    pattern,
+                    score,
+                    "EXPIRY",
+                    window=window,
+                    lead=lead,
+                    carry=False,
+                    guarded=True,
+                    unless=("NOT_CARD", 200),
+                )
+                for pattern, score, window, lead in (
+                    (rf"\b{MONTH}\b(?!\s+\d)", 0.75, 30, "word"),
+                    (r"\b(?:the\s+)?end\s+of\s+(?:20[2-4]\d|'?[2-4]\d)\b", 0.8, 40, "word"),
+                    (r"(?<![\w'])(?:20[2-4]\d|'[2-4]\d)(?!\w)", 0.75, 48, "digit"),
+                )
+            ),
+            rule(r"\b(?:the\s+)?end\s+of\s+20[2-4]\d\b", 0.6, standalone=True, bare=True, lead="word"),
             # An utterance that is nothing but an expiry answers a question
             # asked in a turn this text doesn't hold ("12/27.", "April 2028.").
             rule(r"(?<!\w)(?:0?[1-9]|1[0-2])\s*/\s*(?:20)?\d{2}(?!\w)", 0.6, standalone=True, bare=True),
@@ -552,6 +574,16 @@ RULES: dict[str, tuple[list[Rule], bool]] = {
                 0.7,
                 lead="word",
             ),
+            # A secret word said straight after what it is: "security word lighthouse, one word".
+            rule(
+                r"\b(?:security|secret) word,?\s+"
+                r"(?P<value>(?!(?:the|a|an|is|was|for|and|on|of|to|that|it|it's|i|question|questions|answer|hint|reset|"
+                r"again|please|right|wrong|too|as|from|with|or|but|so|uh|um|oh|change|changed|update|updated|set|in|caller|"
+                r"customer|agent)\b)"
+                r"[a-z][a-z0-9'-]*)\b",
+                0.7,
+                lead="word",
+            ),
             rule(LEADING_ZERO_CODE, 0.6, standalone=True, bare=True),
             # Four digits said alone, not a year: a PIN, or the last four of something.
             rule(
@@ -593,10 +625,12 @@ ENTITY_TYPES = tuple(RULES)
 # Where values can start. Each rule is tried only there, rather than over the
 # whole text: a long transcript is searched three times, not once per rule.
 _VALUE_TOKEN = re.compile(r"[+(']?[A-Za-z0-9!@#%^&*_-]*\d")
+# "$" inside a token: a password such as "Maple$treet77" starts at its first letter.
+_SIGNED_TOKEN = re.compile(r"(?<![\w$])[A-Za-z0-9!@#%^&*_-]+\$[A-Za-z0-9!@#%^&*_$-]*\d")
 _WORD_LEAD = re.compile(
     r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|p\.? ?o\b|building|bldg|apartment|apt|unit|"
     r"pass|security|secret|plus|rural|r\.? ?r\b|star|highway|hc\b|h c\b|suite|post office|the street|street|"
-    r"the road|road|checking|savings)"
+    r"the road|road|checking|savings|the end of|end of)"
 )
 
 
@@ -609,6 +643,8 @@ def _starts(text: str, lowered: str) -> dict[str, list[int]]:
         tokens.append(start)
         if text[start] in "+('":
             tokens.append(start + 1)
+    if "$" in text:
+        tokens = sorted({*tokens, *(match.start() for match in _SIGNED_TOKEN.finditer(text))})
     return {
         "digit": tokens,
         "word": [match.start() for match in _WORD_LEAD.finditer(lowered)],
@@ -651,6 +687,8 @@ def _rule_findings(text: str, talk: Dialogue) -> list[Finding]:
                     continue
                 if not amounts_allowed and (text[start - 1 : start] == "$" or _QUANTITY_AFTER.match(text, end)):
                     continue
+                if entity == "DATE_OF_BIRTH" and _AGE_BEFORE.search(text, max(0, start - 16), start):
+                    continue  # "born in '79, so I'm 45 now": an age, not a year
                 if not _in_context(current, talk, start, end):
                     continue
                 findings.append((entity, start, end, current.score))
@@ -662,6 +700,8 @@ def _in_context(current: Rule, talk: Dialogue, start: int, end: int) -> bool:
     if current.bare and not bare:
         return False
     if current.also and not talk.mentioned_within(current.also[0], start, current.also[1]):
+        return False
+    if current.unless and talk.mentioned_within(current.unless[0], start, current.unless[1]):
         return False
     if current.standalone and (talk.harmless_near(start) or _ONE_AFTER.match(talk.text, end)):
         return False  # "…the 149 one": one of several things, named by a number
@@ -683,6 +723,10 @@ def _in_context(current: Rule, talk: Dialogue, start: int, end: int) -> bool:
 
 
 _ONE_AFTER = re.compile(r"\s+ones?\b", FLAGS)
+_AGE_BEFORE = re.compile(
+    r"\b(?:i am|i'm|im|he's|she's|he is|she is|i'll be|i will be|turned|turning|aged?)\s+(?:(?:uh|um|like),?\s+)?$",
+    FLAGS,
+)
 
 
 def _other_date_asked(carried: frozenset[str]) -> bool:
@@ -1083,7 +1127,9 @@ _OTHER_DATE = re.compile(
 )
 # A month begun and abandoned just before a date of birth: "uh july no sorry june 21st 1970".
 _MONTH_ABANDONED = re.compile(
-    rf"\b{MONTH}\b(?:[\s,.…-]|\b(?:no|sorry|wait|actually|i mean|uh|um)\b)*\b(?:no|sorry|wait|actually|i mean)\b"
+    # A day begun and abandoned too: "uh it is seventh sorry the seventeenth of may…".
+    rf"\b(?:{MONTH}|(?:the\s+)?(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th))\b"
+    r"(?:[\s,.…-]|\b(?:no|sorry|wait|actually|i mean|uh|um)\b)*\b(?:no|sorry|wait|actually|i mean)\b"
     r"(?:[\s,.…-]|\b(?:uh|um)\b)*$",
     FLAGS,
 )
@@ -1123,7 +1169,7 @@ def _dates_beside_birth(text: str, findings: list[Finding], talk: Dialogue) -> l
 # with the other way it may have been heard. Both are the caller's.
 _READ_BACK = re.compile(
     r"\b(?:did you say|did i hear|was that|was it|is that|is it|you said|i have|i heard)\s+(?:(?:uh|um),?\s+)?"
-    r"(?P<first>\d[\d -]*\d)\s*,?\s+or\s+(?:(?:uh|um),?\s+)?(?:was it\s+|is it\s+)?(?P<second>\d[\d -]*\d)(?![\w-])",
+    r"(?P<first>\d[\d /-]*\d)\s*,?\s+or\s+(?:(?:uh|um),?\s+)?(?:was it\s+|is it\s+)?(?P<second>\d[\d /-]*\d)(?![\w-])",
     FLAGS,
 )
 _TOLL_FREE_PREFIX = re.compile(r"1[- ]8(?:00|33|44|55|66|77|88)")
@@ -1147,10 +1193,42 @@ def _read_back(text: str, talk: Dialogue) -> list[Finding]:
             continue  # "is that 100 or 200?": amounts and counts, most often
         if _TOLL_FREE_PREFIX.fullmatch(match.group("first")) or _TOLL_FREE_PREFIX.fullmatch(match.group("second")):
             continue  # "Is it 1-800 or 1-888?": which business line
+        kind = "PIN"
         for group in ("first", "second"):
             start, end = match.span(group)
-            found.append((_type_by_shape(digits_only(match.group(group))), start, end, 0.75))
+            value = match.group(group)
+            kind = "CARD_EXPIRY" if "/" in value and expiry_valid(value) else _type_by_shape(digits_only(value))
+            found.append((kind, start, end, 0.75))
+        # The reply that settles it, said alone: "…08/28 or 08/27? Caller: Twenty-seven."
+        answer = _READ_BACK_ANSWER.match(text, match.end())
+        if answer:
+            found.append((kind, *answer.span("value"), 0.75))
     return found
+
+
+_READ_BACK_ANSWER = re.compile(
+    r"\s*\?\s*(?:(?:agent|caller|customer)\s*:\s*)?(?:(?:uh|um|no|yes|yeah|sorry|it's|its|it was|the)[,\s]+)*"
+    r"(?P<value>\d[\d /-]*\d|\d)\s*(?:[.!]|$)",
+    FLAGS,
+)
+
+
+# A value the agent reads back: "Okay, I'll read it back: 4 4 7."
+_READ_IT_BACK = re.compile(
+    r"\bread(?:ing)?\s+(?:it|that|this|them|those)?\s*back\b(?:\s+to\s+you)?[:,]?\s+"
+    r"(?P<value>\d(?:[ -]?\d){2,})(?![\w-])",
+    FLAGS,
+)
+
+
+def _read_it_back(text: str, talk: Dialogue) -> list[Finding]:
+    if "back" not in talk.lowered:
+        return []
+    return [
+        (_type_by_shape(digits_only(match.group("value"))), *match.span("value"), 0.75)
+        for match in _READ_IT_BACK.finditer(talk.lowered)
+        if not talk.harmless_before(match.start()) and not _QUANTITY_AFTER.match(text, match.end())
+    ]
 
 
 def _type_by_shape(digits: str) -> str:
@@ -1178,11 +1256,16 @@ def _phone_extensions(text: str, findings: list[Finding]) -> list[Finding]:
 
 # An e-mail address's part said apart from it, with its separators as words:
 # "It's j_lee@patelcpa.com. J underscore Lee.", "was that "faith dot okonkwo"…".
+# A part may be spelled ("A-L-S-A-Y-E-D"), and each word set apart by commas ("j, underscore, lee").
 _EMAIL_PART = re.compile(
-    r"(?<![\w@.-])[A-Za-z0-9]+(?:,?\s+(?:underscore|dot|dash|hyphen|period)\s+[A-Za-z0-9]+)+(?![\w@])", FLAGS
+    r"(?<![\w@.-])[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*"
+    r"(?:,?\s+(?:underscore|dot|dash|hyphen|period),?\s+[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*)+(?![\w@])",
+    FLAGS,
 )
-_EMAIL_SEPARATOR_WORD = re.compile(r"\s(?:underscore|dot|dash|hyphen|period)\s", FLAGS)
-_NOT_EMAIL_PARTS = frozenset("a an the with in between of and or no not is it's that one".split())
+_EMAIL_SEPARATOR_WORD = re.compile(r"\s(?:underscore|dot|dash|hyphen|period)[,\s]", FLAGS)
+# The rest of an address said word by word after its name's parts: ", at patelcpa dot com".
+_DOMAIN_AFTER = re.compile(r",?\s+at,?\s+[A-Za-z0-9-]+(?:,?\s+(?:dot|period),?\s+[A-Za-z0-9-]+)*\b", FLAGS)
+_NOT_EMAIL_PARTS = frozenset("a an the with in between of and or no not is it's that one then so like".split())
 _EMAIL_TALK = re.compile(r"e-?mail|@|\bat\s+[a-z0-9-]+\s+dot\s+(?:com|net|org|edu)\b", FLAGS)
 _TOP_LEVEL_END = re.compile(r"\s(?:dot|period)\s+(?:com|net|org|edu|gov|io|co|us|uk|info|biz|me|ca)$", FLAGS)
 
@@ -1205,9 +1288,14 @@ def _email_parts(text: str, findings: list[Finding]) -> list[Finding]:
             continue
         reached = match.end()
         parts = match.group().split()
-        if parts[0].lower() in _NOT_EMAIL_PARTS or parts[-1].lower() in _NOT_EMAIL_PARTS:
+        # "a dot boateng" is a part; "a dot in the middle" is talk about one.
+        first = parts[0].lower().rstrip(",")
+        if (first in _NOT_EMAIL_PARTS and first != "a") or parts[-1].lower().rstrip(",") in _NOT_EMAIL_PARTS:
             continue  # "with a dash between kwame and M", "a dot in the middle"
-        if not _TOP_LEVEL_END.search(match.group()):
+        domain = _DOMAIN_AFTER.match(text, match.end())
+        if domain:
+            found.append(("EMAIL", match.start(), domain.end(), 0.7))  # "j, underscore, lee, at patelcpa dot com"
+        elif not _TOP_LEVEL_END.search(match.group()):
             found.append(("EMAIL", match.start(), match.end(), 0.7))
     return found
 
@@ -1342,6 +1430,24 @@ def scan(text: str) -> tuple[Finding, ...]:
     return tuple(found)
 
 
+_TOLL_FREE = re.compile(r"(?:\+?1[\s.-]?)?\(?8(?:00|33|44|55|66|77|88)\b")
+# Whose line a number is, said before it in its sentence.
+_THEIRS = re.compile(r"\b(?:us|our|ours|we|their|they|the company's|the bank's)\b", FLAGS)
+_MINE = re.compile(r"\b(?:my|me|mine|your|yours|his|her)\b", FLAGS)
+
+
+def _company_line(text: str, talk: Dialogue, finding: Finding) -> bool:
+    """A toll-free number a business gives as its own ("you can always reach
+    us at 1-800-…", "their direct line is 1-800-…"): not a person's. A
+    person's own toll-free line says whose it is ("my shop line, it's 1-877-…")."""
+    _, start, end, _ = finding
+    if not _TOLL_FREE.match(text, start):
+        return False
+    sentence_start, sentence_end = talk.sentence(start)
+    before = text[sentence_start:start]
+    return bool(_THEIRS.search(before)) and not _MINE.search(before) and not _MINE.search(text, end, sentence_end)
+
+
 @functools.lru_cache(maxsize=16)
 def _scan(text: str) -> tuple[Finding, ...]:
     talk = dialogue(text)
@@ -1355,11 +1461,15 @@ def _scan(text: str) -> tuple[Finding, ...]:
     findings += _zip_after_address(text, findings, talk)
     findings += _date_in_pieces(text, findings, talk)
     findings += _read_back(text, talk)
+    findings += _read_it_back(text, talk)
     findings += _dates_beside_birth(text, findings, talk)
     findings += _identifier_edges(text, findings)
     findings += _phone_extensions(text, findings)
     findings += _email_parts(text, findings)
     findings += _corrections_and_repeats(text, findings)
+    company = [finding[1:3] for finding in findings if finding[0] == "PHONE" and _company_line(text, talk, finding)]
+    if company:
+        findings = [finding for finding in findings if not any(a <= finding[1] and finding[2] <= b for a, b in company)]
     # A code said alone is typed by its length only where nothing else typed it.
     typed = [finding for finding in findings if finding[3] != BARE_DIGITS]
     return tuple(typed) + tuple(

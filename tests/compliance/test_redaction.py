@@ -419,3 +419,188 @@ def test_multi_part_names_dashed_surnames_owners_and_greeted_names_are_hidden(te
 )
 def test_places_seasons_and_words_beside_those_rules_are_kept(text):
     assert redact(text).text == text
+
+
+@pytest.mark.parametrize("name", ["Faith", "Hope", "Mark", "Rose", "Wei"])
+def test_a_first_name_that_is_the_whole_reply_is_hidden_even_when_it_is_also_a_word(name):
+    assert redact(f"{name}.").text == "[PERSON]."
+
+
+@pytest.mark.parametrize("reply", ["Brown.", "Agent.", "Georgia.", "Billing."])
+def test_a_one_word_reply_that_is_a_colour_a_place_or_a_menu_choice_is_kept(reply):
+    assert redact(reply).text == reply
+
+
+@pytest.mark.parametrize(
+    "text, name",
+    [
+        ("just ask grant he's the one who set it up", "grant"),
+        ("send the replacement to max not to me he's the one using it", "max"),
+        ("Grace set this up, she's my daughter, and she said I could call.", "Grace"),
+        ("So, uh, Faith from HR told me to call. She said the window closes.", "Faith"),
+    ],
+)
+def test_a_first_name_that_a_pronoun_takes_up_a_few_words_later_is_hidden(text, name):
+    assert name not in redact(text).text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I need to grant access to my accountant so she can see the statements.",
+        "I need to chase the payment, he said.",
+        "Will you send it? She said yes.",
+    ],
+)
+def test_a_verb_or_modal_before_a_pronoun_is_not_taken_for_a_name(text):
+    assert redact(text).text == text
+
+
+@pytest.mark.parametrize(
+    "text, hidden",
+    [
+        ("It expires in August.", "August"),
+        ("it's good through the end of twenty twenty six", "twenty"),
+        ("End of 2026.", "2026"),
+        ("Expiry's, um, May? I think? And the year's '29.", "'29"),
+        ("expiry is uh september i can't read the year it's worn off", "september"),
+    ],
+)
+def test_part_of_a_card_expiry_is_hidden(text, hidden):
+    assert hidden not in redact(text).text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The passport number is on file. It expires in 2031, I got it renewed.",
+        "The promo expires in June, so sign up before then.",
+        "We close at the end of 2026.",
+        "So I have the license on file, expiring in July.",
+    ],
+)
+def test_the_expiry_of_something_other_than_a_card_is_kept(text):
+    assert redact(text).text == text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "For billing you can always reach us at 1-800-555-0100, option 2.",
+        "I'll transfer you to our Virginia team; their direct line is 1-800-555-0177.",
+    ],
+)
+def test_a_business_giving_its_own_toll_free_line_is_kept(text):
+    assert redact(text).text == text
+
+
+def test_a_persons_own_toll_free_line_is_hidden():
+    assert redact("And you said your business line is 1-877-555-0158, correct?").text == (
+        "And you said your business line is [PHONE], correct?"
+    )
+
+
+@pytest.mark.parametrize(
+    "text", ["born in seventy eight like i said i am forty six", "Um, I was born in '79, so I'm 45 now."]
+)
+def test_an_age_said_after_a_year_of_birth_is_kept(text):
+    result = redact(text).text
+    assert "[DATE_OF_BIRTH]" in result and ("forty six" in result or "45" in result)
+
+
+def test_a_value_paused_in_with_a_hesitation_is_one_value():
+    result = redact("born october seventeenth uh sixty six nineteen sixty six")
+    assert result.text == "born [DATE_OF_BIRTH]"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my email is m a r i s o l dot p e n a at yahoo dot com p e n a like pen with an a",
+        "it is a frigidaire the model number is f g h b two eight six six p f",
+    ],
+)
+def test_redacting_a_spelling_and_what_it_is_likened_to_twice_changes_nothing(text):
+    once = redact(text).text
+    assert redact(once).text == once
+
+
+@pytest.mark.parametrize(
+    "text, hidden",
+    [
+        ("Agent: I'm sorry, was that 08/28 or 08/27? Caller: Twenty-seven.", ["08/28", "08/27", "Twenty-seven"]),
+        ("Okay, I'll read it back: 4 4 7.", ["4 4 7"]),
+    ],
+)
+def test_a_value_read_back_and_the_reply_that_settles_it_are_hidden(text, hidden):
+    result = redact(text).text
+    assert not any(value in result for value in hidden)
+
+
+@pytest.mark.parametrize(
+    "text, hidden",
+    [
+        ("My email is f.alsayed at protonmail dot com. F, dot, A-L-S-A-Y-E-D.", "S-A-Y"),
+        ("Caller: It's a dot boateng, with a dot.", "boateng"),
+        ("So that's j, underscore, lee, at patelcpa dot com?", "patelcpa"),
+    ],
+)
+def test_an_email_address_said_in_parts_with_commas_or_spelled_is_hidden(text, hidden):
+    assert hidden not in redact(text).text
+
+
+@pytest.mark.parametrize(
+    "text", ['I\'ll spell the email. Like, literally "a", then a dash, then "dot".', "It has a dot in the middle."]
+)
+def test_talk_about_an_email_addresss_separators_is_kept(text):
+    assert redact(text).text == text
+
+
+@pytest.mark.parametrize(
+    "text, hidden",
+    [
+        ("It's Sanjay, not Sunjay.", "Sunjay"),
+        ("It's spelled S-I-O-B-H-A-N, but it's said \"Shivawn\". I'm Siobhan.", "Shivawn"),
+        ("yes hi this is mark price calling back", "price"),
+        ("rose chase c h a s e like the bank", "rose"),
+    ],
+)
+def test_a_name_as_misheard_pronounced_or_spelled_beside_it_is_hidden(text, hidden):
+    assert hidden not in redact(text).text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Yes, we accept PayPal, Venmo, and all major cards.",
+        "I work for Hope Lutheran, the church on Summer Street.",
+        "Agent: When's a good time? Caller: Uh, June 3rd? After 2?",
+    ],
+)
+def test_towns_before_their_state_brands_churches_and_appointments_are_kept(text):
+    assert redact(text).text == text
+
+
+def test_a_town_before_its_state_is_kept_between_an_address_and_its_zip_code():
+    assert redact("PO Box 1187 Marfa Texas 79843.").text == "[ADDRESS] Marfa Texas [ZIP_CODE]."
+
+
+def test_a_place_said_again_after_a_name_it_shares_is_kept():
+    result = redact("Oh, sorry, my name is Georgia, Georgia Whitlock. I know, I live in Georgia too.").text
+    assert result.endswith("I live in Georgia too.")
+
+
+@pytest.mark.parametrize(
+    "text, hidden",
+    [
+        ("security word lighthouse one word", "lighthouse"),
+        ("My online banking password is Maple$treet77, and the PIN is 3061.", "treet77"),
+    ],
+)
+def test_a_secret_word_said_straight_after_its_name_and_a_password_with_a_sign_are_hidden(text, hidden):
+    assert hidden not in redact(text).text
+
+
+def test_talk_about_a_security_word_is_kept():
+    text = "I forgot my security word and need to reset it"
+    assert redact(text).text == text

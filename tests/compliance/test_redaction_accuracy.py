@@ -136,6 +136,8 @@ def unstable(examples) -> list[str]:  # noqa: ANN001
         "dev5b.jsonl",
         "dev6a.jsonl",
         "dev6b.jsonl",
+        "dev7a.jsonl",
+        "dev7b.jsonl",
         "redaction.jsonl",
     ],
 )
