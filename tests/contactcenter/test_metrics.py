@@ -220,36 +220,41 @@ def test_recordings_awaiting_start_or_deletion(client, token):
     assert value(samples, "contactcenter_recordings_oldest_awaiting_deletion_age_seconds") == 0
 
 
-def test_crm_deliveries_by_status_with_the_dead_letters(client, token):
-    for status in ("pending", "pending", "delivering", "dead", "delivered", "cancelled"):
-        CrmDelivery.objects.create(kind=CrmDelivery.Kind.CALL, key=secrets.token_hex(8), status=status)
+def make_crm_delivery(status: str) -> None:
+    CrmDelivery.objects.create(kind=CrmDelivery.Kind.CALL, key=secrets.token_hex(8), status=status)
+
+
+def make_control_message(status: str) -> None:
+    VapiControlMessage.objects.create(
+        call=CallFactory(), tool_call_id=secrets.token_hex(8), tool="lookup", status=status
+    )
+
+
+@pytest.mark.parametrize(
+    "metric, model, make, in_hand, given_up, settled",
+    [
+        ("contactcenter_crm_deliveries", CrmDelivery, make_crm_delivery, ("pending", "delivering"), "dead",
+         ("delivered", "cancelled")),
+        ("contactcenter_vapi_control_messages", VapiControlMessage, make_control_message, ("pending", "sending"),
+         "failed", ("sent", "skipped", "refused")),
+    ],
+)  # fmt: skip
+def test_an_outbox_counts_what_is_in_hand_and_what_was_given_up(
+    client, token, metric, model, make, in_hand, given_up, settled
+):
+    for status in (in_hand[0], *in_hand, given_up, *settled):
+        make(status)
 
     samples = scrape(client, token)
 
-    assert value(samples, "contactcenter_crm_deliveries", status="pending") == 2
-    assert value(samples, "contactcenter_crm_deliveries", status="delivering") == 1
-    assert value(samples, "contactcenter_crm_deliveries", status="dead") == 1
+    assert value(samples, metric, status=in_hand[0]) == 2
+    assert value(samples, metric, status=in_hand[1]) == 1
+    assert value(samples, metric, status=given_up) == 1
 
-    CrmDelivery.objects.filter(status="pending").update(status="dead")
+    model.objects.filter(status=in_hand[0]).update(status=given_up)
     samples = scrape(client, token)
-    assert value(samples, "contactcenter_crm_deliveries", status="pending") == 0
-    assert value(samples, "contactcenter_crm_deliveries", status="dead") == 3
-
-
-def test_vapi_control_messages_in_hand_and_given_up(client, token):
-    call = CallFactory()
-    for number, status in enumerate(("pending", "pending", "sending", "failed", "sent", "skipped", "refused")):
-        VapiControlMessage.objects.create(call=call, tool_call_id=f"call_{number}", tool="lookup", status=status)
-
-    samples = scrape(client, token)
-
-    assert value(samples, "contactcenter_vapi_control_messages", status="pending") == 2
-    assert value(samples, "contactcenter_vapi_control_messages", status="sending") == 1
-    assert value(samples, "contactcenter_vapi_control_messages", status="failed") == 1
-
-    VapiControlMessage.objects.filter(status="pending").update(status="sent")
-    samples = scrape(client, token)
-    assert value(samples, "contactcenter_vapi_control_messages", status="pending") == 0
+    assert value(samples, metric, status=in_hand[0]) == 0
+    assert value(samples, metric, status=given_up) == 3
 
 
 @pytest.fixture
