@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from . import lexicon, ner
 from .persons import ENTITY as PERSON
 from .persons import NameFinder
-from .recognizers import CONTEXT_CHARACTERS, recognizers
+from .recognizers import CONTEXT_CHARACTERS, forget, recognizers
 
 logger = logging.getLogger(__name__)
 # spaCy, weasel and Presidio's decision tracer put stderr handlers of their
@@ -83,11 +83,14 @@ class Redactor:
         return sorted({text[item.start : item.end] for item in self.names.find(text)})
 
     def _rules(self, text: str) -> list[Entity]:
-        return [
-            Entity(result.entity_type, result.start, result.end, result.score)
-            for recognizer in self.rules
-            for result in recognizer.analyze(text, recognizer.supported_entities)
-        ]
+        try:
+            return [
+                Entity(result.entity_type, result.start, result.end, result.score)
+                for recognizer in self.rules
+                for result in recognizer.analyze(text, recognizer.supported_entities)
+            ]
+        finally:
+            forget()
 
     def redact(self, text: str, *, known_names: tuple[str, ...] = (), context: str = "") -> Redaction:
         entities = self.analyze(text, known_names=tuple(known_names), context=context)

@@ -28,8 +28,8 @@ Beyond single values, a transcript is read as a sequence:
 - a full date with a year in the range of birth years, a long digit string
   or a spelled code, standing where nothing says it is harmless, is personal.
 
-The whole text is read once (``scan``, cached); each recogniser returns the
-findings of its type.
+The whole text is read once (``scan``, cached while its callers ask, then
+forgotten); each recogniser returns the findings of its type.
 """
 
 from __future__ import annotations
@@ -1430,6 +1430,14 @@ def scan(text: str) -> tuple[Finding, ...]:
     return tuple(found)
 
 
+def forget() -> None:
+    """Drop the cached scans. They are keyed by the texts themselves, which
+    hold personal data until redacted: once a caller has its findings,
+    nothing of the text stays in the process."""
+    scan.cache_clear()
+    _scan.cache_clear()
+
+
 _TOLL_FREE = re.compile(r"(?:\+?1[\s.-]?)?\(?8(?:00|33|44|55|66|77|88)\b")
 # Whose line a number is, said before it in its sentence.
 _THEIRS = re.compile(r"\b(?:us|our|ours|we|their|they|the company's|the bank's)\b", FLAGS)
@@ -1506,4 +1514,7 @@ def types_in(text: str, *, context: str = "") -> frozenset[str]:
     read with it but never reported): milliseconds, with no model loaded,
     for a decision that can't wait for the whole engine."""
     joined = f"{context[-CONTEXT_CHARACTERS:]}\n" if context else ""
-    return frozenset(entity for entity, _, end, _ in scan(joined + text) if end > len(joined))
+    try:
+        return frozenset(entity for entity, _, end, _ in scan(joined + text) if end > len(joined))
+    finally:
+        forget()

@@ -10,6 +10,7 @@ import pytest
 
 from compliance.redaction import Redactor, redact
 from compliance.redaction.normalize import normalize
+from compliance.redaction.recognizers import _scan, scan, types_in
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -120,6 +121,15 @@ def test_entities_give_types_and_original_offsets_never_values():
     assert entity.type == "PHONE"
     assert text[entity.start : entity.end] == "four one five, five five five, oh one three two"
     assert not hasattr(entity, "value")
+
+
+def test_nothing_of_a_redacted_text_stays_cached_in_the_process():
+    text = "My card is 4111 1111 1111 1111, expiry twelve twenty seven, and my PIN is four four one two."
+    redact(text)
+    types_in(text, context="What's the card number?")
+
+    # The scans' caches are keyed by the raw text: every reader of it forgets it.
+    assert (scan.cache_info().currsize, _scan.cache_info().currsize) == (0, 0)
 
 
 def test_words_around_the_personal_data_stay_exactly_as_said():
