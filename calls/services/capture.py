@@ -55,18 +55,22 @@ SWEEP_BATCH = 200
 SWEEP_WINDOW = timedelta(minutes=10)
 
 
-_NUMBER_SAID = re.compile(
+# A number, in digits or in words, or a month: every value the safety net
+# looks for is one (a card's expiry may be said as a month alone).
+_MAY_BE_SENSITIVE = re.compile(
     r"\d|\b(?:zero|oh|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\w+teen|twenty|thirty|forty|"
-    r"fifty|sixty|seventy|eighty|ninety|hundred|thousand|double|triple)\b",
+    r"fifty|sixty|seventy|eighty|ninety|hundred|thousand|double|triple|"
+    r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|"
+    r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\b",
     re.IGNORECASE,
 )
 
 
-def may_hold_numbers(words: str) -> bool:
-    """Whether an utterance says a number at all, in digits or in words: every
-    type the safety net looks for is one. Read in the request, so that
-    utterances that can't hold one never reach the capture queue."""
-    return _NUMBER_SAID.search(words) is not None
+def may_be_sensitive(words: str) -> bool:
+    """Whether an utterance says anything the safety net looks for could be
+    made of: a number or a month. Read in the request, so that utterances
+    that can't hold one never reach the capture queue."""
+    return _MAY_BE_SENSITIVE.search(words) is not None
 
 
 def capture_record(

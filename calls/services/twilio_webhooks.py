@@ -14,7 +14,7 @@ from django.conf import settings
 
 from calls import ivr, twiml
 from calls.models import InboundEvent, Provider
-from calls.services.capture import capture_publish, may_hold_numbers
+from calls.services.capture import capture_publish, may_be_sensitive
 from calls.services.handoff import handoff_sip_uri
 from calls.services.inbox import inbox_accept, payload_digest
 
@@ -82,7 +82,7 @@ def twilio_gather_answer(*, data: dict[str, Any], query: dict[str, Any], form: d
     dedup_key = f"gather:{data['CallSid']}:{query['step']}:{attempt}"
     # After consent a recording may be running: what the caller says, or a
     # payment starting, may have to pause it.
-    capture = query["step"] == "menu" and (may_hold_numbers(data["SpeechResult"]) or department == ivr.PAYMENT)
+    capture = query["step"] == "menu" and (may_be_sensitive(data["SpeechResult"]) or department == ivr.PAYMENT)
     return _accept(
         kind=InboundEvent.Kind.TWILIO_GATHER, dedup_key=dedup_key, data=data, form=form, query=raw_query, reply=reply,
         capture=capture,

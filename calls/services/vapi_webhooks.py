@@ -27,7 +27,7 @@ from phonenumbers import geocoder
 from calls import ivr
 from calls.models import Call, InboundEvent, Provider, UnknownMessageCount
 from calls.serializers import vapi as shapes
-from calls.services.capture import CAPTURE_TOOLS, capture_publish, may_hold_numbers
+from calls.services.capture import CAPTURE_TOOLS, capture_publish, may_be_sensitive
 from calls.services.handoff import NOT_HANDED_OFF, Handoff, Verdict, handoff_bridged_to, handoff_claim, handoff_consent
 from calls.services.inbox import inbox_accept, payload_digest
 from calls.services.vapi_tools import TOOLS, ToolContext, tool_reply
@@ -153,7 +153,7 @@ def _transcript(message: dict[str, Any]) -> dict[str, Any]:
     # Card or identity numbers heard while a recording runs pause it (the safety net).
     return _accept(
         kind=InboundEvent.Kind.VAPI_TRANSCRIPT, call=data["call"], dedup_key=key, stored=stored,
-        capture=may_hold_numbers(data["transcript"]),
+        capture=may_be_sensitive(data["transcript"]),
     )  # fmt: skip
 
 
