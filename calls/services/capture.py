@@ -37,6 +37,7 @@ from django.utils import timezone
 from calls.integrations import twilio
 from calls.models import Call, CaptureEvent, InboundEvent, Provider, Recording, RecordingPause
 from compliance.audit import audit_record
+from compliance.redaction.normalize import MONTH
 
 logger = logging.getLogger(__name__)
 
@@ -59,9 +60,7 @@ SWEEP_WINDOW = timedelta(minutes=10)
 # looks for is one (a card's expiry may be said as a month alone).
 _MAY_BE_SENSITIVE = re.compile(
     r"\d|\b(?:zero|oh|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\w+teen|twenty|thirty|forty|"
-    r"fifty|sixty|seventy|eighty|ninety|hundred|thousand|double|triple|"
-    r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|"
-    r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\b",
+    rf"fifty|sixty|seventy|eighty|ninety|hundred|thousand|double|triple|{MONTH})\b",
     re.IGNORECASE,
 )
 

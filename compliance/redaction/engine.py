@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 
 from . import lexicon, ner
+from .normalize import FILLER_WORDS
 from .persons import ENTITY as PERSON
 from .persons import NameFinder
 from .recognizers import CONTEXT_CHARACTERS, forget, recognizers
@@ -103,7 +104,7 @@ class Redactor:
 
 
 # Between two pieces of one value: a hesitation ("october seventeenth uh sixty six").
-_HESITATION = re.compile(r"[\s,]*\b(?:uh|um|umm|er|erm)\b[\s,]*", re.IGNORECASE)
+_HESITATION = re.compile(rf"[\s,]*\b(?:{'|'.join(sorted(FILLER_WORDS))})\b[\s,]*", re.IGNORECASE)
 
 
 def _merge(found: list[Entity], text: str) -> list[Entity]:

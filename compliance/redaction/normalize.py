@@ -781,6 +781,11 @@ def _read_tokens(tokens: Sequence[_Token], index: int, text: str) -> tuple[list[
     return _digit_run(tokens, index, text)
 
 
+# A month's name or its abbreviation, as a pattern.
+MONTH = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|"
+    r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
+)
 _MONTHS = frozenset(
     "january february march april may june july august september october november december "
     "jan feb mar apr jun jul aug sep sept oct nov dec".split()

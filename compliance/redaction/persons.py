@@ -269,11 +269,12 @@ _DIGIT = re.compile(r"\d")
 _RESUMED = re.compile(r"\s+(?:he|she|they)(?:'s|'ll|'d)?\b", re.IGNORECASE)
 _APPOSITION_END = re.compile(r",|\s*[.?!]|\s*$|\s+(?:he|she)\b", re.IGNORECASE)
 # A pronoun and a verb right after a word: "to will he was helping me", "under grace hunter she's my aunt".
-_TAKEN_UP = re.compile(
-    r",?\s+(?:he|she)(?:['’]s|['’]ll|\s+(?:is|was|has|had|knows|knew|said|says|needs|works|worked|lives|lived|"
-    r"called|calls|helped|handles|set|does|did|will|can|should|might|moved|passed))\b",
-    re.IGNORECASE,
+# What "he" or "she" then does, taking up the person just named.
+_PRONOUN_VERBS = (
+    "is|was|has|had|knows|knew|said|says|needs|works|worked|lives|lived|called|calls|helped|handles|set|does|did|"
+    "will|can|should|might|moved|passed"
 )
+_TAKEN_UP = re.compile(rf",?\s+(?:he|she)(?:['’]s|['’]ll|\s+(?:{_PRONOUN_VERBS}))\b", re.IGNORECASE)
 # A pronoun and a verb a few words after a name, in its sentence or opening the
 # next: "from hunter at the dealership he said", "Frank called? He'll know.".
 # The word just after the name is no article or object, which a verb would
@@ -281,9 +282,9 @@ _TAKEN_UP = re.compile(
 _RESUMED_LATER = re.compile(
     r"(?:,?\s+(?!(?:the|a|an|my|your|his|her|their|our|this|these|those|it|them|him|me|us|you|i|we|they|he|she|"
     r"that|some|any|every|all|no|of|up|out|down|on|off|over|around|back)\b)[\w'’-]+)"
-    r"(?:,?\s+[\w'’-]+){0,6}?(?:[.?!]|,)?\s+(?:he|she)(?:['’]s|['’]ll|['’]d|\s+(?:is|was|has|had|knows|knew|said|"
-    r"says|needs|works|worked|lives|lived|called|calls|helped|handles|set|does|did|will|can|should|might|moved|"
-    r"passed|just|told|gave|uses|used|wants|wanted))\b"
+    r"(?:,?\s+[\w'’-]+){0,6}?(?:[.?!]|,)?\s+(?:he|she)(?:['’]s|['’]ll|['’]d|\s+(?:"
+    + _PRONOUN_VERBS
+    + r"|just|told|gave|uses|used|wants|wanted))\b"
     # Who the person is: "addressed to june that's my aunt".
     r"|,?\s+that['’]s\s+my\s+(?:" + "|".join(RELATIONS[:-2]) + r")\b",
     re.IGNORECASE,

@@ -44,7 +44,7 @@ from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from . import places
 from .dialogue import Dialogue, dialogue
-from .normalize import is_copy, normalize
+from .normalize import MONTH, is_copy, normalize
 
 FLAGS = re.IGNORECASE
 
@@ -183,10 +183,6 @@ _QUANTITY_AFTER = re.compile(
     FLAGS,
 )
 
-MONTH = (
-    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|"
-    r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
-)
 DAY = r"(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?"
 YEAR = r"(?:19|20)\d{2}"
 # Between a date's parts: a comma, spaces, or a pause ("August 17th... 1983").
