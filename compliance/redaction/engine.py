@@ -1,6 +1,7 @@
 """The redaction engine: rule recognisers over the original text and its
-normalised copy, and the name finder (statistical recogniser, lexicon,
-slots), with findings merged and replaced by typed placeholders.
+normalised copy, the name finder (statistical recogniser, lexicon, slots),
+and the sequence tagger trained on labelled transcripts, with findings
+merged and replaced by typed placeholders.
 
 The recognisers are Presidio recognisers, called directly: Presidio's
 AnalyzerEngine would tokenise every text again and deep-copy every result
@@ -13,7 +14,7 @@ import logging
 import re
 from dataclasses import dataclass
 
-from . import lexicon, ner
+from . import lexicon, ner, tagger
 from .normalize import FILLER_WORDS
 from .persons import ENTITY as PERSON
 from .persons import NameFinder
@@ -27,6 +28,9 @@ logger = logging.getLogger(__name__)
 for _library in ("spacy", "weasel", "decision_process"):
     logging.getLogger(_library).handlers.clear()
 MINIMUM_SCORE = 0.5
+# Above the minimum, below every rule's score: where a rule's finding
+# overlaps the tagger's, the rule's type is the one given.
+TAGGER_SCORE = 0.55
 
 
 @dataclass(frozen=True)
@@ -51,12 +55,14 @@ class Redactor:
 
     ``spacy_model`` names the installed spaCy package whose recogniser reads
     capitalised text; empty leaves names to the lexicon and slots alone.
+    ``sequence_tagger`` False leaves out the tagger (to measure what it adds).
     """
 
-    def __init__(self, *, spacy_model: str = ner.PINNED_PACKAGE) -> None:
+    def __init__(self, *, spacy_model: str = ner.PINNED_PACKAGE, sequence_tagger: bool = True) -> None:
         self.rules = recognizers()
         entities = ner.EntityFinder(ner.load(spacy_model)) if spacy_model else None
         self.names = NameFinder(lexicon.load(), entities)
+        self.tagger = tagger.SequenceTagger() if sequence_tagger else None
         logger.info("redaction.engine_loaded", extra={"spacy_model": spacy_model or "none"})
 
     def analyze(self, text: str, *, known_names: tuple[str, ...] = (), context: str = "") -> list[Entity]:
@@ -77,6 +83,8 @@ class Redactor:
         # The rules read the text through its normalised copy themselves
         # (recognizers.scan), spoken numbers included.
         found += self._rules(text)
+        if self.tagger is not None:
+            found += self._tagged(text, found)
         return _merge([entity for entity in found if entity.score >= MINIMUM_SCORE], text)
 
     def names_in(self, text: str) -> list[str]:
@@ -93,6 +101,21 @@ class Redactor:
         finally:
             forget()
 
+    def _tagged(self, text: str, found: list[Entity]) -> list[Entity]:
+        """The sequence tagger's findings, but for a name that is a word of an
+        address found in the same text: "2714 Frank Street. Frank like the bank"."""
+        in_addresses = {
+            lexicon.fold(word)
+            for entity in found
+            if entity.type == "ADDRESS"
+            for word in _WORD.findall(text, entity.start, entity.end)
+        }
+        return [
+            Entity(kind, start, end, TAGGER_SCORE)
+            for kind, start, end in self.tagger.find(text)
+            if not (kind == PERSON and {lexicon.fold(word) for word in _WORD.findall(text, start, end)} <= in_addresses)
+        ]
+
     def redact(self, text: str, *, known_names: tuple[str, ...] = (), context: str = "") -> Redaction:
         entities = self.analyze(text, known_names=tuple(known_names), context=context)
         pieces, position = [], 0
@@ -103,6 +126,7 @@ class Redactor:
         return Redaction("".join(pieces), tuple(entities))
 
 
+_WORD = re.compile(r"\w+")
 # Between two pieces of one value: a hesitation ("october seventeenth uh sixty six").
 _HESITATION = re.compile(rf"[\s,]*\b(?:{'|'.join(sorted(FILLER_WORDS))})\b[\s,]*", re.IGNORECASE)
 

@@ -166,6 +166,18 @@ class NameLexicon:
         """English vocabulary, names that are also words included."""
         return any(form in self.words or form in self.common for form in _forms(word))
 
+    def sense(self, word: str) -> str:
+        """The first that holds, with the word folded once: "NAME" (``is_unambiguous_name``),
+        "CNAME" (``is_common``), "WORD" (``is_word``), else "UNK"."""
+        forms = _forms(word)
+        if any((form in self.given or form in self.family) and form not in self.common for form in forms):
+            return "NAME"
+        if any(form in self.common for form in forms):
+            return "CNAME"
+        if any(form in self.words for form in forms):
+            return "WORD"
+        return "UNK"
+
 
 def _forms(word: str) -> tuple[str, ...]:
     folded = fold(word)

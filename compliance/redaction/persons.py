@@ -572,11 +572,13 @@ class NameFinder:
             previous_end = token.end()
         # "Johnson and Johnson", "Ben and Jerry's": two names joined by "and"
         # into one, the same name twice or the second a possessive, are a business's.
+        # A name already redacted ("[PERSON] and dev's") is read as the name it
+        # was, so that a second redaction changes nothing.
         for index in range(1, len(words) - 1):
             left, middle, right = words[index - 1], words[index], words[index + 1]
             if (
                 middle.folded == "and"
-                and left.name
+                and (left.name or text[left.start - 1 : left.end + 1] == "[PERSON]")
                 and right.name
                 and (
                     left.folded == right.folded

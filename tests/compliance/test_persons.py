@@ -53,7 +53,8 @@ def test_names_are_found_by_each_kind_of_evidence(text, names):
     "text",
     [
         "can you pay the bill i will mark it as paid in may",
-        "Rose from the front desk said the price would grant me a discount.",
+        # ("Rose from the front desk said…" would be someone's name: the front desk's Rose.)
+        "A rose from the gift shop is twice the price they quoted, so can you grant me a discount?",
         "I have a Wells Fargo card and I shop at Walgreens in St. Louis.",
         "we drove from houston to dallas and then flew to paris",
         "She's Canadian and speaks English and Korean.",

@@ -34,24 +34,24 @@ SEALED_RECALL = {
     "ACCOUNT_ID": 1.0,
     "ADDRESS": 1.0,
     "BANK_ACCOUNT": 1.0,
-    "CARD_EXPIRY": 0.96,
+    "CARD_EXPIRY": 1.0,
     "CREDIT_CARD": 1.0,
     "CVV": 1.0,
     "DATE_OF_BIRTH": 0.93,
     "DRIVER_LICENSE": 1.0,
     "EMAIL": 1.0,
     "PASSPORT": 1.0,
-    "PERSON": 0.95,
+    "PERSON": 0.97,
     "PHONE": 1.0,
     "PIN": 0.93,
     "ROUTING_NUMBER": 1.0,
     "SSN": 1.0,
     "ZIP_CODE": 1.0,
 }
-SEALED_OVERALL_RECALL = 0.97
-SEALED_STYLE_RECALL = {"agent": 0.96, "formatted": 0.96, "gather": 0.98, "raw": 0.97}
+SEALED_OVERALL_RECALL = 0.98
+SEALED_STYLE_RECALL = {"agent": 0.98, "formatted": 0.97, "gather": 1.0, "raw": 0.98}
 SEALED_PRECISION = 0.98
-SEALED_KEEP_RATE = 0.98
+SEALED_KEEP_RATE = 0.97
 SEALED_UNSTABLE_LINES = 1
 CRITICAL = ("SSN", "CREDIT_CARD", "PHONE", "EMAIL")
 
@@ -138,6 +138,8 @@ def unstable(examples) -> list[str]:  # noqa: ANN001
         "dev6b.jsonl",
         "dev7a.jsonl",
         "dev7b.jsonl",
+        "dev8a.jsonl",
+        "dev8b.jsonl",
         "redaction.jsonl",
     ],
 )

@@ -1,0 +1,107 @@
+"""The sequence tagger (compliance/redaction/tagger.py): the committed model is
+the one the committed corpora train, a model that isn't the pinned one is
+refused, the engine redacts whatever the tagger finds, and a placeholder is
+never part of a finding."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from compliance.redaction import get_redactor, tagger
+from compliance.redaction.evaluation import load_corpus
+
+CORPUS = Path(__file__).parent / "corpus"
+PLACEHOLDERS = ("[PERSON]", "[CVV]", "[CARD_EXPIRY]", "[SSN]", "[EMAIL]", "[DATE_OF_BIRTH]", "[ZIP_CODE]")
+
+
+def development_texts() -> list[str]:
+    return [example.text for corpus in tagger.TRAINING_CORPORA for example in load_corpus(CORPUS / f"{corpus}.jsonl")]
+
+
+@pytest.fixture(scope="module")
+def pinned() -> tagger.SequenceTagger:
+    return tagger.SequenceTagger()
+
+
+def test_the_committed_model_is_what_the_committed_corpora_train(tmp_path, pinned):
+    trained = tmp_path / "tagger.crfsuite"
+
+    digest = tagger.train(CORPUS, trained)
+
+    if digest != tagger.MODEL_SHA256:
+        # Training is deterministic here; on a machine whose floating point
+        # differs in the last bits, the two models must still agree on every line.
+        retrained = tagger.SequenceTagger(trained, sha256=digest)
+        differing = [text for text in development_texts() if retrained.find(text) != pinned.find(text)]
+        assert differing == []
+
+
+def test_every_training_corpus_exists_and_the_sealed_set_is_not_one():
+    assert "sealed" not in tagger.TRAINING_CORPORA
+    assert all((CORPUS / f"{corpus}.jsonl").is_file() for corpus in tagger.TRAINING_CORPORA)
+
+
+def test_a_model_that_is_not_the_pinned_one_is_refused(tmp_path):
+    altered = tmp_path / "tagger.crfsuite"
+    shutil.copyfile(tagger.MODEL_PATH, altered)
+    content = bytearray(altered.read_bytes())
+    content[len(content) // 2] ^= 0x01
+    altered.write_bytes(bytes(content))
+
+    with pytest.raises(tagger.ModelRefused, match="not the pinned one"):
+        tagger.SequenceTagger(altered)
+    with pytest.raises(tagger.ModelRefused, match="missing"):
+        tagger.SequenceTagger(tmp_path / "absent.crfsuite")
+    assert hashlib.sha256(tagger.MODEL_PATH.read_bytes()).hexdigest() == tagger.MODEL_SHA256
+
+
+def test_the_engine_redacts_every_value_the_tagger_finds(pinned):
+    redactor = get_redactor()
+    texts = [example.text for example in load_corpus(CORPUS / "dev8b.jsonl")]
+    unredacted = []
+    for text in texts:
+        entities = redactor.analyze(text)
+        for kind, start, end in pinned.find(text):
+            if not any(entity.start <= start and end <= entity.end for entity in entities):
+                unredacted.append((kind, text[start:end], text))
+    found = sum(len(pinned.find(text)) for text in texts)
+
+    assert found > 100
+    assert unredacted == []
+
+
+def test_it_finds_only_the_types_it_is_trusted_with(pinned):
+    found = {kind for text in development_texts()[::7] for kind, _, _ in pinned.find(text)}
+
+    assert found == set(tagger.TRUSTED_TYPES)
+
+
+words = st.sampled_from(
+    "my name is it's the card expires security code social and for um uh at dot gmail com "
+    "priya kwame raman okafor nineteen eighty two four one oh double five , . ? : Agent Caller".split()
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(words, st.sampled_from(PLACEHOLDERS)), min_size=1, max_size=30))
+def test_a_placeholder_is_never_part_of_a_finding(pinned, pieces):
+    text = " ".join(pieces)
+    placeholders = [(start, start + len(piece)) for start, piece in _positions(text, pieces) if piece in PLACEHOLDERS]
+
+    for _, start, end in pinned.find(text):
+        assert not any(start < right and left < end for left, right in placeholders)
+
+
+def _positions(text: str, pieces: list[str]) -> list[tuple[int, str]]:
+    positions, cursor = [], 0
+    for piece in pieces:
+        cursor = text.index(piece, cursor)
+        positions.append((cursor, piece))
+        cursor += len(piece)
+    return positions
