@@ -28,6 +28,7 @@ import hashlib
 import re
 import string
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import pycrfsuite
@@ -120,51 +121,67 @@ def features(words: Sequence[str], names: lexicon.NameLexicon) -> list[list[str]
     neighbours' kinds (three each side) and words (two each side); and the
     words said a few tokens before it. Words are looked up once per text,
     and nothing outlives the call."""
-    lowered = [word.lower() for word in words]
-    per_word: dict[str, tuple[str, list[str], str, str, str, str, str | None]] = {}
-    kinds, own, topics = [], [], []
-    for word, low in zip(words, lowered, strict=True):
+    per_word: dict[str, _Word] = {}
+    said = []
+    for word in words:
         known = per_word.get(word)
         if known is None:
-            kind = _kind(word, low, names)
-            base = ["b", f"w={low}", f"c={kind}", f"sh={_shape(word)}", f"s3={low[-3:]}"]
-            if word[:1].isupper():
-                base.append("title")
-            if word.isdigit():
-                base.append(f"dlen={min(len(word), 12)}")
-            topic = f"ctx={low}" if kind in _TOPIC_CLASSES and len(low) > 2 else None
-            known = per_word[word] = (kind, base, f"w-2={low}", f"w-1={low}", f"w+1={low}", f"w+2={low}", topic)
-        kinds.append(known[0])
-        own.append(known)
-        topics.append(known[6])
-    count = len(words)
+            known = per_word[word] = _Word.of(word, names)
+        said.append(known)
+    # Three edges each side, so that every token has six neighbours.
+    padded = [_EDGE] * 3 + said + [_EDGE] * 3
+    topics = [known.topic for known in said]
     result = []
-    for index in range(count):
-        row = list(own[index][1])
+    for index, known in enumerate(said):
+        at = index + 3
+        row = [
+            *known.own,
+            *padded[at - 3].seen_from[0],
+            *padded[at - 2].seen_from[1],
+            *padded[at - 1].seen_from[2],
+            *padded[at + 1].seen_from[3],
+            *padded[at + 2].seen_from[4],
+            *padded[at + 3].seen_from[5],
+            _BESIDE[padded[at - 1].beside, padded[at + 1].beside],
+        ]
         if index == 0:
             row.append("first")
-        for offset in _OFFSETS:
-            neighbour = index + offset
-            if 0 <= neighbour < count:
-                row.append(_NEIGHBOUR[offset, kinds[neighbour]])
-                if offset == -2:
-                    row.append(own[neighbour][2])
-                elif offset == -1:
-                    row.append(own[neighbour][3])
-                elif offset == 1:
-                    row.append(own[neighbour][4])
-                elif offset == 2:
-                    row.append(own[neighbour][5])
-            else:
-                row.append(_NEIGHBOUR[offset, "EDGE"])
-        before = kinds[index - 1] if index else "E"
-        after = kinds[index + 1] if index + 1 < count else "E"
-        row.append(f"c-1c+1={before}|{after}")
         # Each word once, however often it was said.
         window = topics[max(0, index - _TOPIC_FROM) : max(0, index - _TOPIC_TO)]
         row.extend(dict.fromkeys(topic for topic in window if topic))
         result.append(row)
     return result
+
+
+@dataclass(frozen=True)
+class _Word:
+    """What one word contributes: its own features, what its neighbours at
+    each offset see of it, and the topic it names."""
+
+    own: tuple[str, ...]
+    seen_from: tuple[tuple[str, ...], ...]  # by _OFFSETS
+    beside: str
+    topic: str | None
+
+    @classmethod
+    def of(cls, word: str, names: lexicon.NameLexicon) -> _Word:
+        low = word.lower()
+        kind = _kind(word, low, names)
+        own = ["b", f"w={low}", f"c={kind}", f"sh={_shape(word)}", f"s3={low[-3:]}"]
+        if word[:1].isupper():
+            own.append("title")
+        if word.isdigit():
+            own.append(f"dlen={min(len(word), 12)}")
+        seen_from = tuple(
+            (_NEIGHBOUR[offset, kind], f"w{offset:+d}={low}") if abs(offset) <= 2 else (_NEIGHBOUR[offset, kind],)
+            for offset in _OFFSETS
+        )
+        topic = f"ctx={low}" if kind in _TOPIC_CLASSES and len(low) > 2 else None
+        return cls(tuple(own), seen_from, kind, topic)
+
+
+_EDGE = _Word((), tuple((_NEIGHBOUR[offset, "EDGE"],) for offset in _OFFSETS), "E", None)
+_BESIDE = {(before, after): f"c-1c+1={before}|{after}" for before in (*_CLASSES, "E") for after in (*_CLASSES, "E")}
 
 
 def _labels(text_tokens: Sequence[Token], values: Iterable[Span]) -> list[str]:
