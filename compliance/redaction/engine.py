@@ -28,8 +28,8 @@ logger = logging.getLogger(__name__)
 for _library in ("spacy", "weasel", "decision_process"):
     logging.getLogger(_library).handlers.clear()
 MINIMUM_SCORE = 0.5
-# Above the minimum, below every rule's score: where a rule's finding
-# overlaps the tagger's, the rule's type is the one given.
+# Above the minimum, below the rules' and the name finder's scores (0.6 and
+# up): where one of their findings overlaps the tagger's, its type is given.
 TAGGER_SCORE = 0.55
 
 

@@ -5,7 +5,7 @@
 
 Prints the model's SHA-256, which ``compliance/redaction/tagger.py`` pins
 (``MODEL_SHA256``): a model that was not built from the committed corpora
-is refused at load. Training is deterministic and takes about two minutes
+is refused at load. Training is deterministic and takes about four minutes
 on one core.
 """
 
