@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from . import lexicon, ner, tagger
@@ -118,12 +119,20 @@ class Redactor:
 
     def redact(self, text: str, *, known_names: tuple[str, ...] = (), context: str = "") -> Redaction:
         entities = self.analyze(text, known_names=tuple(known_names), context=context)
-        pieces, position = [], 0
-        for entity in entities:
-            pieces += [text[position : entity.start], f"[{entity.type}]"]
-            position = entity.end
-        pieces.append(text[position:])
-        return Redaction("".join(pieces), tuple(entities))
+        return Redaction(
+            with_placeholders(text, [(item.type, item.start, item.end) for item in entities]), tuple(entities)
+        )
+
+
+def with_placeholders(text: str, spans: Iterable[tuple[str, int, int]]) -> str:
+    """``text`` with each ``(type, start, end)`` span replaced by "[TYPE]"; a
+    span that overlaps one before it is skipped."""
+    pieces, position = [], 0
+    for kind, start, end in sorted(spans, key=lambda span: span[1]):
+        if start >= position:
+            pieces += [text[position:start], f"[{kind}]"]
+            position = end
+    return "".join([*pieces, text[position:]])
 
 
 _WORD = re.compile(r"\w+")

@@ -578,7 +578,7 @@ class NameFinder:
             left, middle, right = words[index - 1], words[index], words[index + 1]
             if (
                 middle.folded == "and"
-                and (left.name or text[left.start - 1 : left.end + 1] == "[PERSON]")
+                and (left.name or (left.start > 0 and text[left.start - 1 : left.end + 1] == "[PERSON]"))
                 and right.name
                 and (
                     left.folded == right.folded

@@ -203,15 +203,6 @@ def _labels(text_tokens: Sequence[Token], values: Iterable[Span]) -> list[str]:
     return labels
 
 
-def _redacted(text: str, values: Iterable[Span]) -> str:
-    pieces, position = [], 0
-    for kind, start, end in sorted(values, key=lambda value: value[1]):
-        if start >= position:
-            pieces += [text[position:start], f"[{kind}]"]
-            position = end
-    return "".join([*pieces, text[position:]])
-
-
 def _runs(text_tokens: Sequence[Token], labels: Sequence[str]) -> list[tuple[str, int, int]]:
     """Each labelled run of tokens: its type, first and last token. A placeholder is never in one."""
     found: list[list] = []
@@ -229,6 +220,9 @@ def _runs(text_tokens: Sequence[Token], labels: Sequence[str]) -> list[tuple[str
 
 def train(corpus_directory: Path, model_path: Path, *, corpora: Sequence[str] = TRAINING_CORPORA) -> str:
     """Train on ``corpora`` and write the model; returns its SHA-256."""
+    # Imported here: the engine imports this module to load the tagger.
+    from .engine import with_placeholders
+
     names = lexicon.load()
     trainer = pycrfsuite.Trainer(verbose=False)
     for corpus in corpora:
@@ -239,7 +233,7 @@ def train(corpus_directory: Path, model_path: Path, *, corpora: Sequence[str] = 
                 trainer.append(features(words, names), _labels(text_tokens, example.labels))
             if example.labels:
                 # The same line as the engine leaves it: nothing in it is a value any more.
-                redacted = [word for word, _, _ in tokens(_redacted(example.text, example.labels))]
+                redacted = [word for word, _, _ in tokens(with_placeholders(example.text, example.labels))]
                 trainer.append(features(redacted, names), ["O"] * len(redacted))
     trainer.set_params(TRAINING_PARAMETERS)
     trainer.train(str(model_path))
