@@ -34,8 +34,8 @@ import hashlib
 import re
 import string
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import pycrfsuite
 
@@ -85,6 +85,8 @@ _NEIGHBOUR = {(offset, kind): f"c{offset:+d}={kind}" for offset in _OFFSETS for 
 # Words a few tokens back that say what is being talked about ("birth", "security", "spell").
 _TOPIC_CLASSES = frozenset({"WORD", "CNAME", "UNK"})
 _TOPIC_FROM, _TOPIC_TO = 12, 3
+# The features that name a word itself.
+_SAID = ("w=", "w-", "w+", "ctx=")
 _SHAPE_TABLE = str.maketrans(
     string.ascii_uppercase + string.ascii_lowercase + string.digits, "X" * 26 + "x" * 26 + "d" * 10
 )
@@ -123,71 +125,124 @@ def _kind(word: str, lowered: str, names: lexicon.NameLexicon) -> str:
     return names.sense(lowered)
 
 
-def features(words: Sequence[str], names: lexicon.NameLexicon) -> list[list[str]]:
-    """Each token's features: the word, its kind, shape and ending; its
+class Features:
+    """Writes each token's features: the word, its kind, shape and ending; its
     neighbours' kinds (three each side) and words (two each side); and the
-    words said a few tokens before it. Words are looked up once per text,
-    and nothing outlives the call."""
-    per_word: dict[str, _Word] = {}
-    said = []
-    for word in words:
-        known = per_word.get(word)
-        if known is None:
-            known = per_word[word] = _Word.of(word, names)
-        said.append(known)
-    # Three edges each side, so that every token has six neighbours.
-    padded = [_EDGE] * 3 + said + [_EDGE] * 3
-    topics = [known.topic for known in said]
-    result = []
-    for index, known in enumerate(said):
-        at = index + 3
-        row = [
-            *known.own,
-            *padded[at - 3].seen_from[0],
-            *padded[at - 2].seen_from[1],
-            *padded[at - 1].seen_from[2],
-            *padded[at + 1].seen_from[3],
-            *padded[at + 2].seen_from[4],
-            *padded[at + 3].seen_from[5],
-            _BESIDE[padded[at - 1].beside, padded[at + 1].beside],
-        ]
-        if index == 0:
-            row.append("first")
-        # Each word once, however often it was said.
-        window = topics[max(0, index - _TOPIC_FROM) : max(0, index - _TOPIC_TO)]
-        row.extend(dict.fromkeys(topic for topic in window if topic))
-        result.append(row)
-    return result
+    words said a few tokens before it.
+
+    Given the model's attributes (``known``), it leaves out every feature the
+    model has no weight for: they would change nothing, and the model knows a
+    few thousand of the hundreds of thousands a text can name. It works out
+    once, at load, what each word the model knows contributes, as said in
+    lowercase and capitalised; any other word is worked out once per text, and
+    nothing of a text outlives the call.
+    """
+
+    def __init__(self, names: lexicon.NameLexicon, known: frozenset[str] | None = None) -> None:
+        self.names = names
+        self.known = known
+        self._edge = _EDGE.within(known)
+        self._seen_as = {kind: _Word(kind, (), seen, None).within(known).seen_from for kind, seen in _SEEN_AS.items()}
+        self._beside = {pair: feature for pair, feature in _BESIDE.items() if known is None or feature in known}
+        # The words the model has a weight for as such: as itself, a neighbour or a topic (None: any word).
+        self._said = (
+            None if known is None else {feature.partition("=")[2] for feature in known if feature.startswith(_SAID)}
+        )
+        words = {feature[2:] for feature in known or () if feature.startswith("w=")}
+        self._vocabulary = {form: self._work_out(form) for word in words for form in (word, word.capitalize())}
+
+    def _work_out(self, word: str) -> _Word:
+        if self._said is None or word.lower() in self._said:
+            return _Word.of(word, self.names).within(self.known)
+        unsaid = _Word.of(word, self.names, said=False)
+        return _Word(unsaid.kind, tuple(filter(self.known.__contains__, unsaid.own)), self._seen_as[unsaid.kind], None)
+
+    @property
+    def kept(self) -> frozenset[str]:
+        """The word forms worked out at load."""
+        return frozenset(self._vocabulary)
+
+    def __call__(self, words: Sequence[str]) -> list[list[str]]:
+        per_word: dict[str, _Word] = {}
+        said = []
+        for word in words:
+            known = self._vocabulary.get(word) or per_word.get(word)
+            if known is None:
+                known = per_word[word] = self._work_out(word)
+            said.append(known)
+        # Three edges each side, so that every token has six neighbours.
+        padded = [self._edge] * 3 + said + [self._edge] * 3
+        topics = [known.topic for known in said]
+        result = []
+        for index, known in enumerate(said):
+            at = index + 3
+            row = [
+                *known.own,
+                *padded[at - 3].seen_from[0],
+                *padded[at - 2].seen_from[1],
+                *padded[at - 1].seen_from[2],
+                *padded[at + 1].seen_from[3],
+                *padded[at + 2].seen_from[4],
+                *padded[at + 3].seen_from[5],
+            ]
+            both = self._beside.get((padded[at - 1].kind, padded[at + 1].kind))
+            if both is not None:
+                row.append(both)
+            if index == 0:
+                row.append("first")
+            # Each word once, however often it was said.
+            window = topics[max(0, index - _TOPIC_FROM) : max(0, index - _TOPIC_TO)]
+            row.extend(dict.fromkeys(topic for topic in window if topic))
+            result.append(row)
+        return result
 
 
-@dataclass(frozen=True)
-class _Word:
+class _Word(NamedTuple):
     """What one word contributes: its own features, what its neighbours at
     each offset see of it, and the topic it names."""
 
+    kind: str
     own: tuple[str, ...]
     seen_from: tuple[tuple[str, ...], ...]  # by _OFFSETS
-    beside: str
     topic: str | None
 
     @classmethod
-    def of(cls, word: str, names: lexicon.NameLexicon) -> _Word:
+    def of(cls, word: str, names: lexicon.NameLexicon, *, said: bool = True) -> _Word:
+        """``said`` False leaves out the features that name the word itself
+        (for a word the model has no weight for as such)."""
         low = word.lower()
         kind = _kind(word, low, names)
-        own = ["b", f"w={low}", f"c={kind}", f"sh={_shape(word)}", f"s3={low[-3:]}"]
+        own = ["b", f"c={kind}", f"sh={_shape(word)}", f"s3={low[-3:]}"]
         if word[:1].isupper():
             own.append("title")
         if word.isdigit():
             own.append(f"dlen={min(len(word), 12)}")
+        if not said:
+            return cls(kind, tuple(own), _SEEN_AS[kind], None)
+        own.insert(1, f"w={low}")
         seen_from = tuple(
             (_NEIGHBOUR[offset, kind], f"w{offset:+d}={low}") if abs(offset) <= 2 else (_NEIGHBOUR[offset, kind],)
             for offset in _OFFSETS
         )
         topic = f"ctx={low}" if kind in _TOPIC_CLASSES and len(low) > 2 else None
-        return cls(tuple(own), seen_from, kind, topic)
+        return cls(kind, tuple(own), seen_from, topic)
+
+    def within(self, known: frozenset[str] | None) -> _Word:
+        """The same word with only the features in ``known`` (all of them if None)."""
+        if known is None:
+            return self
+        keep = known.__contains__
+        return _Word(
+            self.kind,
+            tuple(filter(keep, self.own)),
+            tuple(tuple(filter(keep, seen)) for seen in self.seen_from),
+            self.topic if self.topic in known else None,
+        )
 
 
-_EDGE = _Word((), tuple((_NEIGHBOUR[offset, "EDGE"],) for offset in _OFFSETS), "E", None)
+# What the neighbours see of a word of each kind, the word itself left out.
+_SEEN_AS = {kind: tuple((_NEIGHBOUR[offset, kind],) for offset in _OFFSETS) for kind in _CLASSES}
+_EDGE = _Word("E", (), _SEEN_AS["EDGE"], None)
 _BESIDE = {(before, after): f"c-1c+1={before}|{after}" for before in (*_CLASSES, "E") for after in (*_CLASSES, "E")}
 
 
@@ -223,18 +278,18 @@ def train(corpus_directory: Path, model_path: Path, *, corpora: Sequence[str] = 
     # Imported here: the engine imports this module to load the tagger.
     from .engine import with_placeholders
 
-    names = lexicon.load()
+    features = Features(lexicon.load())
     trainer = pycrfsuite.Trainer(verbose=False)
     for corpus in corpora:
         for example in load_corpus(corpus_directory / f"{corpus}.jsonl"):
             text_tokens = tokens(example.text)
             if text_tokens:
                 words = [word for word, _, _ in text_tokens]
-                trainer.append(features(words, names), _labels(text_tokens, example.labels))
+                trainer.append(features(words), _labels(text_tokens, example.labels))
             if example.labels:
                 # The same line as the engine leaves it: nothing in it is a value any more.
                 redacted = [word for word, _, _ in tokens(with_placeholders(example.text, example.labels))]
-                trainer.append(features(redacted, names), ["O"] * len(redacted))
+                trainer.append(features(redacted), ["O"] * len(redacted))
     trainer.set_params(TRAINING_PARAMETERS)
     trainer.train(str(model_path))
     return hashlib.sha256(model_path.read_bytes()).hexdigest()
@@ -250,16 +305,17 @@ class SequenceTagger:
             raise ModelRefused(f"tagger model {model_path.name} is missing") from error
         if digest != sha256:
             raise ModelRefused(f"tagger model {model_path.name} is not the pinned one")
-        self.names = lexicon.load()
         self._tagger = pycrfsuite.Tagger()
         self._tagger.open(str(model_path))
+        weighted = frozenset(feature for feature, _ in self._tagger.info().state_features)
+        self.features = Features(lexicon.load(), weighted)
 
     def find(self, text: str, *, types: frozenset[str] = TRUSTED_TYPES) -> list[Span]:
         """The values of ``types`` the model finds in ``text``."""
         text_tokens = tokens(text)
         if not text_tokens:
             return []
-        labels = self._tagger.tag(features([word for word, _, _ in text_tokens], self.names))
+        labels = self._tagger.tag(self.features([word for word, _, _ in text_tokens]))
         found = []
         for kind, first, last in _runs(text_tokens, labels):
             # A title is not part of the name ("Ms [PERSON]"), nor is its full stop.

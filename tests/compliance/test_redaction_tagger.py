@@ -1,7 +1,8 @@
 """The sequence tagger (compliance/redaction/tagger.py): the committed model is
 the one the committed corpora train, a model that isn't the pinned one is
-refused, the engine redacts whatever the tagger finds, and a placeholder is
-never part of a finding."""
+refused, the engine redacts whatever the tagger finds, a placeholder is never
+part of a finding, leaving out the features the model has no weight for
+changes no finding, and nothing of a text is kept after the call."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from compliance.redaction import get_redactor, tagger
+from compliance.redaction import get_redactor, lexicon, tagger
 from compliance.redaction.evaluation import load_corpus
 
 CORPUS = Path(__file__).parent / "corpus"
@@ -105,3 +106,41 @@ def _positions(text: str, pieces: list[str]) -> list[tuple[int, str]]:
         positions.append((cursor, piece))
         cursor += len(piece)
     return positions
+
+
+@pytest.fixture(scope="module")
+def unfiltered() -> tagger.SequenceTagger:
+    """The pinned model fed every feature a text names, as in training."""
+    model = tagger.SequenceTagger()
+    model.features = tagger.Features(lexicon.load())
+    return model
+
+
+def test_leaving_out_features_the_model_does_not_know_changes_no_finding(pinned, unfiltered):
+    texts = development_texts()[::5]
+    # Whole transcripts too: a word's neighbours and the topics before it cross lines.
+    texts += ["\n".join(texts[start : start + 60]) for start in range(0, len(texts), 60)]
+
+    differing = [text for text in texts if unfiltered.find(text) != pinned.find(text)]
+
+    assert len(texts) > 2000
+    assert differing == []
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(words, st.sampled_from(PLACEHOLDERS), st.text(min_size=1, max_size=12)), max_size=40))
+def test_leaving_out_features_changes_no_finding_on_any_text(pinned, unfiltered, pieces):
+    text = " ".join(pieces)
+
+    assert unfiltered.find(text) == pinned.find(text)
+
+
+def test_nothing_of_a_text_is_kept_after_the_call():
+    model = tagger.SequenceTagger()
+    worked_out_at_load = model.features.kept
+
+    for example in load_corpus(CORPUS / "dev8b.jsonl"):
+        model.find(example.text)
+
+    assert len(worked_out_at_load) > 1000
+    assert model.features.kept == worked_out_at_load
