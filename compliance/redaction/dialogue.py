@@ -48,7 +48,9 @@ TOPICS = {
         r"born in|birth year|year of birth|born (?:back )?in the year|(?:and )?the year\?|"
         r"(?:were|was) (?:you|i|he|she|they|we) born|"
         r"what year\b(?!\s+(?:is|was|did|does|do|are|will|would|and)\b)|"
-        r"and the year (?=caller\b|customer\b)"
+        r"\bthe year,? (?=caller\b|customer\b)|"
+        # "born ninety eight in august", "born on christmas day, 1959".
+        r"\bborn(?: on| in)?\b"
     ),
     "ZIP": r"\bzip\b|zip ?code|zipcode|postal code|post code",
     # A date asked about that is not a birth: "What's the date on the letter?", "When did it arrive?"

@@ -187,6 +187,8 @@ DAY = r"(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?"
 YEAR = r"(?:19|20)\d{2}"
 # Between a date's parts: a comma, spaces, or a pause ("August 17th... 1983").
 DATE_GAP = r"(?:\s*(?:,|\.{2,}|…)\s*|\s+)(?:(?:uh|um|er)\b,?\s+)?"
+# A pause inside a date: "the fifteenth uh march", "the thirtieth of uh october".
+PAUSE = r"(?:(?:uh|um|er)\b,?\s+)?"
 # A month said, a pause, and the date begun again: "june uh june the third".
 MONTH_AGAIN = rf"(?:{MONTH},?\s+(?:(?:uh|um|er),?\s+)?)?"
 US_STATES = (
@@ -429,14 +431,14 @@ RULES: dict[str, tuple[list[Rule], bool]] = {
             rule(
                 rf"\b{MONTH_AGAIN}{MONTH}\.?,?\s+(?:(?:uh|um|er),?\s+)?(?:the\s+)?(?:{DAY},?\s+(?:(?:uh|um|er),?\s+)?)?{DAY}"
                 rf"(?:{DATE_GAP}(?:of\s+)?(?:{YEAR}|'?\d{{2}}))?\b"
-                rf"|\b{MONTH},?\s+(?:of\s+)?(?:{YEAR}|'\d\d)\b",
+                rf"|\b{MONTH},?\s+(?:of\s+)?(?:{YEAR}|'\d\d)\b|\b{MONTH}\s+of\s+\d\d\b",
                 0.9,
                 "DOB",
                 window=60,
                 lead="word",
             ),
             rule(
-                rf"\b(?:the\s+)?{DAY}\s+(?:of\s+)?{MONTH}"
+                rf"\b(?:the\s+)?{DAY},?\s+{PAUSE}(?:of\s+{PAUSE})?{MONTH}"
                 rf"(?:{DATE_GAP}(?:{YEAR}|'?\d{{2}}))?\b",
                 0.9,
                 "DOB",
@@ -457,6 +459,8 @@ RULES: dict[str, tuple[list[Rule], bool]] = {
             ),
             # A day of a month said alone answers a question this text doesn't hold ("May 9th.").
             rule(rf"\b{MONTH}\.?\s+(?:the\s+)?{DAY}\b", 0.6, standalone=True, bare=True, lead="word", birth=True),
+            # "I'm a 1962 baby", "a ninety nine baby".
+            rule(r"(?<![\w'$])(?:(?:19|20)\d\d|'?\d\d)(?=\s+baby\b)", 0.8),
             # A year of birth said alone, the whole answer ("Nineteen eighty two."):
             # years before 2010, which a car's or an event's seldom are said alone.
             rule(r"(?<![\w'$])(?:19[2-9]\d|200\d)(?![\w-])", 0.6, standalone=True, bare=True, birth=True),
@@ -472,7 +476,7 @@ RULES: dict[str, tuple[list[Rule], bool]] = {
                 birth=True,
             ),
             rule(
-                rf"\b(?:the\s+)?{DAY}\s+(?:of\s+)?{MONTH}{DATE_GAP}(?:{YEAR}|'?\d{{2}})\b"
+                rf"\b(?:the\s+)?{DAY},?\s+{PAUSE}(?:of\s+{PAUSE})?{MONTH}{DATE_GAP}(?:{YEAR}|'?\d{{2}})\b"
                 rf"|(?<!\w)(?:0?[1-9]|1[0-2])[/.-](?:0?[1-9]|[12]\d|3[01])[/.-]{YEAR}(?!\w)"
                 rf"|(?<![\w-]){YEAR}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])(?![\w-])"
                 r"|(?<!\w)\d{7,8}(?!\w)",
@@ -556,16 +560,18 @@ RULES: dict[str, tuple[list[Rule], bool]] = {
                 after=True,
             ),
             rule(r"(?<!\w)(?P<value>\d(?: \d){3,7})(?!\w)", 0.85, "PIN", window=40),
-            # A password said in words: "the password is sunflower twenty two", "passcode? caller: blue monkey seven".
+            # A password said in words: "the password is sunflower twenty two", "I set the passcode to blue giraffe".
             rule(
-                r"\b(?:pass ?(?:word|code|phrase)|security (?:word|answer)|secret word)s?\b"
+                r"\b(?:pass ?(?:word|code|phrase)|security (?:word|answer|question)|secret (?:word|question))s?\b"
                 # Never across a placeholder: what it hid is the value, not a lead to the next word.
-                r"(?:\s*\?|[^.!?\n\[]{0,32}?(?:\bis\b|\bit's\b|\bwas\b|:|\bcaller\b|\bcustomer\b|'s\b|\bas\b|\bto\b|\?))"
+                # (An answer to a question for one is _secret_answers'.)
+                r"[^.!?\n\[]{0,32}?(?:\bis\b|\bit's\b|\bwas\b|:|'s\b|\bas\b|\bto\b)"
                 r"(?:\s+(?:caller|customer|uh|um|it's|its|is)\b:?)*\s+"
                 r"(?P<value>(?!(?:the|a|an|not|that|still|wrong|incorrect|expired|locked|reset|caller|customer|agent|uh|um|it's|"
-                r"my|your|our|this|on|for|be|change|reset|something|is|oh|well|so|yeah|yes|okay|hmm|i|i'm|let)\b)"
+                r"my|your|our|this|on|for|be|change|reset|something|is|oh|well|so|yeah|yes|okay|hmm|i|i'm|let|mother's|father's|maiden|name|first|favorite|favourite|what|where|who|which)\b)"
                 r"[a-z0-9'-]+"
-                r"(?:\s+(?!(?:all|and|but|with|in|for|please|thanks|right|correct|lowercase|uppercase)\b)"
+                r"(?:\s+(?!(?:all|and|but|with|in|for|please|thanks|right|correct|lowercase|uppercase|that|that's|"
+                r"which|was|is|my)\b)"
                 r"[a-z0-9'-]+){0,3})",
                 0.7,
                 lead="word",
@@ -683,8 +689,12 @@ def _rule_findings(text: str, talk: Dialogue) -> list[Finding]:
                     continue
                 if not amounts_allowed and (text[start - 1 : start] == "$" or _QUANTITY_AFTER.match(text, end)):
                     continue
-                if entity == "DATE_OF_BIRTH" and _AGE_BEFORE.search(text, max(0, start - 16), start):
-                    continue  # "born in '79, so I'm 45 now": an age, not a year
+                if (
+                    entity == "DATE_OF_BIRTH"
+                    and not text[start].isalpha()
+                    and _AGE_BEFORE.search(text, max(0, start - 16), start)
+                ):
+                    continue  # "born in '79, so I'm 45 now": an age, not a year ("I'm November 30th" is a date)
                 if not _in_context(current, talk, start, end):
                     continue
                 findings.append((entity, start, end, current.score))
@@ -1131,6 +1141,23 @@ _MONTH_ABANDONED = re.compile(
 )
 
 
+# A birthday on a holiday: "I was born on Christmas Day, 1959".
+_HOLIDAY = re.compile(
+    r"\b(?:christmas(?: day| eve)?|new year's (?:day|eve)|valentine's day|halloween|thanksgiving(?: day)?|"
+    r"independence day|the (?:fourth|4th) of july|(?:st\.?|saint) patrick's day|easter(?: sunday)?)"
+    rf"(?:{DATE_GAP}(?:of\s+)?(?:{YEAR}|'?\d\d)\b)?",
+    FLAGS,
+)
+
+
+def _holiday_births(text: str, talk: Dialogue) -> list[Finding]:
+    return [
+        ("DATE_OF_BIRTH", *match.span(), 0.75)
+        for match in _HOLIDAY.finditer(talk.lowered)
+        if talk.before("DOB", match.start(), 30)
+    ]
+
+
 _INDEPENDENCE_DAY = re.compile(r"(?:the\s+)?4th\s+of\s+july\b", FLAGS)
 
 
@@ -1234,6 +1261,152 @@ def _type_by_shape(digits: str) -> str:
     if nanp_valid(digits):
         return "PHONE"
     return {3: "CVV", 4: "PIN", 5: "ZIP_CODE"}.get(len(digits), "ACCOUNT_ID")
+
+
+# --- Secrets said as words ------------------------------------------------------------------
+
+# What asks for a secret: a password or passcode, a PIN, a security question
+# or word, and the questions such answers are set up with.
+_SECRET_ASKED = re.compile(
+    r"\b(?:security|secret|verbal|challenge) (?:questions?|words?|answers?|phrases?)\b|"
+    r"\bpass ?(?:word|code|phrase)s?\b|"
+    # Not the placeholder of a PIN already hidden ("[PIN]").
+    r"(?<!\[)\bpin\b|\bmaiden name\b|\b(?:first|1st) (?:pet|dog|cat|car|school|job|teacher|boss|street)\b|\bgrew up on\b|"
+    r"\b(?:city|town) (?:you were|where you were) born\b|\bfavou?rite (?:teacher|food|colou?r|book|movie|band|team)\b",
+    FLAGS,
+)
+# The question closes with "?", or the other speaker answers it ("... first school caller saint mary's").
+_QUESTION_END = re.compile(r"[^.!?\n]{0,80}?(?:\?|(?=\s(?:caller|customer)\b))", FLAGS)
+_SPEAKER = r"(?:caller|customer|agent|rep|representative)\b:?"
+# A yes-or-no question about a secret ("Do you remember your password?", "Is the PIN working?")
+# asks for no secret, unless it asks to be given one ("Can you tell me the passcode?").
+_YES_OR_NO = re.compile(
+    rf"\W*(?:{_SPEAKER}\s*)?(?:(?:and|so|okay|ok|great|thanks|thank you|alright|now)\b[,.]?\s+)*"
+    r"(?:do|does|did|is|are|was|were|have|has|had|would|should|will|shall|can|could|may|want)\b",
+    FLAGS,
+)
+_GIVE_IT = re.compile(
+    r"\b(?:give|tell|say|read|provide|confirm|verify|spell|share|answer|repeat|go ahead with)\b", FLAGS
+)
+# What comes before the answer itself: the speaker, a pause, "I think it's", "my dog's name…".
+_ANSWER_LEAD = re.compile(
+    rf"(?:\s+|[,.…:-]+|{_SPEAKER}|"
+    r"(?:uh|um|er|erm|oh|ah|eh|hmm|mm|mmm|gosh|well|so|okay|ok|sure|yeah|yes|yep|right|alright|let's see)\b|"
+    r"(?:i think|i believe|i guess|maybe|probably|pretty sure)\b|"
+    r"(?:it's|it is|it was|that's|that would be|that'd be|it should be|it might be|it'd be|it may be|it's probably)\b|"
+    # The thing the answer names: "it's my dog's name... Biscuit", "the street I grew up on, Maple".
+    r"(?:my|our|the) (?:[a-z]+'s |first |old |childhood )?(?:name|street|school|city|town|pet|dog|cat)\b"
+    r"(?:,?\s+(?:is|was)\b)?)*",
+    FLAGS,
+)
+# Words an answer never starts with or is made of: it is talk, not a secret.
+_NOT_SECRET = frozenset(
+    """a an the and or but so of to in on at for with from by about as is are was were be been am i i'm i've i'd
+    i'll me my mine you your yours we our us he she it it's its they them their this that that's these those there
+    here what which who how when where why do does did don't doesn't didn't can can't could couldn't would wouldn't
+    should will won't have has had not no yes yeah yep nope sure okay ok right well oh uh um er hmm sorry wait hold
+    hang one second sec minute moment let let's me think know remember forgot forget recall idea clue never set up
+    try again please thanks thank just also too all any some none nothing something anything same other another new
+    old last next go ahead sure thing course good great fine got get check look give need want like says said say
+    tell told ask asked question questions answer answers password passcode pin code word words security secret
+    account absolutely definitely certainly actually honestly probably really totally basically literally exactly
+    usually normally obviously seriously verified correct confirmed matches perfect wonderful awesome later now today tonight tomorrow yesterday soon before
+    after already yet still ever always sometimes perhaps""".split()
+)
+_SECRET_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’-]*")
+# After the answer: the end of the turn, or what closes a secret's spelling ("all one word").
+_ANSWER_CLOSE = re.compile(
+    rf"\s*(?:[.?!,;…]|$|\n)|\s+(?:{_SPEAKER}|(?:all )?(?:one|two|three) words?\b|that's\b|or\b|no\b)", FLAGS
+)
+# A second try after the first answer: "Springfield? No, Shelbyville.", "tigerlily. Or tigerlily7."
+_ANOTHER_TRY = re.compile(
+    r"[?.,…]*\s+(?:(?:no|or|sorry|wait|actually|maybe)\b[,.…]*\s+)+(?:(?:it's|it was|try|it might be)\s+)?", FLAGS
+)
+_MOST_WORDS = 3
+# A secret read back as it is checked ("the passcode Mango matches"), or named
+# with nothing else in the turn ("passcode mango").
+_SECRET_CHECKED = re.compile(
+    r"\bpass ?(?:word|code|phrase)\s+(?P<value>[a-z0-9][\w'-]*(?:\s+[a-z0-9][\w'-]*)?)"
+    r"\s+(?:matches|is correct|checks out|is right|is verified)\b"
+    r"|(?:^|\n)[^\S\n]*(?:the\s+)?pass ?(?:word|code|phrase)\s+(?P<alone>[a-z0-9][\w'-]*(?:\s+[a-z0-9][\w'-]*){0,2})"
+    r"[^\S\n]*[.!]?[^\S\n]*(?=\n|$)",
+    FLAGS,
+)
+# A pet's name said where a secret is talked of: "it's my cat's name pickles, that's the secret word".
+_PET_NAME = re.compile(
+    r"\b(?:my|our|his|her) (?:first |old )?(?:dog|cat|pet|puppy|kitten|horse|hamster|bird)'s name\b"
+    r"(?:,|\s+is|\s+was)?\s+",
+    FLAGS,
+)
+
+
+def _secret_answers(text: str, talk: Dialogue) -> list[Finding]:
+    """The answer to a question for a secret, in words: "What's the answer to
+    your security question? Caller: Biscuit.", "agent what was the name of
+    your first school caller saint mary's". The answer is the words said
+    first after the question, a pause and "I think it's" aside, up to three,
+    ending the turn; talk ("I don't remember", "Sure, go ahead") is none.
+    A second try after it is one too, and the answer said again elsewhere."""
+    found: list[Finding] = []
+    for asked in _SECRET_ASKED.finditer(talk.lowered):
+        question = _QUESTION_END.match(talk.lowered, asked.end())
+        if question is None:
+            continue
+        asking = talk.lowered[talk.sentence(asked.start())[0] : question.end()]
+        if _YES_OR_NO.match(asking) and not _GIVE_IT.search(asking):
+            continue
+        position = question.end() + (talk.lowered[question.end() : question.end() + 1] == "?")
+        while True:
+            answer = _secret_at(text, _ANSWER_LEAD.match(text, position).end())
+            if answer is None:
+                break
+            found.append(("PIN", *answer, 0.7))
+            again = _ANOTHER_TRY.match(text, answer[1])
+            if again is None:
+                break
+            position = again.end()
+    for checked in _SECRET_CHECKED.finditer(text):
+        group = "value" if checked.group("value") else "alone"
+        if _secret(checked.group(group)):
+            found.append(("PIN", *checked.span(group), 0.7))
+    for pet in _PET_NAME.finditer(text):
+        if _SECRET_ASKED.search(talk.lowered, max(0, pet.start() - 120), min(len(text), pet.end() + 120)):
+            answer = _secret_at(text, pet.end())
+            if answer is not None:
+                found.append(("PIN", *answer, 0.7))
+    said_again = {text[start:end].lower() for _, start, end, _ in found if re.search(r"[A-Za-z]{3}", text[start:end])}
+    for value in said_again:
+        for match in re.finditer(rf"(?<![\w'-]){re.escape(value)}(?![\w'-])", text, FLAGS):
+            found.append(("PIN", match.start(), match.end(), 0.7))
+    return found
+
+
+def _secret_at(text: str, start: int) -> tuple[int, int] | None:
+    """The secret said from ``start``: up to three words, none of them talk, that end the turn."""
+    end, count = start, 0
+    while count < _MOST_WORDS:
+        word = _SECRET_WORD.match(text, end if count == 0 else _skip_space(text, end))
+        if word is None or (count and word.start() == end) or not _secret(word.group(), alone=False):
+            break
+        end, count = word.end(), count + 1
+    if not count or not _ANSWER_CLOSE.match(text, end) or not _secret(text[start:end]):
+        return None
+    return start, end
+
+
+def _secret(said: str, *, alone: bool = True) -> bool:
+    """No word of ``said`` is talk ("sure", "really", "remember"), and, said
+    alone, it has a word of three letters or four digits or more."""
+    words = [word.lower().rstrip("'’") for word in said.split()]
+    if any(word in _NOT_SECRET for word in words):
+        return False
+    return not alone or re.search(r"[A-Za-z]{3}|\d{4}", said) is not None
+
+
+def _skip_space(text: str, position: int) -> int:
+    while position < len(text) and text[position] == " ":
+        position += 1
+    return position
 
 
 # A phone number's extension is part of it: "(312) 555-0147, extension 22", "…0106, ext. 4".
@@ -1466,7 +1639,9 @@ def _scan(text: str) -> tuple[Finding, ...]:
     findings += _date_in_pieces(text, findings, talk)
     findings += _read_back(text, talk)
     findings += _read_it_back(text, talk)
+    findings += _secret_answers(text, talk)
     findings += _dates_beside_birth(text, findings, talk)
+    findings += _holiday_births(text, talk)
     findings += _identifier_edges(text, findings)
     findings += _phone_extensions(text, findings)
     findings += _email_parts(text, findings)

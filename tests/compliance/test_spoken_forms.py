@@ -10,8 +10,8 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from compliance.redaction import redact
-from compliance.redaction.normalize import FILLER_WORDS, normalize
+from compliance.redaction import lexicon, redact
+from compliance.redaction.normalize import FILLER_WORDS, ORDINALS, normalize
 from compliance.redaction.recognizers import scan
 
 DIGIT_WORDS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
@@ -396,6 +396,11 @@ def test_an_area_code_said_before_or_after_its_number_is_hidden(data, area):
         )
     )  # fmt: skip
     text = template.format(spoken)
+    # Split by a pause where the digits after it begin with those before it ("two five, and
+    # then two five five five…"), the code reads as begun again as well as it reads as its
+    # last digit and then the number: no reading can tell.
+    restarts = any((area[cut:] + "555").startswith(area[:cut]) for cut in (1, 2))
+    assume(not (restarts and "five five five" in template and not spoken.isdigit()))
 
     assert all_hidden(text, spoken)
 
@@ -804,3 +809,96 @@ def test_answers_to_an_earlier_question_and_a_values_pieces_are_hidden(text, val
 def test_counts_choices_group_numbers_and_periods_are_kept(text):
     assert not any(token in redact(text).text for token in ("[PIN]", "[CVV]", "[ACCOUNT_ID]", "[CREDIT_CARD]"))
     assert "2066" in redact(text).text or "2066" not in text
+
+
+# --- Dates of birth with a pause inside, and secrets said as words ------------------------------
+
+SPOKEN_DAYS = [*ORDINALS, *(f"twenty {ordinal}" for ordinal in list(ORDINALS)[:9])]
+MONTH_NAMES = "january february march april may june july august september october november december".split()
+
+
+def say_year(year: int) -> str:
+    """A year as said: "nineteen eighty five", "nineteen oh five", "two thousand one"."""
+    if year >= 2000:
+        return "two thousand" + (f" {DIGIT_WORDS[year - 2000]}" if year > 2000 else "")
+    return f"nineteen {say_pair(year - 1900)}"
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.sampled_from(SPOKEN_DAYS),
+    st.sampled_from(MONTH_NAMES),
+    st.integers(1930, 2009),
+    st.sampled_from([" uh ", " um ", " of uh ", " uh of ", ", um, ", " of um "]),
+    st.sampled_from(["my date of birth is the ", "Agent: Date of birth? Caller: The ", "i was born on the ", ""]),
+    st.booleans(),
+)
+def test_a_date_of_birth_with_a_pause_inside_is_hidden_whole(day, month, year, pause, lead, in_words):
+    date = f"{day}{pause}{month} {say_year(year) if in_words else year}"
+    text = lead + date
+
+    assert all_hidden(text, date)
+
+
+# Invented words: a secret that no list of words can know.
+SECRETS = st.lists(
+    st.from_regex(r"[bdfgklmnprstvz][aeiou][bdfgklmnprstvz][aeiou][bdfgklmnprstvz]", fullmatch=True),
+    min_size=1,
+    max_size=2,
+)
+SECRET_QUESTIONS = [
+    "Agent: What's the answer to your security question?\nCaller: ",
+    "What's your verbal password? ",
+    "Agent: And the security word? Caller: ",
+    "agent what was the name of your first pet caller ",
+    "Agent: Can you tell me the passcode on the account? Caller: ",
+    "Agent: Security question, your mother's maiden name? Caller: ",
+]
+ANSWER_LEADS = ["", "Um, ", "Oh, uh, I think it's ", "it's ", "Hmm. It might be ", "Yeah, it's my dog's name... "]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    SECRETS,
+    st.sampled_from(SECRET_QUESTIONS),
+    st.sampled_from(ANSWER_LEADS),
+    st.sampled_from([".", "", "!", ". Agent: Thank you."]),
+    st.booleans(),
+)
+def test_the_answer_to_a_question_for_a_secret_is_hidden(words, question, lead, close, capitalised):
+    secret = " ".join(words).capitalize() if capitalised else " ".join(words)
+    names = lexicon.load()
+    assume(all(names.sense(word) == "UNK" for word in words))
+    text = f"{question}{lead}{secret}{close}"
+
+    assert all_hidden(text, secret)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Agent: Do you remember your password? Caller: ",
+        "Is the PIN working now? ",
+        "Agent: Would you like to set up a passcode?\nCaller: ",
+        "agent did you get the password reset email caller ",
+        "Agent: What's the answer to your security question? Caller: ",
+        "What's your PIN? ",
+    ],
+)
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "Nope, not at all.",
+        "Maybe later.",
+        "Sure, go ahead.",
+        "I don't think so.",
+        "Hold on a second.",
+        "Sorry, which account?",
+        "Let me check.",
+        "Honestly no clue.",
+        "Good question.",
+        "Not yet.",
+    ],
+)
+def test_talk_after_a_question_about_a_secret_is_no_secret(question, answer):
+    assert redacted(question + answer) == question + answer
