@@ -1012,6 +1012,44 @@ _SUFFIXED_TYPES = frozenset({"CREDIT_CARD", "BANK_ACCOUNT", "ACCOUNT_ID"})
 _RESTART_GAP = re.compile(r"(?:[\s,…-]|\.{2,}|\b(?:uh|um|er|sorry)\b)+", FLAGS)
 
 
+# An identifier begun, a pause or a correction, and the same said again from
+# the start: "K 9 9… sorry, it's K99420175", "ZX-4… uh, it's ZX-440-918-3".
+_PAUSED = re.compile(rf"…|\.\.|{_CORRECTION.pattern}|{_START_OVER.pattern}", FLAGS)
+_PIECE = re.compile(r"[A-Za-z0-9]+(?:'[a-z]+)?")
+_BEGUN_TYPES = _NUMERIC_TYPES - {"DATE_OF_BIRTH", "ADDRESS"}
+_BEGUN_WITHIN = 60
+
+
+def _begun_again(text: str, findings: list[Finding]) -> list[Finding]:
+    """The start of an identifier said, abandoned and said again whole: short
+    pieces said shortly before it, with a pause or a correction after them,
+    that spell the value's own start ("c oh three sorry c oh three four five
+    five one two nine", "Y 7 7… hang on, it's in my wallet… Y770 2211 8845")."""
+    found: list[Finding] = []
+    for entity, start, end, score in findings:
+        if entity not in _BEGUN_TYPES:
+            continue
+        # "O" and zero compared alike: a spelled "o" may have been read as either.
+        value = "".join(_PIECE.findall(text[start:end])).upper().replace("O", "0")
+        pieces = list(_PIECE.finditer(text, max(0, start - _BEGUN_WITHIN), start))
+        # The nearest run of pieces that spells the value's start, and the longest such run there.
+        for last in range(len(pieces) - 1, -1, -1):
+            said, first = "", None
+            for candidate in range(last, max(-1, last - 8), -1):
+                if _CORRECTION.fullmatch(pieces[candidate].group()):
+                    break  # "no, N0458…": the correction is no start of the value
+                piece = pieces[candidate].group().upper().replace("O", "0")
+                said = piece + said
+                if len(piece) > 4 or len(said) >= len(value):
+                    break
+                if len(said) >= 2 and value.startswith(said):
+                    first = candidate
+            if first is not None and _PAUSED.search(text, pieces[last].end(), start):
+                found.append((entity, pieces[first].start(), pieces[last].end(), score - 0.05))
+                break
+    return found
+
+
 def _restart(text: str, left: tuple[int, int], right: tuple[int, int], gap: str) -> bool:
     """A value begun and, after a pause, said again from the start: "95… 958"."""
     said, again = digits_only(text[left[0] : left[1]]), digits_only(text[right[0] : right[1]])
@@ -1271,7 +1309,8 @@ _SECRET_ASKED = re.compile(
     r"\b(?:security|secret|verbal|challenge) (?:questions?|words?|answers?|phrases?)\b|"
     r"\bpass ?(?:word|code|phrase)s?\b|"
     # Not the placeholder of a PIN already hidden ("[PIN]").
-    r"(?<!\[)\bpin\b|\bmaiden name\b|\b(?:first|1st) (?:pet|dog|cat|car|school|job|teacher|boss|street)\b|\bgrew up on\b|"
+    r"(?<!\[)\bpin\b|\bmaiden name\b|\b(?:first|1st) (?:pet|dog|cat|car|school|job|teacher|boss|street)\b|"
+    r"\bgrew up on\b|"
     r"\b(?:city|town) (?:you were|where you were) born\b|\bfavou?rite (?:teacher|food|colou?r|book|movie|band|team)\b",
     FLAGS,
 )
@@ -1310,7 +1349,8 @@ _NOT_SECRET = frozenset(
     old last next go ahead sure thing course good great fine got get check look give need want like says said say
     tell told ask asked question questions answer answers password passcode pin code word words security secret
     account absolutely definitely certainly actually honestly probably really totally basically literally exactly
-    usually normally obviously seriously verified correct confirmed matches perfect wonderful awesome later now today tonight tomorrow yesterday soon before
+    usually normally obviously seriously verified correct confirmed matches perfect wonderful awesome later now
+    today tonight tomorrow yesterday soon before
     after already yet still ever always sometimes perhaps""".split()
 )
 _SECRET_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’-]*")
@@ -1646,6 +1686,7 @@ def _scan(text: str) -> tuple[Finding, ...]:
     findings += _phone_extensions(text, findings)
     findings += _email_parts(text, findings)
     findings += _corrections_and_repeats(text, findings)
+    findings += _begun_again(text, findings)
     company = [finding[1:3] for finding in findings if finding[0] == "PHONE" and _company_line(text, talk, finding)]
     if company:
         findings = [finding for finding in findings if not any(a <= finding[1] and finding[2] <= b for a, b in company)]

@@ -902,3 +902,19 @@ def test_the_answer_to_a_question_for_a_secret_is_hidden(words, question, lead, 
 )
 def test_talk_after_a_question_about_a_secret_is_no_secret(question, answer):
     assert redacted(question + answer) == question + answer
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.from_regex(r"[A-Z]{1,2}[0-9]{7,9}", fullmatch=True),
+    st.integers(2, 4),
+    st.sampled_from(["… sorry, it's ", " uh no ", "… hang on, it's in my wallet… ", ", wait, let me start over, "]),
+    st.sampled_from(["My passport number is ", "the member id is ", "Agent: Your license number? Caller: "]),
+    st.booleans(),
+)
+def test_an_identifier_begun_and_said_again_from_the_start_is_hidden_both_times(value, begun, pause, lead, spaced):
+    start = " ".join(value[:begun]) if spaced else value[:begun]
+    text = f"{lead}{start}{pause}{value}."
+
+    assert all_hidden(text, start)
+    assert all_hidden(text, value)
