@@ -52,6 +52,8 @@ CORPORA = {
     "dev7b": CORPUS_DIRECTORY / "dev7b.jsonl",
     "dev8a": CORPUS_DIRECTORY / "dev8a.jsonl",
     "dev8b": CORPUS_DIRECTORY / "dev8b.jsonl",
+    "dev9a": CORPUS_DIRECTORY / "dev9a.jsonl",
+    "dev9b": CORPUS_DIRECTORY / "dev9b.jsonl",
     "own": CORPUS_DIRECTORY / "redaction.jsonl",
     "presidio-evaluator": ROOT / "bench" / "data" / "presidio_evaluator.jsonl",
 }

@@ -104,18 +104,21 @@ class Redactor:
 
     def _tagged(self, text: str, found: list[Entity]) -> list[Entity]:
         """The sequence tagger's findings, but for a name that is a word of an
-        address found in the same text: "2714 Frank Street. Frank like the bank"."""
+        address found in the same text ("2714 Frank Street. Frank like the
+        bank"), or a place of two words or more ("hong kong", "San Diego")."""
         in_addresses = {
             lexicon.fold(word)
             for entity in found
             if entity.type == "ADDRESS"
             for word in _WORD.findall(text, entity.start, entity.end)
         }
-        return [
-            Entity(kind, start, end, TAGGER_SCORE)
-            for kind, start, end in self.tagger.find(text)
-            if not (kind == PERSON and {lexicon.fold(word) for word in _WORD.findall(text, start, end)} <= in_addresses)
-        ]
+        kept = []
+        for kind, start, end in self.tagger.find(text):
+            words = tuple(lexicon.fold(word) for word in _WORD.findall(text, start, end))
+            if kind == PERSON and (set(words) <= in_addresses or (len(words) > 1 and words in self.names.places.names)):
+                continue
+            kept.append(Entity(kind, start, end, TAGGER_SCORE))
+        return kept
 
     def redact(self, text: str, *, known_names: tuple[str, ...] = (), context: str = "") -> Redaction:
         entities = self.analyze(text, known_names=tuple(known_names), context=context)

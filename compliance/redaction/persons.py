@@ -246,6 +246,15 @@ PERSONAL_THINGS = frozenset(
     "plan line house promotion promo program rewards feature pickup location bundle package tier membership "
     "subscription account".split()
 )
+# A person's records and relatives, after a possessive name: "Abimbola's file", "Jasmine's note".
+_BELONGING_AFTER = re.compile(
+    r"\s+(?:(?:new|old|last|latest|other|own|current)\s+)?(?:file|files|note|notes|order|orders|card|account|"
+    r"accounts|claim|claims|appointment|appointments|phone|number|email|e-mail|profile|record|records|request|case|"
+    r"policy|prescription|payment|payments|bill|refund|room|car|mom|mum|dad|mother|father|husband|wife|son|"
+    r"daughter|brother|sister|kids|baby|boyfriend|girlfriend|partner|grandmother|grandfather|grandma|grandpa|"
+    r"landlord|birthday|voicemail|message|messages|application|chart|visit|results|medication|medications)\b",
+    re.IGNORECASE,
+)
 # Levels of a plan or a card that are also surnames or first names ("Upgrade
 # to Gold", "drop down to Silver"): a name only where a strong slot says so.
 TIERS = frozenset("gold silver bronze platinum titanium diamond premium premier elite".split())
@@ -400,6 +409,7 @@ class NameFinder:
                     taken[position] = True
                 found.append(Found(words[first].start, words[last].end, score))
         found += self._again(words, found, taken, text)
+        found += self._possessive(words, found, text)
         found += self._alternatives(words, found, text)
         found += self._dashed(words, found, text)
         found += self._spelled(text, found)
@@ -454,6 +464,32 @@ class NameFinder:
             ):
                 again.append(Found(word.start, word.end, 0.7))
         return again
+
+    def _possessive(self, words: list[Word], found: list[Found], text: str) -> list[Found]:
+        """A capitalised name that is no English word, whose record or
+        relative follows: "let me pull up Abimbola's file", "I see Jasmine's
+        note". Not a business's ("Macy's order") nor a place's."""
+        results = []
+        for index, word in enumerate(words):
+            base = word.folded.removesuffix("'s")
+            if not word.capitalised or base == word.folded:
+                continue
+            name, unambiguous, vocabulary, _ = self._knowledge(base)
+            if (
+                not word.marker
+                and not word.place
+                and base not in NOT_NAMES
+                and base not in TITLES
+                # A name and nothing else, or no word the lexicon knows: "Chase's" and "Apple's" may be businesses.
+                and (unambiguous or not (name or vocabulary))
+                and not any((base,) == eponym[:1] and len(eponym) == 1 for eponym in _EPONYMS_BY_FIRST.get(base, ()))
+                and (word.folded,) not in EPONYMS
+                and _BELONGING_AFTER.match(text, word.end)
+                and not _thing_before(words, index, text)
+                and not any(item.start < word.end and word.start < item.end for item in found)
+            ):
+                results.append(Found(word.start, word.end - 2, 0.75))
+        return results
 
     def _dashed(self, words: list[Word], found: list[Found], text: str) -> list[Found]:
         """A double-barrelled name said with its hyphen as a word, after it was

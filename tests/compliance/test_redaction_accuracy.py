@@ -140,6 +140,8 @@ def unstable(examples) -> list[str]:  # noqa: ANN001
         "dev7b.jsonl",
         "dev8a.jsonl",
         "dev8b.jsonl",
+        "dev9a.jsonl",
+        "dev9b.jsonl",
         "redaction.jsonl",
     ],
 )
