@@ -105,7 +105,7 @@ class Redactor:
     def _tagged(self, text: str, found: list[Entity]) -> list[Entity]:
         """The sequence tagger's findings, but for a name that is a word of an
         address found in the same text ("2714 Frank Street. Frank like the
-        bank"), or a place of two words or more ("hong kong", "San Diego")."""
+        bank"), or a city, state or country of two words or more ("hong kong", "San Diego")."""
         in_addresses = {
             lexicon.fold(word)
             for entity in found
@@ -115,7 +115,9 @@ class Redactor:
         kept = []
         for kind, start, end in self.tagger.find(text):
             words = tuple(lexicon.fold(word) for word in _WORD.findall(text, start, end))
-            if kind == PERSON and (set(words) <= in_addresses or (len(words) > 1 and words in self.names.places.names)):
+            if kind == PERSON and (
+                set(words) <= in_addresses or (len(words) > 1 and words in self.names.places.always)
+            ):
                 continue
             kept.append(Entity(kind, start, end, TAGGER_SCORE))
         return kept
