@@ -1303,20 +1303,41 @@ def _type_by_shape(digits: str) -> str:
 
 # --- Secrets said as words ------------------------------------------------------------------
 
+# The questions secrets are set up with, and the secret's own name, said by
+# either side: "high school mascot the ravens", "the city where i was born is cebu".
+_SPEAKER = r"(?:caller|customer|agent|rep|representative)\b:?"
+_MEMORABLE = (
+    r"\bmaiden name\b|\b(?:first|1st) (?:pet|dog|cat|car|school|job|teacher|boss|street|concert)\b|\bgrew up on\b|"
+    r"\b(?:city|town|hospital|country)\s+(?:(?:that|where|which)\s+)?(?:i|you|we|he|she)\s+(?:was|were)\s+born"
+    r"(?:\s+in)?\b|\b(?:city|town) (?:where )?(?:my|your|our) parents met\b|\bmascot\b|"
+    r"\bfavou?rite (?:teacher|food|colou?r|book|movie|film|band|team|sports team|singer|song|animal|place)\b|"
+    r"\bchildhood (?:nickname|friend|best friend|hero|street|home|pet)\b|"
+    r"\bbest friend in (?:high|elementary|middle|grade) school\b|"
+    r"\bname of (?:my|your) (?:elementary|high|middle|primary|grade) school\b|"
+    r"\bverbal password\b|\bsecurity (?:answer|word)\b|\bsecret word\b"
+)
+_MEMORABLE_NAMED = re.compile(_MEMORABLE, FLAGS)
+# Before the secret, after its name: "is", "was", "a dog named", a pause, or nothing ("verbal password tangerine").
+_MEMORABLE_THEN = re.compile(
+    r"[^.!?\n]{0,30}?\s(?:named|called)\b|[^.!?\n]{0,30}?\s(?:is|was|would be)\b|[^\S\n]*[?.:,…]+|(?=\s)", FLAGS
+)
+# The start of a turn or a sentence, a speaker, a pause or "my" aside.
+_TURN_START = re.compile(
+    rf"(?:^|[.?!\n]|\b{_SPEAKER})[^\S\n]*"
+    r"(?:(?:uh|um|so|and|okay|ok|oh|well|my|the|your|our|his|her|high school|school)\b[,\s]*)*$",
+    FLAGS,
+)
 # What asks for a secret: a password or passcode, a PIN, a security question
 # or word, and the questions such answers are set up with.
 _SECRET_ASKED = re.compile(
     r"\b(?:security|secret|verbal|challenge) (?:questions?|words?|answers?|phrases?)\b|"
     r"\bpass ?(?:word|code|phrase)s?\b|"
     # Not the placeholder of a PIN already hidden ("[PIN]").
-    r"(?<!\[)\bpin\b|\bmaiden name\b|\b(?:first|1st) (?:pet|dog|cat|car|school|job|teacher|boss|street)\b|"
-    r"\bgrew up on\b|"
-    r"\b(?:city|town) (?:you were|where you were) born\b|\bfavou?rite (?:teacher|food|colou?r|book|movie|band|team)\b",
+    rf"(?<!\[)\bpin\b|{_MEMORABLE}",
     FLAGS,
 )
 # The question closes with "?", or the other speaker answers it ("... first school caller saint mary's").
 _QUESTION_END = re.compile(r"[^.!?\n]{0,80}?(?:\?|(?=\s(?:caller|customer)\b))", FLAGS)
-_SPEAKER = r"(?:caller|customer|agent|rep|representative)\b:?"
 # A yes-or-no question about a secret ("Do you remember your password?", "Is the PIN working?")
 # asks for no secret, unless it asks to be given one ("Can you tell me the passcode?").
 _YES_OR_NO = re.compile(
@@ -1331,7 +1352,7 @@ _GIVE_IT = re.compile(
 _ANSWER_LEAD = re.compile(
     rf"(?:\s+|[,.…:-]+|{_SPEAKER}|"
     r"(?:uh|um|er|erm|oh|ah|eh|hmm|mm|mmm|gosh|well|so|okay|ok|sure|yeah|yes|yep|right|alright|let's see)\b|"
-    r"(?:i think|i believe|i guess|maybe|probably|pretty sure)\b|"
+    r"(?:i think|i believe|i guess|maybe|probably|pretty sure|a|an|the)\b|"
     r"(?:it's|it is|it was|that's|that would be|that'd be|it should be|it might be|it'd be|it may be|it's probably)\b|"
     # The thing the answer names: "it's my dog's name... Biscuit", "the street I grew up on, Maple".
     r"(?:my|our|the) (?:[a-z]+'s |first |old |childhood )?(?:name|street|school|city|town|pet|dog|cat)\b"
@@ -1351,7 +1372,10 @@ _NOT_SECRET = frozenset(
     account absolutely definitely certainly actually honestly probably really totally basically literally exactly
     usually normally obviously seriously verified correct confirmed matches perfect wonderful awesome later now
     today tonight tomorrow yesterday soon before
-    after already yet still ever always sometimes perhaps""".split()
+    after already yet still ever always sometimes perhaps expired locked reset changed change update updated
+    wrong incorrect field hint number numbers digits recovery manager requirements god ooh wow geez jeez huh ugh
+    first second third name names pet pet's cat dog car school
+    yikes shoot dang man boy middle""".split()
 )
 _SECRET_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’-]*")
 # After the answer: the end of the turn, or what closes a secret's spelling ("all one word").
@@ -1366,8 +1390,10 @@ _MOST_WORDS = 3
 # A secret read back as it is checked ("the passcode Mango matches"), or named
 # with nothing else in the turn ("passcode mango").
 _SECRET_CHECKED = re.compile(
-    r"\bpass ?(?:word|code|phrase)\s+(?P<value>[a-z0-9][\w'-]*(?:\s+[a-z0-9][\w'-]*)?)"
-    r"\s+(?:matches|is correct|checks out|is right|is verified)\b"
+    r"\b(?:pass ?(?:word|code|phrase)|answer|security (?:answer|word)|secret word)"
+    r"\s+(?P<value>[a-z0-9][\w'.-]*(?:\s+[a-z0-9][\w'.-]*)?)"
+    r"\s+(?:matches|is correct|checks out|is right|is verified|doesn't match|does not match|didn't match|"
+    r"has been saved|was saved|is saved|has been set|was accepted|is accepted|is wrong|is incorrect|isn't right)\b"
     r"|(?:^|\n)[^\S\n]*(?:the\s+)?pass ?(?:word|code|phrase)\s+(?P<alone>[a-z0-9][\w'-]*(?:\s+[a-z0-9][\w'-]*){0,2})"
     r"[^\S\n]*[.!]?[^\S\n]*(?=\n|$)",
     FLAGS,
@@ -1396,15 +1422,27 @@ def _secret_answers(text: str, talk: Dialogue) -> list[Finding]:
         if _YES_OR_NO.match(asking) and not _GIVE_IT.search(asking):
             continue
         position = question.end() + (talk.lowered[question.end() : question.end() + 1] == "?")
-        while True:
-            answer = _secret_at(text, _ANSWER_LEAD.match(text, position).end())
-            if answer is None:
-                break
+        answer = _secret_at(text, _ANSWER_LEAD.match(text, position).end())
+        while answer is not None:
             found.append(("PIN", *answer, 0.7))
+            # A second try is said straight after "no" or "or": "that's the garage" explains the first.
             again = _ANOTHER_TRY.match(text, answer[1])
-            if again is None:
-                break
-            position = again.end()
+            answer = _secret_at(text, again.end()) if again else None
+    # The secret said after its name, with no question: "my first pet was a dog named biscuit".
+    for named in _MEMORABLE_NAMED.finditer(talk.lowered):
+        then = _MEMORABLE_THEN.match(talk.lowered, named.end())
+        if then is None:
+            continue
+        # Without "is" or "named", only where the name begins the turn: "First car, ha, a Honda
+        # Civic." answers; "It's my first car, a 2019 Honda Civic, and the insurance…" talks.
+        said = then.group().strip()
+        if not said.endswith(("is", "was", "be", "named", "called")) and not _TURN_START.search(
+            talk.lowered, 0, named.start()
+        ):
+            continue
+        answer = _secret_at(text, _ANSWER_LEAD.match(text, then.end()).end())
+        if answer is not None:
+            found.append(("PIN", *answer, 0.7))
     for checked in _SECRET_CHECKED.finditer(text):
         group = "value" if checked.group("value") else "alone"
         if _secret(checked.group(group)):

@@ -918,3 +918,43 @@ def test_an_identifier_begun_and_said_again_from_the_start_is_hidden_both_times(
 
     assert all_hidden(text, start)
     assert all_hidden(text, value)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    SECRETS,
+    st.sampled_from(
+        [
+            "the city where i was born is {}",
+            "high school mascot {}",
+            "my first pet was a dog named {}",
+            "Childhood nickname, oh no. It's {}. Please don't laugh.",
+            "verbal password {}",
+            "The answer {} is correct. Thank you.",
+            "Your new security answer {} has been saved.",
+            "I'm sorry, the password {} doesn't match.",
+        ]
+    ),
+    st.booleans(),
+)
+def test_a_secret_said_after_its_name_or_read_back_as_it_is_checked_is_hidden(words, template, capitalised):
+    secret = " ".join(words).capitalize() if capitalised else " ".join(words)
+    assume(all(lexicon.load().sense(word) == "UNK" for word in words))
+    text = template.format(secret)
+
+    assert all_hidden(text, secret)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "It's my first car, a 2019 Honda Civic, and the insurance went up.",
+        "I forgot my verbal password.",
+        "my first job was at a bank",
+        "Your security question is the name of your first pet.",
+        "Can you change my security answer? It's too easy.",
+        "my password expired",
+    ],
+)
+def test_talk_about_a_secret_s_question_is_no_secret(text):
+    assert redacted(text) == text
