@@ -189,6 +189,11 @@ YEAR = r"(?:19|20)\d{2}"
 DATE_GAP = r"(?:\s*(?:,|\.{2,}|…)\s*|\s+)(?:(?:uh|um|er)\b,?\s+)?"
 # A pause inside a date: "the fifteenth uh march", "the thirtieth of uh october".
 PAUSE = r"(?:(?:uh|um|er)\b,?\s+)?"
+# Between the pieces of a date said slowly, where the talk is of a birth: "the, um, the twenty third… of
+# June… eighty one", "Eighth… of, um… hang on… January".
+SLOW_GAP = r"(?:[\s,.…]+(?:(?:uh|um|er|erm|hmm|hang on|hold on|what's it|let me think|the)\b[\s,.…]*)*)"
+# "the 5th of the 8th": a month said by its number.
+MONTH_BY_NUMBER = r"the\s+(?:[1-9]|1[0-2])(?:st|nd|rd|th)\b"
 # A month said, a pause, and the date begun again: "june uh june the third".
 MONTH_AGAIN = rf"(?:{MONTH},?\s+(?:(?:uh|um|er),?\s+)?)?"
 US_STATES = (
@@ -429,8 +434,8 @@ RULES: dict[str, tuple[list[Rule], bool]] = {
             rule(rf"(?<![\w-]){YEAR}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])(?![\w-])", 0.9, "DOB", window=60),
             rule(r"(?<!\w)\d{4,8}(?!\w)", 0.85, "DOB", window=60, validate=spoken_date_valid),
             rule(
-                rf"\b{MONTH_AGAIN}{MONTH}\.?,?\s+(?:(?:uh|um|er),?\s+)?(?:the\s+)?(?:{DAY},?\s+(?:(?:uh|um|er),?\s+)?)?{DAY}"
-                rf"(?:{DATE_GAP}(?:of\s+)?(?:{YEAR}|'?\d{{2}}))?\b"
+                rf"\b{MONTH_AGAIN}{MONTH}\.?{SLOW_GAP}(?:{DAY},?\s+(?:(?:uh|um|er),?\s+)?)?{DAY}"
+                rf"(?:(?:{DATE_GAP}|\.\s+)(?:of\s+)?(?:{YEAR}|'?\d{{2}}))?\b"
                 rf"|\b{MONTH},?\s+(?:of\s+)?(?:{YEAR}|'\d\d)\b|\b{MONTH}\s+of\s+\d\d\b",
                 0.9,
                 "DOB",
@@ -438,8 +443,8 @@ RULES: dict[str, tuple[list[Rule], bool]] = {
                 lead="word",
             ),
             rule(
-                rf"\b(?:the\s+)?{DAY},?\s+{PAUSE}(?:of\s+{PAUSE})?{MONTH}"
-                rf"(?:{DATE_GAP}(?:{YEAR}|'?\d{{2}}))?\b",
+                rf"\b(?:the\s+)?{DAY}{SLOW_GAP}(?:of{SLOW_GAP})?(?:{MONTH}|{MONTH_BY_NUMBER})"
+                rf"(?:(?:{DATE_GAP}|\.\s+|{SLOW_GAP})(?:{YEAR}|'?\d{{2}}))?\b",
                 0.9,
                 "DOB",
                 window=60,
@@ -1314,7 +1319,7 @@ _MEMORABLE = (
     r"\bchildhood (?:nickname|friend|best friend|hero|street|home|pet)\b|"
     r"\bbest friend in (?:high|elementary|middle|grade) school\b|"
     r"\bname of (?:my|your) (?:elementary|high|middle|primary|grade) school\b|"
-    r"\bverbal password\b|\bsecurity (?:answer|word)\b|\bsecret word\b"
+    r"\bverbal password\b|\bsecurity (?:answer|word|question)\b|\bsecret word\b"
 )
 _MEMORABLE_NAMED = re.compile(_MEMORABLE, FLAGS)
 # Before the secret, after its name: "is", "was", "a dog named", a pause, or nothing ("verbal password tangerine").
@@ -1324,7 +1329,7 @@ _MEMORABLE_THEN = re.compile(
 # The start of a turn or a sentence, a speaker, a pause or "my" aside.
 _TURN_START = re.compile(
     rf"(?:^|[.?!\n]|\b{_SPEAKER})[^\S\n]*"
-    r"(?:(?:uh|um|so|and|okay|ok|oh|well|my|the|your|our|his|her|high school|school)\b[,\s]*)*$",
+    r"(?:(?:uh|um|so|and|okay|ok|oh|well|i|we|my|the|your|our|his|her|high school|school)\b[,\s]*)*$",
     FLAGS,
 )
 # What asks for a secret: a password or passcode, a PIN, a security question
@@ -1352,10 +1357,10 @@ _GIVE_IT = re.compile(
 _ANSWER_LEAD = re.compile(
     rf"(?:\s+|[,.…:-]+|{_SPEAKER}|"
     r"(?:uh|um|er|erm|oh|ah|eh|hmm|mm|mmm|gosh|well|so|okay|ok|sure|yeah|yes|yep|right|alright|let's see)\b|"
-    r"(?:i think|i believe|i guess|maybe|probably|pretty sure|a|an|the)\b|"
+    r"(?:i think|i believe|i guess|maybe|probably|pretty sure)\b|"
     r"(?:it's|it is|it was|that's|that would be|that'd be|it should be|it might be|it'd be|it may be|it's probably)\b|"
     # The thing the answer names: "it's my dog's name... Biscuit", "the street I grew up on, Maple".
-    r"(?:my|our|the) (?:[a-z]+'s |first |old |childhood )?(?:name|street|school|city|town|pet|dog|cat)\b"
+    r"(?:my|our|the) (?:[a-z]+'?s |first |old |childhood )?(?:name|street|school|city|town|pet|dog|cat)\b"
     r"(?:,?\s+(?:is|was)\b)?)*",
     FLAGS,
 )
@@ -1387,6 +1392,7 @@ _ANOTHER_TRY = re.compile(
     r"[?.,…]*\s+(?:(?:no|or|sorry|wait|actually|maybe)\b[,.…]*\s+)+(?:(?:it's|it was|try|it might be)\s+)?", FLAGS
 )
 _MOST_WORDS = 3
+_ARTICLE = re.compile(r"(?:the|a|an)\s+(?=[A-Za-z0-9])", FLAGS)
 # A secret read back as it is checked ("the passcode Mango matches"), or named
 # with nothing else in the turn ("passcode mango").
 _SECRET_CHECKED = re.compile(
@@ -1460,14 +1466,17 @@ def _secret_answers(text: str, talk: Dialogue) -> list[Finding]:
 
 
 def _secret_at(text: str, start: int) -> tuple[int, int] | None:
-    """The secret said from ``start``: up to three words, none of them talk, that end the turn."""
-    end, count = start, 0
+    """The secret said from ``start``: up to three words, none of them talk, that end the turn,
+    with the article before them ("the ravens", "the princess bride")."""
+    article = _ARTICLE.match(text, start)
+    words_start = article.end() if article else start
+    end, count = words_start, 0
     while count < _MOST_WORDS:
         word = _SECRET_WORD.match(text, end if count == 0 else _skip_space(text, end))
         if word is None or (count and word.start() == end) or not _secret(word.group(), alone=False):
             break
         end, count = word.end(), count + 1
-    if not count or not _ANSWER_CLOSE.match(text, end) or not _secret(text[start:end]):
+    if not count or not _ANSWER_CLOSE.match(text, end) or not _secret(text[words_start:end]):
         return None
     return start, end
 
