@@ -571,9 +571,11 @@ RULES: dict[str, tuple[list[Rule], bool]] = {
                 # Never across a placeholder: what it hid is the value, not a lead to the next word.
                 # (An answer to a question for one is _secret_answers'.)
                 r"[^.!?\n\[]{0,32}?(?:\bis\b|\bit's\b|\bwas\b|:|'s\b|\bas\b|\bto\b)"
-                r"(?:\s+(?:caller|customer|uh|um|it's|its|is)\b:?)*\s+"
+                r"(?:\s+(?:caller|customer|uh|um|it's|its|is|now|literally|probably|actually|just|definitely|like)\b:?)*\s+"
                 r"(?P<value>(?!(?:the|a|an|not|that|still|wrong|incorrect|expired|locked|reset|caller|customer|agent|uh|um|it's|"
-                r"my|your|our|this|on|for|be|change|reset|something|is|oh|well|so|yeah|yes|okay|hmm|i|i'm|let|mother's|father's|maiden|name|first|favorite|favourite|what|where|who|which)\b)"
+                r"my|your|our|this|on|for|be|change|reset|something|is|oh|well|so|yeah|yes|okay|hmm|i|i'm|let|mother's|"
+                r"father's|maiden|name|first|favorite|favourite|what|where|who|which|in|me|at|correct|confirmed|"
+                r"printed|visit|middle|set|saved|updated|accepted|verified)\b)"
                 r"[a-z0-9'-]+"
                 r"(?:\s+(?!(?:all|and|but|with|in|for|please|thanks|right|correct|lowercase|uppercase|that|that's|"
                 r"which|was|is|my)\b)"
