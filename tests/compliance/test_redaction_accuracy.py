@@ -37,7 +37,7 @@ SEALED_RECALL = {
     "CARD_EXPIRY": 1.0,
     "CREDIT_CARD": 1.0,
     "CVV": 1.0,
-    "DATE_OF_BIRTH": 0.93,
+    "DATE_OF_BIRTH": 0.95,
     "DRIVER_LICENSE": 1.0,
     "EMAIL": 1.0,
     "PASSPORT": 1.0,
