@@ -177,7 +177,8 @@ def rule(pattern: str, score: float, topic: str | None = None, **options: object
 # Numbers followed by these are amounts, not identifiers.
 _QUANTITY_AFTER = re.compile(
     r"\s*(?:dollars?|bucks|cents|percent|%|items?|units?|minutes?|hours?|days?|weeks?|months?|years?|times|pounds|"
-    r"euros?|miles|people|am\b|pm\b|a\.m|p\.m|o'clock|degrees|gigs?|kilowatts?|lines|kids|bags|digits)"
+    r"euros?|miles|people|am\b|pm\b|a\.m|p\.m|o'clock|degrees|gigs?|kilowatts?|lines|kids|bags|digits|points|"
+    r"credits|calls|messages|emails|texts|orders|tickets|packages|boxes|bottles|pages|steps|feet|square feet)"
     # A whole word: "United States" after a passport number is no count of units.
     r"(?![a-z])",
     FLAGS,
@@ -1290,12 +1291,29 @@ _READ_IT_BACK = re.compile(
 )
 
 
+# A value the agent heard or has on file, read out to be checked: "I heard 7 2 7 1. Is that
+# correct?", "I'm seeing 1 0 0 2 5 on the account. You said 1 0 0 5 2?".
+_HEARD = re.compile(
+    r"\b(?:i heard|i have|i've got|i'm seeing|i see|i show|i'm showing|you said|did you say)\s+(?:(?:uh|um),?\s+)?"
+    r"(?P<value>\d(?:[ -]?\d){2,})(?![\w-])",
+    FLAGS,
+)
+
+
 def _read_it_back(text: str, talk: Dialogue) -> list[Finding]:
-    if "back" not in talk.lowered:
-        return []
+    said = [match for match in _READ_IT_BACK.finditer(talk.lowered)] if "back" in talk.lowered else []
+    said += [
+        match
+        for match in _HEARD.finditer(talk.lowered)
+        # A year heard is a year, unless it is on file: "I have 1949 on file" is a date of birth's.
+        if not (
+            _YEAR_VALUE.fullmatch(digits_only(match.group("value")))
+            and "on file" not in text[match.end() : match.end() + 20]
+        )
+    ]
     return [
         (_type_by_shape(digits_only(match.group("value"))), *match.span("value"), 0.75)
-        for match in _READ_IT_BACK.finditer(talk.lowered)
+        for match in said
         if not talk.harmless_before(match.start()) and not _QUANTITY_AFTER.match(text, match.end())
     ]
 

@@ -958,3 +958,26 @@ def test_a_secret_said_after_its_name_or_read_back_as_it_is_checked_is_hidden(wo
 )
 def test_talk_about_a_secret_s_question_is_no_secret(text):
     assert redacted(text) == text
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.text("0123456789", min_size=3, max_size=6).filter(lambda digits: digits[0] != "0"),
+    st.sampled_from(["I heard {}. Is that correct?", "I'm seeing {} on the account.", "Sorry, I have {} on file.",
+                     "You said {}?"]),
+    st.booleans(),
+)  # fmt: skip
+def test_a_value_the_agent_heard_or_has_on_file_is_hidden(digits, template, spaced):
+    assume(not re.fullmatch(r"(?:19|20)\d\d", digits))
+    said = " ".join(digits) if spaced else digits
+    text = template.format(said)
+
+    assert all_hidden(text, said)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["I have 150 points.", "I see 200 dollars pending.", "I have order 4417 here.", "I see 2024 was a bad year."],
+)
+def test_a_count_an_order_or_a_year_the_agent_sees_is_no_value(text):
+    assert redacted(text) == text
