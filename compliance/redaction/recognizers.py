@@ -1301,7 +1301,7 @@ _HEARD = re.compile(
 
 
 def _read_it_back(text: str, talk: Dialogue) -> list[Finding]:
-    said = [match for match in _READ_IT_BACK.finditer(talk.lowered)] if "back" in talk.lowered else []
+    said = list(_READ_IT_BACK.finditer(talk.lowered)) if "back" in talk.lowered else []
     said += [
         match
         for match in _HEARD.finditer(talk.lowered)

@@ -846,6 +846,15 @@ SECRETS = st.lists(
     min_size=1,
     max_size=2,
 )
+
+
+def invented_secret(words: list[str], capitalised: bool) -> str:
+    """The words as one secret, none of them a word the lexicon knows."""
+    assume(all(lexicon.load().sense(word) == "UNK" for word in words))
+    secret = " ".join(words)
+    return secret.capitalize() if capitalised else secret
+
+
 SECRET_QUESTIONS = [
     "Agent: What's the answer to your security question?\nCaller: ",
     "What's your verbal password? ",
@@ -866,9 +875,7 @@ ANSWER_LEADS = ["", "Um, ", "Oh, uh, I think it's ", "it's ", "Hmm. It might be 
     st.booleans(),
 )
 def test_the_answer_to_a_question_for_a_secret_is_hidden(words, question, lead, close, capitalised):
-    secret = " ".join(words).capitalize() if capitalised else " ".join(words)
-    names = lexicon.load()
-    assume(all(names.sense(word) == "UNK" for word in words))
+    secret = invented_secret(words, capitalised)
     text = f"{question}{lead}{secret}{close}"
 
     assert all_hidden(text, secret)
@@ -938,8 +945,7 @@ def test_an_identifier_begun_and_said_again_from_the_start_is_hidden_both_times(
     st.booleans(),
 )
 def test_a_secret_said_after_its_name_or_read_back_as_it_is_checked_is_hidden(words, template, capitalised):
-    secret = " ".join(words).capitalize() if capitalised else " ".join(words)
-    assume(all(lexicon.load().sense(word) == "UNK" for word in words))
+    secret = invented_secret(words, capitalised)
     text = template.format(secret)
 
     assert all_hidden(text, secret)
