@@ -1387,21 +1387,20 @@ _ANSWER_LEAD = re.compile(
 )
 # Words an answer never starts with or is made of: it is talk, not a secret.
 _NOT_SECRET = frozenset(
-    """a an the and or but so of to in on at for with from by about as is are was were be been am i i'm i've i'd
-    i'll me my mine you your yours we our us he she it it's its they them their this that that's these those there
-    here what which who how when where why do does did don't doesn't didn't can can't could couldn't would wouldn't
-    should will won't have has had not no yes yeah yep nope sure okay ok right well oh uh um er hmm sorry wait hold
-    hang one second sec minute moment let let's me think know remember forgot forget recall idea clue never set up
-    try again please thanks thank just also too all any some none nothing something anything same other another new
-    old last next go ahead sure thing course good great fine got get check look give need want like says said say
+    """a an the and or but so of to in on at for with from by about as is are was were be been am i i'm i've i'd i'll
+    me my mine you your yours we our us he she it it's its they them their this that that's these those there here
+    what which who how when where why do does did don't doesn't didn't can can't could couldn't would wouldn't
+    should will won't have has had not no yes yeah yep nope sure okay ok right well oh uh um er hmm sorry wait
+    hold hang one second sec minute moment let let's think know remember forgot forget recall idea clue never set
+    up try again please thanks thank just also too all any some none nothing something anything same other another
+    new old last next go ahead thing course good great fine got get check look give need want like says said say
     tell told ask asked question questions answer answers password passcode pin code word words security secret
     account absolutely definitely certainly actually honestly probably really totally basically literally exactly
     usually normally obviously seriously verified correct confirmed matches perfect wonderful awesome later now
-    today tonight tomorrow yesterday soon before
-    after already yet still ever always sometimes perhaps expired locked reset changed change update updated
-    wrong incorrect field hint number numbers digits recovery manager requirements god ooh wow geez jeez huh ugh
-    first second third name names pet pet's cat dog car school
-    yikes shoot dang man boy middle""".split()
+    today tonight tomorrow yesterday soon before after already yet still ever always sometimes perhaps expired
+    locked reset changed change update updated wrong incorrect field hint number numbers digits recovery manager
+    requirements god ooh wow geez jeez huh ugh first third name names pet pet's cat dog car school yikes shoot
+    dang man boy middle""".split()
 )
 _SECRET_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’-]*")
 # After the answer: the end of the turn, or what closes a secret's spelling ("all one word").
@@ -1448,8 +1447,7 @@ def _secret_answers(text: str, talk: Dialogue) -> list[Finding]:
         asking = talk.lowered[talk.sentence(asked.start())[0] : question.end()]
         if _YES_OR_NO.match(asking) and not _GIVE_IT.search(asking):
             continue
-        position = question.end() + (talk.lowered[question.end() : question.end() + 1] == "?")
-        answer = _secret_at(text, _ANSWER_LEAD.match(text, position).end())
+        answer = _secret_at(text, _ANSWER_LEAD.match(text, question.end()).end())
         while answer is not None:
             found.append(("PIN", *answer, 0.7))
             # A second try is said straight after "no" or "or": "that's the garage" explains the first.
