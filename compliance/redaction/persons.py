@@ -246,7 +246,7 @@ PERSONAL_THINGS = frozenset(
     "plan line house promotion promo program rewards feature pickup location bundle package tier membership "
     "subscription account".split()
 )
-# A person's records and relatives, after a possessive name: "Abimbola's file", "Jasmine's note".
+# A person's records and relatives, after a possessive name: "Abimbola's file", "Oluwaseun's order".
 _BELONGING_AFTER = re.compile(
     r"\s+(?:(?:new|old|last|latest|other|own|current)\s+)?(?:file|files|note|notes|order|orders|card|account|"
     r"accounts|claim|claims|appointment|appointments|phone|number|email|e-mail|profile|record|records|request|case|"
@@ -467,8 +467,8 @@ class NameFinder:
 
     def _possessive(self, words: list[Word], found: list[Found], text: str) -> list[Found]:
         """A capitalised name that is no English word, whose record or
-        relative follows: "let me pull up Abimbola's file", "I see Jasmine's
-        note". Not a business's ("Macy's order") nor a place's."""
+        relative follows: "let me pull up Abimbola's file", "I'll check
+        Oluwaseun's order". Not a business's ("Macy's order") nor a place's."""
         results = []
         for index, word in enumerate(words):
             base = word.folded.removesuffix("'s")
@@ -482,7 +482,7 @@ class NameFinder:
                 and base not in TITLES
                 # A name and nothing else, or no word the lexicon knows: "Chase's" and "Apple's" may be businesses.
                 and (unambiguous or not (name or vocabulary))
-                and not any((base,) == eponym[:1] and len(eponym) == 1 for eponym in _EPONYMS_BY_FIRST.get(base, ()))
+                and (base,) not in EPONYMS
                 and (word.folded,) not in EPONYMS
                 and _BELONGING_AFTER.match(text, word.end)
                 and not _thing_before(words, index, text)
