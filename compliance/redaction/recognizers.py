@@ -1023,7 +1023,9 @@ _RESTART_GAP = re.compile(r"(?:[\s,…-]|\.{2,}|\b(?:uh|um|er|sorry)\b)+", FLAGS
 
 # An identifier begun, a pause or a correction, and the same said again from
 # the start: "K 9 9… sorry, it's K99420175", "ZX-4… uh, it's ZX-440-918-3".
-_PAUSED = re.compile(rf"…|\.\.|{_CORRECTION.pattern}|{_START_OVER.pattern}", FLAGS)
+_PAUSED_AFTER = re.compile(
+    rf"[\s,]*(?:(?:uh|um|er|erm)\b[\s,]*)*(?:…|\.\.|{_CORRECTION.pattern}|{_START_OVER.pattern})", FLAGS
+)
 _PIECE = re.compile(r"[A-Za-z0-9]+(?:'[a-z]+)?")
 _BEGUN_TYPES = _NUMERIC_TYPES - {"DATE_OF_BIRTH", "ADDRESS"}
 _BEGUN_WITHIN = 60
@@ -1045,15 +1047,17 @@ def _begun_again(text: str, findings: list[Finding]) -> list[Finding]:
         for last in range(len(pieces) - 1, -1, -1):
             said, first = "", None
             for candidate in range(last, max(-1, last - 8), -1):
-                if _CORRECTION.fullmatch(pieces[candidate].group()):
-                    break  # "no, N0458…": the correction is no start of the value
+                word = pieces[candidate].group()
+                if not word.isupper() and _CORRECTION.fullmatch(word):
+                    break  # "no, N0458…": the correction is no start of the value ("OR…, OR0000000" is)
                 piece = pieces[candidate].group().upper().replace("O", "0")
                 said = piece + said
                 if len(piece) > 4 or len(said) >= len(value):
                     break
                 if len(said) >= 2 and value.startswith(said):
                     first = candidate
-            if first is not None and _PAUSED.search(text, pieces[last].end(), start):
+            # The pause or correction straight after the pieces: "MY… hang on, it's in my wallet… MY0000000".
+            if first is not None and _PAUSED_AFTER.match(text, pieces[last].end(), start):
                 found.append((entity, pieces[first].start(), pieces[last].end(), score - 0.05))
                 break
     return found
@@ -1377,7 +1381,8 @@ _GIVE_IT = re.compile(
 # What comes before the answer itself: the speaker, a pause, "I think it's", "my dog's name…".
 _ANSWER_LEAD = re.compile(
     rf"(?:\s+|[,.…:-]+|{_SPEAKER}|"
-    r"(?:uh|um|er|erm|oh|ah|eh|hmm|mm|mmm|gosh|well|so|okay|ok|sure|yeah|yes|yep|right|alright|let's see)\b|"
+    r"(?:uh|um|er|erm|oh|ah|eh|hmm|mm|mmm|gosh|well|so|okay|ok|sure|yeah|yes|yep|right|alright|let's see|no|ha|"
+    r"haha|jeez|god)\b|"
     r"(?:i think|i believe|i guess|maybe|probably|pretty sure)\b|"
     r"(?:it's|it is|it was|that's|that would be|that'd be|it should be|it might be|it'd be|it may be|it's probably)\b|"
     # The thing the answer names: "it's my dog's name... Biscuit", "the street I grew up on, Maple".
@@ -1400,7 +1405,7 @@ _NOT_SECRET = frozenset(
     today tonight tomorrow yesterday soon before after already yet still ever always sometimes perhaps expired
     locked reset changed change update updated wrong incorrect field hint number numbers digits recovery manager
     requirements god ooh wow geez jeez huh ugh first third name names pet pet's cat dog car school yikes shoot
-    dang man boy middle""".split()
+    dang man boy middle problem problems worries""".split()
 )
 _SECRET_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’-]*")
 # After the answer: the end of the turn, or what closes a secret's spelling ("all one word").
