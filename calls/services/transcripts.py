@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from calls.escalation import escalation_trigger
@@ -29,6 +30,7 @@ from compliance.redaction import redact
 
 logger = logging.getLogger(__name__)
 
+LIVE_SOURCE = "vapi.transcript"
 SWEEP_GRACE = timedelta(minutes=2)
 SWEEP_BATCH = 500
 
@@ -79,6 +81,30 @@ def _previous_turn(payload: dict[str, Any] | None, field: str) -> str | None:
     if len(parts) >= 2 and parts[-2].isdigit() and int(parts[-2]) > 0:
         return _raw_words(payload, ".".join([*parts[:-2], str(int(parts[-2]) - 1), parts[-1]]))
     return None
+
+
+def _turn_before(segment: TranscriptSegment, event: InboundEvent | None) -> str:
+    """What was said just before ``segment``, which the redaction reads but
+    never redacts. In a report it is the message before, in the same
+    delivery. A live utterance arrives alone, so its turn before is the
+    call's live utterance spoken last before it: redacted already, as a rule
+    (a question keeps its words), or still raw in its own delivery."""
+    within = _previous_turn(event.payload if event else None, segment.source_field)
+    if within is not None or segment.source != LIVE_SOURCE:
+        return within or ""
+    earlier = (
+        TranscriptSegment.objects.filter(call_id=segment.call_id, source=LIVE_SOURCE)
+        .filter(Q(spoken_at__lt=segment.spoken_at) | Q(spoken_at=segment.spoken_at, pk__lt=segment.pk))
+        .order_by("-spoken_at", "-pk")
+        .only("status", "text", "source_event_id", "source_field")
+        .first()
+    )
+    if earlier is None or earlier.status == TranscriptSegment.Status.MASKED:
+        return ""
+    if earlier.status == TranscriptSegment.Status.REDACTED:
+        return earlier.text
+    held = InboundEvent.objects.filter(pk=earlier.source_event_id).only("payload").first()
+    return _raw_words(held.payload if held else None, earlier.source_field) or ""
 
 
 def _known_names(call: Call, event: InboundEvent | None) -> tuple[str, ...]:
@@ -137,8 +163,8 @@ def transcript_redact(*, segment_id: int) -> str:
             erased = segment.call.erased_at is not None
             _mask(segment, reason="the caller's data was erased" if erased else "raw words were no longer available")
         else:
+            context = _turn_before(segment, event)
             try:
-                context = _previous_turn(event.payload if event else None, segment.source_field) or ""
                 redaction = redact(words, known_names=_known_names(segment.call, event), context=context)
             except Exception as error:  # noqa: BLE001  (the class name only; the message may quote the words)
                 _mask(segment, reason=f"redaction failed: {type(error).__name__}")

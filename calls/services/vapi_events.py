@@ -20,7 +20,7 @@ from calls.services.calls import call_apply_status, call_event_record, call_upse
 from calls.services.capture import CAPTURE_TOOLS, capture_enqueue_reconcile, capture_from_event
 from calls.services.handoff import Verdict, handoff_bridged_to
 from calls.services.recordings import ERASURE, NO_CONSENT, call_request_recording, recording_request_deletion
-from calls.services.transcripts import inbox_scrub_if_settled, transcript_segment_open
+from calls.services.transcripts import LIVE_SOURCE, inbox_scrub_if_settled, transcript_segment_open
 from calls.services.vapi_control import control_close, control_message_queue, control_url_keep
 from calls.services.vapi_tools import (
     PROCESSING,
@@ -48,7 +48,7 @@ STATUS_MAP = {
     "ended": Call.Status.COMPLETED,
 }
 SPEAKERS = {"user": "caller", "assistant": "assistant", "bot": "assistant"}
-REPORT_SOURCES = ("vapi.transcript", "vapi.end-of-call-report", "vapi.summary")
+REPORT_SOURCES = (LIVE_SOURCE, "vapi.end-of-call-report", "vapi.summary")
 MAX_CALL_SECONDS = 24 * 3600
 
 
@@ -155,7 +155,7 @@ def apply_transcript(event: InboundEvent) -> None:
         return
     transcript_segment_open(
         call=call,
-        source="vapi.transcript",
+        source=LIVE_SOURCE,
         event=event,
         source_field="transcript",
         position=0,

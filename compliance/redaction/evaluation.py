@@ -13,7 +13,9 @@ hides, whatever it calls it:
   through with nothing redacted.
 
 An utterance may name its ``style`` (formatted, gather, raw, agent, …) so
-that figures can be given per style.
+that figures can be given per style, and carry its ``context``: the turn
+said just before it, which a redactor reads but never redacts ("What's your
+first pet's name?" before a bare "Biscuit.").
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ class Example:
     text: str
     labels: tuple[Span, ...]
     style: str = ""
+    context: str = ""
 
 
 @dataclass
@@ -70,15 +73,16 @@ def load_corpus(path: Path) -> list[Example]:
         if line.strip():
             record = json.loads(line)
             labels = tuple((entity["type"], entity["start"], entity["end"]) for entity in record["entities"])
-            examples.append(Example(record["text"], labels, record.get("style", "")))
+            examples.append(Example(record["text"], labels, record.get("style", ""), record.get("context", "")))
     return examples
 
 
-def evaluate(find: Callable[[str], Iterable[Span]], corpus: Iterable[Example]) -> Score:
-    """Score ``find``, which returns ``(type, start, end)`` findings for a text."""
+def evaluate(find: Callable[[str, str], Iterable[Span]], corpus: Iterable[Example]) -> Score:
+    """Score ``find``, which returns ``(type, start, end)`` findings for a
+    text, given the text and its context."""
     score = Score()
     for example in corpus:
-        findings = list(find(example.text))
+        findings = list(find(example.text, example.context))
         hidden = set()
         for _, start, end in findings:
             hidden.update(range(start, end))

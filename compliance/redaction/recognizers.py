@@ -1367,7 +1367,10 @@ _SECRET_ASKED = re.compile(
     FLAGS,
 )
 # The question closes with "?", or the other speaker answers it ("... first school caller saint mary's").
-_QUESTION_END = re.compile(r"[^.!?\n]{0,80}?(?:\?|(?=\s(?:caller|customer)\b))", FLAGS)
+# A title's period ends no question: "What was your first pet's name, Mr. Okafor?"
+_QUESTION_END = re.compile(
+    r"(?:[^.!?\n]|\b(?:mr|mrs|ms|mx|dr|prof|st|jr|sr)\.){0,80}?(?:\?|(?=\s(?:caller|customer)\b))", FLAGS
+)
 # A yes-or-no question about a secret ("Do you remember your password?", "Is the PIN working?")
 # asks for no secret, unless it asks to be given one ("Can you tell me the passcode?").
 _YES_OR_NO = re.compile(

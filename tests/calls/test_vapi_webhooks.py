@@ -206,6 +206,30 @@ def test_final_transcript_becomes_a_redacted_segment(client):
     assert InboundEvent.objects.get().payload is None
 
 
+@pytest.mark.parametrize("redacted_first", [True, False], ids=["question redacted first", "question still raw"])
+def test_a_bare_live_answer_is_redacted_by_the_live_turn_spoken_just_before_it(client, redacted_first):
+    call, start = vapi.new_call(), int(time.time() * 1000)
+    question = ("assistant", "What was the name of your first pet, Mr. Okafor?", start + 1_000)
+    # Delivered after the question but spoken before it: the turn before is chosen by when it was said.
+    opening = ("user", "Hi, I'm calling about my bill.", start)
+    answer = ("user", "Biscuit.", start + 2_000)
+    batches = [[question], [opening, answer]] if redacted_first else [[question, opening, answer]]
+    for batch in batches:
+        for role, text, said_at in batch:
+            vapi.post(client, vapi.transcript(call, text, role=role, timestamp=said_at))
+        process()
+
+    said = list(TranscriptSegment.objects.order_by("spoken_at").values_list("text", flat=True))
+    assert said == [opening[1], "What was the name of your first pet, Mr. [PERSON]?", "[PIN]."]
+
+
+def test_a_bare_live_answer_alone_is_left_as_said(client):
+    vapi.post(client, vapi.transcript(vapi.new_call(), "Biscuit.", role="user"))
+    process()
+
+    assert TranscriptSegment.objects.get().text == "Biscuit."
+
+
 def test_partial_transcript_is_not_stored(client):
     response = vapi.post(client, vapi.transcript(vapi.new_call(), "my card is 4111", final=False))
 

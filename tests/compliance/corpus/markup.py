@@ -2,7 +2,9 @@
 
     .venv/bin/python tests/compliance/corpus/markup.py SOURCE.txt OUTPUT.jsonl
 
-Each line of the source is ``style<TAB>utterance``; blank lines and lines
+Each line of the source is ``style<TAB>utterance``, or
+``style<TAB>context<TAB>utterance`` where ``context`` is the turn said just
+before, unmarked (empty for a call's first turn); blank lines and lines
 starting with ``#`` are skipped. In the utterance, ``[[TYPE|value]]`` marks a
 value of personal data; the output holds the utterance without the marks and
 each value's type and character offsets:
@@ -27,9 +29,12 @@ _MARK = re.compile(r"\[\[([A-Z_]+)\|([^\]|]+)\]\]")
 
 
 def parse(line: str) -> dict:
-    style, _, marked = line.partition("\t")
-    if style not in STYLES or not marked.strip():
-        raise ValueError(f"expected 'style<TAB>utterance' with a style of {STYLES}: {line!r}")
+    fields = line.split("\t")
+    style, marked, context = fields[0], fields[-1], fields[1] if len(fields) == 3 else None
+    if len(fields) not in (2, 3) or style not in STYLES or not marked.strip():
+        raise ValueError(f"expected 'style<TAB>[context<TAB>]utterance' with a style of {STYLES}: {line!r}")
+    if context is not None and ("[[" in context or "]]" in context):
+        raise ValueError(f"a context is unmarked: {line!r}")
     text, entities, position = [], [], 0
     length = 0
     for match in _MARK.finditer(marked):
@@ -47,7 +52,8 @@ def parse(line: str) -> dict:
     joined = "".join(text)
     if "[[" in joined or "]]" in joined:
         raise ValueError(f"unbalanced mark in {line!r}")
-    return {"style": style, "text": joined, "entities": entities}
+    record = {"style": style, "text": joined, "entities": entities}
+    return record if context is None else {"style": style, "context": context, **record}
 
 
 def convert(source: Path, output: Path) -> int:
