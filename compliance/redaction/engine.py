@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from . import lexicon, ner, tagger
 from .normalize import FILLER_WORDS
 from .persons import ENTITY as PERSON
-from .persons import NameFinder
+from .persons import STREET_OR_BUSINESS, NameFinder, thing_after
 from .recognizers import CONTEXT_CHARACTERS, forget, recognizers
 
 logger = logging.getLogger(__name__)
@@ -105,7 +105,8 @@ class Redactor:
     def _tagged(self, text: str, found: list[Entity]) -> list[Entity]:
         """The sequence tagger's findings, but for a name that is a word of an
         address found in the same text ("2714 Frank Street. Frank like the
-        bank"), or a city, state or country of two words or more ("hong kong", "San Diego")."""
+        bank"), a city, state or country of two words or more ("hong kong", "San Diego"),
+        or a street's or a business's ("Glenmore Insurance", "Stride House")."""
         in_addresses = {
             lexicon.fold(word)
             for entity in found
@@ -116,7 +117,10 @@ class Redactor:
         for kind, start, end in self.tagger.find(text):
             words = tuple(lexicon.fold(word) for word in _WORD.findall(text, start, end))
             if kind == PERSON and (
-                set(words) <= in_addresses or (len(words) > 1 and words in self.names.places.always)
+                set(words) <= in_addresses
+                or (len(words) > 1 and words in self.names.places.always)
+                or thing_after(text, start, end)
+                or (len(words) > 1 and words[-1] in STREET_OR_BUSINESS)
             ):
                 continue
             kept.append(Entity(kind, start, end, TAGGER_SCORE))

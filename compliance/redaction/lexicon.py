@@ -222,12 +222,35 @@ def load() -> NameLexicon:
         return max(estimates, default=None)
 
     common = _common(names, vocabulary=vocabulary, zipf=_zipf(names), expected_zipf=expected_zipf)
+    frequent = _frequent_words()
+    unmarked = _contractions_unmarked(frequent)
     return NameLexicon(
         given=frozenset(given),
         family=frozenset(family),
-        common=frozenset(common),
-        words=frozenset(vocabulary | (_frequent_words() - names)),
+        common=frozenset(common | (unmarked & names)),
+        words=frozenset(vocabulary | (frequent - names) | unmarked),
     )
+
+
+# The words contractions are made of: "there's", "she'll", "what're" and every "n't".
+_CONTRACTED = frozenset(
+    "i you he she it we they there here that this what where who how when why let ain".split()
+)
+_CONTRACTION = re.compile(r"([a-z]+)'(s|re|ve|ll|d|m|t)")
+
+
+def _contractions_unmarked(frequent: set[str]) -> set[str]:
+    """Contractions as raw speech recognition writes them, without the
+    apostrophe: "theres", "shes", "dont". Some are also names (Theres, Shes)
+    but, said in lowercase, are these words."""
+    unmarked = set()
+    for word in frequent:
+        contraction = _CONTRACTION.fullmatch(word)
+        if contraction and (
+            contraction[1] in _CONTRACTED or (contraction[2] == "t" and contraction[1].endswith("n") and len(contraction[1]) > 1)
+        ):
+            unmarked.add(word.replace("'", ""))
+    return unmarked
 
 
 # ---------------------------------------------------------------------------------------------

@@ -415,6 +415,8 @@ def _digit_run(tokens: Sequence[_Token], index: int, text: str) -> tuple[list[tu
             target, joiner = gap_start + 1, ("-", gap_start, gap_start + 1)
         elif _DOTTED_GROUP.match(text, gap_start):
             target, joiner = gap_start + 1, None
+        elif (step := _DICTATED_STEP.match(text, gap_start)) and _dictated(text, chunks[0][1], gap_start):
+            target, joiner = step.end(), None  # "0. 4. 1. 1.": one digit a sentence
         else:
             if _FRACTION.match(text, gap_start):
                 break  # "19 1/2 Cedar Court": a house number and its half
@@ -443,6 +445,16 @@ def _digit_run(tokens: Sequence[_Token], index: int, text: str) -> tuple[list[tu
 
 
 _FRACTION = re.compile(r"\s+[13]\s*/\s*[24](?!\d)")
+# A value said one digit at a time, each heard as a sentence: "0. 4. 1. 1.", "Four. One. One. Nine."
+# Three digits at least, so that "Option 2. 3 people…" stays two numbers.
+_ONE_DIGIT = r"(?:\d|zero|oh|one|two|three|four|five|six|seven|eight|nine)(?![\w'’])"
+_DICTATED_STEP = re.compile(rf"\.[^\S\n]+(?={_ONE_DIGIT})", re.IGNORECASE)
+_DICTATION = re.compile(rf"(?<![\w.]){_ONE_DIGIT}(?:\.[^\S\n]+{_ONE_DIGIT}){{2,}}", re.IGNORECASE)
+
+
+def _dictated(text: str, start: int, gap: int) -> bool:
+    dictation = _DICTATION.match(text, start)
+    return dictation is not None and gap < dictation.end()
 _PAUSE_WORD = re.compile(r"…|\.{2,}|[a-z]", re.IGNORECASE)
 
 

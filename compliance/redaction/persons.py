@@ -238,7 +238,11 @@ STREET_OR_BUSINESS = frozenset(
     "services solutions systems associates partners realty properties health healthcare members membership "
     "tier tiers subscription add-on add-ons addon addons "
     # Churches, creeks, day cares and food trucks: "Hope Lutheran", "Stevens Creek", "Jack and Jill daycare".
-    "lutheran baptist methodist presbyterian catholic episcopal chapel creek daycare truck premium".split()
+    "lutheran baptist methodist presbyterian catholic episcopal chapel creek daycare truck premium "
+    # Trades and firms: "Hollis Roofing LLC", "Carter Plumbing", "Reyes Law".
+    "roofing plumbing electric landscaping construction contractors llc inc corp corporation company ltd law firm "
+    "agency veterinary logistics trucking wireless telecom energy utilities financial mortgage lending investments "
+    "airlines airways cleaners salon spa fitness studio studios".split()
 )
 # What a person owns: after a possessive name these are the person's, not a
 # business's ("Maksim's plan", "Frank's line"), unlike "Macy's store".
@@ -264,12 +268,17 @@ _NOT_A_PERSON_AFTER = re.compile(
 
 
 def _thing_after(text: str, word: Word) -> bool:
-    """A street or business word follows the name ("Baker Street", "Hope
+    return thing_after(text, word.start, word.end)
+
+
+def thing_after(text: str, start: int, end: int) -> bool:
+    """A street or business word follows the name ending at ``end`` ("Baker Street", "Hope
     Credit Union"), but not a thing a person owns after a possessive ("Maksim's plan")."""
-    following = _NOT_A_PERSON_AFTER.match(text, word.end)
+    following = _NOT_A_PERSON_AFTER.match(text, end)
     if following is None:
         return False
-    return not (word.text.endswith(("'s", "’s")) and following.group().strip().rstrip(".").lower() in PERSONAL_THINGS)
+    possessive = text.endswith(("'s", "’s"), start, end)
+    return not (possessive and following.group().strip().rstrip(".").lower() in PERSONAL_THINGS)
 
 
 _SPELLING_ALPHABET = re.compile(r"(?<![\w'’])[A-Za-z],?\s+(?:as\s+in|like|for)\s+$", re.IGNORECASE)

@@ -566,35 +566,6 @@ RULES: dict[str, tuple[list[Rule], bool]] = {
                 after=True,
             ),
             rule(r"(?<!\w)(?P<value>\d(?: \d){3,7})(?!\w)", 0.85, "PIN", window=40),
-            # A password said in words: "the password is sunflower twenty two", "I set the passcode to blue giraffe".
-            rule(
-                r"\b(?:pass ?(?:word|code|phrase)|security (?:word|answer|question)|secret (?:word|question))s?\b"
-                # Never across a placeholder: what it hid is the value, not a lead to the next word.
-                # (An answer to a question for one is _secret_answers'.)
-                r"[^.!?\n\[]{0,32}?(?:\bis\b|\bit's\b|\bwas\b|:|'s\b|\bas\b|\bto\b)"
-                r"(?:\s+(?:caller|customer|uh|um|it's|its|is|now|literally|probably|actually|just|definitely|like)\b:?)*\s+"
-                r"(?P<value>(?!(?:the|a|an|not|that|still|wrong|incorrect|expired|locked|reset|caller|customer|agent|uh|um|it's|"
-                r"my|your|our|this|on|for|be|change|reset|something|is|oh|well|so|yeah|yes|okay|hmm|i|i'm|let|mother's|"
-                r"father's|maiden|name|first|favorite|favourite|what|where|who|which|in|me|at|correct|confirmed|"
-                r"printed|visit|middle|set|saved|updated|accepted|verified|now|literally|probably|actually|just|definitely|"
-                r"like)\b)"
-                r"[a-z0-9'-]+"
-                r"(?:\s+(?!(?:all|and|but|with|in|for|please|thanks|right|correct|lowercase|uppercase|that|that's|"
-                r"which|was|is|my)\b)"
-                r"[a-z0-9'-]+){0,3})",
-                0.7,
-                lead="word",
-            ),
-            # A secret word said straight after what it is: "security word lighthouse, one word".
-            rule(
-                r"\b(?:security|secret) word,?\s+"
-                r"(?P<value>(?!(?:the|a|an|is|was|for|and|on|of|to|that|it|it's|i|question|questions|answer|hint|reset|"
-                r"again|please|right|wrong|too|as|from|with|or|but|so|uh|um|oh|change|changed|update|updated|set|in|caller|"
-                r"customer|agent)\b)"
-                r"[a-z][a-z0-9'-]*)\b",
-                0.7,
-                lead="word",
-            ),
             rule(LEADING_ZERO_CODE, 0.6, standalone=True, bare=True),
             # Four digits said alone, not a year: a PIN, or the last four of something.
             rule(
@@ -640,7 +611,7 @@ _VALUE_TOKEN = re.compile(r"[+(']?[A-Za-z0-9!@#%^&*_-]*\d")
 _SIGNED_TOKEN = re.compile(r"(?<![\w$])[A-Za-z0-9!@#%^&*_-]+\$[A-Za-z0-9!@#%^&*_$-]*\d")
 _WORD_LEAD = re.compile(
     r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|p\.? ?o\b|building|bldg|apartment|apt|unit|"
-    r"pass|security|secret|plus|rural|r\.? ?r\b|star|highway|hc\b|h c\b|suite|post office|the street|street|"
+    r"plus|rural|r\.? ?r\b|star|highway|hc\b|h c\b|suite|post office|the street|street|"
     r"the road|road|checking|savings|the end of|end of)"
 )
 
@@ -1241,8 +1212,10 @@ def _dates_beside_birth(text: str, findings: list[Finding], talk: Dialogue) -> l
 
 # "Did you say 45019 or 45091?", "was that 0419 or 0491": a value read back
 # with the other way it may have been heard. Both are the caller's.
+# What the agent reads a value back with: "I heard 7 2 7 1", "did you say 4417 or 4471?".
+_HEARD_LEAD = r"\b(?:i heard|i have|i've got|i'm seeing|i see|i show|i'm showing|you said|did you say|did i hear)"
 _READ_BACK = re.compile(
-    r"\b(?:did you say|did i hear|was that|was it|is that|is it|you said|i have|i heard)\s+(?:(?:uh|um),?\s+)?"
+    rf"(?:{_HEARD_LEAD}|\b(?:was that|was it|is that|is it))\s+(?:(?:uh|um),?\s+)?"
     r"(?P<first>\d[\d /-]*\d)\s*,?\s+or\s+(?:(?:uh|um),?\s+)?(?:was it\s+|is it\s+)?(?P<second>\d[\d /-]*\d)(?![\w-])",
     FLAGS,
 )
@@ -1298,7 +1271,7 @@ _READ_IT_BACK = re.compile(
 # A value the agent heard or has on file, read out to be checked: "I heard 7 2 7 1. Is that
 # correct?", "I'm seeing 1 0 0 2 5 on the account. You said 1 0 0 5 2?".
 _HEARD = re.compile(
-    r"\b(?:i heard|i have|i've got|i'm seeing|i see|i show|i'm showing|you said|did you say)\s+(?:(?:uh|um),?\s+)?"
+    rf"{_HEARD_LEAD}\s+(?:(?:uh|um),?\s+)?"
     r"(?P<value>\d(?:[ -]?\d){2,})(?![\w-])",
     FLAGS,
 )
@@ -1337,7 +1310,7 @@ def _type_by_shape(digits: str) -> str:
 # either side: "high school mascot the ravens", "the city where i was born is cebu".
 _SPEAKER = r"(?:caller|customer|agent|rep|representative)\b:?"
 _MEMORABLE = (
-    r"\bmaiden name\b|\b(?:first|1st) (?:pet|dog|cat|car|school|job|teacher|boss|street|concert)\b|\bgrew up on\b|"
+    r"\bmaiden name\b|\b(?:first|1st) (?:pet|dog|cat|car|school|job|teacher|boss|street|concert)\b|\bgr[eo]w up on\b|"
     r"\b(?:city|town|hospital|country)\s+(?:(?:that|where|which)\s+)?(?:i|you|we|he|she)\s+(?:was|were)\s+born"
     r"(?:\s+in)?\b|\b(?:city|town) (?:where )?(?:my|your|our) parents met\b|\bmascot\b|"
     r"\bfavou?rite (?:teacher|food|colou?r|book|movie|film|band|team|sports team|singer|song|animal|place)\b|"
@@ -1386,7 +1359,7 @@ _ANSWER_LEAD = re.compile(
     rf"(?:\s+|[,.…:-]+|{_SPEAKER}|"
     r"(?:uh|um|er|erm|oh|ah|eh|hmm|mm|mmm|gosh|well|so|okay|ok|sure|yeah|yes|yep|right|alright|let's see|no|ha|"
     r"haha|jeez|god)\b|"
-    r"(?:i think|i believe|i guess|maybe|probably|pretty sure)\b|"
+    r"(?:i think|i believe|i guess|maybe|probably|pretty sure|try|let's try|can you try)\b|"
     r"(?:it's|it is|it was|that's|that would be|that'd be|it should be|it might be|it'd be|it may be|it's probably)\b|"
     # The thing the answer names: "it's my dog's name... Biscuit", "the street I grew up on, Maple".
     r"(?:my|our|the) (?:[a-z]+'?s |first |old |childhood )?(?:name|street|school|city|town|pet|dog|cat)\b"
@@ -1408,7 +1381,8 @@ _NOT_SECRET = frozenset(
     today tonight tomorrow yesterday soon before after already yet still ever always sometimes perhaps expired
     locked reset changed change update updated wrong incorrect field hint number numbers digits recovery manager
     requirements god ooh wow geez jeez huh ugh first third name names pet pet's cat dog car school yikes shoot
-    dang man boy middle problem problems worries""".split()
+    dang man boy middle problem problems worries caller customer agent lowercase uppercase mother's father's
+    maiden favorite favourite printed visit saved accepted going gonna""".split()
 )
 _SECRET_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’-]*")
 # After the answer: the end of the turn, or what closes a secret's spelling ("all one word").
@@ -1420,6 +1394,18 @@ _ANOTHER_TRY = re.compile(
     r"[?.,…]*\s+(?:(?:no|or|sorry|wait|actually|maybe)\b[,.…]*\s+)+(?:(?:it's|it was|try|it might be)\s+)?", FLAGS
 )
 _MOST_WORDS = 3
+# A secret after its name, in the same sentence: "the password is sunflower twenty two", "I set the
+# passcode to blue giraffe", "security word lighthouse, one word". Never across a placeholder: what
+# it hid is the value, not a lead to the next word. Its words run until talk ("…is tiger and it…").
+_SECRET_SAID = re.compile(
+    r"\b(?:pass ?(?:word|code|phrase)|security (?:word|answer|question)|secret (?:word|question))s?\b"
+    r"[^.!?\n\[]{0,32}?(?:\bis\b|\bit's\b|\bwas\b|:|'s\b|\bas\b|\bto\b|\bwill be\b)"
+    r"(?:\s+(?:caller|customer|uh|um|it's|its|is|now|literally|probably|actually|just|definitely|like|"
+    r"going to be|gonna be)\b:?)*\s+"
+    r"|\b(?P<word>security|secret) word,?\s+(?=[a-z])",
+    FLAGS,
+)
+_MOST_SAID_WORDS = 4
 _ARTICLE = re.compile(r"(?:the|a|an)\s+(?=[A-Za-z0-9])", FLAGS)
 # A secret read back as it is checked ("the passcode Mango matches"), or named
 # with nothing else in the turn ("passcode mango").
@@ -1476,6 +1462,10 @@ def _secret_answers(text: str, talk: Dialogue) -> list[Finding]:
         answer = _secret_at(text, _ANSWER_LEAD.match(text, then.end()).end())
         if answer is not None:
             found.append(("PIN", *answer, 0.7))
+    for named in _SECRET_SAID.finditer(text):
+        words = _secret_words(text, named.end(), 1 if named.group("word") else _MOST_SAID_WORDS)
+        if words is not None:
+            found.append(("PIN", *words, 0.7))
     for checked in _SECRET_CHECKED.finditer(text):
         group = "value" if checked.group("value") else "alone"
         if _secret(checked.group(group)):
@@ -1496,16 +1486,21 @@ def _secret_at(text: str, start: int) -> tuple[int, int] | None:
     """The secret said from ``start``: up to three words, none of them talk, that end the turn,
     with the article before them ("the ravens", "the princess bride")."""
     article = _ARTICLE.match(text, start)
-    words_start = article.end() if article else start
-    end, count = words_start, 0
-    while count < _MOST_WORDS:
+    words = _secret_words(text, article.end() if article else start, _MOST_WORDS)
+    if words is None or not _ANSWER_CLOSE.match(text, words[1]) or not _secret(text[words[0] : words[1]]):
+        return None
+    return start, words[1]
+
+
+def _secret_words(text: str, start: int, most: int) -> tuple[int, int] | None:
+    """The words from ``start`` up to the first that is talk, at most ``most`` of them."""
+    end, count = start, 0
+    while count < most:
         word = _SECRET_WORD.match(text, end if count == 0 else _skip_space(text, end))
         if word is None or (count and word.start() == end) or not _secret(word.group(), alone=False):
             break
         end, count = word.end(), count + 1
-    if not count or not _ANSWER_CLOSE.match(text, end) or not _secret(text[words_start:end]):
-        return None
-    return start, end
+    return (start, end) if count else None
 
 
 def _secret(said: str, *, alone: bool = True) -> bool:

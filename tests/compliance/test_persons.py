@@ -182,3 +182,29 @@ def test_a_name_the_lexicon_does_not_know_is_a_name_before_its_owner_s_records(n
 @pytest.mark.parametrize("business", ["Macy", "Wendy", "Kohl", "Costco", "Verizon", "Apple", "Chase", "Seattle"])
 def test_a_business_or_a_place_before_its_records_is_no_person(business):
     assert people(f"Can you check {business}'s order from Monday?") == []
+
+
+# Surnames the sequence tagger reads as a person wherever a capitalised word opens a sentence.
+FIRM_NAMES = ["Glenmore", "Hollis", "Hargrove", "Whitcombe", "Okonkwo", "Delacroix", "Brennan", "Castellanos"]
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.sampled_from(FIRM_NAMES),
+    st.sampled_from(["Insurance", "Roofing LLC", "Plumbing", "Law", "Realty", "Dental", "Credit Union", "House"]),
+    st.sampled_from(["Hi, this is {} {}. How can I help?", "Thanks for calling {} {}.", "{} {} customer care."]),
+)
+def test_a_name_before_a_business_word_is_the_business_whichever_part_finds_it(name, firm, template):
+    assert people(template.format(name, firm)) == []
+
+
+def test_contractions_written_without_their_apostrophe_are_words_not_names():
+    from compliance.redaction import lexicon
+
+    # Raw speech recognition writes "there's" as "theres", which is also a given name.
+    unmarked = lexicon._contractions_unmarked(lexicon._frequent_words())
+    names = sorted(word for word in unmarked if lexicon.load().is_name(word))
+    assert {"theres", "shes"} <= set(names)
+    for word in names:
+        text = f"yeah {word} a problem with the bill i think"
+        assert people(text) == [], word

@@ -382,6 +382,26 @@ def test_a_code_said_alone_is_hidden_however_it_is_said(data, code, lead):
     assert all_hidden(text, spoken)
 
 
+@settings(max_examples=100, deadline=None)
+@given(st.data(), st.text("0123456789", min_size=3, max_size=8), st.sampled_from(["PIN", "passcode", "security code"]))
+def test_a_code_said_one_digit_a_sentence_is_hidden_whole(data, code, name):
+    # Speech recognition hears each digit said slowly as a sentence: "0. 4. 1. 1.", "Four. One. One. Nine."
+    said = ". ".join(
+        digit if data.draw(st.booleans(), label="as a digit") else DIGIT_WORDS[int(digit)].capitalize()
+        for digit in code
+    )
+    text = f"Agent: And your {name}?\nCaller: {said}."
+
+    assert all_hidden(text, said)
+
+
+@pytest.mark.parametrize(
+    "text", ["Press 1. 2 people are waiting.", "I have 3. 4 more are coming.", "Step 1. 2. 3. Done."]
+)
+def test_numbers_said_in_separate_sentences_are_not_one_value(text):
+    assert redact(text).text == text
+
+
 @pytest.mark.parametrize(
     "text", ["it was forty nine ninety nine", "Twelve fifty.", "About three hundred.", "Twenty twenty four."]
 )
@@ -867,8 +887,13 @@ SECRET_QUESTIONS = [
     "agent what was the name of your first pet caller ",
     "Agent: Can you tell me the passcode on the account? Caller: ",
     "Agent: Security question, your mother's maiden name? Caller: ",
+    # A title's period ends no question.
+    "Agent: What was your first pet's name, Mr. Okafor?\nCaller: ",
+    "Agent: And what street did you grow up on, Dr. Nwosu? Caller: ",
 ]
-ANSWER_LEADS = ["", "Um, ", "Oh, uh, I think it's ", "it's ", "Hmm. It might be ", "Yeah, it's my dog's name... "]
+ANSWER_LEADS = [
+    "", "Um, ", "Oh, uh, I think it's ", "it's ", "Hmm. It might be ", "Yeah, it's my dog's name... ", "Try ",
+]  # fmt: skip
 
 
 @settings(max_examples=150, deadline=None)
