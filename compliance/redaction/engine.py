@@ -106,7 +106,8 @@ class Redactor:
         """The sequence tagger's findings, but for a name that is a word of an
         address found in the same text ("2714 Frank Street. Frank like the
         bank"), a city, state or country of two words or more ("hong kong", "San Diego"),
-        or a street's or a business's ("Glenmore Insurance", "Stride House")."""
+        a street's or a business's ("Glenmore Insurance", "Stride House"), or part of a brand
+        named after a person ("Sherwin-Williams", "ben and jerrys")."""
         in_addresses = {
             lexicon.fold(word)
             for entity in found
@@ -121,6 +122,7 @@ class Redactor:
                 or (len(words) > 1 and words in self.names.places.always)
                 or thing_after(text, start, end)
                 or (len(words) > 1 and words[-1] in STREET_OR_BUSINESS)
+                or self.names.in_eponym(text, start, end)
             ):
                 continue
             kept.append(Entity(kind, start, end, TAGGER_SCORE))

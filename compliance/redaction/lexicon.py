@@ -233,9 +233,7 @@ def load() -> NameLexicon:
 
 
 # The words contractions are made of: "there's", "she'll", "what're" and every "n't".
-_CONTRACTED = frozenset(
-    "i you he she it we they there here that this what where who how when why let ain".split()
-)
+_CONTRACTED = frozenset("i you he she it we they there here that this what where who how when why let ain".split())
 _CONTRACTION = re.compile(r"([a-z]+)'(s|re|ve|ll|d|m|t)")
 
 
@@ -247,7 +245,8 @@ def _contractions_unmarked(frequent: set[str]) -> set[str]:
     for word in frequent:
         contraction = _CONTRACTION.fullmatch(word)
         if contraction and (
-            contraction[1] in _CONTRACTED or (contraction[2] == "t" and contraction[1].endswith("n") and len(contraction[1]) > 1)
+            contraction[1] in _CONTRACTED
+            or (contraction[2] == "t" and contraction[1].endswith("n") and len(contraction[1]) > 1)
         ):
             unmarked.add(word.replace("'", ""))
     return unmarked

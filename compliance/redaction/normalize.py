@@ -78,8 +78,9 @@ _TOKEN = re.compile(r"[A-Za-z]+(?:['’][A-Za-z]+)?|\d+|\S")
 _EMAIL_TRIGGER = re.compile(r"(?<![\w'’])at(?![\w'’])|@", re.IGNORECASE)
 # Between two digit groups of one value: spacing, commas, dashes, an ellipsis,
 # and hesitations. A correction ("sorry", "no wait", "I mean") is not here.
+# A line break ends a turn: digits on either side are two values.
 _HESITATION = re.compile(
-    r"(?:[\s,\-–—…]|\.{2,}|\b(?:um+|uh+|er|erm|ah+|hmm+|mm+|like|then|and then|hang on|hold on|one sec(?:ond)?|"
+    r"(?:[^\S\n]|[,\-–—…]|\.{2,}|\b(?:um+|uh+|er|erm|ah+|hmm+|mm+|like|then|and then|hang on|hold on|one sec(?:ond)?|"
     r"just a sec(?:ond)?|give me a sec(?:ond)?|let me (?:see|check|think|look)|bear with me|you know|dash|hyphen)\b)+",
     re.IGNORECASE,
 )
@@ -323,10 +324,10 @@ def _spelled_code(tokens: Sequence[_Token], index: int, text: str) -> tuple[list
     position = index
     while position < len(tokens):
         token = tokens[position]
-        if token.text == "-" and parts:
+        if token.text in ("-", "…", ".") and parts:
             position += 1
             continue
-        if parts and position > index and text[tokens[position - 1].end : token.start].strip(" -,"):
+        if parts and not _CODE_GAP.fullmatch(text, parts[-1][2], token.start):
             break
         if _letter(token) and not (
             token.word in ZERO_LETTERS
@@ -360,6 +361,10 @@ def _spelled_code(tokens: Sequence[_Token], index: int, text: str) -> tuple[list
     if parts[0][0] in ("A", "I") and (len(parts) < 2 or parts[1][0].isdigit()) and digits < 6:
         return None
     return parts, position
+
+
+# Between the parts of a code said part by part: spaces, commas, dashes, a pause ("K… 7… 4… Q").
+_CODE_GAP = re.compile(r"(?:[ ,\-…]|\.{2,})*")
 
 
 def _continues_number(tokens: Sequence[_Token], index: int) -> bool:
@@ -455,6 +460,8 @@ _DICTATION = re.compile(rf"(?<![\w.]){_ONE_DIGIT}(?:\.[^\S\n]+{_ONE_DIGIT}){{2,}
 def _dictated(text: str, start: int, gap: int) -> bool:
     dictation = _DICTATION.match(text, start)
     return dictation is not None and gap < dictation.end()
+
+
 _PAUSE_WORD = re.compile(r"…|\.{2,}|[a-z]", re.IGNORECASE)
 
 
@@ -732,7 +739,7 @@ def _normalize(text: str) -> Normalized:
 
 def _before_code_part(tokens: list[_Token], index: int) -> bool:
     following = index + 1
-    while following < len(tokens) and tokens[following].text == "-":
+    while following < len(tokens) and tokens[following].text in ("-", "…", "."):
         following += 1
     if following >= len(tokens):
         return False

@@ -158,12 +158,22 @@ EPONYMS = frozenset(
         "st jude", "st luke's", "st mary's", "mercy general", "best buy", "kaiser", "jeep grand", "kroger",
         "publix", "meijer", "wegmans", "nordstrom", "hunter douglas", "pella", "cherry garcia", "cherry coke",
         "stuart little", "charlotte's web", "jack in the box", "safari", "baskin robbins", "dunkin",
-        "little caesars", "chuck e cheese", "dave busters", "panera",
+        "little caesars", "chuck e cheese", "dave busters", "panera", "tim hortons", "jack daniel's",
+        "jimmy john's", "famous amos", "ben franklin", "benjamin moore", "mrs fields", "jenny craig",
     )
 )  # fmt: skip
+
+
+def _unmarked(word: str) -> str:
+    """A word as raw speech recognition may write it, without its apostrophe: "jerrys", "daniels"."""
+    return word.replace("'", "")
+
+
+# Matched without apostrophes, and with any "and" between the names skipped: "Ben & Jerry's",
+# "ben and jerrys", "Jack Daniels".
 _EPONYMS_BY_FIRST: dict[str, list[tuple[str, ...]]] = {}
 for _eponym in EPONYMS:
-    _EPONYMS_BY_FIRST.setdefault(_eponym[0], []).append(_eponym)
+    _EPONYMS_BY_FIRST.setdefault(_unmarked(_eponym[0]), []).append(tuple(map(_unmarked, _eponym)))
 # "Tier 2", "Series 7": a word and a number name a level or a model.
 _NUMBER_AFTER = re.compile(r"\s\d")
 # "mark is my husband", "Ebere's my daughter": a name, then who the person is
@@ -1019,12 +1029,27 @@ class NameFinder:
 
     @staticmethod
     def _eponym(words: list[Word], first: int, last: int) -> bool:
+        """Whether a brand or landmark named after a person covers any of the words ``first`` to ``last``
+        ("Sherwin-Williams" said as one word too)."""
+        for index in range(first, last + 1):
+            parts = tuple(_unmarked(words[index].folded).split("-"))
+            if len(parts) > 1 and parts in _EPONYMS_BY_FIRST.get(parts[0], ()):
+                return True
         for start in range(max(0, first - 4), last + 1):
-            for eponym in _EPONYMS_BY_FIRST.get(words[start].folded, ()):
-                end = start + len(eponym)
-                if end > first and tuple(word.folded for word in words[start:end]) == eponym:
+            for eponym in _EPONYMS_BY_FIRST.get(_unmarked(words[start].folded), ()):
+                said = [index for index in range(start, min(len(words), start + 2 * len(eponym))) if
+                        words[index].folded != "and" or eponym[0] == "and" or index == start]  # fmt: skip
+                said = said[: len(eponym)]
+                if said[-1] >= first and tuple(_unmarked(words[index].folded) for index in said) == eponym:
                     return True
         return False
+
+    def in_eponym(self, text: str, start: int, end: int) -> bool:
+        """Whether the words from ``start`` to ``end`` (or a word they are part of) are part of a brand
+        or landmark named after a person."""
+        words = self.words_of(text)
+        inside = [index for index, word in enumerate(words) if word.start < end and start < word.end]
+        return bool(inside) and self._eponym(words, inside[0], inside[-1])
 
     def _month_and_surname(self, words: list[Word], index: int, text: str) -> bool:
         """A month's name in capitals followed by a surname in capitals: "April Mason", "June Holloway"."""
@@ -1134,6 +1159,7 @@ class NameFinder:
                 and words[again + 1].folded not in NOT_NAMES
                 and not _stops(text, word, words[again])
                 and _adjacent(text, words[again], words[again + 1])
+                and not self._eponym(words, index, again)  # "Johnson & Johnson gift cards"
             ):
                 spans += [(index, index), (again, again + 1)]
         return spans

@@ -346,7 +346,8 @@ RULES: dict[str, tuple[list[Rule], bool]] = {
             rule(r"(?<!\w)(?:0?[1-9]|1[0-2])\s+of\s+(?:20)?\d\d(?!\w)", 0.85, "EXPIRY"),
             rule(rf"\b{MONTH}\.?,?\s+(?:of\s+)?(?:20\d\d|'?\d\d)\b", 0.85, "EXPIRY", lead="word", after=True),
             # Part of an expiry is still the card's: "expires in August", "the end of 2026",
-            # "um, May? … and the year's '29".
+            # "um, May? … and the year's '29"; a month said alone, or by its number, answers
+            # the question for it ("What month does the card expire?" "December.", "Oh nine.").
             *(
                 rule(
                     pattern,
@@ -354,14 +355,17 @@ RULES: dict[str, tuple[list[Rule], bool]] = {
                     "EXPIRY",
                     window=window,
                     lead=lead,
-                    carry=False,
+                    carry=carry,
+                    bare=bare,
                     guarded=True,
                     unless=("NOT_CARD", 200),
                 )
-                for pattern, score, window, lead in (
-                    (rf"\b{MONTH}\b(?!\s+\d)", 0.75, 30, "word"),
-                    (r"\b(?:the\s+)?end\s+of\s+(?:20[2-4]\d|'?[2-4]\d)\b", 0.8, 40, "word"),
-                    (r"(?<![\w'])(?:20[2-4]\d|'[2-4]\d)(?!\w)", 0.75, 48, "digit"),
+                for pattern, score, window, lead, carry, bare in (
+                    (rf"\b{MONTH}\b(?!\s+\d)", 0.75, 30, "word", False, False),
+                    (rf"\b{MONTH}\b(?!\s+\d)", 0.75, 0, "word", True, True),
+                    (r"(?<![\w'])(?:0[1-9]|1[0-2])(?![\w'])", 0.75, 0, "digit", True, True),
+                    (r"\b(?:the\s+)?end\s+of\s+(?:20[2-4]\d|'?[2-4]\d)\b", 0.8, 40, "word", False, False),
+                    (r"(?<![\w'])(?:20[2-4]\d|'[2-4]\d)(?!\w)", 0.75, 48, "digit", False, False),
                 )
             ),
             rule(r"\b(?:the\s+)?end\s+of\s+20[2-4]\d\b", 0.6, standalone=True, bare=True, lead="word"),
@@ -444,7 +448,7 @@ RULES: dict[str, tuple[list[Rule], bool]] = {
                 lead="word",
             ),
             rule(
-                rf"\b(?:the\s+)?{DAY}{SLOW_GAP}(?:of{SLOW_GAP})?(?:{MONTH}|{MONTH_BY_NUMBER})"
+                rf"\b(?:the\s+)?{DAY}{SLOW_GAP}(?:of{SLOW_GAP}){{0,2}}(?:{MONTH}|{MONTH_BY_NUMBER})"
                 rf"(?:(?:{DATE_GAP}|\.\s+|{SLOW_GAP})(?:{YEAR}|'?\d{{2}}))?\b",
                 0.9,
                 "DOB",
@@ -1339,10 +1343,13 @@ _SECRET_ASKED = re.compile(
     rf"(?<!\[)\bpin\b|{_MEMORABLE}",
     FLAGS,
 )
-# The question closes with "?", or the other speaker answers it ("... first school caller saint mary's").
+# The question closes with "?", or the other speaker answers it ("... first school caller saint mary's"),
+# or its turn ends: raw speech has no "?", and a prompt may ask with "Please say the city you were born in."
 # A title's period ends no question: "What was your first pet's name, Mr. Okafor?"
 _QUESTION_END = re.compile(
-    r"(?:[^.!?\n]|\b(?:mr|mrs|ms|mx|dr|prof|st|jr|sr)\.){0,80}?(?:\?|(?=\s(?:caller|customer)\b))", FLAGS
+    r"(?:[^.!?\n]|\b(?:mr|mrs|ms|mx|dr|prof|st|jr|sr)\.){0,80}?"
+    r"(?:\?|(?=\s(?:caller|customer)\b)|[.!]?(?=[^\S\n]*\n))",
+    FLAGS,
 )
 # A yes-or-no question about a secret ("Do you remember your password?", "Is the PIN working?")
 # asks for no secret, unless it asks to be given one ("Can you tell me the passcode?").

@@ -10,6 +10,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from compliance.redaction import get_redactor, redact
+from compliance.redaction.persons import EPONYMS
 
 
 def people(text: str, **options: object) -> list[str]:
@@ -208,3 +209,23 @@ def test_contractions_written_without_their_apostrophe_are_words_not_names():
     for word in names:
         text = f"yeah {word} a problem with the bill i think"
         assert people(text) == [], word
+
+
+@settings(max_examples=120, deadline=None)
+@given(
+    st.data(),
+    st.sampled_from(sorted(eponym for eponym in EPONYMS if len(eponym) == 2)),
+    st.booleans(),
+    st.sampled_from(["there was a charge at {} yesterday", "I got the {} one.", "do you take {} gift cards"]),
+)
+def test_a_brand_named_after_people_is_no_person_however_speech_recognition_writes_it(
+    data, eponym, capitalised, template
+):
+    # Raw speech recognition writes lowercase, drops the apostrophe ("jerrys") and says "&" as "and".
+    first, second = (word.capitalize() if capitalised else word.replace("'", "") for word in eponym)
+    joined = data.draw(st.sampled_from(["{} {}", "{} and {}", *(["{} & {}", "{}-{}"] if capitalised else [])]))
+    # "Johnson & Johnson" said "johnson johnson" is a name said twice, as "hope hope ruiz" is.
+    assume(not (first == second and joined == "{} {}"))
+    text = template.format(joined.format(first, second))
+
+    assert people(text) == []

@@ -395,6 +395,20 @@ def test_a_code_said_one_digit_a_sentence_is_hidden_whole(data, code, name):
     assert all_hidden(text, said)
 
 
+@settings(max_examples=80, deadline=None)
+@given(st.data(), st.from_regex(r"[2-9][0-9]{2}[2-9][0-9]{6}", fullmatch=True))
+def test_a_value_read_back_is_found_whatever_digits_ended_the_turn_before(data, phone):
+    # The turn before is read with the text, on a line of its own: its last digits are not the read-back's first.
+    caller = f"yeah its {say_digits(data.draw, phone)}"
+    written = f"{phone[:3]}-{phone[3:6]}-{phone[6:]}"
+    text = f"{written}. And is that a mobile?"
+
+    covered = {
+        position for entity in redact(text, context=caller).entities for position in range(entity.start, entity.end)
+    }
+    assert all(position in covered for position in range(len(written)) if written[position].isdigit())
+
+
 @pytest.mark.parametrize(
     "text", ["Press 1. 2 people are waiting.", "I have 3. 4 more are coming.", "Step 1. 2. 3. Done."]
 )
