@@ -115,6 +115,7 @@ class Redactor:
             for word in _WORD.findall(text, entity.start, entity.end)
         }
         kept = []
+        said = None  # the words of the text, read once if a person needs them
         for kind, start, end in self.tagger.find(text):
             words = tuple(lexicon.fold(word) for word in _WORD.findall(text, start, end))
             if kind == PERSON and (
@@ -122,7 +123,7 @@ class Redactor:
                 or (len(words) > 1 and words in self.names.places.always)
                 or thing_after(text, start, end)
                 or (len(words) > 1 and words[-1] in STREET_OR_BUSINESS)
-                or self.names.in_eponym(text, start, end)
+                or self.names.in_eponym(said := said or self.names.words_of(text), start, end)
             ):
                 continue
             kept.append(Entity(kind, start, end, TAGGER_SCORE))

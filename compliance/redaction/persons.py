@@ -1044,10 +1044,9 @@ class NameFinder:
                     return True
         return False
 
-    def in_eponym(self, text: str, start: int, end: int) -> bool:
-        """Whether the words from ``start`` to ``end`` (or a word they are part of) are part of a brand
-        or landmark named after a person."""
-        words = self.words_of(text)
+    def in_eponym(self, words: list[Word], start: int, end: int) -> bool:
+        """Whether the words (of ``words_of``) from ``start`` to ``end``, or a word they are part of,
+        are part of a brand or landmark named after a person."""
         inside = [index for index, word in enumerate(words) if word.start < end and start < word.end]
         return bool(inside) and self._eponym(words, inside[0], inside[-1])
 
