@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from . import lexicon, ner, tagger
 from .normalize import FILLER_WORDS
 from .persons import ENTITY as PERSON
-from .persons import STREET_OR_BUSINESS, NameFinder, thing_after
+from .persons import STREET_OR_BUSINESS, NameFinder, Word, thing_after
 from .recognizers import CONTEXT_CHARACTERS, forget, recognizers
 
 logger = logging.getLogger(__name__)
@@ -78,14 +78,16 @@ class Redactor:
                 for entity in self.analyze(joined + text, known_names=known_names)
                 if entity.end > shift
             ]
+        words = self.names.words_of(text)
         found = [
-            Entity(PERSON, item.start, item.end, item.score) for item in self.names.find(text, known_names=known_names)
+            Entity(PERSON, item.start, item.end, item.score)
+            for item in self.names.find(text, known_names=known_names, words=words)
         ]
         # The rules read the text through its normalised copy themselves
         # (recognizers.scan), spoken numbers included.
         found += self._rules(text)
         if self.tagger is not None:
-            found += self._tagged(text, found)
+            found += self._tagged(text, found, words)
         return _merge([entity for entity in found if entity.score >= MINIMUM_SCORE], text)
 
     def names_in(self, text: str) -> list[str]:
@@ -102,12 +104,13 @@ class Redactor:
         finally:
             forget()
 
-    def _tagged(self, text: str, found: list[Entity]) -> list[Entity]:
+    def _tagged(self, text: str, found: list[Entity], said: list[Word]) -> list[Entity]:
         """The sequence tagger's findings, but for a name that is a word of an
         address found in the same text ("2714 Frank Street. Frank like the
         bank"), a city, state or country of two words or more ("hong kong", "San Diego"),
         a street's or a business's ("Glenmore Insurance", "Stride House"), or part of a brand
-        named after a person ("Sherwin-Williams", "ben and jerrys")."""
+        named after a person ("Sherwin-Williams", "ben and jerrys"). ``said`` are the text's
+        words as the name finder read them."""
         in_addresses = {
             lexicon.fold(word)
             for entity in found
@@ -115,7 +118,6 @@ class Redactor:
             for word in _WORD.findall(text, entity.start, entity.end)
         }
         kept = []
-        said = None  # the words of the text, read once if a person needs them
         for kind, start, end in self.tagger.find(text):
             words = tuple(lexicon.fold(word) for word in _WORD.findall(text, start, end))
             if kind == PERSON and (
@@ -123,7 +125,7 @@ class Redactor:
                 or (len(words) > 1 and words in self.names.places.always)
                 or thing_after(text, start, end)
                 or (len(words) > 1 and words[-1] in STREET_OR_BUSINESS)
-                or self.names.in_eponym(said := said or self.names.words_of(text), start, end)
+                or self.names.in_eponym(said, start, end)
             ):
                 continue
             kept.append(Entity(kind, start, end, TAGGER_SCORE))

@@ -409,8 +409,9 @@ class NameFinder:
         self.places = places.load()
         self.entities = entities
 
-    def find(self, text: str, *, known_names: Iterable[str] = ()) -> list[Found]:
-        words = self.words_of(text)
+    def find(self, text: str, *, known_names: Iterable[str] = (), words: list[Word] | None = None) -> list[Found]:
+        """The names in ``text``; ``words`` are its ``words_of``, where the caller has them."""
+        words = self.words_of(text) if words is None else words
         person_spans, others = self._recognised(text, words)
         found = [Found(start, end, 0.85) for start, end in person_spans]
         taken = [False] * len(words)
