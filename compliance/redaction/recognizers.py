@@ -1326,12 +1326,14 @@ _MEMORABLE = (
 _MEMORABLE_NAMED = re.compile(_MEMORABLE, FLAGS)
 # Before the secret, after its name: "is", "was", "a dog named", a pause, or nothing ("verbal password tangerine").
 _MEMORABLE_THEN = re.compile(
-    r"[^.!?\n]{0,30}?\s(?:named|called)\b|[^.!?\n]{0,30}?\s(?:is|was|would be)\b|[^\S\n]*[?.:,…]+|(?=\s)", FLAGS
+    r"[^.!?\n]{0,30}?\s(?:named|called)\b|[^.!?\n]{0,30}?\s(?:is|was|(?:would|might|could|may|should) be)\b|"
+    r"[^\S\n]*[?.:,…]+|(?=\s)",
+    FLAGS,
 )
 # The start of a turn or a sentence, a speaker, a pause or "my" aside.
 _TURN_START = re.compile(
     rf"(?:^|[.?!\n]|\b{_SPEAKER})[^\S\n]*"
-    r"(?:(?:uh|um|so|and|okay|ok|oh|well|i|we|my|the|your|our|his|her|high school|school)\b[,\s]*)*$",
+    r"(?:(?:uh|um|so|and|okay|ok|oh|well|i|we|my|the|your|our|his|her|high school|school|name of)\b[,\s]*)*$",
     FLAGS,
 )
 # What asks for a secret: a password or passcode, a PIN, a security question
@@ -1364,10 +1366,11 @@ _GIVE_IT = re.compile(
 # What comes before the answer itself: the speaker, a pause, "I think it's", "my dog's name…".
 _ANSWER_LEAD = re.compile(
     rf"(?:\s+|[,.…:-]+|{_SPEAKER}|"
-    r"(?:uh|um|er|erm|oh|ah|eh|hmm|mm|mmm|gosh|well|so|okay|ok|sure|yeah|yes|yep|right|alright|let's see|no|ha|"
+    r"(?:uh|um|er|erm|oh|ooh|ah|eh|hmm|mm|mmm|gosh|well|so|okay|ok|sure|yeah|yes|yep|right|alright|let's see|no|ha|"
     r"haha|jeez|god)\b|"
     r"(?:i think|i believe|i guess|maybe|probably|pretty sure|try|let's try|can you try)\b|"
-    r"(?:it's|it is|it was|that's|that would be|that'd be|it should be|it might be|it'd be|it may be|it's probably)\b|"
+    r"(?:it's|it is|it was|that's|that would be|that'd be|it should be|it might be|it'd be|it may be|it's probably|"
+    r"it could be|could be|might be|maybe it's)\b|"
     # The thing the answer names: "it's my dog's name... Biscuit", "the street I grew up on, Maple".
     r"(?:my|our|the) (?:[a-z]+'?s |first |old |childhood )?(?:name|street|school|city|town|pet|dog|cat)\b"
     r"(?:,?\s+(?:is|was)\b)?)*",
@@ -1389,9 +1392,9 @@ _NOT_SECRET = frozenset(
     locked reset changed change update updated wrong incorrect field hint number numbers digits recovery manager
     requirements god ooh wow geez jeez huh ugh first third name names pet pet's cat dog car school yikes shoot
     dang man boy middle problem problems worries caller customer agent lowercase uppercase mother's father's
-    maiden favorite favourite printed visit saved accepted going gonna""".split()
+    maiden favorite favourite printed visit saved accepted going gonna might must shall""".split()
 )
-_SECRET_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’-]*")
+_SECRET_WORD = re.compile(r"[^\W_][\w'’-]*")  # any script's letters: "Kraków", "Zoë"
 # After the answer: the end of the turn, or what closes a secret's spelling ("all one word").
 _ANSWER_CLOSE = re.compile(
     rf"\s*(?:[.?!,;…]|$|\n)|\s+(?:{_SPEAKER}|(?:all )?(?:one|two|three) words?\b|that's\b|or\b|no\b)", FLAGS
@@ -1406,7 +1409,7 @@ _MOST_WORDS = 3
 # it hid is the value, not a lead to the next word. Its words run until talk ("…is tiger and it…").
 _SECRET_SAID = re.compile(
     r"\b(?:pass ?(?:word|code|phrase)|security (?:word|answer|question)|secret (?:word|question))s?\b"
-    r"[^.!?\n\[]{0,32}?(?:\bis\b|\bit's\b|\bwas\b|:|'s\b|\bas\b|\bto\b|\bwill be\b)"
+    r"[^.!?\n\[]{0,32}?(?:\bis\b|\bit's\b|\bwas\b|:|'s\b|\bas\b|\bto\b|\b(?:will|might|could|may) be\b)"
     r"(?:\s+(?:caller|customer|uh|um|it's|its|is|now|literally|probably|actually|just|definitely|like|"
     r"going to be|gonna be)\b:?)*\s+"
     r"|\b(?P<word>security|secret) word,?\s+(?=[a-z])",
@@ -1448,12 +1451,7 @@ def _secret_answers(text: str, talk: Dialogue) -> list[Finding]:
         asking = talk.lowered[talk.sentence(asked.start())[0] : question.end()]
         if _YES_OR_NO.match(asking) and not _GIVE_IT.search(asking):
             continue
-        answer = _secret_at(text, _ANSWER_LEAD.match(text, question.end()).end())
-        while answer is not None:
-            found.append(("PIN", *answer, 0.7))
-            # A second try is said straight after "no" or "or": "that's the garage" explains the first.
-            again = _ANOTHER_TRY.match(text, answer[1])
-            answer = _secret_at(text, again.end()) if again else None
+        found += [("PIN", *answer, 0.7) for answer in _tries(text, question.end())]
     # The secret said after its name, with no question: "my first pet was a dog named biscuit".
     for named in _MEMORABLE_NAMED.finditer(talk.lowered):
         then = _MEMORABLE_THEN.match(talk.lowered, named.end())
@@ -1466,9 +1464,7 @@ def _secret_answers(text: str, talk: Dialogue) -> list[Finding]:
             talk.lowered, 0, named.start()
         ):
             continue
-        answer = _secret_at(text, _ANSWER_LEAD.match(text, then.end()).end())
-        if answer is not None:
-            found.append(("PIN", *answer, 0.7))
+        found += [("PIN", *answer, 0.7) for answer in _tries(text, then.end())]
     for named in _SECRET_SAID.finditer(text):
         words = _secret_words(text, named.end(), 1 if named.group("word") else _MOST_SAID_WORDS)
         if words is not None:
@@ -1487,6 +1483,19 @@ def _secret_answers(text: str, talk: Dialogue) -> list[Finding]:
         for match in re.finditer(rf"(?<![\w'-]){re.escape(value)}(?![\w'-])", text, FLAGS):
             found.append(("PIN", match.start(), match.end(), 0.7))
     return found
+
+
+def _tries(text: str, start: int) -> list[tuple[int, int]]:
+    """The secret said after ``start``, a hedge or a pause aside, and each further try
+    said straight after it with "no" or "or" ("Kilimanjaro? Or Serengeti?"): "that's
+    the garage" explains the first."""
+    tries = []
+    answer = _secret_at(text, _ANSWER_LEAD.match(text, start).end())
+    while answer is not None:
+        tries.append(answer)
+        again = _ANOTHER_TRY.match(text, answer[1])
+        answer = _secret_at(text, again.end()) if again else None
+    return tries
 
 
 def _secret_at(text: str, start: int) -> tuple[int, int] | None:

@@ -984,6 +984,9 @@ def test_an_identifier_begun_and_said_again_from_the_start_is_hidden_both_times(
             "The answer {} is correct. Thank you.",
             "Your new security answer {} has been saved.",
             "I'm sorry, the password {} doesn't match.",
+            "City where my parents met. That's, um, {}.",
+            "Name of my first school, {}.",
+            "I think the security word might be {}. My husband set it.",
         ]
     ),
     st.booleans(),
@@ -993,6 +996,24 @@ def test_a_secret_said_after_its_name_or_read_back_as_it_is_checked_is_hidden(wo
     text = template.format(secret)
 
     assert all_hidden(text, secret)
+
+
+ACCENTED = {"a": "á", "e": "é", "i": "í", "o": "ó", "u": "ü"}
+
+
+@settings(max_examples=100, deadline=None)
+@given(SECRETS, SECRETS, st.integers(0, 4), st.sampled_from(["? Or ", ". Or maybe ", "… no, ", ", or "]))
+def test_a_secret_in_any_script_and_the_try_after_it_are_hidden(first, second, accent, joined):
+    # Speech recognition writes a place or a name as it is spelled: "Kraków", "Zoë".
+    one = invented_secret(first, True)
+    vowel = [letter for letter in one if letter in ACCENTED][accent % 2]
+    one = one.replace(vowel, ACCENTED[vowel], 1)
+    other = invented_secret(second, True)
+    assume(other.lower() != one.lower())
+    text = f"I think the security word might be {one}{joined}{other}. I'm not sure."
+
+    assert all_hidden(text, one)
+    assert all_hidden(text, other)
 
 
 @pytest.mark.parametrize(
