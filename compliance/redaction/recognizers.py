@@ -1416,14 +1416,18 @@ _SECRET_SAID = re.compile(
     FLAGS,
 )
 _MOST_SAID_WORDS = 4
+_POINTER = re.compile(
+    r"(?:(?:the )?name of (?:my|our) (?:first |old |childhood )?(?:dog|cat|pet|school|street|teacher),?\s+)?", FLAGS
+)
 _ARTICLE = re.compile(r"(?:the|a|an)\s+(?=[A-Za-z0-9])", FLAGS)
 # A secret read back as it is checked ("the passcode Mango matches"), or named
 # with nothing else in the turn ("passcode mango").
 _SECRET_CHECKED = re.compile(
     r"\b(?:pass ?(?:word|code|phrase)|answer|security (?:answer|word)|secret word)"
-    r"\s+(?P<value>[a-z0-9][\w'.-]*(?:\s+[a-z0-9][\w'.-]*)?)"
+    r",?\s+(?P<value>[a-z0-9][\w'.-]*(?:\s+[a-z0-9][\w'.-]*)?),?"
     r"\s+(?:matches|is correct|checks out|is right|is verified|doesn't match|does not match|didn't match|"
-    r"has been saved|was saved|is saved|has been set|was accepted|is accepted|is wrong|is incorrect|isn't right)\b"
+    r"has been saved|was saved|is saved|has been set|was accepted|is accepted|is wrong|is incorrect|isn't right|"
+    r"has been updated|was updated|has been changed|was changed)\b"
     r"|(?:^|\n)[^\S\n]*(?:the\s+)?pass ?(?:word|code|phrase)\s+(?P<alone>[a-z0-9][\w'-]*(?:\s+[a-z0-9][\w'-]*){0,2})"
     r"[^\S\n]*[.!]?[^\S\n]*(?=\n|$)",
     FLAGS,
@@ -1466,7 +1470,9 @@ def _secret_answers(text: str, talk: Dialogue) -> list[Finding]:
             continue
         found += [("PIN", *answer, 0.7) for answer in _tries(text, then.end())]
     for named in _SECRET_SAID.finditer(text):
-        words = _secret_words(text, named.end(), 1 if named.group("word") else _MOST_SAID_WORDS)
+        # What the secret is, aside: "my passcode is the name of my dog rocky".
+        start = named.end() if named.group("word") else _POINTER.match(text, named.end()).end()
+        words = _secret_words(text, start, 1 if named.group("word") else _MOST_SAID_WORDS)
         if words is not None:
             found.append(("PIN", *words, 0.7))
     for checked in _SECRET_CHECKED.finditer(text):

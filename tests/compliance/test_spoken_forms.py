@@ -987,6 +987,8 @@ def test_an_identifier_begun_and_said_again_from_the_start_is_hidden_both_times(
             "City where my parents met. That's, um, {}.",
             "Name of my first school, {}.",
             "I think the security word might be {}. My husband set it.",
+            "my passcode is the name of my dog {}",
+            "Your security question answer, {}, has been updated.",
         ]
     ),
     st.booleans(),
