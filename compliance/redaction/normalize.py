@@ -84,7 +84,7 @@ _HESITATION = re.compile(
     r"just a sec(?:ond)?|give me a sec(?:ond)?|let me (?:see|check|think|look)|bear with me|you know|dash|hyphen)\b)+",
     re.IGNORECASE,
 )
-_SLASH = re.compile(r"\s*(?:/|\bslash\b)\s*", re.IGNORECASE)
+_SLASH = re.compile(r"\s*(?:/|,?\s*\bslash\b,?)\s*", re.IGNORECASE)  # "zero five, slash, one seven"
 # "415.555.0132" but not "$49.99": a dot joins groups of three or more digits.
 _DOTTED_GROUP = re.compile(r"(?<=\d{3})\.(?=\d{3})")
 

@@ -118,7 +118,7 @@ def spoken_date_valid(text: str) -> bool:
 
 def birth_year_in(text: str) -> bool:
     """The date's year is one people calling today were born in."""
-    years = re.findall(r"(?<!\d)(?:19|20)\d\d(?!\d)|(?<=')\d\d\b|(?<=[a-z] )\d\d$", text)
+    years = re.findall(r"(?<!\d)(?:19|20)\d\d(?!\d)|(?<=')\d\d\b|(?<=[a-z] )\d\d$|(?<=/)\d\d$", text)
     if not years:
         digits = digits_only(text)
         if len(digits) in (7, 8) and spoken_date_valid(digits):
@@ -488,6 +488,8 @@ RULES: dict[str, tuple[list[Rule], bool]] = {
             rule(
                 rf"\b(?:the\s+)?{DAY},?\s+{PAUSE}(?:of\s+{PAUSE})?{MONTH}{DATE_GAP}(?:{YEAR}|'?\d{{2}})\b"
                 rf"|(?<!\w)(?:0?[1-9]|1[0-2])[/.-](?:0?[1-9]|[12]\d|3[01])[/.-]{YEAR}(?!\w)"
+                # The year in two digits where it can only be the last century's: "05/17/63".
+                r"|(?<!\w)(?:0?[1-9]|1[0-2])/(?:0?[1-9]|[12]\d|3[01])/[3-9]\d(?![\w/])"
                 rf"|(?<![\w-]){YEAR}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])(?![\w-])"
                 r"|(?<!\w)\d{7,8}(?!\w)",
                 0.6,
@@ -1350,7 +1352,7 @@ _SECRET_ASKED = re.compile(
 # A title's period ends no question: "What was your first pet's name, Mr. Okafor?"
 _QUESTION_END = re.compile(
     r"(?:[^.!?\n]|\b(?:mr|mrs|ms|mx|dr|prof|st|jr|sr)\.){0,80}?"
-    r"(?:\?|(?=\s(?:caller|customer)\b)|[.!]?(?=[^\S\n]*\n))",
+    r"(?:\?|[.!]?(?=\s(?:caller|customer)\b)|[.!]?(?=[^\S\n]*\n))",
     FLAGS,
 )
 # A yes-or-no question about a secret ("Do you remember your password?", "Is the PIN working?")
@@ -1372,7 +1374,7 @@ _ANSWER_LEAD = re.compile(
     r"(?:it's|it is|it was|that's|that would be|that'd be|it should be|it might be|it'd be|it may be|it's probably|"
     r"it could be|could be|might be|maybe it's)\b|"
     # The thing the answer names: "it's my dog's name... Biscuit", "the street I grew up on, Maple".
-    r"(?:my|our|the) (?:[a-z]+'?s |first |old |childhood )?(?:name|street|school|city|town|pet|dog|cat)\b"
+    r"(?:my|our|the|a|an) (?:[a-z]+'?s |first |old |childhood )?(?:name|street|school|city|town|pet|dog|cat)\b"
     r"(?:,?\s+(?:is|was)\b)?)*",
     FLAGS,
 )
@@ -1401,7 +1403,8 @@ _ANSWER_CLOSE = re.compile(
 )
 # A second try after the first answer: "Springfield? No, Shelbyville.", "tigerlily. Or tigerlily7."
 _ANOTHER_TRY = re.compile(
-    r"[?.,…]*\s+(?:(?:no|or|sorry|wait|actually|maybe)\b[,.…]*\s+)+(?:(?:it's|it was|try|it might be)\s+)?", FLAGS
+    r"[?.,…]*\s+(?:(?:no|or|sorry|wait|actually|maybe)\b[,.…]*\s+)+(?:(?:it's|it was|was it|try|it might be)\s+)?",
+    FLAGS,
 )
 _MOST_WORDS = 3
 # A secret after its name, in the same sentence: "the password is sunflower twenty two", "I set the
@@ -1420,6 +1423,7 @@ _POINTER = re.compile(
     r"(?:(?:the )?name of (?:my|our) (?:first |old |childhood )?(?:dog|cat|pet|school|street|teacher),?\s+)?", FLAGS
 )
 _ARTICLE = re.compile(r"(?:the|a|an)\s+(?=[A-Za-z0-9])", FLAGS)
+_LETTERS = re.compile(r"[a-z]{3}")
 # A secret read back as it is checked ("the passcode Mango matches"), or named
 # with nothing else in the turn ("passcode mango").
 _SECRET_CHECKED = re.compile(
@@ -1484,7 +1488,13 @@ def _secret_answers(text: str, talk: Dialogue) -> list[Finding]:
             answer = _secret_at(text, pet.end())
             if answer is not None:
                 found.append(("PIN", *answer, 0.7))
-    said_again = {text[start:end].lower() for _, start, end, _ in found if re.search(r"[A-Za-z]{3}", text[start:end])}
+    # Said again, with or without its article: "the Wildcats. Go Wildcats."
+    said_again = set()
+    for _, start, end, _ in found:
+        value = text[start:end].lower()
+        article = _ARTICLE.match(value)
+        bare = value[article.end() :] if article else value
+        said_again.update(form for form in (value, bare) if _LETTERS.search(form))
     for value in said_again:
         for match in re.finditer(rf"(?<![\w'-]){re.escape(value)}(?![\w'-])", text, FLAGS):
             found.append(("PIN", match.start(), match.end(), 0.7))

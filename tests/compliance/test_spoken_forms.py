@@ -699,6 +699,29 @@ def test_a_date_of_birth_said_in_pieces_or_restated_is_hidden(text, birth, kept)
 # --- Dates in pieces, values read back, and what belongs to a value ---------------------------
 
 
+@settings(max_examples=80, deadline=None)
+@given(
+    st.integers(1, 12),
+    st.integers(1, 28),
+    st.integers(0, 99),
+    st.sampled_from(["/", " slash ", ", slash, "]),
+    st.sampled_from(["It's ", "Sorry, I'm reading it off his license. ", ""]),
+)
+def test_a_date_with_a_two_digit_year_is_a_birth_date_only_in_the_last_century(month, day, year, slash, lead):
+    said = [
+        f"{number:02d}"
+        if slash == "/"
+        else " ".join("oh" if d == "0" else DIGIT_WORDS[int(d)] for d in f"{number:02d}")
+        for number in (month, day)
+    ]
+    year_said = f"{year:02d}" if slash == "/" else say_pair(year)
+    assume(year >= 30 or year < 20)  # the twenties are this century's or the last's
+    date = slash.join([*said, year_said])
+    text = f"{lead}{date}."
+
+    assert all_hidden(text, date) == (year >= 30)
+
+
 @settings(max_examples=60, deadline=None)
 @given(st.integers(1920, 2009), st.sampled_from(["", "Um, ", "Caller: "]), st.booleans())
 def test_a_birth_year_said_alone_is_hidden_in_words_or_digits(year, lead, in_words):
@@ -998,6 +1021,29 @@ def test_a_secret_said_after_its_name_or_read_back_as_it_is_checked_is_hidden(wo
     text = template.format(secret)
 
     assert all_hidden(text, secret)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    SECRETS,
+    SECRETS,
+    st.sampled_from(
+        [
+            "Agent: What was your high school mascot? Caller: Oh, the {0}. Go {0}.",
+            "Agent: Passcode, please. Caller: It might be {0}… or {1}. I really don't know.",
+            "First pet… it was a cat, um, {0}. Or was it {1}? No, {0}.",
+        ]
+    ),
+)
+def test_a_secret_said_again_without_its_article_or_after_a_request_or_a_pointer_is_hidden(first, second, template):
+    one, other = invented_secret(first, True), invented_secret(second, True)
+    assume(one.lower() != other.lower())
+    text = template.format(one, other)
+    covered = hidden(text)
+
+    for secret in [one, other] if "{1}" in template else [one]:
+        for said in re.finditer(re.escape(secret), text):
+            assert all(position in covered for position in range(*said.span()) if text[position].isalnum())
 
 
 ACCENTED = {"a": "á", "e": "é", "i": "í", "o": "ó", "u": "ü"}
