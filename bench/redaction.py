@@ -8,7 +8,7 @@ Corpora (tests/compliance/corpus/README.md tells who wrote which, and when):
   tuned (sealed2: whole calls, each turn with the turn before it) and never
   used to choose one; only their figures are printed, never their lines;
 - dev to dev10: the development sets, in the same four styles, each by
-  another author (dev10 gives each turn the turn before it, as sealed2 does);
+  another author (dev10 gives each turn the turns before it, as sealed2 does);
 - own: the first corpus, generated from templates (make_corpus.py);
 - presidio-evaluator: Microsoft's templates and fake identities
   (bench/presidio_evaluator_set.py), where it exists.
@@ -168,12 +168,16 @@ def report(name: str, corpus, engines: dict[str, Find], show_misses: bool) -> No
             f"leaked {score.leaked()}, keep-rate {score.keep_rate():.3f}, precision {score.precision():.3f}"
         )
     if any(example.context for example in corpus):
-        # What the turn before adds: the same engine given each turn alone.
-        alone = evaluate(lambda text, context: engines["ours"](text), corpus)
-        print(
-            f"ours, each turn alone: recall {alone.recall():.3f}, DATE_OF_BIRTH {alone.recall('DATE_OF_BIRTH'):.3f}, "
-            f"PIN {alone.recall('PIN'):.3f}, leaked {alone.leaked()}, keep-rate {alone.keep_rate():.3f}"
-        )
+        # What the turns before add: the same engine given the last of them only, and none.
+        for label, given in (
+            ("the turn before only", lambda context: context.rpartition("\n")[2]),
+            ("each turn alone", lambda context: ""),
+        ):
+            score = evaluate(lambda text, context, given=given: engines["ours"](text, given(context)), corpus)
+            print(
+                f"ours, {label}: recall {score.recall():.3f}, DATE_OF_BIRTH {score.recall('DATE_OF_BIRTH'):.3f}, "
+                f"PIN {score.recall('PIN'):.3f}, leaked {score.leaked()}, keep-rate {score.keep_rate():.3f}"
+            )
     if show_misses:
         print("\nleaked (type: utterance):")
         for entity_type, text in ours.misses:

@@ -10,6 +10,7 @@ pending then is stored fully masked and its raw words are destroyed.
 from __future__ import annotations
 
 import functools
+import itertools
 import json
 import logging
 from collections import Counter
@@ -31,6 +32,9 @@ from compliance.redaction import redact
 logger = logging.getLogger(__name__)
 
 LIVE_SOURCE = "vapi.transcript"
+# How many turns before an utterance its redaction reads: a question two
+# turns back still types a bare answer ("And the day?" after "March.").
+CONTEXT_TURNS = 3
 SWEEP_GRACE = timedelta(minutes=2)
 SWEEP_BATCH = 500
 
@@ -74,37 +78,44 @@ def _raw_words(payload: dict[str, Any] | None, field: str) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def _previous_turn(payload: dict[str, Any] | None, field: str) -> str | None:
-    """The words of the message before ``artifact.messages.3.message``: the
-    question a bare answer ("4 1 2.") answers."""
+def _previous_turns(payload: dict[str, Any] | None, field: str) -> list[str] | None:
+    """The words of the messages before ``artifact.messages.3.message``, the
+    nearest last: the question a bare answer ("4 1 2.") answers. None where
+    the field is no message of a list."""
     parts = field.split(".")
-    if len(parts) >= 2 and parts[-2].isdigit() and int(parts[-2]) > 0:
-        return _raw_words(payload, ".".join([*parts[:-2], str(int(parts[-2]) - 1), parts[-1]]))
-    return None
+    if len(parts) < 2 or not parts[-2].isdigit():
+        return None
+    index = int(parts[-2])
+    earlier = (_raw_words(payload, ".".join([*parts[:-2], str(at), parts[-1]])) for at in range(index - 1, -1, -1))
+    return [words for words in itertools.islice(earlier, CONTEXT_TURNS) if words is not None]
 
 
-def _turn_before(segment: TranscriptSegment, event: InboundEvent | None) -> str:
-    """What was said just before ``segment``, which the redaction reads but
-    never redacts. In a report it is the message before, in the same
-    delivery. A live utterance arrives alone, so its turn before is the
-    call's live utterance spoken last before it: redacted already, as a rule
-    (a question keeps its words), or still raw in its own delivery."""
-    within = _previous_turn(event.payload if event else None, segment.source_field)
+def _turns_before(segment: TranscriptSegment, event: InboundEvent | None) -> str:
+    """What was said just before ``segment``, up to ``CONTEXT_TURNS`` turns, one
+    a line, oldest first: the redaction reads it but never redacts it ("What's
+    your date of birth?" / "March." / "And the day?" before a bare "14."). In
+    a report they are the messages before, in the same delivery. A live
+    utterance arrives alone, so they are the call's live utterances spoken
+    last before it: redacted already, as a rule (a question keeps its words),
+    or still raw in their own delivery."""
+    within = _previous_turns(event.payload if event else None, segment.source_field)
     if within is not None or segment.source != LIVE_SOURCE:
-        return within or ""
-    earlier = (
+        return "\n".join(reversed(within or []))
+    earlier = list(
         TranscriptSegment.objects.filter(call_id=segment.call_id, source=LIVE_SOURCE)
         .filter(Q(spoken_at__lt=segment.spoken_at) | Q(spoken_at=segment.spoken_at, pk__lt=segment.pk))
         .order_by("-spoken_at", "-pk")
-        .only("status", "text", "source_event_id", "source_field")
-        .first()
+        .only("status", "text", "source_event_id", "source_field")[:CONTEXT_TURNS]
     )
-    if earlier is None or earlier.status == TranscriptSegment.Status.MASKED:
-        return ""
-    if earlier.status == TranscriptSegment.Status.REDACTED:
-        return earlier.text
-    held = InboundEvent.objects.filter(pk=earlier.source_event_id).only("payload").first()
-    return _raw_words(held.payload if held else None, earlier.source_field) or ""
+    still_raw = [turn.source_event_id for turn in earlier if turn.status == TranscriptSegment.Status.PENDING]
+    payloads = dict(InboundEvent.objects.filter(pk__in=still_raw).values_list("pk", "payload")) if still_raw else {}
+    turns = []
+    for turn in reversed(earlier):
+        if turn.status == TranscriptSegment.Status.REDACTED:
+            turns.append(turn.text)
+        elif turn.status == TranscriptSegment.Status.PENDING:
+            turns.append(_raw_words(payloads.get(turn.source_event_id), turn.source_field) or "")
+    return "\n".join(turn for turn in turns if turn)
 
 
 def _known_names(call: Call, event: InboundEvent | None) -> tuple[str, ...]:
@@ -163,7 +174,7 @@ def transcript_redact(*, segment_id: int) -> str:
             erased = segment.call.erased_at is not None
             _mask(segment, reason="the caller's data was erased" if erased else "raw words were no longer available")
         else:
-            context = _turn_before(segment, event)
+            context = _turns_before(segment, event)
             try:
                 redaction = redact(words, known_names=_known_names(segment.call, event), context=context)
             except Exception as error:  # noqa: BLE001  (the class name only; the message may quote the words)

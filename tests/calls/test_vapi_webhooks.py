@@ -207,10 +207,10 @@ def test_final_transcript_becomes_a_redacted_segment(client):
 
 
 @pytest.mark.parametrize("redacted_first", [True, False], ids=["question redacted first", "question still raw"])
-def test_a_bare_live_answer_is_redacted_by_the_live_turn_spoken_just_before_it(client, redacted_first):
+def test_a_bare_live_answer_is_redacted_by_the_live_turns_spoken_just_before_it(client, redacted_first):
     call, start = vapi.new_call(), int(time.time() * 1000)
     question = ("assistant", "What was the name of your first pet, Mr. Okafor?", start + 1_000)
-    # Delivered after the question but spoken before it: the turn before is chosen by when it was said.
+    # Delivered after the question but spoken before it: the turns before are chosen by when they were said.
     opening = ("user", "Hi, I'm calling about my bill.", start)
     answer = ("user", "Biscuit.", start + 2_000)
     batches = [[question], [opening, answer]] if redacted_first else [[question, opening, answer]]
@@ -535,6 +535,21 @@ def test_a_bare_answer_is_redacted_by_the_question_in_the_turn_before(client):
     segments = TranscriptSegment.objects.filter(source="vapi.end-of-call-report").order_by("position")
     texts = list(segments.values_list("text", flat=True))
     assert texts == [turns[0][1], "[CVV].", turns[2][1], "Uh, [DATE_OF_BIRTH]."]
+
+
+def test_a_value_finished_a_turn_later_is_redacted_by_the_turns_before_it(client):
+    turns = [
+        ("bot", "And what's your date of birth?"),
+        ("user", "It's May…"),
+        ("user", "…the 5th, 1997."),
+        ("bot", "Thank you. Anything else today?"),
+    ]
+    vapi.post(client, vapi.end_of_call_report(vapi.new_call(), turns))
+    process()
+
+    segments = TranscriptSegment.objects.filter(source="vapi.end-of-call-report").order_by("position")
+    texts = list(segments.values_list("text", flat=True))
+    assert texts == [turns[0][1], "It's [DATE_OF_BIRTH]…", "[DATE_OF_BIRTH].", turns[3][1]]
 
 
 def test_recording_without_consent_from_either_side_is_deleted_at_vapi(client):

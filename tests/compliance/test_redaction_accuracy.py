@@ -9,8 +9,8 @@ names 0.95, every other type 0.97, keep-rate 0.97; bench/redaction.py prints
 how far each is.
 
 The second sealed set (sealed2.jsonl) is whole calls, each turn with the
-turn said before it, written by another author under the same rule: it holds
-what reading the turn before adds.
+turns said before it, written by another author under the same rule: it
+holds what reading the turns before adds.
 
 The first corpus (redaction.jsonl), which the first version's rules were
 written against, keeps its floors too.
@@ -58,7 +58,7 @@ SEALED_STYLE_RECALL = {"agent": 0.98, "formatted": 0.97, "gather": 1.0, "raw": 0
 SEALED_PRECISION = 0.98
 SEALED_KEEP_RATE = 0.97
 SEALED_UNSTABLE_LINES = 1
-# sealed2, measured when this version was frozen: with the turn before, and each turn alone.
+# sealed2, measured when this version was frozen: with the turns before, and each turn alone.
 SEALED_IN_TURNS_RECALL = 0.94
 SEALED_IN_TURNS_ALONE_RECALL = 0.89
 SEALED_IN_TURNS_KEEP_RATE = 0.98
@@ -108,18 +108,28 @@ def test_sealed_recall_of_each_style_holds(style):
     )
 
 
-def test_the_sealed_calls_give_each_turn_the_one_before_it_and_hold_their_floors():
+def test_the_corpora_of_calls_give_each_turn_as_many_turns_before_it_as_the_worker_does():
+    from calls.services.transcripts import CONTEXT_TURNS
+
+    for corpus in (SEALED_IN_TURNS, load_corpus(CORPUS / "dev10.jsonl")):
+        assert max(example.context.count("\n") + 1 for example in corpus if example.context) == CONTEXT_TURNS
+
+
+def test_the_sealed_calls_give_each_turn_the_ones_before_it_and_hold_their_floors():
     assert sum(1 for example in SEALED_IN_TURNS if example.context) >= 0.9 * len(SEALED_IN_TURNS)
     with_context = evaluate(find, SEALED_IN_TURNS)
+    one_turn = evaluate(lambda text, context: find(text, context.rpartition("\n")[2]), SEALED_IN_TURNS)
     alone = evaluate(lambda text, context: find(text), SEALED_IN_TURNS)
 
     assert with_context.recall() >= SEALED_IN_TURNS_RECALL
     assert with_context.keep_rate() >= SEALED_IN_TURNS_KEEP_RATE
     assert with_context.precision() >= SEALED_IN_TURNS_PRECISION
     assert alone.recall() >= SEALED_IN_TURNS_ALONE_RECALL
-    # Reading the turn before finds more and costs no harmless turn.
+    # Reading the turns before finds more and costs no harmless turn; more turns, no less.
     assert with_context.leaked() < alone.leaked()
     assert with_context.kept >= alone.kept
+    assert with_context.leaked() <= one_turn.leaked()
+    assert with_context.kept >= one_turn.kept
 
 
 @pytest.mark.parametrize("entity_type", CRITICAL)

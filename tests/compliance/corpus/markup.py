@@ -5,7 +5,8 @@
 Each line of the source is ``style<TAB>utterance``, or
 ``style<TAB>context<TAB>utterance`` where ``context`` is the turn said just
 before, unmarked (empty for a call's first turn); blank lines and lines
-starting with ``#`` are skipped. In the utterance, ``[[TYPE|value]]`` marks a
+starting with ``#`` are skipped. Where consecutive lines are turns of one
+call, each line's context grows to the turns before it (``chain_turns``). In the utterance, ``[[TYPE|value]]`` marks a
 value of personal data; the output holds the utterance without the marks and
 each value's type and character offsets:
 
@@ -25,6 +26,8 @@ TYPES = (
     "PERSON", "PHONE", "EMAIL", "SSN", "CREDIT_CARD", "CVV", "CARD_EXPIRY", "BANK_ACCOUNT", "ROUTING_NUMBER",
     "DATE_OF_BIRTH", "ADDRESS", "ZIP_CODE", "ACCOUNT_ID", "PIN", "DRIVER_LICENSE", "PASSPORT",
 )  # fmt: skip
+# The turns before an utterance that the worker gives its redaction (calls.services.transcripts.CONTEXT_TURNS).
+CONTEXT_TURNS = 3
 _MARK = re.compile(r"\[\[([A-Z_]+)\|([^\]|]+)\]\]")
 
 
@@ -62,8 +65,19 @@ def convert(source: Path, output: Path) -> int:
         for line in source.read_text(encoding="utf-8").splitlines()
         if line.strip() and not line.startswith("#")
     ]
+    chain_turns(records)
     output.write_text("".join(json.dumps(record, ensure_ascii=False) + "\n" for record in records), encoding="utf-8")
     return len(records)
+
+
+def chain_turns(records: list[dict]) -> None:
+    """Give each turn the turns before it in its call, up to ``CONTEXT_TURNS``,
+    one a line, oldest first, as the worker gives them: a context that is the
+    utterance of the line before continues that line's context."""
+    for previous, record in zip(records, records[1:], strict=False):
+        if record.get("context") and record["context"] == previous["text"] and previous.get("context"):
+            turns = [*previous["context"].split("\n"), record["context"]]
+            record["context"] = "\n".join(turns[-CONTEXT_TURNS:])
 
 
 if __name__ == "__main__":
