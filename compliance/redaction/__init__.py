@@ -1,7 +1,8 @@
 """PII redaction for call transcripts.
 
 ``redact(text, known_names=(), context="")`` is the stable interface (the
-context being the turn said just before, read but never redacted): it returns a
+context being the turns said just before, one a line, read but never
+redacted): it returns a
 ``Redaction`` whose ``.text`` has typed placeholders ([SSN], [CREDIT_CARD],
 [PHONE], [EMAIL], [PERSON], …) and whose ``.entities`` give each entity's
 type, score and span in the original text, never its value.

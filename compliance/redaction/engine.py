@@ -68,8 +68,9 @@ class Redactor:
 
     def analyze(self, text: str, *, known_names: tuple[str, ...] = (), context: str = "") -> list[Entity]:
         """The entities in ``text``. ``context`` is what was said just before
-        (the previous turn): read with the text, so that "What's the security
-        code?" types a bare "4 1 2" that follows, but never redacted itself."""
+        (the turns before, one a line; its last ``CONTEXT_CHARACTERS`` are
+        read): read with the text, so that "What's the security code?" types
+        a bare "4 1 2" that follows, but never redacted itself."""
         if context:
             joined = context[-CONTEXT_CHARACTERS:] + "\n"
             shift = len(joined)

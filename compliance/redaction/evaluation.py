@@ -13,9 +13,9 @@ hides, whatever it calls it:
   through with nothing redacted.
 
 An utterance may name its ``style`` (formatted, gather, raw, agent, …) so
-that figures can be given per style, and carry its ``context``: the turn
-said just before it, which a redactor reads but never redacts ("What's your
-first pet's name?" before a bare "Biscuit.").
+that figures can be given per style, and carry its ``context``: the turns
+said just before it, one a line, which a redactor reads but never redacts
+("What's your first pet's name?" before a bare "Biscuit.").
 """
 
 from __future__ import annotations
