@@ -32,8 +32,9 @@ from compliance.redaction import redact
 logger = logging.getLogger(__name__)
 
 LIVE_SOURCE = "vapi.transcript"
-# How many turns before an utterance its redaction reads: a question two
-# turns back still types a bare answer ("And the day?" after "March.").
+# How many turns before an utterance its redaction reads: a value finished
+# a turn after it began ("It's May…" / "…the 5th, 1997.") reads the question
+# before both.
 CONTEXT_TURNS = 3
 SWEEP_GRACE = timedelta(minutes=2)
 SWEEP_BATCH = 500
@@ -80,7 +81,7 @@ def _raw_words(payload: dict[str, Any] | None, field: str) -> str | None:
 
 def _previous_turns(payload: dict[str, Any] | None, field: str) -> list[str] | None:
     """The words of the messages before ``artifact.messages.3.message``, the
-    nearest last: the question a bare answer ("4 1 2.") answers. None where
+    nearest first: the question a bare answer ("4 1 2.") answers. None where
     the field is no message of a list."""
     parts = field.split(".")
     if len(parts) < 2 or not parts[-2].isdigit():
@@ -93,7 +94,7 @@ def _previous_turns(payload: dict[str, Any] | None, field: str) -> list[str] | N
 def _turns_before(segment: TranscriptSegment, event: InboundEvent | None) -> str:
     """What was said just before ``segment``, up to ``CONTEXT_TURNS`` turns, one
     a line, oldest first: the redaction reads it but never redacts it ("What's
-    your date of birth?" / "March." / "And the day?" before a bare "14."). In
+    your date of birth?" / "It's May…" before "…the 5th, 1997."). In
     a report they are the messages before, in the same delivery. A live
     utterance arrives alone, so they are the call's live utterances spoken
     last before it: redacted already, as a rule (a question keeps its words),
