@@ -1266,6 +1266,27 @@ _READ_BACK_ANSWER = re.compile(
 )
 
 
+# Two dates heard back to be told apart: "Was that October 17th or October 7th?", "Did you say
+# November 12th or November 2nd?". A date heard from a caller and checked is most often a birth date.
+_DATES_READ_BACK = re.compile(
+    rf"(?:{_HEARD_LEAD}|\b(?:was that|is that|was it|is it))\s+(?:(?:uh|um),?\s+)?"
+    rf"(?P<first>{MONTH}\s+(?:the\s+)?{DAY})\s*,?\s+or\s+(?:(?:uh|um),?\s+)?"
+    rf"(?P<second>(?:{MONTH}\s+)?(?:the\s+)?{DAY})\s*\?",
+    FLAGS,
+)
+
+
+def _dates_read_back(text: str, talk: Dialogue) -> list[Finding]:
+    if "?" not in text:
+        return []
+    return [
+        ("DATE_OF_BIRTH", *match.span(group), 0.7)
+        for match in _DATES_READ_BACK.finditer(text)
+        if not talk.harmless_before(match.start())
+        for group in ("first", "second")
+    ]
+
+
 # A value the agent reads back: "Okay, I'll read it back: 4 4 7."
 _READ_IT_BACK = re.compile(
     r"\bread(?:ing)?\s+(?:it|that|this|them|those)?\s*back\b(?:\s+to\s+you)?[:,]?\s+"
@@ -1278,7 +1299,9 @@ _READ_IT_BACK = re.compile(
 # correct?", "I'm seeing 1 0 0 2 5 on the account. You said 1 0 0 5 2?".
 _HEARD = re.compile(
     rf"{_HEARD_LEAD}\s+(?:(?:uh|um),?\s+)?"
-    r"(?P<value>\d(?:[ -]?\d){2,})(?![\w-])",
+    r"(?P<value>\d(?:[ -]?\d){2,})(?![\w-])"
+    # "Just to confirm, that's 4 5 0 9 1?"
+    r"|\b(?:just )?to confirm,?\s+(?:that's|that is|it's|i have)\s+(?P<confirmed>\d(?:[ -]?\d){3,})(?![\w-])",
     FLAGS,
 )
 
@@ -1290,12 +1313,12 @@ def _read_it_back(text: str, talk: Dialogue) -> list[Finding]:
         for match in _HEARD.finditer(talk.lowered)
         # A year heard is a year, unless it is on file: "I have 1949 on file" is a date of birth's.
         if not (
-            _YEAR_VALUE.fullmatch(digits_only(match.group("value")))
+            _YEAR_VALUE.fullmatch(digits_only(match.group(match.lastgroup)))
             and "on file" not in text[match.end() : match.end() + 20]
         )
     ]
     return [
-        (_type_by_shape(digits_only(match.group("value"))), *match.span("value"), 0.75)
+        (_type_by_shape(digits_only(match.group(match.lastgroup))), *match.span(match.lastgroup), 0.75)
         for match in said
         if not talk.harmless_before(match.start()) and not _QUANTITY_AFTER.match(text, match.end())
     ]
@@ -1779,6 +1802,7 @@ def _scan(text: str) -> tuple[Finding, ...]:
     findings += _zip_after_address(text, findings, talk)
     findings += _date_in_pieces(text, findings, talk)
     findings += _read_back(text, talk)
+    findings += _dates_read_back(text, talk)
     findings += _read_it_back(text, talk)
     findings += _secret_answers(text, talk)
     findings += _dates_beside_birth(text, findings, talk)

@@ -1100,3 +1100,44 @@ def test_a_value_the_agent_heard_or_has_on_file_is_hidden(digits, template, spac
 )
 def test_a_count_an_order_or_a_year_the_agent_sees_is_no_value(text):
     assert redacted(text) == text
+
+
+def nth(day: int) -> str:
+    return f"{day}{'th' if 10 <= day <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(day % 10, 'th')}"
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.sampled_from(MONTH_NAMES),
+    st.integers(1, 28),
+    st.sampled_from(MONTH_NAMES),
+    st.integers(1, 28),
+    st.sampled_from(["Was that", "Sorry, I think I misheard. Did you say", "Just to be sure, is that", "I heard"]),
+)
+def test_two_dates_heard_back_to_be_told_apart_are_hidden(month, day, other_month, other_day, lead):
+    first = f"{month.capitalize()} {nth(day)}"
+    second = f"{other_month.capitalize()} {nth(other_day)}"
+    assume(first != second)
+    text = f"{lead} {first} or {second}?"
+
+    assert all_hidden(text, first) and all_hidden(text, second)
+
+
+@pytest.mark.parametrize("text", [
+    "Do you want May 4th or May 5th for the appointment?",
+    "Would you prefer June 2nd or June 9th?",
+    "We have openings on March 3rd or March 10th.",
+])  # fmt: skip
+def test_dates_offered_to_choose_from_are_kept(text):
+    assert redact(text).text == text
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.data(), st.from_regex(r"[1-9][0-9]{3,4}", fullmatch=True))
+def test_a_value_confirmed_back_is_hidden(data, value):
+    assume(not re.fullmatch(r"(?:19|20)\d\d", value))  # a year heard back is a year, as everywhere
+    said = " ".join(value) if data.draw(st.booleans()) else value
+    lead = data.draw(st.sampled_from(["Just to confirm, that", "To confirm, that", "Okay, just to confirm, it"]))
+    text = f"{lead}'s {said}?"
+
+    assert all_hidden(text, said)
