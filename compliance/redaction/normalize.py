@@ -430,8 +430,8 @@ def _digit_run(tokens: Sequence[_Token], index: int, text: str) -> tuple[list[tu
             if len(since_slash) >= 2 and any(chunk[0] == "/" for chunk in chunks):
                 break  # "04/28": a date's last part is whole
         following = _token_at(tokens, position, target)
-        if following is None or not _continues_number(tokens, following):
-            break
+        if following is None or not _continues_number(tokens, following) or _ordinal_at(tokens, following):
+            break  # "412 7th Avenue": a house number and a numbered street
         if (
             tokens[following].word == "one"
             and len(tokens[position - 1].text) >= 2
@@ -447,6 +447,17 @@ def _digit_run(tokens: Sequence[_Token], index: int, text: str) -> tuple[list[tu
                 since_slash = ""
         position = following
     return chunks, position
+
+
+def _ordinal_at(tokens: Sequence[_Token], index: int) -> bool:
+    """Digits written with an ordinal's ending: "7th", "21st"."""
+    after = index + 1
+    return (
+        tokens[index].text.isdigit()
+        and after < len(tokens)
+        and tokens[after].word in ("st", "nd", "rd", "th")
+        and tokens[after].start == tokens[index].end
+    )
 
 
 _FRACTION = re.compile(r"\s+[13]\s*/\s*[24](?!\d)")

@@ -232,6 +232,8 @@ UNIT = (
     r"|(?:apt|apartment|unit|suite|lot|space)\.?\s*[A-Za-z]\b"
     r"|\d{1,3}(?:st|nd|rd|th)\s+floor\b|floor\s+\d{1,3}\b|penthouse(?:\s+\d\w*)?"
     r"|(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth)\s+floor\b"
+    # A flat said by its number and letter alone, after the street: "88 Orchard Street, 4F".
+    r"|\d{1,4}(?-i:[A-Z])(?![\w'])"
 )
 # A house number: "1427", "74-5605" (Hawaii), "N7845" (Wisconsin's grid), "19 1/2", "222 and a half".
 HOUSE_NUMBER = r"(?:(?-i:[NSEW])\d{2,6}|\d{1,6}(?:-\d{1,4})?(?-i:[A-Z])?)(?:\s+1/2|\s+and\s+a\s+half)?"

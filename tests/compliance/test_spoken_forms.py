@@ -472,7 +472,9 @@ def say_house_number(draw: st.DrawFn, number: int) -> str:
     return " ".join(DIGIT_WORDS[int(digit)] for digit in str(number))
 
 
-STREET_NAMES = st.sampled_from(["maple", "Sycamore", "lakeshore", "Old Mill", "Kessler", "bellflower", "Ridgeview"])
+STREET_NAMES = st.sampled_from(
+    ["maple", "Sycamore", "lakeshore", "Old Mill", "Kessler", "bellflower", "Ridgeview", "7th", "21st", "102nd", "3rd"]
+)
 STREET_KINDS = st.sampled_from(
     ["street", "Avenue", "road", "Lane", "drive", "Court", "way", "Boulevard", "terrace", "Place", "circle", "parkway"]
 )
@@ -521,6 +523,8 @@ def test_an_address_on_a_numbered_road_is_hidden(data, number, route, road, in_w
         "three thousand and one ocean drive unit p h four",
         "post office box sixty two",
         "h c sixty one box forty five",
+        "88 Orchard Street, 4F",
+        "412 7th Avenue, Apartment 2R",
     ],
 )
 def test_units_floors_fractions_and_grid_numbers_are_part_of_the_address(address):
