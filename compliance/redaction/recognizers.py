@@ -522,6 +522,12 @@ RULES: dict[str, tuple[list[Rule], bool]] = {
                 carry=False,
             ),
             rule(r"(?<![\w:/-])\d{1,6}(?-i:[A-Z])?(?![\w/])", 0.75, "HOUSE_NUMBER", window=24, carry=False),
+            # A street said without its kind, its flat after it: "twenty two ten north lamar apartment three oh five".
+            rule(
+                rf"(?<![\w:/-]){HOUSE_NUMBER}(?:{ADDRESS_GAP}{DIRECTION})?(?:\s+{NAMING_WORD}){{1,2}}"
+                rf"{ADDRESS_GAP}(?:apartment|apt|unit|suite)\.?\s+#?\d{{1,5}}(?:[ -]?[A-Za-z]\b)?",
+                0.75,
+            ),
             rule(r"\b(?:rural route|r\.?\s?r\.?|star route)\s+\d+\b", 0.8, lead="word"),
             rule(
                 rf"\b(?:the\s+)?(?:street|road)(?:'s| is)\s+"

@@ -525,6 +525,7 @@ def test_an_address_on_a_numbered_road_is_hidden(data, number, route, road, in_w
         "h c sixty one box forty five",
         "88 Orchard Street, 4F",
         "412 7th Avenue, Apartment 2R",
+        "twenty two ten north lamar apartment three oh five",
     ],
 )
 def test_units_floors_fractions_and_grid_numbers_are_part_of_the_address(address):
