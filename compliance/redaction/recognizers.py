@@ -1169,9 +1169,9 @@ _OTHER_DATE = re.compile(
 )
 # A month begun and abandoned just before a date of birth: "uh july no sorry june 21st 1970".
 _MONTH_ABANDONED = re.compile(
-    # A day begun and abandoned too: "uh it is seventh sorry the seventeenth of may…".
+    # A day begun and abandoned too: "uh it is seventh sorry the seventeenth of may…", "january hang on january…".
     rf"\b(?:{MONTH}|(?:the\s+)?(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th))\b"
-    r"(?:[\s,.…-]|\b(?:no|sorry|wait|actually|i mean|uh|um)\b)*\b(?:no|sorry|wait|actually|i mean)\b"
+    r"(?:[\s,.…-]|\b(?:no|sorry|wait|actually|i mean|uh|um)\b)*\b(?:no|sorry|wait|actually|i mean|hang on|hold on)\b"
     r"(?:[\s,.…-]|\b(?:uh|um)\b)*$",
     FLAGS,
 )

@@ -1146,3 +1146,22 @@ def test_a_value_confirmed_back_is_hidden(data, value):
     text = f"{lead}'s {said}?"
 
     assert all_hidden(text, said)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.sampled_from(MONTH_NAMES),
+    st.integers(1, 28),
+    st.integers(1930, 2005),
+    st.sampled_from([" hang on ", ", hold on, ", " sorry ", " no wait "]),
+    st.sampled_from(["um it's ", "my birthday is ", "Agent: Date of birth? Caller: "]),
+)
+def test_a_month_begun_then_said_again_with_its_date_is_hidden_both_times(month, day, year, pause, lead):
+    begun = month
+    date = f"{month} {nth(day)} {year}"
+    text = f"{lead}{begun}{pause}{date}"
+
+    assert all_hidden(text, begun)
+    covered = hidden(text)
+    start = text.rindex(date)
+    assert all(position in covered for position in range(start, start + len(date)) if text[position].isalnum())
