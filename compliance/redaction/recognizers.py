@@ -1717,7 +1717,8 @@ def _before_place(text: str, end: int) -> bool:
     )
 
 
-_PLACE_HEAD = re.compile(r",?\s+((?:[A-Za-z][A-Za-z.'-]*,?\s*){1,3})")
+# "30307, Atlanta", "three oh three oh seven that's atlanta", "the 30309 area, Atlanta".
+_PLACE_HEAD = re.compile(r",?\s+(?:(?:that's|thats|that is|area)\b,?\s+)?((?:[A-Za-z][A-Za-z.'-]*,?\s*){1,3})", FLAGS)
 
 
 def _after_place(text: str, start: int) -> float:

@@ -616,7 +616,8 @@ def test_five_digits_said_as_a_zip_code_is_hidden_before_a_town_or_after_an_addr
         st.sampled_from(
             ["{} knoxville", "{} Miami Beach.",
              "Mail goes to the P.O. Box 4471, not the house. Same town, {}.",
-             "we get our mail at post office box sixty two in marfa {}"]
+             "we get our mail at post office box sixty two in marfa {}",
+             "it's {} that's atlanta", "Um, it's the {} area, Atlanta, Buckhead."]
         )
     )  # fmt: skip
     text = template.format(said)
@@ -631,6 +632,7 @@ def test_five_digits_said_as_a_zip_code_is_hidden_before_a_town_or_after_an_addr
         "Your order 55123 shipped today.",
         "It costs $12500 for the whole year.",
         "That's 40000 miles on the car.",
+        "The order is 40012, that's a lot.",
     ],
 )
 def test_five_digits_marked_as_something_else_survive(text):
