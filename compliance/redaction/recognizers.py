@@ -224,8 +224,9 @@ NAMING_WORD = (
     r"(?!(?:no|not|that's|thats|it's|its|but|so|then|just|like|yeah|yes|sorry|years?|months?|weeks?|days?|hours?|"
     r"minutes?|dollars?|bucks|cents|percent|times|people|items?|units?|am|pm|o'clock)\b)(?=\w\w)"
 ) + STREET_WORD
-# Between the parts of an address: a space or a comma, and a hesitation.
-ADDRESS_GAP = r"(?:,?\s+(?:(?:uh|um|er|like),?\s+)?)"
+# Between the parts of an address: a space or a comma, a pause (even into the next turn:
+# "it's 3318…" / "…Saddleback Crossing"), and a hesitation.
+ADDRESS_GAP = r"(?:(?:,?\s+|,?(?:\s*(?:…|\.{2,}))+\s*)(?:(?:uh|um|er|like),?\s+)?)"
 UNIT = (
     r"(?:(?:apt|apartment|unit|suite|ste|number|no|lot|space|trailer)\b|#)\.?,?\s*(?:(?:uh|um),?\s+)?#?"
     r"(?:(?-i:[A-Z])\s?|[a-z]\s){0,2}\d\w*(?:[ -]?[A-Za-z]\b)?(?:\s+(?:north|south|east|west|rear|front)\b)?"

@@ -1167,3 +1167,23 @@ def test_a_month_begun_then_said_again_with_its_date_is_hidden_both_times(month,
     covered = hidden(text)
     start = text.rindex(date)
     assert all(position in covered for position in range(start, start + len(date)) if text[position].isalnum())
+
+
+@pytest.mark.parametrize(
+    "before, text, value",
+    [
+        ("What's your date of birth?\nIt's May…", "…the 5th, 1997.", "the 5th, 1997"),
+        (
+            "And the street address?\nOkay, so it's 3318…",
+            "…Saddleback Crossing. It's two words.",
+            "Saddleback Crossing",
+        ),
+        ("Where should we send it?", "It's 3318… Saddleback Crossing.", "3318… Saddleback Crossing"),
+    ],
+)
+def test_a_value_begun_in_one_turn_and_finished_in_the_next_is_hidden(before, text, value):
+    covered = {
+        position for entity in redact(text, context=before).entities for position in range(entity.start, entity.end)
+    }
+    start = text.index(value)
+    assert all(position in covered for position in range(start, start + len(value)) if text[position].isalnum())
