@@ -522,34 +522,38 @@ def test_end_of_call_report_becomes_redacted_segments_summary_cost_and_recording
     assert not Recording.objects.filter(deletion_requested_at__isnull=False).exists()
 
 
-def test_a_bare_answer_is_redacted_by_the_question_in_the_turn_before(client):
-    turns = [
-        ("bot", "And the three digit security code on the back?"),
-        ("user", "4 1 2."),
-        ("bot", "And what's your date of birth?"),
-        ("user", "Uh, march third, eighty five."),
-    ]
+@pytest.mark.parametrize(
+    "turns, redacted",
+    [
+        (
+            [
+                ("bot", "And the three digit security code on the back?"),
+                ("user", "4 1 2."),
+                ("bot", "And what's your date of birth?"),
+                ("user", "Uh, march third, eighty five."),
+            ],
+            [None, "[CVV].", None, "Uh, [DATE_OF_BIRTH]."],
+        ),
+        # A value finished a turn later reads the question before both.
+        (
+            [
+                ("bot", "And what's your date of birth?"),
+                ("user", "It's May…"),
+                ("user", "…the 5th, 1997."),
+                ("bot", "Thank you. Anything else today?"),
+            ],
+            [None, "It's [DATE_OF_BIRTH]…", "[DATE_OF_BIRTH].", None],
+        ),
+    ],
+    ids=["bare answers", "finished a turn later"],
+)
+def test_a_bare_answer_is_redacted_by_the_questions_in_the_turns_before(client, turns, redacted):
     vapi.post(client, vapi.end_of_call_report(vapi.new_call(), turns))
     process()
 
     segments = TranscriptSegment.objects.filter(source="vapi.end-of-call-report").order_by("position")
-    texts = list(segments.values_list("text", flat=True))
-    assert texts == [turns[0][1], "[CVV].", turns[2][1], "Uh, [DATE_OF_BIRTH]."]
-
-
-def test_a_value_finished_a_turn_later_is_redacted_by_the_turns_before_it(client):
-    turns = [
-        ("bot", "And what's your date of birth?"),
-        ("user", "It's May…"),
-        ("user", "…the 5th, 1997."),
-        ("bot", "Thank you. Anything else today?"),
-    ]
-    vapi.post(client, vapi.end_of_call_report(vapi.new_call(), turns))
-    process()
-
-    segments = TranscriptSegment.objects.filter(source="vapi.end-of-call-report").order_by("position")
-    texts = list(segments.values_list("text", flat=True))
-    assert texts == [turns[0][1], "It's [DATE_OF_BIRTH]…", "[DATE_OF_BIRTH].", turns[3][1]]
+    expected = [said if after is None else after for (_, said), after in zip(turns, redacted, strict=True)]
+    assert list(segments.values_list("text", flat=True)) == expected
 
 
 def test_recording_without_consent_from_either_side_is_deleted_at_vapi(client):
