@@ -1426,7 +1426,8 @@ _NOT_SECRET = frozenset(
     locked reset changed change update updated wrong incorrect field hint number numbers digits recovery manager
     requirements god ooh wow geez jeez huh ugh first third name names pet pet's cat dog car school yikes shoot
     dang man boy middle problem problems worries caller customer agent lowercase uppercase mother's father's
-    maiden favorite favourite printed visit saved accepted going gonna might must shall""".split()
+    maiden favorite favourite printed visit saved accepted going gonna might must shall capital small together
+    name's""".split()
 )
 _SECRET_WORD = re.compile(r"[^\W_][\w'’-]*")  # any script's letters: "Kraków", "Zoë"
 # After the answer: the end of the turn, or what closes a secret's spelling ("all one word").
@@ -1451,6 +1452,14 @@ _SECRET_SAID = re.compile(
     FLAGS,
 )
 _MOST_SAID_WORDS = 4
+# How a secret is spelled, said straight after it: "sunflower eighty eight all one word",
+# "it's purple monkey two words", "grandma's house i think all one word".
+_SPELLING_NOTE = re.compile(
+    r"(?:,?\s+(?:i think|i guess|probably))?,?\s+(?:(?:all\s+)?(?:one|two|three|[123])\s+words?\b|no spaces\b|"
+    r"all (?:lower ?case|caps|capitals)\b)",
+    FLAGS,
+)
+_WORD_BEFORE = re.compile(r"([^\W_][\w'’-]*)\s*$")
 _POINTER = re.compile(
     r"(?:(?:the )?name of (?:my|our) (?:first |old |childhood )?(?:dog|cat|pet|school|street|teacher),?\s+)?", FLAGS
 )
@@ -1511,6 +1520,15 @@ def _secret_answers(text: str, talk: Dialogue) -> list[Finding]:
         words = _secret_words(text, start, 1 if named.group("word") else _MOST_SAID_WORDS)
         if words is not None:
             found.append(("PIN", *words, 0.7))
+    for note in _SPELLING_NOTE.finditer(text):
+        start = note.start()
+        for _ in range(_MOST_SAID_WORDS):
+            word = _WORD_BEFORE.search(text, max(0, start - 40), start)
+            if word is None or not _secret(word.group(1), alone=False):
+                break
+            start = word.start(1)
+        if start < note.start() and _secret(text[start : note.start()]):
+            found.append(("PIN", start, note.start(), 0.7))
     for checked in _SECRET_CHECKED.finditer(text):
         group = "value" if checked.group("value") else "alone"
         if _secret(checked.group(group)):

@@ -1021,6 +1021,8 @@ def test_an_identifier_begun_and_said_again_from_the_start_is_hidden_both_times(
             "I think the security word might be {}. My husband set it.",
             "my passcode is the name of my dog {}",
             "Your security question answer, {}, has been updated.",
+            "{} all one word",
+            "uh it's {} two words",
         ]
     ),
     st.booleans(),
@@ -1180,3 +1182,17 @@ def test_a_month_begun_then_said_again_with_its_date_is_hidden_both_times(month,
 )
 def test_a_value_begun_in_one_turn_and_finished_in_the_next_is_hidden(before, text, value):
     assert all_hidden(text, value, context=before)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Uh, so it's Delacroix, capital D, all one word.",
+        "my last name's three words de la cruz",
+        "That's two words.",
+        "Type your name as one word.",
+        "put them together, two words",
+    ],
+)
+def test_a_name_or_talk_spelled_as_words_is_no_secret(text):
+    assert "PIN" not in {entity.type for entity in redact(text).entities}
