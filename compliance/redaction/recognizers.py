@@ -490,6 +490,8 @@ RULES: dict[str, tuple[list[Rule], bool]] = {
             ),
             rule(
                 rf"\b(?:the\s+)?{DAY},?\s+{PAUSE}(?:of\s+{PAUSE})?{MONTH}{DATE_GAP}(?:{YEAR}|'?\d{{2}})\b"
+                # The year first: "nineteen seventy the first of march".
+                rf"|(?<![\w'$]){YEAR}{DATE_GAP}(?:the\s+{DAY}\s+of\s+{MONTH}|{MONTH}\s+(?:the\s+)?{DAY})\b"
                 rf"|(?<!\w)(?:0?[1-9]|1[0-2])[/.-](?:0?[1-9]|[12]\d|3[01])[/.-]{YEAR}(?!\w)"
                 # The year in two digits where it can only be the last century's: "05/17/63".
                 r"|(?<!\w)(?:0?[1-9]|1[0-2])/(?:0?[1-9]|[12]\d|3[01])/[3-9]\d(?![\w/])"
@@ -1164,8 +1166,8 @@ def _zip_by_position(text: str) -> list[Finding]:
 _OTHER_DATE = re.compile(
     rf"\b{MONTH}\.?\s+(?:the\s+)?{DAY}(?:{DATE_GAP}(?:of\s+)?(?:{YEAR}|'?\d\d))?\b"
     rf"|\b(?:the\s+)?{DAY}\s+of\s+{MONTH}\b|(?<![\w'])'\d\d\b|(?<![\w$.,]){YEAR}(?![\w-])"
-    # The year said after the day: "born on the 28th in 73".
-    r"|\bin\s+\d\d(?![\w-])",
+    # The year said after the day: "born on the 28th in 73", "may fifth i think forty nine".
+    r"|\b(?:in|i think|i guess|maybe|probably)\s+\d\d(?![\w-])",
     FLAGS,
 )
 # A month begun and abandoned just before a date of birth: "uh july no sorry june 21st 1970".

@@ -695,6 +695,9 @@ def test_hundreds_years_in_pairs_fractions_and_restarts_read_as_said(spoken, wri
         ("Hmm, the system has 7/15/1980, but you said July 5th.", ["July 5th"], []),
         ("agent and when were you born caller um seventy six", ["seventy six"], []),
         ("My birthday's 7/4/1979. Yeah, the 4th of July, everybody jokes about it.", [], ["4th of July"]),
+        ("her birthday is um may fifth i think forty nine", ["may fifth", "forty nine"], []),
+        ("uh nineteen seventy the first of march yeah", ["nineteen seventy the first of march"], []),
+        ("in 2024 the 1st of march we moved", [], ["2024 the 1st of march"]),
     ],
 )
 def test_a_date_of_birth_said_in_pieces_or_restated_is_hidden(text, birth, kept):
