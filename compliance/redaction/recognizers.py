@@ -1369,7 +1369,8 @@ _MEMORABLE_THEN = re.compile(
 # The start of a turn or a sentence, a speaker, a pause or "my" aside.
 _TURN_START = re.compile(
     rf"(?:^|[.?!\n]|\b{_SPEAKER})[^\S\n]*"
-    r"(?:(?:uh|um|so|and|okay|ok|oh|well|i|we|my|the|your|our|his|her|high school|school|name of)\b[,\s]*)*$",
+    r"(?:(?:uh|um|so|and|okay|ok|oh|well|i|we|my|the|your|our|his|her|high school|school|name of|"
+    r"(?:security |secret )?question (?:is|was))\b[,\s]*)*$",
     FLAGS,
 )
 # What asks for a secret: a password or passcode, a PIN, a security question

@@ -1026,6 +1026,7 @@ def test_an_identifier_begun_and_said_again_from_the_start_is_hidden_both_times(
             "Your security question answer, {}, has been updated.",
             "{} all one word",
             "uh it's {} two words",
+            "security question was my first car so {}",
         ]
     ),
     st.booleans(),
