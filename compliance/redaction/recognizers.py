@@ -375,7 +375,7 @@ RULES: dict[str, tuple[list[Rule], bool]] = {
             # An utterance that is nothing but an expiry answers a question
             # asked in a turn this text doesn't hold ("12/27.", "April 2028.").
             rule(r"(?<!\w)(?:0?[1-9]|1[0-2])\s*/\s*(?:20)?\d{2}(?!\w)", 0.6, standalone=True, bare=True),
-            rule(rf"\b{MONTH}\.?,?\s+(?:of\s+)?(?:20)?\d\d\b", 0.6, standalone=True, bare=True, lead="word"),
+            rule(rf"\b{MONTH}\.?,?\s+(?:of\s+)?(?:20|')?\d\d\b", 0.6, standalone=True, bare=True, lead="word"),
         ],
         False,
     ),

@@ -213,7 +213,7 @@ def test_a_password_said_in_words_is_redacted_but_talk_about_passwords_is_not(te
     assert redact(text).text == expected
 
 
-@pytest.mark.parametrize("answer", ["12/27.", "April 2028.", "May 9th."])
+@pytest.mark.parametrize("answer", ["12/27.", "April 2028.", "May 9th.", "March '29.", "Sept '30."])
 def test_an_utterance_that_is_only_an_expiry_or_a_date_is_redacted(answer):
     assert redact(answer).text.startswith("[")
 
