@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from . import lexicon, ner, tagger
 from .normalize import FILLER_WORDS
 from .persons import ENTITY as PERSON
-from .persons import STREET_OR_BUSINESS, NameFinder, Word, thing_after
+from .persons import NameFinder, Word
 from .recognizers import CONTEXT_CHARACTERS, forget, recognizers
 
 logger = logging.getLogger(__name__)
@@ -108,10 +108,9 @@ class Redactor:
     def _tagged(self, text: str, found: list[Entity], said: list[Word]) -> list[Entity]:
         """The sequence tagger's findings, but for a name that is a word of an
         address found in the same text ("2714 Frank Street. Frank like the
-        bank"), a city, state or country of two words or more ("hong kong", "San Diego"),
-        a street's or a business's ("Glenmore Insurance", "Stride House"), or part of a brand
-        named after a person ("Sherwin-Williams", "ben and jerrys"). ``said`` are the text's
-        words as the name finder read them."""
+        bank"), or that the name finder reads as something else's
+        (``NameFinder.no_person_at``). ``said`` are the text's words as the
+        name finder read them."""
         in_addresses = {
             lexicon.fold(word)
             for entity in found
@@ -120,14 +119,8 @@ class Redactor:
         }
         kept = []
         for kind, start, end in self.tagger.find(text):
-            words = tuple(lexicon.fold(word) for word in _WORD.findall(text, start, end))
-            if kind == PERSON and (
-                set(words) <= in_addresses
-                or (len(words) > 1 and words in self.names.places.always)
-                or thing_after(text, start, end)
-                or (len(words) > 1 and words[-1] in STREET_OR_BUSINESS)
-                or self.names.in_eponym(said, start, end)
-            ):
+            words = {lexicon.fold(word) for word in _WORD.findall(text, start, end)}
+            if kind == PERSON and (words <= in_addresses or self.names.no_person_at(text, said, start, end)):
                 continue
             kept.append(Entity(kind, start, end, TAGGER_SCORE))
         return kept

@@ -1045,9 +1045,17 @@ class NameFinder:
                     return True
         return False
 
-    def in_eponym(self, words: list[Word], start: int, end: int) -> bool:
-        """Whether the words (of ``words_of``) from ``start`` to ``end``, or a word they are part of,
-        are part of a brand or landmark named after a person."""
+    def no_person_at(self, text: str, words: list[Word], start: int, end: int) -> bool:
+        """Whether a name another reader found at ``start:end`` names something else, read as
+        this finder reads its own: a city, state or country of two words or more ("hong kong"),
+        a street's or a business's ("Glenmore Insurance", "Hollis Roofing LLC"), or part of a
+        brand named after people ("Sherwin-Williams", "ben and jerrys"). ``words`` are the
+        text's ``words_of``."""
+        folded = tuple(fold(word) for word in re.findall(r"\w+", text[start:end]))
+        if len(folded) > 1 and (folded in self.places.always or folded[-1] in STREET_OR_BUSINESS):
+            return True
+        if thing_after(text, start, end):
+            return True
         inside = [index for index, word in enumerate(words) if word.start < end and start < word.end]
         return bool(inside) and self._eponym(words, inside[0], inside[-1])
 

@@ -1433,10 +1433,11 @@ _NOT_SECRET = frozenset(
     name's""".split()
 )
 _SECRET_WORD = re.compile(r"[^\W_][\w'’-]*")  # any script's letters: "Kraków", "Zoë"
+# How a secret is spelled, said after it: "all one word", "two words", "no spaces", "all lowercase"
+# (the copy the rules read writes "one" as "1").
+_SPELLED_AS = r"(?:(?:all\s+)?(?:one|two|three|[123])\s+words?\b|no spaces\b|all (?:lower ?case|caps|capitals)\b)"
 # After the answer: the end of the turn, or what closes a secret's spelling ("all one word").
-_ANSWER_CLOSE = re.compile(
-    rf"\s*(?:[.?!,;…]|$|\n)|\s+(?:{_SPEAKER}|(?:all )?(?:one|two|three) words?\b|that's\b|or\b|no\b)", FLAGS
-)
+_ANSWER_CLOSE = re.compile(rf"\s*(?:[.?!,;…]|$|\n)|\s+(?:{_SPEAKER}|{_SPELLED_AS}|that's\b|or\b|no\b)", FLAGS)
 # A second try after the first answer: "Springfield? No, Shelbyville.", "tigerlily. Or tigerlily7."
 _ANOTHER_TRY = re.compile(
     r"[?.,…]*\s+(?:(?:no|or|sorry|wait|actually|maybe)\b[,.…]*\s+)+(?:(?:it's|it was|was it|try|it might be)\s+)?",
@@ -1455,13 +1456,9 @@ _SECRET_SAID = re.compile(
     FLAGS,
 )
 _MOST_SAID_WORDS = 4
-# How a secret is spelled, said straight after it: "sunflower eighty eight all one word",
+# A secret's spelling said straight after it: "sunflower eighty eight all one word",
 # "it's purple monkey two words", "grandma's house i think all one word".
-_SPELLING_NOTE = re.compile(
-    r"(?:,?\s+(?:i think|i guess|probably))?,?\s+(?:(?:all\s+)?(?:one|two|three|[123])\s+words?\b|no spaces\b|"
-    r"all (?:lower ?case|caps|capitals)\b)",
-    FLAGS,
-)
+_SPELLING_NOTE = re.compile(rf"(?:,?\s+(?:i think|i guess|probably))?,?\s+{_SPELLED_AS}", FLAGS)
 _WORD_BEFORE = re.compile(r"([^\W_][\w'’-]*)\s*$")
 _POINTER = re.compile(
     r"(?:(?:the )?name of (?:my|our) (?:first |old |childhood )?(?:dog|cat|pet|school|street|teacher),?\s+)?", FLAGS
