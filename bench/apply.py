@@ -36,6 +36,7 @@ def main() -> None:
     parser.add_argument("--show", default="", help="Print the statements of the first delivery of this kind.")
     parser.add_argument("--profile", type=int, default=25, help="Functions to list from a profiled run (0: none).")
     parser.add_argument("--sort", default="cumulative", choices=["cumulative", "tottime"], help="The profile's order.")
+    parser.add_argument("--callees", default="", help="Also print what the functions matching this name called.")
     args = parser.parse_args()
     with postgres():
         run(args)
@@ -131,7 +132,10 @@ def run(args: argparse.Namespace) -> None:
         asyncio.run(play.calls(concurrency=1, total=max(2, args.calls // 4)))
         apply_all(lambda label, work: profile.runcall(work))
         report = io.StringIO()
-        pstats.Stats(profile, stream=report).sort_stats(args.sort).print_stats(args.profile)
+        stats = pstats.Stats(profile, stream=report).sort_stats(args.sort)
+        stats.print_stats(args.profile)
+        if args.callees:
+            stats.print_callees(args.callees)
         print(report.getvalue())
 
 

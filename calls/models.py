@@ -359,11 +359,13 @@ class Payment(models.Model):
 class TranscriptSegment(models.Model):
     """One utterance of a call, stored only redacted.
 
-    A segment is created pending, with no text: its raw words stay inside
-    the encrypted inbox payload (``source_event``, at ``source_field``) until
-    a worker has redacted them. If redaction fails for good, or has not
-    happened by the scrub deadline, the segment is stored fully masked with
-    the reason, and the raw words are destroyed all the same.
+    Its raw words stay inside the encrypted inbox payload (``source_event``,
+    at ``source_field``) until the transaction that applies that event has
+    redacted them; the segment is created then, already redacted. If the
+    engine fails on the words, the segment is stored fully masked with the
+    reason, and the raw words are destroyed all the same. A pending segment,
+    with no text, is one an older release opened to be redacted apart; it is
+    redacted or, past the scrub deadline, masked.
     """
 
     class Status(models.TextChoices):

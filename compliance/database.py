@@ -160,17 +160,39 @@ def runtime_role_grant(*, role: str, using: str = OWNER) -> None:
     logger.info("database.runtime_role_granted", extra={"role": role})
 
 
-def insert_statement(row: Model, *, using: str = "default") -> tuple[str, list[Any]]:
-    """The ``INSERT`` Django would write for ``row`` (every concrete field but
-    the primary key, values prepared for ``using``: encrypted fields
-    encrypted), for a caller that extends it (``ON CONFLICT``,
-    ``RETURNING``) or runs it inside another statement (a ``WITH``)."""
+def insert_statement(row: Model, *more: Model, using: str = "default") -> tuple[str, list[Any]]:
+    """The ``INSERT`` Django would write for ``row``, and for ``more`` rows of
+    the same model in the same statement (every concrete field but the
+    primary key, values prepared for ``using``: encrypted fields encrypted),
+    for a caller that extends it (``ON CONFLICT``, ``RETURNING``) or runs it
+    inside another statement (a ``WITH``)."""
     connection = connections[using]
     opts = row._meta
     quote = connection.ops.quote_name
     fields = [field for field in opts.concrete_fields if not field.primary_key]
-    values = [field.get_db_prep_save(field.pre_save(row, add=True), connection) for field in fields]
+    rows = (row, *more)
+    values = [field.get_db_prep_save(field.pre_save(each, add=True), connection) for each in rows for field in fields]
     # Names come from the model's own metadata; every value is a parameter.
     columns = ", ".join(quote(field.column) for field in fields)
-    placeholders = ", ".join(["%s"] * len(fields))
-    return f"INSERT INTO {quote(opts.db_table)} ({columns}) VALUES ({placeholders})", values  # noqa: S608
+    placeholders = ", ".join(["(" + ", ".join(["%s"] * len(fields)) + ")"] * len(rows))
+    return f"INSERT INTO {quote(opts.db_table)} ({columns}) VALUES {placeholders}", values  # noqa: S608
+
+
+def insert_if_absent(row: Model, *, conflict: str, using: str = "default") -> bool:
+    """Insert ``row`` unless a row with the same ``conflict`` column exists
+    (``ON CONFLICT DO NOTHING``, which waits for a concurrent insert of the
+    same key to commit or roll back), in one statement, and set its primary
+    key. The row inserted stays this transaction's until it ends, as if
+    locked. Returns whether it was inserted."""
+    connection = connections[using]
+    insert, values = insert_statement(row, using=using)
+    quote = connection.ops.quote_name
+    column, key = row._meta.get_field(conflict).column, row._meta.pk.column
+    with connection.cursor() as cursor:
+        cursor.execute(f"{insert} ON CONFLICT ({quote(column)}) DO NOTHING RETURNING {quote(key)}", values)
+        inserted = cursor.fetchone()
+    if inserted is None:
+        return False
+    row.pk = inserted[0]
+    row._state.adding, row._state.db = False, using
+    return True

@@ -12,6 +12,7 @@ from django.utils import timezone
 from calls.models import Call, CallEvent, CallStatusEvent, InboundEvent, Provider
 from calls.services import crm
 from compliance.crypto import identifier_hash
+from compliance.database import insert_if_absent
 from compliance.policy import Jurisdiction, consent_required_for
 
 logger = logging.getLogger(__name__)
@@ -74,10 +75,38 @@ def call_upsert(
         )
     else:
         call = locked.filter(call_sid=call_sid).first()
+    facts = {
+        "direction": direction, "vapi_call_id": vapi_call_id, "caller_name": caller_name, "from_number": from_number,
+        "to_number": to_number, "caller": caller, "callee": callee, "parent_call_sid": parent_call_sid,
+    }  # fmt: skip
     if call is None:
-        call = call_get_or_create(call_sid=call_sid, provider=provider)
-        call = locked.get(pk=call.pk)
+        # A new call is inserted with what this delivery knows, in one
+        # statement; if another transaction inserted it first, this one
+        # waited for it and fills in the row it stored.
+        call = Call(call_sid=call_sid, provider=provider)
+        _fill(call, **facts)
+        if insert_if_absent(call, conflict="call_sid"):
+            return call
+        call = locked.get(call_sid=call_sid)
+    changed = _fill(call, **facts)
+    if changed:
+        call.save(update_fields=[*changed, "updated_at"])
+    return call
 
+
+def _fill(
+    call: Call,
+    *,
+    direction: str,
+    vapi_call_id: str,
+    caller_name: str,
+    from_number: str,
+    to_number: str,
+    caller: Jurisdiction | None,
+    callee: Jurisdiction | None,
+    parent_call_sid: str,
+) -> list[str]:
+    """Fill in what ``call`` lacks; returns the fields changed."""
     changed: list[str] = []
 
     def fill(field: str, value: object) -> None:
@@ -108,9 +137,7 @@ def call_upsert(
     if parent_call_sid and call.parent_id is None:
         call.parent = call_get_or_create(call_sid=parent_call_sid)
         changed.append("parent")
-    if changed:
-        call.save(update_fields=[*changed, "updated_at"])
-    return call
+    return changed
 
 
 def call_upsert_from_twilio(*, data: dict[str, Any], parent_call_sid: str = "") -> Call:

@@ -31,11 +31,11 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from calls.integrations import twilio
-from calls.models import Call, CaptureEvent, InboundEvent, Provider, Recording, RecordingPause
+from calls.models import Call, CaptureEvent, InboundEvent, Provider, Recording, RecordingPause, TranscriptSegment
 from compliance.audit import audit_record
 from compliance.redaction.normalize import MONTH
 
@@ -317,16 +317,24 @@ def capture_events_of(*, event: InboundEvent, call: Call) -> list[tuple[str, str
 
 
 def _turn_before(event: InboundEvent) -> str:
-    """The call's utterance delivered just before, while its words are still held:
-    "What's the security code?" makes a bare "4 1 2" one."""
+    """The call's utterance delivered just before: "What's the security
+    code?" makes a bare "4 1 2" one. Its raw words while its delivery holds
+    them, else the segment its applying stored (a question keeps its words)."""
+    stored = TranscriptSegment.objects.filter(
+        source_event=OuterRef("pk"), status=TranscriptSegment.Status.REDACTED
+    ).values("text")[:1]
     earlier = (
-        InboundEvent.objects.filter(
-            kind=InboundEvent.Kind.VAPI_TRANSCRIPT, call_sid=event.call_sid, pk__lt=event.pk, payload__isnull=False
-        )
+        InboundEvent.objects.filter(kind=InboundEvent.Kind.VAPI_TRANSCRIPT, call_sid=event.call_sid, pk__lt=event.pk)
+        .annotate(stored=Subquery(stored))
+        .only("payload")
         .order_by("-pk")
         .first()
     )
-    return str((earlier.payload or {}).get("transcript") or "") if earlier else ""
+    if earlier is None:
+        return ""
+    if earlier.payload is not None:
+        return str(earlier.payload.get("transcript") or "")
+    return earlier.stored or ""
 
 
 def capture_apply(*, event_id: int) -> None:

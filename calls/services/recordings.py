@@ -16,6 +16,7 @@ from calls.services.capture import RUNNING, capture_enqueue_reconcile, capture_r
 from calls.twiml import public_url
 from compliance.audit import audit_record
 from compliance.certificates import Tally, certify
+from compliance.database import insert_if_absent
 from compliance.models import DataClass
 
 logger = logging.getLogger(__name__)
@@ -115,6 +116,15 @@ def call_recording_failed(*, call_id: int, reason: str) -> None:
     )
 
 
+def recording_open(*, recording_sid: str, call: Call, **fields: object) -> Recording:
+    """The recording with this SID, inserted with ``fields`` if there is
+    none (one statement). Safe to repeat."""
+    recording = Recording(recording_sid=recording_sid, call=call, **fields)
+    if insert_if_absent(recording, conflict="recording_sid"):
+        return recording
+    return Recording.objects.get(recording_sid=recording_sid)
+
+
 def recording_apply_status(
     *,
     call: Call,
@@ -131,18 +141,23 @@ def recording_apply_status(
     A recording on a call without granted consent, or whose caller's data
     was erased, is marked for deletion and a worker deletes it at once.
     """
-    recording, _ = Recording.objects.get_or_create(
-        recording_sid=recording_sid, defaults={"call": call, "status": status}
-    )
-    recording = Recording.objects.select_for_update().get(pk=recording.pk)
-    if _RANK[status] > _RANK[recording.status]:
-        recording.status = status
-    recording.duration_seconds = recording.duration_seconds or duration_seconds
-    recording.channels = recording.channels or channels
-    recording.source = recording.source or source
-    recording.media_url = recording.media_url or media_url
-    recording.started_at = recording.started_at or started_at
-    recording.save()
+    locked = Recording.objects.select_for_update()
+    recording = locked.filter(recording_sid=recording_sid).first()
+    facts = {
+        "status": status, "duration_seconds": duration_seconds, "channels": channels, "source": source,
+        "media_url": media_url, "started_at": started_at,
+    }  # fmt: skip
+    if recording is None:
+        # Inserted with what this callback knows, in one statement, unless
+        # another transaction inserted it first: then its row is filled in.
+        recording = Recording(recording_sid=recording_sid, call=call, status=status)
+        _fill(recording, **facts)
+        if not insert_if_absent(recording, conflict="recording_sid"):
+            recording = locked.get(recording_sid=recording_sid)
+            if changed := _fill(recording, **facts):
+                recording.save(update_fields=[*changed, "updated_at"])
+    elif changed := _fill(recording, **facts):
+        recording.save(update_fields=[*changed, "updated_at"])
     logger.info("recording.status", extra={"call_id": call.pk, "recording_id": recording.pk, "status": status})
     if recording.status not in RUNNING:
         for pause in recording.pauses.filter(ending=""):
@@ -156,6 +171,20 @@ def recording_apply_status(
     elif not call.has_granted_consent and recording.deleted_at is None:
         recording_request_deletion(recording=recording, reason=NO_CONSENT)
     return recording
+
+
+def _fill(recording: Recording, *, status: str, **reported: object) -> list[str]:
+    """Move ``recording`` forward to ``status`` and fill in what it lacks;
+    returns the fields changed."""
+    changed = []
+    if _RANK[status] > _RANK[recording.status]:
+        recording.status = status
+        changed.append("status")
+    for field, value in reported.items():
+        if value and not getattr(recording, field):
+            setattr(recording, field, value)
+            changed.append(field)
+    return changed
 
 
 def recording_request_deletion(*, recording: Recording, reason: str) -> None:

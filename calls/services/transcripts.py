@@ -1,10 +1,14 @@
-"""Transcript segments: created pending, redacted by a worker, never stored raw.
+"""Transcript segments: redacted by the transaction that applies their
+delivery, never stored raw.
 
 The raw words of a segment live only in the encrypted payload of the inbox
-event that brought them. ``transcript_redact`` reads them from there, stores
-the redacted text, and scrubs the payload once no segment of that event is
-still pending. ``inbox_sweep`` enforces the scrub deadline: whatever is still
-pending then is stored fully masked and its raw words are destroyed.
+event that brought them. ``transcript_store`` redacts them, in the
+transaction that applies that event, and stores the segments already
+redacted; the event's done mark in the same transaction then scrubs the
+payload. A segment is pending only if it was opened by an older release,
+which enqueued its redaction apart: ``transcript_redact`` still finishes
+those, and ``inbox_sweep`` enforces the scrub deadline on whatever is still
+pending then (stored fully masked, its raw words destroyed).
 """
 
 from __future__ import annotations
@@ -14,11 +18,12 @@ import itertools
 import json
 import logging
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -26,7 +31,8 @@ from calls.escalation import escalation_trigger
 from calls.models import Call, InboundEvent, TranscriptSegment
 from calls.services import crm
 from calls.services.calls import call_flag_escalation
-from compliance.audit import audit_record
+from compliance.audit import audit_record, audit_record_many
+from compliance.database import insert_statement
 from compliance.redaction import redact
 
 logger = logging.getLogger(__name__)
@@ -40,30 +46,142 @@ SWEEP_GRACE = timedelta(minutes=2)
 SWEEP_BATCH = 500
 
 
-def transcript_segment_open(
-    *,
-    call: Call,
-    source: str,
-    event: InboundEvent,
-    source_field: str,
-    position: int,
-    speaker: str,
-    spoken_at: datetime,
-) -> TranscriptSegment:
-    """Create a pending segment for words held in ``event``'s payload, and
-    enqueue its redaction after commit. Safe to repeat: one segment per
-    source event, field and position."""
-    segment, _ = TranscriptSegment.objects.get_or_create(
-        source_event=event,
-        source_field=source_field,
-        position=position,
-        defaults={"call": call, "source": source, "speaker": speaker, "spoken_at": spoken_at},
-    )
-    if segment.status == TranscriptSegment.Status.PENDING:
-        from calls.tasks import transcript_redact
+@dataclass(frozen=True)
+class Utterance:
+    """Words a delivery holds at ``source_field`` of its payload: one segment."""
 
-        transaction.on_commit(lambda: transcript_redact.delay(segment.pk), robust=True)
-    return segment
+    source: str
+    source_field: str
+    speaker: str
+    spoken_at: datetime
+    position: int = 0
+
+
+def transcript_store(*, call: Call, event: InboundEvent, utterances: Sequence[Utterance]) -> list[TranscriptSegment]:
+    """Redact each utterance ``event`` holds and store it as a segment, with
+    one audit event each, in the caller's transaction: the one applying
+    ``event``, which holds ``call``'s row lock. Its done mark then scrubs the
+    payload, so the raw words never outlive the transaction that read them.
+    A caller's words are also checked for urgent words and intents, which
+    flag the call for a person. Returns the segments in the utterances'
+    order. Safe to repeat: an utterance already stored for the same event,
+    field and position is returned as it is."""
+    if not utterances:
+        return []
+    now = timezone.now()
+    rows = []
+    for utterance in utterances:
+        context = _turns_before(
+            call_id=call.pk, source=utterance.source, source_field=utterance.source_field,
+            spoken_at=utterance.spoken_at, event=event,
+        )  # fmt: skip
+        words = _raw_words(event.payload, utterance.source_field)
+        outcome = _redacted(call=call, event=event, speaker=utterance.speaker, words=words, context=context)
+        rows.append(
+            TranscriptSegment(
+                call=call, source=utterance.source, source_event=event, source_field=utterance.source_field,
+                position=utterance.position, speaker=utterance.speaker, spoken_at=utterance.spoken_at,
+                status=outcome.status, text=outcome.text, entity_counts=outcome.entity_counts,
+                failure_reason=outcome.failure_reason, redacted_at=now, created_at=now,
+            )
+        )  # fmt: skip
+    stored = _insert_new(rows)
+    audit_record_many([_audit_entry(segment, call) for segment in stored])
+    for segment in stored:
+        _log(segment)
+    if stored and call.status in Call.TERMINAL_STATUSES:
+        # A late utterance changes an ended call's transcript. Under the
+        # call's lock, its status is as fresh as the segments just stored.
+        crm.crm_call_ready(call=call)
+    if len(stored) == len(rows):
+        return stored
+    return list(_with_stored_before(event, rows, stored))
+
+
+def _insert_new(rows: list[TranscriptSegment]) -> list[TranscriptSegment]:
+    """Insert the segments none is stored for yet, in one statement (``ON
+    CONFLICT DO NOTHING RETURNING``: PostgreSQL, and SQLite from 3.35), and
+    return those stored now, their ids set."""
+    insert, values = insert_statement(*rows)
+    returning = " ON CONFLICT (source_event_id, source_field, position) DO NOTHING RETURNING id, source_field, position"
+    with connection.cursor() as cursor:
+        cursor.execute(insert + returning, values)
+        ids = {(source_field, position): pk for pk, source_field, position in cursor.fetchall()}
+    stored = []
+    for row in rows:
+        if (pk := ids.get((row.source_field, row.position))) is not None:
+            row.pk = pk
+            row._state.adding = False
+            stored.append(row)
+    return stored
+
+
+def _with_stored_before(
+    event: InboundEvent, rows: list[TranscriptSegment], stored: list[TranscriptSegment]
+) -> Iterable[TranscriptSegment]:
+    new = {(row.source_field, row.position) for row in stored}
+    before = {
+        (segment.source_field, segment.position): segment
+        for segment in TranscriptSegment.objects.filter(source_event=event)
+    }
+    for row in rows:
+        key = (row.source_field, row.position)
+        yield row if key in new else before[key]
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    status: str
+    text: str
+    entity_counts: dict[str, int]
+    failure_reason: str = ""
+
+
+def _masked(reason: str) -> _Outcome:
+    return _Outcome(TranscriptSegment.Status.MASKED, TranscriptSegment.FULLY_MASKED, {}, reason[:200])
+
+
+def _redacted(*, call: Call, event: InboundEvent | None, speaker: str, words: str | None, context: str) -> _Outcome:
+    """What a segment of ``words`` is stored as. A failure of the engine on
+    these words is permanent, so it is stored fully masked with the reason
+    at once; the reason names the error's class only, as its message may
+    quote the words."""
+    if call.erased_at is not None:
+        return _masked("the caller's data was erased")
+    if words is None:
+        return _masked("raw words were no longer available")
+    if speaker == "caller" and (trigger := escalation_trigger(words)):
+        call_flag_escalation(call_id=call.pk, reason=trigger)
+    try:
+        redaction = redact(words, known_names=_known_names(call, event), context=context)
+    except Exception as error:  # noqa: BLE001  (the class name only; the message may quote the words)
+        return _masked(f"redaction failed: {type(error).__name__}")
+    counts = dict(Counter(entity.type for entity in redaction.entities))
+    return _Outcome(TranscriptSegment.Status.REDACTED, redaction.text, counts)
+
+
+def _audit_entry(segment: TranscriptSegment, call: Call) -> dict[str, Any]:
+    if segment.status == TranscriptSegment.Status.REDACTED:
+        action, details = "redaction.done", {"entities": segment.entity_counts}
+    else:
+        action, details = "redaction.failed", {"reason": segment.failure_reason}
+    return {
+        "action": action, "object_type": "transcript_segment", "object_id": segment.pk,
+        "object_repr": call.call_sid, "details": details,
+    }  # fmt: skip
+
+
+def _log(segment: TranscriptSegment) -> None:
+    if segment.status == TranscriptSegment.Status.REDACTED:
+        entities = sum(segment.entity_counts.values())
+        logger.info(
+            "transcript.redacted", extra={"segment_id": segment.pk, "call_id": segment.call_id, "entities": entities}
+        )
+    else:
+        logger.warning(
+            "transcript.masked",
+            extra={"segment_id": segment.pk, "call_id": segment.call_id, "reason": segment.failure_reason},
+        )
 
 
 def _raw_words(payload: dict[str, Any] | None, field: str) -> str | None:
@@ -91,21 +209,26 @@ def _previous_turns(payload: dict[str, Any] | None, field: str) -> list[str] | N
     return [words for words in itertools.islice(earlier, CONTEXT_TURNS) if words is not None]
 
 
-def _turns_before(segment: TranscriptSegment, event: InboundEvent | None) -> str:
-    """What was said just before ``segment``, up to ``CONTEXT_TURNS`` turns, one
+def _turns_before(
+    *, call_id: int, source: str, source_field: str, spoken_at: datetime, event: InboundEvent | None
+) -> str:
+    """What was said just before a segment, up to ``CONTEXT_TURNS`` turns, one
     a line, oldest first: the redaction reads it but never redacts it ("What's
     your date of birth?" / "It's May…" before "…the 5th, 1997."). In
     a report they are the messages before, in the same delivery. A live
     utterance arrives alone, so they are the call's live utterances spoken
-    last before it: redacted already, as a rule (a question keeps its words),
-    or still raw in their own delivery."""
-    within = _previous_turns(event.payload if event else None, segment.source_field)
-    if within is not None or segment.source != LIVE_SOURCE:
+    last before it (at the same moment, those delivered before it): redacted
+    already, as a rule (a question keeps its words), or still raw in their
+    own delivery."""
+    within = _previous_turns(event.payload if event else None, source_field)
+    if within is not None or source != LIVE_SOURCE:
         return "\n".join(reversed(within or []))
+    before = Q(spoken_at__lt=spoken_at)
+    if event is not None:
+        before |= Q(spoken_at=spoken_at, source_event_id__lt=event.pk)
     earlier = list(
-        TranscriptSegment.objects.filter(call_id=segment.call_id, source=LIVE_SOURCE)
-        .filter(Q(spoken_at__lt=segment.spoken_at) | Q(spoken_at=segment.spoken_at, pk__lt=segment.pk))
-        .order_by("-spoken_at", "-pk")
+        TranscriptSegment.objects.filter(before, call_id=call_id, source=LIVE_SOURCE)
+        .order_by("-spoken_at", "-source_event_id")
         .only("status", "text", "source_event_id", "source_field")[:CONTEXT_TURNS]
     )
     still_raw = [turn.source_event_id for turn in earlier if turn.status == TranscriptSegment.Status.PENDING]
@@ -150,14 +273,13 @@ def _strings(value: Any) -> list[str]:
 
 
 def transcript_redact(*, segment_id: int) -> str:
-    """Redact one pending segment and return its status.
+    """Redact one pending segment, opened by an older release, and return
+    its status; ``transcript_store`` stores segments redacted at once.
 
     Safe to repeat: a segment already redacted or masked, or replaced since
     (a later end-of-call report), is left alone. Database errors propagate
-    (the task retries them); a failure of the engine on this text is
-    permanent, so the segment is stored fully masked with the reason at once.
-    A caller's words are also checked for urgent words and intents, which
-    flag the call for a person.
+    (the task retries them); a failure of the engine is stored as
+    ``transcript_store`` stores it.
     """
     with transaction.atomic():
         segment = TranscriptSegment.objects.select_for_update().select_related("call").filter(pk=segment_id).first()
@@ -166,64 +288,34 @@ def transcript_redact(*, segment_id: int) -> str:
         if segment.status != TranscriptSegment.Status.PENDING:
             return segment.status
         event = InboundEvent.objects.select_for_update().filter(pk=segment.source_event_id).first()
+        context = _turns_before(
+            call_id=segment.call_id, source=segment.source, source_field=segment.source_field,
+            spoken_at=segment.spoken_at, event=event,
+        )  # fmt: skip
         words = _raw_words(event.payload if event else None, segment.source_field)
-        if segment.call.erased_at is not None:
-            words = None
-        if words is not None and segment.speaker == "caller" and (trigger := escalation_trigger(words)):
-            call_flag_escalation(call_id=segment.call_id, reason=trigger)
-        if words is None:
-            erased = segment.call.erased_at is not None
-            _mask(segment, reason="the caller's data was erased" if erased else "raw words were no longer available")
-        else:
-            context = _turns_before(segment, event)
-            try:
-                redaction = redact(words, known_names=_known_names(segment.call, event), context=context)
-            except Exception as error:  # noqa: BLE001  (the class name only; the message may quote the words)
-                _mask(segment, reason=f"redaction failed: {type(error).__name__}")
-            else:
-                segment.text = redaction.text
-                segment.entity_counts = dict(Counter(entity.type for entity in redaction.entities))
-                segment.status = TranscriptSegment.Status.REDACTED
-                segment.redacted_at = timezone.now()
-                segment.save(update_fields=["text", "entity_counts", "status", "redacted_at"])
-                audit_record(
-                    "redaction.done", object_type="transcript_segment", object_id=segment.pk,
-                    object_repr=segment.call.call_sid, details={"entities": segment.entity_counts},
-                )  # fmt: skip
-                logger.info(
-                    "transcript.redacted",
-                    extra={"segment_id": segment.pk, "call_id": segment.call_id, "entities": len(redaction.entities)},
-                )
-        if event is not None:
-            inbox_scrub_if_settled(event=event)
+        outcome = _redacted(call=segment.call, event=event, speaker=segment.speaker, words=words, context=context)
+        segment.status, segment.text, segment.entity_counts = outcome.status, outcome.text, outcome.entity_counts
+        segment.failure_reason, segment.redacted_at = outcome.failure_reason, timezone.now()
+        segment.save(update_fields=["status", "text", "entity_counts", "failure_reason", "redacted_at"])
+        audit_record(**_audit_entry(segment, segment.call))
+        _log(segment)
+        inbox_scrub_if_settled(event_ids=[segment.source_event_id])
         crm.crm_call_ready(call=segment.call)
     return segment.status
 
 
-def _mask(segment: TranscriptSegment, *, reason: str) -> None:
-    segment.text = TranscriptSegment.FULLY_MASKED
-    segment.entity_counts = {}
-    segment.status = TranscriptSegment.Status.MASKED
-    segment.failure_reason = reason[:200]
-    segment.redacted_at = timezone.now()
-    segment.save(update_fields=["text", "entity_counts", "status", "failure_reason", "redacted_at"])
-    audit_record(
-        "redaction.failed", object_type="transcript_segment", object_id=segment.pk,
-        object_repr=segment.call.call_sid, details={"reason": segment.failure_reason},
-    )  # fmt: skip
-    logger.warning("transcript.masked", extra={"segment_id": segment.pk, "call_id": segment.call_id, "reason": reason})
-
-
-def inbox_scrub_if_settled(*, event: InboundEvent) -> bool:
-    """Scrub an applied event's payload once none of its segments is pending."""
-    if event.status != InboundEvent.Status.DONE or event.payload_scrubbed_at is not None:
-        return False
-    if event.segments.filter(status=TranscriptSegment.Status.PENDING).exists():
-        return False
-    scrubbed = InboundEvent.objects.filter(pk=event.pk, payload_scrubbed_at__isnull=True).update(
-        payload=None, payload_scrubbed_at=timezone.now()
-    )
-    return bool(scrubbed)
+def inbox_scrub_if_settled(*, event_ids: Iterable[int]) -> int:
+    """Scrub the payloads of these events that are applied and hold no words
+    awaiting redaction, in one statement. Returns how many were scrubbed."""
+    event_ids = [pk for pk in event_ids if pk is not None]
+    if not event_ids:
+        return 0
+    settled = InboundEvent.objects.filter(
+        pk__in=event_ids,
+        status=InboundEvent.Status.DONE,
+        payload_scrubbed_at__isnull=True,
+    ).exclude(segments__status=TranscriptSegment.Status.PENDING)
+    return settled.update(payload=None, payload_scrubbed_at=timezone.now())
 
 
 def transcript_mask_pending(*, event_ids: Iterable[int], reason: str) -> int:

@@ -25,7 +25,7 @@ from calls.serializers.twilio import (
 from calls.services.calls import call_apply_status, call_event_record, call_get_or_create, call_upsert_from_twilio
 from calls.services.capture import capture_enqueue_reconcile, capture_from_event
 from calls.services.recordings import call_request_recording, recording_apply_status
-from calls.services.transcripts import transcript_segment_open
+from calls.services.transcripts import Utterance, transcript_store
 from compliance.audit import audit_record
 from compliance.models import ConsentDecision
 from compliance.services import consent_record
@@ -52,15 +52,8 @@ def apply_gather(event: InboundEvent) -> None:
 
     utterance = None
     if data["SpeechResult"]:
-        utterance = transcript_segment_open(
-            call=call,
-            source="twilio.gather",
-            event=event,
-            source_field="form.SpeechResult",
-            position=0,
-            speaker="caller",
-            spoken_at=event.received_at,
-        )
+        said = Utterance("twilio.gather", "form.SpeechResult", "caller", event.received_at)
+        (utterance,) = transcript_store(call=call, event=event, utterances=[said])
 
     if query["step"] == "consent":
         consent = ivr.interpret_consent(**answer)

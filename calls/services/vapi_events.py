@@ -19,8 +19,14 @@ from calls.services.callbacks import callback_schedule
 from calls.services.calls import call_apply_status, call_event_record, call_upsert
 from calls.services.capture import CAPTURE_TOOLS, capture_enqueue_reconcile, capture_from_event
 from calls.services.handoff import Verdict, handoff_bridged_to
-from calls.services.recordings import ERASURE, NO_CONSENT, call_request_recording, recording_request_deletion
-from calls.services.transcripts import LIVE_SOURCE, inbox_scrub_if_settled, transcript_segment_open
+from calls.services.recordings import (
+    ERASURE,
+    NO_CONSENT,
+    call_request_recording,
+    recording_open,
+    recording_request_deletion,
+)
+from calls.services.transcripts import LIVE_SOURCE, Utterance, inbox_scrub_if_settled, transcript_store
 from calls.services.vapi_control import control_close, control_message_queue, control_url_keep
 from calls.services.vapi_tools import (
     PROCESSING,
@@ -153,15 +159,8 @@ def apply_transcript(event: InboundEvent) -> None:
     ).exists():
         logger.info("vapi.transcript_superseded", extra={"inbound_event_id": event.pk, "call_id": call.pk})
         return
-    transcript_segment_open(
-        call=call,
-        source=LIVE_SOURCE,
-        event=event,
-        source_field="transcript",
-        position=0,
-        speaker=SPEAKERS[data["role"]],
-        spoken_at=_moment(event, data),
-    )
+    said = Utterance(LIVE_SOURCE, "transcript", SPEAKERS[data["role"]], _moment(event, data))
+    transcript_store(call=call, event=event, utterances=[said])
     if capture_from_event(event=event, call=call):
         capture_enqueue_reconcile(call=call)
 
@@ -273,35 +272,32 @@ def apply_end_of_call_report(event: InboundEvent) -> None:
     superseded = set(replaced.exclude(source_event=event).values_list("source_event_id", flat=True))
     replaced.delete()
     # Words held only for the segments just replaced are needed no more.
-    for earlier in InboundEvent.objects.filter(pk__in=superseded - {None}):
-        inbox_scrub_if_settled(event=earlier)
+    inbox_scrub_if_settled(event_ids=superseded)
     artifact = data.get("artifact") or {}
     spoken_at = data.get("startedAt") or _moment(event, data)
     messages = artifact.get("messages") or []
-    for position, message in enumerate(messages):
-        speaker = SPEAKERS.get(message["role"])
-        if speaker and (message.get("message") or "").strip():
-            transcript_segment_open(
-                call=call, source="vapi.end-of-call-report", event=event,
-                source_field=f"artifact.messages.{position}.message", position=position,
-                speaker=speaker, spoken_at=_said_at(spoken_at, message.get("secondsFromStart")),
-            )  # fmt: skip
+    said = [
+        Utterance(
+            "vapi.end-of-call-report", f"artifact.messages.{position}.message", SPEAKERS[message["role"]],
+            _said_at(spoken_at, message.get("secondsFromStart")), position,
+        )
+        for position, message in enumerate(messages)
+        if SPEAKERS.get(message["role"]) and (message.get("message") or "").strip()
+    ]  # fmt: skip
     if not messages and (artifact.get("transcript") or "").strip():
-        transcript_segment_open(
-            call=call, source="vapi.end-of-call-report", event=event, source_field="artifact.transcript",
-            position=0, speaker="conversation", spoken_at=spoken_at,
-        )  # fmt: skip
+        said.append(Utterance("vapi.end-of-call-report", "artifact.transcript", "conversation", spoken_at))
     if ((data.get("analysis") or {}).get("summary") or "").strip():
-        transcript_segment_open(
-            call=call, source="vapi.summary", event=event, source_field="analysis.summary",
-            position=0, speaker="summary", spoken_at=data.get("endedAt") or spoken_at,
-        )  # fmt: skip
+        said.append(Utterance("vapi.summary", "analysis.summary", "summary", data.get("endedAt") or spoken_at))
+    transcript_store(call=call, event=event, utterances=said)
 
     recordings = [
-        Recording.objects.get_or_create(
+        recording_open(
             recording_sid=f"vapi:{data['call']['id']}:{kind}",
-            defaults={"call": call, "provider": Provider.VAPI, "status": Recording.Status.COMPLETED, "media_url": url},
-        )[0]
+            call=call,
+            provider=Provider.VAPI,
+            status=Recording.Status.COMPLETED,
+            media_url=url,
+        )  # fmt: skip
         for kind, url in (("mono", artifact.get("recordingUrl")), ("stereo", artifact.get("stereoRecordingUrl")))
         if url
     ]

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from calls.integrations import crm as crm_api
 from calls.models import Call, CrmDelivery, InboundEvent, TranscriptSegment
-from calls.services import crm, inbox, outbox, transcripts
+from calls.services import crm, inbox, outbox
 from compliance.crypto import identifier_hash
 from compliance.models import AuditEvent
 from compliance.redaction import redact
@@ -72,32 +72,33 @@ def played_call(twilio_post, speech: str) -> Call:
     return Call.objects.get(call_sid=params["CallSid"])
 
 
-def redact_all() -> None:
-    for segment in TranscriptSegment.objects.filter(status=TranscriptSegment.Status.PENDING):
-        transcripts.transcript_redact(segment_id=segment.pk)
-
-
 def test_one_outbox_row_appears_once_the_call_ended_and_its_transcript_is_redacted(webhook_crm, twilio_post):
     call = played_call(twilio_post, f"billing, my card is {CARD_NUMBER}")
-    assert not CrmDelivery.objects.exists(), "the transcript still awaits redaction"
-
-    redact_all()
     crm.crm_call_ready(call=call)  # and again, as a late callback would
 
     delivery = CrmDelivery.objects.get()
     assert (delivery.kind, delivery.key, delivery.status, delivery.version) == ("call", call.call_sid, "pending", 1)
 
 
+def test_a_segment_still_awaiting_redaction_holds_the_row_back(webhook_crm, twilio_post):
+    call = played_call(twilio_post, "billing please")
+    CrmDelivery.objects.all().delete()
+    TranscriptSegment.objects.update(status=TranscriptSegment.Status.PENDING, text="")
+
+    assert crm.crm_call_ready(call=call) is None and not CrmDelivery.objects.exists()
+
+    TranscriptSegment.objects.update(status=TranscriptSegment.Status.REDACTED, text="billing please")
+    assert crm.crm_call_ready(call=call) is not None and CrmDelivery.objects.count() == 1
+
+
 def test_nothing_is_queued_without_a_crm(twilio_post):
     played_call(twilio_post, "billing please")
-    redact_all()
 
     assert not CrmDelivery.objects.exists()
 
 
 def test_the_webhook_is_signed_carries_an_idempotency_key_and_only_redacted_words(webhook_crm, twilio_post):
     call = played_call(twilio_post, f"billing, my card is {CARD_NUMBER}")
-    redact_all()
     delivery = CrmDelivery.objects.get()
 
     assert crm.crm_deliver(delivery_id=delivery.pk) == "delivered"
@@ -124,7 +125,6 @@ def test_no_outgoing_body_holds_anything_the_redaction_engine_finds(adapter, req
         f"this is Dana Whitfield, my card is {CARD_NUMBER}, email dana at example dot com, "
         "call me on four one five five five five zero one two three",
     )
-    redact_all()
     subject_erase(subject=subject_hash("+14155550199"))  # another caller: an erasure body too
     for delivery in CrmDelivery.objects.all():
         assert crm.crm_deliver(delivery_id=delivery.pk) == "delivered"
@@ -138,7 +138,6 @@ def test_no_outgoing_body_holds_anything_the_redaction_engine_finds(adapter, req
 
 def test_hubspot_gets_a_contact_by_pseudonym_and_a_call_activity_associated_with_it(hubspot_crm, twilio_post):
     played_call(twilio_post, f"billing, my card is {CARD_NUMBER}")
-    redact_all()
 
     crm.crm_deliver(delivery_id=CrmDelivery.objects.get().pk)
 

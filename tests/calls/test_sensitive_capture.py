@@ -210,6 +210,26 @@ def test_card_or_identity_numbers_in_a_live_transcript_pause_the_running_recordi
     assert CaptureEvent.objects.filter(call=call).count() == 1
 
 
+@pytest.mark.parametrize("question_applied", [False, True], ids=["question still held", "question applied"])
+def test_a_bare_expiry_after_its_question_pauses_the_running_recording(client, twilio_api, question_applied):
+    sid = call_sid()
+    call, recording = recording_call(twilio_api, call_sid=sid, provider="vapi")
+    vapi_call = vapi.new_call(twilio_sid=sid)
+    question = vapi.transcript(vapi_call, "And the expiration date on the card?", role="assistant")
+    vapi.post(client, question)
+    if question_applied:  # its words now only in its redacted segment
+        process()
+        assert InboundEvent.objects.get().payload is None
+
+    answer = "Twelve twenty-seven."  # nothing alone: the question types it
+    assert not types_in(answer) & capture.SENSITIVE_TYPES
+    vapi.post(client, vapi.transcript(vapi_call, answer))
+    capture.capture_apply(event_id=InboundEvent.objects.latest("id").pk)
+
+    assert twilio_api.statuses[recording.recording_sid] == "paused"
+    assert "CARD_EXPIRY" in CaptureEvent.objects.get(call=call, reason=CaptureEvent.Reason.DETECTED).detail.split(",")
+
+
 def test_ordinary_talk_pauses_nothing(client, twilio_api):
     sid = call_sid()
     call, recording = recording_call(twilio_api, call_sid=sid, provider="vapi")

@@ -4,11 +4,12 @@ from datetime import timedelta
 from unittest import mock
 
 import pytest
-from django.db import connection
+from django.db import OperationalError, connection
 from django.utils import timezone
 
 from calls.models import InboundEvent, TranscriptSegment
 from calls.services import inbox, transcripts
+from compliance.models import AuditEvent
 from tests.factories import CARD_NUMBER, CARD_NUMBER_TRACES, twilio_call_params
 
 pytestmark = pytest.mark.django_db
@@ -44,35 +45,94 @@ def card_number_stored_anywhere() -> list[str]:
     return [place for trace in CARD_NUMBER_TRACES for place in stored_anywhere(trace)]
 
 
-def test_spoken_words_wait_encrypted_in_the_inbox_until_redacted(twilio_post, django_capture_on_commit_callbacks):
+def test_spoken_words_are_stored_redacted_by_the_transaction_that_applies_them(twilio_post):
     event = spoken_menu_answer(twilio_post, f"billing, my card is {CARD_NUMBER}")
 
     segment = TranscriptSegment.objects.get()
-    assert segment.status == TranscriptSegment.Status.PENDING and segment.text == ""
+    assert (segment.status, segment.text) == (TranscriptSegment.Status.REDACTED, "billing, my card is [CREDIT_CARD]")
+    assert segment.entity_counts == {"CREDIT_CARD": 1}
+    assert (segment.speaker, segment.source) == ("caller", "twilio.gather")
     assert event.status == InboundEvent.Status.DONE
-    assert event.payload is not None, "the raw words are kept, encrypted, for the redaction task"
+    assert event.payload is None and event.payload_scrubbed_at is not None
+    assert AuditEvent.objects.filter(
+        action="redaction.done", object_id=str(segment.pk), details={"entities": {"CREDIT_CARD": 1}}
+    ).exists()
+    assert card_number_stored_anywhere() == []
+    assert stored_anywhere("my card is") == ["calls_transcriptsegment.text"]
+
+
+def test_caller_id_name_is_redacted_as_a_known_name(twilio_post):
+    spoken_menu_answer(twilio_post, "hi it's quentin again, billing", CallerName="QUENTIN TARAVELLI")
+
+    assert TranscriptSegment.objects.get().text == "hi it's [PERSON] again, billing"
+
+
+def test_engine_failure_stores_the_segment_fully_masked_with_the_reason(twilio_post):
+    with mock.patch("calls.services.transcripts.redact", autospec=True, side_effect=MemoryError):
+        event = spoken_menu_answer(twilio_post, f"my card is {CARD_NUMBER}")
+
+    segment = TranscriptSegment.objects.get()
+    assert (segment.status, segment.text) == (TranscriptSegment.Status.MASKED, "[REDACTED]")
+    assert segment.failure_reason == "redaction failed: MemoryError"
+    assert AuditEvent.objects.filter(
+        action="redaction.failed", object_id=str(segment.pk), details={"reason": "redaction failed: MemoryError"}
+    ).exists()
+    assert event.status == InboundEvent.Status.DONE and event.payload is None
     assert card_number_stored_anywhere() == []
 
 
-def test_redaction_stores_only_the_redacted_words_and_scrubs_the_payload(twilio_post):
-    event = spoken_menu_answer(twilio_post, f"billing, my card is {CARD_NUMBER}")
-    segment = TranscriptSegment.objects.get()
+def test_a_database_error_while_storing_applies_nothing_and_keeps_the_words_for_the_retry(twilio_post):
+    params = twilio_call_params(CallStatus="in-progress", SpeechResult=f"my card is {CARD_NUMBER}", Confidence="0.9")
+    twilio_post(GATHER, params, query={"step": "menu", "attempt": 1})
+    event = InboundEvent.objects.get()
+
+    with mock.patch("calls.services.transcripts._insert_new", autospec=True, side_effect=OperationalError):
+        assert not inbox.inbox_process(event_id=event.pk)
+
+    event.refresh_from_db()
+    assert not TranscriptSegment.objects.exists()
+    assert not AuditEvent.objects.filter(action__startswith="redaction.").exists()
+    assert event.status == InboundEvent.Status.PENDING and event.payload is not None
+    InboundEvent.objects.filter(pk=event.pk).update(available_at=timezone.now())
+    assert inbox.inbox_process(event_id=event.pk)
+    assert TranscriptSegment.objects.get().text == "my card is [CREDIT_CARD]"
+
+
+def pending_as_an_older_release_left_it(twilio_post, speech: str) -> tuple[InboundEvent, TranscriptSegment]:
+    """A segment as a release that redacted apart left it: pending with no
+    text, its words still in its applied event's encrypted payload."""
+    params = twilio_call_params(CallStatus="in-progress", SpeechResult=speech, Confidence="0.9")
+    twilio_post(GATHER, params, query={"step": "menu", "attempt": 1})
+    payload = InboundEvent.objects.get().payload
+    event = spoken_menu_answer_applied()
+    InboundEvent.objects.filter(pk=event.pk).update(payload=payload, payload_scrubbed_at=None)
+    TranscriptSegment.objects.update(
+        status=TranscriptSegment.Status.PENDING, text="", entity_counts={}, redacted_at=None
+    )
+    event.refresh_from_db()
+    return event, TranscriptSegment.objects.get()
+
+
+def spoken_menu_answer_applied() -> InboundEvent:
+    event = InboundEvent.objects.get()
+    assert inbox.inbox_process(event_id=event.pk)
+    return event
+
+
+def test_a_pending_segment_is_redacted_apart_and_its_payload_scrubbed(twilio_post):
+    event, segment = pending_as_an_older_release_left_it(twilio_post, f"billing, my card is {CARD_NUMBER}")
 
     assert transcripts.transcript_redact(segment_id=segment.pk) == TranscriptSegment.Status.REDACTED
 
     segment.refresh_from_db()
     event.refresh_from_db()
     assert segment.text == "billing, my card is [CREDIT_CARD]"
-    assert segment.entity_counts == {"CREDIT_CARD": 1}
-    assert (segment.speaker, segment.source) == ("caller", "twilio.gather")
     assert event.payload is None and event.payload_scrubbed_at is not None
     assert card_number_stored_anywhere() == []
-    assert stored_anywhere("my card is") == ["calls_transcriptsegment.text"]
 
 
 def test_redacting_twice_changes_nothing(twilio_post):
-    spoken_menu_answer(twilio_post, "support please, my email is jo@example.com")
-    segment = TranscriptSegment.objects.get()
+    _, segment = pending_as_an_older_release_left_it(twilio_post, "support please, my email is jo@example.com")
     transcripts.transcript_redact(segment_id=segment.pk)
     redacted_at = TranscriptSegment.objects.get().redacted_at
 
@@ -81,32 +141,8 @@ def test_redacting_twice_changes_nothing(twilio_post):
     assert TranscriptSegment.objects.get().redacted_at == redacted_at
 
 
-def test_caller_id_name_is_redacted_as_a_known_name(twilio_post):
-    spoken_menu_answer(twilio_post, "hi it's quentin again, billing", CallerName="QUENTIN TARAVELLI")
-    segment = TranscriptSegment.objects.get()
-
-    transcripts.transcript_redact(segment_id=segment.pk)
-
-    assert TranscriptSegment.objects.get().text == "hi it's [PERSON] again, billing"
-
-
-def test_engine_failure_stores_the_segment_fully_masked_with_the_reason(twilio_post):
-    event = spoken_menu_answer(twilio_post, f"my card is {CARD_NUMBER}")
-    segment = TranscriptSegment.objects.get()
-
-    with mock.patch("calls.services.transcripts.redact", autospec=True, side_effect=MemoryError):
-        transcripts.transcript_redact(segment_id=segment.pk)
-
-    segment.refresh_from_db()
-    event.refresh_from_db()
-    assert (segment.status, segment.text) == (TranscriptSegment.Status.MASKED, "[REDACTED]")
-    assert segment.failure_reason == "redaction failed: MemoryError"
-    assert event.payload is None
-    assert card_number_stored_anywhere() == []
-
-
 def test_words_not_redacted_by_the_scrub_deadline_are_masked_and_destroyed(twilio_post, settings):
-    event = spoken_menu_answer(twilio_post, f"my card is {CARD_NUMBER}")
+    event, _ = pending_as_an_older_release_left_it(twilio_post, f"my card is {CARD_NUMBER}")
     InboundEvent.objects.filter(pk=event.pk).update(
         received_at=timezone.now() - timedelta(seconds=settings.INBOX_RAW_PAYLOAD_MAX_AGE_SECONDS + 60)
     )
@@ -122,7 +158,7 @@ def test_words_not_redacted_by_the_scrub_deadline_are_masked_and_destroyed(twili
 
 
 def test_a_lost_redaction_enqueue_is_recovered_by_the_sweep(twilio_post):
-    spoken_menu_answer(twilio_post, "sales")
+    pending_as_an_older_release_left_it(twilio_post, "sales")
     TranscriptSegment.objects.update(created_at=timezone.now() - timedelta(minutes=10))
 
     with mock.patch("calls.tasks.transcript_redact.delay", autospec=True) as delay:

@@ -19,7 +19,7 @@ from calls.models import (
     UnknownMessageCount,
     VapiControlMessage,
 )
-from calls.services import callbacks, inbox, transcripts, vapi_tools
+from calls.services import callbacks, inbox, vapi_tools
 from compliance.models import ConsentDecision, ConsentEvent, ConsentMethod
 from tests.calls import vapi_messages as vapi
 from tests.factories import call_sid
@@ -28,13 +28,11 @@ pytestmark = pytest.mark.django_db
 
 
 def process() -> None:
-    """What the workers do: apply every pending event, then redact."""
+    """What the workers do: apply every pending event (its words redacted as it is)."""
     for event_id in (
         InboundEvent.objects.filter(status=InboundEvent.Status.PENDING).order_by("id").values_list("pk", flat=True)
     ):
         assert inbox.inbox_process(event_id=event_id), InboundEvent.objects.get(pk=event_id).last_error
-    for segment_id in TranscriptSegment.objects.filter(status="pending").values_list("pk", flat=True):
-        transcripts.transcript_redact(segment_id=segment_id)
 
 
 # --- Authentication ------------------------------------------------------------------------
