@@ -4,10 +4,10 @@ Plays realistic calls (``traffic.Play``: half Twilio, half Vapi, as
 ``load.py`` plays them) in-process through the whole Django stack, with the
 broker in memory and nobody consuming it, so every delivery waits in the
 inbox. Then applies each one as the worker does (``inbox_process``), in
-arrival order, counting its SQL statements and its CPU time, and redacts
-each transcript segment the same way (``transcript_redact``). Prints, per
-kind, the median and largest statement count and the median CPU, and the
-functions where the time went (cProfile, cumulative). PostgreSQL's own CPU
+arrival order, counting its SQL statements and its CPU time, the redaction
+of the words it holds included. Prints, per kind, the median and largest
+statement count and the median CPU, and the functions where the time went
+(cProfile, cumulative). PostgreSQL's own CPU
 is not in these figures: ``load.py`` measures it.
 
     .venv/bin/python bench/apply.py [--calls 200] [--profile 25]
@@ -56,9 +56,8 @@ def run(args: argparse.Namespace) -> None:
     from django.test.utils import CaptureQueriesContext
     from traffic import Play
 
-    from calls.models import InboundEvent, TranscriptSegment
+    from calls.models import InboundEvent
     from calls.services.inbox import inbox_process
-    from calls.services.transcripts import transcript_redact
     from compliance.redaction import get_redactor
 
     call_command("migrate", verbosity=0)
@@ -108,14 +107,11 @@ def run(args: argparse.Namespace) -> None:
         pending = InboundEvent.objects.filter(status=InboundEvent.Status.PENDING).order_by("id")
         for event_id, kind in list(pending.values_list("id", "kind")):
             apply(kind, lambda event_id=event_id: inbox_process(event_id=event_id))
-        segments = TranscriptSegment.objects.filter(status=TranscriptSegment.Status.PENDING).order_by("id")
-        for segment_id in list(segments.values_list("id", flat=True)):
-            apply("transcript segment (redaction)", lambda pk=segment_id: transcript_redact(segment_id=pk))
 
     apply_all(measured)
     left = InboundEvent.objects.exclude(status=InboundEvent.Status.DONE).count()
 
-    applied = sum(len(counts) for label, counts in queries.items() if not label.startswith("transcript"))
+    applied = sum(len(counts) for counts in queries.values())
     print(f"{args.calls} calls played in-process, {applied} deliveries applied, {left} not done")
     print(f"{'kind':<34}{'count':>7}{'queries p50':>13}{'max':>6}{'CPU ms p50':>12}{'CPU ms mean':>13}")
     for label in sorted(queries):

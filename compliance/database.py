@@ -11,13 +11,18 @@ disable a trigger. The owner's connection is the ``owner`` alias, from
 
 SQLite (``make run``) has no roles: there the privileged path uses the one
 connection, and only the checkpoints stand between a writer and the ledgers.
+
+Also here: the statements the worker's hot paths write by hand, built from
+the models' own metadata (``insert_statement``, ``insert_if_absent``,
+``rows_where``), where compiling a query costs more than running it.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from django.conf import settings
@@ -178,21 +183,63 @@ def insert_statement(row: Model, *more: Model, using: str = "default") -> tuple[
     return f"INSERT INTO {quote(opts.db_table)} ({columns}) VALUES {placeholders}", values  # noqa: S608
 
 
-def insert_if_absent(row: Model, *, conflict: str, using: str = "default") -> bool:
-    """Insert ``row`` unless a row with the same ``conflict`` column exists
-    (``ON CONFLICT DO NOTHING``, which waits for a concurrent insert of the
-    same key to commit or roll back), in one statement, and set its primary
-    key. The row inserted stays this transaction's until it ends, as if
+def insert_if_absent(row: Model, *, conflict: str | tuple[str, ...], using: str = "default") -> bool:
+    """Insert ``row`` unless a row with the same ``conflict`` field (or
+    fields) exists (``ON CONFLICT DO NOTHING``, which waits for a concurrent
+    insert of the same key to commit or roll back), in one statement, and
+    set its primary key. No IntegrityError, so no savepoint is needed around
+    it. The row inserted stays this transaction's until it ends, as if
     locked. Returns whether it was inserted."""
     connection = connections[using]
     insert, values = insert_statement(row, using=using)
     quote = connection.ops.quote_name
-    column, key = row._meta.get_field(conflict).column, row._meta.pk.column
+    fields = (conflict,) if isinstance(conflict, str) else conflict
+    columns = ", ".join(quote(row._meta.get_field(field).column) for field in fields)
     with connection.cursor() as cursor:
-        cursor.execute(f"{insert} ON CONFLICT ({quote(column)}) DO NOTHING RETURNING {quote(key)}", values)
+        cursor.execute(f"{insert} ON CONFLICT ({columns}) DO NOTHING RETURNING {quote(row._meta.pk.column)}", values)
         inserted = cursor.fetchone()
     if inserted is None:
         return False
     row.pk = inserted[0]
     row._state.adding, row._state.db = False, using
     return True
+
+
+def rows_where(model: type[Model], where: str, params: list[Any], *, lock: str = "", using: str = "default") -> list:
+    """Instances of ``model`` for the rows matching ``where`` (SQL on its
+    columns, and what may follow a WHERE clause: ORDER BY, LIMIT), loaded as
+    a queryset loads them (every concrete field, converted: encrypted fields
+    decrypted) but with no query compiled, which on a wide model costs
+    several times running the statement. ``lock`` (``FOR UPDATE`` and its
+    kin) applies on PostgreSQL only: SQLite has no row locks, and its one
+    writer at a time stands in for them."""
+    connection = connections[using]
+    select, names, converters = _loader(model, using)
+    lock = f" {lock}" if lock and connection.vendor == "postgresql" else ""
+    with connection.cursor() as cursor:
+        cursor.execute(f"{select} WHERE {where}{lock}", params)
+        rows = cursor.fetchall()
+    loaded = []
+    for row in rows:
+        values = list(row)
+        for index, expression, functions in converters:
+            for convert in functions:
+                values[index] = convert(values[index], expression, connection)
+        loaded.append(model.from_db(using, names, values))
+    return loaded
+
+
+@functools.cache
+def _loader(model: type[Model], using: str) -> tuple[str, list[str], list[tuple[int, Any, list[Callable]]]]:
+    connection = connections[using]
+    quote = connection.ops.quote_name
+    fields = model._meta.concrete_fields
+    columns = ", ".join(quote(field.column) for field in fields)
+    converters = []
+    for index, field in enumerate(fields):
+        column = field.get_col(model._meta.db_table)
+        functions = [*connection.ops.get_db_converters(column), *field.get_db_converters(connection)]
+        if functions:
+            converters.append((index, column, functions))
+    select = f"SELECT {columns} FROM {quote(model._meta.db_table)}"  # noqa: S608  (names from metadata)
+    return select, [field.attname for field in fields], converters

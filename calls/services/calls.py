@@ -6,13 +6,12 @@ import logging
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Case, Q, Value, When
 from django.utils import timezone
 
 from calls.models import Call, CallEvent, CallStatusEvent, InboundEvent, Provider
 from calls.services import crm
 from compliance.crypto import identifier_hash
-from compliance.database import insert_if_absent
+from compliance.database import insert_if_absent, rows_where
 from compliance.policy import Jurisdiction, consent_required_for
 
 logger = logging.getLogger(__name__)
@@ -61,20 +60,13 @@ def call_upsert(
     Vapi call's first applied message may have had no CallSid), and the row
     keyed ``call_sid`` otherwise; found and locked in one statement.
     """
-    # FOR NO KEY UPDATE: it orders the call's appliers as FOR UPDATE would,
-    # but lets another transaction insert a row that refers to the call (its
-    # foreign-key check takes KEY SHARE), such as the capture worker's entry
-    # for the same delivery, which this transaction may then wait for.
-    locked = Call.objects.select_for_update(no_key=True)
     if by_vapi_call_id and vapi_call_id:
-        carries_it = Q(vapi_call_id=vapi_call_id)
-        call = (
-            locked.filter(carries_it | Q(call_sid=call_sid))
-            .order_by(Case(When(carries_it, then=Value(0)), default=Value(1)))
-            .first()
+        carries_it = "CASE WHEN vapi_call_id = %s THEN 0 ELSE 1 END"
+        call = _locked(
+            "vapi_call_id = %s OR call_sid = %s ORDER BY " + carries_it, [vapi_call_id, call_sid, vapi_call_id]
         )
     else:
-        call = locked.filter(call_sid=call_sid).first()
+        call = _locked("call_sid = %s", [call_sid])
     facts = {
         "direction": direction, "vapi_call_id": vapi_call_id, "caller_name": caller_name, "from_number": from_number,
         "to_number": to_number, "caller": caller, "callee": callee, "parent_call_sid": parent_call_sid,
@@ -87,11 +79,22 @@ def call_upsert(
         _fill(call, **facts)
         if insert_if_absent(call, conflict="call_sid"):
             return call
-        call = locked.get(call_sid=call_sid)
+        call = _locked("call_sid = %s", [call_sid])
     changed = _fill(call, **facts)
     if changed:
         call.save(update_fields=[*changed, "updated_at"])
     return call
+
+
+def _locked(where: str, params: list[object]) -> Call | None:
+    # FOR NO KEY UPDATE: it orders the call's appliers as FOR UPDATE would,
+    # but lets another transaction insert a row that refers to the call (its
+    # foreign-key check takes KEY SHARE), such as the capture worker's entry
+    # for the same delivery, which this transaction may then wait for. Written
+    # by hand: every delivery locks its call, and compiling the ORM's query
+    # for the call's forty columns costs several times running it.
+    found = rows_where(Call, where + " LIMIT 1", params, lock="FOR NO KEY UPDATE")
+    return found[0] if found else None
 
 
 def _fill(

@@ -39,7 +39,7 @@ from calls.serializers.fields import provider_clock, received_now
 from calls.services import transcripts
 from calls.services.inbox_publisher import BATCH_SIZE, publisher
 from compliance.audit import Actor, audit_record, audit_record_returning
-from compliance.database import insert_statement
+from compliance.database import insert_if_absent
 
 logger = logging.getLogger(__name__)
 
@@ -83,36 +83,22 @@ def inbox_accept(
         payload_sha256=payload_digest(payload),
         response_body=response_body,
     )
-    event.pk = _insert_unless_present(event)
-    if event.pk is None:
+    # A duplicate is expected, so it is no IntegrityError, and a concurrent
+    # first delivery is waited for (PostgreSQL makes the insert wait for it
+    # to commit or roll back).
+    if not insert_if_absent(event, conflict=("provider", "dedup_key")):
         duplicates = InboundEvent.objects.filter(provider=provider, dedup_key=dedup_key)
         duplicates.update(deliveries=F("deliveries") + 1)
         existing = duplicates.defer("payload").get()
         logger.info("inbox.duplicate", extra={"inbound_event_id": existing.pk, "kind": kind})
         return existing, False
 
-    event._state.adding = False
     # robust: a failure to hand the id over must not turn an accepted,
     # committed delivery into an error response; the sweep enqueues it later.
     transaction.on_commit(lambda: publisher.submit(event.pk), robust=True)
     # DEBUG: the access log already has a line for every accepted request.
     logger.debug("inbox.accepted", extra={"inbound_event_id": event.pk, "kind": kind})
     return event, True
-
-
-def _insert_unless_present(event: InboundEvent) -> int | None:
-    """INSERT … ON CONFLICT DO NOTHING RETURNING id: the new row's id, or
-    None when the same delivery is already stored. A duplicate is expected,
-    so it is not an IntegrityError: no savepoint is needed around it, and
-    a concurrent first delivery is waited for (PostgreSQL makes the insert
-    wait for it to commit or roll back)."""
-    sql, values = insert_statement(event)
-    quote = connection.ops.quote_name
-    sql += f" ON CONFLICT ({quote('provider')}, {quote('dedup_key')}) DO NOTHING RETURNING {quote('id')}"
-    with connection.cursor() as cursor:
-        cursor.execute(sql, values)
-        row = cursor.fetchone()
-    return row[0] if row else None
 
 
 def _handlers() -> dict[str, Callable[[InboundEvent], None]]:

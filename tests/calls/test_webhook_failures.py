@@ -40,7 +40,7 @@ def test_database_error_while_answering_a_gather_still_connects_the_caller(twili
 
 
 def test_failed_inbox_write_stores_nothing_and_still_connects_the_caller(twilio_post):
-    with mock.patch("calls.services.inbox._insert_unless_present", side_effect=OperationalError("connection lost")):
+    with mock.patch("calls.services.inbox.insert_if_absent", side_effect=OperationalError("connection lost")):
         response = twilio_post("/webhooks/twilio/voice/", twilio_call_params())
 
     assert response.status_code == 200

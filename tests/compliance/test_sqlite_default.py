@@ -186,6 +186,34 @@ print("HIDDEN", "sip-secret" not in stored[0] and stored[1] == "")
 """
 
 
+APPLIED = """
+import django
+django.setup()
+from django.core.management import call_command
+call_command("migrate", verbosity=0)
+from django.test import Client
+from calls.models import Call, InboundEvent, Recording, TranscriptSegment
+from calls.services import inbox
+from compliance.audit import audit_chain_verify
+from tests.calls import vapi_messages as vapi
+
+client, call = Client(HTTP_HOST="localhost"), vapi.new_call()
+messages = [
+    vapi.status_update(call, "in-progress"),
+    vapi.transcript(call, "And the expiry date on the card?", role="assistant"),
+    vapi.transcript(call, "Twelve twenty-seven."),
+    vapi.end_of_call_report(call, [("assistant", "Your name please?"), ("user", "Dana Whitfield.")], summary="A call."),
+]
+print("ACCEPTED", [vapi.post(client, message).status_code for message in messages])
+print("APPLIED", [inbox.inbox_process(event_id=pk) for pk in InboundEvent.objects.order_by("id").values_list("pk", flat=True)])
+stored = Call.objects.get()
+print("CALL", stored.from_number == vapi.CUSTOMER_PHONE, type(stored.created_at).__name__, stored.status)
+print("SAID", list(TranscriptSegment.objects.order_by("source", "position").values_list("status", "text")))
+print("RECORDINGS", Recording.objects.count(), InboundEvent.objects.filter(payload__isnull=False).count())
+print("VERIFIED", audit_chain_verify().ok)
+"""
+
+
 def run_on_sqlite(tmp_path, script: str) -> list[str]:
     environment = {
         **os.environ,
@@ -228,6 +256,17 @@ def test_consent_events_recorded_before_the_chain_are_chained_by_the_migration(t
     lines = run_on_sqlite(tmp_path, CHAINED_BY_MIGRATION)
 
     assert lines == ["CHAINED [('s0', 1), ('s1', 2), ('s2', 3)]", "VERIFIED True", "REFUSED True"]
+
+
+def test_sqlite_applies_deliveries_with_their_words_redacted(tmp_path):
+    lines = dict(line.split(" ", 1) for line in run_on_sqlite(tmp_path, APPLIED))
+
+    assert lines["ACCEPTED"] == "[200, 200, 200, 200]" and lines["APPLIED"] == "[True, True, True, True]"
+    assert lines["CALL"] == "True datetime completed"
+    assert lines["SAID"] == str(
+        [("redacted", "Your name please?"), ("redacted", "[PERSON]."), ("redacted", "A call.")]
+    ), "the live turns are replaced by the report's"
+    assert lines["RECORDINGS"] == "2 0" and lines["VERIFIED"] == "True"
 
 
 def test_answers_kept_before_they_were_encrypted_are_encrypted_by_the_migration(tmp_path):
