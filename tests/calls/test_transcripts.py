@@ -98,6 +98,21 @@ def test_a_database_error_while_storing_applies_nothing_and_keeps_the_words_for_
     assert TranscriptSegment.objects.get().text == "my card is [CREDIT_CARD]"
 
 
+def test_storing_the_same_utterance_again_returns_the_stored_segment_and_audits_nothing(twilio_post):
+    event = spoken_menu_answer(twilio_post, "billing, my card is 4111 1111 1111 1111")
+    stored = TranscriptSegment.objects.get()
+    InboundEvent.objects.filter(pk=event.pk).update(payload={"form": {"SpeechResult": "sales"}})
+    event.refresh_from_db()
+    audited = AuditEvent.objects.count()
+
+    said = transcripts.Utterance("twilio.gather", "form.SpeechResult", "caller", event.received_at)
+    (again,) = transcripts.transcript_store(call=stored.call, event=event, utterances=[said])
+
+    assert again.pk == stored.pk and again.text == "billing, my card is [CREDIT_CARD]"
+    assert TranscriptSegment.objects.get().text == stored.text
+    assert AuditEvent.objects.count() == audited
+
+
 def pending_as_an_older_release_left_it(twilio_post, speech: str) -> tuple[InboundEvent, TranscriptSegment]:
     """A segment as a release that redacted apart left it: pending with no
     text, its words still in its applied event's encrypted payload."""
