@@ -205,7 +205,8 @@ messages = [
     vapi.end_of_call_report(call, [("assistant", "Your name please?"), ("user", "Dana Whitfield.")], summary="A call."),
 ]
 print("ACCEPTED", [vapi.post(client, message).status_code for message in messages])
-print("APPLIED", [inbox.inbox_process(event_id=pk) for pk in InboundEvent.objects.order_by("id").values_list("pk", flat=True)])
+pending = InboundEvent.objects.order_by("id").values_list("pk", flat=True)
+print("APPLIED", [inbox.inbox_process(event_id=pk) for pk in pending])
 stored = Call.objects.get()
 print("CALL", stored.from_number == vapi.CUSTOMER_PHONE, type(stored.created_at).__name__, stored.status)
 print("SAID", list(TranscriptSegment.objects.order_by("source", "position").values_list("status", "text")))
