@@ -364,8 +364,9 @@ class TranscriptSegment(models.Model):
     redacted them; the segment is created then, already redacted. If the
     engine fails on the words, the segment is stored fully masked with the
     reason, and the raw words are destroyed all the same. A pending segment,
-    with no text, is one an older release opened to be redacted apart; it is
-    redacted or, past the scrub deadline, masked.
+    with no text, is one of a delivery that held more words than one
+    transaction redacts (a long report), redacted apart by a task of its
+    own, or, past the scrub deadline, masked.
     """
 
     class Status(models.TextChoices):

@@ -5,9 +5,11 @@ The raw words of a segment live only in the encrypted payload of the inbox
 event that brought them. ``transcript_store`` redacts them, in the
 transaction that applies that event, and stores the segments already
 redacted; the event's done mark in the same transaction then scrubs the
-payload. A segment is pending only if it was opened by an older release,
-which enqueued its redaction apart: ``transcript_redact`` still finishes
-those, and ``inbox_sweep`` enforces the scrub deadline on whatever is still
+payload. A delivery holding more words than one utterance may (a long
+end-of-call report) is the exception: one transaction redacts no more than
+that, so its segments are stored pending, and ``transcript_redact`` redacts
+each apart, as a task of its own, then scrubs the payload once none is
+left. ``inbox_sweep`` enforces the scrub deadline on whatever is still
 pending then (stored fully masked, its raw words destroyed).
 """
 
@@ -23,6 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -68,6 +71,9 @@ def transcript_store(*, call: Call, event: InboundEvent, utterances: Sequence[Ut
     field and position is returned as it is."""
     if not utterances:
         return []
+    held = sum(len(_raw_words(event.payload, utterance.source_field) or "") for utterance in utterances)
+    if held > settings.VAPI_MAX_UTTERANCE_CHARS:
+        return _store_pending(call=call, event=event, utterances=utterances)
     now = timezone.now()
     rows = []
     for utterance in utterances:
@@ -93,9 +99,27 @@ def transcript_store(*, call: Call, event: InboundEvent, utterances: Sequence[Ut
         # A late utterance changes an ended call's transcript. Under the
         # call's lock, its status is as fresh as the segments just stored.
         crm.crm_call_ready(call=call)
-    if len(stored) == len(rows):
-        return stored
-    return list(_with_stored_before(event, rows, stored))
+    return _in_order(event, rows, stored)
+
+
+def _store_pending(*, call: Call, event: InboundEvent, utterances: Sequence[Utterance]) -> list[TranscriptSegment]:
+    """More words than one transaction redacts: each segment stored pending,
+    its redaction a task of its own once this transaction commits (the
+    payload stays, encrypted, until the last of them is done)."""
+    from calls.tasks import transcript_redact as redact_task
+
+    rows = [
+        TranscriptSegment(
+            call=call, source=utterance.source, source_event=event, source_field=utterance.source_field,
+            position=utterance.position, speaker=utterance.speaker, spoken_at=utterance.spoken_at,
+        )
+        for utterance in utterances
+    ]  # fmt: skip
+    stored = _insert_new(rows)
+    segment_ids = [segment.pk for segment in stored]
+    transaction.on_commit(lambda: [redact_task.delay(pk) for pk in segment_ids], robust=True)
+    logger.info("transcript.redaction_deferred", extra={"inbound_event_id": event.pk, "segments": len(stored)})
+    return _in_order(event, rows, stored)
 
 
 def _insert_new(rows: list[TranscriptSegment]) -> list[TranscriptSegment]:
@@ -116,17 +140,18 @@ def _insert_new(rows: list[TranscriptSegment]) -> list[TranscriptSegment]:
     return stored
 
 
-def _with_stored_before(
-    event: InboundEvent, rows: list[TranscriptSegment], stored: list[TranscriptSegment]
-) -> Iterable[TranscriptSegment]:
+def _in_order(event: InboundEvent, rows: list[TranscriptSegment], stored: list[TranscriptSegment]) -> list:
+    """The segments for ``rows``: those just stored, and for the others the
+    segment stored before for the same field and position."""
+    if len(stored) == len(rows):
+        return stored
     new = {(row.source_field, row.position) for row in stored}
     before = {
         (segment.source_field, segment.position): segment
         for segment in TranscriptSegment.objects.filter(source_event=event)
     }
-    for row in rows:
-        key = (row.source_field, row.position)
-        yield row if key in new else before[key]
+    keys = [(row.source_field, row.position) for row in rows]
+    return [row if key in new else before[key] for row, key in zip(rows, keys, strict=True)]
 
 
 @dataclass(frozen=True)
@@ -273,8 +298,9 @@ def _strings(value: Any) -> list[str]:
 
 
 def transcript_redact(*, segment_id: int) -> str:
-    """Redact one pending segment, opened by an older release, and return
-    its status; ``transcript_store`` stores segments redacted at once.
+    """Redact one pending segment and return its status: one of a delivery
+    that held more words than one transaction redacts, or one an older
+    release left pending.
 
     Safe to repeat: a segment already redacted or masked, or replaced since
     (a later end-of-call report), is left alone. Database errors propagate

@@ -113,29 +113,20 @@ def test_storing_the_same_utterance_again_returns_the_stored_segment_and_audits_
     assert AuditEvent.objects.count() == audited
 
 
-def pending_as_an_older_release_left_it(twilio_post, speech: str) -> tuple[InboundEvent, TranscriptSegment]:
-    """A segment as a release that redacted apart left it: pending with no
-    text, its words still in its applied event's encrypted payload."""
-    params = twilio_call_params(CallStatus="in-progress", SpeechResult=speech, Confidence="0.9")
-    twilio_post(GATHER, params, query={"step": "menu", "attempt": 1})
-    payload = InboundEvent.objects.get().payload
-    event = spoken_menu_answer_applied()
-    InboundEvent.objects.filter(pk=event.pk).update(payload=payload, payload_scrubbed_at=None)
-    TranscriptSegment.objects.update(
-        status=TranscriptSegment.Status.PENDING, text="", entity_counts={}, redacted_at=None
-    )
-    event.refresh_from_db()
-    return event, TranscriptSegment.objects.get()
+def stored_pending(twilio_post, settings, speech: str) -> tuple[InboundEvent, TranscriptSegment]:
+    """A spoken answer holding more words than one transaction redacts: its
+    segment stored pending, its words still in its applied event's
+    encrypted payload, its redaction left to a task."""
+    settings.VAPI_MAX_UTTERANCE_CHARS = len(speech) - 1
+    event = spoken_menu_answer(twilio_post, speech)
+    segment = TranscriptSegment.objects.get()
+    assert (segment.status, segment.text, event.status) == (TranscriptSegment.Status.PENDING, "", "done")
+    assert event.payload is not None
+    return event, segment
 
 
-def spoken_menu_answer_applied() -> InboundEvent:
-    event = InboundEvent.objects.get()
-    assert inbox.inbox_process(event_id=event.pk)
-    return event
-
-
-def test_a_pending_segment_is_redacted_apart_and_its_payload_scrubbed(twilio_post):
-    event, segment = pending_as_an_older_release_left_it(twilio_post, f"billing, my card is {CARD_NUMBER}")
+def test_a_pending_segment_is_redacted_apart_and_its_payload_scrubbed(twilio_post, settings):
+    event, segment = stored_pending(twilio_post, settings, f"billing, my card is {CARD_NUMBER}")
 
     assert transcripts.transcript_redact(segment_id=segment.pk) == TranscriptSegment.Status.REDACTED
 
@@ -146,8 +137,8 @@ def test_a_pending_segment_is_redacted_apart_and_its_payload_scrubbed(twilio_pos
     assert card_number_stored_anywhere() == []
 
 
-def test_redacting_twice_changes_nothing(twilio_post):
-    _, segment = pending_as_an_older_release_left_it(twilio_post, "support please, my email is jo@example.com")
+def test_redacting_twice_changes_nothing(twilio_post, settings):
+    _, segment = stored_pending(twilio_post, settings, "support please, my email is jo@example.com")
     transcripts.transcript_redact(segment_id=segment.pk)
     redacted_at = TranscriptSegment.objects.get().redacted_at
 
@@ -157,7 +148,7 @@ def test_redacting_twice_changes_nothing(twilio_post):
 
 
 def test_words_not_redacted_by_the_scrub_deadline_are_masked_and_destroyed(twilio_post, settings):
-    event, _ = pending_as_an_older_release_left_it(twilio_post, f"my card is {CARD_NUMBER}")
+    event, _ = stored_pending(twilio_post, settings, f"my card is {CARD_NUMBER}")
     InboundEvent.objects.filter(pk=event.pk).update(
         received_at=timezone.now() - timedelta(seconds=settings.INBOX_RAW_PAYLOAD_MAX_AGE_SECONDS + 60)
     )
@@ -172,8 +163,8 @@ def test_words_not_redacted_by_the_scrub_deadline_are_masked_and_destroyed(twili
     assert event.payload is None and event.status == InboundEvent.Status.DONE
 
 
-def test_a_lost_redaction_enqueue_is_recovered_by_the_sweep(twilio_post):
-    pending_as_an_older_release_left_it(twilio_post, "sales")
+def test_a_lost_redaction_enqueue_is_recovered_by_the_sweep(twilio_post, settings):
+    stored_pending(twilio_post, settings, "sales")
     TranscriptSegment.objects.update(created_at=timezone.now() - timedelta(minutes=10))
 
     with mock.patch("calls.tasks.transcript_redact.delay", autospec=True) as delay:

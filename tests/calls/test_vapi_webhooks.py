@@ -19,7 +19,7 @@ from calls.models import (
     UnknownMessageCount,
     VapiControlMessage,
 )
-from calls.services import callbacks, inbox, vapi_tools
+from calls.services import callbacks, inbox, transcripts, vapi_tools
 from compliance.models import ConsentDecision, ConsentEvent, ConsentMethod
 from tests.calls import vapi_messages as vapi
 from tests.factories import call_sid
@@ -166,6 +166,33 @@ def test_two_megabyte_end_of_call_report_is_accepted_and_stored(client):
 
     assert response.status_code == 200
     assert InboundEvent.objects.get().kind == InboundEvent.Kind.VAPI_END_OF_CALL
+
+
+def test_a_report_holding_more_words_than_one_utterance_is_redacted_apart_segment_by_segment(
+    client, settings, django_capture_on_commit_callbacks
+):
+    settings.VAPI_MAX_UTTERANCE_CHARS = 40  # each turn fits; together they don't
+    turns = [("bot", "And your date of birth?"), ("user", "March 3rd, 1961."), ("bot", "Thank you, Dana.")]
+    vapi.post(client, vapi.end_of_call_report(vapi.new_call(), turns))
+    event = InboundEvent.objects.get()
+
+    with mock.patch("calls.tasks.transcript_redact.delay", autospec=True) as delay:
+        with django_capture_on_commit_callbacks(execute=True):
+            assert inbox.inbox_process(event_id=event.pk)
+
+    segments = TranscriptSegment.objects.filter(source="vapi.end-of-call-report").order_by("position")
+    assert {segment.status for segment in segments} == {TranscriptSegment.Status.PENDING}
+    assert sorted(call.args[0] for call in delay.call_args_list) == sorted(segments.values_list("pk", flat=True))
+    event.refresh_from_db()
+    assert event.status == InboundEvent.Status.DONE and event.payload is not None, "held for the redactions"
+
+    for segment_id in segments.values_list("pk", flat=True):
+        transcripts.transcript_redact(segment_id=segment_id)
+
+    said = list(segments.values_list("text", flat=True))
+    assert said == ["And your date of birth?", "[DATE_OF_BIRTH].", "Thank you, [PERSON]."], "each with its turns before"
+    event.refresh_from_db()
+    assert event.payload is None
 
 
 def test_body_over_the_limit_gets_413(client, settings):
