@@ -71,24 +71,21 @@ def transcript_store(*, call: Call, event: InboundEvent, utterances: Sequence[Ut
     field and position is returned as it is."""
     if not utterances:
         return []
-    held = sum(len(_raw_words(event.payload, utterance.source_field) or "") for utterance in utterances)
-    if held > settings.VAPI_MAX_UTTERANCE_CHARS:
+    held = [_raw_words(event.payload, utterance.source_field) for utterance in utterances]
+    if sum(len(words or "") for words in held) > settings.VAPI_MAX_UTTERANCE_CHARS:
         return _store_pending(call=call, event=event, utterances=utterances)
     now = timezone.now()
     rows = []
-    for utterance in utterances:
+    for utterance, words in zip(utterances, held, strict=True):
         context = _turns_before(
             call_id=call.pk, source=utterance.source, source_field=utterance.source_field,
             spoken_at=utterance.spoken_at, event=event,
         )  # fmt: skip
-        words = _raw_words(event.payload, utterance.source_field)
         outcome = _redacted(call=call, event=event, speaker=utterance.speaker, words=words, context=context)
         rows.append(
-            TranscriptSegment(
-                call=call, source=utterance.source, source_event=event, source_field=utterance.source_field,
-                position=utterance.position, speaker=utterance.speaker, spoken_at=utterance.spoken_at,
-                status=outcome.status, text=outcome.text, entity_counts=outcome.entity_counts,
-                failure_reason=outcome.failure_reason, redacted_at=now, created_at=now,
+            _segment(
+                call, event, utterance, status=outcome.status, text=outcome.text,
+                entity_counts=outcome.entity_counts, failure_reason=outcome.failure_reason, redacted_at=now,
             )
         )  # fmt: skip
     stored = _insert_new(rows)
@@ -108,18 +105,21 @@ def _store_pending(*, call: Call, event: InboundEvent, utterances: Sequence[Utte
     payload stays, encrypted, until the last of them is done)."""
     from calls.tasks import transcript_redact as redact_task
 
-    rows = [
-        TranscriptSegment(
-            call=call, source=utterance.source, source_event=event, source_field=utterance.source_field,
-            position=utterance.position, speaker=utterance.speaker, spoken_at=utterance.spoken_at,
-        )
-        for utterance in utterances
-    ]  # fmt: skip
+    rows = [_segment(call, event, utterance) for utterance in utterances]
     stored = _insert_new(rows)
     segment_ids = [segment.pk for segment in stored]
     transaction.on_commit(lambda: [redact_task.delay(pk) for pk in segment_ids], robust=True)
     logger.info("transcript.redaction_deferred", extra={"inbound_event_id": event.pk, "segments": len(stored)})
     return _in_order(event, rows, stored)
+
+
+def _segment(call: Call, event: InboundEvent, utterance: Utterance, **stored_as: Any) -> TranscriptSegment:
+    """The row for ``utterance``: pending unless ``stored_as`` says how it was redacted."""
+    return TranscriptSegment(
+        call=call, source=utterance.source, source_event=event, source_field=utterance.source_field,
+        position=utterance.position, speaker=utterance.speaker, spoken_at=utterance.spoken_at,
+        **stored_as,
+    )  # fmt: skip
 
 
 def _insert_new(rows: list[TranscriptSegment]) -> list[TranscriptSegment]:
