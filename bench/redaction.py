@@ -7,7 +7,7 @@ Corpora (tests/compliance/corpus/README.md tells who wrote which, and when):
 - sealed, sealed2: the held-out test sets, written before the rules were
   tuned (sealed2: whole calls, each turn with the turn before it) and never
   used to choose one; only their figures are printed, never their lines;
-- dev to dev10: the development sets, in the same four styles, each by
+- dev to dev11b: the development sets, in the same four styles, each by
   another author (dev10 gives each turn the turns before it, as sealed2 does);
 - own: the first corpus, generated from templates (make_corpus.py);
 - presidio-evaluator: Microsoft's templates and fake identities
@@ -58,6 +58,8 @@ CORPORA = {
     "dev9a": CORPUS_DIRECTORY / "dev9a.jsonl",
     "dev9b": CORPUS_DIRECTORY / "dev9b.jsonl",
     "dev10": CORPUS_DIRECTORY / "dev10.jsonl",
+    "dev11a": CORPUS_DIRECTORY / "dev11a.jsonl",
+    "dev11b": CORPUS_DIRECTORY / "dev11b.jsonl",
     "own": CORPUS_DIRECTORY / "redaction.jsonl",
     "presidio-evaluator": ROOT / "bench" / "data" / "presidio_evaluator.jsonl",
 }

@@ -64,6 +64,12 @@ TOPICS = {
     # Where a house number and a street said without its kind are an address.
     "ADDRESS": (r"\b(?:address|addresses)\b|\b(?:live|lives|living|located|reside|resides)\s+(?:at|on)\b"),
     "HOUSE_NUMBER": r"\b(?:house|street|building) number\b|\bthe (?:house|building) is\b",
+    # An address asked for in pieces: "Please say the street name.", "And the unit number?"
+    "STREET": (
+        r"\bstreet name\b|\bname of the (?:street|road)\b|\b(?:and|repeat|spell|say|confirm) (?:the |your )?street\b|"
+        r"\bstreet (?:do|did) (?:you|they|he|she) live on\b"
+    ),
+    "UNIT": r"\b(?:apartment|apt|unit|suite|lot|space|flat)(?: number| #| no\.?)?(?=\s*[?,.]|\s+(?:number|is)\b)",
     "ACCOUNT": (
         r"\b(?:member|policy|account|acct|customer|subscriber|claim|patient|loyalty|rewards|plan|certificate|"
         r"contract|membership|frequent flyer|flyer|miles|mileage|medicare|medicaid)\b"
@@ -125,6 +131,8 @@ ANCHORS = {
     "EVENT_DATE": "date day when good time",
     "ADDRESS": "address addresses live lives living located reside resides",
     "HOUSE_NUMBER": "house street building number",
+    "STREET": "street name road",
+    "UNIT": "apartment apt unit suite lot space flat",
     "ACCOUNT": (
         "member policy account acct customer subscriber claim patient loyalty rewards plan certificate "
         "contract frequent flyer miles mileage medicare medicaid"
@@ -214,7 +222,8 @@ SENTENCE_END = re.compile(
 )
 _REQUEST = re.compile(
     r"\?|\b(?:what's|what is|whats|can i (?:have|get)|could i (?:have|get)|may i (?:have|get)|can you|could you|"
-    r"please|confirm|verify|i'll need|i will need|i need|read me|give me|tell me|go ahead|provide|enter|say|"
+    r"please|confirm|verify|(?:i|you|we|she|he|they)(?:'ll| will)? need|read me|give me|tell me|go ahead|provide|"
+    r"enter|say|"
     r"and your|and the)\b",
     FLAGS,
 )
@@ -224,7 +233,7 @@ BARE_WORDS = frozenset(
     """
     um uh umm uhh er erm ah hmm mm oh so and then yes yeah yep sure okay ok it's its it is that's thats that was
     the right correct alright agent caller customer rep mine like well just i think it's that one sorry no wait
-    actually hang on hold let me see got here you go either or maybe now probably try think it
+    actually hang on hold let me see got here you go either or maybe now probably try think it she he says said
     """.split()
 )
 CARRY_DISTANCE = 240

@@ -16,10 +16,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from . import lexicon, ner, tagger
-from .normalize import FILLER_WORDS
+from .normalize import FILLER_WORDS, normalize
 from .persons import ENTITY as PERSON
-from .persons import NameFinder, Word
-from .recognizers import CONTEXT_CHARACTERS, forget, recognizers
+from .persons import NOT_NAMES, PARTICLES, NameFinder, Word
+from .recognizers import CONTEXT_CHARACTERS, digits_only, forget, recognizers
 
 logger = logging.getLogger(__name__)
 # spaCy, weasel and Presidio's decision tracer put stderr handlers of their
@@ -32,6 +32,11 @@ MINIMUM_SCORE = 0.5
 # Above the minimum, below the rules' and the name finder's scores (0.6 and
 # up): where one of their findings overlaps the tagger's, its type is given.
 TAGGER_SCORE = 0.55
+# A value said again: below the rules' own findings, which give the type where both find it.
+ECHO_SCORE = 0.6
+_TOKEN = re.compile(r"[\w'’-]+")
+_REST_OF_WORD = re.compile(r"(?:-[^\W\d_]+)*")
+_SENTENCE_START = re.compile(r"(?:^|[.!?…\n])[\s\"“]*$")
 
 
 @dataclass(frozen=True)
@@ -74,9 +79,10 @@ class Redactor:
         if context:
             joined = context[-CONTEXT_CHARACTERS:] + "\n"
             shift = len(joined)
+            found = self.analyze(joined + text, known_names=known_names)
             return [
                 Entity(entity.type, max(entity.start, shift) - shift, entity.end - shift, entity.score)
-                for entity in self.analyze(joined + text, known_names=known_names)
+                for entity in _merge(found + _echoes(joined + text, found, shift), joined + text)
                 if entity.end > shift
             ]
         words = self.names.words_of(text)
@@ -120,10 +126,38 @@ class Redactor:
         kept = []
         for kind, start, end in self.tagger.find(text):
             words = {lexicon.fold(word) for word in _WORD.findall(text, start, end)}
-            if kind == PERSON and (words <= in_addresses or self.names.no_person_at(text, said, start, end)):
+            # A name cut from the word it begins is read whole: "Tri" of "Tri-County Power".
+            whole = _REST_OF_WORD.match(text, end).end()
+            if kind == PERSON and (
+                words <= in_addresses
+                or self._no_name_in(text, start, end)
+                or self.names.no_person_at(text, said, start, whole)
+            ):
                 continue
             kept.append(Entity(kind, start, end, TAGGER_SCORE))
         return kept
+
+    def _no_name_in(self, text: str, start: int, end: int) -> bool:
+        """No word the tagger read as a person's could be one: each holds a digit ("23C",
+        "19th"), or is an ordinary word of three letters or more (never a name, like "you",
+        or one no name list holds) and no surname's particle, written as an ordinary word is:
+        in lowercase where the text has capitals ("Dr. Whitfield can see her"), or capitalised
+        where a sentence starts ("Thank you"). A capital inside a sentence ("I had Hadid") and
+        lowercase speech ("not hadid") leave the tagger's reading alone: many names are
+        frequent words too."""
+        known, formatted = self.names.lexicon, not text.islower()
+        for token in _TOKEN.finditer(text, start, end):
+            word = token.group()
+            if any(character.isdigit() for character in word):
+                continue
+            as_a_word = (word.islower() and formatted) or (
+                word[0].isupper() and _SENTENCE_START.search(text, 0, token.start())
+            )
+            folded = lexicon.fold(word)
+            ordinary = folded in NOT_NAMES or (known.is_word(word) and not known.is_name(word))
+            if not (as_a_word and len(word) >= 3 and folded not in PARTICLES and ordinary):
+                return False
+        return True
 
     def redact(self, text: str, *, known_names: tuple[str, ...] = (), context: str = "") -> Redaction:
         entities = self.analyze(text, known_names=tuple(known_names), context=context)
@@ -146,6 +180,35 @@ def with_placeholders(text: str, spans: Iterable[tuple[str, int, int]]) -> str:
 _WORD = re.compile(r"\w+")
 # Between two pieces of one value: a hesitation ("october seventeenth uh sixty six").
 _HESITATION = re.compile(rf"[\s,]*\b(?:{'|'.join(sorted(FILLER_WORDS))})\b[\s,]*", re.IGNORECASE)
+
+
+# Values whose digits say which they are: said again, they are the same value.
+_ECHOED = frozenset(
+    "SSN CREDIT_CARD CVV BANK_ACCOUNT ROUTING_NUMBER PHONE ZIP_CODE ACCOUNT_ID PIN DRIVER_LICENSE PASSPORT "
+    "ADDRESS".split()
+)
+_DIGIT_RUN = re.compile(r"(?<![\w$.,])\d(?:[ -]?\d){2,}(?![\w]|[.,]\d)")
+
+
+def _echoes(text: str, found: list[Entity], shift: int) -> list[Entity]:
+    """A value found in the turns before (``text[:shift]``) and said again after them, in words
+    or digits: "Um, it's 8 0 3 1." / "8031, that matches."; "seventy three oh five" / "7305 is set"."""
+    said = {}
+    for entity in found:
+        if entity.end <= shift and entity.type in _ECHOED:
+            digits = digits_only(normalize(text[entity.start : entity.end]).text)
+            if len(digits) >= 3:
+                said[digits] = entity.type
+    if not said:
+        return []
+    normalized = normalize(text[shift:])
+    echoes = []
+    for match in _DIGIT_RUN.finditer(normalized.text):
+        entity_type = said.get(digits_only(match.group()))
+        if entity_type:
+            start, end = normalized.to_original(*match.span())
+            echoes.append(Entity(entity_type, start + shift, end + shift, ECHO_SCORE))
+    return echoes
 
 
 def _merge(found: list[Entity], text: str) -> list[Entity]:

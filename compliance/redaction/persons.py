@@ -252,7 +252,12 @@ STREET_OR_BUSINESS = frozenset(
     # Trades and firms: "Hollis Roofing LLC", "Carter Plumbing", "Reyes Law".
     "roofing plumbing electric landscaping construction contractors llc inc corp corporation company ltd law firm "
     "agency veterinary logistics trucking wireless telecom energy utilities financial mortgage lending investments "
-    "airlines airways cleaners salon spa fitness studio studios".split()
+    "airlines airways cleaners salon spa fitness studio studios "
+    # What a business calls itself after its name: "Marlow Hotels", "Metro Gas", "Tri-County
+    # Power", "Westbrook Unified", "Prairie Freight". Not a person's desks: "Dr. Pillai's office".
+    "hotels resorts resort suites freight shipping movers storage water gas power cable internet unified "
+    "district outdoor outdoors outfitters apparel supply meals kitchen labs diagnostics imaging pediatrics "
+    "optical".split()
 )
 # What a person owns: after a possessive name these are the person's, not a
 # business's ("Maksim's plan", "Frank's line"), unlike "Macy's store".

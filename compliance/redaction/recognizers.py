@@ -148,8 +148,8 @@ class Rule:
     set ("…, that's my SSN"), or have been asked about just before when
     ``carry`` is set. ``standalone`` rules need no topic but a value that
     nothing marks as harmless. ``lead`` says where a value can start: at a
-    token holding a digit, at a word (a month's name, "building"…), or
-    around an "@"."""
+    token holding a digit, at a word (a month's name, "building"…), at
+    any word, or around an "@"."""
 
     pattern: re.Pattern[str]
     score: float
@@ -216,8 +216,9 @@ STREET_SUFFIX = (
 DIRECTION = r"(?:north|south|east|west|northeast|northwest|southeast|southwest|ne|nw|se|sw|n|s|e|w)\b\.?"
 # A word of a street's name: not a word that joins a sentence together.
 STREET_WORD = (
-    r"(?!(?:and|at|the|to|for|of|in|on|or|is|was|a|by|from|with|my|your|per|um|uh)\b)"
-    r"(?:(?:jr|sr|st|mt|ft)\.|[A-Za-z0-9]+)"
+    r"(?!(?:and|at|the|to|for|of|in|on|or|is|was|a|by|from|with|my|your|our|his|her|their|this|that|same|other|per|"
+    r"um|uh)\b)"
+    r"(?:(?:jr|sr|st|mt|ft)\.|[A-Za-z0-9]+(?:['’]s\b)?)"
 )
 # A street's name where no street kind follows to end it: not "no", "not", "that's"….
 NAMING_WORD = (
@@ -225,8 +226,9 @@ NAMING_WORD = (
     r"minutes?|dollars?|bucks|cents|percent|times|people|items?|units?|am|pm|o'clock)\b)(?=\w\w)"
 ) + STREET_WORD
 # Between the parts of an address: a space or a comma, a pause (even into the next turn:
-# "it's 3318…" / "…Saddleback Crossing"), and a hesitation.
-ADDRESS_GAP = r"(?:(?:,?\s+|,?(?:\s*(?:…|\.{2,}))+\s*)(?:(?:uh|um|er|like),?\s+)?)"
+# "it's 3318…" / "…Saddleback Crossing"), and a hesitation. Without a pause no address runs
+# on into the next turn: a read-back's "Unit 5" is not the end of the address said before it.
+ADDRESS_GAP = r"(?:(?:,?[^\S\n]+|,?(?:\s*(?:…|\.{2,}))+\s*)(?:(?:uh|um|er|like),?\s+)?)"
 UNIT = (
     r"(?:(?:apt|apartment|unit|suite|ste|number|no|lot|space|trailer)\b|#)\.?,?\s*(?:(?:uh|um),?\s+)?#?"
     r"(?:(?-i:[A-Z])\s?|[a-z]\s){0,2}\d\w*(?:[ -]?[A-Za-z]\b)?(?:\s+(?:north|south|east|west|rear|front)\b)?"
@@ -236,8 +238,8 @@ UNIT = (
     # A flat said by its number and letter alone, after the street: "88 Orchard Street, 4F".
     r"|\d{1,4}(?-i:[A-Z])(?![\w'])"
 )
-# A house number: "1427", "74-5605" (Hawaii), "N7845" (Wisconsin's grid), "19 1/2", "222 and a half".
-HOUSE_NUMBER = r"(?:(?-i:[NSEW])\d{2,6}|\d{1,6}(?:-\d{1,4})?(?-i:[A-Z])?)(?:\s+1/2|\s+and\s+a\s+half)?"
+# A house number: "1427", "74-5605" (Hawaii), "N7845" (Wisconsin's grid), "19 1/2", "1204 ½", "222 and a half".
+HOUSE_NUMBER = r"(?:(?-i:[NSEW])\d{2,6}|\d{1,6}(?:-\d{1,4})?(?-i:[A-Z])?)(?:\s+1/2|\s*½|\s+and\s+a\s+half)?"
 # A numbered road in place of a street name: "County Road 22", "Highway 71 South",
 # "State Route 207", "FM 1960", "IH 10 West", "County Highway K", "Old Route 66".
 ROUTE = (
@@ -299,6 +301,8 @@ def said_as_digits(original: str) -> bool:
 
 # How much of the previous turn is read as context: a question and a little more.
 CONTEXT_CHARACTERS = 300
+# A password's symbols, said: "exclamation point", "at sign".
+_SYMBOL_NAMES = r"exclamation (?:point|mark)|at sign|hashtag|hash|pound sign|dollar sign|asterisk|underscore|dash"
 
 # Findings: (type, start, end, score).
 Finding = tuple[str, int, int, float]
@@ -369,6 +373,8 @@ RULES: dict[str, tuple[list[Rule], bool]] = {
                     (r"(?<![\w'])(?:0[1-9]|1[0-2])(?![\w'])", 0.75, 0, "digit", True, True),
                     (r"\b(?:the\s+)?end\s+of\s+(?:20[2-4]\d|'?[2-4]\d)\b", 0.8, 40, "word", False, False),
                     (r"(?<![\w'])(?:20[2-4]\d|'[2-4]\d)(?!\w)", 0.75, 48, "digit", False, False),
+                    # The year alone answers the question for it: "And the expiration year?" "2028."
+                    (r"(?<![\w'])(?:20[2-4]\d|'?[2-4]\d)(?!\w)", 0.75, 0, "digit", True, True),
                 )
             ),
             rule(r"\b(?:the\s+)?end\s+of\s+20[2-4]\d\b", 0.6, standalone=True, bare=True, lead="word"),
@@ -459,7 +465,7 @@ RULES: dict[str, tuple[list[Rule], bool]] = {
             ),
             rule(rf"(?<![\w']){YEAR}(?!\w)|'\d\d\b", 0.8, "BIRTH_YEAR", window=32, carry=False),
             rule(r"(?<![\w'])(?:19|20)?\d\d(?!\w)|'\d\d\b", 0.8, "BIRTH_YEAR", window=32, carry=False),
-            rule(rf"(?<![\w']){YEAR}(?!\w)|'\d\d\b", 0.8, "BIRTH_YEAR", bare=True),
+            rule(rf"(?<![\w']){YEAR}(?!\w)|'?\d\d\b", 0.8, "BIRTH_YEAR", bare=True),
             # A date of birth said in pieces, a sentence each, after the question
             # or the topic: "My birthday is the twenty-third. January. '99."
             rule(rf"(?<![\w']){YEAR}(?!\w)|'\d\d\b", 0.8, "DOB", bare=True),
@@ -525,6 +531,24 @@ RULES: dict[str, tuple[list[Rule], bool]] = {
                 carry=False,
             ),
             rule(r"(?<![\w:/-])\d{1,6}(?-i:[A-Z])?(?![\w/])", 0.75, "HOUSE_NUMBER", window=24, carry=False),
+            # An address asked for in pieces, each answered alone: "What's the house number?"
+            # "nineteen oh four"; "What's the address?" "forty seven twelve"; "And the unit
+            # number?" "twelve b"; "Please say the street name." "Kingsbury Avenue."
+            *(
+                rule(r"(?<![\w:/-])\d{1,6}(?:[ -]?(?-i:[A-Za-z]))?(?![\w/'])", 0.75, topic, bare=True)
+                for topic in ("HOUSE_NUMBER", "ADDRESS", "UNIT")
+            ),
+            rule(r"(?<![\w'])(?-i:[A-Z])(?![\w'])", 0.7, "UNIT", bare=True, lead="word"),
+            *(
+                rule(
+                    rf"(?:{DIRECTION}{ADDRESS_GAP})?(?:{NAMING_WORD}{ADDRESS_GAP}){{1,4}}?(?:{STREET_SUFFIX})\b\.?",
+                    0.75,
+                    topic,
+                    window=0,
+                    lead="any",
+                )
+                for topic in ("STREET", "ADDRESS")
+            ),
             # A street said without its kind, its flat after it: "twenty two ten north lamar apartment three oh five".
             rule(
                 rf"(?<![\w:/-]){HOUSE_NUMBER}(?:{ADDRESS_GAP}{DIRECTION})?(?:\s+{NAMING_WORD}){{1,2}}"
@@ -532,6 +556,7 @@ RULES: dict[str, tuple[list[Rule], bool]] = {
                 0.75,
             ),
             rule(r"\b(?:rural route|r\.?\s?r\.?|star route)\s+\d+\b", 0.8, lead="word"),
+            rule(r"\broute\s+\d+,?\s+box\s+\d+\b", 0.85, lead="word"),
             rule(
                 rf"\b(?:the\s+)?(?:street|road)(?:'s| is)\s+"
                 rf"(?P<value>(?:{STREET_WORD}\s+){{1,2}}(?:{STREET_SUFFIX})\b)",
@@ -539,7 +564,10 @@ RULES: dict[str, tuple[list[Rule], bool]] = {
                 lead="word",
             ),
             rule(
-                r"(?<![\w-])(?:apartment|apt|unit)\.?\s+(?:is\s+|number\s+)?#?\d+(?:[ -]?[A-Za-z]\b)?", 0.7, lead="word"
+                r"(?<![\w-])(?:(?:apartment|apt|unit)\.?\s+(?:is\s+|number\s+)?|(?<!\ba )(?-i:[Ll])ot\s+|space\s+)#?\d+"
+                r"(?:[ -]?[A-Za-z]\b)?",
+                0.7,
+                lead="word",
             ),
             rule(r"\b(?:p\.?\s*o\.?|post office)\s*box\s+\d+", 0.85, lead="word"),
             rule(
@@ -583,6 +611,19 @@ RULES: dict[str, tuple[list[Rule], bool]] = {
                 after=True,
             ),
             rule(r"(?<!\w)(?P<value>\d(?: \d){3,7})(?!\w)", 0.85, "PIN", window=40),
+            # A password of a word and digits, said where passwords are talked of: "my old one
+            # was Sunflower2019!"; or said by its parts: "Make it Bluejay, uh, 4477.", "It's
+            # Kolkata, capital K, 2024, exclamation point."
+            rule(r"(?<![\w@.-])[A-Za-z]{3,}\d{2,}[!@#$%^&*?]*(?![\w@-])", 0.8, also=("PIN", 240)),
+            rule(
+                rf"(?P<value>[A-Za-z][a-z'’-]{{2,}},\s+(?:(?:uh|um),?\s+)?(?:capital\s+[a-z],\s+)?\d{{2,}}"
+                rf"(?:,?\s+(?:{_SYMBOL_NAMES}))*)(?![\w-])",
+                0.8,
+                "PIN",
+                window=60,
+                lead="any",
+                validate=lambda said: _secret(said.split()[0].rstrip(","), alone=False),
+            ),
             rule(LEADING_ZERO_CODE, 0.6, standalone=True, bare=True),
             # Four digits said alone, not a year: a PIN, or the last four of something.
             rule(
@@ -628,9 +669,11 @@ _VALUE_TOKEN = re.compile(r"[+(']?[A-Za-z0-9!@#%^&*_-]*\d")
 _SIGNED_TOKEN = re.compile(r"(?<![\w$])[A-Za-z0-9!@#%^&*_-]+\$[A-Za-z0-9!@#%^&*_$-]*\d")
 _WORD_LEAD = re.compile(
     r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|p\.? ?o\b|building|bldg|apartment|apt|unit|"
-    r"plus|rural|r\.? ?r\b|star|highway|hc\b|h c\b|suite|post office|the street|street|"
+    r"plus|rural|r\.? ?r\b|star|highway|hc\b|h c\b|suite|lot|space|route|post office|the street|street|"
     r"the road|road|checking|savings|the end of|end of)"
 )
+
+_ANY_WORD = re.compile(r"(?<![\w'’])[a-z0-9]")
 
 
 def _starts(text: str, lowered: str) -> dict[str, list[int]]:
@@ -648,6 +691,7 @@ def _starts(text: str, lowered: str) -> dict[str, list[int]]:
         "digit": tokens,
         "word": [match.start() for match in _WORD_LEAD.finditer(lowered)],
         "email": [0] if "@" in text else [],
+        "any": [match.start() for match in _ANY_WORD.finditer(lowered)],
     }
 
 
@@ -1352,11 +1396,14 @@ _SPEAKER = r"(?:caller|customer|agent|rep|representative)\b:?"
 _MEMORABLE = (
     r"\bmaiden name\b|\b(?:first|1st) (?:pet|dog|cat|car|school|job|teacher|boss|street|concert)\b|\bgr[eo]w up on\b|"
     r"\b(?:city|town|hospital|country)\s+(?:(?:that|where|which)\s+)?(?:i|you|we|he|she)\s+(?:was|were)\s+born"
-    r"(?:\s+in)?\b|\b(?:city|town) (?:where )?(?:my|your|our) parents met\b|\bmascot\b|"
+    r"(?:\s+in)?\b|\b(?:city|town|hospital|country)\s+(?:was|were)\s+(?:i|you|we|he|she|"
+    r"(?:my|your) (?:mother|father|mom|dad|parents))\s+born(?:\s+in)?\b|"
+    r"\b(?:what|which) (?:elementary |high |middle |primary |grade )?school did (?:you|i) (?:attend|go to)\b|"
+    r"\b(?:city|town) (?:where )?(?:my|your|our) parents met\b|\bmascot\b|"
     r"\bfavou?rite (?:teacher|food|colou?r|book|movie|film|band|team|sports team|singer|song|animal|place)\b|"
     r"\bchildhood (?:nickname|friend|best friend|hero|street|home|pet)\b|"
     r"\bbest friend in (?:high|elementary|middle|grade) school\b|"
-    r"\bname of (?:my|your) (?:elementary|high|middle|primary|grade) school\b|"
+    r"\bname of (?:my|your|the) (?:elementary|high|middle|primary|grade) school\b|"
     r"\bverbal password\b|\bsecurity (?:answer|word|question)\b|\bsecret word\b"
 )
 _MEMORABLE_NAMED = re.compile(_MEMORABLE, FLAGS)

@@ -229,3 +229,36 @@ def test_a_brand_named_after_people_is_no_person_however_speech_recognition_writ
     text = template.format(joined.format(first, second))
 
     assert people(text) == []
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.sampled_from(
+        ["Marlow", "Hollis", "Westbrook", "Cedar Valley", "Prairie", "Metro", "Tri-County", "Osei", "Brennan"]
+    ),
+    st.sampled_from(
+        ["Hotels", "Outdoor", "Unified", "Water", "Freight", "Gas", "Power", "Outfitters", "Meals", "Imaging"]
+    ),
+    st.sampled_from(
+        [
+            "Thank you for calling {}, this is Nadia.",
+            "Welcome to {}. To make a payment, say payment.",
+            "Hi, this is {} delivery support. How can I help?",
+            "Good morning, {}. How can I help?",
+        ]
+    ),  # fmt: skip
+)
+def test_a_business_named_by_its_name_and_what_it_does_is_no_person(name, business, template):
+    text = template.format(f"{name} {business}")
+
+    assert people(text) in ([], ["Nadia"])
+
+
+@pytest.mark.parametrize("text", ["Thank you", "23C", "19th", "Thank you kindly"])
+def test_a_span_of_ordinary_words_or_numbers_holds_no_name(text):
+    assert get_redactor()._no_name_in(text, 0, len(text))
+
+
+@pytest.mark.parametrize("text", ["Will", "Oluwaseun", "Dana Whitfield", "Thank you Priya", "Van", "El", "a l"])
+def test_a_span_holding_a_name_or_an_unknown_word_may_hold_a_name(text):
+    assert not get_redactor()._no_name_in(text, 0, len(text))

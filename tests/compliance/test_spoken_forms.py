@@ -1200,3 +1200,149 @@ def test_a_value_begun_in_one_turn_and_finished_in_the_next_is_hidden(before, te
 )
 def test_a_name_or_talk_spelled_as_words_is_no_secret(text):
     assert "PIN" not in {entity.type for entity in redact(text).entities}
+
+
+# --- An address asked for in pieces, a year alone, a value said again -------------------------
+
+ANSWER_LEADS = st.sampled_from(["", "Um, ", "okay um its ", "It's ", "Yeah, it's "])
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.data(),
+    st.integers(1, 99999),
+    st.sampled_from(["What's the house number?", "What's the address?", "And the street number?",
+                     "Okay. What's the address there?"]),
+    ANSWER_LEADS,
+)  # fmt: skip
+def test_a_house_number_said_alone_after_the_question_for_it_is_hidden(data, number, question, lead):
+    said = str(number) if data.draw(st.booleans()) else say_house_number(data.draw, number)
+    text = f"{lead}{said}."
+
+    assert all_hidden(text, said, context=question)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.integers(1, 999),
+    st.sampled_from(["", "b", "B", "C"]),
+    st.sampled_from(["And the apartment number?", "What's the unit number?", "And the lot number?",
+                     "Apartment number?"]),
+    ANSWER_LEADS,
+    st.booleans(),
+)  # fmt: skip
+def test_a_unit_said_alone_after_the_question_for_it_is_hidden(number, letter, question, lead, in_words):
+    if in_words and number < 100:
+        said = (DIGIT_WORDS[number] if number < 10 else say_pair(number)) + (f" {letter.lower()}" if letter else "")
+    else:
+        said = f"{number}{letter}"
+    text = f"{lead}{said}."
+
+    assert all_hidden(text, said, context=question)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    STREET_NAMES,
+    STREET_KINDS,
+    st.sampled_from(["", "north ", "West, uh, "]),
+    st.sampled_from(["Please say the street name.", "4712, and the street?", "Sorry, can you repeat the street?",
+                     "What street do you live on?", "What's the name of the street?"]),
+    ANSWER_LEADS,
+)  # fmt: skip
+def test_a_street_said_alone_after_the_question_for_it_is_hidden(name, kind, way, question, lead):
+    street = f"{way}{name} {kind}"
+    text = f"{lead}{street}. Like the tree."
+
+    assert all_hidden(text, street, context=question)
+
+
+@pytest.mark.parametrize(
+    "question, text",
+    [
+        ("How many people live in the household?", "Four."),
+        ("How many people live in the household?", "It's 4."),
+        ("What street is the store on?", "It's on Main Street."),
+        ("And the passport's expiration year?", "2031."),
+        ("How much was the charge?\nIt was 1250 dollars.", "1250 dollars, okay."),
+    ],
+)
+def test_a_number_or_street_answering_another_question_survives(question, text):
+    assert not hidden(text, context=question)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.integers(2025, 2039),
+    st.sampled_from(["And the expiration year?", "What year does the card expire?", "Please say the expiration year."]),
+    st.booleans(),
+)
+def test_an_expiry_year_said_alone_after_the_question_for_it_is_hidden(year, question, short):
+    said = str(year % 100) if short else str(year)
+
+    assert all_hidden(f"{said}.", said, context=question)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(30, 99), st.sampled_from(["What year were you born?", "and the year you were born"]))
+def test_a_birth_year_said_alone_in_two_words_answers_the_question_for_it(year, question):
+    said = say_pair(year)
+
+    assert all_hidden(said, said, context=question)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.data(),
+    st.from_regex(r"[1-9][0-9]{3,8}", fullmatch=True),
+    st.sampled_from(["What's your PIN?", "And the last four of his Social?", "What's your member ID?",
+                     "Can you read me the code we texted you?"]),
+    st.sampled_from(["{}, that matches.", "Okay, {} is set for Ngozi.", "Great, {}. You're verified."]),
+)  # fmt: skip
+def test_a_value_said_again_in_the_next_turn_is_hidden_there_too(data, digits, question, template):
+    caller = f"Um, I think it's {say_digits(data.draw, digits)}."
+    text = template.format(digits)
+
+    assert all_hidden(text, digits, context=f"{question}\n{caller}")
+
+
+@pytest.mark.parametrize(
+    "question, answer",
+    [
+        ("For security, what city were you born in?", "Tulsa"),
+        ("Thank you. What high school did you attend?", "Lowell High"),
+        ("What is the name of the elementary school you attended?", "Roosevelt Elementary"),
+        ("What town was your mother born in?", "Cedar Rapids"),
+    ],
+)
+def test_the_answer_to_a_security_question_asked_as_such_is_hidden(question, answer):
+    assert all_hidden(f"{answer}.", answer, context=question)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.sampled_from(["Bluejay", "Kolkata", "Sunflower", "Tangerine", "Mistral", "Okonkwo"]),
+    st.from_regex(r"[0-9]{2,4}", fullmatch=True),
+    st.sampled_from([", ", ", uh, ", ", capital K, ", ", um, "]),
+    st.sampled_from(["", ", exclamation point", ", at sign", ", exclamation mark, dollar sign"]),
+    st.sampled_from(["Please say your new password.", "Want me to change the Wi-Fi password while we're at it?",
+                     "What would you like the new passcode to be?"]),
+    st.sampled_from(["Sure. Make it {}. One word.", "I'll just say it. It's {}.", "Okay, {}."]),
+)  # fmt: skip
+def test_a_password_said_by_its_parts_is_hidden_whole(word, digits, joint, symbols, question, template):
+    password = f"{word}{joint}{digits}{symbols}"
+
+    assert all_hidden(template.format(password), password, context=question)
+    glued = f"{word}{digits}!"
+    assert all_hidden(f"Because my old one was {glued}… oh, I shouldn't have said that.", glued, context=question)
+
+
+@pytest.mark.parametrize(
+    "question, text",
+    [
+        ("Want me to change the Wi-Fi password while we're at it?", "Sure. The modem is on floor 12."),
+        ("Please say your new password.", "Sure, give me 10 seconds."),
+    ],
+)
+def test_a_number_after_a_word_in_talk_of_passwords_is_no_password(question, text):
+    assert not hidden(text, context=question)
