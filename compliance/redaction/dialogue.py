@@ -404,10 +404,18 @@ class Dialogue:
         in the one before: "We moved here in 1999. It was March 2nd…"."""
         if self.harmless_before(position):
             return True
-        index = self.sentence_index(position)
-        return (
-            index > 0 and position - self.sentence_starts[index - 1] <= 160 and "HARMLESS" in self._topics_of(index - 1)
-        )
+        index = self.sentence_index(position) - 1
+        # A turn's last sentence ends twice, at its stop and at the turn's end: no words between.
+        while index > 0 and not self.text[self.sentence_starts[index] : self.sentence_starts[index + 1]].strip():
+            index -= 1
+        if index < 0 or position - self.sentence_starts[index] > 160:
+            return False
+        topics = self._topics_of(index)
+        if "\n" not in self.text[self.sentence_starts[index] : position]:
+            return "HARMLESS" in topics
+        # The turn before asked about something harmless and nothing else: "What's the flight
+        # number?", not "And a card to guarantee the room?".
+        return "HARMLESS" in topics and not topics - {"HARMLESS", "PHONE", "PARTIAL"}
 
     def harmless_before(self, position: int, window: int = 60) -> bool:
         return self.before("HARMLESS", position, window)

@@ -95,7 +95,10 @@ class Redactor:
         found += self._rules(text)
         if self.tagger is not None:
             found += self._tagged(text, found, words)
-        return _merge([entity for entity in found if entity.score >= MINIMUM_SCORE], text)
+        businesses = [match.span(match.lastgroup) for match in _GREETED.finditer(text)]
+        return _merge(
+            [entity for entity in found if entity.score >= MINIMUM_SCORE and _kept(entity, text, businesses)], text
+        )
 
     def names_in(self, text: str) -> list[str]:
         """The person names said in a text, as said: to redact them wherever else the call mentions them."""
@@ -209,6 +212,33 @@ def _echoes(text: str, found: list[Entity], shift: int) -> list[Entity]:
             start, end = normalized.to_original(*match.span())
             echoes.append(Entity(entity_type, start + shift, end + shift, ECHO_SCORE))
     return echoes
+
+
+# The business a call is answered for, in capitals: "Thank you for calling the Hilton Garden Inn
+# Savannah, this is Tyler", "Welcome to Equifax." Not "you've reached": a voicemail greets with a
+# person.
+_BUSINESS = r"(?-i:[A-Z])[\w'’&-]*(?:[^\S\n]+(?:(?-i:[A-Z])[\w'’&-]*|&|and|of|the|at|de))*"
+_GREETED = re.compile(
+    rf"\b(?:thank you|thanks) for calling (?:the )?(?P<calling>{_BUSINESS})|"
+    rf"\bwelcome to (?:the )?(?P<welcome>{_BUSINESS})",
+    re.IGNORECASE,
+)
+_DOCTOR = re.compile(r"\b(?:dr|doctor)\b|['’]s\b", re.IGNORECASE)
+
+
+def _kept(entity: Entity, text: str, businesses: list[tuple[int, int]]) -> bool:
+    """A person's name that is one: it runs on into no next turn (a value may, after a pause:
+    "it's 3318…" / "…Saddleback Crossing"; a name never does: "a s a n t e" / "Thank you."),
+    and it is no part of the business the call is answered for, unless that is a doctor's
+    ("Thank you for calling Dr. Patel's office")."""
+    if entity.type != PERSON:
+        return True
+    if "\n" in text[entity.start : entity.end]:
+        return False
+    return not any(
+        start <= entity.start and entity.end <= end and not _DOCTOR.search(text, start, end)
+        for start, end in businesses
+    )
 
 
 def _merge(found: list[Entity], text: str) -> list[Entity]:

@@ -1346,3 +1346,34 @@ def test_a_password_said_by_its_parts_is_hidden_whole(word, digits, joint, symbo
 )
 def test_a_number_after_a_word_in_talk_of_passwords_is_no_password(question, text):
     assert not hidden(text, context=question)
+
+
+@pytest.mark.parametrize(
+    "context, text",
+    [
+        ("Sure. What's the flight number?", "2 1 7 8."),
+        ("Which room are you in?", "It's 1 4 2 0."),
+        ("Kwame Asante.\nCould you spell the last name?\na s a n t e", "Thank you. And a card to guarantee the room?"),
+        ("", "Thank you for calling the Hilton Garden Inn Savannah, this is Tyler, how may I help you?"),
+        ("", "Welcome to Equifax. How can I help?"),
+    ],
+)
+def test_a_number_answering_a_harmless_question_a_spelling_s_next_turn_and_a_greeted_business_survive(context, text):
+    found = {text[entity.start : entity.end] for entity in redact(text, context=context).entities}
+
+    assert found <= {"Tyler"}
+
+
+@pytest.mark.parametrize(
+    "context, text, value",
+    [
+        (
+            "Thank you. And a card to guarantee the room?",
+            "okay its a mastercard five five five five five five five five",
+            "five five five five five five five five",
+        ),
+        ("Thank you for calling Doctor Patel's office.", "Hi, I'm calling for Doctor Patel's nurse.", "Patel's"),
+    ],
+)
+def test_a_value_after_a_question_that_is_not_only_harmless_is_hidden(context, text, value):
+    assert all_hidden(text, value, context=context)
