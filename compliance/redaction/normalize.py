@@ -43,6 +43,8 @@ ORDINALS = {
     "twentieth": 20, "thirtieth": 30,
 }  # fmt: skip
 NUMBER_WORDS = {**UNITS, **TEENS, **TENS}
+# Mail providers whose name is said alone for the whole domain: "at gmail".
+MAIL_PROVIDERS = frozenset("gmail yahoo hotmail outlook icloud aol protonmail ymail".split())
 TOP_LEVEL_DOMAINS = {
     "com", "net", "org", "edu", "gov", "io", "co", "us", "uk", "info", "biz", "me", "ca", "mil", "ai", "app", "dev",
     "tv", "au", "de", "fr", "in", "nz", "ie", "jp", "es", "it", "nl", "mx", "br", "ch", "se", "za",
@@ -645,11 +647,23 @@ def _spoken_email(text: str, at: re.Match[str]) -> tuple[int, int, str] | None:
             break
         if len(labels) > 4:
             break
+    provider = (
+        end_index is None
+        and len(labels) == 1
+        and len(labels[0]) == 1
+        and labels[0][0].word in MAIL_PROVIDERS
+        and any(_SPELT.fullmatch(token.word) or token.word in EMAIL_SEPARATORS for token in local_tokens)
+    )
+    if provider:
+        # "sue dot b seventy one at gmail": a mail provider's name is its whole domain, said short,
+        # after what is spelled as an address is (a letter, a digit, a dot), not after talk
+        # ("my daughter works at yahoo").
+        end_index = domain.index(labels[0][0])
     if end_index is None:
         return None
     domain_tokens = domain[: end_index + 1]
     local = _email_text(local_tokens, text)
-    host = _email_text(domain_tokens, text)
+    host = _email_text(domain_tokens, text) + (".com" if provider else "")
     if not local or not local[0].isalnum():
         return None
     return local_start, domain_tokens[-1].end, f"{local}@{host}"
@@ -662,12 +676,16 @@ _DOMAIN_AHEAD = re.compile(
 )
 
 
+_SPELT = re.compile(r"[a-z]|\d+|" + "|".join(sorted(NUMBER_WORDS)))
+_PROVIDER_AHEAD = re.compile(r"\s+(?:" + "|".join(sorted(MAIL_PROVIDERS)) + r")\b", re.IGNORECASE)
+
+
 def _emails(text: str) -> list[tuple[int, int, str]]:
     found: list[tuple[int, int, str]] = []
     for at in _EMAIL_TRIGGER.finditer(text):
         if found and at.start() < found[-1][1]:
             continue
-        if not _DOMAIN_AHEAD.match(text, at.end()):
+        if not (_DOMAIN_AHEAD.match(text, at.end()) or _PROVIDER_AHEAD.match(text, at.end())):
             continue
         email = _spoken_email(text, at)
         if email:

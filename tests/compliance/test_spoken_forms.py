@@ -1377,3 +1377,22 @@ def test_a_number_answering_a_harmless_question_a_spelling_s_next_turn_and_a_gre
 )
 def test_a_value_after_a_question_that_is_not_only_harmless_is_hidden(context, text, value):
     assert all_hidden(text, value, context=context)
+
+
+@settings(max_examples=80, deadline=None)
+@given(LOCAL_PARTS, st.sampled_from(["gmail", "yahoo", "hotmail", "outlook", "icloud"]), st.booleans())
+def test_an_address_at_a_mail_provider_said_without_its_domain_is_hidden(parts, provider, spelled):
+    # Spelled, or with a dot: a lone word before "at gmail" ("kwame at gmail") is not told from talk.
+    assume(spelled or len(parts) > 1)
+    said = " dot ".join(say_characters(part) if spelled else part for part in parts) + f" at {provider}"
+    text = f"wait no its {said}"
+
+    assert all_hidden(text, said)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["my daughter works at yahoo", "i had an account at yahoo", "he is an engineer at gmail", "we met at gmail hq"],
+)
+def test_talk_about_a_mail_provider_is_no_address(text):
+    assert not hidden(text)
