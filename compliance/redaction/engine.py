@@ -36,7 +36,6 @@ TAGGER_SCORE = 0.55
 ECHO_SCORE = 0.6
 _TOKEN = re.compile(r"[\w'’-]+")
 _REST_OF_WORD = re.compile(r"(?:-[^\W\d_]+)*")
-_SENTENCE_START = re.compile(r"(?:^|[.!?…\n])[\s\"“]*$")
 
 
 @dataclass(frozen=True)
@@ -96,9 +95,8 @@ class Redactor:
         if self.tagger is not None:
             found += self._tagged(text, found, words)
         businesses = [match.span(match.lastgroup) for match in _GREETED.finditer(text)]
-        return _merge(
-            [entity for entity in found if entity.score >= MINIMUM_SCORE and _kept(entity, text, businesses)], text
-        )
+        confident = [entity for entity in found if entity.score >= MINIMUM_SCORE]
+        return _merge(_as_names(confident, text, businesses), text)
 
     def names_in(self, text: str) -> list[str]:
         """The person names said in a text, as said: to redact them wherever else the call mentions them."""
@@ -141,21 +139,17 @@ class Redactor:
         return kept
 
     def _no_name_in(self, text: str, start: int, end: int) -> bool:
-        """No word the tagger read as a person's could be one: each holds a digit ("23C",
-        "19th"), or is an ordinary word of three letters or more (never a name, like "you",
-        or one no name list holds) and no surname's particle, written as an ordinary word is:
-        in lowercase where the text has capitals ("Dr. Whitfield can see her"), or capitalised
-        where a sentence starts ("Thank you"). A capital inside a sentence ("I had Hadid") and
-        lowercase speech ("not hadid") leave the tagger's reading alone: many names are
-        frequent words too."""
+        """No word the tagger read as a person's could be one: each is an ordinary word of
+        three letters or more (never a name, like "you", or one no name list holds) and no
+        surname's particle, written as an ordinary word is: in lowercase where the text has
+        capitals ("Dr. Whitfield can see her"), or capitalised where a sentence starts ("Thank
+        you"). A capital inside a sentence ("I had Hadid"), lowercase speech ("not hadid") and
+        digits ("GB13CLHA5152…": redacted as whatever they are) leave the tagger's reading
+        alone: many names are frequent words too."""
         known, formatted = self.names.lexicon, not text.islower()
         for token in _TOKEN.finditer(text, start, end):
             word = token.group()
-            if any(character.isdigit() for character in word):
-                continue
-            as_a_word = (word.islower() and formatted) or (
-                word[0].isupper() and _SENTENCE_START.search(text, 0, token.start())
-            )
+            as_a_word = (word.islower() and formatted) or (word[0].isupper() and _starts_sentence(text, token.start()))
             folded = lexicon.fold(word)
             ordinary = folded in NOT_NAMES or (known.is_word(word) and not known.is_name(word))
             if not (as_a_word and len(word) >= 3 and folded not in PARTICLES and ordinary):
@@ -226,19 +220,32 @@ _GREETED = re.compile(
 _DOCTOR = re.compile(r"\b(?:dr|doctor)\b|['’]s\b", re.IGNORECASE)
 
 
-def _kept(entity: Entity, text: str, businesses: list[tuple[int, int]]) -> bool:
-    """A person's name that is one: it runs on into no next turn (a value may, after a pause:
-    "it's 3318…" / "…Saddleback Crossing"; a name never does: "a s a n t e" / "Thank you."),
-    and it is no part of the business the call is answered for, unless that is a doctor's
-    ("Thank you for calling Dr. Patel's office")."""
-    if entity.type != PERSON:
-        return True
-    if "\n" in text[entity.start : entity.end]:
-        return False
-    return not any(
-        start <= entity.start and entity.end <= end and not _DOCTOR.search(text, start, end)
-        for start, end in businesses
-    )
+def _starts_sentence(text: str, position: int) -> bool:
+    before = position - 1
+    while before >= 0 and text[before] in ' \t"“':
+        before -= 1
+    return before < 0 or text[before] in ".!?…\n"
+
+
+def _as_names(found: list[Entity], text: str, businesses: list[tuple[int, int]]) -> list[Entity]:
+    """``found`` with each person's name cut where its line ends (a value may run on into the
+    next turn after a pause: "it's 3318…" / "…Saddleback Crossing"; a name never does: of
+    "a s a n t e" / "Thank you." only the first line is one), and none that is part of the
+    business the call is answered for, unless that is a doctor's ("Thank you for calling
+    Doctor Patel's office")."""
+    kept = []
+    for entity in found:
+        if entity.type == PERSON:
+            line_end = text.find("\n", entity.start, entity.end)
+            if line_end != -1:
+                if not text[entity.start : line_end].strip():
+                    continue
+                entity = Entity(PERSON, entity.start, line_end, entity.score)
+            inside = [span for span in businesses if span[0] <= entity.start and entity.end <= span[1]]
+            if any(not _DOCTOR.search(text, *span) for span in inside):
+                continue
+        kept.append(entity)
+    return kept
 
 
 def _merge(found: list[Entity], text: str) -> list[Entity]:

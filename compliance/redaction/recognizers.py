@@ -226,9 +226,10 @@ NAMING_WORD = (
     r"minutes?|dollars?|bucks|cents|percent|times|people|items?|units?|am|pm|o'clock)\b)(?=\w\w)"
 ) + STREET_WORD
 # Between the parts of an address: a space or a comma, a pause (even into the next turn:
-# "it's 3318…" / "…Saddleback Crossing"), and a hesitation. Without a pause no address runs
-# on into the next turn: a read-back's "Unit 5" is not the end of the address said before it.
-ADDRESS_GAP = r"(?:(?:,?[^\S\n]+|,?(?:\s*(?:…|\.{2,}))+\s*)(?:(?:uh|um|er|like),?\s+)?)"
+# "it's 3318…" / "…Saddleback Crossing"), and a hesitation. A line break only where no sentence
+# ended before it ("…Valadouro 81\n Apt. 305", written on two lines): a read-back's "Unit 5" is
+# not the end of the address said in the turn before ("…88 Harbor View Drive.\nUnit 5, 88…").
+ADDRESS_GAP = r"(?:(?:,?(?:[^\S\n]+|(?<![.!?])\s+)|,?(?:\s*(?:…|\.{2,}))+\s*)(?:(?:uh|um|er|like),?\s+)?)"
 UNIT = (
     r"(?:(?:apt|apartment|unit|suite|ste|number|no|lot|space|trailer)\b|#)\.?,?\s*(?:(?:uh|um),?\s+)?#?"
     r"(?:(?-i:[A-Z])\s?|[a-z]\s){0,2}\d\w*(?:[ -]?[A-Za-z]\b)?(?:\s+(?:north|south|east|west|rear|front)\b)?"

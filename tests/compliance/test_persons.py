@@ -254,11 +254,13 @@ def test_a_business_named_by_its_name_and_what_it_does_is_no_person(name, busine
     assert people(text) in ([], ["Nadia"])
 
 
-@pytest.mark.parametrize("text", ["Thank you", "23C", "19th", "Thank you kindly"])
-def test_a_span_of_ordinary_words_or_numbers_holds_no_name(text):
+@pytest.mark.parametrize("text", ["Thank you", "Thank you kindly", "Thanks"])
+def test_a_span_of_ordinary_words_holds_no_name(text):
     assert get_redactor()._no_name_in(text, 0, len(text))
 
 
-@pytest.mark.parametrize("text", ["Will", "Oluwaseun", "Dana Whitfield", "Thank you Priya", "Van", "El", "a l"])
+@pytest.mark.parametrize(
+    "text", ["Will", "Oluwaseun", "Dana Whitfield", "Thank you Priya", "Van", "El", "a l", "GB13CLHA51522047"]
+)
 def test_a_span_holding_a_name_or_an_unknown_word_may_hold_a_name(text):
     assert not get_redactor()._no_name_in(text, 0, len(text))
