@@ -61,15 +61,22 @@ TOPICS = {
         # "When's a good time?", "what time works?": an appointment asked for.
         r"\bwhen's\b|\ba good (?:time|day)\b|\bwhat time\b"
     ),
-    # Where a house number and a street said without its kind are an address.
-    "ADDRESS": (r"\b(?:address|addresses)\b|\b(?:live|lives|living|located|reside|resides)\s+(?:at|on)\b"),
+    # Where a house number and a street said without its kind are an address (not an e-mail's).
+    "ADDRESS": (
+        r"(?<!email )(?<!e-mail )(?<!mail )(?<!ip )\b(?:address|addresses)\b|"
+        r"\b(?:live|lives|living|located|reside|resides)\s+(?:at|on)\b"
+    ),
     "HOUSE_NUMBER": r"\b(?:house|street|building) number\b|\bthe (?:house|building) is\b",
     # An address asked for in pieces: "Please say the street name.", "And the unit number?"
     "STREET": (
         r"\bstreet name\b|\bname of the (?:street|road)\b|\b(?:and|repeat|spell|say|confirm) (?:the |your )?street\b|"
         r"\bstreet (?:do|did) (?:you|they|he|she) live on\b"
     ),
-    "UNIT": r"\b(?:apartment|apt|unit|suite|lot|space|flat)(?: number| #| no\.?)?(?=\s*[?,.]|\s+(?:number|is)\b)",
+    # Not "Do you need more storage space?", "Was the tire flat?", "Is that per unit?".
+    "UNIT": (
+        r"\b(?:apartment|apt|suite)(?: number| #| no\.?)?(?=\s*[?,.]|\s+(?:number|is)\b)|"
+        r"\b(?:unit|lot|space|flat)(?: number| #| no\b\.?)|\b(?:the|your|and) unit(?=\s*[?,.])"
+    ),
     "ACCOUNT": (
         r"\b(?:member|policy|account|acct|customer|subscriber|claim|patient|loyalty|rewards|plan|certificate|"
         r"contract|membership|frequent flyer|flyer|miles|mileage|medicare|medicaid)\b"
@@ -228,6 +235,8 @@ _REQUEST = re.compile(
     FLAGS,
 )
 _WORD = re.compile(r"[A-Za-z]+(?:['’][A-Za-z]+)?|\d+")
+# A question whose answer is a number of things: "How many people live at the address?"
+_COUNT_ASKED = re.compile(r"\bhow (?:many|much|long|often|far)\b")
 # Words that leave a value standing alone: "Um, 12/27.", "Yes, it's 861."
 BARE_WORDS = frozenset(
     """
@@ -365,6 +374,8 @@ class Dialogue:
                 break
             topics = self._topics_of(index) - {"HARMLESS", "PHONE", "PARTIAL"}
             if topics:
+                if _COUNT_ASKED.search(self.lowered, start, end):
+                    return frozenset()  # "How many people live at the address?" "Four."
                 if bare or _REQUEST.search(self.lowered, start, end):
                     return topics
                 return frozenset()
@@ -414,8 +425,9 @@ class Dialogue:
         if "\n" not in self.text[self.sentence_starts[index] : position]:
             return "HARMLESS" in topics
         # The turn before asked about something harmless and nothing else: "What's the flight
-        # number?", not "And a card to guarantee the room?".
-        return "HARMLESS" in topics and not topics - {"HARMLESS", "PHONE", "PARTIAL"}
+        # number?", not "And a card to guarantee the room?" or "For the refund I'll need the
+        # last four." (A phone's words are too loose to count: "number", "home".)
+        return "HARMLESS" in topics and not topics - {"HARMLESS", "PHONE"}
 
     def harmless_before(self, position: int, window: int = 60) -> bool:
         return self.before("HARMLESS", position, window)

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from . import lexicon, ner, tagger
 from .normalize import FILLER_WORDS, normalize
 from .persons import ENTITY as PERSON
-from .persons import NOT_NAMES, PARTICLES, NameFinder, Word
-from .recognizers import CONTEXT_CHARACTERS, digits_only, forget, recognizers
+from .persons import NOT_NAMES, PARTICLES, STREET_OR_BUSINESS, UTILITY_WORDS, NameFinder, Word
+from .recognizers import CONTEXT_CHARACTERS, QUANTITY_AFTER, digits_only, forget, recognizers
 
 logger = logging.getLogger(__name__)
 # spaCy, weasel and Presidio's decision tracer put stderr handlers of their
@@ -96,7 +96,7 @@ class Redactor:
             found += self._tagged(text, found, words)
         businesses = [match.span(match.lastgroup) for match in _GREETED.finditer(text)]
         confident = [entity for entity in found if entity.score >= MINIMUM_SCORE]
-        return _merge(_as_names(confident, text, businesses), text)
+        return _merge(self._as_names(confident, text, businesses), text)
 
     def names_in(self, text: str) -> list[str]:
         """The person names said in a text, as said: to redact them wherever else the call mentions them."""
@@ -156,6 +156,70 @@ class Redactor:
                 return False
         return True
 
+    def _as_names(self, found: list[Entity], text: str, businesses: list[tuple[int, int]]) -> list[Entity]:
+        """``found`` with each person's name cut where its line ends (a value may run on into
+        the next turn after a pause: "it's 3318…" / "…Saddleback Crossing"; a name does only
+        where the next line goes on with a name: "My name is Kwame" / "Asante.", not "a s a n t
+        e" / "Thank you." or "…Jataí" / "Brazil"), and none that is part of the business the call
+        is answered for ("Thank you for calling the Hilton Garden Inn", "Welcome to Equifax"): a
+        name no list holds as only a name, or one a business word follows there, unless that
+        is a doctor's ("Doctor Patel's office"). A person greeted ("Thank you for calling
+        Priya", "…Metro Gas, Tyler speaking") stays one."""
+        kept = []
+        for entity in found:
+            if entity.type != PERSON:
+                kept.append(entity)
+                continue
+            for number, line in enumerate(_LINE.finditer(text, entity.start, entity.end)):
+                if number and not self._goes_on_with_a_name(line.group()):
+                    break
+                start, end = line.span()
+                inside = [span for span in businesses if span[0] <= start and end <= span[1]]
+                if not any(self._names_the_business(text, start, end, span) for span in inside):
+                    kept.append(Entity(PERSON, start, end, entity.score))
+        return kept
+
+    def _names_the_business(self, text: str, start: int, end: int, business: tuple[int, int]) -> bool:
+        """The name at ``start:end``, inside the ``business`` a call is answered for, is the
+        business's own: a business word or an ordinary word in capitals follows it there
+        ("Hilton Garden Inn", "Maple & Finch Home"), it is a place a business word goes before
+        ("the Hilton Garden Inn Savannah"), it ends in an ordinary word ("Redline Car Rental"),
+        or none of its words is only a name ("Equifax"); never a doctor's practice ("Doctor
+        Patel's office"), nor the person who answers ("Metro Gas, Tyler speaking")."""
+        if _DOCTOR.search(text, *business) or _ANSWERING.match(text, end):
+            return False
+        known = self.names.lexicon
+        words = _WORD.findall(text, start, end)
+        before = _WORD.findall(text, business[0], start)
+        return (
+            any(
+                word[0].isupper()
+                and (lexicon.fold(word) in STREET_OR_BUSINESS | UTILITY_WORDS or known.sense(word) in ("WORD", "CNAME"))
+                for word in _WORD.findall(text, end, business[1])
+            )
+            or (
+                bool(before)
+                and lexicon.fold(before[-1]) in STREET_OR_BUSINESS
+                and tuple(lexicon.fold(word) for word in words) in self.names.places.names
+            )
+            or known.sense(words[-1]) == "WORD"
+            or not any(known.is_unambiguous_name(word) for word in words)
+        )
+
+    def _goes_on_with_a_name(self, line: str) -> bool:
+        """The next line of a name holds one: a name in the lexicon, capitalised or no ordinary
+        word, and no place ("Brazil")."""
+        known, places = self.names.lexicon, self.names.places.names
+        words = _WORD.findall(line)
+        if tuple(lexicon.fold(word) for word in words) in places:
+            return False
+        return any(
+            known.is_name(word)
+            and (word[0].isupper() or not known.is_word(word))
+            and (lexicon.fold(word),) not in places
+            for word in words
+        )
+
     def redact(self, text: str, *, known_names: tuple[str, ...] = (), context: str = "") -> Redaction:
         entities = self.analyze(text, known_names=tuple(known_names), context=context)
         return Redaction(
@@ -175,16 +239,18 @@ def with_placeholders(text: str, spans: Iterable[tuple[str, int, int]]) -> str:
 
 
 _WORD = re.compile(r"\w+")
+# A line's text, without the blanks around it.
+_LINE = re.compile(r"\S(?:[^\n]*\S)?")
 # Between two pieces of one value: a hesitation ("october seventeenth uh sixty six").
 _HESITATION = re.compile(rf"[\s,]*\b(?:{'|'.join(sorted(FILLER_WORDS))})\b[\s,]*", re.IGNORECASE)
 
 
-# Values whose digits say which they are: said again, they are the same value.
+# Values whose digits say which they are: said again, they are the same value. Not an address,
+# whose house number is any number ("100 Main Street" / "one hundred percent").
 _ECHOED = frozenset(
-    "SSN CREDIT_CARD CVV BANK_ACCOUNT ROUTING_NUMBER PHONE ZIP_CODE ACCOUNT_ID PIN DRIVER_LICENSE PASSPORT "
-    "ADDRESS".split()
+    "SSN CREDIT_CARD CVV BANK_ACCOUNT ROUTING_NUMBER PHONE ZIP_CODE ACCOUNT_ID PIN DRIVER_LICENSE PASSPORT".split()
 )
-_DIGIT_RUN = re.compile(r"(?<![\w$.,])\d(?:[ -]?\d){2,}(?![\w]|[.,]\d)")
+_SAID_DIGITS = re.compile(r"(?<![\w$.,])\d(?:[ -]?\d){2,}(?![\w]|[.,]\d)")
 
 
 def _echoes(text: str, found: list[Entity], shift: int) -> list[Entity]:
@@ -200,9 +266,9 @@ def _echoes(text: str, found: list[Entity], shift: int) -> list[Entity]:
         return []
     normalized = normalize(text[shift:])
     echoes = []
-    for match in _DIGIT_RUN.finditer(normalized.text):
+    for match in _SAID_DIGITS.finditer(normalized.text):
         entity_type = said.get(digits_only(match.group()))
-        if entity_type:
+        if entity_type and not QUANTITY_AFTER.match(normalized.text, match.end()):
             start, end = normalized.to_original(*match.span())
             echoes.append(Entity(entity_type, start + shift, end + shift, ECHO_SCORE))
     return echoes
@@ -218,6 +284,7 @@ _GREETED = re.compile(
     re.IGNORECASE,
 )
 _DOCTOR = re.compile(r"\b(?:dr|doctor)\b|['’]s\b", re.IGNORECASE)
+_ANSWERING = re.compile(r",?\s+(?:speaking|here|at your service)\b", re.IGNORECASE)
 
 
 def _starts_sentence(text: str, position: int) -> bool:
@@ -225,27 +292,6 @@ def _starts_sentence(text: str, position: int) -> bool:
     while before >= 0 and text[before] in ' \t"“':
         before -= 1
     return before < 0 or text[before] in ".!?…\n"
-
-
-def _as_names(found: list[Entity], text: str, businesses: list[tuple[int, int]]) -> list[Entity]:
-    """``found`` with each person's name cut where its line ends (a value may run on into the
-    next turn after a pause: "it's 3318…" / "…Saddleback Crossing"; a name never does: of
-    "a s a n t e" / "Thank you." only the first line is one), and none that is part of the
-    business the call is answered for, unless that is a doctor's ("Thank you for calling
-    Doctor Patel's office")."""
-    kept = []
-    for entity in found:
-        if entity.type == PERSON:
-            line_end = text.find("\n", entity.start, entity.end)
-            if line_end != -1:
-                if not text[entity.start : line_end].strip():
-                    continue
-                entity = Entity(PERSON, entity.start, line_end, entity.score)
-            inside = [span for span in businesses if span[0] <= entity.start and entity.end <= span[1]]
-            if any(not _DOCTOR.search(text, *span) for span in inside):
-                continue
-        kept.append(entity)
-    return kept
 
 
 def _merge(found: list[Entity], text: str) -> list[Entity]:

@@ -652,7 +652,7 @@ def _spoken_email(text: str, at: re.Match[str]) -> tuple[int, int, str] | None:
         and len(labels) == 1
         and len(labels[0]) == 1
         and labels[0][0].word in MAIL_PROVIDERS
-        and any(_SPELT.fullmatch(token.word) or token.word in EMAIL_SEPARATORS for token in local_tokens)
+        and _spelt_as_an_address(local_tokens)
     )
     if provider:
         # "sue dot b seventy one at gmail": a mail provider's name is its whole domain, said short,
@@ -676,7 +676,19 @@ _DOMAIN_AHEAD = re.compile(
 )
 
 
-_SPELT = re.compile(r"[a-z]|\d+|" + "|".join(sorted(NUMBER_WORDS)))
+# A letter said alone (not "a" or "i", which are words) or digits: spelled, not talked.
+_SPELT = re.compile(r"[b-hj-z]|\d+")
+
+
+def _spelt_as_an_address(tokens: list[_Token]) -> bool:
+    """Words before "at" that spell an address: a letter, digits, a dot or an underscore, or
+    numbers said in a row ("sue seventy one"); not talk ("she is a manager", "one at gmail")."""
+    numbers = [token.word in NUMBER_WORDS for token in tokens]
+    return any(_SPELT.fullmatch(token.word) or token.word in EMAIL_SEPARATORS for token in tokens) or any(
+        this and following for this, following in zip(numbers, numbers[1:], strict=False)
+    )
+
+
 _PROVIDER_AHEAD = re.compile(r"\s+(?:" + "|".join(sorted(MAIL_PROVIDERS)) + r")\b", re.IGNORECASE)
 
 

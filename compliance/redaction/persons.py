@@ -252,13 +252,16 @@ STREET_OR_BUSINESS = frozenset(
     # Trades and firms: "Hollis Roofing LLC", "Carter Plumbing", "Reyes Law".
     "roofing plumbing electric landscaping construction contractors llc inc corp corporation company ltd law firm "
     "agency veterinary logistics trucking wireless telecom energy utilities financial mortgage lending investments "
-    "airlines airways cleaners salon spa fitness studio studios "
-    # What a business calls itself after its name: "Marlow Hotels", "Metro Gas", "Tri-County
-    # Power", "Westbrook Unified", "Prairie Freight". Not a person's desks: "Dr. Pillai's office".
-    "hotels resorts resort suites freight shipping movers storage water gas power cable internet unified "
-    "district outdoor outdoors outfitters apparel supply meals kitchen labs diagnostics imaging pediatrics "
-    "optical".split()
+    "airlines airways cleaners salon spa fitness studio studios rental rentals "
+    # What a business calls itself after its name: "Marlow Hotels", "Westbrook Unified", "Prairie
+    # Freight". Not a person's desks: "Dr. Pillai's office".
+    "hotels resorts resort suites freight shipping movers unified district outdoor outdoors outfitters apparel labs "
+    "diagnostics imaging pediatrics optical".split()
 )
+# What a utility or a shop calls itself after its name ("Metro Gas", "Tri-County Power", "Harbor
+# Kitchen") that is also a surname or follows a name in speech ("Samantha Power", "this is maria
+# internet is down"): a business's only in capitals and after no first name (``NameFinder._utility``).
+UTILITY_WORDS = frozenset("power gas water cable internet storage kitchen supply meals".split())
 # What a person owns: after a possessive name these are the person's, not a
 # business's ("Maksim's plan", "Frank's line"), unlike "Macy's store".
 PERSONAL_THINGS = frozenset(
@@ -277,6 +280,7 @@ _BELONGING_AFTER = re.compile(
 # Levels of a plan or a card that are also surnames or first names ("Upgrade
 # to Gold", "drop down to Silver"): a name only where a strong slot says so.
 TIERS = frozenset("gold silver bronze platinum titanium diamond premium premier elite".split())
+_CAPITALISED_WORD = re.compile(r"[^\S\n]+(?P<word>(?-i:[A-Z])\w*)\b")
 _NOT_A_PERSON_AFTER = re.compile(
     r"\s+(?:" + "|".join(sorted(STREET_OR_BUSINESS, key=len, reverse=True)) + r")\b\.?", re.IGNORECASE
 )
@@ -763,8 +767,7 @@ class NameFinder:
                 return span.label in BUSINESS_LABELS and bool(_BUSINESS_MARK.search(inside))
         return False
 
-    @staticmethod
-    def _trim(text: str, words: list[Word]) -> tuple[int, int] | None:
+    def _trim(self, text: str, words: list[Word]) -> tuple[int, int] | None:
         """The recogniser's span, read in the sentence it is in, without
         titles or filler words at its ends; None when nothing of a name is
         left ("Checking", "Platinum", "Orlando, Florida"), or when it names a
@@ -786,7 +789,7 @@ class NameFinder:
             return None
         if all(word.folded in MONTHS or word.folded in HOLIDAYS for word in words) or _thing_after(text, words[-1]):
             return None
-        if any(word.folded in STREET_OR_BUSINESS for word in words[1:]):
+        if any(word.folded in STREET_OR_BUSINESS for word in words[1:]) or self._utility(words, text):
             return None
         return words[0].start, words[-1].end
 
@@ -977,17 +980,22 @@ class NameFinder:
                 break
             first -= 1
         run = words[first : last + 1]
-        if any(part.folded.removesuffix("'s") in STREET_OR_BUSINESS for part in run[1:]) or _thing_after(text, run[-1]):
-            return None  # "Chase Lane", "Hope Credit Union", "Mercy General's": a street's or a business's name
+        if (
+            any(part.folded.removesuffix("'s") in STREET_OR_BUSINESS for part in run[1:])
+            or _thing_after(text, run[-1])
+            or self._utility(run, text)
+        ):
+            # "Chase Lane", "Hope Credit Union", "Mercy General's", "Metro Gas": a street's or a business's name
+            return None
         if (
             first
             and not explicit
-            and run[0].folded in STREET_OR_BUSINESS
+            and (run[0].folded in STREET_OR_BUSINESS or (run[0].folded in UTILITY_WORDS and run[0].capitalised))
             and words[first - 1].capitalised
             and words[first - 1].name
             and _adjacent(text, words[first - 1], run[0])
         ):
-            return None  # "Hunter's Creek": the rest of a place's name
+            return None  # "Hunter's Creek", "Metro Gas": the rest of a place's or a business's name
         if not explicit and self._not_a_person(words, first, last, text):
             return None
         if not explicit and _town_and_state(words, first, last, text):
@@ -1062,7 +1070,27 @@ class NameFinder:
         if thing_after(text, start, end):
             return True
         inside = [index for index, word in enumerate(words) if word.start < end and start < word.end]
-        return bool(inside) and self._eponym(words, inside[0], inside[-1])
+        return bool(inside) and (
+            self._eponym(words, inside[0], inside[-1]) or self._utility(words[inside[0] : inside[-1] + 1], text)
+        )
+
+    def _utility(self, words: list[Word], text: str) -> bool:
+        """A name ending in, or followed by, a utility's or a shop's word in capitals, with no
+        first name read as one in it: "Metro Gas", "Tri-County Power", "Sprout Meals"; not
+        "Samantha Power", "I spoke with Mark Power"."""
+        following = _CAPITALISED_WORD.match(text, words[-1].end)
+        if following and fold(following.group("word")) in UTILITY_WORDS:
+            named = words
+        elif len(words) > 1 and words[-1].capitalised and words[-1].folded in UTILITY_WORDS:
+            named = words[:-1]
+        else:
+            return False
+        return not any(
+            word.folded in self.lexicon.given
+            and not (word.common and word.initial)  # "Metro Gas emergency line."
+            and not text.startswith("-", word.end)  # "Tri-County"
+            for word in named
+        )
 
     def _month_and_surname(self, words: list[Word], index: int, text: str) -> bool:
         """A month's name in capitals followed by a surname in capitals: "April Mason", "June Holloway"."""

@@ -175,7 +175,7 @@ def rule(pattern: str, score: float, topic: str | None = None, **options: object
 
 
 # Numbers followed by these are amounts, not identifiers.
-_QUANTITY_AFTER = re.compile(
+QUANTITY_AFTER = re.compile(
     r"\s*(?:dollars?|bucks|cents|percent|%|items?|units?|minutes?|hours?|days?|weeks?|months?|years?|times|pounds|"
     r"euros?|miles|people|am\b|pm\b|a\.m|p\.m|o'clock|degrees|gigs?|kilowatts?|lines|kids|bags|digits|points|"
     r"credits|calls|messages|emails|texts|orders|tickets|packages|boxes|bottles|pages|steps|feet|square feet)"
@@ -225,11 +225,30 @@ NAMING_WORD = (
     r"(?!(?:no|not|that's|thats|it's|its|but|so|then|just|like|yeah|yes|sorry|years?|months?|weeks?|days?|hours?|"
     r"minutes?|dollars?|bucks|cents|percent|times|people|items?|units?|am|pm|o'clock)\b)(?=\w\w)"
 ) + STREET_WORD
+# Words that say which way or place, not a street's name: "the best way", "the first place", "my
+# sister's place", "the tennis court", "the town square".
+_NOT_A_STREET_NAME = re.compile(
+    r"\b(?:best|easiest|fastest|quickest|simplest|shortest|longest|first|second|last|next|same|other|old|new|whole|"
+    r"wrong|right|only|usual|normal|own|one|another|any|every|each|some|no|tennis|basketball|parking|town|city|"
+    r"(?:sister|brother|mom|mum|mother|dad|father|parents|friend|neighbou?r|aunt|uncle|cousin|grandma|grandpa|son|"
+    r"daughter|boyfriend|girlfriend|husband|wife|partner|boss)['’]s?)(?!\w)",
+)
+
+
+def _names_a_street(said: str) -> bool:
+    """A street said alone, named by words that could name one: not "the best way", "the first
+    place", "my sister's place"; capitalised, such a word names one ("First Street", "Old Mill
+    Road")."""
+    return not _NOT_A_STREET_NAME.search(said)
+
+
 # Between the parts of an address: a space or a comma, a pause (even into the next turn:
 # "it's 3318…" / "…Saddleback Crossing"), and a hesitation. A line break only where no sentence
 # ended before it ("…Valadouro 81\n Apt. 305", written on two lines): a read-back's "Unit 5" is
-# not the end of the address said in the turn before ("…88 Harbor View Drive.\nUnit 5, 88…").
-ADDRESS_GAP = r"(?:(?:,?(?:[^\S\n]+|(?<![.!?])\s+)|,?(?:\s*(?:…|\.{2,}))+\s*)(?:(?:uh|um|er|like),?\s+)?)"
+# not the end of the address said in the turn before ("…88 Harbor View Drive.\nUnit 5, 88…"), but
+# for a street's kind cut short ("1427 Main St.\n#5").
+_NO_SENTENCE_ENDED = r"(?:(?<![.!?])|(?<=\bst\.)|(?<=\bdr\.)|(?<=\bave\.)|(?<=\brd\.)|(?<=\bln\.)|(?<=\bblvd\.))"
+ADDRESS_GAP = rf"(?:(?:,?(?:[^\S\n]+|{_NO_SENTENCE_ENDED}\s+)|,?(?:\s*(?:…|\.{{2,}}))+\s*)(?:(?:uh|um|er|like),?\s+)?)"
 UNIT = (
     r"(?:(?:apt|apartment|unit|suite|ste|number|no|lot|space|trailer)\b|#)\.?,?\s*(?:(?:uh|um),?\s+)?#?"
     r"(?:(?-i:[A-Z])\s?|[a-z]\s){0,2}\d\w*(?:[ -]?[A-Za-z]\b)?(?:\s+(?:north|south|east|west|rear|front)\b)?"
@@ -539,14 +558,15 @@ RULES: dict[str, tuple[list[Rule], bool]] = {
                 rule(r"(?<![\w:/-])\d{1,6}(?:[ -]?(?-i:[A-Za-z]))?(?![\w/'])", 0.75, topic, bare=True)
                 for topic in ("HOUSE_NUMBER", "ADDRESS", "UNIT")
             ),
-            rule(r"(?<![\w'])(?-i:[A-Z])(?![\w'])", 0.7, "UNIT", bare=True, lead="word"),
+            rule(r"(?<![\w'])(?-i:[A-Z])(?![\w'])", 0.7, "UNIT", bare=True, lead="any"),
             *(
                 rule(
                     rf"(?:{DIRECTION}{ADDRESS_GAP})?(?:{NAMING_WORD}{ADDRESS_GAP}){{1,4}}?(?:{STREET_SUFFIX})\b\.?",
                     0.75,
                     topic,
-                    window=0,
+                    bare=True,
                     lead="any",
+                    validate=_names_a_street,
                 )
                 for topic in ("STREET", "ADDRESS")
             ),
@@ -557,7 +577,6 @@ RULES: dict[str, tuple[list[Rule], bool]] = {
                 0.75,
             ),
             rule(r"\b(?:rural route|r\.?\s?r\.?|star route)\s+\d+\b", 0.8, lead="word"),
-            rule(r"\broute\s+\d+,?\s+box\s+\d+\b", 0.85, lead="word"),
             rule(
                 rf"\b(?:the\s+)?(?:street|road)(?:'s| is)\s+"
                 rf"(?P<value>(?:{STREET_WORD}\s+){{1,2}}(?:{STREET_SUFFIX})\b)",
@@ -565,14 +584,17 @@ RULES: dict[str, tuple[list[Rule], bool]] = {
                 lead="word",
             ),
             rule(
-                r"(?<![\w-])(?:(?:apartment|apt|unit)\.?\s+(?:is\s+|number\s+)?|(?<!\ba )(?-i:[Ll])ot\s+|space\s+)#?\d+"
+                r"(?<![\w-])(?:(?:apartment|apt|unit)\.?\s+(?:is\s+|number\s+)?|(?-i:Lot|Space)\s+)#?\d+"
                 r"(?:[ -]?[A-Za-z]\b)?",
                 0.7,
                 lead="word",
             ),
+            # A lot or a space in lowercase only where the talk is of an address: "no lot forty one
+            # not fourteen", not "I bought lot 5 of the stock".
+            rule(r"(?<![\w-])(?:lot|space)\s+#?\d+(?:[ -]?[A-Za-z]\b)?", 0.7, "ADDRESS", lead="word"),
             rule(r"\b(?:p\.?\s*o\.?|post office)\s*box\s+\d+", 0.85, lead="word"),
             rule(
-                r"\b(?:rural route|r\.?\s?r\.?|star route|highway contract route|h\.?\s?c\.?)\s+\d+,?\s+box\s+\d+",
+                r"\b(?:(?:rural |star |highway contract )?route|r\.?\s?r\.?|h\.?\s?c\.?)\s+\d+,?\s+box\s+\d+",
                 0.85,
                 lead="word",
             ),
@@ -613,9 +635,15 @@ RULES: dict[str, tuple[list[Rule], bool]] = {
             ),
             rule(r"(?<!\w)(?P<value>\d(?: \d){3,7})(?!\w)", 0.85, "PIN", window=40),
             # A password of a word and digits, said where passwords are talked of: "my old one
-            # was Sunflower2019!"; or said by its parts: "Make it Bluejay, uh, 4477.", "It's
-            # Kolkata, capital K, 2024, exclamation point."
-            rule(r"(?<![\w@.-])[A-Za-z]{3,}\d{2,}[!@#$%^&*?]*(?![\w@-])", 0.8, also=("PIN", 240)),
+            # was Sunflower2019!" (not a code in capitals, "ORD12345", a product, "iPhone15", or
+            # after a harmless word, "the tracking is abc12345"); or said by its parts: "Make it
+            # Bluejay, uh, 4477.", "It's Kolkata, capital K, 2024, exclamation point."
+            rule(
+                r"(?<![\w@.-])(?-i:[A-Za-z][a-z]{2,})\d{2,}[!@#$%^&*?]*(?![\w@-])",
+                0.8,
+                also=("PIN", 240),
+                guarded=True,
+            ),
             rule(
                 rf"(?P<value>[A-Za-z][a-z'’-]{{2,}},\s+(?:(?:uh|um),?\s+)?(?:capital\s+[a-z],\s+)?\d{{2,}}"
                 rf"(?:,?\s+(?:{_SYMBOL_NAMES}))*)(?![\w-])",
@@ -729,7 +757,7 @@ def _rule_findings(text: str, talk: Dialogue) -> list[Finding]:
                     continue
                 if current.validate and not current.validate(text[start:end]):
                     continue
-                if not amounts_allowed and (text[start - 1 : start] == "$" or _QUANTITY_AFTER.match(text, end)):
+                if not amounts_allowed and (text[start - 1 : start] == "$" or QUANTITY_AFTER.match(text, end)):
                     continue
                 if (
                     entity == "DATE_OF_BIRTH"
@@ -948,7 +976,7 @@ def _payment_flow(text: str, findings: list[Finding]) -> list[Finding]:
             skip = _FLOW_SKIP.match(text, position)
             position = skip.end() if skip else position
             value = _FLOW_VALUE.match(text, position)
-            if not value or _QUANTITY_AFTER.match(text, value.end()):
+            if not value or QUANTITY_AFTER.match(text, value.end()):
                 break
             if entity == "CARD_EXPIRY" and (value.lastgroup == "expiry" or len(digits_only(value.group())) > 4):
                 break
@@ -978,7 +1006,7 @@ def _partial_identifiers(text: str, talk: Dialogue) -> list[Finding]:
     found: list[Finding] = []
     for mention_start, end in talk.mentions["PARTIAL"]:
         value = _PARTIAL_VALUE.match(text, end)
-        if not value or _QUANTITY_AFTER.match(text, value.end()):
+        if not value or QUANTITY_AFTER.match(text, value.end()):
             continue
         value_start, value_end = value.span("value")
         topics = tuple(topic for topic, _ in _PARTIAL_TYPES)
@@ -1018,7 +1046,7 @@ def _partial_identifiers(text: str, talk: Dialogue) -> list[Finding]:
         if (
             not answer
             or talk.before("HARMLESS", answer.start(), answer.start() - question_end)
-            or _QUANTITY_AFTER.match(text, answer.end())
+            or QUANTITY_AFTER.match(text, answer.end())
         ):
             continue
         topics = tuple(topic for topic, _ in _PARTIAL_TYPES)
@@ -1123,7 +1151,7 @@ def _corrections_and_repeats(text: str, findings: list[Finding]) -> list[Finding
     runs = [
         match.span()
         for match in _VALUE_RUN.finditer(text)
-        if len(digits_only(match.group())) >= 2 and not _QUANTITY_AFTER.match(text, match.end())
+        if len(digits_only(match.group())) >= 2 and not QUANTITY_AFTER.match(text, match.end())
     ]
     if len(runs) < 2:
         return []
@@ -1200,7 +1228,7 @@ def _zip_by_position(text: str) -> list[Finding]:
     found: list[Finding] = []
     for match in _FIVE_DIGITS.finditer(text):
         start = match.start()
-        if _QUANTITY_AFTER.match(text, match.end()):
+        if QUANTITY_AFTER.match(text, match.end()):
             continue
         score = _after_place(text, start) or (0.75 if _before_place(text, match.end()) else 0.0)
         if score:
@@ -1259,7 +1287,7 @@ def _dates_beside_birth(text: str, findings: list[Finding], talk: Dialogue) -> l
             if (
                 not talk.harmless_before(match.start())
                 and not (year and not FIRST_BIRTH_YEAR <= int(match.group()) <= LAST_BIRTH_YEAR)
-                and not _QUANTITY_AFTER.match(text, match.end())
+                and not QUANTITY_AFTER.match(text, match.end())
                 and not text[max(0, match.start() - 4) : match.start()].lower().endswith("not ")
                 and not _INDEPENDENCE_DAY.match(text, match.start())
             ):
@@ -1296,7 +1324,7 @@ def _read_back(text: str, talk: Dialogue) -> list[Finding]:
         else:
             continue
         reached = match.end()
-        if talk.harmless_before(match.start()) or _QUANTITY_AFTER.match(text, match.end()):
+        if talk.harmless_before(match.start()) or QUANTITY_AFTER.match(text, match.end()):
             continue
         if min(len(digits_only(match.group("first"))), len(digits_only(match.group("second")))) < 4:
             continue  # "is that 100 or 200?": amounts and counts, most often
@@ -1376,7 +1404,7 @@ def _read_it_back(text: str, talk: Dialogue) -> list[Finding]:
     return [
         (_type_by_shape(digits_only(match.group(match.lastgroup))), *match.span(match.lastgroup), 0.75)
         for match in said
-        if not talk.harmless_before(match.start()) and not _QUANTITY_AFTER.match(text, match.end())
+        if not talk.harmless_before(match.start()) and not QUANTITY_AFTER.match(text, match.end())
     ]
 
 
@@ -1766,7 +1794,7 @@ def _zip_after_address(text: str, findings: list[Finding], talk: Dialogue) -> li
             between = text[end : match.start()]
             if any(character.isdigit() or character == "[" for character in between) or len(between.split()) > 10:
                 break
-            if not _QUANTITY_AFTER.match(text, match.end()) and not talk.harmless_before(match.start()):
+            if not QUANTITY_AFTER.match(text, match.end()) and not talk.harmless_before(match.start()):
                 found.append(("ZIP_CODE", match.start(), match.end(), 0.8))
             break
     return found

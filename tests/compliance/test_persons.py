@@ -10,7 +10,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from compliance.redaction import get_redactor, redact
-from compliance.redaction.persons import EPONYMS
+from compliance.redaction.persons import EPONYMS, UTILITY_WORDS
 
 
 def people(text: str, **options: object) -> list[str]:
@@ -249,9 +249,20 @@ def test_a_brand_named_after_people_is_no_person_however_speech_recognition_writ
     ),  # fmt: skip
 )
 def test_a_business_named_by_its_name_and_what_it_does_is_no_person(name, business, template):
+    # A first name before a utility's word reads as a person ("Hollis Water" as "Samantha Power"):
+    # only the business words that are no surname follow any name.
+    assume(business.lower() not in UTILITY_WORDS or name not in ("Hollis", "Metro", "Osei", "Brennan"))
     text = template.format(f"{name} {business}")
 
     assert people(text) in ([], ["Nadia"])
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Metro Gas emergency line. Are you reporting a gas smell?", "Good morning, Tri-County Power. How can I help?"],
+)
+def test_a_utility_greeting_by_its_name_is_no_person(text):
+    assert people(text) == []
 
 
 @pytest.mark.parametrize("text", ["Thank you", "Thank you kindly", "Thanks"])
@@ -264,3 +275,56 @@ def test_a_span_of_ordinary_words_holds_no_name(text):
 )
 def test_a_span_holding_a_name_or_an_unknown_word_may_hold_a_name(text):
     assert not get_redactor()._no_name_in(text, 0, len(text))
+
+
+FIRST_NAMES = ["Samantha", "Nadia", "Bob", "Sam", "Deborah", "Carlos", "Priya", "Kwame"]
+# Words a utility or a shop calls itself by that are surnames too ("Samantha Power").
+SURNAMES_OF_UTILITIES = st.sampled_from(["Power", "Gas", "Water", "Cable", "Storage", "Kitchen"])
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.sampled_from([*FIRST_NAMES, "Mark"]),
+    SURNAMES_OF_UTILITIES,
+    st.sampled_from(["My name is {}.", "This is {} calling.", "It was Dr. {} who saw me.", "Yes, {}, that's me.",
+                     "My landlord is {}."]),
+)  # fmt: skip
+def test_a_first_name_and_a_surname_that_is_also_a_business_word_is_a_person(first, last, template):
+    name = f"{first} {last}"
+
+    assert name in people(template.format(name))
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.sampled_from(FIRST_NAMES),
+    st.sampled_from(["Power", "Gas", "Water", "Cable", "Internet", "Storage", "Kitchen", "Supply"]),
+    st.sampled_from(["hi this is {} {} has been out since monday", "yes my name is {} {} is the problem",
+                     "Hi this is {} {} has been down since Monday."]),
+)  # fmt: skip
+def test_a_name_said_before_a_business_word_in_running_speech_is_still_a_name(first, word, template):
+    text = template.format(first.lower() if template.islower() else first, word.lower())
+
+    assert any(first.lower() in found.lower() for found in people(text))
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.sampled_from(["Priya", "Ahmed Khan", "Sarah Johnson", "Oluwaseun Adeyemi", "Wei Zhang"]),
+    st.sampled_from(["Thank you for calling {}. Goodbye.", "thank you for calling {}",
+                     "Thank you for calling {} please leave a message after the tone.",
+                     "Thanks for calling Metro Gas {} speaking how can I help", "Thanks for calling Mr {}, bye now."]),
+)  # fmt: skip
+def test_a_person_thanked_for_calling_is_a_person_not_the_business_answering(name, template):
+    assert name.split()[-1] in " ".join(people(template.format(name)))
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.sampled_from([("Kwame", "Asante"), ("Ngozi", "Eze"), ("Mateusz", "Wiśniewski"), ("Aiko", "Tanaka")]),
+    st.sampled_from(["My name is {}", "{}", "It's {}, um"]),
+)
+def test_a_surname_said_in_the_turn_after_the_first_name_is_a_name(name, template):
+    first, last = name
+
+    assert people(f"{last}.", context=template.format(first)) == [last]

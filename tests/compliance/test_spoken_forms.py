@@ -528,6 +528,9 @@ def test_an_address_on_a_numbered_road_is_hidden(data, number, route, road, in_w
         "88 Orchard Street, 4F",
         "412 7th Avenue, Apartment 2R",
         "twenty two ten north lamar apartment three oh five",
+        "1427 Main St.\n#5",
+        "1204 ½ Elm Street",
+        "Route 9, box 12",
     ],
 )
 def test_units_floors_fractions_and_grid_numbers_are_part_of_the_address(address):
@@ -1265,6 +1268,33 @@ def test_a_street_said_alone_after_the_question_for_it_is_hidden(name, kind, way
         ("What street is the store on?", "It's on Main Street."),
         ("And the passport's expiration year?", "2031."),
         ("How much was the charge?\nIt was 1250 dollars.", "1250 dollars, okay."),
+        # A count, a tyre, a storage space, a price per unit: no address's number.
+        ("How many people live at the address?", "Four."),
+        ("How many people live at the address?", "Just 2."),
+        ("Do you need more storage space?", "Yeah, 2."),
+        ("Was the tire flat?", "Yeah, 2."),
+        ("Is that a flat rate, or per unit?", "Per unit, 12."),
+        # A way, a place, a court said in talk after an address was asked for.
+        ("What's the address?", "Let me find the best way to say it."),
+        ("What's your address?", "I'm not sure. In the first place, I never moved."),
+        ("What's your address?", "I'll be at my sister's place."),
+        ("What's the street name?", "Hmm, I forget, it's the one by the school, near the town square."),
+        ("What's the address?", "I'd have to ask my husband, he's at the tennis court."),
+        ("Can you confirm the street?", "Yes, go straight down the main road."),
+        ("Can you confirm your email address?", "Yeah. It's pretty close."),
+        # An address's number said again as an amount.
+        ("What's the address?\nIt's 100 Main Street.", "Yes, I'm one hundred percent sure."),
+        ("What's the address?\nIt's 2024 Elm Street.", "And the total is 2024 dollars."),
+        # Codes near a password that are no password.
+        ("Okay, I've reset your password.", "The error says ERR404 when I log in from my iPhone15."),
+        ("Okay, I've reset your password and sent a link.", "Great, my order number is ORD12345, it never came."),
+        ("Okay, I've reset your password.", "Thanks. The tracking is abc12345."),
+        # Talk of a mail provider, and a lot or a space that is no address.
+        ("", "she is a manager at yahoo"),
+        ("", "i worked at yahoo for two years"),
+        ("", "i have two accounts one at gmail and one at yahoo"),
+        ("", "I bought lot 5 of the stock."),
+        ("", "Is there space 2 park?"),
     ],
 )
 def test_a_number_or_street_answering_another_question_survives(question, text):
@@ -1396,3 +1426,17 @@ def test_an_address_at_a_mail_provider_said_without_its_domain_is_hidden(parts, 
 )
 def test_talk_about_a_mail_provider_is_no_address(text):
     assert not hidden(text)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.data(),
+    st.from_regex(r"[1-9][0-9]{3}", fullmatch=True),
+    st.sampled_from(["For the refund I'll need the last four.", "To process the refund I'll need the last four.",
+                     "Which room are you in, and can I get the last four?",
+                     "Sure, I can move the appointment. Can I get the last four?"]),
+)  # fmt: skip
+def test_the_last_four_asked_for_beside_a_harmless_word_are_hidden(data, digits, question):
+    said = digits if data.draw(st.booleans()) else say_digits(data.draw, digits)
+
+    assert all_hidden(f"Um, {said}.", said, context=question)
