@@ -63,7 +63,7 @@ TOPICS = {
     ),
     # Where a house number and a street said without its kind are an address (not an e-mail's).
     "ADDRESS": (
-        r"(?<!email )(?<!e-mail )(?<!mail )(?<!ip )\b(?:address|addresses)\b|"
+        r"(?<!mail )(?<!ip )\b(?:address|addresses)\b|"
         r"\b(?:live|lives|living|located|reside|resides)\s+(?:at|on)\b"
     ),
     "HOUSE_NUMBER": r"\b(?:house|street|building) number\b|\bthe (?:house|building) is\b",
@@ -75,7 +75,8 @@ TOPICS = {
     # Not "Do you need more storage space?", "Was the tire flat?", "Is that per unit?".
     "UNIT": (
         r"\b(?:apartment|apt|suite)(?: number| #| no\.?)?(?=\s*[?,.]|\s+(?:number|is)\b)|"
-        r"\b(?:unit|lot|space|flat)(?: number| #| no\b\.?)|\b(?:the|your|and) unit(?=\s*[?,.])"
+        r"\b(?:unit|lot|space|flat)(?: number| #| no\b\.?)|\b(?:the|your|and) unit(?=\s*[?,.])|"
+        r"(?:\b(?:what|which|and the|and your)\s+|(?<![^\n]))(?:unit|flat|lot|space)(?=\s*\?)"
     ),
     "ACCOUNT": (
         r"\b(?:member|policy|account|acct|customer|subscriber|claim|patient|loyalty|rewards|plan|certificate|"
@@ -227,13 +228,14 @@ SENTENCE_END = re.compile(
     r"(?:[.!?]+|…)(?=\s|$)|\n|\s(?=(?:agent|caller|customer|rep)\s*:)",
     re.IGNORECASE,
 )
-_REQUEST = re.compile(
-    r"\?|\b(?:what's|what is|whats|can i (?:have|get)|could i (?:have|get)|may i (?:have|get)|can you|could you|"
+_ASKED_IN_WORDS = (
+    r"\b(?:what's|what is|whats|can i (?:have|get)|could i (?:have|get)|may i (?:have|get)|can you|could you|"
     r"please|confirm|verify|(?:i|you|we|she|he|they)(?:'ll| will)? need|read me|give me|tell me|go ahead|provide|"
     r"enter|say|"
-    r"and your|and the)\b",
-    FLAGS,
+    r"and your|and the)\b"
 )
+_REQUEST = re.compile(r"\?|" + _ASKED_IN_WORDS, FLAGS)
+_REQUEST_IN_WORDS = re.compile(_ASKED_IN_WORDS, FLAGS)
 _WORD = re.compile(r"[A-Za-z]+(?:['’][A-Za-z]+)?|\d+")
 # A question whose answer is a number of things: "How many people live at the address?"
 _COUNT_ASKED = re.compile(r"\bhow (?:many|much|long|often|far)\b")
@@ -374,8 +376,12 @@ class Dialogue:
                 break
             topics = self._topics_of(index) - {"HARMLESS", "PHONE", "PARTIAL"}
             if topics:
-                if _COUNT_ASKED.search(self.lowered, start, end):
-                    return frozenset()  # "How many people live at the address?" "Four."
+                if _COUNT_ASKED.search(self.lowered, start, end) and not _REQUEST_IN_WORDS.search(
+                    self.lowered, start, end
+                ):
+                    # "How many people live at the address?" "Four."; not "What's the house
+                    # number, and how long have you been there?"
+                    return frozenset()
                 if bare or _REQUEST.search(self.lowered, start, end):
                     return topics
                 return frozenset()

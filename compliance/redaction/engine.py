@@ -78,12 +78,16 @@ class Redactor:
         if context:
             joined = context[-CONTEXT_CHARACTERS:] + "\n"
             shift = len(joined)
-            found = self.analyze(joined + text, known_names=known_names)
+            found = self._analyzed(joined + text, known_names, turn=shift)
             return [
                 Entity(entity.type, max(entity.start, shift) - shift, entity.end - shift, entity.score)
                 for entity in _merge(found + _echoes(joined + text, found, shift), joined + text)
                 if entity.end > shift
             ]
+        return self._analyzed(text, known_names, turn=0)
+
+    def _analyzed(self, text: str, known_names: tuple[str, ...], *, turn: int) -> list[Entity]:
+        """``analyze`` on one text, the turn analysed beginning at ``turn`` (after the context)."""
         words = self.names.words_of(text)
         found = [
             Entity(PERSON, item.start, item.end, item.score)
@@ -96,7 +100,7 @@ class Redactor:
             found += self._tagged(text, found, words)
         businesses = [match.span(match.lastgroup) for match in _GREETED.finditer(text)]
         confident = [entity for entity in found if entity.score >= MINIMUM_SCORE]
-        return _merge(self._as_names(confident, text, businesses), text)
+        return _merge(self._as_names(confident, text, businesses, turn), text)
 
     def names_in(self, text: str) -> list[str]:
         """The person names said in a text, as said: to redact them wherever else the call mentions them."""
@@ -156,7 +160,7 @@ class Redactor:
                 return False
         return True
 
-    def _as_names(self, found: list[Entity], text: str, businesses: list[tuple[int, int]]) -> list[Entity]:
+    def _as_names(self, found: list[Entity], text: str, businesses: list[tuple[int, int]], turn: int) -> list[Entity]:
         """``found`` with each person's name cut where its line ends (a value may run on into
         the next turn after a pause: "it's 3318…" / "…Saddleback Crossing"; a name does only
         where the next line goes on with a name: "My name is Kwame" / "Asante.", not "a s a n t
@@ -171,7 +175,8 @@ class Redactor:
                 kept.append(entity)
                 continue
             for number, line in enumerate(_LINE.finditer(text, entity.start, entity.end)):
-                if number and not self._goes_on_with_a_name(line.group()):
+                next_turn = line.start() >= turn > entity.start
+                if number and not self._goes_on_with_a_name(line.group(), _line_at(text, line.start()), next_turn):
                     break
                 start, end = line.span()
                 inside = [span for span in businesses if span[0] <= start and end <= span[1]]
@@ -185,9 +190,12 @@ class Redactor:
         ("Hilton Garden Inn", "Maple & Finch Home"), it is a place a business word goes before
         ("the Hilton Garden Inn Savannah"), it ends in an ordinary word ("Redline Car Rental"),
         or none of its words is only a name ("Equifax"); never a doctor's practice ("Doctor
-        Patel's office"), nor the person who answers ("Metro Gas, Tyler speaking")."""
-        if _DOCTOR.search(text, *business) or _ANSWERING.match(text, end):
+        Patel's office"), nor the person who answers or is thanked ("Metro Gas, Tyler speaking",
+        "Thank you for calling Chidi. Goodbye.")."""
+        if _DOCTOR.search(text, *business) or _A_PERSON_AFTER.match(text, end):
             return False
+        if _TURN_ENDS.match(text, end) and _THANKS_FOR_CALLING.search(text, max(0, business[0] - 24), business[0]):
+            return False  # "thank you for calling Chidi": thanked as the call ends, not greeted
         known = self.names.lexicon
         words = _WORD.findall(text, start, end)
         before = _WORD.findall(text, business[0], start)
@@ -206,19 +214,26 @@ class Redactor:
             or not any(known.is_unambiguous_name(word) for word in words)
         )
 
-    def _goes_on_with_a_name(self, line: str) -> bool:
-        """The next line of a name holds one: a name in the lexicon, capitalised or no ordinary
-        word, and no place ("Brazil")."""
+    def _goes_on_with_a_name(self, piece: str, line: str, next_turn: bool) -> bool:
+        """The next line of a name (its ``piece`` of the whole ``line``) holds one: a word that is
+        only a name and no place that is no first name ("Asante", "Jackson"; not "Brazil"), a
+        line of nothing but names in capitals ("Power."), or, said as the next turn, a
+        capitalised word no list holds ("Raghunathan."); not ordinary words ("Thank you.",
+        "Will do.")."""
         known, places = self.names.lexicon, self.names.places.names
-        words = _WORD.findall(line)
-        if tuple(lexicon.fold(word) for word in words) in places:
-            return False
-        return any(
-            known.is_name(word)
-            and (word[0].isupper() or not known.is_word(word))
-            and (lexicon.fold(word),) not in places
-            for word in words
-        )
+        line_words = _WORD.findall(line)
+        if all(word[0].isupper() and known.is_name(word) for word in line_words) and not (
+            tuple(lexicon.fold(word) for word in line_words) in places
+            and lexicon.fold(line_words[0]) not in known.given
+        ):
+            return True  # "Power.", "Hill.": names that are words too, and nothing else
+        for word in _WORD.findall(piece):
+            sense, folded = known.sense(word), lexicon.fold(word)
+            if sense == "NAME" and ((folded,) not in places or folded in known.given):
+                return True
+            if sense == "UNK" and word[0].isupper() and next_turn:
+                return True
+        return False
 
     def redact(self, text: str, *, known_names: tuple[str, ...] = (), context: str = "") -> Redaction:
         entities = self.analyze(text, known_names=tuple(known_names), context=context)
@@ -284,7 +299,21 @@ _GREETED = re.compile(
     re.IGNORECASE,
 )
 _DOCTOR = re.compile(r"\b(?:dr|doctor)\b|['’]s\b", re.IGNORECASE)
-_ANSWERING = re.compile(r",?\s+(?:speaking|here|at your service)\b", re.IGNORECASE)
+_TURN_ENDS = re.compile(r"[.!]?[^\S\n]*(?:\n|$)")
+_THANKS_FOR_CALLING = re.compile(r"for calling (?:the )?$", re.IGNORECASE)
+# After a name, what makes it the person who answers or the one thanked: "…, Tyler speaking",
+# "Thank you for calling Chidi. Goodbye.", "…Priya I appreciate it".
+_A_PERSON_AFTER = re.compile(
+    r"[,.!]?\s+(?:speaking|here|at your service|good ?bye|bye|take care|have a|god bless|ok(?:ay)? bye|"
+    r"i appreciate|talk soon|thanks|thank you|please leave|leave a message)\b",
+    re.IGNORECASE,
+)
+
+
+def _line_at(text: str, position: int) -> str:
+    """The whole line ``position`` is in."""
+    end = text.find("\n", position)
+    return text[text.rfind("\n", 0, position) + 1 : len(text) if end == -1 else end]
 
 
 def _starts_sentence(text: str, position: int) -> bool:

@@ -149,6 +149,9 @@ class NameLexicon:
     common: frozenset[str]
     # Folded English vocabulary: words written in lowercase as ordinary words.
     words: frozenset[str] = field(default=frozenset())
+    # Folded first names of the US census (1990): the common ones, "Mark" and "Grace" among them,
+    # not the long tail the international lists add ("Metro", "Tri").
+    census_given: frozenset[str] = field(default=frozenset())
 
     def is_name(self, word: str) -> bool:
         """A first name or a surname; "smith's" counts as "smith"."""
@@ -229,6 +232,7 @@ def load() -> NameLexicon:
         family=frozenset(family),
         common=frozenset(common | (unmarked & names)),
         words=frozenset(vocabulary | (frequent - names) | unmarked),
+        census_given=frozenset(census.given),
     )
 
 

@@ -653,6 +653,7 @@ def _spoken_email(text: str, at: re.Match[str]) -> tuple[int, int, str] | None:
         and len(labels[0]) == 1
         and labels[0][0].word in MAIL_PROVIDERS
         and _spelt_as_an_address(local_tokens)
+        and not _talk_before_a_provider(text, local_tokens)
     )
     if provider:
         # "sue dot b seventy one at gmail": a mail provider's name is its whole domain, said short,
@@ -681,11 +682,28 @@ _SPELT = re.compile(r"[b-hj-z]|\d+")
 
 
 def _spelt_as_an_address(tokens: list[_Token]) -> bool:
-    """Words before "at" that spell an address: a letter, digits, a dot or an underscore, or
-    numbers said in a row ("sue seventy one"); not talk ("she is a manager", "one at gmail")."""
-    numbers = [token.word in NUMBER_WORDS for token in tokens]
-    return any(_SPELT.fullmatch(token.word) or token.word in EMAIL_SEPARATORS for token in tokens) or any(
-        this and following for this, following in zip(numbers, numbers[1:], strict=False)
+    """Words before "at" that spell an address: a letter, digits, a dot or an underscore, or a
+    number said last ("sue seventy one", "maria seven"); not talk ("she is a manager", "one at
+    gmail")."""
+    return any(_SPELT.fullmatch(token.word) or token.word in EMAIL_SEPARATORS for token in tokens) or (
+        tokens[-1].word in NUMBER_WORDS and tokens[-1].word != "one"
+    )
+
+
+# Before a provider's name, what makes the words a job, a count or a team, not an address: "she's
+# a v p at yahoo", "he's the c t o at gmail", "she works in h r at yahoo", "10 years at yahoo".
+_TALK_BEFORE_A_PROVIDER = frozenset("a an the in as".split())
+_NO_PART_OF_AN_ADDRESS = frozenset(
+    "years year months accounts account emails people friends work works worked job jobs team she's he's i'm "
+    "we're they're you're".split()
+)
+_WORD_BEFORE = re.compile(r"([A-Za-z']+)\W*$")
+
+
+def _talk_before_a_provider(text: str, tokens: list[_Token]) -> bool:
+    before = _WORD_BEFORE.search(text, max(0, tokens[0].start - 24), tokens[0].start)
+    return (before is not None and before.group(1).lower() in _TALK_BEFORE_A_PROVIDER) or any(
+        token.word in _NO_PART_OF_AN_ADDRESS for token in tokens
     )
 
 

@@ -983,14 +983,21 @@ class NameFinder:
         if (
             any(part.folded.removesuffix("'s") in STREET_OR_BUSINESS for part in run[1:])
             or _thing_after(text, run[-1])
-            or self._utility(run, text)
+            or (not explicit and self._utility(run, text))  # "My name is Moana Power"
         ):
             # "Chase Lane", "Hope Credit Union", "Mercy General's", "Metro Gas": a street's or a business's name
             return None
         if (
             first
             and not explicit
-            and (run[0].folded in STREET_OR_BUSINESS or (run[0].folded in UTILITY_WORDS and run[0].capitalised))
+            and (
+                run[0].folded in STREET_OR_BUSINESS
+                or (
+                    run[0].folded in UTILITY_WORDS
+                    and run[0].capitalised
+                    and not self._first_name(words[first - 1], text)
+                )
+            )
             and words[first - 1].capitalised
             and words[first - 1].name
             and _adjacent(text, words[first - 1], run[0])
@@ -1076,8 +1083,8 @@ class NameFinder:
 
     def _utility(self, words: list[Word], text: str) -> bool:
         """A name ending in, or followed by, a utility's or a shop's word in capitals, with no
-        first name read as one in it: "Metro Gas", "Tri-County Power", "Sprout Meals"; not
-        "Samantha Power", "I spoke with Mark Power"."""
+        first name in it: "Metro Gas", "Tri-County Power", "Sprout Meals"; not "Samantha Power",
+        "Mark Power here", "Chidi Power"."""
         following = _CAPITALISED_WORD.match(text, words[-1].end)
         if following and fold(following.group("word")) in UTILITY_WORDS:
             named = words
@@ -1085,12 +1092,19 @@ class NameFinder:
             named = words[:-1]
         else:
             return False
-        return not any(
-            word.folded in self.lexicon.given
-            and not (word.common and word.initial)  # "Metro Gas emergency line."
-            and not text.startswith("-", word.end)  # "Tri-County"
-            for word in named
-        )
+        return not any(self._first_name(word, text) for word in named)
+
+    def _first_name(self, word: Word, text: str) -> bool:
+        """A word read as a first name before a utility's word: one of the census's ("Mark
+        Power"), one the lists hold that is no English word, or a capitalised word no list
+        holds ("Chidi Power"); not "Metro" or the "Tri" of "Tri-County"."""
+        if "-" in word.folded or text.startswith("-", word.end):
+            return word.folded.split("-")[0] in self.lexicon.census_given  # "Mary-Kate", not "Tri-County"
+        if word.folded in self.lexicon.census_given:
+            return True
+        if word.folded in self.lexicon.given:
+            return not word.common
+        return word.capitalised and not word.vocabulary and not word.place
 
     def _month_and_surname(self, words: list[Word], index: int, text: str) -> bool:
         """A month's name in capitals followed by a surname in capitals: "April Mason", "June Holloway"."""

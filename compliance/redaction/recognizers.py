@@ -225,21 +225,33 @@ NAMING_WORD = (
     r"(?!(?:no|not|that's|thats|it's|its|but|so|then|just|like|yeah|yes|sorry|years?|months?|weeks?|days?|hours?|"
     r"minutes?|dollars?|bucks|cents|percent|times|people|items?|units?|am|pm|o'clock)\b)(?=\w\w)"
 ) + STREET_WORD
-# Words that say which way or place, not a street's name: "the best way", "the first place", "my
-# sister's place", "the tennis court", "the town square".
+# A street's name in lowercase after an article or a possessive is a way or a place talked of:
+# "the best way", "the tennis court", "my new place", "down the main road"; in capitals it names
+# one ("on the Kingsley Avenue").
+_NOT_AFTER_AN_ARTICLE = (
+    r"(?:(?<!\bthe )(?<!\ba )(?<!\ban )(?<!\bmy )(?<!\bhis )(?<!\bher )(?<!\bour )(?<!\btheir )(?<!\byour )"
+    r"(?<!\bthis )(?<!\bthat )|(?=(?-i:[A-Z])))"
+)
+# Words that say which way or place with no article, not a street's name: "best way is to text
+# me", "it's pretty close", "any place", "sisters place".
 _NOT_A_STREET_NAME = re.compile(
-    r"\b(?:best|easiest|fastest|quickest|simplest|shortest|longest|first|second|last|next|same|other|old|new|whole|"
-    r"wrong|right|only|usual|normal|own|one|another|any|every|each|some|no|tennis|basketball|parking|town|city|"
+    r"\b(?:best|easiest|fastest|quickest|simplest|same|other|whole|wrong|right|only|usual|normal|own|one|another|"
+    r"any|every|each|some|pretty|very|really|quite|"
     r"(?:sister|brother|mom|mum|mother|dad|father|parents|friend|neighbou?r|aunt|uncle|cousin|grandma|grandpa|son|"
-    r"daughter|boyfriend|girlfriend|husband|wife|partner|boss)['’]s?)(?!\w)",
+    r"daughter|boyfriend|girlfriend|husband|wife|partner|boss)['’]?s?)(?!\w)",
 )
 
 
+_DIRECTION_OR_PAUSE = re.compile(rf"{DIRECTION}|uh|um|er|like", re.IGNORECASE)
+
+
 def _names_a_street(said: str) -> bool:
-    """A street said alone, named by words that could name one: not "the best way", "the first
-    place", "my sister's place"; capitalised, such a word names one ("First Street", "Old Mill
-    Road")."""
-    return not _NOT_A_STREET_NAME.search(said)
+    """A street named by words that could name one: not "best way", "pretty close" (capitalised,
+    such a word names one: "Pretty Brook Lane"), and all of them in capitals or none ("Kingsley
+    Avenue", "maple avenue"; not "We came full circle")."""
+    naming = [word for word in re.findall(r"\w+", said)[:-1] if not _DIRECTION_OR_PAUSE.fullmatch(word)]
+    capitals = [word[0].isupper() or word[0].isdigit() for word in naming]
+    return not _NOT_A_STREET_NAME.search(said) and (all(capitals) or not any(capitals))
 
 
 # Between the parts of an address: a space or a comma, a pause (even into the next turn:
@@ -247,7 +259,11 @@ def _names_a_street(said: str) -> bool:
 # ended before it ("…Valadouro 81\n Apt. 305", written on two lines): a read-back's "Unit 5" is
 # not the end of the address said in the turn before ("…88 Harbor View Drive.\nUnit 5, 88…"), but
 # for a street's kind cut short ("1427 Main St.\n#5").
-_NO_SENTENCE_ENDED = r"(?:(?<![.!?])|(?<=\bst\.)|(?<=\bdr\.)|(?<=\bave\.)|(?<=\brd\.)|(?<=\bln\.)|(?<=\bblvd\.))"
+_NO_SENTENCE_ENDED = (
+    r"(?:(?<![.!?])|"
+    + "|".join(rf"(?<=\b{kind}\.)" for kind in "st dr ave rd ln blvd ct pl cir ter hwy pkwy sq".split())
+    + ")"
+)
 ADDRESS_GAP = rf"(?:(?:,?(?:[^\S\n]+|{_NO_SENTENCE_ENDED}\s+)|,?(?:\s*(?:…|\.{{2,}}))+\s*)(?:(?:uh|um|er|like),?\s+)?)"
 UNIT = (
     r"(?:(?:apt|apartment|unit|suite|ste|number|no|lot|space|trailer)\b|#)\.?,?\s*(?:(?:uh|um),?\s+)?#?"
@@ -558,13 +574,14 @@ RULES: dict[str, tuple[list[Rule], bool]] = {
                 rule(r"(?<![\w:/-])\d{1,6}(?:[ -]?(?-i:[A-Za-z]))?(?![\w/'])", 0.75, topic, bare=True)
                 for topic in ("HOUSE_NUMBER", "ADDRESS", "UNIT")
             ),
-            rule(r"(?<![\w'])(?-i:[A-Z])(?![\w'])", 0.7, "UNIT", bare=True, lead="any"),
+            rule(r"(?<![\w'])(?-i:[A-HJ-Z])(?![\w'])", 0.7, "UNIT", bare=True, lead="any"),  # not "I think it's 4"
             *(
                 rule(
-                    rf"(?:{DIRECTION}{ADDRESS_GAP})?(?:{NAMING_WORD}{ADDRESS_GAP}){{1,4}}?(?:{STREET_SUFFIX})\b\.?",
+                    rf"{_NOT_AFTER_AN_ARTICLE}(?:{DIRECTION}{ADDRESS_GAP})?(?:{NAMING_WORD}{ADDRESS_GAP}){{1,4}}?"
+                    rf"(?:{STREET_SUFFIX})\b\.?",
                     0.75,
                     topic,
-                    bare=True,
+                    window=0,
                     lead="any",
                     validate=_names_a_street,
                 )
@@ -592,6 +609,7 @@ RULES: dict[str, tuple[list[Rule], bool]] = {
             # A lot or a space in lowercase only where the talk is of an address: "no lot forty one
             # not fourteen", not "I bought lot 5 of the stock".
             rule(r"(?<![\w-])(?:lot|space)\s+#?\d+(?:[ -]?[A-Za-z]\b)?", 0.7, "ADDRESS", lead="word"),
+            rule(r"(?<=\b(?:in|at) )(?:lot|space)\s+#?\d+(?:[ -]?[A-Za-z]\b)?", 0.7, lead="word"),  # "in space 12"
             rule(r"\b(?:p\.?\s*o\.?|post office)\s*box\s+\d+", 0.85, lead="word"),
             rule(
                 r"\b(?:(?:rural |star |highway contract )?route|r\.?\s?r\.?|h\.?\s?c\.?)\s+\d+,?\s+box\s+\d+",

@@ -529,6 +529,7 @@ def test_an_address_on_a_numbered_road_is_hidden(data, number, route, road, in_w
         "412 7th Avenue, Apartment 2R",
         "twenty two ten north lamar apartment three oh five",
         "1427 Main St.\n#5",
+        "88 Oak Ct.\n#5",
         "1204 ½ Elm Street",
         "Route 9, box 12",
     ],
@@ -1295,6 +1296,13 @@ def test_a_street_said_alone_after_the_question_for_it_is_hidden(name, kind, way
         ("", "i have two accounts one at gmail and one at yahoo"),
         ("", "I bought lot 5 of the stock."),
         ("", "Is there space 2 park?"),
+        ("What's the address?", "It's a long way from here."),
+        ("What's the address?", "I'm at the food court."),
+        ("What's your address?", "We came full circle."),
+        ("", "she's a v p at yahoo"),
+        ("", "he's the c t o at gmail now"),
+        ("", "i spent 10 years at yahoo"),
+        ("Apartment number?", "I think so."),
     ],
 )
 def test_a_number_or_street_answering_another_question_survives(question, text):
@@ -1324,7 +1332,10 @@ def test_a_birth_year_said_alone_in_two_words_answers_the_question_for_it(year, 
 @settings(max_examples=100, deadline=None)
 @given(
     st.data(),
-    st.from_regex(r"[1-9][0-9]{3,8}", fullmatch=True),
+    # Not a year: "two oh double one" said alone is as often 2011 the year.
+    st.from_regex(r"[1-9][0-9]{3,8}", fullmatch=True).filter(
+        lambda code: not (len(code) == 4 and code[:2] in ("19", "20"))
+    ),
     st.sampled_from(["What's your PIN?", "And the last four of his Social?", "What's your member ID?",
                      "Can you read me the code we texted you?"]),
     st.sampled_from(["{}, that matches.", "Okay, {} is set for Ngozi.", "Great, {}. You're verified."]),
@@ -1431,7 +1442,8 @@ def test_talk_about_a_mail_provider_is_no_address(text):
 @settings(max_examples=80, deadline=None)
 @given(
     st.data(),
-    st.from_regex(r"[1-9][0-9]{3}", fullmatch=True),
+    # Not a year: "Um, 2010." after a request is as often the year it happened.
+    st.from_regex(r"[1-9][0-9]{3}", fullmatch=True).filter(lambda code: code[:2] not in ("19", "20")),
     st.sampled_from(["For the refund I'll need the last four.", "To process the refund I'll need the last four.",
                      "Which room are you in, and can I get the last four?",
                      "Sure, I can move the appointment. Can I get the last four?"]),
@@ -1440,3 +1452,27 @@ def test_the_last_four_asked_for_beside_a_harmless_word_are_hidden(data, digits,
     said = digits if data.draw(st.booleans()) else say_digits(data.draw, digits)
 
     assert all_hidden(f"Um, {said}.", said, context=question)
+
+
+@pytest.mark.parametrize(
+    "question, text, value",
+    [
+        ("What's your address?", "I'm on Kingsley Avenue now.", "Kingsley Avenue"),
+        ("What street do you live on?", "We live on Birchwood Drive.", "Birchwood Drive"),
+        ("what street do you live on", "town line road", "town line road"),
+        (
+            "What's the house number, and how long have you been there?",
+            "Fourteen twenty seven.",
+            "Fourteen twenty seven",
+        ),
+        ("How many years at this address, and the house number?", "88.", "88"),
+        ("What unit?", "4B.", "4B"),
+        ("Which flat?", "7.", "7"),
+        ("Unit?", "305.", "305"),
+        ("", "i live in lot forty one at sunny acres", "lot forty one"),
+        ("", "my trailer is in space 12 at pine acres", "space 12"),
+        ("What's your email?", "maria seven at gmail", "maria seven at gmail"),
+    ],
+)
+def test_an_address_said_in_a_sentence_or_after_a_short_question_is_hidden(question, text, value):
+    assert all_hidden(text, value, context=question)
