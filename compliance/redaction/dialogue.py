@@ -72,11 +72,12 @@ TOPICS = {
         r"\bstreet name\b|\bname of the (?:street|road)\b|\b(?:and|repeat|spell|say|confirm) (?:the |your )?street\b|"
         r"\bstreet (?:do|did) (?:you|they|he|she) live on\b"
     ),
-    # Not "Do you need more storage space?", "Was the tire flat?", "Is that per unit?".
+    # Not "Do you need more storage space?", "Was the tire flat?", "Is that per unit?", "Any
+    # problems with the unit?".
     "UNIT": (
         r"\b(?:apartment|apt|suite)(?: number| #| no\.?)?(?=\s*[?,.]|\s+(?:number|is)\b)|"
-        r"\b(?:unit|lot|space|flat)(?: number| #| no\b\.?)|\b(?:the|your|and) unit(?=\s*[?,.])|"
-        r"(?:\b(?:what|which|and the|and your)\s+|(?<![^\n]))(?:unit|flat|lot|space)(?=\s*\?)"
+        r"\b(?:unit|lot|space|flat)(?: number| #| no\b\.?)|"
+        r"(?:\b(?:what|which|and the|and your|and)\s+|(?<![^\n]))(?:unit|flat|lot|space)(?=\s*\?)"
     ),
     "ACCOUNT": (
         r"\b(?:member|policy|account|acct|customer|subscriber|claim|patient|loyalty|rewards|plan|certificate|"

@@ -174,10 +174,14 @@ class Redactor:
             if entity.type != PERSON:
                 kept.append(entity)
                 continue
-            for number, line in enumerate(_LINE.finditer(text, entity.start, entity.end)):
-                next_turn = line.start() >= turn > entity.start
-                if number and not self._goes_on_with_a_name(line.group(), _line_at(text, line.start()), next_turn):
+            before = ""
+            for line in _LINE.finditer(text, entity.start, entity.end):
+                # A word no list holds goes on with a name said as the next turn, or after a first
+                # name: not a written address's town after its street.
+                unlisted = line.start() >= turn > entity.start or self._ends_in_a_first_name(before)
+                if before and not self._goes_on_with_a_name(line.group(), _line_at(text, line.start()), unlisted):
                     break
+                before = line.group()
                 start, end = line.span()
                 inside = [span for span in businesses if span[0] <= start and end <= span[1]]
                 if not any(self._names_the_business(text, start, end, span) for span in inside):
@@ -192,18 +196,23 @@ class Redactor:
         or none of its words is only a name ("Equifax"); never a doctor's practice ("Doctor
         Patel's office"), nor the person who answers or is thanked ("Metro Gas, Tyler speaking",
         "Thank you for calling Chidi. Goodbye.")."""
-        if _DOCTOR.search(text, *business) or _A_PERSON_AFTER.match(text, end):
+        if _DOCTOR.search(text, *business) or any(_A_PERSON_AFTER.match(text, at) for at in (end, business[1])):
             return False
-        if _TURN_ENDS.match(text, end) and _THANKS_FOR_CALLING.search(text, max(0, business[0] - 24), business[0]):
+        if _TURN_ENDS.match(text, business[1]) and _THANKS_FOR_CALLING.search(
+            text, max(0, business[0] - 24), business[0]
+        ):
             return False  # "thank you for calling Chidi": thanked as the call ends, not greeted
         known = self.names.lexicon
         words = _WORD.findall(text, start, end)
         before = _WORD.findall(text, business[0], start)
+        following = _WORD.findall(text, end, business[1])
+        if following and known.is_name(following[0]) and text[end : end + 1] == " ":
+            following = following[1:]  # the name's own surname, cut off: "Tom Little"
         return (
             any(
                 word[0].isupper()
                 and (lexicon.fold(word) in STREET_OR_BUSINESS | UTILITY_WORDS or known.sense(word) in ("WORD", "CNAME"))
-                for word in _WORD.findall(text, end, business[1])
+                for word in following
             )
             or (
                 bool(before)
@@ -214,26 +223,32 @@ class Redactor:
             or not any(known.is_unambiguous_name(word) for word in words)
         )
 
-    def _goes_on_with_a_name(self, piece: str, line: str, next_turn: bool) -> bool:
+    def _goes_on_with_a_name(self, piece: str, line: str, unlisted: bool) -> bool:
         """The next line of a name (its ``piece`` of the whole ``line``) holds one: a word that is
         only a name and no place that is no first name ("Asante", "Jackson"; not "Brazil"), a
-        line of nothing but names in capitals ("Power."), or, said as the next turn, a
-        capitalised word no list holds ("Raghunathan."); not ordinary words ("Thank you.",
-        "Will do.")."""
+        line of nothing but names in capitals that are no acknowledgement ("Power."; not
+        "Perfect."), or, where ``unlisted`` words may be, a word no list holds ("Raghunathan.",
+        "chiweshe"); not ordinary words ("Thank you.", "Will do.")."""
         known, places = self.names.lexicon, self.names.places.names
         line_words = _WORD.findall(line)
-        if all(word[0].isupper() and known.is_name(word) for word in line_words) and not (
-            tuple(lexicon.fold(word) for word in line_words) in places
-            and lexicon.fold(line_words[0]) not in known.given
+        folded_line = tuple(lexicon.fold(word) for word in line_words)
+        if (
+            all(word[0].isupper() and known.is_name(word) for word in line_words)
+            and not set(folded_line) & _ACKNOWLEDGEMENTS
+            and not (folded_line in places and folded_line[0] not in known.given)
         ):
             return True  # "Power.", "Hill.": names that are words too, and nothing else
         for word in _WORD.findall(piece):
             sense, folded = known.sense(word), lexicon.fold(word)
             if sense == "NAME" and ((folded,) not in places or folded in known.given):
                 return True
-            if sense == "UNK" and word[0].isupper() and next_turn:
+            if sense == "UNK" and unlisted:
                 return True
         return False
+
+    def _ends_in_a_first_name(self, line: str) -> bool:
+        words = _WORD.findall(line)
+        return bool(words) and lexicon.fold(words[-1]) in self.names.lexicon.given
 
     def redact(self, text: str, *, known_names: tuple[str, ...] = (), context: str = "") -> Redaction:
         entities = self.analyze(text, known_names=tuple(known_names), context=context)
@@ -299,6 +314,11 @@ _GREETED = re.compile(
     re.IGNORECASE,
 )
 _DOCTOR = re.compile(r"\b(?:dr|doctor)\b|['’]s\b", re.IGNORECASE)
+# A reply to a name that is no surname: "My name is Ifeoma" / "Perfect."
+_ACKNOWLEDGEMENTS = frozenset(
+    "perfect lovely brilliant cool sweet grand cheers ace pleasure welcome awesome wonderful excellent fantastic "
+    "super nice fine noted understood gotcha".split()
+)
 _TURN_ENDS = re.compile(r"[.!]?[^\S\n]*(?:\n|$)")
 _THANKS_FOR_CALLING = re.compile(r"for calling (?:the )?$", re.IGNORECASE)
 # After a name, what makes it the person who answers or the one thanked: "…, Tyler speaking",

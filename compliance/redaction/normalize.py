@@ -685,8 +685,9 @@ def _spelt_as_an_address(tokens: list[_Token]) -> bool:
     """Words before "at" that spell an address: a letter, digits, a dot or an underscore, or a
     number said last ("sue seventy one", "maria seven"); not talk ("she is a manager", "one at
     gmail")."""
+    last, before = tokens[-1].word, tokens[-2].word if len(tokens) > 1 else ""
     return any(_SPELT.fullmatch(token.word) or token.word in EMAIL_SEPARATORS for token in tokens) or (
-        tokens[-1].word in NUMBER_WORDS and tokens[-1].word != "one"
+        last in NUMBER_WORDS and (last != "one" or before in TENS)  # "seventy one", not "one at gmail"
     )
 
 

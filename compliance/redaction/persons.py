@@ -280,6 +280,13 @@ _BELONGING_AFTER = re.compile(
 # Levels of a plan or a card that are also surnames or first names ("Upgrade
 # to Gold", "drop down to Silver"): a name only where a strong slot says so.
 TIERS = frozenset("gold silver bronze platinum titanium diamond premium premier elite".split())
+# What says a name is said: a slot before it, or "here" or "speaking" after it.
+_NAMING_BEFORE = re.compile(
+    r"\b(?:this is|it's|it is|its|i'm|i am|is this|name is|name's|speaking with|spoke with|talk to|talked to|"
+    r"ask for)[,:]?\s+$",
+    re.IGNORECASE,
+)
+_NAMED_AFTER = re.compile(r",?\s+(?:here|speaking)\b", re.IGNORECASE)
 _CAPITALISED_WORD = re.compile(r"[^\S\n]+(?P<word>(?-i:[A-Z])\w*)\b")
 _NOT_A_PERSON_AFTER = re.compile(
     r"\s+(?:" + "|".join(sorted(STREET_OR_BUSINESS, key=len, reverse=True)) + r")\b\.?", re.IGNORECASE
@@ -995,7 +1002,9 @@ class NameFinder:
                 or (
                     run[0].folded in UTILITY_WORDS
                     and run[0].capitalised
-                    and not self._first_name(words[first - 1], text)
+                    and not self._first_name(
+                        words[first - 1], text, said_as_a_name=self._said_as_a_name(words[first - 1 : first + 1], text)
+                    )
                 )
             )
             and words[first - 1].capitalised
@@ -1084,7 +1093,7 @@ class NameFinder:
     def _utility(self, words: list[Word], text: str) -> bool:
         """A name ending in, or followed by, a utility's or a shop's word in capitals, with no
         first name in it: "Metro Gas", "Tri-County Power", "Sprout Meals"; not "Samantha Power",
-        "Mark Power here", "Chidi Power"."""
+        "Mark Power", "Chidi Power", nor "Blessing Power." answering for a name."""
         following = _CAPITALISED_WORD.match(text, words[-1].end)
         if following and fold(following.group("word")) in UTILITY_WORDS:
             named = words
@@ -1092,18 +1101,30 @@ class NameFinder:
             named = words[:-1]
         else:
             return False
-        return not any(self._first_name(word, text) for word in named)
+        said_as_a_name = self._said_as_a_name(words, text)
+        return not any(self._first_name(word, text, said_as_a_name=said_as_a_name) for word in named)
 
-    def _first_name(self, word: Word, text: str) -> bool:
+    @staticmethod
+    def _said_as_a_name(words: list[Word], text: str) -> str:
+        """How surely the talk says the words are a name: "answer" where they answer for one or
+        go before "here" or "speaking", "slot" after a phrase that introduces one ("this is",
+        "it's", "is this"), else ""."""
+        if words[0].answers_question or _NAMED_AFTER.match(text, words[-1].end):
+            return "answer"
+        return "slot" if _NAMING_BEFORE.search(text, max(0, words[0].start - 32), words[0].start) else ""
+
+    def _first_name(self, word: Word, text: str, *, said_as_a_name: str = "") -> bool:
         """A word read as a first name before a utility's word: one of the census's ("Mark
-        Power"), one the lists hold that is no English word, or a capitalised word no list
-        holds ("Chidi Power"); not "Metro" or the "Tri" of "Tri-County"."""
+        Power"), a first name the lists hold that is no English word or follows a phrase that
+        introduces a name ("It's River Power."), any name they hold answering for one ("Memory
+        Power."), or a capitalised word no list holds ("Chidi Power"); not "Metro" or the "Tri"
+        of "Tri-County" where nothing says so."""
         if "-" in word.folded or text.startswith("-", word.end):
             return word.folded.split("-")[0] in self.lexicon.census_given  # "Mary-Kate", not "Tri-County"
-        if word.folded in self.lexicon.census_given:
+        if word.folded in self.lexicon.census_given or (said_as_a_name == "answer" and word.name):
             return True
         if word.folded in self.lexicon.given:
-            return not word.common
+            return bool(said_as_a_name) or not word.common
         return word.capitalised and not word.vocabulary and not word.place
 
     def _month_and_surname(self, words: list[Word], index: int, text: str) -> bool:

@@ -149,7 +149,7 @@ class Rule:
     ``carry`` is set. ``standalone`` rules need no topic but a value that
     nothing marks as harmless. ``lead`` says where a value can start: at a
     token holding a digit, at a word (a month's name, "building"…), at
-    any word, or around an "@"."""
+    any word, at a word that may start a name, or around an "@"."""
 
     pattern: re.Pattern[str]
     score: float
@@ -233,10 +233,12 @@ _NOT_AFTER_AN_ARTICLE = (
     r"(?<!\bthis )(?<!\bthat )|(?=(?-i:[A-Z])))"
 )
 # Words that say which way or place with no article, not a street's name: "best way is to text
-# me", "it's pretty close", "any place", "sisters place".
+# me", "it's pretty close", "any place", "sisters place", and after an article and a word: "the big
+# town square", "a long dirt road".
 _NOT_A_STREET_NAME = re.compile(
     r"\b(?:best|easiest|fastest|quickest|simplest|same|other|whole|wrong|right|only|usual|normal|own|one|another|"
-    r"any|every|each|some|pretty|very|really|quite|"
+    r"any|every|each|some|pretty|very|really|quite|big|long|little|small|dirt|gravel|back|side|private|busy|"
+    r"quiet|tennis|food|family|"
     r"(?:sister|brother|mom|mum|mother|dad|father|parents|friend|neighbou?r|aunt|uncle|cousin|grandma|grandpa|son|"
     r"daughter|boyfriend|girlfriend|husband|wife|partner|boss)['’]?s?)(?!\w)",
 )
@@ -582,7 +584,7 @@ RULES: dict[str, tuple[list[Rule], bool]] = {
                     0.75,
                     topic,
                     window=0,
-                    lead="any",
+                    lead="name",
                     validate=_names_a_street,
                 )
                 for topic in ("STREET", "ADDRESS")
@@ -609,7 +611,15 @@ RULES: dict[str, tuple[list[Rule], bool]] = {
             # A lot or a space in lowercase only where the talk is of an address: "no lot forty one
             # not fourteen", not "I bought lot 5 of the stock".
             rule(r"(?<![\w-])(?:lot|space)\s+#?\d+(?:[ -]?[A-Za-z]\b)?", 0.7, "ADDRESS", lead="word"),
-            rule(r"(?<=\b(?:in|at) )(?:lot|space)\s+#?\d+(?:[ -]?[A-Za-z]\b)?", 0.7, lead="word"),  # "in space 12"
+            # A lot or a space one lives in: "i live in lot forty one", "my trailer is in space 12";
+            # not "I parked in space 14", "lot 2231 of the recall".
+            rule(
+                r"(?:(?<=\blive in )|(?<=\blives in )|(?<=\bliving in )|(?<=\bwe're in )|(?<=\bi'm in )|"
+                r"(?<=\btrailer is in )|(?<=\bhome is in )|(?<=\bhouse is in ))"
+                r"(?:lot|space)\s+#?\d+(?:[ -]?[A-Za-z]\b)?",
+                0.7,
+                lead="word",
+            ),
             rule(r"\b(?:p\.?\s*o\.?|post office)\s*box\s+\d+", 0.85, lead="word"),
             rule(
                 r"\b(?:(?:rural |star |highway contract )?route|r\.?\s?r\.?|h\.?\s?c\.?)\s+\d+,?\s+box\s+\d+",
@@ -723,6 +733,29 @@ _WORD_LEAD = re.compile(
 _ANY_WORD = re.compile(r"(?<![\w'’])[a-z0-9]")
 
 
+def _name_starts(text: str, lowered: str) -> list[int]:
+    """Where a name can start: at a capital in a sentence written with capitals, at any word in
+    one written without ("maple street.", said by speech recognition)."""
+    starts = []
+    for sentence in _SENTENCE.finditer(text):
+        said = sentence.start() + _LEADING_FILLER.match(sentence.group()).end()  # "Um, maple street."
+        # Capitals on a street's kind alone leave it unwritten: "maple Avenue".
+        raw = not any(word[0].isupper() for word in _NOT_A_KIND.findall(text, said, sentence.end()))
+        starts += [
+            match.start()
+            for match in _ANY_WORD.finditer(lowered, sentence.start(), sentence.end())
+            if raw or not text[match.start()].islower()
+        ]
+    return starts
+
+
+_SENTENCE = re.compile(r"[^.!?\n]+")
+_NOT_A_KIND = re.compile(rf"\b(?!(?:{STREET_SUFFIX})\b)\w+", re.IGNORECASE)
+_LEADING_FILLER = re.compile(
+    r"\s*(?:(?:um|uh|er|hmm|oh|so|and|yeah|yes|okay|ok|well|it's|its)\b[,\s]*)*", re.IGNORECASE
+)
+
+
 def _starts(text: str, lowered: str) -> dict[str, list[int]]:
     tokens: list[int] = []
     for match in _VALUE_TOKEN.finditer(text):
@@ -739,6 +772,7 @@ def _starts(text: str, lowered: str) -> dict[str, list[int]]:
         "word": [match.start() for match in _WORD_LEAD.finditer(lowered)],
         "email": [0] if "@" in text else [],
         "any": [match.start() for match in _ANY_WORD.finditer(lowered)],
+        "name": _name_starts(text, lowered),
     }
 
 
@@ -750,7 +784,9 @@ def _rule_findings(text: str, talk: Dialogue) -> list[Finding]:
         for current in rules:
             group = "value" if "value" in current.pattern.groupindex else 0
             if current.lead == "email":
-                matches = list(current.pattern.finditer(text)) if starts["email"] else []
+                matches = (
+                    [m for m in current.pattern.finditer(text) if _valid(current, m, group)] if starts["email"] else []
+                )
             else:
                 positions = starts[current.lead]
                 if current.topic and not current.standalone:
@@ -766,15 +802,13 @@ def _rule_findings(text: str, talk: Dialogue) -> list[Finding]:
                 for position in positions:
                     if position >= reached:
                         found = match_at(text, position)
-                        if found:
+                        # One that fails its check leaves the words after its start to be read again:
+                        # "I believe Kingsley Avenue" is no street from "I", and is one from "Kingsley".
+                        if found and _valid(current, found, group):
                             matches.append(found)
                             reached = found.end()
             for match in matches:
                 start, end = match.span(group)
-                if start == end:
-                    continue
-                if current.validate and not current.validate(text[start:end]):
-                    continue
                 if not amounts_allowed and (text[start - 1 : start] == "$" or QUANTITY_AFTER.match(text, end)):
                     continue
                 if (
@@ -787,6 +821,11 @@ def _rule_findings(text: str, talk: Dialogue) -> list[Finding]:
                     continue
                 findings.append((entity, start, end, current.score))
     return findings
+
+
+def _valid(current: Rule, match: re.Match[str], group: int | str) -> bool:
+    said = match.group(group)
+    return bool(said) and (current.validate is None or current.validate(said))
 
 
 def _in_context(current: Rule, talk: Dialogue, start: int, end: int) -> bool:

@@ -258,8 +258,9 @@ def test_a_business_named_by_its_name_and_what_it_does_is_no_person(name, busine
 @settings(max_examples=60, deadline=None)
 @given(
     # Not a surname or a name no list holds: "Hollis Water" and "Osei Power" read as people, as
-    # "Samantha Power" and "Chidi Power" do (test below); a utility named so is read as one.
-    st.sampled_from(["Cedar Valley", "Prairie", "Metro", "Tri-County", "Ocean State", "Sunrise"]),
+    # "Samantha Power" and "Chidi Power" do (test below), and so does a listed first name after
+    # "this is" ("this is Metro Water", as "this is Memory Power"); a utility named so is one.
+    st.sampled_from(["Cedar Valley", "Prairie", "Tri-County", "Ocean State", "Sunrise"]),
     st.sampled_from([word.title() for word in sorted(UTILITY_WORDS)]),
     BUSINESS_GREETINGS,
 )
@@ -369,3 +370,34 @@ def test_a_name_that_is_also_a_place_or_a_word_is_a_name_where_the_talk_says_so(
 @pytest.mark.parametrize("text", ["Will do.", "Thank you.", "Brazil."])
 def test_a_word_or_a_place_in_the_turn_after_a_first_name_is_no_surname(text):
     assert people(text, context="My name is Kwame") == []
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.sampled_from(["Blessing", "Innocent", "Comfort", "River", "Storm", "Sky"]),
+    SURNAMES_OF_UTILITIES,
+    st.sampled_from([("May I have your full name?", "{}."), ("Who am I speaking with?", "This is {}."),
+                     ("", "Hi, {} here."), ("", "Is this {}?")]),
+)  # fmt: skip
+def test_a_first_name_that_is_a_word_and_a_utility_s_surname_said_as_a_name_is_a_person(first, last, turn):
+    context, template = turn
+    found = " ".join(people(template.format(f"{first} {last}"), context=context))
+
+    assert first in found and last in found
+
+
+@pytest.mark.parametrize(
+    "context, text, name",
+    [
+        ("my name is farai", "chiweshe", "chiweshe"),
+        ("Hi this is Rudo", "makoni calling about my account", "makoni"),
+        ("", "Thank you for calling Tom Little, have a good day.", "Tom"),
+    ],
+)
+def test_a_surname_no_list_holds_after_a_first_name_or_a_person_thanked_is_a_name(context, text, name):
+    assert name in " ".join(people(text, context=context))
+
+
+@pytest.mark.parametrize("text", ["Perfect.", "Lovely.", "Welcome."])
+def test_an_acknowledgement_after_a_first_name_is_no_surname(text):
+    assert people(text, context="My name is Ifeoma") == []

@@ -1253,9 +1253,14 @@ def test_a_unit_said_alone_after_the_question_for_it_is_hidden(number, letter, q
     st.sampled_from(["Please say the street name.", "4712, and the street?", "Sorry, can you repeat the street?",
                      "What street do you live on?", "What's the name of the street?"]),
     ANSWER_LEADS,
+    st.booleans(),
 )  # fmt: skip
-def test_a_street_said_alone_after_the_question_for_it_is_hidden(name, kind, way, question, lead):
-    street = f"{way}{name} {kind}"
+def test_a_street_said_alone_after_the_question_for_it_is_hidden(name, kind, way, question, lead, formatted):
+    # Written as speech recognition writes it: each word of the name in capitals, or none.
+    street = " ".join(
+        word[:1].upper() + word[1:] if formatted and word != "uh," else word.lower()
+        for word in f"{way}{name} {kind}".split(" ")
+    )
     text = f"{lead}{street}. Like the tree."
 
     assert all_hidden(text, street, context=question)
@@ -1298,11 +1303,17 @@ def test_a_street_said_alone_after_the_question_for_it_is_hidden(name, kind, way
         ("", "Is there space 2 park?"),
         ("What's the address?", "It's a long way from here."),
         ("What's the address?", "I'm at the food court."),
+        ("What's the address?", "It's up the long dirt road on the left."),
+        ("What's the address?", "He's at family court today."),
         ("What's your address?", "We came full circle."),
         ("", "she's a v p at yahoo"),
         ("", "he's the c t o at gmail now"),
         ("", "i spent 10 years at yahoo"),
         ("Apartment number?", "I think so."),
+        ("What's the tonnage on your unit?", "3."),
+        ("Any problems with the unit?", "2."),
+        ("", "I parked in space 14."),
+        ("", "The item is in lot 2231 of the recall."),
     ],
 )
 def test_a_number_or_street_answering_another_question_survives(question, text):
@@ -1472,6 +1483,9 @@ def test_the_last_four_asked_for_beside_a_harmless_word_are_hidden(data, digits,
         ("", "i live in lot forty one at sunny acres", "lot forty one"),
         ("", "my trailer is in space 12 at pine acres", "space 12"),
         ("What's your email?", "maria seven at gmail", "maria seven at gmail"),
+        ("What's your email?", "sue seventy one at gmail", "sue seventy one at gmail"),
+        ("What's the street name?", "I believe Kingsley Avenue.", "Kingsley Avenue"),
+        ("What's the street name?", "Oh gosh, Kingsley Avenue.", "Kingsley Avenue"),
     ],
 )
 def test_an_address_said_in_a_sentence_or_after_a_short_question_is_hidden(question, text, value):
