@@ -163,12 +163,11 @@ class Redactor:
     def _as_names(self, found: list[Entity], text: str, businesses: list[tuple[int, int]], turn: int) -> list[Entity]:
         """``found`` with each person's name cut where its line ends (a value may run on into
         the next turn after a pause: "it's 3318…" / "…Saddleback Crossing"; a name does only
-        where the next line goes on with a name: "My name is Kwame" / "Asante.", not "a s a n t
-        e" / "Thank you." or "…Jataí" / "Brazil"), and none that is part of the business the call
-        is answered for ("Thank you for calling the Hilton Garden Inn", "Welcome to Equifax"): a
-        name no list holds as only a name, or one a business word follows there, unless that
-        is a doctor's ("Doctor Patel's office"). A person greeted ("Thank you for calling
-        Priya", "…Metro Gas, Tyler speaking") stays one."""
+        where the next line goes on with a name, ``_goes_on_with_a_name``: "My name is Kwame" /
+        "Asante.", not "a s a n t e" / "Thank you." or "…Jataí" / "Brazil"), and none that is
+        the business's own in the greeting the call is answered with (``_names_the_business``:
+        "Thank you for calling the Hilton Garden Inn", "Welcome to Equifax"; not "Thank you for
+        calling Priya. Goodbye.", "…Metro Gas, Tyler speaking")."""
         kept = []
         for entity in found:
             if entity.type != PERSON:
@@ -247,6 +246,7 @@ class Redactor:
         return False
 
     def _ends_in_a_first_name(self, line: str) -> bool:
+        """``line`` ends in a listed first name: "Kwame" of "The name is Kwame"."""
         words = _WORD.findall(line)
         return bool(words) and lexicon.fold(words[-1]) in self.names.lexicon.given
 

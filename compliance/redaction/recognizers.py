@@ -772,7 +772,6 @@ def _starts(text: str, lowered: str) -> dict[str, list[int]]:
         "word": [match.start() for match in _WORD_LEAD.finditer(lowered)],
         "email": [0] if "@" in text else [],
         "any": [match.start() for match in _ANY_WORD.finditer(lowered)],
-        "name": _name_starts(text, lowered),
     }
 
 
@@ -788,10 +787,15 @@ def _rule_findings(text: str, talk: Dialogue) -> list[Finding]:
                     [m for m in current.pattern.finditer(text) if _valid(current, m, group)] if starts["email"] else []
                 )
             else:
+                # A rule that needs a topic is tried only where it is talked about.
+                active = talk.may_apply(current.topic) if current.topic and not current.standalone else None
+                if active is not None and not active:
+                    continue
+                if current.lead not in starts:  # read only where a rule needs it: "name"
+                    starts[current.lead] = _name_starts(text, talk.lowered)
+                    sentences[current.lead] = [talk.sentence_index(position) for position in starts[current.lead]]
                 positions = starts[current.lead]
-                if current.topic and not current.standalone:
-                    # A rule that needs a topic is tried only where it is talked about.
-                    active = talk.may_apply(current.topic)
+                if active is not None:
                     positions = [
                         position
                         for position, sentence in zip(positions, sentences[current.lead], strict=True)
