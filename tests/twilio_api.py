@@ -148,10 +148,13 @@ class FakeTwilioApi(LoopbackServer):
         return self
 
 
-def send_media(handler: BaseHTTPRequestHandler, body: bytes, content_type: str) -> int:
+def send_media(
+    handler: BaseHTTPRequestHandler, body: bytes, content_type: str, request: StorageRequest | None = None
+) -> int:
     """Answer with ``body`` as a file server does: 206 and the slice for a
     single ``Range``, 416 for a range past the end, else 200 and all of it.
-    Returns the status sent."""
+    Returns the status sent, and records it on ``request`` before anything
+    is sent: a client that has read the answer finds it recorded."""
     size = len(body)
     match = RANGE.fullmatch(handler.headers.get("Range", "").strip())
     status, first, last = 200, 0, size - 1
@@ -162,12 +165,16 @@ def send_media(handler: BaseHTTPRequestHandler, body: bytes, content_type: str) 
         else:  # the last N bytes
             first = max(size - int(match.group(2)), 0)
         if first >= size or last < first:
+            if request is not None:
+                request.status = 416
             handler.send_response(416)
             handler.send_header("Content-Range", f"bytes */{size}")
             handler.send_header("Content-Length", "0")
             handler.end_headers()
             return 416
         status = 206
+    if request is not None:
+        request.status = status
     handler.send_response(status)
     handler.send_header("Content-Type", content_type)
     handler.send_header("Accept-Ranges", "bytes")
@@ -215,7 +222,7 @@ class FakeMediaStorage(LoopbackServer):
                 if body is None:
                     request.status = 404
                     return self._reply(404, {"message": "NoSuchKey"})
-                request.status = send_media(self, body, "audio/x-wav")
+                send_media(self, body, "audio/x-wav", request)
 
         self.serve(Handler)
         return self
