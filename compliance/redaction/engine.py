@@ -195,18 +195,22 @@ class Redactor:
         or none of its words is only a name ("Equifax"); never a doctor's practice ("Doctor
         Patel's office"), nor the person who answers or is thanked ("Metro Gas, Tyler speaking",
         "Thank you for calling Chidi. Goodbye.")."""
-        if _DOCTOR.search(text, *business) or any(_A_PERSON_AFTER.match(text, at) for at in (end, business[1])):
-            return False
-        if _TURN_ENDS.match(text, business[1]) and _THANKS_FOR_CALLING.search(
-            text, max(0, business[0] - 24), business[0]
-        ):
-            return False  # "thank you for calling Chidi": thanked as the call ends, not greeted
         known = self.names.lexicon
         words = _WORD.findall(text, start, end)
         before = _WORD.findall(text, business[0], start)
         following = _WORD.findall(text, end, business[1])
         if following and known.is_name(following[0]) and text[end : end + 1] == " ":
             following = following[1:]  # the name's own surname, cut off: "Tom Little"
+        # Where the name ends, or the greeting if only its surname comes between.
+        name_end = end if following else business[1]
+        if _DOCTOR.search(text, *business) or _A_PERSON_AFTER.match(text, name_end):
+            return False
+        if (
+            not following
+            and _TURN_ENDS.match(text, business[1])
+            and _THANKS_FOR_CALLING.search(text, max(0, business[0] - 24), business[0])
+        ):
+            return False  # "thank you for calling Chidi": thanked as the call ends, not greeted
         return (
             any(
                 word[0].isupper()
@@ -231,6 +235,8 @@ class Redactor:
         known, places = self.names.lexicon, self.names.places.names
         line_words = _WORD.findall(line)
         folded_line = tuple(lexicon.fold(word) for word in line_words)
+        if line.rstrip().endswith("?") or (folded_line and _BACKCHANNEL.fullmatch(folded_line[0])):
+            return False  # "Pardon?", "mhmm, and your last name?"
         if (
             all(word[0].isupper() and known.is_name(word) for word in line_words)
             and not set(folded_line) & _ACKNOWLEDGEMENTS
@@ -319,6 +325,8 @@ _ACKNOWLEDGEMENTS = frozenset(
     "perfect lovely brilliant cool sweet grand cheers ace pleasure welcome awesome wonderful excellent fantastic "
     "super nice fine noted understood gotcha".split()
 )
+# A listener's sound, not a word: "mhmm", "mkay", "uh huh".
+_BACKCHANNEL = re.compile(r"m+h*m+|mhm|m+k+a*y|ok(?:ay|ey|ie)?|u+h+|u+m+|o+h+|a+h+|huh|hmm+|yup|yep|right|check|sure")
 _TURN_ENDS = re.compile(r"[.!]?[^\S\n]*(?:\n|$)")
 _THANKS_FOR_CALLING = re.compile(r"for calling (?:the )?$", re.IGNORECASE)
 # After a name, what makes it the person who answers or the one thanked: "…, Tyler speaking",

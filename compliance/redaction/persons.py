@@ -282,7 +282,7 @@ _BELONGING_AFTER = re.compile(
 TIERS = frozenset("gold silver bronze platinum titanium diamond premium premier elite".split())
 # What says a name is said: a slot before it, or "here" or "speaking" after it.
 _NAMING_BEFORE = re.compile(
-    r"\b(?:this is|it's|it is|its|i'm|i am|is this|name is|name's|speaking with|spoke with|talk to|talked to|"
+    r"\b(?:this is|it's|it is|its|i'm|i am|name is|name's|speaking with|spoke with|talk to|talked to|"
     r"ask for)[,:]?\s+$",
     re.IGNORECASE,
 )
@@ -1108,7 +1108,7 @@ class NameFinder:
     def _said_as_a_name(words: list[Word], text: str) -> str:
         """How surely the talk says the words are a name: "answer" where they answer for one or
         go before "here" or "speaking", "slot" after a phrase that introduces one ("this is",
-        "it's", "is this"), else ""."""
+        "it's"), else ""."""
         if words[0].answers_question or _NAMED_AFTER.match(text, words[-1].end):
             return "answer"
         return "slot" if _NAMING_BEFORE.search(text, max(0, words[0].start - 32), words[0].start) else ""
@@ -1124,7 +1124,8 @@ class NameFinder:
         if word.folded in self.lexicon.census_given or (said_as_a_name == "answer" and word.name):
             return True
         if word.folded in self.lexicon.given:
-            return bool(said_as_a_name) or not word.common
+            # Not a place where nothing says a name is given: "Georgia Power", "Denver Water".
+            return (bool(said_as_a_name) or not word.common) and not (word.place and said_as_a_name != "answer")
         return word.capitalised and not word.vocabulary and not word.place
 
     def _month_and_surname(self, words: list[Word], index: int, text: str) -> bool:

@@ -247,13 +247,19 @@ _NOT_A_STREET_NAME = re.compile(
 _DIRECTION_OR_PAUSE = re.compile(rf"{DIRECTION}|uh|um|er|like", re.IGNORECASE)
 
 
+# The kinds a way or a place talked of ends in: "the best way", "pretty close", "the food court";
+# a street named so ends in another ("big bear lane", "long beach boulevard").
+_GENERIC_KIND = re.compile(r"(?:way|place|close|court|square|circle|road|street)\.?$", re.IGNORECASE)
+
+
 def _names_a_street(said: str) -> bool:
     """A street named by words that could name one: not "best way", "pretty close" (capitalised,
     such a word names one: "Pretty Brook Lane"), and all of them in capitals or none ("Kingsley
     Avenue", "maple avenue"; not "We came full circle")."""
     naming = [word for word in re.findall(r"\w+", said)[:-1] if not _DIRECTION_OR_PAUSE.fullmatch(word)]
     capitals = [word[0].isupper() or word[0].isdigit() for word in naming]
-    return not _NOT_A_STREET_NAME.search(said) and (all(capitals) or not any(capitals))
+    talked_of = _GENERIC_KIND.search(said) is not None and _NOT_A_STREET_NAME.search(said) is not None
+    return not talked_of and (all(capitals) or not any(capitals))
 
 
 # Between the parts of an address: a space or a comma, a pause (even into the next turn:
