@@ -688,16 +688,13 @@ def _spelt_as_an_address(tokens: list[_Token]) -> bool:
     last, before = tokens[-1].word, tokens[-2].word if len(tokens) > 1 else ""
     return any(_SPELT.fullmatch(token.word) or token.word in EMAIL_SEPARATORS for token in tokens) or (
         # "seventy one", "sue one"; not "one at gmail", "i have one at gmail"
-        last in NUMBER_WORDS and (last != "one" or before in TENS or (before and before not in _TALK_BEFORE_ONE))
+        last in NUMBER_WORDS and (last != "one" or before in TENS or (before and before not in EMAIL_STOP_WORDS))
     )
 
 
 # Before a provider's name, what makes the words a job, a count or a team, not an address: "she's
 # a v p at yahoo", "he's the c t o at gmail", "she works in h r at yahoo", "10 years at yahoo".
 _TALK_BEFORE_A_PROVIDER = frozenset("a an the in".split())
-_TALK_BEFORE_ONE = frozenset(
-    "have has had got get is was and or just only another other this that which my your".split()
-)
 _NO_PART_OF_AN_ADDRESS = frozenset(
     "years year months accounts account emails people friends work works worked job jobs team she's he's i'm "
     "we're they're you're".split()

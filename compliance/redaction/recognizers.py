@@ -43,7 +43,7 @@ from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from . import places
-from .dialogue import Dialogue, dialogue
+from .dialogue import BARE_WORDS, Dialogue, dialogue
 from .normalize import MONTH, is_copy, normalize
 
 FLAGS = re.IGNORECASE
@@ -739,27 +739,27 @@ _WORD_LEAD = re.compile(
 _ANY_WORD = re.compile(r"(?<![\w'’])[a-z0-9]")
 
 
-def _name_starts(text: str, lowered: str) -> list[int]:
+def _name_starts(text: str, talk: Dialogue) -> list[int]:
     """Where a name can start: at a capital in a sentence written with capitals, at any word in
-    one written without ("maple street.", said by speech recognition)."""
+    one written without ("maple street.", said by speech recognition). The words that leave a
+    value standing alone do not count ("Um, maple street."), nor a capital on a street's kind
+    alone ("maple Avenue")."""
     starts = []
-    for sentence in _SENTENCE.finditer(text):
-        said = sentence.start() + _LEADING_FILLER.match(sentence.group()).end()  # "Um, maple street."
-        # Capitals on a street's kind alone leave it unwritten: "maple Avenue".
-        raw = not any(word[0].isupper() for word in _NOT_A_KIND.findall(text, said, sentence.end()))
+    bounds = [*talk.sentence_starts, len(text)]
+    for start, end in zip(bounds, bounds[1:], strict=False):
+        words = _NOT_A_KIND.findall(text, start, end)
+        while words and words[0].lower() in BARE_WORDS:
+            words.pop(0)
+        raw = not any(word[0].isupper() for word in words)
         starts += [
             match.start()
-            for match in _ANY_WORD.finditer(lowered, sentence.start(), sentence.end())
+            for match in _ANY_WORD.finditer(talk.lowered, start, end)
             if raw or not text[match.start()].islower()
         ]
     return starts
 
 
-_SENTENCE = re.compile(r"[^.!?\n]+")
-_NOT_A_KIND = re.compile(rf"\b(?!(?:{STREET_SUFFIX})\b)\w+", re.IGNORECASE)
-_LEADING_FILLER = re.compile(
-    r"\s*(?:(?:um|uh|er|hmm|oh|so|and|yeah|yes|okay|ok|well|it's|its)\b[,\s]*)*", re.IGNORECASE
-)
+_NOT_A_KIND = re.compile(rf"\b(?!(?:{STREET_SUFFIX})\b)[\w'’]+", re.IGNORECASE)
 
 
 def _starts(text: str, lowered: str) -> dict[str, list[int]]:
@@ -798,7 +798,7 @@ def _rule_findings(text: str, talk: Dialogue) -> list[Finding]:
                 if active is not None and not active:
                     continue
                 if current.lead not in starts:  # read only where a rule needs it: "name"
-                    starts[current.lead] = _name_starts(text, talk.lowered)
+                    starts[current.lead] = _name_starts(text, talk)
                     sentences[current.lead] = [talk.sentence_index(position) for position in starts[current.lead]]
                 positions = starts[current.lead]
                 if active is not None:
