@@ -60,6 +60,8 @@ CORPORA = {
     "dev10": CORPUS_DIRECTORY / "dev10.jsonl",
     "dev11a": CORPUS_DIRECTORY / "dev11a.jsonl",
     "dev11b": CORPUS_DIRECTORY / "dev11b.jsonl",
+    "dev12a": CORPUS_DIRECTORY / "dev12a.jsonl",
+    "dev12b": CORPUS_DIRECTORY / "dev12b.jsonl",
     "own": CORPUS_DIRECTORY / "redaction.jsonl",
     "presidio-evaluator": ROOT / "bench" / "data" / "presidio_evaluator.jsonl",
 }

@@ -13,7 +13,7 @@ built from), and its weight files must have the digests they had in the
 pinned wheel. A package that fails either is refused, and nothing is ever
 downloaded.
 
-The recogniser costs about 0.13 ms a token on one core, too much for every
+The recogniser costs about 0.07 ms a token on one core, too much for every
 word of a long transcript, so ``EntityFinder`` runs it only on the stretches
 around capitalised words that could begin a name; lowercase speech
 recognition output is left to the name lexicon (``persons``).
@@ -30,6 +30,8 @@ from typing import Any
 
 import spacy
 from spacy.pipeline import Tok2Vec, TrainablePipe
+from thinc.api import NumpyOps
+from threadpoolctl import threadpool_limits
 
 from .dialogue import SENTENCE_END
 
@@ -110,6 +112,16 @@ def load(package: str) -> Any:
     for name, component in list(nlp.pipeline):
         if isinstance(component, Tok2Vec) and not component.listening_components:
             nlp.remove_pipe(name)
+    # Its matrix products through numpy's BLAS, on one thread: BLIS, thinc's
+    # default, took twice as long for the recogniser's shapes, and BLAS's own
+    # threads doubled the process's CPU time for no gain in wall time (a worker
+    # process serves one task at a time; bench/README.md, round 12).
+    ops = NumpyOps(use_blis=False)
+    for _, component in nlp.pipeline:
+        if isinstance(component, TrainablePipe):
+            for layer in component.model.walk():
+                layer.ops = ops
+    threadpool_limits(1, user_api="blas")
     return nlp
 
 

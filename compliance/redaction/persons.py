@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import bisect
 import functools
+import operator
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -417,6 +418,9 @@ _GREETINGS = frozenset(
     for phrase in ("thank you", "thanks", "hi", "hello", "hey", "bye", "goodbye", "dear", "alright", "all right",
                    "okay", "ok", "sorry", "yes", "yeah", "no", "i'm", "i am", "it's", "this is")
 )  # fmt: skip
+
+
+_STARTS = operator.attrgetter("start")  # a word's start, to find it among a text's words by bisection
 
 
 class NameFinder:
@@ -1085,10 +1089,12 @@ class NameFinder:
             return True
         if thing_after(text, start, end):
             return True
-        inside = [index for index, word in enumerate(words) if word.start < end and start < word.end]
-        return bool(inside) and (
-            self._eponym(words, inside[0], inside[-1]) or self._utility(words[inside[0] : inside[-1] + 1], text)
-        )
+        # The words it overlaps: those from the last to start before it to the last to start inside it.
+        first = max(0, bisect.bisect_left(words, start, key=_STARTS) - 1)
+        if words and words[first].end <= start:
+            first += 1
+        last = bisect.bisect_left(words, end, key=_STARTS) - 1
+        return first <= last and (self._eponym(words, first, last) or self._utility(words[first : last + 1], text))
 
     def _utility(self, words: list[Word], text: str) -> bool:
         """A name ending in, or followed by, a utility's or a shop's word in capitals, with no

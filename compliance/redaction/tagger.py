@@ -148,8 +148,10 @@ class Features:
         self._said = (
             None if known is None else {feature.partition("=")[2] for feature in known if feature.startswith(_SAID)}
         )
-        words = {feature[2:] for feature in known or () if feature.startswith("w=")}
-        self._vocabulary = {form: self._work_out(form) for word in words for form in (word, word.capitalize())}
+        # Every word the model has a weight for, as said in lowercase and capitalised.
+        self._vocabulary = {
+            form: self._work_out(form) for word in self._said or () for form in (word, word.capitalize())
+        }
 
     def _work_out(self, word: str) -> _Word:
         if self._said is None or word.lower() in self._said:

@@ -94,3 +94,23 @@ def test_the_stretches_read_in_one_batch_find_what_each_read_alone_finds():
 
     assert len(stretches) > 1 and alone
     assert ner.EntityFinder(nlp).find(text, candidates) == alone
+
+
+def test_the_recogniser_multiplies_on_one_blas_thread_and_finds_what_blis_finds():
+    """The recogniser's matrix products run through numpy's BLAS on one thread (BLIS took twice
+    as long; a second thread doubled the CPU for no gain): the entities are those BLIS gives."""
+    import spacy
+    from threadpoolctl import threadpool_info
+
+    nlp = ner.load(ner.PINNED_PACKAGE)
+    blis = spacy.load(ner._model_path(ner.PINNED_PACKAGE), exclude=ner.EXCLUDED_COMPONENTS)
+    texts = [
+        "I spoke with Priya Raman at Wells Fargo about the Chase card.",
+        "Agent: Thanks for calling Harbor Mutual, this is Tomasz. Caller: Hi, it's Adaeze Okonkwo-Bright.",
+        "Grace Hopper moved from Arlington, Virginia to 1427 Main Street last May with Will.",
+    ]
+
+    assert all(not layer.ops.use_blis for _, component in nlp.pipeline for layer in component.model.walk())
+    assert all(pool["num_threads"] == 1 for pool in threadpool_info() if pool["user_api"] == "blas")
+    for text in texts:
+        assert [(e.text, e.label_) for e in nlp(text).ents] == [(e.text, e.label_) for e in blis(text).ents]
