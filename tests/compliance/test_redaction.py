@@ -614,3 +614,34 @@ def test_a_secret_word_said_straight_after_its_name_and_a_password_with_a_sign_a
 def test_talk_about_a_security_word_is_kept():
     text = "I forgot my security word and need to reset it"
     assert redact(text).text == text
+
+
+def _initials(items) -> set[str] | None:  # noqa: ANN001
+    """The letters a parsed pattern's match can start with (None: any), lookarounds and \\b aside."""
+    from re import _constants as c
+
+    for op, argument in items:
+        if op in (c.AT, c.ASSERT, c.ASSERT_NOT):
+            continue
+        if op is c.LITERAL:
+            return {chr(argument).lower()}
+        if op is c.SUBPATTERN:
+            return _initials(argument[-1])
+        if op is c.BRANCH:
+            found = [_initials(branch) for branch in argument[1]]
+            return None if None in found else set().union(*found)
+        return None
+    return None
+
+
+def test_a_secret_question_is_looked_for_from_every_letter_one_can_start_with():
+    """The question is read first by its initials (for speed); every way of asking
+    in it must start with one of them, or it would never be found."""
+    import re
+
+    from compliance.redaction.recognizers import _SECRET_ASKED
+
+    lookahead, rest = re.match(r"\\b\(\?=\[(\w+)\]\)(.*)", _SECRET_ASKED.pattern, re.DOTALL).groups()
+    starts = _initials(re._parser.parse(rest, _SECRET_ASKED.flags))
+
+    assert starts is not None and starts <= set(lookahead), sorted((starts or set()) - set(lookahead))
