@@ -66,10 +66,11 @@ TOPICS = {
         r"(?<!mail )(?<!ip )\b(?:address|addresses)\b|"
         r"\b(?:live|lives|living|located|reside|resides)\s+(?:at|on)\b"
     ),
-    "HOUSE_NUMBER": r"\b(?:house|street|building) number\b|\bthe (?:house|building) is\b",
+    "HOUSE_NUMBER": r"\b(?:house|street|building|box) number\b|\bthe (?:house|building) is\b",
     # An address asked for in pieces: "Please say the street name.", "And the unit number?"
     "STREET": (
-        r"\bstreet name\b|\bname of the (?:street|road)\b|\b(?:and|repeat|spell|say|confirm) (?:the |your )?street\b|"
+        r"\b(?:street|road) name\b|\bname of the (?:street|road)\b|"
+        r"\b(?:and|repeat|spell|say|confirm) (?:the |your )?street\b|\b(?:and|what|which) (?:the |your )?road\b|"
         r"\bstreet (?:do|did) (?:you|they|he|she) live on\b"
     ),
     # Not "Do you need more storage space?", "Was the tire flat?", "Is that per unit?", "Any
@@ -139,7 +140,7 @@ ANCHORS = {
     "ZIP": "zip zipcode postal post",
     "EVENT_DATE": "date day when good time",
     "ADDRESS": "address addresses live lives living located reside resides",
-    "HOUSE_NUMBER": "house street building number",
+    "HOUSE_NUMBER": "house street building box number",
     "STREET": "street name road",
     "UNIT": "apartment apt unit suite lot space flat",
     "ACCOUNT": (

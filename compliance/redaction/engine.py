@@ -19,7 +19,7 @@ from . import lexicon, ner, tagger
 from .normalize import FILLER_WORDS, normalize
 from .persons import ENTITY as PERSON
 from .persons import NOT_NAMES, PARTICLES, STREET_OR_BUSINESS, UTILITY_WORDS, NameFinder, Word
-from .recognizers import CONTEXT_CHARACTERS, QUANTITY_AFTER, digits_only, forget, recognizers
+from .recognizers import CONTEXT_CHARACTERS, QUANTITY_AFTER, forget, recognizers
 
 logger = logging.getLogger(__name__)
 # spaCy, weasel and Presidio's decision tracer put stderr handlers of their
@@ -281,32 +281,45 @@ _LINE = re.compile(r"\S(?:[^\n]*\S)?")
 _HESITATION = re.compile(rf"[\s,]*\b(?:{'|'.join(sorted(FILLER_WORDS))})\b[\s,]*", re.IGNORECASE)
 
 
-# Values whose digits say which they are: said again, they are the same value. Not an address,
-# whose house number is any number ("100 Main Street" / "one hundred percent").
+# Values whose characters say which they are: said again, they are the same value. An address
+# only where it holds letters and digits ("Suite 301", "221 B"): a house number alone is any
+# number ("100 Main Street" / "one hundred percent").
 _ECHOED = frozenset(
-    "SSN CREDIT_CARD CVV BANK_ACCOUNT ROUTING_NUMBER PHONE ZIP_CODE ACCOUNT_ID PIN DRIVER_LICENSE PASSPORT".split()
+    "SSN CREDIT_CARD CVV BANK_ACCOUNT ROUTING_NUMBER PHONE ZIP_CODE ACCOUNT_ID PIN DRIVER_LICENSE PASSPORT "
+    "ADDRESS".split()
 )
-_SAID_DIGITS = re.compile(r"(?<![\w$.,])\d(?:[ -]?\d){2,}(?![\w]|[.,]\d)")
+_NOT_ALPHANUMERIC = re.compile(r"[\W_]+")
 
 
 def _echoes(text: str, found: list[Entity], shift: int) -> list[Entity]:
     """A value found in the turns before (``text[:shift]``) and said again after them, in words
-    or digits: "Um, it's 8 0 3 1." / "8031, that matches."; "seventy three oh five" / "7305 is set"."""
-    said = {}
+    or digits, its characters in the same order: "Um, it's 8 0 3 1." / "8031, that matches.";
+    "seventy three oh five" / "7305 is set"; "k seven m two nine x" / "I have K7M29X"."""
+    said: dict[str, str] = {}
     for entity in found:
-        if entity.end <= shift and entity.type in _ECHOED:
-            digits = digits_only(normalize(text[entity.start : entity.end]).text)
-            if len(digits) >= 3:
-                said[digits] = entity.type
+        if entity.end > shift or entity.type not in _ECHOED:
+            continue
+        written = normalize(text[entity.start : entity.end]).text
+        if entity.type == "ADDRESS":
+            characters = _NOT_ALPHANUMERIC.sub("", written).upper()
+            if any(character.isdigit() for character in characters) and not characters.isdigit():
+                said[characters] = entity.type
+            continue
+        # The value whole, and each piece of it said apart: "k seven m two uh k seven m two nine x".
+        for piece in {written, *written.split()}:
+            characters = _NOT_ALPHANUMERIC.sub("", piece).upper()
+            if sum(character.isdigit() for character in characters) >= 3:
+                said[characters] = entity.type
     if not said:
         return []
     normalized = normalize(text[shift:])
     echoes = []
-    for match in _SAID_DIGITS.finditer(normalized.text):
-        entity_type = said.get(digits_only(match.group()))
-        if entity_type and not QUANTITY_AFTER.match(normalized.text, match.end()):
-            start, end = normalized.to_original(*match.span())
-            echoes.append(Entity(entity_type, start + shift, end + shift, ECHO_SCORE))
+    for characters, entity_type in said.items():
+        pattern = r"[\s,.-]*".join(re.escape(character) for character in characters)
+        for match in re.finditer(rf"(?<![^\W_]){pattern}(?![^\W_]|[.,]\d)", normalized.text, re.IGNORECASE):
+            if not QUANTITY_AFTER.match(normalized.text, match.end()):
+                start, end = normalized.to_original(*match.span())
+                echoes.append(Entity(entity_type, start + shift, end + shift, ECHO_SCORE))
     return echoes
 
 

@@ -66,6 +66,14 @@ EMAIL_STOP_WORDS = frozenset(
     """.split()
 )
 FILLER_WORDS = {"um", "uh", "umm", "uhh", "er", "erm", "ah", "hmm", "mm"}
+# The spelling alphabet: "alpha seven bravo three" is A7B3.
+SPELLING_ALPHABET = {
+    word: word[0].upper()
+    for word in (
+        "alpha alfa bravo charlie delta echo foxtrot golf hotel india juliet juliett kilo lima mike november oscar "
+        "papa quebec romeo sierra tango uniform victor whiskey whisky yankee zulu"
+    ).split()
+}
 # Codes spoken letter by letter: uppercase prefixes that are words, not letters.
 NOT_CODE_PREFIXES = frozenset(
     "I A AM PM OK ID US TV ATM PIN SSN DOB CVV ZIP APR APY UPS HR CD AC IT DL PO ER EST PST CST MST "
@@ -275,17 +283,12 @@ def _zero_beside_number(tokens: Sequence[_Token], index: int) -> bool:
             neighbour += step
         if not 0 <= neighbour < len(tokens):
             continue
+        # Past the other "oh"s said with it: "oh oh oh five".
+        while tokens[neighbour].word in ZERO_LETTERS and 0 <= neighbour + step < len(tokens):
+            neighbour += step
         token = tokens[neighbour]
         if token.text.isdigit() or token.word in NUMBER_WORDS or token.word in REPEATS:
             return True
-        further = neighbour + step
-        if token.word in ZERO_LETTERS and 0 <= further < len(tokens):
-            if (
-                tokens[further].text.isdigit()
-                or tokens[further].word in NUMBER_WORDS
-                or tokens[further].word in REPEATS
-            ):
-                return True
     return False
 
 
@@ -326,18 +329,23 @@ def _spelled_code(tokens: Sequence[_Token], index: int, text: str) -> tuple[list
     position = index
     while position < len(tokens):
         token = tokens[position]
-        if token.text in ("-", "…", ".") and parts:
+        if parts and (token.text in ("-", "…", ".") or (token.text == "," and _spelled_on(tokens, position))):
             position += 1
             continue
         if parts and not _CODE_GAP.fullmatch(text, parts[-1][2], token.start):
             break
-        if _letter(token) and not (
-            token.word in ZERO_LETTERS
-            and digits
-            and position + 1 < len(tokens)
-            and _continues_number(tokens, position + 1)
+        # "d as in delta": the word only tells which letter was said.
+        aid = position >= 2 and tokens[position - 2].word == "as" and tokens[position - 1].word == "in"
+        if (token.word in SPELLING_ALPHABET and not aid) or (
+            _letter(token)
+            and not (
+                token.word in ZERO_LETTERS
+                and digits
+                and position + 1 < len(tokens)
+                and _continues_number(tokens, position + 1)
+            )
         ):
-            parts.append((token.text.upper(), token.start, token.end))
+            parts.append((SPELLING_ALPHABET.get(token.word, token.text.upper()), token.start, token.end))
             letters += 1
             position += 1
             continue
@@ -356,13 +364,34 @@ def _spelled_code(tokens: Sequence[_Token], index: int, text: str) -> tuple[list
             position = after
             continue
         break
-    if not letters or digits < 3:
+    # Three digits, or fewer where two letters were said one by one in the spelling alphabet
+    # ("alpha seven bravo three") or three alone ("K-I-W-I, 4-4").
+    spelled = [part for part in parts if part[0].isalpha() and len(part[0]) == 1]
+    in_the_alphabet = sum(1 for part in spelled if part[2] - part[1] > 1)
+    if not letters or (digits < 3 and not (digits and (in_the_alphabet >= 2 or len(spelled) - in_the_alphabet >= 3))):
         return None
+    if in_the_alphabet and len(spelled) < 2:
+        return None  # "Victor 2 1 9": a name and a number
     if all(parts[number][2] == parts[number + 1][1] for number in range(len(parts) - 1)):
         return None  # one written token ("CA59701…"), not a code said part by part
-    if parts[0][0] in ("A", "I") and (len(parts) < 2 or parts[1][0].isdigit()) and digits < 6:
+    alone = parts[0][0] in ("A", "I") and parts[0][2] - parts[0][1] == 1  # not "alpha", "india"
+    if alone and (len(parts) < 2 or parts[1][0].isdigit()) and digits < 6:
         return None
     return parts, position
+
+
+def _spelled_on(tokens: Sequence[_Token], comma: int) -> bool:
+    """The comma at ``tokens[comma]`` is a pause in a code spelled one character at a time:
+    "K, I, W, I, 4, 4", "kilo, whiskey, seven"; not "Apt 12F, 340 East…" or "capital K, 2024"."""
+    if comma + 1 >= len(tokens):
+        return False
+    return all(
+        len(token.text) == 1
+        or token.word in SPELLING_ALPHABET
+        or token.word in NUMBER_WORDS
+        or token.word in ZERO_LETTERS
+        for token in tokens[comma - 1 : comma + 2 : 2]
+    )
 
 
 # Between the parts of a code said part by part: spaces, commas, dashes, a pause ("K… 7… 4… Q").
@@ -735,7 +764,7 @@ _TRIGGER_WORDS = frozenset([*NUMBER_WORDS, *ZERO_LETTERS, *REPEATS, *ORDINALS])
 # letter said alone; digits and short capitalised prefixes are tested apart.
 _TRIGGERS = frozenset(
     variant
-    for word in [*NUMBER_WORDS, *ZERO_LETTERS, *REPEATS, *ORDINALS, *"abcdefghijklmnopqrstuvwxyz"]
+    for word in [*NUMBER_WORDS, *ZERO_LETTERS, *REPEATS, *ORDINALS, *SPELLING_ALPHABET, *"abcdefghijklmnopqrstuvwxyz"]
     for variant in (word, word.title(), word.upper())
 )
 
@@ -800,7 +829,9 @@ def _normalize(text: str) -> Normalized:
 
 def _before_code_part(tokens: list[_Token], index: int) -> bool:
     following = index + 1
-    while following < len(tokens) and tokens[following].text in ("-", "…", "."):
+    while following < len(tokens) and (
+        tokens[following].text in ("-", "…", ".") or (tokens[following].text == "," and _spelled_on(tokens, following))
+    ):
         following += 1
     if following >= len(tokens):
         return False

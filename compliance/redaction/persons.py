@@ -38,6 +38,7 @@ from . import places
 from .dialogue import SENTENCE_END
 from .lexicon import MONTHS, NameLexicon, fold
 from .ner import EntityFinder, Span
+from .normalize import SPELLING_ALPHABET
 from .recognizers import STATE_NAMES
 
 ENTITY = "PERSON"
@@ -383,6 +384,7 @@ class Word:
     marker: bool = (
         False  # a speaker's label ("Caller:") or part of an identifier or placeholder ("call_sid", "[PERSON]")
     )
+    spelt: bool = False  # a letter said in the spelling alphabet: "Quebec, Juliet, 4, 8"
 
 
 @dataclass(frozen=True)
@@ -418,6 +420,37 @@ _GREETINGS = frozenset(
     for phrase in ("thank you", "thanks", "hi", "hello", "hey", "bye", "goodbye", "dear", "alright", "all right",
                    "okay", "ok", "sorry", "yes", "yeah", "no", "i'm", "i am", "it's", "this is")
 )  # fmt: skip
+
+
+def _spelling(text: str, tokens: list[re.Match[str]], folded: list[str]) -> list[bool]:
+    """Which words are letters said in the spelling alphabet: one of two or more such words
+    close together, said beside a letter, a digit or another of them ("Quebec, Juliet, 4, 8,
+    whiskey, Romeo", "alpha seven bravo three"); not "Romeo and Juliet", "Mike said 5"."""
+    spelt = [False] * len(tokens)
+    if not any(form in SPELLING_ALPHABET for form in folded):
+        return spelt
+    for index, (token, form) in enumerate(zip(tokens, folded, strict=True)):
+        if form not in SPELLING_ALPHABET:
+            continue
+        start, end = token.span()
+        others = [
+            other
+            for other in range(max(0, index - 4), min(len(tokens), index + 5))
+            if other != index and folded[other] in SPELLING_ALPHABET and abs(tokens[other].start() - start) <= 30
+        ]
+        spelt[index] = bool(others) and bool(
+            _SPELT_BEFORE.search(text, max(0, start - 16), start) or _SPELT_AFTER.match(text, end)
+        )
+    return spelt
+
+
+_SPELT_PART = (
+    r"(?:(?<![\w'’])(?!a\b|i\b)[a-z0-9](?![\w'’])|\b(?:zero|oh|one|two|three|four|five|six|seven|eight|nine|"
+    + "|".join(SPELLING_ALPHABET)
+    + r")\b)"
+)
+_SPELT_BEFORE = re.compile(rf"{_SPELT_PART}[\s,.-]{{1,3}}$", re.IGNORECASE)
+_SPELT_AFTER = re.compile(rf"[\s,.-]{{1,3}}{_SPELT_PART}", re.IGNORECASE)
 
 
 _STARTS = operator.attrgetter("start")  # a word's start, to find it among a text's words by bisection
@@ -609,7 +642,8 @@ class NameFinder:
                         in_place[index] = True
         words, previous_end = [], 0
         breaks = [match.start() for match in SENTENCE_END.finditer(text)]
-        for token, form, place in zip(tokens, folded, in_place, strict=True):
+        spelling = _spelling(text, tokens, folded)
+        for token, form, place, spelt in zip(tokens, folded, in_place, spelling, strict=True):
             text_form = token.group()
             following_break = bisect.bisect_left(breaks, previous_end)
             initial = (
@@ -626,6 +660,7 @@ class NameFinder:
                 is not None
                 # An acronym ("SIM", "ORD") is no name.
                 or (text_form.isupper() and 1 < len(text_form) <= 5 and form not in ("i",))
+                or spelt
             )
             name, unambiguous, vocabulary, common = self._knowledge(form)
             words.append(
@@ -642,6 +677,7 @@ class NameFinder:
                     common=common or place,
                     place=place,
                     marker=label,
+                    spelt=spelt,
                     business_mark="&" in text[max(0, token.start() - 3) : token.end() + 3],
                 )  # fmt: skip
             )
@@ -1094,6 +1130,8 @@ class NameFinder:
         if words and words[first].end <= start:
             first += 1
         last = bisect.bisect_left(words, end, key=_STARTS) - 1
+        if first <= last and all(word.spelt for word in words[first : last + 1]):
+            return True  # letters said in the spelling alphabet
         return first <= last and (self._eponym(words, first, last) or self._utility(words[first : last + 1], text))
 
     def _utility(self, words: list[Word], text: str) -> bool:

@@ -282,8 +282,13 @@ UNIT = (
     # A flat said by its number and letter alone, after the street: "88 Orchard Street, 4F".
     r"|\d{1,4}(?-i:[A-Z])(?![\w'])"
 )
+HALF = r"(?:\s+1/2|\s*½|\s+and\s+a\s+half)"  # "221 1/2", "two twenty one and a half"
 # A house number: "1427", "74-5605" (Hawaii), "N7845" (Wisconsin's grid), "19 1/2", "1204 ½", "222 and a half".
-HOUSE_NUMBER = r"(?:(?-i:[NSEW])\d{2,6}|\d{1,6}(?:-\d{1,4})?(?-i:[A-Z])?)(?:\s+1/2|\s*½|\s+and\s+a\s+half)?"
+HOUSE_NUMBER = rf"(?:(?-i:[NSEW])\d{{2,6}}|\d{{1,6}}(?:-\d{{1,4}})?(?-i:[A-Z])?){HALF}?"
+# A road's number after its kind: "County Road 12", "Old Route 9".
+_ROAD_NUMBER = r"(?:(?:(?<=road)|(?<=rd)|(?<=route)|(?<=highway)|(?<=hwy))\s+\d{1,4}(?-i:[A-Z])?\b)?"
+# A box number's letter: "Box 42A", "box forty two a" (a letter that ends the box, not "box 12 a week").
+_BOX_LETTER = r"(?:-?[A-Za-z]\b|\s(?-i:[A-Za-z])(?![\w'])(?!\s+[a-z]))?"
 # A numbered road in place of a street name: "County Road 22", "Highway 71 South",
 # "State Route 207", "FM 1960", "IH 10 West", "County Highway K", "Old Route 66".
 ROUTE = (
@@ -579,14 +584,19 @@ RULES: dict[str, tuple[list[Rule], bool]] = {
             # "nineteen oh four"; "What's the address?" "forty seven twelve"; "And the unit
             # number?" "twelve b"; "Please say the street name." "Kingsbury Avenue."
             *(
-                rule(r"(?<![\w:/-])\d{1,6}(?:[ -]?(?-i:[A-Za-z]))?(?![\w/'])", 0.75, topic, bare=True)
+                rule(
+                    rf"(?<![\w:/-])\d{{1,6}}(?:-\d{{1,4}})?{HALF}?(?:[ -]?(?-i:[A-Za-z]))?(?![\w/'])",
+                    0.75,
+                    topic,
+                    bare=True,
+                )
                 for topic in ("HOUSE_NUMBER", "ADDRESS", "UNIT")
             ),
             rule(r"(?<![\w'])(?-i:[A-HJ-Z])(?![\w'])", 0.7, "UNIT", bare=True, lead="any"),  # not "I think it's 4"
             *(
                 rule(
                     rf"{_NOT_AFTER_AN_ARTICLE}(?:{DIRECTION}{ADDRESS_GAP})?(?:{NAMING_WORD}{ADDRESS_GAP}){{1,4}}?"
-                    rf"(?:{STREET_SUFFIX})\b\.?",
+                    rf"(?:{STREET_SUFFIX})\b\.?{_ROAD_NUMBER}",
                     0.75,
                     topic,
                     window=0,
@@ -609,10 +619,16 @@ RULES: dict[str, tuple[list[Rule], bool]] = {
                 lead="word",
             ),
             rule(
-                r"(?<![\w-])(?:(?:apartment|apt|unit)\.?\s+(?:is\s+|number\s+)?|(?-i:Lot|Space)\s+)#?\d+"
-                r"(?:[ -]?[A-Za-z]\b)?",
+                r"(?<![\w-])(?:(?:apartment|apt|unit)\.?\s+(?:is\s+|number\s+)?(?:[A-Za-z][ -]?(?=\d))?|"
+                r"(?-i:Lot|Space)\s+)#?\d+(?:[ -]?[A-Za-z]\b)?",
                 0.7,
                 lead="word",
+            ),
+            # A suite where an address or a unit is talked of: "And the suite number?" "Suite 310.";
+            # not a business's floor and suite ("We're on the second floor, Suite 200").
+            *(
+                rule(r"(?<![\w-])suite\.?\s+(?:number\s+)?#?\d+(?:[ -]?[A-Za-z]\b)?", 0.7, topic, lead="word")
+                for topic in ("ADDRESS", "UNIT")
             ),
             # A lot or a space in lowercase only where the talk is of an address: "no lot forty one
             # not fourteen", not "I bought lot 5 of the stock".
@@ -626,11 +642,18 @@ RULES: dict[str, tuple[list[Rule], bool]] = {
                 0.7,
                 lead="word",
             ),
-            rule(r"\b(?:p\.?\s*o\.?|post office)\s*box\s+\d+", 0.85, lead="word"),
+            rule(rf"\b(?:p\.?\s*o\.?|post office)\s*box\s+\d+{_BOX_LETTER}", 0.85, lead="word"),
             rule(
-                r"\b(?:(?:rural |star |highway contract )?route|r\.?\s?r\.?|h\.?\s?c\.?)\s+\d+,?\s+box\s+\d+",
+                r"\b(?:(?:rural |star |highway contract )?route|r\.?\s?r\.?|h\.?\s?c\.?)\s+\d+,?\s+box\s+\d+"
+                + _BOX_LETTER,
                 0.85,
                 lead="word",
+            ),
+            # A box said without "P.O." where an address or a box number is asked for: "What's the
+            # box number?" "Box 1142."; not "the box 12 of the order".
+            *(
+                rule(rf"(?<![\w-])box\s+(?:number\s+)?#?\d+{_BOX_LETTER}", 0.75, topic, lead="word")
+                for topic in ("ADDRESS", "HOUSE_NUMBER")
             ),
             rule(r"\b(?:apartment|apt|unit|suite)\.?\s+(?-i:[A-Z])(?![\w'])", 0.7, lead="word"),
             rule(rf"\b(?:building|bldg)\.?\s+\w{{1,4}},?\s+(?:{UNIT})", 0.8, lead="word"),
@@ -733,7 +756,7 @@ _SIGNED_TOKEN = re.compile(r"(?<![\w$])[A-Za-z0-9!@#%^&*_-]+\$[A-Za-z0-9!@#%^&*_
 _WORD_LEAD = re.compile(
     r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|p\.? ?o\b|building|bldg|apartment|apt|unit|"
     r"plus|rural|r\.? ?r\b|star|highway|hc\b|h c\b|suite|lot|space|route|post office|the street|street|"
-    r"the road|road|checking|savings|the end of|end of)"
+    r"the road|road|box|checking|savings|the end of|end of)"
 )
 
 _ANY_WORD = re.compile(r"(?<![\w'’])[a-z0-9]")
@@ -890,7 +913,8 @@ _AS_IN = r"[A-Za-z]\s+as\s+in\s+[A-Za-z][\w-]*"
 # A letter said alone (a capital, or a lowercase one other than "a" and "i"),
 # or a group of digits (which the normalised copy joins: "8 8 3, um, 0 2 1" is 883021).
 _SPELLED_CHARACTER = rf"(?:{_AS_IN}|(?-i:[A-Z]{{1,4}}\d[A-Z\d]*)|(?-i:[A-Z])|(?-i:[b-hj-z])|\d+)"
-_SPELLED_SEPARATOR = r"(?:,\s*|\s+|-)(?:(?:uh|um),?\s+)?"
+# Not a line break: a spelling ends with its turn ("…nine x" / "I have K7M29X").
+_SPELLED_SEPARATOR = r"(?:,[^\S\n]*|[^\S\n]+|-)(?:(?:uh|um),?[^\S\n]+)?"
 _SPELLED_IDENTIFIER = re.compile(
     rf"(?<![\w'’-]){_SPELLED_CHARACTER}(?:{_SPELLED_SEPARATOR}{_SPELLED_CHARACTER})+(?![\w-])",
     re.IGNORECASE,
@@ -967,6 +991,24 @@ def _identifier_edges(text: str, findings: list[Finding]) -> list[Finding]:
         after = _SPELLED_AFTER.match(text, end)
         if before or after:
             found.append((entity, before.start() if before else start, after.end() if after else end, score))
+    return found
+
+
+# A secret spelled out says a letter's case before it and its symbols after it, by name:
+# "capital m a n g o seven seven exclamation point", "K-I-W-I, 4-4, hashtag".
+_CASE_BEFORE = re.compile(r"\b(?:capital|upper ?case|lower ?case|small)\s+$", FLAGS)
+_SYMBOLS_AFTER = re.compile(rf"(?:,?\s+(?:{_SYMBOL_NAMES}|pound|star|ampersand|percent sign)\b)+", FLAGS)
+
+
+def _secret_edges(text: str, findings: list[Finding]) -> list[Finding]:
+    found: list[Finding] = []
+    for entity, start, end, score in findings:
+        if entity != "PIN":
+            continue
+        case = _CASE_BEFORE.search(text, max(0, start - 12), start)
+        symbols = _SYMBOLS_AFTER.match(text, end)
+        if case or symbols:
+            found.append((entity, case.start() if case else start, symbols.end() if symbols else end, score))
     return found
 
 
@@ -1313,7 +1355,7 @@ _OTHER_DATE = re.compile(
 # A month begun and abandoned just before a date of birth: "uh july no sorry june 21st 1970".
 _MONTH_ABANDONED = re.compile(
     # A day begun and abandoned too: "uh it is seventh sorry the seventeenth of may…", "january hang on january…".
-    rf"\b(?:{MONTH}|(?:the\s+)?(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th))\b"
+    rf"\b(?P<value>{MONTH}|(?:the\s+)?(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)(?:\s+of)?)\b"
     r"(?:[\s,.…-]|\b(?:no|sorry|wait|actually|i mean|uh|um)\b)*\b(?:no|sorry|wait|actually|i mean|hang on|hold on)\b"
     r"(?:[\s,.…-]|\b(?:uh|um)\b)*$",
     FLAGS,
@@ -1330,10 +1372,18 @@ _HOLIDAY = re.compile(
 
 
 def _holiday_births(text: str, talk: Dialogue) -> list[Finding]:
+    """A holiday one was born on, said where birth is talked of, or alone as the answer that
+    starts a turn: "born on christmas day, 1959"; "When's your birthday?" "Christmas Eve."; not
+    a remark after the date ("DOB, 12/25/1973. Christmas, yeah.")."""
     return [
         ("DATE_OF_BIRTH", *match.span(), 0.75)
         for match in _HOLIDAY.finditer(talk.lowered)
         if talk.before("DOB", match.start(), 30)
+        or (
+            talk.is_bare(*match.span())
+            and not text[text.rfind("\n", 0, match.start()) + 1 : talk.sentence(match.start())[0]].strip()
+            and "DOB" in talk.carried(match.start(), bare=True)
+        )
     ]
 
 
@@ -1359,12 +1409,41 @@ def _dates_beside_birth(text: str, findings: list[Finding], talk: Dialogue) -> l
                 and not _INDEPENDENCE_DAY.match(text, match.start())
             ):
                 found.append(("DATE_OF_BIRTH", match.start(), match.end(), 0.75))
-    for entity, start, _, _ in findings:
+    for entity, start, end, _ in findings:
         if entity == "DATE_OF_BIRTH":
             abandoned = _MONTH_ABANDONED.search(text, max(0, start - 40), start)
             if abandoned:
-                found.append(("DATE_OF_BIRTH", abandoned.start(), abandoned.end(), 0.75))
+                found.append(("DATE_OF_BIRTH", *abandoned.span("value"), 0.75))
+            day = _DAY_FIRST.search(text, max(0, start - 24), start)
+            if day and not talk.harmless_before(day.start()):
+                found.append(("DATE_OF_BIRTH", *day.span("day"), 0.75))
+            asked = _PIECE_ASKED.search(text, end, min(len(text), end + 200))
+            if asked and not talk.harmless_before(asked.start("value")):
+                found.append(("DATE_OF_BIRTH", *asked.span("value"), 0.75))
+            year = _YEAR_FIRST.search(text, max(0, start - 24), start)
+            said = year and digits_only(year["year"])
+            if said and (len(said) == 2 or FIRST_BIRTH_YEAR <= int(said) <= LAST_BIRTH_YEAR):
+                found.append(("DATE_OF_BIRTH", *year.span("year"), 0.75))
     return found
+
+
+# A piece of the birth date asked for after part of it, and said alone as the next turn: "march" /
+# "And the day?" / "the fourteenth"; "…born January 5th this year." / "And the year, just to be sure?" / "2024.".
+_PIECE_ASKED = re.compile(
+    r"\bthe (?:day|year|month)(?:,?\s+(?:just to (?:be sure|confirm|check)|again|please|of (?:it|that)))?\s*\?"
+    r"[^\S\n]*\n[^\S\n]*(?:(?:uh|um|it's|its|it is|that's)[,\s]+)*"
+    rf"(?P<value>(?:the\s+)?{DAY}|{YEAR}|'?\d\d|{MONTH})[.!]?[^\S\n]*(?=\n|$)",
+    FLAGS,
+)
+# A day said just before the birth date it is the day of, in a sentence of its own: "No, sorry,
+# it's the 13th. November 13th."
+_DAY_FIRST = re.compile(rf"(?P<day>\b(?:the\s+{DAY}|(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)))[.!]\s+$", FLAGS)
+# A birth date said year first, the year where the answer starts: "'82, June 3rd", "eighty two june third".
+_YEAR_FIRST = re.compile(
+    r"(?:^|[\n.?!:]\s*|\b(?:uh|um|it's|its|it is|yeah|yes|so|okay|ok|oh)\b[,\s]+)"
+    r"(?P<year>['’]\d{2}|\d{2}|\d{4})\s*,?\s+$",
+    FLAGS,
+)
 
 
 # "Did you say 45019 or 45091?", "was that 0419 or 0491": a value read back
@@ -1550,13 +1629,20 @@ _GIVE_IT = re.compile(
 _ANSWER_LEAD = re.compile(
     rf"(?:\s+|[,.…:-]+|{_SPEAKER}|"
     r"(?:uh|um|er|erm|oh|ooh|ah|eh|hmm|mm|mmm|gosh|well|so|okay|ok|sure|yeah|yes|yep|right|alright|let's see|no|ha|"
-    r"haha|jeez|god)\b|"
+    r"haha|jeez|geez|god|wow|whoa|man|boy|shoot)\b|"
     r"(?:i think|i believe|i guess|maybe|probably|pretty sure|try|let's try|can you try)\b|"
     r"(?:it's|it is|it was|that's|that would be|that'd be|it should be|it might be|it'd be|it may be|it's probably|"
     r"it could be|could be|might be|maybe it's)\b|"
     # The thing the answer names: "it's my dog's name... Biscuit", "the street I grew up on, Maple".
     r"(?:my|our|the|a|an) (?:[a-z]+'?s |first |old |childhood )?(?:name|street|school|city|town|pet|dog|cat)\b"
     r"(?:,?\s+(?:is|was)\b)?)*",
+    FLAGS,
+)
+# A sentence of hedging before the answer, in the same turn: "Ha. Good question.", "Oh, wow, I
+# forgot about that.", "Hmm, let me think." (not "I never had a pet.").
+_HEDGE = re.compile(
+    r"\s*(?:[^.?!…\n]*\b(?:forgot|forget|remember|question|wow|gosh|man|hmm+|think|let me see|let's see|ha|"
+    r"haha|good one|tough one|hard one|been a while|long time|oh boy)\b[^.?!…\n]*)[.?!…]+",
     FLAGS,
 )
 # Words an answer never starts with or is made of: it is talk, not a secret.
@@ -1646,7 +1732,16 @@ def _secret_answers(text: str, talk: Dialogue) -> list[Finding]:
         asking = talk.lowered[talk.sentence(asked.start())[0] : question.end()]
         if _YES_OR_NO.match(asking) and not _GIVE_IT.search(asking):
             continue
-        found += [("PIN", *answer, 0.7) for answer in _tries(text, question.end())]
+        position = question.end()
+        tries = _tries(text, position)
+        # After a sentence or two of hedging: "Oh, wow, I forgot about that. Um, Amélie?"
+        for _ in range(2):
+            hedge = None if tries else _HEDGE.match(text, position)
+            if hedge is None:
+                break
+            position = hedge.end()
+            tries = _tries(text, position)
+        found += [("PIN", *answer, 0.7) for answer in tries]
     # The secret said after its name, with no question: "my first pet was a dog named biscuit".
     for named in _MEMORABLE_NAMED.finditer(talk.lowered):
         then = _MEMORABLE_THEN.match(talk.lowered, named.end())
@@ -1982,6 +2077,7 @@ def _scan(text: str) -> tuple[Finding, ...]:
     findings += _dates_beside_birth(text, findings, talk)
     findings += _holiday_births(text, talk)
     findings += _identifier_edges(text, findings)
+    findings += _secret_edges(text, findings)
     findings += _phone_extensions(text, findings)
     findings += _email_parts(text, findings)
     findings += _corrections_and_repeats(text, findings)

@@ -1315,6 +1315,10 @@ def test_a_street_said_alone_after_the_question_for_it_is_hidden(name, kind, way
         ("Any problems with the unit?", "2."),
         ("", "I parked in space 14."),
         ("", "The item is in lot 2231 of the recall."),
+        # A box that holds things, a business's suite.
+        ("I need a box of 12 envelopes.", "Sure, box 12 of the order."),
+        ("What's the box number?", "It's the big one, by the door."),
+        ("", "We're on the second floor, Suite 200."),
     ],
 )
 def test_a_number_or_street_answering_another_question_survives(question, text):
@@ -1494,3 +1498,172 @@ def test_the_last_four_asked_for_beside_a_harmless_word_are_hidden(data, digits,
 )
 def test_an_address_said_in_a_sentence_or_after_a_short_question_is_hidden(question, text, value):
     assert all_hidden(text, value, context=question)
+
+
+SPELLING_ALPHABET = dict(zip("ABCDEFGHIJKLMNOPQRSTUVWXYZ", (
+    "alpha bravo charlie delta echo foxtrot golf hotel india juliet kilo lima mike november oscar papa quebec "
+    "romeo sierra tango uniform victor whiskey x-ray yankee zulu").split(), strict=True))  # fmt: skip
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(st.sampled_from([*"ABCDEFGHJKLMNPQRSTUVWYZ", *"0123456789"]), min_size=4, max_size=8).filter(
+        # A spelled code starts with a letter: "seven kilo" is a number and a word.
+        lambda code: code[0].isalpha() and sum(c.isalpha() for c in code) >= 2 and any(c.isdigit() for c in code)
+    ),
+    st.sampled_from([" ", ", ", " - "]),
+    st.booleans(),
+)
+def test_a_code_said_in_the_spelling_alphabet_reads_back_as_its_characters(code, separator, capitalised):
+    letters = {c: word.capitalize() if capitalised else word for c, word in SPELLING_ALPHABET.items()}
+    words = [letters[c] if c.isalpha() else DIGIT_WORDS[int(c)] for c in code]
+
+    assert "".join(code) in normalize(f"it's {separator.join(words)}.").text
+
+
+@pytest.mark.parametrize(
+    "spoken, written",
+    [
+        ("K-I-W-I, 4-4", "KIWI44"),
+        ("K, I, W, I, 4, 4", "KIWI44"),
+        ("oh oh oh five", "0005"),
+    ],
+)
+def test_a_code_spelled_with_commas_or_with_its_zeros_said_oh_is_joined(spoken, written):
+    assert normalize(f"it is {spoken} ok").text == f"it is {written} ok"
+
+
+@pytest.mark.parametrize(
+    "text, written",
+    [
+        ("Apt 12F, 340 East 64th Street", "Apt 12F, 340 East 64th Street"),
+        ("It's Kolkata, capital K, 2024, exclamation point.", "It's Kolkata, capital K, 2024, exclamation point."),
+        ("d as in delta seven seven two", "d as in delta 772"),
+        ("We saw Romeo and Juliet 2 times", "We saw Romeo and Juliet 2 times"),
+        ("Victor 2 1 9 called", "Victor 219 called"),
+    ],
+)
+def test_a_word_of_the_spelling_alphabet_alone_or_a_comma_after_a_word_spells_nothing(text, written):
+    assert normalize(text).text == written
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.sampled_from(["'82", "82", "eighty two", "1982", "nineteen eighty two", "'75", "sixty six"]),
+    st.sampled_from(["June 3rd", "june third", "September the ninth", "February 28th"]),
+    st.sampled_from(["Date of birth?", "When were you born?", "Please say your date of birth.", "date of birth"]),
+    st.sampled_from(["", "Uh, ", "Um, ", "It's "]),
+    st.sampled_from([", ", " "]),
+)
+def test_a_birth_date_said_year_first_is_hidden_whole(year, date, question, lead, joint):
+    text = f"{lead}{year}{joint}{date}."
+
+    assert all_hidden(text, f"{year}{joint}{date}", context=question)
+
+
+@pytest.mark.parametrize(
+    "context, text, value",
+    [
+        ("And your date of birth?", "It's the 12th of, sorry, the 21st of December, 1964.", "the 12th"),
+        ("And your date of birth?", "The 4th of... sorry, the 14th of February, 1986.", "The 4th"),
+        ("And your DOB?\n11/30/1959.\nI have November 30th, 1959. Is that correct?", "No, sorry, it's the 13th. "
+         "November 13th.", "the 13th"),
+        ("When's your birthday?", "Christmas Eve. December 24th, 1971.", "Christmas Eve"),
+        ("Thank you, Dolores. And your date of birth?\nmarch\nAnd the day?", "the fourteenth", "the fourteenth"),
+        ("He was born January 5th this year.\nAnd the year, just to be sure?", "2024.", "2024"),
+    ],
+)  # fmt: skip
+def test_a_birth_date_corrected_restated_or_asked_for_in_pieces_is_hidden_in_each(context, text, value):
+    assert all_hidden(text, value, context=context)
+
+
+@pytest.mark.parametrize(
+    "context, text",
+    [
+        ("DOB?", "DOB, 12/25/1973. Christmas, yeah, so the party is on the 26th."),
+        ("When's a good day for the delivery?", "Christmas Eve."),
+        ("And your date of birth?\nJune 3rd, 1982.\nAnd the day you moved in?", "the fourteenth"),
+    ],
+)
+def test_a_holiday_or_a_day_that_is_no_birth_date_survives(context, text):
+    assert not {text[e.start : e.end] for e in redact(text, context=context).entities} - {"12/25/1973"}
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.data(),
+    st.integers(1, 99999),
+    st.sampled_from(["", "A", "b"]),
+    st.sampled_from(["What's the box number?", "Please say the box number.", "What's the mailing address?",
+                     "And the address there?"]),
+    st.sampled_from(["Box {}.", "It's box {}.", "PO box {}", "Rural Route 3, Box {}, Bonnyman, Kentucky.",
+                     "r r three box {}"]),
+)  # fmt: skip
+def test_a_box_number_of_every_shape_is_hidden_with_its_letter(data, number, letter, question, template):
+    said = str(number) if data.draw(st.booleans()) else say_house_number(data.draw, number)
+    box = f"{said}{letter}" if said.isdigit() else f"{said} {letter}".rstrip()
+
+    assert all_hidden(template.format(box), box, context=question)
+
+
+@pytest.mark.parametrize(
+    "question, text, value",
+    [
+        ("And the suite number?", "Suite 310. Wait, no, sorry, Suite 301.", "Suite 301"),
+        ("Any unit?", "unit b twelve", "unit b twelve"),
+        ("What's the house number?", "It's 123-45.", "123-45"),
+        ("What's the new address?", "it's two twenty one and a half", "two twenty one and a half"),
+        ("and the road?", "hickory hollow road", "hickory hollow road"),
+        ("Now say the street name.", "County Road 12.", "County Road 12"),
+        ("And the road is Chase Road?", "Yeah, Chase Road.", "Chase Road"),
+        ("It's 1600 Grant Avenue.\nAnd the suite number?\nSuite 310. Wait, no, sorry, Suite 301.", "Ha, Suite 301. "
+         "And that's in San Francisco?", "Suite 301"),
+        ("Please say the new drop off house number.\n2 2 1 B.", "I heard 2 2 1 B. Is that right?", "2 2 1 B"),
+    ],
+)  # fmt: skip
+def test_a_suite_a_road_and_a_house_number_of_every_shape_answering_for_an_address_are_hidden(question, text, value):
+    assert all_hidden(text, value, context=question)
+
+
+@pytest.mark.parametrize(
+    "context, text, value",
+    [
+        ("can you spell the password for me", "sure its capital m a n g o seven seven exclamation point",
+         "capital m a n g o seven seven exclamation point"),
+        ("Can you spell the password for me?", "K-I-W-I, 4-4, hashtag.", "K-I-W-I, 4-4, hashtag"),
+        ("What's the access code for the account?", "Alpha 7 Bravo 3.", "Alpha 7 Bravo 3"),
+        ("and the access code", "alpha seven bravo three", "alpha seven bravo three"),
+        ("What was the make of your first car?", "Oh man. Datsun. Yeah, Datsun.", "Datsun"),
+        ("What was the name of your first pet?", "Ha. Good question. I think it was Pepper.", "Pepper"),
+        ("What's your favorite movie?", "Oh, wow, I forgot about that. Um, Amélie? Or maybe Spirited Away.",
+         "Spirited Away"),
+        ("Please check your spam folder.\noh there it is k seven m two uh k seven m two nine x",
+         "I have K7M29X. That's verified.", "K7M29X"),
+    ],
+)  # fmt: skip
+def test_a_secret_spelled_with_its_case_and_symbols_or_answered_after_a_hedge_is_hidden(context, text, value):
+    assert all_hidden(text, value, context=context, everywhere=True)
+
+
+@pytest.mark.parametrize(
+    "question, text",
+    [
+        ("What was the name of your first pet?", "I never had a pet. Next question."),
+        ("What's your mother's maiden name?", "Gosh, I forgot. Sorry."),
+        ("What was the name of your first pet?", "Hmm, I don't remember. Can you send a reset link instead?"),
+    ],
+)
+def test_a_hedge_without_an_answer_survives(question, text):
+    assert not hidden(text, context=question)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "It's K-W-7-Q-T-M. Kilo, whiskey, seven, quebec, tango, mike.",
+        "It's Q-J-4-8-W-R. Quebec, Juliet, 4, 8, whiskey, Romeo.",
+        "alpha seven bravo three victor",
+    ],
+)
+def test_letters_said_in_the_spelling_alphabet_are_no_names(text):
+    assert all(entity.type != "PERSON" for entity in redact(text, context="What's your confirmation code?").entities)
