@@ -66,6 +66,8 @@ TOPICS = {
         r"(?<!mail )(?<!ip )\b(?:address|addresses)\b|"
         r"\b(?:live|lives|living|located|reside|resides)\s+(?:at|on)\b"
     ),
+    # Where a box said alone is one's mail's: "I get my mail at a PO box." / "Box 1142."
+    "PO_BOX": r"\b(?:p\.?\s?o\.?|post office)\s?box\b",
     "HOUSE_NUMBER": r"\b(?:house|street|building|box) number\b|\bthe (?:house|building) is\b",
     # An address asked for in pieces: "Please say the street name.", "And the unit number?"
     "STREET": (
@@ -140,6 +142,7 @@ ANCHORS = {
     "ZIP": "zip zipcode postal post",
     "EVENT_DATE": "date day when good time",
     "ADDRESS": "address addresses live lives living located reside resides",
+    "PO_BOX": "p.o po p post",
     "HOUSE_NUMBER": "house street building box number",
     "STREET": "street name road",
     "UNIT": "apartment apt unit suite lot space flat",

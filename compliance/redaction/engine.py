@@ -282,8 +282,8 @@ _HESITATION = re.compile(rf"[\s,]*\b(?:{'|'.join(sorted(FILLER_WORDS))})\b[\s,]*
 
 
 # Values whose characters say which they are: said again, they are the same value. An address
-# only where it holds letters and digits ("Suite 301", "221 B"): a house number alone is any
-# number ("100 Main Street" / "one hundred percent").
+# only where it holds letters and digits, four or more ("Suite 301", "221 B"): a house number
+# alone is any number ("100 Main Street" / "one hundred percent").
 _ECHOED = frozenset(
     "SSN CREDIT_CARD CVV BANK_ACCOUNT ROUTING_NUMBER PHONE ZIP_CODE ACCOUNT_ID PIN DRIVER_LICENSE PASSPORT "
     "ADDRESS".split()
@@ -301,8 +301,9 @@ def _echoes(text: str, found: list[Entity], shift: int) -> list[Entity]:
             continue
         written = normalize(text[entity.start : entity.end]).text
         if entity.type == "ADDRESS":
+            # Four characters or more: "221B", "Suite 301"; not "2A", a form's, a fuse's or a seat's too.
             characters = _NOT_ALPHANUMERIC.sub("", written).upper()
-            if any(character.isdigit() for character in characters) and not characters.isdigit():
+            if any(c.isdigit() for c in characters) and not characters.isdigit() and len(characters) >= 4:
                 said[characters] = entity.type
             continue
         # The value whole, and each piece of it said apart: "k seven m two uh k seven m two nine x".

@@ -71,9 +71,19 @@ SPELLING_ALPHABET = {
     word: word[0].upper()
     for word in (
         "alpha alfa bravo charlie delta echo foxtrot golf hotel india juliet juliett kilo lima mike november oscar "
-        "papa quebec romeo sierra tango uniform victor whiskey whisky yankee zulu"
+        "papa quebec romeo sierra tango uniform victor whiskey whisky xray yankee zulu"
     ).split()
 }
+# Those that are people's names too: "Mike, 7, Juliet, 5" are two children and their ages.
+NAMED_LETTERS = frozenset("charlie india juliet juliett lima mike oscar papa romeo sierra victor".split())
+
+
+def spelled_in_the_alphabet(words: Sequence[str]) -> bool:
+    """A run of letters said in the spelling alphabet (``words``, lowercase), that can't be
+    names: one of them no name ("alpha", "quebec"), or three of them ("mike, oscar, victor")."""
+    return any(word not in NAMED_LETTERS for word in words) or len(words) >= 3
+
+
 # Codes spoken letter by letter: uppercase prefixes that are words, not letters.
 NOT_CODE_PREFIXES = frozenset(
     "I A AM PM OK ID US TV ATM PIN SSN DOB CVV ZIP APR APY UPS HR CD AC IT DL PO ER EST PST CST MST "
@@ -365,13 +375,13 @@ def _spelled_code(tokens: Sequence[_Token], index: int, text: str) -> tuple[list
             continue
         break
     # Three digits, or fewer where two letters were said one by one in the spelling alphabet
-    # ("alpha seven bravo three") or three alone ("K-I-W-I, 4-4").
+    # ("alpha seven bravo three") or four alone ("K-I-W-I, 4-4").
     spelled = [part for part in parts if part[0].isalpha() and len(part[0]) == 1]
-    in_the_alphabet = sum(1 for part in spelled if part[2] - part[1] > 1)
-    if not letters or (digits < 3 and not (digits and (in_the_alphabet >= 2 or len(spelled) - in_the_alphabet >= 3))):
+    alphabet = [text[start:end].lower() for _, start, end in spelled if end - start > 1]
+    if not letters or (digits < 3 and not (digits and (len(alphabet) >= 2 or len(spelled) - len(alphabet) >= 4))):
         return None
-    if in_the_alphabet and len(spelled) < 2:
-        return None  # "Victor 2 1 9": a name and a number
+    if alphabet and (len(spelled) < 2 or not spelled_in_the_alphabet(alphabet)):
+        return None  # "Victor 2 1 9", "Mike, 7, Juliet, 5": names and numbers
     if all(parts[number][2] == parts[number + 1][1] for number in range(len(parts) - 1)):
         return None  # one written token ("CA59701…"), not a code said part by part
     alone = parts[0][0] in ("A", "I") and parts[0][2] - parts[0][1] == 1  # not "alpha", "india"

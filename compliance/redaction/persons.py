@@ -38,7 +38,7 @@ from . import places
 from .dialogue import SENTENCE_END
 from .lexicon import MONTHS, NameLexicon, fold
 from .ner import EntityFinder, Span
-from .normalize import SPELLING_ALPHABET
+from .normalize import SPELLING_ALPHABET, spelled_in_the_alphabet
 from .recognizers import STATE_NAMES
 
 ENTITY = "PERSON"
@@ -423,34 +423,29 @@ _GREETINGS = frozenset(
 
 
 def _spelling(text: str, tokens: list[re.Match[str]], folded: list[str]) -> list[bool]:
-    """Which words are letters said in the spelling alphabet: one of two or more such words
-    close together, said beside a letter, a digit or another of them ("Quebec, Juliet, 4, 8,
-    whiskey, Romeo", "alpha seven bravo three"); not "Romeo and Juliet", "Mike said 5"."""
+    """Which words are letters said in the spelling alphabet: in a run of letters and digits
+    said one at a time that holds one that is no name or three of them (``spelled_in_the_alphabet``:
+    "Quebec, Juliet, 4, 8, whiskey, Romeo", "alpha seven bravo three"); not "Victor Lima",
+    "Mike, 7, Juliet, 5", "Romeo and Juliet"."""
     spelt = [False] * len(tokens)
     if not any(form in SPELLING_ALPHABET for form in folded):
         return spelt
-    for index, (token, form) in enumerate(zip(tokens, folded, strict=True)):
-        if form not in SPELLING_ALPHABET:
-            continue
-        start, end = token.span()
-        others = [
-            other
-            for other in range(max(0, index - 4), min(len(tokens), index + 5))
-            if other != index and folded[other] in SPELLING_ALPHABET and abs(tokens[other].start() - start) <= 30
-        ]
-        spelt[index] = bool(others) and bool(
-            _SPELT_BEFORE.search(text, max(0, start - 16), start) or _SPELT_AFTER.match(text, end)
-        )
+    starts = [token.start() for token in tokens]
+    for run in _SPELT_RUN.finditer(text):
+        words = [word.lower() for word in _ALPHABET_WORD.findall(run.group())]
+        if len(_SPELT_PART.findall(run.group())) >= 2 and words and spelled_in_the_alphabet(words):
+            for index in range(bisect.bisect_left(starts, run.start()), bisect.bisect_left(starts, run.end())):
+                spelt[index] = folded[index] in SPELLING_ALPHABET
     return spelt
 
 
-_SPELT_PART = (
-    r"(?:(?<![\w'’])(?!a\b|i\b)[a-z0-9](?![\w'’])|\b(?:zero|oh|one|two|three|four|five|six|seven|eight|nine|"
-    + "|".join(SPELLING_ALPHABET)
-    + r")\b)"
+_ALPHABET = "|".join(SPELLING_ALPHABET)
+_ALPHABET_WORD = re.compile(rf"\b(?:{_ALPHABET})\b", re.IGNORECASE)
+_SPELT_PART = re.compile(
+    rf"(?<![\w'’])(?:(?!a\b|i\b)[a-z0-9]|zero|oh|one|two|three|four|five|six|seven|eight|nine|{_ALPHABET})(?![\w'’])",
+    re.IGNORECASE,
 )
-_SPELT_BEFORE = re.compile(rf"{_SPELT_PART}[\s,.-]{{1,3}}$", re.IGNORECASE)
-_SPELT_AFTER = re.compile(rf"[\s,.-]{{1,3}}{_SPELT_PART}", re.IGNORECASE)
+_SPELT_RUN = re.compile(rf"{_SPELT_PART.pattern}(?:[\s,.-]{{1,3}}{_SPELT_PART.pattern})+", re.IGNORECASE)
 
 
 _STARTS = operator.attrgetter("start")  # a word's start, to find it among a text's words by bisection

@@ -257,6 +257,8 @@ def _names_a_street(said: str) -> bool:
     such a word names one: "Pretty Brook Lane"), and all of them in capitals or none ("Kingsley
     Avenue", "maple avenue"; not "We came full circle")."""
     naming = [word for word in re.findall(r"\w+", said)[:-1] if not _DIRECTION_OR_PAUSE.fullmatch(word)]
+    if naming and naming[0].lower() in ("what", "which", "whose"):
+        return False  # "What road?"
     capitals = [word[0].isupper() or word[0].isdigit() for word in naming]
     talked_of = _GENERIC_KIND.search(said) is not None and _NOT_A_STREET_NAME.search(said) is not None
     return not talked_of and (all(capitals) or not any(capitals))
@@ -287,6 +289,13 @@ HALF = r"(?:\s+1/2|\s*½|\s+and\s+a\s+half)"  # "221 1/2", "two twenty one and a
 HOUSE_NUMBER = rf"(?:(?-i:[NSEW])\d{{2,6}}|\d{{1,6}}(?:-\d{{1,4}})?(?-i:[A-Z])?){HALF}?"
 # A road's number after its kind: "County Road 12", "Old Route 9".
 _ROAD_NUMBER = r"(?:(?:(?<=road)|(?<=rd)|(?<=route)|(?<=highway)|(?<=hwy))\s+\d{1,4}(?-i:[A-Z])?\b)?"
+# A suite that is a product's or a hotel's ("the software suite 365"), a box that is a thing's
+# ("check box 2", "the set top box 4", "the jury box").
+_NOT_A_PRODUCT_S = "".join(
+    rf"(?<!\b{word} )" for word in "software office adobe product hotel presidential honeymoon bridal executive".split()
+)
+_NOT_A_YEAR = r"(?!(?:19|20)\d\d\b)"
+_NOT_A_THING_S = "".join(rf"(?<!\b{word} )" for word in "the a check tick top jury this that".split())
 # A box number's letter: "Box 42A", "box forty two a" (a letter that ends the box, not "box 12 a week").
 _BOX_LETTER = r"(?:-?[A-Za-z]\b|\s(?-i:[A-Za-z])(?![\w'])(?!\s+[a-z]))?"
 # A numbered road in place of a street name: "County Road 22", "Highway 71 South",
@@ -585,7 +594,7 @@ RULES: dict[str, tuple[list[Rule], bool]] = {
             # number?" "twelve b"; "Please say the street name." "Kingsbury Avenue."
             *(
                 rule(
-                    rf"(?<![\w:/-])\d{{1,6}}(?:-\d{{1,4}})?{HALF}?(?:[ -]?(?-i:[A-Za-z]))?(?![\w/'])",
+                    rf"(?<![\w:/-])(?:\d{{2,3}}-\d{{2}}|\d{{1,6}}){HALF}?(?:[ -]?(?-i:[A-Za-z]))?(?![\w/']|-\d)",
                     0.75,
                     topic,
                     bare=True,
@@ -602,6 +611,17 @@ RULES: dict[str, tuple[list[Rule], bool]] = {
                     window=0,
                     lead="name",
                     validate=_names_a_street,
+                )
+                for topic in ("STREET", "ADDRESS")
+            ),
+            # A numbered road said alone where a street is asked for: "And the road?" "Old Route 9."
+            *(
+                rule(
+                    rf"{_NOT_AFTER_AN_ARTICLE}(?:(?:old|state|county|us)\s+)?(?:{ROUTE})(?:\s+{DIRECTION})?",
+                    0.75,
+                    topic,
+                    window=0,
+                    lead="name",
                 )
                 for topic in ("STREET", "ADDRESS")
             ),
@@ -627,7 +647,12 @@ RULES: dict[str, tuple[list[Rule], bool]] = {
             # A suite where an address or a unit is talked of: "And the suite number?" "Suite 310.";
             # not a business's floor and suite ("We're on the second floor, Suite 200").
             *(
-                rule(r"(?<![\w-])suite\.?\s+(?:number\s+)?#?\d+(?:[ -]?[A-Za-z]\b)?", 0.7, topic, lead="word")
+                rule(
+                    rf"(?<![\w-]){_NOT_A_PRODUCT_S}suite\.?\s+(?:number\s+)?#?{_NOT_A_YEAR}\d+(?:[ -]?[A-Za-z]\b)?",
+                    0.7,
+                    topic,
+                    lead="word",
+                )
                 for topic in ("ADDRESS", "UNIT")
             ),
             # A lot or a space in lowercase only where the talk is of an address: "no lot forty one
@@ -649,11 +674,16 @@ RULES: dict[str, tuple[list[Rule], bool]] = {
                 0.85,
                 lead="word",
             ),
-            # A box said without "P.O." where an address or a box number is asked for: "What's the
-            # box number?" "Box 1142."; not "the box 12 of the order".
+            # A box said without "P.O." where an address, a box number or a P.O. box is talked of:
+            # "What's the box number?" "Box 1142."; not "the box 12 of the order", "check box 2".
             *(
-                rule(rf"(?<![\w-])box\s+(?:number\s+)?#?\d+{_BOX_LETTER}", 0.75, topic, lead="word")
-                for topic in ("ADDRESS", "HOUSE_NUMBER")
+                rule(
+                    rf"(?<![\w-]){_NOT_A_THING_S}box\s+(?:number\s+)?#?\d+{_BOX_LETTER}(?=\s*(?:[.,;!?]|$|(?:at|in)\b))",
+                    0.75,
+                    topic,
+                    lead="word",
+                )
+                for topic in ("ADDRESS", "HOUSE_NUMBER", "PO_BOX")
             ),
             rule(r"\b(?:apartment|apt|unit|suite)\.?\s+(?-i:[A-Z])(?![\w'])", 0.7, lead="word"),
             rule(rf"\b(?:building|bldg)\.?\s+\w{{1,4}},?\s+(?:{UNIT})", 0.8, lead="word"),
@@ -997,7 +1027,9 @@ def _identifier_edges(text: str, findings: list[Finding]) -> list[Finding]:
 # A secret spelled out says a letter's case before it and its symbols after it, by name:
 # "capital m a n g o seven seven exclamation point", "K-I-W-I, 4-4, hashtag".
 _CASE_BEFORE = re.compile(r"\b(?:capital|upper ?case|lower ?case|small)\s+$", FLAGS)
-_SYMBOLS_AFTER = re.compile(rf"(?:,?\s+(?:{_SYMBOL_NAMES}|pound|star|ampersand|percent sign)\b)+", FLAGS)
+_SYMBOLS_AFTER = re.compile(
+    rf"(?:,?\s+(?:{_SYMBOL_NAMES}|pound|star|ampersand|percent sign)\b)+(?=\s*(?:[.?!,;]|$))", FLAGS
+)
 
 
 def _secret_edges(text: str, findings: list[Finding]) -> list[Finding]:
@@ -1417,12 +1449,19 @@ def _dates_beside_birth(text: str, findings: list[Finding], talk: Dialogue) -> l
             day = _DAY_FIRST.search(text, max(0, start - 24), start)
             if day and not talk.harmless_before(day.start()):
                 found.append(("DATE_OF_BIRTH", *day.span("day"), 0.75))
+            # The question for the piece in the turn straight after the date's.
             asked = _PIECE_ASKED.search(text, end, min(len(text), end + 200))
-            if asked and not talk.harmless_before(asked.start("value")):
+            if asked and text.count("\n", end, asked.start()) <= 1 and not talk.harmless_before(asked.start("value")):
                 found.append(("DATE_OF_BIRTH", *asked.span("value"), 0.75))
-            year = _YEAR_FIRST.search(text, max(0, start - 24), start)
+            # The year first, where a birth date was asked for and the date has no year of its own.
+            year = _YEAR_FIRST.search(text, max(0, start - 32), start)
             said = year and digits_only(year["year"])
-            if said and (len(said) == 2 or FIRST_BIRTH_YEAR <= int(said) <= LAST_BIRTH_YEAR):
+            if (
+                said
+                and (len(said) == 2 or FIRST_BIRTH_YEAR <= int(said) <= LAST_BIRTH_YEAR)
+                and not _HAS_A_YEAR.search(text, start, talk.sentence(start)[1])
+                and (talk.before("DOB", year.start(), 60) or {"DOB", "BIRTH_YEAR"} & talk.carried(start, bare=True))
+            ):
                 found.append(("DATE_OF_BIRTH", *year.span("year"), 0.75))
     return found
 
@@ -1430,8 +1469,9 @@ def _dates_beside_birth(text: str, findings: list[Finding], talk: Dialogue) -> l
 # A piece of the birth date asked for after part of it, and said alone as the next turn: "march" /
 # "And the day?" / "the fourteenth"; "…born January 5th this year." / "And the year, just to be sure?" / "2024.".
 _PIECE_ASKED = re.compile(
-    r"\bthe (?:day|year|month)(?:,?\s+(?:just to (?:be sure|confirm|check)|again|please|of (?:it|that)))?\s*\?"
-    r"[^\S\n]*\n[^\S\n]*(?:(?:uh|um|it's|its|it is|that's)[,\s]+)*"
+    r"\b(?:the|what|which) (?:day|year|month)"
+    r"(?:,?\s+(?:just to (?:be sure|confirm|check)|again|please|of (?:it|that)))?"
+    r"[^\S\n]*\??[^\S\n]*\n[^\S\n]*(?:(?:uh|um|it's|its|it is|that's)[,\s]+)*"
     rf"(?P<value>(?:the\s+)?{DAY}|{YEAR}|'?\d\d|{MONTH})[.!]?[^\S\n]*(?=\n|$)",
     FLAGS,
 )
@@ -1440,10 +1480,11 @@ _PIECE_ASKED = re.compile(
 _DAY_FIRST = re.compile(rf"(?P<day>\b(?:the\s+{DAY}|(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)))[.!]\s+$", FLAGS)
 # A birth date said year first, the year where the answer starts: "'82, June 3rd", "eighty two june third".
 _YEAR_FIRST = re.compile(
-    r"(?:^|[\n.?!:]\s*|\b(?:uh|um|it's|its|it is|yeah|yes|so|okay|ok|oh)\b[,\s]+)"
-    r"(?P<year>['’]\d{2}|\d{2}|\d{4})\s*,?\s+$",
+    r"(?:^|[\n.?!:]\s*|\b(?:uh|um|it's|its|it is|yeah|yes|so|okay|ok|oh|that's|year is|the year's)\b[,\s]+)"
+    r"(?P<year>['’]\d{2}|\d{2}|\d{4})\s*[,.?]?\s+(?:(?:uh|um|er)\b,?\s+)?$",
     FLAGS,
 )
+_HAS_A_YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)|['’]\d\d\b")
 
 
 # "Did you say 45019 or 45091?", "was that 0419 or 0491": a value read back
@@ -1662,7 +1703,7 @@ _NOT_SECRET = frozenset(
     requirements god ooh wow geez jeez huh ugh first third name names pet pet's cat dog car school yikes shoot
     dang man boy middle problem problems worries caller customer agent lowercase uppercase mother's father's
     maiden favorite favourite printed visit saved accepted going gonna might must shall capital small together
-    name's""".split()
+    name's dunno skip pass operator representative human story memory tough hard whatever nevermind""".split()
 )
 _SECRET_WORD = re.compile(r"[^\W_][\w'’-]*")  # any script's letters: "Kraków", "Zoë"
 # How a secret is spelled, said after it: "all one word", "two words", "no spaces", "all lowercase"

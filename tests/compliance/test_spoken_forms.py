@@ -11,7 +11,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from compliance.redaction import lexicon, redact
-from compliance.redaction.normalize import FILLER_WORDS, ORDINALS, normalize
+from compliance.redaction.normalize import FILLER_WORDS, ORDINALS, normalize, spelled_in_the_alphabet
 from compliance.redaction.recognizers import scan
 
 DIGIT_WORDS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
@@ -1319,6 +1319,14 @@ def test_a_street_said_alone_after_the_question_for_it_is_hidden(name, kind, way
         ("I need a box of 12 envelopes.", "Sure, box 12 of the order."),
         ("What's the box number?", "It's the big one, by the door."),
         ("", "We're on the second floor, Suite 200."),
+        ("What's the box number?", "It says box 12 of 15."),
+        ("What's the address?", "I ticked check box 2 on the form."),
+        ("What's the address?", "Box 2 was damaged, box 3 was fine."),
+        ("What's the address?", "The software suite 365 is what I use."),
+        ("What's the house number?", "9-5."),
+        ("What road?", "What road? I don't know what you mean."),
+        ("And the unit number?\n2A.", "Form 2A is what you need."),
+        ("The road was closed.", "Yeah, Route 9 was a mess."),
     ],
 )
 def test_a_number_or_street_answering_another_question_survives(question, text):
@@ -1515,6 +1523,8 @@ SPELLING_ALPHABET = dict(zip("ABCDEFGHIJKLMNOPQRSTUVWXYZ", (
     st.booleans(),
 )
 def test_a_code_said_in_the_spelling_alphabet_reads_back_as_its_characters(code, separator, capitalised):
+    # Not two letters that are names too and digits: "Mike, 7, Juliet, 5" are children and their ages.
+    assume(spelled_in_the_alphabet([SPELLING_ALPHABET[c] for c in code if c.isalpha()]))
     letters = {c: word.capitalize() if capitalised else word for c, word in SPELLING_ALPHABET.items()}
     words = [letters[c] if c.isalpha() else DIGIT_WORDS[int(c)] for c in code]
 
@@ -1559,6 +1569,18 @@ def test_a_birth_date_said_year_first_is_hidden_whole(year, date, question, lead
     text = f"{lead}{year}{joint}{date}."
 
     assert all_hidden(text, f"{year}{joint}{date}", context=question)
+
+
+@pytest.mark.parametrize(
+    "question, text, number",
+    [
+        ("How much was the bill?", "82, June 3rd.", "82"),
+        ("When do you want the delivery and how many boxes?", "10, June 3rd.", "10"),
+        ("And your date of birth?", "40, June 3rd, 1984.", "40"),
+    ],
+)
+def test_a_number_before_a_date_that_is_no_birth_year_survives(question, text, number):
+    assert not all_hidden(text, number, context=question)
 
 
 @pytest.mark.parametrize(
@@ -1616,6 +1638,9 @@ def test_a_box_number_of_every_shape_is_hidden_with_its_letter(data, number, let
         ("and the road?", "hickory hollow road", "hickory hollow road"),
         ("Now say the street name.", "County Road 12.", "County Road 12"),
         ("And the road is Chase Road?", "Yeah, Chase Road.", "Chase Road"),
+        ("And the road?", "Old Route 9.", "Old Route 9"),
+        ("which road", "old route nine", "old route nine"),
+        ("I get my mail at a PO box.", "Box 1142.", "Box 1142"),
         ("It's 1600 Grant Avenue.\nAnd the suite number?\nSuite 310. Wait, no, sorry, Suite 301.", "Ha, Suite 301. "
          "And that's in San Francisco?", "Suite 301"),
         ("Please say the new drop off house number.\n2 2 1 B.", "I heard 2 2 1 B. Is that right?", "2 2 1 B"),
@@ -1651,6 +1676,9 @@ def test_a_secret_spelled_with_its_case_and_symbols_or_answered_after_a_hedge_is
         ("What was the name of your first pet?", "I never had a pet. Next question."),
         ("What's your mother's maiden name?", "Gosh, I forgot. Sorry."),
         ("What was the name of your first pet?", "Hmm, I don't remember. Can you send a reset link instead?"),
+        ("What was the name of your first pet?", "Oh man. Long story."),
+        ("What was the name of your first pet?", "Hmm. Let me think. Operator."),
+        ("Can you spell the password for me?", "Sure. Pound for pound the best fruit."),
     ],
 )
 def test_a_hedge_without_an_answer_survives(question, text):
@@ -1667,3 +1695,16 @@ def test_a_hedge_without_an_answer_survives(question, text):
 )
 def test_letters_said_in_the_spelling_alphabet_are_no_names(text):
     assert all(entity.type != "PERSON" for entity in redact(text, context="What's your confirmation code?").entities)
+
+
+@pytest.mark.parametrize(
+    "question, text, names",
+    [
+        ("What's your name?", "Victor Lima.", ["Victor Lima"]),
+        ("Can I get the name on the card?", "victor lima", ["victor lima"]),
+        ("What are the kids' names?", "Mike, 7, Juliet, 5.", ["Mike", "Juliet"]),
+        ("Who did you speak with?", "I spoke with Victor 2 days ago and Mike 3 days ago.", ["Victor", "Mike"]),
+    ],
+)
+def test_names_that_are_words_of_the_spelling_alphabet_are_names_where_nothing_is_spelled(question, text, names):
+    assert all(all_hidden(text, name, context=question) for name in names)
