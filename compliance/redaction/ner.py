@@ -113,7 +113,7 @@ def load(package: str) -> Any:
         if isinstance(component, Tok2Vec) and not component.listening_components:
             nlp.remove_pipe(name)
     # Its matrix products through numpy's BLAS, on one thread: BLIS, thinc's
-    # default, took twice as long for the recogniser's shapes, and BLAS's own
+    # default, took three times as long for the recogniser's shapes, and BLAS's own
     # threads doubled the process's CPU time for no gain in wall time (a worker
     # process serves one task at a time; bench/README.md, round 12).
     ops = NumpyOps(use_blis=False)
