@@ -62,6 +62,8 @@ CORPORA = {
     "dev11b": CORPUS_DIRECTORY / "dev11b.jsonl",
     "dev12a": CORPUS_DIRECTORY / "dev12a.jsonl",
     "dev12b": CORPUS_DIRECTORY / "dev12b.jsonl",
+    "dev13a": CORPUS_DIRECTORY / "dev13a.jsonl",
+    "dev13b": CORPUS_DIRECTORY / "dev13b.jsonl",
     "own": CORPUS_DIRECTORY / "redaction.jsonl",
     "presidio-evaluator": ROOT / "bench" / "data" / "presidio_evaluator.jsonl",
 }

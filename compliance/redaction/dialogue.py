@@ -68,11 +68,16 @@ TOPICS = {
     ),
     # Where a box said alone is one's mail's: "I get my mail at a PO box." / "Box 1142."
     "PO_BOX": r"\b(?:p\.?\s?o\.?|post office)\s?box\b",
-    "HOUSE_NUMBER": r"\b(?:house|street|building|box) number\b|\bthe (?:house|building) is\b",
+    "HOUSE_NUMBER": (
+        r"\b(?:house|street|building|box) number\b|\bthe (?:house|building) is\b|"
+        r"\b(?:what|which) number on (?:the|that|this|your) street\b"
+    ),
     # An address asked for in pieces: "Please say the street name.", "And the unit number?"
     "STREET": (
         r"\b(?:street|road) name\b|\bname of the (?:street|road)\b|"
         r"\b(?:and|repeat|spell|say|confirm) (?:the |your )?street\b|\b(?:and|what|which) (?:the |your )?road\b|"
+        # "And what street is that on?", "Which street?"; not "What street is the store on?".
+        r"\b(?:what|which) street(?=\s*\?|\s+is (?:that|it|this|the (?:house|home|property|apartment|place)) on\b)|"
         r"\bstreet (?:do|did) (?:you|they|he|she) live on\b"
     ),
     # Not "Do you need more storage space?", "Was the tire flat?", "Is that per unit?", "Any

@@ -1026,7 +1026,7 @@ def _identifier_edges(text: str, findings: list[Finding]) -> list[Finding]:
 
 # A secret spelled out says a letter's case before it and its symbols after it, by name:
 # "capital m a n g o seven seven exclamation point", "K-I-W-I, 4-4, hashtag".
-_CASE_BEFORE = re.compile(r"\b(?:capital|upper ?case|lower ?case|small)\s+$", FLAGS)
+_CASE_BEFORE = re.compile(r"\b(?:capital|upper ?case|lower ?case|small|pound|star|hash)\s+$", FLAGS)
 _SYMBOLS_AFTER = re.compile(
     rf"(?:,?\s+(?:{_SYMBOL_NAMES}|pound|star|ampersand|percent sign)\b)+(?=\s*(?:[.?!,;]|$))", FLAGS
 )
@@ -1228,6 +1228,7 @@ _RESTART_GAP = re.compile(r"(?:[\s,…-]|\.{2,}|\b(?:uh|um|er|sorry)\b)+", FLAGS
 _PAUSED_AFTER = re.compile(
     rf"[\s,]*(?:(?:uh|um|er|erm)\b[\s,]*)*(?:…|\.\.|{_CORRECTION.pattern}|{_START_OVER.pattern})", FLAGS
 )
+_PAUSE_OR_CORRECTION = re.compile(rf"…|\.\.|{_CORRECTION.pattern}|{_START_OVER.pattern}", FLAGS)
 _PIECE = re.compile(r"[A-Za-z0-9]+(?:'[a-z]+)?")
 _BEGUN_TYPES = _NUMERIC_TYPES - {"DATE_OF_BIRTH", "ADDRESS"}
 _BEGUN_WITHIN = 60
@@ -1240,7 +1241,8 @@ def _begun_again(text: str, findings: list[Finding]) -> list[Finding]:
     five one two nine", "Y 7 7… hang on, it's in my wallet… Y770 2211 8845")."""
     found: list[Finding] = []
     for entity, start, end, score in findings:
-        if entity not in _BEGUN_TYPES:
+        # Read only where a pause or a correction is said just before it.
+        if entity not in _BEGUN_TYPES or not _PAUSE_OR_CORRECTION.search(text, max(0, start - _BEGUN_WITHIN), start):
             continue
         # "O" and zero compared alike: a spelled "o" may have been read as either.
         value = "".join(_PIECE.findall(text[start:end])).upper().replace("O", "0")
@@ -1615,7 +1617,8 @@ _MEMORABLE = (
     r"(?:\s+in)?\b|\b(?:city|town|hospital|country)\s+(?:was|were)\s+(?:i|you|we|he|she|"
     r"(?:my|your) (?:mother|father|mom|dad|parents))\s+born(?:\s+in)?\b|"
     r"\b(?:what|which) (?:elementary |high |middle |primary |grade )?school did (?:you|i) (?:attend|go to)\b|"
-    r"\b(?:city|town) (?:where )?(?:my|your|our) parents met\b|\bmascot\b|"
+    r"\b(?:city|town) (?:where )?(?:my|your|our) parents met\b|\b(?:city|town) did (?:my|your|our) parents meet\b|"
+    r"\bmascot\b|"
     r"\bfavou?rite (?:teacher|food|colou?r|book|movie|film|band|team|sports team|singer|song|animal|place)\b|"
     r"\bchildhood (?:nickname|friend|best friend|hero|street|home|pet)\b|"
     r"\bbest friend in (?:high|elementary|middle|grade) school\b|"
@@ -1672,13 +1675,16 @@ _ANSWER_LEAD = re.compile(
     r"(?:uh|um|er|erm|oh|ooh|ah|eh|hmm|mm|mmm|gosh|well|so|okay|ok|sure|yeah|yes|yep|right|alright|let's see|no|ha|"
     r"haha|jeez|geez|god|wow|whoa|man|boy|shoot)\b|"
     r"(?:i think|i believe|i guess|maybe|probably|pretty sure|try|let's try|can you try)\b|"
-    r"(?:it's|it is|it was|that's|that would be|that'd be|it should be|it might be|it'd be|it may be|it's probably|"
+    r"(?:it's|its|it is|it was|that's|that would be|that'd be|it should be|it might be|it'd be|it may be|it's probably|"
+    r"i want to say|i wanna say|i'd say|i'd have to say|"
     r"it could be|could be|might be|maybe it's)\b|"
     # The thing the answer names: "it's my dog's name... Biscuit", "the street I grew up on, Maple".
     r"(?:my|our|the|a|an) (?:[a-z]+'?s |first |old |childhood )?(?:name|street|school|city|town|pet|dog|cat)\b"
     r"(?:,?\s+(?:is|was)\b)?)*",
     FLAGS,
 )
+# A turn of talk between a question for a secret and its answer: short, asking nothing.
+_ASIDE_TURN = re.compile(r"[^\S\n]*\n(?:[^\S\n]*[^\s?][^\n?]{0,80})(?=\n)", FLAGS)
 # A sentence of hedging before the answer, in the same turn: "Ha. Good question.", "Oh, wow, I
 # forgot about that.", "Hmm, let me think." (not "I never had a pet.").
 _HEDGE = re.compile(
@@ -1703,7 +1709,8 @@ _NOT_SECRET = frozenset(
     requirements god ooh wow geez jeez huh ugh first third name names pet pet's cat dog car school yikes shoot
     dang man boy middle problem problems worries caller customer agent lowercase uppercase mother's father's
     maiden favorite favourite printed visit saved accepted going gonna might must shall capital small together
-    name's dunno skip pass operator representative human story memory tough hard whatever nevermind""".split()
+    name's dunno skip pass operator representative human story memory tough hard whatever nevermind you're welcome
+    bye goodbye""".split()
 )
 _SECRET_WORD = re.compile(r"[^\W_][\w'’-]*")  # any script's letters: "Kraków", "Zoë"
 # How a secret is spelled, said after it: "all one word", "two words", "no spaces", "all lowercase"
@@ -1782,6 +1789,11 @@ def _secret_answers(text: str, talk: Dialogue) -> list[Finding]:
                 break
             position = hedge.end()
             tries = _tries(text, position)
+        # Or in the turn after a turn of talk that asks nothing: "oh gosh hang on it was a fish" /
+        # "i want to say bubbles".
+        aside = None if tries else _ASIDE_TURN.match(text, question.end())
+        if aside:
+            tries = _tries(text, aside.end())
         found += [("PIN", *answer, 0.7) for answer in tries]
     # The secret said after its name, with no question: "my first pet was a dog named biscuit".
     for named in _MEMORABLE_NAMED.finditer(talk.lowered):

@@ -1708,3 +1708,35 @@ def test_letters_said_in_the_spelling_alphabet_are_no_names(text):
 )
 def test_names_that_are_words_of_the_spelling_alphabet_are_names_where_nothing_is_spelled(question, text, names):
     assert all(all_hidden(text, name, context=question) for name in names)
+
+
+@pytest.mark.parametrize(
+    "context, text, value",
+    [
+        ("For security, what was the name of your first pet?\noh gosh hang on it was a fish",
+         "i want to say bubbles no wait it was captain nemo", "captain nemo"),
+        ("Second, what was the make and model of your first car?\noh man it was a ford something",
+         "i think ford escort", "ford escort"),
+        ("What was the name of your first pet?", "its pepper", "pepper"),
+        ("What city did your parents meet in?", "pune", "pune"),
+        ("Is there a gate code?", "yes its star one nine nine oh", "star one nine nine oh"),
+        ("What number on that street?", "yeah forty five forty three", "forty five forty three"),
+        ("And what street is that on?", "rosewood court", "rosewood court"),
+        ("Which street?", "Uh, it's Okafor Court.", "Okafor Court"),
+    ],
+)  # fmt: skip
+def test_an_answer_a_turn_of_talk_after_its_question_or_to_a_question_asked_another_way_is_hidden(context, text, value):
+    assert all_hidden(text, value, context=context)
+
+
+@pytest.mark.parametrize(
+    "context, text",
+    [
+        ("What was the name of your first pet?\nI'm not sure, let me ask my wife.", "You're welcome. Have a nice day."),
+        ("What was the name of your first pet?\nhold on", "Thanks for waiting. Is there anything else?"),
+        ("What was the name of your first pet?\nhmm let me check", "okay i found it"),
+        ("Which street is the store on?", "The one by the mall."),
+    ],
+)
+def test_talk_a_turn_after_a_question_for_a_secret_is_no_secret(context, text):
+    assert not hidden(text, context=context)
