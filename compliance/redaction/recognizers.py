@@ -1710,7 +1710,7 @@ _NOT_SECRET = frozenset(
     dang man boy middle problem problems worries caller customer agent lowercase uppercase mother's father's
     maiden favorite favourite printed visit saved accepted going gonna might must shall capital small together
     name's dunno skip pass operator representative human story memory tough hard whatever nevermind you're welcome
-    bye goodbye""".split()
+    bye goodbye understood noted gotcha excellent fantastic brilliant lovely cheers pleasure super""".split()
 )
 _SECRET_WORD = re.compile(r"[^\W_][\w'’-]*")  # any script's letters: "Kraków", "Zoë"
 # How a secret is spelled, said after it: "all one word", "two words", "no spaces", "all lowercase"

@@ -1735,6 +1735,8 @@ def test_an_answer_a_turn_of_talk_after_its_question_or_to_a_question_asked_anot
         ("What was the name of your first pet?\nI'm not sure, let me ask my wife.", "You're welcome. Have a nice day."),
         ("What was the name of your first pet?\nhold on", "Thanks for waiting. Is there anything else?"),
         ("What was the name of your first pet?\nhmm let me check", "okay i found it"),
+        ("What was your first pet's name?\nUm, I don't remember.", "Understood."),
+        ("What's your mother's maiden name?\nlet me think", "Excellent."),
         ("Which street is the store on?", "The one by the mall."),
     ],
 )
