@@ -1024,8 +1024,9 @@ def _identifier_edges(text: str, findings: list[Finding]) -> list[Finding]:
     return found
 
 
-# A secret spelled out says a letter's case before it and its symbols after it, by name:
-# "capital m a n g o seven seven exclamation point", "K-I-W-I, 4-4, hashtag".
+# A secret spelled out says a letter's case (or the key pressed) before it and its symbols after
+# it, by name: "capital m a n g o seven seven exclamation point", "K-I-W-I, 4-4, hashtag", "star
+# one nine nine oh".
 _CASE_BEFORE = re.compile(r"\b(?:capital|upper ?case|lower ?case|small|pound|star|hash)\s+$", FLAGS)
 _SYMBOLS_AFTER = re.compile(
     rf"(?:,?\s+(?:{_SYMBOL_NAMES}|pound|star|ampersand|percent sign)\b)+(?=\s*(?:[.?!,;]|$))", FLAGS
