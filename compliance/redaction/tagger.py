@@ -174,10 +174,21 @@ class Features:
             said.append(known)
         # Three edges each side, so that every token has six neighbours.
         padded = [self._edge] * 3 + said + [self._edge] * 3
-        topics = [known.topic for known in said]
+        # Where a topic was said, and which; the topics said between two of those places, each once.
+        topics = [(index, known.topic) for index, known in enumerate(said) if known.topic]
+        first = last = 0
+        window: tuple[str, ...] = ()
         result = []
         for index, known in enumerate(said):
             at = index + 3
+            # The words from _TOPIC_FROM to _TOPIC_TO tokens back; most tokens share their neighbour's.
+            moved = False
+            while first < len(topics) and topics[first][0] < index - _TOPIC_FROM:
+                first, moved = first + 1, True
+            while last < len(topics) and topics[last][0] < index - _TOPIC_TO:
+                last, moved = last + 1, True
+            if moved:
+                window = tuple(dict.fromkeys(topic for _, topic in topics[first:last]))
             row = [
                 *known.own,
                 *padded[at - 3].seen_from[0],
@@ -193,8 +204,7 @@ class Features:
             if index == 0:
                 row.append("first")
             # Each word once, however often it was said.
-            window = topics[max(0, index - _TOPIC_FROM) : max(0, index - _TOPIC_TO)]
-            row.extend(dict.fromkeys(topic for topic in window if topic))
+            row.extend(window)
             result.append(row)
         return result
 

@@ -10,6 +10,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from compliance.redaction import get_redactor, redact
+from compliance.redaction import persons
 from compliance.redaction.persons import EPONYMS, UTILITY_WORDS
 
 
@@ -402,3 +403,15 @@ def test_a_surname_no_list_holds_after_a_first_name_or_a_person_thanked_is_a_nam
 def test_an_acknowledgement_after_a_first_name_is_no_surname(text):
     assert people(text, context="My name is Ifeoma") == []
     assert people(text, context="yeah my name is mark") == []
+
+
+_SPELLING_PIECES = st.sampled_from(["alpha", "Bravo", "november", "mike", "7", "4", "oh", "two", "the", "a", "I", "K9"])
+_SEPARATORS = st.sampled_from([" ", ", ", ". ", "\n", " - ", "-", "'", "’s ", "    ", ""])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(_SPELLING_PIECES, _SEPARATORS), max_size=20).map(lambda pairs: "".join(map("".join, pairs))))
+def test_runs_of_spelled_parts_are_found_where_words_start_as_a_scan_of_every_character_finds_them(text):
+    scanned = [run.span() for run in persons._SPELT_RUN.finditer(text)]
+
+    assert [run.span() for run in persons._runs_at_word_starts(persons._SPELT_RUN, text)] == scanned

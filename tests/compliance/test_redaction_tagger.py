@@ -144,3 +144,16 @@ def test_nothing_of_a_text_is_kept_after_the_call():
 
     assert len(worked_out_at_load) > 1000
     assert model.features.kept == worked_out_at_load
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(words, max_size=40))
+def test_each_token_is_given_the_topics_said_three_to_twelve_tokens_before_it_each_once(unfiltered, said):
+    features = unfiltered.features
+
+    rows = features(said)
+
+    for index, row in enumerate(rows):
+        before = said[max(0, index - tagger._TOPIC_FROM) : max(0, index - tagger._TOPIC_TO)]
+        expected = dict.fromkeys(topic for word in before if (topic := features._work_out(word).topic))
+        assert [feature for feature in row if feature.startswith("ctx=")] == list(expected)
