@@ -9,8 +9,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from compliance.redaction import get_redactor, redact
-from compliance.redaction import persons
+from compliance.redaction import get_redactor, persons, redact
 from compliance.redaction.persons import EPONYMS, UTILITY_WORDS
 
 
