@@ -64,6 +64,8 @@ CORPORA = {
     "dev12b": CORPUS_DIRECTORY / "dev12b.jsonl",
     "dev13a": CORPUS_DIRECTORY / "dev13a.jsonl",
     "dev13b": CORPUS_DIRECTORY / "dev13b.jsonl",
+    "dev14a": CORPUS_DIRECTORY / "dev14a.jsonl",
+    "dev14b": CORPUS_DIRECTORY / "dev14b.jsonl",
     "own": CORPUS_DIRECTORY / "redaction.jsonl",
     "presidio-evaluator": ROOT / "bench" / "data" / "presidio_evaluator.jsonl",
 }

@@ -255,6 +255,7 @@ BARE_WORDS = frozenset(
     um uh umm uhh er erm ah hmm mm oh so and then yes yeah yep sure okay ok it's its it is that's thats that was
     the right correct alright agent caller customer rep mine like well just i think it's that one sorry no wait
     actually hang on hold let me see got here you go either or maybe now probably try think it she he says said
+    mean
     """.split()
 )
 CARRY_DISTANCE = 240

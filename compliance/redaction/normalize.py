@@ -229,9 +229,20 @@ def _number_word(tokens: Sequence[_Token], index: int, text: str) -> tuple[str, 
         if (
             following
             and _adjacent(text, token, following)
-            and (following.word in UNITS or following.word in ZERO_LETTERS)
+            and (
+                following.word in UNITS
+                or following.word in ZERO_LETTERS
+                or (len(following.text) == 1 and following.text in "0123456789")
+            )
         ):
-            digit = "0" if following.word in ZERO_LETTERS else str(UNITS[following.word])
+            # "double five", "double oh", "Double 8"
+            digit = (
+                "0"
+                if following.word in ZERO_LETTERS
+                else following.text
+                if following.text.isdigit()
+                else str(UNITS[following.word])
+            )
             return digit * REPEATS[word], next_index + 1
         return None
     if word in ZERO_LETTERS:

@@ -1181,8 +1181,12 @@ def _partial_identifiers(text: str, talk: Dialogue) -> list[Finding]:
     for start, end in talk.mentions["PARTIAL"]:
         if not text[start:end].lower().startswith("last"):
             continue
-        _, question_end = talk.sentence(end)
-        if not text[max(0, question_end - 3) : question_end].rstrip().endswith("?"):
+        question_start, question_end = talk.sentence(end)
+        # Asked with "?", or as a turn of its own in raw speech: "last four of the account".
+        asked = text[max(0, question_end - 3) : question_end].rstrip()
+        if not asked.endswith("?") and not (
+            text.startswith("\n", question_end - 1) and _PROMPT.fullmatch(text, question_start, question_end - 1)
+        ):
             continue
         answer = _ANSWER_VALUE.search(text, question_end, min(len(text), question_end + 100))
         if (
@@ -1199,6 +1203,8 @@ def _partial_identifiers(text: str, talk: Dialogue) -> list[Finding]:
     return found
 
 
+# A turn that is only a prompt: "Last four of the account", "and the last 4 of your social".
+_PROMPT = re.compile(r"[^\S\n]*(?:(?:and|ok|okay|now)\b[,\s]+)*(?:the\s+)?last\s+\w+[^\d\n?.!]{0,40}", FLAGS)
 # The first value after a question: four digits, with nothing but words before it.
 _ANSWER_VALUE = re.compile(r"(?<![\w$])(?<!\d[ -])\d(?:[ -]?\d){3}(?![\w-]|[ -]\d)")
 
@@ -1456,6 +1462,9 @@ def _dates_beside_birth(text: str, findings: list[Finding], talk: Dialogue) -> l
             asked = _PIECE_ASKED.search(text, end, min(len(text), end + 200))
             if asked and text.count("\n", end, asked.start()) <= 1 and not talk.harmless_before(asked.start("value")):
                 found.append(("DATE_OF_BIRTH", *asked.span("value"), 0.75))
+                corrected = _PIECE_CORRECTED.match(text, asked.end("value"))
+                if corrected:
+                    found.append(("DATE_OF_BIRTH", *corrected.span("value"), 0.75))
             # The year first, where a birth date was asked for and the date has no year of its own.
             year = _YEAR_FIRST.search(text, max(0, start - 32), start)
             said = year and digits_only(year["year"])
@@ -1475,7 +1484,14 @@ _PIECE_ASKED = re.compile(
     r"\b(?:the|what|which) (?:day|year|month)"
     r"(?:,?\s+(?:just to (?:be sure|confirm|check)|again|please|of (?:it|that)))?"
     r"[^\S\n]*\??[^\S\n]*\n[^\S\n]*(?:(?:uh|um|it's|its|it is|that's)[,\s]+)*"
-    rf"(?P<value>(?:the\s+)?{DAY}|{YEAR}|'?\d\d|{MONTH})[.!]?[^\S\n]*(?=\n|$)",
+    # Ending the turn, or corrected: "The 9th. Wait, sorry, the 19th."
+    rf"(?P<value>(?:the\s+)?{DAY}|{YEAR}|'?\d\d|{MONTH})[.!,]?[^\S\n]*(?=\n|$|(?:no|wait|sorry|actually|i mean)\b)",
+    FLAGS,
+)
+# The piece said again, corrected: "The 9th. Wait, sorry, the 19th."
+_PIECE_CORRECTED = re.compile(
+    r"[.,!]?[^\S\n]*(?:(?:no|wait|sorry|actually|i mean)\b[,.]?[^\S\n]*)+(?:it's\s+|it is\s+)?"
+    rf"(?P<value>(?:the\s+)?{DAY}|{YEAR}|'?\d\d|{MONTH})\b",
     FLAGS,
 )
 # A day said just before the birth date it is the day of, in a sentence of its own: "No, sorry,
@@ -1624,6 +1640,8 @@ _MEMORABLE = (
     r"\bchildhood (?:nickname|friend|best friend|hero|street|home|pet)\b|"
     r"\bbest friend in (?:high|elementary|middle|grade) school\b|"
     r"\bname of (?:my|your|the) (?:elementary|high|middle|primary|grade) school\b|"
+    # "the name of your first gaming console", "the name of your favorite aunt"
+    r"\bname of (?:my|your) (?:first|1st|favou?rite|childhood|oldest|eldest|youngest)(?: [a-z]+)?? [a-z]+(?=\s*[?.,:])|"
     r"\bverbal password\b|\bsecurity (?:answer|word|question)\b|\bsecret word\b"
 )
 _MEMORABLE_NAMED = re.compile(_MEMORABLE, FLAGS)
@@ -1675,7 +1693,8 @@ _ANSWER_LEAD = re.compile(
     rf"(?:\s+|[,.…:-]+|{_SPEAKER}|"
     r"(?:uh|um|er|erm|oh|ooh|ah|eh|hmm|mm|mmm|gosh|well|so|okay|ok|sure|yeah|yes|yep|right|alright|let's see|no|ha|"
     r"haha|jeez|geez|god|wow|whoa|man|boy|shoot)\b|"
-    r"(?:i think|i believe|i guess|maybe|probably|pretty sure|try|let's try|can you try)\b|"
+    r"(?:i think|i believe|i guess|maybe|probably|pretty sure|try|let's try|can you try|then|just|"
+    r"(?:i think )?i (?:put|used|set|picked|chose)(?: it as)?|make it|(?:let's )?go with|how about)\b|"
     r"(?:it's|its|it is|it was|that's|that would be|that'd be|it should be|it might be|it'd be|it may be|it's probably|"
     r"i want to say|i wanna say|i'd say|i'd have to say|"
     r"it could be|could be|might be|maybe it's)\b|"
@@ -1684,8 +1703,6 @@ _ANSWER_LEAD = re.compile(
     r"(?:,?\s+(?:is|was)\b)?)*",
     FLAGS,
 )
-# A turn of talk between a question for a secret and its answer: short, asking nothing.
-_ASIDE_TURN = re.compile(r"[^\S\n]*\n(?:[^\S\n]*[^\s?][^\n?]{0,80})(?=\n)", FLAGS)
 # A sentence of hedging before the answer, in the same turn: "Ha. Good question.", "Oh, wow, I
 # forgot about that.", "Hmm, let me think." (not "I never had a pet.").
 _HEDGE = re.compile(
@@ -1711,7 +1728,8 @@ _NOT_SECRET = frozenset(
     dang man boy middle problem problems worries caller customer agent lowercase uppercase mother's father's
     maiden favorite favourite printed visit saved accepted going gonna might must shall capital small together
     name's dunno skip pass operator representative human story memory tough hard whatever nevermind you're welcome
-    bye goodbye understood noted gotcha excellent fantastic brilliant lovely cheers pleasure super""".split()
+    bye goodbye understood noted gotcha excellent fantastic brilliant lovely cheers pleasure super hello hi hey
+    cool nice yup mhm bingo indeed sweet help""".split()
 )
 _SECRET_WORD = re.compile(r"[^\W_][\w'’-]*")  # any script's letters: "Kraków", "Zoë"
 # How a secret is spelled, said after it: "all one word", "two words", "no spaces", "all lowercase"
@@ -1781,20 +1799,7 @@ def _secret_answers(text: str, talk: Dialogue) -> list[Finding]:
         asking = talk.lowered[talk.sentence(asked.start())[0] : question.end()]
         if _YES_OR_NO.match(asking) and not _GIVE_IT.search(asking):
             continue
-        position = question.end()
-        tries = _tries(text, position)
-        # After a sentence or two of hedging: "Oh, wow, I forgot about that. Um, Amélie?"
-        for _ in range(2):
-            hedge = None if tries else _HEDGE.match(text, position)
-            if hedge is None:
-                break
-            position = hedge.end()
-            tries = _tries(text, position)
-        # Or in the turn after a turn of talk that asks nothing: "oh gosh hang on it was a fish" /
-        # "i want to say bubbles".
-        aside = None if tries else _ASIDE_TURN.match(text, question.end())
-        if aside:
-            tries = _tries(text, aside.end())
+        tries = _hedged_tries(text, question.end()) or _tries_turns_later(text, talk, question.end())
         found += [("PIN", *answer, 0.7) for answer in tries]
     # The secret said after its name, with no question: "my first pet was a dog named biscuit".
     for named in _MEMORABLE_NAMED.finditer(talk.lowered):
@@ -1815,6 +1820,10 @@ def _secret_answers(text: str, talk: Dialogue) -> list[Finding]:
         words = _secret_words(text, start, 1 if named.group("word") else _MOST_SAID_WORDS)
         if words is not None:
             found.append(("PIN", *words, 0.7))
+    for asked in _PHRASE_ASKED.finditer(talk.lowered):
+        phrase = _phrase_said(text, asked.end())
+        if phrase is not None:
+            found.append(("PIN", *phrase, 0.7))
     for note in _SPELLING_NOTE.finditer(text):
         start = note.start()
         for _ in range(_MOST_SAID_WORDS):
@@ -1844,6 +1853,78 @@ def _secret_answers(text: str, talk: Dialogue) -> list[Finding]:
         for match in re.finditer(rf"(?<![\w'-]){re.escape(value)}(?![\w'-])", text, FLAGS):
             found.append(("PIN", match.start(), match.end(), 0.7))
     return found
+
+
+def _hedged_tries(text: str, position: int) -> list[tuple[int, int]]:
+    """``_tries`` from ``position``, or after a sentence or two of hedging there ("Oh, wow, I
+    forgot about that. Um, Amélie?")."""
+    tries = _tries(text, position)
+    for _ in range(2):
+        hedge = None if tries else _HEDGE.match(text, position)
+        if hedge is None:
+            break
+        position = hedge.end()
+        tries = _tries(text, position)
+    return tries
+
+
+def _tries_turns_later(text: str, talk: Dialogue, position: int) -> list[tuple[int, int]]:
+    """The answer to a question for a secret that ends at ``position``, given a few turns later,
+    after turns of talk that give none: "is it the dog or the cat" / "I can only say it's your
+    first pet." / "try biscuit"; "Baptist I think." / "That answer does not match. Please try
+    again." / "Baptist Memorial Hospital.". Not past a turn that talks of another value ("And
+    your date of birth?") or asks for a secret again (that question's answer is its own)."""
+    line_end = text.find("\n", position)
+    for _ in range(_LATER_TURNS):
+        if line_end == -1:
+            return []
+        start = line_end + 1
+        line_end = text.find("\n", start)
+        end = len(text) if line_end == -1 else line_end
+        if _SECRET_ASKED.search(talk.lowered, start, end) or any(
+            talk.mentioned_within(topic, end, end - start) for topic in _OTHER_VALUES
+        ):
+            return []
+        tries = _hedged_tries(text, start)
+        if tries:
+            return tries
+    return []
+
+
+# A voice passphrase asked for: "Please say your voice passphrase after the tone.", "You'll need
+# to say a new phrase three times."
+_PHRASE_ASKED = re.compile(r"\b(?:say|repeat|speak)\b[^.?!\n]{0,30}\b(?:pass ?phrase|phrase)\b[^\n]*", FLAGS)
+# A turn of one to twelve words, after "okay" or "um": the passphrase said whole.
+_PHRASE_TURN = re.compile(
+    r"[^\S\n]*(?:(?:ok|okay|um|uh|sure|alright|yes)\b[,.]?[^\S\n]*)*"
+    r"(?P<phrase>[^\W_][\w'’-]*(?:[^\S\n]*,?[^\S\n]+[\w'’-]+){0,11})[^\S\n]*[.!?]?[^\S\n]*(?=\n|$)",
+    FLAGS,
+)
+# What starts talk, not a passphrase: "i never set up a passphrase", "Operator.", "Sorry, what?".
+_TALK_START = re.compile(
+    r"(?:i|i'm|im|i've|i'd|i'll|we|what|sorry|hold|hang|wait|can|could|do|does|did|is|are|which|how|why|operator|"
+    r"representative|agent|help|hello|hi|no|yeah|please|one|just|let|repeat|again|me|that|this|it|huh|pardon)\b",
+    FLAGS,
+)
+# How many turns after its question a secret may still be answered.
+_LATER_TURNS = 4
+# Talk of these is about another value than the secret asked for.
+_OTHER_VALUES = (
+    "SSN CARD CVV EXPIRY DOB BIRTH_YEAR ZIP ADDRESS HOUSE_NUMBER ACCOUNT DRIVER_LICENSE PASSPORT BANK ROUTING".split()
+)
+
+
+def _phrase_said(text: str, position: int) -> tuple[int, int] | None:
+    """The voice passphrase asked for before ``position``: the whole of the next turn, talk
+    words and all ("blue river under the moon", "At Sterling Bank, my voice confirms me."),
+    unless that turn is talk ("i never set up a passphrase", "Operator.", "Sorry, which one?")."""
+    turn_end = text.find("\n", position)
+    if turn_end == -1:
+        return None
+    said = _PHRASE_TURN.match(text, turn_end + 1)
+    if said is None or _TALK_START.match(said.group("phrase")) or "?" in said.group():
+        return None
+    return said.span("phrase")
 
 
 def _tries(text: str, start: int) -> list[tuple[int, int]]:

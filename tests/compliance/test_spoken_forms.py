@@ -1726,3 +1726,107 @@ def test_an_answer_a_turn_of_talk_after_its_question_or_to_a_question_asked_anot
 )
 def test_talk_a_turn_after_a_question_for_a_secret_is_no_secret(context, text):
     assert not hidden(text, context=context)
+
+
+# Turns of talk between a question for a secret and its answer: a question back, a hint refused,
+# a first try that failed, a prompt to try again.
+TALK_TURNS = [
+    "oh god we had a lot of pets um is it the dog or the cat",
+    "I can only say it's your first pet, as you entered it.",
+    "Oh, is that the one from grade school or high school? I put in a couple.",
+    "I can't give hints, but take your time.",
+    "That answer does not match. Please try again.",
+    "Do you want the full name or just the first word?",
+    "Just as you entered it is fine.",
+    "hang on let me think",
+]
+LATER_LEADS = ["", "try ", "Okay, then it's ", "Then just ", "ok make it ", "um i think i put ", "Okay, let's try "]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    SECRETS,
+    st.sampled_from(SECRET_QUESTIONS[:2] + ["What was the name of your first gaming console?"]),
+    st.lists(st.sampled_from(TALK_TURNS), min_size=1, max_size=3),
+    st.sampled_from(LATER_LEADS),
+    st.booleans(),
+)
+def test_the_answer_to_a_question_for_a_secret_a_few_turns_of_talk_later_is_hidden(
+    words, question, talk, lead, capitalised
+):
+    secret = invented_secret(words, capitalised)
+    context = "\n".join([question.removesuffix("Caller: ").strip(), *talk])
+
+    assert all_hidden(f"{lead}{secret}.", secret, context=context)
+
+
+@pytest.mark.parametrize(
+    "context, text",
+    [
+        # Another value asked for in between: its answer is that value's, not the secret's.
+        ("What was the name of your first pet?\nI don't remember, sorry.\nOkay. What's your ZIP code then?", "Bingo."),
+        ("What's your mother's maiden name?\nhold on\nAnd what's your date of birth?", "Bingo."),
+        ("What was the name of your first pet?\nUm, I don't remember.\nNo problem.", "Hello?"),
+        ("What was the name of your first pet?\nlet me think\nSure.", "Nice, I found it. Sorry about that."),
+    ],
+)
+def test_talk_turns_after_a_question_for_a_secret_or_after_another_question_is_no_secret(context, text):
+    assert not hidden(text, context=context)
+
+
+@pytest.mark.parametrize(
+    "context, text, value",
+    [
+        ("Please say your voice passphrase after the tone.", "blue river under the moon", "blue river under the moon"),
+        ("Please say your voice passphrase after the tone.", "At Sterling Bank, my voice confirms me.",
+         "At Sterling Bank, my voice confirms me"),
+        ("Welcome to Summit Federal. After the tone, please say your voice passphrase.",
+         "my voice opens the door at summit", "my voice opens the door at summit"),
+        ("I can re-enroll it. You'll need to say a new phrase three times.", "okay the river runs past marigold hill",
+         "the river runs past marigold hill"),
+        ("Sorry, I didn't catch that. Please say your passphrase again.", "Summer rain on Jordan Lake.",
+         "Summer rain on Jordan Lake"),
+    ],
+)  # fmt: skip
+def test_a_voice_passphrase_is_hidden_whole(context, text, value):
+    assert all_hidden(text, value, context=context)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Operator.", "i never set up a passphrase", "Sorry, can you repeat that?", "What's a passphrase?", "Um, help."],
+)
+def test_talk_after_a_prompt_for_a_voice_passphrase_is_no_secret(text):
+    assert not hidden(text, context="Please say your voice passphrase.")
+
+
+@pytest.mark.parametrize(
+    "context, text, value",
+    [
+        ("To verify, what month were you born?\nJune.\nAnd the day?", "The ninth. Wait, sorry, the nineteenth.",
+         "the nineteenth"),
+        ("To verify, what month were you born?\nJune.\nAnd the day?", "The ninth. Wait, sorry, the nineteenth.",
+         "The ninth"),
+        ("What year were you born?", "oh four i mean two thousand four", "oh four"),
+        ("What year were you born?", "oh four i mean two thousand four", "two thousand four"),
+        ("Please say your account number.", "Double 8 0 3 1 7 6 2.", "Double 8 0 3 1 7 6 2"),
+        ("Last four of the account", "four four eight two thats the checking", "four four eight two"),
+        ("and the last 4 of your social", "7 7 1 9", "7 7 1 9"),
+    ],
+)  # fmt: skip
+def test_a_piece_corrected_a_digit_doubled_and_a_part_asked_for_without_a_question_mark_are_hidden(
+    context, text, value
+):
+    assert all_hidden(text, value, context=context)
+
+
+@pytest.mark.parametrize(
+    "context, text",
+    [
+        ("last stop on the route", "it was the four forty two bus"),
+        ("last time you called", "it was twenty twenty two"),
+        ("What's the double room rate?", "It's double 8 percent of the base."),
+    ],
+)
+def test_numbers_after_a_prompt_that_asks_for_no_part_of_an_identifier_survive(context, text):
+    assert not hidden(text, context=context)
