@@ -281,6 +281,8 @@ UNIT = (
     r"|(?:apt|apartment|unit|suite|lot|space)\.?\s*[A-Za-z]\b"
     r"|\d{1,3}(?:st|nd|rd|th)\s+floor\b|floor\s+\d{1,3}\b|penthouse(?:\s+\d\w*)?"
     r"|(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth)\s+floor\b"
+    # A unit named by where it is: "1412 1/2 North Kinnickinnic Avenue, Rear Unit".
+    r"|(?:rear|front|back|upper|lower|basement|garden|top|bottom|side)\s+(?:unit|apartment|apt|suite|flat)\b"
     # A flat said by its number and letter alone, after the street: "88 Orchard Street, 4F".
     r"|\d{1,4}(?-i:[A-Z])(?![\w'])"
 )
@@ -364,6 +366,12 @@ _SYMBOL_NAMES = r"exclamation (?:point|mark)|at sign|hashtag|hash|pound sign|dol
 
 # Findings: (type, start, end, score).
 Finding = tuple[str, int, int, float]
+
+
+def _no_talk(said: str) -> bool:
+    """No word of ``said`` is talk ("Thank you.", "Not sure."), as a secret's has none (``_secret``)."""
+    return _secret(said)
+
 
 RULES: dict[str, tuple[list[Rule], bool]] = {
     # type: (rules, whether a value followed by an amount's unit is allowed)
@@ -575,7 +583,8 @@ RULES: dict[str, tuple[list[Rule], bool]] = {
                 rf"(?<![\w:/-]){HOUSE_NUMBER}(?:{ADDRESS_GAP}{DIRECTION})?"
                 rf"(?:(?:{ADDRESS_GAP}{STREET_WORD}){{0,3}}?{ADDRESS_GAP}(?:{ROUTE})"
                 rf"|(?:{ADDRESS_GAP}{STREET_WORD}){{1,4}}?{ADDRESS_GAP}(?:{STREET_SUFFIX})\b\.?"
-                rf"|\s+(?:{STREET_PREFIX})\s+{STREET_WORD}(?:\s+(?-i:[A-Z])[a-z]+){{0,2}})"
+                # "Avenida de la Estrella", "Rue du Bac", "Calle Ocho"
+                rf"|\s+(?:{STREET_PREFIX})\s+{STREET_WORD}(?:\s+(?:(?:de|del|la|las|los|el|du|des|le)\s+)*(?-i:[A-Z])[a-z]+){{0,2}})"
                 rf"(?:\s+{DIRECTION})?(?:{ADDRESS_GAP}(?:{UNIT})){{0,2}}",
                 0.85,
             ),
@@ -589,6 +598,17 @@ RULES: dict[str, tuple[list[Rule], bool]] = {
                 carry=False,
             ),
             rule(r"(?<![\w:/-])\d{1,6}(?-i:[A-Z])?(?![\w/])", 0.75, "HOUSE_NUMBER", window=24, carry=False),
+            # The same as the answer of its own to a question for an address: "What's the service
+            # address?" "twenty four fifteen tchoupitoulas", "It's 2415 Tchoupitoulas."
+            *(
+                rule(
+                    rf"(?<![\w:/-]){HOUSE_NUMBER}(?:[^\S\n]+{DIRECTION})?(?:[^\S\n]+{NAMING_WORD}){{1,3}}",
+                    0.85,
+                    topic,
+                    bare=True,
+                )
+                for topic in ("ADDRESS", "HOUSE_NUMBER", "STREET")
+            ),
             # An address asked for in pieces, each answered alone: "What's the house number?"
             # "nineteen oh four"; "What's the address?" "forty seven twelve"; "And the unit
             # number?" "twelve b"; "Please say the street name." "Kingsbury Avenue."
@@ -613,6 +633,16 @@ RULES: dict[str, tuple[list[Rule], bool]] = {
                     validate=_names_a_street,
                 )
                 for topic in ("STREET", "ADDRESS")
+            ),
+            # A street's name said alone, without its kind, as the answer to a question for it:
+            # "Please say the street name." "Saint Charles."
+            rule(
+                rf"{_NOT_AFTER_AN_ARTICLE}(?:{NAMING_WORD}\s+){{0,2}}{NAMING_WORD}(?=[^\S\n]*[.!]?[^\S\n]*(?:\n|$))",
+                0.7,
+                "STREET",
+                bare=True,
+                lead="name",
+                validate=_no_talk,
             ),
             # A numbered road said alone where a street is asked for: "And the road?" "Old Route 9."
             *(
@@ -686,6 +716,19 @@ RULES: dict[str, tuple[list[Rule], bool]] = {
                 for topic in ("ADDRESS", "HOUSE_NUMBER", "PO_BOX")
             ),
             rule(r"\b(?:apartment|apt|unit|suite)\.?\s+(?-i:[A-Z])(?![\w'])", 0.7, lead="word"),
+            # In lowercase, where a unit or an address is asked for, the letter ending what is said
+            # of it: "Any apartment number?" "apartment c its the bottom floor"; not "apartment a
+            # few blocks down", "unit i think".
+            *(
+                rule(
+                    r"\b(?:apartment|apt|unit|suite|lot|space)\s+(?!a\b|i\b)(?-i:[a-z])"
+                    r"(?=[^\S\n]*(?:$|\n|[.,!]|(?:its|it's|it is|thats|that's)\b))",
+                    0.7,
+                    topic,
+                    lead="word",
+                )
+                for topic in ("UNIT", "ADDRESS")
+            ),
             rule(rf"\b(?:building|bldg)\.?\s+\w{{1,4}},?\s+(?:{UNIT})", 0.8, lead="word"),
         ],
         True,
@@ -975,6 +1018,8 @@ def _spelled_identifiers(text: str, talk: Dialogue) -> list[Finding]:
     found = []
     for match in _SPELLED_IDENTIFIER.finditer(text):
         letters, digits, as_in = _spelled_characters(match.group())
+        if _named_harmless(text, match.start()):
+            continue
         if (
             letters
             and digits
@@ -983,14 +1028,40 @@ def _spelled_identifiers(text: str, talk: Dialogue) -> list[Finding]:
                 as_in
                 or letters >= 2
                 or digits >= 6
-                or any(talk.before(topic, match.start(), 60) for topic in ("ACCOUNT", "DRIVER_LICENSE", "PASSPORT"))
+                or any(talk.before(topic, match.start(), 60) for topic in _IDENTIFIER_TOPICS)
             )
         ):
             found.append(("ACCOUNT_ID", match.start(), match.end(), 0.75))
     return found
 
 
+def _named_harmless(text: str, position: int) -> bool:
+    """What is said at ``position`` was just named a business's code: "Your confirmation number
+    is W as in water, 4 4 0 2 9.", "Order number: L W 7 7 2…"."""
+    return _HARMLESS_CODE_NAMED.search(text, max(0, position - 48), position) is not None
+
+
+def _harmless_codes(text: str) -> list[tuple[int, int]]:
+    """Codes spelled in letters and digits where they were just named a business's: nothing
+    inside them is a value."""
+    spans = []
+    for match in _SPELLED_IDENTIFIER.finditer(text):
+        letters, digits, _ = _spelled_characters(match.group())
+        if letters and digits and _named_harmless(text, match.start()):
+            spans.append(match.span())
+    return spans
+
+
+_HARMLESS_CODE_NAMED = re.compile(
+    r"\b(?:order|confirmation|tracking|reference|ref|ticket|case|invoice|receipt|transaction|booking|reservation|"
+    r"incident|serial|model|part|item|sku|product|flight)\s+(?:number|code|no\.?|#|id)?"
+    r"(?:\s+(?:is|was|will be|for (?:this|that|the|your) \w+ is))?[\s,:]*(?:it's\s+)?$",
+    FLAGS,
+)
+
+
 _IDENTIFIER_TYPES = frozenset({"ACCOUNT_ID", "DRIVER_LICENSE", "PASSPORT"})
+_IDENTIFIER_TOPICS = ("ACCOUNT", "DRIVER_LICENSE", "PASSPORT")
 # Characters said just before or after an identifier that belong to it: "e as in echo [K933021]",
 # "three [HW7KP2CX91]", "AC [44781903]", "[L0093371], K".
 # Capitals that are a word said before a number, not letters of it: "member ID W992318".
@@ -1426,6 +1497,21 @@ def _holiday_births(text: str, talk: Dialogue) -> list[Finding]:
             and "DOB" in talk.carried(match.start(), bare=True)
         )
     ]
+
+
+# A date named a birthday after it: "Oh, 4/3 is his birthday.", "march fourth is my birthday";
+# not "Friday is my birthday" (no date) or "June 3rd is the day after my birthday".
+_NAMED_A_BIRTHDAY = re.compile(
+    rf"(?P<value>\b{MONTH}\.?\s+(?:the\s+)?{DAY}(?:,?\s+{YEAR})?|\b(?:the\s+)?{DAY}\s+of\s+{MONTH}|"
+    r"(?<![\w/])(?:0?[1-9]|1[0-2])/(?:0?[1-9]|[12]\d|3[01])(?:/(?:\d\d){1,2})?(?![\w/]))"
+    r"\s+(?:is|was|'s)\s+(?:my|his|her|their|our|your)\s+(?:\w+['’]s\s+)?"
+    r"(?:birthday|date of birth|birth ?date|dob|d\.o\.b)\b",
+    FLAGS,
+)
+
+
+def _birthdays_named(text: str) -> list[Finding]:
+    return [("DATE_OF_BIRTH", *match.span("value"), 0.8) for match in _NAMED_A_BIRTHDAY.finditer(text)]
 
 
 _INDEPENDENCE_DAY = re.compile(r"(?:the\s+)?4th\s+of\s+july\b", FLAGS)
@@ -1980,6 +2066,33 @@ def _skip_space(text: str, position: int) -> int:
 _EXTENSION = re.compile(r",?\s*(?:extension|ext\.?|x)\s*(?:number\s+)?\d{1,6}(?![\w-])", FLAGS)
 
 
+def _units_after(text: str, findings: list[Finding]) -> list[Finding]:
+    """The unit said straight after an address is part of it, whatever rule found the street:
+    "2718 Avenida de la Estrella, Suite 110", "…Kinnickinnic Avenue, Rear Unit". A box, a
+    suite, a unit or a lot of an address said again with another number corrects it: "I heard
+    Rural Route 3, Box 118…" / "Box 181."."""
+    found: list[Finding] = []
+    for entity, start, end, score in findings:
+        if entity != "ADDRESS":
+            continue
+        unit = _UNIT_AFTER.match(text, end)
+        if unit:
+            found.append(("ADDRESS", start, unit.end(), score))
+        kinds = {match.group().lower() for match in _UNIT_KIND.finditer(text, start, end)}
+        if kinds:
+            for again in _UNIT_AGAIN.finditer(text, end, end + _SAID_AGAIN_WITHIN):
+                if again.group("kind").lower() in kinds:
+                    found.append(("ADDRESS", *again.span(), 0.7))
+    return found
+
+
+_UNIT_AFTER = re.compile(rf"(?:{ADDRESS_GAP}(?:{UNIT})){{1,2}}", FLAGS)
+_UNIT_KINDS = r"\b(?:box|apartment|apt|unit|suite|lot|space|trailer)\b"
+_UNIT_KIND = re.compile(_UNIT_KINDS, FLAGS)
+_UNIT_AGAIN = re.compile(rf"(?P<kind>{_UNIT_KINDS})\s+#?\d+(?:[ -]?[A-Za-z]\b)?", FLAGS)
+_SAID_AGAIN_WITHIN = 300
+
+
 def _phone_extensions(text: str, findings: list[Finding]) -> list[Finding]:
     found: list[Finding] = []
     for entity, start, end, score in findings:
@@ -2211,15 +2324,18 @@ def _scan(text: str) -> tuple[Finding, ...]:
     findings += _secret_answers(text, talk)
     findings += _dates_beside_birth(text, findings, talk)
     findings += _holiday_births(text, talk)
+    findings += _birthdays_named(text)
     findings += _identifier_edges(text, findings)
     findings += _secret_edges(text, findings)
     findings += _phone_extensions(text, findings)
+    findings += _units_after(text, findings)
     findings += _email_parts(text, findings)
     findings += _corrections_and_repeats(text, findings)
     findings += _begun_again(text, findings)
     company = [finding[1:3] for finding in findings if finding[0] == "PHONE" and _company_line(text, talk, finding)]
-    if company:
-        findings = [finding for finding in findings if not any(a <= finding[1] and finding[2] <= b for a, b in company)]
+    harmless = company + _harmless_codes(text)
+    if harmless:
+        findings = [finding for finding in findings if not any(a <= finding[1] and finding[2] <= b for a, b in harmless)]
     # A code said alone is typed by its length only where nothing else typed it.
     typed = [finding for finding in findings if finding[3] != BARE_DIGITS]
     return tuple(typed) + tuple(

@@ -1830,3 +1830,61 @@ def test_a_piece_corrected_a_digit_doubled_and_a_part_asked_for_without_a_questi
 )
 def test_numbers_after_a_prompt_that_asks_for_no_part_of_an_identifier_survive(context, text):
     assert not hidden(text, context=context)
+
+
+@pytest.mark.parametrize(
+    "context, text, value",
+    [
+        ("What's the service address?", "twenty four fifteen tchoupitoulas", "twenty four fifteen tchoupitoulas"),
+        ("What's the service address?", "It's 2415 Tchoupitoulas.", "2415 Tchoupitoulas"),
+        ("Please say the street name.", "Saint Charles.", "Saint Charles"),
+        ("What street is that on?", "saint charles", "saint charles"),
+        ("Any apartment number?", "apartment c its the bottom floor", "apartment c"),
+        ("What's the address?", "1412 1/2 North Kinnickinnic Avenue, Rear Unit", "Rear Unit"),
+        ("", "I heard 2718 Avenida de la Estrella, Suite 110, San Clemente.", "2718 Avenida de la Estrella, Suite 110"),
+        ("I heard Rural Route 3, Box 118, Hickory Flat, Mississippi, 38633. Is that correct?", "Box 181.", "Box 181"),
+    ],
+)  # fmt: skip
+def test_an_address_answered_without_its_street_s_kind_its_unit_and_its_box_corrected_are_hidden(context, text, value):
+    assert all_hidden(text, value, context=context)
+
+
+@pytest.mark.parametrize(
+    "context, text",
+    [
+        ("fourteen twelve east lincoln avenue", "Thank you. Is that in Mesa?"),
+        ("Please say the street name.", "I'm not sure."),
+        ("Please say the street name.", "Could you repeat that?"),
+        ("What street is the store on?", "The one by the mall."),
+        ("Any apartment number?", "no its a house"),
+        ("Any apartment number?", "apartment a few blocks down"),
+        ("What's the service address?", "Same as on file."),
+    ],
+)
+def test_talk_after_a_question_for_an_address_or_a_street_survives(context, text):
+    assert not hidden(text, context=context)
+
+
+@pytest.mark.parametrize(
+    "text, value",
+    [
+        ("Oh, 4/3 is his birthday. Let's do the 10th.", "4/3"),
+        ("oh march fourth is my birthday actually", "march fourth"),
+        ("The 12th of May was her date of birth.", "12th of May"),
+    ],
+)
+def test_a_date_named_a_birthday_after_it_is_hidden(text, value):
+    assert all_hidden(text, value)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Friday is my birthday, so can we do Monday?",
+        "Your confirmation number is W as in water, 4 4 0 2 9.",
+        "Your new confirmation code is D as in David, 4 4 1 7. Anything else?",
+        "Order number L W 7 7 2 0 4 9, shipped Thursday.",
+    ],
+)
+def test_a_day_named_a_birthday_and_a_business_s_code_spelled_out_survive(text):
+    assert not hidden(text)
