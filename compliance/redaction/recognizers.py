@@ -2335,7 +2335,9 @@ def _scan(text: str) -> tuple[Finding, ...]:
     company = [finding[1:3] for finding in findings if finding[0] == "PHONE" and _company_line(text, talk, finding)]
     harmless = company + _harmless_codes(text)
     if harmless:
-        findings = [finding for finding in findings if not any(a <= finding[1] and finding[2] <= b for a, b in harmless)]
+        findings = [
+            finding for finding in findings if not any(a <= finding[1] and finding[2] <= b for a, b in harmless)
+        ]
     # A code said alone is typed by its length only where nothing else typed it.
     typed = [finding for finding in findings if finding[3] != BARE_DIGITS]
     return tuple(typed) + tuple(
