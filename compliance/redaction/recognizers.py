@@ -1804,7 +1804,7 @@ _NOT_SECRET = frozenset(
     should will won't have has had not no yes yeah yep nope sure okay ok right well oh uh um er hmm sorry wait
     hold hang one second sec minute moment let let's think know remember forgot forget recall idea clue never set
     up try again please thanks thank just also too all any some none nothing something anything same other another
-    new old last next go ahead thing course good great fine got get check look give need want like says said say
+    new last next go ahead thing course good great fine got get check look give need want like says said say
     tell told ask asked question questions answer answers password passcode pin code word words security secret
     account absolutely definitely certainly actually honestly probably really totally basically literally exactly
     usually normally obviously seriously verified correct confirmed matches perfect wonderful awesome later now
@@ -1822,12 +1822,15 @@ _SECRET_WORD = re.compile(r"[^\W_][\w'’-]*")  # any script's letters: "Kraków
 # (the copy the rules read writes "one" as "1").
 _SPELLED_AS = r"(?:(?:all\s+)?(?:one|two|three|[123])\s+words?\b|no spaces\b|all (?:lower ?case|caps|capitals)\b)"
 # After the answer: the end of the turn, or what closes a secret's spelling ("all one word").
-_ANSWER_CLOSE = re.compile(rf"\s*(?:[.?!,;…]|$|\n)|\s+(?:{_SPEAKER}|{_SPELLED_AS}|that's\b|or\b|no\b)", FLAGS)
-# A second try after the first answer: "Springfield? No, Shelbyville.", "tigerlily. Or tigerlily7."
-_ANOTHER_TRY = re.compile(
-    r"[?.,…]*\s+(?:(?:no|or|sorry|wait|actually|maybe)\b[,.…]*\s+)+(?:(?:it's|it was|was it|try|it might be)\s+)?",
-    FLAGS,
+_ANSWER_CLOSE = re.compile(
+    rf"\s*(?:[.?!,;…]|$|\n)|\s+(?:{_SPEAKER}|{_SPELLED_AS}|that's\b|or\b|no\b|like\b|as in\b)", FLAGS
 )
+# A second try after the first answer: "Springfield? No, Shelbyville.", "tigerlily. Or tigerlily7."
+_TRY_LEAD = r"[?.,…]*\s+(?:(?:no|or|sorry|wait|actually|maybe|yeah)\b[,.…]*\s+)+"
+_TRY_WORDS = r"(?:(?:it's|it was|was it|try|it might be|just)\s+)?"
+_ANOTHER_TRY = re.compile(_TRY_LEAD + _TRY_WORDS, FLAGS)
+# The same, the first taken back in a sentence of its own: "Wait, I changed it. It's bluebird 42."
+_ANOTHER_TRY_TAKEN_BACK = re.compile(_TRY_LEAD + r"[^.?!\n]{0,30}[.?!…]+\s+" + _TRY_WORDS, FLAGS)
 _MOST_WORDS = 3
 # A secret after its name, in the same sentence: "the password is sunflower twenty two", "I set the
 # passcode to blue giraffe", "security word lighthouse, one word". Never across a placeholder: what
@@ -2023,6 +2026,9 @@ def _tries(text: str, start: int) -> list[tuple[int, int]]:
         tries.append(answer)
         again = _ANOTHER_TRY.match(text, answer[1])
         answer = _secret_at(text, again.end()) if again else None
+        if answer is None and again:
+            again = _ANOTHER_TRY_TAKEN_BACK.match(text, tries[-1][1])
+            answer = _secret_at(text, again.end()) if again else None
     return tries
 
 

@@ -1888,3 +1888,18 @@ def test_a_date_named_a_birthday_after_it_is_hidden(text, value):
 )
 def test_a_day_named_a_birthday_and_a_business_s_code_spelled_out_survive(text):
     assert not hidden(text)
+
+
+@pytest.mark.parametrize(
+    "context, text, value",
+    [
+        ("What's the name of the street you grew up on?\nDo you want the full street or just the name?\n"
+         "Just as you entered it is fine.", "Old Orchard Road.", "Old Orchard Road"),
+        ("And finally, your telephone passcode?", "It's, um, blue heron 42. Wait, I changed it. It's bluebird 42.",
+         "bluebird 42"),
+        ("What was the make of your first car?", "Okay, then it's Pontiac. Yeah, Pontiac Sunfire, if it wants it all.",
+         "Pontiac Sunfire"),
+    ],
+)  # fmt: skip
+def test_a_secret_tried_again_after_taking_the_first_back_or_explained_after_it_is_hidden(context, text, value):
+    assert all_hidden(text, value, context=context)
