@@ -1903,3 +1903,28 @@ def test_a_day_named_a_birthday_and_a_business_s_code_spelled_out_survive(text):
 )  # fmt: skip
 def test_a_secret_tried_again_after_taking_the_first_back_or_explained_after_it_is_hidden(context, text, value):
     assert all_hidden(text, value, context=context)
+
+
+@pytest.mark.parametrize(
+    "context, text, value",
+    [
+        ("Yeah, Delgado Street.", "On Delgado Street, got it.", "Delgado Street"),
+        ("What's the street you grew up on?", "Maple Avenue.", "Maple Avenue"),
+        ("Any apartment number?", "um lot twelve b", "lot twelve b"),
+        ("Is there a unit number?", "yeah its unit b like bravo", "unit b"),
+    ],
+)
+def test_a_street_named_in_a_sentence_of_its_own_and_a_lot_or_unit_with_its_letter_are_hidden(context, text, value):
+    assert all_hidden(text, value, context=context)
+
+
+@pytest.mark.parametrize(
+    "context, text",
+    [
+        ("Which store?", "The one on Hunter Road."),
+        ("Which branch did you visit?", "the one on martin luther king boulevard"),
+        ("Where did you park?", "Uh, the one by Grant Road. It's the Grant Road station, I think."),
+    ],
+)
+def test_a_branch_named_by_its_street_survives(context, text):
+    assert not hidden(text, context=context)
