@@ -225,11 +225,6 @@ NAMING_WORD = (
     r"(?!(?:no|not|that's|thats|it's|its|but|so|then|just|like|yeah|yes|sorry|years?|months?|weeks?|days?|hours?|"
     r"minutes?|dollars?|bucks|cents|percent|times|people|items?|units?|am|pm|o'clock)\b)(?=\w\w)"
 ) + STREET_WORD
-# A branch or a store named by its street: "The one on Hunter Road." (the normalised copy
-# writes "one" as "1").
-_NOT_A_BRANCH_S = "".join(
-    rf"(?<!\b{one} {where} )" for one in ("one", "1") for where in ("on", "at", "by", "off", "near")
-)
 # A street's name in lowercase after an article or a possessive is a way or a place talked of:
 # "the best way", "the tennis court", "my new place", "down the main road"; in capitals it names
 # one ("on the Kingsley Avenue").
@@ -648,18 +643,6 @@ RULES: dict[str, tuple[list[Rule], bool]] = {
                 bare=True,
                 lead="name",
                 validate=_no_talk,
-            ),
-            # A street and its kind said as a sentence of its own: "Yeah, Delgado Street." (a street
-            # one names alone is one's own; not "on the Main Street bridge").
-            rule(
-                _NOT_A_BRANCH_S
-                + rf"{_NOT_AFTER_AN_ARTICLE}(?:{DIRECTION}{ADDRESS_GAP})?(?:{NAMING_WORD}{ADDRESS_GAP}){{1,3}}?"
-                rf"(?:{STREET_SUFFIX})\b\.?",
-                0.7,
-                bare=True,
-                guarded=True,  # not after a store or a branch is talked of
-                lead="name",
-                validate=_names_a_street,
             ),
             # A numbered road said alone where a street is asked for: "And the road?" "Old Route 9."
             *(
