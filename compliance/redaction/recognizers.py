@@ -1108,6 +1108,9 @@ _SYMBOLS_AFTER = re.compile(
 
 
 def _secret_edges(text: str, findings: list[Finding]) -> list[Finding]:
+    """A secret's case word before it and the names of its symbols after it ("capital m a n g o
+    seven seven exclamation point"), and the parts it is said in, joined by "then": "Chase,
+    C-H-A-S-E, then 1987, then an exclamation point"."""
     found: list[Finding] = []
     for entity, start, end, score in findings:
         if entity != "PIN":
@@ -1116,7 +1119,23 @@ def _secret_edges(text: str, findings: list[Finding]) -> list[Finding]:
         symbols = _SYMBOLS_AFTER.match(text, end)
         if case or symbols:
             found.append((entity, case.start() if case else start, symbols.end() if symbols else end, score))
+        parts_after = _PARTS_AFTER.match(text, end)
+        parts_before = _PARTS_BEFORE.search(text, max(0, start - 48), start)
+        if parts_before and not _secret(_CASE_WORD.sub("", parts_before.group("parts")), alone=False):
+            parts_before = None
+        if parts_after or parts_before:
+            first = parts_before.start("parts") if parts_before else start
+            found.append((entity, first, parts_after.end() if parts_after else end, score))
     return found
+
+
+_CASE_WORD = re.compile(r"\bcapital\b", FLAGS)
+# A secret said in parts joined by "then", after and before one of them found.
+_PART = rf"(?:{_SYMBOL_NAMES}|pound|star|capital\s+[a-z]\b|[A-Za-z0-9][\w-]*)"
+_PARTS_AFTER = re.compile(rf"(?:,?\s+(?:and\s+)?then\s+(?:an?\s+)?{_PART})+(?=\s*(?:[.?!;]|$))", FLAGS)
+_PARTS_BEFORE = re.compile(
+    r"(?<![\w'’-])(?P<parts>(?:(?:capital\s+)?[A-Za-z0-9][\w-]*,?\s+){1,2})(?:and\s+)?then\s+$", FLAGS
+)
 
 
 def _card_runs(text: str) -> list[Finding]:
@@ -1399,6 +1418,14 @@ def _corrections_and_repeats(text: str, findings: list[Finding]) -> list[Finding
                 # "…8282 8210. Wait, did I say 8210? Yeah, 8210 at the end.": its last four said again.
                 by_digits.setdefault(digits[-4:], finding)
     found: list[Finding] = []
+    # A value said again is the same value, and a correction after it corrects that value:
+    # "Yes it's 2024 pound." / "I heard 2024. Is that right?" / "No, 2042.".
+    for index, (start, end) in enumerate(runs):
+        if typed[index] is None:
+            repeated = by_digits.get(digits_only(text[start:end]))
+            if repeated:
+                typed[index] = (repeated[0], start, _street_end(text, end, repeated[0]), repeated[3])
+                found.append(typed[index])
     changed = True
     while changed:
         changed = False
@@ -1435,11 +1462,6 @@ def _corrections_and_repeats(text: str, findings: list[Finding]) -> list[Finding
             typed[target] = finding
             found.append(finding)
             changed = True
-    for index, (start, end) in enumerate(runs):
-        if typed[index] is None:
-            repeated = by_digits.get(digits_only(text[start:end]))
-            if repeated:
-                found.append((repeated[0], start, _street_end(text, end, repeated[0]), repeated[3]))
     return found
 
 
@@ -1774,6 +1796,11 @@ _YES_OR_NO = re.compile(
     r"(?:do|does|did|is|are|was|were|have|has|had|would|should|will|shall|can|could|may|want)\b",
     FLAGS,
 )
+_YES_IT_IS = re.compile(
+    rf"\s*(?:{_SPEAKER}\s*)?(?:yes|yeah|yep|yup|sure|uh huh)\b[,.]?\s+(?:(?:so|and|um|uh)\b,?\s+)?"
+    r"(?:it's|its|it is|it was|that's|that'd be)\b",
+    FLAGS,
+)
 _GIVE_IT = re.compile(
     r"\b(?:give|tell|say|read|provide|confirm|verify|spell|share|answer|repeat|go ahead with)\b", FLAGS
 )
@@ -1890,8 +1917,12 @@ def _secret_answers(text: str, talk: Dialogue) -> list[Finding]:
             continue
         asking = talk.lowered[talk.sentence(asked.start())[0] : question.end()]
         if _YES_OR_NO.match(asking) and not _GIVE_IT.search(asking):
-            continue
-        tries = _hedged_tries(text, question.end()) or _tries_turns_later(text, talk, question.end())
+            # Answered only with "yes" and what it is: "Is there a verbal password on the
+            # account?" "yeah its georgia peach"; not "Yes, there is.".
+            said = _YES_IT_IS.match(text, question.end())
+            tries = _tries(text, said.end()) if said else []
+        else:
+            tries = _hedged_tries(text, question.end()) or _tries_turns_later(text, talk, question.end())
         found += [("PIN", *answer, 0.7) for answer in tries]
     # The secret said after its name, with no question: "my first pet was a dog named biscuit".
     for named in _MEMORABLE_NAMED.finditer(talk.lowered):

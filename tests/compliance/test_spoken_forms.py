@@ -1926,3 +1926,32 @@ def test_a_lot_or_unit_with_its_letter_where_a_unit_is_asked_for_is_hidden(conte
 )
 def test_a_branch_named_by_its_street_survives(context, text):
     assert not hidden(text, context=context)
+
+
+@pytest.mark.parametrize(
+    "context, text, value",
+    [
+        ("Is there a verbal password on the account?", "yeah its georgia peach", "georgia peach"),
+        ("Do you have a security word set up?", "Yes, it's Marigold.", "Marigold"),
+        ("What's the password?", "It's Chase, C-H-A-S-E, then 1987, then an exclamation point.",
+         "Chase, C-H-A-S-E, then 1987, then an exclamation point"),
+        ("Can you spell the password?", "It was something like Georgia, capital G, then 2-0-1-9, then hashtag.",
+         "Georgia, capital G, then 2-0-1-9, then hashtag"),
+        ("Is there a gate code?\nYes it's 2 0 2 4 pound.\nI heard 2024. Is that right?", "No 2 0 4 2.", "2 0 4 2"),
+    ],
+)  # fmt: skip
+def test_a_secret_given_after_yes_said_in_parts_or_corrected_after_its_read_back_is_hidden(context, text, value):
+    assert all_hidden(text, value, context=context)
+
+
+@pytest.mark.parametrize(
+    "context, text",
+    [
+        ("Is there a verbal password on the account?", "Yes, there is."),
+        ("Do you have a passcode set up?", "yes its the one i always use"),
+        ("What's the password?", "I'd log in first, then reset it, then call back."),
+        ("I heard 2024. Is that the year you moved?", "No, 2042 is the unit."),
+    ],
+)
+def test_talk_after_a_yes_or_a_then_is_no_secret(context, text):
+    assert not hidden(text, context=context)
