@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import re
 from bisect import bisect_left, bisect_right
+from collections.abc import Collection
 
 FLAGS = re.IGNORECASE
 
@@ -188,12 +189,14 @@ _WORD_OR_SIGN = re.compile(r"d\.o\.b|s\.s\.n|[a-z]+|\$")
 _PLACEHOLDER = re.compile(r"\[[a-z_]+\]")
 
 
-def _anchors(lowered: str) -> list[tuple[int, int, list[str]]]:
-    """Where anchor words occur, and the topics each may start. The words of
-    the text are collected once; each anchor found among them is then
+def _anchors(lowered: str, wanted: frozenset[str] | None = None) -> list[tuple[int, int, list[str]]]:
+    """Where anchor words occur, and the topics each may start (of the ``wanted`` ones, if
+    given). The words of the text are collected once; each anchor found among them is then
     looked up with ``str.find``, far quicker than reading every word."""
     present = set(_ANCHOR_WORDS.intersection(_WORD_OR_SIGN.findall(lowered)))
     present.update(prefix for prefix in _ANCHOR_PREFIXES if prefix in lowered)
+    if wanted is not None:
+        present = {word for word in present if not wanted.isdisjoint(_TOPICS_BY_ANCHOR[word])}
     found = []
     length = len(lowered)
     # A placeholder ("[CVV]", "[CREDIT_CARD]") is what was hidden, not talk
@@ -201,6 +204,8 @@ def _anchors(lowered: str) -> list[tuple[int, int, list[str]]]:
     placeholders = [match.span() for match in _PLACEHOLDER.finditer(lowered)] if "[" in lowered else []
     for word in present:
         topics = _TOPICS_BY_ANCHOR[word]
+        if wanted is not None:
+            topics = [topic for topic in topics if topic in wanted]
         whole = word not in _ANCHOR_PREFIXES and word[-1].isalpha()
         position = lowered.find(word)
         while position != -1:
@@ -262,7 +267,10 @@ CARRY_DISTANCE = 240
 
 
 class Dialogue:
-    def __init__(self, text: str) -> None:
+    """What a text talks about, and where. ``topics``, if given, are the only topics a caller
+    will ask about: the others are not looked for (none of them is ever mentioned)."""
+
+    def __init__(self, text: str, *, topics: Collection[str] | None = None) -> None:
         self.text = text
         lowered = lower(text)
         self.lowered = lowered
@@ -270,8 +278,8 @@ class Dialogue:
         self._bare: dict[tuple[int, int], bool] = {}
         self._sentence_topics: dict[int, frozenset[str]] = {}
         found: dict[str, set[tuple[int, int]]] = {name: set() for name in TOPICS}
-        for start, end, topics in _anchors(lowered):
-            for topic in topics:
+        for start, end, anchored in _anchors(lowered, None if topics is None else frozenset(topics)):
+            for topic in anchored:
                 pattern = _TOPIC_PATTERNS[topic]
                 match = pattern.match(lowered, start)
                 if match is None:

@@ -1527,16 +1527,25 @@ def _holiday_births(text: str, talk: Dialogue) -> list[Finding]:
 # A date named a birthday after it: "Oh, 4/3 is his birthday.", "march fourth is my birthday";
 # not "Friday is my birthday" (no date) or "June 3rd is the day after my birthday".
 _NAMED_A_BIRTHDAY = re.compile(
-    rf"(?P<value>\b{MONTH}\.?\s+(?:the\s+)?{DAY}(?:,?\s+{YEAR})?|\b(?:the\s+)?{DAY}\s+of\s+{MONTH}|"
-    r"(?<![\w/])(?:0?[1-9]|1[0-2])/(?:0?[1-9]|[12]\d|3[01])(?:/(?:\d\d){1,2})?(?![\w/]))"
     r"\s+(?:is|was|'s)\s+(?:my|his|her|their|our|your)\s+(?:\w+['’]s\s+)?"
     r"(?:birthday|date of birth|birth ?date|dob|d\.o\.b)\b",
+    FLAGS,
+)
+_DATE_BEFORE = re.compile(
+    rf"(?:\b{MONTH}\.?\s+(?:the\s+)?{DAY}(?:,?\s+{YEAR})?|\b(?:the\s+)?{DAY}\s+of\s+{MONTH}|"
+    r"(?<![\w/])(?:0?[1-9]|1[0-2])/(?:0?[1-9]|[12]\d|3[01])(?:/(?:\d\d){1,2})?(?![\w/]))$",
     FLAGS,
 )
 
 
 def _birthdays_named(text: str) -> list[Finding]:
-    return [("DATE_OF_BIRTH", *match.span("value"), 0.8) for match in _NAMED_A_BIRTHDAY.finditer(text)]
+    """Read from where the birthday is named, back to the date before it."""
+    found: list[Finding] = []
+    for named in _NAMED_A_BIRTHDAY.finditer(text):
+        date = _DATE_BEFORE.search(text, max(0, named.start() - 40), named.start())
+        if date:
+            found.append(("DATE_OF_BIRTH", *date.span(), 0.8))
+    return found
 
 
 _INDEPENDENCE_DAY = re.compile(r"(?:the\s+)?4th\s+of\s+july\b", FLAGS)

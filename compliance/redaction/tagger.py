@@ -62,6 +62,7 @@ TOPICS_NEEDED = {
     "CARD_EXPIRY": ("CARD", "CVV", "CODE", "EXPIRY"),
     "SSN": ("SSN",),
 }
+_TOPICS_NEEDED_ANY = frozenset(topic for topics in TOPICS_NEEDED.values() for topic in topics)
 # A finding the model is less sure of is dropped: on the development sets it
 # was not trained on, these cost about one value in a thousand, and they are
 # the findings that come and go when the words around them are redacted.
@@ -347,7 +348,7 @@ class SequenceTagger:
                 )
             elif kind in TOPICS_NEEDED:
                 # Not the cached dialogue(): it would keep the text after the call.
-                talk = talk or Dialogue(text)
+                talk = talk or Dialogue(text, topics=_TOPICS_NEEDED_ANY)
                 said = any(
                     talk.mentioned_within(topic, start, CARRY_DISTANCE) or talk.after(topic, end, CARRY_DISTANCE)
                     for topic in TOPICS_NEEDED[kind]
