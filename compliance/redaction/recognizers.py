@@ -1764,7 +1764,8 @@ _MEMORABLE = (
     r"\bname of (?:my|your) (?:first|1st|favou?rite|childhood|oldest|eldest|youngest)(?: [a-z]+)?? [a-z]+(?=\s*[?.,:])|"
     r"\bverbal password\b|\bsecurity (?:answer|word|question)\b|\bsecret word\b"
 )
-_MEMORABLE_NAMED = re.compile(_MEMORABLE, FLAGS)
+# Read first by the letters its ways of naming a secret start with (as ``_SECRET_ASKED``).
+_MEMORABLE_NAMED = re.compile(rf"\b(?=[mf1gcthwnbvs])(?:{_MEMORABLE})", FLAGS)
 # Before the secret, after its name: "is", "was", "a dog named", a pause, or nothing ("verbal password tangerine").
 _MEMORABLE_THEN = re.compile(
     r"[^.!?\n]{0,30}?\s(?:named|called)\b|[^.!?\n]{0,30}?\s(?:is|was|(?:would|might|could|may|should) be)\b|"
@@ -1885,7 +1886,9 @@ _SECRET_SAID = re.compile(
 _MOST_SAID_WORDS = 4
 # A secret's spelling said straight after it: "sunflower eighty eight all one word",
 # "it's purple monkey two words", "grandma's house i think all one word".
-_SPELLING_NOTE = re.compile(rf"(?:,?\s+(?:i think|i guess|probably))?,?\s+{_SPELLED_AS}", FLAGS)
+_SPELLING_NOTE = re.compile(rf"\b(?=[aont123]){_SPELLED_AS}", FLAGS)
+# Before the note, what it is set apart from the secret with: ", i think, all one word".
+_BEFORE_SPELLING_NOTE = re.compile(r"(?:,?\s+(?:i think|i guess|probably))?,?\s+$", FLAGS)
 _WORD_BEFORE = re.compile(r"([^\W_][\w'’-]*)\s*$")
 _POINTER = re.compile(
     r"(?:(?:the )?name of (?:my|our) (?:first |old |childhood )?(?:dog|cat|pet|school|street|teacher),?\s+)?", FLAGS
@@ -1956,7 +1959,10 @@ def _secret_answers(text: str, talk: Dialogue) -> list[Finding]:
         phrase = _phrase_said(text, asked.end())
         if phrase is not None:
             found.append(("PIN", *phrase, 0.7))
-    for note in _SPELLING_NOTE.finditer(text):
+    for spelled in _SPELLING_NOTE.finditer(text):
+        note = _BEFORE_SPELLING_NOTE.search(text, max(0, spelled.start() - 24), spelled.start())
+        if note is None:
+            continue
         start = note.start()
         for _ in range(_MOST_SAID_WORDS):
             word = _WORD_BEFORE.search(text, max(0, start - 40), start)

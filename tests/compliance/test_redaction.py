@@ -620,28 +620,44 @@ def _initials(items) -> set[str] | None:  # noqa: ANN001
     """The letters a parsed pattern's match can start with (None: any), lookarounds and \\b aside."""
     from re import _constants as c
 
+    found: set[str] = set()
     for op, argument in items:
         if op in (c.AT, c.ASSERT, c.ASSERT_NOT):
             continue
         if op is c.LITERAL:
-            return {chr(argument).lower()}
+            return found | {chr(argument).lower()}
+        if op is c.IN:
+            if not all(kind is c.LITERAL for kind, _ in argument):
+                return None
+            return found | {chr(value).lower() for _, value in argument}
         if op is c.SUBPATTERN:
-            return _initials(argument[-1])
+            inner = _initials(argument[-1])
+            return None if inner is None else found | inner
         if op is c.BRANCH:
-            found = [_initials(branch) for branch in argument[1]]
-            return None if None in found else set().union(*found)
+            branches = [_initials(branch) for branch in argument[1]]
+            return None if None in branches else found.union(*branches)
+        if op in (c.MAX_REPEAT, c.MIN_REPEAT):
+            inner = _initials(argument[2])
+            if inner is None:
+                return None
+            found |= inner
+            if argument[0] > 0:
+                return found
+            continue  # optional: what follows may start the match too
         return None
     return None
 
 
-def test_a_secret_question_is_looked_for_from_every_letter_one_can_start_with():
-    """The question is read first by its initials (for speed); every way of asking
-    in it must start with one of them, or it would never be found."""
+@pytest.mark.parametrize("name", ["_SECRET_ASKED", "_MEMORABLE_NAMED", "_SPELLING_NOTE"])
+def test_a_secret_question_is_looked_for_from_every_letter_one_can_start_with(name):
+    """The question (a secret's name, a note on its spelling) is read first by its initials
+    (for speed); every way of saying it must start with one of them, or it would never be found."""
     import re
 
-    from compliance.redaction.recognizers import _SECRET_ASKED
+    from compliance.redaction import recognizers
 
-    lookahead, rest = re.match(r"\\b\(\?=\[(\w+)\]\)(.*)", _SECRET_ASKED.pattern, re.DOTALL).groups()
-    starts = _initials(re._parser.parse(rest, _SECRET_ASKED.flags))
+    pattern = getattr(recognizers, name)
+    lookahead, rest = re.match(r"\\b\(\?=\[(\w+)\]\)(.*)", pattern.pattern, re.DOTALL).groups()
+    starts = _initials(re._parser.parse(rest, pattern.flags))
 
     assert starts is not None and starts <= set(lookahead), sorted((starts or set()) - set(lookahead))
