@@ -884,6 +884,7 @@ def _rule_findings(text: str, talk: Dialogue) -> list[Finding]:
     findings: list[Finding] = []
     starts = _starts(text, talk.lowered)
     sentences = {lead: [talk.sentence_index(position) for position in positions] for lead, positions in starts.items()}
+    topical: dict[tuple[str, str], list[int]] = {}
     for entity, (rules, amounts_allowed) in RULES.items():
         for current in rules:
             group = "value" if "value" in current.pattern.groupindex else 0
@@ -901,11 +902,15 @@ def _rule_findings(text: str, talk: Dialogue) -> list[Finding]:
                     sentences[current.lead] = [talk.sentence_index(position) for position in starts[current.lead]]
                 positions = starts[current.lead]
                 if active is not None:
-                    positions = [
-                        position
-                        for position, sentence in zip(positions, sentences[current.lead], strict=True)
-                        if sentence in active
-                    ]
+                    # The same for every rule of a topic and a lead: worked out once.
+                    key = (current.lead, current.topic)
+                    if key not in topical:
+                        topical[key] = [
+                            position
+                            for position, sentence in zip(positions, sentences[current.lead], strict=True)
+                            if sentence in active
+                        ]
+                    positions = topical[key]
                 matches, reached = [], -1
                 match_at = current.pattern.match
                 for position in positions:
