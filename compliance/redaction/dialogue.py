@@ -110,6 +110,11 @@ TOPICS = {
         r"(?!\s+(?:months?|years?|days?|weeks?|hours?|minutes?|times|payments?|statements?|bills?|calls?|orders?|"
         r"transactions?|charges?|visits?|deliveries|invoices?|checks?|deposits?|people|items?))"
     ),
+    # A business's place, whose address or street is no person's: "What's the address of the branch?"
+    "BUSINESS": (
+        r"\b(?:store|stores|branch|branches|restaurant|office|location|mall|shop|company|business|warehouse|"
+        r"clinic|pharmacy|dealership|station|terminal|venue|hotel)\b"
+    ),
     # Numbers said about these are not personal data.
     "HARMLESS": (
         r"\b(?:order|confirmation|tracking|reference|ref|ticket|case|invoice|receipt|transaction|serial|model|part|"
@@ -164,6 +169,10 @@ ANCHORS = {
     "PASSPORT": "passport",
     "NUMBER_REFERENCE": "number",
     "PARTIAL": "end ends ending ended last",
+    "BUSINESS": (
+        "store stores branch branches restaurant office location mall shop company business warehouse clinic "
+        "pharmacy dealership station terminal venue hotel"
+    ),
     "HARMLESS": (
         "order confirmation tracking reference ref ticket case invoice receipt transaction serial model part item "
         "sku product flight booking reservation incident extension ext press option room seat version error price "
@@ -173,6 +182,9 @@ ANCHORS = {
         "married graduated hired purchased bought installed joined closed built retired established anniversary group $"
     ),
 }
+# Topics looked up only where they are mentioned (``mentioned_within``): never what a sentence
+# is counted as being about, nor carried to the next.
+ASIDE_TOPICS = frozenset({"BUSINESS"})
 _TOPIC_PATTERNS = {name: re.compile(pattern) for name, pattern in TOPICS.items()}
 _TOPICS_BY_ANCHOR: dict[str, list[str]] = {}
 for _topic, _words in ANCHORS.items():
@@ -352,6 +364,8 @@ class Dialogue:
     def _topics_in(self, start: int, end: int) -> set[str]:
         found = set()
         for topic, starts in self.mention_starts.items():
+            if topic in ASIDE_TOPICS:
+                continue
             index = bisect_left(starts, start)
             if index < len(starts) and starts[index] < end:
                 found.add(topic)

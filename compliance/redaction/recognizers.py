@@ -43,7 +43,7 @@ from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from . import places
-from .dialogue import BARE_WORDS, Dialogue, dialogue
+from .dialogue import BARE_WORDS, TOPICS, Dialogue, dialogue
 from .normalize import MONTH, is_copy, normalize
 
 FLAGS = re.IGNORECASE
@@ -178,7 +178,9 @@ def rule(pattern: str, score: float, topic: str | None = None, **options: object
 QUANTITY_AFTER = re.compile(
     r"\s*(?:dollars?|bucks|cents|percent|%|items?|units?|minutes?|hours?|days?|weeks?|months?|years?|times|pounds|"
     r"euros?|miles|people|am\b|pm\b|a\.m|p\.m|o'clock|degrees|gigs?|kilowatts?|lines|kids|bags|digits|points|"
-    r"credits|calls|messages|emails|texts|orders|tickets|packages|boxes|bottles|pages|steps|feet|square feet)"
+    r"credits|calls|messages|emails|texts|orders|tickets|packages|boxes|bottles|pages|steps|feet|square feet|"
+    r"bedrooms?|bathrooms?|baths|rooms|properties|houses|homes|floors|stories|blocks|buildings|acres|cars|"
+    r"vehicles|accounts|cards|phones|moments?|secs?|seconds)"
     # A whole word: "United States" after a passport number is no count of units.
     r"(?![a-z])",
     FLAGS,
@@ -368,9 +370,25 @@ _SYMBOL_NAMES = r"exclamation (?:point|mark)|at sign|hashtag|hash|pound sign|dol
 Finding = tuple[str, int, int, float]
 
 
-def _no_talk(said: str) -> bool:
-    """No word of ``said`` is talk ("Thank you.", "Not sure."), as a secret's has none (``_secret``)."""
-    return _secret(said)
+def _names_a_place(said: str) -> bool:
+    """``said`` may name a street, said alone: no word of it is talk ("Thank you.", "Main
+    menu.", "One sec.": ``_secret``), a word is more than a street's kind ("county road"), and
+    it counts no things ("3 Bedrooms.", "Two properties.": a plural of an English word)."""
+    words = _PLACE_WORD.findall(said)
+    if not words or not _secret(said, alone=False):
+        return False
+    if all(_STREET_KIND.fullmatch(word) or word.lower() in _ROAD_WORDS for word in words):
+        return False  # "county road", "Rural route."
+    if _BUSINESS_WORD.search(said):
+        return False  # "Seven Eleven Gas Station.", "5 Guys Parking Lot."
+    return not QUANTITY_AFTER.match(said, _LEADING_NUMBER.match(said).end())
+
+
+_PLACE_WORD = re.compile(r"[^\W\d_][\w'’-]*")
+_ROAD_WORDS = frozenset("county state rural route old us highway interstate farm market".split())
+_BUSINESS_WORD = re.compile(rf"{TOPICS['BUSINESS']}|\b(?:parking|gas|lot|plaza|center|centre)\b", FLAGS)
+_STREET_KIND = re.compile(rf"(?:{STREET_SUFFIX})\.?", re.IGNORECASE)
+_LEADING_NUMBER = re.compile(r"[\d/½-]*")
 
 
 RULES: dict[str, tuple[list[Rule], bool]] = {
@@ -602,10 +620,13 @@ RULES: dict[str, tuple[list[Rule], bool]] = {
             # address?" "twenty four fifteen tchoupitoulas", "It's 2415 Tchoupitoulas."
             *(
                 rule(
-                    rf"(?<![\w:/-]){HOUSE_NUMBER}(?:[^\S\n]+{DIRECTION})?(?:[^\S\n]+{NAMING_WORD}){{1,3}}",
+                    rf"(?<![\w:/-]){HOUSE_NUMBER}(?:[^\S\n]+{DIRECTION})?(?:[^\S\n]+{NAMING_WORD}){{1,3}}"
+                    r"(?=[^\S\n]*[.!]?[^\S\n]*(?:\n|$))",
                     0.85,
                     topic,
                     bare=True,
+                    unless=("BUSINESS", 60),  # not a store's or a branch's
+                    validate=_names_a_place,
                 )
                 for topic in ("ADDRESS", "HOUSE_NUMBER", "STREET")
             ),
@@ -641,8 +662,9 @@ RULES: dict[str, tuple[list[Rule], bool]] = {
                 0.7,
                 "STREET",
                 bare=True,
+                unless=("BUSINESS", 60),
                 lead="name",
-                validate=_no_talk,
+                validate=_names_a_place,
             ),
             # A numbered road said alone where a street is asked for: "And the road?" "Old Route 9."
             *(
@@ -1026,7 +1048,7 @@ def _spelled_identifiers(text: str, talk: Dialogue) -> list[Finding]:
     found = []
     for match in _SPELLED_IDENTIFIER.finditer(text):
         letters, digits, as_in = _spelled_characters(match.group())
-        if _named_harmless(text, match.start()):
+        if _named_harmless(text, talk, match.start()):
             continue
         if (
             letters
@@ -1043,26 +1065,29 @@ def _spelled_identifiers(text: str, talk: Dialogue) -> list[Finding]:
     return found
 
 
-def _named_harmless(text: str, position: int) -> bool:
-    """What is said at ``position`` was just named a business's code: "Your confirmation number
-    is W as in water, 4 4 0 2 9.", "Order number: L W 7 7 2…"."""
-    return _HARMLESS_CODE_NAMED.search(text, max(0, position - 48), position) is not None
+def _named_harmless(text: str, talk: Dialogue, position: int) -> bool:
+    """What is said at ``position`` was just named a business's code, and no identifier of a
+    person was asked for just before: "Your confirmation number is W as in water, 4 4 0 2 9.",
+    "Order number: L W 7 7 2…"; not "What's your license number?" "Reference number D as in…"."""
+    return _HARMLESS_CODE_NAMED.search(text, max(0, position - 48), position) is not None and not any(
+        talk.mentioned_within(topic, position, 80) for topic in _IDENTIFIER_TOPICS
+    )
 
 
-def _harmless_codes(text: str) -> list[tuple[int, int]]:
+def _harmless_codes(text: str, talk: Dialogue) -> list[tuple[int, int]]:
     """Codes spelled in letters and digits where they were just named a business's: nothing
     inside them is a value."""
     spans = []
     for match in _SPELLED_IDENTIFIER.finditer(text):
         letters, digits, _ = _spelled_characters(match.group())
-        if letters and digits and _named_harmless(text, match.start()):
+        if letters and digits and _named_harmless(text, talk, match.start()):
             spans.append(match.span())
     return spans
 
 
 _HARMLESS_CODE_NAMED = re.compile(
     r"\b(?:order|confirmation|tracking|reference|ref|ticket|case|invoice|receipt|transaction|booking|reservation|"
-    r"incident|serial|model|part|item|sku|product|flight)\s+(?:number|code|no\.?|#|id)?"
+    r"incident|serial|model|part|sku|product|flight)\s+(?:number|code|no\.?|#)"
     r"(?:\s+(?:is|was|will be|for (?:this|that|the|your) \w+ is))?[\s,:]*(?:it's\s+)?$",
     FLAGS,
 )
@@ -1125,6 +1150,8 @@ def _secret_edges(text: str, findings: list[Finding]) -> list[Finding]:
         if case or symbols:
             found.append((entity, case.start() if case else start, symbols.end() if symbols else end, score))
         parts_after = _PARTS_AFTER.match(text, end)
+        if parts_after and not _secret(_THEN_WORDS.sub("", parts_after.group()), alone=False):
+            parts_after = None  # "4419, then what?"
         parts_before = _PARTS_BEFORE.search(text, max(0, start - 48), start)
         if parts_before and not _secret(_CASE_WORD.sub("", parts_before.group("parts")), alone=False):
             parts_before = None
@@ -1135,6 +1162,7 @@ def _secret_edges(text: str, findings: list[Finding]) -> list[Finding]:
 
 
 _CASE_WORD = re.compile(r"\bcapital\b", FLAGS)
+_THEN_WORDS = re.compile(r"\b(?:and|then|an?|capital)\b", FLAGS)
 # A secret said in parts joined by "then", after and before one of them found.
 _PART = rf"(?:{_SYMBOL_NAMES}|pound|star|capital\s+[a-z]\b|[A-Za-z0-9][\w-]*)"
 _PARTS_AFTER = re.compile(rf"(?:,?\s+(?:and\s+)?then\s+(?:an?\s+)?{_PART})+(?=\s*(?:[.?!;]|$))", FLAGS)
@@ -1283,7 +1311,9 @@ def _partial_identifiers(text: str, talk: Dialogue) -> list[Finding]:
         # Asked with "?", or as a turn of its own in raw speech: "last four of the account".
         asked = text[max(0, question_end - 3) : question_end].rstrip()
         if not asked.endswith("?") and not (
-            text.startswith("\n", question_end - 1) and _PROMPT.fullmatch(text, question_start, question_end - 1)
+            text.startswith("\n", question_end - 1)
+            and _PROMPT.fullmatch(text, question_start, question_end - 1)
+            and not talk.mentioned_within("HARMLESS", question_end, question_end - question_start)
         ):
             continue
         answer = _ANSWER_VALUE.search(text, question_end, min(len(text), question_end + 100))
@@ -1532,8 +1562,8 @@ def _holiday_births(text: str, talk: Dialogue) -> list[Finding]:
 # A date named a birthday after it: "Oh, 4/3 is his birthday.", "march fourth is my birthday";
 # not "Friday is my birthday" (no date) or "June 3rd is the day after my birthday".
 _NAMED_A_BIRTHDAY = re.compile(
-    r"\s+(?:is|was|'s)\s+(?:my|his|her|their|our|your)\s+(?:\w+['’]s\s+)?"
-    r"(?:birthday|date of birth|birth ?date|dob|d\.o\.b)\b",
+    r"\s+(?:is|was|'s)\s+(?:my|his|her|their|your)\s+(?:\w+['’]s\s+)?"
+    r"(?:birthday|date of birth|birth ?date|dob|d\.o\.b)\b(?=\s*(?:[.,;!?]|$|\n|(?:and|so|but|too|actually)\b))",
     FLAGS,
 )
 _DATE_BEFORE = re.compile(
@@ -1825,7 +1855,7 @@ _ANSWER_LEAD = re.compile(
     r"(?:uh|um|er|erm|oh|ooh|ah|eh|hmm|mm|mmm|gosh|well|so|okay|ok|sure|yeah|yes|yep|right|alright|let's see|no|ha|"
     r"haha|jeez|geez|god|wow|whoa|man|boy|shoot)\b|"
     r"(?:i think|i believe|i guess|maybe|probably|pretty sure|try|let's try|can you try|then|just|"
-    r"(?:i think )?i (?:put|used|set|picked|chose)(?: it as)?|make it|(?:let's )?go with|how about)\b|"
+    r"(?:i think )?i (?:put|used|set|picked|chose)(?: down)?(?: it as| it to)?)\b|"
     r"(?:it's|its|it is|it was|that's|that would be|that'd be|it should be|it might be|it'd be|it may be|it's probably|"
     r"i want to say|i wanna say|i'd say|i'd have to say|"
     r"it could be|could be|might be|maybe it's)\b|"
@@ -1860,7 +1890,9 @@ _NOT_SECRET = frozenset(
     maiden favorite favourite printed visit saved accepted going gonna might must shall capital small together
     name's dunno skip pass operator representative human story memory tough hard whatever nevermind you're welcome
     bye goodbye understood noted gotcha excellent fantastic brilliant lovely cheers pleasure super hello hi hey
-    cool nice yup mhm bingo indeed sweet help""".split()
+    cool nice yup mhm bingo indeed sweet help fair enough figures bummer negative lol whoops oops ago quiet
+    complicated long short written sensitive working active enabled disabled fast tricky menu cancel billing support
+    technical spanish english kids start over back service below unnamed unpaved""".split()
 )
 _SECRET_WORD = re.compile(r"[^\W_][\w'’-]*")  # any script's letters: "Kraków", "Zoë"
 # How a secret is spelled, said after it: "all one word", "two words", "no spaces", "all lowercase"
@@ -2024,8 +2056,10 @@ def _tries_turns_later(text: str, talk: Dialogue, position: int) -> list[tuple[i
         start = line_end + 1
         line_end = text.find("\n", start)
         end = len(text) if line_end == -1 else line_end
-        if _SECRET_ASKED.search(talk.lowered, start, end) or any(
-            talk.mentioned_within(topic, end, end - start) for topic in _OTHER_VALUES
+        if (
+            _SECRET_ASKED.search(talk.lowered, start, end)
+            or _MOVED_ON.search(talk.lowered, start, end)
+            or any(talk.mentioned_within(topic, end, end - start) for topic in _OTHER_VALUES)
         ):
             return []
         tries = _hedged_tries(text, start)
@@ -2036,17 +2070,39 @@ def _tries_turns_later(text: str, talk: Dialogue, position: int) -> list[tuple[i
 
 # A voice passphrase asked for: "Please say your voice passphrase after the tone.", "You'll need
 # to say a new phrase three times."
-_PHRASE_ASKED = re.compile(r"\b(?:say|repeat|speak)\b[^.?!\n]{0,30}\b(?:pass ?phrase|phrase)\b[^\n]*", FLAGS)
-# A turn of one to twelve words, after "okay" or "um": the passphrase said whole.
+_PHRASE_ASKED = re.compile(
+    # Asked for, not explained: "Please say…", "After the tone, say…", "You'll need to say…"; not "you'd say…".
+    r"(?:^|(?<=[.!?,:\n])\s*|\b(?:please|now|need to|have to)\s+)"
+    r"(?:say|repeat|speak)\s+(?:(?:your|the|a|a new|your new|your voice|the voice|a voice)\s+)?"
+    r"(?:pass ?phrase|voice ?(?:print )?phrase|security phrase|new phrase)\b"
+    # The prompt ends its turn: "…after the tone.", "…again.", "…three times."
+    r"(?:[^\S\n]+(?:after the (?:tone|beep)|again|now|please|(?:three|3) times|twice|(?:one|1) more time))*"
+    r"[^\S\n]*[.!]?[^\S\n]*(?=\n)",
+    FLAGS,
+)
+# A turn of three to twelve words, after "okay" or "um": the passphrase said whole.
 _PHRASE_TURN = re.compile(
     r"[^\S\n]*(?:(?:ok|okay|um|uh|sure|alright|yes)\b[,.]?[^\S\n]*)*"
-    r"(?P<phrase>[^\W_][\w'’-]*(?:[^\S\n]*,?[^\S\n]+[\w'’-]+){0,11})[^\S\n]*[.!?]?[^\S\n]*(?=\n|$)",
+    r"(?P<phrase>[^\W_][\w'’-]*(?:[^\S\n]*,?[^\S\n]+[\w'’-]+){2,11})[^\S\n]*[.!?]?[^\S\n]*(?=\n|$)",
     FLAGS,
 )
 # What starts talk, not a passphrase: "i never set up a passphrase", "Operator.", "Sorry, what?".
 _TALK_START = re.compile(
     r"(?:i|i'm|im|i've|i'd|i'll|we|what|sorry|hold|hang|wait|can|could|do|does|did|is|are|which|how|why|operator|"
-    r"representative|agent|help|hello|hi|no|yeah|please|one|just|let|repeat|again|me|that|this|it|huh|pardon)\b",
+    r"representative|agent|help|hello|hi|no|nope|never|yeah|please|one|just|let|repeat|again|me|that|this|it|huh|"
+    r"pardon|speak|talk|reset|cancel|goodbye|bye|not|ugh|there's|you're|you|don't|transfer|set|"
+    r"my (?:husband|wife|son|daughter|mom|dad|mother|father|partner))\b",
+    FLAGS,
+)
+# A turn that closes the question: the answer was taken, or the talk has moved on ("Thanks,
+# you're verified. How can I help today?"); not "That answer does not match.".
+_MOVED_ON = re.compile(
+    r"\b(?:you're verified|you are verified|you've been verified|that's correct|that is correct|that matches|"
+    r"that's a match|that's right|perfect|great|got it|how can i help|what can i do|anything else|"
+    r"instead|another way|other way|different way)\b"
+    # Or asks about something else: "What color is the modem light?", "What was your last payment?"
+    r"|\b(?:what|which|when|where|how)\b(?![^?\n]*\b(?:answer|question|name|spell|pet|school|street|city|car|"
+    r"teacher|team|movie|book|password|passcode|word|phrase|one)\b)[^?\n]*\?",
     FLAGS,
 )
 # How many turns after its question a secret may still be answered.
@@ -2066,6 +2122,11 @@ def _phrase_said(text: str, position: int) -> tuple[int, int] | None:
         return None
     said = _PHRASE_TURN.match(text, turn_end + 1)
     if said is None or _TALK_START.match(said.group("phrase")) or "?" in said.group():
+        return None
+    # Mostly words of talk: "Not sure what that is.", "The phrase is on my other phone."; a
+    # passphrase has a few ("my voice opens the door at summit").
+    words = [word.lower().rstrip("'’") for word in _SECRET_WORD.findall(said.group("phrase"))]
+    if sum(word in _NOT_SECRET for word in words) * 2 >= len(words):
         return None
     return said.span("phrase")
 
@@ -2141,7 +2202,10 @@ def _units_after(text: str, findings: list[Finding]) -> list[Finding]:
         kinds = {match.group().lower() for match in _UNIT_KIND.finditer(text, start, end)}
         if kinds:
             for again in _UNIT_AGAIN.finditer(text, end, end + _SAID_AGAIN_WITHIN):
-                if again.group("kind").lower() in kinds:
+                # As a turn's answer ("Box 181.", "No, apartment 5D."), not "box 3 is missing".
+                if again.group("kind").lower() in kinds and _TURN_OPENS.search(
+                    text, max(0, again.start() - 40), again.start()
+                ):
                     found.append(("ADDRESS", *again.span(), 0.7))
     return found
 
@@ -2151,6 +2215,11 @@ _UNIT_KINDS = r"\b(?:box|apartment|apt|unit|suite|lot|space|trailer)\b"
 _UNIT_KIND = re.compile(_UNIT_KINDS, FLAGS)
 _UNIT_AGAIN = re.compile(rf"(?P<kind>{_UNIT_KINDS})\s+#?\d+(?:[ -]?[A-Za-z]\b)?", FLAGS)
 _SAID_AGAIN_WITHIN = 300
+_TURN_OPENS = re.compile(
+    r"(?:^|\n)[^\S\n]*(?:(?:no|nope|it's|its|it is|sorry|actually|um|uh|oh|yes|yeah|so|that's|make that|"
+    r"it should be)\b[,.]?[^\S\n]*)*$",
+    FLAGS,
+)
 
 
 def _phone_extensions(text: str, findings: list[Finding]) -> list[Finding]:
@@ -2393,7 +2462,7 @@ def _scan(text: str) -> tuple[Finding, ...]:
     findings += _corrections_and_repeats(text, findings)
     findings += _begun_again(text, findings)
     company = [finding[1:3] for finding in findings if finding[0] == "PHONE" and _company_line(text, talk, finding)]
-    harmless = company + _harmless_codes(text)
+    harmless = company + _harmless_codes(text, talk)
     if harmless:
         findings = [
             finding for finding in findings if not any(a <= finding[1] and finding[2] <= b for a, b in harmless)

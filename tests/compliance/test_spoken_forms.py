@@ -1955,3 +1955,48 @@ def test_a_secret_given_after_yes_said_in_parts_or_corrected_after_its_read_back
 )
 def test_talk_after_a_yes_or_a_then_is_no_secret(context, text):
     assert not hidden(text, context=context)
+
+
+# Near-misses of the rules above, from an outside review: what a caller says after a prompt that
+# names a phrase, after the talk has moved on from a secret, or in answer to a business's address.
+@pytest.mark.parametrize(
+    "context, text",
+    [
+        ("Please say a short phrase describing why you're calling.", "Dispute a charge."),
+        ("Please say your voice passphrase after the tone.", "Not sure what that is."),
+        ("Please say your voice passphrase after the tone.", "The phrase is on my other phone."),
+        ("Please say your voice passphrase after the tone.", "Main menu."),
+        ("So when you call in, you'd say your passphrase.", "Right, got it."),
+        ("What's the name of your first pet?\nIt was a golden retriever we had when I was about six or seven.\n"
+         "Thanks, you're verified. How can I help today?", "Billing."),
+        ("What's the name of your first pet?\nI don't remember.\nLet's verify another way. "
+         "What was the amount of your last payment?", "Forty two fifty."),
+        ("What's the name of your first pet?\nI don't remember.\nNo problem, I can text a code to the phone on file "
+         "instead.", "Text message works."),
+        ("Do you know your password?", "Yes, it's complicated."),
+        ("", "July 4th is our company's birthday."),
+        ("", "December 25th was my birthday present delivery date."),
+        ("What's the service address?", "One sec."),
+        ("What's the service address?", "3 Bedrooms."),
+        ("What's the service address?", "Seven Eleven Gas Station."),
+        ("What's the address of the branch?", "2415 Magazine."),
+        ("Please say the street name.", "Go back."),
+        ("I have you at 12 Oak Street, Apartment 4.", "I received box 2 but box 3 is missing."),
+        ("Which store number was it?", "9763."),
+    ],
+)  # fmt: skip
+def test_talk_near_the_new_rules_survives(context, text):
+    assert not hidden(text, context=context)
+
+
+def test_a_customer_s_own_code_after_a_question_for_it_is_no_business_s_code():
+    context = "What's your driver's license number?"
+    text = "Reference number D as in delta 4 4 0 2 9 1 7, that's my license."
+
+    assert all_hidden(text, "D as in delta 4 4 0 2 9 1 7", context=context)
+
+
+def test_talk_after_a_secret_s_then_is_not_part_of_it():
+    covered = hidden("4419, then what?", context="What's your PIN?")
+
+    assert set(range(4)) <= covered and not covered & set(range(6, 15))
