@@ -1740,7 +1740,7 @@ TALK_TURNS = [
     "Just as you entered it is fine.",
     "hang on let me think",
 ]
-LATER_LEADS = ["", "try ", "Okay, then it's ", "Then just ", "ok make it ", "um i think i put ", "Okay, let's try "]
+LATER_LEADS = ["", "try ", "Okay, then it's ", "Then just ", "i set it to ", "um i think i put ", "Okay, let's try "]
 
 
 @settings(max_examples=150, deadline=None)
