@@ -348,11 +348,11 @@ _SENTENCE_OPENING = re.compile(
 COLOURS = frozenset("brown black white green gray grey red blue silver gold orange tan".split())
 # "the name on the card is …", "name on the account's …": the sentence says a name comes.
 _NAME_THEN_IS = re.compile(r"\bname\b[^.?!\n]{0,30}\bis\s$", re.IGNORECASE)
-# Read against the characters either side of a word: an underscore, a bracket or a digit.
 
 
 def _in_identifier(character: str) -> bool:
-    """A character an identifier or a placeholder is made of, beside a word: "call_sid", "[PERSON]", "v2"."""
+    """A character an identifier or a placeholder is made of (an underscore, a bracket or a
+    digit), read either side of a word: "call_sid", "[PERSON]", "v2"."""
     return character != "" and (character in "_[]" or character.isdecimal())
 
 

@@ -372,8 +372,8 @@ Finding = tuple[str, int, int, float]
 
 def _names_a_place(said: str) -> bool:
     """``said`` may name a street, said alone: no word of it is talk ("Thank you.", "Main
-    menu.", "One sec.": ``_secret``), a word is more than a street's kind ("county road"), and
-    it counts no things ("3 Bedrooms.", "Two properties.": a plural of an English word)."""
+    menu.", "One sec.": ``_secret``), a word is more than a street's kind ("county road"), no
+    word is a business's ("Gas Station."), and it counts no things ("3 Bedrooms.")."""
     words = _PLACE_WORD.findall(said)
     if not words or not _secret(said, alone=False):
         return False
@@ -1150,10 +1150,10 @@ def _secret_edges(text: str, findings: list[Finding]) -> list[Finding]:
         if case or symbols:
             found.append((entity, case.start() if case else start, symbols.end() if symbols else end, score))
         parts_after = _PARTS_AFTER.match(text, end)
-        if parts_after and not _secret(_THEN_WORDS.sub("", parts_after.group()), alone=False):
+        if parts_after and not _secret(_JOINING_WORDS.sub("", parts_after.group()), alone=False):
             parts_after = None  # "4419, then what?"
         parts_before = _PARTS_BEFORE.search(text, max(0, start - 48), start)
-        if parts_before and not _secret(_CASE_WORD.sub("", parts_before.group("parts")), alone=False):
+        if parts_before and not _secret(_JOINING_WORDS.sub("", parts_before.group("parts")), alone=False):
             parts_before = None
         if parts_after or parts_before:
             first = parts_before.start("parts") if parts_before else start
@@ -1161,8 +1161,8 @@ def _secret_edges(text: str, findings: list[Finding]) -> list[Finding]:
     return found
 
 
-_CASE_WORD = re.compile(r"\bcapital\b", FLAGS)
-_THEN_WORDS = re.compile(r"\b(?:and|then|an?|capital)\b", FLAGS)
+# Words between a secret's parts, none of them talk: "Georgia, capital G, then 2-0-1-9".
+_JOINING_WORDS = re.compile(r"\b(?:and|then|an?|capital)\b", FLAGS)
 # A secret said in parts joined by "then", after and before one of them found.
 _PART = rf"(?:{_SYMBOL_NAMES}|pound|star|capital\s+[a-z]\b|[A-Za-z0-9][\w-]*)"
 _PARTS_AFTER = re.compile(rf"(?:,?\s+(?:and\s+)?then\s+(?:an?\s+)?{_PART})+(?=\s*(?:[.?!;]|$))", FLAGS)
