@@ -799,6 +799,12 @@ def is_copy(text: str) -> bool:
     return text in _COPIES
 
 
+def forget() -> None:
+    """Drop the cached copies and the record of which texts are copies: they hold the texts."""
+    _normalize.cache_clear()
+    _COPIES.clear()
+
+
 def normalize(text: str) -> Normalized:
     """The written form of ``text`` (see the module's docstring). Cached: the
     engine and every recogniser ask for the same text's copy."""

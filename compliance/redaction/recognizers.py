@@ -45,6 +45,7 @@ from presidio_analyzer.nlp_engine import NlpArtifacts
 from . import places
 from .dialogue import BARE_WORDS, TOPICS, Dialogue, dialogue
 from .normalize import MONTH, is_copy, normalize
+from .normalize import forget as forget_copies
 
 FLAGS = re.IGNORECASE
 
@@ -2410,11 +2411,13 @@ def scan(text: str) -> tuple[Finding, ...]:
 
 
 def forget() -> None:
-    """Drop the cached scans. They are keyed by the texts themselves, which
-    hold personal data until redacted: once a caller has its findings,
-    nothing of the text stays in the process."""
+    """Drop the cached scans, dialogues and normalised copies. They are keyed
+    by the texts themselves, which hold personal data until redacted: once a
+    caller has its findings, nothing of the text stays in the process."""
     scan.cache_clear()
     _scan.cache_clear()
+    dialogue.cache_clear()
+    forget_copies()
 
 
 _TOLL_FREE = re.compile(r"(?:\+?1[\s.-]?)?\(?8(?:00|33|44|55|66|77|88)\b")

@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 
 from compliance.redaction import Redactor, redact
+from compliance.redaction import normalize as normalize_module
+from compliance.redaction.dialogue import dialogue
 from compliance.redaction.normalize import normalize
 from compliance.redaction.recognizers import _scan, scan, types_in
 
@@ -128,8 +130,10 @@ def test_nothing_of_a_redacted_text_stays_cached_in_the_process():
     redact(text)
     types_in(text, context="What's the card number?")
 
-    # The scans' caches are keyed by the raw text: every reader of it forgets it.
+    # The caches are keyed by the raw text or hold it: every reader of it forgets it.
     assert (scan.cache_info().currsize, _scan.cache_info().currsize) == (0, 0)
+    assert dialogue.cache_info().currsize == 0
+    assert (normalize_module._normalize.cache_info().currsize, len(normalize_module._COPIES)) == (0, 0)
 
 
 def test_words_around_the_personal_data_stay_exactly_as_said():
