@@ -75,6 +75,12 @@ class Redactor:
         (the turns before, one a line; its last ``CONTEXT_CHARACTERS`` are
         read): read with the text, so that "What's the security code?" types
         a bare "4 1 2" that follows, but never redacted itself."""
+        try:
+            return self._analyzed_with_context(text, known_names, context)
+        finally:
+            forget()
+
+    def _analyzed_with_context(self, text: str, known_names: tuple[str, ...], context: str) -> list[Entity]:
         if context:
             joined = context[-CONTEXT_CHARACTERS:] + "\n"
             shift = len(joined)
@@ -107,14 +113,11 @@ class Redactor:
         return sorted({text[item.start : item.end] for item in self.names.find(text)})
 
     def _rules(self, text: str) -> list[Entity]:
-        try:
-            return [
-                Entity(result.entity_type, result.start, result.end, result.score)
-                for recognizer in self.rules
-                for result in recognizer.analyze(text, recognizer.supported_entities)
-            ]
-        finally:
-            forget()
+        return [
+            Entity(result.entity_type, result.start, result.end, result.score)
+            for recognizer in self.rules
+            for result in recognizer.analyze(text, recognizer.supported_entities)
+        ]
 
     def _tagged(self, text: str, found: list[Entity], said: list[Word]) -> list[Entity]:
         """The sequence tagger's findings, but for a name that is a word of an

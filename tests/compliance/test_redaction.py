@@ -125,10 +125,19 @@ def test_entities_give_types_and_original_offsets_never_values():
     assert not hasattr(entity, "value")
 
 
-def test_nothing_of_a_redacted_text_stays_cached_in_the_process():
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda text: redact(text),
+        lambda text: redact(text, context="What's the card number?\nIt's 4111 1111 1111 1111."),
+        lambda text: types_in(text, context="What's the card number?"),
+    ],
+    ids=["alone", "after the turns before", "types_in"],
+)
+def test_nothing_of_a_redacted_text_stays_cached_in_the_process(call):
     text = "My card is 4111 1111 1111 1111, expiry twelve twenty seven, and my PIN is four four one two."
-    redact(text)
-    types_in(text, context="What's the card number?")
+
+    call(text)
 
     # The caches are keyed by the raw text or hold it: every reader of it forgets it.
     assert (scan.cache_info().currsize, _scan.cache_info().currsize) == (0, 0)
