@@ -1563,7 +1563,7 @@ def _holiday_births(text: str, talk: Dialogue) -> list[Finding]:
 # A date named a birthday after it: "Oh, 4/3 is his birthday.", "march fourth is my birthday";
 # not "Friday is my birthday" (no date) or "June 3rd is the day after my birthday".
 _NAMED_A_BIRTHDAY = re.compile(
-    r"\s+(?:is|was|'s)\s+(?:my|his|her|their|your)\s+(?:\w+['’]s\s+)?"
+    r"(?:,?\s+(?:which|that)|,\s+that)?\s+(?:is|was|'s)\s+(?:my|his|her|their|your)\s+(?:\w+['’]s\s+)?"
     r"(?:birthday|date of birth|birth ?date|dob|d\.o\.b)\b(?=\s*(?:[.,;!?]|$|\n|(?:and|so|but|too|actually)\b))",
     FLAGS,
 )
@@ -1843,8 +1843,8 @@ _YES_OR_NO = re.compile(
     FLAGS,
 )
 _YES_IT_IS = re.compile(
-    rf"\s*(?:{_SPEAKER}\s*)?(?:yes|yeah|yep|yup|sure|uh huh)\b[,.]?\s+(?:(?:so|and|um|uh)\b,?\s+)?"
-    r"(?:it's|its|it is|it was|that's|that'd be)\b",
+    rf"\s*(?:{_SPEAKER}\s*)?(?:yes|yeah|yep|yup|sure(?: do| is)?|uh huh)\b[,.]?\s+(?:(?:so|and|um|uh)\b,?\s+)?"
+    r"(?:(?:i think |i believe )?(?:it's|its|it is|it was|that's|that'd be|it should be)\b)?",
     FLAGS,
 )
 _GIVE_IT = re.compile(
@@ -2074,7 +2074,7 @@ def _tries_turns_later(text: str, talk: Dialogue, position: int) -> list[tuple[i
 _PHRASE_ASKED = re.compile(
     # Asked for, not explained: "Please say…", "After the tone, say…", "You'll need to say…"; not "you'd say…".
     r"(?:^|(?<=[.!?,:\n])\s*|\b(?:please|now|need to|have to)\s+)"
-    r"(?:say|repeat|speak)\s+(?:(?:your|the|a|a new|your new|your voice|the voice|a voice)\s+)?"
+    r"(?:say|repeat|speak|state)\s+(?:(?:your|the|a|a new|your new|your voice|the voice|a voice)\s+)?"
     r"(?:pass ?phrase|voice ?(?:print )?phrase|security phrase|new phrase)\b"
     # The prompt ends its turn: "…after the tone.", "…again.", "…three times."
     r"(?:[^\S\n]+(?:after the (?:tone|beep)|again|now|please|(?:three|3) times|twice|(?:one|1) more time))*"

@@ -2000,3 +2000,33 @@ def test_talk_after_a_secret_s_then_is_not_part_of_it():
     covered = hidden("4419, then what?", context="What's your PIN?")
 
     assert set(range(4)) <= covered and not covered & set(range(6, 15))
+
+
+@pytest.mark.parametrize(
+    "context, text, value",
+    [
+        ("Is there a verbal password on the account?", "Yes, georgia peach.", "georgia peach"),
+        ("Is there a verbal password on the account?", "Sure do, it's georgia peach.", "georgia peach"),
+        ("Is there a verbal password on the account?", "Yep, it should be georgia peach.", "georgia peach"),
+        ("Please state your passphrase.", "sunshine over lake tahoe", "sunshine over lake tahoe"),
+        ("", "April 3rd, which is her birthday.", "April 3rd"),
+    ],
+)
+def test_a_secret_after_a_bare_yes_a_passphrase_stated_and_a_birthday_named_after_a_comma_are_hidden(
+    context, text, value
+):
+    assert all_hidden(text, value, context=context)
+
+
+@pytest.mark.parametrize(
+    "context, text",
+    [
+        ("Is there a verbal password on the account?", "Yes, definitely."),
+        ("Is there a verbal password on the account?", "Yeah, I set one up last year."),
+        ("Do you know your password?", "Yes, I do."),
+        ("Do you have a passcode set up?", "yeah but i forgot it"),
+        ("", "Friday, which is my birthday, works."),
+    ],
+)
+def test_talk_after_a_yes_to_a_question_about_a_secret_survives(context, text):
+    assert not hidden(text, context=context)
