@@ -1042,15 +1042,16 @@ def _spelled_characters(spelled: str) -> tuple[int, int, bool]:
     return letters, digits, as_in
 
 
-def _spelled_identifiers(text: str, talk: Dialogue) -> list[Finding]:
+def _spelled_identifiers(text: str, talk: Dialogue, harmless: list[tuple[int, int]]) -> list[Finding]:
     """An identifier read out character by character, with both letters and
     digits: "M as in Mary, 4 0 0, D as in David, 7 1 8 2", "W, uh, 2 6 6 …".
-    One letter and a few digits ("B, 4417") only where an identifier is asked for."""
+    One letter and a few digits ("B, 4417") only where an identifier is asked for; none of
+    the ``harmless`` codes, a business's (``_harmless_codes``)."""
     found = []
     for match in _SPELLED_IDENTIFIER.finditer(text):
-        letters, digits, as_in = _spelled_characters(match.group())
-        if _named_harmless(text, talk, match.start()):
+        if match.span() in harmless:
             continue
+        letters, digits, as_in = _spelled_characters(match.group())
         if (
             letters
             and digits
@@ -1842,11 +1843,8 @@ _YES_OR_NO = re.compile(
     r"(?:do|does|did|is|are|was|were|have|has|had|would|should|will|shall|can|could|may|want)\b",
     FLAGS,
 )
-_YES_IT_IS = re.compile(
-    rf"\s*(?:{_SPEAKER}\s*)?(?:yes|yeah|yep|yup|sure(?: do| is)?|uh huh)\b[,.]?\s+(?:(?:so|and|um|uh)\b,?\s+)?"
-    r"(?:(?:i think |i believe )?(?:it's|its|it is|it was|that's|that'd be|it should be)\b)?",
-    FLAGS,
-)
+# "Yes" opening the answer; what follows it ("it's", "i think", "it should be") is any answer's lead.
+_YES = re.compile(rf"\s*(?:{_SPEAKER}\s*)?(?:yes|yeah|yep|yup|sure(?: do| is)?|uh huh)\b", FLAGS)
 _GIVE_IT = re.compile(
     r"\b(?:give|tell|say|read|provide|confirm|verify|spell|share|answer|repeat|go ahead with)\b", FLAGS
 )
@@ -1969,7 +1967,7 @@ def _secret_answers(text: str, talk: Dialogue) -> list[Finding]:
         if _YES_OR_NO.match(asking) and not _GIVE_IT.search(asking):
             # Answered only with "yes" and what it is: "Is there a verbal password on the
             # account?" "yeah its georgia peach"; not "Yes, there is.".
-            said = _YES_IT_IS.match(text, question.end())
+            said = _YES.match(text, question.end())
             tries = _tries(text, said.end()) if said else []
         else:
             tries = _hedged_tries(text, question.end()) or _tries_turns_later(text, talk, question.end())
@@ -2203,9 +2201,11 @@ def _units_after(text: str, findings: list[Finding]) -> list[Finding]:
         kinds = {match.group().lower() for match in _UNIT_KIND.finditer(text, start, end)}
         if kinds:
             for again in _UNIT_AGAIN.finditer(text, end, end + _SAID_AGAIN_WITHIN):
-                # As a turn's answer ("Box 181.", "No, apartment 5D."), not "box 3 is missing".
-                if again.group("kind").lower() in kinds and _TURN_OPENS.search(
-                    text, max(0, again.start() - 40), again.start()
+                # Opening its turn as an answer ("Box 181.", "no sorry it's lot forty one my wife just
+                # corrected me"), not "I received box 2 but box 3 is missing".
+                turn_start = text.rfind("\n", 0, again.start()) + 1
+                if again.group("kind").lower() in kinds and all(
+                    word.lower() in BARE_WORDS for word in _SECRET_WORD.findall(text, turn_start, again.start())
                 ):
                     found.append(("ADDRESS", *again.span(), 0.7))
     return found
@@ -2216,11 +2216,6 @@ _UNIT_KINDS = r"\b(?:box|apartment|apt|unit|suite|lot|space|trailer)\b"
 _UNIT_KIND = re.compile(_UNIT_KINDS, FLAGS)
 _UNIT_AGAIN = re.compile(rf"(?P<kind>{_UNIT_KINDS})\s+#?\d+(?:[ -]?[A-Za-z]\b)?", FLAGS)
 _SAID_AGAIN_WITHIN = 300
-_TURN_OPENS = re.compile(
-    r"(?:^|\n)[^\S\n]*(?:(?:no|nope|it's|its|it is|sorry|actually|um|uh|oh|yes|yeah|so|that's|make that|"
-    r"it should be)\b[,.]?[^\S\n]*)*$",
-    FLAGS,
-)
 
 
 def _phone_extensions(text: str, findings: list[Finding]) -> list[Finding]:
@@ -2441,9 +2436,10 @@ def _company_line(text: str, talk: Dialogue, finding: Finding) -> bool:
 @functools.lru_cache(maxsize=16)
 def _scan(text: str) -> tuple[Finding, ...]:
     talk = dialogue(text)
+    harmless_codes = _harmless_codes(text, talk)
     findings = _rule_findings(text, talk)
     findings += _card_runs(text)
-    findings += _spelled_identifiers(text, talk)
+    findings += _spelled_identifiers(text, talk, harmless_codes)
     findings += _partial_identifiers(text, talk)
     findings += _payment_flow(text, findings)
     findings += _expiry_with_code(text, talk)
@@ -2465,7 +2461,7 @@ def _scan(text: str) -> tuple[Finding, ...]:
     findings += _corrections_and_repeats(text, findings)
     findings += _begun_again(text, findings)
     company = [finding[1:3] for finding in findings if finding[0] == "PHONE" and _company_line(text, talk, finding)]
-    harmless = company + _harmless_codes(text, talk)
+    harmless = company + harmless_codes
     if harmless:
         findings = [
             finding for finding in findings if not any(a <= finding[1] and finding[2] <= b for a, b in harmless)

@@ -347,7 +347,7 @@ class SequenceTagger:
                     text, max(0, start - CARRY_DISTANCE), start
                 )
             elif kind in TOPICS_NEEDED:
-                # Not the cached dialogue(): it would keep the text after the call.
+                # Its own, of the topics it asks about: the rules' cached one reads the normalised copy.
                 talk = talk or Dialogue(text, topics=_TOPICS_NEEDED_ANY)
                 said = any(
                     talk.mentioned_within(topic, start, CARRY_DISTANCE) or talk.after(topic, end, CARRY_DISTANCE)
