@@ -18,6 +18,11 @@ from collections.abc import Collection
 
 FLAGS = re.IGNORECASE
 
+# A business's own numbers, whose parts are no one's: "the tracking number ends in 4471".
+HARMLESS_IDENTIFIERS = (
+    "(?:order|confirmation|tracking|reference|ticket|case|invoice|receipt|serial|model|part|item|sku|product|"
+    "flight|booking|reservation|incident|promo|coupon|voucher|shipment|package|store)"
+)
 # What a sentence can be about. A value of a type counts as in context when
 # its topic is mentioned close before it (or, for some, after it).
 TOPICS = {
@@ -37,7 +42,7 @@ TOPICS = {
     # Things other than a card that expire: their month or year is not a card's.
     "NOT_CARD": (
         r"passport|licen[cs]e|\bplates?\b|registration|\btags\b|warranty|\blease\b|subscription|\btrial\b|"
-        r"\boffer\b|\bpermit\b|\bvisa application\b|\bid\b"
+        r"\boffer\b|\bpermit\b|\bvisa application\b|\bid\b|membership"
     ),
     "ROUTING": r"routing|\baba\b|transit",
     "BANK": r"checking|savings|bank account|account at|deposit|routing",
@@ -58,7 +63,7 @@ TOPICS = {
     "EVENT_DATE": (
         r"\bdate (?:on|of) (?:the|your|that|this)\b(?! birth)|"
         r"\b(?:what|which) (?:date|day)\b(?! (?:of|were|was) (?:your )?birth)|"
-        r"\bwhen (?:did|was|were|is|does|do|will)\b(?!(?: you| he| she| they)? born)|"
+        r"\b(?:when|what year) (?:did|was|were|is|does|do|will)\b(?!(?: you| he| she| they)? born)|"
         # "When's a good time?", "what time works?": an appointment asked for.
         r"\bwhen's\b|\ba good (?:time|day)\b|\bwhat time\b"
     ),
@@ -85,7 +90,7 @@ TOPICS = {
     # problems with the unit?".
     "UNIT": (
         r"\b(?:apartment|apt|suite)(?: number| #| no\.?)?(?=\s*[?,.]|\s+(?:number|is)\b)|"
-        r"\b(?:unit|lot|space|flat)(?: number| #| no\b\.?)|"
+        r"\b(?:unit|lot|space|flat)(?: number| letter| #| no\b\.?)|"
         r"(?:\b(?:what|which|and the|and your|and)\s+|(?<![^\n]))(?:unit|flat|lot|space)(?=\s*\?)"
     ),
     "ACCOUNT": (
@@ -106,9 +111,12 @@ TOPICS = {
     "NUMBER_REFERENCE": r"\bthe number(?:['’]s|\s+is|\s+was|\s+on it is)\b",
     "PARTIAL": (
         r"\b(?:ends?|ending|ended)(?: (?:in|with))?\b|"
-        r"\blast (?:four|4|two|2|three|3|five|5|six|6)\b(?: (?:digits?|numbers?))?"
+        r"\blast (?:four|4|two|2|three|3|five|5|six|6)\b(?: (?:digits?|numbers?)\b)?"
         r"(?!\s+(?:months?|years?|days?|weeks?|hours?|minutes?|times|payments?|statements?|bills?|calls?|orders?|"
         r"transactions?|charges?|visits?|deliveries|invoices?|checks?|deposits?|people|items?))"
+        # Not the last four of a business's number: "the last four of the tracking number".
+        rf"(?!(?:\s+(?:digits?|numbers?))?\s+(?:of|on|from)\s+(?:the|your|that|this|its)\s+(?:[\w-]+\s+)?"
+        rf"{HARMLESS_IDENTIFIERS}\b)"
     ),
     # A business's place, whose address or street is no person's: "What's the address of the branch?"
     "BUSINESS": (
@@ -139,7 +147,10 @@ ANCHORS = {
     "CVV": "cvv cvc cid security card verification digit digits back front",
     "CODE": "code",
     "EXPIRY": "expir exp valid good",
-    "NOT_CARD": "passport licen plate plates registration tags warranty lease subscription trial offer permit visa id",
+    "NOT_CARD": (
+        "passport licen plate plates registration tags warranty lease subscription trial offer permit visa id "
+        "membership"
+    ),
     "ROUTING": "routing aba transit",
     "BANK": "checking savings bank account deposit deposits routing",
     "PHONE": (
@@ -151,7 +162,7 @@ ANCHORS = {
     "DOB": "born birth dob d.o.b",
     "BIRTH_YEAR": "born birth year",
     "ZIP": "zip zipcode postal post",
-    "EVENT_DATE": "date day when good time",
+    "EVENT_DATE": "date day when good time what",
     "ADDRESS": "address addresses live lives living located reside resides",
     "PO_BOX": "p.o po p post",
     "HOUSE_NUMBER": "house street building box number",

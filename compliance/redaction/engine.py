@@ -19,7 +19,7 @@ from . import lexicon, ner, tagger
 from .normalize import FILLER_WORDS, normalize
 from .persons import ENTITY as PERSON
 from .persons import NOT_NAMES, PARTICLES, STREET_OR_BUSINESS, UTILITY_WORDS, NameFinder, Word
-from .recognizers import CONTEXT_CHARACTERS, QUANTITY_AFTER, forget, recognizers
+from .recognizers import CONTEXT_CHARACTERS, QUANTITY_AFTER, US_STATE_NAMES, US_STATES, forget, recognizers
 
 logger = logging.getLogger(__name__)
 # spaCy, weasel and Presidio's decision tracer put stderr handlers of their
@@ -106,7 +106,31 @@ class Redactor:
             found += self._tagged(text, found, words)
         businesses = [match.span(match.lastgroup) for match in _GREETED.finditer(text)]
         confident = [entity for entity in found if entity.score >= MINIMUM_SCORE]
+        addresses = [entity for entity in confident if entity.type == "ADDRESS"]
+        if addresses:
+            confident = [
+                entity
+                for entity in confident
+                if entity.type != PERSON or not self._town_after_an_address(text, entity, addresses)
+            ]
         return _merge(self._as_names(confident, text, businesses, turn), text)
+
+    def _town_after_an_address(self, text: str, entity: Entity, addresses: list[Entity]) -> bool:
+        """The name found at ``entity`` is the town of a street address it follows, as an address
+        is written: "…, Apartment 2B, Marietta.", "…, Unit 204B, Kaneohe, Hawaii 96744", "…, in
+        Chamblee." A town the place lists know, or any words in capitals with a state or a ZIP
+        code after them."""
+        if not any(
+            address.end <= entity.start and _BEFORE_A_TOWN.fullmatch(text, address.end, entity.start)
+            for address in addresses
+        ):
+            return False
+        words = _WORD.findall(text, entity.start, entity.end)
+        if not words or len(words) > 3 or not all(word[0].isupper() for word in words):
+            return False
+        if _STATE_OR_ZIP_AFTER.match(text, entity.end):
+            return True
+        return tuple(map(lexicon.fold, words)) in self.names.places.names and _TOWN_ENDS.match(text, entity.end)
 
     def names_in(self, text: str) -> list[str]:
         """The person names said in a text, as said: to redact them wherever else the call mentions them."""
@@ -278,6 +302,12 @@ def with_placeholders(text: str, spans: Iterable[tuple[str, int, int]]) -> str:
 
 
 _WORD = re.compile(r"\w+")
+# Between a street address and its town: "…, Marietta", "…, in Chamblee".
+_BEFORE_A_TOWN = re.compile(r"[^\S\n]*,[^\S\n]*(?:in[^\S\n]+)?|[^\S\n]+in[^\S\n]+")
+_STATE_OR_ZIP_AFTER = re.compile(
+    rf",?[^\S\n]+(?:(?:{US_STATE_NAMES})\b|(?-i:{US_STATES})\b|\d{{5}}(?:-\d{{4}})?(?!\w))", re.IGNORECASE
+)
+_TOWN_ENDS = re.compile(r"[^\S\n]*(?:[.!?,]|$|\n)")
 # A line's text, without the blanks around it.
 _LINE = re.compile(r"\S(?:[^\n]*\S)?")
 # Between two pieces of one value: a hesitation ("october seventeenth uh sixty six").

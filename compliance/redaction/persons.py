@@ -1735,17 +1735,34 @@ def _word_before(words: list[Word], index: int) -> str:
 def _thing_before(words: list[Word], index: int, text: str) -> bool:
     """The words before a name make it a thing's or a place's: an article
     ("the Hilton", "a Jack Max router"), "on" naming a street ("the store on
-    Jefferson", but not "on Frank's plan"), or an ampersand ("Ben & Jerry's")."""
+    Jefferson", but not "on Frank's plan"), an ampersand ("Ben & Jerry's"), or a
+    colour or a year said of it (``_described_as_a_thing``)."""
     word = words[index]
-    if word.business_mark:
+    if word.business_mark or _described_as_a_thing(text, word):
         return True
     if not index or not _adjacent(text, words[index - 1], word):
         return False
     before = words[index - 1].folded
     if before == "on":
         return not text.startswith(("'s", "’s"), word.end)
-    # "a"/"an" only before a capital: in lowercase speech "s a ndiaye" spells.
-    return before in NOT_A_PERSON_BEFORE and (before == "the" or word.capitalised)
+    # "a"/"an" only before a capital, or before lowercase where names are capitalised ("He was
+    # a beagle"): in lowercase speech "s a ndiaye" spells.
+    return before in NOT_A_PERSON_BEFORE and (before == "the" or word.capitalised or word.cased)
+
+
+# A colour or a model year said of it makes a name a make's: "a white Ford Explorer", "my 2019
+# Lincoln", "Silver Ford Escape."
+_DESCRIBED = re.compile(
+    r"(?:\b(?:a|an|the|my|our|his|her|their|your|this|that)\s+|^|[.!?]\s+)"
+    rf"(?:(?:19|20)\d\d\s+(?:(?:{'|'.join(sorted(COLOURS))})\s+)?|(?:{'|'.join(sorted(COLOURS))})\s+)$",
+    re.IGNORECASE | re.MULTILINE,
+)
+
+
+def _described_as_a_thing(text: str, word: Word) -> bool:
+    """A colour or a model year, after an article or where a sentence starts, goes right before
+    the capitalised ``word``: a make's or a product's name, no person's."""
+    return word.capitalised and _DESCRIBED.search(text, max(0, word.start - 30), word.start) is not None
 
 
 def _initial(text: str, word: Word) -> bool:

@@ -43,7 +43,7 @@ from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from . import places
-from .dialogue import BARE_WORDS, TOPICS, Dialogue, dialogue
+from .dialogue import BARE_WORDS, HARMLESS_IDENTIFIERS, TOPICS, Dialogue, dialogue
 from .normalize import MONTH, is_copy, normalize
 from .normalize import forget as forget_copies
 
@@ -756,6 +756,15 @@ RULES: dict[str, tuple[list[Rule], bool]] = {
                 for topic in ("UNIT", "ADDRESS")
             ),
             rule(rf"\b(?:building|bldg)\.?\s+\w{{1,4}},?\s+(?:{UNIT})", 0.8, lead="word"),
+            # A unit's letter spelled "as in" a word, after its number or alone, where a unit is
+            # talked of or asked for: "The apartment is 3 E as in Edward.", "what's the unit
+            # letter" "f as in frank".
+            rule(
+                r"(?<![\w:/-])(?:\d{1,5}[ -]?)?(?-i:[A-Za-z])\s+as\s+in\s+[A-Za-z][\w'’-]*",
+                0.7,
+                "UNIT",
+                lead="any",
+            ),
         ],
         True,
     ),
@@ -1262,6 +1271,13 @@ def _payment_flow(text: str, findings: list[Finding]) -> list[Finding]:
 
 _PARTIAL_VALUE = re.compile(r"[^\d.!\n]{0,40}?(?<![\w$])(?P<value>\d(?:[ -]?\d){1,5})(?![\w])")
 _YEAR_VALUE = re.compile(r"(?:19|20)\d\d")
+# Said of one as what the sentence is about: "Your order number ends in …", not "The card I
+# used for the order ends in …".
+_HARMLESS_ENDING = re.compile(
+    r"(?:^|[.,;:?!]\s*|\b(?:so|and|yes|yeah|okay|ok|says|said)\s+)(?:the|your|my|that|this|its)\s+(?:[\w-]+\s+)?"
+    rf"{HARMLESS_IDENTIFIERS}(?:\s+(?:number|no\.?|#|code|id))?(?:['’]s)?\s*$",
+    FLAGS | re.MULTILINE,
+)
 _PARTIAL_TYPES = (("SSN", "SSN"), ("BANK", "BANK_ACCOUNT"), ("ACCOUNT", "BANK_ACCOUNT"), ("CARD", "CREDIT_CARD"))
 
 
@@ -1278,6 +1294,8 @@ def _partial_identifiers(text: str, talk: Dialogue) -> list[Finding]:
         value = _PARTIAL_VALUE.match(text, end)
         if not value or QUANTITY_AFTER.match(text, value.end()):
             continue
+        if _HARMLESS_ENDING.search(text, max(0, mention_start - 40), mention_start):
+            continue  # "the tracking number ends in 4471": a business's
         value_start, value_end = value.span("value")
         topics = tuple(topic for topic, _ in _PARTIAL_TYPES)
         topic = talk.nearest_before(topics, value_start, 80)
@@ -1991,7 +2009,12 @@ def _secret_answers(text: str, talk: Dialogue) -> list[Finding]:
         words = _secret_words(text, start, 1 if named.group("word") else _MOST_SAID_WORDS)
         if words is not None:
             found.append(("PIN", *words, 0.7))
-    for asked in _PHRASE_ASKED.finditer(talk.lowered):
+    asked_for = [*_PHRASE_ASKED.finditer(talk.lowered)] + [
+        again
+        for again in _PHRASE_AGAIN.finditer(talk.lowered)
+        if _PHRASE_WORD.search(talk.lowered, max(0, again.start() - 250), again.start())
+    ]
+    for asked in asked_for:
         phrase = _phrase_said(text, asked.end())
         if phrase is not None:
             found.append(("PIN", *phrase, 0.7))
@@ -2074,11 +2097,17 @@ _PHRASE_ASKED = re.compile(
     r"(?:^|(?<=[.!?,:\n])\s*|\b(?:please|now|need to|have to)\s+)"
     r"(?:say|repeat|speak|state)\s+(?:(?:your|the|a|a new|your new|your voice|the voice|a voice)\s+)?"
     r"(?:pass ?phrase|voice ?(?:print )?phrase|security phrase|new phrase)\b"
-    # The prompt ends its turn: "…after the tone.", "…again.", "…three times."
-    r"(?:[^\S\n]+(?:after the (?:tone|beep)|again|now|please|(?:three|3) times|twice|(?:one|1) more time))*"
-    r"[^\S\n]*[.!]?[^\S\n]*(?=\n)",
+    # The prompt ends its turn, asking nothing: "…after the tone.", "…of at least five words.",
+    # "…once more, in a normal voice."
+    r"[^\n?]{0,60}(?=\n)",
     FLAGS,
 )
+# Asked for again, where a passphrase was just talked of: "Your passphrase is the phrase you
+# chose at enrollment. Please say it now.", "Please say it again to confirm."
+_PHRASE_AGAIN = re.compile(
+    r"(?:^|(?<=[.!?,:\n])\s*|\b(?:please|now)\s+)(?:say|repeat) it\b[^\n?]{0,40}(?=\n)", FLAGS | re.MULTILINE
+)
+_PHRASE_WORD = re.compile(r"pass ?phrase|voice ?(?:print )?phrase|security phrase|new phrase", FLAGS)
 # A turn of three to twelve words, after "okay" or "um": the passphrase said whole.
 _PHRASE_TURN = re.compile(
     r"[^\S\n]*(?:(?:ok|okay|um|uh|sure|alright|yes)\b[,.]?[^\S\n]*)*"
@@ -2433,6 +2462,40 @@ def _company_line(text: str, talk: Dialogue, finding: Finding) -> bool:
     return bool(_THEIRS.search(before)) and not _MINE.search(before) and not _MINE.search(text, end, sentence_end)
 
 
+# A business named as the place an address is: "Our office is at …", "our store at …", "The
+# closest store in Covington is at …", "The nearest pickup location is the Walgreens at …".
+_BUSINESS_NAMED = re.compile(
+    rf"\b(?:our|(?:the\s+|your\s+)?(?:nearest|closest)|the\s+local)\s+(?:[\w'’-]+\s+){{0,2}}?"
+    rf"(?:{TOPICS['BUSINESS']}|pickup|drop-?off)",
+    FLAGS,
+)
+# Or asked for as a business's: "Can you tell me the address of the Walmart?", "the store's address?"
+_BUSINESS_ADDRESS_ASKED = re.compile(
+    rf"\baddress\s+(?:of|for)\s+(?:the|that|this)\s+(?:(?-i:[A-Z])[\w'’&-]*|(?:[\w'’-]+\s+)?(?:{TOPICS['BUSINESS']}))"
+    rf"|(?:{TOPICS['BUSINESS']})['’]s\s+address\b",
+    FLAGS,
+)
+# Words that make the place someone's own: "my office at …", "ship it to our home at …".
+_OWN_PLACE = re.compile(
+    r"\b(?:my|me|mine|his|her|home|house|live|lives|living|mail|mailing|ship|send|deliver)\b", FLAGS
+)
+
+
+def _business_address(text: str, talk: Dialogue, finding: Finding) -> bool:
+    """An address a business gives as its own place, or gives where it was asked for a
+    business's: not a person's. Not where the words before it in its sentence make it
+    someone's own ("our store can ship to my house at …", "I live by our store, at …")."""
+    _, start, _, _ = finding
+    sentence_start, _ = talk.sentence(start)
+    if _BUSINESS_NAMED.search(text, max(sentence_start, start - 90), start):
+        return not _OWN_PLACE.search(text, sentence_start, start)
+    line_start = text.rfind("\n", 0, start) + 1
+    if not line_start or _OWN_PLACE.search(text, line_start, start):
+        return False
+    asked_from = max(text.rfind("\n", 0, line_start - 1) + 1, line_start - CONTEXT_CHARACTERS)
+    return _BUSINESS_ADDRESS_ASKED.search(text, asked_from, line_start) is not None
+
+
 @functools.lru_cache(maxsize=16)
 def _scan(text: str) -> tuple[Finding, ...]:
     talk = dialogue(text)
@@ -2460,7 +2523,13 @@ def _scan(text: str) -> tuple[Finding, ...]:
     findings += _email_parts(text, findings)
     findings += _corrections_and_repeats(text, findings)
     findings += _begun_again(text, findings)
-    company = [finding[1:3] for finding in findings if finding[0] == "PHONE" and _company_line(text, talk, finding)]
+    # A business's own line or place.
+    company = [
+        finding[1:3]
+        for finding in findings
+        if (finding[0] == "PHONE" and _company_line(text, talk, finding))
+        or (finding[0] == "ADDRESS" and _business_address(text, talk, finding))
+    ]
     harmless = company + harmless_codes
     if harmless:
         findings = [

@@ -2030,3 +2030,173 @@ def test_a_secret_after_a_bare_yes_a_passphrase_stated_and_a_birthday_named_afte
 )
 def test_talk_after_a_yes_to_a_question_about_a_secret_survives(context, text):
     assert not hidden(text, context=context)
+
+
+# --- A business's own places and numbers, and makes described --------------------------------
+
+STREET_ADDRESSES = ["1200 Chester Avenue", "4410 North Lamar Boulevard", "twenty two ten oak street"]
+BUSINESS_PLACES = [
+    "Our office is at {address}, second floor.",
+    "You can pick one up today at our store at {address}.",
+    "Our nearest store to you is at Willow Creek Mall, {address}.",
+    "The closest branch in Covington is at {address}. Say yes to choose it.",
+    "The nearest pickup location is the Walgreens at {address}, open until 10 p.m.",
+]
+OWN_PLACES = [
+    "Please send it to my office at {address}.",
+    "Our store can ship it to my house at {address}.",
+    "I live two blocks from our nearest store, at {address}.",
+    "Can the closest branch mail it to {address}?",
+]
+
+
+@pytest.mark.parametrize("address", STREET_ADDRESSES)
+@pytest.mark.parametrize("place", BUSINESS_PLACES)
+def test_a_business_s_own_address_survives(place, address):
+    assert not hidden(place.format(address=address))
+
+
+@pytest.mark.parametrize("address", STREET_ADDRESSES)
+@pytest.mark.parametrize("place", OWN_PLACES)
+def test_an_address_someone_is_sent_to_or_lives_at_beside_a_business_is_hidden(place, address):
+    text = place.format(address=address)
+    assert all_hidden(text, address)
+
+
+@pytest.mark.parametrize(
+    "context, text, personal",
+    [
+        ("Can you tell me the address of the Walmart?", "it says twelve thousand jefferson avenue on the sign", False),
+        ("What's the pharmacy's address?", "It's 2200 Kirby Drive.", False),
+        ("What's the address of the property?", "It's 2200 Kirby Drive.", True),
+        ("What's your address?", "It's 2200 Kirby Drive, by the store.", True),
+    ],
+)
+def test_an_address_asked_for_as_a_business_s_survives_and_one_s_own_is_hidden(context, text, personal):
+    assert bool(hidden(text, context=context)) is personal
+
+
+HARMLESS_NUMBERS = ["tracking number", "serial number", "confirmation code", "order number", "reservation"]
+PERSONAL_NUMBERS = ["card", "social", "account number", "checking account"]
+
+
+@pytest.mark.parametrize("said", ["6621.", "six six two one", "Um, 6 6 2 1."])
+@pytest.mark.parametrize("thing", HARMLESS_NUMBERS + PERSONAL_NUMBERS)
+def test_the_last_four_of_a_business_s_number_survive_and_of_one_s_own_are_hidden(thing, said):
+    personal = thing in PERSONAL_NUMBERS
+    for asked in (f"What are the last four digits of the {thing}?", f"last four of the {thing}"):
+        assert bool(hidden(said, context=asked)) is personal, asked
+    ends = f"Okay. The {thing} ends in {said.rstrip('.')}."
+    assert bool(hidden(ends)) is personal
+
+
+def test_what_a_number_ends_in_is_the_card_s_where_the_card_is_what_the_sentence_is_about():
+    assert all_hidden("The card I used for the order ends in 4471.", "4471")
+
+
+@pytest.mark.parametrize(
+    "context, text",
+    [
+        ("what year did you buy the house", "nineteen ninety eight"),
+        ("What year did you graduate?", "1988."),
+        ("When does your membership expire?", "December."),
+    ],
+)
+def test_a_year_or_month_asked_for_an_event_or_a_membership_is_no_birth_or_expiry(context, text):
+    assert not hidden(text, context=context)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "A lady backed into me, a white Ford Explorer.",
+        "It's a 1984 Lincoln Town Car.",
+        "It's a Georgia plate. Silver Ford Escape.",
+        "Yeah, past the red Ford tractor.",
+        "My 2019 Lincoln has the same problem.",
+        "Oh, that's Biscuit's mom. She's a beagle.",
+    ],
+)
+def test_a_make_described_by_its_colour_or_year_is_no_person(text):
+    said = {text[entity.start : entity.end] for entity in redact(text).entities}
+    assert not said & {"Ford", "Lincoln", "beagle"}
+
+
+@pytest.mark.parametrize(
+    "text, name",
+    [
+        ("I spoke with Grace Ford yesterday.", "Grace Ford"),
+        ("Tell Mr. Ford I called.", "Ford"),
+        ("In 2019 Maria Lopez opened it.", "Maria Lopez"),
+        ("My name is Jordan Lincoln.", "Jordan Lincoln"),
+    ],
+)
+def test_a_person_named_like_a_make_is_hidden(text, name):
+    assert all_hidden(text, name)
+
+
+PASSPHRASE_PROMPTS = [
+    "After the tone, say a new passphrase of at least five words.",
+    "Sorry, your voice could not be verified. Please say your passphrase once more, in a normal voice.",
+    "Your passphrase is the phrase you chose at enrollment. Please say it now.",
+    "You chose a new voice passphrase.\nharvest moon over the river\nPlease say it again to confirm.",
+]
+
+
+@pytest.mark.parametrize(
+    "phrase", ["Harvest moon over Hunter Mountain.", "my grandmother's kitchen smelled like cinnamon"]
+)
+@pytest.mark.parametrize("prompt", PASSPHRASE_PROMPTS)
+def test_a_passphrase_asked_for_again_or_with_its_length_is_hidden(prompt, phrase):
+    assert all_hidden(phrase, phrase.rstrip("."), context=prompt)
+
+
+@pytest.mark.parametrize(
+    "context, text",
+    [
+        ("Please say your passphrase once more, or say operator.", "Operator."),
+        ("I changed my voice passphrase.\nOkay. What else can I help with?\nPlease say it again, I didn't catch that.",
+         "It's about my bill, honestly."),
+        ("Please say it again.", "Harvest moon over Hunter Mountain."),
+    ],
+)  # fmt: skip
+def test_talk_after_a_passphrase_prompt_or_a_phrase_asked_again_without_one_is_no_secret(context, text):
+    assert not hidden(text, context=context)
+
+
+@pytest.mark.parametrize(
+    "context, text, value",
+    [
+        ("I have 2209 Whitney Avenue, Apartment 3F. Is that correct?", "The apartment is 3 E as in Edward.", "3 E"),
+        ("Is that an apartment?", "yes ma'am d as in david", "d as in david"),
+        ("what's the unit letter", "f as in frank", "f as in frank"),
+    ],
+)
+def test_a_unit_s_letter_spelled_as_in_a_word_is_hidden(context, text, value):
+    assert all_hidden(text, value, context=context)
+
+
+@pytest.mark.parametrize(
+    "text, town",
+    [
+        ("I have 2209 Whitney Avenue, Apartment 3F, Hamden, Connecticut, 06518. Is that correct?", "Hamden"),
+        ("4417 Hunter Ridge Drive, Apartment 2B, Marietta.", "Marietta"),
+        ("Let me read that back: 1107 Kamehameha Highway, Unit 204B, Kaneohe, Hawaii 96744.", "Kaneohe"),
+        ("It's 88 Pulaski Street in Covington, KY 41011.", "Covington"),
+    ],
+)
+def test_a_town_after_a_street_address_is_no_person_and_the_address_is_hidden(text, town):
+    entities = redact(text).entities
+    assert all(text[entity.start : entity.end] != town for entity in entities)
+    assert any(entity.type == "ADDRESS" for entity in entities)
+
+
+@pytest.mark.parametrize(
+    "text, name",
+    [
+        ("The package went to 12 Main Street, Priya Raman.", "Priya Raman"),
+        ("It's 12 Main Street, Dana Whitfield speaking.", "Dana Whitfield"),
+    ],
+)
+def test_a_person_named_after_a_street_address_is_hidden(text, name):
+    assert all_hidden(text, name)
