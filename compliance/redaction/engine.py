@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from . import lexicon, ner, tagger
 from .normalize import FILLER_WORDS, normalize
 from .persons import ENTITY as PERSON
-from .persons import NOT_NAMES, PARTICLES, STREET_OR_BUSINESS, UTILITY_WORDS, NameFinder, Word
+from .persons import NOT_NAMES, PARTICLES, STREET_OR_BUSINESS, UTILITY_WORDS, NameFinder, Word, medicine
 from .recognizers import CONTEXT_CHARACTERS, QUANTITY_AFTER, US_STATE_NAMES, US_STATES, forget, recognizers
 
 logger = logging.getLogger(__name__)
@@ -107,20 +107,25 @@ class Redactor:
         businesses = [match.span(match.lastgroup) for match in _GREETED.finditer(text)]
         confident = [entity for entity in found if entity.score >= MINIMUM_SCORE]
         addresses = [entity for entity in confident if entity.type == "ADDRESS"]
-        if addresses:
-            confident = [
-                entity
-                for entity in confident
-                if entity.type != PERSON or not self._town_after_an_address(text, entity, addresses)
-            ]
+        confident = [
+            entity
+            for entity in confident
+            if entity.type != PERSON
+            or not (self._town_after_an_address(text, entity, addresses) or self._medicines(text, entity))
+        ]
         return _merge(self._as_names(confident, text, businesses, turn), text)
+
+    def _medicines(self, text: str, entity: Entity) -> bool:
+        """Every word found as a name is a medicine's: "I found Atorvastatin, 20 milligrams"."""
+        words = _WORD.findall(text, entity.start, entity.end)
+        return bool(words) and all(medicine(word, self.names.lexicon) for word in words)
 
     def _town_after_an_address(self, text: str, entity: Entity, addresses: list[Entity]) -> bool:
         """The name found at ``entity`` is the town of a street address it follows, as an address
         is written: "…, Apartment 2B, Marietta.", "…, Unit 204B, Kaneohe, Hawaii 96744", "…, in
         Chamblee." A town the place lists know, or any words in capitals with a state or a ZIP
         code after them."""
-        if not any(
+        if not addresses or not any(
             address.end <= entity.start and _BEFORE_A_TOWN.fullmatch(text, address.end, entity.start)
             for address in addresses
         ):
@@ -362,7 +367,8 @@ def _echoes(text: str, found: list[Entity], shift: int) -> list[Entity]:
 # person.
 _BUSINESS = r"(?-i:[A-Z])[\w'’&-]*(?:[^\S\n]+(?:(?-i:[A-Z])[\w'’&-]*|&|and|of|the|at|de))*"
 _GREETED = re.compile(
-    rf"\b(?:thank you|thanks) for calling (?:the )?(?P<calling>{_BUSINESS})|"
+    rf"\b(?:thank you|thanks) for (?:calling|(?:shopping|banking|flying|staying|dining) (?:with|at)|"
+    rf"(?:ordering|buying) from|choosing) (?:the )?(?P<calling>{_BUSINESS})|"
     rf"\bwelcome to (?:the )?(?P<welcome>{_BUSINESS})",
     re.IGNORECASE,
 )

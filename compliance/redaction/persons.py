@@ -137,6 +137,25 @@ NEVER_CAPITALISED_NAMES = (
     # Brands and apps said like names: "we accept PayPal, Venmo…", "a black Samsonite".
     | frozenset("venmo paypal samsonite frigidaire maytag kenmore whirlpool".split())
 )
+# The endings of medicines' generic names, from the stems of the US Adopted Names scheme
+# ("atorvastatin", "lisinopril", "amoxicillin", "amlodipine"). Only endings that no more than a
+# few listed names share ("-sone", "-lone", "-done" and "-mide" are left out: Carosone, Anzalone,
+# Olumide): a medicine said in a pharmacy's call is no person, a listed name is never one.
+MEDICINE_ENDINGS = tuple(
+    "statin pril olol sartan dipine cillin mycin micin cycline floxacin prazole tidine afil oxetine triptan formin "
+    "gliptin glitazone lukast setron dronate parin navir tinib zumab ximab zepam zolam profen triptyline pramine "
+    "barbital conazole vudine ciclovir semide thiazide terol tropium peridone zodone pirone azepine gabalin pentin "
+    "oxone codone morphone xaban gatran pidogrel fibrate".split()
+)
+
+
+def medicine(word: str, known: NameLexicon) -> bool:
+    """A medicine's generic name: seven letters or more, with an ending of ``MEDICINE_ENDINGS``,
+    and no listed name."""
+    folded = fold(word)
+    return len(folded) >= 7 and folded.endswith(MEDICINE_ENDINGS) and not known.is_name(folded)
+
+
 # Businesses, brands and landmarks that bear a person's name, as folded
 # words: read as a person only where a slot says so ("my name is Wells").
 EPONYMS = frozenset(

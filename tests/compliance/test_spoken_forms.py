@@ -2200,3 +2200,49 @@ def test_a_town_after_a_street_address_is_no_person_and_the_address_is_hidden(te
 )
 def test_a_person_named_after_a_street_address_is_hidden(text, name):
     assert all_hidden(text, name)
+
+
+MEDICINES = ["Atorvastatin", "lisinopril", "Amoxicillin", "amlodipine", "Metformin", "Omeprazole", "Gabapentin"]
+
+
+@pytest.mark.parametrize("medicine", MEDICINES)
+@pytest.mark.parametrize(
+    "said",
+    [
+        "I found {medicine}, 20 milligrams, 30 tablets. Would you like to refill it?",
+        "That's prescription 6044192, for {medicine}. Is that correct?",
+        "is my {medicine} ready yet",
+    ],
+)
+def test_a_medicine_is_no_person(said, medicine):
+    text = said.format(medicine=medicine)
+    assert medicine in redact(text).text
+
+
+def test_medicine_endings_leave_listed_names_and_people_found_beside_medicines():
+    from compliance.redaction.persons import MEDICINE_ENDINGS, medicine
+
+    known = lexicon.load()
+    # Each ending is shared by at most a few listed names, and none of those is read as a medicine.
+    for ending in MEDICINE_ENDINGS:
+        sharing = [name for name in known.given | known.family if len(name) >= 7 and name.endswith(ending)]
+        assert len(sharing) <= 3, (ending, sharing[:5])
+        assert not any(medicine(name, known) for name in sharing)
+    text = "Is the Amoxicillin ready for Olumide Adeyemi?"
+    assert all_hidden(text, "Olumide Adeyemi") and "Amoxicillin" in redact(text).text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Thanks for shopping with Hollis and Brown.",
+        "Thank you for choosing Kay Jewelers, have a great day.",
+        "Thanks for flying with Alaska. Goodbye.",
+    ],
+)
+def test_a_business_thanked_for_its_custom_is_no_person(text):
+    assert not [entity for entity in redact(text).entities if entity.type == "PERSON"]
+
+
+def test_a_person_thanked_after_a_business_is_hidden():
+    assert all_hidden("Thanks for shopping with us, Maria Lopez.", "Maria Lopez")
