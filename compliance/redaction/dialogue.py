@@ -274,6 +274,7 @@ _ASKED_IN_WORDS = (
 )
 _REQUEST = re.compile(r"\?|" + _ASKED_IN_WORDS, FLAGS)
 _REQUEST_IN_WORDS = re.compile(_ASKED_IN_WORDS, FLAGS)
+_HARMLESS_IDENTIFIER = re.compile(rf"\b{HARMLESS_IDENTIFIERS}\b|\b(?:ref|number|code|id)\b", FLAGS)
 _WORD = re.compile(r"[A-Za-z]+(?:['’][A-Za-z]+)?|\d+")
 # A question whose answer is a number of things: "How many people live at the address?"
 _COUNT_ASKED = re.compile(r"\bhow (?:many|much|long|often|far)\b")
@@ -476,8 +477,16 @@ class Dialogue:
             return "HARMLESS" in topics
         # The turn before asked about something harmless and nothing else: "What's the flight
         # number?", not "And a card to guarantee the room?" or "For the refund I'll need the
-        # last four." (A phone's words are too loose to count: "number", "home".)
-        return "HARMLESS" in topics and not topics - {"HARMLESS", "PHONE"}
+        # last four." (A phone's words are too loose to count: "number", "home.") Asked, or a
+        # business's number named ("Your confirmation number is PS44091." / "PS44091. Great."):
+        # not talk with a word of a date's ("You can share it since you called us.").
+        before = self.sentence_starts[index], self.sentence_starts[index + 1]
+        return (
+            "HARMLESS" in topics
+            and not topics - {"HARMLESS", "PHONE"}
+            and (_REQUEST.search(self.lowered, *before) or _HARMLESS_IDENTIFIER.search(self.lowered, *before))
+            is not None
+        )
 
     def harmless_before(self, position: int, window: int = 60) -> bool:
         return self.before("HARMLESS", position, window)

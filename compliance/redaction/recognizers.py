@@ -2048,7 +2048,9 @@ def _secret_answers(text: str, talk: Dialogue) -> list[Finding]:
         said_again.update(form for form in (value, bare) if _LETTERS.search(form))
     for value in said_again:
         for match in re.finditer(rf"(?<![\w'-]){re.escape(value)}(?![\w'-])", text, FLAGS):
-            found.append(("PIN", match.start(), match.end(), 0.7))
+            # Said again whole: "Okay, Magnolia. Magnolia Lane.", "Washington. Washington Elementary."
+            longer = _SAID_LONGER.match(text, match.end())
+            found.append(("PIN", match.start(), longer.end() if longer else match.end(), 0.7))
     return found
 
 
@@ -2107,6 +2109,8 @@ _PHRASE_ASKED = re.compile(
 _PHRASE_AGAIN = re.compile(
     r"(?:^|(?<=[.!?,:\n])\s*|\b(?:please|now)\s+)(?:say|repeat) it\b[^\n?]{0,40}(?=\n)", FLAGS | re.MULTILINE
 )
+# Words in capitals that go on with a secret said again, to the end of their sentence.
+_SAID_LONGER = re.compile(r"(?:[^\S\n]+(?-i:[A-Z])[\w'’-]*){1,3}(?=[^\S\n]*(?:[.!,;]|$|\n))")
 _PHRASE_WORD = re.compile(r"pass ?phrase|voice ?(?:print )?phrase|security phrase|new phrase", FLAGS)
 # A turn of three to twelve words, after "okay" or "um": the passphrase said whole.
 _PHRASE_TURN = re.compile(

@@ -2246,3 +2246,35 @@ def test_a_business_thanked_for_its_custom_is_no_person(text):
 
 def test_a_person_thanked_after_a_business_is_hidden():
     assert all_hidden("Thanks for shopping with us, Maria Lopez.", "Maria Lopez")
+
+
+@pytest.mark.parametrize(
+    "context, text, value",
+    [
+        ("What street did you grow up on?\nThe one as a kid?\nYes, as a kid.", "Okay, Magnolia. Magnolia Lane.",
+         "Magnolia Lane"),
+        ("What was the name of your elementary school?",
+         "Um, Lincoln Elementary? No. Washington. Washington Elementary.", "Washington Elementary"),
+        ("What was your first car?", "It's Pontiac. Yeah, Pontiac Sunfire, if it wants the whole thing.",
+         "Pontiac Sunfire"),
+    ],
+)  # fmt: skip
+def test_a_secret_said_again_whole_is_hidden_whole(context, text, value):
+    assert all_hidden(text, value, context=context, everywhere=True)
+
+
+@pytest.mark.parametrize(
+    "context, turn_before",
+    [
+        ("Do you have the one-time code we just texted?\nhang on it says dont share this code with anyone",
+         "Good question. You can share it with me since you called us directly."),
+        ("What's the verification code we sent you?\nit just came in", "Great, go ahead whenever you're ready."),
+    ],
+)  # fmt: skip
+def test_a_code_after_talk_that_names_no_business_s_number_is_hidden(context, turn_before):
+    assert all_hidden("ok its four seven seven oh one two", "four seven seven oh one two",
+                      context=f"{context}\n{turn_before}")  # fmt: skip
+
+
+def test_a_business_s_number_said_back_after_it_was_named_survives():
+    assert not hidden("PS44091. Great.", context="Your confirmation number is PS44091.")
