@@ -1925,7 +1925,7 @@ _TRY_WORDS = r"(?:(?:it's|it was|was it|try|it might be|just)\s+)?"
 _ANOTHER_TRY = re.compile(_TRY_LEAD + _TRY_WORDS, FLAGS)
 # The same, the first taken back in a sentence of its own: "Wait, I changed it. It's bluebird 42."
 _ANOTHER_TRY_TAKEN_BACK = re.compile(_TRY_LEAD + r"[^.?!\n]{0,30}[.?!…]+\s+" + _TRY_WORDS, FLAGS)
-_MOST_WORDS = 3
+_MOST_WORDS = 5
 # A secret after its name, in the same sentence: "the password is sunflower twenty two", "I set the
 # passcode to blue giraffe", "security word lighthouse, one word". Never across a placeholder: what
 # it hid is the value, not a lead to the next word. Its words run until talk ("…is tiger and it…").
@@ -2180,7 +2180,7 @@ def _tries(text: str, start: int) -> list[tuple[int, int]]:
 
 
 def _secret_at(text: str, start: int) -> tuple[int, int] | None:
-    """The secret said from ``start``: up to three words, none of them talk, that end the turn,
+    """The secret said from ``start``: up to five words, none of them talk, that end the turn,
     with the article before them ("the ravens", "the princess bride")."""
     article = _ARTICLE.match(text, start)
     words = _secret_words(text, article.end() if article else start, _MOST_WORDS)

@@ -2278,3 +2278,9 @@ def test_a_code_after_talk_that_names_no_business_s_number_is_hidden(context, tu
 
 def test_a_business_s_number_said_back_after_it_was_named_survives():
     assert not hidden("PS44091. Great.", context="Your confirmation number is PS44091.")
+
+
+def test_a_security_answer_of_five_words_is_hidden():
+    context = "What was the name of the hospital where you were born?\nBaptist I think.\nThat answer does not match."
+    text = "Baptist Memorial Hospital Golden Triangle."
+    assert all_hidden(text, "Baptist Memorial Hospital Golden Triangle", context=context)
