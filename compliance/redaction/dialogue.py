@@ -20,8 +20,8 @@ FLAGS = re.IGNORECASE
 
 # A business's own numbers, whose parts are no one's: "the tracking number ends in 4471".
 HARMLESS_IDENTIFIERS = (
-    "(?:order|confirmation|tracking|reference|ticket|case|invoice|receipt|serial|model|part|item|sku|product|"
-    "flight|booking|reservation|incident|promo|coupon|voucher|shipment|package|store)"
+    "(?:order|confirmation|tracking|reference|ticket|case|invoice|serial|model|part|item|sku|product|flight|"
+    "incident|promo|coupon|voucher|shipment|package|store)"
 )
 # What a sentence can be about. A value of a type counts as in context when
 # its topic is mentioned close before it (or, for some, after it).
@@ -42,7 +42,7 @@ TOPICS = {
     # Things other than a card that expire: their month or year is not a card's.
     "NOT_CARD": (
         r"passport|licen[cs]e|\bplates?\b|registration|\btags\b|warranty|\blease\b|subscription|\btrial\b|"
-        r"\boffer\b|\bpermit\b|\bvisa application\b|\bid\b|membership"
+        r"\boffer\b|\bpermit\b|\bvisa application\b|\bid\b"
     ),
     "ROUTING": r"routing|\baba\b|transit",
     "BANK": r"checking|savings|bank account|account at|deposit|routing",
@@ -63,7 +63,7 @@ TOPICS = {
     "EVENT_DATE": (
         r"\bdate (?:on|of) (?:the|your|that|this)\b(?! birth)|"
         r"\b(?:what|which) (?:date|day)\b(?! (?:of|were|was) (?:your )?birth)|"
-        r"\b(?:when|what year) (?:did|was|were|is|does|do|will)\b(?!(?: you| he| she| they)? born)|"
+        r"\bwhen (?:did|was|were|is|does|do|will)\b(?!(?: you| he| she| they)? born)|"
         # "When's a good time?", "what time works?": an appointment asked for.
         r"\bwhen's\b|\ba good (?:time|day)\b|\bwhat time\b"
     ),
@@ -89,7 +89,7 @@ TOPICS = {
     # Not "Do you need more storage space?", "Was the tire flat?", "Is that per unit?", "Any
     # problems with the unit?".
     "UNIT": (
-        r"\b(?:apartment|apt|suite)(?: number| #| no\.?)?(?=\s*[?,.]|\s+(?:number|is)\b)|"
+        r"\b(?:apartment|apt|suite)(?: number| letter| #| no\.?)?(?=\s*[?,.]|\s+(?:number|is)\b)|"
         r"\b(?:unit|lot|space|flat)(?: number| letter| #| no\b\.?)|"
         r"(?:\b(?:what|which|and the|and your|and)\s+|(?<![^\n]))(?:unit|flat|lot|space)(?=\s*\?)"
     ),
@@ -114,9 +114,6 @@ TOPICS = {
         r"\blast (?:four|4|two|2|three|3|five|5|six|6)\b(?: (?:digits?|numbers?)\b)?"
         r"(?!\s+(?:months?|years?|days?|weeks?|hours?|minutes?|times|payments?|statements?|bills?|calls?|orders?|"
         r"transactions?|charges?|visits?|deliveries|invoices?|checks?|deposits?|people|items?))"
-        # Not the last four of a business's number: "the last four of the tracking number".
-        rf"(?!(?:\s+(?:digits?|numbers?))?\s+(?:of|on|from)\s+(?:the|your|that|this|its)\s+(?:[\w-]+\s+)?"
-        rf"{HARMLESS_IDENTIFIERS}\b)"
     ),
     # A business's place, whose address or street is no person's: "What's the address of the branch?"
     "BUSINESS": (
@@ -147,10 +144,7 @@ ANCHORS = {
     "CVV": "cvv cvc cid security card verification digit digits back front",
     "CODE": "code",
     "EXPIRY": "expir exp valid good",
-    "NOT_CARD": (
-        "passport licen plate plates registration tags warranty lease subscription trial offer permit visa id "
-        "membership"
-    ),
+    "NOT_CARD": "passport licen plate plates registration tags warranty lease subscription trial offer permit visa id",
     "ROUTING": "routing aba transit",
     "BANK": "checking savings bank account deposit deposits routing",
     "PHONE": (
@@ -162,7 +156,7 @@ ANCHORS = {
     "DOB": "born birth dob d.o.b",
     "BIRTH_YEAR": "born birth year",
     "ZIP": "zip zipcode postal post",
-    "EVENT_DATE": "date day when good time what",
+    "EVENT_DATE": "date day when good time",
     "ADDRESS": "address addresses live lives living located reside resides",
     "PO_BOX": "p.o po p post",
     "HOUSE_NUMBER": "house street building box number",
@@ -274,6 +268,10 @@ _ASKED_IN_WORDS = (
 )
 _REQUEST = re.compile(r"\?|" + _ASKED_IN_WORDS, FLAGS)
 _REQUEST_IN_WORDS = re.compile(_ASKED_IN_WORDS, FLAGS)
+# The last four of a business's number: "the last four of the tracking number", read after the mention.
+PARTIAL_OF_HARMLESS = re.compile(
+    rf"(?:\s+(?:digits?|numbers?))?\s+of\s+(?:the|your|that|this|its)\s+(?:[\w-]+\s+)?{HARMLESS_IDENTIFIERS}\b", FLAGS
+)
 _HARMLESS_IDENTIFIER = re.compile(rf"\b{HARMLESS_IDENTIFIERS}\b|\b(?:ref|number|code|id)\b", FLAGS)
 _WORD = re.compile(r"[A-Za-z]+(?:['’][A-Za-z]+)?|\d+")
 # A question whose answer is a number of things: "How many people live at the address?"
@@ -481,12 +479,19 @@ class Dialogue:
         # business's number named ("Your confirmation number is PS44091." / "PS44091. Great."):
         # not talk with a word of a date's ("You can share it since you called us.").
         before = self.sentence_starts[index], self.sentence_starts[index + 1]
+        if "PARTIAL" in topics and self.partial_of_harmless(*before):
+            topics = topics - {"PARTIAL"}  # "What are the last four of the tracking number?"
         return (
             "HARMLESS" in topics
             and not topics - {"HARMLESS", "PHONE"}
             and (_REQUEST.search(self.lowered, *before) or _HARMLESS_IDENTIFIER.search(self.lowered, *before))
             is not None
         )
+
+    def partial_of_harmless(self, start: int, end: int) -> bool:
+        """Every part asked for or named between ``start`` and ``end`` is a business's number's."""
+        mentions = [mention for mention in self.mentions["PARTIAL"] if start <= mention[0] < end]
+        return bool(mentions) and all(PARTIAL_OF_HARMLESS.match(self.lowered, mention[1]) for mention in mentions)
 
     def harmless_before(self, position: int, window: int = 60) -> bool:
         return self.before("HARMLESS", position, window)

@@ -111,9 +111,27 @@ class Redactor:
             entity
             for entity in confident
             if entity.type != PERSON
-            or not (self._town_after_an_address(text, entity, addresses) or self._medicines(text, entity))
+            or not (
+                self._town_after_an_address(text, entity, addresses)
+                or self._medicines(text, entity)
+                or self._place_asked_for(text, entity)
+            )
         ]
         return _merge(self._as_names(confident, text, businesses, turn), text)
+
+    def _place_asked_for(self, text: str, entity: Entity) -> bool:
+        """The name found at ``entity`` is the whole of a turn that answers a question for a
+        city, a town or a state, and a place the place lists know ("Please say the city for the
+        store you'd like." / "Covington."); not where the question asks a secret ("In what city
+        were your parents married?")."""
+        line_start = text.rfind("\n", 0, entity.start) + 1
+        line_end = text.find("\n", entity.end)
+        line_end = len(text) if line_end == -1 else line_end
+        if not line_start or not _ALONE.fullmatch(text[line_start : entity.start] + "|" + text[entity.end : line_end]):
+            return False
+        asked = text[max(0, text.rfind("\n", 0, line_start - 1) + 1, line_start - CONTEXT_CHARACTERS) : line_start]
+        words = tuple(lexicon.fold(word) for word in _WORD.findall(text, entity.start, entity.end))
+        return bool(_PLACE_ASKED.search(asked)) and not _SECRET_PLACE.search(asked) and words in self.names.places.names
 
     def _medicines(self, text: str, entity: Entity) -> bool:
         """Every word found as a name is a medicine's: "I found Atorvastatin, 20 milligrams"."""
@@ -122,9 +140,9 @@ class Redactor:
 
     def _town_after_an_address(self, text: str, entity: Entity, addresses: list[Entity]) -> bool:
         """The name found at ``entity`` is the town of a street address it follows, as an address
-        is written: "…, Apartment 2B, Marietta.", "…, Unit 204B, Kaneohe, Hawaii 96744", "…, in
-        Chamblee." A town the place lists know, or any words in capitals with a state or a ZIP
-        code after them."""
+        is written: "…, Apartment 2B, Hamden.", "…, Unit 204B, Kaneohe, Hawaii 96744", "…, in
+        Covington, KY 41011": any words in capitals with a state or a ZIP code after them, or a
+        town the place lists know that is no first name and ends its sentence."""
         if not addresses or not any(
             address.end <= entity.start and _BEFORE_A_TOWN.fullmatch(text, address.end, entity.start)
             for address in addresses
@@ -135,7 +153,13 @@ class Redactor:
             return False
         if _STATE_OR_ZIP_AFTER.match(text, entity.end):
             return True
-        return tuple(map(lexicon.fold, words)) in self.names.places.names and _TOWN_ENDS.match(text, entity.end)
+        # A town the lists know, that is no first name ("…, Madison, she's my daughter"), ending its sentence.
+        folded = tuple(map(lexicon.fold, words))
+        return (
+            folded in self.names.places.names
+            and not any(word in self.names.lexicon.given for word in folded)
+            and _TOWN_ENDS.match(text, entity.end) is not None
+        )
 
     def names_in(self, text: str) -> list[str]:
         """The person names said in a text, as said: to redact them wherever else the call mentions them."""
@@ -312,7 +336,17 @@ _BEFORE_A_TOWN = re.compile(r"[^\S\n]*,[^\S\n]*(?:in[^\S\n]+)?|[^\S\n]+in[^\S\n]
 _STATE_OR_ZIP_AFTER = re.compile(
     rf",?[^\S\n]+(?:(?:{US_STATE_NAMES})\b|(?-i:{US_STATES})\b|\d{{5}}(?:-\d{{4}})?(?!\w))", re.IGNORECASE
 )
-_TOWN_ENDS = re.compile(r"[^\S\n]*(?:[.!?,]|$|\n)")
+# A question for a place: "Please say the city.", "What town is that in?"
+_PLACE_ASKED = re.compile(r"\b(?:city|cities|town|state|country|county|hometown)\b", re.IGNORECASE)
+# A place asked for as a secret, a security question's answer: "In what city were your parents married?"
+_SECRET_PLACE = re.compile(
+    r"\b(?:born|married|met|meet|grew|grow|raised|first|favou?rite|childhood|honeymoon|security|secret|"
+    r"verification|parents?|mother|father|mom|dad|grand\w*|spouse|wife|husband)\b",
+    re.IGNORECASE,
+)
+# Nothing but fillers and punctuation around a name said alone (the two sides joined by "|").
+_ALONE = re.compile(rf"[\s,.!]*(?:(?:{'|'.join(sorted(FILLER_WORDS))})[\s,.!]+)*\|[\s.!]*", re.IGNORECASE)
+_TOWN_ENDS = re.compile(r"[^\S\n]*(?:[.!]|$|\n)")
 # A line's text, without the blanks around it.
 _LINE = re.compile(r"\S(?:[^\n]*\S)?")
 # Between two pieces of one value: a hesitation ("october seventeenth uh sixty six").

@@ -554,7 +554,7 @@ class NameFinder:
                 and not any(item.start < word.end and word.start < item.end for item in found)
                 and not word.marker
                 # "the Volkov" is still the person; "the Hilton" is a thing.
-                and (word.unambiguous or not _thing_before(words, index, text))
+                and (word.unambiguous or not _thing_before(words, index, text, self.lexicon.census_given))
                 and not _thing_after(text, word)
                 and not (word.vocabulary and _BUSINESS_AFTER.match(text, word.end))
                 # "turning 13 in April", "Bill me": the month, the verb.
@@ -590,7 +590,7 @@ class NameFinder:
                 and (base,) not in EPONYMS
                 and (word.folded,) not in EPONYMS
                 and _BELONGING_AFTER.match(text, word.end)
-                and not _thing_before(words, index, text)
+                and not _thing_before(words, index, text, self.lexicon.census_given)
                 and not any(item.start < word.end and word.start < item.end for item in found)
             ):
                 results.append(Found(word.start, word.end - 2, 0.75))
@@ -911,7 +911,7 @@ class NameFinder:
             return None  # a month is a name only where something says so: "Is this April?", "Hi June," not "It's June"
         if (
             slot != "strong"
-            and _thing_before(words, index, text)
+            and _thing_before(words, index, text, self.lexicon.census_given)
             and not _FAMILY_AFTER.match(text, word.end)
             and not self._full_name_at(words, index, text)
         ):
@@ -1115,7 +1115,7 @@ class NameFinder:
             or self._full_name_at(words, first, text)
             or _FAMILY_AFTER.match(text, words[last].end) is not None
         )
-        if _thing_before(words, first, text) and not full_name:
+        if _thing_before(words, first, text, self.lexicon.census_given) and not full_name:
             return True
         if self._eponym(words, first, last):
             return True
@@ -1155,9 +1155,9 @@ class NameFinder:
     def no_person_at(self, text: str, words: list[Word], start: int, end: int) -> bool:
         """Whether a name another reader found at ``start:end`` names something else, read as
         this finder reads its own: a city, state or country of two words or more ("hong kong"),
-        a street's or a business's ("Glenmore Insurance", "Hollis Roofing LLC"), or part of a
-        brand named after people ("Sherwin-Williams", "ben and jerrys"). ``words`` are the
-        text's ``words_of``."""
+        a street's or a business's ("Glenmore Insurance", "Hollis Roofing LLC"), part of a
+        brand named after people ("Sherwin-Williams", "ben and jerrys"), or a make described by
+        its colour or year ("my 2019 Ford"). ``words`` are the text's ``words_of``."""
         folded = tuple(fold(word) for word in re.findall(r"\w+", text[start:end]))
         if len(folded) > 1 and (folded in self.places.always or folded[-1] in STREET_OR_BUSINESS):
             return True
@@ -1170,7 +1170,11 @@ class NameFinder:
         last = bisect.bisect_left(words, end, key=_STARTS) - 1
         if first <= last and all(word.spelt for word in words[first : last + 1]):
             return True  # letters said in the spelling alphabet
-        return first <= last and (self._eponym(words, first, last) or self._utility(words[first : last + 1], text))
+        return first <= last and (
+            self._eponym(words, first, last)
+            or self._utility(words[first : last + 1], text)
+            or _described_as_a_thing(words, first, text, self.lexicon.census_given)
+        )
 
     def _utility(self, words: list[Word], text: str) -> bool:
         """A name ending in, or followed by, a utility's or a shop's word in capitals, with no
@@ -1751,13 +1755,13 @@ def _word_before(words: list[Word], index: int) -> str:
     return words[position].folded if position >= 0 else ""
 
 
-def _thing_before(words: list[Word], index: int, text: str) -> bool:
+def _thing_before(words: list[Word], index: int, text: str, first_names: frozenset[str]) -> bool:
     """The words before a name make it a thing's or a place's: an article
     ("the Hilton", "a Jack Max router"), "on" naming a street ("the store on
     Jefferson", but not "on Frank's plan"), an ampersand ("Ben & Jerry's"), or a
-    colour or a year said of it (``_described_as_a_thing``)."""
+    colour or a year said of it (``_described_as_a_thing``; not of one of ``first_names``)."""
     word = words[index]
-    if word.business_mark or _described_as_a_thing(text, word):
+    if word.business_mark or _described_as_a_thing(words, index, text, first_names):
         return True
     if not index or not _adjacent(text, words[index - 1], word):
         return False
@@ -1772,16 +1776,29 @@ def _thing_before(words: list[Word], index: int, text: str) -> bool:
 # A colour or a model year said of it makes a name a make's: "a white Ford Explorer", "my 2019
 # Lincoln", "Silver Ford Escape."
 _DESCRIBED = re.compile(
-    r"(?:\b(?:a|an|the|my|our|his|her|their|your|this|that)\s+|^|[.!?]\s+)"
+    r"(?:\b(a|an|the|my|our|his|her|their|your|this|that)\s+|^|[.!?]\s+)"
     rf"(?:(?:19|20)\d\d\s+(?:(?:{'|'.join(sorted(COLOURS))})\s+)?|(?:{'|'.join(sorted(COLOURS))})\s+)$",
     re.IGNORECASE | re.MULTILINE,
 )
 
 
-def _described_as_a_thing(text: str, word: Word) -> bool:
+def _described_as_a_thing(words: list[Word], index: int, text: str, first_names: frozenset[str]) -> bool:
     """A colour or a model year, after an article or where a sentence starts, goes right before
-    the capitalised ``word``: a make's or a product's name, no person's."""
-    return word.capitalised and _DESCRIBED.search(text, max(0, word.start - 30), word.start) is not None
+    the capitalised word at ``index``: a make's or a product's name ("a white Ford Explorer"), where
+    the word is none of ``first_names`` ("a white Tyler", "a white Karen"), nor has a surname after
+    it ("the 2019 Jordan Smith case")."""
+    word = words[index]
+    if not word.capitalised or word.folded in first_names:
+        return False
+    following = words[index + 1] if index + 1 < len(words) else None
+    if following is not None and following.name and following.capitalised and _adjacent(text, word, following):
+        return False
+    described = _DESCRIBED.search(text, max(0, word.start - 30), word.start)
+    if described is None:
+        return False
+    # A colour opening a sentence describes a make only with its model after it: "Silver Ford
+    # Escape.", not "Silver Ruiz is my landlord."
+    return bool(described.group(1)) or (following is not None and following.capitalised)
 
 
 def _initial(text: str, word: Word) -> bool:

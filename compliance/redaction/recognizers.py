@@ -43,7 +43,7 @@ from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from . import places
-from .dialogue import BARE_WORDS, HARMLESS_IDENTIFIERS, TOPICS, Dialogue, dialogue
+from .dialogue import BARE_WORDS, HARMLESS_IDENTIFIERS, PARTIAL_OF_HARMLESS, TOPICS, Dialogue, dialogue
 from .normalize import MONTH, is_copy, normalize
 from .normalize import forget as forget_copies
 
@@ -760,7 +760,7 @@ RULES: dict[str, tuple[list[Rule], bool]] = {
             # talked of or asked for: "The apartment is 3 E as in Edward.", "what's the unit
             # letter" "f as in frank".
             rule(
-                r"(?<![\w:/-])(?:\d{1,5}[ -]?)?(?-i:[A-Za-z])\s+as\s+in\s+[A-Za-z][\w'’-]*",
+                r"(?<![\w:/-])(?:\d{1,5}[ -]?)?(?-i:[A-Za-z])\s+(?:as\s+in|like|for)\s+[A-Za-z][\w'’-]*",
                 0.7,
                 "UNIT",
                 lead="any",
@@ -1343,6 +1343,15 @@ def _partial_identifiers(text: str, talk: Dialogue) -> list[Finding]:
             or QUANTITY_AFTER.match(text, answer.end())
         ):
             continue
+        if PARTIAL_OF_HARMLESS.match(talk.lowered, end):
+            # The last four of the tracking number, unless the answer says whose they are.
+            _, answer_end = talk.sentence(answer.start())
+            if not any(
+                talk.before(topic, answer.start(), answer.start() - question_end)
+                or talk.after(topic, answer.end(), answer_end - answer.end())
+                for topic, _ in _PARTIAL_TYPES
+            ):
+                continue
         topics = tuple(topic for topic, _ in _PARTIAL_TYPES)
         following = [topic for topic in topics if talk.after(topic, end, max(0, question_end - end))]
         topic = next(iter(following), None) or talk.nearest_before(topics, start, 80)
@@ -2012,7 +2021,8 @@ def _secret_answers(text: str, talk: Dialogue) -> list[Finding]:
     asked_for = [*_PHRASE_ASKED.finditer(talk.lowered)] + [
         again
         for again in _PHRASE_AGAIN.finditer(talk.lowered)
-        if _PHRASE_WORD.search(talk.lowered, max(0, again.start() - 250), again.start())
+        if _PHRASE_WORD.search(talk.lowered, talk.lowered.rfind("\n", 0, again.start()) + 1, again.start())
+        and "?" not in talk.lowered[talk.lowered.rfind("\n", 0, again.start()) + 1 : again.start()]
     ]
     for asked in asked_for:
         phrase = _phrase_said(text, asked.end())
@@ -2096,7 +2106,7 @@ def _tries_turns_later(text: str, talk: Dialogue, position: int) -> list[tuple[i
 # to say a new phrase three times."
 _PHRASE_ASKED = re.compile(
     # Asked for, not explained: "Please say…", "After the tone, say…", "You'll need to say…"; not "you'd say…".
-    r"(?:^|(?<=[.!?,:\n])\s*|\b(?:please|now|need to|have to)\s+)"
+    r"(?:^|(?<=[.!?,:\n])\s*|\b(?:please|now|need to|have to|the tone|the beep)\s+)"
     r"(?:say|repeat|speak|state)\s+(?:(?:your|the|a|a new|your new|your voice|the voice|a voice)\s+)?"
     r"(?:pass ?phrase|voice ?(?:print )?phrase|security phrase|new phrase)\b"
     # The prompt ends its turn, asking nothing: "…after the tone.", "…of at least five words.",
@@ -2104,8 +2114,9 @@ _PHRASE_ASKED = re.compile(
     r"[^\n?]{0,60}(?=\n)",
     FLAGS,
 )
-# Asked for again, where a passphrase was just talked of: "Your passphrase is the phrase you
-# chose at enrollment. Please say it now.", "Please say it again to confirm."
+# Asked for again, where the same turn talks of a passphrase and asks nothing else: "Your
+# passphrase is the phrase you chose at enrollment. Please say it now." (A phrase said again to
+# confirm it is found as any secret said again is.)
 _PHRASE_AGAIN = re.compile(
     r"(?:^|(?<=[.!?,:\n])\s*|\b(?:please|now)\s+)(?:say|repeat) it\b[^\n?]{0,40}(?=\n)", FLAGS | re.MULTILINE
 )
@@ -2466,38 +2477,57 @@ def _company_line(text: str, talk: Dialogue, finding: Finding) -> bool:
     return bool(_THEIRS.search(before)) and not _MINE.search(before) and not _MINE.search(text, end, sentence_end)
 
 
-# A business named as the place an address is: "Our office is at …", "our store at …", "The
-# closest store in Covington is at …", "The nearest pickup location is the Walgreens at …".
+# A business's place whose address follows straight after it: "Our office is at …", "our store
+# at …", "The closest branch in Covington is at …", "The nearest pickup location is the
+# Walgreens at …", "Our nearest store to you is at Willow Creek Mall, …".
+_A_DIGIT = re.compile(r"\d")
+_BUSINESS_PLACE = r"(?:store|branch|office|clinic|pharmacy|dealership|restaurant|mall|shop|warehouse)"
 _BUSINESS_NAMED = re.compile(
-    rf"\b(?:our|(?:the\s+|your\s+)?(?:nearest|closest)|the\s+local)\s+(?:[\w'’-]+\s+){{0,2}}?"
-    rf"(?:{TOPICS['BUSINESS']}|pickup|drop-?off)",
+    # Not "our location" or "our pickup location": a caller's own, where a driver is to meet them.
+    rf"\b(?:our\s+(?:[\w'’-]+\s+)?{_BUSINESS_PLACE}|(?:the\s+|your\s+)?(?:nearest|closest)\s+(?:[\w'’-]+\s+)?"
+    rf"(?:{_BUSINESS_PLACE}|location)|the\s+local\s+(?:[\w'’-]+\s+)?{_BUSINESS_PLACE})"
+    r"(?:\s+(?:to\s+you|near\s+you|in\s+(?-i:[A-Z])[\w'’-]*(?:\s+(?-i:[A-Z])[\w'’-]*)?))?"
+    r"\s+(?:is\s+(?:located\s+)?(?:at\s+|on\s+)?|at\s+)"
+    # The business's own name, or its mall's: "the Walgreens at", "Willow Creek Mall, ".
+    r"(?:(?:the\s+)?(?-i:[A-Z])[\w'’&-]*(?:\s+(?-i:[A-Z])[\w'’&-]*){0,3}(?:,\s*|\s+at\s+))?$",
     FLAGS,
 )
-# Or asked for as a business's: "Can you tell me the address of the Walmart?", "the store's address?"
+# Or asked for as a store's or a branch's by its name: "Can you tell me the address of the Walmart?"
 _BUSINESS_ADDRESS_ASKED = re.compile(
-    rf"\baddress\s+(?:of|for)\s+(?:the|that|this)\s+(?:(?-i:[A-Z])[\w'’&-]*|(?:[\w'’-]+\s+)?(?:{TOPICS['BUSINESS']}))"
-    rf"|(?:{TOPICS['BUSINESS']})['’]s\s+address\b",
-    FLAGS,
+    r"\baddress\s+of\s+(?:the|that|this)\s+(?:(?-i:[A-Z])[\w'’&-]*|(?:store|branch|pharmacy|mall|dealership))"
+    r"(?:\s*\?|\s*$)",
+    FLAGS | re.MULTILINE,
 )
-# Words that make the place someone's own: "my office at …", "ship it to our home at …".
+# Words that make a place someone's, said anywhere in the sentence (or the answer): "my office at …",
+# "…, which is also my home address", "you're at …", "the billing address".
 _OWN_PLACE = re.compile(
-    r"\b(?:my|me|mine|his|her|home|house|live|lives|living|mail|mailing|ship|send|deliver)\b", FLAGS
+    r"\b(?:my|me|mine|his|her|you|you're|your|i'm|im|we're|home|house|apartment|apt|unit|live|lives|living|"
+    r"staying|mail|mailing|billing|ship|send|deliver|account|customer|caller)\b",
+    FLAGS,
 )
 
 
 def _business_address(text: str, talk: Dialogue, finding: Finding) -> bool:
-    """An address a business gives as its own place, or gives where it was asked for a
-    business's: not a person's. Not where the words before it in its sentence make it
-    someone's own ("our store can ship to my house at …", "I live by our store, at …")."""
-    _, start, _, _ = finding
-    sentence_start, _ = talk.sentence(start)
+    """An address a business names as its own place, right after naming it, or gives as the whole
+    answer to a question for a store's address: not a person's. Never where its sentence (or the
+    answer) says whose place it is otherwise ("Our office has you at …", "Our store is at …, and
+    you're at …", "…, which is also my home address")."""
+    _, start, end, _ = finding
+    sentence_start, sentence_end = talk.sentence(start)
     if _BUSINESS_NAMED.search(text, max(sentence_start, start - 90), start):
-        return not _OWN_PLACE.search(text, sentence_start, start)
+        # "to you" names the listener only as the one the store is near.
+        said = text[sentence_start:start].replace("to you", "").replace("near you", "")
+        return not (_OWN_PLACE.search(said) or _OWN_PLACE.search(text, end, sentence_end))
     line_start = text.rfind("\n", 0, start) + 1
-    if not line_start or _OWN_PLACE.search(text, line_start, start):
+    line_end = text.find("\n", end)
+    line_end = len(text) if line_end == -1 else line_end
+    if not line_start or _OWN_PLACE.search(text, line_start, line_end):
         return False
     asked_from = max(text.rfind("\n", 0, line_start - 1) + 1, line_start - CONTEXT_CHARACTERS)
-    return _BUSINESS_ADDRESS_ASKED.search(text, asked_from, line_start) is not None
+    # The answer's first address only: "12 Main Street. The billing one is …".
+    return _BUSINESS_ADDRESS_ASKED.search(text, asked_from, line_start - 1) is not None and not _A_DIGIT.search(
+        text, line_start, start
+    )
 
 
 @functools.lru_cache(maxsize=16)

@@ -2037,7 +2037,7 @@ def test_talk_after_a_yes_to_a_question_about_a_secret_survives(context, text):
 STREET_ADDRESSES = ["1200 Chester Avenue", "4410 North Lamar Boulevard", "twenty two ten oak street"]
 BUSINESS_PLACES = [
     "Our office is at {address}, second floor.",
-    "You can pick one up today at our store at {address}.",
+    "Or pick one up today at our store at {address}.",
     "Our nearest store to you is at Willow Creek Mall, {address}.",
     "The closest branch in Covington is at {address}. Say yes to choose it.",
     "The nearest pickup location is the Walgreens at {address}, open until 10 p.m.",
@@ -2047,6 +2047,13 @@ OWN_PLACES = [
     "Our store can ship it to my house at {address}.",
     "I live two blocks from our nearest store, at {address}.",
     "Can the closest branch mail it to {address}?",
+    "Our office has you at {address}.",
+    "Our store has your address as {address}.",
+    "The closest branch is at {address}, which is also my address.",
+    "Our store is at {address} and we live upstairs.",
+    "Our branch manager visited you at {address}.",
+    "Our location is {address}, the blue house.",
+    "Our pickup location is {address}.",
 ]
 
 
@@ -2067,16 +2074,36 @@ def test_an_address_someone_is_sent_to_or_lives_at_beside_a_business_is_hidden(p
     "context, text, personal",
     [
         ("Can you tell me the address of the Walmart?", "it says twelve thousand jefferson avenue on the sign", False),
-        ("What's the pharmacy's address?", "It's 2200 Kirby Drive.", False),
+        ("What's the address of the pharmacy?", "It's 2200 Kirby Drive.", False),
         ("What's the address of the property?", "It's 2200 Kirby Drive.", True),
         ("What's your address?", "It's 2200 Kirby Drive, by the store.", True),
+        ("Can you tell me the address of the service location?", "2200 Kirby Drive.", True),
+        ("What's the address of the pickup location?", "2200 Kirby Drive.", True),
+        ("Can you tell me the address of the Walmart?", "The one near 2200 Kirby Drive, where I'm staying.", True),
+        ("What's the address of the store?", "It's 2200 Kirby Drive, that's my apartment.", True),
     ],
 )
 def test_an_address_asked_for_as_a_business_s_survives_and_one_s_own_is_hidden(context, text, personal):
     assert bool(hidden(text, context=context)) is personal
 
 
-HARMLESS_NUMBERS = ["tracking number", "serial number", "confirmation code", "order number", "reservation"]
+@pytest.mark.parametrize(
+    "context, text, address",
+    [
+        ("", "The closest branch to 45 Elm Street is at 12 Main Street.", "45 Elm Street"),
+        ("", "Our store at 12 Main Street is about two miles from 45 Elm Street.", "45 Elm Street"),
+        ("", "Our store is at 12 Main Street and you're at 45 Elm Street, so it's close.", "45 Elm Street"),
+        ("What's the address of the store?", "12 Main Street, and the billing address is 45 Elm Street.",
+         "45 Elm Street"),
+        ("What's the address of the store?", "12 Main Street. Do you need the account address? It's 45 Elm Street.",
+         "45 Elm Street"),
+    ],
+)  # fmt: skip
+def test_a_person_s_address_beside_a_business_s_is_hidden(context, text, address):
+    assert all_hidden(text, address, context=context)
+
+
+HARMLESS_NUMBERS = ["tracking number", "serial number", "confirmation code", "order number", "ticket number"]
 PERSONAL_NUMBERS = ["card", "social", "account number", "checking account"]
 
 
@@ -2090,20 +2117,33 @@ def test_the_last_four_of_a_business_s_number_survive_and_of_one_s_own_are_hidde
     assert bool(hidden(ends)) is personal
 
 
-def test_what_a_number_ends_in_is_the_card_s_where_the_card_is_what_the_sentence_is_about():
-    assert all_hidden("The card I used for the order ends in 4471.", "4471")
+@pytest.mark.parametrize(
+    "context, text",
+    [
+        ("", "The card I used for the order ends in 4471."),
+        ("What are the last four of the order number, or the card if you don't have it?", "Card's 4471."),
+        ("What are the last four of the order number?", "I don't have it, here's my card, 4471."),
+        ("What are the last four of the tracking number?", "4471, sorry, that's my card."),
+        ("Can you read me the last four digits on the receipt?", "4471."),
+        ("I need the last four on the reservation.", "4471."),
+    ],
+)
+def test_the_last_four_of_a_card_near_a_business_s_number_are_hidden(context, text):
+    assert all_hidden(text, "4471", context=context)
 
 
 @pytest.mark.parametrize(
     "context, text",
     [
-        ("what year did you buy the house", "nineteen ninety eight"),
-        ("What year did you graduate?", "1988."),
-        ("When does your membership expire?", "December."),
+        ("What year did you come into the world?", "1985."),
+        ("For security purposes, what year did you graduate high school?", "2003."),
+        ("When does your membership expire?\nThanks. And the expiration on the card?", "April."),
     ],
 )
-def test_a_year_or_month_asked_for_an_event_or_a_membership_is_no_birth_or_expiry(context, text):
-    assert not hidden(text, context=context)
+def test_a_birth_year_asked_another_way_a_security_year_and_a_card_s_month_after_a_membership_s_are_hidden(
+    context, text
+):
+    assert hidden(text, context=context)
 
 
 @pytest.mark.parametrize(
@@ -2113,7 +2153,7 @@ def test_a_year_or_month_asked_for_an_event_or_a_membership_is_no_birth_or_expir
         "It's a 1984 Lincoln Town Car.",
         "It's a Georgia plate. Silver Ford Escape.",
         "Yeah, past the red Ford tractor.",
-        "My 2019 Lincoln has the same problem.",
+        "My 2019 Ford has the same problem.",
         "Oh, that's Biscuit's mom. She's a beagle.",
     ],
 )
@@ -2129,6 +2169,11 @@ def test_a_make_described_by_its_colour_or_year_is_no_person(text):
         ("Tell Mr. Ford I called.", "Ford"),
         ("In 2019 Maria Lopez opened it.", "Maria Lopez"),
         ("My name is Jordan Lincoln.", "Jordan Lincoln"),
+        ("The other driver was a white Jordan Baker.", "Jordan Baker"),
+        ("The suspect was a white Tyler something.", "Tyler"),
+        ("The 2019 Jordan Smith case is still open.", "Jordan Smith"),
+        ("A white Jennifer, from billing.", "Jennifer"),
+        ("Silver Ruiz is my landlord.", "Ruiz"),
     ],
 )
 def test_a_person_named_like_a_make_is_hidden(text, name):
@@ -2139,7 +2184,7 @@ PASSPHRASE_PROMPTS = [
     "After the tone, say a new passphrase of at least five words.",
     "Sorry, your voice could not be verified. Please say your passphrase once more, in a normal voice.",
     "Your passphrase is the phrase you chose at enrollment. Please say it now.",
-    "You chose a new voice passphrase.\nharvest moon over the river\nPlease say it again to confirm.",
+    "Your voice passphrase is the phrase you recorded. Please say it now.",
 ]
 
 
@@ -2158,6 +2203,12 @@ def test_a_passphrase_asked_for_again_or_with_its_length_is_hidden(prompt, phras
         ("I changed my voice passphrase.\nOkay. What else can I help with?\nPlease say it again, I didn't catch that.",
          "It's about my bill, honestly."),
         ("Please say it again.", "Harvest moon over Hunter Mountain."),
+        ("Your passphrase has been saved.\nPlease say the name of your pharmacy. Please say it again to confirm.",
+         "Walgreens on Main."),
+        ("Your passphrase is verified.\nWhat would you like to do today? Please say it again to confirm.",
+         "Pay my bill."),
+        ("Please say your passphrase.\nThank you. What would you like to do today?\nSorry, please say it again.",
+         "Pay my bill."),
     ],
 )  # fmt: skip
 def test_talk_after_a_passphrase_prompt_or_a_phrase_asked_again_without_one_is_no_secret(context, text):
@@ -2170,6 +2221,8 @@ def test_talk_after_a_passphrase_prompt_or_a_phrase_asked_again_without_one_is_n
         ("I have 2209 Whitney Avenue, Apartment 3F. Is that correct?", "The apartment is 3 E as in Edward.", "3 E"),
         ("Is that an apartment?", "yes ma'am d as in david", "d as in david"),
         ("what's the unit letter", "f as in frank", "f as in frank"),
+        ("What's the apartment letter?", "F as in Frank.", "F as in Frank"),
+        ("What's the unit letter?", "It's M like Mary.", "M like Mary"),
     ],
 )
 def test_a_unit_s_letter_spelled_as_in_a_word_is_hidden(context, text, value):
@@ -2180,7 +2233,7 @@ def test_a_unit_s_letter_spelled_as_in_a_word_is_hidden(context, text, value):
     "text, town",
     [
         ("I have 2209 Whitney Avenue, Apartment 3F, Hamden, Connecticut, 06518. Is that correct?", "Hamden"),
-        ("4417 Hunter Ridge Drive, Apartment 2B, Marietta.", "Marietta"),
+        ("4417 Hunter Ridge Drive, Apartment 2B, Hamden.", "Hamden"),
         ("Let me read that back: 1107 Kamehameha Highway, Unit 204B, Kaneohe, Hawaii 96744.", "Kaneohe"),
         ("It's 88 Pulaski Street in Covington, KY 41011.", "Covington"),
     ],
@@ -2196,6 +2249,10 @@ def test_a_town_after_a_street_address_is_no_person_and_the_address_is_hidden(te
     [
         ("The package went to 12 Main Street, Priya Raman.", "Priya Raman"),
         ("It's 12 Main Street, Dana Whitfield speaking.", "Dana Whitfield"),
+        ("My daughter at 45 Elm Street, Apartment 2B, Savannah, is on the account.", "Savannah"),
+        ("45 Elm Street, Unit 4, Madison, she's my daughter.", "Madison"),
+        ("I have you at 45 Elm Street, Apartment 2B, Shelby, is that right?", "Shelby"),
+        ("45 Elm Street, Apartment 2B, Sydney.", "Sydney"),
     ],
 )
 def test_a_person_named_after_a_street_address_is_hidden(text, name):
