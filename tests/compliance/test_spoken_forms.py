@@ -2341,3 +2341,16 @@ def test_a_security_answer_of_five_words_is_hidden():
     context = "What was the name of the hospital where you were born?\nBaptist I think.\nThat answer does not match."
     text = "Baptist Memorial Hospital Golden Triangle."
     assert all_hidden(text, "Baptist Memorial Hospital Golden Triangle", context=context)
+
+
+@pytest.mark.parametrize(
+    "context, text, personal",
+    [
+        ("Change store.\nPlease say the city for the store you'd like.", "Covington.", False),
+        ("What city are you in?", "Um, Marietta.", False),
+        ("What's your name?", "Marietta.", True),
+        ("in what city were your parents married", "lagos", True),
+    ],
+)
+def test_a_town_said_alone_for_a_question_for_a_place_is_no_person_unless_asked_as_a_secret(context, text, personal):
+    assert bool(hidden(text, context=context)) is personal
