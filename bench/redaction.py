@@ -7,7 +7,7 @@ Corpora (tests/compliance/corpus/README.md tells who wrote which, and when):
 - sealed, sealed2: the held-out test sets, written before the rules were
   tuned (sealed2: whole calls, each turn with the turn before it) and never
   used to choose one; only their figures are printed, never their lines;
-- dev to dev15b: the development sets, in the same four styles, each by
+- dev to dev16b: the development sets, in the same four styles, each by
   another author (dev10 gives each turn the turns before it, as sealed2 does);
 - own: the first corpus, generated from templates (make_corpus.py);
 - presidio-evaluator: Microsoft's templates and fake identities
@@ -68,6 +68,8 @@ CORPORA = {
     "dev14b": CORPUS_DIRECTORY / "dev14b.jsonl",
     "dev15a": CORPUS_DIRECTORY / "dev15a.jsonl",
     "dev15b": CORPUS_DIRECTORY / "dev15b.jsonl",
+    "dev16a": CORPUS_DIRECTORY / "dev16a.jsonl",
+    "dev16b": CORPUS_DIRECTORY / "dev16b.jsonl",
     "own": CORPUS_DIRECTORY / "redaction.jsonl",
     "presidio-evaluator": ROOT / "bench" / "data" / "presidio_evaluator.jsonl",
 }

@@ -272,7 +272,6 @@ _REQUEST_IN_WORDS = re.compile(_ASKED_IN_WORDS, FLAGS)
 PARTIAL_OF_HARMLESS = re.compile(
     rf"(?:\s+(?:digits?|numbers?))?\s+of\s+(?:the|your|that|this|its)\s+(?:[\w-]+\s+)?{HARMLESS_IDENTIFIERS}\b", FLAGS
 )
-_HARMLESS_IDENTIFIER = re.compile(rf"\b{HARMLESS_IDENTIFIERS}\b|\b(?:ref|number|code|id)\b", FLAGS)
 _WORD = re.compile(r"[A-Za-z]+(?:['’][A-Za-z]+)?|\d+")
 # A question whose answer is a number of things: "How many people live at the address?"
 _COUNT_ASKED = re.compile(r"\bhow (?:many|much|long|often|far)\b")
@@ -475,18 +474,18 @@ class Dialogue:
             return "HARMLESS" in topics
         # The turn before asked about something harmless and nothing else: "What's the flight
         # number?", not "And a card to guarantee the room?" or "For the refund I'll need the
-        # last four." (A phone's words are too loose to count: "number", "home.") Asked, or a
-        # business's number named ("Your confirmation number is PS44091." / "PS44091. Great."):
-        # not talk with a word of a date's ("You can share it since you called us.").
+        # last four." (A phone's words are too loose to count: "number", "home".)
         before = self.sentence_starts[index], self.sentence_starts[index + 1]
-        if "PARTIAL" in topics and self.partial_of_harmless(*before):
-            topics = topics - {"PARTIAL"}  # "What are the last four of the tracking number?"
-        return (
-            "HARMLESS" in topics
-            and not topics - {"HARMLESS", "PHONE"}
-            and (_REQUEST.search(self.lowered, *before) or _HARMLESS_IDENTIFIER.search(self.lowered, *before))
-            is not None
-        )
+        if "PARTIAL" in topics and self.partial_of_harmless(*before) and self.turn_is_bare(position):
+            topics = topics - {"PARTIAL"}  # "What are the last four of the tracking number?" "6621."
+        return "HARMLESS" in topics and not topics - {"HARMLESS", "PHONE"}
+
+    def turn_is_bare(self, position: int) -> bool:
+        """The turn holding ``position`` is numbers and the words that leave a value alone, nothing else."""
+        start = self.text.rfind("\n", 0, position) + 1
+        end = self.text.find("\n", position)
+        words = _WORD.findall(self.text, start, len(self.text) if end == -1 else end)
+        return all(word.isdigit() or word.lower() in BARE_WORDS for word in words)
 
     def partial_of_harmless(self, start: int, end: int) -> bool:
         """Every part asked for or named between ``start`` and ``end`` is a business's number's."""

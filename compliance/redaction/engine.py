@@ -141,8 +141,8 @@ class Redactor:
     def _town_after_an_address(self, text: str, entity: Entity, addresses: list[Entity]) -> bool:
         """The name found at ``entity`` is the town of a street address it follows, as an address
         is written: "…, Apartment 2B, Hamden.", "…, Unit 204B, Kaneohe, Hawaii 96744", "…, in
-        Covington, KY 41011": any words in capitals with a state or a ZIP code after them, or a
-        town the place lists know that is no first name and ends its sentence."""
+        Covington, KY 41011": a known town or words no list has as names, with a state or a ZIP
+        code after them, or a known town that is no first name and ends its sentence."""
         if not addresses or not any(
             address.end <= entity.start and _BEFORE_A_TOWN.fullmatch(text, address.end, entity.start)
             for address in addresses
@@ -151,13 +151,15 @@ class Redactor:
         words = _WORD.findall(text, entity.start, entity.end)
         if not words or len(words) > 3 or not all(word[0].isupper() for word in words):
             return False
-        if _STATE_OR_ZIP_AFTER.match(text, entity.end):
-            return True
-        # A town the lists know, that is no first name ("…, Madison, she's my daughter"), ending its sentence.
         folded = tuple(map(lexicon.fold, words))
+        known = self.names.lexicon
+        if _STATE_OR_ZIP_AFTER.match(text, entity.end):
+            # A known town, or words no list has as names: "Kaneohe, Hawaii", not "Maria Lopez, Texas".
+            return folded in self.names.places.names or not any(known.is_name(word) for word in folded)
+        # A town the lists know, that is no first name ("…, Madison, she's my daughter"), ending its sentence.
         return (
             folded in self.names.places.names
-            and not any(word in self.names.lexicon.given for word in folded)
+            and not any(word in known.given for word in folded)
             and _TOWN_ENDS.match(text, entity.end) is not None
         )
 
@@ -340,8 +342,10 @@ _STATE_OR_ZIP_AFTER = re.compile(
 _PLACE_ASKED = re.compile(r"\b(?:city|cities|town|state|country|county|hometown)\b", re.IGNORECASE)
 # A place asked for as a secret, a security question's answer: "In what city were your parents married?"
 _SECRET_PLACE = re.compile(
-    r"\b(?:born|married|met|meet|grew|grow|raised|first|favou?rite|childhood|honeymoon|security|secret|"
-    r"verification|parents?|mother|father|mom|dad|grand\w*|spouse|wife|husband)\b",
+    r"\b(?:born|birth|married|met|meet|grew|grow|raised|first|favou?rite|childhood|honeymoon|security|secret|"
+    r"verify|verification|memorable|school|parents?|mother|father|mom|dad|grand\w*|spouse|wife|husband|"
+    # A question for a name too: "Please say the city, then your last name."
+    r"name|who|who's|holder|calling)\b",
     re.IGNORECASE,
 )
 # Nothing but fillers and punctuation around a name said alone (the two sides joined by "|").
@@ -401,8 +405,7 @@ def _echoes(text: str, found: list[Entity], shift: int) -> list[Entity]:
 # person.
 _BUSINESS = r"(?-i:[A-Z])[\w'’&-]*(?:[^\S\n]+(?:(?-i:[A-Z])[\w'’&-]*|&|and|of|the|at|de))*"
 _GREETED = re.compile(
-    rf"\b(?:thank you|thanks) for (?:calling|(?:shopping|banking|flying|staying|dining) (?:with|at)|"
-    rf"(?:ordering|buying) from|choosing) (?:the )?(?P<calling>{_BUSINESS})|"
+    rf"\b(?:thank you|thanks) for calling (?:the )?(?P<calling>{_BUSINESS})|"
     rf"\bwelcome to (?:the )?(?P<welcome>{_BUSINESS})",
     re.IGNORECASE,
 )

@@ -1773,6 +1773,12 @@ def _thing_before(words: list[Word], index: int, text: str, first_names: frozens
     return before in NOT_A_PERSON_BEFORE and (before == "the" or word.capitalised or word.cased)
 
 
+# Makes of car and motorcycle that are also surnames or names.
+MAKES = frozenset(
+    "ford lincoln dodge chrysler buick chevrolet chevy cadillac tesla porsche ferrari lamborghini maserati bentley "
+    "royce honda toyota nissan subaru mazda hyundai kia jeep acura lexus infiniti volvo audi mercedes fiat "
+    "mitsubishi pontiac oldsmobile saturn mercury plymouth harley yamaha kawasaki suzuki ducati".split()
+)
 # A colour or a model year said of it makes a name a make's: "a white Ford Explorer", "my 2019
 # Lincoln", "Silver Ford Escape."
 _DESCRIBED = re.compile(
@@ -1784,11 +1790,11 @@ _DESCRIBED = re.compile(
 
 def _described_as_a_thing(words: list[Word], index: int, text: str, first_names: frozenset[str]) -> bool:
     """A colour or a model year, after an article or where a sentence starts, goes right before
-    the capitalised word at ``index``: a make's or a product's name ("a white Ford Explorer"), where
-    the word is none of ``first_names`` ("a white Tyler", "a white Karen"), nor has a surname after
-    it ("the 2019 Jordan Smith case")."""
+    the capitalised word at ``index``, a make of ``MAKES``: "a white Ford Explorer", "my 2019
+    Ford"; not a person described ("a white Okafor", "the 2021 Hargrove policy"), a common first
+    name (of ``first_names``: "Lincoln"), or one with a surname after it ("a 2019 Ford Murray")."""
     word = words[index]
-    if not word.capitalised or word.folded in first_names:
+    if not word.capitalised or word.folded not in MAKES or word.folded in first_names:
         return False
     following = words[index + 1] if index + 1 < len(words) else None
     if following is not None and following.name and following.capitalised and _adjacent(text, word, following):

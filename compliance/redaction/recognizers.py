@@ -760,7 +760,8 @@ RULES: dict[str, tuple[list[Rule], bool]] = {
             # talked of or asked for: "The apartment is 3 E as in Edward.", "what's the unit
             # letter" "f as in frank".
             rule(
-                r"(?<![\w:/-])(?:\d{1,5}[ -]?)?(?-i:[A-Za-z])\s+(?:as\s+in|like|for)\s+[A-Za-z][\w'’-]*",
+                r"(?<![\w:/-])(?:\d{1,5}[ -]?)?(?-i:[A-Za-z])\s+(?:as\s+in|like)\s+(?!the\b|no\b)[A-Za-z][\w'’-]*\b"
+                r"(?!\s*\?)",
                 0.7,
                 "UNIT",
                 lead="any",
@@ -1343,15 +1344,8 @@ def _partial_identifiers(text: str, talk: Dialogue) -> list[Finding]:
             or QUANTITY_AFTER.match(text, answer.end())
         ):
             continue
-        if PARTIAL_OF_HARMLESS.match(talk.lowered, end):
-            # The last four of the tracking number, unless the answer says whose they are.
-            _, answer_end = talk.sentence(answer.start())
-            if not any(
-                talk.before(topic, answer.start(), answer.start() - question_end)
-                or talk.after(topic, answer.end(), answer_end - answer.end())
-                for topic, _ in _PARTIAL_TYPES
-            ):
-                continue
+        if PARTIAL_OF_HARMLESS.match(talk.lowered, end) and talk.turn_is_bare(answer.start()):
+            continue  # "What are the last four of the tracking number?" "6621."; not "4412. Wait, that's my debit."
         topics = tuple(topic for topic, _ in _PARTIAL_TYPES)
         following = [topic for topic in topics if talk.after(topic, end, max(0, question_end - end))]
         topic = next(iter(following), None) or talk.nearest_before(topics, start, 80)
@@ -2134,6 +2128,9 @@ _TALK_START = re.compile(
     r"(?:i|i'm|im|i've|i'd|i'll|we|what|sorry|hold|hang|wait|can|could|do|does|did|is|are|which|how|why|operator|"
     r"representative|agent|help|hello|hi|no|nope|never|yeah|please|one|just|let|repeat|again|me|that|this|it|huh|"
     r"pardon|speak|talk|reset|cancel|goodbye|bye|not|ugh|there's|you're|you|don't|transfer|set|"
+    # What a caller asks an IVR for instead: "Pay my bill.", "Report a lost card.", "Internet is down."
+    r"pay|make|report|order|dispute|upgrade|refill|schedule|file|track|activate|check|change|update|lost|"
+    r"where's|internet|billing|"
     r"my (?:husband|wife|son|daughter|mom|dad|mother|father|partner))\b",
     FLAGS,
 )
@@ -2480,7 +2477,6 @@ def _company_line(text: str, talk: Dialogue, finding: Finding) -> bool:
 # A business's place whose address follows straight after it: "Our office is at …", "our store
 # at …", "The closest branch in Covington is at …", "The nearest pickup location is the
 # Walgreens at …", "Our nearest store to you is at Willow Creek Mall, …".
-_A_DIGIT = re.compile(r"\d")
 _BUSINESS_PLACE = r"(?:store|branch|office|clinic|pharmacy|dealership|restaurant|mall|shop|warehouse)"
 _BUSINESS_NAMED = re.compile(
     # Not "our location" or "our pickup location": a caller's own, where a driver is to meet them.
@@ -2492,41 +2488,44 @@ _BUSINESS_NAMED = re.compile(
     r"(?:(?:the\s+)?(?-i:[A-Z])[\w'’&-]*(?:\s+(?-i:[A-Z])[\w'’&-]*){0,3}(?:,\s*|\s+at\s+))?$",
     FLAGS,
 )
-# Or asked for as a store's or a branch's by its name: "Can you tell me the address of the Walmart?"
-_BUSINESS_ADDRESS_ASKED = re.compile(
-    r"\baddress\s+of\s+(?:the|that|this)\s+(?:(?-i:[A-Z])[\w'’&-]*|(?:store|branch|pharmacy|mall|dealership))"
-    r"(?:\s*\?|\s*$)",
-    FLAGS | re.MULTILINE,
-)
-# Words that make a place someone's, said anywhere in the sentence (or the answer): "my office at …",
-# "…, which is also my home address", "you're at …", "the billing address".
+# Words that make a place someone's, said anywhere in its sentence: "my office at …", "…, which is also
+# my home address", "you're at …", "…, where I stay". After the address, any pronoun or clause does:
+# a business's own place is followed only by where it is ("second floor, next to the Walgreens").
 _OWN_PLACE = re.compile(
     r"\b(?:my|me|mine|his|her|you|you're|your|i'm|im|we're|home|house|apartment|apt|unit|live|lives|living|"
-    r"staying|mail|mailing|billing|ship|send|deliver|account|customer|caller)\b",
+    r"stay|stays|staying|reside|residence|mail|mailing|billing|ship|send|deliver|account|customer|caller)\b",
+    FLAGS,
+)
+_LIVED_IN = re.compile(
+    r"\b(?:my|mine|home|house|apartment|live|lives|living|stay|stays|staying|reside|residence|mail|mailing|billing)\b",
+    FLAGS,
+)
+_CLAUSE_AFTER = re.compile(
+    r"\b(?:i|i'm|i've|we|we've|us|ours|it|it's|that|that's|which|where|who|he|she|they|family|place|moved|lived|"
+    r"sleep|drop|bring|courier)\b|['’]s\b",
     FLAGS,
 )
 
 
 def _business_address(text: str, talk: Dialogue, finding: Finding) -> bool:
-    """An address a business names as its own place, right after naming it, or gives as the whole
-    answer to a question for a store's address: not a person's. Never where its sentence (or the
-    answer) says whose place it is otherwise ("Our office has you at …", "Our store is at …, and
-    you're at …", "…, which is also my home address")."""
+    """An address a business names as its own place, right after naming it: not a person's.
+    Never where its sentence says whose place it is otherwise ("Our office has you at …", "Our
+    store is at …, and you're at …") or goes on after it with more than where it is ("…, which
+    is also my home address", "…, that's where I stay")."""
     _, start, end, _ = finding
     sentence_start, sentence_end = talk.sentence(start)
-    if _BUSINESS_NAMED.search(text, max(sentence_start, start - 90), start):
-        # "to you" names the listener only as the one the store is near.
-        said = text[sentence_start:start].replace("to you", "").replace("near you", "")
-        return not (_OWN_PLACE.search(said) or _OWN_PLACE.search(text, end, sentence_end))
-    line_start = text.rfind("\n", 0, start) + 1
-    line_end = text.find("\n", end)
-    line_end = len(text) if line_end == -1 else line_end
-    if not line_start or _OWN_PLACE.search(text, line_start, line_end):
+    if not _BUSINESS_NAMED.search(text, max(sentence_start, start - 90), start):
         return False
-    asked_from = max(text.rfind("\n", 0, line_start - 1) + 1, line_start - CONTEXT_CHARACTERS)
-    # The answer's first address only: "12 Main Street. The billing one is …".
-    return _BUSINESS_ADDRESS_ASKED.search(text, asked_from, line_start - 1) is not None and not _A_DIGIT.search(
-        text, line_start, start
+    # "to you" names the listener only as the one the store is near.
+    said = text[sentence_start:start].replace("to you", "").replace("near you", "")
+    after = text[end:sentence_end]
+    turn_end = text.find("\n", end)
+    rest_of_turn = text[sentence_end : len(text) if turn_end == -1 else turn_end]
+    return not (
+        _OWN_PLACE.search(said)
+        or _OWN_PLACE.search(after)
+        or _CLAUSE_AFTER.search(after)
+        or _LIVED_IN.search(rest_of_turn)  # "Our office is at …. We stay there too."
     )
 
 

@@ -2054,6 +2054,9 @@ OWN_PLACES = [
     "Our branch manager visited you at {address}.",
     "Our location is {address}, the blue house.",
     "Our pickup location is {address}.",
+    "Our office is at {address}, that's also where I stay.",
+    "Our office is at {address}. We stay there too.",
+    "Our store at {address} is where I sleep most nights.",
 ]
 
 
@@ -2071,20 +2074,17 @@ def test_an_address_someone_is_sent_to_or_lives_at_beside_a_business_is_hidden(p
 
 
 @pytest.mark.parametrize(
-    "context, text, personal",
+    "context, text",
     [
-        ("Can you tell me the address of the Walmart?", "it says twelve thousand jefferson avenue on the sign", False),
-        ("What's the address of the pharmacy?", "It's 2200 Kirby Drive.", False),
-        ("What's the address of the property?", "It's 2200 Kirby Drive.", True),
-        ("What's your address?", "It's 2200 Kirby Drive, by the store.", True),
-        ("Can you tell me the address of the service location?", "2200 Kirby Drive.", True),
-        ("What's the address of the pickup location?", "2200 Kirby Drive.", True),
-        ("Can you tell me the address of the Walmart?", "The one near 2200 Kirby Drive, where I'm staying.", True),
-        ("What's the address of the store?", "It's 2200 Kirby Drive, that's my apartment.", True),
+        ("What's the address of the property?", "It's 2200 Kirby Drive."),
+        ("Can you tell me the address of the service location?", "2200 Kirby Drive."),
+        ("Can you tell me the address of the Walmart?", "The one near 2200 Kirby Drive, where I'm staying."),
+        ("What's the address of the store?", "It's 2200 Kirby Drive, that's my apartment."),
+        ("What's the address of the pharmacy?", "2200 Kirby Drive, it's where grandma stays."),
     ],
 )
-def test_an_address_asked_for_as_a_business_s_survives_and_one_s_own_is_hidden(context, text, personal):
-    assert bool(hidden(text, context=context)) is personal
+def test_an_address_given_as_an_answer_is_hidden_whatever_place_was_asked_for(context, text):
+    assert all_hidden(text, "2200 Kirby Drive", context=context)
 
 
 @pytest.mark.parametrize(
@@ -2124,6 +2124,8 @@ def test_the_last_four_of_a_business_s_number_survive_and_of_one_s_own_are_hidde
         ("What are the last four of the order number, or the card if you don't have it?", "Card's 4471."),
         ("What are the last four of the order number?", "I don't have it, here's my card, 4471."),
         ("What are the last four of the tracking number?", "4471, sorry, that's my card."),
+        ("What are the last four of the tracking number?", "4471. Wait, that's my debit."),
+        ("What are the last four of the tracking number?", "4471, no that's my phone."),
         ("Can you read me the last four digits on the receipt?", "4471."),
         ("I need the last four on the reservation.", "4471."),
     ],
@@ -2174,6 +2176,8 @@ def test_a_make_described_by_its_colour_or_year_is_no_person(text):
         ("The 2019 Jordan Smith case is still open.", "Jordan Smith"),
         ("A white Jennifer, from billing.", "Jennifer"),
         ("Silver Ruiz is my landlord.", "Ruiz"),
+        ("The claim is for my 2021 Hargrove policy.", "Hargrove"),
+        ("The driver was a white Okafor.", "Okafor"),
     ],
 )
 def test_a_person_named_like_a_make_is_hidden(text, name):
@@ -2253,6 +2257,8 @@ def test_a_town_after_a_street_address_is_no_person_and_the_address_is_hidden(te
         ("45 Elm Street, Unit 4, Madison, she's my daughter.", "Madison"),
         ("I have you at 45 Elm Street, Apartment 2B, Shelby, is that right?", "Shelby"),
         ("45 Elm Street, Apartment 2B, Sydney.", "Sydney"),
+        ("Ship it to 12 Oak Lane, Unit 3, Maria Lopez, Texas 75201.", "Maria Lopez"),
+        ("12 Oak Lane, Unit 3, Okafor Hargrove, Texas 75201.", "Okafor Hargrove"),
     ],
 )
 def test_a_person_named_after_a_street_address_is_hidden(text, name):
@@ -2290,19 +2296,14 @@ def test_medicine_endings_leave_listed_names_and_people_found_beside_medicines()
 
 
 @pytest.mark.parametrize(
-    "text",
+    "text, name",
     [
-        "Thanks for shopping with Hollis and Brown.",
-        "Thank you for choosing Kay Jewelers, have a great day.",
-        "Thanks for flying with Alaska. Goodbye.",
+        ("Thanks for shopping with us, Maria Lopez.", "Maria Lopez"),
+        ("Thanks for shopping with Jennifer and Mark.", "Jennifer"),
     ],
 )
-def test_a_business_thanked_for_its_custom_is_no_person(text):
-    assert not [entity for entity in redact(text).entities if entity.type == "PERSON"]
-
-
-def test_a_person_thanked_after_a_business_is_hidden():
-    assert all_hidden("Thanks for shopping with us, Maria Lopez.", "Maria Lopez")
+def test_a_person_thanked_is_hidden(text, name):
+    assert all_hidden(text, name)
 
 
 @pytest.mark.parametrize(
@@ -2321,20 +2322,15 @@ def test_a_secret_said_again_whole_is_hidden_whole(context, text, value):
 
 
 @pytest.mark.parametrize(
-    "context, turn_before",
+    "context, text",
     [
-        ("Do you have the one-time code we just texted?\nhang on it says dont share this code with anyone",
-         "Good question. You can share it with me since you called us directly."),
-        ("What's the verification code we sent you?\nit just came in", "Great, go ahead whenever you're ready."),
+        ("Your confirmation number is PS44091.", "PS44091. Great."),
+        ("Your bill was paid last week.", "okay 125"),
+        ("The game started at 7.", "ok 7 30"),
     ],
-)  # fmt: skip
-def test_a_code_after_talk_that_names_no_business_s_number_is_hidden(context, turn_before):
-    assert all_hidden("ok its four seven seven oh one two", "four seven seven oh one two",
-                      context=f"{context}\n{turn_before}")  # fmt: skip
-
-
-def test_a_business_s_number_said_back_after_it_was_named_survives():
-    assert not hidden("PS44091. Great.", context="Your confirmation number is PS44091.")
+)
+def test_a_number_after_talk_of_a_business_s_number_a_payment_or_a_time_survives(context, text):
+    assert not hidden(text, context=context)
 
 
 def test_a_security_answer_of_five_words_is_hidden():
@@ -2350,6 +2346,8 @@ def test_a_security_answer_of_five_words_is_hidden():
         ("What city are you in?", "Um, Marietta.", False),
         ("What's your name?", "Marietta.", True),
         ("in what city were your parents married", "lagos", True),
+        ("To verify, what's your city of birth?", "Covington.", True),
+        ("Please say the city, then your last name.", "Hamilton.", True),
     ],
 )
 def test_a_town_said_alone_for_a_question_for_a_place_is_no_person_unless_asked_as_a_secret(context, text, personal):
