@@ -1779,8 +1779,8 @@ MAKES = frozenset(
     "royce honda toyota nissan subaru mazda hyundai kia jeep acura lexus infiniti volvo audi mercedes fiat "
     "mitsubishi pontiac oldsmobile saturn mercury plymouth harley yamaha kawasaki suzuki ducati".split()
 )
-# A colour or a model year said of it makes a name a make's: "a white Ford Explorer", "my 2019
-# Lincoln", "Silver Ford Escape."
+# A colour or a model year said of it makes a make of a name: "a white Ford Explorer", "my 2019
+# Ford", "Silver Ford Escape."
 _DESCRIBED = re.compile(
     r"(?:\b(a|an|the|my|our|his|her|their|your|this|that)\s+|^|[.!?]\s+)"
     rf"(?:(?:19|20)\d\d\s+(?:(?:{'|'.join(sorted(COLOURS))})\s+)?|(?:{'|'.join(sorted(COLOURS))})\s+)$",
