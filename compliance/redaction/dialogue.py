@@ -269,7 +269,7 @@ _ASKED_IN_WORDS = (
 _REQUEST = re.compile(r"\?|" + _ASKED_IN_WORDS, FLAGS)
 _REQUEST_IN_WORDS = re.compile(_ASKED_IN_WORDS, FLAGS)
 # The last four of a business's number: "the last four of the tracking number", read after the mention.
-PARTIAL_OF_HARMLESS = re.compile(
+_PARTIAL_OF_HARMLESS = re.compile(
     rf"(?:\s+(?:digits?|numbers?))?\s+of\s+(?:the|your|that|this|its)\s+(?:[\w-]+\s+)?{HARMLESS_IDENTIFIERS}\b", FLAGS
 )
 _WORD = re.compile(r"[A-Za-z]+(?:['’][A-Za-z]+)?|\d+")
@@ -490,7 +490,7 @@ class Dialogue:
     def partial_of_harmless(self, start: int, end: int) -> bool:
         """Every part asked for or named between ``start`` and ``end`` is a business's number's."""
         mentions = [mention for mention in self.mentions["PARTIAL"] if start <= mention[0] < end]
-        return bool(mentions) and all(PARTIAL_OF_HARMLESS.match(self.lowered, mention[1]) for mention in mentions)
+        return bool(mentions) and all(_PARTIAL_OF_HARMLESS.match(self.lowered, mention[1]) for mention in mentions)
 
     def harmless_before(self, position: int, window: int = 60) -> bool:
         return self.before("HARMLESS", position, window)

@@ -125,11 +125,15 @@ class Redactor:
         store you'd like." / "Covington."); not where the question asks a secret ("In what city
         were your parents married?")."""
         line_start = text.rfind("\n", 0, entity.start) + 1
+        if not line_start:
+            return False  # no turn before it
         line_end = text.find("\n", entity.end)
-        line_end = len(text) if line_end == -1 else line_end
-        if not line_start or not _ALONE.fullmatch(text[line_start : entity.start] + "|" + text[entity.end : line_end]):
+        around = _WORD.findall(
+            text[line_start : entity.start] + " " + text[entity.end : len(text) if line_end == -1 else line_end]
+        )
+        if any(word.lower() not in FILLER_WORDS for word in around):
             return False
-        asked = text[max(0, text.rfind("\n", 0, line_start - 1) + 1, line_start - CONTEXT_CHARACTERS) : line_start]
+        asked = _line_at(text, line_start - 1)[-CONTEXT_CHARACTERS:]
         words = tuple(lexicon.fold(word) for word in _WORD.findall(text, entity.start, entity.end))
         return bool(_PLACE_ASKED.search(asked)) and not _SECRET_PLACE.search(asked) and words in self.names.places.names
 
@@ -348,8 +352,6 @@ _SECRET_PLACE = re.compile(
     r"name|who|who's|holder|calling)\b",
     re.IGNORECASE,
 )
-# Nothing but fillers and punctuation around a name said alone (the two sides joined by "|").
-_ALONE = re.compile(rf"[\s,.!]*(?:(?:{'|'.join(sorted(FILLER_WORDS))})[\s,.!]+)*\|[\s.!]*", re.IGNORECASE)
 _TOWN_ENDS = re.compile(r"[^\S\n]*(?:[.!]|$|\n)")
 # A line's text, without the blanks around it.
 _LINE = re.compile(r"\S(?:[^\n]*\S)?")

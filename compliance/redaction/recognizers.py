@@ -43,7 +43,7 @@ from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from . import places
-from .dialogue import BARE_WORDS, HARMLESS_IDENTIFIERS, PARTIAL_OF_HARMLESS, TOPICS, Dialogue, dialogue
+from .dialogue import BARE_WORDS, HARMLESS_IDENTIFIERS, TOPICS, Dialogue, dialogue
 from .normalize import MONTH, is_copy, normalize
 from .normalize import forget as forget_copies
 
@@ -1344,7 +1344,7 @@ def _partial_identifiers(text: str, talk: Dialogue) -> list[Finding]:
             or QUANTITY_AFTER.match(text, answer.end())
         ):
             continue
-        if PARTIAL_OF_HARMLESS.match(talk.lowered, end) and talk.turn_is_bare(answer.start()):
+        if talk.partial_of_harmless(start, end) and talk.turn_is_bare(answer.start()):
             continue  # "What are the last four of the tracking number?" "6621."; not "4412. Wait, that's my debit."
         topics = tuple(topic for topic, _ in _PARTIAL_TYPES)
         following = [topic for topic in topics if talk.after(topic, end, max(0, question_end - end))]
@@ -2012,12 +2012,11 @@ def _secret_answers(text: str, talk: Dialogue) -> list[Finding]:
         words = _secret_words(text, start, 1 if named.group("word") else _MOST_SAID_WORDS)
         if words is not None:
             found.append(("PIN", *words, 0.7))
-    asked_for = [*_PHRASE_ASKED.finditer(talk.lowered)] + [
-        again
-        for again in _PHRASE_AGAIN.finditer(talk.lowered)
-        if _PHRASE_WORD.search(talk.lowered, talk.lowered.rfind("\n", 0, again.start()) + 1, again.start())
-        and "?" not in talk.lowered[talk.lowered.rfind("\n", 0, again.start()) + 1 : again.start()]
-    ]
+    asked_for = [*_PHRASE_ASKED.finditer(talk.lowered)]
+    for again in _PHRASE_AGAIN.finditer(talk.lowered):
+        said_before = talk.lowered[talk.lowered.rfind("\n", 0, again.start()) + 1 : again.start()]
+        if _PHRASE_WORD.search(said_before) and "?" not in said_before:
+            asked_for.append(again)
     for asked in asked_for:
         phrase = _phrase_said(text, asked.end())
         if phrase is not None:
@@ -2488,16 +2487,18 @@ _BUSINESS_NAMED = re.compile(
     r"(?:(?:the\s+)?(?-i:[A-Z])[\w'’&-]*(?:\s+(?-i:[A-Z])[\w'’&-]*){0,3}(?:,\s*|\s+at\s+))?$",
     FLAGS,
 )
+# Words of where someone lives, read in the rest of the turn too ("Our office is at …. We stay there
+# too."), where "you" is only the listener.
+_LIVED_IN_WORDS = (
+    "my|mine|home|house|apartment|live|lives|living|stay|stays|staying|reside|residence|mail|mailing|billing"
+)
+_LIVED_IN = re.compile(rf"\b(?:{_LIVED_IN_WORDS})\b", FLAGS)
 # Words that make a place someone's, said anywhere in its sentence: "my office at …", "…, which is also
 # my home address", "you're at …", "…, where I stay". After the address, any pronoun or clause does:
 # a business's own place is followed only by where it is ("second floor, next to the Walgreens").
 _OWN_PLACE = re.compile(
-    r"\b(?:my|me|mine|his|her|you|you're|your|i'm|im|we're|home|house|apartment|apt|unit|live|lives|living|"
-    r"stay|stays|staying|reside|residence|mail|mailing|billing|ship|send|deliver|account|customer|caller)\b",
-    FLAGS,
-)
-_LIVED_IN = re.compile(
-    r"\b(?:my|mine|home|house|apartment|live|lives|living|stay|stays|staying|reside|residence|mail|mailing|billing)\b",
+    rf"\b(?:{_LIVED_IN_WORDS}|me|his|her|you|you're|your|i'm|im|we're|apt|unit|ship|send|deliver|account|customer|"
+    r"caller)\b",
     FLAGS,
 )
 _CLAUSE_AFTER = re.compile(
