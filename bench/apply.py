@@ -26,6 +26,7 @@ import pstats
 import statistics
 import time
 from collections import defaultdict
+from pathlib import Path
 
 from common import postgres
 
@@ -88,6 +89,15 @@ def run(args: argparse.Namespace) -> None:
 
     queries: dict[str, list[int]] = defaultdict(list)
     cpu: dict[str, list[float]] = defaultdict(list)
+    database_cpu: dict[str, list[float]] = defaultdict(list)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        backend = Path(f"/proc/{cursor.fetchone()[0]}/schedstat")
+
+    def backend_time() -> float:
+        """The backend's time on a CPU, in seconds (the scheduler's, to the nanosecond)."""
+        return int(backend.read_text().split()[0]) / 1e9
+
     # CPU time, as the figures: wall time would charge the worker for the
     # moments PostgreSQL runs the statement it just sent on the same core.
     profile = cProfile.Profile(time.thread_time)
@@ -95,9 +105,10 @@ def run(args: argparse.Namespace) -> None:
     def measured(label: str, work) -> None:  # noqa: ANN001
         connection.queries_log.clear()  # bounded: a full log would count nothing
         with CaptureQueriesContext(connection) as captured:
-            started = time.thread_time()
+            started, started_database = time.thread_time(), backend_time()
             work()
             cpu[label].append(time.thread_time() - started)
+            database_cpu[label].append(backend_time() - started_database)
         queries[label].append(len(captured.captured_queries))
         if label == args.show and len(queries[label]) == 1:
             for query in captured.captured_queries:
@@ -113,15 +124,21 @@ def run(args: argparse.Namespace) -> None:
 
     applied = sum(len(counts) for counts in queries.values())
     print(f"{args.calls} calls played in-process, {applied} deliveries applied, {left} not done")
-    print(f"{'kind':<34}{'count':>7}{'queries p50':>13}{'max':>6}{'CPU ms p50':>12}{'CPU ms mean':>13}")
+    print(
+        f"{'kind':<34}{'count':>7}{'queries p50':>13}{'max':>6}{'CPU ms p50':>12}{'CPU ms mean':>13}"
+        f"{'PostgreSQL ms mean':>20}"
+    )
     for label in sorted(queries):
         counts, times = queries[label], cpu[label]
         print(
             f"{label:<34}{len(counts):>7}{statistics.median(counts):>13.0f}{max(counts):>6}"
             f"{statistics.median(times) * 1000:>12.2f}{statistics.mean(times) * 1000:>13.2f}"
+            f"{statistics.mean(database_cpu[label]) * 1000:>20.2f}"
         )
     total = sum(sum(times) for times in cpu.values())
+    total_database = sum(sum(times) for times in database_cpu.values())
     print(f"worker CPU per applied delivery (redaction included): {total / applied * 1000:.2f} ms")
+    print(f"its PostgreSQL backend's CPU per applied delivery: {total_database / applied * 1000:.2f} ms")
     if args.profile:
         # Profiled apart, on a quarter as many calls again: the profiler's
         # own cost is not in the figures above.

@@ -233,6 +233,16 @@ class Stack:
         self._spawn("worker", procfile()["worker"])
         return len(children)
 
+    def replace_worker(self, command: str) -> None:
+        """Stop the Celery worker (SIGTERM: it finishes its tasks) and start
+        ``command`` in its place (what says it is ready is the caller's:
+        below INFO it logs nothing)."""
+        worker = self.processes["worker"]
+        _signal_group(worker, signal.SIGTERM)
+        worker.wait(timeout=60)
+        (self.run_dir / "worker.log").unlink(missing_ok=True)
+        self._spawn("worker", command)
+
     @contextlib.contextmanager
     def workers_paused(self) -> Iterator[None]:
         """The Celery worker stopped (SIGSTOP) for the block, and continued

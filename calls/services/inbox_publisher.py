@@ -4,10 +4,13 @@ Publishing one Celery message costs about half a millisecond of CPU; a
 message carrying fifty event ids costs about as much. A webhook request
 therefore only puts its event id on this process's queue and answers; a
 background thread publishes whatever has gathered as one
-``process_inbound_events`` message. It never waits for company: when the
-server is quiet every id goes out alone and at once, in the order the
-deliveries were accepted, and under load the batches grow by themselves
-while the previous one is being sent.
+``process_inbound_events`` message. When the server is quiet every id goes
+out alone and at once, in the order the deliveries were accepted. When it
+is busy (the last message went out less than ``GATHER_SECONDS`` ago) the
+ids gather until that long after it, so a process sends at most one
+message every ``GATHER_SECONDS``: each message costs the worker about as
+much CPU as a small delivery's whole application (bench/README.md,
+``tasks.py``), and a delivery is applied that much later at most.
 
 Nothing is lost when ids are lost here (the broker is down, the process is
 killed before the thread has run): the events are pending in the inbox,
@@ -21,10 +24,12 @@ import logging
 import os
 import queue
 import threading
+import time
 
 logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 50
+GATHER_SECONDS = 0.05
 EXIT_FLUSH_SECONDS = 5.0
 
 
@@ -33,7 +38,8 @@ class InboxPublisher:
     waits until everything submitted has been handed to the broker (or
     given up on)."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, gather_seconds: float = GATHER_SECONDS) -> None:
+        self._gather_seconds = gather_seconds
         self._lock = threading.Lock()
         self._idle = threading.Condition(self._lock)
         self._queue: queue.SimpleQueue[int] = queue.SimpleQueue()
@@ -63,8 +69,12 @@ class InboxPublisher:
         threading.Thread(target=self._run, args=(self._queue,), name="inbox-publisher", daemon=True).start()
 
     def _run(self, pending: queue.SimpleQueue[int]) -> None:
+        sent_at = float("-inf")
         while True:
             batch = [pending.get()]
+            if (wait := sent_at + self._gather_seconds - time.monotonic()) > 0:
+                time.sleep(wait)  # busy: what comes meanwhile goes with it
+            sent_at = time.monotonic()
             while len(batch) < BATCH_SIZE:
                 try:
                     batch.append(pending.get_nowait())

@@ -517,6 +517,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "filters": {
         "personal_data": {"()": "contactcenter.logging.PersonalDataFilter"},
+        "without_task_chatter": {"()": "contactcenter.logging.WithoutTaskChatter"},
     },
     "formatters": {
         "structured": {"()": "contactcenter.logging.StructuredFormatter"},
@@ -542,6 +543,9 @@ LOGGING = {
         "urllib3.connectionpool": {"level": "INFO"},
         # Presidio announces every recogniser it loads at INFO.
         "presidio-analyzer": {"level": "WARNING"},
+        # A worker's line for every task received and every task succeeded.
+        "celery.app.trace": {"filters": ["without_task_chatter"]},
+        "celery.worker.strategy": {"filters": ["without_task_chatter"]},
     },
 }
 

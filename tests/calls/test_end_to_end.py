@@ -53,6 +53,10 @@ def test_consented_call_is_processed_by_a_real_worker_and_recorded_at_twilio(sta
     ]
     assert not InboundEvent.objects.exclude(status=InboundEvent.Status.DONE).exists()
     assert not InboundEvent.objects.filter(payload__isnull=False).exists(), "every raw payload was scrubbed"
+    # The worker logs what it applied, and no line of Celery's own for each task it ran.
+    worker_log = (ROOT / "test-artifacts" / "e2e-worker.log").read_text()
+    assert "inbox.processed" in worker_log
+    assert " received" not in worker_log and " succeeded in " not in worker_log
 
 
 def test_declined_call_is_never_recorded_and_a_stray_recording_is_deleted_at_twilio(stack):

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from datetime import timedelta
 from unittest import mock
 
@@ -80,6 +81,26 @@ def test_publisher_sends_what_gathers_while_it_is_busy_as_one_message():
     # The first message went alone; the other 120 or fewer gathered while it was being sent.
     assert len(batches) <= 1 + 3
     assert max(len(batch) for batch in batches) <= BATCH_SIZE
+
+
+def test_a_busy_publisher_gathers_ids_for_a_while_and_a_quiet_one_sends_at_once():
+    gather = 1.5
+    sender = InboxPublisher(gather_seconds=gather)
+    with mock.patch("calls.tasks.process_inbound_events.delay", autospec=True) as delay:
+        sender.submit(1)
+        assert sender.flush(timeout=gather / 3)  # quiet: out at once
+        sent_first = time.monotonic()
+        for event_id in (2, 3, 4):
+            sender.submit(event_id)
+        assert not sender.flush(timeout=gather / 5)  # busy: gathering
+        assert sender.flush(timeout=5)
+        sent_second = time.monotonic()
+        time.sleep(gather)
+        sender.submit(5)
+        assert sender.flush(timeout=gather / 3)  # quiet again
+
+    assert [call.args[0] for call in delay.call_args_list] == [[1], [2, 3, 4], [5]]
+    assert sent_second - sent_first >= gather * 0.9
 
 
 def test_publisher_survives_a_broker_failure_and_leaves_the_events_to_the_sweep(caplog):

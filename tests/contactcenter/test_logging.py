@@ -569,3 +569,29 @@ def test_every_secret_setting_production_checks_is_masked_in_logs():
         if rule.kind not in ("database", "broker") and re.search(rf"^{name} = ", base, re.MULTILINE)
     }
     assert settings_held - set(_SECRET_SETTINGS) == set()
+
+
+def test_a_worker_writes_no_line_for_each_task_it_runs_but_still_its_retries_and_failures(captured_log):
+    """Celery's line for every task received and every task succeeded cost
+    the worker as much CPU as its own handling of the message
+    (bench/README.md, ``tasks.py``); the lines that say something went
+    wrong stay."""
+    from celery.app import trace
+    from celery.worker import strategy
+
+    task = {
+        "id": "5f0c6f7e-1e7b-4c1e-9d7e-3e0c1f3c9a11", "name": "calls.tasks.process_inbound_events",
+        "args": "[[1]]", "kwargs": "{}", "return_value": "None", "runtime": 0.01,
+        "exc": "OperationalError()", "description": "raised unexpected", "traceback": "",
+    }  # fmt: skip
+    # As the worker writes them (celery.worker.strategy, celery.app.trace).
+    strategy.logger.info(trace.LOG_RECEIVED, task, extra={"data": task})
+    trace.info(trace.LOG_SUCCESS, task)
+    trace.info(trace.LOG_RETRY, task)
+    trace.logger.error(trace.LOG_FAILURE, task, extra={"data": task})
+
+    lines = captured_log.getvalue().splitlines()
+    assert [line.split(" ", 3)[3].split(" data=")[0] for line in lines] == [
+        f"celery.app.trace Task {task['name']}[{task['id']}] retry: OperationalError()",
+        f"celery.app.trace Task {task['name']}[{task['id']}] raised unexpected: OperationalError()",
+    ]
