@@ -21,9 +21,11 @@ PostgreSQL and Redis), then:
 5. the check: every call left exactly the consent events and transcript
    segments its script implies;
 6. where the CPU went: milliseconds of CPU per request in each process of
-   the stack, the generator and the whole machine, for the floor, both
+   the stack, the generator and the whole machine, for the floor, the paced
+   calls from their first delivery to the end of their drain (a delivery's
+   whole cost, acknowledged and applied, at the realistic pace), both
    saturated runs, and the drain after the paused one (the worker's whole
-   cost per delivery).
+   cost per delivery when it works off a backlog).
 """
 
 from __future__ import annotations
@@ -66,8 +68,11 @@ def run(stack: Stack, args: argparse.Namespace) -> None:
     floor_rate = floor_count / args.seconds
 
     paced = play_against(stack, pause=args.pause)
+    before = stack.cpu_seconds()
     elapsed = asyncio.run(paced.calls(concurrency=args.concurrency, total=args.calls))
     drain = stack.drain(600)
+    # Acknowledged and applied, at the realistic pace: every part's whole cost.
+    paced_cpu = cpu_per_request(before, stack.cpu_seconds(), len(paced.deliveries))
 
     flat_out, flat_rate, flat_cpu = saturated(stack, args)
     flat_drain = stack.drain(600)
@@ -113,6 +118,7 @@ def run(stack: Stack, args: argparse.Namespace) -> None:
     print("|---|" + "---:|" * len(parts))
     for label, cpu in (
         ("floor", floor_cpu),
+        ("calls, paced, acknowledged and applied (per delivery)", paced_cpu),
         ("calls, saturated", flat_cpu),
         ("calls, saturated, worker paused", alone_cpu),
         ("the drain after it (per delivery)", drain_cpu),
