@@ -36,11 +36,8 @@ def main() -> None:
     parser.add_argument("--drain-target", type=float, default=5.0, help="Seconds.")
     parser.add_argument("--p99-target", type=float, default=25.0, help="Milliseconds.")
     args = parser.parse_args()
-    stack = Stack().start()
-    try:
+    with Stack() as stack:
         run(stack, args)
-    finally:
-        stack.stop()
 
 
 def run(stack: Stack, args: argparse.Namespace) -> None:

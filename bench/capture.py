@@ -48,11 +48,8 @@ def main() -> None:
     parser.add_argument("--backlog", type=int, default=1500, help="Utterances queued for redaction before round 2.")
     parser.add_argument("--window", type=float, default=60.0, help="Seconds over which a spread round's cards come.")
     args = parser.parse_args()
-    stack = Stack(environment={"CAPTURE_QUIET_SECONDS": "5"}).start()
-    try:
+    with Stack(environment={"CAPTURE_QUIET_SECONDS": "5"}) as stack:
         run(stack, args)
-    finally:
-        stack.stop()
 
 
 def run(stack: Stack, args: argparse.Namespace) -> None:

@@ -51,11 +51,8 @@ def main() -> None:
     parser.add_argument("--outage", type=float, default=5.0, help="Seconds the database refuses connections.")
     args = parser.parse_args()
 
-    stack = Stack(environment={"INBOX_SWEEP_SECONDS": "5", "INBOX_SWEEP_GRACE_SECONDS": "5"}).start()
-    try:
+    with Stack(environment={"INBOX_SWEEP_SECONDS": "5", "INBOX_SWEEP_GRACE_SECONDS": "5"}) as stack:
         failures = run(stack, args)
-    finally:
-        stack.stop()
     sys.exit(1 if failures else 0)
 
 

@@ -43,11 +43,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20.0, help="Duration of the floor's saturation run.")
     args = parser.parse_args()
 
-    stack = Stack().start()
-    try:
+    with Stack() as stack:
         run(stack, args)
-    finally:
-        stack.stop()
 
 
 def run(stack: Stack, args: argparse.Namespace) -> None:

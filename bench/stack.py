@@ -111,6 +111,12 @@ class Stack:
             raise
         return self
 
+    def __enter__(self) -> Stack:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
     def stop(self) -> None:
         for process in self.processes.values():
             _signal_group(process, signal.SIGTERM)

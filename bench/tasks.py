@@ -49,11 +49,8 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=4000, help="Task messages per measurement.")
     parser.add_argument("--rounds", type=int, default=2, help="Measurements of each worker, taken in turn.")
     args = parser.parse_args()
-    stack = Stack().start()
-    try:
+    with Stack() as stack:
         run(stack, args)
-    finally:
-        stack.stop()
 
 
 def run(stack: Stack, args: argparse.Namespace) -> None:

@@ -301,8 +301,11 @@ def capture_events_of(*, event: InboundEvent, call: Call) -> list[tuple[str, str
         if action:
             found.append((CaptureEvent.Reason.ASSISTANT, action, f"capture:{event.pk}", ""))
     elif event.kind == InboundEvent.Kind.VAPI_TRANSCRIPT:
-        words, context = str(payload.get("transcript") or ""), _turn_before(event)
-    if words:
+        words = str(payload.get("transcript") or "")
+        context = _turn_before(event) if may_be_sensitive(words) else ""
+    # As the webhook decides what reaches the fast path: words with no
+    # number or month in them hold nothing it looks for, and are not read.
+    if words and may_be_sensitive(words):
         try:
             sensitive = sorted(types_in(words, context=context) & SENSITIVE_TYPES)
         except Exception as error:  # noqa: BLE001  (the class name only: the message may quote the words)

@@ -453,6 +453,29 @@ def test_an_utterance_the_request_lets_past_the_capture_queue_holds_nothing_the_
     assert missed == []
 
 
+def test_the_inbox_worker_reads_again_only_what_the_fast_path_may_have_read(client, twilio_api):
+    """Its scan is the backstop for a lost fast-path message, so it reads what
+    the request would have sent to the fast path (a number or a month said),
+    with the turn before; words without either (the test above) are not read
+    again, nor the turn before them."""
+    sid = call_sid()
+    call, _ = recording_call(twilio_api, call_sid=sid, provider="vapi")
+    vapi_call = vapi.new_call(twilio_sid=sid)
+    said = ["And what's the card number?", "Hold on, let me get my wallet.", f"Okay, it's {CARD}."]
+    for words in said:
+        vapi.post(client, vapi.transcript(vapi_call, words))
+
+    with (
+        mock.patch.object(capture, "_turn_before", wraps=capture._turn_before) as turn_before,
+        mock.patch("compliance.redaction.recognizers.types_in", wraps=types_in) as read,
+    ):
+        process()
+
+    assert [scan.args[0] for scan in read.call_args_list] == [said[2]]
+    assert turn_before.call_count == 1
+    assert CaptureEvent.objects.get(call=call).detail == "CREDIT_CARD"
+
+
 def test_the_sweep_reconciles_only_calls_out_of_step(twilio_api, settings):
     settings.INBOX_SWEEP_GRACE_SECONDS = 30
     earlier = timezone.now() - timedelta(minutes=1)
