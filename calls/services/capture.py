@@ -20,7 +20,8 @@ fast path: the webhook hands the event's id to the ``capture`` queue, whose
 worker records the events and reconciles at once, never behind redaction
 or the inbox backlog. The inbox worker records the same events again when
 it applies the delivery (the same ``source``, so once), and enqueues a
-reconcile: a lost fast-path message costs time, not the pause.
+reconcile: a lost fast-path message costs time, not the pause. Both read
+only words that say a number or a month (``may_be_sensitive``).
 """
 
 from __future__ import annotations
