@@ -109,8 +109,8 @@ class PersonalDataFilter(logging.Filter):
 
 class WithoutTaskChatter(logging.Filter):
     """Drops the two lines a Celery worker writes for every task it runs at
-    INFO ("Task … received", "Task … succeeded in …"). Each cost about a
-    millisecond of the worker's CPU (built, masked by the filter above,
+    INFO ("Task … received", "Task … succeeded in …"). Together they cost
+    1.5 ms of the worker's CPU a message (built, masked by the filter above,
     formatted), as much as Celery's own handling of the message, for nothing
     the task's own records and the task metrics don't say (bench/README.md,
     ``tasks.py``). Retries, failures and rejections are still logged."""
