@@ -95,8 +95,9 @@ def run(args: argparse.Namespace) -> None:
         backend = Path(f"/proc/{cursor.fetchone()[0]}/schedstat")
 
     def backend_time() -> float:
-        """The backend's time on a CPU, in seconds (the scheduler's, to the nanosecond)."""
-        return int(backend.read_text().split()[0]) / 1e9
+        """The backend's time on a CPU, in seconds (the scheduler's, to the
+        nanosecond); nothing when PostgreSQL runs on another machine."""
+        return int(backend.read_text().split()[0]) / 1e9 if backend.exists() else float("nan")
 
     # CPU time, as the figures: wall time would charge the worker for the
     # moments PostgreSQL runs the statement it just sent on the same core.

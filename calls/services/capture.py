@@ -290,7 +290,7 @@ def capture_events_of(*, event: InboundEvent, call: Call) -> list[tuple[str, str
 
     payload = event.payload or {}
     found: list[tuple[str, str, str, str]] = []
-    words, context = "", ""
+    words = ""
     if event.kind == InboundEvent.Kind.TWILIO_GATHER:
         if "<Pay" in event.response_body:
             found.append((CaptureEvent.Reason.PAYMENT, CaptureEvent.Action.ENTER, f"pay:{event.call_sid}:enter", ""))
@@ -303,10 +303,10 @@ def capture_events_of(*, event: InboundEvent, call: Call) -> list[tuple[str, str
             found.append((CaptureEvent.Reason.ASSISTANT, action, f"capture:{event.pk}", ""))
     elif event.kind == InboundEvent.Kind.VAPI_TRANSCRIPT:
         words = str(payload.get("transcript") or "")
-        context = _turn_before(event) if may_be_sensitive(words) else ""
     # As the webhook decides what reaches the fast path: words with no
     # number or month in them hold nothing it looks for, and are not read.
     if words and may_be_sensitive(words):
+        context = _turn_before(event) if event.kind == InboundEvent.Kind.VAPI_TRANSCRIPT else ""
         try:
             sensitive = sorted(types_in(words, context=context) & SENSITIVE_TYPES)
         except Exception as error:  # noqa: BLE001  (the class name only: the message may quote the words)
