@@ -7,7 +7,7 @@ Corpora (tests/compliance/corpus/README.md tells who wrote which, and when):
 - sealed, sealed2: the held-out test sets, written before the rules were
   tuned (sealed2: whole calls, each turn with the turn before it) and never
   used to choose one; only their figures are printed, never their lines;
-- dev to dev16b: the development sets, in the same four styles, each by
+- dev to dev17b: the development sets, in the same four styles, each by
   another author (dev10 gives each turn the turns before it, as sealed2 does);
 - own: the first corpus, generated from templates (make_corpus.py);
 - presidio-evaluator: Microsoft's templates and fake identities
@@ -70,6 +70,8 @@ CORPORA = {
     "dev15b": CORPUS_DIRECTORY / "dev15b.jsonl",
     "dev16a": CORPUS_DIRECTORY / "dev16a.jsonl",
     "dev16b": CORPUS_DIRECTORY / "dev16b.jsonl",
+    "dev17a": CORPUS_DIRECTORY / "dev17a.jsonl",
+    "dev17b": CORPUS_DIRECTORY / "dev17b.jsonl",
     "own": CORPUS_DIRECTORY / "redaction.jsonl",
     "presidio-evaluator": ROOT / "bench" / "data" / "presidio_evaluator.jsonl",
 }
