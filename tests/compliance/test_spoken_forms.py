@@ -150,6 +150,78 @@ def test_at_in_ordinary_speech_is_no_email():
     assert normalize("I'm looking at gmail dot com right now").text == "I'm looking at gmail dot com right now"
 
 
+# A business's mailboxes: role words at a business's domain, written or said.
+ROLE_MAILBOX_WORDS = st.lists(
+    st.sampled_from(["support", "claims", "billing", "help", "info", "returns", "disputes", "receipts", "service"]),
+    min_size=1,
+    max_size=2,
+) | st.sampled_from([["accounts", "payable"], ["no", "reply"], ["customer", "service"], ["front", "desk"]])
+BUSINESS_DOMAIN_WORDS = st.tuples(
+    st.sampled_from(["summit", "lakeshore", "cedar", "pioneer", "bright line", "harbor view", "ridgemont"]),
+    st.sampled_from(["mutual", "dental", "gas", "wireless", "credit union", "bakery", "county"]),
+)
+MAILBOX_FRAMES = ["You can send those to {}.", "Email {} and they'll get back to you.", "i emailed {} yesterday"]
+
+
+def say_mailbox(mailbox: list[str], domain: tuple[str, ...], tld: str, spoken: bool) -> str:
+    if spoken:
+        return f"{' '.join(mailbox)} at {' '.join(domain)} dot {tld}"
+    return f"{'.'.join(mailbox)}@{''.join(domain).replace(' ', '')}.{tld}"
+
+
+@settings(max_examples=120, deadline=None)
+@given(ROLE_MAILBOX_WORDS, BUSINESS_DOMAIN_WORDS, st.sampled_from(["com", "org", "gov"]), st.booleans(), st.data())
+def test_a_business_s_role_mailbox_is_no_one_s_address(mailbox, domain, tld, spoken, data):
+    text = data.draw(st.sampled_from(MAILBOX_FRAMES)).format(say_mailbox(mailbox, domain, tld, spoken))
+
+    assert redact(text).text == text
+
+
+UNAMBIGUOUS_FIRST_NAMES = sorted(
+    name
+    for name in lexicon.load().given
+    if name.isalpha() and len(name) > 3 and lexicon.load().is_unambiguous_name(name)
+)[::211]
+UNAMBIGUOUS_SURNAMES = sorted(
+    name
+    for name in lexicon.load().family
+    if name.isalpha() and len(name) > 3 and lexicon.load().is_unambiguous_name(name)
+)[::211]
+
+
+@settings(max_examples=120, deadline=None)
+@given(
+    ROLE_MAILBOX_WORDS,
+    BUSINESS_DOMAIN_WORDS,
+    st.sampled_from(UNAMBIGUOUS_FIRST_NAMES),
+    st.sampled_from(UNAMBIGUOUS_SURNAMES),
+    st.sampled_from(["name", "free", "surname"]),
+    st.booleans(),
+    st.data(),
+)
+def test_a_role_mailbox_with_a_person_in_it_or_at_a_free_mailbox_is_hidden(
+    mailbox, domain, first, surname, whose, spoken, data
+):
+    free = data.draw(st.sampled_from(["gmail", "yahoo", "outlook", "icloud"]))
+    if whose == "name":
+        mailbox = [
+            f"{first} dot {mailbox[0]}" if spoken else f"{first}.{mailbox[0]}",
+            *mailbox[1:],
+        ]  # "priya.support@…"
+    elif whose == "free":
+        domain = (free,)
+    else:
+        domain = (surname, domain[1])  # "office at garcia plumbing dot com"
+    said = say_mailbox(mailbox, domain, "com", spoken)
+    text = data.draw(st.sampled_from(MAILBOX_FRAMES)).format(said)
+    whom = {"name": first, "free": free, "surname": surname}[whose]
+
+    redacted_text = redact(text).text
+
+    # The person's part and the domain: the whole address but for role words it may start with.
+    assert not set(re.findall(r"[a-z]+", redacted_text.lower())) & {whom, *" ".join(domain).split()}
+
+
 @pytest.mark.parametrize(
     "spoken, written",
     [
