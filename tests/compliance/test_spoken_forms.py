@@ -180,12 +180,12 @@ def test_a_business_s_role_mailbox_is_no_one_s_address(mailbox, domain, tld, spo
 UNAMBIGUOUS_FIRST_NAMES = sorted(
     name
     for name in lexicon.load().given
-    if name.isalpha() and len(name) > 3 and lexicon.load().is_unambiguous_name(name)
+    if name.isascii() and name.isalpha() and len(name) > 3 and lexicon.load().is_unambiguous_name(name)
 )[::211]
 UNAMBIGUOUS_SURNAMES = sorted(
     name
     for name in lexicon.load().family
-    if name.isalpha() and len(name) > 3 and lexicon.load().is_unambiguous_name(name)
+    if name.isascii() and name.isalpha() and len(name) > 3 and lexicon.load().is_unambiguous_name(name)
 )[::211]
 
 
