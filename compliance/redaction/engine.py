@@ -107,27 +107,14 @@ class Redactor:
         businesses = [match.span(match.lastgroup) for match in _GREETED.finditer(text)]
         confident = [entity for entity in found if entity.score >= MINIMUM_SCORE]
         addresses = [entity for entity in confident if entity.type == "ADDRESS"]
-        # A business's role mailbox, and whatever was found inside it ("support@brightlinewireless.com").
-        role_mailboxes = [
-            entity
-            for entity in confident
-            if entity.type == "EMAIL"
-            and not _GOES_ON_BEFORE.search(text, max(0, entity.start - 12), entity.start)
-            and self._role_mailbox(text[entity.start : entity.end])
-        ]
         confident = [
             entity
             for entity in confident
-            if not (
-                (
-                    entity.type == PERSON
-                    and (
-                        self._town_after_an_address(text, entity, addresses)
-                        or self._medicines(text, entity)
-                        or self._place_asked_for(text, entity)
-                    )
-                )
-                or any(mailbox.start <= entity.start and entity.end <= mailbox.end for mailbox in role_mailboxes)
+            if entity.type != PERSON
+            or not (
+                self._town_after_an_address(text, entity, addresses)
+                or self._medicines(text, entity)
+                or self._place_asked_for(text, entity)
             )
         ]
         return _merge(self._as_names(confident, text, businesses, turn), text)
@@ -149,35 +136,6 @@ class Redactor:
         asked = _line_at(text, line_start - 1)[-CONTEXT_CHARACTERS:]
         words = tuple(lexicon.fold(word) for word in _WORD.findall(text, entity.start, entity.end))
         return bool(_PLACE_ASKED.search(asked)) and not _SECRET_PLACE.search(asked) and words in self.names.places.names
-
-    def _role_mailbox(self, said: str) -> bool:
-        """An e-mail address that names a role, not a person: its mailbox is nothing but
-        role words (``ROLE_MAILBOXES``: "claims@summitmutual.com", "accounts payable at
-        sunrise bakery dot com"), at a business's domain, which begins with no person's
-        name and is no one's free mailbox ("office at garcia plumbing dot com",
-        "office@garciaplumbing.com" and "support@gmail.com" stay hidden). Ordinary
-        words said before the mailbox are not part of it ("I emailed support@…")."""
-        # The last "@" or "at": neither side of an address holds an "at" of its own.
-        separators = list(_MAILBOX_SEPARATOR.finditer(said))
-        if not separators:
-            return False
-        known = self.names.lexicon
-        mailbox = _spoken_parts(said[: separators[-1].start()])
-        # Words before the mailbox that are never names ("write to", "I emailed") are not in it.
-        while (
-            mailbox
-            and mailbox[0] not in ROLE_MAILBOXES
-            and (mailbox[0] in NOT_NAMES or known.sense(mailbox[0]) == "WORD")
-        ):
-            mailbox.pop(0)
-        domain = _spoken_parts(said[separators[-1].end() :])
-        while domain and domain[-1] in TOP_LEVEL_DOMAINS:
-            domain.pop()  # "org" is no one's name here
-        return (
-            bool(mailbox and domain)
-            and all(word in ROLE_MAILBOXES for word in mailbox)
-            and not any(word in FREE_MAILBOXES or _begins_with_a_name(word, known) for word in domain)
-        )
 
     def _medicines(self, text: str, entity: Entity) -> bool:
         """Every word found as a name is a medicine's: "I found Atorvastatin, 20 milligrams"."""
@@ -367,26 +325,6 @@ class Redactor:
         )
 
 
-def _begins_with_a_name(word: str, known: lexicon.NameLexicon) -> bool:
-    """``word`` is a name that is no English word, or one written together with words
-    after it: "garcia", "garciaplumbing", "garciacreditunion"."""
-    return known.is_unambiguous_name(word) or any(
-        known.is_unambiguous_name(word[:end]) and _words_together(word[end:], known) for end in range(4, len(word) - 2)
-    )
-
-
-def _words_together(written: str, known: lexicon.NameLexicon) -> bool:
-    """``written`` is an English word, or two written together: "plumbing", "creditunion"."""
-    return known.is_word(written) or any(
-        known.is_word(written[:end]) and known.is_word(written[end:]) for end in range(3, len(written) - 2)
-    )
-
-
-def _spoken_parts(said: str) -> list[str]:
-    """The words of part of an e-mail address, in lowercase, without the separators said aloud."""
-    return [word for word in map(str.lower, _LETTERS.findall(said)) if word not in SPOKEN_SEPARATORS]
-
-
 def with_placeholders(text: str, spans: Iterable[tuple[str, int, int]]) -> str:
     """``text`` with each ``(type, start, end)`` span replaced by "[TYPE]"; a
     span that overlaps one before it is skipped."""
@@ -399,32 +337,6 @@ def with_placeholders(text: str, spans: Iterable[tuple[str, int, int]]) -> str:
 
 
 _WORD = re.compile(r"\w+")
-_LETTERS = re.compile(r"[^\W\d_]+")
-_MAILBOX_SEPARATOR = re.compile(r"@|\bat\b", re.IGNORECASE)
-SPOKEN_SEPARATORS = frozenset({"dot", "underscore", "dash", "hyphen", "period"})
-# A mailbox said on from before what was found: "priya dot [support at acme dot com]".
-_GOES_ON_BEFORE = re.compile(r"(?:[._-]|\b(?:dot|underscore|dash|hyphen|period)[,\s]+)\Z", re.IGNORECASE)
-# Mailboxes that name a role rather than a person: RFC 2142's (info, sales,
-# support, abuse, noc, security, postmaster, hostmaster, webmaster…) and the
-# departments businesses give out by phone. A mailbox said with any other
-# word ("mary.support", "bill.payments") is a person's.
-ROLE_MAILBOXES = frozenset(
-    """
-    info information marketing sales support abuse noc security postmaster hostmaster usenet news webmaster www
-    help helpdesk desk service services customerservice care customercare contact contacts hello admin office
-    orders order returns billing payments payment accounts account payable receivable claims claim disputes
-    dispute team hr careers jobs privacy legal compliance noreply donotreply no do not reply receipts receipt
-    appointments appointment scheduling schedule records frontdesk front reservations bookings booking feedback
-    press media membership members enrollment admissions registrar pharmacy refills jury permits tax taxes
-    licensing clerk customer customers inquiries enquiries general mail notifications alerts invoices invoice
-    """.split()
-)  # fmt: skip
-TOP_LEVEL_DOMAINS = frozenset("com org net gov edu mil int us uk co ca au io biz info".split())
-# Free mailboxes: a role's name there is still someone's own address.
-FREE_MAILBOXES = frozenset(
-    "gmail googlemail yahoo ymail hotmail outlook live msn icloud me mac aol proton protonmail gmx yandex zoho "
-    "mail comcast verizon att sbcglobal bellsouth cox charter earthlink".split()
-)
 # Between a street address and its town: "…, Marietta", "…, in Chamblee".
 _BEFORE_A_TOWN = re.compile(r"[^\S\n]*,[^\S\n]*(?:in[^\S\n]+)?|[^\S\n]+in[^\S\n]+")
 _STATE_OR_ZIP_AFTER = re.compile(
