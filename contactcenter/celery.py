@@ -55,10 +55,30 @@ def _task_finished(task_id: str, task: object, state: str | None = None, **kwarg
 @worker_init.connect
 def _warm(**kwargs: object) -> None:
     """Read the redaction rules (and the place names they use) once, before
-    the pool forks: a recording's pause must not wait on first imports."""
+    the pool forks: a recording's pause must not wait on first imports.
+    What is loaded by then is kept out of the collector's scans."""
     from compliance.redaction.recognizers import types_in
+    from contactcenter.processes import settle
 
     types_in("warm up: 4111 1111 1111 1111, Springfield, 62704")
+    settle()  # before the fork: the pool's processes inherit it
+
+
+_engines_settled = 0
+
+
+@task_postrun.connect
+def _settle_a_loaded_engine(**kwargs: object) -> None:
+    """The redaction engine loads in a pool's process on its first use, too
+    slowly for the pool's start (several seconds): once the task that loaded
+    it has ended, it is kept out of the collector's scans like the rest."""
+    global _engines_settled
+    from compliance.redaction import engines_loaded
+    from contactcenter.processes import settle
+
+    if (loaded := engines_loaded()) != _engines_settled:
+        settle()
+        _engines_settled = loaded
 
 
 class Scheduler(PersistentScheduler):

@@ -22,7 +22,7 @@ from django.conf import settings
 if TYPE_CHECKING:
     from .engine import Redaction, Redactor
 
-__all__ = ["Entity", "Redaction", "Redactor", "get_redactor", "redact"]
+__all__ = ["Entity", "Redaction", "Redactor", "engines_loaded", "get_redactor", "redact"]
 
 
 def __getattr__(name: str) -> Any:
@@ -43,6 +43,12 @@ def _redactor(spacy_model: str) -> Redactor:
 def get_redactor() -> Redactor:
     """The process's engine, loaded on first use."""
     return _redactor(settings.PII_SPACY_MODEL)
+
+
+def engines_loaded() -> int:
+    """How many engines this process has loaded (one, once used): a process
+    that keeps what it loads checks this to know when it grew."""
+    return _redactor.cache_info().currsize
 
 
 def redact(text: str, *, known_names: Iterable[str] = (), context: str = "") -> Redaction:

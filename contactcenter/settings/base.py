@@ -423,6 +423,9 @@ AUDIT_CHECKPOINT_SECONDS = env.int("AUDIT_CHECKPOINT_SECONDS", default=600)
 # --- Durable inbox -----------------------------------------------------------------
 
 INBOX_SWEEP_SECONDS = env.int("INBOX_SWEEP_SECONDS", default=60)
+# A busy web process sends accepted ids to the worker at most once in this
+# long, many to a message (calls.services.inbox_publisher).
+INBOX_GATHER_SECONDS = env.float("INBOX_GATHER_SECONDS", default=0.2)
 # A pending event younger than this is left to its own enqueue.
 INBOX_SWEEP_GRACE_SECONDS = env.int("INBOX_SWEEP_GRACE_SECONDS", default=30)
 INBOX_MAX_ATTEMPTS = env.int("INBOX_MAX_ATTEMPTS", default=8)
