@@ -25,7 +25,7 @@ import asyncio
 
 from common import percentiles
 from stack import Stack
-from traffic import play_against, tally
+from traffic import play_against, tally, warm_up
 
 
 def main() -> None:
@@ -41,9 +41,7 @@ def main() -> None:
 
 
 def run(stack: Stack, args: argparse.Namespace) -> None:
-    warm = play_against(stack, pause=0.05)
-    asyncio.run(warm.calls(concurrency=10, total=20))
-    stack.drain(120)
+    warm_up(stack)
     expected = []
     rows = []
     capacity = 0

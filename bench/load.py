@@ -35,7 +35,7 @@ import asyncio
 
 from common import percentiles
 from stack import Stack, procfile
-from traffic import Play, call_options, http_get, play_against, saturate, tally
+from traffic import Play, call_options, healthz_floor, play_against, tally, warm_up
 
 
 def main() -> None:
@@ -50,16 +50,10 @@ def main() -> None:
 def run(stack: Stack, args: argparse.Namespace) -> None:
     commands = procfile()
     print(f"web: {commands['web'].split(' --access-log')[0]}\nworker: {commands['worker']}")
-    warm = play_against(stack, pause=0.05)
-    asyncio.run(warm.calls(concurrency=10, total=20))
-    stack.drain(120)
-
-    async def floor_request() -> bool:
-        return await http_get(stack.port, "/healthz") == 200
-
+    warm_up(stack)
     before = stack.cpu_seconds()
-    floor_count, floor_latencies, floor_errors = asyncio.run(
-        saturate(floor_request, concurrency=args.concurrency, seconds=args.seconds)
+    floor_count, floor_latencies, floor_errors = healthz_floor(
+        stack, concurrency=args.concurrency, seconds=args.seconds
     )
     floor_cpu = cpu_per_request(before, stack.cpu_seconds(), floor_count)
     floor_rate = floor_count / args.seconds

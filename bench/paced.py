@@ -24,7 +24,7 @@ import asyncio
 import redis
 from common import percentiles
 from stack import Stack
-from traffic import call_options, http_get, play_against, saturate, tally
+from traffic import call_options, healthz_floor, play_against, tally, warm_up
 
 PARTS = ("web", "worker", "capture", "postgres", "redis", "machine")
 
@@ -49,15 +49,9 @@ def main() -> None:
 
 
 def row(stack: Stack, args: argparse.Namespace, environment: dict[str, str], round_: int) -> str:
-    warm = play_against(stack, pause=0.05)
-    asyncio.run(warm.calls(concurrency=10, total=20))
-    stack.drain(120)
-
-    async def floor_request() -> bool:
-        return await http_get(stack.port, "/healthz") == 200
-
+    warm_up(stack)
     before = stack.cpu_seconds()
-    floor_count, _, _ = asyncio.run(saturate(floor_request, concurrency=50, seconds=5))
+    floor_count, _, _ = healthz_floor(stack, concurrency=50, seconds=5)
     floor = (stack.cpu_seconds()["machine"] - before["machine"]) / floor_count
 
     broker = redis.Redis(port=stack.redis_port)

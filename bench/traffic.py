@@ -374,6 +374,22 @@ async def saturate(send, *, concurrency: int, seconds: float) -> tuple[int, list
     return len(latencies), latencies, errors
 
 
+def warm_up(stack) -> None:  # noqa: ANN001
+    """Twenty quick calls, drained: a stack's first requests and loads out of the way."""
+    warm = play_against(stack, pause=0.05)
+    asyncio.run(warm.calls(concurrency=10, total=20))
+    stack.drain(120)
+
+
+def healthz_floor(stack, *, concurrency: int, seconds: float) -> tuple[int, list[float], int]:  # noqa: ANN001
+    """``saturate`` with ``GET /healthz``: a view that does no work, on the same server."""
+
+    async def floor_request() -> bool:
+        return await http_get(stack.port, "/healthz") == 200
+
+    return asyncio.run(saturate(floor_request, concurrency=concurrency, seconds=seconds))
+
+
 def tally(stack, expected: list[Expected]) -> dict[str, int]:  # noqa: ANN001
     """Compare what each call left in the database with what it should have:
     counts of calls missing, and of consent events and segments lost or

@@ -165,8 +165,8 @@ class Call(models.Model):
         """The latest decision on the ledger, or None when none was given.
         Latest in the ledger's own order (appended last), never by a time a
         provider reported (compliance.selectors.latest_consent agrees)."""
-        latest = self.consent_events.order_by("-sequence").first()
-        return latest.decision if latest else None
+        # The decision alone: no ledger row is built to read one column.
+        return self.consent_events.order_by("-sequence").values_list("decision", flat=True).first()
 
     @property
     def has_granted_consent(self) -> bool:

@@ -3,7 +3,8 @@ signatures, idempotency keys, timeouts, error mapping) without the network.
 
 It accepts the generic webhook at ``/hook`` and HubSpot's v3 paths, records
 every request it receives, and can be told to answer the next requests with
-an error status or after a delay.
+an error status or after a delay. It speaks HTTP/1.1, keeping a connection
+open between requests as a CRM's server does.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ class FakeCrm(LoopbackServer):
         crm = self
 
         class Handler(JsonHandler):
+            protocol_version = "HTTP/1.1"
+
             def do_POST(self) -> None:  # noqa: N802
                 crm.requests.append(self._received("POST"))
                 status, delay = crm.scripted.pop(0) if crm.scripted else (0, 0.0)

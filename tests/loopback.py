@@ -36,6 +36,7 @@ class Received:
     path: str
     headers: dict[str, str]
     body: bytes
+    peer: tuple[str, int] = ("", 0)  # the client's address and port: one a connection
 
     @property
     def json(self) -> dict:
@@ -48,7 +49,7 @@ class JsonHandler(BaseHTTPRequestHandler):
 
     def _received(self, method: str) -> Received:
         length = int(self.headers.get("Content-Length") or 0)
-        return Received(method, self.path, dict(self.headers), self.rfile.read(length))
+        return Received(method, self.path, dict(self.headers), self.rfile.read(length), self.client_address)
 
     def _reply(self, status: int, body: dict[str, object]) -> None:
         payload = json.dumps(body).encode()

@@ -229,6 +229,24 @@ def test_a_changed_transcript_is_sent_again_as_a_new_version_and_an_unchanged_on
     assert webhook_crm.requests[1].json["data"]["transcript"][0]["text"] == "caller asked about billing"
 
 
+def test_writes_share_one_connection_and_one_the_crm_timed_out_on_is_replaced(webhook_crm):
+    """A connection set up once (TCP and, against a real CRM, TLS), not once a write."""
+    first, second, third = (completed_call_delivery() for _ in range(3))
+    webhook_crm.scripted = [(0, 0.0), (0, 0.0), (0, 1.0)]  # the third slower than the read timeout
+
+    assert [crm.crm_deliver(delivery_id=row.pk) for row in (first, second, third)] == [
+        "delivered",
+        "delivered",
+        "pending",
+    ]
+    CrmDelivery.objects.filter(pk=third.pk).update(available_at=timezone.now())
+    assert crm.crm_deliver(delivery_id=third.pk) == "delivered"
+
+    peers = [request.peer for request in webhook_crm.requests]
+    assert peers[0] == peers[1] == peers[2], "one connection for the writes in a row"
+    assert peers[3] != peers[2], "the connection the timeout left behind is not used again"
+
+
 def test_an_erasure_is_forwarded_as_a_delete_and_cancels_what_was_not_sent(webhook_crm):
     call = CallFactory(from_number=CALLER, status=Call.Status.COMPLETED)
     pending = crm.crm_call_ready(call=call)
