@@ -130,3 +130,18 @@ def vapi_control_check(app_configs: object, **kwargs: object) -> list[Error]:
     if not 1 <= settings.VAPI_CONTROL_MAX_ATTEMPTS <= 20:
         problems.append("VAPI_CONTROL_MAX_ATTEMPTS must be between 1 and 20.")
     return [Error(problem, id="calls.E005") for problem in problems]
+
+
+# Long enough to gather ids when busy, and far inside the sweep's grace, so
+# that the sweep never enqueues what the publisher still holds.
+INBOX_GATHER_MAX_SECONDS = 5.0
+
+
+@register()
+def inbox_check(app_configs: object, **kwargs: object) -> list[Error]:
+    gather = settings.INBOX_GATHER_SECONDS
+    if not 0 <= gather <= INBOX_GATHER_MAX_SECONDS:
+        return [Error(f"INBOX_GATHER_SECONDS must be between 0 and {INBOX_GATHER_MAX_SECONDS:g}.", id="calls.E006")]
+    if gather * 2 >= settings.INBOX_SWEEP_GRACE_SECONDS:
+        return [Error("INBOX_GATHER_SECONDS must be under half of INBOX_SWEEP_GRACE_SECONDS.", id="calls.E006")]
+    return []

@@ -11,10 +11,11 @@ out alone and at once, in the order the deliveries were accepted. When it
 is busy (the last message went out less than ``INBOX_GATHER_SECONDS`` ago)
 the ids gather until that long after it, so a process sends at most one
 message in that time, and a delivery is applied that much later at most.
-The default, a fifth of a second, gathers several ids a message at the
-realistic pace of a busy process (15 to 20 deliveries a second), and is
-short beside what follows a delivery's application: Twilio's REST call
-that starts a recording, a CRM write.
+The default, a fifth of a second, gathers ids at the realistic pace of a
+busy process (15 to 20 deliveries a second; a third fewer broker messages
+than a twentieth of a second did), and is short beside what follows a
+delivery's application: Twilio's REST call that starts a recording, a CRM
+write. The system check holds it far inside the sweep's grace.
 
 Nothing is lost when ids are lost here (the broker is down, the process is
 killed before the thread has run): the events are pending in the inbox,

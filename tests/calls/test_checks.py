@@ -2,7 +2,14 @@ from __future__ import annotations
 
 import pytest
 
-from calls.checks import card_data_check, consent_prompt_check, crm_adapter_check, handoff_check, vapi_control_check
+from calls.checks import (
+    card_data_check,
+    consent_prompt_check,
+    crm_adapter_check,
+    handoff_check,
+    inbox_check,
+    vapi_control_check,
+)
 from compliance.checks import encryption_keys_check
 
 
@@ -95,3 +102,20 @@ def test_a_call_control_setting_that_would_refuse_every_result_fails_the_system_
     setattr(settings, name, value)
 
     assert [error.id for error in vapi_control_check(None)] == ["calls.E005"]
+
+
+@pytest.mark.parametrize(
+    "name, value",
+    [
+        ("INBOX_GATHER_SECONDS", -0.1),
+        ("INBOX_GATHER_SECONDS", 60.0),
+        ("INBOX_GATHER_SECONDS", float("nan")),
+        ("INBOX_SWEEP_GRACE_SECONDS", 0),
+    ],
+)
+def test_an_inbox_setting_that_would_hold_ids_back_or_send_them_twice_fails_the_system_check(settings, name, value):
+    assert inbox_check(None) == []
+
+    setattr(settings, name, value)
+
+    assert [error.id for error in inbox_check(None)] == ["calls.E006"]
