@@ -46,3 +46,8 @@ def percentiles(samples: list[float]) -> tuple[float, float, float]:
     ordered = sorted(samples)
     pick = lambda fraction: ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]  # noqa: E731
     return statistics.median(ordered), pick(0.95), pick(0.99)
+
+
+def cpu_per_request(before: dict[str, float], after: dict[str, float], requests: int) -> dict[str, float]:
+    """CPU seconds per request of each part, between two ``Stack.cpu_seconds()`` readings."""
+    return {part: (after[part] - before[part]) / requests for part in after}

@@ -33,7 +33,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 
-from common import percentiles
+from common import cpu_per_request, percentiles
 from stack import Stack, procfile
 from traffic import Play, call_options, healthz_floor, play_against, tally, warm_up
 
@@ -133,10 +133,6 @@ def saturated(stack: Stack, args: argparse.Namespace) -> tuple[Play, float, dict
     before = stack.cpu_seconds()
     elapsed = asyncio.run(play.calls(concurrency=args.concurrency, total=args.calls))
     return play, len(play.deliveries) / elapsed, cpu_per_request(before, stack.cpu_seconds(), len(play.deliveries))
-
-
-def cpu_per_request(before: dict[str, float], after: dict[str, float], requests: int) -> dict[str, float]:
-    return {part: (after[part] - before[part]) / requests for part in after}
 
 
 if __name__ == "__main__":

@@ -22,7 +22,7 @@ import argparse
 import asyncio
 
 import redis
-from common import percentiles
+from common import cpu_per_request, percentiles
 from stack import Stack
 from traffic import call_options, healthz_floor, play_against, tally, warm_up
 
@@ -52,7 +52,7 @@ def row(stack: Stack, args: argparse.Namespace, environment: dict[str, str], rou
     warm_up(stack)
     before = stack.cpu_seconds()
     floor_count, _, _ = healthz_floor(stack, concurrency=50, seconds=5)
-    floor = (stack.cpu_seconds()["machine"] - before["machine"]) / floor_count
+    floor = cpu_per_request(before, stack.cpu_seconds(), floor_count)["machine"]
 
     broker = redis.Redis(port=stack.redis_port)
     pushes_before = pushes(broker)
@@ -60,8 +60,8 @@ def row(stack: Stack, args: argparse.Namespace, environment: dict[str, str], rou
     before = stack.cpu_seconds()
     asyncio.run(paced.calls(concurrency=args.concurrency, total=args.calls))
     drain = stack.drain(600)
-    after = stack.cpu_seconds()
     count = len(paced.deliveries)
+    cpu = cpu_per_request(before, stack.cpu_seconds(), count)
     messages = (pushes(broker) - pushes_before) / count
     p50, _, p99 = percentiles([delivery.latency for delivery in paced.deliveries])
     effects = tally(stack, paced.expected)
@@ -69,7 +69,7 @@ def row(stack: Stack, args: argparse.Namespace, environment: dict[str, str], rou
         ",".join(f"{name}={value}" for name, value in environment.items()),
         round_,
         f"{floor * 1000:.2f}",
-        *(f"{(after[part] - before[part]) / count * 1000:.2f}" for part in PARTS),
+        *(f"{cpu[part] * 1000:.2f}" for part in PARTS),
         f"{messages:.2f}",
         f"{p50 * 1000:.1f}",
         f"{p99 * 1000:.1f}",

@@ -132,8 +132,9 @@ def vapi_control_check(app_configs: object, **kwargs: object) -> list[Error]:
     return [Error(problem, id="calls.E005") for problem in problems]
 
 
-# Long enough to gather ids when busy, and far inside the sweep's grace, so
-# that the sweep never enqueues what the publisher still holds.
+# Longer would hold a busy process's deliveries back for seconds. The sweep's
+# grace must also exceed it by far, or the sweep enqueues ids the publisher
+# still holds.
 INBOX_GATHER_MAX_SECONDS = 5.0
 
 
