@@ -72,6 +72,14 @@ TOPICS = {
         r"(?<!mail )(?<!ip )\b(?:address|addresses)\b|"
         r"\b(?:live|lives|living|located|reside|resides)\s+(?:at|on)\b"
     ),
+    # Where someone lives, or their address: a street named after it is theirs ("I live on Harlow
+    # Crescent", "is your mailing address still the one on Carrollwood Terrace?").
+    "RESIDENCE": (
+        r"(?<!mail )\baddress(?:es)?\b|"
+        r"\b(?:live|lives|lived|living|reside|resides|resided|residing)\s+"
+        r"(?:(?:over|out|down|up|right|just)\s+)?(?:at|on|off)\b|"
+        r"\bmoved\s+(?:(?:over|out|down|up|back)\s+)?(?:to|onto|into)\b"
+    ),
     # Where a box said alone is one's mail's: "I get my mail at a PO box." / "Box 1142."
     "PO_BOX": r"\b(?:p\.?\s?o\.?|post office)\s?box\b",
     "HOUSE_NUMBER": (
@@ -158,6 +166,7 @@ ANCHORS = {
     "ZIP": "zip zipcode postal post",
     "EVENT_DATE": "date day when good time",
     "ADDRESS": "address addresses live lives living located reside resides",
+    "RESIDENCE": "address addresses live lives lived living reside resides resided residing moved",
     "PO_BOX": "p.o po p post",
     "HOUSE_NUMBER": "house street building box number",
     "STREET": "street name road",
@@ -189,7 +198,7 @@ ANCHORS = {
 }
 # Topics looked up only where they are mentioned (``mentioned_within``): never what a sentence
 # is counted as being about, nor carried to the next.
-ASIDE_TOPICS = frozenset({"BUSINESS"})
+ASIDE_TOPICS = frozenset({"BUSINESS", "RESIDENCE"})
 _TOPIC_PATTERNS = {name: re.compile(pattern) for name, pattern in TOPICS.items()}
 _TOPICS_BY_ANCHOR: dict[str, list[str]] = {}
 for _topic, _words in ANCHORS.items():

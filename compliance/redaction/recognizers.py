@@ -656,6 +656,21 @@ RULES: dict[str, tuple[list[Rule], bool]] = {
                 )
                 for topic in ("STREET", "ADDRESS")
             ),
+            # A street without a house number where its sentence says someone lives there or it is
+            # their address: "I live on Harlow Crescent.", "we moved to quillfeather lane", "Is your
+            # mailing address still the one on Carrollwood Terrace?"; not a business's ("the address
+            # of the branch on Maple Avenue"), nor a place the address is asked for ("the street
+            # address for Palm Court?").
+            rule(
+                r"(?:(?<=\bon )|(?<=\bto )|(?<=\bat )|(?<=\bis )|(?<=\bwas )|(?<=\bof ))"
+                rf"(?:{DIRECTION}{ADDRESS_GAP})?(?:{NAMING_WORD}{ADDRESS_GAP}){{1,4}}?(?:{STREET_SUFFIX})\b\.?{_ROAD_NUMBER}",
+                0.75,
+                "RESIDENCE",
+                carry=False,
+                lead="name",
+                unless=("BUSINESS", 60),
+                validate=_names_a_street,
+            ),
             # A street's name said alone, without its kind, as the answer to a question for it:
             # "Please say the street name." "Saint Charles."
             rule(

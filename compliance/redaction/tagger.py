@@ -177,6 +177,7 @@ class Features:
         padded = [self._edge] * 3 + said + [self._edge] * 3
         # Where a topic was said, and which; the topics said between two of those places, each once.
         topics = [(index, known.topic) for index, known in enumerate(said) if known.topic]
+        topic_names = [topic for _, topic in topics]
         first = last = 0
         window: tuple[str, ...] = ()
         result = []
@@ -189,7 +190,7 @@ class Features:
             while last < len(topics) and topics[last][0] < index - _TOPIC_TO:
                 last, moved = last + 1, True
             if moved:
-                window = tuple(dict.fromkeys(topic for _, topic in topics[first:last]))
+                window = tuple(dict.fromkeys(topic_names[first:last]))
             row = [
                 *known.own,
                 *padded[at - 3].seen_from[0],

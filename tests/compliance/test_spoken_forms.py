@@ -1276,6 +1276,39 @@ def test_a_street_said_alone_after_the_question_for_it_is_hidden(name, kind, way
     assert all_hidden(text, street, context=question)
 
 
+@settings(max_examples=100, deadline=None)
+@given(
+    STREET_NAMES,
+    STREET_KINDS,
+    st.sampled_from(["I live on {}.", "we live over on {} now", "We moved to {} last spring.",
+                     "My old address was on {}, by the school.", "Is your mailing address still the one on {}?",
+                     "We'll mail it to the address on file, the one on {}.", "she lived on {} before the divorce"]),
+    st.booleans(),
+)  # fmt: skip
+def test_a_street_without_a_house_number_is_hidden_where_someone_lives_there(name, kind, sentence, formatted):
+    # Written as speech recognition writes it: capitals and punctuation, or neither.
+    street = " ".join(word.capitalize() if formatted else word.lower() for word in f"{name} {kind}".split(" "))
+    text = sentence.format(street) if formatted else re.sub(r"[.,?]", "", sentence.lower()).format(street)
+
+    assert all_hidden(text, street)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The branch on Maple Avenue closes at five.",
+        "What's the address of the store on Madison Avenue?",
+        "Our office is located on Lincoln Avenue, suite 400.",
+        "I'm staying at the Hilton on Peachtree Street.",
+        "Thank you. And the street address for Palm Court?",
+        "There's construction on Main Street, so parking is bad.",
+        "Take a left onto Chase Avenue and we're on the right.",
+    ],
+)
+def test_a_street_a_business_or_the_talk_names_survives(text):
+    assert not hidden(text)
+
+
 @pytest.mark.parametrize(
     "question, text",
     [
