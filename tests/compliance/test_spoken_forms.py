@@ -1646,6 +1646,32 @@ def test_a_birth_date_corrected_restated_or_asked_for_in_pieces_is_hidden_in_eac
     assert all_hidden(text, value, context=context)
 
 
+@settings(max_examples=80, deadline=None)
+@given(
+    st.sampled_from(["March 14th", "the 9th of June", "July 8th"]),
+    st.sampled_from(["I see him on Thursday, {} at 3:30 for a cleaning.", "See you {}.",
+                     "There's a 9:40 a.m. on {}. Would you like that?", "Your summons is for Monday, {}, at 8 AM."]),
+)  # fmt: skip
+def test_a_date_booked_by_a_weekday_or_a_time_after_a_birth_date_survives(date, template):
+    context = "And your date of birth?\num april second nineteen eighty"
+    text = template.format(date)
+
+    assert not hidden(text, context=context)
+
+
+@pytest.mark.parametrize(
+    "context, text, value",
+    [
+        ("Date of birth?", "No, the nineteenth. He was born at like 2 a.m. on the nineteenth.", "nineteenth"),
+        ("", "I was born on a Tuesday, March 4th, 1982.", "March 4th, 1982"),
+        ("What's your date of birth?", "Tuesday, March 4th, 1982.", "March 4th, 1982"),
+        ("What's your birthday?", "it's june eleventh at noon is when i was born ha", "june eleventh"),
+    ],
+)
+def test_a_birth_date_said_with_a_weekday_or_a_time_is_still_hidden(context, text, value):
+    assert all_hidden(text, value, context=context, everywhere=True)
+
+
 @pytest.mark.parametrize(
     "context, text",
     [
