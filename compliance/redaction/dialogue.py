@@ -21,7 +21,7 @@ FLAGS = re.IGNORECASE
 # A business's own numbers, whose parts are no one's: "the tracking number ends in 4471".
 HARMLESS_IDENTIFIERS = (
     "(?:order|confirmation|tracking|reference|ticket|case|invoice|serial|model|part|item|sku|product|flight|"
-    "incident|promo|coupon|voucher|shipment|package|store|receipt|extension|job)"
+    "incident|promo|coupon|voucher|shipment|package|store|extension|job)"
 )
 # What a sentence can be about. A value of a type counts as in context when
 # its topic is mentioned close before it (or, for some, after it).
@@ -30,9 +30,7 @@ TOPICS = {
     "CARD": r"\b(?:credit|debit) card\b|\bcard\b|\bvisa\b|master ?card|\bamex\b|american express|\bdiscover\b",
     "CVV": (
         r"\bcvv\b|\bcvc\b|\bcid\b|security code|card code|verification (?:code|number|value)|"
-        # Not a business's number of that many digits: "the four-digit extension", "your 4 digit ticket number".
-        rf"(?<!last )(?:three|3|four|4)[- ]digits?\b(?!(?:\s+[\w-]+)?\s+{HARMLESS_IDENTIFIERS}\b)|"
-        r"code on the back|back of the card|\bthe back (?:is|says)\b|"
+        r"(?<!last )(?:three|3|four|4)[- ]digits?\b|code on the back|back of the card|\bthe back (?:is|says)\b|"
         r"\bon the (?:back|front)\b(?! (?:desk|door|porch|office|page|steps|lawn|seat))|(?<![a-z] )\bback (?:is|says)\b"
     ),
     # "the code" is the card's security code in a payment, a PIN elsewhere.
@@ -67,9 +65,7 @@ TOPICS = {
         r"\b(?:what|which) (?:date|day)\b(?! (?:of|were|was) (?:your )?birth)|"
         r"\bwhen (?:did|was|were|is|does|do|will)\b(?!(?: you| he| she| they)? born)|"
         # "When's a good time?", "what time works?": an appointment asked for.
-        r"\bwhen's\b|\ba good (?:time|day)\b|\bwhat time\b|"
-        # An automated prompt for a date to book: "Please say the date you would like to schedule."
-        r"\b(?:say|enter|give me|pick|choose)\s+(?:the|a|your)\s+(?:new\s+)?(?:date|day)\b(?! of birth)"
+        r"\bwhen's\b|\ba good (?:time|day)\b|\bwhat time\b"
     ),
     # Where a house number and a street said without its kind are an address (not an e-mail's).
     "ADDRESS": (
@@ -79,7 +75,8 @@ TOPICS = {
     # Where someone lives, or their address: a street named after it is theirs ("I live on Harlow
     # Crescent", "is your mailing address still the one on Carrollwood Terrace?").
     "RESIDENCE": (
-        r"(?<!mail )\baddress(?:es)?\b|"
+        r"\b(?:(?:my|your|his|her|our|their)\s+(?:(?:old|new|current|previous|home|mailing|billing|street)\s+)*|"
+        r"(?:home|mailing|billing|residential)\s+)address\b|\baddress on file\b|"
         r"\b(?:live|lives|lived|living|reside|resides|resided|residing)\s+"
         r"(?:(?:over|out|down|up|right|just)\s+)?(?:at|on|off)\b|"
         r"\bmoved\s+(?:(?:over|out|down|up|back)\s+)?(?:to|onto|into)\b"
@@ -491,8 +488,7 @@ class Dialogue:
         before = self.sentence_starts[index], self.sentence_starts[index + 1]
         if "PARTIAL" in topics and self.partial_of_harmless(*before) and self.turn_is_bare(position):
             topics = topics - {"PARTIAL"}  # "What are the last four of the tracking number?" "6621."
-        # A date asked for that is no birth's is as harmless: "Please say the date of your appointment."
-        return "HARMLESS" in topics and not topics - {"HARMLESS", "PHONE", "EVENT_DATE"}
+        return "HARMLESS" in topics and not topics - {"HARMLESS", "PHONE"}
 
     def turn_is_bare(self, position: int) -> bool:
         """The turn holding ``position`` is numbers and the words that leave a value alone, nothing else."""

@@ -323,32 +323,6 @@ def _thing_after(text: str, word: Word) -> bool:
     return thing_after(text, word.start, word.end)
 
 
-def _partner_then_thing(words: list[Word], last: int, text: str) -> bool:
-    """The name ending at ``words[last]`` and a partner's after "and" or "&" name a business
-    together: "Harper and Lane Bakery", "Patel and Sons Construction", "dawson and hale roofing";
-    not "megan o'sullivan and her insurance". The partner is up to two name words in the name's case."""
-    partner = last + 1
-    if partner < len(words) and words[partner].folded == "and":
-        partner += 1
-    elif not (partner < len(words) and text[words[last].end : words[partner].start].strip() == "&"):
-        return False
-    for position in range(partner, min(partner + 2, len(words))):
-        word = words[position]
-        if word.capitalised != words[last].capitalised:
-            return False
-        if word.folded in _PARTNERS_OF_A_FIRM:
-            return True
-        if not word.name or word.folded in NOT_NAMES:
-            return False
-        if _thing_after(text, word):
-            return True
-    return False
-
-
-# A firm's partners that are no person: "Patel and Sons", "Carter & Co".
-_PARTNERS_OF_A_FIRM = frozenset({"sons", "daughters", "brothers", "co", "company", "associates", "partners"})
-
-
 def thing_after(text: str, start: int, end: int) -> bool:
     """A street or business word follows the name ending at ``end`` ("Baker Street", "Hope
     Credit Union"), but not a thing a person owns after a possessive ("Maksim's plan")."""
@@ -767,8 +741,16 @@ class NameFinder:
                     or right.folded.endswith("s")
                     and right.folded[:-1] in self.lexicon.given
                 )
-                # Not a couple's: "Priya and Kofi's joint account", "Maria and Ben's kids".
-                and not _OWNED_BY_PEOPLE.match(text, right.end)
+                # Not a couple's, two first names before what people own: "Priya and Kofi's joint
+                # account", "Maria and Ben's kids"; not "my Marks and Spencer's card", "Ben and Jerry's".
+                and not (
+                    _OWNED_BY_PEOPLE.match(text, right.end)
+                    and left.folded in self.lexicon.given
+                    and (second := _unmarked(right.folded).removesuffix("s")) in self.lexicon.given
+                    and second != left.folded
+                    and not {(left.folded, second), (left.folded, _unmarked(right.folded))}
+                    & set(_EPONYMS_BY_FIRST.get(left.folded, ()))
+                )
             ):
                 left.business_mark = right.business_mark = True
         # A text that capitalises words inside its sentences writes names in
@@ -836,17 +818,15 @@ class NameFinder:
                     continue
                 if first and words[first - 1].folded in TITLES and self._eponym(words, first - 1, first):
                     continue  # "Dr. Scholl's", "Dr Pepper"
-                last = first
-                while last + 1 < len(words) and words[last + 1].end <= trimmed[1]:
-                    last += 1
-                if _partner_then_thing(words, last, text):
-                    continue  # "Harper and Lane Bakery"
                 if (
                     self._slot_before(words, first, text) == "strong"
                     and _phrase_before(words, first, text) not in _LOOSE
                 ):
                     persons.append(trimmed)
                     continue
+                last = first
+                while last + 1 < len(words) and words[last + 1].end <= trimmed[1]:
+                    last += 1
                 if not self._not_a_person(words, first, last, text, strict=True):
                     persons.append(trimmed)
             elif span.label in NOT_PERSON_LABELS:
@@ -1103,7 +1083,6 @@ class NameFinder:
         if (
             any(part.folded.removesuffix("'s") in STREET_OR_BUSINESS for part in run[1:])
             or _thing_after(text, run[-1])
-            or _partner_then_thing(words, last, text)
             or (not explicit and self._utility(run, text))  # "My name is Moana Power"
         ):
             # "Chase Lane", "Hope Credit Union", "Mercy General's", "Metro Gas": a street's or a business's name
@@ -1191,8 +1170,7 @@ class NameFinder:
     def no_person_at(self, text: str, words: list[Word], start: int, end: int) -> bool:
         """Whether a name another reader found at ``start:end`` names something else, read as
         this finder reads its own: a city, state or country of two words or more ("hong kong"),
-        a street's or a business's ("Glenmore Insurance", "Hollis Roofing LLC", "Harper and Lane
-        Bakery"), the second of two streets that cross ("on woodward and mack"), part of a
+        a street's or a business's ("Glenmore Insurance", "Hollis Roofing LLC"), part of a
         brand named after people ("Sherwin-Williams", "ben and jerrys"), or a make described by
         its colour or year ("my 2019 Ford"). ``words`` are the text's ``words_of``."""
         folded = tuple(fold(word) for word in re.findall(r"\w+", text[start:end]))
@@ -1207,11 +1185,6 @@ class NameFinder:
         last = bisect.bisect_left(words, end, key=_STARTS) - 1
         if first <= last and all(word.spelt for word in words[first : last + 1]):
             return True  # letters said in the spelling alphabet
-        if first <= last and (
-            _partner_then_thing(words, last, text)
-            or (first >= 3 and words[first - 1].folded == "and" and _crossing(words, first, text))
-        ):
-            return True  # "Harper and Lane Bakery", "on woodward and mack"
         return first <= last and (
             self._eponym(words, first, last)
             or self._utility(words[first : last + 1], text)
@@ -1819,27 +1792,9 @@ def _thing_before(words: list[Word], index: int, text: str, first_names: frozens
     before = words[index - 1].folded
     if before == "on":
         return not text.startswith(("'s", "’s"), word.end)
-    if before == "and" and index >= 3 and _crossing(words, index, text):  # "on Woodward and Mack"
-        return not text.startswith(("'s", "’s"), word.end)
     # "a"/"an" only before a capital, or before lowercase where names are capitalised ("He was
     # a beagle"): in lowercase speech "s a ndiaye" spells.
     return before in NOT_A_PERSON_BEFORE and (before == "the" or word.capitalised or word.cased)
-
-
-_WHEN = frozenset(
-    {*"monday tuesday wednesday thursday friday saturday sunday weekend weekends".split(), *MONTHS, *HOLIDAYS}
-)
-
-
-def _crossing(words: list[Word], index: int, text: str) -> bool:
-    """``words[index]`` is the second of two streets that cross: "the cvs on woodward and mack",
-    "the corner of Jordan and May"; the first a name-like word, not "on Tuesday and Grant"."""
-    first, opening = words[index - 2], words[index - 3]
-    if (first.vocabulary and not first.name) or first.folded in _WHEN or not _adjacent(text, opening, first):
-        return False  # "on Monday and Ngozi there said…"
-    return opening.folded == "on" or (
-        opening.folded == "of" and index >= 4 and words[index - 4].folded in ("corner", "intersection")
-    )
 
 
 # Makes of car and motorcycle that are also surnames or names.

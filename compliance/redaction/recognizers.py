@@ -659,10 +659,11 @@ RULES: dict[str, tuple[list[Rule], bool]] = {
             # A street without a house number where its sentence says someone lives there or it is
             # their address: "I live on Harlow Crescent.", "we moved to quillfeather lane", "Is your
             # mailing address still the one on Carrollwood Terrace?"; not a business's ("the address
-            # of the branch on Maple Avenue"), nor a place the address is asked for ("the street
-            # address for Palm Court?").
+            # of the bank on Main Street", "our store on Maple Avenue"), nor a place an address is
+            # asked for ("the street address for Palm Court?").
             rule(
-                r"(?:(?<=\bon )|(?<=\bto )|(?<=\bat )|(?<=\bis )|(?<=\bwas )|(?<=\bof ))"
+                r"(?:(?<=\bon )|(?<=\bto )|(?<=\bat )|(?<=\bis )|(?<=\bwas )|(?<=\bof )|(?<=\boff )|(?<=\bonto )"
+                r"|(?<=\binto ))"
                 rf"(?:{DIRECTION}{ADDRESS_GAP})?(?:{NAMING_WORD}{ADDRESS_GAP}){{1,4}}?(?:{STREET_SUFFIX})\b\.?{_ROAD_NUMBER}",
                 0.75,
                 "RESIDENCE",

@@ -1309,31 +1309,36 @@ def test_a_street_a_business_or_the_talk_names_survives(text):
     assert not hidden(text)
 
 
-@settings(max_examples=120, deadline=None)
-@given(
-    st.from_regex(r"[0-9]{4}", fullmatch=True),
-    st.sampled_from(["Please say the last four digits of your receipt number.", "Please say the four digit ticket "
-                     "number on your receipt.", "Please say or enter the four-digit extension.", "Please say the "
-                     "date of your appointment.", "What's your 4-digit order number?"]),
-    st.booleans(),
-)  # fmt: skip
-def test_a_bare_code_answering_a_prompt_for_a_business_s_number_or_a_date_survives(digits, prompt, in_words):
-    assume(not digits.startswith(("19", "20")))  # a year said alone is read as one
-    said = " ".join(DIGIT_WORDS[int(digit)] for digit in digits).capitalize() if in_words else digits
-
-    assert not hidden(f"{said}.", context=prompt)
-
-
 @settings(max_examples=60, deadline=None)
 @given(
     st.from_regex(r"[0-9]{4}", fullmatch=True),
     st.sampled_from(["Please say your four digit PIN.", "What are the last four digits of your card?",
                      "And the four-digit security code on the front?", "Please say the last four of your social."]),
 )  # fmt: skip
-def test_the_same_bare_code_answering_a_prompt_for_a_secret_or_a_card_is_hidden(digits, prompt):
+def test_a_bare_code_answering_a_prompt_for_a_secret_or_a_card_is_hidden(digits, prompt):
     said = " ".join(DIGIT_WORDS[int(digit)] for digit in digits).capitalize()
 
     assert all_hidden(f"{said}.", said, context=prompt)
+
+
+@pytest.mark.parametrize(
+    "context, text, value",
+    [
+        # A harmless question after the one the reply answers leaves it the first's.
+        ("Can I have your four digit PIN? Also, when did you place the order?", "4417.", "4417"),
+        ("What's the zip code? And what day is the appointment?", "90210.", "90210"),
+        ("What's the security code on the back? And when will you pay the balance?", "731.", "731"),
+        # How to say a date of birth is no date of something else.
+        ("For security, please say your date of birth. Say the date as month, day and year.",
+         "March fourth, nineteen eighty two.", "March fourth, nineteen eighty two"),
+        ("Can I get your date of birth? Just give me the date, month and year.", "June 5th, 1974.", "June 5th, 1974"),
+        # A receipt shows the card's last four.
+        ("Can you read me the last four of your receipt?", "4471.", "4471"),
+        ("", "Yeah, the receipt ends in 4471, that's my Visa.", "4471"),
+    ],
+)  # fmt: skip
+def test_a_value_asked_for_beside_harmless_talk_is_hidden(context, text, value):
+    assert all_hidden(text, value, context=context)
 
 
 @pytest.mark.parametrize(
@@ -1397,9 +1402,6 @@ def test_the_same_bare_code_answering_a_prompt_for_a_secret_or_a_card_is_hidden(
         ("What road?", "What road? I don't know what you mean."),
         ("And the unit number?\n2A.", "Form 2A is what you need."),
         ("The road was closed.", "Yeah, Route 9 was a mess."),
-        # A date asked for to book.
-        ("Please say the date you would like to schedule.", "January ninth."),
-        ("Your delivery is scheduled for Friday, May 9th. Please say a new date.", "May 16th."),
     ],
 )
 def test_a_number_or_street_answering_another_question_survives(question, text):
