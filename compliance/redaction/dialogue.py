@@ -21,7 +21,7 @@ FLAGS = re.IGNORECASE
 # A business's own numbers, whose parts are no one's: "the tracking number ends in 4471".
 HARMLESS_IDENTIFIERS = (
     "(?:order|confirmation|tracking|reference|ticket|case|invoice|serial|model|part|item|sku|product|flight|"
-    "incident|promo|coupon|voucher|shipment|package|store|extension|job)"
+    "incident|promo|coupon|voucher|shipment|package|store)"
 )
 # What a sentence can be about. A value of a type counts as in context when
 # its topic is mentioned close before it (or, for some, after it).
@@ -79,7 +79,8 @@ TOPICS = {
         r"(?:home|mailing|billing|residential)\s+)address\b|\baddress on file\b|"
         r"\b(?:live|lives|lived|living|reside|resides|resided|residing)\s+"
         r"(?:(?:over|out|down|up|right|just)\s+)?(?:at|on|off)\b|"
-        r"\bmoved\s+(?:(?:over|out|down|up|back)\s+)?(?:to|onto|into)\b"
+        r"\b(?:i|we|he|she|they|you)(?:['’]ve| have| had| just| recently| finally)*\s+moved\s+"
+        r"(?:(?:over|out|down|up|back)\s+)?(?:to|onto|into)\b"
     ),
     # Where a box said alone is one's mail's: "I get my mail at a PO box." / "Box 1142."
     "PO_BOX": r"\b(?:p\.?\s?o\.?|post office)\s?box\b",

@@ -1640,15 +1640,6 @@ _THING_ASKED = re.compile(
     r"type|country|county|language|level|product|service|option|department)s?\b",
     re.IGNORECASE,
 )
-# A prompt that asks for a person's name without a question mark, as automated systems put it:
-# "Please say your first and last name.", "Say the name of the person you'd like to reach."
-_NAME_PROMPT = re.compile(
-    r"\b(?:say|state|spell|enter|tell (?:me|us))\s+(?:the|your|their|his|her)\s+"
-    r"(?:(?:first|last|full|middle|first and last)\s+)?name"
-    r"(?:\s+of\s+(?:the\s+)?(?:person|party|patient|account holder|member|caller|employee|agent)\b[^.?!\n]*)?"
-    r"[^\S\n]*[.!]?$",
-    re.IGNORECASE,
-)
 # A pronoun object after an everyday word makes it a verb: "Bill me", "Mark it", "Chase them".
 _OBJECT_AFTER = re.compile(r"\s+(?:me|him|her|us|them|it)\b", re.IGNORECASE)
 
@@ -1676,7 +1667,7 @@ def _mark_answers(text: str, words: list[Word]) -> None:
             continue
         asked = text[max(0, start - 120) : start].rstrip()
         asked = asked[: asked.rfind(":")].rstrip() if asked.endswith(":") else asked
-        if not asked.endswith("?") and not _NAME_PROMPT.search(asked):
+        if not asked.endswith("?"):
             continue
         # "Is it green or orange? Orange.": the answer picks one of the choices offered.
         question = asked[max(asked.rfind("."), asked.rfind("!"), asked.rfind("?", 0, len(asked) - 1)) + 1 :]

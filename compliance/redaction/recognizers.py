@@ -667,6 +667,9 @@ RULES: dict[str, tuple[list[Rule], bool]] = {
                 rf"(?:{DIRECTION}{ADDRESS_GAP})?(?:{NAMING_WORD}{ADDRESS_GAP}){{1,4}}?(?:{STREET_SUFFIX})\b\.?{_ROAD_NUMBER}",
                 0.75,
                 "RESIDENCE",
+                # Close after it, not at the far end of its sentence ("My billing address is correct
+                # and the Target on Kingsley Avenue charged me twice").
+                window=40,
                 carry=False,
                 lead="name",
                 unless=("BUSINESS", 60),
@@ -980,8 +983,6 @@ def _rule_findings(text: str, talk: Dialogue) -> list[Finding]:
                     and _AGE_BEFORE.search(text, max(0, start - 16), start)
                 ):
                     continue  # "born in '79, so I'm 45 now": an age, not a year ("I'm November 30th" is a date)
-                if entity == "DATE_OF_BIRTH" and _booked(talk, start, end):
-                    continue
                 if not _in_context(current, talk, start, end):
                     continue
                 findings.append((entity, start, end, current.score))
@@ -1029,35 +1030,6 @@ _AGE_BEFORE = re.compile(
 
 def _other_date_asked(carried: frozenset[str]) -> bool:
     return "EVENT_DATE" in carried and "DOB" not in carried and "BIRTH_YEAR" not in carried
-
-
-# What books a date for something to happen: a weekday or "see you" just before it, a time of day
-# beside it. "Thursday, March 14th at 3:30", "a 9:40 a.m. on June 11th", "See you February 8th."
-_BOOKED_BEFORE = re.compile(
-    r"\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|see you)\b,?\s+(?:on\s+)?(?:the\s+)?"
-    rf"(?:{MONTH}\.?\s+(?:the\s+)?)?$",
-    FLAGS,
-)
-_YEAR_IN = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
-_TIME_OF_DAY = re.compile(r"\b\d{1,2}:\d{2}\b|\b\d{1,2}(?::\d{2})?\s*(?:a\.?m\b|p\.?m\b)|\bnoon\b", FLAGS)
-
-
-def _booked(talk: Dialogue, start: int, end: int) -> bool:
-    """The date at ``start:end`` is booked for something: it holds no year people calling were
-    born in, and its turn says nothing of a birth ("He was born at 2 a.m. on the 19th": read in
-    the turn, as "a.m." ends no sentence)."""
-    if any(FIRST_BIRTH_YEAR <= int(year) <= LAST_BIRTH_YEAR for year in _YEAR_IN.findall(talk.text, start, end)):
-        return False  # "Tuesday, March 4th, 1982."
-    turn_start = talk.text.rfind("\n", 0, start) + 1
-    turn_end = talk.text.find("\n", end)
-    turn_end = len(talk.text) if turn_end == -1 else turn_end
-    if talk.mentioned_within("DOB", turn_end, turn_end - turn_start):
-        return False
-    sentence_start, _ = talk.sentence(start)
-    return bool(
-        _BOOKED_BEFORE.search(talk.text, max(sentence_start, start - 24), start)
-        or _TIME_OF_DAY.search(talk.text, max(turn_start, start - 16), min(turn_end, end + 16))
-    )
 
 
 # --- Sequences ------------------------------------------------------------------------------
@@ -1673,7 +1645,6 @@ def _dates_beside_birth(text: str, findings: list[Finding], talk: Dialogue) -> l
                 and not QUANTITY_AFTER.match(text, match.end())
                 and not text[max(0, match.start() - 4) : match.start()].lower().endswith("not ")
                 and not _INDEPENDENCE_DAY.match(text, match.start())
-                and not _booked(talk, match.start(), match.end())
             ):
                 found.append(("DATE_OF_BIRTH", match.start(), match.end(), 0.75))
     for entity, start, end, _ in findings:

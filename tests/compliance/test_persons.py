@@ -216,22 +216,6 @@ def test_names_joined_by_and_are_people_and_a_couple_s_possessive_too(text, name
     assert people(text) == names
 
 
-@settings(max_examples=80, deadline=None)
-@given(
-    # (A month is read as the month: "May." is no name here.)
-    st.sampled_from(["Bill", "Mark", "Grace", "Rose", "Hope", "Faith", "Will", "Chase", "Hunter", "Sterling"]),
-    st.sampled_from(["Say the name of the person you'd like to reach.", "Please say your first name.",
-                     "Please state your name.", "Please say the name of the account holder.", "Who's calling?"]),
-)  # fmt: skip
-def test_an_everyday_first_name_said_alone_to_a_prompt_for_a_name_is_a_name(name, prompt):
-    assert people(f"{name}.", context=prompt) == [name]
-
-
-@pytest.mark.parametrize("reply", ["Billing.", "Operator.", "Representative.", "Sales.", "Customer service."])
-def test_a_department_said_to_a_prompt_for_a_name_is_no_name(reply):
-    assert people(reply, context="Say the name of the person you'd like to reach.") == []
-
-
 def test_contractions_written_without_their_apostrophe_are_words_not_names():
     from compliance.redaction import lexicon
 

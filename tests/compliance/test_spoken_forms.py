@@ -1303,6 +1303,8 @@ def test_a_street_without_a_house_number_is_hidden_where_someone_lives_there(nam
         "Thank you. And the street address for Palm Court?",
         "There's construction on Main Street, so parking is bad.",
         "Take a left onto Chase Avenue and we're on the right.",
+        "The parade moved to Main Street this year.",
+        "My billing address is correct and the Target on Kingsley Avenue charged me twice.",
     ],
 )
 def test_a_street_a_business_or_the_talk_names_survives(text):
@@ -1648,19 +1650,6 @@ def test_a_birth_date_corrected_restated_or_asked_for_in_pieces_is_hidden_in_eac
     assert all_hidden(text, value, context=context)
 
 
-@settings(max_examples=80, deadline=None)
-@given(
-    st.sampled_from(["March 14th", "the 9th of June", "July 8th"]),
-    st.sampled_from(["I see him on Thursday, {} at 3:30 for a cleaning.", "See you {}.",
-                     "There's a 9:40 a.m. on {}. Would you like that?", "Your summons is for Monday, {}, at 8 AM."]),
-)  # fmt: skip
-def test_a_date_booked_by_a_weekday_or_a_time_after_a_birth_date_survives(date, template):
-    context = "And your date of birth?\num april second nineteen eighty"
-    text = template.format(date)
-
-    assert not hidden(text, context=context)
-
-
 @pytest.mark.parametrize(
     "context, text, value",
     [
@@ -1668,6 +1657,11 @@ def test_a_date_booked_by_a_weekday_or_a_time_after_a_birth_date_survives(date, 
         ("", "I was born on a Tuesday, March 4th, 1982.", "March 4th, 1982"),
         ("What's your date of birth?", "Tuesday, March 4th, 1982.", "March 4th, 1982"),
         ("What's your birthday?", "it's june eleventh at noon is when i was born ha", "june eleventh"),
+        # A weekday or a time beside the answer to the question for it.
+        ("Can I get your date of birth?", "Tuesday, March 4th, '82.", "March 4th, '82"),
+        ("what's your date of birth", "march fourteenth eighty five and 2 pm works", "march fourteenth eighty five"),
+        ("What's your date of birth?", "Sorry, it's 7 am here. It's 3/14/85.", "3/14/85"),
+        ("And the baby's date of birth?", "May 7th, 2024, at 3:12 a.m.", "May 7th, 2024"),
     ],
 )
 def test_a_birth_date_said_with_a_weekday_or_a_time_is_still_hidden(context, text, value):
