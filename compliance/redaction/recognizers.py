@@ -294,6 +294,10 @@ HALF = r"(?:\s+1/2|\s*½|\s+and\s+a\s+half)"  # "221 1/2", "two twenty one and a
 HOUSE_NUMBER = rf"(?:(?-i:[NSEW])\d{{2,6}}|\d{{1,6}}(?:-\d{{1,4}})?(?-i:[A-Z])?){HALF}?"
 # A road's number after its kind: "County Road 12", "Old Route 9".
 _ROAD_NUMBER = r"(?:(?:(?<=road)|(?<=rd)|(?<=route)|(?<=highway)|(?<=hwy))\s+\d{1,4}(?-i:[A-Z])?\b)?"
+# A street's name and its kind, without a house number: "Kingsley Avenue", "north old mill road 12".
+_STREET_WITH_KIND = (
+    rf"(?:{DIRECTION}{ADDRESS_GAP})?(?:{NAMING_WORD}{ADDRESS_GAP}){{1,4}}?(?:{STREET_SUFFIX})\b\.?{_ROAD_NUMBER}"
+)
 # A suite that is a product's or a hotel's ("the software suite 365"), a box that is a thing's
 # ("check box 2", "the set top box 4", "the jury box").
 _NOT_A_PRODUCT_S = "".join(
@@ -646,8 +650,7 @@ RULES: dict[str, tuple[list[Rule], bool]] = {
             rule(r"(?<![\w'])(?-i:[A-HJ-Z])(?![\w'])", 0.7, "UNIT", bare=True, lead="any"),  # not "I think it's 4"
             *(
                 rule(
-                    rf"{_NOT_AFTER_AN_ARTICLE}(?:{DIRECTION}{ADDRESS_GAP})?(?:{NAMING_WORD}{ADDRESS_GAP}){{1,4}}?"
-                    rf"(?:{STREET_SUFFIX})\b\.?{_ROAD_NUMBER}",
+                    _NOT_AFTER_AN_ARTICLE + _STREET_WITH_KIND,
                     0.75,
                     topic,
                     window=0,
@@ -663,8 +666,7 @@ RULES: dict[str, tuple[list[Rule], bool]] = {
             # asked for ("the street address for Palm Court?").
             rule(
                 r"(?:(?<=\bon )|(?<=\bto )|(?<=\bat )|(?<=\bis )|(?<=\bwas )|(?<=\bof )|(?<=\boff )|(?<=\bonto )"
-                r"|(?<=\binto ))"
-                rf"(?:{DIRECTION}{ADDRESS_GAP})?(?:{NAMING_WORD}{ADDRESS_GAP}){{1,4}}?(?:{STREET_SUFFIX})\b\.?{_ROAD_NUMBER}",
+                r"|(?<=\binto ))" + _STREET_WITH_KIND,
                 0.75,
                 "RESIDENCE",
                 # Close after it, not at the far end of its sentence ("My billing address is correct
