@@ -532,7 +532,9 @@ class NameFinder:
         Ebere's my daughter", "the holder is grant mcallister no grant
         mcallister", "My wife is Comfort Mensah. Comfort…". Written as it was the first time
         (a capitalised name again in capitals), and not where what surrounds
-        it makes it a thing's ("Rose Chase … called Chase, the bank")."""
+        it makes it a thing's ("Rose Chase … called Chase, the bank"). A word
+        no lexicon knows, said first in capitals, is the name again in
+        lowercase: "Or Babab babab"."""
         if not found:
             return []
         starts = [word.start for word in words]
@@ -543,18 +545,21 @@ class NameFinder:
                     break
                 covered[position] = True
         said: set[str] = set()
+        unknown: set[str] = set()  # no English word: the same however it is written
         for index, word in enumerate(words):
             if taken[index] or covered[index]:
                 if word.name or not word.vocabulary:
                     if len(word.folded) > 1 and word.folded not in NOT_NAMES and word.folded not in TITLES:
                         said.add(word.text.removesuffix("'s").removesuffix("’s"))
+                        if word.capitalised and not word.vocabulary and not word.name:
+                            unknown.add(word.folded.removesuffix("'s"))
         if not said:
             return []
         again = []
         for index, word in enumerate(words):
             bare = word.text.removesuffix("'s").removesuffix("’s")
             if (
-                bare in said
+                (bare in said or (word.text.islower() and word.folded.removesuffix("'s") in unknown))
                 and not covered[index]
                 and not any(item.start < word.end and word.start < item.end for item in found)
                 and not word.marker

@@ -1092,6 +1092,18 @@ def test_a_secret_in_any_script_and_the_try_after_it_are_hidden(first, second, a
 
 
 @pytest.mark.parametrize(
+    "text, secret",
+    [
+        # A secret of one invented word said twice: the second no name in any lexicon, and in lowercase.
+        ("I think the security word might be Báten? Or Babab babab. I'm not sure.", "Babab babab"),
+        ("My wife is Oluwaseun. I called oluwaseun's sister.", "oluwaseun"),
+    ],
+)
+def test_a_word_no_lexicon_knows_said_again_in_lowercase_is_hidden(text, secret):
+    assert all_hidden(text, secret, everywhere=True)
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "It's my first car, a 2019 Honda Civic, and the insurance went up.",
