@@ -605,6 +605,80 @@ def test_an_identifier_read_with_as_in_letters_and_digit_groups_is_hidden_whole(
     assert all_hidden(text, identifier)
 
 
+# Medicare's numbers (MBI): eleven characters, said in groups of four, three and four
+# ("1EG4-TE5-MK73"); no S, L, O, I, B or Z.
+MBI_LETTER = "ACDEFGHJKMNPQRTUVWXY"
+MEDICARE_NUMBERS = st.tuples(
+    st.from_regex(rf"[1-9][{MBI_LETTER}][{MBI_LETTER}0-9][0-9]", fullmatch=True),
+    st.from_regex(rf"[{MBI_LETTER}][{MBI_LETTER}0-9][0-9]", fullmatch=True),
+    st.from_regex(rf"[{MBI_LETTER}][{MBI_LETTER}][0-9][0-9]", fullmatch=True),
+)
+# A health plan's member ID: a prefix of three capitals, then digits in groups ("XGJ 904 418 277").
+MEMBER_IDS = st.tuples(
+    # Not the abbreviations said before a number: "SSN 219…", "MRN 448…".
+    st.from_regex(r"[BCDFGHJKLMNPQRSTVWXZ]{3}", fullmatch=True).filter(
+        lambda prefix: prefix not in ("SSN", "MRN", "DMV")
+    ),
+    st.from_regex(r"[1-9][0-9]{2,4}", fullmatch=True),
+    st.from_regex(r"[0-9]{3,5}", fullmatch=True),
+)
+
+
+@settings(max_examples=120, deadline=None)
+@given(
+    st.one_of(MEDICARE_NUMBERS, MEMBER_IDS),
+    st.sampled_from([" ", ", uh, ", "-", ", "]),
+    st.sampled_from(
+        [
+            ("Please say your Medicare number.", "{}."),
+            ("Can I get the member ID from your insurance card?", "Yeah, it's {}. And the group is 40118."),
+            ("What's the subscriber ID on the card?", "Um, I think it's {}."),
+            ("", "My member ID is {}, thanks."),
+            ("", "So the Medicare number on her card is {}."),
+        ]
+    ),
+)
+def test_an_identifier_said_in_groups_of_letters_and_digits_is_hidden_whole(groups, pause, turn):
+    asked, answer = turn
+    identifier = pause.join(groups)
+    text = answer.format(identifier)
+
+    assert all_hidden(text, identifier, context=asked)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(st.from_regex(r"[A-HJ-NP-Z][0-9]{2,4}|[0-9]{3,4}|[1-9][A-HJ-NP-Z][A-HJ-NP-Z0-9][0-9]", fullmatch=True),
+             min_size=3, max_size=5),
+    st.sampled_from([" ", "-", ", "]),
+    st.sampled_from(
+        [
+            ("Please say or enter the tracking number from your shipping email.", "{}."),
+            ("What's the serial number on the back of the unit?", "Um, it says {}."),
+            ("Do you have the model number?", "Yeah, it's {}."),
+            ("", "Your tracking number is {}. To hear it again, say repeat."),
+        ]
+    ),
+)  # fmt: skip
+def test_a_parcel_s_or_a_product_s_code_is_kept(groups, pause, turn):
+    asked, answer = turn
+    code = pause.join(groups)
+    text = answer.format(code)
+    assume(sum(character.isalpha() for character in code) >= 2)
+
+    assert redact(text, context=asked).text == text
+
+
+def test_a_person_s_identifier_said_after_a_product_s_code_is_asked_for_is_hidden():
+    text = "I don't have it, but my member ID is XGJ 904 418 277."
+
+    assert all_hidden(text, "XGJ 904 418 277", context="What's the serial number on the back of the unit?")
+
+
+def test_a_word_after_an_identifier_is_not_a_letter_of_it():
+    assert redact("for the renter's policy RP-5520-8817, I'm adding her").text.endswith("[ACCOUNT_ID], I'm adding her")
+
+
 @pytest.mark.parametrize(
     "text, identifier",
     [
