@@ -336,7 +336,7 @@ def thing_after(text: str, start: int, end: int) -> bool:
 _SPELLING_ALPHABET = re.compile(r"(?<![\w'’])[A-Za-z],?\s+(?:as\s+in|like|for)\s+$", re.IGNORECASE)
 _DIGIT = re.compile(r"\d")
 # A pronoun that takes up the name just said: "ask for june she knows", "my grandson august he's".
-_RESUMED = re.compile(r"\s+(?:he|she|they)(?:'s|'ll|'d)?\b", re.IGNORECASE)
+_RESUMED = re.compile(r"\s+(?:(?:he|she)['’]?s|(?:he|she|they)(?:['’]ll|['’]d)?)\b", re.IGNORECASE)
 _APPOSITION_END = re.compile(r",|\s*[.?!]|\s*$|\s+(?:he|she)\b", re.IGNORECASE)
 # A pronoun and a verb right after a word: "to will he was helping me", "under grace hunter she's my aunt".
 # What "he" or "she" then does, taking up the person just named.
@@ -344,7 +344,7 @@ _PRONOUN_VERBS = (
     "is|was|has|had|knows|knew|said|says|needs|works|worked|lives|lived|called|calls|helped|handles|set|does|did|"
     "will|can|should|might|moved|passed"
 )
-_TAKEN_UP = re.compile(rf",?\s+(?:he|she)(?:['’]s|['’]ll|\s+(?:{_PRONOUN_VERBS}))\b", re.IGNORECASE)
+_TAKEN_UP = re.compile(rf",?\s+(?:he|she)(?:['’]?s|['’]ll|\s+(?:{_PRONOUN_VERBS}))\b", re.IGNORECASE)
 # A pronoun and a verb a few words after a name, in its sentence or opening the
 # next: "from hunter at the dealership he said", "Frank called? He'll know.".
 # The word just after the name is no article or object, which a verb would
@@ -352,11 +352,12 @@ _TAKEN_UP = re.compile(rf",?\s+(?:he|she)(?:['’]s|['’]ll|\s+(?:{_PRONOUN_VER
 _RESUMED_LATER = re.compile(
     r"(?:,?\s+(?!(?:the|a|an|my|your|his|her|their|our|this|these|those|it|them|him|me|us|you|i|we|they|he|she|"
     r"that|some|any|every|all|no|of|up|out|down|on|off|over|around|back)\b)[\w'’-]+)"
-    r"(?:,?\s+[\w'’-]+){0,6}?(?:[.?!]|,)?\s+(?:he|she)(?:['’]s|['’]ll|['’]d|\s+(?:"
+    r"(?:,?\s+[\w'’-]+){0,6}?(?:[.?!]|,)?\s+(?:he|she)(?:['’]?s|['’]ll|['’]d|\s+(?:"
     + _PRONOUN_VERBS
     + r"|just|told|gave|uses|used|wants|wanted))\b"
     # Who the person is: "addressed to june that's my aunt".
-    r"|,?\s+that['’]s\s+my\s+(?:" + "|".join(RELATIONS[:-2]) + r")\b",
+    # Speech recognition writes "thats" and "hes" as often as "that's" and "he's".
+    r"|,?\s+that(?:['’]?s|\s+is)\s+my\s+(?:" + "|".join(RELATIONS[:-2]) + r")\b",
     re.IGNORECASE,
 )
 # "I need to grant access…": a verb after "to", not a name.
