@@ -296,6 +296,11 @@ BARE_WORDS = frozenset(
     """.split()
 )
 CARRY_DISTANCE = 240
+_KEY_PRESSED = re.compile(
+    r"[\s,]*(?:and\s+)?(?:then\s+)?(?:followed\s+by\s+|press(?:ing)?\s+|hit(?:ting)?\s+)?(?:the\s+)?"
+    r"(?:pound|hash|hashtag|star|enter|number sign)(?:\s+(?:key|sign|button))?\b",
+    re.IGNORECASE,
+)
 
 
 class Dialogue:
@@ -401,7 +406,9 @@ class Dialogue:
 
     def _is_bare(self, start: int, end: int) -> bool:
         sentence_start, sentence_end = self.sentence(start)
-        for part in (self.text[sentence_start:start], self.text[end:sentence_end]):
+        # The key pressed after a code says nothing else: "It's 4419, then the pound key."
+        after = _KEY_PRESSED.match(self.text, end, sentence_end)
+        for part in (self.text[sentence_start:start], self.text[after.end() if after else end : sentence_end]):
             for word in _WORD.findall(part):
                 if not (word.isdigit() or word.lower() in BARE_WORDS):
                     return False

@@ -398,6 +398,28 @@ def test_a_code_said_alone_is_hidden_however_it_is_said(data, code, lead):
 
 
 @settings(max_examples=100, deadline=None)
+@given(
+    st.data(),
+    st.text("0123456789", min_size=4, max_size=6).filter(lambda code: code[0] != "0"),
+    st.sampled_from(
+        [
+            "Yes. Um, there's a gate code. It's {}{}",
+            "Agent: What's the PIN on the account?\nCaller: {}{}",
+            "Agent: Do you need a code to get in?\nCaller: Yeah, the door code. It's {}{}",
+        ]
+    ),
+    st.sampled_from(
+        [", then the pound key.", " then pound", ", followed by the hash key.", " and then press enter.", ", star."]
+    ),
+)
+def test_a_code_and_the_key_pressed_after_it_are_no_more_than_the_code(data, code, template, key):
+    spoken = code if data.draw(st.booleans()) else say_digits(data.draw, code)
+    text = template.format(spoken, key)
+
+    assert all_hidden(text, spoken)
+
+
+@settings(max_examples=100, deadline=None)
 @given(st.data(), st.text("0123456789", min_size=3, max_size=8), st.sampled_from(["PIN", "passcode", "security code"]))
 def test_a_code_said_one_digit_a_sentence_is_hidden_whole(data, code, name):
     # Speech recognition hears each digit said slowly as a sentence: "0. 4. 1. 1.", "Four. One. One. Nine."
