@@ -94,9 +94,9 @@ NUMBER_WORDS = frozenset("zero one two three four five six seven eight nine ten 
 # The shortest unknown lowercase word read as a name: shorter ones are more often a stray fragment.
 MINIMUM_UNKNOWN = 4
 FILLERS = frozenset("uh um umm uhh er erm ah hmm oh like so well yeah".split())
-# Small words inside compound names: "yusuf al harbi", "van der Berg", "bin Khalid".
+# Small words inside compound names: "yusuf al harbi", "van der Berg", "bin Khalid", "Kiri Te Awa".
 PARTICLES = frozenset(
-    "al el de la del da das dos des di du van von der den ter bin ibn bint abu ben ul ud le mac los las".split()
+    "al el de la del da das dos des di du van von der den ter te bin ibn bint abu ben ul ud le mac los las".split()
 )
 # Syllables of Korean and Chinese given names, which speech recognition
 # writes as two words ("min jun", "young sook", "xiao ming"): next to a name

@@ -32,6 +32,8 @@ def people(text: str, **options: object) -> list[str]:
         # Particles inside names.
         ("uh yeah it's yusuf al harbi", ["yusuf al harbi"]),
         ("Thank you, Mr. van der Berg.", ["van der Berg"]),
+        ("i dont have it but the name is kiri te awa", ["kiri te awa"]),
+        ("Let me search. I have Kiri Te Awa, arriving Friday.", ["Kiri Te Awa"]),
         # Slots: introductions, titles, greetings and the agent's side.
         ("I'm, uh, Nguyen Thi Lan.", ["Nguyen Thi Lan"]),
         ("Thank you Mr. Adeyemi.", ["Adeyemi"]),
