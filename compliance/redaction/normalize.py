@@ -344,9 +344,7 @@ def _spelled_code(tokens: Sequence[_Token], index: int, text: str) -> tuple[list
     "P-D-3-3-8". It starts with letters (or a short capitalised prefix) and
     holds three digits or more; a lone "a" or "I" starts one only before six
     digits ("a 2019 Honda" is no code). Returns its parts and the index past
-    them, or None. It starts where a written word does: not at the "C" of "1C00"."""
-    if index and tokens[index - 1].end == tokens[index].start and tokens[index - 1].text.isalnum():
-        return None
+    them, or None."""
     parts: list[tuple[str, int, int]] = []
     letters = digits = 0
     position = index

@@ -1045,16 +1045,15 @@ _CARD_LENGTHS = ((re.compile(r"3[47]"), (15,)), (re.compile(r"4"), (16, 13, 19))
 # five of them: "M as in Mary, X as in X-ray, 7, 4, Q, 9", "H-P, 4-4-7, 1-9-0-2".
 # A letter said with the word it is "as in", in either case ("d as in delta").
 _AS_IN = r"[A-Za-z]\s+as\s+in\s+[A-Za-z][\w-]*"
-# A group of capitals and digits together: "K7M29X", "TE5", and a digit first only as Medicare
-# numbers begin, four at most ("1EG4"; not "1Z999", a parcel's).
-_LETTERS_AND_DIGITS = r"(?-i:[A-Z]{1,4}\d[A-Z\d]*|\d[A-Z][A-Z\d]?\d(?![A-Z\d]))"
 # A letter said alone (a capital, or a lowercase one other than "a" and "i"),
 # or a group of digits (which the normalised copy joins: "8 8 3, um, 0 2 1" is 883021).
-_SPELLED_CHARACTER = rf"(?:{_AS_IN}|{_LETTERS_AND_DIGITS}|(?-i:[A-Z])|(?-i:[b-hj-z])|\d+)"
+_SPELLED_CHARACTER = rf"(?:{_AS_IN}|(?-i:[A-Z]{{1,4}}\d[A-Z\d]*)|(?-i:[A-Z])|(?-i:[b-hj-z])|\d+)"
 # Not a line break: a spelling ends with its turn ("…nine x" / "I have K7M29X").
 _SPELLED_SEPARATOR = r"(?:,[^\S\n]*|[^\S\n]+|-)(?:(?:uh|um),?[^\S\n]+)?"
+# Where a spelling ends: not inside a word, nor at the "I" of "I'm" ("K's" is the letter K).
+_SPELLING_ENDS = r"(?![\w-]|['’](?:m|ll|ve|re|d)\b)"
 _SPELLED_IDENTIFIER = re.compile(
-    rf"(?<![\w'’-]){_SPELLED_CHARACTER}(?:{_SPELLED_SEPARATOR}{_SPELLED_CHARACTER})+(?![\w'’-])",
+    rf"(?<![\w'’-]){_SPELLED_CHARACTER}(?:{_SPELLED_SEPARATOR}{_SPELLED_CHARACTER})+{_SPELLING_ENDS}",
     re.IGNORECASE,
 )
 _SPELLED_UNIT = re.compile(rf"{_AS_IN}|[A-Za-z](?=[A-Za-z]*\d)|\b[A-Za-z]\b|\d+", re.IGNORECASE)
@@ -1062,7 +1061,7 @@ _SPELLED_UNIT = re.compile(rf"{_AS_IN}|[A-Za-z](?=[A-Za-z]*\d)|\b[A-Za-z]\b|\d+"
 
 def _spelled_characters(spelled: str) -> tuple[int, int, bool]:
     """Letters and digits a spelling says, and whether a letter was said "as in" a word.
-    An "A" or "I" said alone is not counted: it is as often the word ("1A0" counts it)."""
+    A lone "A" or "I" is not counted: it is as often the word."""
     letters = digits = 0
     as_in = False
     for unit in _SPELLED_UNIT.finditer(spelled):
@@ -1071,7 +1070,7 @@ def _spelled_characters(spelled: str) -> tuple[int, int, bool]:
             digits += len(said)
         elif len(said) > 1:
             letters, as_in = letters + 1, True
-        elif said not in "AIai" or spelled[unit.end() : unit.end() + 1].isalnum():
+        elif said not in "AIai":
             letters += 1
     return letters, digits, as_in
 
@@ -1121,21 +1120,6 @@ def _harmless_codes(text: str, talk: Dialogue) -> list[tuple[int, int]]:
     return spans
 
 
-def _a_things_code(talk: Dialogue, position: int) -> bool:
-    """A parcel's or a product's code was named or asked for in the turn holding ``position``
-    or the one before, and no identifier of a person was: "Please say your 18 character
-    tracking number." "1Z 999 AA1 0123 4567 84."; "What's the serial number on the back?"."""
-    turn_before = talk.lowered.rfind("\n", 0, talk.lowered.rfind("\n", 0, position)) + 1
-    return _THINGS_CODE.search(talk.lowered, turn_before, position) is not None and not any(
-        talk.mentioned_within(topic, position, 80) for topic in _IDENTIFIER_TOPICS
-    )
-
-
-# Codes that are a thing's, never a person's (unlike an order's or a booking's, which some
-# businesses key to the customer).
-_THINGS_CODE = re.compile(r"\b(?:tracking|serial|model|part|sku|product)\s+(?:number|code|no\b\.?|#)")
-
-
 _HARMLESS_CODE_NAMED = re.compile(
     r"\b(?:order|confirmation|tracking|reference|ref|ticket|case|invoice|receipt|transaction|booking|reservation|"
     r"incident|serial|model|part|sku|product|flight)\s+(?:number|code|no\.?|#)"
@@ -1152,6 +1136,8 @@ _IDENTIFIER_TOPICS = ("ACCOUNT", "DRIVER_LICENSE", "PASSPORT")
 _WORD_CAPITALS = "ID|US|OK|AM|PM|TV|IT|HR|ER|DL|PO|CD|IS|NO|MY|IN|ON|AT|TO|OR|SO|DOB|SSN|MRN|DMV"
 # Three capitals with no vowel, a prefix no word is spelled with: "XGJ, uh, 9 0 4 4 …".
 _NO_VOWELS = r"[B-DF-HJ-NP-TV-XZ]{3}\b"
+# A group of capitals and digits together, either first: "TE5", "1EG4" (Medicare's numbers begin so).
+_LETTERS_AND_DIGITS = r"(?-i:[A-Z]{1,4}\d[A-Z\d]*|\d{1,2}[A-Z][A-Z\d]*)"
 _SPELLED_BEFORE = re.compile(
     rf"(?:(?<![\w'’-])(?:{_AS_IN}|{_LETTERS_AND_DIGITS}|(?-i:(?!(?:{_WORD_CAPITALS})\b)(?:[A-Z]{{1,2}}|{_NO_VOWELS}))"
     r"|(?-i:[b-hj-z])|\d+)"
@@ -2607,9 +2593,6 @@ def _scan(text: str) -> tuple[Finding, ...]:
         if (finding[0] == "PHONE" and _company_line(text, talk, finding))
         or (finding[0] == "ADDRESS" and _business_address(text, talk, finding))
     ]
-    # A thing's code is no account's; what else it may be stays ("…tracking number or the phone
-    # number on the shipment." "5 0 3 5 5 5 …").
-    findings = [finding for finding in findings if finding[0] != "ACCOUNT_ID" or not _a_things_code(talk, finding[1])]
     harmless = company + harmless_codes
     if harmless:
         findings = [
