@@ -92,7 +92,8 @@ NOT_CODE_PREFIXES = frozenset(
     "RI SC SD TN TX UT VT VA WA WV WI WY DC".split()
 )
 
-_TOKEN = re.compile(r"[A-Za-z]+(?:['’][A-Za-z]+)?|\d+|\S")
+# Letters of any script: "Báten" is one word, not "Bá" and the number ten.
+_TOKEN = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?|\d+|\S")
 # Where reading starts: a digit, a number word or a letter said alone (a code
 # spelled out), and "at" or "@" for e-mail addresses.
 _EMAIL_TRIGGER = re.compile(r"(?<![\w'’])at(?![\w'’])|@", re.IGNORECASE)

@@ -40,6 +40,7 @@ class Places:
 
     always: frozenset[tuple[str, ...]]
     towns: frozenset[tuple[str, ...]]
+    cities: frozenset[tuple[str, ...]]  # every city and town, whatever else it names
 
     @functools.cached_property
     def names(self) -> frozenset[tuple[str, ...]]:
@@ -57,8 +58,11 @@ def load() -> Places:
 
     always: set[tuple[str, ...]] = set()
     towns: set[tuple[str, ...]] = set()
+    cities: set[tuple[str, ...]] = set()
     for name, population in _geotext_names():
         words = _words(name)
+        if population is not None:
+            cities.update(_variants(words))
         if population is None or population >= BIG_CITY_POPULATION or len(words) > 1:
             always.update(_variants(words))
         if population is None and len(words) == 1 and words[0].endswith("s"):
@@ -70,7 +74,7 @@ def load() -> Places:
         language.name for language in pycountry.languages if hasattr(language, "alpha_2")
     ]:
         always.update(_variants(_words(name)))
-    return Places(frozenset(always), frozenset(towns - always))
+    return Places(frozenset(always), frozenset(towns - always), frozenset(cities))
 
 
 def _words(name: str) -> tuple[str, ...]:

@@ -42,7 +42,7 @@ from dataclasses import dataclass
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
-from . import places
+from . import lexicon, places
 from .dialogue import BARE_WORDS, HARMLESS_IDENTIFIERS, TOPICS, Dialogue, dialogue
 from .normalize import MONTH, is_copy, normalize
 from .normalize import forget as forget_copies
@@ -2287,6 +2287,70 @@ _UNIT_AGAIN = re.compile(rf"(?P<kind>{_UNIT_KINDS})\s+#?\d+(?:[ -]?[A-Za-z]\b)?"
 _SAID_AGAIN_WITHIN = 300
 
 
+def _towns_after(text: str, findings: list[Finding]) -> list[Finding]:
+    """The town said straight after a street address, and its state, are part of it: "…, Unit
+    12, Boston, 02110", "77 Chase Lane Springfield Illinois 62704", "…Avenue unit 1407
+    Honolulu.": a city or town the place lists hold, or one or two words in capitals (in
+    lowercase speech, no ordinary word) that a state or a ZIP code follows ("…, Kaneohe,
+    Hawaii", "…in marfa 79843"). With the street, the town narrows a person down to a
+    household; HIPAA's Safe Harbor counts a town among the identifiers, as it does the ZIP
+    code."""
+    found: list[Finding] = []
+    zip_starts = {start for entity, start, _, _ in findings if entity == "ZIP_CODE"}
+    for entity, start, end, score in findings:
+        if entity != "ADDRESS":
+            continue
+        gap = _BEFORE_TOWN.match(text, end)
+        if gap is None or text[end - 1] == ".":  # "12 Oak Street. Boston is great."
+            continue
+        words = list(_PLACE_WORDS.finditer(text, gap.end(), min(len(text), gap.end() + 60)))[:3]
+        # The words of one name: a space between each.
+        while len(words) > 1 and text[words[-2].end() : words[-1].start()] != " ":
+            words.pop()
+        town_end = None
+        for count in (3, 2, 1):
+            said = words[:count]
+            if len(said) < count:
+                continue
+            name = tuple(lexicon.fold(word.group()) for word in said)
+            if name in places.load().cities or " ".join(name) in STATE_NAMES:
+                town_end = said[-1].end()
+                break
+        if town_end is None:
+            town_end = _town_before_state_or_zip(text, words, zip_starts)
+        if town_end is None:
+            continue
+        state = _STATE_AFTER.match(text, town_end)
+        found.append(("ADDRESS", start, state.end() if state else town_end, score))
+    return found
+
+
+def _town_before_state_or_zip(text: str, words: list[re.Match[str]], zip_starts: set[int]) -> int | None:
+    """Where a town of one or two words ends, if a state or a ZIP code follows it."""
+    names = lexicon.load()
+    for count in (2, 1):
+        said = words[:count]
+        if len(said) < count or not all(
+            word.group().lower() not in _NO_TOWN
+            # In capitals where the text has them; in lowercase speech, no ordinary word.
+            and (names.sense(word.group()) != "WORD" if text.islower() else word.group()[0].isupper())
+            for word in said
+        ):
+            continue
+        state = _STATE_AFTER.match(text, said[-1].end())
+        if state or _ZIP_GAP.match(text, said[-1].end()).end() in zip_starts:
+            return said[-1].end()
+    return None
+
+
+_ZIP_GAP = re.compile(r",?[^\S\n]*")
+# Words said between an address and its ZIP code that are no town: "…, Unit C, ZIP 30306".
+_NO_TOWN = BARE_WORDS | {"zip", "zipcode", "postal", "code"}
+_BEFORE_TOWN = re.compile(r",?[^\S\n]+(?:in[^\S\n]+)?|,", FLAGS)
+_PLACE_WORDS = re.compile(r"[A-Za-z][A-Za-z'’-]*")
+_STATE_AFTER = re.compile(rf",?[^\S\n]+(?:{US_STATE_NAMES}|(?-i:{US_STATES}))\b", FLAGS)
+
+
 def _phone_extensions(text: str, findings: list[Finding]) -> list[Finding]:
     found: list[Finding] = []
     for entity, start, end, score in findings:
@@ -2583,6 +2647,7 @@ def _scan(text: str) -> tuple[Finding, ...]:
     findings += _secret_edges(text, findings)
     findings += _phone_extensions(text, findings)
     findings += _units_after(text, findings)
+    findings += _towns_after(text, findings)
     findings += _email_parts(text, findings)
     findings += _corrections_and_repeats(text, findings)
     findings += _begun_again(text, findings)
