@@ -183,12 +183,15 @@ class Redactor:
         address found in the same text ("2714 Frank Street. Frank like the
         bank"), or that the name finder reads as something else's
         (``NameFinder.no_person_at``). ``said`` are the text's words as the
-        name finder read them."""
+        name finder read them. An address's words are its street's, the shortest found from
+        where it starts: not the town after it ("12 Oak Street, Charlotte." / "Thank you,
+        Charlotte.")."""
+        streets: dict[int, int] = {}
+        for entity in found:
+            if entity.type == "ADDRESS":
+                streets[entity.start] = min(entity.end, streets.get(entity.start, entity.end))
         in_addresses = {
-            lexicon.fold(word)
-            for entity in found
-            if entity.type == "ADDRESS"
-            for word in _WORD.findall(text, entity.start, entity.end)
+            lexicon.fold(word) for start, end in streets.items() for word in _WORD.findall(text, start, end)
         }
         kept = []
         for kind, start, end in self.tagger.find(text):

@@ -44,7 +44,7 @@ from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from . import lexicon, places
 from .dialogue import BARE_WORDS, HARMLESS_IDENTIFIERS, TOPICS, Dialogue, dialogue
-from .normalize import MONTH, is_copy, normalize
+from .normalize import FILLER_WORDS, MONTH, is_copy, normalize
 from .normalize import forget as forget_copies
 
 FLAGS = re.IGNORECASE
@@ -1436,6 +1436,8 @@ def _begun_again(text: str, findings: list[Finding]) -> list[Finding]:
         pieces = list(_PIECE.finditer(text, max(0, start - _BEGUN_WITHIN), start))
         # The nearest run of pieces that spells the value's start, and the longest such run there.
         for last in range(len(pieces) - 1, -1, -1):
+            if pieces[last].group() in FILLER_WORDS:
+                continue  # "U H uh no UH0000000": the "uh" is a pause, the "U H" the start
             said, first = "", None
             for candidate in range(last, max(-1, last - 8), -1):
                 word = pieces[candidate].group()
@@ -2321,34 +2323,40 @@ def _towns_after(text: str, findings: list[Finding]) -> list[Finding]:
         if town_end is None:
             continue
         state = _STATE_AFTER.match(text, town_end)
-        found.append(("ADDRESS", start, state.end() if state else town_end, score))
+        end_of_town = state.end() if state else town_end
+        # Where the address ends, and nothing goes on from the town: not "…, Mobile number is
+        # the same", "…, Orange is the colour of the door".
+        if _ADDRESS_ENDS.match(text, end_of_town) or _ZIP_GAP.match(text, end_of_town).end() in zip_starts:
+            found.append(("ADDRESS", start, end_of_town, score))
     return found
 
 
 def _town_before_state_or_zip(text: str, words: list[re.Match[str]], zip_starts: set[int]) -> int | None:
-    """Where a town of one or two words ends, if a state or a ZIP code follows it."""
+    """Where a town of one or two words ends, if a state follows it (the town in capitals where
+    the text has them, or no ordinary word), or a ZIP code does (the town no ordinary word:
+    not "…, Ground Floor, 30318")."""
     names = lexicon.load()
     for count in (2, 1):
         said = words[:count]
-        if len(said) < count or not all(
-            word.group().lower() not in _NO_TOWN
-            # In capitals where the text has them; in lowercase speech, no ordinary word.
-            and (names.sense(word.group()) != "WORD" if text.islower() else word.group()[0].isupper())
-            for word in said
-        ):
+        if len(said) < count or any(word.group().lower() in _NO_TOWN for word in said):
             continue
-        state = _STATE_AFTER.match(text, said[-1].end())
-        if state or _ZIP_GAP.match(text, said[-1].end()).end() in zip_starts:
+        unlisted = all(names.sense(word.group()) != "WORD" for word in said)
+        capitalised = not text.islower() and all(word.group()[0].isupper() for word in said)
+        if _STATE_AFTER.match(text, said[-1].end()) and (unlisted or capitalised):
+            return said[-1].end()
+        if _ZIP_GAP.match(text, said[-1].end()).end() in zip_starts and unlisted and (capitalised or text.islower()):
             return said[-1].end()
     return None
 
 
 _ZIP_GAP = re.compile(r",?[^\S\n]*")
+_ADDRESS_ENDS = re.compile(r"[^\S\n]*(?:[.,;:?!…]|\n|$)")
 # Words said between an address and its ZIP code that are no town: "…, Unit C, ZIP 30306".
-_NO_TOWN = BARE_WORDS | {"zip", "zipcode", "postal", "code"}
+_NO_TOWN = BARE_WORDS | {"zip", "zipcode", "postal", "postcode", "code", "attn", "yup", "ya", "mhm", "lemme", "gonna"}
 _BEFORE_TOWN = re.compile(r",?[^\S\n]+(?:in[^\S\n]+)?|,", FLAGS)
-_PLACE_WORDS = re.compile(r"[A-Za-z][A-Za-z'’-]*")
-_STATE_AFTER = re.compile(rf",?[^\S\n]+(?:{US_STATE_NAMES}|(?-i:{US_STATES}))\b", FLAGS)
+_PLACE_WORDS = re.compile(r"[^\W\d_](?:[^\W\d_]|['’-])*")  # any script's letters: "San José"
+# A state's abbreviation only before its ZIP code: "Boston, OK?" asks.
+_STATE_AFTER = re.compile(rf",?[^\S\n]+(?:{US_STATE_NAMES}|(?-i:{US_STATES})(?=,?[^\S\n]*\d))\b", FLAGS)
 
 
 def _phone_extensions(text: str, findings: list[Finding]) -> list[Finding]:

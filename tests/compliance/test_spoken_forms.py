@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from hypothesis import assume, given, settings
+from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 from compliance.redaction import lexicon, redact
@@ -557,6 +557,8 @@ def test_an_address_on_a_numbered_road_is_hidden(data, number, route, road, in_w
 )  # fmt: skip
 def test_the_town_and_state_said_after_a_street_address_are_part_of_it(street, town, state, joined, end, lowercase):
     assume(not (lowercase and state.isupper()))  # raw speech says the state's name
+    # A state's abbreviation only before the ZIP code: "Boston, OK?" asks.
+    assume(not state.isupper() or end.lstrip(", ")[:1].isdigit())
     text = f"It's {street}{joined}{town}{state}{end}"
     if lowercase:
         text = text.lower()
@@ -566,15 +568,20 @@ def test_the_town_and_state_said_after_a_street_address_are_part_of_it(street, t
 
 
 @pytest.mark.parametrize(
-    "text",
+    "text, kept",
     [
-        "Our office is at 100 Main Street, Boston.",
-        "I live at 12 Oak Street. Boston is great in the fall.",
-        "The Boston store moved to Summer Street last year.",
+        ("Our office is at 100 Main Street, Boston.", "Boston"),
+        ("I live at 12 Oak Street. Boston is great in the fall.", "Boston"),
+        ("The Boston store moved to Summer Street last year.", "Boston"),
+        # A town's name that goes on as something else, and a word that is a state's abbreviation.
+        ("It's 2200 Maple Avenue, Mobile phone is the best way to reach me.", "Mobile phone"),
+        ("Send it to 42 Park Place, Orange is the color of the door.", "Orange is"),
+        ("It's 17 Oak Lane, Boston, OK?", "OK?"),
+        ("it's one two three main street yup nine four one one oh", "yup"),
     ],
 )
-def test_a_town_after_a_business_s_address_a_sentence_s_end_or_no_address_is_kept(text):
-    assert "Boston" in redact(text).text
+def test_what_is_no_town_of_a_person_s_address_is_kept(text, kept):
+    assert kept in redact(text).text
 
 
 @pytest.mark.parametrize(
@@ -1123,6 +1130,8 @@ def test_talk_after_a_question_about_a_secret_is_no_secret(question, answer):
     st.sampled_from(["My passport number is ", "the member id is ", "Agent: Your license number? Caller: "]),
     st.booleans(),
 )
+# A value that begins as a pause sounds: the pause is no start of it.
+@example(value="UH0000000", begun=2, pause=" uh no ", lead="My passport number is ", spaced=True)
 def test_an_identifier_begun_and_said_again_from_the_start_is_hidden_both_times(value, begun, pause, lead, spaced):
     start = " ".join(value[:begun]) if spaced else value[:begun]
     text = f"{lead}{start}{pause}{value}."
