@@ -2290,13 +2290,13 @@ _SAID_AGAIN_WITHIN = 300
 
 
 def _towns_after(text: str, findings: list[Finding]) -> list[Finding]:
-    """The town said straight after a street address, and its state, are part of it: "…, Unit
-    12, Boston, 02110", "77 Chase Lane Springfield Illinois 62704", "…Avenue unit 1407
-    Honolulu.": a city or town the place lists hold, or one or two words in capitals (in
-    lowercase speech, no ordinary word) that a state or a ZIP code follows ("…, Kaneohe,
-    Hawaii", "…in marfa 79843"). With the street, the town narrows a person down to a
-    household; HIPAA's Safe Harbor counts a town among the identifiers, as it does the ZIP
-    code."""
+    """The town said straight after a street address, and its state, are part of it where the
+    address ends with them: "…, Unit 12, Boston, 02110", "77 Chase Lane Springfield Illinois
+    62704", "…Avenue unit 1407 Honolulu."; not "…, Mobile number is the same". The town is
+    a city or town the place lists hold, or one or two words before a state or a ZIP code
+    (``_town_before_state_or_zip``: "…, Kaneohe, Hawaii", "…in marfa 79843"). With the
+    street, the town narrows a person down to a household; HIPAA's Safe Harbor counts a town
+    among the identifiers, as it does the ZIP code."""
     found: list[Finding] = []
     zip_starts = {start for entity, start, _, _ in findings if entity == "ZIP_CODE"}
     for entity, start, end, score in findings:
