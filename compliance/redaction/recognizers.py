@@ -1047,7 +1047,9 @@ _CARD_LENGTHS = ((re.compile(r"3[47]"), (15,)), (re.compile(r"4"), (16, 13, 19))
 _AS_IN = r"[A-Za-z]\s+as\s+in\s+[A-Za-z][\w-]*"
 # A letter said alone (a capital, or a lowercase one other than "a" and "i"),
 # or a group of digits (which the normalised copy joins: "8 8 3, um, 0 2 1" is 883021).
-_SPELLED_CHARACTER = rf"(?:{_AS_IN}|(?-i:[A-Z]{{1,4}}\d[A-Z\d]*)|(?-i:[A-Z])|(?-i:[b-hj-z])|\d+)"
+# Capitals and then a digit in one group: "K7M29X", "TE5".
+_CAPITALS_THEN_DIGITS = r"[A-Z]{1,4}\d[A-Z\d]*"
+_SPELLED_CHARACTER = rf"(?:{_AS_IN}|(?-i:{_CAPITALS_THEN_DIGITS})|(?-i:[A-Z])|(?-i:[b-hj-z])|\d+)"
 # Not a line break: a spelling ends with its turn ("…nine x" / "I have K7M29X").
 _SPELLED_SEPARATOR = r"(?:,[^\S\n]*|[^\S\n]+|-)(?:(?:uh|um),?[^\S\n]+)?"
 # Where a spelling ends: not inside a word, nor at the "I" of "I'm" ("K's" is the letter K).
@@ -1137,7 +1139,7 @@ _WORD_CAPITALS = "ID|US|OK|AM|PM|TV|IT|HR|ER|DL|PO|CD|IS|NO|MY|IN|ON|AT|TO|OR|SO
 # Three capitals with no vowel, a prefix no word is spelled with: "XGJ, uh, 9 0 4 4 …".
 _NO_VOWELS = r"[B-DF-HJ-NP-TV-XZ]{3}\b"
 # A group of capitals and digits together, either first: "TE5", "1EG4" (Medicare's numbers begin so).
-_LETTERS_AND_DIGITS = r"(?-i:[A-Z]{1,4}\d[A-Z\d]*|\d{1,2}[A-Z][A-Z\d]*)"
+_LETTERS_AND_DIGITS = rf"(?-i:{_CAPITALS_THEN_DIGITS}|\d{{1,2}}[A-Z][A-Z\d]*)"
 _SPELLED_BEFORE = re.compile(
     rf"(?:(?<![\w'’-])(?:{_AS_IN}|{_LETTERS_AND_DIGITS}|(?-i:(?!(?:{_WORD_CAPITALS})\b)(?:[A-Z]{{1,2}}|{_NO_VOWELS}))"
     r"|(?-i:[b-hj-z])|\d+)"
@@ -2309,24 +2311,16 @@ def _towns_after(text: str, findings: list[Finding]) -> list[Finding]:
         # The words of one name: a space between each.
         while len(words) > 1 and text[words[-2].end() : words[-1].start()] != " ":
             words.pop()
-        town_end = None
-        for count in (3, 2, 1):
-            said = words[:count]
-            if len(said) < count:
-                continue
-            name = tuple(lexicon.fold(word.group()) for word in said)
-            if name in places.load().cities or " ".join(name) in STATE_NAMES:
-                town_end = said[-1].end()
-                break
-        if town_end is None:
-            town_end = _town_before_state_or_zip(text, words, zip_starts)
+        folded = [lexicon.fold(word.group()) for word in words]
+        listed = max(places.longest_at(folded, 0, places.load().cities), places.longest_at(folded, 0, _STATE_WORDS))
+        town_end = words[listed - 1].end() if listed else _town_before_state_or_zip(text, words, zip_starts)
         if town_end is None:
             continue
         state = _STATE_AFTER.match(text, town_end)
         end_of_town = state.end() if state else town_end
         # Where the address ends, and nothing goes on from the town: not "…, Mobile number is
         # the same", "…, Orange is the colour of the door".
-        if _ADDRESS_ENDS.match(text, end_of_town) or _ZIP_GAP.match(text, end_of_town).end() in zip_starts:
+        if _ADDRESS_ENDS.match(text, end_of_town) or _zip_next(text, end_of_town, zip_starts):
             found.append(("ADDRESS", start, end_of_town, score))
     return found
 
@@ -2344,9 +2338,13 @@ def _town_before_state_or_zip(text: str, words: list[re.Match[str]], zip_starts:
         capitalised = not text.islower() and all(word.group()[0].isupper() for word in said)
         if _STATE_AFTER.match(text, said[-1].end()) and (unlisted or capitalised):
             return said[-1].end()
-        if _ZIP_GAP.match(text, said[-1].end()).end() in zip_starts and unlisted and (capitalised or text.islower()):
+        if _zip_next(text, said[-1].end(), zip_starts) and unlisted and (capitalised or text.islower()):
             return said[-1].end()
     return None
+
+
+def _zip_next(text: str, position: int, zip_starts: set[int]) -> bool:
+    return _ZIP_GAP.match(text, position).end() in zip_starts
 
 
 _ZIP_GAP = re.compile(r",?[^\S\n]*")
@@ -2355,6 +2353,7 @@ _ADDRESS_ENDS = re.compile(r"[^\S\n]*(?:[.,;:?!…]|\n|$)")
 _NO_TOWN = BARE_WORDS | {"zip", "zipcode", "postal", "postcode", "code", "attn", "yup", "ya", "mhm", "lemme", "gonna"}
 _BEFORE_TOWN = re.compile(r",?[^\S\n]+(?:in[^\S\n]+)?|,", FLAGS)
 _PLACE_WORDS = re.compile(r"[^\W\d_](?:[^\W\d_]|['’-])*")  # any script's letters: "San José"
+_STATE_WORDS = frozenset(tuple(name.split()) for name in STATE_NAMES)
 # A state's abbreviation only before its ZIP code: "Boston, OK?" asks.
 _STATE_AFTER = re.compile(rf",?[^\S\n]+(?:{US_STATE_NAMES}|(?-i:{US_STATES})(?=,?[^\S\n]*\d))\b", FLAGS)
 
