@@ -18,13 +18,15 @@ sys.path.insert(0, str(ROOT))
 
 
 @contextlib.contextmanager
-def postgres() -> Iterator[str]:
-    """Point Django's test settings at PostgreSQL; yields the database URL."""
+def postgres(*, durable: bool = False) -> Iterator[str]:
+    """Point Django's test settings at PostgreSQL; yields the database URL.
+    Without DATABASE_URL, a throwaway cluster, ``durable`` or not
+    (``tests.pgserver``)."""
     server = None
     if not os.environ.get("DATABASE_URL"):
         from tests.pgserver import PostgresServer
 
-        server = PostgresServer().start()
+        server = PostgresServer(durable=durable).start()
         os.environ["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:{server.port}/postgres"
     os.environ["DJANGO_SETTINGS_MODULE"] = "contactcenter.settings.test"
     os.environ["DJANGO_READ_DOT_ENV"] = "0"

@@ -14,7 +14,8 @@ connection, and only the checkpoints stand between a writer and the ledgers.
 
 Also here: the statements the worker's hot paths write by hand, built from
 the models' own metadata (``insert_statement``, ``insert_if_absent``,
-``rows_where``), where compiling a query costs more than running it.
+``rows_where``, ``rows_updated``), where compiling a query costs more than
+running it.
 """
 
 from __future__ import annotations
@@ -214,10 +215,31 @@ def rows_where(model: type[Model], where: str, params: list[Any], *, lock: str =
     kin) applies on PostgreSQL only: SQLite has no row locks, and its one
     writer at a time stands in for them."""
     connection = connections[using]
-    select, names, converters = _loader(model, using)
     lock = f" {lock}" if lock and connection.vendor == "postgresql" else ""
+    columns = _loader(model, using)[0]
+    table = connection.ops.quote_name(model._meta.db_table)
+    return _loaded(model, f"SELECT {columns} FROM {table} WHERE {where}{lock}", params, using)  # noqa: S608
+
+
+def rows_updated(
+    model: type[Model], assignments: str, where: str, params: list[Any], *, using: str = "default"
+) -> list:
+    """``rows_where`` for an UPDATE: the rows matching ``where`` that
+    ``assignments`` (SQL, what follows SET) changed, as they are after it, in
+    one statement (RETURNING: PostgreSQL, and SQLite from 3.35). ``params``
+    fill the assignments, then the condition."""
+    connection = connections[using]
+    columns = _loader(model, using)[0]
+    table = connection.ops.quote_name(model._meta.db_table)
+    statement = f"UPDATE {table} SET {assignments} WHERE {where} RETURNING {columns}"  # noqa: S608  (metadata, callers' SQL)
+    return _loaded(model, statement, params, using)
+
+
+def _loaded(model: type[Model], statement: str, params: list[Any], using: str) -> list:
+    connection = connections[using]
+    _, names, converters = _loader(model, using)
     with connection.cursor() as cursor:
-        cursor.execute(f"{select} WHERE {where}{lock}", params)
+        cursor.execute(statement, params)
         rows = cursor.fetchall()
     loaded = []
     for row in rows:
@@ -231,6 +253,8 @@ def rows_where(model: type[Model], where: str, params: list[Any], *, lock: str =
 
 @functools.cache
 def _loader(model: type[Model], using: str) -> tuple[str, list[str], list[tuple[int, Any, list[Callable]]]]:
+    """A model's columns as a statement names them, its fields' names, and
+    the converters a queryset would apply to each column it loads."""
     connection = connections[using]
     quote = connection.ops.quote_name
     fields = model._meta.concrete_fields
@@ -241,5 +265,4 @@ def _loader(model: type[Model], using: str) -> tuple[str, list[str], list[tuple[
         functions = [*connection.ops.get_db_converters(column), *field.get_db_converters(connection)]
         if functions:
             converters.append((index, column, functions))
-    select = f"SELECT {columns} FROM {quote(model._meta.db_table)}"  # noqa: S608  (names from metadata)
-    return select, [field.attname for field in fields], converters
+    return columns, [field.attname for field in fields], converters
