@@ -12,12 +12,6 @@ is not in these figures: ``load.py`` measures it.
 
     .venv/bin/python bench/apply.py [--calls 200] [--profile 25]
 
-With ``--together N``, the same number of calls is then played again,
-round by round, and applied twice in turn: one delivery at a time, and as
-a worker applies a message of N ids (``inbox_process_many``: claimed
-together, several to a transaction). Prints statements and CPU per
-delivery for both, from the same round.
-
 PostgreSQL: DATABASE_URL if set, else a throwaway cluster (durability off).
 """
 
@@ -44,8 +38,6 @@ def main() -> None:
     parser.add_argument("--profile", type=int, default=25, help="Functions to list from a profiled run (0: none).")
     parser.add_argument("--sort", default="cumulative", choices=["cumulative", "tottime"], help="The profile's order.")
     parser.add_argument("--callees", default="", help="Also print what the functions matching this name called.")
-    parser.add_argument("--together", type=int, default=0, help="Then compare messages of this many ids (0: no).")
-    parser.add_argument("--rounds", type=int, default=2, help="Rounds of the comparison, each order in turn.")
     parser.add_argument("--durable", action="store_true", help="The throwaway cluster keeps fsync and sync commit.")
     args = parser.parse_args()
     with postgres(durable=args.durable):
@@ -67,7 +59,7 @@ def run(args: argparse.Namespace) -> None:
     from traffic import Play
 
     from calls.models import InboundEvent
-    from calls.services.inbox import inbox_process, inbox_process_many
+    from calls.services.inbox import inbox_process
     from compliance.redaction import get_redactor
 
     call_command("migrate", verbosity=0)
@@ -149,8 +141,6 @@ def run(args: argparse.Namespace) -> None:
     total_database = sum(sum(times) for times in database_cpu.values())
     print(f"worker CPU per applied delivery (redaction included): {total / applied * 1000:.2f} ms")
     print(f"its PostgreSQL backend's CPU per applied delivery: {total_database / applied * 1000:.2f} ms")
-    if args.together:
-        compare_together(args, play, backend_time, inbox_process, inbox_process_many)
     if args.profile:
         # Profiled apart, on a quarter as many calls again: the profiler's
         # own cost is not in the figures above.
@@ -162,51 +152,6 @@ def run(args: argparse.Namespace) -> None:
         if args.callees:
             stats.print_callees(args.callees)
         print(report.getvalue())
-
-
-def compare_together(args, play, backend_time, inbox_process, inbox_process_many) -> None:  # noqa: ANN001
-    """Each round plays the calls twice and applies one set a delivery at
-    a time and the other in messages of ``--together`` ids, the order of
-    the two alternating by round; prints statements and CPU per delivery."""
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    from calls.models import InboundEvent
-
-    def alone(ids: list[int]) -> list:  # noqa: ANN001
-        return [lambda event_id=event_id: inbox_process(event_id=event_id) for event_id in ids]
-
-    def together(ids: list[int]) -> list:  # noqa: ANN001
-        messages = [ids[start : start + args.together] for start in range(0, len(ids), args.together)]
-        return [lambda message=message: inbox_process_many(event_ids=message) for message in messages]
-
-    ways = {"one at a time": alone, f"messages of {args.together}": together}
-    print(
-        f"\n{'round':>5}  {'applied':<18}{'deliveries':>11}{'statements':>12}{'worker ms':>11}{'PostgreSQL ms':>15}"
-        f"{'wall ms':>9}"
-    )
-    pending = InboundEvent.objects.filter(status=InboundEvent.Status.PENDING).order_by("id")
-    for round_number in range(1, args.rounds + 1):
-        order = list(ways.items()) if round_number % 2 else list(reversed(ways.items()))
-        for label, units in order:
-            asyncio.run(play.calls(concurrency=1, total=args.calls))
-            ids = list(pending.values_list("id", flat=True))
-            statements = worker = database = wall = 0.0
-            for work in units(ids):
-                connection.queries_log.clear()  # bounded: a full log would count nothing
-                with CaptureQueriesContext(connection) as captured:
-                    started, started_database, started_wall = time.thread_time(), backend_time(), time.perf_counter()
-                    work()
-                    worker += time.thread_time() - started
-                    database += backend_time() - started_database
-                    wall += time.perf_counter() - started_wall
-                statements += len(captured.captured_queries)
-            left = InboundEvent.objects.filter(pk__in=ids).exclude(status=InboundEvent.Status.DONE).count()
-            assert not left, f"{left} deliveries not applied"
-            print(
-                f"{round_number:>5}  {label:<18}{len(ids):>11}{statements / len(ids):>12.2f}"
-                f"{worker / len(ids) * 1000:>11.2f}{database / len(ids) * 1000:>15.2f}{wall / len(ids) * 1000:>9.2f}"
-            )
 
 
 if __name__ == "__main__":

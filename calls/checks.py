@@ -138,23 +138,11 @@ def vapi_control_check(app_configs: object, **kwargs: object) -> list[Error]:
 INBOX_GATHER_MAX_SECONDS = 5.0
 
 
-# Longer would hold the calls' rows a transaction of applied events locks,
-# and delay the pausing of a recording that waits for one of them.
-INBOX_APPLY_MAX_SECONDS = 1.0
-
-
 @register()
 def inbox_check(app_configs: object, **kwargs: object) -> list[Error]:
-    from calls.services.inbox_publisher import BATCH_SIZE
-
-    problems = []
     gather = settings.INBOX_GATHER_SECONDS
     if not 0 <= gather <= INBOX_GATHER_MAX_SECONDS:
-        problems.append(f"INBOX_GATHER_SECONDS must be between 0 and {INBOX_GATHER_MAX_SECONDS:g}.")
-    elif gather * 2 >= settings.INBOX_SWEEP_GRACE_SECONDS:
-        problems.append("INBOX_GATHER_SECONDS must be under half of INBOX_SWEEP_GRACE_SECONDS.")
-    if not 1 <= settings.INBOX_APPLY_BATCH <= BATCH_SIZE:
-        problems.append(f"INBOX_APPLY_BATCH must be between 1 and {BATCH_SIZE}, the ids a message holds.")
-    if not 0 <= settings.INBOX_APPLY_SECONDS <= INBOX_APPLY_MAX_SECONDS:
-        problems.append(f"INBOX_APPLY_SECONDS must be between 0 and {INBOX_APPLY_MAX_SECONDS:g}.")
-    return [Error(problem, id="calls.E006") for problem in problems]
+        return [Error(f"INBOX_GATHER_SECONDS must be between 0 and {INBOX_GATHER_MAX_SECONDS:g}.", id="calls.E006")]
+    if gather * 2 >= settings.INBOX_SWEEP_GRACE_SECONDS:
+        return [Error("INBOX_GATHER_SECONDS must be under half of INBOX_SWEEP_GRACE_SECONDS.", id="calls.E006")]
+    return []

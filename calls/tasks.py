@@ -26,8 +26,9 @@ PROVIDER_RETRY = {
 
 @shared_task
 def process_inbound_events(event_ids: list[int]) -> None:
-    # Several to a transaction; one event's failure is still its own.
-    inbox.inbox_process_many(event_ids=event_ids)
+    # In turn, each in its own transaction: one event's failure is its own.
+    for event_id in event_ids:
+        inbox.inbox_process(event_id=event_id)
 
 
 @shared_task

@@ -10,8 +10,7 @@ Process: a worker claims the row with a conditional update (committed, so
 that every attempt counts, even one that kills the worker), then applies it
 to the domain models in one transaction that holds the row's lock, marks it
 done and scrubs the payload. A failure puts it back, with backoff, until
-INBOX_MAX_ATTEMPTS. The ids of one message are claimed together and applied
-several to a transaction (``inbox_process_many``).
+INBOX_MAX_ATTEMPTS.
 
 Sweep: a periodic job re-enqueues what a lost enqueue or a killed worker
 left behind, and destroys raw payloads that outlived their deadline. A
@@ -25,8 +24,7 @@ import hashlib
 import json
 import logging
 import random
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -131,76 +129,11 @@ def inbox_process(*, event_id: int) -> bool:
     The domain changes, the ``done`` mark and the payload scrub commit
     together, so an event is applied exactly once or not at all.
     """
-    claimed = _claim([event_id])
-    if not claimed:
+    event = _claim(event_id)
+    if event is None:
         logger.info("inbox.not_claimed", extra={"inbound_event_id": event_id})
         return False
-    return inbox_apply(event=claimed[0])
-
-
-def inbox_process_many(*, event_ids: Sequence[int]) -> int:
-    """Claim the pending events among ``event_ids`` in one statement and
-    apply them, several to a transaction. Returns how many were applied.
-
-    The same contract as ``inbox_process`` for each event: applied exactly
-    once or not at all, and one event's failure is its own. A transaction
-    takes events until it holds INBOX_APPLY_BATCH of them or has run for
-    INBOX_APPLY_SECONDS, so the calls' rows it locks are held no longer than
-    that and one event more. If any of its events fails, the transaction
-    rolls back whole and each of its events is applied again in a
-    transaction of its own (``inbox_apply``), where a failure is recorded
-    against the event that failed and no other. Events are applied call by
-    call (each call's in arrival order), so that transactions applying
-    events of the same calls lock them in the same order.
-    """
-    events = _claim(event_ids)
-    for event_id in sorted(set(event_ids) - {event.pk for event in events}):
-        logger.info("inbox.not_claimed", extra={"inbound_event_id": event_id})
-    return inbox_apply_many(events=events)
-
-
-def inbox_apply_many(*, events: Sequence[InboundEvent]) -> int:
-    """Apply events as loaded by their claim, several to a transaction
-    (``inbox_process_many``). Returns how many were applied; an event whose
-    claim is no longer this worker's is not (``inbox_apply``)."""
-    events = sorted(events, key=lambda event: (event.call_sid, event.pk))
-    applied = 0
-    while events:
-        together = events[: settings.INBOX_APPLY_BATCH]
-        try:
-            done, taken = _apply_together(together)
-        except Exception as error:  # noqa: BLE001  (rolled back whole: each again on its own)
-            logger.info("inbox.applied_alone", extra={"events": len(together), "error": type(error).__name__})
-            applied += sum(inbox_apply(event=event) for event in together)
-            taken = len(together)
-        else:
-            applied += len(done)
-            for event in done:
-                _log_processed(event)
-        events = events[taken:]
-    return applied
-
-
-def _apply_together(events: list[InboundEvent]) -> tuple[list[InboundEvent], int]:
-    """Apply events from the start of ``events`` in one transaction, those
-    whose claim is still this worker's, until the time allowed has run out
-    (at least one). Returns the events applied and how many of ``events``
-    were gone through. An exception rolls back all of them."""
-    deadline = time.monotonic() + settings.INBOX_APPLY_SECONDS
-    applied: list[InboundEvent] = []
-    taken = 0
-    with transaction.atomic():
-        held = _hold(events)
-        for event in events:
-            taken += 1
-            if event.pk not in held:
-                logger.info("inbox.claim_lost", extra={"inbound_event_id": event.pk})
-                continue
-            _apply(event)
-            applied.append(event)
-            if time.monotonic() >= deadline:
-                break
-    return applied, taken
+    return inbox_apply(event=event)
 
 
 def inbox_apply(*, event: InboundEvent) -> bool:
@@ -211,10 +144,13 @@ def inbox_apply(*, event: InboundEvent) -> bool:
     it held the row), nothing is applied or recorded and False is returned.
     """
     try:
-        with transaction.atomic():
-            if event.pk not in _hold([event]):
+        # Reported times are judged against the delivery's receipt, as the
+        # view judged them, however late the worker applies it.
+        with transaction.atomic(), provider_clock(event.received_at):
+            if not _hold(event):
                 raise ClaimLost
-            _apply(event)
+            _handlers()[event.kind](event)
+            _mark_done(event)
     except ClaimLost:
         logger.info("inbox.claim_lost", extra={"inbound_event_id": event.pk})
         return False
@@ -225,21 +161,8 @@ def inbox_apply(*, event: InboundEvent) -> bool:
         # kept or logged. The sweep retries it with backoff.
         _record_failure(event, error)
         return False
-    _log_processed(event)
-    return True
-
-
-def _apply(event: InboundEvent) -> None:
-    """Apply a held event and mark it done, in the caller's transaction."""
-    # Reported times are judged against the delivery's receipt, as the
-    # view judged them, however late the worker applies it.
-    with provider_clock(event.received_at):
-        _handlers()[event.kind](event)
-        _mark_done(event)
-
-
-def _log_processed(event: InboundEvent) -> None:
     logger.info("inbox.processed", extra={"inbound_event_id": event.pk, "kind": event.kind, "attempts": event.attempts})
+    return True
 
 
 # Both in one statement each (RETURNING: PostgreSQL, and SQLite from 3.35):
@@ -249,7 +172,7 @@ def _log_processed(event: InboundEvent) -> None:
 # ``transcripts.inbox_scrub_if_settled``), and reads back how many times the
 # provider has sent it by then, for the audit.
 _CLAIM = "status = %s, claimed_at = %s, attempts = attempts + 1"
-_HOLD = "SELECT id FROM calls_inboundevent WHERE (id, attempts) IN ({claims}) AND status = %s"
+_HOLD = "SELECT 1 FROM calls_inboundevent WHERE id = %s AND status = %s AND attempts = %s"
 # Fenced by the claim (its status and attempt) as well as held by the row's
 # lock: a done mark never lands on an event claimed again since.
 _DONE = (
@@ -266,35 +189,31 @@ class ClaimLost(Exception):
     """The event was given back to the inbox while this worker held its claim."""
 
 
-def _claim(event_ids: Sequence[int]) -> list[InboundEvent]:
-    """Claim the pending events among ``event_ids`` (the conditional update
-    only one worker wins) and load them, in one statement."""
-    if not event_ids:
-        return []
+def _claim(event_id: int) -> InboundEvent | None:
+    """Claim a pending event (the conditional update only one worker wins)
+    and load it, in one statement."""
     pending, processing = InboundEvent.Status.PENDING, InboundEvent.Status.PROCESSING
-    claimed = f"id IN ({', '.join(['%s'] * len(event_ids))}) AND status = %s"
-    # Loaded as a queryset loads them: the encrypted payload comes back decrypted.
-    return rows_updated(InboundEvent, _CLAIM, claimed, [processing, timezone.now(), *event_ids, pending])
+    # Loaded as a queryset loads it (the encrypted payload decrypted), with no query compiled.
+    claimed = rows_updated(
+        InboundEvent, _CLAIM, "id = %s AND status = %s", [processing, timezone.now(), event_id, pending]
+    )
+    return claimed[0] if claimed else None
 
 
-def _hold(events: Sequence[InboundEvent]) -> set[int]:
-    """Lock the claimed rows until the applying transaction ends, those
-    whose claim is still this worker's, and return their ids. While a row is
-    locked the sweep leaves it alone (its FOR UPDATE SKIP LOCKED skips it);
-    once this worker's connection is gone, killed worker included,
-    PostgreSQL releases it and the sweep takes it back. The weakest lock
-    that does this: KEY SHARE lets other writers update the row meanwhile (a
-    redelivery's count, a later report scrubbing the words it replaces), as
-    they could before it was held, so holding it adds no wait and no lock
-    order."""
+def _hold(event: InboundEvent) -> bool:
+    """Lock the claimed row until the applying transaction ends, if the claim
+    is still this worker's. While it is locked the sweep leaves it alone
+    (its FOR UPDATE SKIP LOCKED skips it); once this worker's connection is
+    gone, killed worker included, PostgreSQL releases it and the sweep takes
+    it back. The weakest lock that does this: KEY SHARE lets other writers
+    update the row meanwhile (a redelivery's count, a later report scrubbing
+    the words it replaces), as they could before it was held, so holding it
+    adds no wait and no lock order."""
     # SQLite has no row locks; its one writer at a time stands in for them.
     lock = " FOR KEY SHARE" if connection.vendor == "postgresql" else ""
-    claims = [value for event in events for value in (event.pk, event.attempts)]
     with connection.cursor() as cursor:
-        cursor.execute(
-            _HOLD.format(claims=", ".join(["(%s, %s)"] * len(events))) + lock, [*claims, InboundEvent.Status.PROCESSING]
-        )
-        return {pk for (pk,) in cursor.fetchall()}
+        cursor.execute(_HOLD + lock, [event.pk, InboundEvent.Status.PROCESSING, event.attempts])
+        return cursor.fetchone() is not None
 
 
 def _mark_done(event: InboundEvent) -> None:

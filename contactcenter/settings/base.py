@@ -429,11 +429,6 @@ INBOX_GATHER_SECONDS = env.float("INBOX_GATHER_SECONDS", default=0.2)
 # A pending event younger than this is left to its own enqueue.
 INBOX_SWEEP_GRACE_SECONDS = env.int("INBOX_SWEEP_GRACE_SECONDS", default=30)
 INBOX_MAX_ATTEMPTS = env.int("INBOX_MAX_ATTEMPTS", default=8)
-# A worker applies the events of one message several to a transaction: at
-# most this many, and no more once the transaction has run this long, so
-# the calls' rows it locks are held no longer (calls.services.inbox).
-INBOX_APPLY_BATCH = env.int("INBOX_APPLY_BATCH", default=25)
-INBOX_APPLY_SECONDS = env.float("INBOX_APPLY_SECONDS", default=0.1)
 INBOX_SWEEP_BATCH = env.int("INBOX_SWEEP_BATCH", default=500)
 # The scrub deadline: no raw payload outlives it, whatever became of its
 # event. Transcript words not redacted by then are stored fully masked.

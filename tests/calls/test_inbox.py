@@ -224,3 +224,17 @@ def test_raw_payload_of_an_unprocessed_event_is_destroyed_at_the_deadline(twilio
     assert result.scrubbed == 1
     assert event.payload is None and event.payload_scrubbed_at is not None
     assert len(event.payload_sha256) == 64
+
+
+def test_a_claim_loads_the_event_as_a_queryset_does(twilio_post):
+    twilio_post(VOICE, twilio_call_params())
+    pending = InboundEvent.objects.get()
+
+    claimed = inbox._claim(pending.pk)
+
+    loaded = InboundEvent.objects.get(pk=pending.pk)
+    fields = InboundEvent._meta.concrete_fields
+    assert [getattr(claimed, field.attname) for field in fields] == [getattr(loaded, field.attname) for field in fields]
+    assert claimed.payload == pending.payload and claimed.payload, "decrypted, as a queryset loads it"
+    assert (claimed.status, claimed.attempts) == (InboundEvent.Status.PROCESSING, 1)
+    assert inbox._claim(pending.pk) is None, "claimed once"
