@@ -14,8 +14,8 @@ connection, and only the checkpoints stand between a writer and the ledgers.
 
 Also here: the statements the worker's hot paths write by hand, built from
 the models' own metadata (``insert_statement``, ``insert_if_absent``,
-``rows_where``, ``rows_updated``), where compiling a query costs more than
-running it.
+``insert_row``, ``update_fields``, ``rows_where``, ``rows_updated``), where
+compiling a query costs more than running it.
 """
 
 from __future__ import annotations
@@ -23,12 +23,12 @@ from __future__ import annotations
 import contextlib
 import functools
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.db import connections
+from django.db import DatabaseError, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Model
 
@@ -191,19 +191,54 @@ def insert_if_absent(row: Model, *, conflict: str | tuple[str, ...], using: str 
     set its primary key. No IntegrityError, so no savepoint is needed around
     it. The row inserted stays this transaction's until it ends, as if
     locked. Returns whether it was inserted."""
-    connection = connections[using]
-    insert, values = insert_statement(row, using=using)
-    quote = connection.ops.quote_name
+    quote = connections[using].ops.quote_name
     fields = (conflict,) if isinstance(conflict, str) else conflict
     columns = ", ".join(quote(row._meta.get_field(field).column) for field in fields)
+    return _insert(row, f" ON CONFLICT ({columns}) DO NOTHING", using)
+
+
+def insert_row(row: Model, *, using: str = "default") -> Model:
+    """``row.save()`` for a new row, in one statement written from the
+    model's metadata (``insert_statement``) rather than compiled; sets its
+    primary key and returns it. For rows no signal listens to."""
+    _insert(row, "", using)
+    return row
+
+
+def _insert(row: Model, conflict: str, using: str) -> bool:
+    connection = connections[using]
+    insert, values = insert_statement(row, using=using)
     with connection.cursor() as cursor:
-        cursor.execute(f"{insert} ON CONFLICT ({columns}) DO NOTHING RETURNING {quote(row._meta.pk.column)}", values)
+        cursor.execute(f"{insert}{conflict} RETURNING {connection.ops.quote_name(row._meta.pk.column)}", values)
         inserted = cursor.fetchone()
     if inserted is None:
         return False
     row.pk = inserted[0]
     row._state.adding, row._state.db = False, using
     return True
+
+
+def update_fields(row: Model, fields: Sequence[str], *, using: str = "default") -> None:
+    """``row.save(update_fields=fields)``, but with the statement written
+    from the model's metadata once per process rather than compiled: values
+    prepared as Django prepares them (``auto_now`` set, encrypted fields
+    encrypted). For rows no signal listens to. Raises DatabaseError, as
+    ``save`` does, if the row is gone."""
+    connection = connections[using]
+    targets = [row._meta.get_field(name) for name in fields]
+    values = [field.get_db_prep_save(field.pre_save(row, add=False), connection) for field in targets]
+    with connection.cursor() as cursor:
+        cursor.execute(_update_statement(type(row), tuple(fields), using), [*values, row.pk])
+        if cursor.rowcount == 0:
+            raise DatabaseError("Save with update_fields did not affect any rows.")
+
+
+@functools.cache
+def _update_statement(model: type[Model], fields: tuple[str, ...], using: str) -> str:
+    quote = connections[using].ops.quote_name
+    assignments = ", ".join(f"{quote(model._meta.get_field(name).column)} = %s" for name in fields)
+    table, key = quote(model._meta.db_table), quote(model._meta.pk.column)
+    return f"UPDATE {table} SET {assignments} WHERE {key} = %s"  # noqa: S608  (names from metadata)
 
 
 def rows_where(model: type[Model], where: str, params: list[Any], *, lock: str = "", using: str = "default") -> list:

@@ -11,7 +11,7 @@ from django.utils import timezone
 from calls.models import Call, CallEvent, CallStatusEvent, InboundEvent, Provider
 from calls.services import crm
 from compliance.crypto import identifier_hash
-from compliance.database import insert_if_absent, rows_where
+from compliance.database import insert_if_absent, insert_row, rows_where, update_fields
 from compliance.policy import Jurisdiction, consent_required_for
 
 logger = logging.getLogger(__name__)
@@ -82,7 +82,7 @@ def call_upsert(
         call = _locked("call_sid = %s", [call_sid])
     changed = _fill(call, **facts)
     if changed:
-        call.save(update_fields=[*changed, "updated_at"])
+        update_fields(call, [*changed, "updated_at"])
     return call
 
 
@@ -186,13 +186,15 @@ def call_apply_status(
     """
     current_rank = STATUS_RANK.get(call.status, -1)
     applied = STATUS_RANK[status] > current_rank
-    CallStatusEvent.objects.create(
-        call=call,
-        status=status,
-        sequence_number=sequence_number,
-        occurred_at=occurred_at,
-        applied=applied,
-        inbound_event=inbound_event,
+    insert_row(
+        CallStatusEvent(
+            call=call,
+            status=status,
+            sequence_number=sequence_number,
+            occurred_at=occurred_at,
+            applied=applied,
+            inbound_event=inbound_event,
+        )
     )
 
     changed: list[str] = []
@@ -220,7 +222,7 @@ def call_apply_status(
         call.vapi_control_url = None
         changed.append("vapi_control_url")
     if changed:
-        call.save(update_fields=[*changed, "updated_at"])
+        update_fields(call, [*changed, "updated_at"])
     if applied and status in Call.TERMINAL_STATUSES:
         crm.crm_call_ready(call=call)
     logger.info(

@@ -16,7 +16,7 @@ from calls.services.capture import RUNNING, capture_enqueue_reconcile, capture_r
 from calls.twiml import public_url
 from compliance.audit import audit_record
 from compliance.certificates import Tally, certify
-from compliance.database import insert_if_absent
+from compliance.database import insert_if_absent, update_fields
 from compliance.models import DataClass
 
 logger = logging.getLogger(__name__)
@@ -71,7 +71,7 @@ def call_start_recording(*, call_id: int) -> None:
             # Consent is checked again here, where the recording starts,
             # and not only where it was requested.
             call.recording_state = Call.RecordingState.NOT_REQUESTED
-            call.save(update_fields=["recording_state", "updated_at"])
+            update_fields(call, ["recording_state", "updated_at"])
             logger.warning("recording.start_refused", extra={"call_id": call.pk, "reason": NO_CONSENT})
             return
         if capture_reasons_open(call):
@@ -86,7 +86,7 @@ def call_start_recording(*, call_id: int) -> None:
         except twilio.TwilioPermanentError as error:
             call.recording_state = Call.RecordingState.FAILED
             call.recording_error = str(error)[:200]
-            call.save(update_fields=["recording_state", "recording_error", "updated_at"])
+            update_fields(call, ["recording_state", "recording_error", "updated_at"])
             audit_record(
                 "recording.start_failed", object_type="call", object_id=call.pk, object_repr=call.call_sid,
                 details={"error": type(error).__name__, "status": error.status, "code": error.code},
@@ -97,7 +97,7 @@ def call_start_recording(*, call_id: int) -> None:
             )
             return
         call.recording_state = Call.RecordingState.STARTED
-        call.save(update_fields=["recording_state", "updated_at"])
+        update_fields(call, ["recording_state", "updated_at"])
         recording, _ = Recording.objects.get_or_create(
             recording_sid=recording_sid,
             defaults={"call": call, "status": Recording.Status.IN_PROGRESS, "started_at": timezone.now()},
@@ -155,9 +155,9 @@ def recording_apply_status(
         if not insert_if_absent(recording, conflict="recording_sid"):
             recording = locked.get(recording_sid=recording_sid)
             if changed := _fill(recording, **facts):
-                recording.save(update_fields=[*changed, "updated_at"])
+                update_fields(recording, [*changed, "updated_at"])
     elif changed := _fill(recording, **facts):
-        recording.save(update_fields=[*changed, "updated_at"])
+        update_fields(recording, [*changed, "updated_at"])
     logger.info("recording.status", extra={"call_id": call.pk, "recording_id": recording.pk, "status": status})
     if recording.status not in RUNNING:
         for pause in recording.pauses.filter(ending=""):
@@ -193,7 +193,7 @@ def recording_request_deletion(*, recording: Recording, reason: str) -> None:
     if recording.deletion_requested_at is None:
         recording.deletion_requested_at = timezone.now()
         recording.deletion_reason = reason
-        recording.save(update_fields=["deletion_requested_at", "deletion_reason", "updated_at"])
+        update_fields(recording, ["deletion_requested_at", "deletion_reason", "updated_at"])
         logger.warning("recording.deletion_requested", extra={"recording_id": recording.pk, "reason": reason})
     from calls.tasks import recording_delete
 
@@ -230,7 +230,7 @@ def recording_delete_at_provider(*, recording_id: int) -> DeletionOutcome:
             except twilio.TwilioPermanentError as error:
                 return _deletion_failed(recording, error)
             recording.stop_requested_at = timezone.now()
-            recording.save(update_fields=["stop_requested_at", "updated_at"])
+            update_fields(recording, ["stop_requested_at", "updated_at"])
             audit_record(
                 "recording.stopped", object_type="recording", object_id=recording.pk,
                 object_repr=recording.call.call_sid, details={"reason": recording.deletion_reason},
@@ -248,7 +248,7 @@ def recording_delete_at_provider(*, recording_id: int) -> DeletionOutcome:
             return _deletion_failed(recording, error)
         recording.status = Recording.Status.DELETED
         recording.deleted_at = timezone.now()
-        recording.save(update_fields=["status", "deleted_at", "updated_at"])
+        update_fields(recording, ["status", "deleted_at", "updated_at"])
         audit_record(
             "recording.deleted", object_type="recording", object_id=recording.pk, object_repr=recording.call.call_sid,
             details={"provider": recording.provider, "reason": recording.deletion_reason},
@@ -269,7 +269,7 @@ def _deletion_failed(recording: Recording, error: Exception) -> DeletionOutcome:
     reason = f"{type(error).__name__}: {error}"[:200]
     if recording.deletion_error != reason:
         recording.deletion_error = reason
-        recording.save(update_fields=["deletion_error", "updated_at"])
+        update_fields(recording, ["deletion_error", "updated_at"])
         audit_record(
             "recording.deletion_failed", object_type="recording", object_id=recording.pk,
             object_repr=recording.call.call_sid,

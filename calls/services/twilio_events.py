@@ -27,6 +27,7 @@ from calls.services.capture import capture_enqueue_reconcile, capture_from_event
 from calls.services.recordings import call_request_recording, recording_apply_status
 from calls.services.transcripts import Utterance, transcript_store
 from compliance.audit import audit_record
+from compliance.database import update_fields
 from compliance.models import ConsentDecision
 from compliance.services import consent_record
 
@@ -80,7 +81,7 @@ def apply_gather(event: InboundEvent) -> None:
         department = ivr.OPERATOR
     if department and department not in (ivr.PAYMENT, ivr.ASSISTANT) and call.department != department:
         call.department = department
-        call.save(update_fields=["department", "updated_at"])
+        update_fields(call, ["department", "updated_at"])
     if capture_from_event(event=event, call=call):
         capture_enqueue_reconcile(call=call)
 
@@ -130,7 +131,7 @@ def apply_handoff(event: InboundEvent) -> None:
     call_event_record(event=event, call=call, kind=kind, detail=detail, at=event.received_at)
     if kind == "handoff failed" and call.department != ivr.OPERATOR:
         call.department = ivr.OPERATOR
-        call.save(update_fields=["department", "updated_at"])
+        update_fields(call, ["department", "updated_at"])
 
 
 def apply_refer(event: InboundEvent) -> None:
@@ -141,7 +142,7 @@ def apply_refer(event: InboundEvent) -> None:
     call_event_record(event=event, call=call, kind="transfer", detail=target, at=event.received_at)
     if target in settings.IVR_DEPARTMENTS and call.department != target:
         call.department = target
-        call.save(update_fields=["department", "updated_at"])
+        update_fields(call, ["department", "updated_at"])
 
 
 def apply_status(event: InboundEvent) -> None:

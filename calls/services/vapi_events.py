@@ -40,6 +40,7 @@ from calls.services.vapi_tools import (
 )
 from calls.services.vapi_webhooks import jurisdiction_of
 from compliance.audit import Actor, audit_record
+from compliance.database import update_fields
 from compliance.models import ConsentDecision, ConsentMethod
 from compliance.services import consent_record
 
@@ -223,7 +224,7 @@ def _apply_tool(event: InboundEvent, call: Call, name: str, values: dict[str, An
     elif name == "transfer_to_human":
         if call.department != values["department"]:
             call.department = values["department"]
-            call.save(update_fields=["department", "updated_at"])
+            update_fields(call, ["department", "updated_at"])
         call_event_record(
             event=event, call=call, kind="transfer_to_human", detail=values["department"], at=event.received_at
         )
@@ -266,7 +267,7 @@ def apply_end_of_call_report(event: InboundEvent) -> None:
         )
     if data.get("cost") is not None:
         call.cost = Decimal(str(data["cost"])).quantize(Decimal("0.0001"))
-        call.save(update_fields=["cost", "updated_at"])
+        update_fields(call, ["cost", "updated_at"])
 
     replaced = TranscriptSegment.objects.filter(call=call, source__in=REPORT_SOURCES)
     superseded = set(replaced.exclude(source_event=event).values_list("source_event_id", flat=True))

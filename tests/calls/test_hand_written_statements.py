@@ -1,0 +1,90 @@
+"""The statements the worker writes from the models' metadata instead of
+compiling them (``compliance.database``) store exactly what Django's own
+``save`` stores: every field of the model, whatever its kind (encrypted,
+foreign key, decimal, JSON, time)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.db import DatabaseError
+from django.utils import timezone
+
+from calls.models import Call, CallStatusEvent, InboundEvent, Recording
+from calls.services.inbox import inbox_process
+from compliance.database import insert_row, update_fields
+from tests.factories import call_sid, recording_sid, twilio_call_params
+
+pytestmark = pytest.mark.django_db
+
+# Set by the database or the save itself, or one row's own.
+OWN = {"id", "updated_at", "recorded_at", "created_at"}
+
+
+def stored(row) -> dict[str, object]:  # noqa: ANN001
+    fresh = type(row).objects.get(pk=row.pk)
+    return {field.attname: getattr(fresh, field.attname) for field in row._meta.concrete_fields}
+
+
+def comparable(row) -> dict[str, object]:  # noqa: ANN001
+    unique = {field.attname for field in row._meta.concrete_fields if field.unique}
+    return {name: value for name, value in stored(row).items() if name not in OWN | unique}
+
+
+def a_call_with_everything(twilio_post) -> Call:  # noqa: ANN001
+    params = twilio_call_params(CallerName="Dana Whitfield")
+    twilio_post("/webhooks/twilio/voice/", params)
+    twilio_post("/webhooks/twilio/status/", {**params, "CallStatus": "completed", "CallDuration": "42"})
+    for event_id in InboundEvent.objects.order_by("id").values_list("pk", flat=True):
+        assert inbox_process(event_id=event_id)
+    call = Call.objects.get(call_sid=params["CallSid"])
+    call.parent = Call.objects.create(call_sid=call_sid())
+    call.cost, call.department, call.vapi_control_url = 0.1234, "billing", "https://example.test/control"
+    call.escalated, call.escalation_reason = True, "asked for a person"
+    return call
+
+
+@pytest.mark.parametrize("model", [Call, Recording])
+def test_update_fields_stores_every_field_as_save_does(twilio_post, model):
+    source = a_call_with_everything(twilio_post)
+    if model is Recording:
+        source = Recording.objects.create(call=source, recording_sid=recording_sid(), status="completed")
+        source.duration_seconds, source.deleted_at = 17, timezone.now() - timedelta(days=1)
+    fields = [field.name for field in model._meta.concrete_fields if not field.primary_key and not field.unique]
+    by_django, by_hand = (model.objects.get(pk=source.pk) for _ in range(2))
+    for row in (by_django, by_hand):
+        row.pk, row._state.adding = None, True
+        for field in model._meta.concrete_fields:
+            if field.unique and not field.primary_key:
+                setattr(row, field.attname, f"{getattr(row, field.attname)}-{id(row)}"[-field.max_length :])
+        row.save()
+        for name in fields:
+            setattr(row, name, getattr(source, name))
+
+    by_django.save(update_fields=fields)
+    update_fields(by_hand, fields)
+
+    assert comparable(by_hand) == comparable(by_django)
+    filled = {name: value for name, value in comparable(by_hand).items() if value not in (None, "", 0, False)}
+    assert len(filled) >= 5, f"the values compared are not just defaults: {sorted(filled)}"
+    assert stored(by_hand)["updated_at"] >= stored(source)["updated_at"], "auto_now is set"
+
+
+def test_update_fields_of_a_row_that_is_gone_raises_as_save_does():
+    call = Call.objects.create(call_sid=call_sid())
+    Call.objects.filter(pk=call.pk).delete()
+
+    with pytest.raises(DatabaseError):
+        update_fields(call, ["department"])
+
+
+def test_insert_row_stores_every_field_as_create_does(twilio_post):
+    call = a_call_with_everything(twilio_post)
+    values = {"call": call, "status": "completed", "sequence_number": 7, "occurred_at": timezone.now(), "applied": True}
+    values["inbound_event"] = InboundEvent.objects.first()
+
+    by_hand = insert_row(CallStatusEvent(**values))
+
+    assert by_hand.pk is not None and not by_hand._state.adding
+    assert comparable(by_hand) == comparable(CallStatusEvent.objects.create(**values))
