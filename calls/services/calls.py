@@ -236,6 +236,5 @@ def call_event_record(*, event: InboundEvent, call: Call, kind: str, detail: str
     """A moment of a call on its timeline (never words said), once per
     delivery: safe to repeat."""
     detail_length = CallEvent._meta.get_field("detail").max_length
-    CallEvent.objects.get_or_create(
-        inbound_event=event, defaults={"call": call, "type": kind, "detail": detail[:detail_length], "occurred_at": at}
-    )
+    moment = CallEvent(inbound_event=event, call=call, type=kind, detail=detail[:detail_length], occurred_at=at)
+    insert_if_absent(moment, conflict="inbound_event")
