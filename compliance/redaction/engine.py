@@ -17,8 +17,21 @@ from dataclasses import dataclass
 
 from . import lexicon, ner, tagger
 from .normalize import FILLER_WORDS, normalize
+from .persons import (
+    ADDRESS_THINGS,
+    MAKES,
+    NOT_NAMES,
+    PARTICLES,
+    STREET_OR_BUSINESS,
+    THINGS,
+    TITLES,
+    UTILITY_WORDS,
+    NameFinder,
+    Word,
+    asks_for_a_person,
+    medicine,
+)
 from .persons import ENTITY as PERSON
-from .persons import NOT_NAMES, PARTICLES, STREET_OR_BUSINESS, UTILITY_WORDS, NameFinder, Word, medicine
 from .recognizers import CONTEXT_CHARACTERS, QUANTITY_AFTER, US_STATE_NAMES, US_STATES, forget, recognizers
 
 logger = logging.getLogger(__name__)
@@ -107,6 +120,7 @@ class Redactor:
         businesses = [match.span(match.lastgroup) for match in _GREETED.finditer(text)]
         confident = [entity for entity in found if entity.score >= MINIMUM_SCORE]
         addresses = [entity for entity in confident if entity.type == "ADDRESS"]
+        pets = pets_named(text) if _ANIMAL.search(text) else None
         confident = [
             entity
             for entity in confident
@@ -114,28 +128,77 @@ class Redactor:
             or not (
                 self._town_after_an_address(text, entity, addresses)
                 or self._medicines(text, entity)
-                or self._place_asked_for(text, entity)
+                or self._thing_asked_for(text, entity)
+                or _a_pet_s_name(text, entity, pets)
+                or self._place_gone_to(text, entity)
             )
         ]
         return _merge(self._as_names(confident, text, businesses, turn), text)
 
-    def _place_asked_for(self, text: str, entity: Entity) -> bool:
-        """The name found at ``entity`` is the whole of a turn that answers a question for a
-        city, a town or a state, and a place the place lists know ("Please say the city for the
-        store you'd like." / "Covington."); not where the question asks a secret ("In what city
-        were your parents married?")."""
+    def _thing_asked_for(self, text: str, entity: Entity) -> bool:
+        """The name found at ``entity`` answers the turn before it, a question for a thing and not
+        for a person: a make, a bank, a hospital, a street, a place ("Please say the make and model
+        of your vehicle." / "Ford Ranger."; "Which hospital were you at?" / "saint francis the one
+        downtown"; "What city are you in?" / "Um, Marietta."). The name opens its turn, after
+        nothing but an answer's first words ("it's a", "just", "yeah"), and ends it or its
+        sentence, or goes on about the thing ("…like fifteen years old"). A place asked for by
+        "where" is one the place lists hold ("Where are you headed?" / "Just Orlando."). Not
+        where the question asks for a person too ("the name on the account", "who", "the
+        patient") or for a secret ("In what city were your parents married?", "the make of your
+        first car")."""
         line_start = text.rfind("\n", 0, entity.start) + 1
         if not line_start:
             return False  # no turn before it
-        line_end = text.find("\n", entity.end)
-        around = _WORD.findall(
-            text[line_start : entity.start] + " " + text[entity.end : len(text) if line_end == -1 else line_end]
-        )
-        if any(word.lower() not in FILLER_WORDS for word in around):
+        if _DIGIT.search(text, entity.start, entity.end):
+            return False  # a code: "K7QX4P."
+        turn = _line_at(text, line_start - 1)[-CONTEXT_CHARACTERS:]
+        if _SECRET_ASKED.search(turn) or asks_for_a_person(turn):
             return False
-        asked = _line_at(text, line_start - 1)[-CONTEXT_CHARACTERS:]
+        opening = _WORD.findall(text, line_start, entity.start)
+        if any(word.lower() not in _ANSWER_OPENS for word in opening):
+            return False
+        line_end = text.find("\n", entity.end)
+        after = text[entity.end : len(text) if line_end == -1 else line_end]
+        if _PERSON_SAID.search(after) or (
+            any(word.lower() not in FILLER_WORDS for word in _WORD.findall(after)) and not _ANSWER_GOES_ON.match(after)
+        ):
+            return False  # "Omar, the teller, opened it.", "Jennifer, she's my nurse there."
         words = tuple(lexicon.fold(word) for word in _WORD.findall(text, entity.start, entity.end))
-        return bool(_PLACE_ASKED.search(asked)) and not _SECRET_PLACE.search(asked) and words in self.names.places.names
+        places, known = self.names.places.names, self.names.lexicon
+        sainted = bool(set(words[:1]) & _SAINT or opening and opening[-1].lower() in _SAINT)  # "Saint Jude"
+        if not sainted and any(
+            known.is_unambiguous_name(word) and word not in MAKES and (word,) not in places for word in words
+        ):
+            return False  # a person's name, not a thing's: "Which bank? / Megan.", "Jordan Miller."
+        if set(words) & _TITLES or set(map(str.lower, opening)) & _TITLES:
+            return False  # "Sergeant Cole", "Nurse Jackie"
+        asked = _question_in(turn)
+        if _THING_ASKED.search(asked):
+            return True
+        return bool(_WHERE_ASKED.search(asked)) and words in places
+
+    def _place_gone_to(self, text: str, entity: Entity) -> bool:
+        """The name found at ``entity`` is a place the lists hold, said where one is, goes or comes
+        from: "a gas station in, um, Tulsa", "we live near Savannah", "your trip from Denver to
+        Boise", "the flight departs Savannah", "delivery to Paris". "to" and "from" only after talk
+        of a journey or another place: "I spoke to Austin", "a call from Jordan" are people, and a
+        possessive is a person's ("in Jordan's name")."""
+        if text.startswith(("'s", "’s"), entity.end):
+            return False
+        words = tuple(lexicon.fold(word) for word in _WORD.findall(text, entity.start, entity.end))
+        if words not in self.names.places.names:
+            return False
+        line_start = text.rfind("\n", 0, entity.start) + 1
+        said = [word.lower() for word in _WORD.findall(text, max(line_start, entity.start - 80), entity.start)]
+        said = [word for word in said if word not in FILLER_WORDS]
+        if not said:
+            return False
+        if said[-1] in _WHERE_ONE_IS or said[-2:] == ["out", "of"]:
+            return True
+        if said[-1] not in ("to", "from"):
+            return False
+        journey = any(_JOURNEY.fullmatch(word) for word in said[-7:-1])
+        return journey or (len(said) > 1 and (said[-2],) in self.names.places.names)
 
     def _medicines(self, text: str, entity: Entity) -> bool:
         """Every word found as a name is a medicine's: "I found Atorvastatin, 20 milligrams"."""
@@ -345,14 +408,38 @@ _BEFORE_A_TOWN = re.compile(r"[^\S\n]*,[^\S\n]*(?:in[^\S\n]+)?|[^\S\n]+in[^\S\n]
 _STATE_OR_ZIP_AFTER = re.compile(
     rf",?[^\S\n]+(?:(?:{US_STATE_NAMES})\b|(?-i:{US_STATES})\b|\d{{5}}(?:-\d{{4}})?(?!\w))", re.IGNORECASE
 )
-# A question for a place: "Please say the city.", "What town is that in?"
-_PLACE_ASKED = re.compile(r"\b(?:city|cities|town|state|country|county|hometown)\b", re.IGNORECASE)
-# A place asked for as a secret, a security question's answer: "In what city were your parents married?"
-_SECRET_PLACE = re.compile(
+# A question for a thing a name may be the name of (a place among them): "What's the make of the
+# heater?", "Which bank is it with?", "Please say the name of the hospital.", "What city are you in?"
+# Not a street, a building or a complex: a person's is part of an address ("And the street?" /
+# "Beaumont, the court, not the avenue.").
+_THING_ASKED = re.compile(rf"\b(?:{'|'.join(sorted(set(THINGS) - ADDRESS_THINGS))})s?\b", re.IGNORECASE)
+_DIGIT = re.compile(r"\d")
+# A sentence of a turn.
+_SENTENCE = re.compile(r"[^.?!]*(?:[.?!]+|$)")
+# A question for a place by "where": "Where are you headed?"
+_WHERE_ASKED = re.compile(r"\bwhere\b", re.IGNORECASE)
+# A question for a secret, a security question's answer: "In what city were your parents married?"
+_SECRET_ASKED = re.compile(
     r"\b(?:born|birth|married|met|meet|grew|grow|raised|first|favou?rite|childhood|honeymoon|security|secret|"
-    r"verify|verification|memorable|school|parents?|mother|father|mom|dad|grand\w*|spouse|wife|husband|"
-    # A question for a name too: "Please say the city, then your last name."
-    r"name|who|who's|holder|calling)\b",
+    r"verify|verification|memorable|passcode|password|parents?|mother|father|mom|dad|grand\w*|spouse|wife|"
+    r"husband|maiden|oldest|sibling|dream|hero|idol|nickname|attend|attended)\b|"
+    r"\bgo to (?:college|school|university)\b",
+    re.IGNORECASE,
+)
+_SAINT = frozenset("saint st san santa".split())
+# The first words of an answer, before what it names: "It's a…", "Just…", "Yeah, at the…", "Saint…".
+_ANSWER_OPENS = (
+    FILLER_WORDS
+    | frozenset(
+        "it it's its s is was that that's thats just the a an yes yeah yep no nope oh ok okay well so sure at from "
+        "in to with by".split()
+    )
+    | _SAINT
+)
+# An answer that goes on after what it names, about it: "Augusta. Georgia, not Maine.", "It's
+# Chase, the one on Grant Street.", "its a rheem like fifteen years old", "saint francis the one downtown".
+_ANSWER_GOES_ON = re.compile(
+    r"[^\S\n]*(?:[,.;!?]|[^\S\n](?:like|the one|i think|i guess|probably|maybe|for sure|or so|or something)\b)",
     re.IGNORECASE,
 )
 _TOWN_ENDS = re.compile(r"[^\S\n]*(?:[.!]|$|\n)")
@@ -431,6 +518,115 @@ _A_PERSON_AFTER = re.compile(
     r"i appreciate|talk soon|thanks|thank you|please leave|leave a message)\b",
     re.IGNORECASE,
 )
+
+
+# Animals a call names ("my dog", "a golden retriever", "two cats"), and the people a pet's
+# "her name" could be said of instead ("My daughter has a cat. Her name is…", "the dog's vet, her
+# name is…").
+_ANIMALS = (
+    "dog|cat|puppy|pup|kitten|kitty|pet|horse|pony|bird|parrot|parakeet|budgie|rabbit|bunny|hamster|gerbil|ferret|"
+    "guinea pig|lizard|gecko|snake|turtle|tortoise|goldfish|fish|lab|labrador|retriever|beagle|poodle|terrier|"
+    "shepherd|husky|bulldog|boxer|chihuahua|dachshund|collie|pug|spaniel|corgi|doodle|labradoodle|goldendoodle|"
+    "tabby|mutt|hound|pit ?bull|rottweiler|schnauzer|shih tzu|maltese|yorkie|greyhound|mastiff|pointer|setter"
+)
+_ANIMAL = re.compile(rf"\b(?:{_ANIMALS})(?:e?s)?\b", re.IGNORECASE)
+_NAME_WORD = r"(?P<name>[^\W\d_][\w'’-]*)(?:,?[^\S\n]+(?:and|&)[^\S\n]+(?P<second>[^\W\d_][\w'’-]*))?"
+# "my dog, Duke", "a dog named Pickles", "the cat's name is Mochi", "two dogs, Rosie and Duke", "my
+# dog Rosie." (without a comma only before the sentence's end: "the dog Maria adopted" is Maria's).
+_PET_INTRODUCED = re.compile(
+    rf"\b(?:{_ANIMALS})(?:e?s)?(?:(?:['’]s)?[^\S\n]+names?(?:[^\S\n]+is|['’]?s)|,?[^\S\n]+(?:(?:is[^\S\n]+)?named|"
+    rf"(?:is[^\S\n]+)?called|whose[^\S\n]+name[^\S\n]+is)|,)[^\S\n]+(?:(?:um|uh),?[^\S\n]+)?{_NAME_WORD}",
+    re.IGNORECASE,
+)
+_PET_BEFORE_AN_END = re.compile(
+    rf"\b(?:my|our|the|his|her|their)[^\S\n]+(?:{_ANIMALS})[^\S\n]+{_NAME_WORD}(?=[^\S\n]*(?:[.!?]|$))",
+    re.IGNORECASE | re.MULTILINE,
+)
+# "…my dog. Her name's Rosie.": "her name" said after an animal, and no person said just before.
+_ITS_NAME = re.compile(
+    rf"\b(?:his|her|its|their)[^\S\n]+names?(?:[^\S\n]+is|['’]?s)[^\S\n]+(?:(?:um|uh),?[^\S\n]+)?{_NAME_WORD}",
+    re.IGNORECASE,
+)
+_A_PERSON_NOUN = re.compile(
+    r"\b(?:son|daughter|wife|husband|mom|mother|dad|father|sister|brother|friend|neighbou?r|aunt|uncle|cousin|"
+    r"grand\w*|boyfriend|girlfriend|partner|kid|child|baby|roommate|tenant|landlord|vet|doctor|dr|owner|sitter|"
+    r"walker|groomer|trainer|breeder|nurse)\b",
+    re.IGNORECASE,
+)
+# "Rocco. He's a boxer mix", "Max is the dog", "bishop hes a golden retriever", "Duke, a beagle".
+_PET_DESCRIBED = re.compile(
+    rf"{_NAME_WORD}(?:[.,]?[^\S\n]+(?:(?:he|she|it)['’]?s|is|was)|,)[^\S\n]+(?:just[^\S\n]+)?(?:a|an|my|our|the)"
+    rf"[^\S\n]+(?:[\w-]+[^\S\n]+){{0,3}}?(?:{_ANIMALS})\b(?=[^\S\n]*(?:[,.!?;]|$|mix\b|and\b|who\b|that\b|"
+    r"(?:he|she|it)['’]?s\b|like\b|so\b|but\b))",
+    re.IGNORECASE | re.MULTILINE,
+)
+
+
+_PRONOUN_PIECES = frozenset("he she it s hes shes its".split())
+
+
+def pets_named(text: str) -> frozenset[str]:
+    """The names a text gives animals, folded: "my dog, Duke", "a cat named Mochi", "Her name's
+    Rosie." after "my dog" with no person between, "Rocco. He's a boxer mix"."""
+    named = [*_PET_INTRODUCED.finditer(text), *_PET_BEFORE_AN_END.finditer(text), *_PET_DESCRIBED.finditer(text)]
+    for match in _ITS_NAME.finditer(text):
+        window = max(0, match.start() - 120)
+        if _ANIMAL.search(text, window, match.start()) and not _A_PERSON_NOUN.search(text, window, match.start()):
+            named.append(match)
+    return frozenset(
+        lexicon.fold(match.group(group)) for match in named for group in ("name", "second") if match.group(group)
+    )
+
+
+def _a_pet_s_name(text: str, entity: Entity, pets: frozenset[str] | None) -> bool:
+    """The name found at ``entity`` is an animal's: every word of it a name the text gives an animal
+    (``pets_named``), there and wherever else it is said ("See you and Rosie Wednesday!"), or the
+    word for the animal itself ("a beagle")."""
+    if pets is None:
+        return False  # no animal said
+    if _ANIMAL.fullmatch(text, entity.start, entity.end):
+        return True  # the animal itself: "One dog, a beagle."
+    words = [lexicon.fold(word) for word in _WORD.findall(text, entity.start, entity.end)]
+    names = [word for word in words if word not in _PRONOUN_PIECES]  # "bishop he's": the finding ran on
+    return bool(names) and all(word in pets for word in names)
+
+
+# Where one is or passes: "in", "near", "departs", "based" (not "to" or "from": "I spoke to Austin").
+_WHERE_ONE_IS = frozenset(
+    "in near outside around visiting located based downtown via toward towards through into departs departing "
+    "leaving leaves".split()
+)
+# Talk of a journey, before "to" or "from" a place: "flight", "drove", "headed", "ship it".
+_JOURNEY = re.compile(
+    r"fl(?:y|ies|ying|ew|ight|ights)|trips?|driv(?:e|es|ing)|drove|head(?:ed|ing)?|go(?:ing)?|went|travel\w*|"
+    r"mov(?:e|ed|ing)|ship\w*|deliver\w*|route|arriv\w*|return\w*|connect\w*|layover|train|bus|tickets?|"
+    r"relocat\w*|transfer(?:red)?|came|coming|visit\w*|vacation|back|commute\w*",
+    re.IGNORECASE,
+)
+
+
+# Titles and forms of address before a person's name.
+_TITLES = TITLES | frozenset(
+    "nurse officer pastor coach sister brother judge captain deputy sergeant sgt nana auntie aunt uncle father "
+    "reverend rev".split()
+)
+# What is said of a person after their name: "…, my wife, …", "…, the teller", "she set it up".
+_PERSON_SAID = re.compile(
+    r"\b(?:he|she|him|her|himself|herself|he's|she's|hes|shes|he'd|she'd|my|our|his|their|guy|lady|woman|man|"
+    r"teller|manager|owner|agent|nurse|receptionist|pharmacist|advisor|adviser|adjuster|accountant|assistant|"
+    r"salesperson|salesman|saleswoman|rep|representative|doctor|dr|pastor|boss|friend|cousin|brother|sister|"
+    r"wife|husband|son|daughter|mom|dad|mother|father|told|said|sold|helped|knows|handles|booked|switched|"
+    r"opened|set|gave)\b",
+    re.IGNORECASE,
+)
+
+
+def _question_in(turn: str) -> str:
+    """The question a turn asks: its last sentence ending in a question mark, or its last sentence
+    ("Welcome to Skyward Airlines. Please say your confirmation code." is about a code)."""
+    sentences = [match.group() for match in _SENTENCE.finditer(turn) if match.group().strip()]
+    questions = [sentence for sentence in sentences if sentence.rstrip().endswith("?")]
+    return (questions or sentences or [""])[-1]
 
 
 def _line_at(text: str, position: int) -> str:

@@ -416,6 +416,7 @@ class Word:
         False  # a speaker's label ("Caller:") or part of an identifier or placeholder ("call_sid", "[PERSON]")
     )
     spelt: bool = False  # a letter said in the spelling alphabet: "Quebec, Juliet, 4, 8"
+    answers_for_a_person: bool = False  # answers a question for a person: "What's the name on the account?"
 
 
 @dataclass(frozen=True)
@@ -966,8 +967,11 @@ class NameFinder:
             # "i'm frank with you", "it's Bellevue" nor "it's Platinum" (a
             # capitalised ordinary word after "it's" names a plan or a product).
             phrase = _phrase_before(words, index, text)
-            # "Is this Jordan?" asks for a person; "it's Bellevue" names a place.
-            placed = word.place and phrase in _NOT_NAMING and not _asked(phrase, word, text)
+            # "Is this Jordan?" asks for a person, as does a question before ("Who am I speaking
+            # with?" / "It's Austin."); "it's Bellevue" names a place.
+            placed = (
+                word.place and phrase in _NOT_NAMING and not (_asked(phrase, word, text) or word.answers_for_a_person)
+            )
             loose_word = phrase in _LOOSE and word.vocabulary and not word.name
             resumed = word.common and phrase not in _LOOSE and _RESUMED.match(text, word.end) is not None
             accepted = (
@@ -1038,7 +1042,13 @@ class NameFinder:
             ):
                 return index, index, 0.75  # "mark is my husband", "Ebere's my daughter"
             asked = word.answers_question
-            answer = (asked or _answer_alone(text, words)) and word.capitalised and not word.place
+            # A place's name is a person's where the question asked for one: "What's the name on the
+            # account?" / "Jordan."
+            answer = (
+                (asked or _answer_alone(text, words))
+                and word.capitalised
+                and (not word.place or word.answers_for_a_person)
+            )
             # A first name that is the whole reply ("Faith.", "Mark.", "Rose."):
             # an utterance of one word answers "and your name?" far more often
             # than anything else that word could mean, colours apart.
@@ -1639,13 +1649,45 @@ _ALTERNATIVE = re.compile(
     r"(?:\s+with\s+an?\s+[^,.?!\n]{1,12})?(?:,\s*|\?\s+|\s+)(?i:or)\s+(?:(?i:is it|was it)\s+)?(?:(?i:just)\s+)?"
     r"(?P<name>[A-Z][^\W\d_]+(?:['’-][^\W\d_]+)?)(?=\s*[?.,!]|\s*$)"
 )
-# A question that asks for a thing, whose answer is no person's name.
-_THING_ASKED = re.compile(
-    r"\b(?:which|what)\s+(?:\w+\s+)?(?:bank|company|store|city|state|town|plan|carrier|provider|browser|app|colou?r|"
-    r"brand|model|card|device|street|school|hospital|pharmacy|airline|insurer|insurance|tier|package|network|kind|"
-    r"type|country|county|language|level|product|service|option|department)s?\b",
+# Things a name may be the name of, which a question may ask for: "Which bank is that routing
+# number for?", "What's the make of the heater?", "Please say the name of the hospital."
+THINGS = (
+    "bank company business store shop city state town country county plan carrier browser app colour "
+    "color brand make model manufacturer card device street road avenue school college university hospital clinic "
+    "pharmacy drugstore airline airport insurer insurance tier package network kind type language level product "
+    "service option department restaurant dealership movie film show channel team location branch vehicle "
+    "car truck dog cat pet puppy kitten breed hotel gym church property building complex cities hometown"
+).split()
+# The things of them that a person's street address is made of: "And the street?" / "Beaumont."
+ADDRESS_THINGS = frozenset("street road avenue property building complex".split())
+_THINGS = "|".join(THINGS)
+_THING_ASKED = re.compile(rf"\b(?:which|what)\s+(?:\w+\s+)?(?:{_THINGS})s?\b", re.IGNORECASE)
+# A question for a person: "Who's calling?", "the name on the account", "the patient", "your last name".
+_PERSON_ASKED = re.compile(
+    r"\b(?:who|whom|whose|who's|holder|patient|member|beneficiary|doctor|dr|physician|dentist|nurse|"
+    r"representative|person|people|contact|landlord|manager|owner|employee|speaking|talking|provider|spoke|"
+    r"spell|names?|agent|adviser|advisor|adjuster|salesperson|salesman|saleswoman|vet|vets|veterinarian|tutor|"
+    r"broker|officer|specialist|technician|tech|driver|cleaner|therapist|counsell?or|teacher|coach|pharmacist|"
+    r"receptionist|nurse|surgeon|attorney|lawyer|planner|realtor|caseworker)\b",
     re.IGNORECASE,
 )
+# "name" of a thing, not of a person: "the name of the hospital", "the dog's name", "the street name".
+_A_THING_S_NAME = re.compile(
+    rf"\bname of (?:the|your|that|this|a|an) (?:{_THINGS})s?\b|\b(?:{_THINGS})(?:['’]s)? name\b",
+    re.IGNORECASE,
+)
+
+
+def asks_for_a_person(question: str) -> bool:
+    """The question asks for a person ("Who's calling?", "the name on the account", "your last
+    name"), not only for a thing's name ("the name of the hospital", "the dog's name")."""
+    return _PERSON_ASKED.search(_A_THING_S_NAME.sub(" ", _SPEAKER.sub(" ", question))) is not None
+
+
+# A transcript's speakers' labels: "Agent: And the state? Caller: Maryland."
+_SPEAKER = re.compile(r"\b(?:agent|caller|customer|assistant|bot|user|rep)\s*:", re.IGNORECASE)
+
+
 # A pronoun object after an everyday word makes it a verb: "Bill me", "Mark it", "Chase them".
 _OBJECT_AFTER = re.compile(r"\s+(?:me|him|her|us|them|it)\b", re.IGNORECASE)
 
@@ -1664,12 +1706,12 @@ def _mark_answers(text: str, words: list[Word]) -> None:
         start = starts[number]
         stop = ends[number][0] if number < len(ends) else len(text)
         # A placeholder stands where a value was: "Try [PIN]." is no name, as "Try 4 4 1 9." isn't.
-        if (
-            len(same) > 3
-            or not all(word.capitalised for word in same)
-            or _DIGIT.search(text, start, stop)
-            or "[" in text[start:stop]
-        ):
+        if _DIGIT.search(text, start, stop) or "[" in text[start:stop]:
+            continue
+        # An answer's words around the name apart ("just Jordan", "It's Austin, I think"), where a person was asked for.
+        content = [word for word in same if word.folded not in _ANSWER_OPENS]
+        plain = len(same) <= 3 and all(word.capitalised for word in same)
+        if not (plain or 0 < len(content) <= 3 and all(word.capitalised for word in content)):
             continue
         asked = text[max(0, start - 120) : start].rstrip()
         asked = asked[: asked.rfind(":")].rstrip() if asked.endswith(":") else asked
@@ -1678,11 +1720,18 @@ def _mark_answers(text: str, words: list[Word]) -> None:
         # "Is it green or orange? Orange.": the answer picks one of the choices offered.
         question = asked[max(asked.rfind("."), asked.rfind("!"), asked.rfind("?", 0, len(asked) - 1)) + 1 :]
         offered = re.findall(r"[a-z']+", question.lower()) if _OR.search(question) else ()
-        if _THING_ASKED.search(question):
+        for_a_person = asks_for_a_person(question)
+        if _THING_ASKED.search(question) and not for_a_person:
             continue  # "Which bank is that routing number for? Chase."
-        if not any(word.folded in offered for word in same):
-            for word in same:
+        answer = same if plain else content if for_a_person else []
+        if answer and not any(word.folded in offered for word in answer):
+            for word in answer:
                 word.answers_question = True
+                word.answers_for_a_person = for_a_person
+
+
+# The words of an answer around what it names: "just…", "um, it's…", "…, I think".
+_ANSWER_OPENS = FILLERS | frozenset("just it's its it is yes yep that's thats sure okay ok i think guess maybe".split())
 
 
 def _unknown_lowercase(word: Word) -> bool:

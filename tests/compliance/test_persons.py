@@ -433,3 +433,155 @@ def test_runs_of_spelled_parts_are_found_where_words_start_as_a_scan_of_every_ch
     scanned = [run.span() for run in persons._SPELT_RUN.finditer(text)]
 
     assert [run.span() for run in persons._runs_at_word_starts(persons._SPELT_RUN, text)] == scanned
+
+
+# Names a thing bears that are names too, said as the answer to a question for the thing.
+_THING_NAMES = ["Chase", "Ford Ranger", "Saint Jude", "Regence", "Jackson", "Marshall", "Hunter", "Grant", "Jordan"]
+_ANSWERS = ["{}.", "It's {}.", "Um, it's a {}.", "just {}", "{}, the one downtown.", "its {} like ten years old"]
+
+
+@settings(max_examples=120, deadline=None)
+@given(
+    st.sampled_from(sorted(set(persons.THINGS) - persons.ADDRESS_THINGS)),
+    st.sampled_from(
+        ["Which {} is it?", "What's the name of the {}?", "Please say the {}.", "And the {}?", "What {} was that with?"]
+    ),
+    st.sampled_from(_THING_NAMES),
+    st.sampled_from(_ANSWERS),
+)
+def test_a_name_answering_a_question_for_a_thing_is_no_person(thing, question, name, answer):
+    """The answer names the thing asked for, whatever the thing ("What's the make of the
+    heater?" / "its a rheem like fifteen years old")."""
+    assert people(answer.format(name), context=question.format(thing)) == []
+
+
+@settings(max_examples=120, deadline=None)
+@given(
+    st.sampled_from(
+        [
+            "What's the name on the account?",
+            "Who am I speaking with?",
+            "Can I get your last name?",
+            "Which doctor did you see at the clinic?",
+            "What's the patient's name at the hospital?",
+            "Who's the account holder at the bank?",
+            "Which store, and who did you speak with there?",
+            # A secret: a security question's answer is hidden, whatever it names.
+            "What was the make of your first car?",
+        ]
+    ),
+    st.sampled_from(["Jordan", "Austin", "Savannah", "Chase", "Grant", "Adebayo", "Priya Raman", "Paris"]),
+    st.sampled_from(["{}.", "It's {}.", "Um, it's {}.", "just {}", "yeah {}", "It's {}, I think."]),
+)
+def test_a_name_answering_a_question_for_a_person_or_a_secret_is_hidden(question, name, answer):
+    """Asked for a person, a name is one, places' and words' names among them ("What's the name
+    on the account?" / "Jordan.")."""
+    text = answer.format(name)
+    found = {
+        position for entity in redact(text, context=question).entities for position in range(entity.start, entity.end)
+    }
+    start = text.index(name)
+    assert all(position in found for position in range(start, start + len(name)) if text[position].isalnum()), text
+
+
+@pytest.mark.parametrize("thing", sorted(persons.ADDRESS_THINGS))
+def test_a_name_answering_a_question_for_a_part_of_an_address_is_hidden(thing):
+    """A person's street is part of their address: "And the street?" / "Beaumont."."""
+    assert redact("Beaumont, the one by the school.", context=f"And the {thing}?").entities
+
+
+@pytest.mark.parametrize("question", ["Which branch did you visit?", "What's the name of the store?"])
+@pytest.mark.parametrize("answer", ["Erin helped me at the Maple branch.", "Priya Raman said it would be ready."])
+def test_a_name_doing_something_in_an_answer_for_a_thing_is_a_person(question, answer):
+    name = answer.split(" helped")[0].split(" said")[0]
+    assert people(answer, context=question) == [name]
+
+
+_PET_NAMES = ["Rosie", "Duke", "Max", "Penny", "Bishop", "Charlie", "Bella", "Oliver"]
+
+
+@settings(max_examples=120, deadline=None)
+@given(
+    st.sampled_from(["dog", "cat", "puppy", "golden retriever", "beagle", "kitten"]),
+    st.sampled_from(
+        [
+            "I need to book a checkup for my {animal}. Her name's {name}.",
+            "There's a {animal}, {name}, but he's friendly.",
+            "We got a new {animal} named {name}, he chewed my card.",
+            "{name}. He's a {animal}, like seventy pounds.",
+            "the {animal} is friendly her name is {name}",
+            "The bed was for {name}. {name} is the {animal}.",
+            "my {animal}s name is {name}",
+        ]
+    ),
+    st.sampled_from(_PET_NAMES),
+)
+def test_a_name_the_call_gives_an_animal_is_no_person(animal, template, name):
+    text = template.format(animal=animal, name=name)
+    assert people(text) == [], text
+    # And where it is said again, in a later turn.
+    assert people(f"See you and {name} on Wednesday!", context=text) == []
+
+
+@settings(max_examples=120, deadline=None)
+@given(
+    st.sampled_from(
+        [
+            "My daughter has a {animal}. Her name is {name} and she is twelve.",
+            "The {animal}'s vet, her name is Dr. {name}, said it's fine.",
+            "My {animal} walker, {name}, has a key.",
+            "I'm calling about my {animal}. My name is {name}.",
+            "{name} is a {animal} groomer in town.",
+            "Thanks, {name}. Is the {animal} okay?",
+        ]
+    ),
+    st.sampled_from(["dog", "cat", "puppy"]),
+    st.sampled_from(["Maria", "Priya Raman", "Rosie"]),
+)
+def test_a_person_beside_an_animal_is_a_person(template, animal, name):
+    text = template.format(animal=animal, name=name)
+    assert name in " ".join(people(text)), text
+
+
+@pytest.mark.parametrize(
+    "context, text",
+    [
+        ("What was the name of your first pet?", "Biscuit."),
+        ("For security, what was your first pet's name?", "It was a dog named Rosie."),
+        ("Security question: what is the name of your childhood dog?", "rosie"),
+    ],
+)
+def test_a_pet_s_name_given_as_a_security_answer_is_hidden(context, text):
+    assert redact(text, context=context).entities
+
+
+@settings(max_examples=120, deadline=None)
+@given(
+    st.sampled_from(["Savannah", "Orlando", "Tulsa", "Paris", "Reno", "Austin", "Charlotte", "Jackson"]),
+    st.sampled_from(
+        [
+            "There are three charges from a gas station in, um, {}, and I've never been there.",
+            "I found your trip from Denver to {} on March 3rd.",
+            "Your flight departs {} at 6:05 a.m.",
+            "We're flying back to {} on Sunday.",
+            "we live near {} now",
+            "i moved here from {} last year",
+            "The package is out of {} and should ship tomorrow.",
+        ]
+    ),
+)
+def test_a_place_said_where_one_is_goes_or_comes_from_is_no_person(place, template):
+    assert people(template.format(place)) == []
+
+
+@pytest.mark.parametrize(
+    "text, name",
+    [
+        ("I spoke to Austin yesterday and he said it was fine.", "Austin"),
+        ("Please send it to Austin Miller at the same address.", "Austin Miller"),
+        ("We're flying to Paris to see my daughter, Charlotte.", "Charlotte"),
+        ("Can I speak to Savannah, please?", "Savannah"),
+    ],
+)
+def test_a_person_said_after_to_or_from_without_a_journey_is_a_person(text, name):
+    assert name in people(text)
