@@ -165,7 +165,7 @@ class Redactor:
             return False  # "Omar, the teller, opened it.", "Jennifer, she's my nurse there."
         words = tuple(lexicon.fold(word) for word in _WORD.findall(text, entity.start, entity.end))
         places, known = self.names.places.names, self.names.lexicon
-        sainted = bool(set(words[:1]) & _SAINT or opening and opening[-1].lower() in _SAINT)  # "Saint Jude"
+        sainted = bool(_SAINT & {*words[:-1], *(word.lower() for word in opening[-1:])})  # "Saint Jude"
         if not sainted and any(
             known.is_unambiguous_name(word) and word not in MAKES and (word,) not in places for word in words
         ):
@@ -182,12 +182,17 @@ class Redactor:
         from: "a gas station in, um, Tulsa", "we live near Savannah", "your trip from Denver to
         Boise", "the flight departs Savannah", "delivery to Paris". "to" and "from" only after talk
         of a journey or another place: "I spoke to Austin", "a call from Jordan" are people, and a
-        possessive is a person's ("in Jordan's name")."""
+        possessive is a person's ("in Jordan's name"), as is a place said to be someone ("visiting
+        Charlotte, my sister")."""
         if text.startswith(("'s", "’s"), entity.end):
             return False
         words = tuple(lexicon.fold(word) for word in _WORD.findall(text, entity.start, entity.end))
         if words not in self.names.places.names:
             return False
+        line_end = text.find("\n", entity.end)
+        after = text[entity.end : len(text) if line_end == -1 else line_end].lstrip(" ,")
+        if _PERSON_SAID.match(after) or _AT_A_DESK.match(after):
+            return False  # "ship it to Tyler, he's my son", "deliver it to Savannah at the front desk"
         line_start = text.rfind("\n", 0, entity.start) + 1
         said = [word.lower() for word in _WORD.findall(text, max(line_start, entity.start - 80), entity.start)]
         said = [word for word in said if word not in FILLER_WORDS]
@@ -520,75 +525,122 @@ _A_PERSON_AFTER = re.compile(
 )
 
 
-# Animals a call names ("my dog", "a golden retriever", "two cats"), and the people a pet's
-# "her name" could be said of instead ("My daughter has a cat. Her name is…", "the dog's vet, her
-# name is…").
-_ANIMALS = (
+# Animals a call names a pet by: "my dog", "a cat", "two puppies". Breeds that are also people's
+# trades ("a boxer", "a pointer", "a shepherd") name an animal only with "mix", "dog" or "puppy" after.
+_PETS = (
     "dog|cat|puppy|pup|kitten|kitty|pet|horse|pony|bird|parrot|parakeet|budgie|rabbit|bunny|hamster|gerbil|ferret|"
-    "guinea pig|lizard|gecko|snake|turtle|tortoise|goldfish|fish|lab|labrador|retriever|beagle|poodle|terrier|"
-    "shepherd|husky|bulldog|boxer|chihuahua|dachshund|collie|pug|spaniel|corgi|doodle|labradoodle|goldendoodle|"
-    "tabby|mutt|hound|pit ?bull|rottweiler|schnauzer|shih tzu|maltese|yorkie|greyhound|mastiff|pointer|setter"
+    "guinea pig|lizard|gecko|snake|turtle|tortoise|goldfish|beagle|poodle|terrier|husky|bulldog|chihuahua|"
+    "dachshund|collie|pug|spaniel|corgi|doodle|labradoodle|goldendoodle|labrador|rottweiler|schnauzer|yorkie|"
+    "greyhound|mastiff|golden retriever"
 )
-_ANIMAL = re.compile(rf"\b(?:{_ANIMALS})(?:e?s)?\b", re.IGNORECASE)
+_TRADE_BREEDS = "boxer|pointer|setter|shepherd|lab|retriever|hound|mutt|tabby"
+_ANIMAL = re.compile(rf"\b(?:{_PETS})(?:e?s)?\b|\b(?:{_TRADE_BREEDS})(?:[^\S\n]+(?:mix|dog|puppy))?\b", re.IGNORECASE)
+_A_PET = rf"(?:{_PETS}|(?:{_TRADE_BREEDS})[^\S\n]+(?:mix|dog|puppy))"
 _NAME_WORD = r"(?P<name>[^\W\d_][\w'’-]*)(?:,?[^\S\n]+(?:and|&)[^\S\n]+(?P<second>[^\W\d_][\w'’-]*))?"
-# "my dog, Duke", "a dog named Pickles", "the cat's name is Mochi", "two dogs, Rosie and Duke", "my
-# dog Rosie." (without a comma only before the sentence's end: "the dog Maria adopted" is Maria's).
-_PET_INTRODUCED = re.compile(
-    rf"\b(?:{_ANIMALS})(?:e?s)?(?:(?:['’]s)?[^\S\n]+names?(?:[^\S\n]+is|['’]?s)|,?[^\S\n]+(?:(?:is[^\S\n]+)?named|"
-    rf"(?:is[^\S\n]+)?called|whose[^\S\n]+name[^\S\n]+is)|,)[^\S\n]+(?:(?:um|uh),?[^\S\n]+)?{_NAME_WORD}",
-    re.IGNORECASE,
+_CLOSED = r"(?=[^\S\n]*(?:[,.!?;]|$))"
+# A pet named as such: "the cat's name is Mochi", "my dogs name is rosie", "a dog named Pickles", "my
+# dog, Duke, …", "two dogs, Rosie and Duke.", "my dog Rosie." (a name closed by a comma or the
+# sentence's end: "the dog Maria adopted" is Maria's, "Max is the dog, Jenny is my daughter" Jenny's).
+_PET_NAMED = (
+    re.compile(
+        rf"\b{_A_PET}(?:e?s)?(?:(?:['’]s)?[^\S\n]+names?(?:[^\S\n]+is|['’]?s)|[^\S\n]+(?:is[^\S\n]+)?(?:named|called))"
+        rf"[^\S\n]+(?:(?:um|uh),?[^\S\n]+)?{_NAME_WORD}",
+        re.IGNORECASE,
+    ),
+    re.compile(
+        rf"\b(?:a|my|our|the|his|her|their|two|three)[^\S\n]+{_A_PET}(?:e?s)?,?[^\S\n]+{_NAME_WORD}{_CLOSED}",
+        re.IGNORECASE | re.MULTILINE,
+    ),
+    # "Rocco. He's a boxer mix", "Max is the dog.", "bishop hes a golden retriever"
+    re.compile(
+        rf"{_NAME_WORD}(?:[.,]?[^\S\n]+(?:he|she|it)['’]?s|[^\S\n]+(?:is|was))[^\S\n]+(?:just[^\S\n]+)?"
+        rf"(?:a|an|my|our|the)[^\S\n]+(?:[\w-]+[^\S\n]+){{0,2}}?{_A_PET}\b{_CLOSED}",
+        re.IGNORECASE | re.MULTILINE,
+    ),
 )
-_PET_BEFORE_AN_END = re.compile(
-    rf"\b(?:my|our|the|his|her|their)[^\S\n]+(?:{_ANIMALS})[^\S\n]+{_NAME_WORD}(?=[^\S\n]*(?:[.!?]|$))",
-    re.IGNORECASE | re.MULTILINE,
-)
-# "…my dog. Her name's Rosie.": "her name" said after an animal, and no person said just before.
+# "…my dog. Her name's Rosie.": "her name" said after an animal, with no person said in the turn.
 _ITS_NAME = re.compile(
     rf"\b(?:his|her|its|their)[^\S\n]+names?(?:[^\S\n]+is|['’]?s)[^\S\n]+(?:(?:um|uh),?[^\S\n]+)?{_NAME_WORD}",
     re.IGNORECASE,
 )
+# People a name could be said of beside an animal: "My daughter has a cat. Her name is…", "The dog bit
+# a lady. Her name is…", "My son Derek is a boxer."
 _A_PERSON_NOUN = re.compile(
     r"\b(?:son|daughter|wife|husband|mom|mother|dad|father|sister|brother|friend|neighbou?r|aunt|uncle|cousin|"
-    r"grand\w*|boyfriend|girlfriend|partner|kid|child|baby|roommate|tenant|landlord|vet|doctor|dr|owner|sitter|"
-    r"walker|groomer|trainer|breeder|nurse)\b",
+    r"grand\w*|boyfriend|girlfriend|partner|kid|child|children|baby|roommate|tenant|landlord|landlady|vet|doctor|"
+    r"dr|owner|sitter|walker|groomer|trainer|breeder|nurse|lady|woman|women|girl|man|men|guy|boy|mailman|"
+    r"postman|carrier|driver|nanny|babysitter|housekeeper|caregiver|teacher|receptionist|specialist|coworker|"
+    r"co-worker|colleague|boss|manager|mechanic|plumber|contractor|officer|handler|volunteer|niece|nephew|"
+    r"step\w+|fianc\w+|ex|someone|somebody|anyone|person|people|who)\b",
     re.IGNORECASE,
 )
-# "Rocco. He's a boxer mix", "Max is the dog", "bishop hes a golden retriever", "Duke, a beagle".
-_PET_DESCRIBED = re.compile(
-    rf"{_NAME_WORD}(?:[.,]?[^\S\n]+(?:(?:he|she|it)['’]?s|is|was)|,)[^\S\n]+(?:just[^\S\n]+)?(?:a|an|my|our|the)"
-    rf"[^\S\n]+(?:[\w-]+[^\S\n]+){{0,3}}?(?:{_ANIMALS})\b(?=[^\S\n]*(?:[,.!?;]|$|mix\b|and\b|who\b|that\b|"
-    r"(?:he|she|it)['’]?s\b|like\b|so\b|but\b))",
-    re.IGNORECASE | re.MULTILINE,
+_PRONOUN_PIECES = frozenset("he she it s hes shes its".split())
+_SENTENCE_ENDS = re.compile(r"[.!?\n]")
+# Where a name said again is a person's whatever an animal is called: "my sister Rosie", "My name is
+# Rosie", "this is Rosie", "Hi Rosie", "Dr. Rosie", "ask for Rosie".
+_A_PERSON_S_SLOT = re.compile(
+    r"\b(?:my|our|his|her|your|their|name is|name's|this is|i'm|im|i am|it's|its|is this|hi|hey|hello|thanks|"
+    r"thank you|dr|mr|mrs|ms|miss|for|ask for|speak to|speak with|talk to|talk with|message for|call)\W*$",
+    re.IGNORECASE,
 )
 
 
-_PRONOUN_PIECES = frozenset("he she it s hes shes its".split())
-
-
-def pets_named(text: str) -> frozenset[str]:
-    """The names a text gives animals, folded: "my dog, Duke", "a cat named Mochi", "Her name's
-    Rosie." after "my dog" with no person between, "Rocco. He's a boxer mix"."""
-    named = [*_PET_INTRODUCED.finditer(text), *_PET_BEFORE_AN_END.finditer(text), *_PET_DESCRIBED.finditer(text)]
+def pets_named(text: str) -> dict[str, list[tuple[int, int]]]:
+    """The names a text gives animals, folded, with where each was given: "my dog, Duke", "a cat
+    named Mochi", "Her name's Rosie." after "my dog" in a turn that speaks of no person, "Rocco.
+    He's a boxer mix"."""
+    named = [match for pattern in _PET_NAMED for match in pattern.finditer(text)]
     for match in _ITS_NAME.finditer(text):
-        window = max(0, match.start() - 120)
-        if _ANIMAL.search(text, window, match.start()) and not _A_PERSON_NOUN.search(text, window, match.start()):
+        turn_start = text.rfind("\n", 0, match.start()) + 1
+        turn_end = text.find("\n", match.end())
+        turn = text[turn_start : len(text) if turn_end == -1 else turn_end]
+        window = text[max(turn_start, match.start() - 120) : match.start()]
+        if _ANIMAL.search(window) and not _A_PERSON_NOUN.search(turn.replace(match.group(), " ")):
             named.append(match)
-    return frozenset(
-        lexicon.fold(match.group(group)) for match in named for group in ("name", "second") if match.group(group)
-    )
+    pets: dict[str, list[tuple[int, int]]] = {}
+    for match in named:
+        sentence_start = max(text.rfind(mark, 0, match.start()) for mark in ".!?\n") + 1
+        if _A_PERSON_NOUN.search(text, sentence_start, match.start("name")) and match.re is _PET_NAMED[2]:
+            continue  # "My son Derek is a boxer mix."
+        for group in ("name", "second"):
+            if match.group(group):
+                pets.setdefault(lexicon.fold(match.group(group)), []).append(match.span(group))
+    return pets
 
 
-def _a_pet_s_name(text: str, entity: Entity, pets: frozenset[str] | None) -> bool:
+def _a_pet_s_name(text: str, entity: Entity, pets: dict[str, list[tuple[int, int]]] | None) -> bool:
     """The name found at ``entity`` is an animal's: every word of it a name the text gives an animal
-    (``pets_named``), there and wherever else it is said ("See you and Rosie Wednesday!"), or the
-    word for the animal itself ("a beagle")."""
+    (``pets_named``), where it is given, or said again where no person's name goes ("See you and
+    Rosie Wednesday!"; not "My sister Rosie", "My name is Rosie.", "Rosie, she's my wife" nor "Bella
+    is my daughter's name too"); or
+    the word for the animal itself ("a beagle")."""
     if pets is None:
         return False  # no animal said
     if _ANIMAL.fullmatch(text, entity.start, entity.end):
         return True  # the animal itself: "One dog, a beagle."
     words = [lexicon.fold(word) for word in _WORD.findall(text, entity.start, entity.end)]
     names = [word for word in words if word not in _PRONOUN_PIECES]  # "bishop he's": the finding ran on
-    return bool(names) and all(word in pets for word in names)
+    if not names or not all(word in pets for word in names):
+        return False
+    if any(start < entity.end and entity.start < end for word in names for start, end in pets[word]):
+        return True  # where the animal is given its name
+    line_start = text.rfind("\n", 0, entity.start) + 1
+    before = text[max(line_start, entity.start - 24) : entity.start]
+    sentence_end = _SENTENCE_ENDS.search(text, entity.end)
+    after = text[entity.end : sentence_end.start() if sentence_end else len(text)]
+    return not (
+        _A_PERSON_S_SLOT.search(before)
+        or _A_PERSON_NOUN.search(before)
+        or _PERSON_SAID.match(after.lstrip(" ,"))
+        or _A_PERSON_NOUN.search(after)
+        or (line_start and _asks_for_a_name(_line_at(text, line_start - 1)))
+    )
+
+
+def _asks_for_a_name(turn: str) -> bool:
+    """The turn asks for a person: "And your name?" (not "Her name's Rosie.", which gives one)."""
+    question = _question_in(turn)
+    return question.rstrip().endswith("?") and asks_for_a_person(question)
 
 
 # Where one is or passes: "in", "near", "departs", "based" (not "to" or "from": "I spoke to Austin").
@@ -605,6 +657,7 @@ _JOURNEY = re.compile(
 )
 
 
+_AT_A_DESK = re.compile(r"at (?:the )?(?:front )?(?:desk|reception|counter)\b", re.IGNORECASE)
 # Titles and forms of address before a person's name.
 _TITLES = TITLES | frozenset(
     "nurse officer pastor coach sister brother judge captain deputy sergeant sgt nana auntie aunt uncle father "
@@ -612,7 +665,7 @@ _TITLES = TITLES | frozenset(
 )
 # What is said of a person after their name: "…, my wife, …", "…, the teller", "she set it up".
 _PERSON_SAID = re.compile(
-    r"\b(?:he|she|him|her|himself|herself|he's|she's|hes|shes|he'd|she'd|my|our|his|their|guy|lady|woman|man|"
+    r"\b(?:he|she|him|her|himself|herself|he's|she's|hes|shes|he'd|she'd|my|our|his|their|your|guy|lady|woman|man|"
     r"teller|manager|owner|agent|nurse|receptionist|pharmacist|advisor|adviser|adjuster|accountant|assistant|"
     r"salesperson|salesman|saleswoman|rep|representative|doctor|dr|pastor|boss|friend|cousin|brother|sister|"
     r"wife|husband|son|daughter|mom|dad|mother|father|told|said|sold|helped|knows|handles|booked|switched|"
