@@ -137,7 +137,7 @@ class Redactor:
 
     def _thing_asked_for(self, text: str, entity: Entity) -> bool:
         """The name found at ``entity`` answers the turn before it, a question for a thing and not
-        for a person: a make, a bank, a hospital, a street, a place ("Please say the make and model
+        for a person: a make, a bank, a hospital, a place ("Please say the make and model
         of your vehicle." / "Ford Ranger."; "Which hospital were you at?" / "saint francis the one
         downtown"; "What city are you in?" / "Um, Marietta."). The name opens its turn, after
         nothing but an answer's first words ("it's a", "just", "yeah"), and ends it or its
@@ -612,8 +612,7 @@ def _a_pet_s_name(text: str, entity: Entity, pets: dict[str, list[tuple[int, int
     """The name found at ``entity`` is an animal's: every word of it a name the text gives an animal
     (``pets_named``), where it is given, or said again where no person's name goes ("See you and
     Rosie Wednesday!"; not "My sister Rosie", "My name is Rosie.", "Rosie, she's my wife" nor "Bella
-    is my daughter's name too"); or
-    the word for the animal itself ("a beagle")."""
+    is my daughter's name too"); or the word for the animal itself ("a beagle")."""
     if pets is None:
         return False  # no animal said
     if _ANIMAL.fullmatch(text, entity.start, entity.end):
@@ -655,8 +654,7 @@ _JOURNEY = re.compile(
     r"relocat\w*|transfer(?:red)?|came|coming|visit\w*|vacation|back|commute\w*",
     re.IGNORECASE,
 )
-
-
+# Where someone is, not a place: "deliver it to Savannah at the front desk".
 _AT_A_DESK = re.compile(r"at (?:the )?(?:front )?(?:desk|reception|counter)\b", re.IGNORECASE)
 # Titles and forms of address before a person's name.
 _TITLES = TITLES | frozenset(

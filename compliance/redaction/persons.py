@@ -1668,7 +1668,7 @@ _PERSON_ASKED = re.compile(
     r"representative|person|people|contact|landlord|manager|owner|employee|speaking|talking|provider|spoke|"
     r"spell|names?|agent|adviser|advisor|adjuster|salesperson|salesman|saleswoman|vet|vets|veterinarian|tutor|"
     r"broker|officer|specialist|technician|tech|driver|cleaner|therapist|counsell?or|teacher|coach|pharmacist|"
-    r"receptionist|nurse|surgeon|attorney|lawyer|planner|realtor|caseworker)\b",
+    r"receptionist|surgeon|attorney|lawyer|planner|realtor|caseworker)\b",
     re.IGNORECASE,
 )
 # "name" of a thing, not of a person: "the name of the hospital", "the dog's name", "the street name".
@@ -1709,7 +1709,7 @@ def _mark_answers(text: str, words: list[Word]) -> None:
         if _DIGIT.search(text, start, stop) or "[" in text[start:stop]:
             continue
         # An answer's words around the name apart ("just Jordan", "It's Austin, I think"), where a person was asked for.
-        content = [word for word in same if word.folded not in _ANSWER_OPENS]
+        content = [word for word in same if word.folded not in _AROUND_AN_ANSWER]
         plain = len(same) <= 3 and all(word.capitalised for word in same)
         if not (plain or 0 < len(content) <= 3 and all(word.capitalised for word in content)):
             continue
@@ -1731,7 +1731,9 @@ def _mark_answers(text: str, words: list[Word]) -> None:
 
 
 # The words of an answer around what it names: "just…", "um, it's…", "…, I think".
-_ANSWER_OPENS = FILLERS | frozenset("just it's its it is yes yep that's thats sure okay ok i think guess maybe".split())
+_AROUND_AN_ANSWER = FILLERS | frozenset(
+    "just it's its it is yes yep that's thats sure okay ok i think guess maybe".split()
+)
 
 
 def _unknown_lowercase(word: Word) -> bool:
