@@ -576,6 +576,8 @@ _A_PERSON_NOUN = re.compile(
 )
 _PRONOUN_PIECES = frozenset("he she it s hes shes its".split())
 _SENTENCE_ENDS = re.compile(r"[.!?\n]")
+# A name given, not asked for: "her name is rosie", "my dogs name's max".
+_GIVES_A_NAME = re.compile(r"\bnames?(?:[^\S\n]+is|['’]?s)[^\S\n]+\w", re.IGNORECASE)
 # Where a name said again is a person's whatever an animal is called: "my sister Rosie", "My name is
 # Rosie", "this is Rosie", "Hi Rosie", "Dr. Rosie", "ask for Rosie".
 _A_PERSON_S_SLOT = re.compile(
@@ -637,9 +639,11 @@ def _a_pet_s_name(text: str, entity: Entity, pets: dict[str, list[tuple[int, int
 
 
 def _asks_for_a_name(turn: str) -> bool:
-    """The turn asks for a person: "And your name?" (not "Her name's Rosie.", which gives one)."""
+    """The turn asks for a person: "And your name?", "agent whats your name" in speech written
+    without punctuation (not "Her name's Rosie." nor "her name is rosie", which give one)."""
     question = _question_in(turn)
-    return question.rstrip().endswith("?") and asks_for_a_person(question)
+    unpunctuated = not _SENTENCE_ENDS.search(turn.rstrip()) and not _GIVES_A_NAME.search(turn)
+    return (question.rstrip().endswith("?") or unpunctuated) and asks_for_a_person(question)
 
 
 # Where one is or passes: "in", "near", "departs", "based" (not "to" or "from": "I spoke to Austin").

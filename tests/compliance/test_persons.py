@@ -567,6 +567,10 @@ def test_a_pet_s_name_said_again_of_a_person_is_a_person(introduced, said, name)
     assert name in people(text, context=introduced.format(name)), text
 
 
+def test_a_pet_s_name_given_as_the_answer_to_a_question_for_a_name_in_raw_speech_is_a_person():
+    assert people("rosie", context="my dogs name is rosie\nagent whats your name") == ["rosie"]
+
+
 @pytest.mark.parametrize(
     "context, text",
     [
