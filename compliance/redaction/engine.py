@@ -16,12 +16,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from . import lexicon, ner, tagger
+from .dialogue import SENTENCE_END
 from .normalize import FILLER_WORDS, normalize
 from .persons import (
     ADDRESS_THINGS,
     MAKES,
     NOT_NAMES,
     PARTICLES,
+    PEOPLE,
     STREET_OR_BUSINESS,
     THINGS,
     TITLES,
@@ -30,6 +32,7 @@ from .persons import (
     Word,
     asks_for_a_person,
     medicine,
+    question_in,
 )
 from .persons import ENTITY as PERSON
 from .recognizers import CONTEXT_CHARACTERS, QUANTITY_AFTER, US_STATE_NAMES, US_STATES, forget, recognizers
@@ -172,7 +175,7 @@ class Redactor:
             return False  # a person's name, not a thing's: "Which bank? / Megan.", "Jordan Miller."
         if set(words) & _TITLES or set(map(str.lower, opening)) & _TITLES:
             return False  # "Sergeant Cole", "Nurse Jackie"
-        asked = _question_in(turn)
+        asked = question_in(turn)
         if _THING_ASKED.search(asked):
             return True
         return bool(_WHERE_ASKED.search(asked)) and words in places
@@ -419,8 +422,6 @@ _STATE_OR_ZIP_AFTER = re.compile(
 # "Beaumont, the court, not the avenue.").
 _THING_ASKED = re.compile(rf"\b(?:{'|'.join(sorted(set(THINGS) - ADDRESS_THINGS))})s?\b", re.IGNORECASE)
 _DIGIT = re.compile(r"\d")
-# A sentence of a turn.
-_SENTENCE = re.compile(r"[^.?!]*(?:[.?!]+|$)")
 # A question for a place by "where": "Where are you headed?"
 _WHERE_ASKED = re.compile(r"\bwhere\b", re.IGNORECASE)
 # A question for a secret, a security question's answer: "In what city were your parents married?"
@@ -565,17 +566,8 @@ _ITS_NAME = re.compile(
 )
 # People a name could be said of beside an animal: "My daughter has a cat. Her name is…", "The dog bit
 # a lady. Her name is…", "My son Derek is a boxer."
-_A_PERSON_NOUN = re.compile(
-    r"\b(?:son|daughter|wife|husband|mom|mother|dad|father|sister|brother|friend|neighbou?r|aunt|uncle|cousin|"
-    r"grand\w*|boyfriend|girlfriend|partner|kid|child|children|baby|roommate|tenant|landlord|landlady|vet|doctor|"
-    r"dr|owner|sitter|walker|groomer|trainer|breeder|nurse|lady|woman|women|girl|man|men|guy|boy|mailman|"
-    r"postman|carrier|driver|nanny|babysitter|housekeeper|caregiver|teacher|receptionist|specialist|coworker|"
-    r"co-worker|colleague|boss|manager|mechanic|plumber|contractor|officer|handler|volunteer|niece|nephew|"
-    r"step\w+|fianc\w+|ex|someone|somebody|anyone|person|people|who)\b",
-    re.IGNORECASE,
-)
+_A_PERSON_NOUN = re.compile(rf"\b(?:{PEOPLE}|ex|who)\b", re.IGNORECASE)
 _PRONOUN_PIECES = frozenset("he she it s hes shes its".split())
-_SENTENCE_ENDS = re.compile(r"[.!?\n]")
 # A name given, not asked for: "her name is rosie", "my dogs name's max".
 _GIVES_A_NAME = re.compile(r"\bnames?(?:[^\S\n]+is|['’]?s)[^\S\n]+\w", re.IGNORECASE)
 # Where a name said again is a person's whatever an animal is called: "my sister Rosie", "My name is
@@ -627,7 +619,7 @@ def _a_pet_s_name(text: str, entity: Entity, pets: dict[str, list[tuple[int, int
         return True  # where the animal is given its name
     line_start = text.rfind("\n", 0, entity.start) + 1
     before = text[max(line_start, entity.start - 24) : entity.start]
-    sentence_end = _SENTENCE_ENDS.search(text, entity.end)
+    sentence_end = SENTENCE_END.search(text, entity.end)
     after = text[entity.end : sentence_end.start() if sentence_end else len(text)]
     return not (
         _A_PERSON_S_SLOT.search(before)
@@ -641,8 +633,8 @@ def _a_pet_s_name(text: str, entity: Entity, pets: dict[str, list[tuple[int, int
 def _asks_for_a_name(turn: str) -> bool:
     """The turn asks for a person: "And your name?", "agent whats your name" in speech written
     without punctuation (not "Her name's Rosie." nor "her name is rosie", which give one)."""
-    question = _question_in(turn)
-    unpunctuated = not _SENTENCE_ENDS.search(turn.rstrip()) and not _GIVES_A_NAME.search(turn)
+    question = question_in(turn)
+    unpunctuated = not SENTENCE_END.search(turn.rstrip()) and not _GIVES_A_NAME.search(turn)
     return (question.rstrip().endswith("?") or unpunctuated) and asks_for_a_person(question)
 
 
@@ -667,21 +659,10 @@ _TITLES = TITLES | frozenset(
 )
 # What is said of a person after their name: "…, my wife, …", "…, the teller", "she set it up".
 _PERSON_SAID = re.compile(
-    r"\b(?:he|she|him|her|himself|herself|he's|she's|hes|shes|he'd|she'd|my|our|his|their|your|guy|lady|woman|man|"
-    r"teller|manager|owner|agent|nurse|receptionist|pharmacist|advisor|adviser|adjuster|accountant|assistant|"
-    r"salesperson|salesman|saleswoman|rep|representative|doctor|dr|pastor|boss|friend|cousin|brother|sister|"
-    r"wife|husband|son|daughter|mom|dad|mother|father|told|said|sold|helped|knows|handles|booked|switched|"
-    r"opened|set|gave)\b",
+    r"\b(?:he|she|him|her|himself|herself|he's|she's|hes|shes|he'd|she'd|my|our|his|their|your|told|said|sold|"
+    rf"helped|knows|handles|booked|switched|opened|set|gave|{PEOPLE})\b",
     re.IGNORECASE,
 )
-
-
-def _question_in(turn: str) -> str:
-    """The question a turn asks: its last sentence ending in a question mark, or its last sentence
-    ("Welcome to Skyward Airlines. Please say your confirmation code." is about a code)."""
-    sentences = [match.group() for match in _SENTENCE.finditer(turn) if match.group().strip()]
-    questions = [sentence for sentence in sentences if sentence.rstrip().endswith("?")]
-    return (questions or sentences or [""])[-1]
 
 
 def _line_at(text: str, position: int) -> str:

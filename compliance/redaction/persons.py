@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from . import places
 from .dialogue import SENTENCE_END
 from .lexicon import MONTHS, NameLexicon, fold
-from .ner import EntityFinder, Span
+from .ner import EntityFinder, Span, sentences
 from .normalize import SPELLING_ALPHABET, spelled_in_the_alphabet
 from .recognizers import STATE_NAMES
 
@@ -1662,15 +1662,21 @@ THINGS = (
 ADDRESS_THINGS = frozenset("street road avenue property building complex".split())
 _THINGS = "|".join(THINGS)
 _THING_ASKED = re.compile(rf"\b(?:which|what)\s+(?:\w+\s+)?(?:{_THINGS})s?\b", re.IGNORECASE)
-# A question for a person: "Who's calling?", "the name on the account", "the patient", "your last name".
-_PERSON_ASKED = re.compile(
-    r"\b(?:who|whom|whose|who's|holder|patient|member|beneficiary|doctor|dr|physician|dentist|nurse|"
-    r"representative|person|people|contact|landlord|manager|owner|employee|speaking|talking|provider|spoke|"
-    r"spell|names?|agent|adviser|advisor|adjuster|salesperson|salesman|saleswoman|vet|vets|veterinarian|tutor|"
-    r"broker|officer|specialist|technician|tech|driver|cleaner|therapist|counsell?or|teacher|coach|pharmacist|"
-    r"receptionist|surgeon|attorney|lawyer|planner|realtor|caseworker)\b",
-    re.IGNORECASE,
+# Words for people: relations, roles and anyone ("my sister", "the teller", "a lady"). A question
+# for one asks for a person; said of a name, they make it someone's.
+PEOPLE = (
+    r"son|daughter|wife|husband|mom|mother|dad|father|sister|brother|friend|neighbou?r|aunt|uncle|cousin|grand\w*|"
+    r"boyfriend|girlfriend|partner|kid|child|children|baby|roommate|tenant|landlord|landlady|niece|nephew|step\w+|"
+    r"fianc\w+|doctor|dr|physician|dentist|surgeon|nurse|vet|vets|veterinarian|pharmacist|receptionist|therapist|"
+    r"counsell?or|teacher|tutor|coach|agent|representative|rep|adviser|advisor|adjuster|accountant|assistant|"
+    r"attorney|lawyer|broker|planner|realtor|caseworker|salesperson|salesman|saleswoman|teller|manager|owner|boss|"
+    r"employee|coworker|co-worker|colleague|officer|specialist|technician|tech|driver|cleaner|mailman|postman|"
+    r"mail carrier|nanny|babysitter|housekeeper|caregiver|mechanic|plumber|contractor|handler|volunteer|sitter|"
+    r"walker|groomer|trainer|breeder|pastor|guy|lady|woman|women|girl|man|men|boy|person|people|someone|somebody|"
+    r"anyone|holder|patient|member|beneficiary|contact"
 )
+# A question for a person: "Who's calling?", "the name on the account", "the patient", "your last name".
+_PERSON_ASKED = re.compile(rf"\b(?:who|whom|whose|who's|speaking|talking|spoke|spell|names?|{PEOPLE})\b", re.IGNORECASE)
 # "name" of a thing, not of a person: "the name of the hospital", "the dog's name", "the street name".
 _A_THING_S_NAME = re.compile(
     rf"\bname of (?:the|your|that|this|a|an) (?:{_THINGS})s?\b|\b(?:{_THINGS})(?:['’]s)? name\b",
@@ -1686,6 +1692,14 @@ def asks_for_a_person(question: str) -> bool:
 
 # A transcript's speakers' labels: "Agent: And the state? Caller: Maryland."
 _SPEAKER = re.compile(r"\b(?:agent|caller|customer|assistant|bot|user|rep)\s*:", re.IGNORECASE)
+
+
+def question_in(turn: str) -> str:
+    """The question a turn asks: its last sentence ending in a question mark, or its last sentence
+    ("Welcome to Skyward Airlines. Please say your confirmation code." is about a code)."""
+    said = [turn[start:end] for start, end in sentences(turn) if turn[start:end].strip()]
+    questions = [sentence for sentence in said if sentence.rstrip().endswith("?")]
+    return (questions or said or [""])[-1]
 
 
 # A pronoun object after an everyday word makes it a verb: "Bill me", "Mark it", "Chase them".
@@ -1718,7 +1732,7 @@ def _mark_answers(text: str, words: list[Word]) -> None:
         if not asked.endswith("?"):
             continue
         # "Is it green or orange? Orange.": the answer picks one of the choices offered.
-        question = asked[max(asked.rfind("."), asked.rfind("!"), asked.rfind("?", 0, len(asked) - 1)) + 1 :]
+        question = question_in(asked)
         offered = re.findall(r"[a-z']+", question.lower()) if _OR.search(question) else ()
         for_a_person = asks_for_a_person(question)
         if _THING_ASKED.search(question) and not for_a_person:
