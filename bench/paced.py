@@ -2,15 +2,22 @@
 delivery costs the whole machine, acknowledged and applied.
 
     .venv/bin/python bench/paced.py --set INBOX_GATHER_SECONDS=0.05 --set INBOX_GATHER_SECONDS=0.2 [--rounds 2]
+    .venv/bin/python bench/paced.py --set CHECKOUT=/tmp/before --set CHECKOUT=.   # two commits
 
 Each ``--set`` is one configuration: environment variables (``NAME=VALUE``,
 several joined by commas) for a stack of its own (bench/stack.py, as
-``load.py`` starts it). Round by round, each configuration in turn plays the
+``load.py`` starts it); ``CHECKOUT`` names the tree it runs instead of this
+one (``git worktree add /tmp/before <commit>``), to compare two commits on
+the same machine at the same moments. Round by round, each configuration in turn plays the
 same realistic calls (traffic.py; ``--concurrency``, ``--calls``,
 ``--pause`` as ``load.py``'s) and waits for the drain, so that both see the
 machine at the same moments of its day. Per delivery, it prints the CPU of
 each part of the stack from the first delivery to the end of the drain (as
-``load.py``'s paced row), the broker messages published (Redis ``LPUSH``
+``load.py``'s paced row), with each part's PostgreSQL backends (its
+connections' ``application_name``) beside it; the whole machine (the load
+generator and the stand-in CRM and Twilio included); acknowledging (the web
+tier and its backends) and applying (the worker, the capture worker, the
+sealer and the beat, with their backends); the broker messages published (Redis ``LPUSH``
 and ``RPUSH`` commands), and the acknowledgement's p50 and p99; and the
 floor, ``GET /healthz``'s whole-machine CPU, measured in the same stack just
 before, to say how fast the machine was.
@@ -20,13 +27,19 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+from pathlib import Path
 
 import redis
-from common import cpu_per_request, percentiles
+from common import ROOT, cpu_per_request, percentiles
 from stack import Stack
 from traffic import call_options, healthz_floor, play_against, tally, warm_up
 
-PARTS = ("web", "worker", "capture", "postgres", "redis", "machine")
+ACKNOWLEDGING = ("web",)
+APPLYING = ("worker", "capture", "sealer", "beat")
+PARTS = (
+    "web", "postgres web", "worker", "postgres worker", "capture", "postgres capture", "sealer", "postgres sealer",
+    "beat", "postgres beat", "postgres", "redis", "generator", "machine",
+)  # fmt: skip
 
 
 def main() -> None:
@@ -39,12 +52,14 @@ def main() -> None:
     print(
         "| configuration | round | floor ms | "
         + " | ".join(PARTS)
-        + " | messages per delivery | p50 ms | p99 ms | drain s | lost, duplicated |"
+        + " | acknowledging | applying | messages per delivery | p50 ms | p99 ms | drain s | lost, duplicated |"
     )
-    print("|---|---:|---:|" + "---:|" * (len(PARTS) + 5))
+    print("|---|---:|---:|" + "---:|" * (len(PARTS) + 7))
     for round_ in range(1, args.rounds + 1):
         for environment in configurations:
-            with Stack(environment=environment) as stack:
+            checkout = Path(environment.get("CHECKOUT", ROOT)).resolve()
+            settings = {name: value for name, value in environment.items() if name != "CHECKOUT"}
+            with Stack(environment=settings, checkout=checkout) as stack:
                 print(row(stack, args, environment, round_), flush=True)
 
 
@@ -69,7 +84,9 @@ def row(stack: Stack, args: argparse.Namespace, environment: dict[str, str], rou
         ",".join(f"{name}={value}" for name, value in environment.items()),
         round_,
         f"{floor * 1000:.2f}",
-        *(f"{cpu[part] * 1000:.2f}" for part in PARTS),
+        *(f"{cpu.get(part, 0.0) * 1000:.2f}" for part in PARTS),
+        f"{total(cpu, ACKNOWLEDGING) * 1000:.2f}",
+        f"{total(cpu, APPLYING) * 1000:.2f}",
         f"{messages:.2f}",
         f"{p50 * 1000:.1f}",
         f"{p99 * 1000:.1f}",
@@ -77,6 +94,11 @@ def row(stack: Stack, args: argparse.Namespace, environment: dict[str, str], rou
         f"{effects['lost']}, {effects['duplicated']}",
     ]
     return "| " + " | ".join(map(str, cells)) + " |"
+
+
+def total(cpu: dict[str, float], processes: tuple[str, ...]) -> float:
+    """The CPU of these processes and of their PostgreSQL backends."""
+    return sum(cpu.get(name, 0.0) + cpu.get(f"postgres {name}", 0.0) for name in processes)
 
 
 def pushes(broker: redis.Redis) -> int:

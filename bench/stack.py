@@ -44,13 +44,16 @@ DATABASE = "contactcenter"
 OWNER_ROLE, RUNTIME_ROLE = "contactcenter_owner", "contactcenter_app"
 
 
-def procfile() -> dict[str, str]:
-    lines = (ROOT / "Procfile").read_text().splitlines()
+def procfile(checkout: Path = ROOT) -> dict[str, str]:
+    lines = (checkout / "Procfile").read_text().splitlines()
     return dict(line.split(": ", 1) for line in lines if line.strip() and not line.startswith("#"))
 
 
 class Stack:
-    def __init__(self, *, environment: dict[str, str] | None = None) -> None:
+    def __init__(self, *, environment: dict[str, str] | None = None, checkout: Path = ROOT) -> None:
+        """``checkout``: the tree whose Procfile and code run (another commit's worktree, to compare
+        it with this one in the same run); this venv runs it."""
+        self.checkout = checkout
         self.run_dir = Path(tempfile.mkdtemp(prefix="contactcenter-bench-"))
         self.port = free_port()
         self.redis_port = free_port()
@@ -73,7 +76,7 @@ class Stack:
             self.env = {
                 **os.environ,
                 "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}",
-                "PYTHONPATH": str(ROOT),
+                "PYTHONPATH": str(self.checkout),
                 "PORT": str(self.port),
                 "DJANGO_SETTINGS_MODULE": "contactcenter.settings.production",
                 "DJANGO_READ_DOT_ENV": "0",
@@ -97,12 +100,13 @@ class Stack:
                 "LOG_LEVEL": "INFO",
                 **self.extra_environment,
             }
-            commands = procfile()
+            commands = procfile(self.checkout)
             owner = {"DATABASE_OWNER_URL": f"postgres://{OWNER_ROLE}@127.0.0.1:{self.postgres.port}/{DATABASE}"}
             release = {**self.env, **owner}
-            subprocess.run(["sh", "-c", commands["release"]], cwd=ROOT, env=release, check=True, timeout=300)
+            subprocess.run(["sh", "-c", commands["release"]], cwd=self.checkout, env=release, check=True, timeout=300)
             for name in ("web", "worker", "capture", "beat", "sealer"):
-                self._spawn(name, commands[name])
+                if name in commands:  # an older checkout may not have them all
+                    self._spawn(name, commands[name])
             wait_for(self._serving, 60, "gunicorn to answer /readyz")
             wait_for(lambda: "ready." in self.log("worker"), 60, "the Celery worker")
             wait_for(lambda: "ready." in self.log("capture"), 60, "the capture worker")
@@ -139,8 +143,9 @@ class Stack:
         if name == "beat":  # its schedule file goes with the run, not into the checkout
             command += f" --schedule {self.run_dir / 'beat-schedule'}"
         log = (self.run_dir / f"{name}.log").open("a")
+        # Its database connections carry its name, so that their backends' CPU is its own.
         self.processes[name] = subprocess.Popen(
-            ["sh", "-c", f"exec {command}"], cwd=ROOT, env=self.env,
+            ["sh", "-c", f"exec {command}"], cwd=self.checkout, env={**self.env, "PGAPPNAME": name},
             stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         )  # fmt: skip
 
@@ -178,7 +183,7 @@ class Stack:
     def manage(self, *arguments: str) -> subprocess.CompletedProcess:
         return subprocess.run(
             [sys.executable, "manage.py", *arguments],
-            cwd=ROOT, env=self.env, capture_output=True, text=True, timeout=600, check=False,
+            cwd=self.checkout, env=self.env, capture_output=True, text=True, timeout=600, check=False,
         )  # fmt: skip
 
     def outstanding(self) -> int:
@@ -202,6 +207,8 @@ class Stack:
         Differences between two readings say where a run's CPU went."""
         sessions = {process.pid: name for name, process in self.processes.items()}
         used = dict.fromkeys([*self.processes, "postgres", "redis", "generator", "machine"], 0.0)
+        used |= {f"postgres {name}": 0.0 for name in self.processes}
+        backends = self._backends()
         for entry in Path("/proc").iterdir():
             if not entry.name.isdigit():
                 continue
@@ -219,11 +226,18 @@ class Stack:
                 used[sessions[session]] += (own + children) / CLOCK_TICKS
             elif command in ("postgres", "redis-server"):
                 used[command.removesuffix("-server")] += (own + children) / CLOCK_TICKS
+                if (client := backends.get(int(entry.name))) in self.processes:
+                    used[f"postgres {client}"] += own / CLOCK_TICKS
             elif int(entry.name) == os.getpid():
                 used["generator"] += own / CLOCK_TICKS
         user, nice, system, _idle, _iowait, irq, softirq = map(int, Path("/proc/stat").read_text().split()[1:8])
         used["machine"] = (user + nice + system + irq + softirq) / CLOCK_TICKS  # not idle, iowait or steal
         return used
+
+    def _backends(self) -> dict[int, str]:
+        """Each PostgreSQL backend's process id, and the application it serves (``PGAPPNAME``)."""
+        with psycopg.connect(self.admin_url, autocommit=True) as connection:
+            return dict(connection.execute("SELECT pid, application_name FROM pg_stat_activity").fetchall())
 
     # --- Faults ---------------------------------------------------------------------
 

@@ -1,10 +1,15 @@
 from __future__ import annotations
 
-from django.db import models
+from django.db import connections, models
 from django.utils import timezone
 
 from compliance.fields import EncryptedJSONField, EncryptedTextField
-from compliance.models import ConsentDecision, ConsentRequirement
+from compliance.models import ConsentDecision, ConsentEvent, ConsentRequirement
+
+# A call's latest consent decision, in the ledger's own order.
+_LATEST_DECISION = (
+    f"SELECT decision FROM {ConsentEvent._meta.db_table} WHERE call_id = %s ORDER BY sequence DESC LIMIT 1"  # noqa: S608
+)
 
 
 class Provider(models.TextChoices):
@@ -165,8 +170,12 @@ class Call(models.Model):
         """The latest decision on the ledger, or None when none was given.
         Latest in the ledger's own order (appended last), never by a time a
         provider reported (compliance.selectors.latest_consent agrees)."""
-        # The decision alone: no ledger row is built to read one column.
-        return self.consent_events.order_by("-sequence").values_list("decision", flat=True).first()
+        # The decision alone: no ledger row is built to read one column, and
+        # no query compiled to read it.
+        with connections[self._state.db or "default"].cursor() as cursor:
+            cursor.execute(_LATEST_DECISION, [self.pk])
+            latest = cursor.fetchone()
+        return latest[0] if latest else None
 
     @property
     def has_granted_consent(self) -> bool:

@@ -270,6 +270,16 @@ def rows_updated(
     return _loaded(model, statement, params, using)
 
 
+def rows_inserted(row: Model, conflict: str, params: list[Any], *, using: str = "default") -> list:
+    """``rows_where`` for an ``INSERT`` of ``row`` (``insert_statement``)
+    followed by ``conflict`` (``ON CONFLICT …``, filled by ``params``): the row
+    inserted, or the row its ``DO UPDATE`` changed, as it is after it, in one
+    statement; none where the conflict changed nothing."""
+    insert, values = insert_statement(row, using=using)
+    columns = _loader(type(row), using)[0]
+    return _loaded(type(row), f"{insert} {conflict} RETURNING {columns}", [*values, *params], using)
+
+
 def _loaded(model: type[Model], statement: str, params: list[Any], using: str) -> list:
     connection = connections[using]
     _, names, converters = _loader(model, using)

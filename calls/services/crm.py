@@ -23,8 +23,7 @@ import logging
 from datetime import datetime
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import connection, transaction
 from django.utils import timezone
 
 from calls.integrations import crm
@@ -39,6 +38,7 @@ from calls.services.outbox import (
     outbox_sweep,
 )
 from compliance.audit import Actor, audit_record
+from compliance.database import rows_inserted, rows_where
 
 logger = logging.getLogger(__name__)
 
@@ -62,32 +62,47 @@ def crm_call_ready(*, call: Call) -> CrmDelivery | None:
     transcript awaits redaction, in the caller's transaction; delivery is
     enqueued on commit. A row already delivered is re-armed as a new
     version (a later report may have changed the transcript). Does nothing
-    without a CRM, for transfer legs, and for erased calls. Safe to repeat."""
+    without a CRM, for transfer legs, and for erased calls. Safe to repeat.
+    Returns the row queued now, new or re-armed, or None."""
     if not settings.CRM_ADAPTER:
         return None
     # Read under the call's row lock: the status and the last segment can
     # settle in two transactions at once, and one of them must see both.
-    call = Call.objects.select_for_update().get(pk=call.pk)
-    if call.parent_id or call.erased_at or call.status not in Call.TERMINAL_STATUSES:
+    # So the lock comes first, and what is read after it is read fresh.
+    lock = " FOR UPDATE" if connection.vendor == "postgresql" else ""
+    with connection.cursor() as cursor:
+        cursor.execute(_CALL_STANDING + lock, [call.pk])
+        standing = cursor.fetchone()
+        if standing is None or standing[0] is not None or standing[1] is not None:
+            return None  # gone, a transfer leg, or erased
+        if standing[2] not in Call.TERMINAL_STATUSES:
+            return None
+        cursor.execute(_SEGMENT_PENDING, [call.pk, TranscriptSegment.Status.PENDING])
+        if cursor.fetchone() is not None:
+            return None
+    # New, or a delivered row re-armed as a new version; a row waiting or
+    # being sent already will send the transcript as it is then.
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    armed = rows_inserted(
+        CrmDelivery(kind=CrmDelivery.Kind.CALL, key=standing[3], call_id=call.pk), _REARMED,
+        [CrmDelivery.Status.PENDING, now, now, CrmDelivery.Status.DELIVERED],
+    )  # fmt: skip
+    if not armed:
         return None
-    if TranscriptSegment.objects.filter(call=call, status=TranscriptSegment.Status.PENDING).exists():
-        return None
-    try:
-        with transaction.atomic():
-            delivery, created = CrmDelivery.objects.get_or_create(
-                kind=CrmDelivery.Kind.CALL, key=call.call_sid, defaults={"call": call}
-            )
-    except IntegrityError:  # a concurrent transaction created it first
-        delivery, created = CrmDelivery.objects.get(kind=CrmDelivery.Kind.CALL, key=call.call_sid), False
-    if not created:
-        rearmed = CrmDelivery.objects.filter(pk=delivery.pk, status=CrmDelivery.Status.DELIVERED).update(
-            status=CrmDelivery.Status.PENDING, version=F("version") + 1, attempts=0, available_at=timezone.now()
-        )
-        if not rearmed:
-            return delivery
+    delivery = armed[0]
     _enqueue(delivery.pk)
-    logger.info("crm.queued", extra={"call_id": call.pk, "crm_delivery_id": delivery.pk, "new": created})
+    logger.info("crm.queued", extra={"call_id": call.pk, "crm_delivery_id": delivery.pk, "new": delivery.version == 1})
     return delivery
+
+
+_CALL_STANDING = "SELECT parent_id, erased_at, status, call_sid FROM calls_call WHERE id = %s"
+_SEGMENT_PENDING = "SELECT 1 FROM calls_transcriptsegment WHERE call_id = %s AND status = %s LIMIT 1"
+# Waits for a concurrent insert of the same key to commit or roll back, as
+# the unique constraint does; no IntegrityError, so no savepoint.
+_REARMED = (
+    "ON CONFLICT (kind, key) DO UPDATE SET status = %s, version = calls_crmdelivery.version + 1, attempts = 0, "
+    "available_at = %s, updated_at = %s WHERE calls_crmdelivery.status = %s"
+)
 
 
 def crm_erasure_requested(*, subject: str, erasure_id: str, call_ids: list[int]) -> CrmDelivery | None:
@@ -111,9 +126,13 @@ def crm_call_record(*, call: Call) -> crm.CallRecord:
     def moment(value: object) -> str | None:
         return value.isoformat() if value else None
 
-    segments = call.transcript_segments.exclude(status=TranscriptSegment.Status.PENDING).order_by(
-        "spoken_at", "position", "id"
-    )
+    segments = rows_where(
+        TranscriptSegment, "call_id = %s AND status <> %s ORDER BY spoken_at, position, id",
+        [call.pk, TranscriptSegment.Status.PENDING],
+    )  # fmt: skip
+    with connection.cursor() as cursor:
+        cursor.execute(_RECORDED, [call.pk])
+        recorded = cursor.fetchone() is not None
     return crm.CallRecord(
         call_sid=call.call_sid,
         subject_id=call.customer_hash,
@@ -125,7 +144,7 @@ def crm_call_record(*, call: Call) -> crm.CallRecord:
         department=call.department,
         escalated=call.escalated,
         consent=call.consent_decision,
-        recorded=call.recordings.exists(),
+        recorded=recorded,
         transcript=[
             crm.TranscriptLine(spoken_at=moment(segment.spoken_at), speaker=segment.speaker, text=segment.text)
             for segment in segments
@@ -133,15 +152,20 @@ def crm_call_record(*, call: Call) -> crm.CallRecord:
     )
 
 
+_RECORDED = "SELECT 1 FROM calls_recording WHERE call_id = %s LIMIT 1"
+
+
 def crm_deliver(*, delivery_id: int) -> str:
     """Deliver one outbox row and return its status. Safe to run twice: only
     a pending, due row is claimed, and the CRM sees the same idempotency key
     for every attempt of a version. A worker whose claim was swept meanwhile
     records nothing (``"claim lost"``)."""
-    claim = outbox_claim(OUTBOX, row_id=delivery_id)
-    if claim is None:
+    delivery = outbox_claim(OUTBOX, row_id=delivery_id)
+    if delivery is None:
         return "not due"
-    delivery = CrmDelivery.objects.select_related("call").get(pk=delivery_id)
+    claim = delivery.claimed_at
+    calls = rows_where(Call, "id = %s", [delivery.call_id])  # none for an erasure's row
+    call = calls[0] if calls else None
     adapter = crm.crm_adapter()
     body_sha256 = ""
     try:
@@ -149,10 +173,10 @@ def crm_deliver(*, delivery_id: int) -> str:
             raise crm.CrmPermanentError("no CRM adapter is configured")
         if delivery.kind == CrmDelivery.Kind.ERASURE:
             adapter.erase_subject(delivery.subject_hash, idempotency_key=delivery.idempotency_key)
-        elif delivery.call is None or delivery.call.erased_at:
+        elif call is None or call.erased_at:
             return _finish(delivery, claim, CrmDelivery.Status.CANCELLED, error="the call was purged or erased")
         else:
-            record = crm_call_record(call=delivery.call)
+            record = crm_call_record(call=call)
             body_sha256 = hashlib.sha256(json.dumps(record.as_json(), sort_keys=True).encode()).hexdigest()
             if body_sha256 != delivery.delivered_sha256:
                 adapter.sync_call(record, idempotency_key=delivery.idempotency_key)

@@ -20,9 +20,10 @@ from datetime import datetime, timedelta
 
 from celery import Task
 from django.conf import settings
-from django.db import models, transaction
-from django.db.models import F
+from django.db import connection, models, transaction
 from django.utils import timezone
+
+from compliance.database import rows_updated
 
 # A row made due "now" by another clock is still claimed.
 CLAIM_SLACK = timedelta(seconds=1)
@@ -62,15 +63,21 @@ def outbox_enqueue(task: Task, row_id: int, *, countdown: float = 0) -> None:
     transaction.on_commit(lambda: task.apply_async((row_id,), countdown=countdown), robust=True)
 
 
-def outbox_claim(outbox: Outbox, *, row_id: int) -> datetime | None:
+def outbox_claim(outbox: Outbox, *, row_id: int) -> models.Model | None:
     """Move a due, waiting row to ``working`` and count the attempt: the
-    conditional update only one worker wins. Returns the claim (its
-    ``claimed_at``) if this one did, for ``outbox_claimed``; else None."""
+    conditional update only one worker wins. Returns the row as claimed if
+    this one did, loaded by the same statement (its ``claimed_at`` is the
+    claim, for ``outbox_claimed``); else None."""
     now = timezone.now()
-    claimed = outbox.model.objects.filter(pk=row_id, status=outbox.pending, available_at__lte=now + CLAIM_SLACK).update(
-        status=outbox.working, claimed_at=now, attempts=F("attempts") + 1
-    )
-    return now if claimed else None
+    moment = connection.ops.adapt_datetimefield_value  # as the ORM writes it
+    claimed = rows_updated(
+        outbox.model, _CLAIM, "id = %s AND status = %s AND available_at <= %s",
+        [outbox.working, moment(now), row_id, outbox.pending, moment(now + CLAIM_SLACK)],
+    )  # fmt: skip
+    return claimed[0] if claimed else None
+
+
+_CLAIM = "status = %s, claimed_at = %s, attempts = attempts + 1"
 
 
 def outbox_claimed(outbox: Outbox, *, row_id: int, claim: datetime) -> models.QuerySet:

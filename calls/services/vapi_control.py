@@ -160,13 +160,14 @@ def control_message_send(*, message_id: int) -> str:
     idempotency key, and a result told twice beats one never told. A worker
     whose claim was swept meanwhile records nothing (``"claim lost"``).
     """
-    claim = outbox_claim(OUTBOX, row_id=message_id)
-    if claim is None:
-        return "not due"
-    message = VapiControlMessage.objects.select_related("call").filter(pk=message_id).first()
+    message = outbox_claim(OUTBOX, row_id=message_id)
     if message is None:
-        return "gone"  # purged with its call since it was claimed
-    call = message.call
+        return "not due"
+    claim = message.claimed_at
+    call = Call.objects.filter(pk=message.call_id).first()
+    if call is None:
+        return "gone"  # purged since it was claimed
+    message.call = call
     if message.attempts > settings.VAPI_CONTROL_MAX_ATTEMPTS:
         # Put back by the sweep after its worker died holding it.
         return _settle(message, claim, VapiControlMessage.Status.FAILED, "attempts spent")

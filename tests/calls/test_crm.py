@@ -3,11 +3,14 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import hmac
+import threading
+import time
 from datetime import timedelta
 from unittest import mock
 
 import pytest
 from django.conf import settings
+from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -332,3 +335,35 @@ def test_admin_lists_failed_deliveries_and_retries_them(webhook_crm, client):
     assert (delivery.status, delivery.attempts) == ("pending", 0)
     assert crm.crm_deliver(delivery_id=delivery.pk) == "delivered"
     assert AuditEvent.objects.get(action="crm.retried").actor_name == "olivia"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_call_ending_while_its_last_words_settle_elsewhere_is_queued_once(webhook_crm):
+    """The call's status and its last segment settle in two transactions at
+    once. Each asks whether the call is ready; the one that locks the call
+    second must see both, even though neither had committed when it began."""
+    call = CallFactory(status=Call.Status.IN_PROGRESS)
+    segment = SegmentFactory(call=call, status=TranscriptSegment.Status.PENDING, text="")
+    asked, outcome = threading.Event(), {}
+
+    def end_the_call() -> None:
+        try:
+            with transaction.atomic():
+                Call.objects.select_for_update().filter(pk=call.pk).update(status=Call.Status.COMPLETED)
+                outcome["ended"] = crm.crm_call_ready(call=call)  # the last words still pending
+                asked.set()
+                time.sleep(0.5)  # the other transaction reaches the call's lock meanwhile
+        finally:
+            asked.set()
+            connection.close()
+
+    ending = threading.Thread(target=end_the_call)
+    ending.start()
+    assert asked.wait(10)
+    with transaction.atomic():
+        TranscriptSegment.objects.filter(pk=segment.pk).update(status=TranscriptSegment.Status.REDACTED, text="bye")
+        outcome["settled"] = crm.crm_call_ready(call=call)  # waits for the call's lock, then sees it ended
+    ending.join(10)
+
+    assert outcome["ended"] is None and outcome["settled"] is not None
+    assert list(CrmDelivery.objects.values_list("key", "status", "version")) == [(call.call_sid, "pending", 1)]

@@ -11,10 +11,12 @@ import pytest
 from django.db import DatabaseError
 from django.utils import timezone
 
-from calls.models import Call, CallStatusEvent, InboundEvent, Recording
+from calls.models import Call, CallStatusEvent, CrmDelivery, InboundEvent, Recording, VapiControlMessage
+from calls.services import crm, vapi_control
 from calls.services.inbox import inbox_process
+from calls.services.outbox import outbox_claim, outbox_claimed
 from compliance.database import insert_row, update_fields
-from tests.factories import call_sid, recording_sid, twilio_call_params
+from tests.factories import CallFactory, call_sid, recording_sid, twilio_call_params
 
 pytestmark = pytest.mark.django_db
 
@@ -88,3 +90,27 @@ def test_insert_row_stores_every_field_as_create_does(twilio_post):
 
     assert by_hand.pk is not None and not by_hand._state.adding
     assert comparable(by_hand) == comparable(CallStatusEvent.objects.create(**values))
+
+
+@pytest.mark.parametrize("kind", ["crm", "vapi_control"])
+def test_an_outbox_claim_loads_its_row_as_a_queryset_does_and_the_claim_fences_it(kind):
+    """The claim is one statement that also loads the row (encrypted fields
+    decrypted): what it returns is what the ORM reads back, and its
+    ``claimed_at`` is the claim that ends it."""
+    call = CallFactory(status=Call.Status.COMPLETED)
+    if kind == "crm":
+        box = crm.OUTBOX
+        row = CrmDelivery.objects.create(kind="call", key=call.call_sid, call=call, delivered_sha256="ab" * 32)
+    else:
+        box = vapi_control.OUTBOX
+        row = VapiControlMessage.objects.create(call=call, tool_call_id="call_1", tool="lookup", content="Found it.")
+
+    claimed = outbox_claim(box, row_id=row.pk)
+
+    fresh = type(row).objects.get(pk=row.pk)
+    assert {f.attname: getattr(claimed, f.attname) for f in row._meta.concrete_fields} == {
+        f.attname: getattr(fresh, f.attname) for f in row._meta.concrete_fields
+    }
+    assert (claimed.status, claimed.attempts) == (box.working, 1)
+    assert outbox_claim(box, row_id=row.pk) is None, "claimed once"
+    assert outbox_claimed(box, row_id=row.pk, claim=claimed.claimed_at).update(status=box.pending) == 1
