@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from . import signing
 from .chain import AUDIT, CHAINS, GENESIS, Chain, chain_head, chain_seal, chain_seal_all, chain_walk, row_hash
-from .database import current_transaction_id, owner_alias
+from .database import current_transaction_id, insert_row, insert_rows, owner_alias
 from .evidence import Verification
 from .models import AuditEvent, LedgerPurgePermit
 
@@ -105,7 +105,7 @@ def audit_record_many(records: list[dict[str, Any]], *, using: str = "default") 
         for record in records
     ]  # fmt: skip
     if connections[using].vendor == "postgresql":
-        return AuditEvent.objects.using(using).bulk_create(events) if events else []
+        return insert_rows(events, using=using)
     return [_append(event, using) for event in events]
 
 
@@ -183,8 +183,7 @@ def _event(
 
 def _append(event: AuditEvent, using: str) -> AuditEvent:
     if connections[using].vendor == "postgresql":
-        event.save(using=using, force_insert=True)
-        return event
+        return insert_row(event, using=using)
     # SQLite has one writer at a time: sealing at once costs no one a wait.
     with transaction.atomic(using=using, savepoint=False):
         event.save(using=using, force_insert=True)

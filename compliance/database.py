@@ -205,6 +205,23 @@ def insert_row(row: Model, *, using: str = "default") -> Model:
     return row
 
 
+def insert_rows(rows: Sequence[Model], *, using: str = "default") -> list[Model]:
+    """``bulk_create`` of new rows of one model, as ``insert_row`` writes
+    one: one statement, each row's primary key set (PostgreSQL returns the
+    keys in the order of the rows, as ``bulk_create`` relies on too)."""
+    if not rows:
+        return []
+    connection = connections[using]
+    insert, values = insert_statement(*rows, using=using)
+    with connection.cursor() as cursor:
+        cursor.execute(f"{insert} RETURNING {connection.ops.quote_name(rows[0]._meta.pk.column)}", values)
+        keys = cursor.fetchall()
+    for row, (key,) in zip(rows, keys, strict=True):
+        row.pk = key
+        row._state.adding, row._state.db = False, using
+    return list(rows)
+
+
 def _insert(row: Model, conflict: str, using: str) -> bool:
     connection = connections[using]
     insert, values = insert_statement(row, using=using)

@@ -27,7 +27,6 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from calls.escalation import escalation_trigger
@@ -35,7 +34,7 @@ from calls.models import Call, InboundEvent, TranscriptSegment
 from calls.services import crm
 from calls.services.calls import call_flag_escalation
 from compliance.audit import audit_record, audit_record_many
-from compliance.database import insert_statement
+from compliance.database import insert_statement, rows_where
 from compliance.redaction import redact
 
 logger = logging.getLogger(__name__)
@@ -248,14 +247,11 @@ def _turns_before(
     within = _previous_turns(event.payload if event else None, source_field)
     if within is not None or source != LIVE_SOURCE:
         return "\n".join(reversed(within or []))
-    before = Q(spoken_at__lt=spoken_at)
-    if event is not None:
-        before |= Q(spoken_at=spoken_at, source_event_id__lt=event.pk)
-    earlier = list(
-        TranscriptSegment.objects.filter(before, call_id=call_id, source=LIVE_SOURCE)
-        .order_by("-spoken_at", "-source_event_id")
-        .only("status", "text", "source_event_id", "source_field")[:CONTEXT_TURNS]
-    )
+    moment = connection.ops.adapt_datetimefield_value(spoken_at)  # as the ORM compares it
+    earlier = rows_where(
+        TranscriptSegment, _EARLIER_TURNS,
+        [call_id, LIVE_SOURCE, moment, moment, event.pk if event is not None else 0, CONTEXT_TURNS],
+    )  # fmt: skip
     still_raw = [turn.source_event_id for turn in earlier if turn.status == TranscriptSegment.Status.PENDING]
     payloads = dict(InboundEvent.objects.filter(pk__in=still_raw).values_list("pk", "payload")) if still_raw else {}
     turns = []
@@ -265,6 +261,14 @@ def _turns_before(
         elif turn.status == TranscriptSegment.Status.PENDING:
             turns.append(_raw_words(payloads.get(turn.source_event_id), turn.source_field) or "")
     return "\n".join(turn for turn in turns if turn)
+
+
+# The live turns before one, the nearest first: spoken earlier, or at the same
+# moment and delivered before it (ids start at 1, so 0 is none).
+_EARLIER_TURNS = (
+    "call_id = %s AND source = %s AND (spoken_at < %s OR (spoken_at = %s AND source_event_id < %s)) "
+    "ORDER BY spoken_at DESC, source_event_id DESC LIMIT %s"
+)
 
 
 def _known_names(call: Call, event: InboundEvent | None) -> tuple[str, ...]:

@@ -15,7 +15,9 @@ from calls.models import Call, CallStatusEvent, CrmDelivery, InboundEvent, Recor
 from calls.services import crm, vapi_control
 from calls.services.inbox import inbox_process
 from calls.services.outbox import outbox_claim, outbox_claimed
+from compliance.audit import audit_record, audit_record_many
 from compliance.database import insert_row, update_fields
+from compliance.models import AuditEvent
 from tests.factories import CallFactory, call_sid, recording_sid, twilio_call_params
 
 pytestmark = pytest.mark.django_db
@@ -114,3 +116,20 @@ def test_an_outbox_claim_loads_its_row_as_a_queryset_does_and_the_claim_fences_i
     assert (claimed.status, claimed.attempts) == (box.working, 1)
     assert outbox_claim(box, row_id=row.pk) is None, "claimed once"
     assert outbox_claimed(box, row_id=row.pk, claim=claimed.claimed_at).update(status=box.pending) == 1
+
+
+def test_audit_appends_written_by_hand_store_what_a_save_stores_and_know_their_ids():
+    by_django = AuditEvent(
+        action="test.saved", actor_name="system", object_type="call", object_id="7", details={"entities": {"SSN": 1}}
+    )
+    by_django.save(force_insert=True)
+    many = audit_record_many(
+        [{"action": "test.saved", "object_type": "call", "object_id": str(n), "details": {"n": n}} for n in (7, 8, 9)]
+    )
+    one = audit_record("test.saved", object_type="call", object_id="7", details={"entities": {"SSN": 1}})
+
+    assert [AuditEvent.objects.get(pk=event.pk).object_id for event in many] == ["7", "8", "9"]
+    own = OWN | {"occurred_at"}
+    assert {k: v for k, v in comparable(one).items() if k not in own} == {
+        k: v for k, v in comparable(by_django).items() if k not in own
+    }

@@ -248,6 +248,16 @@ def test_a_bare_live_answer_is_redacted_by_the_live_turns_spoken_just_before_it(
     assert said == [opening[1], "What was the name of your first pet, Mr. [PERSON]?", "[PIN]."]
 
 
+def test_a_live_answer_said_at_the_same_moment_reads_the_turn_delivered_before_it(client):
+    call, said_at = vapi.new_call(), int(time.time() * 1000)
+    for role, text in (("assistant", "What was the name of your first pet?"), ("user", "Biscuit.")):
+        vapi.post(client, vapi.transcript(call, text, role=role, timestamp=said_at))
+    process()
+
+    said = list(TranscriptSegment.objects.order_by("source_event_id").values_list("text", flat=True))
+    assert said == ["What was the name of your first pet?", "[PIN]."]
+
+
 def test_a_bare_live_answer_alone_is_left_as_said(client):
     vapi.post(client, vapi.transcript(vapi.new_call(), "Biscuit.", role="user"))
     process()
