@@ -1,8 +1,9 @@
 from __future__ import annotations
 
-from django.db import connections, models
+from django.db import models
 from django.utils import timezone
 
+from compliance.database import first_row
 from compliance.fields import EncryptedJSONField, EncryptedTextField
 from compliance.models import ConsentDecision, ConsentEvent, ConsentRequirement
 
@@ -172,9 +173,7 @@ class Call(models.Model):
         provider reported (compliance.selectors.latest_consent agrees)."""
         # The decision alone: no ledger row is built to read one column, and
         # no query compiled to read it.
-        with connections[self._state.db or "default"].cursor() as cursor:
-            cursor.execute(_LATEST_DECISION, [self.pk])
-            latest = cursor.fetchone()
+        latest = first_row(_LATEST_DECISION, [self.pk], using=self._state.db or "default")
         return latest[0] if latest else None
 
     @property

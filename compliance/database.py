@@ -258,6 +258,21 @@ def _update_statement(model: type[Model], fields: tuple[str, ...], using: str) -
     return f"UPDATE {table} SET {assignments} WHERE {key} = %s"  # noqa: S608  (names from metadata)
 
 
+def first_row(statement: str, params: Sequence[Any], *, using: str = "default") -> tuple | None:
+    """The first row a hand-written statement returns, or None: a check or a
+    few columns, with no query compiled and no model built."""
+    with connections[using].cursor() as cursor:
+        cursor.execute(statement, params)
+        return cursor.fetchone()
+
+
+def all_rows(statement: str, params: Sequence[Any], *, using: str = "default") -> list[tuple]:
+    """Every row a hand-written statement returns (``first_row`` for many)."""
+    with connections[using].cursor() as cursor:
+        cursor.execute(statement, params)
+        return cursor.fetchall()
+
+
 def rows_where(model: type[Model], where: str, params: list[Any], *, lock: str = "", using: str = "default") -> list:
     """Instances of ``model`` for the rows matching ``where`` (SQL on its
     columns, and what may follow a WHERE clause: ORDER BY, LIMIT), loaded as

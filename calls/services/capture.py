@@ -38,6 +38,7 @@ from django.utils import timezone
 from calls.integrations import twilio
 from calls.models import Call, CaptureEvent, InboundEvent, Provider, Recording, RecordingPause, TranscriptSegment
 from compliance.audit import audit_record
+from compliance.database import rows_where
 from compliance.redaction.normalize import MONTH
 
 logger = logging.getLogger(__name__)
@@ -121,7 +122,7 @@ def capture_reasons_open(call: Call, *, now: datetime | None = None) -> list[str
     now = now or timezone.now()
     latest: dict[str, str] = {}
     open_reasons = set()
-    for event in call.capture_events.all():
+    for event in rows_where(CaptureEvent, "call_id = %s ORDER BY occurred_at, id", [call.pk]):  # the model's order
         if event.reason == CaptureEvent.Reason.DETECTED:
             if event.lapses_at is None or event.lapses_at > now:
                 open_reasons.add(event.reason)

@@ -38,7 +38,7 @@ from calls.services.outbox import (
     outbox_sweep,
 )
 from compliance.audit import Actor, audit_record
-from compliance.database import rows_inserted, rows_where
+from compliance.database import first_row, rows_inserted, rows_where
 
 logger = logging.getLogger(__name__)
 
@@ -70,16 +70,13 @@ def crm_call_ready(*, call: Call) -> CrmDelivery | None:
     # settle in two transactions at once, and one of them must see both.
     # So the lock comes first, and what is read after it is read fresh.
     lock = " FOR UPDATE" if connection.vendor == "postgresql" else ""
-    with connection.cursor() as cursor:
-        cursor.execute(_CALL_STANDING + lock, [call.pk])
-        standing = cursor.fetchone()
-        if standing is None or standing[0] is not None or standing[1] is not None:
-            return None  # gone, a transfer leg, or erased
-        if standing[2] not in Call.TERMINAL_STATUSES:
-            return None
-        cursor.execute(_SEGMENT_PENDING, [call.pk, TranscriptSegment.Status.PENDING])
-        if cursor.fetchone() is not None:
-            return None
+    standing = first_row(_CALL_STANDING + lock, [call.pk])
+    if standing is None or standing[0] is not None or standing[1] is not None:
+        return None  # gone, a transfer leg, or erased
+    if standing[2] not in Call.TERMINAL_STATUSES:
+        return None
+    if first_row(_SEGMENT_PENDING, [call.pk, TranscriptSegment.Status.PENDING]) is not None:
+        return None
     # New, or a delivered row re-armed as a new version; a row waiting or
     # being sent already will send the transcript as it is then.
     now = connection.ops.adapt_datetimefield_value(timezone.now())
@@ -130,9 +127,7 @@ def crm_call_record(*, call: Call) -> crm.CallRecord:
         TranscriptSegment, "call_id = %s AND status <> %s ORDER BY spoken_at, position, id",
         [call.pk, TranscriptSegment.Status.PENDING],
     )  # fmt: skip
-    with connection.cursor() as cursor:
-        cursor.execute(_RECORDED, [call.pk])
-        recorded = cursor.fetchone() is not None
+    recorded = first_row(_RECORDED, [call.pk]) is not None
     return crm.CallRecord(
         call_sid=call.call_sid,
         subject_id=call.customer_hash,

@@ -39,7 +39,7 @@ from calls.serializers.fields import provider_clock, received_now
 from calls.services import transcripts
 from calls.services.inbox_publisher import BATCH_SIZE, publisher
 from compliance.audit import Actor, audit_record, audit_record_returning
-from compliance.database import insert_if_absent, rows_updated
+from compliance.database import first_row, insert_if_absent, rows_updated
 
 logger = logging.getLogger(__name__)
 
@@ -211,9 +211,7 @@ def _hold(event: InboundEvent) -> bool:
     adds no wait and no lock order."""
     # SQLite has no row locks; its one writer at a time stands in for them.
     lock = " FOR KEY SHARE" if connection.vendor == "postgresql" else ""
-    with connection.cursor() as cursor:
-        cursor.execute(_HOLD + lock, [event.pk, InboundEvent.Status.PROCESSING, event.attempts])
-        return cursor.fetchone() is not None
+    return first_row(_HOLD + lock, [event.pk, InboundEvent.Status.PROCESSING, event.attempts]) is not None
 
 
 def _mark_done(event: InboundEvent) -> None:

@@ -16,7 +16,7 @@ from calls.services.capture import RUNNING, capture_enqueue_reconcile, capture_r
 from calls.twiml import public_url
 from compliance.audit import audit_record
 from compliance.certificates import Tally, certify
-from compliance.database import insert_if_absent, update_fields
+from compliance.database import insert_if_absent, rows_where, update_fields
 from compliance.models import DataClass
 
 logger = logging.getLogger(__name__)
@@ -64,9 +64,10 @@ def call_start_recording(*, call_id: int) -> None:
     them) and leave the call requested; permanent ones mark it failed.
     """
     with transaction.atomic():
-        call = Call.objects.select_for_update().get(pk=call_id)
-        if call.recording_state != Call.RecordingState.REQUESTED:
-            return
+        locked = rows_where(Call, "id = %s", [call_id], lock="FOR UPDATE")
+        if not locked or locked[0].recording_state != Call.RecordingState.REQUESTED:
+            return  # purged since, or started or given up already
+        call = locked[0]
         if not call.has_granted_consent:
             # Consent is checked again here, where the recording starts,
             # and not only where it was requested.

@@ -357,13 +357,15 @@ def test_a_call_ending_while_its_last_words_settle_elsewhere_is_queued_once(webh
             asked.set()
             connection.close()
 
-    ending = threading.Thread(target=end_the_call)
-    ending.start()
-    assert asked.wait(10)
-    with transaction.atomic():
-        TranscriptSegment.objects.filter(pk=segment.pk).update(status=TranscriptSegment.Status.REDACTED, text="bye")
-        outcome["settled"] = crm.crm_call_ready(call=call)  # waits for the call's lock, then sees it ended
-    ending.join(10)
+    with mock.patch.object(crm, "_enqueue") as enqueue:  # sent once each commits; no broker is read here
+        ending = threading.Thread(target=end_the_call)
+        ending.start()
+        assert asked.wait(10)
+        with transaction.atomic():
+            TranscriptSegment.objects.filter(pk=segment.pk).update(status=TranscriptSegment.Status.REDACTED, text="x")
+            outcome["settled"] = crm.crm_call_ready(call=call)  # waits for the call's lock, then sees it ended
+        ending.join(10)
 
     assert outcome["ended"] is None and outcome["settled"] is not None
+    enqueue.assert_called_once_with(outcome["settled"].pk)
     assert list(CrmDelivery.objects.values_list("key", "status", "version")) == [(call.call_sid, "pending", 1)]
