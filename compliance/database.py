@@ -266,13 +266,6 @@ def first_row(statement: str, params: Sequence[Any], *, using: str = "default") 
         return cursor.fetchone()
 
 
-def all_rows(statement: str, params: Sequence[Any], *, using: str = "default") -> list[tuple]:
-    """Every row a hand-written statement returns (``first_row`` for many)."""
-    with connections[using].cursor() as cursor:
-        cursor.execute(statement, params)
-        return cursor.fetchall()
-
-
 def rows_where(model: type[Model], where: str, params: list[Any], *, lock: str = "", using: str = "default") -> list:
     """Instances of ``model`` for the rows matching ``where`` (SQL on its
     columns, and what may follow a WHERE clause: ORDER BY, LIMIT), loaded as

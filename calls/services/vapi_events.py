@@ -12,7 +12,7 @@ from typing import Any
 
 from django.conf import settings
 
-from calls.models import Call, InboundEvent, Provider, Recording
+from calls.models import Call, InboundEvent, Provider, Recording, TranscriptSegment
 from calls.serializers import parse
 from calls.serializers import vapi as shapes
 from calls.services.callbacks import callback_schedule
@@ -40,7 +40,7 @@ from calls.services.vapi_tools import (
 )
 from calls.services.vapi_webhooks import jurisdiction_of
 from compliance.audit import Actor, audit_record
-from compliance.database import all_rows, first_row, update_fields
+from compliance.database import first_row, update_fields
 from compliance.models import ConsentDecision, ConsentMethod
 from compliance.services import consent_record
 
@@ -56,11 +56,6 @@ STATUS_MAP = {
 }
 SPEAKERS = {"user": "caller", "assistant": "assistant", "bot": "assistant"}
 REPORT_SOURCES = (LIVE_SOURCE, "vapi.end-of-call-report", "vapi.summary")
-# What a report replaces, and the deliveries that held it (RETURNING: PostgreSQL, and SQLite from 3.35).
-_REPLACED = (
-    "DELETE FROM calls_transcriptsegment WHERE call_id = %s "  # noqa: S608  (placeholders only)
-    f"AND source IN ({', '.join(['%s'] * len(REPORT_SOURCES))}) RETURNING source_event_id"
-)
 _REPORT_APPLIED = "SELECT 1 FROM calls_inboundevent WHERE kind = %s AND call_sid = %s AND status = %s LIMIT 1"
 MAX_CALL_SECONDS = 24 * 3600
 
@@ -274,8 +269,11 @@ def apply_end_of_call_report(event: InboundEvent) -> None:
         call.cost = Decimal(str(data["cost"])).quantize(Decimal("0.0001"))
         update_fields(call, ["cost", "updated_at"])
 
-    superseded = {source_event_id for (source_event_id,) in all_rows(_REPLACED, [call.pk, *REPORT_SOURCES])}
-    superseded.discard(event.pk)
+    replaced = TranscriptSegment.objects.filter(call=call, source__in=REPORT_SOURCES)
+    superseded = set(replaced.exclude(source_event=event).values_list("source_event_id", flat=True))
+    # Through the ORM: a consent event may name a segment as what was said
+    # (``ConsentEvent.utterance``, SET_NULL), and its collector clears that.
+    replaced.delete()
     # Words held only for the segments just replaced are needed no more.
     inbox_scrub_if_settled(event_ids=superseded)
     artifact = data.get("artifact") or {}

@@ -21,6 +21,7 @@ from calls.models import (
 )
 from calls.services import callbacks, inbox, transcripts, vapi_tools
 from compliance.models import ConsentDecision, ConsentEvent, ConsentMethod
+from compliance.services import consent_record
 from tests.calls import vapi_messages as vapi
 from tests.factories import call_sid
 
@@ -256,6 +257,27 @@ def test_a_live_answer_said_at_the_same_moment_reads_the_turn_delivered_before_i
 
     said = list(TranscriptSegment.objects.order_by("source_event_id").values_list("text", flat=True))
     assert said == ["What was the name of your first pet?", "[PIN]."]
+
+
+def test_a_report_replaces_live_words_a_consent_decision_names(client):
+    """What was said, named by the consent ledger as the decision's words,
+    is replaced by the report all the same; the ledger's link to it is
+    cleared, its decision kept."""
+    call = vapi.new_call()
+    vapi.post(client, vapi.transcript(call, "Yes, you can record this.", role="user"))
+    process()
+    said = TranscriptSegment.objects.get()
+    consent_record(
+        call=said.call, decision=ConsentDecision.GRANTED, method=ConsentMethod.SPEECH, prompt_version="v1",
+        utterance=said, source="test:live-words",
+    )  # fmt: skip
+
+    vapi.post(client, vapi.end_of_call_report(call, [("user", "Yes, you can record this.")], summary="Consent."))
+    process()
+
+    assert not TranscriptSegment.objects.filter(pk=said.pk).exists()
+    assert list(ConsentEvent.objects.values_list("decision", "utterance_id")) == [("granted", None)]
+    assert InboundEvent.objects.filter(status=InboundEvent.Status.DONE).count() == 2
 
 
 def test_a_bare_live_answer_alone_is_left_as_said(client):
