@@ -24,6 +24,7 @@ import contextlib
 import functools
 import logging
 from collections.abc import Callable, Iterator, Sequence
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -194,14 +195,14 @@ def insert_if_absent(row: Model, *, conflict: str | tuple[str, ...], using: str 
     quote = connections[using].ops.quote_name
     fields = (conflict,) if isinstance(conflict, str) else conflict
     columns = ", ".join(quote(row._meta.get_field(field).column) for field in fields)
-    return _insert(row, f" ON CONFLICT ({columns}) DO NOTHING", using)
+    return _insert([row], f" ON CONFLICT ({columns}) DO NOTHING", using)
 
 
 def insert_row(row: Model, *, using: str = "default") -> Model:
     """``row.save()`` for a new row, in one statement written from the
     model's metadata (``insert_statement``) rather than compiled; sets its
     primary key and returns it. For rows no signal listens to."""
-    _insert(row, "", using)
+    _insert([row], "", using)
     return row
 
 
@@ -209,30 +210,23 @@ def insert_rows(rows: Sequence[Model], *, using: str = "default") -> list[Model]
     """``bulk_create`` of new rows of one model, as ``insert_row`` writes
     one: one statement, each row's primary key set (PostgreSQL returns the
     keys in the order of the rows, as ``bulk_create`` relies on too)."""
-    if not rows:
-        return []
-    connection = connections[using]
-    insert, values = insert_statement(*rows, using=using)
-    with connection.cursor() as cursor:
-        cursor.execute(f"{insert} RETURNING {connection.ops.quote_name(rows[0]._meta.pk.column)}", values)
-        keys = cursor.fetchall()
-    for row, (key,) in zip(rows, keys, strict=True):
-        row.pk = key
-        row._state.adding, row._state.db = False, using
+    if rows:
+        _insert(rows, "", using)
     return list(rows)
 
 
-def _insert(row: Model, conflict: str, using: str) -> bool:
+def _insert(rows: Sequence[Model], conflict: str, using: str) -> bool:
+    """Insert ``rows`` (``conflict`` is empty for more than one) and set the
+    primary key of each inserted; whether any was."""
     connection = connections[using]
-    insert, values = insert_statement(row, using=using)
+    insert, values = insert_statement(*rows, using=using)
     with connection.cursor() as cursor:
-        cursor.execute(f"{insert}{conflict} RETURNING {connection.ops.quote_name(row._meta.pk.column)}", values)
-        inserted = cursor.fetchone()
-    if inserted is None:
-        return False
-    row.pk = inserted[0]
-    row._state.adding, row._state.db = False, using
-    return True
+        cursor.execute(f"{insert}{conflict} RETURNING {connection.ops.quote_name(rows[0]._meta.pk.column)}", values)
+        keys = cursor.fetchall()
+    for row, (key,) in zip(rows, keys, strict=bool(keys)):
+        row.pk = key
+        row._state.adding, row._state.db = False, using
+    return bool(keys)
 
 
 def update_fields(row: Model, fields: Sequence[str], *, using: str = "default") -> None:
@@ -261,9 +255,18 @@ def _update_statement(model: type[Model], fields: tuple[str, ...], using: str) -
 def first_row(statement: str, params: Sequence[Any], *, using: str = "default") -> tuple | None:
     """The first row a hand-written statement returns, or None: a check or a
     few columns, with no query compiled and no model built."""
-    with connections[using].cursor() as cursor:
-        cursor.execute(statement, params)
+    connection = connections[using]
+    with connection.cursor() as cursor:
+        cursor.execute(statement, _as_written(params, connection))
         return cursor.fetchone()
+
+
+def _as_written(params: Sequence[Any], connection: BaseDatabaseWrapper) -> list[Any]:
+    """A hand-written statement's parameters, times as the ORM writes and
+    compares them (on SQLite, UTC text without an offset, so that a time
+    written here matches one the ORM filters on)."""
+    adapt = connection.ops.adapt_datetimefield_value
+    return [adapt(value) if isinstance(value, datetime) else value for value in params]
 
 
 def rows_where(model: type[Model], where: str, params: list[Any], *, lock: str = "", using: str = "default") -> list:
@@ -309,7 +312,7 @@ def _loaded(model: type[Model], statement: str, params: list[Any], using: str) -
     connection = connections[using]
     _, names, converters = _loader(model, using)
     with connection.cursor() as cursor:
-        cursor.execute(statement, params)
+        cursor.execute(statement, _as_written(params, connection))
         rows = cursor.fetchall()
     loaded = []
     for row in rows:

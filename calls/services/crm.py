@@ -79,7 +79,7 @@ def crm_call_ready(*, call: Call) -> CrmDelivery | None:
         return None
     # New, or a delivered row re-armed as a new version; a row waiting or
     # being sent already will send the transcript as it is then.
-    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    now = timezone.now()
     armed = rows_inserted(
         CrmDelivery(kind=CrmDelivery.Kind.CALL, key=standing[3], call_id=call.pk), _REARMED,
         [CrmDelivery.Status.PENDING, now, now, CrmDelivery.Status.DELIVERED],

@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 
 from celery import Task
 from django.conf import settings
-from django.db import connection, models, transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from compliance.database import rows_updated
@@ -69,10 +69,9 @@ def outbox_claim(outbox: Outbox, *, row_id: int) -> models.Model | None:
     this one did, loaded by the same statement (its ``claimed_at`` is the
     claim, for ``outbox_claimed``); else None."""
     now = timezone.now()
-    moment = connection.ops.adapt_datetimefield_value  # as the ORM writes it
     claimed = rows_updated(
         outbox.model, _CLAIM, "id = %s AND status = %s AND available_at <= %s",
-        [outbox.working, moment(now), row_id, outbox.pending, moment(now + CLAIM_SLACK)],
+        [outbox.working, now, row_id, outbox.pending, now + CLAIM_SLACK],
     )  # fmt: skip
     return claimed[0] if claimed else None
 

@@ -247,10 +247,9 @@ def _turns_before(
     within = _previous_turns(event.payload if event else None, source_field)
     if within is not None or source != LIVE_SOURCE:
         return "\n".join(reversed(within or []))
-    moment = connection.ops.adapt_datetimefield_value(spoken_at)  # as the ORM compares it
     earlier = rows_where(
         TranscriptSegment, _EARLIER_TURNS,
-        [call_id, LIVE_SOURCE, moment, moment, event.pk if event is not None else 0, CONTEXT_TURNS],
+        [call_id, LIVE_SOURCE, spoken_at, spoken_at, event.pk if event is not None else 0, CONTEXT_TURNS],
     )  # fmt: skip
     still_raw = [turn.source_event_id for turn in earlier if turn.status == TranscriptSegment.Status.PENDING]
     payloads = dict(InboundEvent.objects.filter(pk__in=still_raw).values_list("pk", "payload")) if still_raw else {}

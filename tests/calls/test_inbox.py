@@ -25,6 +25,8 @@ VOICE = "/webhooks/twilio/voice/"
 
 @pytest.mark.skipif(not celery_app.conf.broker_url.startswith("memory://"), reason="reads the in-memory broker")
 def test_only_the_event_id_reaches_the_broker(twilio_post, django_capture_on_commit_callbacks):
+    with celery_app.connection_for_write() as connection:
+        connection.SimpleQueue("celery").clear()  # what earlier tests left in the in-memory broker
     params = twilio_call_params()
     with django_capture_on_commit_callbacks(execute=True):
         twilio_post(VOICE, params)
