@@ -252,13 +252,20 @@ def _update_statement(model: type[Model], fields: tuple[str, ...], using: str) -
     return f"UPDATE {table} SET {assignments} WHERE {key} = %s"  # noqa: S608  (names from metadata)
 
 
-def first_row(statement: str, params: Sequence[Any], *, using: str = "default") -> tuple | None:
+def first_row(statement: str, params: Sequence[Any], *, lock: str = "", using: str = "default") -> tuple | None:
     """The first row a hand-written statement returns, or None: a check or a
-    few columns, with no query compiled and no model built."""
+    few columns, with no query compiled and no model built. ``lock`` as
+    ``rows_where``'s."""
     connection = connections[using]
     with connection.cursor() as cursor:
-        cursor.execute(statement, _as_written(params, connection))
+        cursor.execute(statement + _lock(lock, connection), _as_written(params, connection))
         return cursor.fetchone()
+
+
+def _lock(lock: str, connection: BaseDatabaseWrapper) -> str:
+    """``lock`` (``FOR UPDATE`` and its kin) on PostgreSQL; nothing on
+    SQLite, which has no row locks: its one writer at a time stands in for them."""
+    return f" {lock}" if lock and connection.vendor == "postgresql" else ""
 
 
 def _as_written(params: Sequence[Any], connection: BaseDatabaseWrapper) -> list[Any]:
@@ -278,10 +285,9 @@ def rows_where(model: type[Model], where: str, params: list[Any], *, lock: str =
     kin) applies on PostgreSQL only: SQLite has no row locks, and its one
     writer at a time stands in for them."""
     connection = connections[using]
-    lock = f" {lock}" if lock and connection.vendor == "postgresql" else ""
     columns = _loader(model, using)[0]
     table = connection.ops.quote_name(model._meta.db_table)
-    return _loaded(model, f"SELECT {columns} FROM {table} WHERE {where}{lock}", params, using)  # noqa: S608
+    return _loaded(model, f"SELECT {columns} FROM {table} WHERE {where}{_lock(lock, connection)}", params, using)  # noqa: S608
 
 
 def rows_updated(

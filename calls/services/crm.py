@@ -23,7 +23,7 @@ import logging
 from datetime import datetime
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from calls.integrations import crm
@@ -69,8 +69,7 @@ def crm_call_ready(*, call: Call) -> CrmDelivery | None:
     # Read under the call's row lock: the status and the last segment can
     # settle in two transactions at once, and one of them must see both.
     # So the lock comes first, and what is read after it is read fresh.
-    lock = " FOR UPDATE" if connection.vendor == "postgresql" else ""
-    standing = first_row(_CALL_STANDING + lock, [call.pk])
+    standing = first_row(_CALL_STANDING, [call.pk], lock="FOR UPDATE")
     if standing is None or standing[0] is not None or standing[1] is not None:
         return None  # gone, a transfer leg, or erased
     if standing[2] not in Call.TERMINAL_STATUSES:

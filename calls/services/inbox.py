@@ -30,7 +30,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -209,9 +209,8 @@ def _hold(event: InboundEvent) -> bool:
     update the row meanwhile (a redelivery's count, a later report scrubbing
     the words it replaces), as they could before it was held, so holding it
     adds no wait and no lock order."""
-    # SQLite has no row locks; its one writer at a time stands in for them.
-    lock = " FOR KEY SHARE" if connection.vendor == "postgresql" else ""
-    return first_row(_HOLD + lock, [event.pk, InboundEvent.Status.PROCESSING, event.attempts]) is not None
+    held = first_row(_HOLD, [event.pk, InboundEvent.Status.PROCESSING, event.attempts], lock="FOR KEY SHARE")
+    return held is not None
 
 
 def _mark_done(event: InboundEvent) -> None:
