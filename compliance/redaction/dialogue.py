@@ -14,14 +14,14 @@ from __future__ import annotations
 import functools
 import re
 from bisect import bisect_left, bisect_right
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 
 FLAGS = re.IGNORECASE
 
 # A business's own numbers, whose parts are no one's: "the tracking number ends in 4471".
 HARMLESS_IDENTIFIERS = (
     "(?:order|confirmation|tracking|reference|ticket|case|invoice|serial|model|part|item|sku|product|flight|"
-    "incident|promo|coupon|voucher|shipment|package|store)"
+    "incident|promo|coupon|voucher|shipment|package|store|booking|reservation|quote|cancellation)"
 )
 # What a sentence can be about. A value of a type counts as in context when
 # its topic is mentioned close before it (or, for some, after it).
@@ -63,7 +63,20 @@ TOPICS = {
     "EVENT_DATE": (
         r"\bdate (?:on|of) (?:the|your|that|this)\b(?! birth)|"
         r"\b(?:what|which) (?:date|day)\b(?! (?:of|were|was) (?:your )?birth)|"
-        r"\bwhen (?:did|was|were|is|does|do|will)\b(?!(?: you| he| she| they)? born)|"
+        r"\bwhen (?:did|was|were|is|does|do|will|would|should|can|could|are|has|have|had)\b"
+        r"(?!(?: you| he| she| they| i| we)? born)|"
+        # "What year did you buy the washer?", "what year was the house built?"; not "What year did you
+        # come into the world?" or a secret's year ("what year did you graduate?").
+        r"\bwhat year (?:did|do|does|was|were|is|will|would|has|have|had) "
+        r"(?:you|he|she|they|we|i|it|the|your|that|this)"
+        r"(?: \w+)? (?:buy|bought|purchase|purchased|get|got|open|opened|start|started|install|installed|build|built|"
+        r"make|made|lease|leased|finance|financed|sign|signed|join|joined|register|registered|file|filed|order|ordered|"
+        r"replace|replaced|renovate|renovated|move in|moved in|take out|took out)\b|"
+        # A date named by what happens on it: "Please say a new date.", "the date you'd like to start".
+        r"\b(?:new|another|different|preferred|start|starting|delivery|appointment|service|due|effective|renewal|"
+        r"closing|installation|pickup|return|travel|departure|arrival|event|purchase|payment|billing|move-in|"
+        r"move-out|shipping|ship|cancellation|surgery|procedure) date\b|"
+        r"\bthe date (?:you|you'd|that you|for the|for your|to)\b|"
         # "When's a good time?", "what time works?": an appointment asked for.
         r"\bwhen's\b|\ba good (?:time|day)\b|\bwhat time\b"
     ),
@@ -135,7 +148,8 @@ TOPICS = {
         r"\b(?:order|confirmation|tracking|reference|ref|ticket|case|invoice|receipt|transaction|serial|model|part|"
         r"item|sku|product|flight|booking|reservation|incident|extension|ext|press|option|room|seat|version|error|"
         r"price|total|balance|cost|costs|fee|rate|appointment|scheduled|delivery|deliver|shipped|arrive|percent|"
-        r"tier|step|page|channel|aisle|store|branch|promo|coupon|discount|unit price|quantity|kilowatt|gigs?|"
+        r"tier|step|page|channel|aisle|store|branch|promo|coupon|discount|unit price|quantity|kilowatt|gigs?|quote|"
+        r"cancellation|"
         r"degrees|temperature|score|odometer|mileage reading|budget|rent|paid|pay|charged|refund|credit of|"
         # Dates of events, not of births.
         r"founded|opened|moved|since|started|married|graduated|hired|purchased|bought|installed|joined|closed|"
@@ -166,7 +180,7 @@ ANCHORS = {
     "DOB": "born birth dob d.o.b",
     "BIRTH_YEAR": "born birth year",
     "ZIP": "zip zipcode postal post",
-    "EVENT_DATE": "date day when good time",
+    "EVENT_DATE": "date day when good time year",
     "ADDRESS": "address addresses live lives living located reside resides",
     "RESIDENCE": "address addresses live lives lived living reside resides resided residing moved",
     "PO_BOX": "p.o po p post",
@@ -193,7 +207,8 @@ ANCHORS = {
         "order confirmation tracking reference ref ticket case invoice receipt transaction serial model part item "
         "sku product flight booking reservation incident extension ext press option room seat version error price "
         "total balance cost costs fee rate appointment scheduled delivery deliver shipped arrive percent tier step "
-        "page channel aisle store branch promo coupon discount unit quantity kilowatt gig gigs degrees temperature "
+        "page channel aisle store branch promo coupon discount unit quantity kilowatt gig gigs quote cancellation "
+        "degrees temperature "
         "score odometer mileage budget rent paid pay charged refund credit founded opened moved since started "
         "married graduated hired purchased bought installed joined closed built retired established anniversary group $"
     ),
@@ -284,6 +299,10 @@ _PARTIAL_OF_HARMLESS = re.compile(
     rf"(?:\s+(?:digits?|numbers?))?\s+of\s+(?:the|your|that|this|its)\s+(?:[\w-]+\s+)?{HARMLESS_IDENTIFIERS}\b", FLAGS
 )
 _WORD = re.compile(r"[A-Za-z]+(?:['’][A-Za-z]+)?|\d+")
+# A business's code asked for: "What's your confirmation code?", "Do you have the quote number?"
+_BUSINESS_CODE_ASKED = re.compile(
+    rf"\b(?:{HARMLESS_IDENTIFIERS}|ref|receipt|transaction|bag tag|return label)\s+(?:number|code|no\b|#)"
+)
 # A question whose answer is a number of things: "How many people live at the address?"
 _COUNT_ASKED = re.compile(r"\bhow (?:many|much|long|often|far)\b")
 # Words that leave a value standing alone: "Um, 12/27.", "Yes, it's 861."
@@ -425,15 +444,7 @@ class Dialogue:
         return self._carried[key]
 
     def _carried_into(self, sentence_index: int, position: int, *, bare: bool) -> frozenset[str]:
-        position = self.sentence_starts[sentence_index]
-        for back in (1, 2, 3):
-            index = sentence_index - back
-            if index < 0:
-                break
-            start = self.sentence_starts[index]
-            end = self.sentence_starts[index + 1]
-            if position - start > CARRY_DISTANCE:
-                break
+        for index, start, end in self._sentences_back(sentence_index):
             topics = self._topics_of(index) - {"HARMLESS", "PHONE", "PARTIAL"}
             if topics:
                 if _COUNT_ASKED.search(self.lowered, start, end) and not _REQUEST_IN_WORDS.search(
@@ -445,16 +456,46 @@ class Dialogue:
                 if bare or _REQUEST.search(self.lowered, start, end):
                     return topics
                 return frozenset()
+        return frozenset()
+
+    def _sentences_back(self, sentence_index: int) -> Iterator[tuple[int, int, int]]:
+        """The sentences before the one at ``sentence_index`` that it may answer, nearest first
+        (index, start, end): up to three, within ``CARRY_DISTANCE``, none past a sentence of more
+        than four words of its own (a sentence of its own between the question and the answer)."""
+        position = self.sentence_starts[sentence_index]
+        for index in range(sentence_index - 1, max(-1, sentence_index - 4), -1):
+            start = self.sentence_starts[index]
+            end = self.sentence_starts[index + 1]
+            if position - start > CARRY_DISTANCE:
+                return
+            yield index, start, end
             content = [word for word in _WORD.findall(self.text, start, end) if word.lower() not in BARE_WORDS]
             if len(content) > 4:
-                break  # a sentence of its own between the question and the value
-        return frozenset()
+                return
+
+    def code_asked(self, position: int) -> bool:
+        """What is said at ``position`` answers a question for a business's code and for nothing
+        of a person's: "What's your confirmation code?" / "K as in kilo, 7, P…"; not "What's your
+        member ID or the claim number?", nor "What's the passport number? It's on the
+        confirmation page." (the question is the sentence before)."""
+        for index, start, end in self._sentences_back(self.sentence_index(position)):
+            topics = self._topics_of(index) - {"PHONE"}
+            code = _BUSINESS_CODE_ASKED.search(self.lowered, start, end)
+            if code or topics:
+                asked = _REQUEST.search(self.lowered, start, end) is not None
+                return bool(code) and asked and not topics - {"HARMLESS"}
+        return False
 
     def _topics_of(self, index: int) -> frozenset[str]:
         if index not in self._sentence_topics:
             start = self.sentence_starts[index]
             end = self.sentence_starts[index + 1] if index + 1 < len(self.sentence_starts) else len(self.text)
-            self._sentence_topics[index] = frozenset(self._topics_in(start, end))
+            topics = self._topics_in(start, end)
+            if "EVENT_DATE" in topics and "DOB" not in topics:
+                # A year asked for with a date that is no birth's is that date's year: "When did
+                # you get the TV, what year?" (any word of birth makes it DOB's too).
+                topics.discard("BIRTH_YEAR")
+            self._sentence_topics[index] = frozenset(topics)
         return self._sentence_topics[index]
 
     def sentence_index(self, position: int) -> int:

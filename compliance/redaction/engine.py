@@ -134,6 +134,7 @@ class Redactor:
                 or self._thing_asked_for(text, entity)
                 or _a_pet_s_name(text, entity, pets)
                 or self._place_gone_to(text, entity)
+                or _a_product_s_name(text, entity)
             )
         ]
         return _merge(self._as_names(confident, text, businesses, turn), text)
@@ -326,11 +327,11 @@ class Redactor:
     def _names_the_business(self, text: str, start: int, end: int, business: tuple[int, int]) -> bool:
         """The name at ``start:end``, inside the ``business`` a call is answered for, is the
         business's own: a business word or an ordinary word in capitals follows it there
-        ("Hilton Garden Inn", "Maple & Finch Home"), it is a place a business word goes before
-        ("the Hilton Garden Inn Savannah"), it ends in an ordinary word ("Redline Car Rental"),
-        or none of its words is only a name ("Equifax"); never a doctor's practice ("Doctor
-        Patel's office"), nor the person who answers or is thanked ("Metro Gas, Tyler speaking",
-        "Thank you for calling Chidi. Goodbye.")."""
+        ("Hilton Garden Inn", "Maple & Finch Home"), it is a firm's names (``_a_firm``), it is a
+        place a business word goes before ("the Hilton Garden Inn Savannah"), it ends in an
+        ordinary word ("Redline Car Rental"), or none of its words is only a name ("Equifax");
+        never a doctor's practice ("Doctor Patel's office"), nor the person who answers or is
+        thanked ("Metro Gas, Tyler speaking", "Thank you for calling Chidi. Goodbye.")."""
         known = self.names.lexicon
         words = _WORD.findall(text, start, end)
         before = _WORD.findall(text, business[0], start)
@@ -341,17 +342,20 @@ class Redactor:
         name_end = end if following else business[1]
         if _DOCTOR.search(text, *business) or _A_PERSON_AFTER.match(text, name_end):
             return False
-        if (
-            not following
-            and _TURN_ENDS.match(text, business[1])
-            and _THANKS_FOR_CALLING.search(text, max(0, business[0] - 24), business[0])
-        ):
-            return False  # "thank you for calling Chidi": thanked as the call ends, not greeted
+        # "thank you for calling Chidi", "…Priya and Dev": thanked as the call ends, not greeted.
+        thanked = _TURN_ENDS.match(text, business[1]) and _THANKS_FOR_CALLING.search(
+            text, max(0, business[0] - 24), business[0]
+        )
+        if thanked and not following:
+            return False
         return (
-            any(
+            (not thanked and self._a_firm(text, business))
+            or any(
                 word[0].isupper()
                 and (lexicon.fold(word) in STREET_OR_BUSINESS | UTILITY_WORDS or known.sense(word) in ("WORD", "CNAME"))
-                for word in following
+                # A first name joined on is another person's: "…shopping with Jennifer and Mark".
+                and not (index and following[index - 1].lower() == "and" and lexicon.fold(word) in known.census_given)
+                for index, word in enumerate(following)
             )
             or (
                 bool(before)
@@ -360,6 +364,14 @@ class Redactor:
             )
             or known.sense(words[-1]) == "WORD"
             or not any(known.is_unambiguous_name(word) for word in words)
+        )
+
+    def _a_firm(self, text: str, business: tuple[int, int]) -> bool:
+        """The ``business`` greeted is names joined as a firm's, the last no common first name:
+        "Harlow and Finch", "Hollis & Brown"; not "Jennifer and Mark", two people thanked."""
+        return any(
+            lexicon.fold(match.group("second")) not in self.names.lexicon.census_given
+            for match in _FIRM.finditer(text, *business)
         )
 
     def _goes_on_with_a_name(self, piece: str, line: str, unlisted: bool) -> bool:
@@ -432,6 +444,7 @@ _SECRET_ASKED = re.compile(
     r"\bgo to (?:college|school|university)\b",
     re.IGNORECASE,
 )
+_ANSWER = re.compile(r"\banswers?\b", re.IGNORECASE)
 _SAINT = frozenset("saint st san santa".split())
 # The first words of an answer, before what it names: "It's a…", "Just…", "Yeah, at the…", "Saint…".
 _ANSWER_OPENS = (
@@ -504,9 +517,13 @@ def _echoes(text: str, found: list[Entity], shift: int) -> list[Entity]:
 _BUSINESS = r"(?-i:[A-Z])[\w'’&-]*(?:[^\S\n]+(?:(?-i:[A-Z])[\w'’&-]*|&|and|of|the|at|de))*"
 _GREETED = re.compile(
     rf"\b(?:thank you|thanks) for calling (?:the )?(?P<calling>{_BUSINESS})|"
-    rf"\bwelcome to (?:the )?(?P<welcome>{_BUSINESS})",
+    rf"\bwelcome to (?:the )?(?P<welcome>{_BUSINESS})|"
+    rf"\b(?:thank you|thanks) for (?:shopping|banking|flying|staying|ordering|choosing|dining) "
+    rf"(?:with|at) (?:the )?(?P<custom>{_BUSINESS})",
     re.IGNORECASE,
 )
+# Names joined as a firm's: "Harlow and Finch", "Hollis & Brown".
+_FIRM = re.compile(r"(?-i:[A-Z])[\w'’-]*[^\S\n]+(?:and|&)[^\S\n]+(?P<second>(?-i:[A-Z])[\w'’-]*)", re.IGNORECASE)
 _DOCTOR = re.compile(r"\b(?:dr|doctor)\b|['’]s\b", re.IGNORECASE)
 # A reply to a name that is no surname: "My name is Ifeoma" / "Perfect."
 _ACKNOWLEDGEMENTS = frozenset(
@@ -559,6 +576,64 @@ _PET_NAMED = (
         re.IGNORECASE | re.MULTILINE,
     ),
 )
+# Models of the makes that are also names (``MAKES``): "a Ford Escape", "the Chrysler Pacifica".
+MODELS = frozenset(
+    """
+    escape explorer ranger pinto escort focus fusion mustang bronco edge expedition taurus fiesta maverick transit
+    windstar crown victoria thunderbird navigator aviator continental corsair nautilus pacifica voyager sebring
+    caravan charger challenger durango journey dart neon ram viper enclave encore lacrosse regal envision
+    silverado malibu tahoe suburban equinox traverse impala camaro corvette colorado trailblazer blazer cruze sonic
+    escalade civic accord pilot odyssey passport ridgeline fit camry corolla prius rav4 highlander tacoma tundra
+    sienna sequoia 4runner altima sentra rogue pathfinder maxima frontier murano leaf outback forester impreza
+    legacy crosstrek ascent miata elantra sonata tucson santa kona optima sorento soul sportage telluride wrangler
+    cherokee compass renegade gladiator liberty patriot model cybertruck cayenne macan boxster
+    """.split()
+)
+# A make then its model: "Ford Ranger", "ford escort", "a Dodge Grand Caravan", "Ford F-150".
+_MAKE_AND_MODEL = re.compile(
+    rf"\b(?:{'|'.join(sorted(MAKES))})[^\S\n]+(?:grand[^\S\n]+|town[^\S\n]+)?"
+    rf"(?:(?:{'|'.join(sorted(MODELS))})\b|[a-z]{{0,3}}-?\d+\w*)",
+    re.IGNORECASE,
+)
+# What a brand's name goes before: its goods ("the Rachael Ray cookware set", "a Miller welder",
+# "the Hunter boots site", "a big ashley sectional", "the Dolly Parton tribute").
+_GOODS = (
+    "welder|lite|mattress|mattresses|bedding|sheets|cookware|pans|edition|boots|shoes|sneakers|jeans|sectional|"
+    "sofa|couch|recliner|dining|furniture|tribute|combo|recall|bottles?|collection|cereal|cookies|mix|sauce|"
+    "coffee|beer|whiskey|vodka|perfume|cologne|makeup|paint|mower|grill|blender|vacuum|appliances?|fridge|"
+    "refrigerator|washer|dryer|dishwasher|oven|stove|microwave|thermostat|headphones|speaker|guitar|amp|"
+    "products?|brand|stick|model"
+)
+_BEFORE_GOODS = re.compile(
+    r"\b(?:the|a|an|my|our|your|his|her|their|that|this|those|these|some|new|old|big|large|small)[^\S\n]+"
+    r"(?:[a-z]+[^\S\n]+)?$",
+    re.IGNORECASE,
+)
+_GOODS_LAST = re.compile(rf"(?<=\w)[^\S\n]+(?:{_GOODS})$", re.IGNORECASE)
+_GOODS_AFTER = re.compile(rf"(?:['’]s)?[^\S\n]+(?:[a-z]+[^\S\n]+)?(?:{_GOODS})\b", re.IGNORECASE)
+
+
+def _a_product_s_name(text: str, entity: Entity) -> bool:
+    """The name found at ``entity`` is a make's or its model's ("Ford Ranger", "a Chrysler
+    Pacifica"), or a brand's said before its goods after an article or a possessive ("That Sealy
+    mattress", "the Martha Stewart bedding", "a Miller welder"): not a person's ("the Johnson
+    account", "Ford Murray"). Never where a secret was just asked about, whose answer a make
+    can be ("What was your first car?")."""
+    if _SECRET_ASKED.search(text, max(0, entity.start - 300), entity.start) or _ANSWER.search(
+        text, max(0, entity.start - 300), entity.start
+    ):
+        return False
+    for match in _MAKE_AND_MODEL.finditer(text, max(0, entity.start - 24), min(len(text), entity.end + 24)):
+        if match.start() <= entity.start and entity.end <= match.end():
+            return True
+    # The goods may be found with the name: "Miller welder".
+    goods = _GOODS_LAST.search(text, entity.start, entity.end)
+    name_end = goods.start() if goods else entity.end
+    return (goods is not None or _GOODS_AFTER.match(text, name_end) is not None) and _BEFORE_GOODS.search(
+        text, max(0, entity.start - 24), entity.start
+    ) is not None
+
+
 # "…my dog. Her name's Rosie.": "her name" said after an animal, with no person said in the turn.
 _ITS_NAME = re.compile(
     rf"\b(?:his|her|its|their)[^\S\n]+names?(?:[^\S\n]+is|['’]?s)[^\S\n]+(?:(?:um|uh),?[^\S\n]+)?{_NAME_WORD}",

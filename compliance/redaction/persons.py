@@ -1807,7 +1807,11 @@ def _letters_spelled(spelled: str) -> str:
 # A dotted abbreviation, not a spelling: "U.S.", "D.C.".
 _DOTTED = re.compile(r"(?-i:[A-Z])\.(?-i:[A-Z])\b")
 # Letters read out as part of a product's or an order's code, not a name.
-_CODE_TALK = re.compile(r"\b(?:model|serial|part|sku|order|confirmation|tracking|item|product)\b", re.IGNORECASE)
+_CODE_TALK = re.compile(
+    r"\b(?:model|serial|part|sku|order|confirmation|tracking|item|product|reference|ticket|invoice|booking|"
+    r"reservation|quote|cancellation|flight)\b",
+    re.IGNORECASE,
+)
 _NUMBER_BEFORE = re.compile(r"\d|\b(?:zero|oh|one|two|three|four|five|six|seven|eight|nine)\b", re.IGNORECASE)
 _WORD_AFTER_SPELLING = re.compile(r"[.,]?\s{1,2}(?:(?:that's|so|yes|yeah),?\s+)?([^\W\d_]+)\b")
 

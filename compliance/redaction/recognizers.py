@@ -1112,12 +1112,13 @@ def _named_harmless(text: str, talk: Dialogue, position: int) -> bool:
 
 
 def _harmless_codes(text: str, talk: Dialogue) -> list[tuple[int, int]]:
-    """Codes spelled in letters and digits where they were just named a business's: nothing
-    inside them is a value."""
+    """Codes spelled in letters and digits where they were just named a business's, or given
+    as the answer to a question for one: nothing inside them is a value. Letters with the digits
+    are never a social, a phone or a card said in the wrong place."""
     spans = []
     for match in _SPELLED_IDENTIFIER.finditer(text):
         letters, digits, _ = _spelled_characters(match.group())
-        if letters and digits and _named_harmless(text, talk, match.start()):
+        if letters and digits and (_named_harmless(text, talk, match.start()) or talk.code_asked(match.start())):
             spans.append(match.span())
     return spans
 
@@ -2608,6 +2609,40 @@ _CLAUSE_AFTER = re.compile(
 )
 
 
+# A business's place asked about: "What's the address of your clinic?", "Which store were you
+# shopping at?", "Is that the office on Sterling Avenue?".
+_BUSINESS_PLACE_ASKED = re.compile(
+    r"\b(?:store|branch|office|clinic|pharmacy|dealership|restaurant|mall|shop|warehouse|hotel|resort|showroom|"
+    r"depot|terminal|hospital|bank)s?\b",
+    FLAGS,
+)
+# A person's place, or a business's coming to one: "Which store should we ship it to?", "the
+# pharmacy's delivery address", "Which branch is nearest your home?".
+_PERSON_PLACE_ASKED = re.compile(
+    r"\b(?:deliver\w*|ship\w*|mail\w*|send|sent|come|coming|visit\w*|install\w*|technician|driver|pick\s?up|"
+    r"service address|home|house|apartment|property|live|lives|living|reside\w*|residence|billing|my|your address|"
+    r"moved?|you(?:['’]re| are) at|where (?:are )?you(?: are)?\b)",
+    FLAGS,
+)
+
+
+def _business_asked(talk: Dialogue, start: int) -> bool:
+    """The turn before asked where a business's place is, and nothing of where a person is or
+    where something goes to them: the address at ``start`` answers it."""
+    turn_start = talk.text.rfind("\n", 0, start) + 1
+    if not turn_start:
+        return False
+    asked_from = talk.text.rfind("\n", 0, turn_start - 1) + 1
+    asked = talk.text[asked_from : turn_start - 1]
+    answered = talk.text[turn_start:start]
+    return (
+        "?" in asked
+        and "?" not in answered  # "12 Main Street. Do you need the account address? It's 45 Elm Street."
+        and _BUSINESS_PLACE_ASKED.search(asked) is not None
+        and not _PERSON_PLACE_ASKED.search(talk.text, asked_from, start)
+    )
+
+
 def _business_address(text: str, talk: Dialogue, finding: Finding) -> bool:
     """An address a business names as its own place, right after naming it: not a person's.
     Never where its sentence says whose place it is otherwise ("Our office has you at …", "Our
@@ -2615,7 +2650,7 @@ def _business_address(text: str, talk: Dialogue, finding: Finding) -> bool:
     is also my home address", "…, that's where I stay")."""
     _, start, end, _ = finding
     sentence_start, sentence_end = talk.sentence(start)
-    if not _BUSINESS_NAMED.search(text, max(sentence_start, start - 90), start):
+    if not (_BUSINESS_NAMED.search(text, max(sentence_start, start - 90), start) or _business_asked(talk, start)):
         return False
     # "to you" names the listener only as the one the store is near.
     said = text[sentence_start:start].replace("to you", "").replace("near you", "")

@@ -2569,3 +2569,149 @@ def test_a_security_answer_of_five_words_is_hidden():
 )
 def test_a_town_said_alone_for_a_question_for_a_place_is_no_person_unless_asked_as_a_secret(context, text, personal):
     assert bool(hidden(text, context=context)) is personal
+
+
+# A date asked for that is no birth's, in each of the ways an agent asks for one.
+EVENT_DATE_QUESTIONS = [
+    "What year did you purchase the washer?",
+    "what year did you buy the house",
+    "What year was the roof installed?",
+    "When did you get the TV, what year?",
+    "When would you like service to start?",
+    "Please say a new date.",
+    "Please say the date you would like to schedule.",
+    "What's the preferred delivery date?",
+    "When should we start the service?",
+]
+# The same shapes asked of a birth, or of a secret.
+BIRTH_QUESTIONS = [
+    "What year were you born?",
+    "When were you born, what year?",
+    "What year did you come into the world?",
+    "When's your birthday?",
+    "When did you open the account? And your date of birth?",
+    "For security purposes, what year did you graduate high school?",
+]
+BARE_DATES = ["2009.", "nineteen ninety eight", "May 16th.", "january ninth", "Um, 2014."]
+
+
+@pytest.mark.parametrize("answer", BARE_DATES)
+@pytest.mark.parametrize("question", EVENT_DATE_QUESTIONS)
+def test_a_date_said_for_a_question_for_another_date_than_a_birth_survives(question, answer):
+    assert not hidden(answer, context=question)
+
+
+@pytest.mark.parametrize("answer", ["2009.", "nineteen ninety eight", "Um, 1984."])
+@pytest.mark.parametrize("question", BIRTH_QUESTIONS)
+def test_a_year_said_for_a_question_for_a_birth_or_a_secret_is_hidden(question, answer):
+    assert hidden(answer, context=question)
+
+
+BUSINESS_CODE_QUESTIONS = [
+    "What's your confirmation code?",
+    "Thank you for calling Bluewater Airways. May I have your confirmation code?",
+    "Great, do you have the quote number?",
+    "Sure thing. Can I have the reservation number?",
+    "What's the tracking number?",
+]
+SPELLED_CODES = [
+    "K as in kilo, 7, P, R, Q, 2.",
+    "yeah it's q four four seven eight two",
+    "It's, um, R as in Romeo, 4 4 7 1 9 0.",
+    "b as in bill r seven seven q",
+]
+
+
+@pytest.mark.parametrize("answer", SPELLED_CODES)
+@pytest.mark.parametrize("question", BUSINESS_CODE_QUESTIONS)
+def test_a_code_of_letters_and_digits_said_for_a_business_s_code_survives(question, answer):
+    assert not hidden(answer, context=question)
+
+
+@pytest.mark.parametrize("answer", SPELLED_CODES)
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What's your member ID?",
+        "Can I have the confirmation number and your driver's license number?",
+        "What's the passport number? It's on the confirmation code page.",
+        "And the password?",
+        "Your confirmation code is ready. Now, what's your policy number?",
+    ],
+)
+def test_a_code_said_for_a_question_that_also_asks_for_a_person_s_identifier_is_hidden(question, answer):
+    assert hidden(answer, context=question)
+
+
+@pytest.mark.parametrize(
+    "question, answer",
+    [
+        ("Can I get the address for the store you bought it from?", "Yeah, it's the Target at 4815 Kedzie Avenue."),
+        ("Where is the store you shopped at?", "the one at twelve hundred market street downtown"),
+        ("What's the name of the street the store is on?", "Maple. Maple Avenue, across from the high school."),
+        ("Which branch do you go to?", "The one at 410 Chase Avenue."),
+    ],
+)  # fmt: skip
+def test_an_address_given_for_a_question_for_a_business_s_place_survives(question, answer):
+    assert not hidden(answer, context=question)
+
+
+@pytest.mark.parametrize(
+    "question, answer, address",
+    [
+        ("Which store should we ship it to?", "Ship it to 4815 Kedzie Avenue.", "4815 Kedzie Avenue"),
+        ("Which pharmacy should deliver it?", "To 4815 Kedzie Avenue please.", "4815 Kedzie Avenue"),
+        ("Which branch is nearest your home?", "I'm at 4815 Kedzie Avenue.", "4815 Kedzie Avenue"),
+        ("What's the address of the store?", "4815 Kedzie Avenue, that's my apartment.", "4815 Kedzie Avenue"),
+        ("Which store? And your address?", "4815 Kedzie Avenue.", "4815 Kedzie Avenue"),
+        ("Which office did you send it to?", "It went to 4815 Kedzie Avenue.", "4815 Kedzie Avenue"),
+    ],
+)
+def test_an_address_given_where_a_person_s_place_is_asked_about_too_is_hidden(question, answer, address):
+    assert all_hidden(answer, address, context=question)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "It's a Ford Pinto, no I'm kidding, it's a 2018 Ford Escape.",
+        "yeah ford escort",
+        "I have a Chrysler Pacifica for $22 more a day.",
+        "What is the make of your vehicle? Dodge Grand Caravan.",
+        "That Sealy mattress has a ten-year warranty.",
+        "So I ordered the Rachael Ray cookware set on April 3rd.",
+        "there's a king size bed and a big ashley sectional",
+        "It's a Miller welder, the 211.",
+    ],
+)
+def test_a_make_with_its_model_and_a_brand_before_its_goods_survive(text):
+    assert not hidden(text)
+
+
+@pytest.mark.parametrize(
+    "context, text, name",
+    [
+        ("", "I spoke with Ford Murray yesterday.", "Ford Murray"),
+        ("", "The Johnson family's account is overdue.", "Johnson"),
+        ("", "Give the bottles to Maria Lopez.", "Maria Lopez"),
+        ("What was the make and model of your first car?", "A Ford Escort.", "Ford Escort"),
+        ("Is the answer to the security question still the same?", "Yeah, Chrysler Pacifica.", "Chrysler Pacifica"),
+    ],
+)
+def test_a_person_named_like_a_make_and_a_make_as_a_secret_are_hidden(context, text, name):
+    assert all_hidden(text, name, context=context)
+
+
+@pytest.mark.parametrize(
+    "text, names, personal",
+    [
+        ("Thanks for calling Harlow and Finch. How can I help you today?", "Harlow and Finch", False),
+        ("Thank you for calling Harper and Lowe, this is Jasmine.", "Harper and Lowe", False),
+        ("Thanks for shopping with Hollis and Brown.", "Hollis and Brown", False),
+        ("Thank you for calling Priya and Dev.", "Priya and Dev", True),
+        ("Thanks for shopping with Jennifer and Mark.", "Jennifer and Mark", True),
+    ],
+)
+def test_a_firm_greeted_as_joined_surnames_survives_and_two_people_thanked_do_not(text, names, personal):
+    start = text.index(names)
+    assert bool(hidden(text) & set(range(start, start + len(names)))) is personal
