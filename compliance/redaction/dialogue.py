@@ -62,6 +62,11 @@ TOPICS = {
     # A date asked about that is not a birth: "What's the date on the letter?", "When did it arrive?"
     "EVENT_DATE": (
         r"\bdate (?:on|of) (?:the|your|that|this)\b(?! birth)|"
+        r"\bdates? of (?:service|purchase|loss|sale|delivery|installation|the (?:accident|incident|visit|loss))\b|"
+        # "What year is the car?": a thing's year.
+        r"\bwhat year (?:is|was) (?:the|your|that|this) (?:car|vehicle|truck|van|suv|bike|motorcycle|boat|"
+        r"camper|trailer|house|home|roof|furnace|boiler|heater|water heater|unit|appliance|washer|dryer|fridge|"
+        r"refrigerator|tv|model)\b|"
         r"\b(?:what|which) (?:date|day)\b(?! (?:of|were|was) (?:your )?birth)|"
         r"\bwhen (?:did|was|were|is|does|do|will|would|should|can|could|are|has|have|had)\b"
         r"(?!(?: you| he| she| they| i| we)? born)|"
@@ -301,7 +306,8 @@ _PARTIAL_OF_HARMLESS = re.compile(
 _WORD = re.compile(r"[A-Za-z]+(?:['’][A-Za-z]+)?|\d+")
 # A business's code asked for: "What's your confirmation code?", "Do you have the quote number?"
 _BUSINESS_CODE_ASKED = re.compile(
-    rf"\b(?:{HARMLESS_IDENTIFIERS}|ref|receipt|transaction|bag tag|return label)\s+(?:number|code|no\b|#)"
+    rf"\b(?:{HARMLESS_IDENTIFIERS}|ref|receipt|transaction|bag tag|return label)\s+(?:number|code|no\b|#)|"
+    r"\b(?:record|booking) locator\b"
 )
 # A question whose answer is a number of things: "How many people live at the address?"
 _COUNT_ASKED = re.compile(r"\bhow (?:many|much|long|often|far)\b")

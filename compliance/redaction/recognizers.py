@@ -1120,7 +1120,14 @@ def _harmless_codes(text: str, talk: Dialogue) -> list[tuple[int, int]]:
         letters, digits, _ = _spelled_characters(match.group())
         if letters and digits and (_named_harmless(text, talk, match.start()) or talk.code_asked(match.start())):
             spans.append(match.span())
+    # Said as one word, or spelled and joined in the normalised copy: "HLT940".
+    spans += [match.span() for match in _JOINED_CODE.finditer(text) if talk.code_asked(match.start())]
     return spans
+
+
+_JOINED_CODE = re.compile(
+    r"(?<![\w-])(?-i:(?=[A-Z-]*\d)(?=[\d-]*[A-Z])[A-Z0-9](?:[A-Z0-9]|-(?=[A-Z0-9])){3,19})(?![\w-])"
+)
 
 
 _HARMLESS_CODE_NAMED = re.compile(
@@ -2576,12 +2583,14 @@ def _company_line(text: str, talk: Dialogue, finding: Finding) -> bool:
 
 # A business's place whose address follows straight after it: "Our office is at …", "our store
 # at …", "The closest branch in Covington is at …", "The nearest pickup location is the
-# Walgreens at …", "Our nearest store to you is at Willow Creek Mall, …".
-_BUSINESS_PLACE = r"(?:store|branch|office|clinic|pharmacy|dealership|restaurant|mall|shop|warehouse)"
+# Walgreens at …", "Our nearest store to you is at Willow Creek Mall, …", "Our Hunter Road branch is
+# at …", "The Chicago Passport Agency is at …", "the Secretary of State office at …".
+_BUSINESS_PLACE = r"(?:store|branch|office|clinic|pharmacy|dealership|restaurant|mall|shop|warehouse|agency)"
 _BUSINESS_NAMED = re.compile(
     # Not "our location" or "our pickup location": a caller's own, where a driver is to meet them.
-    rf"\b(?:our\s+(?:[\w'’-]+\s+)?{_BUSINESS_PLACE}|(?:the\s+|your\s+)?(?:nearest|closest)\s+(?:[\w'’-]+\s+)?"
-    rf"(?:{_BUSINESS_PLACE}|location)|the\s+local\s+(?:[\w'’-]+\s+)?{_BUSINESS_PLACE})"
+    rf"\b(?:our\s+(?:[\w'’-]+\s+){{0,2}}{_BUSINESS_PLACE}|(?:the\s+|your\s+)?(?:nearest|closest)\s+(?:[\w'’-]+\s+)?"
+    rf"(?:{_BUSINESS_PLACE}|location)|the\s+local\s+(?:[\w'’-]+\s+)?{_BUSINESS_PLACE}|"
+    rf"the\s+(?-i:[A-Z])[\w'’-]*(?:\s+(?:of\s+)?(?-i:[A-Z])[\w'’-]*){{0,3}}\s+{_BUSINESS_PLACE})"
     r"(?:\s+(?:to\s+you|near\s+you|in\s+(?-i:[A-Z])[\w'’-]*(?:\s+(?-i:[A-Z])[\w'’-]*)?))?"
     r"\s+(?:is\s+(?:located\s+)?(?:at\s+|on\s+)?|at\s+)"
     # The business's own name, or its mall's: "the Walgreens at", "Willow Creek Mall, ".

@@ -2258,8 +2258,13 @@ BUSINESS_PLACES = [
     "Our nearest store to you is at Willow Creek Mall, {address}.",
     "The closest branch in Covington is at {address}. Say yes to choose it.",
     "The nearest pickup location is the Walgreens at {address}, open until 10 p.m.",
+    "Our Hunter Road branch is at {address}, open until 5.",
+    "The Chicago Passport Agency is at {address}, 18th floor.",
+    "The nearest office with openings is the Secretary of State office at {address}, Thursday at 10:20 a.m.",
 ]
 OWN_PLACES = [
+    "Send it to the Garcia office at {address}.",
+    "I work at the Dunmore Paper branch at {address}, that's my office.",
     "Please send it to my office at {address}.",
     "Our store can ship it to my house at {address}.",
     "I live two blocks from our nearest store, at {address}.",
@@ -2582,6 +2587,8 @@ EVENT_DATE_QUESTIONS = [
     "Please say the date you would like to schedule.",
     "What's the preferred delivery date?",
     "When should we start the service?",
+    "What was the date of service?",
+    "what year is the car",
 ]
 # The same shapes asked of a birth, or of a secret.
 BIRTH_QUESTIONS = [
@@ -2613,12 +2620,15 @@ BUSINESS_CODE_QUESTIONS = [
     "Great, do you have the quote number?",
     "Sure thing. Can I have the reservation number?",
     "What's the tracking number?",
+    "Can I have the record locator?",
 ]
 SPELLED_CODES = [
     "K as in kilo, 7, P, R, Q, 2.",
     "yeah it's q four four seven eight two",
     "It's, um, R as in Romeo, 4 4 7 1 9 0.",
     "b as in bill r seven seven q",
+    "Sure, it's H-L-T-9-4-0. Hotel Lima Tango 9 4 0.",
+    "Q7LM2X.",
 ]
 
 
