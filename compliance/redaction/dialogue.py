@@ -26,7 +26,7 @@ HARMLESS_IDENTIFIERS = (
 # What a sentence can be about. A value of a type counts as in context when
 # its topic is mentioned close before it (or, for some, after it).
 TOPICS = {
-    "SSN": r"\bsocial\b|\bssn\b|s\.s\.n|security number|\btax id\b|\bitin\b",
+    "SSN": r"\bsocial\b|\bssn\b|s\.s\.n|security number|\btax id\b|\bitin\b|\bein\b|employer identification",
     "CARD": r"\b(?:credit|debit) card\b|\bcard\b|\bvisa\b|master ?card|\bamex\b|american express|\bdiscover\b",
     "CVV": (
         r"\bcvv\b|\bcvc\b|\bcid\b|security code|card code|verification (?:code|number|value)|"
@@ -88,7 +88,9 @@ TOPICS = {
     # Where a house number and a street said without its kind are an address (not an e-mail's).
     "ADDRESS": (
         r"(?<!mail )(?<!ip )\b(?:address|addresses)\b|"
-        r"\b(?:live|lives|living|located|reside|resides)\s+(?:at|on)\b"
+        r"\b(?:live|lives|living|located|reside|resides)\s+(?:at|on)\b|"
+        # "At my house, 5502 Del Mar Vista": where one's home is, said before it.
+        r"\b(?:at|to) (?:my|our|his|her|their) (?:house|home|place|apartment|condo)\b"
     ),
     # Where someone lives, or their address: a street named after it is theirs ("I live on Harlow
     # Crescent", "is your mailing address still the one on Carrollwood Terrace?").
@@ -124,17 +126,20 @@ TOPICS = {
     "ACCOUNT": (
         r"\b(?:member|policy|account|acct|customer|subscriber|claim|patient|loyalty|rewards|plan|certificate|"
         r"contract|membership|frequent flyer|flyer|miles|mileage|medicare|medicaid)\b"
-        r"(?:\s+(?:id|number|no\.?|num|#))?"
+        r"(?:\s+(?:id|number|no\.?|num|#))?|"
+        r"\b(?:student|employee|donor|tenant|resident|participant|juror|claimant|badge|enrollment|enrolment)\s+"
+        r"(?:id|number|no\.?|#)|\b(?:his|her|your|my|their) id\b"
     ),
     "PIN": (
         r"\bpin\b|passcode|pass code|password|pass word|access code|verification code|one[- ]time code|\botp\b|"
-        r"security pin|secret code|\b(?:gate|door|alarm|garage|entry|lockbox|keypad|building) code\b|"
+        r"security pin|secret code|\b(?:gate|door|alarm|garage|entry|lockbox|keypad|building|disarm|arming) code\b|"
+        r"\block ?box\b|"
         r"(?<!promo )(?<!zip )(?<!area )(?<!error )(?<!discount )(?<!coupon )(?<!postal )(?<!country )"
         r"(?<!confirmation )(?<!tracking )(?<!reference )(?<!product )(?<!security )(?<!card )"
         r"\bcode(?:'s| is| says| was| it's)\b|\bthe code\b(?! on the back)"
     ),
     "DRIVER_LICENSE": r"driver'?s?\s+licen[cs]e|\bdl\b|licen[cs]e|\bpermit\b",
-    "PASSPORT": r"passport",
+    "PASSPORT": r"passport|\b(?:photo|data|biographical) page\b",
     # "The number's A03918274": the number of what was just talked about.
     "NUMBER_REFERENCE": r"\bthe number(?:['’]s|\s+is|\s+was|\s+on it is)\b",
     "PARTIAL": (
@@ -168,7 +173,7 @@ TOPICS = {
 # is tried only around the words that can start it: one pass over a long
 # transcript instead of one per topic.
 ANCHORS = {
-    "SSN": "social ssn s.s.n security tax itin",
+    "SSN": "social ssn s.s.n security tax itin ein employer",
     "CARD": "card credit debit visa master amex american discover",
     "CVV": "cvv cvc cid security card verification digit digits back front",
     "CODE": "code",
@@ -186,7 +191,7 @@ ANCHORS = {
     "BIRTH_YEAR": "born birth year",
     "ZIP": "zip zipcode postal post",
     "EVENT_DATE": "date day when good time year",
-    "ADDRESS": "address addresses live lives living located reside resides",
+    "ADDRESS": "address addresses live lives living located reside resides house home place apartment condo",
     "RESIDENCE": "address addresses live lives lived living reside resides resided residing moved",
     "PO_BOX": "p.o po p post",
     "HOUSE_NUMBER": "house street building box number",
@@ -194,14 +199,15 @@ ANCHORS = {
     "UNIT": "apartment apt unit suite lot space flat",
     "ACCOUNT": (
         "member policy account acct customer subscriber claim patient loyalty rewards plan certificate "
-        "contract frequent flyer miles mileage medicare medicaid"
+        "contract frequent flyer miles mileage medicare medicaid student employee donor tenant resident participant "
+        "juror claimant badge enrollment enrolment id"
     ),
     "PIN": (
         "pin pass passcode passcodes password passwords access verification one otp security secret gate door alarm "
-        "garage entry lockbox keypad building code"
+        "garage entry lockbox lock keypad building code disarm arming"
     ),
     "DRIVER_LICENSE": "driver dl licen permit",
-    "PASSPORT": "passport",
+    "PASSPORT": "passport photo data biographical",
     "NUMBER_REFERENCE": "number",
     "PARTIAL": "end ends ending ended last",
     "BUSINESS": (
@@ -483,7 +489,13 @@ class Dialogue:
         """What is said at ``position`` answers a question for a business's code and for nothing
         of a person's: "What's your confirmation code?" / "K as in kilo, 7, P…"; not "What's your
         member ID or the claim number?", nor "What's the passport number? It's on the
-        confirmation page." (the question is the sentence before)."""
+        confirmation page." (the question is the sentence before). Never where the answer's own
+        turn speaks of a person's identifier or a secret ("The one-time code is A 4 K…", "…,
+        that's my license")."""
+        turn_start = self.text.rfind("\n", 0, position) + 1
+        turn_end = self.text.find("\n", position)
+        if self._topics_in(turn_start, len(self.text) if turn_end == -1 else turn_end) - {"HARMLESS", "PHONE"}:
+            return False
         for index, start, end in self._sentences_back(self.sentence_index(position)):
             topics = self._topics_of(index) - {"PHONE"}
             code = _BUSINESS_CODE_ASKED.search(self.lowered, start, end)
@@ -528,6 +540,10 @@ class Dialogue:
         in the one before: "We moved here in 1999. It was March 2nd…"."""
         if self.harmless_before(position):
             return True
+        if self._topics_in(*self.sentence(position)) - {"HARMLESS", "PHONE"}:
+            # "What's the quote number?" "My EIN is 912447781." / "912-44-7781, that's our tax ID.":
+            # the value's own sentence says what it is.
+            return False
         index = self.sentence_index(position) - 1
         # A turn's last sentence ends twice, at its stop and at the turn's end: no words between.
         while index > 0 and not self.text[self.sentence_starts[index] : self.sentence_starts[index + 1]].strip():

@@ -120,7 +120,9 @@ class Redactor:
         found += self._rules(text)
         if self.tagger is not None:
             found += self._tagged(text, found, words)
-        businesses = [match.span(match.lastgroup) for match in _GREETED.finditer(text)]
+        businesses = [match.span(match.lastgroup) for match in _GREETED.finditer(text)] + [
+            match.span("firm") for match in _THANKED_FOR_CUSTOM.finditer(text) if self._a_firm(text, match.span("firm"))
+        ]
         confident = [entity for entity in found if entity.score >= MINIMUM_SCORE]
         addresses = [entity for entity in confident if entity.type == "ADDRESS"]
         pets = pets_named(text) if _ANIMAL.search(text) else None
@@ -134,7 +136,7 @@ class Redactor:
                 or self._thing_asked_for(text, entity)
                 or _a_pet_s_name(text, entity, pets)
                 or self._place_gone_to(text, entity)
-                or _a_product_s_name(text, entity)
+                or _a_make_and_model(text, entity)
             )
         ]
         return _merge(self._as_names(confident, text, businesses, turn), text)
@@ -368,9 +370,18 @@ class Redactor:
 
     def _a_firm(self, text: str, business: tuple[int, int]) -> bool:
         """The ``business`` greeted is names joined as a firm's, the last no common first name:
-        "Harlow and Finch", "Hollis & Brown"; not "Jennifer and Mark", two people thanked."""
+        "Harlow and Finch", "Hollis & Brown"; not "Jennifer and Mark", two people thanked, nor
+        where a name of it is said again elsewhere, as a person's may be ("…, this is Jasmine
+        Harlow"): kept in the firm, it would tell the person's."""
+        outside = text[: business[0]] + " " + text[business[1] :]
         return any(
             lexicon.fold(match.group("second")) not in self.names.lexicon.census_given
+            and not _PEOPLE_AFTER.match(text, match.end())
+            and not any(
+                re.search(rf"\b{re.escape(word)}\b", outside)
+                for word in _WORD.findall(match.group())
+                if word[0].isupper()
+            )
             for match in _FIRM.finditer(text, *business)
         )
 
@@ -517,11 +528,18 @@ def _echoes(text: str, found: list[Entity], shift: int) -> list[Entity]:
 _BUSINESS = r"(?-i:[A-Z])[\w'’&-]*(?:[^\S\n]+(?:(?-i:[A-Z])[\w'’&-]*|&|and|of|the|at|de))*"
 _GREETED = re.compile(
     rf"\b(?:thank you|thanks) for calling (?:the )?(?P<calling>{_BUSINESS})|"
-    rf"\bwelcome to (?:the )?(?P<welcome>{_BUSINESS})|"
-    rf"\b(?:thank you|thanks) for (?:shopping|banking|flying|staying|ordering|choosing|dining) "
-    rf"(?:with|at) (?:the )?(?P<custom>{_BUSINESS})",
+    rf"\bwelcome to (?:the )?(?P<welcome>{_BUSINESS})",
     re.IGNORECASE,
 )
+# A business thanked for a customer's custom: only a firm's joined names count ("Thanks for
+# shopping with Hollis and Brown"), not people ("…with Rosa and Mark").
+_THANKED_FOR_CUSTOM = re.compile(
+    rf"\b(?:thank you|thanks) for (?:shopping|banking|flying|staying|ordering|choosing|dining) "
+    rf"(?:with|at) (?:the )?(?P<firm>{_BUSINESS})",
+    re.IGNORECASE,
+)
+# After joined names, what makes them people's: "the Delgado and Whitfield family".
+_PEOPLE_AFTER = re.compile(r"[^\S\n]+(?:family|household|residence|home|kids|children|wedding)\b", re.IGNORECASE)
 # Names joined as a firm's: "Harlow and Finch", "Hollis & Brown".
 _FIRM = re.compile(r"(?-i:[A-Z])[\w'’-]*[^\S\n]+(?:and|&)[^\S\n]+(?P<second>(?-i:[A-Z])[\w'’-]*)", re.IGNORECASE)
 _DOCTOR = re.compile(r"\b(?:dr|doctor)\b|['’]s\b", re.IGNORECASE)
@@ -576,62 +594,66 @@ _PET_NAMED = (
         re.IGNORECASE | re.MULTILINE,
     ),
 )
-# Models of the makes that are also names (``MAKES``): "a Ford Escape", "the Chrysler Pacifica".
-MODELS = frozenset(
-    """
-    escape explorer ranger pinto escort focus fusion mustang bronco edge expedition taurus fiesta maverick transit
-    windstar crown victoria thunderbird navigator aviator continental corsair nautilus pacifica voyager sebring
-    caravan charger challenger durango journey dart neon ram viper enclave encore lacrosse regal envision
-    silverado malibu tahoe suburban equinox traverse impala camaro corvette colorado trailblazer blazer cruze sonic
-    escalade civic accord pilot odyssey passport ridgeline fit camry corolla prius rav4 highlander tacoma tundra
-    sienna sequoia 4runner altima sentra rogue pathfinder maxima frontier murano leaf outback forester impreza
-    legacy crosstrek ascent miata elantra sonata tucson santa kona optima sorento soul sportage telluride wrangler
-    cherokee compass renegade gladiator liberty patriot model cybertruck cayenne macan boxster
-    """.split()
-)
-# A make then its model: "Ford Ranger", "ford escort", "a Dodge Grand Caravan", "Ford F-150".
+# The models of the makes that are also names (``MAKES``), each under its make; any make's model
+# may also be a code ("F-150", "CR-V", "911").
+MODELS = {
+    "ford": "escape explorer ranger pinto escort focus fusion mustang bronco edge expedition taurus fiesta maverick "
+    "transit windstar thunderbird",
+    "lincoln": "navigator aviator continental corsair nautilus mkz mkx",
+    "chrysler": "pacifica voyager sebring",
+    "dodge": "caravan charger challenger durango journey dart neon ram viper",
+    "buick": "enclave encore lacrosse regal envision lesabre",
+    "chevrolet": "silverado malibu tahoe suburban equinox traverse impala camaro corvette colorado trailblazer "
+    "blazer cruze sonic spark bolt",
+    "cadillac": "escalade deville",
+    "honda": "civic accord pilot odyssey passport ridgeline fit",
+    "toyota": "camry corolla prius highlander tacoma tundra sienna sequoia",
+    "nissan": "altima sentra rogue pathfinder maxima frontier murano leaf versa titan",
+    "subaru": "outback forester impreza legacy crosstrek ascent",
+    "mazda": "miata",
+    "hyundai": "elantra sonata tucson kona palisade",
+    "kia": "optima sorento soul sportage telluride forte",
+    "jeep": "wrangler cherokee compass renegade gladiator liberty patriot",
+    "tesla": "model cybertruck",
+    "porsche": "cayenne macan boxster panamera",
+}
+MODELS["chevy"] = MODELS["chevrolet"]
+_MODEL_CODE = r"[a-z]{0,3}-?\d+[a-z\d]*"
+# A make then one of its models: "Ford Ranger", "ford escort", "a Dodge Grand Caravan", "Ford F-150".
 _MAKE_AND_MODEL = re.compile(
-    rf"\b(?:{'|'.join(sorted(MAKES))})[^\S\n]+(?:grand[^\S\n]+|town[^\S\n]+)?"
-    rf"(?:(?:{'|'.join(sorted(MODELS))})\b|[a-z]{{0,3}}-?\d+\w*)",
+    "|".join(
+        rf"\b{make}[^\S\n]+(?:grand[^\S\n]+|town[^\S\n]+)?(?:(?:{'|'.join(MODELS.get(make, '').split()) or '(?!)'})\b|"
+        rf"{_MODEL_CODE}\b)"
+        for make in sorted(MAKES)
+    ),
     re.IGNORECASE,
 )
-# What a brand's name goes before: its goods ("the Rachael Ray cookware set", "a Miller welder",
-# "the Hunter boots site", "a big ashley sectional", "the Dolly Parton tribute").
-_GOODS = (
-    "welder|lite|mattress|mattresses|bedding|sheets|cookware|pans|edition|boots|shoes|sneakers|jeans|sectional|"
-    "sofa|couch|recliner|dining|furniture|tribute|combo|recall|bottles?|collection|cereal|cookies|mix|sauce|"
-    "coffee|beer|whiskey|vodka|perfume|cologne|makeup|paint|mower|grill|blender|vacuum|appliances?|fridge|"
-    "refrigerator|washer|dryer|dishwasher|oven|stove|microwave|thermostat|headphones|speaker|guitar|amp|"
-    "products?|brand|stick|model"
-)
-_BEFORE_GOODS = re.compile(
-    r"\b(?:the|a|an|my|our|your|his|her|their|that|this|those|these|some|new|old|big|large|small)[^\S\n]+"
-    r"(?:[a-z]+[^\S\n]+)?$",
+# Where a name said is a person's, right before it: "This is Ford Maverick", "My name is …".
+_A_PERSON_S_PLACE = re.compile(
+    r"\b(?:name is|name's|this is|i'm|im|i am|is this|hi|hey|hello|thanks|thank you|dr|mr|mrs|ms|miss|ask for|"
+    r"speak to|speak with|talk to|talk with|message for|call|contact)\W*$",
     re.IGNORECASE,
 )
-_GOODS_LAST = re.compile(rf"(?<=\w)[^\S\n]+(?:{_GOODS})$", re.IGNORECASE)
-_GOODS_AFTER = re.compile(rf"(?:['’]s)?[^\S\n]+(?:[a-z]+[^\S\n]+)?(?:{_GOODS})\b", re.IGNORECASE)
 
 
-def _a_product_s_name(text: str, entity: Entity) -> bool:
-    """The name found at ``entity`` is a make's or its model's ("Ford Ranger", "a Chrysler
-    Pacifica"), or a brand's said before its goods after an article or a possessive ("That Sealy
-    mattress", "the Martha Stewart bedding", "a Miller welder"): not a person's ("the Johnson
-    account", "Ford Murray"). Never where a secret was just asked about, whose answer a make
-    can be ("What was your first car?")."""
-    if _SECRET_ASKED.search(text, max(0, entity.start - 300), entity.start) or _ANSWER.search(
-        text, max(0, entity.start - 300), entity.start
-    ):
+def _a_make_and_model(text: str, entity: Entity) -> bool:
+    """The name found at ``entity`` is a make with one of its models ("Ford Ranger", "a Chrysler
+    Pacifica"): not a person's ("Ford Murray"), nor where a person is asked for or named
+    ("Who's the account holder?" / "Ford Maverick.", "This is Ford Maverick"), nor a secret's
+    answer ("What was your first car?")."""
+    matches = [
+        match
+        for match in _MAKE_AND_MODEL.finditer(text, max(0, entity.start - 24), min(len(text), entity.end + 24))
+        if match.start() <= entity.start and entity.end <= match.end()
+    ]
+    if not matches:
         return False
-    for match in _MAKE_AND_MODEL.finditer(text, max(0, entity.start - 24), min(len(text), entity.end + 24)):
-        if match.start() <= entity.start and entity.end <= match.end():
-            return True
-    # The goods may be found with the name: "Miller welder".
-    goods = _GOODS_LAST.search(text, entity.start, entity.end)
-    name_end = goods.start() if goods else entity.end
-    return (goods is not None or _GOODS_AFTER.match(text, name_end) is not None) and _BEFORE_GOODS.search(
-        text, max(0, entity.start - 24), entity.start
-    ) is not None
+    line_start = text.rfind("\n", 0, entity.start) + 1
+    if _A_PERSON_S_PLACE.search(text, max(line_start, matches[0].start() - 24), matches[0].start()):
+        return False
+    asked = _line_at(text, line_start - 1)[-CONTEXT_CHARACTERS:] if line_start else ""
+    around = text[max(0, entity.start - 300) : entity.start]
+    return not (asks_for_a_person(question_in(asked)) or _SECRET_ASKED.search(around) or _ANSWER.search(around))
 
 
 # "…my dog. Her name's Rosie.": "her name" said after an animal, with no person said in the turn.

@@ -499,6 +499,10 @@ def _digit_run(tokens: Sequence[_Token], index: int, text: str) -> tuple[list[tu
             if joiner[0] == "/":
                 since_slash = ""
         position = following
+    # Digits said one by one, written with dashes: "9-4-1-0-7", "9-4, uh, 1-0-7"; not "1-22-85", "9-4".
+    said = [chunk for chunk in chunks if chunk[0] != "-"]
+    if len(said) >= 3 and len(said) < len(chunks) and all(len(chunk[0]) == 1 and chunk[0] != "/" for chunk in said):
+        chunks = said
     return chunks, position
 
 

@@ -1746,7 +1746,7 @@ def _mark_answers(text: str, words: list[Word]) -> None:
 
 # The words of an answer around what it names: "just…", "um, it's…", "…, I think".
 _AROUND_AN_ANSWER = FILLERS | frozenset(
-    "just it's its it is yes yep that's thats sure okay ok i think guess maybe".split()
+    "just it's its it is was yes yep that's thats sure okay ok i think guess maybe".split()
 )
 
 

@@ -1006,7 +1006,7 @@ def _in_context(current: Rule, talk: Dialogue, start: int, end: int) -> bool:
         return False
     if current.standalone and (talk.harmless_near(start) or _ONE_AFTER.match(talk.text, end)):
         return False  # "…the 149 one": one of several things, named by a number
-    if current.birth and _other_date_asked(talk.carried(start, bare=True)):
+    if current.birth and _other_date_asked(talk, start, end):
         return False
     if current.guarded and talk.harmless_before(start):
         return False
@@ -1030,8 +1030,34 @@ _AGE_BEFORE = re.compile(
 )
 
 
-def _other_date_asked(carried: frozenset[str]) -> bool:
-    return "EVENT_DATE" in carried and "DOB" not in carried and "BIRTH_YEAR" not in carried
+def _other_date_asked(talk: Dialogue, start: int, end: int) -> bool:
+    """The question just asked is for a date that is no birth's ("What year did you buy the
+    washer?", "Please say a new date."), and nothing of a birth or an age was said in the turns
+    before it ("Please say your date of birth. Sorry, I didn't understand. Please say a new
+    date.") or is said in the answer's own turn ("1962. Oh wait, that's my birth year."); nor
+    is the date one to come said with a year long past ("Please say a new date." / "01/15/1983.")."""
+    carried = talk.carried(start, bare=True)
+    if "EVENT_DATE" not in carried or "DOB" in carried or "BIRTH_YEAR" in carried:
+        return False
+    if birth_year_in(talk.text[start:end]) and _DATE_TO_COME.search(talk.lowered, max(0, start - 160), start):
+        return False
+    turn_end = talk.text.find("\n", start)
+    turn_end = len(talk.text) if turn_end == -1 else turn_end
+    since = max(0, start - _BIRTH_LOOKBACK)
+    # A birth's words ("born", "birthday"), not a year's ("what year?"), which the question itself may say.
+    return not (
+        talk.mentioned_within("DOB", turn_end, turn_end - since) or _AGE_ASKED.search(talk.lowered, since, start)
+    )
+
+
+# A date asked for that is still to come: a year long past is no answer to it.
+_DATE_TO_COME = re.compile(
+    r"\b(?:would|should|will|can|could|new|preferred|start|starting|like|want|schedule|reschedule|book|next|"
+    r"delivery|appointment)\b"
+)
+# How far back a birth or an age said before keeps a date the answer to it.
+_BIRTH_LOOKBACK = 300
+_AGE_ASKED = re.compile(r"\bhow old\b|\bages?\b")
 
 
 # --- Sequences ------------------------------------------------------------------------------
@@ -1444,6 +1470,9 @@ def _begun_again(text: str, findings: list[Finding]) -> list[Finding]:
         # "O" and zero compared alike: a spelled "o" may have been read as either.
         value = "".join(_PIECE.findall(text[start:end])).upper().replace("O", "0")
         pieces = list(_PIECE.finditer(text, max(0, start - _BEGUN_WITHIN), start))
+        # A value written in capitals is not begun by a word in lowercase: "ME, wait, let me start
+        # over, ME0000000" (a letter is: "c oh three sorry C034551229" in the normalised copy).
+        capitals = any(character.isupper() for character in text[start:end])
         # The nearest run of pieces that spells the value's start, and the longest such run there.
         for last in range(len(pieces) - 1, -1, -1):
             if pieces[last].group() in FILLER_WORDS:
@@ -1451,7 +1480,8 @@ def _begun_again(text: str, findings: list[Finding]) -> list[Finding]:
             said, first = "", None
             for candidate in range(last, max(-1, last - 8), -1):
                 word = pieces[candidate].group()
-                if not word.isupper() and _CORRECTION.fullmatch(word):
+                lowercase_word = capitals and word.isalpha() and len(word) > 1
+                if not word.isupper() and (_CORRECTION.fullmatch(word) or lowercase_word):
                     break  # "no, N0458…": the correction is no start of the value ("OR…, OR0000000" is)
                 piece = pieces[candidate].group().upper().replace("O", "0")
                 said = piece + said
@@ -2625,30 +2655,49 @@ _BUSINESS_PLACE_ASKED = re.compile(
     r"depot|terminal|hospital|bank)s?\b",
     FLAGS,
 )
-# A person's place, or a business's coming to one: "Which store should we ship it to?", "the
-# pharmacy's delivery address", "Which branch is nearest your home?".
+# A person's place, or a business's coming to one, or whoever's address: "Which store should we
+# ship it to?", "Which branch is nearest your home?", "Which clinic? And the patient's address?"
 _PERSON_PLACE_ASKED = re.compile(
     r"\b(?:deliver\w*|ship\w*|mail\w*|send|sent|come|coming|visit\w*|install\w*|technician|driver|pick\s?up|"
-    r"service address|home|house|apartment|property|live|lives|living|reside\w*|residence|billing|my|your address|"
-    r"moved?|you(?:['’]re| are) at|where (?:are )?you(?: are)?\b)",
+    r"home|house|apartment|property|live|lives|living|reside\w*|residence|billing|bill|"
+    r"moved?|forward\w*|discharg\w*|stay\w*|patient|customer|cardholder|policyholder|holder|member|subscriber|"
+    r"tenant|student|claimant|borrower|insured|owner|guest|recipient|son|daughter|wife|husband|mom|dad|mother|"
+    r"father|address|on file|zip|card|you(?:['’]re| are) at|where (?:are )?you(?: are)?\b)",
+    FLAGS,
+)
+# The one address a question for a business's place may name: "the address of the store".
+_A_BUSINESS_S_ADDRESS = re.compile(
+    r"\baddress (?:of|for) (?:the|that|this|your) (?:[\w'’-]+ )?"
+    r"(?:store|branch|office|clinic|pharmacy|dealership|restaurant|mall|shop|warehouse|hotel|resort|showroom|"
+    r"depot|terminal|hospital|bank)\b",
+    FLAGS,
+)
+# In the answer before the address, what makes it someone's: "…, but bill it to …", "I stayed at an
+# Airbnb, …", "The statement address is …".
+_ANSWER_OWNS = re.compile(
+    rf"\b(?:{_LIVED_IN_WORDS}|address|bill|billed|statement|stayed|airbnb|rental|rent|send|ship|deliver|"
+    r"forward|our|we|we're|me|i'm|im)\b",
     FLAGS,
 )
 
 
 def _business_asked(talk: Dialogue, start: int) -> bool:
-    """The turn before asked where a business's place is, and nothing of where a person is or
-    where something goes to them: the address at ``start`` answers it."""
+    """The turn before asked where a business's place is ("Where is the store you shopped at?",
+    "What's the address of the clinic?"), and neither it nor the turn before it asked of anyone's
+    place or of where something goes, nor does the answer say whose the address is: the address
+    at ``start`` answers it."""
     turn_start = talk.text.rfind("\n", 0, start) + 1
     if not turn_start:
         return False
     asked_from = talk.text.rfind("\n", 0, turn_start - 1) + 1
     asked = talk.text[asked_from : turn_start - 1]
-    answered = talk.text[turn_start:start]
+    earlier = talk.text[max(0, asked_from - _BIRTH_LOOKBACK) : turn_start - 1]
     return (
         "?" in asked
-        and "?" not in answered  # "12 Main Street. Do you need the account address? It's 45 Elm Street."
         and _BUSINESS_PLACE_ASKED.search(asked) is not None
-        and not _PERSON_PLACE_ASKED.search(talk.text, asked_from, start)
+        and not _PERSON_PLACE_ASKED.search(_A_BUSINESS_S_ADDRESS.sub(" ", earlier))
+        and not _ANSWER_OWNS.search(talk.text, turn_start, start)
+        and "?" not in talk.text[turn_start:start]  # "12 Main Street. Do you need the account address? It's 45…"
     )
 
 

@@ -1132,6 +1132,8 @@ def test_talk_after_a_question_about_a_secret_is_no_secret(question, answer):
 )
 # A value that begins as a pause sounds: the pause is no start of it.
 @example(value="UH0000000", begun=2, pause=" uh no ", lead="My passport number is ", spaced=True)
+# A start that is also a word said in the pause: "ME, wait, let me start over, ME0000000".
+@example(value="ME0000000", begun=2, pause=", wait, let me start over, ", lead="My passport number is ", spaced=False)
 def test_an_identifier_begun_and_said_again_from_the_start_is_hidden_both_times(value, begun, pause, lead, spaced):
     start = " ".join(value[:begun]) if spaced else value[:begun]
     text = f"{lead}{start}{pause}{value}."
@@ -2576,22 +2578,29 @@ def test_a_town_said_alone_for_a_question_for_a_place_is_no_person_unless_asked_
     assert bool(hidden(text, context=context)) is personal
 
 
-# A date asked for that is no birth's, in each of the ways an agent asks for one.
-EVENT_DATE_QUESTIONS = [
+# A date asked for that is no birth's, in each of the ways an agent asks for one: one past, and
+# one to come (where a year long past is no answer).
+PAST_DATE_QUESTIONS = [
     "What year did you purchase the washer?",
     "what year did you buy the house",
     "What year was the roof installed?",
     "When did you get the TV, what year?",
+    "What was the date of service?",
+    "what year is the car",
+]
+DATE_TO_COME_QUESTIONS = [
     "When would you like service to start?",
     "Please say a new date.",
     "Please say the date you would like to schedule.",
     "What's the preferred delivery date?",
     "When should we start the service?",
-    "What was the date of service?",
-    "what year is the car",
 ]
+EVENT_DATE_QUESTIONS = PAST_DATE_QUESTIONS + DATE_TO_COME_QUESTIONS
 # The same shapes asked of a birth, or of a secret.
 BIRTH_QUESTIONS = [
+    "Please say your date of birth.\nSorry, I didn't understand. Please say a new date.",
+    "What's your date of birth?\nSorry, I didn't catch that. What year did you buy it?",
+    "What year did you get the TV? And your age?",
     "What year were you born?",
     "When were you born, what year?",
     "What year did you come into the world?",
@@ -2602,16 +2611,39 @@ BIRTH_QUESTIONS = [
 BARE_DATES = ["2009.", "nineteen ninety eight", "May 16th.", "january ninth", "Um, 2014."]
 
 
-@pytest.mark.parametrize("answer", BARE_DATES)
-@pytest.mark.parametrize("question", EVENT_DATE_QUESTIONS)
+@pytest.mark.parametrize(
+    "question, answer",
+    [(question, answer) for question in PAST_DATE_QUESTIONS for answer in BARE_DATES]
+    + [(question, answer) for question in DATE_TO_COME_QUESTIONS for answer in BARE_DATES[2:4]],
+)
 def test_a_date_said_for_a_question_for_another_date_than_a_birth_survives(question, answer):
     assert not hidden(answer, context=question)
 
 
-@pytest.mark.parametrize("answer", ["2009.", "nineteen ninety eight", "Um, 1984."])
+@pytest.mark.parametrize("answer", ["01/15/1983.", "may sixteenth nineteen eighty four", "June 3rd, 1990."])
+@pytest.mark.parametrize("question", DATE_TO_COME_QUESTIONS)
+def test_a_date_long_past_said_for_a_date_to_come_is_hidden(question, answer):
+    assert hidden(answer, context=question)
+
+
+@pytest.mark.parametrize("answer", ["2009.", "nineteen ninety eight", "Um, 1984.", "May 16th, 1984."])
 @pytest.mark.parametrize("question", BIRTH_QUESTIONS)
 def test_a_year_said_for_a_question_for_a_birth_or_a_secret_is_hidden(question, answer):
     assert hidden(answer, context=question)
+
+
+@pytest.mark.parametrize(
+    "answer, value",
+    [
+        ("1962. Oh wait, that's my birth year, sorry.", "1962"),
+        ("March 14th, 1979. That's my birthdate.", "March 14th, 1979"),
+        ("june third nineteen ninety my birthday", "june third nineteen ninety"),
+        ("1984. I mean that's the year I was born.", "1984"),
+    ],
+)
+@pytest.mark.parametrize("question", EVENT_DATE_QUESTIONS[:4])
+def test_a_date_said_for_another_date_then_named_a_birth_is_hidden(question, answer, value):
+    assert all_hidden(answer, value, context=question)
 
 
 BUSINESS_CODE_QUESTIONS = [
@@ -2654,6 +2686,22 @@ def test_a_code_said_for_a_question_that_also_asks_for_a_person_s_identifier_is_
 
 
 @pytest.mark.parametrize(
+    "answer, value",
+    [
+        ("The one-time code is 7 X 3 Q 9 1.", "7 X 3 Q 9 1"),
+        ("Passcode is 8 K 4 4 1 9.", "8 K 4 4 1 9"),
+        ("D as in delta 1 2 3 4 5 6 7, that's my license, sorry.", "D as in delta 1 2 3 4 5 6 7"),
+        ("M as in Mary 8 8 2 1 4 4 0 7, my member number.", "M as in Mary 8 8 2 1 4 4 0 7"),
+        ("1 E G 4 T E 5 M K 7 3, that's my Medicare number.", "1 E G 4 T E 5 M K 7 3"),
+        ("My EIN is 9 1 2 - 4 4 - 7 7 8 1.", "9 1 2 - 4 4 - 7 7 8 1"),
+    ],
+)
+@pytest.mark.parametrize("question", BUSINESS_CODE_QUESTIONS)
+def test_a_person_s_identifier_or_secret_said_for_a_business_s_code_is_hidden(question, answer, value):
+    assert all_hidden(answer, value, context=question)
+
+
+@pytest.mark.parametrize(
     "question, answer",
     [
         ("Can I get the address for the store you bought it from?", "Yeah, it's the Target at 4815 Kedzie Avenue."),
@@ -2675,8 +2723,17 @@ def test_an_address_given_for_a_question_for_a_business_s_place_survives(questio
         ("What's the address of the store?", "4815 Kedzie Avenue, that's my apartment.", "4815 Kedzie Avenue"),
         ("Which store? And your address?", "4815 Kedzie Avenue.", "4815 Kedzie Avenue"),
         ("Which office did you send it to?", "It went to 4815 Kedzie Avenue.", "4815 Kedzie Avenue"),
+        ("Which clinic? And the patient's address?", "4815 Kedzie Avenue.", "4815 Kedzie Avenue"),
+        ("Which store? And her address?", "4815 Kedzie Avenue, Dayton, Ohio.", "4815 Kedzie Avenue"),
+        ("Which office, and what's the forwarding address?", "4815 Kedzie Avenue.", "4815 Kedzie Avenue"),
+        ("Which store location?", "The one on Market, but bill it to 4815 Kedzie Avenue.", "4815 Kedzie Avenue"),
+        ("Which branch?", "The statement address is 4815 Kedzie Avenue.", "4815 Kedzie Avenue"),
+        ("Which hotel did you stay at?", "I stayed at an Airbnb, 4815 Kedzie Avenue.", "4815 Kedzie Avenue"),
+        ("Which hospital was the patient discharged to?", "4815 Kedzie Avenue.", "4815 Kedzie Avenue"),
+        ("What's your home address?\nAnd which store?", "4815 Kedzie Avenue, and the Market one.",
+         "4815 Kedzie Avenue"),
     ],
-)
+)  # fmt: skip
 def test_an_address_given_where_a_person_s_place_is_asked_about_too_is_hidden(question, answer, address):
     assert all_hidden(answer, address, context=question)
 
@@ -2688,13 +2745,10 @@ def test_an_address_given_where_a_person_s_place_is_asked_about_too_is_hidden(qu
         "yeah ford escort",
         "I have a Chrysler Pacifica for $22 more a day.",
         "What is the make of your vehicle? Dodge Grand Caravan.",
-        "That Sealy mattress has a ten-year warranty.",
-        "So I ordered the Rachael Ray cookware set on April 3rd.",
-        "there's a king size bed and a big ashley sectional",
-        "It's a Miller welder, the 211.",
+        "uh twenty nineteen ford ranger the hunter green one with the camper shell",
     ],
 )
-def test_a_make_with_its_model_and_a_brand_before_its_goods_survive(text):
+def test_a_make_with_one_of_its_models_survives(text):
     assert not hidden(text)
 
 
@@ -2703,9 +2757,14 @@ def test_a_make_with_its_model_and_a_brand_before_its_goods_survive(text):
     [
         ("", "I spoke with Ford Murray yesterday.", "Ford Murray"),
         ("", "The Johnson family's account is overdue.", "Johnson"),
-        ("", "Give the bottles to Maria Lopez.", "Maria Lopez"),
+        ("Which order?", "The Tom Whitfield sofa.", "Tom Whitfield"),
         ("What was the make and model of your first car?", "A Ford Escort.", "Ford Escort"),
         ("Is the answer to the security question still the same?", "Yeah, Chrysler Pacifica.", "Chrysler Pacifica"),
+        ("Who's the account holder?", "Mercedes Durango.", "Mercedes"),
+        ("Who's calling?", "This is Ford Maverick.", "Ford Maverick"),
+        ("Who's calling?", "this is kia sorento", "kia sorento"),
+        ("Who's the emergency contact?", "Ford Ranger.", "Ford Ranger"),
+        ("Who signed for it?", "Mercedes Camry signed.", "Mercedes"),
     ],
 )
 def test_a_person_named_like_a_make_and_a_make_as_a_secret_are_hidden(context, text, name):
@@ -2720,8 +2779,41 @@ def test_a_person_named_like_a_make_and_a_make_as_a_secret_are_hidden(context, t
         ("Thanks for shopping with Hollis and Brown.", "Hollis and Brown", False),
         ("Thank you for calling Priya and Dev.", "Priya and Dev", True),
         ("Thanks for shopping with Jennifer and Mark.", "Jennifer and Mark", True),
+        ("Thanks for banking with Rosa and Mark.", "Mark", True),
+        ("Thanks for dining with Karen Ellis and Ben Brown.", "Ben Brown", True),
+        ("Thanks for calling the Delgado and Whitfield family, this is Jasmine.", "Whitfield", True),
     ],
 )
 def test_a_firm_greeted_as_joined_surnames_survives_and_two_people_thanked_do_not(text, names, personal):
     start = text.index(names)
     assert bool(hidden(text) & set(range(start, start + len(names)))) is personal
+
+
+@given(st.text("0123456789", min_size=3, max_size=12), st.sampled_from(["", "Um, ", "It's "]))
+def test_digits_said_one_by_one_and_written_with_dashes_read_as_one_number(digits, opening):
+    assert digits in normalize(f"{opening}{'-'.join(digits)}.").text
+
+
+@pytest.mark.parametrize("text", ["123-45-6789", "1-22-85", "The score was 9-4.", "1985-03-15", "1/2/85"])
+def test_a_written_format_with_dashes_keeps_them(text):
+    assert normalize(text).text == text
+
+
+@pytest.mark.parametrize(
+    "context, text, value",
+    [
+        ("And the billing ZIP?", "Um, 9-4, uh, 1-0-7.", "9-4, uh, 1-0-7"),
+        ("can you read the number on the photo page", "yeah it's one two oh four nine seven seven three eight",
+         "one two oh four nine seven seven three eight"),
+        ("Can maintenance go in if you're not home?", "Yes, that's fine. The lockbox on the back door is 2719.",
+         "2719"),
+        ("go ahead and give me the disarm code you used", "i punched in three one four one and it still went off",
+         "three one four one"),
+        ("Can you confirm his student ID?", "Sure, his ID is STB-20418.", "STB-20418"),
+        ("", "Thank you. Your donor ID is 440917.", "440917"),
+        ("Who was your service advisor last time?", "I think it was Grant? Tall guy, beard.", "Grant"),
+        ("Where's the event?", "At my house, 5502 Del Mar Vista. There's a gate.", "5502 Del Mar Vista"),
+    ],
+)  # fmt: skip
+def test_a_value_named_by_what_it_opens_or_whose_it_is_is_hidden(context, text, value):
+    assert all_hidden(text, value, context=context)
