@@ -49,7 +49,10 @@ TOPICS = {
     "PHONE": r"phone|number|\bcall|reach|\bcell|mobile|\btext|contact|\bfax|callback|\bdial|landline|\bhome\b",
     "SHORT_PHONE": r"phone|\bcall\b|reach|\bcell|mobile|text me|\bfax|\bdial|landline",
     "AREA_CODE": r"\barea code\b",
-    "DOB": r"\bborn\b|\bbirth|\bdob\b|d\.o\.b|birthday|birth ?date",
+    "DOB": (
+        r"\bborn\b|\bbirth|\bdob\b|d\.o\.b|birthday|birth ?date|\bb[- ]?day\b|came into (?:this|the) world|"
+        r"cumplea[nñ]os|fecha de nacimiento"
+    ),
     "BIRTH_YEAR": (
         r"born in|birth year|year of birth|born (?:back )?in the year|(?:and )?the year\?|"
         r"(?:were|was) (?:you|i|he|she|they|we) born|"
@@ -78,7 +81,7 @@ TOPICS = {
         r"make|made|lease|leased|finance|financed|sign|signed|join|joined|register|registered|file|filed|order|ordered|"
         r"replace|replaced|renovate|renovated|move in|moved in|take out|took out)\b|"
         # A date named by what happens on it: "Please say a new date.", "the date you'd like to start".
-        r"\b(?:new|another|different|preferred|start|starting|delivery|appointment|service|due|effective|renewal|"
+        r"\b(?:new|another|different|preferred|delivery|appointment|service|renewal|"
         r"closing|installation|pickup|return|travel|departure|arrival|event|purchase|payment|billing|move-in|"
         r"move-out|shipping|ship|cancellation|surgery|procedure) date\b|"
         r"\bthe date (?:you|you'd|that you|for the|for your|to)\b|"
@@ -187,7 +190,7 @@ ANCHORS = {
     ),
     "SHORT_PHONE": "phone call reach cell mobile text fax dial landline",
     "AREA_CODE": "area",
-    "DOB": "born birth dob d.o.b",
+    "DOB": "born birth dob d.o.b bday b came fecha",
     "BIRTH_YEAR": "born birth year",
     "ZIP": "zip zipcode postal post",
     "EVENT_DATE": "date day when good time year",
@@ -233,11 +236,12 @@ for _topic, _words in ANCHORS.items():
     for _word in _words.split():
         _TOPICS_BY_ANCHOR.setdefault(_word, []).append(_topic)
 # Anchors that are a word's first letters: "expir" for "expires", "expiry"…
-_ANCHOR_PREFIXES = ("expir", "licen", "birth", "master", "digit", "verification")
+_ANCHOR_PREFIXES = ("expir", "licen", "birth", "master", "digit", "verification", "cumplea")
 for _prefix in _ANCHOR_PREFIXES:
     _TOPICS_BY_ANCHOR.setdefault(_prefix, [])
 _TOPICS_BY_ANCHOR["expir"] = ["EXPIRY"]
 _TOPICS_BY_ANCHOR["licen"] = ["DRIVER_LICENSE", "NOT_CARD"]
+_TOPICS_BY_ANCHOR["cumplea"] = ["DOB"]
 _ANCHOR_WORDS = frozenset(_TOPICS_BY_ANCHOR) - set(_ANCHOR_PREFIXES)
 _WORD_OR_SIGN = re.compile(r"d\.o\.b|s\.s\.n|[a-z]+|\$")
 _PLACEHOLDER = re.compile(r"\[[a-z_]+\]")
@@ -314,6 +318,16 @@ _WORD = re.compile(r"[A-Za-z]+(?:['’][A-Za-z]+)?|\d+")
 _BUSINESS_CODE_ASKED = re.compile(
     rf"\b(?:{HARMLESS_IDENTIFIERS}|ref|receipt|transaction|bag tag|return label)\s+(?:number|code|no\b|#)|"
     r"\b(?:record|booking) locator\b"
+)
+# Topics that say what a value is, as a person's.
+_IDENTIFYING_TOPICS = frozenset(
+    {"SSN", "CARD", "DRIVER_LICENSE", "PASSPORT", "PIN", "BANK", "ROUTING", "DOB", "BIRTH_YEAR", "ZIP"}
+)
+# A person's identifier or secret named by a word no topic reads: "my MRN is…", "…, that's my SIN".
+_IDENTIFIER_SAID = re.compile(
+    r"\b(?:mrn|medical record|alien|a-number|known traveler|ktn|redress|global entry|tin|sin|national insurance|"
+    r"va file|npi|dea|vin|mbi|beneficiary|curp|security word|secret|username|user name|login|snap|ebt|"
+    r"(?:member|policy|account|patient|subscriber|medicare|medicaid) (?:id|number))\b"
 )
 # A question whose answer is a number of things: "How many people live at the address?"
 _COUNT_ASKED = re.compile(r"\bhow (?:many|much|long|often|far)\b")
@@ -492,17 +506,29 @@ class Dialogue:
         confirmation page." (the question is the sentence before). Never where the answer's own
         turn speaks of a person's identifier or a secret ("The one-time code is A 4 K…", "…,
         that's my license")."""
-        turn_start = self.text.rfind("\n", 0, position) + 1
-        turn_end = self.text.find("\n", position)
-        if self._topics_in(turn_start, len(self.text) if turn_end == -1 else turn_end) - {"HARMLESS", "PHONE"}:
+        turn_start, turn_end = self._turn(position)
+        if self._topics_in(turn_start, turn_end) - {"HARMLESS", "PHONE"} or _IDENTIFIER_SAID.search(
+            self.lowered, turn_start, turn_end
+        ):
             return False
         for index, start, end in self._sentences_back(self.sentence_index(position)):
             topics = self._topics_of(index) - {"PHONE"}
             code = _BUSINESS_CODE_ASKED.search(self.lowered, start, end)
             if code or topics:
                 asked = _REQUEST.search(self.lowered, start, end) is not None
-                return bool(code) and asked and not topics - {"HARMLESS"}
+                # Nothing else of the question's turn asks for a person's identifier ("…, or your MRN?").
+                return (
+                    bool(code)
+                    and asked
+                    and not topics - {"HARMLESS"}
+                    and not _IDENTIFIER_SAID.search(self.lowered, *self._turn(start))
+                )
         return False
+
+    def _turn(self, position: int) -> tuple[int, int]:
+        """Where the turn (the line) holding ``position`` starts and ends."""
+        end = self.text.find("\n", position)
+        return self.text.rfind("\n", 0, position) + 1, len(self.text) if end == -1 else end
 
     def _topics_of(self, index: int) -> frozenset[str]:
         if index not in self._sentence_topics:
@@ -538,12 +564,11 @@ class Dialogue:
     def harmless_near(self, position: int) -> bool:
         """Something harmless is said before ``position`` in its sentence or
         in the one before: "We moved here in 1999. It was March 2nd…"."""
+        turn = self._turn(position)
+        if _IDENTIFIER_SAID.search(self.lowered, *turn):
+            return False  # "I don't have the quote number, but my MRN is MR4471920."
         if self.harmless_before(position):
             return True
-        if self._topics_in(*self.sentence(position)) - {"HARMLESS", "PHONE"}:
-            # "What's the quote number?" "My EIN is 912447781." / "912-44-7781, that's our tax ID.":
-            # the value's own sentence says what it is.
-            return False
         index = self.sentence_index(position) - 1
         # A turn's last sentence ends twice, at its stop and at the turn's end: no words between.
         while index > 0 and not self.text[self.sentence_starts[index] : self.sentence_starts[index + 1]].strip():
@@ -555,11 +580,18 @@ class Dialogue:
             return "HARMLESS" in topics
         # The turn before asked about something harmless and nothing else: "What's the flight
         # number?", not "And a card to guarantee the room?" or "For the refund I'll need the
-        # last four." (A phone's words are too loose to count: "number", "home".)
+        # last four." (A phone's words are too loose to count: "number", "home".) Nor where the
+        # value's own turn says what it is: "What's the quote number?" "My EIN is 912447781."
+        if self._topics_in(*turn) & _IDENTIFYING_TOPICS:
+            return False
         before = self.sentence_starts[index], self.sentence_starts[index + 1]
         if "PARTIAL" in topics and self.partial_of_harmless(*before) and self.turn_is_bare(position):
             topics = topics - {"PARTIAL"}  # "What are the last four of the tracking number?" "6621."
-        return "HARMLESS" in topics and not topics - {"HARMLESS", "PHONE"}
+        return (
+            "HARMLESS" in topics
+            and not topics - {"HARMLESS", "PHONE"}
+            and not _IDENTIFIER_SAID.search(self.lowered, *self._turn(before[0]))  # "…, or your MRN?"
+        )
 
     def turn_is_bare(self, position: int) -> bool:
         """The turn holding ``position`` is numbers and the words that leave a value alone, nothing else."""

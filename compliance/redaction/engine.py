@@ -20,6 +20,7 @@ from .dialogue import SENTENCE_END
 from .normalize import FILLER_WORDS, normalize
 from .persons import (
     ADDRESS_THINGS,
+    COLOURS,
     MAKES,
     NOT_NAMES,
     PARTICLES,
@@ -374,6 +375,9 @@ class Redactor:
         where a name of it is said again elsewhere, as a person's may be ("…, this is Jasmine
         Harlow"): kept in the firm, it would tell the person's."""
         outside = text[: business[0]] + " " + text[business[1] :]
+        line_end = text.find("\n", business[1])
+        if _BOTH_OF_YOU.search(text, business[1], len(text) if line_end == -1 else line_end):
+            return False  # "Thanks for calling Lee and Chen! How are you both doing?"
         return any(
             lexicon.fold(match.group("second")) not in self.names.lexicon.census_given
             and not _PEOPLE_AFTER.match(text, match.end())
@@ -538,6 +542,8 @@ _THANKED_FOR_CUSTOM = re.compile(
     rf"(?:with|at) (?:the )?(?P<firm>{_BUSINESS})",
     re.IGNORECASE,
 )
+# Two people spoken to: "How are you both doing?", "you two have a great day".
+_BOTH_OF_YOU = re.compile(r"\b(?:both|you two|the two of you|each of you|y'all|you guys)\b", re.IGNORECASE)
 # After joined names, what makes them people's: "the Delgado and Whitfield family".
 _PEOPLE_AFTER = re.compile(r"[^\S\n]+(?:family|household|residence|home|kids|children|wedding)\b", re.IGNORECASE)
 # Names joined as a firm's: "Harlow and Finch", "Hollis & Brown".
@@ -628,28 +634,44 @@ _MAKE_AND_MODEL = re.compile(
     ),
     re.IGNORECASE,
 )
-# Where a name said is a person's, right before it: "This is Ford Maverick", "My name is …".
-_A_PERSON_S_PLACE = re.compile(
-    r"\b(?:name is|name's|this is|i'm|im|i am|is this|hi|hey|hello|thanks|thank you|dr|mr|mrs|ms|miss|ask for|"
-    r"speak to|speak with|talk to|talk with|message for|call|contact)\W*$",
+# What a car is said after: an article, a possessive, a year, a colour, a number said in words, or a
+# word of owning or driving ("a Ford Escape", "my 2018 Ford Escape", "the silver Kia Sorento").
+_BEFORE_A_CAR = re.compile(
+    rf"\b(?:a|an|the|my|our|his|her|their|your|this|that|these|those|its|old|new|used|same|other|another|"
+    rf"{'|'.join(sorted(COLOURS))}|drive|drives|driving|drove|own|owns|bought|rented|rent|leased|lease|"
+    rf"financed|traded|totaled|towed|"
+    r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|"
+    r"seventeen|eighteen|nineteen|twenty|thousand|\d+)[^\S\n,]*$",
+    re.IGNORECASE,
+)
+# The words an answer that is a car may open with; not "It's Kia Forte", a person saying who.
+_CAR_ANSWER_OPENS = FILLER_WORDS | frozenset("yeah yes yep no nope just oh ok okay well so sure".split())
+# After a name, what makes it a person: "Kia Forte here", "…'s claim", "Ford Pinto said".
+_A_PERSON_AFTER_A_NAME = re.compile(
+    r"(?:['’]s\b|,?[^\S\n]+(?:here|speaking|calling|said|says|told|called|signed|will|wants|asked|jr|sr)\b)",
     re.IGNORECASE,
 )
 
 
 def _a_make_and_model(text: str, entity: Entity) -> bool:
-    """The name found at ``entity`` is a make with one of its models ("Ford Ranger", "a Chrysler
-    Pacifica"): not a person's ("Ford Murray"), nor where a person is asked for or named
-    ("Who's the account holder?" / "Ford Maverick.", "This is Ford Maverick"), nor a secret's
-    answer ("What was your first car?")."""
+    """The name found at ``entity`` is a make with one of its models, said as a car is: after an
+    article, a possessive, a year or a colour ("a Chrysler Pacifica", "my 2018 Ford Escape"), or
+    as the whole of an answer ("Dodge Grand Caravan."). Not a person's ("Ford Murray", "I spoke
+    with Kia Forte", "Kia Forte here"), nor where a person or a secret was just asked for ("Who's
+    the account holder?" / "Ford Maverick.", "What was your first car?")."""
     matches = [
         match
         for match in _MAKE_AND_MODEL.finditer(text, max(0, entity.start - 24), min(len(text), entity.end + 24))
         if match.start() <= entity.start and entity.end <= match.end()
     ]
-    if not matches:
+    if not matches or _A_PERSON_AFTER_A_NAME.match(text, matches[0].end()):
         return False
     line_start = text.rfind("\n", 0, entity.start) + 1
-    if _A_PERSON_S_PLACE.search(text, max(line_start, matches[0].start() - 24), matches[0].start()):
+    ends = [end.end() for end in SENTENCE_END.finditer(text, line_start, matches[0].start())]
+    sentence_start = ends[-1] if ends else line_start
+    said = _WORD.findall(text, sentence_start, matches[0].start())
+    said_before = [word for word in said if word.lower() not in _CAR_ANSWER_OPENS]
+    if said_before and not _BEFORE_A_CAR.search(text, max(line_start, matches[0].start() - 24), matches[0].start()):
         return False
     asked = _line_at(text, line_start - 1)[-CONTEXT_CHARACTERS:] if line_start else ""
     around = text[max(0, entity.start - 300) : entity.start]

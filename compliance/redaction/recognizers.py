@@ -1046,18 +1046,21 @@ def _other_date_asked(talk: Dialogue, start: int, end: int) -> bool:
     since = max(0, start - _BIRTH_LOOKBACK)
     # A birth's words ("born", "birthday"), not a year's ("what year?"), which the question itself may say.
     return not (
-        talk.mentioned_within("DOB", turn_end, turn_end - since) or _AGE_ASKED.search(talk.lowered, since, start)
+        talk.mentioned_within("DOB", turn_end, turn_end - since) or _AGE_SAID.search(talk.lowered, since, turn_end)
     )
 
 
 # A date asked for that is still to come: a year long past is no answer to it.
 _DATE_TO_COME = re.compile(
-    r"\b(?:would|should|will|can|could|new|preferred|start|starting|like|want|schedule|reschedule|book|next|"
-    r"delivery|appointment)\b"
+    r"\b(?:would|should|will|can|could|new|preferred|like|want|schedule|reschedule|book|next|delivery|appointment)\b"
 )
 # How far back a birth or an age said before keeps a date the answer to it.
 _BIRTH_LOOKBACK = 300
-_AGE_ASKED = re.compile(r"\bhow old\b|\bages?\b")
+# An age asked or said, before the date or after it: "And your age?", "I'm 39 years old", "I just turned forty".
+_AGE_SAID = re.compile(
+    r"\bhow old\b|\bages?\b|\baged\b|\byears? old\b|\d+[- ]years?[- ]old\b|\bturn(?:ed|ing|s)? \d+\b|"
+    r"\b(?:i'm|i am|im|he's|she's|he is|she is) \d+\b"
+)
 
 
 # --- Sequences ------------------------------------------------------------------------------
@@ -2662,21 +2665,30 @@ _PERSON_PLACE_ASKED = re.compile(
     r"home|house|apartment|property|live|lives|living|reside\w*|residence|billing|bill|"
     r"moved?|forward\w*|discharg\w*|stay\w*|patient|customer|cardholder|policyholder|holder|member|subscriber|"
     r"tenant|student|claimant|borrower|insured|owner|guest|recipient|son|daughter|wife|husband|mom|dad|mother|"
-    r"father|address|on file|zip|card|you(?:['’]re| are) at|where (?:are )?you(?: are)?\b)",
+    r"father|address|on file|zip|card|security|secret|born|employer|work|works|working|"
+    r"your (?:[\w'’-]+ )?(?:office|shop|store|business|company|workplace)|"
+    r"you(?:['’]re| are) at|where (?:are )?you(?: are)?\b)",
     FLAGS,
 )
 # The one address a question for a business's place may name: "the address of the store".
 _A_BUSINESS_S_ADDRESS = re.compile(
-    r"\baddress (?:of|for) (?:the|that|this|your) (?:[\w'’-]+ )?"
+    r"\baddress (?:of|for) (?:the|that|this) (?:[\w'’-]+ )?"
     r"(?:store|branch|office|clinic|pharmacy|dealership|restaurant|mall|shop|warehouse|hotel|resort|showroom|"
     r"depot|terminal|hospital|bank)\b",
     FLAGS,
 )
-# In the answer before the address, what makes it someone's: "…, but bill it to …", "I stayed at an
-# Airbnb, …", "The statement address is …".
+# In the answer, what makes the address someone's: "…, but bill it to …", "I stayed at an Airbnb,
+# …", "The statement address is …", "…, apartment 4B", "…. I rent the upstairs."
 _ANSWER_OWNS = re.compile(
     rf"\b(?:{_LIVED_IN_WORDS}|address|bill|billed|statement|stayed|airbnb|rental|rent|send|ship|deliver|"
-    r"forward|our|we|we're|me|i'm|im)\b",
+    r"forward|our|we|we're|me|i'm|im|apartment|apt|unit|lot|flat|upstairs|downstairs|basement|sleep|room)\b",
+    FLAGS,
+)
+# A person's own address asked for, or where something goes: "What's your address?", "Where should
+# we ship it?" (a business's phrase said in answer is then the person's: "The Garcia Agency is at …").
+_PERSONAL_ADDRESS_ASKED = re.compile(
+    r"\b(?:your|my|his|her|their)\s+(?:[\w'’-]+\s+)?address\b|\b(?:ship|deliver|mail|send)\w*\b|"
+    r"\bwhere (?:do|does|should|can) (?:you|we|i|they|he|she) (?:live|stay)\b",
     FLAGS,
 )
 
@@ -2696,9 +2708,14 @@ def _business_asked(talk: Dialogue, start: int) -> bool:
         "?" in asked
         and _BUSINESS_PLACE_ASKED.search(asked) is not None
         and not _PERSON_PLACE_ASKED.search(_A_BUSINESS_S_ADDRESS.sub(" ", earlier))
-        and not _ANSWER_OWNS.search(talk.text, turn_start, start)
+        and not _ANSWER_OWNS.search(talk.text, turn_start, _line_end(talk.text, start))
         and "?" not in talk.text[turn_start:start]  # "12 Main Street. Do you need the account address? It's 45…"
     )
+
+
+def _line_end(text: str, position: int) -> int:
+    end = text.find("\n", position)
+    return len(text) if end == -1 else end
 
 
 def _business_address(text: str, talk: Dialogue, finding: Finding) -> bool:
@@ -2708,7 +2725,12 @@ def _business_address(text: str, talk: Dialogue, finding: Finding) -> bool:
     is also my home address", "…, that's where I stay")."""
     _, start, end, _ = finding
     sentence_start, sentence_end = talk.sentence(start)
-    if not (_BUSINESS_NAMED.search(text, max(sentence_start, start - 90), start) or _business_asked(talk, start)):
+    if _BUSINESS_NAMED.search(text, max(sentence_start, start - 90), start):
+        turn_start = text.rfind("\n", 0, start) + 1
+        asked = text[text.rfind("\n", 0, max(0, turn_start - 1)) + 1 : turn_start]
+        if turn_start and _PERSONAL_ADDRESS_ASKED.search(_A_BUSINESS_S_ADDRESS.sub(" ", asked)):
+            return False  # "What's your address?" / "The Garcia Agency is at …"
+    elif not _business_asked(talk, start):
         return False
     # "to you" names the listener only as the one the store is near.
     said = text[sentence_start:start].replace("to you", "").replace("near you", "")

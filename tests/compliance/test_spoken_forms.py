@@ -2639,6 +2639,10 @@ def test_a_year_said_for_a_question_for_a_birth_or_a_secret_is_hidden(question, 
         ("March 14th, 1979. That's my birthdate.", "March 14th, 1979"),
         ("june third nineteen ninety my birthday", "june third nineteen ninety"),
         ("1984. I mean that's the year I was born.", "1984"),
+        ("Um, March 14th, 1985. I'm 39 years old, if that matters.", "March 14th, 1985"),
+        ("march fourteenth nineteen eighty five i just turned forty", "march fourteenth nineteen eighty five"),
+        ("march fourteenth nineteen eighty five same as my b day", "march fourteenth nineteen eighty five"),
+        ("March 14th, 1985, mi cumpleaños.", "March 14th, 1985"),
     ],
 )
 @pytest.mark.parametrize("question", EVENT_DATE_QUESTIONS[:4])
@@ -2694,6 +2698,10 @@ def test_a_code_said_for_a_question_that_also_asks_for_a_person_s_identifier_is_
         ("M as in Mary 8 8 2 1 4 4 0 7, my member number.", "M as in Mary 8 8 2 1 4 4 0 7"),
         ("1 E G 4 T E 5 M K 7 3, that's my Medicare number.", "1 E G 4 T E 5 M K 7 3"),
         ("My EIN is 9 1 2 - 4 4 - 7 7 8 1.", "9 1 2 - 4 4 - 7 7 8 1"),
+        ("Um, I don't have that, but my MRN is MR4471920.", "MR4471920"),
+        ("TT4471920. That is my known traveler number.", "TT4471920"),
+        ("1HGCM82633A004352. That is my VIN.", "1HGCM82633A004352"),
+        ("SN4471920. That is my SNAP case number.", "SN4471920"),
     ],
 )
 @pytest.mark.parametrize("question", BUSINESS_CODE_QUESTIONS)
@@ -2732,6 +2740,11 @@ def test_an_address_given_for_a_question_for_a_business_s_place_survives(questio
         ("Which hospital was the patient discharged to?", "4815 Kedzie Avenue.", "4815 Kedzie Avenue"),
         ("What's your home address?\nAnd which store?", "4815 Kedzie Avenue, and the Market one.",
          "4815 Kedzie Avenue"),
+        ("Where is the store located?", "Uh, it's 4815 Kedzie Avenue, apartment 4B.", "4815 Kedzie Avenue"),
+        ("Where is the store you work at?", "4815 Kedzie Avenue.", "4815 Kedzie Avenue"),
+        ("What's the address of your office?", "4815 Kedzie Avenue.", "4815 Kedzie Avenue"),
+        ("What's your address?", "The Garcia Agency is at 4815 Kedzie Avenue.", "4815 Kedzie Avenue"),
+        ("Where should we ship it?", "The Lopez office at 4815 Kedzie Avenue.", "4815 Kedzie Avenue"),
     ],
 )  # fmt: skip
 def test_an_address_given_where_a_person_s_place_is_asked_about_too_is_hidden(question, answer, address):
@@ -2765,6 +2778,12 @@ def test_a_make_with_one_of_its_models_survives(text):
         ("Who's calling?", "this is kia sorento", "kia sorento"),
         ("Who's the emergency contact?", "Ford Ranger.", "Ford Ranger"),
         ("Who signed for it?", "Mercedes Camry signed.", "Mercedes"),
+        ("", "I spoke with Kia Forte yesterday about the claim.", "Kia Forte"),
+        ("", "Can you transfer me to Kia Forte, please?", "Kia Forte"),
+        ("", "The check should be made out to Toyota Sienna.", "Toyota Sienna"),
+        ("", "Kia Forte here.", "Kia Forte"),
+        ("", "It's Ford Pinto.", "Ford Pinto"),
+        ("", "Am I speaking with Kia Forte?", "Kia Forte"),
     ],
 )
 def test_a_person_named_like_a_make_and_a_make_as_a_secret_are_hidden(context, text, name):
@@ -2782,6 +2801,8 @@ def test_a_person_named_like_a_make_and_a_make_as_a_secret_are_hidden(context, t
         ("Thanks for banking with Rosa and Mark.", "Mark", True),
         ("Thanks for dining with Karen Ellis and Ben Brown.", "Ben Brown", True),
         ("Thanks for calling the Delgado and Whitfield family, this is Jasmine.", "Whitfield", True),
+        ("Thanks for calling Lee and Chen! How are you both doing?", "Lee and Chen", True),
+        ("Thanks for calling Harlow and Finch, this is Jasmine Harlow.", "Harlow and Finch", True),
     ],
 )
 def test_a_firm_greeted_as_joined_surnames_survives_and_two_people_thanked_do_not(text, names, personal):
