@@ -92,8 +92,9 @@ TOPICS = {
     "ADDRESS": (
         r"(?<!mail )(?<!ip )\b(?:address|addresses)\b|"
         r"\b(?:live|lives|living|located|reside|resides)\s+(?:at|on)\b|"
-        # "At my house, 5502 Del Mar Vista": where one's home is, said before it.
-        r"\b(?:at|to) (?:my|our|his|her|their) (?:house|home|place|apartment|condo)\b"
+        # "At my house, 5502 Del Mar Vista": where one's home is, said before its house number (not
+        # "At my house, 2 dogs bark all night").
+        r"\b(?:at|to) (?:my|our|his|her|their) (?:house|home|place|apartment|condo)(?=,?\s+\d{3})"
     ),
     # Where someone lives, or their address: a street named after it is theirs ("I live on Harlow
     # Crescent", "is your mailing address still the one on Carrollwood Terrace?").

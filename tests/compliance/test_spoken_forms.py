@@ -2838,3 +2838,10 @@ def test_a_written_format_with_dashes_keeps_them(text):
 )  # fmt: skip
 def test_a_value_named_by_what_it_opens_or_whose_it_is_is_hidden(context, text, value):
     assert all_hidden(text, value, context=context)
+
+
+@pytest.mark.parametrize(
+    "text", ["At my house, 2 dogs bark all night.", "At my house, 3 kids share a room.", "The score was 9-4-1."]
+)
+def test_a_count_after_at_my_house_and_a_score_survive(text):
+    assert not hidden(text)
