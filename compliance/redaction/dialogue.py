@@ -328,7 +328,9 @@ _IDENTIFYING_TOPICS = frozenset(
 _IDENTIFIER_SAID = re.compile(
     r"\b(?:mrn|medical record|alien|a-number|known traveler|ktn|redress|global entry|tin|sin|national insurance|"
     r"va file|npi|dea|vin|mbi|beneficiary|curp|security word|secret|username|user name|login|snap|ebt|"
-    r"(?:member|policy|account|patient|subscriber|medicare|medicaid) (?:id|number))\b"
+    r"(?:member|policy|account|patient|subscriber|medicare|medicaid) (?:id|number)|"
+    # "my SkyMiles number", "my Delta number": a number said to be one's own.
+    r"my (?:[\w'’-]+ ){0,2}(?:number|id|#)|skymiles|mileageplus|aadvantage|bonvoy|hhonors)\b"
 )
 # A question whose answer is a number of things: "How many people live at the address?"
 _COUNT_ASKED = re.compile(r"\bhow (?:many|much|long|often|far)\b")

@@ -87,6 +87,8 @@ def spelled_in_the_alphabet(words: Sequence[str]) -> bool:
 # Codes spoken letter by letter: uppercase prefixes that are words, not letters.
 NOT_CODE_PREFIXES = frozenset(
     "I A AM PM OK ID US TV ATM PIN SSN DOB CVV ZIP APR APY UPS HR CD AC IT DL PO ER EST PST CST MST "
+    # An identifier's name said before its digits: "My EIN 12-3456789".
+    "EIN TIN ITIN SIN VIN MRN NPI DEA MBI KTN "
     # States: "Buffalo, OH 40556" is a place and a ZIP code.
     "AL AK AZ AR CA CO CT DE FL GA HI IA IL IN KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM NY NC ND OH OK OR PA "
     "RI SC SD TN TX UT VT VA WA WV WI WY DC".split()

@@ -1046,13 +1046,20 @@ def _other_date_asked(talk: Dialogue, start: int, end: int) -> bool:
     since = max(0, start - _BIRTH_LOOKBACK)
     # A birth's words ("born", "birthday"), not a year's ("what year?"), which the question itself may say.
     return not (
-        talk.mentioned_within("DOB", turn_end, turn_end - since) or _AGE_SAID.search(talk.lowered, since, turn_end)
+        talk.mentioned_within("DOB", turn_end, turn_end - since)
+        or _AGE_SAID.search(talk.lowered, since, turn_end)
+        or _A_LIFE_S_DATE.search(talk.lowered, since, turn_end)
     )
 
 
 # A date asked for that is still to come: a year long past is no answer to it.
 _DATE_TO_COME = re.compile(
     r"\b(?:would|should|will|can|could|new|preferred|like|want|schedule|reschedule|book|next|delivery|appointment)\b"
+)
+# A date of a life's event, which names the person as a birth does: "my husband's date of death",
+# "our wedding date", "the anniversary of my surgery".
+_A_LIFE_S_DATE = re.compile(
+    r"\b(?:death|died|passed away|wedding|married|anniversary|surgery|admitted|discharged|diagnosed)\b"
 )
 # How far back a birth or an age said before keeps a date the answer to it.
 _BIRTH_LOOKBACK = 300
@@ -2681,7 +2688,9 @@ _A_BUSINESS_S_ADDRESS = re.compile(
 # …", "The statement address is …", "…, apartment 4B", "…. I rent the upstairs."
 _ANSWER_OWNS = re.compile(
     rf"\b(?:{_LIVED_IN_WORDS}|address|bill|billed|statement|stayed|airbnb|rental|rent|send|ship|deliver|"
-    r"forward|our|we|we're|me|i'm|im|apartment|apt|unit|lot|flat|upstairs|downstairs|basement|sleep|room)\b",
+    r"forward|our|we|we're|me|i'm|im|apartment|apt|unit|lot|flat|upstairs|downstairs|basement|sleep|room|rm|"
+    r"trailer|space|box|p\.?\s?o|post office|rural route|rr|number|no|bldg|building|dorm|cabin|site|slip|stall|"
+    r"pound|hashtag|rear)\b|#",
     FLAGS,
 )
 # A person's own address asked for, or where something goes: "What's your address?", "Where should

@@ -2642,6 +2642,8 @@ def test_a_year_said_for_a_question_for_a_birth_or_a_secret_is_hidden(question, 
         ("Um, March 14th, 1985. I'm 39 years old, if that matters.", "March 14th, 1985"),
         ("march fourteenth nineteen eighty five i just turned forty", "march fourteenth nineteen eighty five"),
         ("march fourteenth nineteen eighty five same as my b day", "march fourteenth nineteen eighty five"),
+        ("June 4th, 1985, my husband's date of death.", "June 4th, 1985"),
+        ("Um, June 4th, 1985, that's our wedding date.", "June 4th, 1985"),
         ("March 14th, 1985, mi cumpleaños.", "March 14th, 1985"),
     ],
 )
@@ -2702,6 +2704,8 @@ def test_a_code_said_for_a_question_that_also_asks_for_a_person_s_identifier_is_
         ("TT4471920. That is my known traveler number.", "TT4471920"),
         ("1HGCM82633A004352. That is my VIN.", "1HGCM82633A004352"),
         ("SN4471920. That is my SNAP case number.", "SN4471920"),
+        ("Um, my MileagePlus number, UA4829371.", "UA4829371"),
+        ("My EIN 12-3456789.", "12-3456789"),
     ],
 )
 @pytest.mark.parametrize("question", BUSINESS_CODE_QUESTIONS)
@@ -2743,6 +2747,10 @@ def test_an_address_given_for_a_question_for_a_business_s_place_survives(questio
         ("Where is the store located?", "Uh, it's 4815 Kedzie Avenue, apartment 4B.", "4815 Kedzie Avenue"),
         ("Where is the store you work at?", "4815 Kedzie Avenue.", "4815 Kedzie Avenue"),
         ("What's the address of your office?", "4815 Kedzie Avenue.", "4815 Kedzie Avenue"),
+        ("Where's the branch?", "4815 Kedzie Avenue, Trailer 5.", "4815 Kedzie Avenue"),
+        ("Where's the branch?", "4815 Kedzie Avenue, #4.", "4815 Kedzie Avenue"),
+        ("Where's the branch?", "forty two elm street space fourteen", "forty two elm street"),
+        ("Where's the branch?", "PO Box 4821.", "4821"),
         ("What's your address?", "The Garcia Agency is at 4815 Kedzie Avenue.", "4815 Kedzie Avenue"),
         ("Where should we ship it?", "The Lopez office at 4815 Kedzie Avenue.", "4815 Kedzie Avenue"),
     ],
