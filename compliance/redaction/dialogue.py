@@ -509,7 +509,7 @@ class Dialogue:
         confirmation page." (the question is the sentence before). Never where the answer's own
         turn speaks of a person's identifier or a secret ("The one-time code is A 4 K…", "…,
         that's my license")."""
-        turn_start, turn_end = self._turn(position)
+        turn_start, turn_end = self.turn(position)
         if self._topics_in(turn_start, turn_end) - {"HARMLESS", "PHONE"} or _IDENTIFIER_SAID.search(
             self.lowered, turn_start, turn_end
         ):
@@ -524,11 +524,11 @@ class Dialogue:
                     bool(code)
                     and asked
                     and not topics - {"HARMLESS"}
-                    and not _IDENTIFIER_SAID.search(self.lowered, *self._turn(start))
+                    and not _IDENTIFIER_SAID.search(self.lowered, *self.turn(start))
                 )
         return False
 
-    def _turn(self, position: int) -> tuple[int, int]:
+    def turn(self, position: int) -> tuple[int, int]:
         """Where the turn (the line) holding ``position`` starts and ends."""
         end = self.text.find("\n", position)
         return self.text.rfind("\n", 0, position) + 1, len(self.text) if end == -1 else end
@@ -567,7 +567,7 @@ class Dialogue:
     def harmless_near(self, position: int) -> bool:
         """Something harmless is said before ``position`` in its sentence or
         in the one before: "We moved here in 1999. It was March 2nd…"."""
-        turn = self._turn(position)
+        turn = self.turn(position)
         if _IDENTIFIER_SAID.search(self.lowered, *turn):
             return False  # "I don't have the quote number, but my MRN is MR4471920."
         if self.harmless_before(position):
@@ -593,14 +593,12 @@ class Dialogue:
         return (
             "HARMLESS" in topics
             and not topics - {"HARMLESS", "PHONE"}
-            and not _IDENTIFIER_SAID.search(self.lowered, *self._turn(before[0]))  # "…, or your MRN?"
+            and not _IDENTIFIER_SAID.search(self.lowered, *self.turn(before[0]))  # "…, or your MRN?"
         )
 
     def turn_is_bare(self, position: int) -> bool:
         """The turn holding ``position`` is numbers and the words that leave a value alone, nothing else."""
-        start = self.text.rfind("\n", 0, position) + 1
-        end = self.text.find("\n", position)
-        words = _WORD.findall(self.text, start, len(self.text) if end == -1 else end)
+        words = _WORD.findall(self.text, *self.turn(position))
         return all(word.isdigit() or word.lower() in BARE_WORDS for word in words)
 
     def partial_of_harmless(self, start: int, end: int) -> bool:

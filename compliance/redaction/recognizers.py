@@ -1041,8 +1041,7 @@ def _other_date_asked(talk: Dialogue, start: int, end: int) -> bool:
         return False
     if birth_year_in(talk.text[start:end]) and _DATE_TO_COME.search(talk.lowered, max(0, start - 160), start):
         return False
-    turn_end = talk.text.find("\n", start)
-    turn_end = len(talk.text) if turn_end == -1 else turn_end
+    _, turn_end = talk.turn(start)
     since = max(0, start - _BIRTH_LOOKBACK)
     # A birth's words ("born", "birthday"), not a year's ("what year?"), which the question itself may say.
     return not (
@@ -2660,11 +2659,11 @@ _CLAUSE_AFTER = re.compile(
 
 # A business's place asked about: "What's the address of your clinic?", "Which store were you
 # shopping at?", "Is that the office on Sterling Avenue?".
-_BUSINESS_PLACE_ASKED = re.compile(
-    r"\b(?:store|branch|office|clinic|pharmacy|dealership|restaurant|mall|shop|warehouse|hotel|resort|showroom|"
-    r"depot|terminal|hospital|bank)s?\b",
-    FLAGS,
+_PLACES_ASKED_ABOUT = (
+    r"(?:store|branch|office|clinic|pharmacy|dealership|restaurant|mall|shop|warehouse|hotel|resort|showroom|"
+    r"depot|terminal|hospital|bank)"
 )
+_BUSINESS_PLACE_ASKED = re.compile(rf"\b{_PLACES_ASKED_ABOUT}s?\b", FLAGS)
 # A person's place, or a business's coming to one, or whoever's address: "Which store should we
 # ship it to?", "Which branch is nearest your home?", "Which clinic? And the patient's address?"
 _PERSON_PLACE_ASKED = re.compile(
@@ -2679,10 +2678,7 @@ _PERSON_PLACE_ASKED = re.compile(
 )
 # The one address a question for a business's place may name: "the address of the store".
 _A_BUSINESS_S_ADDRESS = re.compile(
-    r"\baddress (?:of|for) (?:the|that|this) (?:[\w'’-]+ )?"
-    r"(?:store|branch|office|clinic|pharmacy|dealership|restaurant|mall|shop|warehouse|hotel|resort|showroom|"
-    r"depot|terminal|hospital|bank)\b",
-    FLAGS,
+    rf"\baddress (?:of|for) (?:the|that|this) (?:[\w'’-]+ )?{_PLACES_ASKED_ABOUT}\b", FLAGS
 )
 # In the answer, what makes the address someone's: "…, but bill it to …", "I stayed at an Airbnb,
 # …", "The statement address is …", "…, apartment 4B", "…. I rent the upstairs."
@@ -2707,24 +2703,19 @@ def _business_asked(talk: Dialogue, start: int) -> bool:
     "What's the address of the clinic?"), and neither it nor the turn before it asked of anyone's
     place or of where something goes, nor does the answer say whose the address is: the address
     at ``start`` answers it."""
-    turn_start = talk.text.rfind("\n", 0, start) + 1
+    turn_start, turn_end = talk.turn(start)
     if not turn_start:
         return False
-    asked_from = talk.text.rfind("\n", 0, turn_start - 1) + 1
+    asked_from, _ = talk.turn(turn_start - 1)
     asked = talk.text[asked_from : turn_start - 1]
     earlier = talk.text[max(0, asked_from - _BIRTH_LOOKBACK) : turn_start - 1]
     return (
         "?" in asked
         and _BUSINESS_PLACE_ASKED.search(asked) is not None
         and not _PERSON_PLACE_ASKED.search(_A_BUSINESS_S_ADDRESS.sub(" ", earlier))
-        and not _ANSWER_OWNS.search(talk.text, turn_start, _line_end(talk.text, start))
+        and not _ANSWER_OWNS.search(talk.text, turn_start, turn_end)
         and "?" not in talk.text[turn_start:start]  # "12 Main Street. Do you need the account address? It's 45…"
     )
-
-
-def _line_end(text: str, position: int) -> int:
-    end = text.find("\n", position)
-    return len(text) if end == -1 else end
 
 
 def _business_address(text: str, talk: Dialogue, finding: Finding) -> bool:
