@@ -186,20 +186,26 @@ class Stack:
             cwd=self.checkout, env=self.env, capture_output=True, text=True, timeout=600, check=False,
         )  # fmt: skip
 
-    def outstanding(self) -> int:
+    def outstanding(self, *, due_only: bool = False) -> int:
         """Work not yet done: inbox events not applied, segments awaiting
-        redaction, CRM deliveries not yet delivered."""
+        redaction, CRM deliveries not yet delivered (``due_only``: those whose
+        time has come; a call's write waits out CRM_SETTLE_SECONDS by design)."""
+        due = " AND available_at <= now()" if due_only else ""
         return self.query(
             "SELECT (SELECT count(*) FROM calls_inboundevent WHERE status IN ('pending', 'processing'))"
             " + (SELECT count(*) FROM calls_transcriptsegment WHERE status = 'pending')"
-            " + (SELECT count(*) FROM calls_crmdelivery WHERE status IN ('pending', 'delivering'))"
+            f" + (SELECT count(*) FROM calls_crmdelivery WHERE status = 'delivering' OR status = 'pending'{due})"
         )[0][0]
 
     def drain(self, timeout: float) -> float:
-        """Seconds until nothing is outstanding."""
+        """Seconds until nothing due is outstanding: how far the workers were
+        behind. Returns once everything is done, CRM writes still settling
+        included, so that a CPU reading taken next holds all of a run's work."""
         started = time.monotonic()
-        wait_for(lambda: self.outstanding() == 0, timeout, "the workers to drain")
-        return time.monotonic() - started
+        wait_for(lambda: self.outstanding(due_only=True) == 0, timeout, "the workers to drain")
+        behind = time.monotonic() - started
+        wait_for(lambda: self.outstanding() == 0, timeout, "the CRM writes to settle")
+        return behind
 
     def cpu_seconds(self) -> dict[str, float]:
         """CPU time (user and system) used so far by each part of the stack,

@@ -26,8 +26,14 @@ def consent_prompt_check(app_configs: object, **kwargs: object) -> list[Error]:
     return []
 
 
+# Longer holds a call's record back from the CRM for minutes, in a message a worker keeps meanwhile.
+CRM_SETTLE_MAX_SECONDS = 300
+
+
 @register()
 def crm_adapter_check(app_configs: object, **kwargs: object) -> list[Error]:
+    if not 0 <= settings.CRM_SETTLE_SECONDS <= CRM_SETTLE_MAX_SECONDS:
+        return [Error(f"CRM_SETTLE_SECONDS must be between 0 and {CRM_SETTLE_MAX_SECONDS}.", id="calls.E002")]
     try:
         crm_adapter()
     except ImproperlyConfigured as error:

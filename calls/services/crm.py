@@ -3,7 +3,11 @@
 - ``crm_call_ready`` runs inside the transaction that may have finished a
   call's story: a terminal status, or its last transcript segment settled.
   If both hold, it creates the call's outbox row (or re-arms a delivered one
-  as a new version) in that same transaction.
+  as a new version) in that same transaction, due CRM_SETTLE_SECONDS later:
+  what follows a call's end by moments (Vapi's end-of-call report after its
+  status, Twilio's recording callback) goes in the same write rather than
+  a second one. A change while a version is being sent re-arms the row
+  once that send ends, so the CRM always gets the last word.
 - ``crm_erasure_requested`` does the same for an erasure, and cancels the
   subject's call deliveries not yet sent.
 - ``crm_deliver`` claims a row, builds the body from the current redacted
@@ -20,7 +24,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -76,17 +80,23 @@ def crm_call_ready(*, call: Call) -> CrmDelivery | None:
         return None
     if first_row(_SEGMENT_PENDING, [call.pk, TranscriptSegment.Status.PENDING]) is not None:
         return None
-    # New, or a delivered row re-armed as a new version; a row waiting or
-    # being sent already will send the transcript as it is then.
+    # New, or a delivered row re-armed as a new version; a row waiting
+    # will send the transcript as it is then. A row being sent gets a new
+    # version, which its send's end re-arms (``_finish``): the body on its
+    # way may have been read before this transaction's change.
     now = timezone.now()
-    armed = rows_inserted(
-        CrmDelivery(kind=CrmDelivery.Kind.CALL, key=standing[3], call_id=call.pk), _REARMED,
-        [CrmDelivery.Status.PENDING, now, now, CrmDelivery.Status.DELIVERED],
+    due = now + timedelta(seconds=settings.CRM_SETTLE_SECONDS)
+    pending, delivering, delivered = (
+        CrmDelivery.Status.PENDING, CrmDelivery.Status.DELIVERING, CrmDelivery.Status.DELIVERED,
     )  # fmt: skip
-    if not armed:
+    armed = rows_inserted(
+        CrmDelivery(kind=CrmDelivery.Kind.CALL, key=standing[3], call_id=call.pk, available_at=due), _REARMED,
+        [delivered, pending, delivered, delivered, due, now, delivered, delivering],
+    )  # fmt: skip
+    if not armed or armed[0].status == delivering:
         return None
     delivery = armed[0]
-    _enqueue(delivery.pk)
+    _enqueue(delivery.pk, countdown=settings.CRM_SETTLE_SECONDS)
     logger.info("crm.queued", extra={"call_id": call.pk, "crm_delivery_id": delivery.pk, "new": delivery.version == 1})
     return delivery
 
@@ -96,8 +106,11 @@ _SEGMENT_PENDING = "SELECT 1 FROM calls_transcriptsegment WHERE call_id = %s AND
 # Waits for a concurrent insert of the same key to commit or roll back, as
 # the unique constraint does; no IntegrityError, so no savepoint.
 _REARMED = (
-    "ON CONFLICT (kind, key) DO UPDATE SET status = %s, version = calls_crmdelivery.version + 1, attempts = 0, "
-    "available_at = %s, updated_at = %s WHERE calls_crmdelivery.status = %s"
+    "ON CONFLICT (kind, key) DO UPDATE SET version = calls_crmdelivery.version + 1, "
+    "status = CASE WHEN calls_crmdelivery.status = %s THEN %s ELSE calls_crmdelivery.status END, "
+    "attempts = CASE WHEN calls_crmdelivery.status = %s THEN 0 ELSE calls_crmdelivery.attempts END, "
+    "available_at = CASE WHEN calls_crmdelivery.status = %s THEN %s ELSE calls_crmdelivery.available_at END, "
+    "updated_at = %s WHERE calls_crmdelivery.status IN (%s, %s)"
 )
 
 
@@ -203,12 +216,22 @@ def _finish(
     adapter: str = "",
 ) -> str:
     changes: dict[str, object] = {"status": outcome, "last_error": error[:200], "last_status": status}
-    if outcome == CrmDelivery.Status.DELIVERED:
+    claimed = outbox_claimed(OUTBOX, row_id=delivery.pk, claim=claim)
+    delivered, rearmed = outcome == CrmDelivery.Status.DELIVERED, 0
+    if delivered:
         changes.update(delivered_at=timezone.now(), adapter=adapter, subject_hash="")
         if body_sha256:
             changes["delivered_sha256"] = body_sha256
     with transaction.atomic():
-        finished = outbox_claimed(OUTBOX, row_id=delivery.pk, claim=claim).update(**changes)
+        finished = (claimed.filter(version=delivery.version) if delivered else claimed).update(**changes)
+        if delivered and not finished:
+            # Changed while it was sent (``crm_call_ready`` gave it a new version): that one is sent next.
+            due = timezone.now() + timedelta(seconds=settings.CRM_SETTLE_SECONDS)
+            finished = rearmed = claimed.update(
+                **(changes | {"status": CrmDelivery.Status.PENDING, "attempts": 0, "available_at": due})
+            )
+            if rearmed:
+                _enqueue(delivery.pk, countdown=settings.CRM_SETTLE_SECONDS)
         if finished and (delivery.kind == CrmDelivery.Kind.ERASURE or outcome == CrmDelivery.Status.DEAD):
             details = {"kind": delivery.kind, "attempts": delivery.attempts, "status": status}
             audit_record(
@@ -220,6 +243,8 @@ def _finish(
     (logger.error if outcome == CrmDelivery.Status.DEAD else logger.info)(
         f"crm.{outcome}", extra={"crm_delivery_id": delivery.pk, "kind": delivery.kind, "attempts": delivery.attempts}
     )
+    if rearmed:
+        logger.info("crm.queued", extra={"call_id": delivery.call_id, "crm_delivery_id": delivery.pk, "new": False})
     return outcome
 
 

@@ -38,6 +38,16 @@ def test_a_crm_adapter_without_its_settings_fails_the_system_check(settings):
         assert [error.id for error in crm_adapter_check(None)] == ["calls.E002"], adapter
 
 
+@pytest.mark.parametrize("value", [-1.0, 301.0, float("nan"), float("inf")])
+def test_a_crm_settle_window_out_of_its_bounds_fails_the_system_check(settings, value):
+    settings.CRM_SETTLE_SECONDS = 10.0
+    assert crm_adapter_check(None) == []
+
+    settings.CRM_SETTLE_SECONDS = value
+
+    assert [error.id for error in crm_adapter_check(None)] == ["calls.E002"]
+
+
 @pytest.mark.parametrize(
     "name, value",
     [

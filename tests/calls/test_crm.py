@@ -232,6 +232,69 @@ def test_a_changed_transcript_is_sent_again_as_a_new_version_and_an_unchanged_on
     assert webhook_crm.requests[1].json["data"]["transcript"][0]["text"] == "caller asked about billing"
 
 
+def test_a_call_s_write_waits_out_the_settle_window_and_carries_what_came_meanwhile(
+    webhook_crm, settings, django_capture_on_commit_callbacks
+):
+    """Vapi's end-of-call report follows the call's last status by seconds:
+    one write with the report's words, not a write and then a second version."""
+    settings.CRM_SETTLE_SECONDS = 10
+    call = CallFactory(status=Call.Status.COMPLETED)
+    with (
+        mock.patch("calls.tasks.crm_deliver.apply_async") as sent,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        delivery = crm.crm_call_ready(call=call)
+    (enqueued,) = sent.call_args_list
+    assert enqueued.args == ((delivery.pk,),) and enqueued.kwargs == {"countdown": 10}
+    assert timedelta(seconds=9) < delivery.available_at - timezone.now() <= timedelta(seconds=10)
+    assert crm.crm_deliver(delivery_id=delivery.pk) == "not due" and not webhook_crm.requests
+
+    SegmentFactory(call=call, speaker="summary", text="caller asked about billing")
+    assert crm.crm_call_ready(call=call) is None, "the waiting row sends the words as they are then"
+
+    CrmDelivery.objects.filter(pk=delivery.pk).update(available_at=timezone.now())
+    assert crm.crm_deliver(delivery_id=delivery.pk) == "delivered"
+    (sent_once,) = webhook_crm.requests
+    assert sent_once.headers["Idempotency-Key"] == f"{delivery.pk}-v1"
+    assert [line["text"] for line in sent_once.json["data"]["transcript"]] == ["caller asked about billing"]
+
+
+@pytest.mark.parametrize("settle", [0, 10])
+def test_words_that_change_while_a_version_is_sent_go_in_the_next_one(webhook_crm, settings, settle):
+    """The body on its way was read before the report's words were stored:
+    once that send ends, the row is due again with a new version."""
+    settings.CRM_SETTLE_SECONDS = settle
+    call = CallFactory(status=Call.Status.COMPLETED)
+    delivery = crm.crm_call_ready(call=call)
+    CrmDelivery.objects.filter(pk=delivery.pk).update(available_at=timezone.now())
+    real_sync = crm_api.WebhookAdapter.sync_call
+
+    def sync_while_words_arrive(adapter, record, *, idempotency_key):
+        real_sync(adapter, record, idempotency_key=idempotency_key)
+        SegmentFactory(call=call, speaker="summary", text="caller asked about billing")
+        assert crm.crm_call_ready(call=call) is None, "sent again once this send ends, not beside it"
+
+    with (
+        mock.patch.object(crm, "_enqueue") as enqueue,
+        mock.patch.object(crm_api.WebhookAdapter, "sync_call", autospec=True, side_effect=sync_while_words_arrive),
+    ):
+        assert crm.crm_deliver(delivery_id=delivery.pk) == "delivered"
+    enqueue.assert_called_once_with(delivery.pk, countdown=settle)
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.version, delivery.attempts) == ("pending", 2, 0)
+    assert delivery.delivered_sha256, "what was sent is known, so an unchanged body is not sent again"
+
+    CrmDelivery.objects.filter(pk=delivery.pk).update(available_at=timezone.now())
+    assert crm.crm_deliver(delivery_id=delivery.pk) == "delivered"
+    first, second = webhook_crm.requests
+    assert (first.headers["Idempotency-Key"], second.headers["Idempotency-Key"]) == (
+        f"{delivery.pk}-v1", f"{delivery.pk}-v2",
+    )  # fmt: skip
+    assert first.json["data"]["transcript"] == []
+    assert [line["text"] for line in second.json["data"]["transcript"]] == ["caller asked about billing"]
+    assert CrmDelivery.objects.get(pk=delivery.pk).status == "delivered"
+
+
 def test_writes_share_one_connection_and_one_the_crm_timed_out_on_is_replaced(webhook_crm):
     """A connection set up once (TCP and, against a real CRM, TLS), not once a write."""
     first, second, third = (completed_call_delivery() for _ in range(3))
@@ -367,5 +430,5 @@ def test_a_call_ending_while_its_last_words_settle_elsewhere_is_queued_once(webh
         ending.join(10)
 
     assert outcome["ended"] is None and outcome["settled"] is not None
-    enqueue.assert_called_once_with(outcome["settled"].pk)
+    enqueue.assert_called_once_with(outcome["settled"].pk, countdown=settings.CRM_SETTLE_SECONDS)
     assert list(CrmDelivery.objects.values_list("key", "status", "version")) == [(call.call_sid, "pending", 1)]
