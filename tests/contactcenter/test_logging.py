@@ -74,6 +74,15 @@ def test_twilio_auth_token_is_masked_by_shape_and_by_value(log_line, settings):
     assert line.count("[SECRET]") == 2
 
 
+def test_a_secret_set_after_lines_were_logged_is_masked_too(log_line, settings):
+    log_line("inbox.processed")  # the secrets are read, and kept
+    settings.VAPI_WEBHOOK_SECRET = "changed-while-running-vapi-secret"
+
+    line = log_line("secret %s", "changed-while-running-vapi-secret")
+
+    assert "changed-while-running" not in line and "[SECRET]" in line
+
+
 def test_traceback_is_masked(log_line):
     try:
         raise ValueError("bad number +14155550132")
