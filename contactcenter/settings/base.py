@@ -282,11 +282,13 @@ CRM_READ_TIMEOUT_SECONDS = env.float("CRM_READ_TIMEOUT_SECONDS", default=10.0)
 # Transient failures are retried with exponential backoff and jitter up to
 # this many attempts; then, like any 4xx, the delivery is dead-lettered.
 CRM_MAX_ATTEMPTS = env.int("CRM_MAX_ATTEMPTS", default=8)
-# A call's write waits this long after the call seems over, so that what
+# How long a call's write waits after the call seems over, so that what
 # follows its end by moments (Vapi's end-of-call report a few seconds after
 # its last status, Twilio's recording callback) goes in the same write, not
-# a second version. 0 writes at once.
-CRM_SETTLE_SECONDS = env.float("CRM_SETTLE_SECONDS", default=10.0)
+# a second version. 0 (the default) writes at once: the wait is a delayed
+# Celery message, which cost the worker more CPU under load than the writes
+# it saved (bench/README.md).
+CRM_SETTLE_SECONDS = env.float("CRM_SETTLE_SECONDS", default=0.0)
 
 # --- IVR and consent policy ---------------------------------------------------------
 

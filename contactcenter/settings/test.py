@@ -42,10 +42,6 @@ DATABASES["owner"].update(ENGINE="contactcenter.postgresql", CONN_MAX_AGE=0)
 # against Redis; nothing in the suite runs tasks eagerly.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="memory://")
 
-# A call's CRM write is due at once, as the tests that deliver it expect;
-# the tests of the settle window set it themselves.
-CRM_SETTLE_SECONDS = 0
-
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
