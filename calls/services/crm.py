@@ -3,11 +3,12 @@
 - ``crm_call_ready`` runs inside the transaction that may have finished a
   call's story: a terminal status, or its last transcript segment settled.
   If both hold, it creates the call's outbox row (or re-arms a delivered one
-  as a new version) in that same transaction, due CRM_SETTLE_SECONDS later:
-  what follows a call's end by moments (Vapi's end-of-call report after its
-  status, Twilio's recording callback) goes in the same write rather than
-  a second one. A change while a version is being sent re-arms the row
-  once that send ends, so the CRM always gets the last word.
+  as a new version) in that same transaction. It is due at once, or
+  CRM_SETTLE_SECONDS later where that is set, so that what follows a call's
+  end by moments (Vapi's end-of-call report after its status, Twilio's
+  recording callback) goes in the same write rather than a second one. A
+  change while a version is being sent re-arms the row once that send
+  ends, so the CRM always gets the last word.
 - ``crm_erasure_requested`` does the same for an erasure, and cancels the
   subject's call deliveries not yet sent.
 - ``crm_deliver`` claims a row, builds the body from the current redacted
