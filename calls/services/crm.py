@@ -7,8 +7,9 @@
   CRM_SETTLE_SECONDS later where that is set, so that what follows a call's
   end by moments (Vapi's end-of-call report after its status, Twilio's
   recording callback) goes in the same write rather than a second one. A
-  change while a version is being sent re-arms the row once that send
-  ends, so the CRM always gets the last word.
+  change after a version went out (while it is sent, or after an attempt
+  that failed) gives the row a new version, so the CRM always gets the
+  last word, under a key it has not seen.
 - ``crm_erasure_requested`` does the same for an erasure, and cancels the
   subject's call deliveries not yet sent.
 - ``crm_deliver`` claims a row, builds the body from the current redacted
@@ -81,20 +82,23 @@ def crm_call_ready(*, call: Call) -> CrmDelivery | None:
         return None
     if first_row(_SEGMENT_PENDING, [call.pk, TranscriptSegment.Status.PENDING]) is not None:
         return None
-    # New, or a delivered row re-armed as a new version; a row waiting
-    # will send the transcript as it is then. A row being sent gets a new
-    # version, which its send's end re-arms (``_finish``): the body on its
-    # way may have been read before this transaction's change.
+    # New, or a delivered row re-armed as a new version; a row not yet
+    # tried will send the transcript as it is then. A row that a version
+    # already went out under (being sent, waiting for its retry, or dead)
+    # gets a new version and keeps its status: the CRM may hold the older
+    # body under the older key, and a CRM that keeps the first body it got
+    # for a key would never take the new one under it. Being sent, its
+    # send's end re-arms it (``_finish``); waiting, its retry sends the new
+    # version; dead, an operator's retry does.
     now = timezone.now()
     due = now + timedelta(seconds=settings.CRM_SETTLE_SECONDS)
-    pending, delivering, delivered = (
-        CrmDelivery.Status.PENDING, CrmDelivery.Status.DELIVERING, CrmDelivery.Status.DELIVERED,
-    )  # fmt: skip
+    pending, delivered = CrmDelivery.Status.PENDING, CrmDelivery.Status.DELIVERED
     armed = rows_inserted(
         CrmDelivery(kind=CrmDelivery.Kind.CALL, key=standing[3], call_id=call.pk, available_at=due), _REARMED,
-        [delivered, pending, delivered, delivered, due, now, delivered, delivering],
+        [delivered, pending, delivered, delivered, due, now, *_TRIED, pending],
     )  # fmt: skip
-    if not armed or armed[0].status == delivering:
+    # Due now (new, or re-armed from delivered) when pending and never tried.
+    if not armed or armed[0].status != pending or armed[0].attempts:
         return None
     delivery = armed[0]
     _enqueue(delivery.pk, countdown=settings.CRM_SETTLE_SECONDS)
@@ -111,8 +115,10 @@ _REARMED = (
     "status = CASE WHEN calls_crmdelivery.status = %s THEN %s ELSE calls_crmdelivery.status END, "
     "attempts = CASE WHEN calls_crmdelivery.status = %s THEN 0 ELSE calls_crmdelivery.attempts END, "
     "available_at = CASE WHEN calls_crmdelivery.status = %s THEN %s ELSE calls_crmdelivery.available_at END, "
-    "updated_at = %s WHERE calls_crmdelivery.status IN (%s, %s)"
+    "updated_at = %s WHERE calls_crmdelivery.status IN (%s, %s, %s) "
+    "OR (calls_crmdelivery.status = %s AND calls_crmdelivery.attempts > 0)"
 )
+_TRIED = (CrmDelivery.Status.DELIVERED, CrmDelivery.Status.DELIVERING, CrmDelivery.Status.DEAD)
 
 
 def crm_erasure_requested(*, subject: str, erasure_id: str, call_ids: list[int]) -> CrmDelivery | None:

@@ -17,6 +17,7 @@ from django.utils import timezone
 from calls.integrations import crm as crm_api
 from calls.models import Call, CrmDelivery, InboundEvent, TranscriptSegment
 from calls.services import crm, inbox, outbox
+from compliance.audit import Actor
 from compliance.crypto import identifier_hash
 from compliance.models import AuditEvent
 from compliance.redaction import redact
@@ -282,6 +283,7 @@ def test_words_that_change_while_a_version_is_sent_go_in_the_next_one(webhook_cr
     enqueue.assert_called_once_with(delivery.pk, countdown=settle)
     delivery.refresh_from_db()
     assert (delivery.status, delivery.version, delivery.attempts) == ("pending", 2, 0)
+    assert delivery.available_at > timezone.now() + timedelta(seconds=settle - 1), "due after the window"
     assert delivery.delivered_sha256, "what was sent is known, so an unchanged body is not sent again"
 
     CrmDelivery.objects.filter(pk=delivery.pk).update(available_at=timezone.now())
@@ -293,6 +295,78 @@ def test_words_that_change_while_a_version_is_sent_go_in_the_next_one(webhook_cr
     assert first.json["data"]["transcript"] == []
     assert [line["text"] for line in second.json["data"]["transcript"]] == ["caller asked about billing"]
     assert CrmDelivery.objects.get(pk=delivery.pk).status == "delivered"
+
+
+@pytest.mark.parametrize("failure", ["timed out", "dead-lettered"])
+def test_words_that_change_after_a_failed_attempt_go_under_a_key_the_crm_has_not_seen(webhook_crm, failure):
+    """The CRM may have taken the first body though the answer never came
+    (a read timeout), and keeps the first body it got for a key: the new
+    words need a new version, sent by the retry (or an operator's)."""
+    call = CallFactory(status=Call.Status.COMPLETED)
+    delivery = crm.crm_call_ready(call=call)
+    webhook_crm.scripted = [(0, 1.0)] if failure == "timed out" else [(400, 0.0)]
+    assert crm.crm_deliver(delivery_id=delivery.pk) == ("pending" if failure == "timed out" else "dead")
+
+    SegmentFactory(call=call, speaker="summary", text="caller asked about billing")
+    with mock.patch.object(crm, "_enqueue") as enqueue:
+        assert crm.crm_call_ready(call=call) is None, "its retry sends it"
+    enqueue.assert_not_called()
+    row = CrmDelivery.objects.get(pk=delivery.pk)
+    assert (row.status, row.version, row.attempts) == ("pending" if failure == "timed out" else "dead", 2, 1)
+
+    if failure == "dead-lettered":
+        crm.crm_retry(delivery_ids=[delivery.pk], actor=Actor(name="olivia"))
+    CrmDelivery.objects.filter(pk=delivery.pk).update(available_at=timezone.now())
+    time.sleep(0.6)  # the first request's late answer is written and dropped
+    assert crm.crm_deliver(delivery_id=delivery.pk) == "delivered"
+    first, second = webhook_crm.requests
+    assert (first.headers["Idempotency-Key"], second.headers["Idempotency-Key"]) == (
+        f"{delivery.pk}-v1", f"{delivery.pk}-v2",
+    )  # fmt: skip
+    assert [line["text"] for line in second.json["data"]["transcript"]] == ["caller asked about billing"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_words_committed_while_a_send_waits_to_record_its_end_go_out_next(webhook_crm):
+    """Two transactions: the report's words are stored (and the row given a
+    new version) while the send's end waits for the row's lock; the end
+    must then see the new version and put the row back."""
+    call = CallFactory(status=Call.Status.COMPLETED)
+    with transaction.atomic():
+        delivery = crm.crm_call_ready(call=call)
+    bumped, release = threading.Event(), threading.Event()
+
+    def store_words() -> None:
+        try:
+            with transaction.atomic():
+                SegmentFactory(call=call, speaker="summary", text="late words")
+                assert crm.crm_call_ready(call=call) is None
+                bumped.set()
+                release.wait(10)  # the send's end blocks on the row meanwhile
+        finally:
+            bumped.set()
+            connection.close()
+
+    real_finish = crm._finish
+
+    def finish_beside_the_words(*args, **kwargs):
+        storing = threading.Thread(target=store_words)
+        storing.start()
+        assert bumped.wait(10)
+        threading.Timer(0.5, release.set).start()
+        try:
+            return real_finish(*args, **kwargs)
+        finally:
+            storing.join(10)
+
+    with (
+        mock.patch.object(crm, "_finish", side_effect=finish_beside_the_words),
+        mock.patch.object(crm, "_enqueue") as enqueue,
+    ):
+        assert crm.crm_deliver(delivery_id=delivery.pk) == "delivered"
+    row = CrmDelivery.objects.get(pk=delivery.pk)
+    assert (row.status, row.version, row.attempts) == ("pending", 2, 0)
+    enqueue.assert_called_once_with(delivery.pk, countdown=0)
 
 
 def test_writes_share_one_connection_and_one_the_crm_timed_out_on_is_replaced(webhook_crm):
