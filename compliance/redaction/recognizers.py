@@ -2726,9 +2726,9 @@ def _business_address(text: str, talk: Dialogue, finding: Finding) -> bool:
     _, start, end, _ = finding
     sentence_start, sentence_end = talk.sentence(start)
     if _BUSINESS_NAMED.search(text, max(sentence_start, start - 90), start):
-        turn_start = text.rfind("\n", 0, start) + 1
-        asked = text[text.rfind("\n", 0, max(0, turn_start - 1)) + 1 : turn_start]
-        if turn_start and _PERSONAL_ADDRESS_ASKED.search(_A_BUSINESS_S_ADDRESS.sub(" ", asked)):
+        turn_start, _ = talk.turn(start)
+        asked = text[slice(*talk.turn(turn_start - 1))] if turn_start else ""
+        if _PERSONAL_ADDRESS_ASKED.search(_A_BUSINESS_S_ADDRESS.sub(" ", asked)):
             return False  # "What's your address?" / "The Garcia Agency is at …"
     elif not _business_asked(talk, start):
         return False
