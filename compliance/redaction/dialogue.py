@@ -20,7 +20,7 @@ FLAGS = re.IGNORECASE
 
 # A business's own numbers, whose parts are no one's: "the tracking number ends in 4471".
 HARMLESS_IDENTIFIERS = (
-    "(?:order|confirmation|tracking|reference|ticket|case|invoice|serial|model|part|item|sku|product|flight|"
+    "(?:order|confirmation|tracking|trace|reference|ticket|case|invoice|serial|model|part|item|sku|product|flight|"
     "incident|promo|coupon|voucher|shipment|package|store|booking|reservation|quote|cancellation)"
 )
 # What a sentence can be about. A value of a type counts as in context when
@@ -167,7 +167,7 @@ TOPICS = {
         r"degrees|temperature|score|odometer|mileage reading|budget|rent|paid|pay|charged|refund|credit of|"
         # Dates of events, not of births.
         r"founded|opened|moved|since|started|married|graduated|hired|purchased|bought|installed|joined|closed|"
-        r"built|retired|established|anniversary|"
+        r"built|retired|established|anniversary|moving|move|closing|"
         # An insurance group number is the employer's.
         r"group)\b|\$"
     ),
@@ -225,7 +225,8 @@ ANCHORS = {
         "page channel aisle store branch promo coupon discount unit quantity kilowatt gig gigs quote cancellation "
         "degrees temperature "
         "score odometer mileage budget rent paid pay charged refund credit founded opened moved since started "
-        "married graduated hired purchased bought installed joined closed built retired established anniversary group $"
+        "married graduated hired purchased bought installed joined closed built retired established anniversary moving "
+        "move closing group $"
     ),
 }
 # Topics looked up only where they are mentioned (``mentioned_within``): never what a sentence

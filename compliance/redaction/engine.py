@@ -53,6 +53,17 @@ TAGGER_SCORE = 0.55
 ECHO_SCORE = 0.6
 _TOKEN = re.compile(r"[\w'’-]+")
 _REST_OF_WORD = re.compile(r"(?:-[^\W\d_]+)*")
+# An amount of money, with its sign or its thousands set apart: "$2,316.40", "1,204.33", "$38".
+_AN_AMOUNT = re.compile(r"[$£€]\d[\d,]*(?:\.\d\d)?|\d{1,3}(?:,\d{3})+(?:\.\d\d)?")
+_NUMBER_BEFORE = re.compile(r"[$£€]?[\d,.]*$")
+_NUMBER_AFTER = re.compile(r"[\d,.]*\d")
+
+
+def _number_around(text: str, start: int, end: int) -> str:
+    """The whole number the span ``start:end`` is part of, with its sign."""
+    before = _NUMBER_BEFORE.search(text, max(0, start - 24), start)
+    after = _NUMBER_AFTER.match(text, end)
+    return text[before.start() : after.end() if after else end]
 
 
 @dataclass(frozen=True)
@@ -270,6 +281,8 @@ class Redactor:
         }
         kept = []
         for kind, start, end in self.tagger.find(text):
+            if _AN_AMOUNT.fullmatch(_number_around(text, start, end)):
+                continue  # a piece of an amount: "316" of "$2,316.40"
             words = {lexicon.fold(word) for word in _WORD.findall(text, start, end)}
             # A name cut from the word it begins is read whole: "Tri" of "Tri-County Power".
             whole = _REST_OF_WORD.match(text, end).end()
@@ -573,7 +586,10 @@ _PETS = (
     "dog|cat|puppy|pup|kitten|kitty|pet|horse|pony|bird|parrot|parakeet|budgie|rabbit|bunny|hamster|gerbil|ferret|"
     "guinea pig|lizard|gecko|snake|turtle|tortoise|goldfish|beagle|poodle|terrier|husky|bulldog|chihuahua|"
     "dachshund|collie|pug|spaniel|corgi|doodle|labradoodle|goldendoodle|labrador|rottweiler|schnauzer|yorkie|"
-    "greyhound|mastiff|golden retriever"
+    "greyhound|mastiff|golden retriever|bearded dragon|iguana|chinchilla|cockatiel|canary|hedgehog|tarantula|"
+    "goat|donkey|alpaca|llama|pig|piglet|chicken|hen|rooster|duck|cow|calf|mare|stallion|foal|gelding|filly|"
+    "siamese|calico|maine coon|ragdoll|sphynx|kitty cat|great dane|pitbull|pit bull|doberman|shih tzu|maltese|"
+    "pomeranian|weimaraner|sheepdog|heeler|aussie|bichon|cavapoo|cockapoo|havanese|basset|bloodhound"
 )
 _TRADE_BREEDS = "boxer|pointer|setter|shepherd|lab|retriever|hound|mutt|tabby"
 _ANIMAL = re.compile(rf"\b(?:{_PETS})(?:e?s)?\b|\b(?:{_TRADE_BREEDS})(?:[^\S\n]+(?:mix|dog|puppy))?\b", re.IGNORECASE)
@@ -593,13 +609,31 @@ _PET_NAMED = (
         rf"\b(?:a|my|our|the|his|her|their|two|three)[^\S\n]+{_A_PET}(?:e?s)?,?[^\S\n]+{_NAME_WORD}{_CLOSED}",
         re.IGNORECASE | re.MULTILINE,
     ),
-    # "Rocco. He's a boxer mix", "Max is the dog.", "bishop hes a golden retriever"
+    # "Rocco. He's a boxer mix", "Max is the dog.", "bishop hes a golden retriever", "It's Pepper.
+    # She's a beagle mix, about six", "Rose, the collie."
     re.compile(
-        rf"{_NAME_WORD}(?:[.,]?[^\S\n]+(?:he|she|it)['’]?s|[^\S\n]+(?:is|was))[^\S\n]+(?:just[^\S\n]+)?"
-        rf"(?:a|an|my|our|the)[^\S\n]+(?:[\w-]+[^\S\n]+){{0,2}}?{_A_PET}\b{_CLOSED}",
+        rf"{_NAME_WORD}(?:[.,]?[^\S\n]+(?:he|she|it)['’]?s|[^\S\n]+(?:is|was)|,)[^\S\n]+(?:just[^\S\n]+)?"
+        rf"(?:a|an|my|our|the)[^\S\n]+(?:[\w-]+[^\S\n]+){{0,2}}?{_A_PET}\b(?:[^\S\n]+(?:mix|puppy|dog|cat))?{_CLOSED}",
         re.IGNORECASE | re.MULTILINE,
     ),
 )
+# A question for an animal's name, which the next turn answers: "Say your pet's name.", "What's your
+# cat's name?", "And the name of your dog?"; not a secret's ("the name of your first pet").
+_PET_NAME_ASKED = re.compile(
+    rf"\b{_A_PET}(?:e?s)?(?:['’]s?)?[^\S\n]+names?\b|\bnames?[^\S\n]+of[^\S\n]+(?:your|the|his|her|their)[^\S\n]+"
+    rf"(?:[\w-]+[^\S\n]+)?{_A_PET}",
+    re.IGNORECASE,
+)
+# The answer: "Marley.", "It's Pepper.", "her name's cleopatra we call her cleo".
+_PET_NAME_GIVEN = re.compile(
+    rf"^[^\S\n]*(?:(?:it's|its|it is|that's|thats|oh|um|uh|yeah|yes|sure|well|so|her name's|his name's|her names|"
+    rf"his names|her name is|his name is|she's|shes|he's|hes)[,.]?[^\S\n]+)*{_NAME_WORD}"
+    r"(?=[^\S\n]*(?:[,.!?;]|$)|[^\S\n]+(?:we|and|she|he|but|like)\b)",
+    re.IGNORECASE | re.MULTILINE,
+)
+# The word before a name is a name too: the one after it is a surname, a family's.
+_CAPITALISED_BEFORE = re.compile(r"(?-i:[A-Z])[\w'’-]*[^\S\n]+$")
+_PET_CALLED = re.compile(rf"\bwe[^\S\n]+call[^\S\n]+(?:her|him|it|them)[^\S\n]+{_NAME_WORD}", re.IGNORECASE)
 # The models of the makes that are also names (``MAKES``), each under its make; any make's model
 # may also be a code ("F-150", "CR-V", "911").
 MODELS = {
@@ -703,6 +737,14 @@ def pets_named(text: str) -> dict[str, list[tuple[int, int]]]:
     named Mochi", "Her name's Rosie." after "my dog" in a turn that speaks of no person, "Rocco.
     He's a boxer mix"."""
     named = [match for pattern in _PET_NAMED for match in pattern.finditer(text)]
+    for asked in _PET_NAME_ASKED.finditer(text):
+        question_end = text.find("\n", asked.end())
+        if question_end == -1 or _SECRET_ASKED.search(_line_at(text, asked.start())):
+            continue
+        answer_end = text.find("\n", question_end + 1)
+        answer_end = len(text) if answer_end == -1 else answer_end
+        named += [*_PET_NAME_GIVEN.finditer(text, question_end + 1, answer_end)]
+        named += [*_PET_CALLED.finditer(text, question_end + 1, answer_end)]
     for match in _ITS_NAME.finditer(text):
         turn_start = text.rfind("\n", 0, match.start()) + 1
         turn_end = text.find("\n", match.end())
@@ -713,8 +755,12 @@ def pets_named(text: str) -> dict[str, list[tuple[int, int]]]:
     pets: dict[str, list[tuple[int, int]]] = {}
     for match in named:
         sentence_start = max(text.rfind(mark, 0, match.start()) for mark in ".!?\n") + 1
-        if _A_PERSON_NOUN.search(text, sentence_start, match.start("name")) and match.re is _PET_NAMED[2]:
-            continue  # "My son Derek is a boxer mix."
+        if match.re is _PET_NAMED[2] and (
+            _A_PERSON_NOUN.search(text, sentence_start, match.start("name"))
+            or _A_PERSON_NOUN.search(text, match.end("name"), match.end())
+            or _CAPITALISED_BEFORE.search(text, max(sentence_start, match.start() - 32), match.start())
+        ):
+            continue  # "My son Derek is a boxer mix.", "Dana, the dog walker.", "Bentley Eze, the …": the family's
         for group in ("name", "second"):
             if match.group(group):
                 pets.setdefault(lexicon.fold(match.group(group)), []).append(match.span(group))

@@ -34,7 +34,7 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
-from . import places
+from . import lexicon, places
 from .dialogue import SENTENCE_END
 from .lexicon import MONTHS, NameLexicon, fold
 from .ner import EntityFinder, Span, sentences
@@ -214,6 +214,76 @@ _NAME_EXPLAINED = re.compile(
 )
 # "the corner of Sterling and Grant": streets.
 _STREET_CORNER = re.compile(r"\b(?:corner|intersection) of\s+(?:\w+\s+(?:and|&)\s+)?$", re.IGNORECASE)
+# Two streets where they cross, after a word of where: "a fiber cut near Devon and Western", "Bus
+# 14 stops at Maple Crest and Jackson"; not "at Devon and Mark's".
+_CAPITALISED = r"(?-i:[A-Z])[\w'’-]*"
+_CROSSING_BEFORE = re.compile(
+    rf"\b(?:near|at|on)\s+(?P<other>(?P<first>(?:{_CAPITALISED}\s+){{1,2}})(?:and|&)\s+)?$", re.IGNORECASE
+)
+# The other street after, then where the crossing's words end: a stop, or a word of where ("…and
+# Western. Crews…", "…and Howard, near the school"), never a verb ("…and Jennifer gets off").
+_CROSSING_AFTER = re.compile(
+    rf"(?P<other>\s+(?:and|&)\s+(?P<second>{_CAPITALISED}(?:\s+{_CAPITALISED})?))?"
+    r"(?=\s*(?:[,.!?;]|$)|\s+(?:at|on|in|near|by|where|which|intersection|corner|area|streets?|avenues?|roads?)\b)"
+)
+# What a crossing is named for, said in its sentence.
+_AT_A_CROSSING = re.compile(
+    r"\b(?:corner|intersection|cross\s?streets?|stops?|bus(?:es)?|train|station|cut|outage|crews?|construction|"
+    r"closed|closure|detour|traffic|lights?|signal|exit|block|located|accident|crash|parking|lot|streets?|"
+    r"roads?|avenue|neighbou?rhood|downtown|turn (?:left|right))\b",
+    re.IGNORECASE,
+)
+_SENTENCE_END = re.compile(r"[.!?\n]")
+_POSSESSIVE = re.compile(r"['’]s\b")
+_WORDS = re.compile(r"[^\W\d_]+")
+# A town's office or store, two of them joined: "Our Jackson office", "the Eugene and Salem offices".
+_PLACE_S_OFFICE_BEFORE = re.compile(rf"\b(?:our|the|their|your)\s+(?:{_CAPITALISED}\s+(?:and|&)\s+)?$", re.IGNORECASE)
+_PLACE_S_OFFICE_AFTER = re.compile(
+    rf"(?:\s+(?:and|&)\s+{_CAPITALISED})?\s+(?:office|offices|location|locations|branch|branches|store|stores|"
+    r"clinic|clinics|campus)\b",
+    re.IGNORECASE,
+)
+# A call's menu offering another language: "Para español, oprima dos."
+_LANGUAGE_AFTER = re.compile(
+    r"\s+(?:español|espanol|français|francais|português|portugues|italiano|deutsch|tagalog|tiếng việt)\b",
+    re.IGNORECASE,
+)
+
+
+def a_place_not_a_person(text: str, start: int, end: int) -> bool:
+    """The words at ``start:end`` name a place where they cross another street (``street_crossing``)
+    or a town's office ("Our Jackson office"), or open a menu in another language ("Para
+    español"): no person's name."""
+    if _LANGUAGE_AFTER.match(text, end):
+        return True
+    if _PLACE_S_OFFICE_BEFORE.search(text, max(0, start - 40), start) and _PLACE_S_OFFICE_AFTER.match(text, end):
+        return True
+    return street_crossing(text, start, end)
+
+
+def street_crossing(text: str, start: int, end: int) -> bool:
+    """The words at ``start:end`` are one of two streets said where they cross, the other said
+    before or after them (``_CROSSING_BEFORE``, ``_CROSSING_AFTER``), in a sentence about a place
+    (``_AT_A_CROSSING``): no person's name."""
+    before = _CROSSING_BEFORE.search(text, max(0, start - 48), start)
+    after = _CROSSING_AFTER.match(text, end)
+    if before is None or after is None or (before.group("other") is None) == (after.group("other") is None):
+        return False
+    if _POSSESSIVE.search(text, start, after.end() + 2):
+        return False  # "at Devon and Mark's"
+    # One of the two is no name at all ("Devon and Western", "Maple Crest and Jackson"): not "Emma
+    # and Noah", "Tyler and Grace Kim".
+    other = before.group("first") or after.group("second")
+    known = lexicon.load()
+    if all(any(known.is_unambiguous_name(word) for word in _WORDS.findall(said)) for said in (text[start:end], other)):
+        return False
+    sentence_start = max(
+        (match.end() for match in _SENTENCE_END.finditer(text, max(0, start - 160), start)), default=max(0, start - 160)
+    )
+    sentence_end = _SENTENCE_END.search(text, end)
+    return _AT_A_CROSSING.search(text, sentence_start, sentence_end.start() if sentence_end else len(text)) is not None
+
+
 # A ZIP code just before: "Caller: 43085. Agent: Okay, Worthington."
 _ZIP_BEFORE = re.compile(r"(?<![\w$.,-])(?:\d{5}|\[ZIP_CODE\])[.,]?\s+(?:\w+:\s+)?(?:\w+,\s+)?$")
 # A surname's family or home: "the Yıldız household", "the Okafor family".
@@ -1152,6 +1222,8 @@ class NameFinder:
             return True
         if _STREET_CORNER.search(text, max(0, words[first].start - 40), words[first].start):
             return True
+        if a_place_not_a_person(text, words[first].start, words[last].end):
+            return True
         if first == last and words[first].vocabulary and _NUMBER_AFTER.match(text, words[last].end):
             return True
         if (
@@ -1192,7 +1264,7 @@ class NameFinder:
         folded = tuple(fold(word) for word in re.findall(r"\w+", text[start:end]))
         if len(folded) > 1 and (folded in self.places.always or folded[-1] in STREET_OR_BUSINESS):
             return True
-        if thing_after(text, start, end):
+        if thing_after(text, start, end) or a_place_not_a_person(text, start, end):
             return True
         # The words it overlaps: those from the last to start before it to the last to start inside it.
         first = max(0, bisect.bisect_left(words, start, key=_STARTS) - 1)

@@ -44,7 +44,7 @@ from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from . import lexicon, places
 from .dialogue import BARE_WORDS, HARMLESS_IDENTIFIERS, TOPICS, Dialogue, dialogue
-from .normalize import FILLER_WORDS, MONTH, is_copy, normalize
+from .normalize import FILLER_WORDS, MONTH, UNITS, is_copy, normalize
 from .normalize import forget as forget_copies
 
 FLAGS = re.IGNORECASE
@@ -226,7 +226,9 @@ STREET_WORD = (
 # A street's name where no street kind follows to end it: not "no", "not", "that's"….
 NAMING_WORD = (
     r"(?!(?:no|not|that's|thats|it's|its|but|so|then|just|like|yeah|yes|sorry|years?|months?|weeks?|days?|hours?|"
-    r"minutes?|dollars?|bucks|cents|percent|times|people|items?|units?|am|pm|o'clock)\b)(?=\w\w)"
+    r"minutes?|dollars?|bucks|cents|percent|times|people|items?|units?|am|pm|o'clock)\b"
+    # "in five to seven business days"
+    r"|(?:business|working|calendar|school)\s+days?\b)(?=\w\w)"
 ) + STREET_WORD
 # A street's name in lowercase after an article or a possessive is a way or a place talked of:
 # "the best way", "the tennis court", "my new place", "down the main road"; in capitals it names
@@ -279,8 +281,10 @@ _NO_SENTENCE_ENDED = (
 )
 ADDRESS_GAP = rf"(?:(?:,?(?:[^\S\n]+|{_NO_SENTENCE_ENDED}\s+)|,?(?:\s*(?:…|\.{{2,}}))+\s*)(?:(?:uh|um|er|like),?\s+)?)"
 UNIT = (
+    # A unit's number may come in the next turn after a pause ("apartment" / "Um, 12."), its letters
+    # never: "apartment b" ends where the turn does, not in "b\n1405 North" read back.
     r"(?:(?:apt|apartment|unit|suite|ste|number|no|lot|space|trailer)\b|#)\.?,?\s*(?:(?:uh|um),?\s+)?#?"
-    r"(?:(?-i:[A-Z])\s?|[a-z]\s){0,2}\d\w*(?:[ -]?[A-Za-z]\b)?(?:\s+(?:north|south|east|west|rear|front)\b)?"
+    r"(?:(?-i:[A-Z])[^\S\n]?|[a-z][^\S\n]){0,2}\d\w*(?:[ -]?[A-Za-z]\b)?(?:\s+(?:north|south|east|west|rear|front)\b)?"
     r"|(?:apt|apartment|unit|suite|lot|space)\.?\s*[A-Za-z]\b"
     r"|\d{1,3}(?:st|nd|rd|th)\s+floor\b|floor\s+\d{1,3}\b|penthouse(?:\s+\d\w*)?"
     r"|(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth)\s+floor\b"
@@ -1112,6 +1116,27 @@ def _spelled_characters(spelled: str) -> tuple[int, int, bool]:
     return letters, digits, as_in
 
 
+_SPELLED_LETTER = re.compile(r"\b([A-Za-z])\s+as\s+in\s+[A-Za-z][\w-]*", FLAGS)
+_CHARACTER_WORDS = re.compile(r"[A-Za-z]+|\d")
+
+
+def characters(said: str) -> str:
+    """The letters and digits a code is said with, whichever way: "D as in David, 7 7 3 0 9",
+    "D77309" and "d seven seven three oh nine" are all "D77309". Other words count for nothing."""
+    out = []
+    for word in _CHARACTER_WORDS.findall(_SPELLED_LETTER.sub(r"\1", said)):
+        folded = word.lower()
+        if folded in UNITS:
+            out.append(str(UNITS[folded]))
+        elif folded == "oh":
+            out.append("0")
+        elif len(word) == 1:
+            out.append(word.upper())
+        elif word.isupper():
+            out.append(word)
+    return "".join(out)
+
+
 def _spelled_identifiers(text: str, talk: Dialogue, harmless: list[tuple[int, int]]) -> list[Finding]:
     """An identifier read out character by character, with both letters and
     digits: "M as in Mary, 4 0 0, D as in David, 7 1 8 2", "W, uh, 2 6 6 …".
@@ -1166,8 +1191,8 @@ _JOINED_CODE = re.compile(
 
 
 _HARMLESS_CODE_NAMED = re.compile(
-    r"\b(?:order|confirmation|tracking|reference|ref|ticket|case|invoice|receipt|transaction|booking|reservation|"
-    r"incident|serial|model|part|sku|product|flight)\s+(?:number|code|no\.?|#)"
+    r"\b(?:(?:order|confirmation|tracking|trace|reference|ref|ticket|case|invoice|receipt|transaction|booking|"
+    r"reservation|incident|serial|model|part|sku|product|flight)\s+(?:number|code|no\.?|#)|your confirmation)"
     r"(?:\s+(?:is|was|will be|for (?:this|that|the|your) \w+ is))?[\s,:]*(?:it's\s+)?$",
     FLAGS,
 )
@@ -2605,19 +2630,82 @@ def forget() -> None:
 _TOLL_FREE = re.compile(r"(?:\+?1[\s.-]?)?\(?8(?:00|33|44|55|66|77|88)\b")
 # Whose line a number is, said before it in its sentence.
 _THEIRS = re.compile(r"\b(?:us|our|ours|we|their|they|the company's|the bank's)\b", FLAGS)
-_MINE = re.compile(r"\b(?:my|me|mine|your|yours|his|her)\b", FLAGS)
+_MINE = re.compile(r"\b(?:my|me|mine|your|yours|his|her|him|them)\b", FLAGS)
+
+
+# A number given to be called: "You can apply through the county or call 1-800-…", "For questions,
+# call …", "by calling …", "reset it at …", "fax it to …, attention Escrow".
+_TO_BE_CALLED = re.compile(
+    r"(?:\b(?:call|dial|fax|reach|contact)(?:\s+(?:us|the(?:\s+(?-i:[A-Z])[\w'’&-]*){1,4}))?|\bby calling|"
+    r"\breset it|\bfax it)(?:\s+(?:at|on|to))?\s*$",
+    FLAGS,
+)
+# The speaker: a number said to be called after "I" may be where the speaker is ("I'm at work all
+# day, so call …").
+_SPEAKER_SAID = re.compile(r"\b(?:i|i'm|im|i'll|we're)\b", FLAGS)
+_WHOSE_NEXT = re.compile(
+    r"[.!?]?\s*(?:that's|thats|that is|it's|its|it is|this is)\s+(?:[\w'’]+\s+){0,2}?(?:my|his|her|their|our|"
+    r"the (?:house|home|cell|mobile))\b",
+    FLAGS,
+)
+# A turn that asks about a number at all: what follows may be anyone's.
+_NUMBER_ASKED = re.compile(r"\b(?:number|phone|cell|call|callback|reach|contact|fax|text|line)\b", FLAGS)
+# A business's line named as such, whatever its number: "The main office number is 555-0100", "the
+# emergency line is …", "The phone there is …" (a store's).
+_BUSINESS_LINE = re.compile(
+    r"\b(?:the|our)\s+(?:(?:main|front|after[- ]hours|24[- ]hour|general)\s+)?"
+    r"(?:(?:office|desk|store|clinic|pharmacy|branch|emergency|help|hot|billing|support|customer service|nurse|"
+    r"poison|scheduling|appointments?|reception|dispatch|shop)\s+(?:line|number|phone(?: number)?)|"
+    r"(?:phone|number)\s+there|(?:helpline|hotline))\s+(?:is|was)\s+$",
+    FLAGS,
+)
+# A question for someone's own number: "What's the best number to reach you?", "And your fax?".
+_OWN_NUMBER_ASKED = re.compile(
+    r"\b(?:your|you|his|her|their)\b.*\b(?:number|phone|line|cell|fax|mobile|reach|contact)\b|"
+    r"\b(?:number|phone|line|cell|fax|mobile|reach|contact)\b.*\b(?:your|you|his|her|their)\b",
+    FLAGS,
+)
 
 
 def _company_line(text: str, talk: Dialogue, finding: Finding) -> bool:
     """A toll-free number a business gives as its own ("you can always reach
-    us at 1-800-…", "their direct line is 1-800-…"): not a person's. A
-    person's own toll-free line says whose it is ("my shop line, it's 1-877-…")."""
+    us at 1-800-…", "their direct line is 1-800-…"), or gives to be called ("call
+    1-800-…", "fax it to 1-800-…"), and any number named a business's line ("The main
+    office number is 555-0100"), not where the turn before asked for someone's own
+    number: not a person's. A person's own line says whose it is ("my shop line, it's
+    1-877-…", "call me at 1-888-…")."""
     _, start, end, _ = finding
-    if not _TOLL_FREE.match(text, start):
-        return False
     sentence_start, sentence_end = talk.sentence(start)
     before = text[sentence_start:start]
-    return bool(_THEIRS.search(before)) and not _MINE.search(before) and not _MINE.search(text, end, sentence_end)
+    # Whose it is, said in its sentence or the next: "Call 800-555-0186. That's my cell."
+    if _MINE.search(before) or _MINE.search(text, end, sentence_end) or _WHOSE_NEXT.match(text, sentence_end):
+        return False
+    asked = _asked_before(talk, talk.turn(start)[0])
+    if _OWN_NUMBER_ASKED.search(asked):
+        return bool(_TOLL_FREE.match(text, start) and _THEIRS.search(before))
+    if _BUSINESS_LINE.search(before):
+        return True
+    return bool(
+        _TOLL_FREE.match(text, start)
+        and (
+            _THEIRS.search(before)
+            or (_TO_BE_CALLED.search(before) and not _SPEAKER_SAID.search(before) and not _NUMBER_ASKED.search(asked))
+        )
+    )
+
+
+_A_STALL = re.compile(r"[^\d?]{0,40}")
+
+
+def _asked_before(talk: Dialogue, turn_start: int) -> str:
+    """The turn before the one at ``turn_start``, and the one before that too where the turn before
+    only stalls ("What's your home address?" / "Hang on." / …): no digit, no question, a few words."""
+    if not turn_start:
+        return ""
+    asked_from = talk.turn(turn_start - 1)[0]
+    if asked_from and _A_STALL.fullmatch(talk.text, asked_from, turn_start - 1):
+        asked_from = talk.turn(asked_from - 1)[0]
+    return talk.text[asked_from:turn_start]
 
 
 # A business's place whose address follows straight after it: "Our office is at …", "our store
@@ -2625,13 +2713,25 @@ def _company_line(text: str, talk: Dialogue, finding: Finding) -> bool:
 # Walgreens at …", "Our nearest store to you is at Willow Creek Mall, …", "Our Hunter Road branch is
 # at …", "The Chicago Passport Agency is at …", "the Secretary of State office at …".
 _BUSINESS_PLACE = r"(?:store|branch|office|clinic|pharmacy|dealership|restaurant|mall|shop|warehouse|agency)"
+# A public place named in capitals, before its address: "the Jury Assembly Room, 1201 Franklin Street",
+# "the Rose Pavilion, 1968 Peachtree Road".
+# Not a building people live or stay in: a tower, a plaza, a hall, a hotel or a care centre.
+_FACILITY = (
+    r"(?:Pavilion|Courthouse|Hospital|Library|Station|Terminal|Headquarters|Department|Depot|Showroom|School|"
+    r"Elementary|Academy|University|College|Church|Stadium|Arena|Museum|Gym|Lab|Laboratory|Institute|Agency|Office|"
+    r"Clinic|Store|Branch|Bank|Pharmacy|Dealership|Restaurant|Mall|Shop|Warehouse|Market|Supermarket|Salon|Bakery|"
+    r"Cafe|Diner|Hardware|Motors)"
+)
 _BUSINESS_NAMED = re.compile(
     # Not "our location" or "our pickup location": a caller's own, where a driver is to meet them.
     rf"\b(?:our\s+(?:[\w'’-]+\s+){{0,2}}{_BUSINESS_PLACE}|(?:the\s+|your\s+)?(?:nearest|closest)\s+(?:[\w'’-]+\s+)?"
     rf"(?:{_BUSINESS_PLACE}|location)|the\s+local\s+(?:[\w'’-]+\s+)?{_BUSINESS_PLACE}|"
-    rf"the\s+(?-i:[A-Z])[\w'’-]*(?:\s+(?:of\s+)?(?-i:[A-Z])[\w'’-]*){{0,3}}\s+{_BUSINESS_PLACE})"
+    rf"the\s+(?-i:[A-Z])[\w'’-]*(?:\s+(?:of\s+)?(?-i:[A-Z])[\w'’-]*){{0,3}}\s+(?:{_BUSINESS_PLACE}|(?-i:{_FACILITY}))|"
+    # A business's own name with its kind in capitals: "Kroger Pharmacy at …".
+    rf"(?-i:[A-Z])[\w'’&-]*(?:\s+(?-i:[A-Z])[\w'’&-]*){{0,3}}\s+(?-i:{_FACILITY}))"
     r"(?:\s+(?:to\s+you|near\s+you|in\s+(?-i:[A-Z])[\w'’-]*(?:\s+(?-i:[A-Z])[\w'’-]*)?))?"
-    r"\s+(?:is\s+(?:located\s+)?(?:at\s+|on\s+)?|at\s+)"
+    # "is at", "at", or a comma: "the Atlanta Passport Agency, 230 Peachtree Street".
+    r"(?:\s+(?:is\s+(?:located\s+)?(?:at\s+|on\s+)?|at\s+)|,\s*)"
     # The business's own name, or its mall's: "the Walgreens at", "Willow Creek Mall, ".
     r"(?:(?:the\s+)?(?-i:[A-Z])[\w'’&-]*(?:\s+(?-i:[A-Z])[\w'’&-]*){0,3}(?:,\s*|\s+at\s+))?$",
     FLAGS,
@@ -2642,12 +2742,15 @@ _LIVED_IN_WORDS = (
     "my|mine|home|house|apartment|live|lives|living|stay|stays|staying|reside|residence|mail|mailing|billing"
 )
 _LIVED_IN = re.compile(rf"\b(?:{_LIVED_IN_WORDS})\b", FLAGS)
+_LIVES_THERE = re.compile(r"\b(?:home|house|apartment|live|lives|living|stay|stays|staying|reside|resides)\b", FLAGS)
+# A home's unit with its address: "…, 3B", "#4", "apartment 2", "Room 212".
+_A_UNIT = re.compile(r"#|\b\d{1,4}(?-i:[A-Z])\b|\b(?:apt|apartment|unit|room|rm|lot|space|trailer)\b", FLAGS)
 # Words that make a place someone's, said anywhere in its sentence: "my office at …", "…, which is also
 # my home address", "you're at …", "…, where I stay". After the address, any pronoun or clause does:
 # a business's own place is followed only by where it is ("second floor, next to the Walgreens").
 _OWN_PLACE = re.compile(
-    rf"\b(?:{_LIVED_IN_WORDS}|me|his|her|you|you're|your|i'm|im|we're|apt|unit|ship|send|deliver|account|customer|"
-    r"caller)\b",
+    rf"\b(?:{_LIVED_IN_WORDS}|me|his|her|you|you're|your|i'm|im|we're|he's|she's|they're|apt|unit|ship\w*|send|"
+    r"deliver\w*|account|customer|caller|work|works|working|worked|employer)\b",
     FLAGS,
 )
 _CLAUSE_AFTER = re.compile(
@@ -2692,8 +2795,8 @@ _ANSWER_OWNS = re.compile(
 # A person's own address asked for, or where something goes: "What's your address?", "Where should
 # we ship it?" (a business's phrase said in answer is then the person's: "The Garcia Agency is at …").
 _PERSONAL_ADDRESS_ASKED = re.compile(
-    r"\b(?:your|my|his|her|their)\s+(?:[\w'’-]+\s+)?address\b|\b(?:ship|deliver|mail|send)\w*\b|"
-    r"\bwhere (?:do|does|should|can) (?:you|we|i|they|he|she) (?:live|stay)\b",
+    r"\baddress\b|\b(?:ship|deliver|mail|send)\w*\b|"
+    r"\bwhere (?:do|does|should|can|are|is) (?:you|we|i|they|he|she)\b|\bwhere (?:are you|you are|you're)\b",
     FLAGS,
 )
 
@@ -2727,9 +2830,12 @@ def _business_address(text: str, talk: Dialogue, finding: Finding) -> bool:
     sentence_start, sentence_end = talk.sentence(start)
     if _BUSINESS_NAMED.search(text, max(sentence_start, start - 90), start):
         turn_start, _ = talk.turn(start)
-        asked = text[slice(*talk.turn(turn_start - 1))] if turn_start else ""
-        if _PERSONAL_ADDRESS_ASKED.search(_A_BUSINESS_S_ADDRESS.sub(" ", asked)):
+        if _PERSONAL_ADDRESS_ASKED.search(_A_BUSINESS_S_ADDRESS.sub(" ", _asked_before(talk, turn_start))):
             return False  # "What's your address?" / "The Garcia Agency is at …"
+        if _LIVES_THERE.search(text, turn_start, sentence_start):
+            return False  # "At home. The Kingsley Clinic, …", "Our daughter lives on campus now. …"
+        if _A_UNIT.search(text, start, sentence_end):
+            return False  # "The Riverside Plaza, 88 Elm Street, 3B"
     elif not _business_asked(talk, start):
         return False
     # "to you" names the listener only as the one the store is near.
@@ -2781,6 +2887,14 @@ def _scan(text: str) -> tuple[Finding, ...]:
         or (finding[0] == "ADDRESS" and _business_address(text, talk, finding))
     ]
     harmless = company + harmless_codes
+    # A business's code said again, read back or repeated: "Your case number is D as in David, 7 7 3
+    # 0 9." / "Okay, D77309."
+    codes = {characters(text[start:end]) for start, end in harmless_codes}
+    harmless += [
+        finding[1:3]
+        for finding in findings
+        if any(start < finding[1] for start, _ in harmless_codes) and characters(text[finding[1] : finding[2]]) in codes
+    ]
     if harmless:
         findings = [
             finding for finding in findings if not any(a <= finding[1] and finding[2] <= b for a, b in harmless)

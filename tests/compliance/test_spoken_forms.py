@@ -2853,3 +2853,263 @@ def test_a_value_named_by_what_it_opens_or_whose_it_is_is_hidden(context, text, 
 )
 def test_a_count_after_at_my_house_and_a_score_survive(text):
     assert not hidden(text)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.integers(100_000, 99_999_999),
+    st.sampled_from(
+        [
+            "Your available balance is ${}.",
+            "We flagged a ${} charge at Best Buy in Miami on your card.",
+            "Sure, the balance is ${}.",
+            "That's the card ending 5556, expiring December 2026. Your total is ${}.",
+        ]
+    ),
+)
+def test_no_part_of_an_amount_is_read_as_a_value(cents, sentence):
+    amount = f"{cents // 100:,}.{cents % 100:02d}"
+    text = sentence.format(amount)
+    start = text.index(amount)
+    covered = hidden(text, context="Yes. Oh, and can I put the final payment on a card now?")
+    assert not covered & set(range(start, start + len(amount)))
+
+
+@pytest.mark.parametrize("kind", ["business", "working", "calendar"])
+@pytest.mark.parametrize("low, high", [("five", "seven"), ("3", "5"), ("seven", "ten")])
+def test_a_count_of_days_after_talk_of_an_address_survives(kind, low, high):
+    assert not hidden(f"The replacement goes to your address on file in {low} to {high} {kind} days.")
+
+
+@pytest.mark.parametrize("unit", ["apartment b", "unit c", "apt d", "suite f"])
+def test_a_unit_said_at_a_turn_s_end_leaves_the_address_read_back_after_it_whole(unit):
+    text, context = "1405 North Lincoln Avenue, Apartment B, Pella?", f"fourteen oh five north lincoln avenue {unit}"
+    assert all_hidden(text, "1405 North Lincoln Avenue, Apartment B", context=context)
+
+
+@pytest.mark.parametrize("prefix", ["800", "888", "877", "866", "855", "844", "833"])
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "You can apply through the county or call 1-{}-555-0177.",
+        "The PIN stays the same unless you reset it at 1-{}-555-0134.",
+        "Upload it at meridianhome.com/escrow or fax it to 1-{}-555-0199, attention Escrow.",
+        "For anything else, you can dial 1-{}-555-0142.",
+    ],
+)
+def test_a_toll_free_number_given_to_be_called_survives(prefix, sentence):
+    assert not hidden(sentence.format(prefix), context="Okay, thanks.")
+
+
+@pytest.mark.parametrize(
+    "context, text, number",
+    [
+        ("What's the best number to reach you?", "Call 1-877-555-0123.", "1-877-555-0123"),
+        ("And a number for your office?", "You can call 1-888-555-0101.", "1-888-555-0101"),
+        ("Okay.", "You can call me at 1-888-555-0101.", "1-888-555-0101"),
+        ("Okay.", "You can call him at 1-888-555-0101 after six.", "1-888-555-0101"),
+    ],
+)
+def test_a_toll_free_number_that_is_someone_s_own_is_hidden(context, text, number):
+    assert all_hidden(text, number, context=context)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "There's a fiber cut near Devon and Western. Crews expect to have it fixed by 3 p.m. today.",
+        "Bus 14 stops at Maple Crest and Jackson.",
+        "The outage is on Grant and Howard, near the school.",
+        "There's construction at Lincoln and Jackson, so take the detour.",
+    ],
+)
+def test_two_streets_named_where_they_cross_survive(text):
+    assert not hidden(text, context="Okay, what's going on?")
+
+
+@pytest.mark.parametrize(
+    "text, name",
+    [
+        ("The bus dropped Kwame and Priya at the stop near Jackson's.", "Kwame"),
+        ("My daughter is at Maria Gonzalez and Priya Raman's place near the bus stop.", "Maria Gonzalez"),
+        ("My son Jackson waits at the bus stop near Grant Park.", "Jackson"),
+    ],
+)
+def test_a_person_named_beside_a_place_is_still_hidden(text, name):
+    assert all_hidden(text, name)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "There's an opening Thursday at 10:30 at the Atlanta Passport Agency, 230 Peachtree Street.",
+        "Please arrive 15 minutes early at the Heart Center, 2nd floor of the Rose Pavilion, 1968 Peachtree Road.",
+        "Our counter moved to the Sky Harbor Terminal at 1805 East Sky Harbor Circle.",
+        "Drop it at the Hennepin County Courthouse, 300 South 6th Street.",
+    ],
+)
+def test_an_address_after_a_public_place_named_in_capitals_survives(text):
+    assert not hidden(text, context="Okay.")
+
+
+@pytest.mark.parametrize(
+    "context, text, address",
+    [
+        ("What's your address?", "I live at the Sunrise Tower, 12 Elm Street, Apt 4.", "12 Elm Street"),
+        ("Where should we send it?", "The Garcia Building, 12 Elm Street.", "12 Elm Street"),
+        ("Okay.", "My mom is at the Oak Hill Nursing Center, 12 Elm Street.", "12 Elm Street"),
+        ("Okay.", "We're staying at the Harbor View Hotel, 12 Elm Street, room 4.", "12 Elm Street"),
+    ],
+)
+def test_an_address_after_a_place_someone_lives_or_is_sent_to_is_hidden(context, text, address):
+    assert all_hidden(text, address, context=context)
+
+
+@pytest.mark.parametrize(
+    "context, text",
+    [
+        ("Understood. Your case number is D as in David, 7 7 3 0 9.", "Okay, D77309. Should I cancel the card?"),
+        ("Your confirmation is W as in William, 88173.", "w eight eight one seven three okay will she get it today"),
+        ("Thank you. The trace number is T as in Tom, 6 6 2 1 8.", "T66218, got it."),
+    ],
+)
+def test_a_business_s_code_said_again_survives(context, text):
+    assert not hidden(text, context=context)
+
+
+@pytest.mark.parametrize(
+    "context, text, value",
+    [
+        ("Your case number is D as in David, 7 7 3 0 9.", "And my member number is D77310.", "D77310"),
+        ("Your member ID is W as in William, 88173.", "w eight eight one seven three", "w eight eight one seven three"),
+    ],
+)
+def test_a_person_s_code_beside_a_business_s_is_hidden(context, text, value):
+    assert all_hidden(text, value, context=context)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "You can also call the Pet Poison Helpline at 855-764-7661.",
+        "The CVS on Grant Avenue in Alexandria. The phone there is 703-555-0188, if that helps.",
+        "All set. If she gets worse, the emergency line is 919-555-0100.",
+        "Sure, the pharmacy number is (312) 555-0147.",
+    ],
+)
+def test_a_number_named_a_business_s_line_survives(text):
+    assert not hidden(text, context="Okay, what should I do?")
+
+
+@pytest.mark.parametrize(
+    "context, text, number",
+    [
+        ("What's a good number for you?", "The office number is 919-555-0100.", "919-555-0100"),
+        ("What's the best number to reach you?", "The front desk number is 919-555-0100.", "919-555-0100"),
+        ("Okay.", "The home number is 919-555-0100.", "919-555-0100"),
+        ("Okay.", "My pharmacy number is 919-555-0100, that's my line at work.", "919-555-0100"),
+    ],
+)
+def test_a_person_s_own_line_named_like_a_business_s_is_hidden(context, text, number):
+    assert all_hidden(text, number, context=context)
+
+
+@pytest.mark.parametrize(
+    "context, text",
+    [
+        ("Say your pet's name.", "Marley."),
+        ("What's the name of your pet?", "It's Pepper. She's a beagle mix, about six years old."),
+        ("Any pets in the home?", "Two cats and a bearded dragon named Elvis."),
+        (
+            "Is the rabies vaccine due?",
+            "Yeah, the tag says 2023, so she's overdue I think. Her name's Rose, the collie.",
+        ),
+        ("Oh no. What's your cat's name?", "her name's cleopatra we call her cleo"),
+        ("And your horse's name?", "Um, Duke. He's a gelding."),
+    ],
+)
+def test_an_animal_s_name_survives(context, text):
+    assert not hidden(text, context=context)
+
+
+@pytest.mark.parametrize(
+    "context, text, name",
+    [
+        ("What was the name of your first pet?", "Marley.", "Marley"),
+        ("What's your dog's name, and your name?", "Marley. And I'm Priya Raman.", "Priya Raman"),
+        ("Eze. E-Z-E.", "Bentley Eze, the golden retriever.", "Eze"),
+        ("Okay.", "Dana Whitfield, the dog walker.", "Dana Whitfield"),
+        ("Say your pet's name.", "My daughter Priya named him.", "Priya"),
+    ],
+)
+def test_a_person_named_beside_an_animal_or_a_first_pet_is_hidden(context, text, name):
+    assert all_hidden(text, name, context=context)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Our Eugene and Salem offices share a line.",
+        "Our Jackson office is closed for the holiday, but the Memphis office is open until 5.",
+        "Thank you for calling Lincoln Financial. Para español, oprima dos.",
+        "Hi, yeah, we're moving from a two-bedroom on Madison Avenue to a house in Jersey City. June 28th.",
+        "I found Kroger Pharmacy at 1350 North High Street. Is that the one?",
+    ],
+)
+def test_a_town_s_office_a_language_menu_a_moving_date_and_a_named_pharmacy_survive(text):
+    assert not hidden(text, context="Okay, how can I help?")
+
+
+@pytest.mark.parametrize(
+    "context, text, value",
+    [
+        ("Okay.", "I work at Kroger Pharmacy at 1350 North High Street.", "1350 North High Street"),
+        ("What's your date of birth?", "June 28th. We're moving soon.", "June 28th"),
+        ("Okay.", "I called Dr. Jackson office yesterday.", "Jackson"),
+    ],
+)
+def test_a_workplace_a_birth_date_and_a_doctor_s_office_are_hidden(context, text, value):
+    assert all_hidden(text, value, context=context)
+
+
+@pytest.mark.parametrize(
+    "context, text, value",
+    [
+        # A callback number given, whoever's: a toll-free line may be a person's.
+        ("What's a good callback number?", "Call back at 1-844-555-0110.", "1-844-555-0110"),
+        ("Which number should the driver call?", "Call 1-800-555-0199.", "1-800-555-0199"),
+        ("Okay. A contact number?", "Call 800-555-0186. That's my cell.", "800-555-0186"),
+        ("Okay.", "I'm at work all day, so call (877) 555-0133.", "(877) 555-0133"),
+        ("Please say the number we should call.", "call 866-555-0123", "866-555-0123"),
+        ("How should we send the records?", "Fax them to 844-555-0110, attention Dana.", "844-555-0110"),
+        # People beside a place, not two streets.
+        ("Go ahead.", "The driver honked at Emma and Noah at the bus stop.", "Emma"),
+        ("Go ahead.", "The bus stops at Western and Jennifer gets off there every day.", "Jennifer"),
+        ("Where can we reach you during the outage?", "We're at Kwame and Priyas house until the street reopens.",
+         "Kwame"),
+        ("Okay.", "Traffic was bad and the driver got mad at Tyler and Grace Kim.", "Grace Kim"),
+        # A building people live in, or an address asked for.
+        ("And the billing address?", "The Marston Building at 455 Harbor Boulevard, 14th floor.",
+         "455 Harbor Boulevard"),
+        ("Where's the outage?", "The Riverside Plaza, 88 Elm Street, 3B, Chicago 60611.", "88 Elm Street, 3B"),
+        ("Please say the service address.", "The Riverside Clinic, 1200 Lake Shore Drive, 14C.",
+         "1200 Lake Shore Drive"),
+        ("Where is the appointment?", "At home. The Kingsley Clinic, 1200 Lake Shore Drive.", "1200 Lake Shore Drive"),
+        ("What's your home address?\nHang on.", "The Harbor Point Library, 400 College Avenue.", "400 College Avenue"),
+        ("Okay.", "Our daughter lives on campus now. Westbrook College, 400 College Avenue, Room 212.",
+         "400 College Avenue"),
+        ("Okay.", "Delivery is to the Lakeview Hospital, 1200 Lake Shore Drive, 14C.", "1200 Lake Shore Drive"),
+        # A street without its kind, then a unit or a time of day.
+        ("And your address?", "I live at 1515 Sunnyvale unit b", "1515 Sunnyvale"),
+        ("where should we send the technician", "i live at 3020 lakeshore am is better", "3020 lakeshore"),
+        # A unit's number said after a pause, in the next turn.
+        ("It's 1405 North Lincoln Avenue, apartment", "Um, 12.", "12"),
+        ("1200 Kessler Street, unit, um", "14C.", "14C"),
+        # A person's identifier read back "for confirmation".
+        ("It's W 9 9 2 3 1 8.", "Thank you. Just for confirmation, W as in William, 9 9 2 3 1 8?",
+         "W as in William, 9 9 2 3 1 8"),
+        ("w nine nine two three one eight", "For confirmation, W as in William, 992318.", "W as in William, 992318"),
+    ],
+)  # fmt: skip
+def test_a_value_beside_what_makes_a_business_s_or_a_place_harmless_is_still_hidden(context, text, value):
+    assert all_hidden(text, value, context=context)
