@@ -31,7 +31,9 @@ TOPICS = {
     "CVV": (
         r"\bcvv\b|\bcvc\b|\bcid\b|security code|card code|verification (?:code|number|value)|"
         r"(?<!last )(?:three|3|four|4)[- ]digits?\b|code on the back|back of the card|\bthe back (?:is|says)\b|"
-        r"\bon the (?:back|front)\b(?! (?:desk|door|porch|office|page|steps|lawn|seat))|(?<![a-z] )\bback (?:is|says)\b"
+        # Not "on the back of the washer": a thing's other than a card's.
+        r"\bon the (?:back|front)\b(?! (?:desk|door|porch|office|page|steps|lawn|seat))"
+        r"(?! of (?:the|your|my|this|that|its) (?!(?:credit |debit |new |old )?card)\w)|(?<![a-z] )\bback (?:is|says)\b"
     ),
     # "the code" is the card's security code in a payment, a PIN elsewhere.
     "CODE": (
@@ -167,7 +169,7 @@ TOPICS = {
         r"degrees|temperature|score|odometer|mileage reading|budget|rent|paid|pay|charged|refund|credit of|"
         # Dates of events, not of births.
         r"founded|opened|moved|since|started|married|graduated|hired|purchased|bought|installed|joined|closed|"
-        r"built|retired|established|anniversary|moving|move|closing|"
+        r"built|retired|established|anniversary|moving|move|"
         # An insurance group number is the employer's.
         r"group)\b|\$"
     ),
@@ -226,7 +228,7 @@ ANCHORS = {
         "degrees temperature "
         "score odometer mileage budget rent paid pay charged refund credit founded opened moved since started "
         "married graduated hired purchased bought installed joined closed built retired established anniversary moving "
-        "move closing group $"
+        "move group $"
     ),
 }
 # Topics looked up only where they are mentioned (``mentioned_within``): never what a sentence
@@ -333,6 +335,7 @@ _IDENTIFIER_SAID = re.compile(
     # "my SkyMiles number", "my Delta number": a number said to be one's own.
     r"my (?:[\w'’-]+ ){0,2}(?:number|id|#)|skymiles|mileageplus|aadvantage|bonvoy|hhonors)\b"
 )
+_OWN_IDENTIFIER_TOPICS = frozenset({"SSN", "DRIVER_LICENSE", "PASSPORT", "PIN", "ACCOUNT", "BANK", "DOB"})
 # A question whose answer is a number of things: "How many people live at the address?"
 _COUNT_ASKED = re.compile(r"\bhow (?:many|much|long|often|far)\b")
 # Words that leave a value standing alone: "Um, 12/27.", "Yes, it's 861."
@@ -503,6 +506,20 @@ class Dialogue:
             if len(content) > 4:
                 return
 
+    def names_an_identifier(self, start: int, end: int) -> bool:
+        """What is said between ``start`` and ``end`` speaks of a person's identifier or secret: "…,
+        that's my license", "Wait, that's my member ID"."""
+        return bool(
+            self._topics_in(start, end) - {"HARMLESS", "PHONE"} or _IDENTIFIER_SAID.search(self.lowered, start, end)
+        )
+
+    def names_an_own_identifier(self, start: int, end: int) -> bool:
+        """What is said between ``start`` and ``end`` names a person's identifier or secret as such,
+        not a card talked of: "Wait, that's my member ID", "My PIN is 1234 by the way"."""
+        return bool(
+            self._topics_in(start, end) & _OWN_IDENTIFIER_TOPICS or _IDENTIFIER_SAID.search(self.lowered, start, end)
+        )
+
     def code_asked(self, position: int) -> bool:
         """What is said at ``position`` answers a question for a business's code and for nothing
         of a person's: "What's your confirmation code?" / "K as in kilo, 7, P…"; not "What's your
@@ -510,10 +527,7 @@ class Dialogue:
         confirmation page." (the question is the sentence before). Never where the answer's own
         turn speaks of a person's identifier or a secret ("The one-time code is A 4 K…", "…,
         that's my license")."""
-        turn_start, turn_end = self.turn(position)
-        if self._topics_in(turn_start, turn_end) - {"HARMLESS", "PHONE"} or _IDENTIFIER_SAID.search(
-            self.lowered, turn_start, turn_end
-        ):
+        if self.names_an_identifier(*self.turn(position)):
             return False
         for index, start, end in self._sentences_back(self.sentence_index(position)):
             topics = self._topics_of(index) - {"PHONE"}

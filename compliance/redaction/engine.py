@@ -53,8 +53,9 @@ TAGGER_SCORE = 0.55
 ECHO_SCORE = 0.6
 _TOKEN = re.compile(r"[\w'’-]+")
 _REST_OF_WORD = re.compile(r"(?:-[^\W\d_]+)*")
-# An amount of money, with its sign or its thousands set apart: "$2,316.40", "1,204.33", "$38".
-_AN_AMOUNT = re.compile(r"[$£€]\d[\d,]*(?:\.\d\d)?|\d{1,3}(?:,\d{3})+(?:\.\d\d)?")
+# An amount of money, with its sign, or its thousands set apart and its cents: "$2,316.40", "$38",
+# "1,204.33"; not "6,789" (a last four, as speech recognition may write it).
+_AN_AMOUNT = re.compile(r"[$£€]\d[\d,]*(?:\.\d\d)?|\d{1,3}(?:,\d{3})+\.\d\d")
 _NUMBER_BEFORE = re.compile(r"[$£€]?[\d,.]*$")
 _NUMBER_AFTER = re.compile(r"[\d,.]*\d")
 
@@ -145,6 +146,8 @@ class Redactor:
             or not (
                 self._town_after_an_address(text, entity, addresses)
                 or self._medicines(text, entity)
+                or self._medicine_answered(text, entity)
+                or _an_interjection(text, entity)
                 or self._thing_asked_for(text, entity)
                 or _a_pet_s_name(text, entity, pets)
                 or self._place_gone_to(text, entity)
@@ -227,6 +230,19 @@ class Redactor:
         """Every word found as a name is a medicine's: "I found Atorvastatin, 20 milligrams"."""
         words = _WORD.findall(text, entity.start, entity.end)
         return bool(words) and all(medicine(word, self.names.lexicon) for word in words)
+
+    def _medicine_answered(self, text: str, entity: Entity) -> bool:
+        """The name found at ``entity`` is one word said in answer to a question about medicines
+        or allergies ("Do you have any allergies to medications?" / "Just Bactrim."), and is no
+        first name, nor said after a title ("Dr. Okafor")."""
+        line_start = text.rfind("\n", 0, entity.start) + 1
+        if not line_start or not _MEDICINE_ASKED.search(question_in(_line_at(text, line_start - 1))):
+            return False
+        words = _WORD.findall(text, entity.start, entity.end)
+        if len(words) != 1 or lexicon.fold(words[0]) in self.names.lexicon.given:
+            return False  # "Bill" is a person's whatever the talk: "the guest of honor, Bill, is allergic to…"
+        before = _WORD.findall(text, max(line_start, entity.start - 16), entity.start)
+        return not (before and lexicon.fold(before[-1]) in _TITLES)
 
     def _town_after_an_address(self, text: str, entity: Entity, addresses: list[Entity]) -> bool:
         """The name found at ``entity`` is the town of a street address it follows, as an address
@@ -586,8 +602,9 @@ _PETS = (
     "dog|cat|puppy|pup|kitten|kitty|pet|horse|pony|bird|parrot|parakeet|budgie|rabbit|bunny|hamster|gerbil|ferret|"
     "guinea pig|lizard|gecko|snake|turtle|tortoise|goldfish|beagle|poodle|terrier|husky|bulldog|chihuahua|"
     "dachshund|collie|pug|spaniel|corgi|doodle|labradoodle|goldendoodle|labrador|rottweiler|schnauzer|yorkie|"
+    # Not the farm's animals people are called in anger ("Brian is a pig").
     "greyhound|mastiff|golden retriever|bearded dragon|iguana|chinchilla|cockatiel|canary|hedgehog|tarantula|"
-    "goat|donkey|alpaca|llama|pig|piglet|chicken|hen|rooster|duck|cow|calf|mare|stallion|foal|gelding|filly|"
+    "alpaca|llama|mare|stallion|foal|gelding|filly|"
     "siamese|calico|maine coon|ragdoll|sphynx|kitty cat|great dane|pitbull|pit bull|doberman|shih tzu|maltese|"
     "pomeranian|weimaraner|sheepdog|heeler|aussie|bichon|cavapoo|cockapoo|havanese|basset|bloodhound"
 )
@@ -618,10 +635,17 @@ _PET_NAMED = (
     ),
 )
 # A question for an animal's name, which the next turn answers: "Say your pet's name.", "What's your
-# cat's name?", "And the name of your dog?"; not a secret's ("the name of your first pet").
+# cat's name?", "And the name of your dog?"; not a person's beside it ("the name of the dog's owner").
 _PET_NAME_ASKED = re.compile(
     rf"\b{_A_PET}(?:e?s)?(?:['’]s?)?[^\S\n]+names?\b|\bnames?[^\S\n]+of[^\S\n]+(?:your|the|his|her|their)[^\S\n]+"
-    rf"(?:[\w-]+[^\S\n]+)?{_A_PET}",
+    rf"(?:[\w-]+[^\S\n]+)?{_A_PET}(?:e?s)?\b(?!['’]s|[^\S\n]+(?:{PEOPLE})\b)",
+    re.IGNORECASE,
+)
+# A pet's name asked to tell who is calling: a secret ("To confirm it's you, what's your pet's name?").
+_PET_NAME_AS_A_SECRET = re.compile(
+    # An automated line's "Say your pet's name." is a check too: "To access the account, please say…".
+    r"\b(?:confirm|verify|verification|authenticate|authentication|identity|security|secret|challenge|account|"
+    r"on file|first|favou?rite|childhood|access|continue|before i|make changes|say)\b",
     re.IGNORECASE,
 )
 # The answer: "Marley.", "It's Pepper.", "her name's cleopatra we call her cleo".
@@ -739,8 +763,15 @@ def pets_named(text: str) -> dict[str, list[tuple[int, int]]]:
     named = [match for pattern in _PET_NAMED for match in pattern.finditer(text)]
     for asked in _PET_NAME_ASKED.finditer(text):
         question_end = text.find("\n", asked.end())
-        if question_end == -1 or _SECRET_ASKED.search(_line_at(text, asked.start())):
+        if question_end == -1:
             continue
+        question = _line_at(text, asked.start())
+        if (
+            _SECRET_ASKED.search(question)
+            or _PET_NAME_AS_A_SECRET.search(text, max(0, asked.start() - CONTEXT_CHARACTERS), question_end)
+            or asks_for_a_person(question.replace(asked.group(), " "))
+        ):
+            continue  # a secret, or a person asked for too: "Can I have your name and your pet's name?"
         answer_end = text.find("\n", question_end + 1)
         answer_end = len(text) if answer_end == -1 else answer_end
         named += [*_PET_NAME_GIVEN.finditer(text, question_end + 1, answer_end)]
@@ -818,6 +849,27 @@ _JOURNEY = re.compile(
 # Where someone is, not a place: "deliver it to Savannah at the front desk".
 _AT_A_DESK = re.compile(r"at (?:the )?(?:front )?(?:desk|reception|counter)\b", re.IGNORECASE)
 # Titles and forms of address before a person's name.
+# Words said alone to open a turn, before a stop or a comma: "Oh. Okay, let's do the rollover then."
+_INTERJECTIONS = frozenset("oh ah aw ooh whoa wow hey huh hmm um uh okay ok yes yeah yep nope no".split())
+_INTERJECTION_CLOSED = re.compile(r"[^\S\n]*[.!,?…]")
+
+
+def _an_interjection(text: str, entity: Entity) -> bool:
+    """The name found at ``entity`` is an interjection opening its turn ("Oh! Yes, I closed that PO
+    box."), not where the turn before asks for a person ("And your last name?" / "Oh.")."""
+    line_start = text.rfind("\n", 0, entity.start) + 1
+    if text[line_start : entity.start].strip() or not _INTERJECTION_CLOSED.match(text, entity.end):
+        return False
+    if lexicon.fold(text[entity.start : entity.end]) not in _INTERJECTIONS:
+        return False
+    return not (line_start and asks_for_a_person(question_in(_line_at(text, line_start - 1))))
+
+
+# A question about what medicines someone takes or cannot take.
+_MEDICINE_ASKED = re.compile(
+    r"\b(?:allerg\w*|medications?|medicines?|meds|drugs?|prescriptions?|prescribed|refills?|dosage|pharmacist)\b",
+    re.IGNORECASE,
+)
 _TITLES = TITLES | frozenset(
     "nurse officer pastor coach sister brother judge captain deputy sergeant sgt nana auntie aunt uncle father "
     "reverend rev".split()

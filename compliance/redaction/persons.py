@@ -33,6 +33,7 @@ import operator
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from . import lexicon, places
 from .dialogue import SENTENCE_END
@@ -182,6 +183,10 @@ EPONYMS = frozenset(
         "little caesars", "chuck e cheese", "dave busters", "panera", "tim hortons", "jack daniel's",
         "jimmy john's", "famous amos", "ben franklin", "benjamin moore", "mrs fields", "jenny craig",
     )
+) | frozenset(
+    tuple(line.split())
+    for line in (Path(__file__).with_name("eponyms.txt")).read_text(encoding="utf-8").splitlines()
+    if line.strip() and not line.startswith("#")
 )  # fmt: skip
 
 
@@ -226,11 +231,11 @@ _CROSSING_AFTER = re.compile(
     rf"(?P<other>\s+(?:and|&)\s+(?P<second>{_CAPITALISED}(?:\s+{_CAPITALISED})?))?"
     r"(?=\s*(?:[,.!?;]|$)|\s+(?:at|on|in|near|by|where|which|intersection|corner|area|streets?|avenues?|roads?)\b)"
 )
-# What a crossing is named for, said in its sentence.
+# What a crossing is named for, said in its sentence: not a street or a lot alone ("the house on Maple
+# Street is on Mark and Jennifer").
 _AT_A_CROSSING = re.compile(
-    r"\b(?:corner|intersection|cross\s?streets?|stops?|bus(?:es)?|train|station|cut|outage|crews?|construction|"
-    r"closed|closure|detour|traffic|lights?|signal|exit|block|located|accident|crash|parking|lot|streets?|"
-    r"roads?|avenue|neighbou?rhood|downtown|turn (?:left|right))\b",
+    r"\b(?:corner|intersection|cross\s?streets?|stops|bus(?:es)?|train|cut|outage|crews?|construction|closure|"
+    r"detour|traffic|lights?|signal|exit|accident|crash|streetlight|pothole|turn (?:left|right))\b",
     re.IGNORECASE,
 )
 _SENTENCE_END = re.compile(r"[.!?\n]")
@@ -244,6 +249,7 @@ _PLACE_S_OFFICE_AFTER = re.compile(
     re.IGNORECASE,
 )
 # A call's menu offering another language: "Para español, oprima dos."
+_LANGUAGE_MENU_WORDS = frozenset({("para",), ("pour",), ("per",), ("en",), ("auf",)})
 _LANGUAGE_AFTER = re.compile(
     r"\s+(?:español|espanol|français|francais|português|portugues|italiano|deutsch|tagalog|tiếng việt)\b",
     re.IGNORECASE,
@@ -254,10 +260,15 @@ def a_place_not_a_person(text: str, start: int, end: int) -> bool:
     """The words at ``start:end`` name a place where they cross another street (``street_crossing``)
     or a town's office ("Our Jackson office"), or open a menu in another language ("Para
     español"): no person's name."""
-    if _LANGUAGE_AFTER.match(text, end):
-        return True
-    if _PLACE_S_OFFICE_BEFORE.search(text, max(0, start - 40), start) and _PLACE_S_OFFICE_AFTER.match(text, end):
-        return True
+    said = tuple(fold(word) for word in _WORDS.findall(text, start, end))
+    if said in _LANGUAGE_MENU_WORDS and _LANGUAGE_AFTER.match(text, end):
+        return True  # not "Ana Francais"
+    if (
+        said in places.load().cities
+        and _PLACE_S_OFFICE_BEFORE.search(text, max(0, start - 40), start)
+        and _PLACE_S_OFFICE_AFTER.match(text, end)
+    ):
+        return True  # a town's: not "Our Dana office", "the Jennifer Whitaker office"
     return street_crossing(text, start, end)
 
 
@@ -271,12 +282,14 @@ def street_crossing(text: str, start: int, end: int) -> bool:
         return False
     if _POSSESSIVE.search(text, start, after.end() + 2):
         return False  # "at Devon and Mark's"
-    # One of the two is no name at all ("Devon and Western", "Maple Crest and Jackson"): not "Emma
-    # and Noah", "Tyler and Grace Kim".
+    # The other street is no one's first name ("Devon and Western", "Maple Crest and Jackson"): not
+    # "Emma and Noah", "Mark and Jennifer", "Emma and Noahs".
     other = before.group("first") or after.group("second")
-    known = lexicon.load()
-    if all(any(known.is_unambiguous_name(word) for word in _WORDS.findall(said)) for said in (text[start:end], other)):
-        return False
+    given = lexicon.load().given
+    for word in _WORDS.findall(other):
+        folded = fold(word)
+        if folded in given or (folded.endswith("s") and folded[:-1] in given):
+            return False
     sentence_start = max(
         (match.end() for match in _SENTENCE_END.finditer(text, max(0, start - 160), start)), default=max(0, start - 160)
     )

@@ -281,10 +281,11 @@ _NO_SENTENCE_ENDED = (
 )
 ADDRESS_GAP = rf"(?:(?:,?(?:[^\S\n]+|{_NO_SENTENCE_ENDED}\s+)|,?(?:\s*(?:…|\.{{2,}}))+\s*)(?:(?:uh|um|er|like),?\s+)?)"
 UNIT = (
-    # A unit's number may come in the next turn after a pause ("apartment" / "Um, 12."), its letters
-    # never: "apartment b" ends where the turn does, not in "b\n1405 North" read back.
+    # A unit's number may come in the next turn after a pause ("apartment" / "Um, 12.", "apartment B" /
+    # "12."), a house number never: "apartment b" ends where the turn does, not in "b\n1405 North".
     r"(?:(?:apt|apartment|unit|suite|ste|number|no|lot|space|trailer)\b|#)\.?,?\s*(?:(?:uh|um),?\s+)?#?"
-    r"(?:(?-i:[A-Z])[^\S\n]?|[a-z][^\S\n]){0,2}\d\w*(?:[ -]?[A-Za-z]\b)?(?:\s+(?:north|south|east|west|rear|front)\b)?"
+    r"(?:(?-i:[A-Z])(?:[^\S\n]|\n(?=\d{1,3}\b))?|[a-z](?:[^\S\n]|\n(?=\d{1,3}\b))){0,2}\d\w*(?:[ -]?[A-Za-z]\b)?"
+    r"(?:\s+(?:north|south|east|west|rear|front)\b)?"
     r"|(?:apt|apartment|unit|suite|lot|space)\.?\s*[A-Za-z]\b"
     r"|\d{1,3}(?:st|nd|rd|th)\s+floor\b|floor\s+\d{1,3}\b|penthouse(?:\s+\d\w*)?"
     r"|(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth)\s+floor\b"
@@ -1009,10 +1010,11 @@ def _in_context(current: Rule, talk: Dialogue, start: int, end: int) -> bool:
     if current.unless and talk.mentioned_within(current.unless[0], start, current.unless[1]):
         return False
     if current.standalone and (talk.harmless_near(start) or _ONE_AFTER.match(talk.text, end)):
-        return False  # "…the 149 one": one of several things, named by a number
+        if not _birth_asked(current, talk, start):
+            return False  # "…the 149 one": one of several things, named by a number
     if current.birth and _other_date_asked(talk, start, end):
         return False
-    if current.guarded and talk.harmless_before(start):
+    if current.guarded and talk.harmless_before(start) and not _birth_asked(current, talk, start):
         return False
     if current.standalone:
         return True
@@ -1022,12 +1024,19 @@ def _in_context(current: Rule, talk: Dialogue, start: int, end: int) -> bool:
         return True
     if current.after and talk.after(current.topic, end, current.window):
         return True
-    if current.carry and not talk.harmless_before(start):
+    if current.carry and (not talk.harmless_before(start) or _birth_asked(current, talk, start)):
         return current.topic in talk.carried(start, bare=bare)
     return False
 
 
+def _birth_asked(current: Rule, talk: Dialogue, start: int) -> bool:
+    """A date of birth was asked for and ``current`` reads one: talk of an event said before the
+    answer leaves it a birth's ("Date of birth?" / "Closing my account. It's 3/3/1951.")."""
+    return (current.birth or current.topic in _BIRTH_TOPICS) and bool(_BIRTH_TOPICS & talk.carried(start, bare=True))
+
+
 _ONE_AFTER = re.compile(r"\s+ones?\b", FLAGS)
+_BIRTH_TOPICS = frozenset({"DOB", "BIRTH_YEAR"})
 _AGE_BEFORE = re.compile(
     r"\b(?:i am|i'm|im|he's|she's|he is|she is|i'll be|i will be|turned|turning|aged?)\s+(?:(?:uh|um|like),?\s+)?$",
     FLAGS,
@@ -1192,7 +1201,7 @@ _JOINED_CODE = re.compile(
 
 _HARMLESS_CODE_NAMED = re.compile(
     r"\b(?:(?:order|confirmation|tracking|trace|reference|ref|ticket|case|invoice|receipt|transaction|booking|"
-    r"reservation|incident|serial|model|part|sku|product|flight)\s+(?:number|code|no\.?|#)|your confirmation)"
+    r"reservation|incident|serial|model|part|sku|product|flight)\s+(?:number|code|no\.?|#))"
     r"(?:\s+(?:is|was|will be|for (?:this|that|the|your) \w+ is))?[\s,:]*(?:it's\s+)?$",
     FLAGS,
 )
@@ -2627,36 +2636,42 @@ def forget() -> None:
     forget_copies()
 
 
-_TOLL_FREE = re.compile(r"(?:\+?1[\s.-]?)?\(?8(?:00|33|44|55|66|77|88)\b")
+_TOLL_FREE = re.compile(r"(?:\+?1[\s.-]?)?\(?8(?:00|33|44|55|66|77|88)\)?[\s.-]?\d{3}[\s.-]?\d{4}\b")
 # Whose line a number is, said before it in its sentence.
 _THEIRS = re.compile(r"\b(?:us|our|ours|we|their|they|the company's|the bank's)\b", FLAGS)
-_MINE = re.compile(r"\b(?:my|me|mine|your|yours|his|her|him|them)\b", FLAGS)
+_MINE = re.compile(r"\b(?:my|me|mine|your|yours|his|her)\b", FLAGS)
 
 
 # A number given to be called: "You can apply through the county or call 1-800-…", "For questions,
 # call …", "by calling …", "reset it at …", "fax it to …, attention Escrow".
 _TO_BE_CALLED = re.compile(
-    r"(?:\b(?:call|dial|fax|reach|contact)(?:\s+(?:us|the(?:\s+(?-i:[A-Z])[\w'’&-]*){1,4}))?|\bby calling|"
-    r"\breset it|\bfax it)(?:\s+(?:at|on|to))?\s*$",
+    r"(?:\b(?:or|you can|you may|you could|you can also|feel free to|for (?:questions|help|assistance|"
+    r"more information|anything else),?(?: please)?)\s+(?:call|dial|fax|reach|contact)"
+    r"(?:\s+(?:us|it|the(?:\s+(?-i:[A-Z])[\w'’&-]*){1,4}))?|"
+    r"\b(?:call|reach|contact)\s+us|\bby calling|\breset it)(?:\s+(?:at|on|to))?\s*$",
     FLAGS,
 )
 # The speaker: a number said to be called after "I" may be where the speaker is ("I'm at work all
 # day, so call …").
 _SPEAKER_SAID = re.compile(r"\b(?:i|i'm|im|i'll|we're)\b", FLAGS)
 _WHOSE_NEXT = re.compile(
-    r"[.!?]?\s*(?:that's|thats|that is|it's|its|it is|this is)\s+(?:[\w'’]+\s+){0,2}?(?:my|his|her|their|our|"
-    r"the (?:house|home|cell|mobile))\b",
+    r"[.!?,]?\s*(?:(?:that's|thats|that is|it's|its|it is|this is)\s+(?:[\w'’]+\s+){0,2}?(?:my|his|her|their|our|"
+    r"the (?:house|home|cell|mobile|landline|residence)|[\w-]+['’]s)|(?:he's|she's|he is|she is|they're)\s+my|"
+    r"(?:that's|it's|ask for)\s+(?-i:[A-Z]))\b",
     FLAGS,
 )
 # A turn that asks about a number at all: what follows may be anyone's.
-_NUMBER_ASKED = re.compile(r"\b(?:number|phone|cell|call|callback|reach|contact|fax|text|line)\b", FLAGS)
+_NUMBER_ASKED = re.compile(
+    r"\b(?:number|phone|cell|call|callback|reach|contact|fax|text|line|landline|voicemail|message|hold of|home|house|"
+    r"tenant|staying|where|disconnected|cut off)\b",
+    FLAGS,
+)
 # A business's line named as such, whatever its number: "The main office number is 555-0100", "the
-# emergency line is …", "The phone there is …" (a store's).
+# pharmacy number is …"; not an emergency line, often a relative's.
 _BUSINESS_LINE = re.compile(
-    r"\b(?:the|our)\s+(?:(?:main|front|after[- ]hours|24[- ]hour|general)\s+)?"
-    r"(?:(?:office|desk|store|clinic|pharmacy|branch|emergency|help|hot|billing|support|customer service|nurse|"
-    r"poison|scheduling|appointments?|reception|dispatch|shop)\s+(?:line|number|phone(?: number)?)|"
-    r"(?:phone|number)\s+there|(?:helpline|hotline))\s+(?:is|was)\s+$",
+    r"\b(?:the|our)\s+(?:(?:main office|front desk|after[- ]hours|24[- ]hour|store|clinic|pharmacy|branch|"
+    r"help|hot|support|customer service|nurse|poison|scheduling|appointments?|reception|dispatch)\s+"
+    r"(?:line|number|phone(?: number)?)|(?:helpline|hotline))\s+(?:is|was)\s+$",
     FLAGS,
 )
 # A question for someone's own number: "What's the best number to reach you?", "And your fax?".
@@ -2678,23 +2693,35 @@ def _company_line(text: str, talk: Dialogue, finding: Finding) -> bool:
     sentence_start, sentence_end = talk.sentence(start)
     before = text[sentence_start:start]
     # Whose it is, said in its sentence or the next: "Call 800-555-0186. That's my cell."
-    if _MINE.search(before) or _MINE.search(text, end, sentence_end) or _WHOSE_NEXT.match(text, sentence_end):
+    if _MINE.search(before) or _WHOSE_NEXT.match(text, sentence_end):
         return False
     asked = _asked_before(talk, talk.turn(start)[0])
+    if _THEIRS.search(before) and not _MINE.search(text, end, sentence_end):
+        # A business's own, said so: "Their number is 1-800-…. Give them your claim number."
+        return bool(_TOLL_FREE.match(text, start))
+    next_end = talk.sentence(sentence_end)[1] if sentence_end < len(text) else sentence_end
+    if _MINE.search(text, end, next_end):
+        return False  # "…. My mom picks up."
     if _OWN_NUMBER_ASKED.search(asked):
-        return bool(_TOLL_FREE.match(text, start) and _THEIRS.search(before))
+        return False
     if _BUSINESS_LINE.search(before):
-        return True
+        # Not where the turn before asks for a number or the speaker is said before it: "Emergency
+        # contact?" / "The emergency number is …", "…staying with my daughter. The number there is …".
+        turn_start = talk.turn(start)[0]
+        return not (
+            _NUMBER_ASKED.search(asked)
+            or _SPEAKER_SAID.search(text, turn_start, start)
+            or _MINE.search(text, turn_start, start)
+        )
     return bool(
         _TOLL_FREE.match(text, start)
-        and (
-            _THEIRS.search(before)
-            or (_TO_BE_CALLED.search(before) and not _SPEAKER_SAID.search(before) and not _NUMBER_ASKED.search(asked))
-        )
+        and _TO_BE_CALLED.search(before)
+        and not _SPEAKER_SAID.search(before)
+        and not _NUMBER_ASKED.search(asked)
     )
 
 
-_A_STALL = re.compile(r"[^\d?]{0,40}")
+_A_STALL = re.compile(r"(?!.*\d\d)[^?\n]{0,40}")
 
 
 def _asked_before(talk: Dialogue, turn_start: int) -> str:
@@ -2717,18 +2744,18 @@ _BUSINESS_PLACE = r"(?:store|branch|office|clinic|pharmacy|dealership|restaurant
 # "the Rose Pavilion, 1968 Peachtree Road".
 # Not a building people live or stay in: a tower, a plaza, a hall, a hotel or a care centre.
 _FACILITY = (
-    r"(?:Pavilion|Courthouse|Hospital|Library|Station|Terminal|Headquarters|Department|Depot|Showroom|School|"
-    r"Elementary|Academy|University|College|Church|Stadium|Arena|Museum|Gym|Lab|Laboratory|Institute|Agency|Office|"
-    r"Clinic|Store|Branch|Bank|Pharmacy|Dealership|Restaurant|Mall|Shop|Warehouse|Market|Supermarket|Salon|Bakery|"
+    r"(?:Pavilion|Courthouse|Hospital|Library|Terminal|Headquarters|Department|Showroom|School|"
+    r"Elementary|Academy|University|College|Stadium|Arena|Museum|Gym|Lab|Laboratory|Institute|Agency|Office|"
+    r"Clinic|Store|Branch|Pharmacy|Dealership|Restaurant|Mall|Shop|Warehouse|Market|Supermarket|Salon|Bakery|"
     r"Cafe|Diner|Hardware|Motors)"
 )
 _BUSINESS_NAMED = re.compile(
     # Not "our location" or "our pickup location": a caller's own, where a driver is to meet them.
     rf"\b(?:our\s+(?:[\w'’-]+\s+){{0,2}}{_BUSINESS_PLACE}|(?:the\s+|your\s+)?(?:nearest|closest)\s+(?:[\w'’-]+\s+)?"
     rf"(?:{_BUSINESS_PLACE}|location)|the\s+local\s+(?:[\w'’-]+\s+)?{_BUSINESS_PLACE}|"
-    rf"the\s+(?-i:[A-Z])[\w'’-]*(?:\s+(?:of\s+)?(?-i:[A-Z])[\w'’-]*){{0,3}}\s+(?:{_BUSINESS_PLACE}|(?-i:{_FACILITY}))|"
+    rf"(?P<capitalised>the\s+(?-i:[A-Z])[\w'’-]*(?:\s+(?:of\s+)?(?-i:[A-Z])[\w'’-]*){{0,3}}\s+(?:{_BUSINESS_PLACE}|"
     # A business's own name with its kind in capitals: "Kroger Pharmacy at …".
-    rf"(?-i:[A-Z])[\w'’&-]*(?:\s+(?-i:[A-Z])[\w'’&-]*){{0,3}}\s+(?-i:{_FACILITY}))"
+    rf"(?-i:{_FACILITY})))|(?P<named>(?-i:[A-Z])[\w'’&-]*(?:\s+(?-i:[A-Z])[\w'’&-]*){{0,3}}\s+(?-i:{_FACILITY})))"
     r"(?:\s+(?:to\s+you|near\s+you|in\s+(?-i:[A-Z])[\w'’-]*(?:\s+(?-i:[A-Z])[\w'’-]*)?))?"
     # "is at", "at", or a comma: "the Atlanta Passport Agency, 230 Peachtree Street".
     r"(?:\s+(?:is\s+(?:located\s+)?(?:at\s+|on\s+)?|at\s+)|,\s*)"
@@ -2743,14 +2770,22 @@ _LIVED_IN_WORDS = (
 )
 _LIVED_IN = re.compile(rf"\b(?:{_LIVED_IN_WORDS})\b", FLAGS)
 _LIVES_THERE = re.compile(r"\b(?:home|house|apartment|live|lives|living|stay|stays|staying|reside|resides)\b", FLAGS)
-# A home's unit with its address: "…, 3B", "#4", "apartment 2", "Room 212".
-_A_UNIT = re.compile(r"#|\b\d{1,4}(?-i:[A-Z])\b|\b(?:apt|apartment|unit|room|rm|lot|space|trailer)\b", FLAGS)
+# A home's unit with its address: "…, 3B", "#4", "apartment 2", "Room 212", "upstairs".
+_A_UNIT = re.compile(
+    r"#|\b\d{1,4}(?-i:[A-Z])\b|\b(?:apt|apartment|unit|room|rm|lot|space|trailer|upstairs|downstairs|basement|"
+    r"parsonage|rear|cottage|housing|box|pmb)\b",
+    FLAGS,
+)
+# Where someone is or something is to happen, asked: "Where will you be?", "the location of the service".
+_WHERE_ASKED = re.compile(
+    r"\bwhere\b|\b(?:location|located|property|premises|site|install\w*|service|pickup|meter|home|house)\b", FLAGS
+)
 # Words that make a place someone's, said anywhere in its sentence: "my office at …", "…, which is also
 # my home address", "you're at …", "…, where I stay". After the address, any pronoun or clause does:
 # a business's own place is followed only by where it is ("second floor, next to the Walgreens").
 _OWN_PLACE = re.compile(
-    rf"\b(?:{_LIVED_IN_WORDS}|me|his|her|you|you're|your|i'm|im|we're|he's|she's|they're|apt|unit|ship\w*|send|"
-    r"deliver\w*|account|customer|caller|work|works|working|worked|employer)\b",
+    rf"\b(?:{_LIVED_IN_WORDS}|me|his|her|you|you're|your|i'm|im|we're|he's|she's|they're|apt|unit|ship|send|"
+    r"deliver|delivery|account|customer|caller|work|works|working|worked|employer)\b",
     FLAGS,
 )
 _CLAUSE_AFTER = re.compile(
@@ -2783,6 +2818,11 @@ _PERSON_PLACE_ASKED = re.compile(
 _A_BUSINESS_S_ADDRESS = re.compile(
     rf"\baddress (?:of|for) (?:the|that|this) (?:[\w'’-]+ )?{_PLACES_ASKED_ABOUT}\b", FLAGS
 )
+# The same asked of the listener's business, which the answer then names as its own: "What's the
+# address of your Columbus branch?" / "Our Columbus branch is at …".
+_YOUR_BUSINESS_S_ADDRESS = re.compile(
+    rf"\baddress (?:of|for) (?:the|that|this|your|its|our) (?:[\w'’-]+ )?{_PLACES_ASKED_ABOUT}\b", FLAGS
+)
 # In the answer, what makes the address someone's: "…, but bill it to …", "I stayed at an Airbnb,
 # …", "The statement address is …", "…, apartment 4B", "…. I rent the upstairs."
 _ANSWER_OWNS = re.compile(
@@ -2795,8 +2835,10 @@ _ANSWER_OWNS = re.compile(
 # A person's own address asked for, or where something goes: "What's your address?", "Where should
 # we ship it?" (a business's phrase said in answer is then the person's: "The Garcia Agency is at …").
 _PERSONAL_ADDRESS_ASKED = re.compile(
-    r"\baddress\b|\b(?:ship|deliver|mail|send)\w*\b|"
-    r"\bwhere (?:do|does|should|can|are|is) (?:you|we|i|they|he|she)\b|\bwhere (?:are you|you are|you're)\b",
+    r"\b(?:your|my|his|her|their)\s+(?:[\w'’-]+\s+)?address\b|\baddress\b[^.!\n]*\?|"
+    r"\b(?:please|say|what's|what is|whats|confirm|give me|tell me|need|and the)\b[^.!?\n]*\baddress\b|"
+    r"\b(?:ship|deliver|mail|send)\w*\b|"
+    r"\bwhere (?:do|does|should|can) (?:you|we|i|they|he|she) (?:live|stay)\b",
     FLAGS,
 )
 
@@ -2821,6 +2863,31 @@ def _business_asked(talk: Dialogue, start: int) -> bool:
     )
 
 
+# "you" said of anyone, or of the listener only as the one a place is near.
+_ANYONE = re.compile(
+    r"\b(?:to you|near you|you can|you could|you may|you might|you'll|you will|you should|you need to|if you)\b",
+    FLAGS,
+)
+# A business telling where it is: "We're at …", then its hours, suite or parking in the same turn ("…,
+# Suite 400, right across from City Hall", "…. We close at nine.").
+_WE_ARE_AT = re.compile(r"\b(?:we're|we are|we're located|we are located)\s+(?:now\s+)?(?:at|on)\s+$", FLAGS)
+_BUSINESS_HOURS = re.compile(
+    r"\b(?:open|opens|close|closes|closed|hours|parking|weekdays|weekends|walk-ins?|appointments?|"
+    r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|a\.m|p\.m|main line)\b",
+    FLAGS,
+)
+
+
+def _business_says_where(text: str, talk: Dialogue, start: int) -> bool:
+    """The address at ``start`` is where the speaker's business is: "We're at 2210 Hollis Avenue, by
+    the Harris Teeter. We close at nine." (its hours, suite or parking said in the turn)."""
+    sentence_start, _ = talk.sentence(start)
+    if not _WE_ARE_AT.search(text, max(sentence_start, start - 40), start):
+        return False
+    _, turn_end = talk.turn(start)
+    return bool(_BUSINESS_HOURS.search(text, start, turn_end))
+
+
 def _business_address(text: str, talk: Dialogue, finding: Finding) -> bool:
     """An address a business names as its own place, right after naming it: not a person's.
     Never where its sentence says whose place it is otherwise ("Our office has you at …", "Our
@@ -2828,18 +2895,31 @@ def _business_address(text: str, talk: Dialogue, finding: Finding) -> bool:
     is also my home address", "…, that's where I stay")."""
     _, start, end, _ = finding
     sentence_start, sentence_end = talk.sentence(start)
-    if _BUSINESS_NAMED.search(text, max(sentence_start, start - 90), start):
+    named = _BUSINESS_NAMED.search(text, max(sentence_start, start - 90), start)
+    if named or _business_says_where(text, talk, start):
         turn_start, _ = talk.turn(start)
-        if _PERSONAL_ADDRESS_ASKED.search(_A_BUSINESS_S_ADDRESS.sub(" ", _asked_before(talk, turn_start))):
+        asked = _YOUR_BUSINESS_S_ADDRESS.sub(" ", _asked_before(talk, turn_start))
+        if _PERSONAL_ADDRESS_ASKED.search(asked):
             return False  # "What's your address?" / "The Garcia Agency is at …"
+        if (
+            named
+            and (named.group("capitalised") or named.group("named"))
+            and _WHERE_ASKED.search(asked)
+            and not _BUSINESS_PLACE_ASKED.search(asked)
+        ):
+            # A place named only by its name, said where someone is asked: "Where will you be?" / "The
+            # Harbor Clinic, 220 Front Street."; not "Where are you located?" / "Our office is at …".
+            return False
         if _LIVES_THERE.search(text, turn_start, sentence_start):
             return False  # "At home. The Kingsley Clinic, …", "Our daughter lives on campus now. …"
         if _A_UNIT.search(text, start, sentence_end):
             return False  # "The Riverside Plaza, 88 Elm Street, 3B"
     elif not _business_asked(talk, start):
         return False
-    # "to you" names the listener only as the one the store is near.
-    said = text[sentence_start:start].replace("to you", "").replace("near you", "")
+    # "to you" names the listener only as the one the store is near, "you can" as anyone.
+    said = _ANYONE.sub(" ", text[sentence_start:start])
+    if _business_says_where(text, talk, start):
+        said = _WE_ARE_AT.sub(" ", said)
     after = text[end:sentence_end]
     turn_end = text.find("\n", end)
     rest_of_turn = text[sentence_end : len(text) if turn_end == -1 else turn_end]
@@ -2893,7 +2973,9 @@ def _scan(text: str) -> tuple[Finding, ...]:
     harmless += [
         finding[1:3]
         for finding in findings
-        if any(start < finding[1] for start, _ in harmless_codes) and characters(text[finding[1] : finding[2]]) in codes
+        if any(start < finding[1] for start, _ in harmless_codes)
+        and characters(text[finding[1] : finding[2]]) in codes
+        and not talk.names_an_own_identifier(*talk.turn(finding[1]))  # "Wait, that's my member ID, H551208."
     ]
     if harmless:
         findings = [

@@ -5,11 +5,14 @@ on the sealed set; these pin the behaviour each kind of evidence is for."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from compliance.redaction import get_redactor, persons, redact
+from compliance.redaction.lexicon import load
 from compliance.redaction.persons import EPONYMS, UTILITY_WORDS
 
 
@@ -628,3 +631,40 @@ def test_a_place_s_name_said_to_be_someone_after_a_journey_is_a_person(place, te
     # (Known miss, before this rule as after it: "Austin" and "Charlotte" in some of these are
     # not found as names at all.)
     assert place in people(template.format(place))
+
+
+def test_every_listed_eponym_holds_a_name_or_is_one_word_no_name_list_has():
+    """A brand or a public figure listed in ``eponyms.txt`` is never a lone first name or surname
+    ("Chase", "Perkins"), which would hide a person's being read as one."""
+    known = load()
+    lines = (Path(persons.__file__).with_name("eponyms.txt")).read_text(encoding="utf-8").splitlines()
+    listed = [line.split() for line in lines if line.strip() and not line.startswith("#")]
+    assert len(listed) > 900
+    singles = [words[0] for words in listed if len(words) == 1]
+    assert not [word for word in singles if known.is_name(word.removesuffix("'s"))]
+
+
+@pytest.mark.parametrize(
+    "text, name",
+    [
+        ("I spoke with Janet Hilton yesterday about the claim.", "Janet Hilton"),
+        ("My name is Martha Perkins.", "Martha Perkins"),
+        ("This is Fred Simmons calling about my order.", "Fred Simmons"),
+    ],
+)
+def test_a_person_who_shares_a_surname_with_a_brand_is_still_a_person(text, name):
+    start = text.index(name)
+    assert any(entity.start <= start and start + len(name) <= entity.end for entity in redact(text).entities)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Is the loan with Fannie Mae or Freddie Mac? Our neighbor said it matters.",
+        "To hear about rewards at Fred Meyer and Kroger, say rewards.",
+        "It's a 1984 Ford Bronco. Eddie Bauer edition.",
+        "The Martha Stewart collection, the sage green one.",
+    ],
+)
+def test_a_brand_named_after_people_survives(text):
+    assert redact(text).text == text

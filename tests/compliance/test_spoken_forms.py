@@ -2918,8 +2918,8 @@ def test_a_toll_free_number_that_is_someone_s_own_is_hidden(context, text, numbe
     "text",
     [
         "There's a fiber cut near Devon and Western. Crews expect to have it fixed by 3 p.m. today.",
-        "Bus 14 stops at Maple Crest and Jackson.",
-        "The outage is on Grant and Howard, near the school.",
+        "Bus 14 stops at Western and Jackson.",
+        "The outage is on Halsted and Western, near the traffic light.",
         "There's construction at Lincoln and Jackson, so take the detour.",
     ],
 )
@@ -2969,7 +2969,7 @@ def test_an_address_after_a_place_someone_lives_or_is_sent_to_is_hidden(context,
     "context, text",
     [
         ("Understood. Your case number is D as in David, 7 7 3 0 9.", "Okay, D77309. Should I cancel the card?"),
-        ("Your confirmation is W as in William, 88173.", "w eight eight one seven three okay will she get it today"),
+        ("Your confirmation number is W as in William, 88173.", "w eight eight one seven three okay will she get it"),
         ("Thank you. The trace number is T as in Tom, 6 6 2 1 8.", "T66218, got it."),
     ],
 )
@@ -2992,8 +2992,8 @@ def test_a_person_s_code_beside_a_business_s_is_hidden(context, text, value):
     "text",
     [
         "You can also call the Pet Poison Helpline at 855-764-7661.",
-        "The CVS on Grant Avenue in Alexandria. The phone there is 703-555-0188, if that helps.",
-        "All set. If she gets worse, the emergency line is 919-555-0100.",
+        "The CVS on Grant Avenue in Alexandria. The pharmacy number is 703-555-0188, if that helps.",
+        "All set. If she gets worse, the after-hours line is 919-555-0100.",
         "Sure, the pharmacy number is (312) 555-0147.",
     ],
 )
@@ -3017,7 +3017,7 @@ def test_a_person_s_own_line_named_like_a_business_s_is_hidden(context, text, nu
 @pytest.mark.parametrize(
     "context, text",
     [
-        ("Say your pet's name.", "Marley."),
+        ("What's your dog's name?", "Marley."),
         ("What's the name of your pet?", "It's Pepper. She's a beagle mix, about six years old."),
         ("Any pets in the home?", "Two cats and a bearded dragon named Elvis."),
         (
@@ -3109,7 +3109,87 @@ def test_a_workplace_a_birth_date_and_a_doctor_s_office_are_hidden(context, text
         ("It's W 9 9 2 3 1 8.", "Thank you. Just for confirmation, W as in William, 9 9 2 3 1 8?",
          "W as in William, 9 9 2 3 1 8"),
         ("w nine nine two three one eight", "For confirmation, W as in William, 992318.", "W as in William, 992318"),
+        ("It's W 9 9 2 3 1 8.", "Your confirmation is W as in William, 9 9 2 3 1 8, is that right?",
+         "W as in William, 9 9 2 3 1 8"),
+        ("Your confirmation number is H as in Henry, 5 5 1 2 0 8.", "Wait, that's my member ID, H551208.", "H551208"),
+        # A person's line named like a business's, or given to be called back on.
+        ("Will you be home during the outage?",
+         "No, we're staying with my daughter in Dayton. The number there is 937-555-0142.", "937-555-0142"),
+        ("Emergency contact?", "The emergency number is 404-555-0178. She's my sister.", "404-555-0178"),
+        ("Will anyone be at the house?", "The nurse line is 614-555-0132.", "614-555-0132"),
+        ("Is there a landline?", "The number there is 614-555-0132. My mom picks up.", "614-555-0132"),
+        ("Anything else?", "Call 866-4417.", "866-4417"),
+        ("Anything else I should note?", "Please call 800-555-0186 when the part comes in.", "800-555-0186"),
+        ("Can we leave a voicemail?", "Yes. Call 1-855-555-0177 and leave a message.", "1-855-555-0177"),
+        # People beside a street, or with a pet.
+        ("Who's on the account?", "The account for the house on Maple Street is on Mark and Jennifer.", "Jennifer"),
+        ("Where can we reach you during the outage?", "During the outage we're staying at Emma and Noahs.", "Emma"),
+        ("What's the name of the dog's owner?", "It's Dana.", "Dana"),
+        ("Can I have your name and your pet's name?", "Dana and Max.", "Dana"),
+        ("To confirm it's you, what's your pet's name?", "Rufus.", "Rufus"),
+        ("For the account challenge, what's your dog's name?", "Oh, it's Bella.", "Bella"),
+        ("To access the account, please say your pet's name.", "Rufus.", "Rufus"),
+        ("Say your pet's name.", "Marley.", "Marley"),
+        ("Go ahead.", "Yeah, the emergency line is (312) 555-0184.", "(312) 555-0184"),
+        ("How was the service?", "Brian is a pig, he hung up on me.", "Brian"),
+        # A home named like a business, a name like a language or a town's office.
+        ("Where will you be?", "The Harbor Clinic, 220 Front Street.", "220 Front Street"),
+        ("Please say the location of the service.", "Harbor Station, 1200 Main Street.", "1200 Main Street"),
+        ("Okay.", "Lakeview Bakery, 12 Main Street, upstairs.", "12 Main Street"),
+        ("What's your name?", "Ana Francais.", "Ana"),
+        ("Where are you calling from?", "Our Dana office is closed.", "Dana"),
+        # A birth date asked for, after talk of an event; a last four written as a number.
+        ("Date of birth?", "Closing my account. It's 3/3/1951.", "3/3/1951"),
+        ("Last four of your social, please.", "Um, it's 6,789. The bill was $2,316.40.", "6,789"),
+        # A unit's number said after a pause, after its letter.
+        ("I'm at 88 Elm Street, apartment B", "12, on the second floor.", "12"),
     ],
 )  # fmt: skip
 def test_a_value_beside_what_makes_a_business_s_or_a_place_harmless_is_still_hidden(context, text, value):
     assert all_hidden(text, value, context=context)
+
+
+@pytest.mark.parametrize(
+    "context, text",
+    [
+        ("Would a rollover IRA work instead?", "Oh. Okay, let's do the rollover IRA then."),
+        ("Do you have any allergies to medications?", "Just Bactrim. It gave me a rash."),
+        ("any allergies to medications", "penicillin and sulfa i think sulfa"),
+        ("What's the model number on the back of the washer?", "It's WF45R6100AW."),
+        ("Yep.", "Or you can pick one up today at our store at 201 South Tryon Street."),
+        ("Can you tell me where your office is?",
+         "Sure. We're at 1200 Market Street, Suite 400, right across from City Hall. Our main line is 1-800-555-0134."),
+        ("yep", "Great. We're at 2210 Hollis Avenue. We close at nine."),
+    ],
+)  # fmt: skip
+def test_an_interjection_a_medicine_a_thing_s_model_and_a_business_s_place_survive(context, text):
+    assert not hidden(text, context=context)
+
+
+@pytest.mark.parametrize(
+    "context, text, value",
+    [
+        ("And your last name?", "Oh.", "Oh"),
+        ("What medications are you on, and who prescribed them?", "Dr. Okafor put me on lisinopril.", "Okafor"),
+        ("Any allergies, and who's your emergency contact?", "None. Priya.", "Priya"),
+        ("What's the three digit code on the back of the card?", "It's 412.", "412"),
+        ("Where should the technician go?", "We're at 12 Elm Street, we're open to any time Monday.", "12 Elm Street"),
+        ("Okay.", "We're at 12 Elm Street, apartment 4, after 5 p.m. is best.", "12 Elm Street"),
+        ("Okay.", "we're at one hundred jackson street suite four hundred", "one hundred jackson street"),
+    ],
+)
+def test_a_name_a_card_s_code_and_a_home_said_the_same_way_are_hidden(context, text, value):
+    assert all_hidden(text, value, context=context)
+
+
+@pytest.mark.parametrize(
+    "context, text",
+    [
+        ("Okay.", "Their number is 1-800-555-0100, just call them anytime."),
+        ("Where are you located?", "Our office is at 400 Main Street."),
+        ("Okay.", "Our warehouse at 45 Elm Street ships orders daily."),
+        ("What's the address of your Columbus branch?", "Our Columbus branch is at 400 Main Street."),
+    ],
+)
+def test_a_business_telling_where_it_is_or_its_line_survives(context, text):
+    assert not hidden(text, context=context)
