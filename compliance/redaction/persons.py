@@ -256,8 +256,8 @@ _LANGUAGE_AFTER = re.compile(
 )
 
 
-def a_place_not_a_person(text: str, start: int, end: int) -> bool:
-    """The words at ``start:end`` name a place where they cross another street (``street_crossing``)
+def _a_place_not_a_person(text: str, start: int, end: int) -> bool:
+    """The words at ``start:end`` name a place where they cross another street (``_street_crossing``)
     or a town's office ("Our Jackson office"), or open a menu in another language ("Para
     español"): no person's name."""
     said = tuple(fold(word) for word in _WORDS.findall(text, start, end))
@@ -269,10 +269,10 @@ def a_place_not_a_person(text: str, start: int, end: int) -> bool:
         and _PLACE_S_OFFICE_AFTER.match(text, end)
     ):
         return True  # a town's: not "Our Dana office", "the Jennifer Whitaker office"
-    return street_crossing(text, start, end)
+    return _street_crossing(text, start, end)
 
 
-def street_crossing(text: str, start: int, end: int) -> bool:
+def _street_crossing(text: str, start: int, end: int) -> bool:
     """The words at ``start:end`` are one of two streets said where they cross, the other said
     before or after them (``_CROSSING_BEFORE``, ``_CROSSING_AFTER``), in a sentence about a place
     (``_AT_A_CROSSING``): no person's name."""
@@ -1235,7 +1235,7 @@ class NameFinder:
             return True
         if _STREET_CORNER.search(text, max(0, words[first].start - 40), words[first].start):
             return True
-        if a_place_not_a_person(text, words[first].start, words[last].end):
+        if _a_place_not_a_person(text, words[first].start, words[last].end):
             return True
         if first == last and words[first].vocabulary and _NUMBER_AFTER.match(text, words[last].end):
             return True
@@ -1277,7 +1277,7 @@ class NameFinder:
         folded = tuple(fold(word) for word in re.findall(r"\w+", text[start:end]))
         if len(folded) > 1 and (folded in self.places.always or folded[-1] in STREET_OR_BUSINESS):
             return True
-        if thing_after(text, start, end) or a_place_not_a_person(text, start, end):
+        if thing_after(text, start, end) or _a_place_not_a_person(text, start, end):
             return True
         # The words it overlaps: those from the last to start before it to the last to start inside it.
         first = max(0, bisect.bisect_left(words, start, key=_STARTS) - 1)

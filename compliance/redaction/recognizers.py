@@ -1129,7 +1129,7 @@ _SPELLED_LETTER = re.compile(r"\b([A-Za-z])\s+as\s+in\s+[A-Za-z][\w-]*", FLAGS)
 _CHARACTER_WORDS = re.compile(r"[A-Za-z]+|\d")
 
 
-def characters(said: str) -> str:
+def _characters(said: str) -> str:
     """The letters and digits a code is said with, whichever way: "D as in David, 7 7 3 0 9",
     "D77309" and "d seven seven three oh nine" are all "D77309". Other words count for nothing."""
     out = []
@@ -2868,8 +2868,8 @@ _ANYONE = re.compile(
     r"\b(?:to you|near you|you can|you could|you may|you might|you'll|you will|you should|you need to|if you)\b",
     FLAGS,
 )
-# A business telling where it is: "We're at …", then its hours, suite or parking in the same turn ("…,
-# Suite 400, right across from City Hall", "…. We close at nine.").
+# A business telling where it is: "We're at …", then its hours, parking or main line in the same turn
+# ("…, Suite 400, right across from City Hall. Our main line is …", "…. We close at nine.").
 _WE_ARE_AT = re.compile(r"\b(?:we're|we are|we're located|we are located)\s+(?:now\s+)?(?:at|on)\s+$", FLAGS)
 _BUSINESS_HOURS = re.compile(
     r"\b(?:open|opens|close|closes|closed|hours|parking|weekdays|weekends|walk-ins?|appointments?|"
@@ -2969,12 +2969,12 @@ def _scan(text: str) -> tuple[Finding, ...]:
     harmless = company + harmless_codes
     # A business's code said again, read back or repeated: "Your case number is D as in David, 7 7 3
     # 0 9." / "Okay, D77309."
-    codes = {characters(text[start:end]) for start, end in harmless_codes}
+    codes = {_characters(text[start:end]) for start, end in harmless_codes}
     harmless += [
         finding[1:3]
         for finding in findings
         if any(start < finding[1] for start, _ in harmless_codes)
-        and characters(text[finding[1] : finding[2]]) in codes
+        and _characters(text[finding[1] : finding[2]]) in codes
         and not talk.names_an_own_identifier(*talk.turn(finding[1]))  # "Wait, that's my member ID, H551208."
     ]
     if harmless:
