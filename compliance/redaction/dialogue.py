@@ -169,7 +169,7 @@ TOPICS = {
         r"degrees|temperature|score|odometer|mileage reading|budget|rent|paid|pay|charged|refund|credit of|"
         # Dates of events, not of births.
         r"founded|opened|moved|since|started|married|graduated|hired|purchased|bought|installed|joined|closed|"
-        r"built|retired|established|anniversary|moving|move|"
+        r"built|retired|established|anniversary|"
         # An insurance group number is the employer's.
         r"group)\b|\$"
     ),
@@ -227,8 +227,7 @@ ANCHORS = {
         "page channel aisle store branch promo coupon discount unit quantity kilowatt gig gigs quote cancellation "
         "degrees temperature "
         "score odometer mileage budget rent paid pay charged refund credit founded opened moved since started "
-        "married graduated hired purchased bought installed joined closed built retired established anniversary moving "
-        "move group $"
+        "married graduated hired purchased bought installed joined closed built retired established anniversary group $"
     ),
 }
 # Topics looked up only where they are mentioned (``mentioned_within``): never what a sentence

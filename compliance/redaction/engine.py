@@ -233,14 +233,17 @@ class Redactor:
 
     def _medicine_answered(self, text: str, entity: Entity) -> bool:
         """The name found at ``entity`` is one word said in answer to a question about medicines
-        or allergies ("Do you have any allergies to medications?" / "Just Bactrim."), and is no
-        first name, nor said after a title ("Dr. Okafor")."""
+        or allergies ("Do you have any allergies to medications?" / "Just Bactrim.") that asks for
+        no person, and is no word a name list holds, nor said after a title ("Dr. Okafor")."""
         line_start = text.rfind("\n", 0, entity.start) + 1
-        if not line_start or not _MEDICINE_ASKED.search(question_in(_line_at(text, line_start - 1))):
-            return False
+        question = question_in(_line_at(text, line_start - 1)) if line_start else ""
+        if not _MEDICINE_ASKED.search(question) or asks_for_a_person(question) or _PRESCRIBER.search(question):
+            return False  # "What name is the refill under?", "Who prescribed it?"
         words = _WORD.findall(text, entity.start, entity.end)
-        if len(words) != 1 or lexicon.fold(words[0]) in self.names.lexicon.given:
-            return False  # "Bill" is a person's whatever the talk: "the guest of honor, Bill, is allergic to…"
+        if len(words) != 1 or self.names.lexicon.is_name(words[0]):
+            return False  # a name is a person's whatever the talk: "the guest of honor, Bill, is allergic to…"
+        if SENTENCE_END.search(text, line_start, entity.start):
+            return False  # the answer's first sentence only: "Metformin. And my wife, Oyelaran, takes insulin."
         before = _WORD.findall(text, max(line_start, entity.start - 16), entity.start)
         return not (before and lexicon.fold(before[-1]) in _TITLES)
 
@@ -606,7 +609,7 @@ _PETS = (
     "greyhound|mastiff|golden retriever|bearded dragon|iguana|chinchilla|cockatiel|canary|hedgehog|tarantula|"
     "alpaca|llama|mare|stallion|foal|gelding|filly|"
     "siamese|calico|maine coon|ragdoll|sphynx|kitty cat|great dane|pitbull|pit bull|doberman|shih tzu|maltese|"
-    "pomeranian|weimaraner|sheepdog|heeler|aussie|bichon|cavapoo|cockapoo|havanese|basset|bloodhound"
+    "pomeranian|weimaraner|sheepdog|heeler|bichon|cavapoo|cockapoo|havanese|basset|bloodhound"
 )
 _TRADE_BREEDS = "boxer|pointer|setter|shepherd|lab|retriever|hound|mutt|tabby"
 _ANIMAL = re.compile(rf"\b(?:{_PETS})(?:e?s)?\b|\b(?:{_TRADE_BREEDS})(?:[^\S\n]+(?:mix|dog|puppy))?\b", re.IGNORECASE)
@@ -745,6 +748,12 @@ _ITS_NAME = re.compile(
 # a lady. Her name is…", "My son Derek is a boxer."
 _A_PERSON_NOUN = re.compile(rf"\b(?:{PEOPLE}|ex|who)\b", re.IGNORECASE)
 _PRONOUN_PIECES = frozenset("he she it s hes shes its".split())
+# Someone spoken to or asked for, before a name: "I spoke to Liam, the Aussie." is a person.
+_SPOKEN_TO = re.compile(
+    r"\b(?:ask for|asked for|speak to|speak with|spoke to|spoke with|talk to|talked to|talk with|see|saw|call|"
+    r"called|message for)\W*$",
+    re.IGNORECASE,
+)
 # A name given, not asked for: "her name is rosie", "my dogs name's max".
 _GIVES_A_NAME = re.compile(r"\bnames?(?:[^\S\n]+is|['’]?s)[^\S\n]+\w", re.IGNORECASE)
 # Where a name said again is a person's whatever an animal is called: "my sister Rosie", "My name is
@@ -790,6 +799,7 @@ def pets_named(text: str) -> dict[str, list[tuple[int, int]]]:
             _A_PERSON_NOUN.search(text, sentence_start, match.start("name"))
             or _A_PERSON_NOUN.search(text, match.end("name"), match.end())
             or _CAPITALISED_BEFORE.search(text, max(sentence_start, match.start() - 32), match.start())
+            or _SPOKEN_TO.search(text, max(sentence_start, match.start() - 32), match.start())
         ):
             continue  # "My son Derek is a boxer mix.", "Dana, the dog walker.", "Bentley Eze, the …": the family's
         for group in ("name", "second"):
@@ -852,15 +862,21 @@ _AT_A_DESK = re.compile(r"at (?:the )?(?:front )?(?:desk|reception|counter)\b", 
 # Words said alone to open a turn, before a stop or a comma: "Oh. Okay, let's do the rollover then."
 _INTERJECTIONS = frozenset("oh ah aw ooh whoa wow hey huh hmm um uh okay ok yes yeah yep nope no".split())
 _INTERJECTION_CLOSED = re.compile(r"[^\S\n]*[.!,?…]")
+_SPELLED = re.compile(r"\b[A-Za-z](?:[-.\s]+[A-Za-z]\b){1,3}")
 
 
 def _an_interjection(text: str, entity: Entity) -> bool:
     """The name found at ``entity`` is an interjection opening its turn ("Oh! Yes, I closed that PO
     box."), not where the turn before asks for a person ("And your last name?" / "Oh.")."""
     line_start = text.rfind("\n", 0, entity.start) + 1
-    if text[line_start : entity.start].strip() or not _INTERJECTION_CLOSED.match(text, entity.end):
+    closed = _INTERJECTION_CLOSED.match(text, entity.end)
+    if text[line_start : entity.start].strip() or not closed:
         return False
     if lexicon.fold(text[entity.start : entity.end]) not in _INTERJECTIONS:
+        return False
+    # The turn goes on with words of its own, none spelling the word ("Huh... H-U-H." is a surname).
+    rest = _line_at(text, entity.end)[closed.end() - text.rfind("\n", 0, entity.end) - 1 :]
+    if not _WORD.search(rest) or _SPELLED.search(rest):
         return False
     return not (line_start and asks_for_a_person(question_in(_line_at(text, line_start - 1))))
 
@@ -870,6 +886,7 @@ _MEDICINE_ASKED = re.compile(
     r"\b(?:allerg\w*|medications?|medicines?|meds|drugs?|prescriptions?|prescribed|refills?|dosage|pharmacist)\b",
     re.IGNORECASE,
 )
+_PRESCRIBER = re.compile(r"\b(?:who|whom|whose|prescrib\w*|pharmacist|doctor|dr|under)\b", re.IGNORECASE)
 _TITLES = TITLES | frozenset(
     "nurse officer pastor coach sister brother judge captain deputy sergeant sgt nana auntie aunt uncle father "
     "reverend rev".split()

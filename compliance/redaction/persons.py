@@ -159,7 +159,7 @@ def medicine(word: str, known: NameLexicon) -> bool:
 
 # Businesses, brands and landmarks that bear a person's name, as folded
 # words: read as a person only where a slot says so ("my name is Wells").
-EPONYMS = frozenset(
+_HAND_PICKED = frozenset(
     tuple(name.split())
     for name in (
         "dr pepper", "wells fargo", "calvin klein", "ralph lauren", "tommy hilfiger", "kate spade", "michael kors",
@@ -183,11 +183,14 @@ EPONYMS = frozenset(
         "little caesars", "chuck e cheese", "dave busters", "panera", "tim hortons", "jack daniel's",
         "jimmy john's", "famous amos", "ben franklin", "benjamin moore", "mrs fields", "jenny craig",
     )
-) | frozenset(
+)  # fmt: skip
+# And about a thousand more from ``eponyms.txt``, compiled for the product from general knowledge.
+LISTED_EPONYMS = frozenset(
     tuple(line.split())
     for line in (Path(__file__).with_name("eponyms.txt")).read_text(encoding="utf-8").splitlines()
     if line.strip() and not line.startswith("#")
-)  # fmt: skip
+)
+EPONYMS = _HAND_PICKED | LISTED_EPONYMS
 
 
 def _unmarked(word: str) -> str:
@@ -200,6 +203,9 @@ def _unmarked(word: str) -> str:
 _EPONYMS_BY_FIRST: dict[str, list[tuple[str, ...]]] = {}
 for _eponym in EPONYMS:
     _EPONYMS_BY_FIRST.setdefault(_unmarked(_eponym[0]), []).append(tuple(map(_unmarked, _eponym)))
+# The listed ones (``eponyms.txt``) as matched: what makes one a person's is read more closely
+# (``_said_as_a_person``) than for the hand-picked ones.
+_LISTED_BY_UNMARKED = frozenset(tuple(map(_unmarked, eponym)) for eponym in LISTED_EPONYMS - _HAND_PICKED)
 # "Tier 2", "Series 7": a word and a number name a level or a model.
 _NUMBER_AFTER = re.compile(r"\s\d")
 # "mark is my husband", "Ebere's my daughter": a name, then who the person is
@@ -240,6 +246,31 @@ _AT_A_CROSSING = re.compile(
 )
 _SENTENCE_END = re.compile(r"[.!?\n]")
 _POSSESSIVE = re.compile(r"['’]s\b")
+# What a person does, said after a name: "Grant Thornton called me", "Garth Brooks referred me".
+_PERSON_DOES = re.compile(
+    r"[,]?\s+(?:called|calls|said|says|told|tells|referred|came|comes|left|signed|wants|asked|asks|is|was|will|"
+    r"would|has|had|passed|died|moved|lives|lived|works|worked|paid|pays|needs|wrote|sent|helped|handles|picked|"
+    r"dropped|answered|spoke|talked|emailed|texted|owes|owns|and (?:i|me|my)|here|speaking|jr|sr)\b",
+    re.IGNORECASE,
+)
+# Where a person is named: "please send it care of …", "The patient is …", "you've reached …".
+_A_PERSON_BEFORE = re.compile(
+    r"\b(?:care of|c/o|made out to|payable to|you've reached|you have reached|patient is|holder is|would be|"
+    r"it was|caller:|customer:|agent:|add|added|sign(?:ed)? by|authorized user)[^\S\n]*$",
+    re.IGNORECASE,
+)
+# A slot a brand fills as well as a person: "It's Lincoln Mercury, not Lincoln Financial".
+_A_THING_TOO = frozenset({("it's",), ("its",), ("it", "is")})
+# Words a brand's name is said after: "at Fred Meyer", "the Martha Stewart collection".
+_A_THING_S_WORDS = frozenset("at from the a an".split())
+# A lowercase word after a name, no word that joins a sentence: "Taylor Swift tickets", not "add Ashley
+# Stewart as an authorized user".
+_LOWERCASE_AFTER = re.compile(
+    r"[^\S\n]+(?!(?:as|at|in|on|for|to|with|from|by|about|if|when|that|who|because|so|but|and|or|too|also|"
+    r"again|yesterday|today|tomorrow|last|next|this|there|here|now|then|please)\b)(?-i:[a-z])[\w'’-]*"
+)
+_BRAND_JOINED = re.compile(r"[^\S\n]+(?:or|and|&)[^\S\n]+(?-i:[A-Z])", re.IGNORECASE)
+_BRAND_JOINED_BEFORE = re.compile(r"(?-i:[A-Z])[\w'’-]*[^\S\n]+(?:or|and|&)[^\S\n]+$", re.IGNORECASE)
 _WORDS = re.compile(r"[^\W\d_]+")
 # A town's office or store, two of them joined: "Our Jackson office", "the Eugene and Salem offices".
 _PLACE_S_OFFICE_BEFORE = re.compile(rf"\b(?:our|the|their|your)\s+(?:{_CAPITALISED}\s+(?:and|&)\s+)?$", re.IGNORECASE)
@@ -906,12 +937,9 @@ class NameFinder:
                 first = next((index for index, word in enumerate(words) if trimmed and word.start == trimmed[0]), None)
                 if first is None:
                     continue
-                if first and words[first - 1].folded in TITLES and self._eponym(words, first - 1, first):
+                if first and words[first - 1].folded in TITLES and self._eponym(words, first - 1, first, text):
                     continue  # "Dr. Scholl's", "Dr Pepper"
-                if (
-                    self._slot_before(words, first, text) == "strong"
-                    and _phrase_before(words, first, text) not in _LOOSE
-                ):
+                if _slot_before(words, first, text) == "strong" and _phrase_before(words, first, text) not in _LOOSE:
                     persons.append(trimmed)
                     continue
                 last = first
@@ -993,7 +1021,7 @@ class NameFinder:
             return None  # an everyday word in lowercase: no slot makes it a name
         if not word.name and not word.capitalised and _after_a_number(words, index, text):
             return None  # "five hundred megs", "20 gigs": a unit
-        slot = self._slot_before(words, index, text)
+        slot = _slot_before(words, index, text)
         if word.folded in TIERS and slot != "strong":
             return None  # "Upgrade to Gold", "down to Silver"
         vetoed = self._vetoed(word, text, others)
@@ -1170,7 +1198,7 @@ class NameFinder:
             while opening > 0 and words[opening - 1].folded in PARTICLES:
                 opening -= 1
             if (
-                self._slot_before(words, first - 1, text) is None
+                _slot_before(words, first - 1, text) is None
                 and not (first > 1 and words[first - 2].folded in PARTICLES)
                 # The second of two particles: "van den berg", "de la cruz".
                 and words[first].folded not in PARTICLES
@@ -1208,7 +1236,7 @@ class NameFinder:
             return None
         if not explicit and _town_and_state(words, first, last, text):
             return None
-        if first and words[first - 1].folded in TITLES and self._eponym(words, first - 1, last):
+        if first and words[first - 1].folded in TITLES and self._eponym(words, first - 1, last, text):
             return None  # "Dr Pepper", "Dr. Scholl's"
         return first, last, score
 
@@ -1231,7 +1259,7 @@ class NameFinder:
         )
         if _thing_before(words, first, text, self.lexicon.census_given) and not full_name:
             return True
-        if self._eponym(words, first, last):
+        if self._eponym(words, first, last, text):
             return True
         if _STREET_CORNER.search(text, max(0, words[first].start - 40), words[first].start):
             return True
@@ -1252,7 +1280,7 @@ class NameFinder:
         return _ZIP_BEFORE.search(text, max(0, words[first].start - 32), words[first].start) is not None
 
     @staticmethod
-    def _eponym(words: list[Word], first: int, last: int) -> bool:
+    def _eponym(words: list[Word], first: int, last: int, text: str) -> bool:
         """Whether a brand or landmark named after a person covers any of the words ``first`` to ``last``
         ("Sherwin-Williams" said as one word too)."""
         for index in range(first, last + 1):
@@ -1264,7 +1292,11 @@ class NameFinder:
                 said = [index for index in range(start, min(len(words), start + 2 * len(eponym))) if
                         words[index].folded != "and" or eponym[0] == "and" or index == start]  # fmt: skip
                 said = said[: len(eponym)]
-                if said[-1] >= first and tuple(_unmarked(words[index].folded) for index in said) == eponym:
+                if (
+                    said[-1] >= first
+                    and tuple(_unmarked(words[index].folded) for index in said) == eponym
+                    and not (eponym in _LISTED_BY_UNMARKED and _said_as_a_person(words, start, said[-1], text))
+                ):
                     return True
         return False
 
@@ -1287,7 +1319,7 @@ class NameFinder:
         if first <= last and all(word.spelt for word in words[first : last + 1]):
             return True  # letters said in the spelling alphabet
         return first <= last and (
-            self._eponym(words, first, last)
+            self._eponym(words, first, last, text)
             or self._utility(words[first : last + 1], text)
             or _described_as_a_thing(words, first, text, self.lexicon.census_given)
         )
@@ -1364,7 +1396,7 @@ class NameFinder:
             and second.name
             and second.folded not in NOT_NAMES
             and _adjacent(text, first, second)
-            and not self._eponym(words, index, index + 1)
+            and not self._eponym(words, index, index + 1, text)
         )
 
     def _taken_up(self, words: list[Word], index: int, text: str) -> int:
@@ -1438,7 +1470,7 @@ class NameFinder:
                 and words[again + 1].folded not in NOT_NAMES
                 and not _stops(text, word, words[again])
                 and _adjacent(text, words[again], words[again + 1])
-                and not self._eponym(words, index, again)  # "Johnson & Johnson gift cards"
+                and not self._eponym(words, index, again, text)  # "Johnson & Johnson gift cards"
             ):
                 spans += [(index, index), (again, again + 1)]
         return spans
@@ -1568,17 +1600,6 @@ class NameFinder:
         # A name that English uses often joins only in capitals: "Frank
         # Brown", not "put Thornton"; "wei" (a rare word) joins "zhang".
         return not word.vocabulary or (word.name and (not word.common or (word.capitalised and not word.initial)))
-
-    @staticmethod
-    def _slot_before(words: list[Word], index: int, text: str) -> str | None:
-        phrase = _phrase_before(words, index, text)
-        if phrase is None:
-            return None
-        if phrase in _STRONG.get(len(phrase), ()) or (
-            phrase == ("is",) and _NAME_THEN_IS.search(text, 0, words[index].start)
-        ):
-            return "strong"
-        return "relation" if phrase in _RELATIONS.get(len(phrase), ()) else "weak"
 
     # Spelled out -----------------------------------------------------------------------------
 
@@ -1761,7 +1782,9 @@ PEOPLE = (
     r"anyone|holder|patient|member|beneficiary|contact"
 )
 # A question for a person: "Who's calling?", "the name on the account", "the patient", "your last name".
-_PERSON_ASKED = re.compile(rf"\b(?:who|whom|whose|who's|speaking|talking|spoke|spell|names?|{PEOPLE})\b", re.IGNORECASE)
+_PERSON_ASKED = re.compile(
+    rf"\b(?:who|whom|whose|who's|speaking|talking|spoke|spell|names?|surnames?|you are|{PEOPLE})\b", re.IGNORECASE
+)
 # "name" of a thing, not of a person: "the name of the hospital", "the dog's name", "the street name".
 _A_THING_S_NAME = re.compile(
     rf"\bname of (?:the|your|that|this|a|an) (?:{_THINGS})s?\b|\b(?:{_THINGS})(?:['’]s)? name\b",
@@ -1985,6 +2008,60 @@ def _described_as_a_thing(words: list[Word], index: int, text: str, first_names:
 def _initial(text: str, word: Word) -> bool:
     """A capital letter standing for a name: "K." in "Harpreet K. Sandhu"."""
     return len(word.text) == 1 and word.text.isupper() and text.startswith(". ", word.end)
+
+
+def _slot_before(words: list[Word], index: int, text: str) -> str | None:
+    """How strongly the phrase before ``index`` says a name follows: "strong", "relation", "weak" or None."""
+    phrase = _phrase_before(words, index, text)
+    if phrase is None:
+        return None
+    if phrase in _STRONG.get(len(phrase), ()) or (
+        phrase == ("is",) and _NAME_THEN_IS.search(text, 0, words[index].start)
+    ):
+        return "strong"
+    return "relation" if phrase in _RELATIONS.get(len(phrase), ()) else "weak"
+
+
+def _said_as_a_person(words: list[Word], first: int, last: int, text: str) -> bool:
+    """The words ``first`` to ``last``, a listed brand's or public figure's name (``eponyms.txt``),
+    are a person's here: they answer a question for a person ("Who am I speaking with?" / "Ethan
+    Allen."), follow a phrase that introduces a person or a relation ("my husband Ethan Allen"), are
+    followed by what a person does ("Grant Thornton called me"), or a name that is nothing else goes
+    on from them with a space alone between ("Daniel Sikorsky", "Sallie Mae Jenkins"). One shaped
+    like a person's, a first name first ("Ethan Allen", "Fred Meyer"), is a thing's only where the
+    talk says so: after "at", "from" or an article, before a lowercase word that is no verb of a
+    person's ("the Ethan Allen dining set", "Taylor Swift tickets"), or beside another brand ("Fannie
+    Mae or Freddie Mac")."""
+    if words[first].answers_for_a_person:
+        return True
+    before = words[first - 1] if first else None
+    after = words[last + 1] if last + 1 < len(words) else None
+    given = lexicon.load().census_given
+    if (
+        before
+        and (
+            before.folded in RELATIONS
+            or ((before.unambiguous or before.folded in given) and words[first].start - before.end == 1)
+        )
+    ) or (after and after.unambiguous and after.start - words[last].end == 1):
+        return True
+    slot = _slot_before(words, first, text)
+    if (
+        (slot == "strong" and _phrase_before(words, first, text) not in _LOOSE | _A_THING_TOO)
+        or slot == "relation"
+        or _PERSON_DOES.match(text, words[last].end)
+        or _MY_RELATION.match(text, words[last].end)
+        or _A_PERSON_BEFORE.search(text, max(0, words[first].start - 32), words[first].start)
+    ):
+        return True
+    if words[first].folded not in lexicon.load().given:
+        return False
+    if before and before.folded in _A_THING_S_WORDS and words[first].start - before.end == 1:
+        return False
+    following = _LOWERCASE_AFTER.match(text, words[last].end)
+    if following and not _PERSON_DOES.match(text, words[last].end):
+        return False
+    return not (_BRAND_JOINED.match(text, words[last].end) or _BRAND_JOINED_BEFORE.search(text, 0, words[first].start))
 
 
 def _adjacent_after_initial(text: str, initial: Word, name: Word) -> bool:

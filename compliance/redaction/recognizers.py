@@ -1010,11 +1010,11 @@ def _in_context(current: Rule, talk: Dialogue, start: int, end: int) -> bool:
     if current.unless and talk.mentioned_within(current.unless[0], start, current.unless[1]):
         return False
     if current.standalone and (talk.harmless_near(start) or _ONE_AFTER.match(talk.text, end)):
-        if not _birth_asked(current, talk, start):
+        if not _birth_asked(current, talk, start, end):
             return False  # "…the 149 one": one of several things, named by a number
     if current.birth and _other_date_asked(talk, start, end):
         return False
-    if current.guarded and talk.harmless_before(start) and not _birth_asked(current, talk, start):
+    if current.guarded and talk.harmless_before(start) and not _birth_asked(current, talk, start, end):
         return False
     if current.standalone:
         return True
@@ -1024,15 +1024,19 @@ def _in_context(current: Rule, talk: Dialogue, start: int, end: int) -> bool:
         return True
     if current.after and talk.after(current.topic, end, current.window):
         return True
-    if current.carry and (not talk.harmless_before(start) or _birth_asked(current, talk, start)):
+    if current.carry and (not talk.harmless_before(start) or _birth_asked(current, talk, start, end)):
         return current.topic in talk.carried(start, bare=bare)
     return False
 
 
-def _birth_asked(current: Rule, talk: Dialogue, start: int) -> bool:
+def _birth_asked(current: Rule, talk: Dialogue, start: int, end: int) -> bool:
     """A date of birth was asked for and ``current`` reads one: talk of an event said before the
-    answer leaves it a birth's ("Date of birth?" / "Closing my account. It's 3/3/1951.")."""
-    return (current.birth or current.topic in _BIRTH_TOPICS) and bool(_BIRTH_TOPICS & talk.carried(start, bare=True))
+    answer leaves it a birth's ("Date of birth?" / "I'm moving, so quickly, 4/12/1986."), unless its
+    year is no birth's ("I opened the account 3/3/2015")."""
+    if not (current.birth or current.topic in _BIRTH_TOPICS) or not _BIRTH_TOPICS & talk.carried(start, bare=True):
+        return False
+    said = talk.text[start:end]
+    return not _HAS_A_YEAR.search(said) or birth_year_in(said)
 
 
 _ONE_AFTER = re.compile(r"\s+ones?\b", FLAGS)
@@ -2655,7 +2659,7 @@ _TO_BE_CALLED = re.compile(
 # day, so call …").
 _SPEAKER_SAID = re.compile(r"\b(?:i|i'm|im|i'll|we're)\b", FLAGS)
 _WHOSE_NEXT = re.compile(
-    r"[.!?,]?\s*(?:(?:that's|thats|that is|it's|its|it is|this is)\s+(?:[\w'’]+\s+){0,2}?(?:my|his|her|their|our|"
+    r"[.!?,]?\s*(?:(?:that's|thats|that is|it's|its|it is|this is)\s+(?:[\w'’]+\s+){0,2}?(?:my|his|her|their|"
     r"the (?:house|home|cell|mobile|landline|residence)|[\w-]+['’]s)|(?:he's|she's|he is|she is|they're)\s+my|"
     r"(?:that's|it's|ask for)\s+(?-i:[A-Z]))\b",
     FLAGS,
@@ -2821,7 +2825,9 @@ _A_BUSINESS_S_ADDRESS = re.compile(
 # The same asked of the listener's business, which the answer then names as its own: "What's the
 # address of your Columbus branch?" / "Our Columbus branch is at …".
 _YOUR_BUSINESS_S_ADDRESS = re.compile(
-    rf"\baddress (?:of|for) (?:the|that|this|your|its|our) (?:[\w'’-]+ )?{_PLACES_ASKED_ABOUT}\b", FLAGS
+    rf"\baddress (?:of|for) (?:the|that|this|your|its|our) (?:[\w'’-]+ )?{_PLACES_ASKED_ABOUT}\b|"
+    rf"\b{_PLACES_ASKED_ABOUT}['’]s (?:[\w'’-]+ )?address\b",
+    FLAGS,
 )
 # In the answer, what makes the address someone's: "…, but bill it to …", "I stayed at an Airbnb,
 # …", "The statement address is …", "…, apartment 4B", "…. I rent the upstairs."
@@ -2835,9 +2841,7 @@ _ANSWER_OWNS = re.compile(
 # A person's own address asked for, or where something goes: "What's your address?", "Where should
 # we ship it?" (a business's phrase said in answer is then the person's: "The Garcia Agency is at …").
 _PERSONAL_ADDRESS_ASKED = re.compile(
-    r"\b(?:your|my|his|her|their)\s+(?:[\w'’-]+\s+)?address\b|\baddress\b[^.!\n]*\?|"
-    r"\b(?:please|say|what's|what is|whats|confirm|give me|tell me|need|and the)\b[^.!?\n]*\baddress\b|"
-    r"\b(?:ship|deliver|mail|send)\w*\b|"
+    r"\b(?:your|my|his|her|their)\s+(?:[\w'’-]+\s+)?address\b|\b(?:ship|deliver|mail|send)\w*\b|"
     r"\bwhere (?:do|does|should|can) (?:you|we|i|they|he|she) (?:live|stay)\b",
     FLAGS,
 )
@@ -2868,12 +2872,18 @@ _ANYONE = re.compile(
     r"\b(?:to you|near you|you can|you could|you may|you might|you'll|you will|you should|you need to|if you)\b",
     FLAGS,
 )
-# A business telling where it is: "We're at …", then its hours, parking or main line in the same turn
-# ("…, Suite 400, right across from City Hall. Our main line is …", "…. We close at nine.").
+# A business telling where it is: "We're at …", then its hours or main line in the same turn ("…, Suite
+# 400, right across from City Hall. Our main line is …", "…. We close at nine."); not where a visit to
+# the caller was asked about ("Where should the tow truck meet you?").
 _WE_ARE_AT = re.compile(r"\b(?:we're|we are|we're located|we are located)\s+(?:now\s+)?(?:at|on)\s+$", FLAGS)
 _BUSINESS_HOURS = re.compile(
-    r"\b(?:open|opens|close|closes|closed|hours|parking|weekdays|weekends|walk-ins?|appointments?|"
-    r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|a\.m|p\.m|main line)\b",
+    r"\bwe(?:'re| are)? (?:open|close)\b|\bour (?:hours|main line|lobby|front desk)\b|\bmain line\b|"
+    r"\bopen (?:from|until|till|til|\d|monday|tuesday|wednesday|thursday|friday|saturday|sunday|weekdays|daily)\b",
+    FLAGS,
+)
+# A visit to the caller asked about: where someone is to go to them.
+_VISIT_ASKED = re.compile(
+    r"\b(?:where|meet|technician|tech|tow|driver|come out|pick (?:you )?up|deliver\w*|install\w*|inspect\w*|visit)\b",
     FLAGS,
 )
 
@@ -2884,15 +2894,20 @@ def _business_says_where(text: str, talk: Dialogue, start: int) -> bool:
     sentence_start, _ = talk.sentence(start)
     if not _WE_ARE_AT.search(text, max(sentence_start, start - 40), start):
         return False
-    _, turn_end = talk.turn(start)
-    return bool(_BUSINESS_HOURS.search(text, start, turn_end))
+    turn_start, turn_end = talk.turn(start)
+    asked = _asked_before(talk, turn_start)
+    return bool(_BUSINESS_HOURS.search(text, start, turn_end)) and not (
+        _VISIT_ASKED.search(asked) and not _BUSINESS_PLACE_ASKED.search(asked)
+    )
 
 
 def _business_address(text: str, talk: Dialogue, finding: Finding) -> bool:
-    """An address a business names as its own place, right after naming it: not a person's.
-    Never where its sentence says whose place it is otherwise ("Our office has you at …", "Our
-    store is at …, and you're at …") or goes on after it with more than where it is ("…, which
-    is also my home address", "…, that's where I stay")."""
+    """An address a business names as its own place, right after naming it ("Our office is at …",
+    "the Atlanta Passport Agency, …") or telling where it is (``_business_says_where``), or given
+    for a question for a business's place (``_business_asked``): not a person's. Never where its
+    sentence says whose place it is otherwise ("Our office has you at …", "Our store is at …, and
+    you're at …") or goes on after it with more than where it is ("…, which is also my home
+    address", "…, that's where I stay")."""
     _, start, end, _ = finding
     sentence_start, sentence_end = talk.sentence(start)
     named = _BUSINESS_NAMED.search(text, max(sentence_start, start - 90), start)
@@ -2901,19 +2916,15 @@ def _business_address(text: str, talk: Dialogue, finding: Finding) -> bool:
         asked = _YOUR_BUSINESS_S_ADDRESS.sub(" ", _asked_before(talk, turn_start))
         if _PERSONAL_ADDRESS_ASKED.search(asked):
             return False  # "What's your address?" / "The Garcia Agency is at …"
-        if (
-            named
-            and (named.group("capitalised") or named.group("named"))
-            and _WHERE_ASKED.search(asked)
-            and not _BUSINESS_PLACE_ASKED.search(asked)
-        ):
+        named_only = named is None or named.group("capitalised") or named.group("named")
+        if named_only and _WHERE_ASKED.search(asked) and not _BUSINESS_PLACE_ASKED.search(asked):
             # A place named only by its name, said where someone is asked: "Where will you be?" / "The
             # Harbor Clinic, 220 Front Street."; not "Where are you located?" / "Our office is at …".
             return False
         if _LIVES_THERE.search(text, turn_start, sentence_start):
             return False  # "At home. The Kingsley Clinic, …", "Our daughter lives on campus now. …"
-        if _A_UNIT.search(text, start, sentence_end):
-            return False  # "The Riverside Plaza, 88 Elm Street, 3B"
+        if named_only and _A_UNIT.search(text, start, sentence_end):
+            return False  # "The Riverside Clinic, 88 Elm Street, 3B"; not "Our office is at …, Room 212"
     elif not _business_asked(talk, start):
         return False
     # "to you" names the listener only as the one the store is near, "you can" as anyone.

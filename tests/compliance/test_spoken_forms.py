@@ -3052,11 +3052,10 @@ def test_a_person_named_beside_an_animal_or_a_first_pet_is_hidden(context, text,
         "Our Eugene and Salem offices share a line.",
         "Our Jackson office is closed for the holiday, but the Memphis office is open until 5.",
         "Thank you for calling Lincoln Financial. Para español, oprima dos.",
-        "Hi, yeah, we're moving from a two-bedroom on Madison Avenue to a house in Jersey City. June 28th.",
         "I found Kroger Pharmacy at 1350 North High Street. Is that the one?",
     ],
 )
-def test_a_town_s_office_a_language_menu_a_moving_date_and_a_named_pharmacy_survive(text):
+def test_a_town_s_office_a_language_menu_and_a_named_pharmacy_survive(text):
     assert not hidden(text, context="Okay, how can I help?")
 
 
@@ -3192,4 +3191,36 @@ def test_a_name_a_card_s_code_and_a_home_said_the_same_way_are_hidden(context, t
     ],
 )
 def test_a_business_telling_where_it_is_or_its_line_survives(context, text):
+    assert not hidden(text, context=context)
+
+
+@pytest.mark.parametrize(
+    "context, text, value",
+    [
+        ("What's the last name on the prescription?", "Nguyen.", "Nguyen"),
+        ("Who prescribed it?", "Okafor prescribed it.", "Okafor"),
+        ("Do you take any medications?", "Metformin. And my wife, Oyelaran, takes insulin.", "Oyelaran"),
+        ("Could I get your surname?", "Oh.", "Oh"),
+        ("And you are?", "Huh... H-U-H.", "Huh"),
+        ("Where should the tow truck meet you?", "We're at 6 Quarry Hill Road. The gate closes at nine.",
+         "6 Quarry Hill Road"),
+        ("Okay.", "I need to move my service. Verification: 8/14/77.", "8/14/77"),
+        ("Okay.", "I spoke to Liam, the Aussie.", "Liam"),
+    ],
+)  # fmt: skip
+def test_a_name_a_home_and_a_birth_date_beside_a_medicine_an_interjection_a_business_s_hours_are_hidden(
+    context, text, value
+):
+    assert all_hidden(text, value, context=context)
+
+
+@pytest.mark.parametrize(
+    "context, text",
+    [
+        ("Okay.", "You can reach us at 1-800-555-0100. That's our main line."),
+        ("What's the clinic's address?", "Our office is at 100 Main Street, Room 212."),
+        ("Address?", "Our shop is at 12 Oak Road."),
+    ],
+)
+def test_a_business_s_line_and_place_said_with_our_survive(context, text):
     assert not hidden(text, context=context)
