@@ -858,7 +858,6 @@ _JOURNEY = re.compile(
 )
 # Where someone is, not a place: "deliver it to Savannah at the front desk".
 _AT_A_DESK = re.compile(r"at (?:the )?(?:front )?(?:desk|reception|counter)\b", re.IGNORECASE)
-# Titles and forms of address before a person's name.
 # Words said alone to open a turn, before a stop or a comma: "Oh. Okay, let's do the rollover then."
 _INTERJECTIONS = frozenset("oh ah aw ooh whoa wow hey huh hmm um uh okay ok yes yeah yep nope no".split())
 _INTERJECTION_CLOSED = re.compile(r"[^\S\n]*[.!,?…]")
@@ -875,7 +874,8 @@ def _an_interjection(text: str, entity: Entity) -> bool:
     if lexicon.fold(text[entity.start : entity.end]) not in _INTERJECTIONS:
         return False
     # The turn goes on with words of its own, none spelling the word ("Huh... H-U-H." is a surname).
-    rest = _line_at(text, entity.end)[closed.end() - text.rfind("\n", 0, entity.end) - 1 :]
+    line_end = text.find("\n", closed.end())
+    rest = text[closed.end() : len(text) if line_end == -1 else line_end]
     if not _WORD.search(rest) or _SPELLED.search(rest):
         return False
     return not (line_start and asks_for_a_person(question_in(_line_at(text, line_start - 1))))
@@ -883,10 +883,11 @@ def _an_interjection(text: str, entity: Entity) -> bool:
 
 # A question about what medicines someone takes or cannot take.
 _MEDICINE_ASKED = re.compile(
-    r"\b(?:allerg\w*|medications?|medicines?|meds|drugs?|prescriptions?|prescribed|refills?|dosage|pharmacist)\b",
+    r"\b(?:allerg\w*|medications?|medicines?|meds|drugs?|prescriptions?|refills?|dosage)\b",
     re.IGNORECASE,
 )
 _PRESCRIBER = re.compile(r"\b(?:who|whom|whose|prescrib\w*|pharmacist|doctor|dr|under)\b", re.IGNORECASE)
+# Titles and forms of address before a person's name.
 _TITLES = TITLES | frozenset(
     "nurse officer pastor coach sister brother judge captain deputy sergeant sgt nana auntie aunt uncle father "
     "reverend rev".split()

@@ -226,7 +226,7 @@ _NAME_EXPLAINED = re.compile(
 # "the corner of Sterling and Grant": streets.
 _STREET_CORNER = re.compile(r"\b(?:corner|intersection) of\s+(?:\w+\s+(?:and|&)\s+)?$", re.IGNORECASE)
 # Two streets where they cross, after a word of where: "a fiber cut near Devon and Western", "Bus
-# 14 stops at Maple Crest and Jackson"; not "at Devon and Mark's".
+# 14 stops at Western and Jackson"; not "at Devon and Mark's".
 _CAPITALISED = r"(?-i:[A-Z])[\w'’-]*"
 _CROSSING_BEFORE = re.compile(
     rf"\b(?:near|at|on)\s+(?P<other>(?P<first>(?:{_CAPITALISED}\s+){{1,2}})(?:and|&)\s+)?$", re.IGNORECASE

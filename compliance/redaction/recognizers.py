@@ -2709,8 +2709,9 @@ def _company_line(text: str, talk: Dialogue, finding: Finding) -> bool:
     if _OWN_NUMBER_ASKED.search(asked):
         return False
     if _BUSINESS_LINE.search(before):
-        # Not where the turn before asks for a number or the speaker is said before it: "Emergency
-        # contact?" / "The emergency number is …", "…staying with my daughter. The number there is …".
+        # Not where the turn before asks about a number or a home, or the speaker is said before it:
+        # "Will anyone be at the house?" / "The nurse line is …", "…staying with my daughter. The
+        # pharmacy number is …".
         turn_start = talk.turn(start)[0]
         return not (
             _NUMBER_ASKED.search(asked)
@@ -2744,8 +2745,8 @@ def _asked_before(talk: Dialogue, turn_start: int) -> str:
 # Walgreens at …", "Our nearest store to you is at Willow Creek Mall, …", "Our Hunter Road branch is
 # at …", "The Chicago Passport Agency is at …", "the Secretary of State office at …".
 _BUSINESS_PLACE = r"(?:store|branch|office|clinic|pharmacy|dealership|restaurant|mall|shop|warehouse|agency)"
-# A public place named in capitals, before its address: "the Jury Assembly Room, 1201 Franklin Street",
-# "the Rose Pavilion, 1968 Peachtree Road".
+# A public place or a business named in capitals, before its address: "the Atlanta Passport Agency, 230
+# Peachtree Street", "the Rose Pavilion, 1968 Peachtree Road", "Kroger Pharmacy at …".
 # Not a building people live or stay in: a tower, a plaza, a hall, a hotel or a care centre.
 _FACILITY = (
     r"(?:Pavilion|Courthouse|Hospital|Library|Terminal|Headquarters|Department|Showroom|School|"
