@@ -1031,8 +1031,8 @@ def _in_context(current: Rule, talk: Dialogue, start: int, end: int) -> bool:
 
 def _birth_asked(current: Rule, talk: Dialogue, start: int, end: int) -> bool:
     """A date of birth was asked for and ``current`` reads one: talk of an event said before the
-    answer leaves it a birth's ("Date of birth?" / "I'm moving, so quickly, 4/12/1986."), unless its
-    year is no birth's ("I opened the account 3/3/2015")."""
+    answer leaves it a birth's ("What's your date of birth?" / "I just paid the balance, it's March
+    3rd, 1961."), unless its year is no birth's."""
     if not (current.birth or current.topic in _BIRTH_TOPICS) or not _BIRTH_TOPICS & talk.carried(start, bare=True):
         return False
     said = talk.text[start:end]

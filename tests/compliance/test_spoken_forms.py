@@ -3139,6 +3139,7 @@ def test_a_workplace_a_birth_date_and_a_doctor_s_office_are_hidden(context, text
         ("Where are you calling from?", "Our Dana office is closed.", "Dana"),
         # A birth date asked for, after talk of an event; a last four written as a number.
         ("Date of birth?", "Closing my account. It's 3/3/1951.", "3/3/1951"),
+        ("What's your date of birth?", "I just paid the balance, it's March 3rd, 1961.", "March 3rd, 1961"),
         ("Last four of your social, please.", "Um, it's 6,789. The bill was $2,316.40.", "6,789"),
         # A unit's number said after a pause, after its letter.
         ("I'm at 88 Elm Street, apartment B", "12, on the second floor.", "12"),
