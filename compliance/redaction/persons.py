@@ -244,15 +244,7 @@ _AT_A_CROSSING = re.compile(
     r"detour|traffic|lights?|signal|exit|accident|crash|streetlight|pothole|turn (?:left|right))\b",
     re.IGNORECASE,
 )
-_SENTENCE_END = re.compile(r"[.!?\n]")
 _POSSESSIVE = re.compile(r"['’]s\b")
-# What a person does, said after a name: "Grant Thornton called me", "Garth Brooks referred me".
-_PERSON_DOES = re.compile(
-    r"[,]?\s+(?:called|calls|said|says|told|tells|referred|came|comes|left|signed|wants|asked|asks|is|was|will|"
-    r"would|has|had|passed|died|moved|lives|lived|works|worked|paid|pays|needs|wrote|sent|helped|handles|picked|"
-    r"dropped|answered|spoke|talked|emailed|texted|owes|owns|and (?:i|me|my)|here|speaking|jr|sr)\b",
-    re.IGNORECASE,
-)
 # Where a person is named: "please send it care of …", "The patient is …", "you've reached …".
 _A_PERSON_BEFORE = re.compile(
     r"\b(?:care of|c/o|made out to|payable to|you've reached|you have reached|patient is|holder is|would be|"
@@ -313,8 +305,8 @@ def _street_crossing(text: str, start: int, end: int) -> bool:
         return False
     if _POSSESSIVE.search(text, start, after.end() + 2):
         return False  # "at Devon and Mark's"
-    # The other street is no one's first name ("Devon and Western", "Maple Crest and Jackson"): not
-    # "Emma and Noah", "Mark and Jennifer", "Emma and Noahs".
+    # The other street is no one's first name ("Devon and Western", "Western and Jackson"): not "Emma
+    # and Noah", "Mark and Jennifer", "Emma and Noahs".
     other = before.group("first") or after.group("second")
     given = lexicon.load().given
     for word in _WORDS.findall(other):
@@ -322,9 +314,9 @@ def _street_crossing(text: str, start: int, end: int) -> bool:
         if folded in given or (folded.endswith("s") and folded[:-1] in given):
             return False
     sentence_start = max(
-        (match.end() for match in _SENTENCE_END.finditer(text, max(0, start - 160), start)), default=max(0, start - 160)
+        (match.end() for match in SENTENCE_END.finditer(text, max(0, start - 160), start)), default=max(0, start - 160)
     )
-    sentence_end = _SENTENCE_END.search(text, end)
+    sentence_end = SENTENCE_END.search(text, end)
     return _AT_A_CROSSING.search(text, sentence_start, sentence_end.start() if sentence_end else len(text)) is not None
 
 
@@ -459,6 +451,12 @@ _PRONOUN_VERBS = (
     "will|can|should|might|moved|passed"
 )
 _TAKEN_UP = re.compile(rf",?\s+(?:he|she)(?:['’]?s|['’]ll|\s+(?:{_PRONOUN_VERBS}))\b", re.IGNORECASE)
+# What a person does, said after a name: "Grant Thornton called me", "Garth Brooks referred me".
+_PERSON_DOES = re.compile(
+    rf",?\s+(?:{_PRONOUN_VERBS}|told|tells|referred|came|comes|left|signed|wants|asked|asks|would|died|paid|pays|"
+    r"wrote|sent|picked|dropped|answered|spoke|talked|emailed|texted|owes|owns|and (?:i|me|my)|here|speaking|jr|sr)\b",
+    re.IGNORECASE,
+)
 # A pronoun and a verb a few words after a name, in its sentence or opening the
 # next: "from hunter at the dealership he said", "Frank called? He'll know.".
 # The word just after the name is no article or object, which a verb would
