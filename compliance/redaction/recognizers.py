@@ -2781,9 +2781,13 @@ _A_UNIT = re.compile(
     r"parsonage|rear|cottage|housing|box|pmb)\b",
     FLAGS,
 )
-# Where someone is or something is to happen, asked: "Where will you be?", "the location of the service".
+# Where someone is, or a visit to them, asked about: "Where will you be?", "the location of the service",
+# "Where should the tow truck meet you?". A question for a business's place (``_BUSINESS_PLACE_ASKED``) is
+# read apart.
 _WHERE_ASKED = re.compile(
-    r"\bwhere\b|\b(?:location|located|property|premises|site|install\w*|service|pickup|meter|home|house)\b", FLAGS
+    r"\b(?:where|location|located|property|premises|site|service|pickup|pick (?:you )?up|meter|home|house|meet|"
+    r"technician|tech|tow|driver|come out|install\w*|deliver\w*|inspect\w*|visit)\b",
+    FLAGS,
 )
 # Words that make a place someone's, said anywhere in its sentence: "my office at …", "…, which is also
 # my home address", "you're at …", "…, where I stay". After the address, any pronoun or clause does:
@@ -2882,23 +2886,19 @@ _BUSINESS_HOURS = re.compile(
     r"\bopen (?:from|until|till|til|\d|monday|tuesday|wednesday|thursday|friday|saturday|sunday|weekdays|daily)\b",
     FLAGS,
 )
-# A visit to the caller asked about: where someone is to go to them.
-_VISIT_ASKED = re.compile(
-    r"\b(?:where|meet|technician|tech|tow|driver|come out|pick (?:you )?up|deliver\w*|install\w*|inspect\w*|visit)\b",
-    FLAGS,
-)
 
 
 def _business_says_where(text: str, talk: Dialogue, start: int) -> bool:
     """The address at ``start`` is where the speaker's business is: "We're at 2210 Hollis Avenue, by
-    the Harris Teeter. We close at nine." (its hours, suite or parking said in the turn)."""
+    the Harris Teeter. We close at nine." (its opening hours or main line said in the turn), not where
+    the turn before asked where someone is or about a visit to them."""
     sentence_start, _ = talk.sentence(start)
     if not _WE_ARE_AT.search(text, max(sentence_start, start - 40), start):
         return False
     turn_start, turn_end = talk.turn(start)
     asked = _asked_before(talk, turn_start)
     return bool(_BUSINESS_HOURS.search(text, start, turn_end)) and not (
-        _VISIT_ASKED.search(asked) and not _BUSINESS_PLACE_ASKED.search(asked)
+        _WHERE_ASKED.search(asked) and not _BUSINESS_PLACE_ASKED.search(asked)
     )
 
 
