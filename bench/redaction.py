@@ -90,6 +90,8 @@ RUNS = 21
 
 # (text, context) → findings: the context is the turn said just before, where a corpus gives it.
 Find = Callable[[str, str], Iterable[tuple[str, int, int]]]
+# (a call's turns, what was said before them) → each turn's findings.
+FindInTurns = Callable[[list[str], str], list[list[tuple[str, int, int]]]]
 
 
 def plain_presidio(nlp) -> Find:  # noqa: ANN001
@@ -149,8 +151,15 @@ def spans_of(redactor) -> Find:  # noqa: ANN001
     ]
 
 
-def report(name: str, corpus, engines: dict[str, Find], show_misses: bool) -> None:  # noqa: ANN001
-    from compliance.redaction.evaluation import evaluate
+def turn_spans_of(redactor) -> FindInTurns:  # noqa: ANN001
+    return lambda turns, context="": [
+        [(entity.type, entity.start, entity.end) for entity in found]
+        for found in redactor.analyze_turns(turns, context=context)
+    ]
+
+
+def report(name: str, corpus, engines: dict[str, Find], in_one_pass: FindInTurns, show_misses: bool) -> None:  # noqa: ANN001
+    from compliance.redaction.evaluation import calls, evaluate, evaluate_calls
 
     scores = {engine: evaluate(find, corpus) for engine, find in engines.items()}
     ours, plain = scores["ours"], scores["plain Presidio"]
@@ -191,6 +200,13 @@ def report(name: str, corpus, engines: dict[str, Find], show_misses: bool) -> No
             f"leaked {score.leaked()}, keep-rate {score.keep_rate():.3f}, precision {score.precision():.3f}"
         )
     if any(example.context for example in corpus):
+        # Each call read whole, as one text, as an end-of-call report could be: every turn with
+        # all the turns before it and after it, against the turns before only (above).
+        score = evaluate_calls(in_one_pass, corpus)
+        print(
+            f"ours, each call in one pass ({len(calls(corpus))} calls): recall {score.recall():.3f}, "
+            f"PERSON {score.recall('PERSON'):.3f}, leaked {score.leaked()}, keep-rate {score.keep_rate():.3f}"
+        )
         # What the turns before add: the same engine given the last of them only, and none.
         for label, given in (
             ("the turn before only", lambda context: context.rpartition("\n")[2]),
@@ -237,16 +253,35 @@ def speed(engines: dict[str, Find], corpus, load_seconds: dict[str, float]) -> N
         for text in texts:
             find(text)
         throughput = words / (time.perf_counter() - started)
-        timings = []
-        for transcript in transcripts:
-            started = time.perf_counter()
-            find(transcript)
-            timings.append((time.perf_counter() - started) * 1000)
-        timings.sort()
+        timings = _timings(find, transcripts)
         print(
             f"{name:<18}{load_seconds[name]:>8.2f}{throughput:>10.0f}"
             f"{statistics.median(timings):>26.1f}{timings[int(0.9 * len(timings))]:>9.1f}"
         )
+    # The same transcripts as a worker reads a report's turns one by one, each with the turns
+    # before it as its context, against the one pass above.
+    timings = _timings(lambda transcript: _turn_by_turn(engines["ours"], transcript), transcripts)
+    print(
+        f"{'ours, turn by turn':<18}{'':>8}{'':>10}"
+        f"{statistics.median(timings):>26.1f}{timings[int(0.9 * len(timings))]:>9.1f}"
+    )
+
+
+def _timings(find: Callable[[str], object], transcripts: list[str]) -> list[float]:
+    timings = []
+    for transcript in transcripts:
+        started = time.perf_counter()
+        find(transcript)
+        timings.append((time.perf_counter() - started) * 1000)
+    return sorted(timings)
+
+
+def _turn_by_turn(find: Find, transcript: str) -> None:
+    from compliance.redaction import CONTEXT_TURNS
+
+    turns = transcript.split("\n")
+    for index, turn in enumerate(turns):
+        find(turn, "\n".join(turns[max(0, index - CONTEXT_TURNS) : index]))
 
 
 def main() -> None:
@@ -285,7 +320,13 @@ def main() -> None:
     chosen = arguments.only or list(CORPORA)
     corpora = {name: load_corpus(path) for name, path in CORPORA.items() if path.exists() and name in chosen}
     for name, corpus in corpora.items():
-        report(f"{name} ({CORPORA[name].relative_to(ROOT)})", corpus, engines, arguments.misses == name)
+        report(
+            f"{name} ({CORPORA[name].relative_to(ROOT)})",
+            corpus,
+            engines,
+            turn_spans_of(ours),
+            arguments.misses == name,
+        )
     if not arguments.no_speed:
         speed(engines, load_corpus(CORPORA["dev"]), load_seconds)
 

@@ -23,7 +23,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -35,15 +35,14 @@ from calls.services import crm
 from calls.services.calls import call_flag_escalation
 from compliance.audit import audit_record, audit_record_many
 from compliance.database import insert_statement, rows_where
-from compliance.redaction import redact
+from compliance.redaction import CONTEXT_TURNS, redact_turns
+
+if TYPE_CHECKING:
+    from compliance.redaction import Redaction
 
 logger = logging.getLogger(__name__)
 
 LIVE_SOURCE = "vapi.transcript"
-# How many turns before an utterance its redaction reads: a value finished
-# a turn after it began ("It's May…" / "…the 5th, 1997.") reads the question
-# before both.
-CONTEXT_TURNS = 3
 SWEEP_GRACE = timedelta(minutes=2)
 SWEEP_BATCH = 500
 
@@ -74,19 +73,20 @@ def transcript_store(*, call: Call, event: InboundEvent, utterances: Sequence[Ut
     if sum(len(words or "") for words in held) > settings.VAPI_MAX_UTTERANCE_CHARS:
         return _store_pending(call=call, event=event, utterances=utterances)
     now = timezone.now()
-    rows = []
-    for utterance, words in zip(utterances, held, strict=True):
-        context = _turns_before(
-            call_id=call.pk, source=utterance.source, source_field=utterance.source_field,
-            spoken_at=utterance.spoken_at, event=event,
+    outcomes = _outcomes(call=call, event=event, utterances=utterances, held=held)
+    rows = [
+        _segment(
+            call,
+            event,
+            utterance,
+            status=outcome.status,
+            text=outcome.text,
+            entity_counts=outcome.entity_counts,
+            failure_reason=outcome.failure_reason,
+            redacted_at=now,
         )  # fmt: skip
-        outcome = _redacted(call=call, event=event, speaker=utterance.speaker, words=words, context=context)
-        rows.append(
-            _segment(
-                call, event, utterance, status=outcome.status, text=outcome.text,
-                entity_counts=outcome.entity_counts, failure_reason=outcome.failure_reason, redacted_at=now,
-            )
-        )  # fmt: skip
+        for utterance, outcome in zip(utterances, outcomes, strict=True)
+    ]
     stored = _insert_new(rows)
     audit_record_many([_audit_entry(segment, call) for segment in stored])
     for segment in stored:
@@ -165,21 +165,77 @@ def _masked(reason: str) -> _Outcome:
     return _Outcome(TranscriptSegment.Status.MASKED, TranscriptSegment.FULLY_MASKED, {}, reason[:200])
 
 
-def _redacted(*, call: Call, event: InboundEvent | None, speaker: str, words: str | None, context: str) -> _Outcome:
-    """What a segment of ``words`` is stored as. A failure of the engine on
-    these words is permanent, so it is stored fully masked with the reason
-    at once; the reason names the error's class only, as its message may
-    quote the words."""
+def _outcomes(
+    *, call: Call, event: InboundEvent, utterances: Sequence[Utterance], held: list[str | None]
+) -> list[_Outcome]:
+    """What each utterance of ``event`` is stored as. A report's messages are
+    one conversation, read in one pass of the engine, each with every message
+    around it; any other utterance is read alone, after the turns before it."""
+    _escalate(call, [(utterance.speaker, words) for utterance, words in zip(utterances, held, strict=True)])
+    conversation = [
+        index for index, utterance in enumerate(utterances) if _message_index(utterance.source_field) is not None
+    ]
+    outcomes: dict[int, _Outcome] = {}
+    if len(conversation) > 1:
+        first = utterances[conversation[0]]
+        context = _turns_before(
+            call_id=call.pk, source=first.source, source_field=first.source_field, spoken_at=first.spoken_at,
+            event=event,
+        )  # fmt: skip
+        turns = [(utterances[index].speaker, held[index]) for index in conversation]
+        outcomes.update(zip(conversation, _redacted(call=call, event=event, turns=turns, context=context), strict=True))
+    for index, (utterance, words) in enumerate(zip(utterances, held, strict=True)):
+        if index not in outcomes:
+            context = _turns_before(
+                call_id=call.pk, source=utterance.source, source_field=utterance.source_field,
+                spoken_at=utterance.spoken_at, event=event,
+            )  # fmt: skip
+            [outcomes[index]] = _redacted(call=call, event=event, turns=[(utterance.speaker, words)], context=context)
+    return [outcomes[index] for index in range(len(utterances))]
+
+
+def _redacted(
+    *, call: Call, event: InboundEvent | None, turns: Sequence[tuple[str, str | None]], context: str
+) -> list[_Outcome]:
+    """What each of ``turns`` (a speaker and the words said, None where
+    they are no longer held), said one after another after ``context``, is
+    stored as: read in one pass of the engine. A failure of the engine is
+    permanent; where it reads several turns, each is read again alone, after
+    the turns before it, so that only the words it fails on are stored fully
+    masked, with the reason. The reason names the error's class only, as its
+    message may quote the words."""
     if call.erased_at is not None:
-        return _masked("the caller's data was erased")
-    if words is None:
-        return _masked("raw words were no longer available")
-    if speaker == "caller" and (trigger := escalation_trigger(words)):
-        call_flag_escalation(call_id=call.pk, reason=trigger)
+        return [_masked("the caller's data was erased") for _ in turns]
+    said = [words for _, words in turns if words is not None]
     try:
-        redaction = redact(words, known_names=_known_names(call, event), context=context)
+        redactions = iter(redact_turns(said, known_names=_known_names(call, event), context=context) if said else [])
     except Exception as error:  # noqa: BLE001  (the class name only; the message may quote the words)
-        return _masked(f"redaction failed: {type(error).__name__}")
+        if len(said) > 1:
+            return [_read_alone(call, event, turns, index, context) for index in range(len(turns))]
+        return [_masked(f"redaction failed: {type(error).__name__}") for _ in turns]
+    return [
+        _masked("raw words were no longer available") if words is None else _outcome(next(redactions))
+        for _, words in turns
+    ]
+
+
+def _escalate(call: Call, turns: Sequence[tuple[str, str | None]]) -> None:
+    if call.erased_at is None:
+        for speaker, words in turns:
+            if words is not None and speaker == "caller" and (trigger := escalation_trigger(words)):
+                call_flag_escalation(call_id=call.pk, reason=trigger)
+
+
+def _read_alone(
+    call: Call, event: InboundEvent | None, turns: Sequence[tuple[str, str | None]], index: int, context: str
+) -> _Outcome:
+    """The outcome of turn ``index`` of ``turns`` read alone, after the turns before it."""
+    before = [*(context.split("\n") if context else []), *(words for _, words in turns[:index] if words is not None)]
+    context = "\n".join(before[-CONTEXT_TURNS:])
+    return _redacted(call=call, event=event, turns=[turns[index]], context=context)[0]
+
+
+def _outcome(redaction: Redaction) -> _Outcome:
     counts = dict(Counter(entity.type for entity in redaction.entities))
     return _Outcome(TranscriptSegment.Status.REDACTED, redaction.text, counts)
 
@@ -225,12 +281,19 @@ def _previous_turns(payload: dict[str, Any] | None, field: str) -> list[str] | N
     """The words of the messages before ``artifact.messages.3.message``, the
     nearest first: the question a bare answer ("4 1 2.") answers. None where
     the field is no message of a list."""
-    parts = field.split(".")
-    if len(parts) < 2 or not parts[-2].isdigit():
+    index = _message_index(field)
+    if index is None:
         return None
-    index = int(parts[-2])
+    parts = field.split(".")
     earlier = (_raw_words(payload, ".".join([*parts[:-2], str(at), parts[-1]])) for at in range(index - 1, -1, -1))
     return [words for words in itertools.islice(earlier, CONTEXT_TURNS) if words is not None]
+
+
+def _message_index(field: str) -> int | None:
+    """Which message of a list ``artifact.messages.3.message`` is (3); None
+    where the field is no message of a list."""
+    parts = field.split(".")
+    return int(parts[-2]) if len(parts) >= 2 and parts[-2].isdigit() else None
 
 
 def _turns_before(
@@ -322,7 +385,8 @@ def transcript_redact(*, segment_id: int) -> str:
             spoken_at=segment.spoken_at, event=event,
         )  # fmt: skip
         words = _raw_words(event.payload if event else None, segment.source_field)
-        outcome = _redacted(call=segment.call, event=event, speaker=segment.speaker, words=words, context=context)
+        _escalate(segment.call, [(segment.speaker, words)])
+        [outcome] = _redacted(call=segment.call, event=event, turns=[(segment.speaker, words)], context=context)
         segment.status, segment.text, segment.entity_counts = outcome.status, outcome.text, outcome.entity_counts
         segment.failure_reason, segment.redacted_at = outcome.failure_reason, timezone.now()
         segment.save(update_fields=["status", "text", "entity_counts", "failure_reason", "redacted_at"])

@@ -6,6 +6,8 @@ redacted): it returns a
 ``Redaction`` whose ``.text`` has typed placeholders ([SSN], [CREDIT_CARD],
 [PHONE], [EMAIL], [PERSON], …) and whose ``.entities`` give each entity's
 type, score and span in the original text, never its value.
+``redact_turns(turns, known_names=(), context="")`` redacts a whole
+conversation's turns in one pass of the engine, a ``Redaction`` for each.
 
 The engine (Presidio and spaCy) is imported on first use, so processes that
 never redact, such as the web server, don't load it.
@@ -14,7 +16,7 @@ never redact, such as the web server, don't load it.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -22,7 +24,13 @@ from django.conf import settings
 if TYPE_CHECKING:
     from .engine import Redaction, Redactor
 
-__all__ = ["Entity", "Redaction", "Redactor", "engines_loaded", "get_redactor", "redact"]
+__all__ = [
+    "CONTEXT_TURNS", "Entity", "Redaction", "Redactor", "engines_loaded", "get_redactor", "redact", "redact_turns",
+]  # fmt: skip
+
+# How many turns before one its context holds: a value finished a turn after
+# it began ("It's May…" / "…the 5th, 1997.") reads the question before both.
+CONTEXT_TURNS = 3
 
 
 def __getattr__(name: str) -> Any:
@@ -53,3 +61,7 @@ def engines_loaded() -> int:
 
 def redact(text: str, *, known_names: Iterable[str] = (), context: str = "") -> Redaction:
     return get_redactor().redact(text, known_names=tuple(known_names), context=context)
+
+
+def redact_turns(turns: Sequence[str], *, known_names: Iterable[str] = (), context: str = "") -> list[Redaction]:
+    return get_redactor().redact_turns(turns, known_names=tuple(known_names), context=context)

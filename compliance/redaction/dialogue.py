@@ -16,6 +16,8 @@ import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Collection, Iterator
 
+from . import CONTEXT_TURNS
+
 FLAGS = re.IGNORECASE
 
 # A business's own numbers, whose parts are no one's: "the tracking number ends in 4471".
@@ -347,6 +349,25 @@ BARE_WORDS = frozenset(
     """.split()
 )
 CARRY_DISTANCE = 240
+# How much of the turns before one is read as its context: a question and a little more.
+CONTEXT_CHARACTERS = 300
+
+
+def turn_window(text: str, position: int) -> tuple[int, int]:
+    """The part of ``text`` read with the turn (line) at ``position``: the turns before it that
+    a turn's context holds (``CONTEXT_TURNS`` of them, ``CONTEXT_CHARACTERS`` at most), and the
+    turn itself to its end. A whole call read in one pass reads each turn's style in what a
+    turn read alone after its context would hold, never in turns after it or long before it."""
+    line_start = text.rfind("\n", 0, position) + 1
+    start = line_start
+    for _ in range(CONTEXT_TURNS):
+        if start == 0:
+            break
+        start = text.rfind("\n", 0, start - 1) + 1
+    end = text.find("\n", position)
+    return max(start, line_start - CONTEXT_CHARACTERS - 1), len(text) if end == -1 else end
+
+
 _KEY_PRESSED = re.compile(
     r"[\s,]*(?:and\s+)?(?:then\s+)?(?:followed\s+by\s+|press(?:ing)?\s+|hit(?:ting)?\s+)?(?:the\s+)?"
     r"(?:pound|hash|hashtag|star|enter|number sign)(?:\s+(?:key|sign|button))?\b",

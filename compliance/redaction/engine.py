@@ -10,13 +10,15 @@ for a context enhancer none of them use, which cost more than the rules.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import re
-from collections.abc import Iterable
+from bisect import bisect_right
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from . import lexicon, ner, tagger
-from .dialogue import SENTENCE_END
+from .dialogue import SENTENCE_END, turn_window
 from .normalize import FILLER_WORDS, normalize
 from .persons import (
     ADDRESS_THINGS,
@@ -104,25 +106,41 @@ class Redactor:
         (the turns before, one a line; its last ``CONTEXT_CHARACTERS`` are
         read): read with the text, so that "What's the security code?" types
         a bare "4 1 2" that follows, but never redacted itself."""
+        return self.analyze_turns((text,), known_names=known_names, context=context)[0]
+
+    def analyze_turns(
+        self, turns: Sequence[str], *, known_names: tuple[str, ...] = (), context: str = ""
+    ) -> list[list[Entity]]:
+        """The entities in each of ``turns``, said one after another after
+        ``context``, read in one pass: a conversation's turns joined one a line,
+        each read with every turn before it, as ``analyze`` reads a turn with
+        its context, and with the turns after it (a value run on into the next
+        turn; "That's my cell." after a number). A value found in one turn is
+        found again wherever a later turn repeats it. Each entity's span is
+        within its own turn; one that ran on is cut where its turn ends."""
         try:
-            return self._analyzed_with_context(text, known_names, context)
+            return self._turns_analyzed(tuple(turns), tuple(known_names), context)
         finally:
             forget()
 
-    def _analyzed_with_context(self, text: str, known_names: tuple[str, ...], context: str) -> list[Entity]:
-        if context:
-            joined = context[-CONTEXT_CHARACTERS:] + "\n"
-            shift = len(joined)
-            found = self._analyzed(joined + text, known_names, turn=shift)
-            return [
-                Entity(entity.type, max(entity.start, shift) - shift, entity.end - shift, entity.score)
-                for entity in _merge(found + _echoes(joined + text, found, shift), joined + text)
-                if entity.end > shift
+    def _turns_analyzed(self, turns: tuple[str, ...], known_names: tuple[str, ...], context: str) -> list[list[Entity]]:
+        joined = context[-CONTEXT_CHARACTERS:] + "\n" if context else ""
+        starts = list(itertools.accumulate((len(turn) + 1 for turn in turns[:-1]), initial=len(joined)))
+        text = joined + "\n".join(turns)
+        found = self._analyzed(text, known_names, turns=starts)
+        if starts[-1]:
+            found = _merge(found + _echoes(text, found, starts), text)
+        return [
+            [
+                Entity(entity.type, max(entity.start, start) - start, _cut(text, entity.end, end) - start, entity.score)
+                for entity in found
+                if entity.end > start and max(entity.start, start) < _cut(text, entity.end, end)
             ]
-        return self._analyzed(text, known_names, turn=0)
+            for start, end in ((start, start + len(turn)) for start, turn in zip(starts, turns, strict=True))
+        ]
 
-    def _analyzed(self, text: str, known_names: tuple[str, ...], *, turn: int) -> list[Entity]:
-        """``analyze`` on one text, the turn analysed beginning at ``turn`` (after the context)."""
+    def _analyzed(self, text: str, known_names: tuple[str, ...], *, turns: list[int]) -> list[Entity]:
+        """``analyze`` on one text, the turns analysed beginning at ``turns`` (after the context)."""
         words = self.names.words_of(text)
         found = [
             Entity(PERSON, item.start, item.end, item.score)
@@ -154,7 +172,7 @@ class Redactor:
                 or _a_make_and_model(text, entity)
             )
         ]
-        return _merge(self._as_names(confident, text, businesses, turn), text)
+        return _merge(self._as_names(confident, text, businesses, turns), text)
 
     def _thing_asked_for(self, text: str, entity: Entity) -> bool:
         """The name found at ``entity`` answers the turn before it, a question for a thing and not
@@ -299,7 +317,7 @@ class Redactor:
             lexicon.fold(word) for start, end in streets.items() for word in _WORD.findall(text, start, end)
         }
         kept = []
-        for kind, start, end in self.tagger.find(text):
+        for kind, start, end in self._tagger_findings(text):
             if _AN_AMOUNT.fullmatch(_number_around(text, start, end)):
                 continue  # a piece of an amount: "316" of "$2,316.40"
             words = {lexicon.fold(word) for word in _WORD.findall(text, start, end)}
@@ -314,6 +332,23 @@ class Redactor:
             kept.append(Entity(kind, start, end, TAGGER_SCORE))
         return kept
 
+    def _tagger_findings(self, text: str) -> list[tuple[str, int, int]]:
+        """The tagger's findings in each turn of ``text``, as it reads the turn after its context
+        (``turn_window``): the model reads a whole sequence at once, and a turn's words after
+        it, or a call's words long before, would change what it makes of the turn."""
+        line_starts = [0] + [match.end() for match in _LINE_START.finditer(text)]
+        if turn_window(text, line_starts[-1])[0] == 0:
+            return self.tagger.find(text)  # one turn and its context: read whole
+        findings = []
+        for line_start in line_starts:
+            start, end = turn_window(text, line_start)
+            findings += [
+                (kind, max(found_start + start, line_start), found_end + start)
+                for kind, found_start, found_end in self.tagger.find(text[start:end])
+                if found_end + start > line_start
+            ]
+        return findings
+
     def _no_name_in(self, text: str, start: int, end: int) -> bool:
         """No word the tagger read as a person's could be one: each is an ordinary word of
         three letters or more (never a name, like "you", or one no name list holds) and no
@@ -322,7 +357,7 @@ class Redactor:
         you"). A capital inside a sentence ("I had Hadid"), lowercase speech ("not hadid") and
         digits ("GB13CLHA5152…": redacted as whatever they are) leave the tagger's reading
         alone: many names are frequent words too."""
-        known, formatted = self.names.lexicon, not text.islower()
+        known, formatted = self.names.lexicon, not text[slice(*turn_window(text, start))].islower()
         for token in _TOKEN.finditer(text, start, end):
             word = token.group()
             as_a_word = (word.islower() and formatted) or (word[0].isupper() and _starts_sentence(text, token.start()))
@@ -332,7 +367,9 @@ class Redactor:
                 return False
         return True
 
-    def _as_names(self, found: list[Entity], text: str, businesses: list[tuple[int, int]], turn: int) -> list[Entity]:
+    def _as_names(
+        self, found: list[Entity], text: str, businesses: list[tuple[int, int]], turns: list[int]
+    ) -> list[Entity]:
         """``found`` with each person's name cut where its line ends (a value may run on into
         the next turn after a pause: "it's 3318…" / "…Saddleback Crossing"; a name does only
         where the next line goes on with a name, ``_goes_on_with_a_name``: "My name is Kwame" /
@@ -349,7 +386,7 @@ class Redactor:
             for line in _LINE.finditer(text, entity.start, entity.end):
                 # A word no list holds goes on with a name said as the next turn, or after a first
                 # name: not a written address's town after its street.
-                unlisted = line.start() >= turn > entity.start or self._ends_in_a_first_name(before)
+                unlisted = _a_turn_begins(turns, entity.start, line.start()) or self._ends_in_a_first_name(before)
                 if before and not self._goes_on_with_a_name(line.group(), _line_at(text, line.start()), unlisted):
                     break
                 before = line.group()
@@ -452,10 +489,17 @@ class Redactor:
         return bool(words) and lexicon.fold(words[-1]) in self.names.lexicon.given
 
     def redact(self, text: str, *, known_names: tuple[str, ...] = (), context: str = "") -> Redaction:
-        entities = self.analyze(text, known_names=tuple(known_names), context=context)
-        return Redaction(
-            with_placeholders(text, [(item.type, item.start, item.end) for item in entities]), tuple(entities)
-        )
+        return self.redact_turns((text,), known_names=known_names, context=context)[0]
+
+    def redact_turns(
+        self, turns: Sequence[str], *, known_names: tuple[str, ...] = (), context: str = ""
+    ) -> list[Redaction]:
+        """Each of a conversation's ``turns`` redacted, read in one pass (``analyze_turns``)."""
+        found = self.analyze_turns(turns, known_names=tuple(known_names), context=context)
+        return [
+            Redaction(with_placeholders(turn, [(item.type, item.start, item.end) for item in said]), tuple(said))
+            for turn, said in zip(turns, found, strict=True)
+        ]
 
 
 def with_placeholders(text: str, spans: Iterable[tuple[str, int, int]]) -> str:
@@ -470,6 +514,7 @@ def with_placeholders(text: str, spans: Iterable[tuple[str, int, int]]) -> str:
 
 
 _WORD = re.compile(r"\w+")
+_LINE_START = re.compile(r"(?<=\n)")
 # Between a street address and its town: "…, Marietta", "…, in Chamblee".
 _BEFORE_A_TOWN = re.compile(r"[^\S\n]*,[^\S\n]*(?:in[^\S\n]+)?|[^\S\n]+in[^\S\n]+")
 _STATE_OR_ZIP_AFTER = re.compile(
@@ -525,37 +570,62 @@ _ECHOED = frozenset(
 _NOT_ALPHANUMERIC = re.compile(r"[\W_]+")
 
 
-def _echoes(text: str, found: list[Entity], shift: int) -> list[Entity]:
-    """A value found in the turns before (``text[:shift]``) and said again after them, in words
-    or digits, its characters in the same order: "Um, it's 8 0 3 1." / "8031, that matches.";
-    "seventy three oh five" / "7305 is set"; "k seven m two nine x" / "I have K7M29X"."""
+def _echoes(text: str, found: list[Entity], starts: list[int]) -> list[Entity]:
+    """A value found in the turns before one (each turn begins at one of ``starts``, after what
+    was said before it) and said again in it, in words or digits, its characters in the same
+    order: "Um, it's 8 0 3 1." / "8031, that matches."; "seventy three oh five" / "7305 is set";
+    "k seven m two nine x" / "I have K7M29X"."""
+    values = [entity for entity in found if entity.type in _ECHOED]
     said: dict[str, str] = {}
-    for entity in found:
-        if entity.end > shift or entity.type not in _ECHOED:
-            continue
-        written = normalize(text[entity.start : entity.end]).text
-        if entity.type == "ADDRESS":
-            # Four characters or more: "221B", "Suite 301"; not "2A", a form's, a fuse's or a seat's too.
-            characters = _NOT_ALPHANUMERIC.sub("", written).upper()
-            if any(c.isdigit() for c in characters) and not characters.isdigit() and len(characters) >= 4:
-                said[characters] = entity.type
-            continue
-        # The value whole, and each piece of it said apart: "k seven m two uh k seven m two nine x".
-        for piece in {written, *written.split()}:
-            characters = _NOT_ALPHANUMERIC.sub("", piece).upper()
-            if sum(character.isdigit() for character in characters) >= 3:
-                said[characters] = entity.type
-    if not said:
-        return []
-    normalized = normalize(text[shift:])
     echoes = []
-    for characters, entity_type in said.items():
-        pattern = r"[\s,.-]*".join(re.escape(character) for character in characters)
-        for match in re.finditer(rf"(?<![^\W_]){pattern}(?![^\W_]|[.,]\d)", normalized.text, re.IGNORECASE):
-            if not QUANTITY_AFTER.match(normalized.text, match.end()):
-                start, end = normalized.to_original(*match.span())
-                echoes.append(Entity(entity_type, start + shift, end + shift, ECHO_SCORE))
+    for start, end in zip(starts, [start - 1 for start in starts[1:]] + [len(text)], strict=True):
+        while values and values[0].end <= start:
+            said.update(_characters_said(text, values.pop(0)))
+        if not said:
+            continue
+        normalized = normalize(text[start:end])
+        for characters, entity_type in said.items():
+            pattern = r"[\s,.-]*".join(re.escape(character) for character in characters)
+            for match in re.finditer(rf"(?<![^\W_]){pattern}(?![^\W_]|[.,]\d)", normalized.text, re.IGNORECASE):
+                if not QUANTITY_AFTER.match(normalized.text, match.end()):
+                    echo_start, echo_end = normalized.to_original(*match.span())
+                    echoes.append(Entity(entity_type, echo_start + start, echo_end + start, ECHO_SCORE))
     return echoes
+
+
+def _characters_said(text: str, entity: Entity) -> dict[str, str]:
+    """The characters of the value at ``entity`` that say which it is, each with its type."""
+    written = normalize(text[entity.start : entity.end]).text
+    if entity.type == "ADDRESS":
+        # Four characters or more: "221B", "Suite 301"; not "2A", a form's, a fuse's or a seat's too.
+        characters = _NOT_ALPHANUMERIC.sub("", written).upper()
+        if any(c.isdigit() for c in characters) and not characters.isdigit() and len(characters) >= 4:
+            return {characters: entity.type}
+        return {}
+    # The value whole, and each piece of it said apart: "k seven m two uh k seven m two nine x".
+    said = {}
+    for piece in {written, *written.split()}:
+        characters = _NOT_ALPHANUMERIC.sub("", piece).upper()
+        if sum(character.isdigit() for character in characters) >= 3:
+            said[characters] = entity.type
+    return said
+
+
+def _cut(text: str, end: int, turn_end: int) -> int:
+    """Where a value ending at ``end`` ends within the turn ending at ``turn_end``: a value run
+    on into the next turn ends at its last letter or digit in this one ("It's May…" /
+    "…the 5th, 1997." leaves "It's [DATE_OF_BIRTH]…")."""
+    if end <= turn_end:
+        return end
+    while turn_end > 0 and not text[turn_end - 1].isalnum():
+        turn_end -= 1
+    return turn_end
+
+
+def _a_turn_begins(turns: list[int], start: int, position: int) -> bool:
+    """One of the turns beginning at ``turns`` begins after ``start`` and at ``position`` or before."""
+    index = bisect_right(turns, start)
+    return index < len(turns) and turns[index] <= position
 
 
 # The business a call is answered for, in capitals: "Thank you for calling the Hilton Garden Inn

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -80,15 +80,45 @@ def load_corpus(path: Path) -> list[Example]:
 def evaluate(find: Callable[[str, str], Iterable[Span]], corpus: Iterable[Example]) -> Score:
     """Score ``find``, which returns ``(type, start, end)`` findings for a
     text, given the text and its context."""
-    score = Score()
+    corpus = list(corpus)
+    return scored(corpus, (find(example.text, example.context) for example in corpus))
+
+
+def evaluate_calls(
+    find_turns: Callable[[list[str], str], Iterable[Iterable[Span]]], corpus: Sequence[Example]
+) -> Score:
+    """Score ``find_turns``, which returns the findings of each of a call's
+    turns, given the turns and what was said before the first: each call of
+    the corpus (``calls``) read whole, as an end-of-call report is."""
+    findings = []
+    for call in calls(corpus):
+        findings += find_turns([example.text for example in call], call[0].context)
+    return scored(corpus, findings)
+
+
+def calls(corpus: Sequence[Example]) -> list[list[Example]]:
+    """The corpus's utterances as the calls they were said in, in order: one
+    whose context ends with the utterance before it goes on that one's call."""
+    found: list[list[Example]] = []
     for example in corpus:
-        findings = list(find(example.text, example.context))
+        if found and (example.context == found[-1][-1].text or example.context.endswith("\n" + found[-1][-1].text)):
+            found[-1].append(example)
+        else:
+            found.append([example])
+    return found
+
+
+def scored(corpus: Iterable[Example], findings: Iterable[Iterable[Span]]) -> Score:
+    """The score of ``findings``, those of each utterance of ``corpus`` in turn."""
+    score = Score()
+    for example, found in zip(corpus, findings, strict=True):
+        findings_here = list(found)
         hidden = set()
-        for _, start, end in findings:
+        for _, start, end in findings_here:
             hidden.update(range(start, end))
         if not example.labels:
             score.harmless += 1
-            score.kept += not findings
+            score.kept += not findings_here
         for entity_type, start, end in example.labels:
             score.labelled[entity_type] += 1
             visible = [position for position in range(start, end) if example.text[position].isalnum()]
@@ -96,7 +126,7 @@ def evaluate(find: Callable[[str, str], Iterable[Span]], corpus: Iterable[Exampl
                 score.caught[entity_type] += 1
             else:
                 score.misses.append((entity_type, example.text))
-        for entity_type, start, end in findings:
+        for entity_type, start, end in findings_here:
             score.found[entity_type] += 1
             if any(start < label_end and label_start < end for _, label_start, label_end in example.labels):
                 score.found_correct[entity_type] += 1

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import bisect
 import functools
+import itertools
 import operator
 import re
 from collections.abc import Iterable, Iterator, Sequence
@@ -36,7 +37,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import lexicon, places
-from .dialogue import SENTENCE_END
+from .dialogue import SENTENCE_END, turn_window
 from .lexicon import MONTHS, NameLexicon, fold
 from .ner import EntityFinder, Span, sentences
 from .normalize import SPELLING_ALPHABET, spelled_in_the_alphabet
@@ -874,9 +875,19 @@ class NameFinder:
                 left.business_mark = right.business_mark = True
         # A text that capitalises words inside its sentences writes names in
         # capitals; an unknown lowercase word in it is a typo or slang ("megs").
-        if any(word.capitalised and not word.initial and word.folded != "i" for word in words):
-            for word in words:
-                word.cased = True
+        # Read for each turn in what was said up to its end, back as far as a
+        # turn's context reaches (``turn_window``): in a whole call, a later turn
+        # or an agent's formatted greeting long before doesn't make a caller's
+        # raw turn cased.
+        evidence = [word.start for word in words if word.capitalised and not word.initial and word.folded != "i"]
+        if evidence:
+            for _, turn in itertools.groupby(words, key=lambda word: text.rfind("\n", 0, word.start)):
+                turn = list(turn)
+                start, end = turn_window(text, turn[0].start)
+                first = bisect.bisect_left(evidence, start)
+                if first < len(evidence) and evidence[first] < end:
+                    for word in turn:
+                        word.cased = True
         _mark_answers(text, words)
         return words
 

@@ -43,7 +43,7 @@ from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from . import lexicon, places
-from .dialogue import BARE_WORDS, HARMLESS_IDENTIFIERS, TOPICS, Dialogue, dialogue
+from .dialogue import BARE_WORDS, CONTEXT_CHARACTERS, HARMLESS_IDENTIFIERS, TOPICS, Dialogue, dialogue, turn_window
 from .normalize import FILLER_WORDS, MONTH, UNITS, is_copy, normalize
 from .normalize import forget as forget_copies
 
@@ -371,8 +371,6 @@ def said_as_digits(original: str) -> bool:
     return _AMOUNT_WORDS.search(original) is None
 
 
-# How much of the previous turn is read as context: a question and a little more.
-CONTEXT_CHARACTERS = 300
 # A password's symbols, said: "exclamation point", "at sign".
 _SYMBOL_NAMES = r"exclamation (?:point|mark)|at sign|hashtag|hash|pound sign|dollar sign|asterisk|underscore|dash"
 
@@ -2420,10 +2418,11 @@ def _town_before_state_or_zip(text: str, words: list[re.Match[str]], zip_starts:
         if len(said) < count or any(word.group().lower() in _NO_TOWN for word in said):
             continue
         unlisted = all(names.sense(word.group()) != "WORD" for word in said)
-        capitalised = not text.islower() and all(word.group()[0].isupper() for word in said)
+        lowercase = text[slice(*turn_window(text, said[0].start()))].islower()
+        capitalised = not lowercase and all(word.group()[0].isupper() for word in said)
         if _STATE_AFTER.match(text, said[-1].end()) and (unlisted or capitalised):
             return said[-1].end()
-        if _zip_next(text, said[-1].end(), zip_starts) and unlisted and (capitalised or text.islower()):
+        if _zip_next(text, said[-1].end(), zip_starts) and unlisted and (capitalised or lowercase):
             return said[-1].end()
     return None
 

@@ -68,7 +68,7 @@ def test_caller_id_name_is_redacted_as_a_known_name(twilio_post):
 
 
 def test_engine_failure_stores_the_segment_fully_masked_with_the_reason(twilio_post):
-    with mock.patch("calls.services.transcripts.redact", autospec=True, side_effect=MemoryError):
+    with mock.patch("calls.services.transcripts.redact_turns", autospec=True, side_effect=MemoryError):
         event = spoken_menu_answer(twilio_post, f"my card is {CARD_NUMBER}")
 
     segment = TranscriptSegment.objects.get()

@@ -616,6 +616,50 @@ def test_a_bare_answer_is_redacted_by_the_questions_in_the_turns_before(client, 
     assert list(segments.values_list("text", flat=True)) == expected
 
 
+def test_a_report_s_messages_are_read_in_one_pass_and_a_value_said_again_later_is_redacted(client):
+    from compliance.redaction import redact_turns
+
+    turns = [
+        ("bot", "What's your PIN?"), ("user", "Um, it's 8 0 3 1."),
+        ("bot", "Thanks. And are you calling about the bill?"), ("user", "yeah the one from march"),
+        ("bot", "Okay, I see it."), ("user", "Great."), ("bot", "And just to confirm, 8031, that matches."),
+    ]  # fmt: skip
+    vapi.post(client, vapi.end_of_call_report(vapi.new_call(), turns, summary="The caller asked about a bill."))
+
+    with mock.patch("calls.services.transcripts.redact_turns", autospec=True, side_effect=redact_turns) as read:
+        process()
+
+    # The messages in one pass, the summary apart: two reads of the engine for eight segments.
+    assert [len(call.args[0]) for call in read.call_args_list] == [len(turns), 1]
+    segments = TranscriptSegment.objects.filter(source="vapi.end-of-call-report").order_by("position")
+    stored = list(segments.values_list("text", flat=True))
+    assert stored[1] == "Um, it's [PIN]."
+    # Three turns later than the three a turn read alone holds: the same value, redacted.
+    assert stored[6] == "And just to confirm, [PIN], that matches."
+
+
+def test_a_report_turn_the_engine_fails_on_is_masked_alone(client):
+    from compliance.redaction import redact_turns
+
+    def fails_on_the_card(turns, **options):
+        if any("4111" in turn for turn in turns):
+            raise MemoryError
+        return redact_turns(turns, **options)
+
+    vapi.post(client, vapi.end_of_call_report(vapi.new_call(), TURNS))
+    with mock.patch("calls.services.transcripts.redact_turns", autospec=True, side_effect=fails_on_the_card):
+        process()
+
+    segments = TranscriptSegment.objects.filter(source="vapi.end-of-call-report").order_by("position")
+    assert list(segments.values_list("status", "text", "failure_reason")) == [
+        (TranscriptSegment.Status.REDACTED, "Hi, may I record this call?", ""),
+        (TranscriptSegment.Status.REDACTED, "Yes. My name is [PERSON] and my phone is [PHONE].", ""),
+        (TranscriptSegment.Status.REDACTED, "Thanks [PERSON], how can I help?", ""),
+        (TranscriptSegment.Status.MASKED, TranscriptSegment.FULLY_MASKED, "redaction failed: MemoryError"),
+    ]
+    assert not InboundEvent.objects.filter(payload__isnull=False).exists()
+
+
 def test_recording_without_consent_from_either_side_is_deleted_at_vapi(client):
     call = vapi.new_call()
     vapi.post(client, vapi.end_of_call_report(call, TURNS))

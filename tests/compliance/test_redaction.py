@@ -242,6 +242,62 @@ def test_the_turn_before_types_a_bare_answer_and_is_never_redacted_itself():
     assert redact("4 1 2 9.").text == "[PIN]."
 
 
+def test_a_call_read_in_one_pass_gives_each_turn_what_it_finds_after_the_turn_before():
+    # Two turns read in one pass are exactly the second read after the first: every rule that
+    # reads the turn before reads it the same way, on every pair of turns a development corpus
+    # holds where the first fits the context read.
+    from compliance.redaction import get_redactor
+    from compliance.redaction.evaluation import calls, load_corpus
+    from compliance.redaction.recognizers import CONTEXT_CHARACTERS
+
+    redactor = get_redactor()
+    pairs = [
+        (first.text, second.text)
+        for call in calls(load_corpus(Path(__file__).parent / "corpus" / "dev10.jsonl"))
+        for first, second in zip(call, call[1:], strict=False)
+        if len(first.text) < CONTEXT_CHARACTERS
+    ]
+    assert len(pairs) > 500
+    for first, second in pairs:
+        in_one_pass = redactor.analyze_turns([first, second])
+        assert in_one_pass[1] == redactor.analyze(second, context=first), (first, second)
+        for turn, found in zip((first, second), in_one_pass, strict=True):
+            assert all(0 <= entity.start < entity.end <= len(turn) for entity in found)
+
+
+def test_a_call_read_in_one_pass_finds_a_value_said_again_turns_later():
+    turns = [
+        "What's your PIN?", "Um, it's 8 0 3 1.", "Thanks. And are you calling about the bill?",
+        "yeah the one from march", "Okay, I see it.", "Great.", "And just to confirm, 8031, that matches.",
+    ]  # fmt: skip
+    from compliance.redaction import get_redactor
+
+    found = get_redactor().analyze_turns(turns)
+
+    said = [
+        [(entity.type, turn[entity.start : entity.end]) for entity in entities]
+        for turn, entities in zip(turns, found, strict=True)
+    ]
+    assert said == [[], [("PIN", "8 0 3 1")], [], [], [], [], [("PIN", "8031")]]
+    # Read after the three turns before only, as a live utterance is, the repeat is no value.
+    assert redact(turns[-1], context="\n".join(turns[-4:-1])).entities == ()
+
+
+def test_a_corpus_s_utterances_are_grouped_into_the_calls_their_contexts_chain():
+    from compliance.redaction.evaluation import Example, calls
+
+    examples = [
+        Example("Hi, this is Dana.", ()), Example("Hello Dana.", (), context="Hi, this is Dana."),
+        Example("How can I help?", (), context="Hi, this is Dana.\nHello Dana."),
+        Example("Yes.", (), context="Is that all?"), Example("Thanks.", (), context="Is that all?\nYes."),
+        Example("Yes.", ()),
+    ]  # fmt: skip
+
+    assert [[example.text for example in call] for call in calls(examples)] == [
+        ["Hi, this is Dana.", "Hello Dana.", "How can I help?"], ["Yes.", "Thanks."], ["Yes."],
+    ]  # fmt: skip
+
+
 # --- Names and the capitalised words that are no one's -----------------------------------------
 
 NAMED_AFTER_PEOPLE = ["Hope", "Frank Lloyd Wright", "Will Rogers", "Ronald Reagan", "Grace", "Jordan", "Chase"]
