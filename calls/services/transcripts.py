@@ -35,6 +35,7 @@ from calls.services import crm
 from calls.services.calls import call_flag_escalation
 from compliance.audit import audit_record, audit_record_many
 from compliance.database import insert_statement, rows_where
+from compliance.models import ConsentEvent
 from compliance.redaction import CONTEXT_TURNS, redact_turns
 
 if TYPE_CHECKING:
@@ -395,6 +396,26 @@ def transcript_redact(*, segment_id: int) -> str:
         inbox_scrub_if_settled(event_ids=[segment.source_event_id])
         crm.crm_call_ready(call=segment.call)
     return segment.status
+
+
+def transcript_delete(*, call: Call, sources: Sequence[str]) -> set[int]:
+    """Delete ``call``'s segments from ``sources`` and return the deliveries
+    whose words they were, in two statements: first the consent ledger's
+    links to them are cleared (``ConsentEvent.utterance``, SET_NULL, the one
+    relation to a segment, as ``QuerySet.delete`` would clear it), then the
+    rows go. The caller holds the call's row lock. Safe to repeat."""
+    segments = connection.ops.quote_name(TranscriptSegment._meta.db_table)
+    utterance = ConsentEvent._meta.get_field("utterance")
+    consent = connection.ops.quote_name(ConsentEvent._meta.db_table)
+    chosen = f"call_id = %s AND source IN ({', '.join(['%s'] * len(sources))})"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {consent} SET {utterance.column} = NULL WHERE {utterance.column} IN "  # noqa: S608  (metadata)
+            f"(SELECT id FROM {segments} WHERE {chosen})",
+            [call.pk, *sources],
+        )
+        cursor.execute(f"DELETE FROM {segments} WHERE {chosen} RETURNING source_event_id", [call.pk, *sources])  # noqa: S608
+        return {pk for (pk,) in cursor.fetchall() if pk is not None}
 
 
 def inbox_scrub_if_settled(*, event_ids: Iterable[int]) -> int:

@@ -12,7 +12,7 @@ from typing import Any
 
 from django.conf import settings
 
-from calls.models import Call, InboundEvent, Provider, Recording, TranscriptSegment
+from calls.models import Call, InboundEvent, Provider, Recording
 from calls.serializers import parse
 from calls.serializers import vapi as shapes
 from calls.services.callbacks import callback_schedule
@@ -26,7 +26,13 @@ from calls.services.recordings import (
     recording_open,
     recording_request_deletion,
 )
-from calls.services.transcripts import LIVE_SOURCE, Utterance, inbox_scrub_if_settled, transcript_store
+from calls.services.transcripts import (
+    LIVE_SOURCE,
+    Utterance,
+    inbox_scrub_if_settled,
+    transcript_delete,
+    transcript_store,
+)
 from calls.services.vapi_control import control_close, control_message_queue, control_url_keep
 from calls.services.vapi_tools import (
     PROCESSING,
@@ -269,13 +275,9 @@ def apply_end_of_call_report(event: InboundEvent) -> None:
         call.cost = Decimal(str(data["cost"])).quantize(Decimal("0.0001"))
         update_fields(call, ["cost", "updated_at"])
 
-    replaced = TranscriptSegment.objects.filter(call=call, source__in=REPORT_SOURCES)
-    superseded = set(replaced.exclude(source_event=event).values_list("source_event_id", flat=True))
-    # Through the ORM: a consent event may name a segment as what was said
-    # (``ConsentEvent.utterance``, SET_NULL), and its collector clears that.
-    replaced.delete()
+    replaced = transcript_delete(call=call, sources=REPORT_SOURCES)
     # Words held only for the segments just replaced are needed no more.
-    inbox_scrub_if_settled(event_ids=superseded)
+    inbox_scrub_if_settled(event_ids=replaced - {event.pk})
     artifact = data.get("artifact") or {}
     spoken_at = data.get("startedAt") or _moment(event, data)
     messages = artifact.get("messages") or []

@@ -280,6 +280,20 @@ def test_a_report_replaces_live_words_a_consent_decision_names(client):
     assert InboundEvent.objects.filter(status=InboundEvent.Status.DONE).count() == 2
 
 
+def test_the_one_relation_to_a_segment_is_the_one_a_report_s_delete_clears():
+    """``transcript_delete`` deletes segments in SQL of its own, clearing the
+    consent ledger's link as the ORM's collector would: a new relation to a
+    segment must be handled there too."""
+    from django.db import models
+
+    relations = [
+        (relation.related_model, relation.field.name, relation.on_delete)
+        for relation in TranscriptSegment._meta.get_fields(include_hidden=True)
+        if relation.auto_created and not relation.concrete
+    ]
+    assert relations == [(ConsentEvent, "utterance", models.SET_NULL)]
+
+
 def test_a_bare_live_answer_alone_is_left_as_said(client):
     vapi.post(client, vapi.transcript(vapi.new_call(), "Biscuit.", role="user"))
     process()
