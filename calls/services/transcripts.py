@@ -76,16 +76,7 @@ def transcript_store(*, call: Call, event: InboundEvent, utterances: Sequence[Ut
     now = timezone.now()
     outcomes = _outcomes(call=call, event=event, utterances=utterances, held=held)
     rows = [
-        _segment(
-            call,
-            event,
-            utterance,
-            status=outcome.status,
-            text=outcome.text,
-            entity_counts=outcome.entity_counts,
-            failure_reason=outcome.failure_reason,
-            redacted_at=now,
-        )  # fmt: skip
+        _segment(call, event, utterance, redacted_at=now, **outcome.stored_as())
         for utterance, outcome in zip(utterances, outcomes, strict=True)
     ]
     stored = _insert_new(rows)
@@ -160,6 +151,13 @@ class _Outcome:
     text: str
     entity_counts: dict[str, int]
     failure_reason: str = ""
+
+    def stored_as(self) -> dict[str, Any]:
+        """The segment's fields that say how it was redacted."""
+        return {
+            "status": self.status, "text": self.text, "entity_counts": self.entity_counts,
+            "failure_reason": self.failure_reason,
+        }  # fmt: skip
 
 
 def _masked(reason: str) -> _Outcome:
@@ -388,8 +386,8 @@ def transcript_redact(*, segment_id: int) -> str:
         words = _raw_words(event.payload if event else None, segment.source_field)
         _escalate(segment.call, [(segment.speaker, words)])
         [outcome] = _redacted(call=segment.call, event=event, turns=[(segment.speaker, words)], context=context)
-        segment.status, segment.text, segment.entity_counts = outcome.status, outcome.text, outcome.entity_counts
-        segment.failure_reason, segment.redacted_at = outcome.failure_reason, timezone.now()
+        for field, value in {**outcome.stored_as(), "redacted_at": timezone.now()}.items():
+            setattr(segment, field, value)
         segment.save(update_fields=["status", "text", "entity_counts", "failure_reason", "redacted_at"])
         audit_record(**_audit_entry(segment, segment.call))
         _log(segment)

@@ -113,11 +113,14 @@ class Redactor:
     ) -> list[list[Entity]]:
         """The entities in each of ``turns``, said one after another after
         ``context``, read in one pass: a conversation's turns joined one a line,
-        each read with every turn before it, as ``analyze`` reads a turn with
+        each read with the turns before it, as ``analyze`` reads a turn with
         its context, and with the turns after it (a value run on into the next
-        turn; "That's my cell." after a number). A value found in one turn is
-        found again wherever a later turn repeats it. Each entity's span is
-        within its own turn; one that ran on is cut where its turn ends."""
+        turn; "That's my cell." after a number). What depends on how the text
+        around a turn is written (the tagger's sequence, capitals) is read in
+        what the turn read alone after its context would hold (``turn_window``).
+        A value found in one turn is found again wherever a later turn repeats
+        it. Each entity's span is within its own turn; one that ran on is cut
+        at its last letter or digit there."""
         try:
             return self._turns_analyzed(tuple(turns), tuple(known_names), context)
         finally:
