@@ -17,8 +17,11 @@ Corpora (tests/compliance/corpus/README.md tells who wrote which, and when):
 and the same spaCy recogniser (en_core_web_sm 3.8.0) reading the whole text.
 For each corpus: recall, precision and leaked values per type; recall,
 leaked values and keep-rate (utterances with no personal data that come
-through untouched) per style. Then, pinned to one core: load time, words per
-second, and the time to redact one 1,500-word transcript (median and p90).
+through untouched) per style; where it gives each turn the turns before it,
+the same with each call read whole in one pass, as the worker reads an
+end-of-call report. Then, pinned to one core: load time, words per second,
+and the time to redact one 1,500-word transcript (median and p90), in one
+pass and turn by turn.
 """
 
 from __future__ import annotations
