@@ -37,6 +37,11 @@ def test_consented_call_is_processed_by_a_real_worker_and_recorded_at_twilio(sta
     assert "Processed: call completed, 42s, consent granted (all_party, US-CA), department support" in output
     assert "Transcript (redacted): Support please, you can call me back on [PHONE]" in output
     call = Call.objects.get()
+    # The report above waits for the call's end, not for every callback: a
+    # status sent before the end may still be applied after it.
+    wait_for(
+        lambda: not InboundEvent.objects.exclude(status=InboundEvent.Status.DONE).exists(), 30, "every delivery applied"
+    )
     # Two web processes and two worker processes may apply the callbacks in
     # any order; each is recorded once, and the last status always wins.
     assert sorted(call.status_events.values_list("status", flat=True)) == ["completed", "in-progress", "ringing"]
