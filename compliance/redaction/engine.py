@@ -133,14 +133,7 @@ class Redactor:
         found = self._analyzed(text, known_names, turns=starts)
         if starts[-1]:
             found = _merge(found + _echoes(text, found, starts), text)
-        return [
-            [
-                Entity(entity.type, max(entity.start, start) - start, _cut(text, entity.end, end) - start, entity.score)
-                for entity in found
-                if entity.end > start and max(entity.start, start) < _cut(text, entity.end, end)
-            ]
-            for start, end in ((start, start + len(turn)) for start, turn in zip(starts, turns, strict=True))
-        ]
+        return [_within(found, text, start, start + len(turn)) for start, turn in zip(starts, turns, strict=True)]
 
     def _analyzed(self, text: str, known_names: tuple[str, ...], *, turns: list[int]) -> list[Entity]:
         """``analyze`` on one text, the turns analysed beginning at ``turns`` (after the context)."""
@@ -614,15 +607,19 @@ def _characters_said(text: str, entity: Entity) -> dict[str, str]:
     return said
 
 
-def _cut(text: str, end: int, turn_end: int) -> int:
-    """Where a value ending at ``end`` ends within the turn ending at ``turn_end``: a value run
-    on into the next turn ends at its last letter or digit in this one ("It's May…" /
-    "…the 5th, 1997." leaves "It's [DATE_OF_BIRTH]…")."""
-    if end <= turn_end:
-        return end
-    while turn_end > 0 and not text[turn_end - 1].isalnum():
-        turn_end -= 1
-    return turn_end
+def _within(found: list[Entity], text: str, start: int, end: int) -> list[Entity]:
+    """The entities of ``found`` in the turn at ``text[start:end]``, in its offsets. One begun
+    in a turn before starts at the turn; one run on into the next ends at its last letter or
+    digit in this one ("It's May…" / "…the 5th, 1997." leaves "It's [DATE_OF_BIRTH]…")."""
+    last = end
+    while last > start and not text[last - 1].isalnum():
+        last -= 1
+    within = []
+    for entity in found:
+        first, stop = max(entity.start, start), entity.end if entity.end <= end else last
+        if first < stop:
+            within.append(Entity(entity.type, first - start, stop - start, entity.score))
+    return within
 
 
 def _a_turn_begins(turns: list[int], start: int, position: int) -> bool:

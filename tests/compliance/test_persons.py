@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from compliance.redaction import get_redactor, lexicon, persons, redact
 from compliance.redaction.lexicon import load
 from compliance.redaction.persons import EPONYMS, TITLES, UTILITY_WORDS
+from tests.compliance.redaction_checks import all_hidden
 
 
 def people(text: str, **options: object) -> list[str]:
@@ -480,11 +481,7 @@ def test_a_name_answering_a_question_for_a_person_or_a_secret_is_hidden(question
     """Asked for a person, a name is one, places' and words' names among them ("What's the name
     on the account?" / "Jordan.")."""
     text = answer.format(name)
-    found = {
-        position for entity in redact(text, context=question).entities for position in range(entity.start, entity.end)
-    }
-    start = text.index(name)
-    assert all(position in found for position in range(start, start + len(name)) if text[position].isalnum()), text
+    assert all_hidden(text, name, context=question), text
 
 
 @pytest.mark.parametrize("thing", sorted(persons.ADDRESS_THINGS))
@@ -682,13 +679,7 @@ def test_every_listed_eponym_holds_a_name_or_is_one_word_no_name_list_has():
     ],
 )
 def test_a_person_who_shares_a_name_with_a_brand_is_still_a_person(context, text, name):
-    start = text.index(name)
-    found = redact(text, context=context).entities
-    assert all(
-        any(entity.start <= position < entity.end for entity in found)
-        for position in range(start, start + len(name))
-        if text[position].isalnum()
-    )
+    assert all_hidden(text, name, context=context)
 
 
 @pytest.mark.parametrize(

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from compliance.redaction import lexicon, redact
 from compliance.redaction.normalize import FILLER_WORDS, ORDINALS, normalize, spelled_in_the_alphabet
 from compliance.redaction.recognizers import scan
+from tests.compliance.redaction_checks import all_hidden, hidden
 
 DIGIT_WORDS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
 HESITATIONS = [" ", ", ", ", um, ", " uh ", " and then ", "… ", " hang on ", ", hold on, ", " let me see ", " um uh "]
@@ -361,26 +362,6 @@ def test_context_carries_from_the_previous_turn_for_a_bounded_distance():
 )
 def test_harmless_numbers_survive(text):
     assert redacted(text) == text
-
-
-def hidden(text: str, context: str = "") -> set[int]:
-    return {
-        position for entity in redact(text, context=context).entities for position in range(entity.start, entity.end)
-    }
-
-
-def all_hidden(text: str, part: str, *, context: str = "", everywhere: bool = False) -> bool:
-    """Every word of ``part`` (where it first occurs in ``text``, or wherever it
-    does) is hidden, ``context`` read before the text; a hesitation inside it
-    ("five five, um, five") carries nothing of the value."""
-    covered = hidden(text, context)
-    starts = [said.start() for said in re.finditer(re.escape(part), text)] if everywhere else [text.index(part)]
-    return all(
-        all(position in covered for position in range(start + word.start(), start + word.end()))
-        for start in starts
-        for word in re.finditer(r"[^\W_]+", part)
-        if word.group().lower() not in FILLER_WORDS
-    )
 
 
 @settings(max_examples=120, deadline=None)
