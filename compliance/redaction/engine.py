@@ -329,21 +329,30 @@ class Redactor:
         return kept
 
     def _tagger_findings(self, text: str) -> list[tuple[str, int, int]]:
-        """The tagger's findings in each turn of ``text``, as it reads the turn after its context
-        (``turn_window``): the model reads a whole sequence at once, and a turn's words after
-        it, or a call's words long before, would change what it makes of the turn."""
-        line_starts = [0] + [match.end() for match in _LINE_START.finditer(text)]
-        if turn_window(text, line_starts[-1])[0] == 0:
-            return self.tagger.find(text)  # one turn and its context: read whole
+        """The tagger's findings in each turn (line) of ``text``, as it reads the turn after its
+        context (``turn_window``): the model reads a whole sequence at once, and a turn's words
+        after it, or a call's words long before, would change what it makes of the turn."""
         findings = []
-        for line_start in line_starts:
+        for line_start in [0] + [match.end() for match in _LINE_START.finditer(text)]:
             start, end = turn_window(text, line_start)
-            findings += [
-                (kind, max(found_start + start, line_start), found_end + start)
-                for kind, found_start, found_end in self.tagger.find(text[start:end])
-                if found_end + start > line_start
-            ]
+            for kind, found_start, found_end in self.tagger.find(text[start:end], turn=line_start - start):
+                found_start, found_end = found_start + start, found_end + start
+                if found_end <= line_start:
+                    continue
+                if found_start < line_start and kind == PERSON and self._a_word_at(text, line_start):
+                    # A name run on into the turn goes on with a word no dictionary holds ("Hi this is
+                    # Rudo" / "makoni calling…"), not with a word or an interjection ("yeah my name is
+                    # mark" / "Perfect.", "mhmm").
+                    continue
+                # A number said over two turns is cut to the turn's part ("uh three oh" / "eight eight").
+                findings.append((kind, max(found_start, line_start), found_end))
         return findings
+
+    def _a_word_at(self, text: str, position: int) -> bool:
+        word = _TOKEN.match(text, position)
+        return word is not None and (
+            self.names.lexicon.is_word(word.group()) or lexicon.fold(word.group()) in _INTERJECTIONS
+        )
 
     def _no_name_in(self, text: str, start: int, end: int) -> bool:
         """No word the tagger read as a person's could be one: each is an ordinary word of
@@ -929,7 +938,7 @@ _JOURNEY = re.compile(
 # Where someone is, not a place: "deliver it to Savannah at the front desk".
 _AT_A_DESK = re.compile(r"at (?:the )?(?:front )?(?:desk|reception|counter)\b", re.IGNORECASE)
 # Words said alone to open a turn, before a stop or a comma: "Oh. Okay, let's do the rollover then."
-_INTERJECTIONS = frozenset("oh ah aw ooh whoa wow hey huh hmm um uh okay ok yes yeah yep nope no".split())
+_INTERJECTIONS = frozenset("oh ah aw ooh whoa wow hey huh hmm hm mhm mhmm um uh okay ok yes yeah yep nope no".split())
 _INTERJECTION_CLOSED = re.compile(r"[^\S\n]*[.!,?…]")
 _SPELLED = re.compile(r"\b[A-Za-z](?:[-.\s]+[A-Za-z]\b){1,3}")
 

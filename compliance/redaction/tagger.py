@@ -86,6 +86,9 @@ _NEIGHBOUR = {(offset, kind): f"c{offset:+d}={kind}" for offset in _OFFSETS for 
 # Words a few tokens back that say what is being talked about ("birth", "security", "spell").
 _TOPIC_CLASSES = frozenset({"WORD", "CNAME", "UNK"})
 _TOPIC_FROM, _TOPIC_TO = 12, 3
+# The tokens before a word that its features read: a turn is tagged after no more of its
+# context than these (the model learnt from single turns).
+CONTEXT_TOKENS = _TOPIC_FROM
 # The features that name a word itself.
 _SAID = ("w=", "w-", "w+", "ctx=")
 _SHAPE_TABLE = str.maketrans(
@@ -324,9 +327,13 @@ class SequenceTagger:
         weighted = frozenset(feature for feature, _ in self._tagger.info().state_features)
         self.features = Features(lexicon.load(), weighted)
 
-    def find(self, text: str, *, types: frozenset[str] = TRUSTED_TYPES) -> list[Span]:
-        """The values of ``types`` the model finds in ``text``."""
+    def find(self, text: str, *, turn: int = 0, types: frozenset[str] = TRUSTED_TYPES) -> list[Span]:
+        """The values of ``types`` the model finds in ``text``, where a turn begins at ``turn``
+        after its context. The model reads the turn after ``CONTEXT_TOKENS`` tokens of the
+        context; what the context talks of is read whole."""
         text_tokens = tokens(text)
+        first = next((index for index, (_, start, _) in enumerate(text_tokens) if start >= turn), len(text_tokens))
+        text_tokens = text_tokens[max(0, first - CONTEXT_TOKENS) :]
         if not text_tokens:
             return []
         labels = self._tagger.tag(self.features([word for word, _, _ in text_tokens]))

@@ -1,8 +1,9 @@
 """The sequence tagger (compliance/redaction/tagger.py): the committed model is
 the one the committed corpora train, a model that isn't the pinned one is
 refused, the engine redacts whatever the tagger finds, a placeholder is never
-part of a finding, leaving out the features the model has no weight for
-changes no finding, and nothing of a text is kept after the call."""
+part of a finding, a turn is read after no more of its context than the
+features reach, leaving out the features the model has no weight for changes
+no finding, and nothing of a text is kept after the call."""
 
 from __future__ import annotations
 
@@ -97,6 +98,32 @@ def test_a_placeholder_is_never_part_of_a_finding(pinned, pieces):
 
     for _, start, end in pinned.find(text):
         assert not any(start < right and left < end for left, right in placeholders)
+
+
+# Words that name no topic a finding needs said (a card, a code, a social).
+talk = st.sampled_from("um uh my name is it's and for priya kwame raman okafor nineteen eighty two four oh , .".split())
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(talk, min_size=1, max_size=20),
+    st.lists(words, min_size=tagger.CONTEXT_TOKENS, max_size=20),
+    st.lists(words, min_size=1, max_size=20),
+)
+def test_a_turn_is_read_after_no_more_of_its_context_than_the_features_reach(pinned, earlier, context, turn):
+    # Each word of these is one token: whatever is said before the last CONTEXT_TOKENS tokens
+    # of a turn's context changes nothing the model finds in the turn.
+    def in_turn(text: str) -> list[tuple[str, int, int]]:
+        turn_start = text.rindex("\n") + 1
+        return [
+            (kind, start - turn_start, end - turn_start)
+            for kind, start, end in pinned.find(text, turn=turn_start)
+            if end > turn_start
+        ]
+
+    said = " ".join(context) + "\n" + " ".join(turn)
+
+    assert in_turn(" ".join(earlier) + " " + said) == in_turn(said)
 
 
 def _positions(text: str, pieces: list[str]) -> list[tuple[int, str]]:
