@@ -7,7 +7,7 @@ Corpora (tests/compliance/corpus/README.md tells who wrote which, and when):
 - sealed, sealed2: the held-out test sets, written before the rules were
   tuned (sealed2: whole calls, each turn with the turn before it) and never
   used to choose one; only their figures are printed, never their lines;
-- dev to dev22b: the development sets, in the same four styles, each by
+- dev to dev23b: the development sets, in the same four styles, each by
   another author (dev10 gives each turn the turns before it, as sealed2 does);
 - own: the first corpus, generated from templates (make_corpus.py);
 - presidio-evaluator: Microsoft's templates and fake identities
@@ -84,6 +84,8 @@ CORPORA = {
     "dev21b": CORPUS_DIRECTORY / "dev21b.jsonl",
     "dev22a": CORPUS_DIRECTORY / "dev22a.jsonl",
     "dev22b": CORPUS_DIRECTORY / "dev22b.jsonl",
+    "dev23a": CORPUS_DIRECTORY / "dev23a.jsonl",
+    "dev23b": CORPUS_DIRECTORY / "dev23b.jsonl",
     "own": CORPUS_DIRECTORY / "redaction.jsonl",
     "presidio-evaluator": ROOT / "bench" / "data" / "presidio_evaluator.jsonl",
 }
