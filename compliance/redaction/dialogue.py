@@ -23,7 +23,8 @@ FLAGS = re.IGNORECASE
 # A business's own numbers, whose parts are no one's: "the tracking number ends in 4471".
 HARMLESS_IDENTIFIERS = (
     "(?:order|confirmation|tracking|trace|reference|ticket|case|invoice|serial|model|part|item|sku|product|flight|"
-    "incident|promo|coupon|voucher|shipment|package|store|booking|reservation|quote|cancellation)"
+    "incident|promo|coupon|voucher|shipment|package|store|booking|reservation|quote|cancellation|report|transfer|"
+    "locator)"
 )
 # What a sentence can be about. A value of a type counts as in context when
 # its topic is mentioned close before it (or, for some, after it).
@@ -173,7 +174,7 @@ TOPICS = {
         r"founded|opened|moved|since|started|married|graduated|hired|purchased|bought|installed|joined|closed|"
         r"built|retired|established|anniversary|"
         # An insurance group number is the employer's.
-        r"group)\b|\$"
+        r"group)\b|\b(?:report|transfer) (?:number|no\b|#)|\blocator\b|\$"
     ),
 }
 # Each topic's mentions start with, or hold near their start, one of these
@@ -229,7 +230,8 @@ ANCHORS = {
         "page channel aisle store branch promo coupon discount unit quantity kilowatt gig gigs quote cancellation "
         "degrees temperature "
         "score odometer mileage budget rent paid pay charged refund credit founded opened moved since started "
-        "married graduated hired purchased bought installed joined closed built retired established anniversary group $"
+        "married graduated hired purchased bought installed joined closed built retired established anniversary group "
+        "report transfer locator $"
     ),
 }
 # Topics looked up only where they are mentioned (``mentioned_within``): never what a sentence
@@ -312,7 +314,7 @@ _ASKED_IN_WORDS = (
     r"enter|say|"
     r"and your|and the)\b"
 )
-_REQUEST = re.compile(r"\?|" + _ASKED_IN_WORDS, FLAGS)
+REQUEST = re.compile(r"\?|" + _ASKED_IN_WORDS, FLAGS)
 _REQUEST_IN_WORDS = re.compile(_ASKED_IN_WORDS, FLAGS)
 # The last four of a business's number: "the last four of the tracking number", read after the mention.
 _PARTIAL_OF_HARMLESS = re.compile(
@@ -506,7 +508,7 @@ class Dialogue:
                     # "How many people live at the address?" "Four."; not "What's the house
                     # number, and how long have you been there?"
                     return frozenset()
-                if bare or _REQUEST.search(self.lowered, start, end):
+                if bare or REQUEST.search(self.lowered, start, end):
                     return topics
                 return frozenset()
         return frozenset()
@@ -553,7 +555,7 @@ class Dialogue:
             topics = self._topics_of(index) - {"PHONE"}
             code = _BUSINESS_CODE_ASKED.search(self.lowered, start, end)
             if code or topics:
-                asked = _REQUEST.search(self.lowered, start, end) is not None
+                asked = REQUEST.search(self.lowered, start, end) is not None
                 # Nothing else of the question's turn asks for a person's identifier ("…, or your MRN?").
                 return (
                     bool(code)

@@ -1926,7 +1926,7 @@ _DOTTED = re.compile(r"(?-i:[A-Z])\.(?-i:[A-Z])\b")
 # Letters read out as part of a product's or an order's code, not a name.
 _CODE_TALK = re.compile(
     r"\b(?:model|serial|part|sku|order|confirmation|tracking|item|product|reference|ticket|invoice|booking|"
-    r"reservation|quote|cancellation|flight|locator)\b",
+    r"reservation|quote|cancellation|flight|locator|(?:report|transfer) number)\b",
     re.IGNORECASE,
 )
 _NUMBER_BEFORE = re.compile(r"\d|\b(?:zero|oh|one|two|three|four|five|six|seven|eight|nine)\b", re.IGNORECASE)

@@ -43,7 +43,16 @@ from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from . import lexicon, places
-from .dialogue import BARE_WORDS, CONTEXT_CHARACTERS, HARMLESS_IDENTIFIERS, TOPICS, Dialogue, dialogue, turn_window
+from .dialogue import (
+    BARE_WORDS,
+    CONTEXT_CHARACTERS,
+    HARMLESS_IDENTIFIERS,
+    REQUEST,
+    TOPICS,
+    Dialogue,
+    dialogue,
+    turn_window,
+)
 from .normalize import FILLER_WORDS, MONTH, UNITS, is_copy, normalize
 from .normalize import forget as forget_copies
 
@@ -1202,8 +1211,7 @@ _JOINED_CODE = re.compile(
 
 
 _HARMLESS_CODE_NAMED = re.compile(
-    r"\b(?:(?:order|confirmation|tracking|trace|reference|ref|ticket|case|invoice|receipt|transaction|booking|"
-    r"reservation|incident|serial|model|part|sku|product|flight)\s+(?:number|code|no\.?|#))"
+    rf"\b(?:(?:{HARMLESS_IDENTIFIERS}|ref|receipt|transaction)\s+(?:number|code|no\.?|#)|reference)"
     r"(?:\s+(?:is|was|will be|for (?:this|that|the|your) \w+ is))?[\s,:]*(?:it's\s+)?$",
     FLAGS,
 )
@@ -2798,22 +2806,25 @@ _OWN_PLACE = re.compile(
 )
 _CLAUSE_AFTER = re.compile(
     r"\b(?:i|i'm|i've|we|we've|us|ours|it|it's|that|that's|which|where|who|he|she|they|family|place|moved|lived|"
-    r"sleep|drop|bring|courier)\b|['’]s\b",
+    # A lowercase word's "'s" ("it's", "mom's"), not a business's name ("across from the Macy's").
+    r"sleep|drop|bring|courier)\b|\b(?-i:[a-z])[\w]*['’]s\b",
     FLAGS,
 )
 
 
 # A business's place asked about: "What's the address of your clinic?", "Which store were you
-# shopping at?", "Is that the office on Sterling Avenue?".
+# shopping at?", "Is that the office on Sterling Avenue?"; not a post office, where someone's box is.
 _PLACES_ASKED_ABOUT = (
-    r"(?:store|branch|office|clinic|pharmacy|dealership|restaurant|mall|shop|warehouse|hotel|resort|showroom|"
+    r"(?:store|branch|(?<!post )office|clinic|pharmacy|dealership|restaurant|mall|shop|warehouse|hotel|resort|showroom|"
     r"depot|terminal|hospital|bank)"
 )
 _BUSINESS_PLACE_ASKED = re.compile(rf"\b{_PLACES_ASKED_ABOUT}s?\b", FLAGS)
 # A person's place, or a business's coming to one, or whoever's address: "Which store should we
-# ship it to?", "Which branch is nearest your home?", "Which clinic? And the patient's address?"
+# ship it to?", "Which branch is nearest your home?", "Which clinic? And the patient's address?";
+# not the listener's visit to the business ("the store you visited").
 _PERSON_PLACE_ASKED = re.compile(
-    r"\b(?:deliver\w*|ship\w*|mail\w*|send|sent|come|coming|visit\w*|install\w*|technician|driver|pick\s?up|"
+    r"\b(?:deliver\w*|ship\w*|mail\w*|send|sent|come|coming|(?<!you )(?<!you'll )(?<!you've )(?<!you were )visit\w*|"
+    r"install\w*|technician|driver|pick\s?up|"
     r"home|house|apartment|property|live|lives|living|reside\w*|residence|billing|bill|"
     r"moved?|forward\w*|discharg\w*|stay\w*|patient|customer|cardholder|policyholder|holder|member|subscriber|"
     r"tenant|student|claimant|borrower|insured|owner|guest|recipient|son|daughter|wife|husband|mom|dad|mother|"
@@ -2822,9 +2833,10 @@ _PERSON_PLACE_ASKED = re.compile(
     r"you(?:['’]re| are) at|where (?:are )?you(?: are)?\b)",
     FLAGS,
 )
-# The one address a question for a business's place may name: "the address of the store".
+# The one address or ZIP code a question for a business's place may name: "the address of the
+# store", "the zip code for the store you want".
 _A_BUSINESS_S_ADDRESS = re.compile(
-    rf"\baddress (?:of|for) (?:the|that|this) (?:[\w'’-]+ )?{_PLACES_ASKED_ABOUT}\b", FLAGS
+    rf"\b(?:address|zip(?: ?code)?) (?:of|for) (?:the|that|this) (?:[\w'’-]+ )?{_PLACES_ASKED_ABOUT}\b", FLAGS
 )
 # The same asked of the listener's business, which the answer then names as its own: "What's the
 # address of your Columbus branch?" / "Our Columbus branch is at …".
@@ -2853,9 +2865,9 @@ _PERSONAL_ADDRESS_ASKED = re.compile(
 
 def _business_asked(talk: Dialogue, start: int) -> bool:
     """The turn before asked where a business's place is ("Where is the store you shopped at?",
-    "What's the address of the clinic?"), and neither it nor the turn before it asked of anyone's
+    "Please say the address of the branch you visited."), and neither it nor the turn before it asked of anyone's
     place or of where something goes, nor does the answer say whose the address is: the address
-    at ``start`` answers it."""
+    or ZIP code at ``start`` answers it."""
     turn_start, turn_end = talk.turn(start)
     if not turn_start:
         return False
@@ -2863,7 +2875,7 @@ def _business_asked(talk: Dialogue, start: int) -> bool:
     asked = talk.text[asked_from : turn_start - 1]
     earlier = talk.text[max(0, asked_from - _BIRTH_LOOKBACK) : turn_start - 1]
     return (
-        "?" in asked
+        REQUEST.search(asked) is not None
         and _BUSINESS_PLACE_ASKED.search(asked) is not None
         and not _PERSON_PLACE_ASKED.search(_A_BUSINESS_S_ADDRESS.sub(" ", earlier))
         and not _ANSWER_OWNS.search(talk.text, turn_start, turn_end)
@@ -2976,6 +2988,7 @@ def _scan(text: str) -> tuple[Finding, ...]:
         for finding in findings
         if (finding[0] == "PHONE" and _company_line(text, talk, finding))
         or (finding[0] == "ADDRESS" and _business_address(text, talk, finding))
+        or (finding[0] == "ZIP_CODE" and _business_asked(talk, finding[1]))
     ]
     harmless = company + harmless_codes
     # A business's code said again, read back or repeated: "Your case number is D as in David, 7 7 3

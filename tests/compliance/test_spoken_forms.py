@@ -2640,6 +2640,9 @@ BUSINESS_CODE_QUESTIONS = [
     "Sure thing. Can I have the reservation number?",
     "What's the tracking number?",
     "Can I have the record locator?",
+    "What's the application locator number?",
+    "Do you have the police report number?",
+    "And the transfer number?",
 ]
 SPELLED_CODES = [
     "K as in kilo, 7, P, R, Q, 2.",
@@ -2655,6 +2658,60 @@ SPELLED_CODES = [
 @pytest.mark.parametrize("question", BUSINESS_CODE_QUESTIONS)
 def test_a_code_of_letters_and_digits_said_for_a_business_s_code_survives(question, answer):
     assert not hidden(answer, context=question)
+
+
+@pytest.mark.parametrize(
+    "context, text",
+    [
+        ("What's the application locator number?", "Um, 530118274. I sent it in last month."),
+        ("Was there a police report?", "Yes. The deputy gave me report number 25-440921."),
+        ("", "He can collect it at any agent location. Transfer number 5520-1187-40."),
+        ("", "Your trace reference is K as in king, 4 4 1 9 0."),
+    ],
+)
+def test_a_business_s_number_named_or_asked_for_survives(context, text):
+    assert not hidden(text, context=context)
+
+
+@pytest.mark.parametrize(
+    "context, text, values",
+    [
+        ("What's your member ID?", "It's 7 1 4 0 2 2 6. Or, sorry, 7 1 4 0 2 6 2.", ["7 1 4 0 2 2 6", "7 1 4 0 2 6 2"]),
+        ("What's your PIN?", "It's 4 4 1 2. Sorry, 4 4 2 1.", ["4 4 1 2", "4 4 2 1"]),
+        ("", "I want to transfer 500 dollars to my account 55201187.", ["55201187"]),
+        ("", "I need to report my card stolen, it's 4111 1111 1111 1111.", ["4111 1111 1111 1111"]),
+    ],
+)
+def test_a_person_s_number_corrected_or_beside_a_word_of_a_business_s_code_is_hidden(context, text, values):
+    for value in values:
+        assert all_hidden(text, value, context=context)
+
+
+@pytest.mark.parametrize("answer", ["8 5 2 8 1.", "i think its six oh six one one the one downtown"])
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Please say the zip code for the store you want.",
+        "What's the zip code of the branch?",
+        "What's the ZIP for the pharmacy you went to?",
+    ],
+)
+def test_a_zip_code_asked_for_a_business_s_place_survives(question, answer):
+    assert not hidden(answer, context=question)
+
+
+@pytest.mark.parametrize("answer", ["8 5 2 8 1.", "i think its six oh six one one"])
+@pytest.mark.parametrize(
+    "question",
+    [
+        "And the zip code for that post office box?",
+        "Which store? And your zip?",
+        "What's the zip code for the store delivery?",
+        "What's the nearest store to your zip code?",
+    ],
+)
+def test_a_zip_code_asked_for_someone_s_place_beside_a_business_is_hidden(question, answer):
+    assert hidden(answer, context=question)
 
 
 @pytest.mark.parametrize("answer", SPELLED_CODES)
@@ -2701,6 +2758,8 @@ def test_a_person_s_identifier_or_secret_said_for_a_business_s_code_is_hidden(qu
         ("Where is the store you shopped at?", "the one at twelve hundred market street downtown"),
         ("What's the name of the street the store is on?", "Maple. Maple Avenue, across from the high school."),
         ("Which branch do you go to?", "The one at 410 Chase Avenue."),
+        ("What's the address of the store you visited?", "It was the one at 410 Chase Avenue, across from the Target."),
+        ("Please say the address of the branch you visited.", "410 Chase Avenue."),
     ],
 )  # fmt: skip
 def test_an_address_given_for_a_question_for_a_business_s_place_survives(question, answer):
@@ -2728,6 +2787,9 @@ def test_an_address_given_for_a_question_for_a_business_s_place_survives(questio
         ("Where is the store located?", "Uh, it's 4815 Kedzie Avenue, apartment 4B.", "4815 Kedzie Avenue"),
         ("Where is the store you work at?", "4815 Kedzie Avenue.", "4815 Kedzie Avenue"),
         ("What's the address of your office?", "4815 Kedzie Avenue.", "4815 Kedzie Avenue"),
+        ("Which clinic, and what address should the nurse visit?", "4815 Kedzie Avenue.", "4815 Kedzie Avenue"),
+        ("What's the address of the store you visited?", "4815 Kedzie Avenue, that's my mom's.",
+         "4815 Kedzie Avenue"),
         ("Where's the branch?", "4815 Kedzie Avenue, Trailer 5.", "4815 Kedzie Avenue"),
         ("Where's the branch?", "4815 Kedzie Avenue, #4.", "4815 Kedzie Avenue"),
         ("Where's the branch?", "forty two elm street space fourteen", "forty two elm street"),
