@@ -23,8 +23,7 @@ FLAGS = re.IGNORECASE
 # A business's own numbers, whose parts are no one's: "the tracking number ends in 4471".
 HARMLESS_IDENTIFIERS = (
     "(?:order|confirmation|tracking|trace|reference|ticket|case|invoice|serial|model|part|item|sku|product|flight|"
-    "incident|promo|coupon|voucher|shipment|package|store|booking|reservation|quote|cancellation|report|transfer|"
-    "locator)"
+    "incident|promo|coupon|voucher|shipment|package|store|booking|reservation|quote|cancellation|report|locator)"
 )
 # What a sentence can be about. A value of a type counts as in context when
 # its topic is mentioned close before it (or, for some, after it).
@@ -174,7 +173,7 @@ TOPICS = {
         r"founded|opened|moved|since|started|married|graduated|hired|purchased|bought|installed|joined|closed|"
         r"built|retired|established|anniversary|"
         # An insurance group number is the employer's.
-        r"group)\b|\b(?:report|transfer) (?:number|no\b|#)|\blocator\b|\$"
+        r"group)\b|\b(?:report|locator) (?:number|no\.|#)|\$"
     ),
 }
 # Each topic's mentions start with, or hold near their start, one of these
@@ -231,7 +230,7 @@ ANCHORS = {
         "degrees temperature "
         "score odometer mileage budget rent paid pay charged refund credit founded opened moved since started "
         "married graduated hired purchased bought installed joined closed built retired established anniversary group "
-        "report transfer locator $"
+        "report locator $"
     ),
 }
 # Topics looked up only where they are mentioned (``mentioned_within``): never what a sentence
@@ -642,6 +641,24 @@ class Dialogue:
         """Every part asked for or named between ``start`` and ``end`` is a business's number's."""
         mentions = [mention for mention in self.mentions["PARTIAL"] if start <= mention[0] < end]
         return bool(mentions) and all(_PARTIAL_OF_HARMLESS.match(self.lowered, mention[1]) for mention in mentions)
+
+    def a_thing_s_expiry(self, position: int) -> bool:
+        """The expiry said at ``position`` was asked or talked of as a thing's other than a card's:
+        the nearest sentence before it that speaks of an expiry and names what expires names a
+        passport, a licence, a warranty… ("And the passport's expiration date?" / "It expires in,
+        uh, 2029. August 2029."), and no card is spoken of from there on ("What's the passport
+        number, and when does the card expire?", "Passport expiry? … Now the card number? …")."""
+        spans = self.mentions["EXPIRY"]
+        for index in range(bisect_left(self.mention_starts["EXPIRY"], position) - 1, -1, -1):
+            if spans[index][0] < position - CARRY_DISTANCE:
+                break
+            sentence_start, sentence_end = self.sentence(spans[index][0])
+            topics = self._topics_in(sentence_start, sentence_end)
+            if "NOT_CARD" in topics:
+                return not self._topics_in(sentence_start, position) & {"CARD", "CVV"}
+            if topics & {"CARD", "CVV"}:
+                return False
+        return False
 
     def harmless_before(self, position: int, window: int = 60) -> bool:
         return self.before("HARMLESS", position, window)

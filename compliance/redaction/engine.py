@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from . import lexicon, ner, tagger
-from .dialogue import SENTENCE_END, turn_window
+from .dialogue import SENTENCE_END, dialogue, turn_window
 from .normalize import FILLER_WORDS, normalize
 from .persons import (
     ADDRESS_THINGS,
@@ -150,7 +150,14 @@ class Redactor:
         businesses = [match.span(match.lastgroup) for match in _GREETED.finditer(text)] + [
             match.span("firm") for match in _THANKED_FOR_CUSTOM.finditer(text) if self._a_firm(text, match.span("firm"))
         ]
-        confident = [entity for entity in found if entity.score >= MINIMUM_SCORE]
+        talk = dialogue(text)
+        confident = [
+            entity
+            for entity in found
+            if entity.score >= MINIMUM_SCORE
+            # A passport's or a warranty's expiry is no card's, whoever found it.
+            and not (entity.type == "CARD_EXPIRY" and talk.a_thing_s_expiry(entity.start))
+        ]
         addresses = [entity for entity in confident if entity.type == "ADDRESS"]
         pets = pets_named(text) if _ANIMAL.search(text) else None
         confident = [
@@ -341,8 +348,8 @@ class Redactor:
                     continue
                 if found_start < line_start and kind == PERSON and self._a_word_at(text, line_start):
                     # A name run on into the turn goes on with a word no dictionary holds ("Hi this is
-                    # Rudo" / "makoni calling…"), not with a word or an interjection ("yeah my name is
-                    # mark" / "Perfect.", "mhmm").
+                    # Rudo" / "makoni calling…") or a frequent surname ("Yeah, it's Tendai" / "Black."),
+                    # not with a word or an interjection ("yeah my name is mark" / "Perfect.", "mhmm").
                     continue
                 # A number said over two turns is cut to the turn's part ("uh three oh" / "eight eight").
                 findings.append((kind, max(found_start, line_start), found_end))
@@ -350,9 +357,10 @@ class Redactor:
 
     def _a_word_at(self, text: str, position: int) -> bool:
         word = _TOKEN.match(text, position)
-        return word is not None and (
-            self.names.lexicon.is_word(word.group()) or lexicon.fold(word.group()) in _INTERJECTIONS
-        )
+        if word is None:
+            return False
+        known, folded = self.names.lexicon, lexicon.fold(word.group())
+        return folded in _INTERJECTIONS or (known.is_word(folded) and folded not in known.frequent_family)
 
     def _no_name_in(self, text: str, start: int, end: int) -> bool:
         """No word the tagger read as a person's could be one: each is an ordinary word of
@@ -992,20 +1000,27 @@ def _starts_sentence(text: str, position: int) -> bool:
     return before < 0 or text[before] in ".!?…\n"
 
 
+def _said_again(text: str, first: Entity, second: Entity) -> bool:
+    """``second`` begins with the first word of ``first``: the name begun again."""
+    word = _TOKEN.match(text, first.start)
+    return word is not None and text[second.start : second.end].lower().startswith(word.group().lower())
+
+
 def _merge(found: list[Entity], text: str) -> list[Entity]:
     """Overlapping findings become one entity spanning all of them, typed by
     the most confident: anything any recogniser flagged is redacted. Two of
-    one type with only a hesitation between are one value, paused in."""
+    one type with only a hesitation between are one value, paused in ("Oluwaseun,
+    uh, Adebayo"); but a name said again after a pause is a second mention ("max um
+    max brennan")."""
     merged: list[Entity] = []
     for entity in sorted(found, key=lambda item: (item.start, -item.end)):
         last = merged[-1] if merged else None
         paused = (
             last is not None
             and entity.type == last.type
-            # A name said again after a pause is a second mention: "max um max brennan".
-            and entity.type != PERSON
             and entity.start > last.end
             and _HESITATION.fullmatch(text, last.end, entity.start) is not None
+            and not (entity.type == PERSON and _said_again(text, last, entity))
         )
         if last is not None and (entity.start < last.end or paused):
             strongest = entity if entity.score > last.score else last

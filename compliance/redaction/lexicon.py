@@ -152,6 +152,9 @@ class NameLexicon:
     # Folded first names of the US census (1990): the common ones, "Mark" and "Grace" among them,
     # not the long tail the international lists add ("Metro", "Tri").
     census_given: frozenset[str] = field(default=frozenset())
+    # Folded surnames of the US census borne by at least one American in 5,000 ("Black", "Price",
+    # "Chase"), not the rare ones that are also words ("Perfect", "Lovely", "Welcome").
+    frequent_family: frozenset[str] = field(default=frozenset())
 
     def is_name(self, word: str) -> bool:
         """A first name or a surname; "smith's" counts as "smith"."""
@@ -233,6 +236,9 @@ def load() -> NameLexicon:
         common=frozenset(common | (unmarked & names)),
         words=frozenset(vocabulary | (frequent - names) | unmarked),
         census_given=frozenset(census.given),
+        frequent_family=frozenset(
+            name for name, share in census.family.items() if float(share) >= FREQUENT_SURNAME_SHARE
+        ),
     )
 
 
@@ -285,6 +291,8 @@ FOREIGN_CEILING = 4.0
 # Slovak "Seč", "bros" of the Polish "Broś"): a census share of 0.006%.
 FOREIGN_LIST_ZIPF = 3.4
 LIST_ONLY_ZIPF = 2.5
+# A census surname's share, in percent as the census writes it, from which it is a frequent one.
+FREQUENT_SURNAME_SHARE = 0.02
 # No word rarer than this needs context: about three in a million words.
 COMMON_MINIMUM_ZIPF = 3.5
 # How much more frequent than its use as a name explains a word must be to

@@ -1186,8 +1186,11 @@ def _named_harmless(text: str, talk: Dialogue, position: int) -> bool:
     """What is said at ``position`` was just named a business's code, and no identifier of a
     person was asked for just before: "Your confirmation number is W as in water, 4 4 0 2 9.",
     "Order number: L W 7 7 2…"; not "What's your license number?" "Reference number D as in…"."""
-    return _HARMLESS_CODE_NAMED.search(text, max(0, position - 48), position) is not None and not any(
-        talk.mentioned_within(topic, position, 80) for topic in _IDENTIFIER_TOPICS
+    return (
+        _HARMLESS_CODE_NAMED.search(text, max(0, position - 48), position) is not None
+        and not any(talk.mentioned_within(topic, position, 80) for topic in _IDENTIFIER_TOPICS)
+        # "The reference is K as in kilo, 2 1 6 6 7 4, it's my member number."
+        and not talk.names_an_own_identifier(*talk.turn(position))
     )
 
 
@@ -2685,6 +2688,20 @@ _BUSINESS_LINE = re.compile(
     r"(?:line|number|phone(?: number)?)|(?:helpline|hotline))\s+(?:is|was)\s+$",
     FLAGS,
 )
+# A question for the number the speaker is to call, a business's: "What's the number to call for
+# claims?", "do i call this number", "What number should I call?"; not "the number we should call".
+_NUMBER_TO_CALL_ASKED = re.compile(
+    r"\b(?:do|should|can|could)\s+i\s+call\b|\bcall\s+(?:this|that|which)\s+number\b|"
+    r"\bnumber\s+to\s+call\s+(?:for|about|if|when|to)\b",
+    FLAGS,
+)
+# A business's menu or hours said right after its number: "…, option 3, Monday through Friday",
+# "…, extension 4. They're open 24 hours."
+_MENU_OR_HOURS_AFTER = re.compile(
+    r"[\s,.]*(?:(?:then\s+)?(?:option|press)\s+\w+|(?:we're|they're|we are|they are)\s+open\b|"
+    r"(?:monday|mon)\b|24 hours|around the clock)",
+    FLAGS,
+)
 # A question for someone's own number: "What's the best number to reach you?", "And your fax?".
 _OWN_NUMBER_ASKED = re.compile(
     r"\b(?:your|you|his|her|their)\b.*\b(?:number|phone|line|cell|fax|mobile|reach|contact)\b|"
@@ -2695,10 +2712,11 @@ _OWN_NUMBER_ASKED = re.compile(
 
 def _company_line(text: str, talk: Dialogue, finding: Finding) -> bool:
     """A toll-free number a business gives as its own ("you can always reach
-    us at 1-800-…", "their direct line is 1-800-…"), or gives to be called ("call
-    1-800-…", "fax it to 1-800-…"), and any number named a business's line ("The main
-    office number is 555-0100"), not where the turn before asked for someone's own
-    number: not a person's. A person's own line says whose it is ("my shop line, it's
+    us at 1-800-…", "their direct line is 1-800-…"), gives to be called ("call
+    1-800-…", "fax it to 1-800-…"), gives for a question for the number to call, or
+    says with its menu or hours ("…, option 3, Monday through Friday"), and any number
+    named a business's line ("The main office number is 555-0100"), not where the turn
+    before asked for someone's own number: not a person's. A person's own line says whose it is ("my shop line, it's
     1-877-…", "call me at 1-888-…")."""
     _, start, end, _ = finding
     sentence_start, sentence_end = talk.sentence(start)
@@ -2725,12 +2743,12 @@ def _company_line(text: str, talk: Dialogue, finding: Finding) -> bool:
             or _SPEAKER_SAID.search(text, turn_start, start)
             or _MINE.search(text, turn_start, start)
         )
-    return bool(
-        _TOLL_FREE.match(text, start)
-        and _TO_BE_CALLED.search(before)
-        and not _SPEAKER_SAID.search(before)
-        and not _NUMBER_ASKED.search(asked)
-    )
+    if not _TOLL_FREE.match(text, start) or _SPEAKER_SAID.search(before):
+        return False
+    # Given for a question for the number to call, or with the business's menu or hours after it.
+    if _NUMBER_TO_CALL_ASKED.search(asked) or _MENU_OR_HOURS_AFTER.match(text, end):
+        return True
+    return bool(_TO_BE_CALLED.search(before) and not _NUMBER_ASKED.search(asked))
 
 
 _A_STALL = re.compile(r"(?!.*\d\d)[^?\n]{0,40}")
@@ -2801,21 +2819,22 @@ _WHERE_ASKED = re.compile(
 # a business's own place is followed only by where it is ("second floor, next to the Walgreens").
 _OWN_PLACE = re.compile(
     rf"\b(?:{_LIVED_IN_WORDS}|me|his|her|you|you're|your|i'm|im|we're|he's|she's|they're|apt|unit|ship|send|"
-    r"deliver|delivery|account|customer|caller|work|works|working|worked|employer)\b",
+    r"deliver\w*|account|customer|caller|work|works|working|worked|employer)\b",
     FLAGS,
 )
 _CLAUSE_AFTER = re.compile(
     r"\b(?:i|i'm|i've|we|we've|us|ours|it|it's|that|that's|which|where|who|he|she|they|family|place|moved|lived|"
-    # A lowercase word's "'s" ("it's", "mom's"), not a business's name ("across from the Macy's").
-    r"sleep|drop|bring|courier)\b|\b(?-i:[a-z])[\w]*['’]s\b",
+    # Any word's "'s" ("it's", "Mom's", "Aunt Rosa's"), but a business's named after "the" ("across
+    # from the Macy's").
+    r"sleep|drop|bring|courier)\b|(?<!\bthe )\b\w+['’]s\b|\bthe (?-i:[a-z])\w*['’]s\b",
     FLAGS,
 )
 
 
 # A business's place asked about: "What's the address of your clinic?", "Which store were you
-# shopping at?", "Is that the office on Sterling Avenue?"; not a post office, where someone's box is.
+# shopping at?", "Is that the office on Sterling Avenue?".
 _PLACES_ASKED_ABOUT = (
-    r"(?:store|branch|(?<!post )office|clinic|pharmacy|dealership|restaurant|mall|shop|warehouse|hotel|resort|showroom|"
+    r"(?:store|branch|office|clinic|pharmacy|dealership|restaurant|mall|shop|warehouse|hotel|resort|showroom|"
     r"depot|terminal|hospital|bank)"
 )
 _BUSINESS_PLACE_ASKED = re.compile(rf"\b{_PLACES_ASKED_ABOUT}s?\b", FLAGS)
@@ -2824,7 +2843,7 @@ _BUSINESS_PLACE_ASKED = re.compile(rf"\b{_PLACES_ASKED_ABOUT}s?\b", FLAGS)
 # not the listener's visit to the business ("the store you visited").
 _PERSON_PLACE_ASKED = re.compile(
     r"\b(?:deliver\w*|ship\w*|mail\w*|send|sent|come|coming|(?<!you )(?<!you'll )(?<!you've )(?<!you were )visit\w*|"
-    r"install\w*|technician|driver|pick\s?up|"
+    r"install\w*|technician|driver|pick(?:ed)?\s?up|postal|post ?code|"
     r"home|house|apartment|property|live|lives|living|reside\w*|residence|billing|bill|"
     r"moved?|forward\w*|discharg\w*|stay\w*|patient|customer|cardholder|policyholder|holder|member|subscriber|"
     r"tenant|student|claimant|borrower|insured|owner|guest|recipient|son|daughter|wife|husband|mom|dad|mother|"
@@ -2833,11 +2852,15 @@ _PERSON_PLACE_ASKED = re.compile(
     r"you(?:['’]re| are) at|where (?:are )?you(?: are)?\b)",
     FLAGS,
 )
-# The one address or ZIP code a question for a business's place may name: "the address of the
-# store", "the zip code for the store you want".
+# The one address, street or ZIP code a question for a business's place may name: "the address of
+# the store", "the street name of the branch", "the zip code for the store you want".
+_A_BUSINESS_S_ZIP = rf"zip(?: ?code)? (?:of|for) (?:the|that|this) (?:[\w'’-]+ )?{_PLACES_ASKED_ABOUT}\b"
 _A_BUSINESS_S_ADDRESS = re.compile(
-    rf"\b(?:address|zip(?: ?code)?) (?:of|for) (?:the|that|this) (?:[\w'’-]+ )?{_PLACES_ASKED_ABOUT}\b", FLAGS
+    rf"\b(?:address|street(?: name)?) (?:of|for) (?:the|that|this) (?:[\w'’-]+ )?{_PLACES_ASKED_ABOUT}\b|"
+    rf"\b{_A_BUSINESS_S_ZIP}",
+    FLAGS,
 )
+_A_BUSINESS_S_ZIP_ASKED = re.compile(rf"\b{_A_BUSINESS_S_ZIP}", FLAGS)
 # The same asked of the listener's business, which the answer then names as its own: "What's the
 # address of your Columbus branch?" / "Our Columbus branch is at …".
 _YOUR_BUSINESS_S_ADDRESS = re.compile(
@@ -2865,7 +2888,8 @@ _PERSONAL_ADDRESS_ASKED = re.compile(
 
 def _business_asked(talk: Dialogue, start: int) -> bool:
     """The turn before asked where a business's place is ("Where is the store you shopped at?",
-    "Please say the address of the branch you visited."), and neither it nor the turn before it asked of anyone's
+    "Please say the address of the branch you visited."; without a question mark, only where it
+    names the place's address), and neither it nor the turn before it asked of anyone's
     place or of where something goes, nor does the answer say whose the address is: the address
     or ZIP code at ``start`` answers it."""
     turn_start, turn_end = talk.turn(start)
@@ -2875,11 +2899,23 @@ def _business_asked(talk: Dialogue, start: int) -> bool:
     asked = talk.text[asked_from : turn_start - 1]
     earlier = talk.text[max(0, asked_from - _BIRTH_LOOKBACK) : turn_start - 1]
     return (
-        REQUEST.search(asked) is not None
+        ("?" in asked or (REQUEST.search(asked) is not None and _A_BUSINESS_S_ADDRESS.search(asked) is not None))
         and _BUSINESS_PLACE_ASKED.search(asked) is not None
         and not _PERSON_PLACE_ASKED.search(_A_BUSINESS_S_ADDRESS.sub(" ", earlier))
         and not _ANSWER_OWNS.search(talk.text, turn_start, turn_end)
         and "?" not in talk.text[turn_start:start]  # "12 Main Street. Do you need the account address? It's 45…"
+    )
+
+
+def _business_zip_asked(talk: Dialogue, start: int) -> bool:
+    """The turn before asked for a business's place's ZIP code ("Please say the zip code for the
+    store you want.") and for nothing of anyone's (``_business_asked``), and no post office box
+    was spoken of before it (its ZIP is its holder's)."""
+    asked = _asked_before(talk, talk.turn(start)[0])
+    return (
+        _A_BUSINESS_S_ZIP_ASKED.search(asked) is not None
+        and _business_asked(talk, start)
+        and not talk.mentioned_within("PO_BOX", start, _BIRTH_LOOKBACK)
     )
 
 
@@ -2988,7 +3024,7 @@ def _scan(text: str) -> tuple[Finding, ...]:
         for finding in findings
         if (finding[0] == "PHONE" and _company_line(text, talk, finding))
         or (finding[0] == "ADDRESS" and _business_address(text, talk, finding))
-        or (finding[0] == "ZIP_CODE" and _business_asked(talk, finding[1]))
+        or (finding[0] == "ZIP_CODE" and _business_zip_asked(talk, finding[1]))
     ]
     harmless = company + harmless_codes
     # A business's code said again, read back or repeated: "Your case number is D as in David, 7 7 3

@@ -414,6 +414,7 @@ def test_a_first_name_that_is_a_word_and_a_utility_s_surname_said_as_a_name_is_a
     [
         ("my name is farai", "chiweshe", "chiweshe"),
         ("Hi this is Rudo", "makoni calling about my account", "makoni"),
+        ("Who's the policyholder?\nYeah, it's Tendai", "Price.", "Price"),
         ("", "Thank you for calling Tom Little, have a good day.", "Tom"),
     ],
 )

@@ -1538,6 +1538,38 @@ def test_an_expiry_year_said_alone_after_the_question_for_it_is_hidden(year, que
 
 
 @settings(max_examples=60, deadline=None)
+@given(
+    st.integers(2025, 2039),
+    st.sampled_from(["January", "March", "August", "November"]),
+    st.sampled_from(
+        [
+            "And the passport's expiration date?",
+            "Please say the passport expiration date.",
+            "When does your warranty expire?",
+            "And when does your license expire?",
+            "And the expiration date of the passport?",
+        ]
+    ),
+    st.sampled_from(["{month} {year}.", "It expires in, uh, {year}. {month} {year}.", "{year}. Um, {month} {year}."]),
+)
+def test_an_expiry_asked_for_a_thing_other_than_a_card_survives(year, month, question, answer):
+    assert not hidden(answer.format(month=month, year=year), context=question)
+
+
+@pytest.mark.parametrize(
+    "context, text",
+    [
+        ("What's the passport number, and when does the card expire?", "10/27."),
+        ("Passport expiry?\nMarch 2031.\nOkay. Now the card number?\n4111 1111 1111 1111.\nAnd expiry?", "10/27."),
+        ("And the passport's expiration date?", "October 2031. And for the fee, my Visa's 4111 1111 1111 1111, 10/27."),
+        ("And the passport's expiration date?", "October 2031. Oh, and the card on file expires 10/27."),
+    ],
+)
+def test_a_card_s_expiry_said_after_talk_of_another_thing_s_is_hidden(context, text):
+    assert all_hidden(text, "10/27", context=context)
+
+
+@settings(max_examples=60, deadline=None)
 @given(st.integers(30, 99), st.sampled_from(["What year were you born?", "and the year you were born"]))
 def test_a_birth_year_said_alone_in_two_words_answers_the_question_for_it(year, question):
     said = say_pair(year)
@@ -2642,7 +2674,6 @@ BUSINESS_CODE_QUESTIONS = [
     "Can I have the record locator?",
     "What's the application locator number?",
     "Do you have the police report number?",
-    "And the transfer number?",
 ]
 SPELLED_CODES = [
     "K as in kilo, 7, P, R, Q, 2.",
@@ -2665,7 +2696,6 @@ def test_a_code_of_letters_and_digits_said_for_a_business_s_code_survives(questi
     [
         ("What's the application locator number?", "Um, 530118274. I sent it in last month."),
         ("Was there a police report?", "Yes. The deputy gave me report number 25-440921."),
-        ("", "He can collect it at any agent location. Transfer number 5520-1187-40."),
         ("", "Your trace reference is K as in king, 4 4 1 9 0."),
     ],
 )
@@ -2680,6 +2710,11 @@ def test_a_business_s_number_named_or_asked_for_survives(context, text):
         ("What's your PIN?", "It's 4 4 1 2. Sorry, 4 4 2 1.", ["4 4 1 2", "4 4 2 1"]),
         ("", "I want to transfer 500 dollars to my account 55201187.", ["55201187"]),
         ("", "I need to report my card stolen, it's 4111 1111 1111 1111.", ["4111 1111 1111 1111"]),
+        ("What's your PIN?", "You mean for the record locator? 5924.", ["5924"]),
+        ("", "The reference is K as in kilo, 2 1 6 6 7 4, it's my member number.", ["K as in kilo, 2 1 6 6 7 4"]),
+        ("What's your zip code?", "Okay, but I'll report no problems until this is fixed. 73706.", ["73706"]),
+        # A carrier's port-out transfer number is a secret, not a business's reference.
+        ("Do you have the transfer number from your old carrier?", "519005", ["519005"]),
     ],
 )
 def test_a_person_s_number_corrected_or_beside_a_word_of_a_business_s_code_is_hidden(context, text, values):
@@ -2705,6 +2740,9 @@ def test_a_zip_code_asked_for_a_business_s_place_survives(question, answer):
     "question",
     [
         "And the zip code for that post office box?",
+        "I have a P.O. box at the Elm Street post office.\nAnd the ZIP code for that post office?",
+        "Thank you for calling Harbor Bank. Please say or enter your five digit PIN.",
+        "Which pharmacy do you use? And the postal code on your account?",
         "Which store? And your zip?",
         "What's the zip code for the store delivery?",
         "What's the nearest store to your zip code?",
@@ -2760,6 +2798,7 @@ def test_a_person_s_identifier_or_secret_said_for_a_business_s_code_is_hidden(qu
         ("Which branch do you go to?", "The one at 410 Chase Avenue."),
         ("What's the address of the store you visited?", "It was the one at 410 Chase Avenue, across from the Target."),
         ("Please say the address of the branch you visited.", "410 Chase Avenue."),
+        ("Which post office did you go to?", "The one at 410 Chase Avenue."),
     ],
 )  # fmt: skip
 def test_an_address_given_for_a_question_for_a_business_s_place_survives(question, answer):
@@ -2789,6 +2828,13 @@ def test_an_address_given_for_a_question_for_a_business_s_place_survives(questio
         ("What's the address of your office?", "4815 Kedzie Avenue.", "4815 Kedzie Avenue"),
         ("Which clinic, and what address should the nurse visit?", "4815 Kedzie Avenue.", "4815 Kedzie Avenue"),
         ("What's the address of the store you visited?", "4815 Kedzie Avenue, that's my mom's.",
+         "4815 Kedzie Avenue"),
+        ("Which store did you go to?", "It wasn't a store, it was 4815 Kedzie Avenue, Mom's.", "4815 Kedzie Avenue"),
+        ("Where's the clinic?", "4815 Kedzie Avenue, Aunt Rosa's.", "4815 Kedzie Avenue"),
+        ("The store will hold it. Please tell me where it should go instead.", "It's 4815 Kedzie Avenue.",
+         "4815 Kedzie Avenue"),
+        ("For the bank's records, please confirm the street and number.", "4815 Kedzie Avenue.", "4815 Kedzie Avenue"),
+        ("Which hospital did you visit, and where were you picked up?", "4815 Kedzie Avenue, across from the Target.",
          "4815 Kedzie Avenue"),
         ("Where's the branch?", "4815 Kedzie Avenue, Trailer 5.", "4815 Kedzie Avenue"),
         ("Where's the branch?", "4815 Kedzie Avenue, #4.", "4815 Kedzie Avenue"),
@@ -2944,6 +2990,23 @@ def test_a_toll_free_number_given_to_be_called_survives(prefix, sentence):
     assert not hidden(sentence.format(prefix), context="Okay, thanks.")
 
 
+@pytest.mark.parametrize("prefix", ["800", "888", "866"])
+@pytest.mark.parametrize(
+    "context, sentence",
+    [
+        ("What's the number to call for claims?", "You can reach claims directly at 1-{}-555-0100."),
+        ("okay and if it still doesnt work do i call this number", "Yes, 1-{}-555-0199."),
+        ("What number should I call to cancel?", "That's 1-{}-555-0142."),
+        ("Okay, thanks.", "Sure, 1-{}-555-0199, option 3, Monday through Friday, 8 to 5."),
+        ("Okay, thanks.", "Reach the claims team at 1-{}-555-0100, extension 4. They're open 24 hours."),
+    ],
+)
+def test_a_toll_free_number_given_for_the_number_to_call_or_with_its_menu_or_hours_survives(
+    prefix, context, sentence
+):
+    assert not hidden(sentence.format(prefix), context=context)
+
+
 @pytest.mark.parametrize(
     "context, text, number",
     [
@@ -2951,6 +3014,10 @@ def test_a_toll_free_number_given_to_be_called_survives(prefix, sentence):
         ("And a number for your office?", "You can call 1-888-555-0101.", "1-888-555-0101"),
         ("Okay.", "You can call me at 1-888-555-0101.", "1-888-555-0101"),
         ("Okay.", "You can call him at 1-888-555-0101 after six.", "1-888-555-0101"),
+        ("What number should we call you at?", "1-888-555-0101.", "1-888-555-0101"),
+        ("Okay.", "My business line is 1-888-555-0101, we're open Monday to Friday.", "1-888-555-0101"),
+        ("What's your phone number?", "1-888-555-0101, option 3.", "1-888-555-0101"),
+        ("What number should I call to cancel?", "I'll call from my cell, 1-888-555-0101.", "1-888-555-0101"),
     ],
 )
 def test_a_toll_free_number_that_is_someone_s_own_is_hidden(context, text, number):
