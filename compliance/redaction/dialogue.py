@@ -661,7 +661,19 @@ class Dialogue:
         return False
 
     def harmless_before(self, position: int, window: int = 60) -> bool:
-        return self.before("HARMLESS", position, window)
+        """A business's number or an amount is spoken of just before ``position``, in its sentence;
+        not in a question the speaker asks back before answering the one asked of them ("What's
+        your PIN?" / "Uh, for the order number? No, that's 4417.")."""
+        if not self.before("HARMLESS", position, window):
+            return False
+        turn_start = self.turn(position)[0]
+        asked_back = self.text.rfind("?", turn_start, position)
+        return not (
+            turn_start
+            and asked_back != -1
+            and not self.before("HARMLESS", position, position - asked_back)
+            and self.carried(position, bare=True) & _IDENTIFYING_TOPICS
+        )
 
 
 @functools.lru_cache(maxsize=16)

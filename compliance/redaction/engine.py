@@ -346,21 +346,25 @@ class Redactor:
                 found_start, found_end = found_start + start, found_end + start
                 if found_end <= line_start:
                     continue
-                if found_start < line_start and kind == PERSON and self._a_word_at(text, line_start):
-                    # A name run on into the turn goes on with a word no dictionary holds ("Hi this is
-                    # Rudo" / "makoni calling…") or a frequent surname ("Yeah, it's Tendai" / "Black."),
-                    # not with a word or an interjection ("yeah my name is mark" / "Perfect.", "mhmm").
+                if found_start < line_start and not self._goes_on(kind, text, line_start, found_end):
                     continue
-                # A number said over two turns is cut to the turn's part ("uh three oh" / "eight eight").
                 findings.append((kind, max(found_start, line_start), found_end))
         return findings
 
-    def _a_word_at(self, text: str, position: int) -> bool:
-        word = _TOKEN.match(text, position)
-        if word is None:
-            return False
-        known, folded = self.names.lexicon, lexicon.fold(word.group())
-        return folded in _INTERJECTIONS or (known.is_word(folded) and folded not in known.frequent_family)
+    def _goes_on(self, kind: str, text: str, start: int, end: int) -> bool:
+        """A value the tagger runs on from the turn before goes on in the turn's words from
+        ``start`` to ``end``. A name, with a word no dictionary holds ("Hi this is Rudo" /
+        "makoni calling…") or a frequent surname ("Yeah, it's Tendai" / "Black."), not with a
+        word or an interjection ("yeah my name is mark" / "Perfect.", "mhmm"); a number, with
+        numbers ("uh three oh" / "eight eight", not "three one oh eight" / "I'll rebill that
+        plan."); an e-mail address, with anything ("j dot smith" / "at gmail dot com")."""
+        if kind == PERSON:
+            word = _TOKEN.match(text, start)
+            if word is None:
+                return False
+            known, folded = self.names.lexicon, lexicon.fold(word.group())
+            return folded not in _INTERJECTIONS and (not known.is_word(folded) or folded in known.frequent_family)
+        return kind == "EMAIL" or tagger.says_a_number(text[start:end])
 
     def _no_name_in(self, text: str, start: int, end: int) -> bool:
         """No word the tagger read as a person's could be one: each is an ordinary word of

@@ -1214,7 +1214,8 @@ _JOINED_CODE = re.compile(
 
 
 _HARMLESS_CODE_NAMED = re.compile(
-    rf"\b(?:(?:{HARMLESS_IDENTIFIERS}|ref|receipt|transaction)\s+(?:number|code|no\.?|#)|reference)"
+    rf"\b(?:(?:{HARMLESS_IDENTIFIERS}|ref|receipt|transaction)\s+(?:number|code|no\.?|#)|"
+    r"(?:the|your|our)\s+(?:[\w-]+\s+)?reference(?=\s+(?:is|was)\b))"
     r"(?:\s+(?:is|was|will be|for (?:this|that|the|your) \w+ is))?[\s,:]*(?:it's\s+)?$",
     FLAGS,
 )
@@ -2843,7 +2844,7 @@ _BUSINESS_PLACE_ASKED = re.compile(rf"\b{_PLACES_ASKED_ABOUT}s?\b", FLAGS)
 # not the listener's visit to the business ("the store you visited").
 _PERSON_PLACE_ASKED = re.compile(
     r"\b(?:deliver\w*|ship\w*|mail\w*|send|sent|come|coming|(?<!you )(?<!you'll )(?<!you've )(?<!you were )visit\w*|"
-    r"install\w*|technician|driver|pick(?:ed)?\s?up|postal|post ?code|"
+    r"install\w*|technician|driver|pick(?:ed)?\s?up|postal|post ?code|yours|(?:your|my|his|her|their) own|"
     r"home|house|apartment|property|live|lives|living|reside\w*|residence|billing|bill|"
     r"moved?|forward\w*|discharg\w*|stay\w*|patient|customer|cardholder|policyholder|holder|member|subscriber|"
     r"tenant|student|claimant|borrower|insured|owner|guest|recipient|son|daughter|wife|husband|mom|dad|mother|"
@@ -2874,6 +2875,7 @@ _ANSWER_OWNS = re.compile(
     rf"\b(?:{_LIVED_IN_WORDS}|address|bill|billed|statement|stayed|airbnb|rental|rent|send|ship|deliver|"
     r"forward|our|we|we're|me|i'm|im|apartment|apt|unit|lot|flat|upstairs|downstairs|basement|sleep|room|rm|"
     r"trailer|space|box|p\.?\s?o|post office|rural route|rr|number|no|bldg|building|dorm|cabin|site|slip|stall|"
+    r"came|come|comes|visits?|visited|"
     r"pound|hashtag|rear)\b|#",
     FLAGS,
 )

@@ -312,6 +312,25 @@ def train(corpus_directory: Path, model_path: Path, *, corpora: Sequence[str] = 
     return hashlib.sha256(model_path.read_bytes()).hexdigest()
 
 
+def says_a_number(text: str) -> bool:
+    """Some word of ``text`` is a number, in digits or words."""
+    return any(word.lower() in _NUMBER or word.isdigit() for word, _, _ in tokens(text))
+
+
+def _number_said_up_to(text_tokens: Sequence[Token], first: int) -> int:
+    """Where a number said up to token ``first`` begins, pauses and commas within it (``first``
+    itself if none is)."""
+    begins = index = first
+    while index > 0:
+        word = text_tokens[index - 1][0].lower()
+        if word in _NUMBER or word.isdigit():
+            begins = index - 1
+        elif word not in FILLER_WORDS and word != ",":
+            break
+        index -= 1
+    return begins
+
+
 class SequenceTagger:
     """Loads the pinned model once, then tags many texts."""
 
@@ -330,10 +349,12 @@ class SequenceTagger:
     def find(self, text: str, *, turn: int = 0, types: frozenset[str] = TRUSTED_TYPES) -> list[Span]:
         """The values of ``types`` the model finds in ``text``, where a turn begins at ``turn``
         after its context. The model reads the turn after ``CONTEXT_TOKENS`` tokens of the
-        context; what the context talks of is read whole."""
+        context, and of a number said up to the turn, after as many before that number
+        ("Can I have your social security number please?" / "yeah it's 8 4 5 3 2 0 0" / "9 5");
+        what the context talks of is read whole."""
         text_tokens = tokens(text)
         first = next((index for index, (_, start, _) in enumerate(text_tokens) if start >= turn), len(text_tokens))
-        text_tokens = text_tokens[max(0, first - CONTEXT_TOKENS) :]
+        text_tokens = text_tokens[max(0, _number_said_up_to(text_tokens, first) - CONTEXT_TOKENS) :]
         if not text_tokens:
             return []
         labels = self._tagger.tag(self.features([word for word, _, _ in text_tokens]))

@@ -2715,11 +2715,31 @@ def test_a_business_s_number_named_or_asked_for_survives(context, text):
         ("What's your zip code?", "Okay, but I'll report no problems until this is fixed. 73706.", ["73706"]),
         # A carrier's port-out transfer number is a secret, not a business's reference.
         ("Do you have the transfer number from your old carrier?", "519005", ["519005"]),
+        ("", "reference K as in kilo, 1 8 0 0 5 1", ["K as in kilo, 1 8 0 0 5 1"]),
+        # A question asked back about a business's number, then the answer to the one asked.
+        ("What's your PIN?", "Uh, for the order number? No, that's 4417.", ["4417"]),
+        ("What's your zip code?", "Sorry, is that for the police report number? It's 29099.", ["29099"]),
     ],
 )
 def test_a_person_s_number_corrected_or_beside_a_word_of_a_business_s_code_is_hidden(context, text, values):
     for value in values:
         assert all_hidden(text, value, context=context)
+
+
+@pytest.mark.parametrize(
+    "context, text, value",
+    [
+        ("Can I have your social security number please?\nit's 8 4 5 3 2 0 0", "9 5", "9 5"),
+        ("Can I have your social security number please?\nyeah it's five one two seven eight four nine",
+         "seven eight", "seven eight"),
+    ],
+)  # fmt: skip
+def test_a_number_said_over_two_turns_long_after_its_question_is_hidden_in_both(context, text, value):
+    assert all_hidden(text, value, context=context)
+
+
+def test_a_turn_after_a_number_that_says_none_is_no_part_of_it():
+    assert not hidden("I'll rebill that plan.", context="Can I have the last four of your social?\nthree one oh eight")
 
 
 @pytest.mark.parametrize("answer", ["8 5 2 8 1.", "i think its six oh six one one the one downtown"])
@@ -2743,6 +2763,7 @@ def test_a_zip_code_asked_for_a_business_s_place_survives(question, answer):
         "I have a P.O. box at the Elm Street post office.\nAnd the ZIP code for that post office?",
         "Thank you for calling Harbor Bank. Please say or enter your five digit PIN.",
         "Which pharmacy do you use? And the postal code on your account?",
+        "What's the zip code of the branch? Or yours, if you don't know it.",
         "Which store? And your zip?",
         "What's the zip code for the store delivery?",
         "What's the nearest store to your zip code?",
@@ -2835,6 +2856,10 @@ def test_an_address_given_for_a_question_for_a_business_s_place_survives(questio
          "4815 Kedzie Avenue"),
         ("For the bank's records, please confirm the street and number.", "4815 Kedzie Avenue.", "4815 Kedzie Avenue"),
         ("Which hospital did you visit, and where were you picked up?", "4815 Kedzie Avenue, across from the Target.",
+         "4815 Kedzie Avenue"),
+        ("Please say the address of the branch you visited, and then your own street.", "4815 Kedzie Avenue.",
+         "4815 Kedzie Avenue"),
+        ("What's the address of the store you visited?", "Oh, none, the nurse came to 4815 Kedzie Avenue.",
          "4815 Kedzie Avenue"),
         ("Where's the branch?", "4815 Kedzie Avenue, Trailer 5.", "4815 Kedzie Avenue"),
         ("Where's the branch?", "4815 Kedzie Avenue, #4.", "4815 Kedzie Avenue"),
@@ -3001,9 +3026,7 @@ def test_a_toll_free_number_given_to_be_called_survives(prefix, sentence):
         ("Okay, thanks.", "Reach the claims team at 1-{}-555-0100, extension 4. They're open 24 hours."),
     ],
 )
-def test_a_toll_free_number_given_for_the_number_to_call_or_with_its_menu_or_hours_survives(
-    prefix, context, sentence
-):
+def test_a_toll_free_number_given_for_the_number_to_call_or_with_its_menu_or_hours_survives(prefix, context, sentence):
     assert not hidden(sentence.format(prefix), context=context)
 
 
