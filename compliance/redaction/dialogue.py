@@ -616,7 +616,9 @@ class Dialogue:
             return False
         topics = self._topics_of(index)
         if "\n" not in self.text[self.sentence_starts[index] : position]:
-            return "HARMLESS" in topics
+            # Not a question asked back: "What's your zip code?" / "Do you need the report number after? It's …"
+            asked_back = self._asked_back(position)
+            return "HARMLESS" in topics and (asked_back is None or asked_back < self.sentence_starts[index])
         # The turn before asked about something harmless and nothing else: "What's the flight
         # number?", not "And a card to guarantee the room?" or "For the refund I'll need the
         # last four." (A phone's words are too loose to count: "number", "home".) Nor where the
@@ -666,14 +668,21 @@ class Dialogue:
         your PIN?" / "Uh, for the order number? No, that's 4417.")."""
         if not self.before("HARMLESS", position, window):
             return False
+        asked_back = self._asked_back(position)
+        return asked_back is None or self.before("HARMLESS", position, position - asked_back)
+
+    def _asked_back(self, position: int) -> int | None:
+        """Where the question ends that the speaker asked back in their turn before ``position``,
+        where the turn before asked them for something of theirs: "What's your PIN?" / "Uh, for
+        the order number? No, that's 4417."."""
         turn_start = self.turn(position)[0]
         asked_back = self.text.rfind("?", turn_start, position)
-        return not (
-            turn_start
-            and asked_back != -1
-            and not self.before("HARMLESS", position, position - asked_back)
-            and self.carried(position, bare=True) & _IDENTIFYING_TOPICS
-        )
+        if not turn_start or asked_back == -1:
+            return None
+        asked = self.turn(turn_start - 1)
+        if not REQUEST.search(self.lowered, *asked) or not self._topics_in(*asked) - {"HARMLESS", "PHONE", "PARTIAL"}:
+            return None
+        return asked_back
 
 
 @functools.lru_cache(maxsize=16)

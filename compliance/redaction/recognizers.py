@@ -2850,7 +2850,7 @@ _PERSON_PLACE_ASKED = re.compile(
     r"tenant|student|claimant|borrower|insured|owner|guest|recipient|son|daughter|wife|husband|mom|dad|mother|"
     r"father|address|on file|zip|card|security|secret|born|employer|work|works|working|"
     r"your (?:[\w'’-]+ )?(?:office|shop|store|business|company|workplace)|"
-    r"you(?:['’]re| are) at|where (?:are )?you(?: are)?\b)",
+    r"you(?:['’]re| are) (?:at|in)|where (?:are )?you(?: are)?\b)",
     FLAGS,
 )
 # The one address, street or ZIP code a question for a business's place may name: "the address of
@@ -2921,6 +2921,10 @@ def _business_zip_asked(talk: Dialogue, start: int) -> bool:
     )
 
 
+# The next sentence says whose the place is: "4815 Kedzie Avenue. That's Mom's."
+_WHOSE_PLACE_NEXT = re.compile(r"[\s.,]*(?:that's|thats|that is|it's|its|it is)\s+(?:[\w'’-]+\s+)?[\w-]+['’]s\b", FLAGS)
+
+
 # "you" said of anyone, or of the listener only as the one a place is near.
 _ANYONE = re.compile(
     r"\b(?:to you|near you|you can|you could|you may|you might|you'll|you will|you should|you need to|if you)\b",
@@ -2989,6 +2993,7 @@ def _business_address(text: str, talk: Dialogue, finding: Finding) -> bool:
         or _OWN_PLACE.search(after)
         or _CLAUSE_AFTER.search(after)
         or _LIVED_IN.search(rest_of_turn)  # "Our office is at …. We stay there too."
+        or _WHOSE_PLACE_NEXT.match(rest_of_turn) is not None  # "…. That's Mom's."
     )
 
 

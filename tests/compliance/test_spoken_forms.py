@@ -2719,6 +2719,8 @@ def test_a_business_s_number_named_or_asked_for_survives(context, text):
         # A question asked back about a business's number, then the answer to the one asked.
         ("What's your PIN?", "Uh, for the order number? No, that's 4417.", ["4417"]),
         ("What's your zip code?", "Sorry, is that for the police report number? It's 29099.", ["29099"]),
+        ("What's your zip code?", "Do you need the report number after? It's 11396.", ["11396"]),
+        ("And the three digit code on the back?", "Is that for the order number? It's 738.", ["738"]),
     ],
 )
 def test_a_person_s_number_corrected_or_beside_a_word_of_a_business_s_code_is_hidden(context, text, values):
@@ -2764,6 +2766,7 @@ def test_a_zip_code_asked_for_a_business_s_place_survives(question, answer):
         "Thank you for calling Harbor Bank. Please say or enter your five digit PIN.",
         "Which pharmacy do you use? And the postal code on your account?",
         "What's the zip code of the branch? Or yours, if you don't know it.",
+        "Which store near you? Just say the zip code for the store area you're in.",
         "Which store? And your zip?",
         "What's the zip code for the store delivery?",
         "What's the nearest store to your zip code?",
@@ -2861,6 +2864,7 @@ def test_an_address_given_for_a_question_for_a_business_s_place_survives(questio
          "4815 Kedzie Avenue"),
         ("What's the address of the store you visited?", "Oh, none, the nurse came to 4815 Kedzie Avenue.",
          "4815 Kedzie Avenue"),
+        ("What's the address of the store you visited?", "4815 Kedzie Avenue. That's Mom's.", "4815 Kedzie Avenue"),
         ("Where's the branch?", "4815 Kedzie Avenue, Trailer 5.", "4815 Kedzie Avenue"),
         ("Where's the branch?", "4815 Kedzie Avenue, #4.", "4815 Kedzie Avenue"),
         ("Where's the branch?", "forty two elm street space fourteen", "forty two elm street"),
