@@ -320,6 +320,8 @@ _PARTIAL_OF_HARMLESS = re.compile(
     rf"(?:\s+(?:digits?|numbers?))?\s+of\s+(?:the|your|that|this|its)\s+(?:[\w-]+\s+)?{HARMLESS_IDENTIFIERS}\b", FLAGS
 )
 _WORD = re.compile(r"[A-Za-z]+(?:['’][A-Za-z]+)?|\d+")
+# A payment spoken of: the expiry asked for is the paying card's ("To pay the registration renewal fee, …").
+_PAID_FOR = re.compile(r"\b(?:pay|pays|paying|paid|payment|fee|charge|charged)\b")
 # A business's code asked for: "What's your confirmation code?", "Do you have the quote number?"
 _BUSINESS_CODE_ASKED = re.compile(
     rf"\b(?:{HARMLESS_IDENTIFIERS}|ref|receipt|transaction|bag tag|return label)\s+(?:number|code|no\b|#)|"
@@ -645,20 +647,29 @@ class Dialogue:
         return bool(mentions) and all(_PARTIAL_OF_HARMLESS.match(self.lowered, mention[1]) for mention in mentions)
 
     def a_thing_s_expiry(self, position: int) -> bool:
-        """The expiry said at ``position`` was asked or talked of as a thing's other than a card's:
-        the nearest sentence before it that speaks of an expiry and names what expires names a
-        passport, a licence, a warranty… ("And the passport's expiration date?" / "It expires in,
-        uh, 2029. August 2029."), and no card is spoken of from there on ("What's the passport
-        number, and when does the card expire?", "Passport expiry? … Now the card number? …")."""
+        """The expiry said at ``position`` was asked or talked of as a thing's other than a card's,
+        in its own turn or the turn before: the nearest sentence there that speaks of an expiry
+        and names what expires names a passport, a licence, a warranty… ("And the passport's
+        expiration date?" / "It expires in, uh, 2029. August 2029."), nothing is paid for, and no
+        card is spoken of from there on ("What's the passport number, and when does the card
+        expire?", "To pay the registration renewal fee, please say the expiration date."). An
+        expiry asked for in the turn before that names nothing is a card's ("Your registration
+        expires in June." … "Please say the expiration date.")."""
+        turn_start = self.turn(position)[0]
+        asked_from = self.turn(turn_start - 1)[0] if turn_start else turn_start
         spans = self.mentions["EXPIRY"]
         for index in range(bisect_left(self.mention_starts["EXPIRY"], position) - 1, -1, -1):
-            if spans[index][0] < position - CARRY_DISTANCE:
+            mention = spans[index][0]
+            if mention < asked_from:
                 break
-            sentence_start, sentence_end = self.sentence(spans[index][0])
+            sentence_start, sentence_end = self.sentence(mention)
             topics = self._topics_in(sentence_start, sentence_end)
             if "NOT_CARD" in topics:
-                return not self._topics_in(sentence_start, position) & {"CARD", "CVV"}
-            if topics & {"CARD", "CVV"}:
+                return not (
+                    self._topics_in(sentence_start, position) & {"CARD", "CVV"}
+                    or _PAID_FOR.search(self.lowered, sentence_start, position)
+                )
+            if topics & {"CARD", "CVV"} or mention < turn_start:
                 return False
         return False
 
@@ -680,7 +691,9 @@ class Dialogue:
         if not turn_start or asked_back == -1:
             return None
         asked = self.turn(turn_start - 1)
-        if not REQUEST.search(self.lowered, *asked) or not self._topics_in(*asked) - {"HARMLESS", "PHONE", "PARTIAL"}:
+        topics = self._topics_in(*asked)
+        # Not where the question offered the business's number itself ("Your zip code or the order number?").
+        if not REQUEST.search(self.lowered, *asked) or "HARMLESS" in topics or not topics - {"PHONE", "PARTIAL"}:
             return None
         return asked_back
 

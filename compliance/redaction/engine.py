@@ -354,8 +354,9 @@ class Redactor:
     def _goes_on(self, kind: str, text: str, start: int, end: int) -> bool:
         """A value the tagger runs on from the turn before goes on in the turn's words from
         ``start`` to ``end``. A name, with a word no dictionary holds ("Hi this is Rudo" /
-        "makoni calling…") or a frequent surname ("Yeah, it's Tendai" / "Black."), not with a
-        word or an interjection ("yeah my name is mark" / "Perfect.", "mhmm"); a number, with
+        "makoni calling…") or a frequent surname said alone ("Yeah, it's Tendai" / "Price."), not
+        with a word or an interjection ("yeah my name is mark" / "Perfect.", "mhmm", "May I speak
+        to billing?"); a number, with
         numbers ("uh three oh" / "eight eight", not "three one oh eight" / "I'll rebill that
         plan."); an e-mail address, with anything ("j dot smith" / "at gmail dot com")."""
         if kind == PERSON:
@@ -363,7 +364,11 @@ class Redactor:
             if word is None:
                 return False
             known, folded = self.names.lexicon, lexicon.fold(word.group())
-            return folded not in _INTERJECTIONS and (not known.is_word(folded) or folded in known.frequent_family)
+            turn_end = text.find("\n", start)
+            alone = _SURNAME_ALONE.fullmatch(text, word.end(), len(text) if turn_end == -1 else turn_end) is not None
+            return folded not in _INTERJECTIONS and (
+                not known.is_word(folded) or (folded in known.frequent_family and alone)
+            )
         return kind == "EMAIL" or tagger.says_a_number(text[start:end])
 
     def _no_name_in(self, text: str, start: int, end: int) -> bool:
@@ -950,6 +955,8 @@ _JOURNEY = re.compile(
 # Where someone is, not a place: "deliver it to Savannah at the front desk".
 _AT_A_DESK = re.compile(r"at (?:the )?(?:front )?(?:desk|reception|counter)\b", re.IGNORECASE)
 # Words said alone to open a turn, before a stop or a comma: "Oh. Okay, let's do the rollover then."
+# What follows a surname said alone in its turn: "Price."; not "Walker, the walker broke".
+_SURNAME_ALONE = re.compile(r"[\s.,!?]*")
 _INTERJECTIONS = frozenset("oh ah aw ooh whoa wow hey huh hmm hm mhm mhmm um uh okay ok yes yeah yep nope no".split())
 _INTERJECTION_CLOSED = re.compile(r"[^\S\n]*[.!,?…]")
 _SPELLED = re.compile(r"\b[A-Za-z](?:[-.\s]+[A-Za-z]\b){1,3}")

@@ -648,8 +648,8 @@ class NameFinder:
         mcallister", "My wife is Comfort Mensah. Comfort…". Written as it was the first time
         (a capitalised name again in capitals), and not where what surrounds
         it makes it a thing's ("Rose Chase … called Chase, the bank"). A word
-        no lexicon knows is the name again however it is written: "Or Babab
-        babab", "put my brother keoni on" / "Updated: Keoni at …"."""
+        no lexicon knows, said first in capitals, is the name again in
+        lowercase: "Or Babab babab"."""
         if not found:
             return []
         starts = [word.start for word in words]
@@ -666,7 +666,7 @@ class NameFinder:
                 if word.name or not word.vocabulary:
                     if len(word.folded) > 1 and word.folded not in NOT_NAMES and word.folded not in TITLES:
                         said.add(word.text.removesuffix("'s").removesuffix("’s"))
-                        if not word.vocabulary and not word.name:
+                        if word.capitalised and not word.vocabulary and not word.name:
                             unknown.add(word.folded.removesuffix("'s"))
         if not said:
             return []
@@ -674,7 +674,7 @@ class NameFinder:
         for index, word in enumerate(words):
             bare = word.text.removesuffix("'s").removesuffix("’s")
             if (
-                (bare in said or word.folded.removesuffix("'s") in unknown)
+                (bare in said or (word.text.islower() and word.folded.removesuffix("'s") in unknown))
                 and not covered[index]
                 and not any(item.start < word.end and word.start < item.end for item in found)
                 and not word.marker

@@ -1190,7 +1190,7 @@ def _named_harmless(text: str, talk: Dialogue, position: int) -> bool:
         _HARMLESS_CODE_NAMED.search(text, max(0, position - 48), position) is not None
         and not any(talk.mentioned_within(topic, position, 80) for topic in _IDENTIFIER_TOPICS)
         # "The reference is K as in kilo, 2 1 6 6 7 4, it's my member number."
-        and not talk.names_an_own_identifier(*talk.turn(position))
+        and not talk.names_an_own_identifier(position, talk.sentence(position)[1])
     )
 
 
@@ -2690,17 +2690,18 @@ _BUSINESS_LINE = re.compile(
     FLAGS,
 )
 # A question for the number the speaker is to call, a business's: "What's the number to call for
-# claims?", "do i call this number", "What number should I call?"; not "the number we should call".
+# claims?", "What number do I call?", "do i call this number"; not "the number we should call",
+# "a good number to call if the driver is late", "What number should I call you back on?".
 _NUMBER_TO_CALL_ASKED = re.compile(
-    r"\b(?:do|should|can|could)\s+i\s+call\b|\bcall\s+(?:this|that|which)\s+number\b|"
-    r"\bnumber\s+to\s+call\s+(?:for|about|if|when|to)\b",
+    r"\b(?:what|which)(?:['’]s| is)?\s+(?:the\s+)?(?:number|line)\s+(?:(?:do|should|can)\s+i\s+call|to\s+call\s+for)\b"
+    r"(?!\s+(?:you|him|her|them)\b)|\bdo\s+i\s+call\s+(?:this|that)\s+number\b",
     FLAGS,
 )
-# A business's menu or hours said right after its number: "…, option 3, Monday through Friday",
-# "…, extension 4. They're open 24 hours."
+# A business's menu or hours said right after its number: "…, option 3", "…, extension 4. They're
+# open 24 hours."; not a person's "…, Monday through Friday after five".
 _MENU_OR_HOURS_AFTER = re.compile(
-    r"[\s,.]*(?:(?:then\s+)?(?:option|press)\s+\w+|(?:we're|they're|we are|they are)\s+open\b|"
-    r"(?:monday|mon)\b|24 hours|around the clock)",
+    r"[\s,.]*(?:(?:then\s+)?(?:option|press)\s+\w+|(?:we're|they're|we are|they are)\s+open\b|24 hours|"
+    r"around the clock)",
     FLAGS,
 )
 # A question for someone's own number: "What's the best number to reach you?", "And your fax?".

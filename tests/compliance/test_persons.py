@@ -422,6 +422,14 @@ def test_a_surname_no_list_holds_after_a_first_name_or_a_person_thanked_is_a_nam
     assert name in " ".join(people(text, context=context))
 
 
+@pytest.mark.parametrize(
+    "text",
+    ["May I speak to someone in billing?", "Walker, the walker broke.", "Long story.", "price went up on my plan"],
+)
+def test_a_turn_after_a_first_name_that_begins_with_a_word_a_surname_can_be_is_no_surname(text):
+    assert people(text, context="Who's the policyholder?\nYeah, it's Tendai") == []
+
+
 @pytest.mark.parametrize("text", ["Perfect.", "Lovely.", "Welcome.", "mhmm", "Pardon?", "Right."])
 def test_an_acknowledgement_after_a_first_name_is_no_surname(text):
     assert people(text, context="My name is Ifeoma") == []

@@ -1563,10 +1563,19 @@ def test_an_expiry_asked_for_a_thing_other_than_a_card_survives(year, month, que
         ("Passport expiry?\nMarch 2031.\nOkay. Now the card number?\n4111 1111 1111 1111.\nAnd expiry?", "10/27."),
         ("And the passport's expiration date?", "October 2031. And for the fee, my Visa's 4111 1111 1111 1111, 10/27."),
         ("And the passport's expiration date?", "October 2031. Oh, and the card on file expires 10/27."),
+        ("I see your extended warranty expires June 2026.\nYes, let's do that.\nOkay, go ahead with the long number."
+         "\n4111 1111 1111 1111.\nAnd the expiration date?", "10/27."),
+        ("To pay the registration renewal fee, please say the expiration date, month and year.", "10/27"),
+        ("Okay.", "My license expires next year, um, but the one I'm paying with expires 10/27."),
     ],
-)
+)  # fmt: skip
 def test_a_card_s_expiry_said_after_talk_of_another_thing_s_is_hidden(context, text):
     assert all_hidden(text, "10/27", context=context)
+
+
+def test_a_date_asked_for_after_talk_of_a_passport_s_expiry_is_still_hidden():
+    context = "And the passport's expiration date?\nOctober 2031.\nAnd your date of birth?"
+    assert all_hidden("04/85.", "04/85", context=context)
 
 
 @settings(max_examples=60, deadline=None)
@@ -2697,6 +2706,9 @@ def test_a_code_of_letters_and_digits_said_for_a_business_s_code_survives(questi
         ("What's the application locator number?", "Um, 530118274. I sent it in last month."),
         ("Was there a police report?", "Yes. The deputy gave me report number 25-440921."),
         ("", "Your trace reference is K as in king, 4 4 1 9 0."),
+        ("", "Yeah, my order number is W as in water, 4 4 0 2 9."),
+        ("", "Your confirmation number is B as in boy, 7 7 3 1 0. Can I also get your date of birth?"),
+        ("Can I have your zip code or the order number?", "The order number? Sure, it's 55218."),
     ],
 )
 def test_a_business_s_number_named_or_asked_for_survives(context, text):
@@ -3045,6 +3057,9 @@ def test_a_toll_free_number_given_for_the_number_to_call_or_with_its_menu_or_hou
         ("Okay.", "My business line is 1-888-555-0101, we're open Monday to Friday.", "1-888-555-0101"),
         ("What's your phone number?", "1-888-555-0101, option 3.", "1-888-555-0101"),
         ("What number should I call to cancel?", "I'll call from my cell, 1-888-555-0101.", "1-888-555-0101"),
+        ("Please say the number to call when the order is ready.", "1-888-555-0101.", "1-888-555-0101"),
+        ("Is this a good number to call if the driver is late?", "Yes, 1-888-555-0101.", "1-888-555-0101"),
+        ("What's a good callback number?", "1-888-555-0101, Monday through Friday after five.", "1-888-555-0101"),
     ],
 )
 def test_a_toll_free_number_that_is_someone_s_own_is_hidden(context, text, number):
