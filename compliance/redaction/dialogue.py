@@ -321,7 +321,11 @@ _PARTIAL_OF_HARMLESS = re.compile(
 )
 _WORD = re.compile(r"[A-Za-z]+(?:['’][A-Za-z]+)?|\d+")
 # A payment spoken of: the expiry asked for is the paying card's ("To pay the registration renewal fee, …").
-_PAID_FOR = re.compile(r"\b(?:pay|pays|paying|paid|payment|fee|charge|charged)\b")
+_PAID_FOR = re.compile(r"\b(?:pay\w*|paid|fee|charg\w*)\b")
+# A card's number said: "Thanks, that's 4111 1111 1111 1111." / "…, the expiration date on that?"
+_CARD_NUMBER = re.compile(r"(?<![\d-])\d(?:[ -]?\d){12,18}(?![\d-])")
+# A question asked back answered yes: "The order number? Sure, it's …" gives that number.
+_AFFIRMED = re.compile(r"[\s,]*(?:sure|yes|yeah|yep|yup|ok|okay|right)\b")
 # A business's code asked for: "What's your confirmation code?", "Do you have the quote number?"
 _BUSINESS_CODE_ASKED = re.compile(
     rf"\b(?:{HARMLESS_IDENTIFIERS}|ref|receipt|transaction|bag tag|return label)\s+(?:number|code|no\b|#)|"
@@ -668,6 +672,9 @@ class Dialogue:
                 return not (
                     self._topics_in(sentence_start, position) & {"CARD", "CVV"}
                     or _PAID_FOR.search(self.lowered, sentence_start, position)
+                    or _CARD_NUMBER.search(self.text, max(0, position - CARRY_DISTANCE), position)
+                    # "October 2031. And my date of birth is 04/85."
+                    or self._topics_in(*self.sentence(position)) & {"DOB", "BIRTH_YEAR"}
                 )
             if topics & {"CARD", "CVV"} or mention < turn_start:
                 return False
@@ -688,7 +695,7 @@ class Dialogue:
         the order number? No, that's 4417."."""
         turn_start = self.turn(position)[0]
         asked_back = self.text.rfind("?", turn_start, position)
-        if not turn_start or asked_back == -1:
+        if not turn_start or asked_back == -1 or _AFFIRMED.match(self.lowered, asked_back + 1):
             return None
         asked = self.turn(turn_start - 1)
         topics = self._topics_in(*asked)

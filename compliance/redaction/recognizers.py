@@ -1182,16 +1182,27 @@ def _spelled_identifiers(text: str, talk: Dialogue, harmless: list[tuple[int, in
     return found
 
 
-def _named_harmless(text: str, talk: Dialogue, position: int) -> bool:
-    """What is said at ``position`` was just named a business's code, and no identifier of a
-    person was asked for just before: "Your confirmation number is W as in water, 4 4 0 2 9.",
-    "Order number: L W 7 7 2…"; not "What's your license number?" "Reference number D as in…"."""
+def _named_harmless(text: str, talk: Dialogue, start: int, end: int) -> bool:
+    """What is said from ``start`` to ``end`` was just named a business's code, and no identifier
+    of a person was asked for just before nor is named as it right after: "Your confirmation
+    number is W as in water, 4 4 0 2 9.", "Order number: L W 7 7 2…"; not "What's your license
+    number?" "Reference number D as in…", nor "The reference is K as in kilo, 2 1 6 6 7 4, it's
+    my member number."."""
     return (
-        _HARMLESS_CODE_NAMED.search(text, max(0, position - 48), position) is not None
-        and not any(talk.mentioned_within(topic, position, 80) for topic in _IDENTIFIER_TOPICS)
-        # "The reference is K as in kilo, 2 1 6 6 7 4, it's my member number."
-        and not talk.names_an_own_identifier(position, talk.sentence(position)[1])
+        _HARMLESS_CODE_NAMED.search(text, max(0, start - 48), start) is not None
+        and not any(talk.mentioned_within(topic, start, 80) for topic in _IDENTIFIER_TOPICS)
+        and not _NAMED_AS_ONE_S_OWN.match(text, end)
     )
+
+
+# A person's identifier named right after a value: "…, it's my member number", "…. That's my plate
+# number.", "…? No wait, that's my Medicare number.".
+_NAMED_AS_ONE_S_OWN = re.compile(
+    r"[\s,.?!-]*(?:(?:no|wait|sorry|oh|actually)[\s,.]+)*(?:(?:that's|thats|that is|it's|its|it is|which is)\s+)?"
+    r"(?:my|his|her|our|their)\s+"
+    r"(?:[\w-]+\s+){0,2}(?:id|number|no|#)\b",
+    FLAGS,
+)
 
 
 def _harmless_codes(text: str, talk: Dialogue) -> list[tuple[int, int]]:
@@ -1201,7 +1212,7 @@ def _harmless_codes(text: str, talk: Dialogue) -> list[tuple[int, int]]:
     spans = []
     for match in _SPELLED_IDENTIFIER.finditer(text):
         letters, digits, _ = _spelled_characters(match.group())
-        if letters and digits and (_named_harmless(text, talk, match.start()) or talk.code_asked(match.start())):
+        if letters and digits and (_named_harmless(text, talk, *match.span()) or talk.code_asked(match.start())):
             spans.append(match.span())
     # Said as one word, or spelled and joined in the normalised copy: "HLT940".
     spans += [match.span() for match in _JOINED_CODE.finditer(text) if talk.code_asked(match.start())]
@@ -2691,10 +2702,10 @@ _BUSINESS_LINE = re.compile(
 )
 # A question for the number the speaker is to call, a business's: "What's the number to call for
 # claims?", "What number do I call?", "do i call this number"; not "the number we should call",
-# "a good number to call if the driver is late", "What number should I call you back on?".
+# "a good number to call if the driver is late", "What number should I call back on?" (an agent's).
 _NUMBER_TO_CALL_ASKED = re.compile(
-    r"\b(?:what|which)(?:['’]s| is)?\s+(?:the\s+)?(?:number|line)\s+(?:(?:do|should|can)\s+i\s+call|to\s+call\s+for)\b"
-    r"(?!\s+(?:you|him|her|them)\b)|\bdo\s+i\s+call\s+(?:this|that)\s+number\b",
+    r"\b(?:what|which)(?:['’]s| is)?\s+(?:the\s+)?(?:number|line)\s+(?:do\s+i\s+call|to\s+call\s+for)\b"
+    r"(?!\s+(?:you|him|her|them|back)\b)|\bdo\s+i\s+call\s+(?:this|that)\s+number\b",
     FLAGS,
 )
 # A business's menu or hours said right after its number: "…, option 3", "…, extension 4. They're

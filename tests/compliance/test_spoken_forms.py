@@ -1567,15 +1567,23 @@ def test_an_expiry_asked_for_a_thing_other_than_a_card_survives(year, month, que
          "\n4111 1111 1111 1111.\nAnd the expiration date?", "10/27."),
         ("To pay the registration renewal fee, please say the expiration date, month and year.", "10/27"),
         ("Okay.", "My license expires next year, um, but the one I'm paying with expires 10/27."),
+        ("Okay.", "Passport expires in 2031. Oh, and the one you're charging expires 10/27."),
+        ("Thanks, that's 4111 1111 1111 1111.\nOkay, for your subscription, the expiration date on that?", "10/27"),
     ],
 )  # fmt: skip
 def test_a_card_s_expiry_said_after_talk_of_another_thing_s_is_hidden(context, text):
     assert all_hidden(text, "10/27", context=context)
 
 
-def test_a_date_asked_for_after_talk_of_a_passport_s_expiry_is_still_hidden():
-    context = "And the passport's expiration date?\nOctober 2031.\nAnd your date of birth?"
-    assert all_hidden("04/85.", "04/85", context=context)
+@pytest.mark.parametrize(
+    "context, text",
+    [
+        ("And the passport's expiration date?\nOctober 2031.\nAnd your date of birth?", "04/85."),
+        ("And the passport's expiration date?", "October 2031. And my date of birth is 04/85."),
+    ],
+)
+def test_a_date_of_birth_said_after_talk_of_a_passport_s_expiry_is_still_hidden(context, text):
+    assert all_hidden(text, "04/85", context=context)
 
 
 @settings(max_examples=60, deadline=None)
@@ -2709,6 +2717,8 @@ def test_a_code_of_letters_and_digits_said_for_a_business_s_code_survives(questi
         ("", "Yeah, my order number is W as in water, 4 4 0 2 9."),
         ("", "Your confirmation number is B as in boy, 7 7 3 1 0. Can I also get your date of birth?"),
         ("Can I have your zip code or the order number?", "The order number? Sure, it's 55218."),
+        ("What's your PIN?", "The order number? Sure, it's 4417 2290."),
+        ("", "okay so the order number is w as in water four four oh two nine and my account number is on the letter"),
     ],
 )
 def test_a_business_s_number_named_or_asked_for_survives(context, text):
@@ -2728,6 +2738,8 @@ def test_a_business_s_number_named_or_asked_for_survives(context, text):
         # A carrier's port-out transfer number is a secret, not a business's reference.
         ("Do you have the transfer number from your old carrier?", "519005", ["519005"]),
         ("", "reference K as in kilo, 1 8 0 0 5 1", ["K as in kilo, 1 8 0 0 5 1"]),
+        ("", "For the transfer, the reference is 7 D J W 5 1 6. That's my plate number.", ["7 D J W 5 1 6"]),
+        ("", "Your reference is 1 E G 4 T E 5 M K 7 3? No wait, that's my Medicare number.", ["1 E G 4 T E 5 M K 7 3"]),
         # A question asked back about a business's number, then the answer to the one asked.
         ("What's your PIN?", "Uh, for the order number? No, that's 4417.", ["4417"]),
         ("What's your zip code?", "Sorry, is that for the police report number? It's 29099.", ["29099"]),
@@ -3037,7 +3049,7 @@ def test_a_toll_free_number_given_to_be_called_survives(prefix, sentence):
     [
         ("What's the number to call for claims?", "You can reach claims directly at 1-{}-555-0100."),
         ("okay and if it still doesnt work do i call this number", "Yes, 1-{}-555-0199."),
-        ("What number should I call to cancel?", "That's 1-{}-555-0142."),
+        ("What number do I call to cancel?", "That's 1-{}-555-0142."),
         ("Okay, thanks.", "Sure, 1-{}-555-0199, option 3, Monday through Friday, 8 to 5."),
         ("Okay, thanks.", "Reach the claims team at 1-{}-555-0100, extension 4. They're open 24 hours."),
     ],
@@ -3060,6 +3072,7 @@ def test_a_toll_free_number_given_for_the_number_to_call_or_with_its_menu_or_hou
         ("Please say the number to call when the order is ready.", "1-888-555-0101.", "1-888-555-0101"),
         ("Is this a good number to call if the driver is late?", "Yes, 1-888-555-0101.", "1-888-555-0101"),
         ("What's a good callback number?", "1-888-555-0101, Monday through Friday after five.", "1-888-555-0101"),
+        ("What number should I call back on?", "1-888-555-0101.", "1-888-555-0101"),
     ],
 )
 def test_a_toll_free_number_that_is_someone_s_own_is_hidden(context, text, number):
