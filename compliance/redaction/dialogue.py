@@ -325,7 +325,7 @@ _PAID_FOR = re.compile(r"\b(?:pay\w*|paid|fee|charg\w*)\b")
 # A card's number said: "Thanks, that's 4111 1111 1111 1111." / "…, the expiration date on that?"
 _CARD_NUMBER = re.compile(r"(?<![\d-])\d(?:[ -]?\d){12,18}(?![\d-])")
 # A question asked back answered yes: "The order number? Sure, it's …" gives that number.
-_AFFIRMED = re.compile(r"[\s,]*(?:sure|yes|yeah|yep|yup|ok|okay|right)\b")
+_AFFIRMED = re.compile(r"[\s,]*(?:sure|yes|yeah|yep|yup)\b")
 # A business's code asked for: "What's your confirmation code?", "Do you have the quote number?"
 _BUSINESS_CODE_ASKED = re.compile(
     rf"\b(?:{HARMLESS_IDENTIFIERS}|ref|receipt|transaction|bag tag|return label)\s+(?:number|code|no\b|#)|"

@@ -2701,11 +2701,12 @@ _BUSINESS_LINE = re.compile(
     FLAGS,
 )
 # A question for the number the speaker is to call, a business's: "What's the number to call for
-# claims?", "What number do I call?", "do i call this number"; not "the number we should call",
-# "a good number to call if the driver is late", "What number should I call back on?" (an agent's).
+# claims?", "do i call this number"; not "the number we should call", "a good number to call if the
+# driver is late", "What number should I call back on?", "Which number do I call, the shop or the
+# cell?" (an agent's, for the caller's line).
 _NUMBER_TO_CALL_ASKED = re.compile(
-    r"\b(?:what|which)(?:['’]s| is)?\s+(?:the\s+)?(?:number|line)\s+(?:do\s+i\s+call|to\s+call\s+for)\b"
-    r"(?!\s+(?:you|him|her|them|back)\b)|\bdo\s+i\s+call\s+(?:this|that)\s+number\b",
+    r"\b(?:what|which)(?:['’]s| is)?\s+the\s+(?:number|line)\s+to\s+call\s+for\b(?!\s+(?:you|him|her|them)\b)|"
+    r"\bdo\s+i\s+call\s+(?:this|that)\s+number\b",
     FLAGS,
 )
 # A business's menu or hours said right after its number: "…, option 3", "…, extension 4. They're

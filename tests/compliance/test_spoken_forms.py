@@ -2744,6 +2744,7 @@ def test_a_business_s_number_named_or_asked_for_survives(context, text):
         ("What's your PIN?", "Uh, for the order number? No, that's 4417.", ["4417"]),
         ("What's your zip code?", "Sorry, is that for the police report number? It's 29099.", ["29099"]),
         ("What's your zip code?", "Do you need the report number after? It's 11396.", ["11396"]),
+        ("What's your zip code?", "Not the report number, right? Okay, 22330.", ["22330"]),
         ("And the three digit code on the back?", "Is that for the order number? It's 738.", ["738"]),
     ],
 )
@@ -3049,7 +3050,7 @@ def test_a_toll_free_number_given_to_be_called_survives(prefix, sentence):
     [
         ("What's the number to call for claims?", "You can reach claims directly at 1-{}-555-0100."),
         ("okay and if it still doesnt work do i call this number", "Yes, 1-{}-555-0199."),
-        ("What number do I call to cancel?", "That's 1-{}-555-0142."),
+        ("What's the number to call for cancellations?", "That's 1-{}-555-0142."),
         ("Okay, thanks.", "Sure, 1-{}-555-0199, option 3, Monday through Friday, 8 to 5."),
         ("Okay, thanks.", "Reach the claims team at 1-{}-555-0100, extension 4. They're open 24 hours."),
     ],
@@ -3073,6 +3074,7 @@ def test_a_toll_free_number_given_for_the_number_to_call_or_with_its_menu_or_hou
         ("Is this a good number to call if the driver is late?", "Yes, 1-888-555-0101.", "1-888-555-0101"),
         ("What's a good callback number?", "1-888-555-0101, Monday through Friday after five.", "1-888-555-0101"),
         ("What number should I call back on?", "1-888-555-0101.", "1-888-555-0101"),
+        ("Which number do I call, the shop or the cell?", "1-888-555-0101.", "1-888-555-0101"),
     ],
 )
 def test_a_toll_free_number_that_is_someone_s_own_is_hidden(context, text, number):
