@@ -146,7 +146,7 @@ class Redactor:
         # (recognizers.scan), spoken numbers included.
         found += self._rules(text)
         if self.tagger is not None:
-            found += self._tagged(text, found, words)
+            found += self._tagged(text, found, words, turns[0])
         businesses = [match.span(match.lastgroup) for match in _GREETED.finditer(text)] + [
             match.span("firm") for match in _THANKED_FOR_CUSTOM.finditer(text) if self._a_firm(text, match.span("firm"))
         ]
@@ -304,7 +304,7 @@ class Redactor:
             for result in recognizer.analyze(text, recognizer.supported_entities)
         ]
 
-    def _tagged(self, text: str, found: list[Entity], said: list[Word]) -> list[Entity]:
+    def _tagged(self, text: str, found: list[Entity], said: list[Word], first: int) -> list[Entity]:
         """The sequence tagger's findings, but for a name that is a word of an
         address found in the same text ("2714 Frank Street. Frank like the
         bank"), or that the name finder reads as something else's
@@ -320,7 +320,7 @@ class Redactor:
             lexicon.fold(word) for start, end in streets.items() for word in _WORD.findall(text, start, end)
         }
         kept = []
-        for kind, start, end in self._tagger_findings(text):
+        for kind, start, end in self._tagger_findings(text, first):
             if _AN_AMOUNT.fullmatch(_number_around(text, start, end)):
                 continue  # a piece of an amount: "316" of "$2,316.40"
             words = {lexicon.fold(word) for word in _WORD.findall(text, start, end)}
@@ -335,12 +335,15 @@ class Redactor:
             kept.append(Entity(kind, start, end, TAGGER_SCORE))
         return kept
 
-    def _tagger_findings(self, text: str) -> list[tuple[str, int, int]]:
-        """The tagger's findings in each turn (line) of ``text``, as it reads the turn after its
-        context (``turn_window``): the model reads a whole sequence at once, and a turn's words
-        after it, or a call's words long before, would change what it makes of the turn."""
+    def _tagger_findings(self, text: str, first: int = 0) -> list[tuple[str, int, int]]:
+        """The tagger's findings in each turn (line) of ``text`` from ``first`` on (the context
+        before it is only read), as it reads the turn after its context (``turn_window``): the
+        model reads a whole sequence at once, and a turn's words after it, or a call's words long
+        before, would change what it makes of the turn."""
         findings = []
         for line_start in [0] + [match.end() for match in _LINE_START.finditer(text)]:
+            if line_start < first:
+                continue
             start, end = turn_window(text, line_start)
             for kind, found_start, found_end in self.tagger.find(text[start:end], turn=line_start - start):
                 found_start, found_end = found_start + start, found_end + start
