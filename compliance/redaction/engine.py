@@ -359,9 +359,9 @@ class Redactor:
         ``start`` to ``end``. A name, with a word no dictionary holds ("Hi this is Rudo" /
         "makoni calling…") or a frequent surname said alone ("Yeah, it's Tendai" / "Price."), not
         with a word or an interjection ("yeah my name is mark" / "Perfect.", "mhmm", "May I speak
-        to billing?"); a number, with
-        numbers ("uh three oh" / "eight eight", not "three one oh eight" / "I'll rebill that
-        plan."); an e-mail address, with anything ("j dot smith" / "at gmail dot com")."""
+        to billing?"); a number, with numbers ("uh three oh" / "eight eight", not "three one oh
+        eight" / "I'll rebill that plan."); an e-mail address, with anything ("j dot smith" / "at
+        gmail dot com")."""
         if kind == PERSON:
             word = _TOKEN.match(text, start)
             if word is None:

@@ -312,9 +312,13 @@ def train(corpus_directory: Path, model_path: Path, *, corpora: Sequence[str] = 
     return hashlib.sha256(model_path.read_bytes()).hexdigest()
 
 
+def _a_number(word: str) -> bool:
+    return word.lower() in _NUMBER or word.isdigit()
+
+
 def says_a_number(text: str) -> bool:
     """Some word of ``text`` is a number, in digits or words."""
-    return any(word.lower() in _NUMBER or word.isdigit() for word, _, _ in tokens(text))
+    return any(_a_number(word) for word, _, _ in tokens(text))
 
 
 def _number_said_up_to(text_tokens: Sequence[Token], first: int) -> int:
@@ -322,10 +326,10 @@ def _number_said_up_to(text_tokens: Sequence[Token], first: int) -> int:
     itself if none is)."""
     begins = index = first
     while index > 0:
-        word = text_tokens[index - 1][0].lower()
-        if word in _NUMBER or word.isdigit():
+        word = text_tokens[index - 1][0]
+        if _a_number(word):
             begins = index - 1
-        elif word not in FILLER_WORDS and word != ",":
+        elif word.lower() not in FILLER_WORDS and word != ",":
             break
         index -= 1
     return begins

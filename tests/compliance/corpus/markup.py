@@ -26,7 +26,7 @@ TYPES = (
     "PERSON", "PHONE", "EMAIL", "SSN", "CREDIT_CARD", "CVV", "CARD_EXPIRY", "BANK_ACCOUNT", "ROUTING_NUMBER",
     "DATE_OF_BIRTH", "ADDRESS", "ZIP_CODE", "ACCOUNT_ID", "PIN", "DRIVER_LICENSE", "PASSPORT",
 )  # fmt: skip
-# The turns before an utterance that the worker gives its redaction (calls.services.transcripts.CONTEXT_TURNS).
+# The turns before an utterance that the worker gives its redaction (compliance.redaction.CONTEXT_TURNS).
 CONTEXT_TURNS = 3
 _MARK = re.compile(r"\[\[([A-Z_]+)\|([^\]|]+)\]\]")
 
