@@ -2706,7 +2706,7 @@ _BUSINESS_LINE = re.compile(
 # cell?" (an agent's, for the caller's line).
 _NUMBER_TO_CALL_ASKED = re.compile(
     r"\b(?:what|which)(?:['’]s| is)?\s+the\s+(?:number|line)\s+to\s+call\s+for\b(?!\s+(?:you|him|her|them)\b)|"
-    r"\bdo\s+i\s+call\s+(?:this|that)\s+number\b",
+    r"\bdo\s+i\s+call\s+(?:this|that)\s+number\b(?!\s+back\b)",
     FLAGS,
 )
 # A business's menu or hours said right after its number: "…, option 3", "…, extension 4. They're

@@ -3075,6 +3075,7 @@ def test_a_toll_free_number_given_for_the_number_to_call_or_with_its_menu_or_hou
         ("What's a good callback number?", "1-888-555-0101, Monday through Friday after five.", "1-888-555-0101"),
         ("What number should I call back on?", "1-888-555-0101.", "1-888-555-0101"),
         ("Which number do I call, the shop or the cell?", "1-888-555-0101.", "1-888-555-0101"),
+        ("do i call this number back", "It's 1-888-555-0101.", "1-888-555-0101"),
     ],
 )
 def test_a_toll_free_number_that_is_someone_s_own_is_hidden(context, text, number):
