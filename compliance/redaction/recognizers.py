@@ -2727,10 +2727,11 @@ _OWN_NUMBER_ASKED = re.compile(
 def _company_line(text: str, talk: Dialogue, finding: Finding) -> bool:
     """A toll-free number a business gives as its own ("you can always reach
     us at 1-800-…", "their direct line is 1-800-…"), gives to be called ("call
-    1-800-…", "fax it to 1-800-…"), gives for a question for the number to call, or
-    says with its menu or hours ("…, option 3, Monday through Friday"), and any number
-    named a business's line ("The main office number is 555-0100"), not where the turn
-    before asked for someone's own number: not a person's. A person's own line says whose it is ("my shop line, it's
+    1-800-…", "fax it to 1-800-…"), gives for a question for the number to call
+    ("What's the number to call for claims?"), or says with its menu or opening ("…,
+    option 3"), and any number named a business's line ("The main office number is
+    555-0100"), not where the turn before asked for someone's own number: not a
+    person's. A person's own line says whose it is ("my shop line, it's
     1-877-…", "call me at 1-888-…")."""
     _, start, end, _ = finding
     sentence_start, sentence_end = talk.sentence(start)
@@ -2934,10 +2935,6 @@ def _business_zip_asked(talk: Dialogue, start: int) -> bool:
     )
 
 
-# The next sentence says whose the place is: "4815 Kedzie Avenue. That's Mom's."
-_WHOSE_PLACE_NEXT = re.compile(r"[\s.,]*(?:that's|thats|that is|it's|its|it is)\s+(?:[\w'’-]+\s+)?[\w-]+['’]s\b", FLAGS)
-
-
 # "you" said of anyone, or of the listener only as the one a place is near.
 _ANYONE = re.compile(
     r"\b(?:to you|near you|you can|you could|you may|you might|you'll|you will|you should|you need to|if you)\b",
@@ -3006,7 +3003,7 @@ def _business_address(text: str, talk: Dialogue, finding: Finding) -> bool:
         or _OWN_PLACE.search(after)
         or _CLAUSE_AFTER.search(after)
         or _LIVED_IN.search(rest_of_turn)  # "Our office is at …. We stay there too."
-        or _WHOSE_PLACE_NEXT.match(rest_of_turn) is not None  # "…. That's Mom's."
+        or _WHOSE_NEXT.match(rest_of_turn) is not None  # "…. That's Mom's."
     )
 
 
