@@ -9,6 +9,8 @@ Django fixup only when the variable is set by then.
 
 from __future__ import annotations
 
+import logging
+import os
 from pathlib import Path
 
 from celery import Celery
@@ -18,6 +20,7 @@ from celery.signals import task_postrun, task_prerun, worker_init
 from contactcenter.environment import PRODUCTION, use_settings_module
 
 use_settings_module(PRODUCTION)
+logger = logging.getLogger(__name__)
 
 app = Celery("contactcenter")
 app.config_from_object("django.conf:settings", namespace="CELERY")
@@ -56,12 +59,15 @@ def _task_finished(task_id: str, task: object, state: str | None = None, **kwarg
 def _warm(**kwargs: object) -> None:
     """Read the redaction rules (and the place names they use) once, before
     the pool forks: a recording's pause must not wait on first imports.
-    What is loaded by then is kept out of the collector's scans."""
+    What is loaded by then is kept out of the collector's scans. A worker
+    started with a lower priority keeps it against other sessions."""
     from compliance.redaction.recognizers import types_in
-    from contactcenter.processes import settle
+    from contactcenter.processes import keep_niceness, settle
 
     types_in("warm up: 4111 1111 1111 1111, Springfield, 62704")
     settle()  # before the fork: the pool's processes inherit it
+    if keep_niceness():  # the Procfile's nice, against the web tier's session too
+        logger.info("worker.niceness_kept", extra={"niceness": os.getpriority(os.PRIO_PROCESS, 0)})
 
 
 _engines_settled = 0
