@@ -32,13 +32,13 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from calls.integrations import twilio
 from calls.models import Call, CaptureEvent, InboundEvent, Provider, Recording, RecordingPause, TranscriptSegment
 from compliance.audit import audit_record
-from compliance.database import rows_where
+from compliance.database import insert_if_absent, rows_updated, rows_where
 from compliance.redaction.normalize import MONTH
 
 logger = logging.getLogger(__name__)
@@ -88,17 +88,12 @@ def capture_record(
     new. Reconciling the recordings is the caller's: at once on the fast
     path, on commit from the inbox. Without ``audit`` the caller audits it
     later (``capture_audit``), once the pause has gone out."""
-    event, created = CaptureEvent.objects.get_or_create(
-        source=source,
-        defaults={
-            "call": call,
-            "reason": reason,
-            "action": action,
-            "detail": detail[:64],
-            "occurred_at": occurred_at,
-        },
+    event = CaptureEvent(
+        source=source, call=call, reason=reason, action=action, detail=detail[:64], occurred_at=occurred_at
     )
-    if not created:
+    # One statement, no savepoint: a source already recorded, or being
+    # recorded by a transaction not yet committed (waited for), is not new.
+    if not insert_if_absent(event, conflict="source"):
         return None
     if audit:
         capture_audit(events=[event])
@@ -119,10 +114,17 @@ def capture_reasons_open(call: Call, *, now: datetime | None = None) -> list[str
     entry or exit, in the order they happened, and detections not yet acted
     on or not yet lapsed. Events stamped a little in the future by a
     provider's clock count already."""
-    now = now or timezone.now()
+    return _reasons_open(_events_of(call.pk), now=now or timezone.now())
+
+
+def _events_of(call_id: int) -> list[CaptureEvent]:
+    return rows_where(CaptureEvent, "call_id = %s ORDER BY occurred_at, id", [call_id])  # the model's order
+
+
+def _reasons_open(events: list[CaptureEvent], *, now: datetime) -> list[str]:
     latest: dict[str, str] = {}
     open_reasons = set()
-    for event in rows_where(CaptureEvent, "call_id = %s ORDER BY occurred_at, id", [call.pk]):  # the model's order
+    for event in events:
         if event.reason == CaptureEvent.Reason.DETECTED:
             if event.lapses_at is None or event.lapses_at > now:
                 open_reasons.add(event.reason)
@@ -132,14 +134,11 @@ def capture_reasons_open(call: Call, *, now: datetime | None = None) -> list[str
     return sorted(open_reasons)
 
 
-def capture_next_lapse(call: Call, *, now: datetime | None = None) -> datetime | None:
-    now = now or timezone.now()
-    return (
-        call.capture_events.filter(reason=CaptureEvent.Reason.DETECTED, lapses_at__gt=now)
-        .order_by("lapses_at")
-        .values_list("lapses_at", flat=True)
-        .first()
-    )
+def _next_lapse(events: list[CaptureEvent], stamped: list[CaptureEvent], *, now: datetime) -> datetime | None:
+    """When a detection lapses next, of the call's ``events`` as read and
+    the detections ``stamped`` since (their lapse set by this reconcile)."""
+    lapses = [event.lapses_at for event in (*events, *stamped) if event.reason == CaptureEvent.Reason.DETECTED]
+    return min((lapse for lapse in lapses if lapse is not None and lapse > now), default=None)
 
 
 def capture_reconcile(*, call_id: int) -> datetime | None:
@@ -157,10 +156,12 @@ def capture_reconcile(*, call_id: int) -> datetime | None:
     pauses: list[tuple[Recording, datetime]] = []
     resumes: list[tuple[Recording, RecordingPause, datetime]] = []
     ended: list[RecordingPause] = []
-    with transaction.atomic():
+    # No savepoint within the fast path's transaction: a failure here fails it whole.
+    with transaction.atomic(savepoint=False):
         _lock_capture(call_id)
-        call = Call.objects.get(pk=call_id)
-        reasons = capture_reasons_open(call)
+        call = _call(call_id)
+        events = _events_of(call_id)
+        reasons = _reasons_open(events, now=timezone.now())
         running = _running(call)
         for recording in running:
             open_pause = recording.pauses.filter(ending="").first()
@@ -196,15 +197,16 @@ def capture_reconcile(*, call_id: int) -> datetime | None:
             recording_pause_end(pause=pause)
         # A detection's quiet period runs from when this service acted on it:
         # one read late under load still pauses, and holds the pause as long.
-        stamped = call.capture_events.filter(reason=CaptureEvent.Reason.DETECTED, lapses_at__isnull=True).update(
-            lapses_at=now + timedelta(seconds=settings.CAPTURE_QUIET_SECONDS)
-        )
+        stamped = rows_updated(
+            CaptureEvent, "lapses_at = %s", "call_id = %s AND reason = %s AND lapses_at IS NULL",
+            [now + timedelta(seconds=settings.CAPTURE_QUIET_SECONDS), call.pk, CaptureEvent.Reason.DETECTED],
+        )  # fmt: skip
         if not reasons and call.recording_state == Call.RecordingState.REQUESTED:
             from calls.tasks import recording_start
 
             # Its start waited for the capture to close.
             transaction.on_commit(lambda: recording_start.delay(call.pk), robust=True)
-        lapse = capture_next_lapse(call, now=now)
+        lapse = _next_lapse(events, stamped, now=now)
         if lapse is not None and stamped:
             from calls.tasks import capture_reconcile as task
 
@@ -222,6 +224,13 @@ def capture_reconcile(*, call_id: int) -> datetime | None:
                 "recording.resumed", object_type="recording", object_id=recording.pk, object_repr=call.call_sid
             )
         return lapse
+
+
+def _call(call_id: int) -> Call:
+    calls = rows_where(Call, "id = %s", [call_id])
+    if not calls:
+        raise Call.DoesNotExist(f"call {call_id}")
+    return calls[0]
 
 
 def _running(call: Call) -> QuerySet[Recording]:
@@ -325,21 +334,19 @@ def _turn_before(event: InboundEvent) -> str:
     """The call's utterance delivered just before: "What's the security
     code?" makes a bare "4 1 2" one. Its raw words while its delivery holds
     them, else the segment its applying stored (a question keeps its words)."""
-    stored = TranscriptSegment.objects.filter(
-        source_event=OuterRef("pk"), status=TranscriptSegment.Status.REDACTED
-    ).values("text")[:1]
-    earlier = (
-        InboundEvent.objects.filter(kind=InboundEvent.Kind.VAPI_TRANSCRIPT, call_sid=event.call_sid, pk__lt=event.pk)
-        .annotate(stored=Subquery(stored))
-        .only("payload")
-        .order_by("-pk")
-        .first()
-    )
-    if earlier is None:
+    earlier = rows_where(
+        InboundEvent, "kind = %s AND call_sid = %s AND id < %s ORDER BY id DESC LIMIT 1",
+        [InboundEvent.Kind.VAPI_TRANSCRIPT, event.call_sid, event.pk],
+    )  # fmt: skip
+    if not earlier:
         return ""
-    if earlier.payload is not None:
-        return str(earlier.payload.get("transcript") or "")
-    return earlier.stored or ""
+    if earlier[0].payload is not None:
+        return str(earlier[0].payload.get("transcript") or "")
+    stored = rows_where(
+        TranscriptSegment, "source_event_id = %s AND status = %s ORDER BY spoken_at, position, id LIMIT 1",
+        [earlier[0].pk, TranscriptSegment.Status.REDACTED],
+    )  # fmt: skip
+    return stored[0].text if stored else ""
 
 
 def capture_apply(*, event_id: int) -> None:
@@ -350,8 +357,8 @@ def capture_apply(*, event_id: int) -> None:
     recorded by the inbox worker; one for a call not yet on file has no
     recording to pause."""
     with transaction.atomic():
-        event = InboundEvent.objects.filter(pk=event_id).first()
-        if event is None or event.payload is None:
+        events = rows_where(InboundEvent, "id = %s", [event_id])
+        if not events or (event := events[0]).payload is None:
             return
         call = _call_of(event)
         found = capture_events_of(event=event, call=call) if call is not None else []
@@ -364,10 +371,11 @@ def capture_apply(*, event_id: int) -> None:
 
 def _call_of(event: InboundEvent) -> Call | None:
     vapi_call_id = ((event.payload or {}).get("call") or {}).get("id") if event.provider == Provider.VAPI else None
-    query = Q(call_sid=event.call_sid)
+    which, params = "call_sid = %s", [event.call_sid]
     if vapi_call_id:
-        query |= Q(vapi_call_id=vapi_call_id)
-    return Call.objects.filter(query).first()
+        which, params = f"{which} OR vapi_call_id = %s", [*params, vapi_call_id]
+    calls = rows_where(Call, f"{which} ORDER BY created_at DESC, id DESC LIMIT 1", params)  # the model's order
+    return calls[0] if calls else None
 
 
 def capture_publish(*, event_id: int) -> None:
