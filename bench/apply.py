@@ -5,7 +5,10 @@ Plays realistic calls (``traffic.Play``: half Twilio, half Vapi, as
 broker in memory and nobody consuming it, so every delivery waits in the
 inbox. Then applies each one as the worker does (``inbox_process``), in
 arrival order, counting its SQL statements and its CPU time, the redaction
-of the words it holds included. Prints, per kind, the median and largest
+of the words it holds included. With ``--capture``, each delivery the
+webhook handed to the capture fast path is first run through it
+(``capture_apply``, as the capture worker would), timed apart as
+``capture <kind>``. Prints, per kind, the median and largest
 statement count and the median CPU, and the functions where the time went
 (cProfile, cumulative). PostgreSQL's own CPU
 is not in these figures: ``load.py`` measures it.
@@ -39,6 +42,7 @@ def main() -> None:
     parser.add_argument("--sort", default="cumulative", choices=["cumulative", "tottime"], help="The profile's order.")
     parser.add_argument("--callees", default="", help="Also print what the functions matching this name called.")
     parser.add_argument("--durable", action="store_true", help="The throwaway cluster keeps fsync and sync commit.")
+    parser.add_argument("--capture", action="store_true", help="Also time the capture fast path's deliveries.")
     args = parser.parse_args()
     with postgres(durable=args.durable):
         run(args)
@@ -59,6 +63,8 @@ def run(args: argparse.Namespace) -> None:
     from traffic import Play
 
     from calls.models import InboundEvent
+    from calls.services import twilio_webhooks, vapi_webhooks
+    from calls.services.capture import capture_apply
     from calls.services.inbox import inbox_process
     from compliance.redaction import get_redactor
 
@@ -83,6 +89,10 @@ def run(args: argparse.Namespace) -> None:
         pause=0,
         transport=in_process,
     )
+    # What the webhooks hand to the capture queue, noted instead of published.
+    for_capture: set[int] = set()
+    for module in (twilio_webhooks, vapi_webhooks):
+        module.capture_publish = lambda event_id: for_capture.add(event_id)
     asyncio.run(play.calls(concurrency=1, total=args.calls))
     refused = [delivery for delivery in play.deliveries if delivery.status not in (200, 204)]
     assert not refused, f"{len(refused)} deliveries refused, first {refused[0]}"
@@ -119,12 +129,15 @@ def run(args: argparse.Namespace) -> None:
     def apply_all(apply) -> None:  # noqa: ANN001
         pending = InboundEvent.objects.filter(status=InboundEvent.Status.PENDING).order_by("id")
         for event_id, kind in list(pending.values_list("id", "kind")):
+            if args.capture and event_id in for_capture:
+                apply(f"capture {kind}", lambda event_id=event_id: capture_apply(event_id=event_id))
             apply(kind, lambda event_id=event_id: inbox_process(event_id=event_id))
 
     apply_all(measured)
     left = InboundEvent.objects.exclude(status=InboundEvent.Status.DONE).count()
 
-    applied = sum(len(counts) for counts in queries.values())
+    inbox = [label for label in queries if not label.startswith("capture ")]
+    applied = sum(len(queries[label]) for label in inbox)
     print(f"{args.calls} calls played in-process, {applied} deliveries applied, {left} not done")
     print(
         f"{'kind':<34}{'count':>7}{'queries p50':>13}{'max':>6}{'CPU ms p50':>12}{'CPU ms mean':>13}"
@@ -137,10 +150,14 @@ def run(args: argparse.Namespace) -> None:
             f"{statistics.median(times) * 1000:>12.2f}{statistics.mean(times) * 1000:>13.2f}"
             f"{statistics.mean(database_cpu[label]) * 1000:>20.2f}"
         )
-    total = sum(sum(times) for times in cpu.values())
-    total_database = sum(sum(times) for times in database_cpu.values())
+    total = sum(sum(cpu[label]) for label in inbox)
+    total_database = sum(sum(database_cpu[label]) for label in inbox)
     print(f"worker CPU per applied delivery (redaction included): {total / applied * 1000:.2f} ms")
     print(f"its PostgreSQL backend's CPU per applied delivery: {total_database / applied * 1000:.2f} ms")
+    if args.capture:
+        fast = [label for label in queries if label not in inbox]
+        spent = sum(sum(cpu[label]) + sum(database_cpu[label]) for label in fast)
+        print(f"the capture fast path (worker and PostgreSQL) per applied delivery: {spent / applied * 1000:.2f} ms")
     if args.profile:
         # Profiled apart, on a quarter as many calls again: the profiler's
         # own cost is not in the figures above.
