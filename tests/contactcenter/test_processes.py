@@ -93,7 +93,7 @@ def session_niceness(body: str, *, shell: str) -> int:
 
 
 @autogroups
-@pytest.mark.parametrize("shell", ["exec nice -n 7 {python}", "nice -n 7 {python}; true"], ids=["leads", "under sh"])
+@pytest.mark.parametrize("shell", ["exec nice -n 7 {python}", "nice -n 7 {python}; exit $?"], ids=["leads", "under sh"])
 def test_a_niced_process_gives_its_session_group_its_niceness(shell):
     assert session_niceness(KEEP.format(kept=True), shell=shell) == 7
 
@@ -106,7 +106,8 @@ def test_a_niced_worker_gives_its_session_group_its_niceness_as_it_starts():
 @autogroups
 def test_a_session_shared_with_another_process_keeps_its_niceness():
     # The sleep is no ancestor of the worker's: lowering the group would lower it too.
-    assert session_niceness(KEEP.format(kept=False), shell="sleep 60 & nice -n 7 {python}; kill $!") == 0
+    shell = "sleep 60 & nice -n 7 {python}; status=$?; kill $!; exit $status"
+    assert session_niceness(KEEP.format(kept=False), shell=shell) == 0
 
 
 @autogroups
