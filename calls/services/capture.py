@@ -93,6 +93,8 @@ def capture_record(
     )
     # One statement, no savepoint: a source already recorded, or being
     # recorded by a transaction not yet committed (waited for), is not new.
+    # It also waits for a transaction updating that source's row: only a
+    # reconcile's stamping of a detection does, under the call's lock.
     if not insert_if_absent(event, conflict="source"):
         return None
     if audit:
