@@ -21,7 +21,8 @@ Then, once the workers have drained, it checks, and exits 1 if any fails:
 
 - every call left exactly the consent events and transcript segments its
   script implies, and every call exists: nothing lost, nothing twice;
-- no 5xx and no broken connection outside the database outage;
+- no 5xx and no broken connection outside the database outage (a request
+  still being answered when the outage began is in it);
 - every inbox event is applied and no raw payload remains;
 - each completed call's CRM write was delivered, and the CRM saw no
   idempotency key it did not expect;
@@ -41,7 +42,7 @@ from collections import Counter
 
 from common import percentiles
 from stack import Stack
-from traffic import call_options, play_against, tally
+from traffic import Delivery, call_options, play_against, tally
 
 OUTAGE_GRACE_SECONDS = 2.0
 
@@ -92,11 +93,13 @@ def run(stack: Stack, args: argparse.Namespace) -> list[str]:
     elapsed = asyncio.run(both())
     drain = stack.drain(900)
 
-    def in_outage(at: float) -> bool:
-        return any(start <= at <= end + OUTAGE_GRACE_SECONDS for start, end in outages)
+    def in_outage(delivery: Delivery) -> bool:
+        """Whether the request was in flight at some moment of an outage."""
+        answered = delivery.at + delivery.latency
+        return any(start <= answered and delivery.at <= end + OUTAGE_GRACE_SECONDS for start, end in outages)
 
     failed = [delivery for delivery in play.deliveries if delivery.status == 0 or delivery.status >= 500]
-    outside = [delivery for delivery in failed if not in_outage(delivery.at)]
+    outside = [delivery for delivery in failed if not in_outage(delivery)]
     effects = tally(stack, play.expected)
     inbox = dict(stack.query("SELECT status, count(*) FROM calls_inboundevent GROUP BY 1"))
     raw_payloads = stack.query("SELECT count(*) FROM calls_inboundevent WHERE payload IS NOT NULL")[0][0]
@@ -125,7 +128,7 @@ def run(stack: Stack, args: argparse.Namespace) -> list[str]:
     for (label, status, second), count in sorted(
         Counter((d.label, d.status, int(d.at - started)) for d in outside).items(), key=lambda item: item[0][2]
     ):
-        print(f"  outside: {count} x {label} answered {status or 'no response'} at {second}s")
+        print(f"  outside: {count} x {label} answered {status or 'no response'}, sent at {second}s")
     if outages:
         print(f"  outage: {outages[0][0] - started:.1f}s to {outages[0][1] - started:.1f}s")
     print(f"effects: {effects}")
