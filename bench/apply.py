@@ -91,8 +91,9 @@ def run(args: argparse.Namespace) -> None:
     )
     # What the webhooks hand to the capture queue, noted instead of published.
     for_capture: set[int] = set()
-    for module in (twilio_webhooks, vapi_webhooks):
-        module.capture_publish = lambda event_id: for_capture.add(event_id)
+    if args.capture:
+        for module in (twilio_webhooks, vapi_webhooks):
+            module.capture_publish = lambda event_id: for_capture.add(event_id)
     asyncio.run(play.calls(concurrency=1, total=args.calls))
     refused = [delivery for delivery in play.deliveries if delivery.status not in (200, 204)]
     assert not refused, f"{len(refused)} deliveries refused, first {refused[0]}"
@@ -129,7 +130,7 @@ def run(args: argparse.Namespace) -> None:
     def apply_all(apply) -> None:  # noqa: ANN001
         pending = InboundEvent.objects.filter(status=InboundEvent.Status.PENDING).order_by("id")
         for event_id, kind in list(pending.values_list("id", "kind")):
-            if args.capture and event_id in for_capture:
+            if event_id in for_capture:
                 apply(f"capture {kind}", lambda event_id=event_id: capture_apply(event_id=event_id))
             apply(kind, lambda event_id=event_id: inbox_process(event_id=event_id))
 
