@@ -86,6 +86,7 @@ CORPORA = {
     "dev22b": CORPUS_DIRECTORY / "dev22b.jsonl",
     "dev23a": CORPUS_DIRECTORY / "dev23a.jsonl",
     "dev23b": CORPUS_DIRECTORY / "dev23b.jsonl",
+    "dev24a": CORPUS_DIRECTORY / "dev24a.jsonl",
     "own": CORPUS_DIRECTORY / "redaction.jsonl",
     "presidio-evaluator": ROOT / "bench" / "data" / "presidio_evaluator.jsonl",
 }

@@ -352,7 +352,7 @@ BARE_WORDS = frozenset(
     um uh umm uhh er erm ah hmm mm oh so and then yes yeah yep sure okay ok it's its it is that's thats that was
     the right correct alright agent caller customer rep mine like well just i think it's that one sorry no wait
     actually hang on hold let me see got here you go either or maybe now probably try think it she he says said
-    mean
+    mean he's she's hes shes his hers they're theyre
     """.split()
 )
 CARRY_DISTANCE = 240
@@ -380,6 +380,17 @@ _KEY_PRESSED = re.compile(
     r"(?:pound|hash|hashtag|star|enter|number sign)(?:\s+(?:key|sign|button))?\b",
     re.IGNORECASE,
 )
+
+
+# The words that choose a value, said just before it: "let's do 5519", "how about 0817", "make it 2468".
+_CHOSEN = re.compile(
+    r"\b(?:(?:let's|lets|let us)\s+(?:do|go with|use|make it|say|try)|(?:i'll|i will|i'd|we'll)\s+"
+    r"(?:go with|use|do|pick|choose|take)|(?:how|what) about|make it|go with|set it (?:to|as)|change it to)"
+    r"[,.]?\s+(?:(?:uh|um|er),?\s+)?\Z",
+    FLAGS,
+)
+# What is chosen so is a code, in digits or number words; not a day ("Let's do the 10th.").
+_CHOSEN_VALUE = re.compile(r"(?:\d+(?!st|nd|rd|th)|(?:zero|oh|one|two|three|four|five|six|seven|eight|nine)\b)", FLAGS)
 
 
 class Dialogue:
@@ -487,7 +498,10 @@ class Dialogue:
         sentence_start, sentence_end = self.sentence(start)
         # The key pressed after a code says nothing else: "It's 4419, then the pound key."
         after = _KEY_PRESSED.match(self.text, end, sentence_end)
-        for part in (self.text[sentence_start:start], self.text[after.end() if after else end : sentence_end]):
+        # A value chosen says nothing else: "Okay, let's do 5519.", "How about 0817?"
+        chosen = _CHOSEN.search(self.text, sentence_start, start) if _CHOSEN_VALUE.match(self.text, start) else None
+        before = self.text[sentence_start : chosen.start()] if chosen else self.text[sentence_start:start]
+        for part in (before, self.text[after.end() if after else end : sentence_end]):
             for word in _WORD.findall(part):
                 if not (word.isdigit() or word.lower() in BARE_WORDS):
                     return False

@@ -82,7 +82,9 @@ RELATIONS = (
     "husband", "wife", "son", "daughter", "mother", "mom", "mum", "father", "dad", "brother", "sister", "partner",
     "spouse", "fiance", "fiancee", "grandson", "granddaughter", "grandmother", "grandfather", "grandma", "grandpa",
     "nephew", "niece", "aunt", "uncle", "cousin", "friend", "roommate", "landlord", "landlady", "tenant",
-    "neighbor", "neighbour", "boss", "coworker", "named", "called",
+    "neighbor", "neighbour", "boss", "coworker", "brother in law", "sister in law", "mother in law",
+    "father in law", "son in law", "daughter in law", "brother-in-law", "sister-in-law", "mother-in-law",
+    "father-in-law", "son-in-law", "daughter-in-law", "named", "called",
 )  # fmt: skip
 # Phrases after which a word that is plainly a name is one.
 WEAK_SLOTS = (
@@ -1738,8 +1740,11 @@ def _answer_alone(text: str, words: list[Word]) -> bool:
 # Words that follow a name, not a verb, after a relation: "my husband mark is…", "my dad frank but…".
 _AFTER_A_NAME = frozenset(
     "is was and but who he she has had lives lived uses used said called ordered passed works worked wants needs "
-    "set usually always told gave sent recommended".split()
+    "set usually always told gave sent recommended came went got took left bought brought drove paid does did "
+    "will would can could should".split()
 )
+# A verb in the past after the word: "my brother in law rusty moved in", not "my son just moved" (no name).
+_PAST_AFTER_A_NAME = re.compile(r"[a-z]{2,}ed")
 
 
 def _name_goes_on(words: list[Word], index: int, text: str) -> bool:
@@ -1748,7 +1753,12 @@ def _name_goes_on(words: list[Word], index: int, text: str) -> bool:
     not "my daughter will be", where the word is a verb)."""
     if index + 1 == len(words) or _stops(text, words[index], words[index + 1]):
         return True
-    return words[index + 1].folded in _AFTER_A_NAME or text[words[index].end : words[index].end + 1] == ","
+    following = words[index + 1].folded
+    return (
+        following in _AFTER_A_NAME
+        or _PAST_AFTER_A_NAME.fullmatch(following) is not None
+        or text[words[index].end : words[index].end + 1] == ","
+    )
 
 
 _OR = re.compile(r"\bor\b", re.IGNORECASE)

@@ -2003,6 +2003,10 @@ _YES_OR_NO = re.compile(
     r"(?:do|does|did|is|are|was|were|have|has|had|would|should|will|shall|can|could|may|want)\b",
     FLAGS,
 )
+# The next turn asks what the secret just spoken of should be: "Sure. What would you like it to be?"
+_ASKED_OF_IT = re.compile(
+    r"[^\S\n]*\n[^\n?]{0,40}?\b(?:what|which)\b[^\n?]{0,40}\b(?:it|that|the new one)\b[^\n?]{0,30}\?", FLAGS
+)
 # "Yes" opening the answer; what follows it ("it's", "i think", "it should be") is any answer's lead.
 _YES = re.compile(rf"\s*(?:{_SPEAKER}\s*)?(?:yes|yeah|yep|yup|sure(?: do| is)?|uh huh)\b", FLAGS)
 _GIVE_IT = re.compile(
@@ -2124,7 +2128,12 @@ def _secret_answers(text: str, talk: Dialogue) -> list[Finding]:
         if question is None:
             continue
         asking = talk.lowered[talk.sentence(asked.start())[0] : question.end()]
-        if _YES_OR_NO.match(asking) and not _GIVE_IT.search(asking):
+        # The secret spoken of, and the turn after asks what it is to be: "Can I change my
+        # passcode." / "Sure. What would you like it to be?"
+        asked_of_it = _ASKED_OF_IT.match(talk.lowered, question.end())
+        if asked_of_it:
+            tries = _hedged_tries(text, asked_of_it.end())
+        elif _YES_OR_NO.match(asking) and not _GIVE_IT.search(asking):
             # Answered only with "yes" and what it is: "Is there a verbal password on the
             # account?" "yeah its georgia peach"; not "Yes, there is.".
             said = _YES.match(text, question.end())
@@ -2455,7 +2464,8 @@ def _zip_next(text: str, position: int, zip_starts: set[int]) -> bool:
 
 
 _ZIP_GAP = re.compile(r",?[^\S\n]*")
-_ADDRESS_ENDS = re.compile(r"[^\S\n]*(?:[.,;:?!…]|\n|$)")
+# Where the address ends, a word of when aside: "I'm at …, Oxford, Mississippi now."
+_ADDRESS_ENDS = re.compile(r"(?:[^\S\n]+(?:now|currently|these days|nowadays|right now))?[^\S\n]*(?:[.,;:?!…]|\n|$)")
 # Words said between an address and its ZIP code that are no town: "…, Unit C, ZIP 30306".
 _NO_TOWN = BARE_WORDS | {"zip", "zipcode", "postal", "postcode", "code", "attn", "yup", "ya", "mhm", "lemme", "gonna"}
 _BEFORE_TOWN = re.compile(r",?[^\S\n]+(?:in[^\S\n]+)?|,", FLAGS)

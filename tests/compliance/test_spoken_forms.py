@@ -3393,3 +3393,41 @@ def test_a_name_a_home_and_a_birth_date_beside_a_medicine_an_interjection_a_busi
 )
 def test_a_business_s_line_and_place_said_with_our_survive(context, text):
     assert not hidden(text, context=context)
+
+
+@pytest.mark.parametrize(
+    "context, text, value",
+    [
+        # A value chosen after the question, across the caller's own question back.
+        ("What would you like your new PIN to be?", "Hmm, does it need six digits? No? Okay, let's do 7302.", "7302"),
+        ("Please choose a four digit passcode.", "Alright, let's go with 0 4 6 1.", "0 4 6 1"),
+        # A new secret asked of with "it", the turn after the caller names it.
+        ("I'd like to reset my password.\nOf course. What would you like it to be?", "Maple tree 9.", "Maple tree 9"),
+        ("Can I set up a new voice password?\nSure. What do you want it to be?", "purple giraffe", "purple giraffe"),
+        # A child's date of birth said with "he's" or "she's", paused, after talk of an age.
+        ("I'll also need Noor's date of birth, since she's under 12 for the child fare.",
+         "Yeah, she's, uh, March 3rd, 2019.", "March 3rd, 2019"),
+        # A relation's name, the relation in-law, the name an everyday word.
+        ("Okay.", "my brother in law rusty took the truck", "rusty"),
+        ("Okay.", "Well, my father-in-law Rusty handled the account.", "Rusty"),
+        # A home said with "now" after its town.
+        ("Is your address still 4 Pine Street?", "No, I'm at 90 Birch Lane, Salem, Oregon now.",
+         "90 Birch Lane, Salem, Oregon"),
+    ],
+)  # fmt: skip
+def test_a_chosen_code_a_secret_asked_of_it_an_in_law_s_name_and_a_home_now_are_hidden(context, text, value):
+    assert all_hidden(text, value, context=context)
+
+
+@pytest.mark.parametrize(
+    "context, text",
+    [
+        ("Which day works for the visit, the 3rd or the 10th?", "Let's do the 10th."),
+        ("Can I change my password?\nSure. What would you like it to be?", "Actually, never mind, I'll keep it."),
+        ("Who else lives there?", "my son just moved out"),
+        ("Okay.", "My brother-in-law said it was fine."),
+        ("How many people are in the household?", "Let's say four."),
+    ],
+)
+def test_a_day_chosen_a_secret_kept_and_a_relation_with_no_name_survive(context, text):
+    assert not hidden(text, context=context)
