@@ -54,7 +54,7 @@ NOT_NAMES = frozenset(
     hey really very so well still also actually happy glad sorry back looking trying going having done ready right
     correct everything nothing that this it what who how why where when there calling speaking again today tomorrow
     yesterday monday tuesday wednesday thursday friday saturday sunday one two three four five six seven eight
-    nine ten uh um umm uhh er mom dad mum born espanol
+    nine ten uh um umm uhh er mom dad mum born espanol dear honey hon sweetie sweetheart darling buddy
     erm ah hmm like you me we they he she him them us its it's i'm i'll i've i'd gonna wanna gotta going calling
     supposed worried confused frustrated upset concerned interested new old only still now then here there one
     all any some more less please yeah yep nope mister doctor sir madam maam ma'am miss mr mrs ms dr on in at to
@@ -454,6 +454,17 @@ _PRONOUN_VERBS = (
     "will|can|should|might|moved|passed"
 )
 _TAKEN_UP = re.compile(rf",?\s+(?:he|she)(?:['’]?s|['’]ll|\s+(?:{_PRONOUN_VERBS}))\b", re.IGNORECASE)
+# Whom an appointment is with: "Your appointment with Grant", "you're booked with, um, Chase".
+_BOOKED_WITH = re.compile(
+    r"\b(?:appointments?|booked|scheduled|meeting|session|consultation|visit)\s+with\s+(?:(?:uh|um),?\s+)?$",
+    re.IGNORECASE,
+)
+# What someone who serves a caller will do: "Hunter will see you Tuesday", "Dawn will be your technician".
+_SEES_YOU = re.compile(
+    r"\s+(?:will|can|is going to)\s+(?:see|call|meet|text|email|visit|examine|treat)\s+you\b|"
+    r"\s+will be (?:your|with you|out to|over)\b",
+    re.IGNORECASE,
+)
 # What a person does, said after a name: "Grant Thornton called me", "Garth Brooks referred me".
 _PERSON_DOES = re.compile(
     rf",?\s+(?:{_PRONOUN_VERBS}|told|tells|referred|came|comes|left|signed|wants|asked|asks|would|died|paid|pays|"
@@ -1001,9 +1012,10 @@ class NameFinder:
         titles or filler words at its ends; None when nothing of a name is
         left ("Checking", "Platinum", "Orlando, Florida"), or when it names a
         street or a business ("Mason Street", "Hope Credit Union")."""
-        while words and (words[0].folded in NOT_NAMES or words[0].folded in TITLES):
+        # A possessive of a word that is no name is none either: "Friday's check".
+        while words and (words[0].folded.removesuffix("'s") in NOT_NAMES or words[0].folded in TITLES):
             words = words[1:]
-        while words and words[-1].folded in NOT_NAMES:
+        while words and words[-1].folded.removesuffix("'s") in NOT_NAMES:
             words = words[:-1]
         if words and words[0].cased:
             # In a text that capitalises names, a lowercase word that is no
@@ -1026,6 +1038,8 @@ class NameFinder:
 
     def _name_at(self, words: list[Word], index: int, text: str, others: list[Span]) -> tuple[int, int, float] | None:
         word = words[index]
+        if word.folded.endswith("'s") and word.folded[:-2] in NOT_NAMES:
+            return None  # "Friday's check", "the doctor's office"
         if word.folded in NEVER_CAPITALISED_NAMES or len(word.folded) < 2 or word.marker:
             return None
         if word.vocabulary and not word.name and not word.capitalised:
@@ -1115,10 +1129,19 @@ class NameFinder:
                 and _phrase_before(words, index, text) in _GREETINGS
                 and text[word.end : word.end + 1] in (",", "!", "?")
             )
+            # "Your appointment with Grant is…": whom one is booked with is a person, a first name
+            # even where it is an everyday word.
+            booked_with = (
+                (word.capitalised or not word.cased)
+                and word.folded in self.lexicon.given
+                and not word.place
+                and _BOOKED_WITH.search(text, max(0, word.start - 40), word.start) is not None
+            )
             accepted = (
                 word.unambiguous
                 or bool(taken_up)
                 or greeted
+                or booked_with
                 or _unknown_lowercase(word)
                 or (
                     word.capitalised and (not vetoed or _vocative(text, word)) and not word.place
@@ -1183,7 +1206,7 @@ class NameFinder:
                 and word.folded not in MONTHS
                 and (word.capitalised or not word.cased)
                 and _opens_sentence(text, word)
-                and _RESUMED_LATER.match(text, word.end) is not None
+                and (_RESUMED_LATER.match(text, word.end) is not None or _SEES_YOU.match(text, word.end) is not None)
             )
             accepted = (answer and (word.unambiguous or not word.vocabulary or (asked and word.name) or alone)) or (
                 subject

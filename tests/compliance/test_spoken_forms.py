@@ -3431,3 +3431,31 @@ def test_a_chosen_code_a_secret_asked_of_it_an_in_law_s_name_and_a_home_now_are_
 )
 def test_a_day_chosen_a_secret_kept_and_a_relation_with_no_name_survive(context, text):
     assert not hidden(text, context=context)
+
+
+@pytest.mark.parametrize(
+    "context, text, value",
+    [
+        # Whom an appointment is with, a first name that is an everyday word.
+        ("Okay.", "Great, your consultation with Dawn is set for Monday at 2.", "Dawn"),
+        ("okay", "i have an appointment with grant on friday", "grant"),
+        # Who will see or call the caller, opening the sentence.
+        ("Okay.", "Perfect. Grant will call you back within the hour.", "Grant"),
+        ("Thanks.", "Summer will be your nurse today.", "Summer"),
+    ],
+)
+def test_whom_an_appointment_is_with_and_who_will_see_the_caller_are_hidden(context, text, value):
+    assert all_hidden(text, value, context=context)
+
+
+@pytest.mark.parametrize(
+    "context, text",
+    [
+        ("When does it post?", "It applies to Monday's deposit, not Friday's."),
+        ("It's on file.", "And your date of birth, honey?"),
+        ("Okay.", "Your appointment with Verizon is at 10 tomorrow."),
+        ("Okay.", "Sunday will be busy, so come early."),
+    ],
+)
+def test_a_weekday_s_possessive_an_endearment_and_a_firm_booked_with_survive(context, text):
+    assert not hidden(text, context=context)
