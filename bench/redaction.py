@@ -87,6 +87,7 @@ CORPORA = {
     "dev23a": CORPUS_DIRECTORY / "dev23a.jsonl",
     "dev23b": CORPUS_DIRECTORY / "dev23b.jsonl",
     "dev24a": CORPUS_DIRECTORY / "dev24a.jsonl",
+    "dev24b": CORPUS_DIRECTORY / "dev24b.jsonl",
     "own": CORPUS_DIRECTORY / "redaction.jsonl",
     "presidio-evaluator": ROOT / "bench" / "data" / "presidio_evaluator.jsonl",
 }

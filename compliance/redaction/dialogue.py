@@ -32,7 +32,9 @@ TOPICS = {
     "CARD": r"\b(?:credit|debit) card\b|\bcard\b|\bvisa\b|master ?card|\bamex\b|american express|\bdiscover\b",
     "CVV": (
         r"\bcvv\b|\bcvc\b|\bcid\b|security code|card code|verification (?:code|number|value)|"
-        r"(?<!last )(?:three|3|four|4)[- ]digits?\b|code on the back|back of the card|\bthe back (?:is|says)\b|"
+        # Not a business's code of so many digits: "the four digit store number".
+        rf"(?<!last )(?:three|3|four|4)[- ]digits?\b(?!\s+{HARMLESS_IDENTIFIERS}\b)|"
+        r"code on the back|back of the card|\bthe back (?:is|says)\b|"
         # Not "on the back of the washer": a thing's other than a card's.
         r"\bon the (?:back|front)\b(?! (?:desk|door|porch|office|page|steps|lawn|seat))"
         r"(?! of (?:the|your|my|this|that|its) (?!(?:credit |debit |new |old )?card)\w)|(?<![a-z] )\bback (?:is|says)\b"
@@ -151,7 +153,9 @@ TOPICS = {
     # "The number's A03918274": the number of what was just talked about.
     "NUMBER_REFERENCE": r"\bthe number(?:['’]s|\s+is|\s+was|\s+on it is)\b",
     "PARTIAL": (
-        r"\b(?:ends?|ending|ended)(?: (?:in|with))?\b|"
+        # Not a time or a place: "my shift ends at two thirty", "it ended on the 5th".
+        r"\b(?:ends?|ending|ended)(?: (?:in|with))?\b"
+        r"(?!\s+(?:at|on|by|around|about|after|before|up|soon|today|tonight)\b)|"
         r"\blast (?:four|4|two|2|three|3|five|5|six|6)\b(?: (?:digits?|numbers?)\b)?"
         r"(?!\s+(?:months?|years?|days?|weeks?|hours?|minutes?|times|payments?|statements?|bills?|calls?|orders?|"
         r"transactions?|charges?|visits?|deliveries|invoices?|checks?|deposits?|people|items?))"
@@ -571,7 +575,8 @@ class Dialogue:
         if self.names_an_identifier(*self.turn(position)):
             return False
         for index, start, end in self._sentences_back(self.sentence_index(position)):
-            topics = self._topics_of(index) - {"PHONE"}
+            # A call spoken of is no phone number asked for: "the ticket number from your last call".
+            topics = self._topics_of(index) - {"PHONE", "SHORT_PHONE"}
             code = _BUSINESS_CODE_ASKED.search(self.lowered, start, end)
             if code or topics:
                 asked = REQUEST.search(self.lowered, start, end) is not None

@@ -1879,10 +1879,11 @@ def _mark_answers(text: str, words: list[Word]) -> None:
             continue
         asked = text[max(0, start - 120) : start].rstrip()
         asked = asked[: asked.rfind(":")].rstrip() if asked.endswith(":") else asked
-        if not asked.endswith("?"):
+        question = question_in(asked)
+        # A prompt asks without its mark too: "Who should we ask for at delivery."
+        if not (asked.endswith("?") or _WHO_ASKED.match(question)):
             continue
         # "Is it green or orange? Orange.": the answer picks one of the choices offered.
-        question = question_in(asked)
         offered = re.findall(r"[a-z']+", question.lower()) if _OR.search(question) else ()
         for_a_person = asks_for_a_person(question)
         if _THING_ASKED.search(question) and not for_a_person:
@@ -1894,10 +1895,12 @@ def _mark_answers(text: str, words: list[Word]) -> None:
                 word.answers_for_a_person = for_a_person
 
 
-# The words of an answer around what it names: "just…", "um, it's…", "…, I think".
+# The words of an answer around what it names: "just…", "um, it's…", "…, I think", and those
+# joining two names ("Grace or Hunter.").
 _AROUND_AN_ANSWER = FILLERS | frozenset(
-    "just it's its it is was yes yep that's thats sure okay ok i think guess maybe".split()
+    "just it's its it is was yes yep that's thats sure okay ok i think guess maybe or and".split()
 )
+_WHO_ASKED = re.compile(r"\s*(?:(?:and|so|okay|ok|great|thanks|thank you)[,.]?\s+)*(?:who|whom|whose)\b", re.IGNORECASE)
 
 
 def _unknown_lowercase(word: Word) -> bool:

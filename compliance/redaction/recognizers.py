@@ -178,6 +178,9 @@ class Rule:
     # A date said alone answers the question just asked: not a birth date
     # where that question asked for another date ("What's the date on the letter?").
     birth: bool = False
+    # Nor a card's expiry where it asked for an event's date and nothing of a card's
+    # ("Say the date you'd like to check in." / "December 26.").
+    event: bool = False
 
 
 def rule(pattern: str, score: float, topic: str | None = None, **options: object) -> Rule:
@@ -481,8 +484,10 @@ RULES: dict[str, tuple[list[Rule], bool]] = {
             rule(r"\b(?:the\s+)?end\s+of\s+20[2-4]\d\b", 0.6, standalone=True, bare=True, lead="word"),
             # An utterance that is nothing but an expiry answers a question
             # asked in a turn this text doesn't hold ("12/27.", "April 2028.").
-            rule(r"(?<!\w)(?:0?[1-9]|1[0-2])\s*/\s*(?:20)?\d{2}(?!\w)", 0.6, standalone=True, bare=True),
-            rule(rf"\b{MONTH}\.?,?\s+(?:of\s+)?(?:20|')?\d\d\b", 0.6, standalone=True, bare=True, lead="word"),
+            rule(r"(?<!\w)(?:0?[1-9]|1[0-2])\s*/\s*(?:20)?\d{2}(?!\w)", 0.6, standalone=True, bare=True, event=True),
+            rule(
+                rf"\b{MONTH}\.?,?\s+(?:of\s+)?(?:20|')?\d\d\b", 0.6, standalone=True, bare=True, lead="word", event=True
+            ),
         ],
         False,
     ),
@@ -725,7 +730,8 @@ RULES: dict[str, tuple[list[Rule], bool]] = {
                 lead="word",
             ),
             rule(
-                r"(?<![\w-])(?:(?:apartment|apt|unit)\.?\s+(?:is\s+|number\s+)?(?:[A-Za-z][ -]?(?=\d))?|"
+                # Not across a sentence's end: "…on the back of the unit." / "5 5 0 1."
+                r"(?<![\w-])(?:(?:apartment|apt\.?|unit)[^\S\n]+(?:is\s+|number\s+)?(?:[A-Za-z][ -]?(?=\d))?|"
                 r"(?-i:Lot|Space)\s+)#?\d+(?:[ -]?[A-Za-z]\b)?",
                 0.7,
                 lead="word",
@@ -1021,6 +1027,8 @@ def _in_context(current: Rule, talk: Dialogue, start: int, end: int) -> bool:
             return False  # "…the 149 one": one of several things, named by a number
     if current.birth and _other_date_asked(talk, start, end):
         return False
+    if current.event and _CARD_TOPICS.isdisjoint(carried := talk.carried(start, bare=bare)) and "EVENT_DATE" in carried:
+        return False
     if current.guarded and talk.harmless_before(start) and not _birth_asked(current, talk, start, end):
         return False
     if current.standalone:
@@ -1047,6 +1055,7 @@ def _birth_asked(current: Rule, talk: Dialogue, start: int, end: int) -> bool:
 
 
 _ONE_AFTER = re.compile(r"\s+ones?\b", FLAGS)
+_CARD_TOPICS = frozenset({"CARD", "EXPIRY", "CVV", "CODE"})
 _BIRTH_TOPICS = frozenset({"DOB", "BIRTH_YEAR"})
 _AGE_BEFORE = re.compile(
     r"\b(?:i am|i'm|im|he's|she's|he is|she is|i'll be|i will be|turned|turning|aged?)\s+(?:(?:uh|um|like),?\s+)?$",
@@ -1063,7 +1072,12 @@ def _other_date_asked(talk: Dialogue, start: int, end: int) -> bool:
     carried = talk.carried(start, bare=True)
     if "EVENT_DATE" not in carried or "DOB" in carried or "BIRTH_YEAR" in carried:
         return False
-    if birth_year_in(talk.text[start:end]) and _DATE_TO_COME.search(talk.lowered, max(0, start - 160), start):
+    said = talk.text[start:end]
+    if (
+        birth_year_in(said)
+        and not _MONTH_AND_DAY.fullmatch(said)
+        and _DATE_TO_COME.search(talk.lowered, max(0, start - 160), start)
+    ):
         return False
     _, turn_end = talk.turn(start)
     since = max(0, start - _BIRTH_LOOKBACK)
@@ -1075,6 +1089,8 @@ def _other_date_asked(talk: Dialogue, start: int, end: int) -> bool:
     )
 
 
+# A month and a number that may be its day, which a date to come is: "December 26".
+_MONTH_AND_DAY = re.compile(rf"{MONTH}\.?\s+(?:the\s+)?{DAY}", FLAGS)
 # A date asked for that is still to come: a year long past is no answer to it.
 _DATE_TO_COME = re.compile(
     r"\b(?:would|should|will|can|could|new|preferred|like|want|schedule|reschedule|book|next|delivery|appointment)\b"
@@ -1103,7 +1119,7 @@ _CARD_LENGTHS = ((re.compile(r"3[47]"), (15,)), (re.compile(r"4"), (16, 13, 19))
 # Letters (alone, or "as in" a word) and digits read out one by one, at least
 # five of them: "M as in Mary, X as in X-ray, 7, 4, Q, 9", "H-P, 4-4-7, 1-9-0-2".
 # A letter said with the word it is "as in", in either case ("d as in delta").
-_AS_IN = r"[A-Za-z]\s+as\s+in\s+[A-Za-z][\w-]*"
+_AS_IN = r"[A-Za-z],?\s+as\s+in\s+[A-Za-z][\w-]*"
 # A letter said alone (a capital, or a lowercase one other than "a" and "i"),
 # or a group of digits (which the normalised copy joins: "8 8 3, um, 0 2 1" is 883021).
 # Capitals and then a digit in one group: "K7M29X", "TE5".
@@ -1555,13 +1571,40 @@ def _begun_again(text: str, findings: list[Finding]) -> list[Finding]:
                 said = piece + said
                 if len(piece) > 4 or len(said) >= len(value):
                     break
-                if len(said) >= 2 and value.startswith(said):
+                if len(said) >= 2 and (
+                    value.startswith(said) or _misread_start(text, pieces[candidate : last + 1], said, value, start)
+                ):
                     first = candidate
             # The pause or correction straight after the pieces: "MY… hang on, it's in my wallet… MY0000000".
             if first is not None and _PAUSED_AFTER.match(text, pieces[last].end(), start):
                 found.append((entity, pieces[first].start(), pieces[last].end(), score - 0.05))
                 break
     return found
+
+
+def _month_before(text: str, start: int, entity: str) -> int:
+    """Where an expiry's or a birth date's year said again or corrected starts, its month said
+    just before it: "No, wait, 8 of 29", "Great, September 2028.", "Two... twenty-eight"."""
+    if entity not in ("CARD_EXPIRY", "DATE_OF_BIRTH"):
+        return start
+    month = _MONTH_JUST_BEFORE.search(text, max(0, start - 16), start)
+    return month.start() if month else start
+
+
+_MONTH_JUST_BEFORE = re.compile(
+    rf"(?<![\w/.-])(?:0?[1-9]|1[0-2]|{MONTH})(?:\s+of\s+|\s*[/-]\s*|[.…]{{1,3}}\s*|\s+)\Z", FLAGS
+)
+
+
+def _misread_start(text: str, pieces: list[re.Match[str]], said: str, value: str, start: int) -> bool:
+    """Pieces broken off before a value, in its turn, that are a misread of it, not its start:
+    its first letter and another, spelled ("L-A… no, sorry, it's L-B-4-8-2-0-4-7"), or four
+    digits or more ("2 7 8 1… hold on, I'm reading it upside down. 4 7 1 9 6 2 0 3"); not a
+    word ("Oh, no, it's 0 9 / 2 8"), nor the end of a number before them."""
+    if "\n" in text[pieces[0].start() : start] or text[pieces[0].start() - 1 : pieces[0].start()].isalnum():
+        return False
+    spelled = all(len(piece.group()) == 1 or piece.group().isdigit() or piece.group().isupper() for piece in pieces)
+    return spelled and (said[0] == value[0] or (said.isdigit() and len(said) >= 4))
 
 
 def _restart(text: str, left: tuple[int, int], right: tuple[int, int], gap: str) -> bool:
@@ -1621,6 +1664,7 @@ def _corrections_and_repeats(text: str, findings: list[Finding]) -> list[Finding
         if typed[index] is None:
             repeated = by_digits.get(digits_only(text[start:end]))
             if repeated:
+                start = _month_before(text, start, repeated[0])
                 typed[index] = (repeated[0], start, _street_end(text, end, repeated[0]), repeated[3])
                 found.append(typed[index])
     changed = True
@@ -1655,7 +1699,12 @@ def _corrections_and_repeats(text: str, findings: list[Finding]) -> list[Finding
             if source[0] == "DATE_OF_BIRTH" and _YEAR_VALUE.fullmatch(target_digits):
                 if not FIRST_BIRTH_YEAR <= int(target_digits) <= LAST_BIRTH_YEAR:
                     continue  # "Nineteen sixty-six, not 2066"
-            finding = (source[0], runs[target][0], _street_end(text, runs[target][1], source[0]), source[3])
+            finding = (
+                source[0],
+                _month_before(text, runs[target][0], source[0]),
+                _street_end(text, runs[target][1], source[0]),
+                source[3],
+            )
             typed[target] = finding
             found.append(finding)
             changed = True

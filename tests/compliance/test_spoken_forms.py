@@ -3459,3 +3459,50 @@ def test_whom_an_appointment_is_with_and_who_will_see_the_caller_are_hidden(cont
 )
 def test_a_weekday_s_possessive_an_endearment_and_a_firm_booked_with_survive(context, text):
     assert not hidden(text, context=context)
+
+
+@pytest.mark.parametrize(
+    "context, text, value",
+    [
+        # A misread start broken off before the value said whole.
+        (
+            "And your license number for the rental?",
+            "It's Ohio, 3 9 1 2... hold on, I'm reading it upside down. 6 1 4 0 2 7 7 5.",
+            "3 9 1 2",
+        ),
+        # A letter spelled "as in" a word with a comma, then the digits.
+        ("What's the license number?", "B, as in boy, 7 2 0 4 4 1 9.", "B, as in boy, 7 2 0 4 4 1 9"),
+        # An expiry corrected, and read back, with its month.
+        ("When does the card expire?", "It's, uh... 4 of 27. No, wait, 4 of 28, it's the new one.", "4 of 28"),
+        ("October 2029.", "Thanks, October 2029. And the security code?", "October 2029"),
+        # Two names answering a prompt for a person that ends without its question mark.
+        ("Who can pick up the package.", "Faith or Mason.", "Faith"),
+        ("Who can pick up the package.", "Faith or Mason.", "Mason"),
+    ],
+)
+def test_a_misread_start_a_letter_as_in_an_expiry_corrected_and_two_names_offered_are_hidden(context, text, value):
+    assert all_hidden(text, value, context=context)
+
+
+def test_a_misread_spelled_start_is_hidden_whatever_else_reads_it():
+    text = "Sure, um, it's M-A... no, sorry, it's M-E-5-5-0-2-1-9."
+    found = redact(text, context="I need your passport number for the record.").entities
+    assert {(entity.type, text[entity.start : entity.end]) for entity in found} >= {("PASSPORT", "M-A")}
+
+
+@pytest.mark.parametrize(
+    "context, text",
+    [
+        ("Say the date you'd like to check in.", "March 28."),
+        ("What date was the delivery?", "05/21. Around noon."),
+        ("what time works", "anytime my shift ends at four fifteen"),
+        ("Please say the serial number on the side of the unit.", "4 4 0 2."),
+        ("Please say the three digit store number on your receipt.", "2 1 7."),
+        ("Please say the ticket number from the call you made yesterday.", "T K T 0 0 5 5 1 8 2."),
+        ("So the expiration is 09/27?", "Oh, no, it's 0 9 / 2 8."),
+    ],
+)
+def test_a_date_to_come_a_time_a_business_s_code_asked_with_its_details_and_an_interjection_survive(context, text):
+    found = hidden(text, context=context)
+    kept = text.split(",")[0] if text.startswith("Oh") else text
+    assert not found & set(range(len(kept)))
