@@ -710,9 +710,20 @@ _PETS = (
     "siamese|calico|maine coon|ragdoll|sphynx|kitty cat|great dane|pitbull|pit bull|doberman|shih tzu|maltese|"
     "pomeranian|weimaraner|sheepdog|heeler|bichon|cavapoo|cockapoo|havanese|basset|bloodhound"
 )
+# Breeds that hold a person's name, an animal's only after an article: "a jack russell mix", "my
+# Saint Bernard"; not "my neighbor Jack Russell".
+_NAMED_BREEDS = (
+    "jack russell|jack russell terrier|saint bernard|st bernard|king charles|cavalier king charles|"
+    "bernese mountain dog|german shepherd|australian shepherd|boston terrier|yorkshire terrier|russian blue|"
+    "scottish fold|british shorthair|norwegian forest cat"
+)
+_NAMED_BREED = re.compile(rf"(?:{_NAMED_BREEDS})(?:e?s)?", re.IGNORECASE)
 _TRADE_BREEDS = "boxer|pointer|setter|shepherd|lab|retriever|hound|mutt|tabby"
-_ANIMAL = re.compile(rf"\b(?:{_PETS})(?:e?s)?\b|\b(?:{_TRADE_BREEDS})(?:[^\S\n]+(?:mix|dog|puppy))?\b", re.IGNORECASE)
-_A_PET = rf"(?:{_PETS}|(?:{_TRADE_BREEDS})[^\S\n]+(?:mix|dog|puppy))"
+_AN_ANIMAL_S_ARTICLE = re.compile(r"\b(?:a|an|my|our|the|his|her|their)[^\S\n]+\Z", re.IGNORECASE)
+_ANIMAL = re.compile(
+    rf"\b(?:{_PETS}|{_NAMED_BREEDS})(?:e?s)?\b|\b(?:{_TRADE_BREEDS})(?:[^\S\n]+(?:mix|dog|puppy))?\b", re.IGNORECASE
+)
+_A_PET = rf"(?:{_PETS}|{_NAMED_BREEDS}|(?:{_TRADE_BREEDS})[^\S\n]+(?:mix|dog|puppy))"
 _NAME_WORD = r"(?P<name>[^\W\d_][\w'’-]*)(?:,?[^\S\n]+(?:and|&)[^\S\n]+(?P<second>[^\W\d_][\w'’-]*))?"
 _CLOSED = r"(?=[^\S\n]*(?:[,.!?;]|$))"
 # A pet named as such: "the cat's name is Mochi", "my dogs name is rosie", "a dog named Pickles", "my
@@ -914,8 +925,15 @@ def _a_pet_s_name(text: str, entity: Entity, pets: dict[str, list[tuple[int, int
     is my daughter's name too"); or the word for the animal itself ("a beagle")."""
     if pets is None:
         return False  # no animal said
-    if _ANIMAL.fullmatch(text, entity.start, entity.end):
+    if _ANIMAL.fullmatch(text, entity.start, entity.end) and not _NAMED_BREED.fullmatch(text, entity.start, entity.end):
         return True  # the animal itself: "One dog, a beagle."
+    if any(
+        animal.start() <= entity.start
+        and entity.end <= animal.end()
+        and _AN_ANIMAL_S_ARTICLE.search(text, max(0, animal.start() - 12), animal.start())
+        for animal in _ANIMAL.finditer(text, max(0, entity.start - 32), min(len(text), entity.end + 32))
+    ):
+        return True  # a word of its breed: "my Maine coon", "a jack russell mix"; not "my neighbor Jack Russell"
     words = [lexicon.fold(word) for word in _WORD.findall(text, entity.start, entity.end)]
     names = [word for word in words if word not in _PRONOUN_PIECES]  # "bishop he's": the finding ran on
     if not names or not all(word in pets for word in names):

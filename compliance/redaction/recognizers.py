@@ -3050,8 +3050,11 @@ def _business_address(text: str, talk: Dialogue, finding: Finding) -> bool:
             return False  # "The Riverside Clinic, 88 Elm Street, 3B"; not "Our office is at …, Room 212"
     elif not _business_asked(talk, start):
         return False
-    # "to you" names the listener only as the one the store is near, "you can" as anyone.
-    said = _ANYONE.sub(" ", text[sentence_start:start])
+    # "to you" names the listener only as the one the store is near, "you can" as anyone. Before
+    # "our office at", what the sentence says is of what is brought or sent there: "Please bring your
+    # records to our office at …", "Send it by overnight mail to our office at …".
+    ours = named is not None and named.group().lower().startswith("our")
+    said = _ANYONE.sub(" ", text[named.start() if ours else sentence_start : start])
     if _business_says_where(text, talk, start):
         said = _WE_ARE_AT.sub(" ", said)
     after = text[end:sentence_end]
@@ -3060,7 +3063,8 @@ def _business_address(text: str, talk: Dialogue, finding: Finding) -> bool:
     return not (
         _OWN_PLACE.search(said)
         or _OWN_PLACE.search(after)
-        or _CLAUSE_AFTER.search(after)
+        # A clause after it that tells the place's hours is the business's: "…, and it's open until 5".
+        or (_CLAUSE_AFTER.search(after) and not _BUSINESS_HOURS.search(after))
         or _LIVED_IN.search(rest_of_turn)  # "Our office is at …. We stay there too."
         or _WHOSE_NEXT.match(rest_of_turn) is not None  # "…. That's Mom's."
     )

@@ -3506,3 +3506,31 @@ def test_a_date_to_come_a_time_a_business_s_code_asked_with_its_details_and_an_i
     found = hidden(text, context=context)
     kept = text.split(",")[0] if text.startswith("Oh") else text
     assert not found & set(range(len(kept)))
+
+
+@pytest.mark.parametrize(
+    "context, text",
+    [
+        # A business's place, what is brought or sent there said before it, or its hours after it.
+        ("Okay.", "Please bring your pay stubs and your ID to our office at 310 Cedar Avenue by Friday."),
+        ("Okay.", "Send your signed form by certified mail to our office at 88 Harbor Plaza, Suite 1200."),
+        ("Where's the nearest branch?", "Our Elm Street branch is at 220 Elm Street, and it's open until 6 daily."),
+        # A breed that holds a name, after an article.
+        ("what kind of dog is she", "a jack russell mix her name is pepper"),
+        ("Who's the patient today?", "Biscuit, my Saint Bernard. He's limping."),
+    ],
+)
+def test_a_business_s_place_with_what_is_sent_there_and_a_breed_holding_a_name_survive(context, text):
+    assert not hidden(text, context=context)
+
+
+@pytest.mark.parametrize(
+    "context, text, value",
+    [
+        ("Okay.", "My neighbor Jack Russell has a spare key.", "Jack Russell"),
+        ("Okay.", "Our office is at 400 Main Street, and it's where I live too.", "400 Main Street"),
+        ("Okay.", "Send the form to our office at 4 Elm Street, my home is at 9 Oak Street.", "9 Oak Street"),
+    ],
+)
+def test_a_person_named_like_a_breed_and_a_home_beside_a_business_s_place_are_hidden(context, text, value):
+    assert all_hidden(text, value, context=context)
