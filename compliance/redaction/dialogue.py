@@ -155,7 +155,7 @@ TOPICS = {
     "PARTIAL": (
         # Not a time or a place: "my shift ends at two thirty", "it ended on the 5th".
         r"\b(?:ends?|ending|ended)(?: (?:in|with))?\b"
-        r"(?!\s+(?:at|on|by|around|about|after|before|up|soon|today|tonight)\b)|"
+        r"(?!\s+(?:up|soon|today|tonight)\b|\s+(?:at|on|by|around|about|after|before)\b(?![\s,]+(?:\d[\s-]?){4}))|"
         r"\blast (?:four|4|two|2|three|3|five|5|six|6)\b(?: (?:digits?|numbers?)\b)?"
         r"(?!\s+(?:months?|years?|days?|weeks?|hours?|minutes?|times|payments?|statements?|bills?|calls?|orders?|"
         r"transactions?|charges?|visits?|deliveries|invoices?|checks?|deposits?|people|items?))"
@@ -388,13 +388,15 @@ _KEY_PRESSED = re.compile(
 
 # The words that choose a value, said just before it: "let's do 5519", "how about 0817", "make it 2468".
 _CHOSEN = re.compile(
-    r"\b(?:(?:let's|lets|let us)\s+(?:do|go with|use|make it|say|try)|(?:i'll|i will|i'd|we'll)\s+"
+    r"\b(?:(?:let's|lets|let us)\s+(?:do|go with|use|make it|say|try)|(?:i'll|ill|i will|i'd|we'll)\s+"
     r"(?:go with|use|do|pick|choose|take)|(?:how|what) about|make it|go with|set it (?:to|as)|change it to)"
     r"[,.]?\s+(?:(?:uh|um|er),?\s+)?\Z",
     FLAGS,
 )
 # What is chosen so is a code, in digits or number words; not a day ("Let's do the 10th.").
-_CHOSEN_VALUE = re.compile(r"(?:\d+(?!st|nd|rd|th)|(?:zero|oh|one|two|three|four|five|six|seven|eight|nine)\b)", FLAGS)
+_CHOSEN_VALUE = re.compile(
+    r"(?:\d+(?!\d|st|nd|rd|th)|(?:zero|oh|one|two|three|four|five|six|seven|eight|nine)\b)", FLAGS
+)
 
 
 class Dialogue:
@@ -503,7 +505,12 @@ class Dialogue:
         # The key pressed after a code says nothing else: "It's 4419, then the pound key."
         after = _KEY_PRESSED.match(self.text, end, sentence_end)
         # A value chosen says nothing else: "Okay, let's do 5519.", "How about 0817?"
-        chosen = _CHOSEN.search(self.text, sentence_start, start) if _CHOSEN_VALUE.match(self.text, start) else None
+        # Chosen: a new PIN, a passcode ("What would you like your new PIN to be?"), not an amount.
+        chosen = (
+            _CHOSEN.search(self.text, sentence_start, start)
+            if _CHOSEN_VALUE.match(self.text, start) and self.mentioned_within("PIN", start, CONTEXT_CHARACTERS)
+            else None
+        )
         before = self.text[sentence_start : chosen.start()] if chosen else self.text[sentence_start:start]
         for part in (before, self.text[after.end() if after else end : sentence_end]):
             for word in _WORD.findall(part):

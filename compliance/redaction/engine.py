@@ -169,6 +169,7 @@ class Redactor:
                 or self._medicines(text, entity)
                 or self._medicine_answered(text, entity)
                 or _an_interjection(text, entity)
+                or _an_endearment(text, entity)
                 or self._thing_asked_for(text, entity)
                 or _a_pet_s_name(text, entity, pets)
                 or self._place_gone_to(text, entity)
@@ -981,6 +982,21 @@ _SURNAME_ALONE = re.compile(r"[\s.,!?]*")
 _INTERJECTIONS = frozenset("oh ah aw ooh whoa wow hey huh hmm hm mhm mhmm um uh okay ok yes yeah yep nope no".split())
 _INTERJECTION_CLOSED = re.compile(r"[^\S\n]*[.!,?…]")
 _SPELLED = re.compile(r"\b[A-Za-z](?:[-.\s]+[A-Za-z]\b){1,3}")
+
+
+def _an_endearment(text: str, entity: Entity) -> bool:
+    """The name found at ``entity`` is a word of endearment said to the listener, set off by a
+    comma: "And your name, dear?", "Okay, hon, one more thing"; not "My wife Honey handles the
+    bills", "Is this Mrs. Darling?"."""
+    said = text[entity.start : entity.end]
+    return (
+        lexicon.fold(said) in _ENDEARMENTS
+        and text[max(0, entity.start - 2) : entity.start].endswith((", ", ","))
+        and _INTERJECTION_CLOSED.match(text, entity.end) is not None
+    )
+
+
+_ENDEARMENTS = frozenset("dear honey hon sweetie sweetheart darling buddy".split())
 
 
 def _an_interjection(text: str, entity: Entity) -> bool:

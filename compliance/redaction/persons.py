@@ -54,7 +54,7 @@ NOT_NAMES = frozenset(
     hey really very so well still also actually happy glad sorry back looking trying going having done ready right
     correct everything nothing that this it what who how why where when there calling speaking again today tomorrow
     yesterday monday tuesday wednesday thursday friday saturday sunday one two three four five six seven eight
-    nine ten uh um umm uhh er mom dad mum born espanol dear honey hon sweetie sweetheart darling buddy
+    nine ten uh um umm uhh er mom dad mum born espanol
     erm ah hmm like you me we they he she him them us its it's i'm i'll i've i'd gonna wanna gotta going calling
     supposed worried confused frustrated upset concerned interested new old only still now then here there one
     all any some more less please yeah yep nope mister doctor sir madam maam ma'am miss mr mrs ms dr on in at to
@@ -66,6 +66,10 @@ NOT_NAMES = frozenset(
     """.split()
 )
 TITLES = frozenset("mr mrs ms miss mister missus dr doctor prof professor sir madam".split())
+# A day's possessive: "Friday's check", "today's payment".
+_DAYS_OWN = frozenset(
+    f"{day}'s" for day in "monday tuesday wednesday thursday friday saturday sunday today tomorrow yesterday".split()
+)
 # Phrases after which the next words are a name if they can be one at all.
 STRONG_SLOTS = (
     "my name is", "my name's", "name is", "name's", "names is", "first name is", "last name is", "full name is",
@@ -455,16 +459,8 @@ _PRONOUN_VERBS = (
 )
 _TAKEN_UP = re.compile(rf",?\s+(?:he|she)(?:['’]?s|['’]ll|\s+(?:{_PRONOUN_VERBS}))\b", re.IGNORECASE)
 # Whom an appointment is with: "Your appointment with Grant", "you're booked with, um, Chase".
-_BOOKED_WITH = re.compile(
-    r"\b(?:appointments?|booked|scheduled|meeting|session|consultation|visit)\s+with\s+(?:(?:uh|um),?\s+)?$",
-    re.IGNORECASE,
-)
-# What someone who serves a caller will do: "Hunter will see you Tuesday", "Dawn will be your technician".
-_SEES_YOU = re.compile(
-    r"\s+(?:will|can|is going to)\s+(?:see|call|meet|text|email|visit|examine|treat)\s+you\b|"
-    r"\s+will be (?:your|with you|out to|over)\b",
-    re.IGNORECASE,
-)
+# Not "booked with Delta", "a meeting with Chase about my mortgage": firms are booked and met with too.
+_BOOKED_WITH = re.compile(r"\b(?:appointments?|session|consultation)\s+with,?\s+(?:(?:uh|um),?\s+)?$", re.IGNORECASE)
 # What a person does, said after a name: "Grant Thornton called me", "Garth Brooks referred me".
 _PERSON_DOES = re.compile(
     rf",?\s+(?:{_PRONOUN_VERBS}|told|tells|referred|came|comes|left|signed|wants|asked|asks|would|died|paid|pays|"
@@ -1012,10 +1008,10 @@ class NameFinder:
         titles or filler words at its ends; None when nothing of a name is
         left ("Checking", "Platinum", "Orlando, Florida"), or when it names a
         street or a business ("Mason Street", "Hope Credit Union")."""
-        # A possessive of a word that is no name is none either: "Friday's check".
-        while words and (words[0].folded.removesuffix("'s") in NOT_NAMES or words[0].folded in TITLES):
+        # A day's possessive is no name: "Friday's check".
+        while words and (words[0].folded in NOT_NAMES or words[0].folded in _DAYS_OWN or words[0].folded in TITLES):
             words = words[1:]
-        while words and words[-1].folded.removesuffix("'s") in NOT_NAMES:
+        while words and (words[-1].folded in NOT_NAMES or words[-1].folded in _DAYS_OWN):
             words = words[:-1]
         if words and words[0].cased:
             # In a text that capitalises names, a lowercase word that is no
@@ -1038,8 +1034,8 @@ class NameFinder:
 
     def _name_at(self, words: list[Word], index: int, text: str, others: list[Span]) -> tuple[int, int, float] | None:
         word = words[index]
-        if word.folded.endswith("'s") and word.folded[:-2] in NOT_NAMES:
-            return None  # "Friday's check", "the doctor's office"
+        if word.folded in _DAYS_OWN:
+            return None  # "Friday's check", "today's payment"
         if word.folded in NEVER_CAPITALISED_NAMES or len(word.folded) < 2 or word.marker:
             return None
         if word.vocabulary and not word.name and not word.capitalised:
@@ -1131,8 +1127,11 @@ class NameFinder:
             )
             # "Your appointment with Grant is…": whom one is booked with is a person, a first name
             # even where it is an everyday word.
+            # In capitals, and no firm's name goes on ("My consultation with Liberty Mutual").
+            following = words[index + 1] if index + 1 < len(words) else None
             booked_with = (
-                (word.capitalised or not word.cased)
+                word.capitalised
+                and not (following and following.capitalised and not following.name)
                 and word.folded in self.lexicon.given
                 and not word.place
                 and _BOOKED_WITH.search(text, max(0, word.start - 40), word.start) is not None
@@ -1767,7 +1766,7 @@ _AFTER_A_NAME = frozenset(
     "will would can could should".split()
 )
 # A verb in the past after the word: "my brother in law rusty moved in", not "my son just moved" (no name).
-_PAST_AFTER_A_NAME = re.compile(r"[a-z]{2,}ed")
+_PAST_AFTER_A_NAME = re.compile(r"[a-z]+[^e]ed")  # "moved", "handled"; not "need", "feed"
 
 
 def _name_goes_on(words: list[Word], index: int, text: str) -> bool:
@@ -1822,6 +1821,13 @@ PEOPLE = (
     r"mail carrier|nanny|babysitter|housekeeper|caregiver|mechanic|plumber|contractor|handler|volunteer|sitter|"
     r"walker|groomer|trainer|breeder|pastor|guy|lady|woman|women|girl|man|men|boy|person|people|someone|somebody|"
     r"anyone|holder|patient|member|beneficiary|contact"
+)
+# What someone who serves a caller in person will do: "Hunter will see you Tuesday", "Dawn will be your
+# nurse"; not what a firm does too ("Chase will call you about the loan", "Ally will email you").
+_SEES_YOU = re.compile(
+    r"\s+(?:will|can|is going to)\s+(?:see|meet|examine|treat)\s+you\b|"
+    rf"\s+will be (?:your|with you)\b(?:\s+(?:{PEOPLE})\b|(?!\s+\w))",
+    re.IGNORECASE,
 )
 # A question for a person: "Who's calling?", "the name on the account", "the patient", "your last name".
 _PERSON_ASKED = re.compile(
@@ -1881,8 +1887,8 @@ def _mark_answers(text: str, words: list[Word]) -> None:
         asked = asked[: asked.rfind(":")].rstrip() if asked.endswith(":") else asked
         question = question_in(asked)
         # A prompt asks without its mark too: "Who should we ask for at delivery."
-        if not (asked.endswith("?") or _WHO_ASKED.match(question)):
-            continue
+        if not (asked.endswith("?") or _WHO_ASKED.match(question)) or _FIRM_ASKED.search(question):
+            continue  # "Who do you bank with?" / "Chase or Ally."
         # "Is it green or orange? Orange.": the answer picks one of the choices offered.
         offered = re.findall(r"[a-z']+", question.lower()) if _OR.search(question) else ()
         for_a_person = asks_for_a_person(question)
@@ -1899,6 +1905,13 @@ def _mark_answers(text: str, words: list[Word]) -> None:
 # joining two names ("Grace or Hunter.").
 _AROUND_AN_ANSWER = FILLERS | frozenset(
     "just it's its it is was yes yep that's thats sure okay ok i think guess maybe or and".split()
+)
+# "Who" asked of a firm: "Who do you bank with?", "Who's your insurance carrier?".
+_FIRM_ASKED = re.compile(
+    r"\bwho(?:'s|\s+is|\s+are)?\s+(?:do\s+you\s+(?:bank|insure|have)|(?:your|the)\s+(?:[\w-]+\s+)?"
+    r"(?:bank|carrier|provider|insurer|insurance|company|employer|utility|lender|pharmacy|airline|isp|mortgage|"
+    r"loan|plan))\b",
+    re.IGNORECASE,
 )
 _WHO_ASKED = re.compile(r"\s*(?:(?:and|so|okay|ok|great|thanks|thank you)[,.]?\s+)*(?:who|whom|whose)\b", re.IGNORECASE)
 

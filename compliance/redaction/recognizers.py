@@ -731,7 +731,8 @@ RULES: dict[str, tuple[list[Rule], bool]] = {
             ),
             rule(
                 # Not across a sentence's end: "…on the back of the unit." / "5 5 0 1."
-                r"(?<![\w-])(?:(?:apartment|apt\.?|unit)[^\S\n]+(?:is\s+|number\s+)?(?:[A-Za-z][ -]?(?=\d))?|"
+                r"(?<![\w-])(?:(?:apartment|apt\.?|unit)(?:[^\S\n]+|[^\S\n]*\n[^\S\n]*)(?:is\s+|number\s+)?"
+                r"(?:[A-Za-z][ -]?(?=\d))?|"
                 r"(?-i:Lot|Space)\s+)#?\d+(?:[ -]?[A-Za-z]\b)?",
                 0.7,
                 lead="word",
@@ -999,7 +1000,7 @@ def _rule_findings(text: str, talk: Dialogue) -> list[Finding]:
                     continue
                 if (
                     entity == "DATE_OF_BIRTH"
-                    and not text[start].isalpha()
+                    and _AN_AGE.fullmatch(text, start, end)
                     and _AGE_BEFORE.search(text, max(0, start - 16), start)
                 ):
                     continue  # "born in '79, so I'm 45 now": an age, not a year ("I'm November 30th" is a date)
@@ -1027,8 +1028,14 @@ def _in_context(current: Rule, talk: Dialogue, start: int, end: int) -> bool:
             return False  # "…the 149 one": one of several things, named by a number
     if current.birth and _other_date_asked(talk, start, end):
         return False
-    if current.event and _CARD_TOPICS.isdisjoint(carried := talk.carried(start, bare=bare)) and "EVENT_DATE" in carried:
-        return False
+    if (
+        current.event
+        and "EVENT_DATE" in (carried := talk.carried(start, bare=bare))
+        and _CARD_TOPICS.isdisjoint(carried)
+        and not any(talk.mentioned_within(topic, start, CONTEXT_CHARACTERS) for topic in ("CARD", "EXPIRY"))
+        and not _A_CARD_NUMBER.search(talk.text, max(0, start - CONTEXT_CHARACTERS), start)
+    ):
+        return False  # "Say the date you'd like to check in." / "December 26."; not a card's said before
     if current.guarded and talk.harmless_before(start) and not _birth_asked(current, talk, start, end):
         return False
     if current.standalone:
@@ -1056,9 +1063,13 @@ def _birth_asked(current: Rule, talk: Dialogue, start: int, end: int) -> bool:
 
 _ONE_AFTER = re.compile(r"\s+ones?\b", FLAGS)
 _CARD_TOPICS = frozenset({"CARD", "EXPIRY", "CVV", "CODE"})
+_A_CARD_NUMBER = re.compile(r"(?<![\d-])\d(?:[ -]?\d){12,18}(?![\d-])")
 _BIRTH_TOPICS = frozenset({"DOB", "BIRTH_YEAR"})
+# A number that may be an age: "I'm 45", "she's, um, 42"; not a date ("They're 5/5/2015.").
+_AN_AGE = re.compile(r"'?\d{1,3}")
 _AGE_BEFORE = re.compile(
-    r"\b(?:i am|i'm|im|he's|she's|he is|she is|i'll be|i will be|turned|turning|aged?)\s+(?:(?:uh|um|like),?\s+)?$",
+    r"\b(?:i am|i'm|im|he's|she's|hes|shes|he is|she is|they're|theyre|they are|i'll be|i will be|turned|turning|"
+    r"aged?)[,\s]+(?:(?:uh|um|like),?\s+)?$",
     FLAGS,
 )
 
@@ -1592,7 +1603,7 @@ def _month_before(text: str, start: int, entity: str) -> int:
 
 
 _MONTH_JUST_BEFORE = re.compile(
-    rf"(?<![\w/.-])(?:0?[1-9]|1[0-2]|{MONTH})(?:\s+of\s+|\s*[/-]\s*|[.…]{{1,3}}\s*|\s+)\Z", FLAGS
+    rf"(?<![\w/.-])(?:0?[1-9]|1[0-2]|{MONTH})(?:\s+of\s+|\s*[/-]\s*|(?:\.{{2,3}}|…)\s*|\s+)\Z", FLAGS
 )
 
 
@@ -1603,8 +1614,22 @@ def _misread_start(text: str, pieces: list[re.Match[str]], said: str, value: str
     word ("Oh, no, it's 0 9 / 2 8"), nor the end of a number before them."""
     if "\n" in text[pieces[0].start() : start] or text[pieces[0].start() - 1 : pieces[0].start()].isalnum():
         return False
-    spelled = all(len(piece.group()) == 1 or piece.group().isdigit() or piece.group().isupper() for piece in pieces)
-    return spelled and (said[0] == value[0] or (said.isdigit() and len(said) >= 4))
+    if _NO_START_BEFORE.search(text, max(0, pieces[0].start() - 24), pieces[0].start()):
+        return False  # "Order 5 5 1 2... no wait, that's the order number", "since 2019… hold on"
+    # Letters said one by one, or with digits: not a word in capitals ("I called the DMV… sorry, …").
+    spelled = all(
+        len(piece.group()) == 1 or any(character.isdigit() for character in piece.group()) for piece in pieces
+    )
+    year = said.isdigit() and len(said) == 4 and said[:2] in ("19", "20")
+    return spelled and (said[0] == value[0] or (said.isdigit() and len(said) >= 4 and not year))
+
+
+# What a number broken off is, said before it: a business's number, a room, an amount, a time.
+_NO_START_BEFORE = re.compile(
+    rf"\b(?:{HARMLESS_IDENTIFIERS}|room|suite|since|in|paid|pay|about|around|like|at|until|number|\$)"
+    r"[^\S\n]*[,:#]?[^\S\n]*(?:(?:uh|um)[^\S\n,]*,?[^\S\n]*)?\Z",
+    FLAGS,
+)
 
 
 def _restart(text: str, left: tuple[int, int], right: tuple[int, int], gap: str) -> bool:
@@ -2054,7 +2079,9 @@ _YES_OR_NO = re.compile(
 )
 # The next turn asks what the secret just spoken of should be: "Sure. What would you like it to be?"
 _ASKED_OF_IT = re.compile(
-    r"[^\S\n]*\n[^\n?]{0,40}?\b(?:what|which)\b[^\n?]{0,40}\b(?:it|that|the new one)\b[^\n?]{0,30}\?", FLAGS
+    r"[^\S\n]*\n[^\n?]{0,40}?\b(?:what|which)\b[^\n?]{0,40}\b(?:it|that|the new one)\b[^\S\n]+"
+    r"(?:to be|be|changed to|change(?:d)? (?:it|that) to|set to)\b[^\S\n]*(?:\?|(?=\n))",
+    FLAGS,
 )
 # "Yes" opening the answer; what follows it ("it's", "i think", "it should be") is any answer's lead.
 _YES = re.compile(rf"\s*(?:{_SPEAKER}\s*)?(?:yes|yeah|yep|yup|sure(?: do| is)?|uh huh)\b", FLAGS)

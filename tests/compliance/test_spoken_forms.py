@@ -3404,6 +3404,8 @@ def test_a_business_s_line_and_place_said_with_our_survive(context, text):
         # A new secret asked of with "it", the turn after the caller names it.
         ("I'd like to reset my password.\nOf course. What would you like it to be?", "Maple tree 9.", "Maple tree 9"),
         ("Can I set up a new voice password?\nSure. What do you want it to be?", "purple giraffe", "purple giraffe"),
+        ("can we change the verbal password\nyeah what do you want it to be", "purple monkey", "purple monkey"),
+        ("ok whats the new pin going to be", "ill go with three three eight one", "three three eight one"),
         # A child's date of birth said with "he's" or "she's", paused, after talk of an age.
         ("I'll also need Noor's date of birth, since she's under 12 for the child fare.",
          "Yeah, she's, uh, March 3rd, 2019.", "March 3rd, 2019"),
@@ -3423,6 +3425,11 @@ def test_a_chosen_code_a_secret_asked_of_it_an_in_law_s_name_and_a_home_now_are_
     "context, text",
     [
         ("Which day works for the visit, the 3rd or the 10th?", "Let's do the 10th."),
+        ("Which day works, the 21st or the 28th?", "Let's do the 21st."),
+        ("Which card, and how much?", "The Visa. How about 325?"),
+        ("What's the new credit limit you'd like?", "Make it 5000."),
+        ("My PIN isn't working.\nWhat card is it for?", "The Visa."),
+        ("what is your wifes birth year", "shes forty two"),
         ("Can I change my password?\nSure. What would you like it to be?", "Actually, never mind, I'll keep it."),
         ("Who else lives there?", "my son just moved out"),
         ("Okay.", "My brother-in-law said it was fine."),
@@ -3438,9 +3445,9 @@ def test_a_day_chosen_a_secret_kept_and_a_relation_with_no_name_survive(context,
     [
         # Whom an appointment is with, a first name that is an everyday word.
         ("Okay.", "Great, your consultation with Dawn is set for Monday at 2.", "Dawn"),
-        ("okay", "i have an appointment with grant on friday", "grant"),
-        # Who will see or call the caller, opening the sentence.
-        ("Okay.", "Perfect. Grant will call you back within the hour.", "Grant"),
+        ("Okay.", "Your appointment with, um, Grant is on Friday.", "Grant"),
+        # Who will see the caller in person, opening the sentence.
+        ("Okay.", "Perfect. Grant will see you at the front desk.", "Grant"),
         ("Thanks.", "Summer will be your nurse today.", "Summer"),
     ],
 )
@@ -3453,8 +3460,16 @@ def test_whom_an_appointment_is_with_and_who_will_see_the_caller_are_hidden(cont
     [
         ("When does it post?", "It applies to Monday's deposit, not Friday's."),
         ("It's on file.", "And your date of birth, honey?"),
+        ("It's Kofi Mensah.", "Okay, hon, and your name again, dear?"),
         ("Okay.", "Your appointment with Verizon is at 10 tomorrow."),
         ("Okay.", "Sunday will be busy, so come early."),
+        # What a firm does too, and firms booked or met with.
+        ("Okay.", "Chase will call you about the loan."),
+        ("Okay.", "Summer will be over before the refund comes."),
+        ("Okay.", "I have a meeting with Chase about my mortgage."),
+        ("Okay.", "I'm scheduled with Delta for the 5th."),
+        ("Okay.", "My consultation with Liberty Mutual went fine."),
+        ("okay", "my appointment with chase is at the branch on main"),
     ],
 )
 def test_a_weekday_s_possessive_an_endearment_and_a_firm_booked_with_survive(context, text):
@@ -3475,6 +3490,10 @@ def test_a_weekday_s_possessive_an_endearment_and_a_firm_booked_with_survive(con
         # An expiry corrected, and read back, with its month.
         ("When does the card expire?", "It's, uh... 4 of 27. No, wait, 4 of 28, it's the new one.", "4 of 28"),
         ("October 2029.", "Thanks, October 2029. And the security code?", "October 2029"),
+        # A card given turns before makes a date asked for its expiry.
+        ("4111 1111 1111 1111.", "Thanks. And what date is on there? Oh I see it, 07/28.", "07/28"),
+        ("Which card?", "The one that ends on 4 4 7 1.", "4 4 7 1"),
+        ("And the kids' dates of birth?", "They're 5/5/2015.", "5/5/2015"),
         # Two names answering a prompt for a person that ends without its question mark.
         ("Who can pick up the package.", "Faith or Mason.", "Faith"),
         ("Who can pick up the package.", "Faith or Mason.", "Mason"),
@@ -3500,6 +3519,10 @@ def test_a_misread_spelled_start_is_hidden_whatever_else_reads_it():
         ("Please say the three digit store number on your receipt.", "2 1 7."),
         ("Please say the ticket number from the call you made yesterday.", "T K T 0 0 5 5 1 8 2."),
         ("So the expiration is 09/27?", "Oh, no, it's 0 9 / 2 8."),
+        ("Who do you bank with.", "Chase or Ally."),
+        ("Who is the lender on the car.", "Ally."),
+        ("Okay.", "Order 5 5 1 2... no wait, that's the order number."),
+        ("Okay.", "We've been customers since 2019... hold on."),
     ],
 )
 def test_a_date_to_come_a_time_a_business_s_code_asked_with_its_details_and_an_interjection_survive(context, text):
@@ -3528,6 +3551,9 @@ def test_a_business_s_place_with_what_is_sent_there_and_a_breed_holding_a_name_s
     "context, text, value",
     [
         ("Okay.", "My neighbor Jack Russell has a spare key.", "Jack Russell"),
+        ("Okay.", "My wife Honey handles the bills.", "Honey"),
+        ("Okay.", "Is this Mrs. Darling?", "Darling"),
+        ("Okay.", "My son Buddy called you yesterday.", "Buddy"),
         ("Okay.", "Our office is at 400 Main Street, and it's where I live too.", "400 Main Street"),
         ("Okay.", "Send the form to our office at 4 Elm Street, my home is at 9 Oak Street.", "9 Oak Street"),
     ],
