@@ -2450,6 +2450,27 @@ def _skip_space(text: str, position: int) -> int:
 _EXTENSION = re.compile(r",?\s*(?:extension|ext\.?|x)\s*(?:number\s+)?\d{1,6}(?![\w-])", FLAGS)
 
 
+def _streets_before_units(text: str, findings: list[Finding]) -> list[Finding]:
+    """A house number and a street without its kind, said straight before a unit found as an
+    address, are the address's start: "twenty eight fifteen south el camino real apartment one
+    twelve" (a street said alone must end its turn: ``RULES``)."""
+    found: list[Finding] = []
+    for entity, start, end, score in findings:
+        if entity != "ADDRESS" or not _UNIT_KIND.match(text, start):
+            continue
+        street = _STREET_BEFORE_UNIT.search(text, max(0, start - 60), start)
+        # A house number of two digits or more: not "i have 2 dogs apartment 4 allows them".
+        if street and len(digits_only(street.group("number"))) >= 2 and _names_a_place(street.group()):
+            found.append(("ADDRESS", street.start(), end, score))
+    return found
+
+
+_STREET_BEFORE_UNIT = re.compile(
+    rf"(?<![\w:/.-])(?P<number>{HOUSE_NUMBER})(?:[^\S\n]+{DIRECTION})?(?:[^\S\n]+{NAMING_WORD}){{1,3}},?[^\S\n]+\Z",
+    FLAGS,
+)
+
+
 def _units_after(text: str, findings: list[Finding]) -> list[Finding]:
     """The unit said straight after an address is part of it, whatever rule found the street:
     "2718 Avenida de la Estrella, Suite 110", "…Kinnickinnic Avenue, Rear Unit". A box, a
@@ -3121,6 +3142,7 @@ def _scan(text: str) -> tuple[Finding, ...]:
     findings += _secret_edges(text, findings)
     findings += _phone_extensions(text, findings)
     findings += _units_after(text, findings)
+    findings += _streets_before_units(text, findings)
     findings += _towns_after(text, findings)
     findings += _email_parts(text, findings)
     findings += _corrections_and_repeats(text, findings)

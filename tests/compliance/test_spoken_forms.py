@@ -3560,3 +3560,14 @@ def test_a_business_s_place_with_what_is_sent_there_and_a_breed_holding_a_name_s
 )
 def test_a_person_named_like_a_breed_and_a_home_beside_a_business_s_place_are_hidden(context, text, value):
     assert all_hidden(text, value, context=context)
+
+
+@pytest.mark.parametrize(
+    "context, text",
+    [
+        ("Can you tell me your residential address?", "thirty one twenty north las palmas verdes unit four b"),
+        ("What's your home address?", "fifty five ten south rancho santa fe apartment nine"),
+    ],
+)
+def test_a_street_of_three_words_without_its_kind_before_a_unit_is_hidden_whole(context, text):
+    assert all_hidden(text, text, context=context)
