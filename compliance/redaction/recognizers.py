@@ -2027,7 +2027,9 @@ _MEMORABLE = (
     r"\b(?:what|which) (?:elementary |high |middle |primary |grade )?school did (?:you|i) (?:attend|go to)\b|"
     r"\b(?:city|town) (?:where )?(?:my|your|our) parents met\b|\b(?:city|town) did (?:my|your|our) parents meet\b|"
     r"\bmascot\b|"
-    r"\bfavou?rite (?:teacher|food|colou?r|book|movie|film|band|team|sports team|singer|song|animal|place)\b|"
+    # "your favorite teacher", "your mother's favorite flower"; not "my favorite way to pay".
+    r"\bfavou?rite (?!(?:way|ways|time|times|part|thing|things|one|ones|store|location|branch|option|plan|agent|"
+    r"day|feature|channel|show|shows)\b)[a-z]+(?: (?:team|food|group|player|book|movie|song|game))?\b|"
     r"\bchildhood (?:nickname|friend|best friend|hero|street|home|pet)\b|"
     r"\bbest friend in (?:high|elementary|middle|grade) school\b|"
     r"\bname of (?:my|your|the) (?:elementary|high|middle|primary|grade) school\b|"
@@ -2324,11 +2326,11 @@ def _tries_turns_later(text: str, talk: Dialogue, position: int) -> list[tuple[i
 _PHRASE_ASKED = re.compile(
     # Asked for, not explained: "Please say…", "After the tone, say…", "You'll need to say…"; not "you'd say…".
     r"(?:^|(?<=[.!?,:\n])\s*|\b(?:please|now|need to|have to|the tone|the beep)\s+)"
-    r"(?:say|repeat|speak|state)\s+(?:(?:your|the|a|a new|your new|your voice|the voice|a voice)\s+)?"
+    r"(?:say|repeat|speak|state)\s+(?:(?:your|the|a)(?:\s+new)?(?:\s+(?:voice|account|spoken|verbal))?\s+)?"
     r"(?:pass ?phrase|voice ?(?:print )?phrase|security phrase|new phrase)\b"
-    # The prompt ends its turn, asking nothing: "…after the tone.", "…of at least five words.",
-    # "…once more, in a normal voice."
-    r"[^\n?]{0,60}(?=\n)",
+    # The prompt ends its turn, asking nothing else: "…after the tone.", "…of at least five words.",
+    # "…once more, in a normal voice.", "Can you please say your voice passphrase?"
+    r"[^\n?]{0,60}\??[^\S\n]*(?=\n)",
     FLAGS,
 )
 # Asked for again, where the same turn talks of a passphrase and asks nothing else: "Your
@@ -2388,10 +2390,20 @@ def _phrase_said(text: str, position: int) -> tuple[int, int] | None:
         return None
     # Mostly words of talk: "Not sure what that is.", "The phrase is on my other phone."; a
     # passphrase has a few ("my voice opens the door at summit").
+    # A passphrase may be all common words ("My voice is my password."); talk says what it doesn't
+    # know or have: "Not sure what that is.", "The phrase is on my other phone."
     words = [word.lower().rstrip("'’") for word in _SECRET_WORD.findall(said.group("phrase"))]
-    if sum(word in _NOT_SECRET for word in words) * 2 >= len(words):
+    if sum(word in _NOT_SECRET for word in words) * 2 >= len(words) and _TALK_ABOUT_IT.intersection(words):
         return None
     return said.span("phrase")
+
+
+# Words of talk about a passphrase rather than one said.
+_TALK_ABOUT_IT = frozenset(
+    """not no never don't doesn't didn't can't cannot forgot forget remember recall know sure idea which what how why
+    other another phone app card help agent representative operator repeat again sorry hold wait set setup option
+    menu""".split()
+)
 
 
 def _tries(text: str, start: int) -> list[tuple[int, int]]:

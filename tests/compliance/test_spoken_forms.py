@@ -3571,3 +3571,36 @@ def test_a_person_named_like_a_breed_and_a_home_beside_a_business_s_place_are_hi
 )
 def test_a_street_of_three_words_without_its_kind_before_a_unit_is_hidden_whole(context, text):
     assert all_hidden(text, text, context=context)
+
+
+@pytest.mark.parametrize(
+    "context, text, value",
+    [
+        # A passphrase of common words, asked for with or without a question mark.
+        (
+            "Can you please say your voice passphrase?",
+            "my voice is my key at lakeside",
+            "my voice is my key at lakeside",
+        ),
+        ("Please say your voice passphrase.", "My voice is my password.", "My voice is my password"),
+        ("Please say your account security phrase.", "Rain over the old harbor.", "Rain over the old harbor"),
+        # A favourite of any kind asked as a security question.
+        ("What was your father's favorite drink?", "root beer", "root beer"),
+        ("And your favorite season?", "Autumn.", "Autumn"),
+    ],
+)
+def test_a_passphrase_of_common_words_and_a_favourite_asked_are_hidden(context, text, value):
+    assert all_hidden(text, value, context=context)
+
+
+@pytest.mark.parametrize(
+    "context, text",
+    [
+        ("Please say your voice passphrase.", "I don't think I ever set one up."),
+        ("Please say your voice passphrase.", "It's on my other phone, hold on."),
+        ("What's your favorite way to pay?", "Card, usually."),
+        ("What's your favorite day to come in?", "Tuesday works."),
+    ],
+)
+def test_talk_about_a_passphrase_and_a_favourite_way_survive(context, text):
+    assert not hidden(text, context=context)
