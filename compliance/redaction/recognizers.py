@@ -2141,7 +2141,10 @@ _SECRET_WORD = re.compile(r"[^\W_][\w'’-]*")  # any script's letters: "Kraków
 _SPELLED_AS = r"(?:(?:all\s+)?(?:one|two|three|[123])\s+words?\b|no spaces\b|all (?:lower ?case|caps|capitals)\b)"
 # After the answer: the end of the turn, or what closes a secret's spelling ("all one word").
 _ANSWER_CLOSE = re.compile(
-    rf"\s*(?:[.?!,;…]|$|\n)|\s+(?:{_SPEAKER}|{_SPELLED_AS}|that's\b|or\b|no\b|like\b|as in\b)", FLAGS
+    rf"\s*(?:[.?!,;…]|$|\n)|\s+(?:{_SPEAKER}|{_SPELLED_AS}|that's\b|or\b|no\b|like\b|as in\b|"
+    # A tag of talk after it, in raw speech: "the saints who else", "rocky i think".
+    r"(?:who else|i think|i guess|i believe|for sure|of course|obviously|probably|haha|lol)\b)",
+    FLAGS,
 )
 # A second try after the first answer: "Springfield? No, Shelbyville.", "tigerlily. Or tigerlily7."
 _TRY_LEAD = r"[?.,…]*\s+(?:(?:no|or|sorry|wait|actually|maybe|yeah)\b[,.…]*\s+)+"
@@ -2218,6 +2221,7 @@ def _secret_answers(text: str, talk: Dialogue) -> list[Finding]:
             tries = _tries(text, said.end()) if said else []
         else:
             tries = _hedged_tries(text, question.end()) or _tries_turns_later(text, talk, question.end())
+        tries += _tried_again(text, talk, tries)
         found += [("PIN", *answer, 0.7) for answer in tries]
     # The secret said after its name, with no question: "my first pet was a dog named biscuit".
     for named in _MEMORABLE_NAMED.finditer(talk.lowered):
@@ -2281,6 +2285,32 @@ def _secret_answers(text: str, talk: Dialogue) -> list[Finding]:
             longer = _SAID_LONGER.match(text, match.end())
             found.append(("PIN", match.start(), longer.end() if longer else match.end(), 0.7))
     return found
+
+
+def _tried_again(text: str, talk: Dialogue, tries: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The answers tried after the last one was refused in the next turn: "Try Rex?" / "That
+    doesn't match." / "Try Cookie." (twice at most)."""
+    again: list[tuple[int, int]] = []
+    last = tries[-1][1] if tries else None
+    for _ in range(2):
+        if last is None:
+            break
+        refused_start = text.find("\n", last) + 1
+        refused_end = text.find("\n", refused_start)
+        if not refused_start or refused_end == -1 or not _REFUSED.search(talk.lowered, refused_start, refused_end):
+            break
+        more = _hedged_tries(text, refused_end)
+        again += more
+        last = more[-1][1] if more else None
+    return again
+
+
+# A secret's answer refused: "That doesn't match.", "Hmm, that's not what I have.", "Not quite."
+_REFUSED = re.compile(
+    r"\b(?:doesn't|does not|didn't|did not) match|\bnot (?:what (?:i|we) (?:have|show)|quite|matching|correct|right)\b|"
+    r"\bthat's not (?:it|right|correct)\b|\bincorrect\b",
+    FLAGS,
+)
 
 
 def _hedged_tries(text: str, position: int) -> list[tuple[int, int]]:

@@ -3604,3 +3604,24 @@ def test_a_passphrase_of_common_words_and_a_favourite_asked_are_hidden(context, 
 )
 def test_talk_about_a_passphrase_and_a_favourite_way_survive(context, text):
     assert not hidden(text, context=context)
+
+
+@pytest.mark.parametrize(
+    "context, text, value",
+    [
+        # Another answer tried after the first was refused.
+        ("What was the name of your first pet?\nRex.\nHmm, that's not what I have.", "Then it's the cat. Mittens.",
+         "Mittens"),
+        ("What street did you grow up on?\nTry Elm?\nThat doesn't match, sorry.", "Okay, um, Birchwood.", "Birchwood"),
+        # A secret with a tag of talk after it, in raw speech.
+        ("whats your favorite sports team", "the packers who else", "packers"),
+        ("whats your mothers maiden name", "adeyemi i think", "adeyemi"),
+    ],
+)  # fmt: skip
+def test_another_try_after_a_refusal_and_a_secret_with_a_tag_are_hidden(context, text, value):
+    assert all_hidden(text, value, context=context)
+
+
+def test_the_turn_after_an_accepted_answer_is_no_try():
+    context = "What was the name of your first pet?\nRex.\nThat's correct, thank you. How can I help?"
+    assert not hidden("I need to reset my password.", context=context)
