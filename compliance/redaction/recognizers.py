@@ -2563,7 +2563,8 @@ def _towns_after(text: str, findings: list[Finding]) -> list[Finding]:
             continue
         words = list(_PLACE_WORDS.finditer(text, gap.end(), min(len(text), gap.end() + 60)))[:3]
         # The words of one name: a space between each.
-        while len(words) > 1 and text[words[-2].end() : words[-1].start()] != " ":
+        # The words of one name: a space between each, or an abbreviation's full stop ("St. Louis").
+        while len(words) > 1 and not _IN_ONE_NAME.fullmatch(text, words[-2].start(), words[-1].start()):
             words.pop()
         folded = [lexicon.fold(word.group()) for word in words]
         listed = max(places.longest_at(folded, 0, places.load().cities), places.longest_at(folded, 0, _STATE_WORDS))
@@ -2584,7 +2585,7 @@ def _town_before_state_or_zip(text: str, words: list[re.Match[str]], zip_starts:
     the text has them, or no ordinary word), or a ZIP code does (the town no ordinary word:
     not "…, Ground Floor, 30318")."""
     names = lexicon.load()
-    for count in (2, 1):
+    for count in (3, 2, 1):
         said = words[:count]
         if len(said) < count or any(word.group().lower() in _NO_TOWN for word in said):
             continue
@@ -2593,7 +2594,17 @@ def _town_before_state_or_zip(text: str, words: list[re.Match[str]], zip_starts:
         capitalised = not lowercase and all(word.group()[0].isupper() for word in said)
         if _STATE_AFTER.match(text, said[-1].end()) and (unlisted or capitalised):
             return said[-1].end()
-        if _zip_next(text, said[-1].end(), zip_starts) and unlisted and (capitalised or lowercase):
+        # Before a ZIP code, a town in capitals set off by commas, whatever its words: "…Drive,
+        # Fairview, 37062."; not a floor or a unit ("…, Ground Floor, 30318").
+        set_off = capitalised and text[said[-1].end() : said[-1].end() + 1] == ","
+        if (
+            count < 3
+            and _zip_next(text, said[-1].end(), zip_starts)
+            and (
+                (unlisted and (capitalised or lowercase))
+                or (set_off and not _AN_ADDRESS_PART.search(text, said[0].start(), said[-1].end()))
+            )
+        ):
             return said[-1].end()
     return None
 
@@ -2607,7 +2618,14 @@ _ZIP_GAP = re.compile(r",?[^\S\n]*")
 _ADDRESS_ENDS = re.compile(r"(?:[^\S\n]+(?:now|currently|these days|nowadays|right now))?[^\S\n]*(?:[.,;:?!…]|\n|$)")
 # Words said between an address and its ZIP code that are no town: "…, Unit C, ZIP 30306".
 _NO_TOWN = BARE_WORDS | {"zip", "zipcode", "postal", "postcode", "code", "attn", "yup", "ya", "mhm", "lemme", "gonna"}
-_BEFORE_TOWN = re.compile(r",?[^\S\n]+(?:in[^\S\n]+)?|,", FLAGS)
+_BEFORE_TOWN = re.compile(r",?[^\S\n]+(?:(?:uh|um|er),?[^\S\n]+)?(?:in[^\S\n]+)?|,", FLAGS)
+_IN_ONE_NAME = re.compile(r"(?:st|ste|ft|mt)\.?[^\S\n]|[^\W\d_][\w'’-]*[^\S\n]", FLAGS)
+# Words of an address that are no town: "…, Ground Floor, 30318", "…, Rear Building, …".
+_AN_ADDRESS_PART = re.compile(
+    r"\b(?:floor|ground|level|building|bldg|rear|front|back|upper|lower|basement|suite|unit|apartment|apt|box|"
+    r"lot|space|room|side|wing|tower|house|cottage|trailer|attn|care)\b",
+    FLAGS,
+)
 _PLACE_WORDS = re.compile(r"[^\W\d_](?:[^\W\d_]|['’-])*")  # any script's letters: "San José"
 _STATE_WORDS = frozenset(tuple(name.split()) for name in STATE_NAMES)
 # A state's abbreviation only before its ZIP code: "Boston, OK?" asks.

@@ -3625,3 +3625,18 @@ def test_another_try_after_a_refusal_and_a_secret_with_a_tag_are_hidden(context,
 def test_the_turn_after_an_accepted_answer_is_no_try():
     context = "What was the name of your first pet?\nRex.\nThat's correct, thank you. How can I help?"
     assert not hidden("I need to reset my password.", context=context)
+
+
+@pytest.mark.parametrize(
+    "context, text, value",
+    [
+        # The town after a street: after a pause, an abbreviation, three words, or a word in capitals before a ZIP.
+        ("Your mailing address?", "It's 12 Birch Hollow Lane, uh, Roswell, Georgia, 30075.", "Roswell, Georgia"),
+        ("Okay.", "I'm at 77 Pine Street, Apt 2, St. Paul, 55102.", "St. Paul"),
+        ("And your address?", "9 Harbor Lane, Bay Saint Louis, Mississippi, 39520.", "Bay Saint Louis, Mississippi"),
+        ("What's the new address?", "301 Cedar Court, Lakeview, 29601.", "Lakeview"),
+        ("Ship it to me.", "400 Peachtree Street, Ground Floor, 30318, thanks.", "400 Peachtree Street"),
+    ],
+)
+def test_a_town_after_a_street_paused_abbreviated_long_or_an_everyday_word_is_hidden(context, text, value):
+    assert all_hidden(text, value, context=context)
