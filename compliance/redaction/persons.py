@@ -76,7 +76,8 @@ STRONG_SLOTS = (
     "middle name is", "surname is", "family name is", "name", "first name", "last name", "full name", "middle name",
     "maiden name", "surname", "family name", "call me", "this is", "i'm", "i am", "im", "it's", "its",
     "speaking with", "speak with", "speak to", "speaking to", "talk to", "talking to", "talked to", "spoke with",
-    "spoke to", "ask for", "asking for", "is this", "am i speaking with", "under the name", "in the name of",
+    "spoke to", "in memory of", "in honor of", "in honour of",
+    "ask for", "asking for", "is this", "am i speaking with", "under the name", "in the name of",
     "name on the account is", "account holder is", "goes by", "mr", "mrs", "ms", "miss", "mister", "missus", "dr",
     "doctor", "prof", "professor",
 )  # fmt: skip
@@ -1003,6 +1004,23 @@ class NameFinder:
                 return span.label in BUSINESS_LABELS and bool(_BUSINESS_MARK.search(inside))
         return False
 
+    def _owner(self, words: list[Word], index: int, text: str) -> bool:
+        """The word is a first name's possessive, of what a person has or is doing: "that's
+        tyler's cell", "And Mateo's date of birth?", "Fatima's in 0928?", "Ray's working on it";
+        a first name that is also a word only in capitals, inside a sentence ("Ray's", not "ray's
+        of light" nor "Grace's" opening one)."""
+        word = words[index]
+        base = word.folded.removesuffix("'s")
+        if not word.folded.endswith("'s") or base not in self.lexicon.given or base in NOT_NAMES or word.place:
+            return False
+        if "&" in text[max(0, word.start - 3) : word.start]:
+            return False  # "Johnson & Johnson's policy"
+        if (base,) in EPONYMS or (word.folded,) in EPONYMS:
+            return False  # a brand's: "Dell's number", "Wendy's number"
+        if _word_before(words, index) in _NOT_OWNER_BEFORE or not _OWNED_AFTER.match(text, word.end):
+            return False
+        return self._knowledge(base)[1] or (word.capitalised and not word.initial and base not in MONTHS)
+
     def _trim(self, text: str, words: list[Word]) -> tuple[int, int] | None:
         """The recogniser's span, read in the sentence it is in, without
         titles or filler words at its ends; None when nothing of a name is
@@ -1068,6 +1086,7 @@ class NameFinder:
             and _thing_before(words, index, text, self.lexicon.census_given)
             and not _FAMILY_AFTER.match(text, word.end)
             and not self._full_name_at(words, index, text)
+            and not self._owner(words, index, text)
         ):
             return None  # "the Hilton", "the store on Jefferson", "Ben & Jerry's"; not "the Yıldız household"
         if _SPELLING_ALPHABET.search(text, max(0, word.start - 12), word.start):
@@ -1141,6 +1160,7 @@ class NameFinder:
                 or bool(taken_up)
                 or greeted
                 or booked_with
+                or self._owner(words, index, text)
                 or _unknown_lowercase(word)
                 or (
                     word.capitalised and (not vetoed or _vocative(text, word)) and not word.place
@@ -1169,15 +1189,7 @@ class NameFinder:
                 return index, index, 0.75  # "sunny like the weather", "Grace with a G"
             possessive = word.folded.endswith("'s")
             base = word.folded.removesuffix("'s")
-            if (
-                possessive
-                and base in self.lexicon.given
-                and self._knowledge(base)[1]
-                and not word.place
-                and base not in NOT_NAMES
-                and _word_before(words, index) not in _NOT_OWNER_BEFORE
-                and _OWNED_AFTER.match(text, word.end)
-            ):
+            if self._owner(words, index, text):
                 return index, index, 0.75  # "that's tyler's cell", "it's on maya's card"
             if (
                 base in self.lexicon.given
@@ -1265,7 +1277,7 @@ class NameFinder:
             and _adjacent(text, words[first - 1], run[0])
         ):
             return None  # "Hunter's Creek", "Metro Gas": the rest of a place's or a business's name
-        if not explicit and self._not_a_person(words, first, last, text):
+        if not explicit and self._not_a_person(words, first, last, text) and not self._owner(words, index, text):
             return None
         if not explicit and _town_and_state(words, first, last, text):
             return None
@@ -1787,7 +1799,12 @@ _OR = re.compile(r"\bor\b", re.IGNORECASE)
 # What a person has: after a first name's possessive, the name is someone's ("tyler's cell").
 _OWNED_AFTER = re.compile(
     r"\s+(?:cell|cellphone|phone|number|email|e-mail|card|account|car|wife|husband|son|daughter|mom|dad|mother|"
-    r"father|birthday)\b",
+    r"father|birthday|date of birth|dob|social|ssn|passport|license|licence|policy|claim|note|notes|file|chart|"
+    r"appointment|prescription|insurance|records|id|member id|address)\b|"
+    # A value of someone's said with it: "Fatima's in 0928?", "Reading back Zoe's: 560221951."
+    r"(?:\s+(?:is|in|ends in|ending in)\s+|:\s*)\d|"
+    # What someone is doing: "Ray's working on it now", "Hunter's looking at it".
+    r"\s+(?:working|looking|handling|checking|helping|taking care)\b",
     re.IGNORECASE,
 )
 # "this summer's plan", "last june's bill": a season's or a month's, not a person's.

@@ -3640,3 +3640,31 @@ def test_the_turn_after_an_accepted_answer_is_no_try():
 )
 def test_a_town_after_a_street_paused_abbreviated_long_or_an_everyday_word_is_hidden(context, text, value):
     assert all_hidden(text, value, context=context)
+
+
+@pytest.mark.parametrize(
+    "context, text, value",
+    [
+        # A first name's possessive, of a record or a value of the person's, or of what they are doing.
+        ("Okay.", "Great. And Tomasz's date of birth?", "Tomasz"),
+        ("Okay.", "Yours ends in 2207 and Ngozi's in 4419?", "Ngozi"),
+        ("Okay.", "I see Jasmine's notes from Tuesday.", "Jasmine"),
+        ("Okay.", "Sure, Grace's working on it right now.", "Grace"),
+        # Someone remembered.
+        ("Okay.", "Thank you for your gift in memory of Frank.", "Frank"),
+    ],
+)
+def test_a_first_name_s_possessive_of_a_record_and_someone_remembered_are_hidden(context, text, value):
+    assert all_hidden(text, value, context=context)
+
+
+@pytest.mark.parametrize(
+    "context, text",
+    [
+        ("Okay.", "It's Johnson & Johnson's policy that refunds go back to the card."),
+        ("What's the charge?", 'It says "Trader Joe\'s 552, Phoenix" for $64.20.'),
+        ("Okay.", "The Chase app shows May's bill as paid."),
+    ],
+)
+def test_a_business_s_possessive_survives(context, text):
+    assert not hidden(text, context=context)
