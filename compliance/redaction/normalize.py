@@ -536,14 +536,22 @@ _PAUSE_WORD = re.compile(r"…|\.{2,}|[a-z]", re.IGNORECASE)
 
 
 def _restarted(tokens: Sequence[_Token], index: int, text: str, said: str, gap: str) -> bool:
-    """A value of one or two digits, a pause, and a value that starts with
-    the same digits: the first was abandoned and the value begun again. A
-    longer first part is a group of a longer value ("555, uh, 555 0123")."""
-    if len(said) != 2 or not _PAUSE_WORD.search(gap):
+    """A value begun, a pause, and a value that starts with the same digits: the first was
+    abandoned and the value begun again ("95… 958"). A first part longer than two digits is a
+    group of a longer value ("555, uh, 555 0123") unless what follows is whole by itself and the
+    two together would be no value's length ("718... 718-555-0164", "646-555-01, uh,
+    646-555-0187")."""
+    if len(said) < 2 or not _PAUSE_WORD.search(gap):
         return False
     chunks, _ = _digit_run(tokens, index, text)
     again = "".join(chunk[0] for chunk in chunks if chunk[0].isdigit())
-    return len(again) > len(said) and again.startswith(said)
+    if len(again) <= len(said) or not again.startswith(said):
+        return False
+    return len(said) == 2 or (len(again) in _WHOLE_LENGTHS and len(said) + len(again) not in _WHOLE_LENGTHS)
+
+
+# Lengths of whole values: a local phone number, a social, a phone with its area code (and country), a card.
+_WHOLE_LENGTHS = frozenset({7, 9, 10, 11, 15, 16})
 
 
 def _complete_card(digits: str) -> bool:

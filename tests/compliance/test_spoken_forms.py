@@ -790,6 +790,10 @@ def test_an_expiry_and_the_code_after_it_are_hidden_in_a_payment(text, values):
         ("19 1/2 Cedar Court", "19 1/2 Cedar Court"),
         ("The CVV is 3 8, uh, 3 8 5.", "The CVV is 38, uh, 385."),
         ("five five five, uh, five five five, oh one two three", "5555550123"),
+        # Begun, then said again whole: the whole said again is a value's length, both together none.
+        ("Yeah, it's 718... 718-555-0164.", "Yeah, it's 718... 718-555-0164."),
+        ("The new one is 646-555-01, uh, 646-555-0187.", "The new 1 is 646-555-01, uh, 646-555-0187."),
+        ("My Social's 4 1 2... 4 1 2 8 8 0 3 6 5.", "My Social's 412... 412880365."),
     ],
 )
 def test_hundreds_years_in_pairs_fractions_and_restarts_read_as_said(spoken, written):
@@ -3668,3 +3672,17 @@ def test_a_first_name_s_possessive_of_a_record_and_someone_remembered_are_hidden
 )
 def test_a_business_s_possessive_survives(context, text):
     assert not hidden(text, context=context)
+
+
+@pytest.mark.parametrize(
+    "context, text, value, kind",
+    [
+        ("Can I get a callback number?", "Yeah, it's 312... 312-555-0176.", "312-555-0176", "PHONE"),
+        ("What's your Social?", "Um, it's 5 0 9... 5 0 9 4 4 1 2 7 8.", "5 0 9 4 4 1 2 7 8", "SSN"),
+    ],
+)
+def test_a_value_begun_and_said_again_whole_is_read_as_itself(context, text, value, kind):
+    start = text.index(value)
+    found = redact(text, context=context).entities
+    assert all_hidden(text, value, context=context)
+    assert any(entity.type == kind and entity.start <= start < entity.end for entity in found)
