@@ -76,8 +76,8 @@ STRONG_SLOTS = (
     "middle name is", "surname is", "family name is", "name", "first name", "last name", "full name", "middle name",
     "maiden name", "surname", "family name", "call me", "this is", "i'm", "i am", "im", "it's", "its",
     "speaking with", "speak with", "speak to", "speaking to", "talk to", "talking to", "talked to", "spoke with",
-    "spoke to", "in memory of", "in honor of", "in honour of",
-    "ask for", "asking for", "is this", "am i speaking with", "under the name", "in the name of",
+    "spoke to", "in memory of", "ask for", "asking for", "is this", "am i speaking with", "under the name",
+    "in the name of",
     "name on the account is", "account holder is", "goes by", "mr", "mrs", "ms", "miss", "mister", "missus", "dr",
     "doctor", "prof", "professor",
 )  # fmt: skip
@@ -1013,13 +1013,25 @@ class NameFinder:
         base = word.folded.removesuffix("'s")
         if not word.folded.endswith("'s") or base not in self.lexicon.given or base in NOT_NAMES or word.place:
             return False
-        if "&" in text[max(0, word.start - 3) : word.start]:
-            return False  # "Johnson & Johnson's policy"
-        if (base,) in EPONYMS or (word.folded,) in EPONYMS:
-            return False  # a brand's: "Dell's number", "Wendy's number"
-        if _word_before(words, index) in _NOT_OWNER_BEFORE or not _OWNED_AFTER.match(text, word.end):
+        owned = _OWNED_AFTER.match(text, word.end)
+        if owned is None or _word_before(words, index) in _NOT_OWNER_BEFORE:
             return False
-        return self._knowledge(base)[1] or (word.capitalised and not word.initial and base not in MONTHS)
+        if owned.group("personal"):
+            # Only a person has these, whatever else the name is: "text Wendy's cell".
+            return self._knowledge(base)[1] or (word.capitalised and base not in MONTHS)
+        if owned.group("digits"):
+            return self._knowledge(base)[1]  # "Fatima's in 0928?"; not "Chase's ends in 4421"
+        brand = (
+            (base,) in EPONYMS
+            or (word.folded,) in EPONYMS
+            or "&" in text[max(0, word.start - 3) : word.start]  # "Johnson & Johnson's policy"
+            or (index and self._eponym(words, index - 1, index, text))  # "Trader Joe's address"
+        )
+        # A brand's ("Wendy's number"), or a word's that is also a name ("Chase's checking account");
+        # a brand's name is a person's where their relation is said with it ("denny's account my husband").
+        if brand:
+            return _MY_RELATION.match(text, owned.end()) is not None
+        return self._knowledge(base)[1]
 
     def _trim(self, text: str, words: list[Word]) -> tuple[int, int] | None:
         """The recogniser's span, read in the sentence it is in, without
@@ -1798,13 +1810,15 @@ def _name_goes_on(words: list[Word], index: int, text: str) -> bool:
 _OR = re.compile(r"\bor\b", re.IGNORECASE)
 # What a person has: after a first name's possessive, the name is someone's ("tyler's cell").
 _OWNED_AFTER = re.compile(
-    r"\s+(?:cell|cellphone|phone|number|email|e-mail|card|account|car|wife|husband|son|daughter|mom|dad|mother|"
-    r"father|birthday|date of birth|dob|social|ssn|passport|license|licence|policy|claim|note|notes|file|chart|"
-    r"appointment|prescription|insurance|records|id|member id|address)\b|"
-    # A value of someone's said with it: "Fatima's in 0928?", "Reading back Zoe's: 560221951."
-    r"(?:\s+(?:is|in|ends in|ending in)\s+|:\s*)\d|"
-    # What someone is doing: "Ray's working on it now", "Hunter's looking at it".
-    r"\s+(?:working|looking|handling|checking|helping|taking care)\b",
+    # What only a person has: "that's Wendy's cell", "And Mateo's date of birth?", "Fatima's in 0928?".
+    r"\s+(?P<personal>cell|cellphone|phone|mobile|email|e-mail|wife|husband|son|daughter|mom|dad|mother|father|"
+    r"birthday|date of birth|dob|social|ssn|passport|license|licence)\b|"
+    r"\s+(?P<digits>(?:in|ends in|ending in)\s+\d{4})|"
+    # What a person or a business has: "it's on maya's card", "Olga's policy".
+    r"\s+(?:number|card|account|car|policy|claim|note|notes|file|chart|appointment|prescription|records|id|"
+    r"member id)\b|"
+    # What someone is doing: "Kwame's working on it now".
+    r"\s+(?:working|looking|handling|helping|taking care)\b",
     re.IGNORECASE,
 )
 # "this summer's plan", "last june's bill": a season's or a month's, not a person's.

@@ -2020,16 +2020,19 @@ def _type_by_shape(digits: str) -> str:
 # either side: "high school mascot the ravens", "the city where i was born is cebu".
 _SPEAKER = r"(?:caller|customer|agent|rep|representative)\b:?"
 _MEMORABLE = (
-    r"\bmaiden name\b|\b(?:first|1st) (?:pet|dog|cat|car|school|job|teacher|boss|street|concert)\b|\bgr[eo]w up on\b|"
+    r"\bmaiden name\b|\b(?:first|1st) (?:pet|dog|cat|car|school|job|teacher|boss|street|concert)(?:'?s)?\b|"
+    r"\bgr[eo]w up on\b|"
     r"\b(?:city|town|hospital|country)\s+(?:(?:that|where|which)\s+)?(?:i|you|we|he|she)\s+(?:was|were)\s+born"
     r"(?:\s+in)?\b|\b(?:city|town|hospital|country)\s+(?:was|were)\s+(?:i|you|we|he|she|"
     r"(?:my|your) (?:mother|father|mom|dad|parents))\s+born(?:\s+in)?\b|"
     r"\b(?:what|which) (?:elementary |high |middle |primary |grade )?school did (?:you|i) (?:attend|go to)\b|"
     r"\b(?:city|town) (?:where )?(?:my|your|our) parents met\b|\b(?:city|town) did (?:my|your|our) parents meet\b|"
     r"\bmascot\b|"
-    # "your favorite teacher", "your mother's favorite flower"; not "my favorite way to pay".
-    r"\bfavou?rite (?!(?:way|ways|time|times|part|thing|things|one|ones|store|location|branch|option|plan|agent|"
-    r"day|feature|channel|show|shows)\b)[a-z]+(?: (?:team|food|group|player|book|movie|song|game))?\b|"
+    # "your favorite teacher", "your mother's favorite flower"; not "my favorite way to pay", "favorite
+    # payment method", "my favorite is pepperoni".
+    r"\bfavou?rite (?:teacher|food|colou?r|book|movie|film|band|team|sports team|singer|song|animal|place|flower|"
+    r"drink|fruit|vegetable|season|holiday|sport|city|vacation spot|candy|dessert|author|cartoon|character|"
+    r"subject|toy|cereal|uncle|aunt|cousin|actor|actress|musician|artist|player|car)\b|"
     r"\bchildhood (?:nickname|friend|best friend|hero|street|home|pet)\b|"
     r"\bbest friend in (?:high|elementary|middle|grade) school\b|"
     r"\bname of (?:my|your|the) (?:elementary|high|middle|primary|grade) school\b|"
@@ -2143,7 +2146,7 @@ _SPELLED_AS = r"(?:(?:all\s+)?(?:one|two|three|[123])\s+words?\b|no spaces\b|all
 _ANSWER_CLOSE = re.compile(
     rf"\s*(?:[.?!,;…]|$|\n)|\s+(?:{_SPEAKER}|{_SPELLED_AS}|that's\b|or\b|no\b|like\b|as in\b|"
     # A tag of talk after it, in raw speech: "the saints who else", "rocky i think".
-    r"(?:who else|i think|i guess|i believe|for sure|of course|obviously|probably|haha|lol)\b)",
+    r"(?:who else|i think|i guess|i believe|for sure)\b)",
     FLAGS,
 )
 # A second try after the first answer: "Springfield? No, Shelbyville.", "tigerlily. Or tigerlily7."
@@ -2242,7 +2245,7 @@ def _secret_answers(text: str, talk: Dialogue) -> list[Finding]:
         words = _secret_words(text, start, 1 if named.group("word") else _MOST_SAID_WORDS)
         if words is not None:
             found.append(("PIN", *words, 0.7))
-    asked_for = [*_PHRASE_ASKED.finditer(talk.lowered)]
+    asked_for = [*_PHRASE_ASKED.finditer(talk.lowered), *_PHRASE_ASKED_OF_YOU.finditer(talk.lowered)]
     for again in _PHRASE_AGAIN.finditer(talk.lowered):
         said_before = talk.lowered[talk.lowered.rfind("\n", 0, again.start()) + 1 : again.start()]
         if _PHRASE_WORD.search(said_before) and "?" not in said_before:
@@ -2297,7 +2300,21 @@ def _tried_again(text: str, talk: Dialogue, tries: list[tuple[int, int]]) -> lis
             break
         refused_start = text.find("\n", last) + 1
         refused_end = text.find("\n", refused_start)
-        if not refused_start or refused_end == -1 or not _REFUSED.search(talk.lowered, refused_start, refused_end):
+        if (
+            not refused_start
+            or refused_end == -1
+            or not _REFUSED.search(talk.lowered, refused_start, refused_end)
+            # Not a refusal of another value: "Your zip doesn't match, though."
+            or any(talk.mentioned_within(topic, refused_end, refused_end - refused_start) for topic in _OTHER_VALUES)
+        ):
+            break
+        # Tried as another answer, asked for one, or the last said longer ("Baptist I think." / "That
+        # answer does not match." / "Baptist Memorial Hospital."): not "Weird." after a refusal.
+        answer_end = text.find("\n", refused_end + 1)
+        answer = talk.lowered[refused_end + 1 : len(text) if answer_end == -1 else answer_end]
+        tried_before = talk.lowered[tries[-1][0] : tries[-1][1]].split() if not again else []
+        longer = bool(tried_before) and answer.lstrip(" ,.").startswith(tried_before[0])
+        if not (_TRIED.match(answer) or longer or _TRY_AGAIN.search(talk.lowered, refused_start, refused_end)):
             break
         more = _hedged_tries(text, refused_end)
         again += more
@@ -2305,6 +2322,12 @@ def _tried_again(text: str, talk: Dialogue, tries: list[tuple[int, int]]) -> lis
     return again
 
 
+# Another answer tried: "Try Cookie.", "Then it's the cat. Mittens.", "Maybe Rocky?", "How about Pepper?"
+_TRIED = re.compile(
+    r"\W*(?:(?:um|uh|oh|okay|ok|hmm|well|so)\b\W*)*(?:try|then|maybe|how about|what about|could it be|is it|it might|"
+    r"it must|it could|or)\b"
+)
+_TRY_AGAIN = re.compile(r"\btry again\b|\banother\b|\banything else\b|\bany other\b")
 # A secret's answer refused: "That doesn't match.", "Hmm, that's not what I have.", "Not quite."
 _REFUSED = re.compile(
     r"\b(?:doesn't|does not|didn't|did not) match|\bnot (?:what (?:i|we) (?:have|show)|quite|matching|correct|right)\b|"
@@ -2351,17 +2374,25 @@ def _tries_turns_later(text: str, talk: Dialogue, position: int) -> list[tuple[i
     return []
 
 
+_PHRASE_NAMED = (
+    r"(?:say|repeat|speak|state)\s+(?:(?:your|the|a)(?:\s+new)?(?:\s+(?:voice|account|spoken|verbal))?\s+)?"
+    r"(?:pass ?phrase|voice ?(?:print )?phrase|security phrase|new phrase)\b"
+)
 # A voice passphrase asked for: "Please say your voice passphrase after the tone.", "You'll need
 # to say a new phrase three times."
 _PHRASE_ASKED = re.compile(
     # Asked for, not explained: "Please say…", "After the tone, say…", "You'll need to say…"; not "you'd say…".
     r"(?:^|(?<=[.!?,:\n])\s*|\b(?:please|now|need to|have to|the tone|the beep)\s+)"
-    r"(?:say|repeat|speak|state)\s+(?:(?:your|the|a)(?:\s+new)?(?:\s+(?:voice|account|spoken|verbal))?\s+)?"
-    r"(?:pass ?phrase|voice ?(?:print )?phrase|security phrase|new phrase)\b"
+    rf"{_PHRASE_NAMED}"
     # The prompt ends its turn, asking nothing else: "…after the tone.", "…of at least five words.",
-    # "…once more, in a normal voice.", "Can you please say your voice passphrase?"
-    r"[^\n?]{0,60}\??[^\S\n]*(?=\n)",
+    # "…once more, in a normal voice."
+    r"[^\n?]{0,60}(?=\n)",
     FLAGS,
+)
+# The same asked of the listener: "Can you please say your voice passphrase?"; not "Do I need to say
+# the voice passphrase?".
+_PHRASE_ASKED_OF_YOU = re.compile(
+    rf"\b(?:can|could|would) you\s+(?:please\s+)?{_PHRASE_NAMED}[^\n?]{{0,40}}\?[^\S\n]*(?=\n)", FLAGS
 )
 # Asked for again, where the same turn talks of a passphrase and asks nothing else: "Your
 # passphrase is the phrase you chose at enrollment. Please say it now." (A phrase said again to
@@ -2418,12 +2449,12 @@ def _phrase_said(text: str, position: int) -> tuple[int, int] | None:
     said = _PHRASE_TURN.match(text, turn_end + 1)
     if said is None or _TALK_START.match(said.group("phrase")) or "?" in said.group():
         return None
-    # Mostly words of talk: "Not sure what that is.", "The phrase is on my other phone."; a
-    # passphrase has a few ("my voice opens the door at summit").
-    # A passphrase may be all common words ("My voice is my password."); talk says what it doesn't
-    # know or have: "Not sure what that is.", "The phrase is on my other phone."
+    # Mostly words of talk, and some that only talk says: "Not sure what that is.", "The phrase is
+    # on my other phone.", "Customer service please."; a passphrase may be all everyday words ("My
+    # voice is my password.", "my voice opens the door at summit").
     words = [word.lower().rstrip("'’") for word in _SECRET_WORD.findall(said.group("phrase"))]
-    if sum(word in _NOT_SECRET for word in words) * 2 >= len(words) and _TALK_ABOUT_IT.intersection(words):
+    talk = sum(word in _NOT_SECRET for word in words) * 2
+    if "voice" not in words and (talk > len(words) or (talk == len(words) and _TALK_ABOUT_IT.intersection(words))):
         return None
     return said.span("phrase")
 
@@ -2432,7 +2463,9 @@ def _phrase_said(text: str, position: int) -> tuple[int, int] | None:
 _TALK_ABOUT_IT = frozenset(
     """not no never don't doesn't didn't can't cannot forgot forget remember recall know sure idea which what how why
     other another phone app card help agent representative operator repeat again sorry hold wait set setup option
-    menu""".split()
+    menu please second sec minute moment while same pin correct thing actually system service support balance
+    billing checking account oh boy yes yeah okay ok whatever works honestly long question ahead send here goes
+    nothing""".split()
 )
 
 
@@ -2492,13 +2525,16 @@ def _skip_space(text: str, position: int) -> int:
 _EXTENSION = re.compile(r",?\s*(?:extension|ext\.?|x)\s*(?:number\s+)?\d{1,6}(?![\w-])", FLAGS)
 
 
-def _streets_before_units(text: str, findings: list[Finding]) -> list[Finding]:
+def _streets_before_units(text: str, talk: Dialogue, findings: list[Finding]) -> list[Finding]:
     """A house number and a street without its kind, said straight before a unit found as an
-    address, are the address's start: "twenty eight fifteen south el camino real apartment one
-    twelve" (a street said alone must end its turn: ``RULES``)."""
+    address where an address is talked of, are the address's start: "Can you tell me your
+    residential address?" / "twenty eight fifteen south el camino real apartment one twelve" (a
+    street said alone must end its turn: ``RULES``); not "Channel 45 Fox keeps freezing apartment 3"."""
     found: list[Finding] = []
     for entity, start, end, score in findings:
         if entity != "ADDRESS" or not _UNIT_KIND.match(text, start):
+            continue
+        if not any(talk.mentioned_within(topic, start, CONTEXT_CHARACTERS) for topic in ("ADDRESS", "RESIDENCE")):
             continue
         street = _STREET_BEFORE_UNIT.search(text, max(0, start - 60), start)
         # A house number of two digits or more: not "i have 2 dogs apartment 4 allows them".
@@ -2562,13 +2598,19 @@ def _towns_after(text: str, findings: list[Finding]) -> list[Finding]:
         if gap is None or text[end - 1] == ".":  # "12 Oak Street. Boston is great."
             continue
         words = list(_PLACE_WORDS.finditer(text, gap.end(), min(len(text), gap.end() + 60)))[:3]
-        # The words of one name: a space between each.
         # The words of one name: a space between each, or an abbreviation's full stop ("St. Louis").
         while len(words) > 1 and not _IN_ONE_NAME.fullmatch(text, words[-2].start(), words[-1].start()):
             words.pop()
         folded = [lexicon.fold(word.group()) for word in words]
         listed = max(places.longest_at(folded, 0, places.load().cities), places.longest_at(folded, 0, _STATE_WORDS))
-        town_end = words[listed - 1].end() if listed else _town_before_state_or_zip(text, words, zip_starts)
+        town_end = words[listed - 1].end() if listed else None
+        if town_end is None or not (
+            _STATE_AFTER.match(text, town_end)
+            or _ADDRESS_ENDS.match(text, town_end)
+            or _zip_next(text, town_end, zip_starts)
+        ):
+            # Not a listed town's name alone: "Hickory Flat, Mississippi" ("Hickory" is listed).
+            town_end = _town_before_state_or_zip(text, words, zip_starts)
         if town_end is None:
             continue
         state = _STATE_AFTER.match(text, town_end)
@@ -2589,21 +2631,20 @@ def _town_before_state_or_zip(text: str, words: list[re.Match[str]], zip_starts:
         said = words[:count]
         if len(said) < count or any(word.group().lower() in _NO_TOWN for word in said):
             continue
+        if _AN_ADDRESS_PART.search(text, said[0].start(), said[-1].end()):
+            continue  # a floor, a unit or talk: "…, Ground Floor, 30318", "…, uh, Perfect, 30318"
         unlisted = all(names.sense(word.group()) != "WORD" for word in said)
         lowercase = text[slice(*turn_window(text, said[0].start()))].islower()
         capitalised = not lowercase and all(word.group()[0].isupper() for word in said)
         if _STATE_AFTER.match(text, said[-1].end()) and (unlisted or capitalised):
             return said[-1].end()
         # Before a ZIP code, a town in capitals set off by commas, whatever its words: "…Drive,
-        # Fairview, 37062."; not a floor or a unit ("…, Ground Floor, 30318").
+        # Fairview, 37062."
         set_off = capitalised and text[said[-1].end() : said[-1].end() + 1] == ","
         if (
             count < 3
             and _zip_next(text, said[-1].end(), zip_starts)
-            and (
-                (unlisted and (capitalised or lowercase))
-                or (set_off and not _AN_ADDRESS_PART.search(text, said[0].start(), said[-1].end()))
-            )
+            and ((unlisted and (capitalised or lowercase)) or set_off)
         ):
             return said[-1].end()
     return None
@@ -2620,10 +2661,12 @@ _ADDRESS_ENDS = re.compile(r"(?:[^\S\n]+(?:now|currently|these days|nowadays|rig
 _NO_TOWN = BARE_WORDS | {"zip", "zipcode", "postal", "postcode", "code", "attn", "yup", "ya", "mhm", "lemme", "gonna"}
 _BEFORE_TOWN = re.compile(r",?[^\S\n]+(?:(?:uh|um|er),?[^\S\n]+)?(?:in[^\S\n]+)?|,", FLAGS)
 _IN_ONE_NAME = re.compile(r"(?:st|ste|ft|mt)\.?[^\S\n]|[^\W\d_][\w'’-]*[^\S\n]", FLAGS)
-# Words of an address that are no town: "…, Ground Floor, 30318", "…, Rear Building, …".
+# Words of an address that are no town, and words of talk: "…, Ground Floor, 30318", "…, Rear
+# Building, …", "45 Elm Drive, Great, 30318".
 _AN_ADDRESS_PART = re.compile(
     r"\b(?:floor|ground|level|building|bldg|rear|front|back|upper|lower|basement|suite|unit|apartment|apt|box|"
-    r"lot|space|room|side|wing|tower|house|cottage|trailer|attn|care)\b",
+    r"lot|space|room|side|wing|tower|house|cottage|trailer|attn|care|great|awesome|perfect|thanks|thank|honestly|"
+    r"cool|right|alright|sorry|please|god|dear|wow|sure|okay|ok|yes|yeah|no|nope|hello|hi|correct)\b",
     FLAGS,
 )
 _PLACE_WORDS = re.compile(r"[^\W\d_](?:[^\W\d_]|['’-])*")  # any script's letters: "San José"
@@ -3202,7 +3245,7 @@ def _scan(text: str) -> tuple[Finding, ...]:
     findings += _secret_edges(text, findings)
     findings += _phone_extensions(text, findings)
     findings += _units_after(text, findings)
-    findings += _streets_before_units(text, findings)
+    findings += _streets_before_units(text, talk, findings)
     findings += _towns_after(text, findings)
     findings += _email_parts(text, findings)
     findings += _corrections_and_repeats(text, findings)

@@ -3652,8 +3652,8 @@ def test_a_town_after_a_street_paused_abbreviated_long_or_an_everyday_word_is_hi
         # A first name's possessive, of a record or a value of the person's, or of what they are doing.
         ("Okay.", "Great. And Tomasz's date of birth?", "Tomasz"),
         ("Okay.", "Yours ends in 2207 and Ngozi's in 4419?", "Ngozi"),
-        ("Okay.", "I see Jasmine's notes from Tuesday.", "Jasmine"),
-        ("Okay.", "Sure, Grace's working on it right now.", "Grace"),
+        ("Okay.", "I see Oluwaseun's notes from Tuesday.", "Oluwaseun"),
+        ("Okay.", "Sure, Kwame's working on it right now.", "Kwame"),
         # Someone remembered.
         ("Okay.", "Thank you for your gift in memory of Frank.", "Frank"),
     ],
@@ -3686,3 +3686,53 @@ def test_a_value_begun_and_said_again_whole_is_read_as_itself(context, text, val
     found = redact(text, context=context).entities
     assert all_hidden(text, value, context=context)
     assert any(entity.type == kind and entity.start <= start < entity.end for entity in found)
+
+
+@pytest.mark.parametrize(
+    "context, text",
+    [
+        # Found by an outside review: talk after a prompt for a passphrase, and prompts asked by the caller.
+        ("Please say your voice passphrase after the tone.", "Okay, whatever works for you."),
+        ("Please say your voice passphrase after the tone.", "Customer service please."),
+        ("Do I need to say the voice passphrase?", "Correct, the system uses it to verify you."),
+        ("please say your passphrase", "honestly it's been a long time"),
+        # A favourite that is no security question.
+        ("What's your favorite payment method?", "Credit card."),
+        # A reaction to a refusal, and a refusal of another value.
+        ("What was your first pet's name?\nRex.\nThat doesn't match.", "Weird."),
+        ("What was your first pet's name?\nRex.\nYour zip doesn't match, though.", "Downtown."),
+        # A brand's possessive, and a store's distance.
+        ("Okay.", "Chase's checking account is overdrawn again."),
+        ("Okay.", "Trader Joe's address is on the receipt."),
+        ("Okay.", "Sam's is 10 minutes away."),
+        ("Okay.", "We donate in honor of Pride month."),
+    ],
+)
+def test_what_an_outside_review_found_newly_hidden_survives(context, text):
+    assert not hidden(text, context=context)
+
+
+@pytest.mark.parametrize(
+    "context, text, kept",
+    [
+        # Talk before a ZIP code is no town, and what is no street before a unit stays.
+        ("Address?", "It's 12 Oak Drive, uh, Perfect, 30318 is right.", "Perfect"),
+        ("What can I help with?", "Channel 45 Fox keeps freezing apartment 3.", "45 Fox keeps freezing"),
+    ],
+)
+def test_talk_beside_an_address_s_parts_survives(context, text, kept):
+    start = text.index(kept)
+    assert not hidden(text, context=context) & set(range(start, start + len(kept)))
+
+
+@pytest.mark.parametrize(
+    "context, text, value",
+    [
+        ("Okay.", "Please text Wendy's cell, she's my wife.", "Wendy"),
+        ("Who is the account holder?", "It's under denny's account my husband", "denny"),
+        ("Okay.", "I heard Rural Route 3, Box 118, Hickory Flat, Mississippi, 38633.", "Hickory Flat, Mississippi"),
+        ("what was your first pets name", "rocky i think", "rocky"),
+    ],
+)
+def test_what_an_outside_review_found_newly_shown_is_hidden(context, text, value):
+    assert all_hidden(text, value, context=context)
