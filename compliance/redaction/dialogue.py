@@ -504,8 +504,8 @@ class Dialogue:
         sentence_start, sentence_end = self.sentence(start)
         # The key pressed after a code says nothing else: "It's 4419, then the pound key."
         after = _KEY_PRESSED.match(self.text, end, sentence_end)
-        # A value chosen says nothing else: "Okay, let's do 5519.", "How about 0817?"
-        # Chosen: a new PIN, a passcode ("What would you like your new PIN to be?"), not an amount.
+        # The words that choose a code where a PIN is spoken of say nothing else: "What would you
+        # like your new PIN to be?" / "Okay, let's do 5519."; not an amount chosen elsewhere.
         chosen = (
             _CHOSEN.search(self.text, sentence_start, start)
             if _CHOSEN_VALUE.match(self.text, start) and self.mentioned_within("PIN", start, CONTEXT_CHARACTERS)

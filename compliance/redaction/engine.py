@@ -923,7 +923,8 @@ def _a_pet_s_name(text: str, entity: Entity, pets: dict[str, list[tuple[int, int
     """The name found at ``entity`` is an animal's: every word of it a name the text gives an animal
     (``pets_named``), where it is given, or said again where no person's name goes ("See you and
     Rosie Wednesday!"; not "My sister Rosie", "My name is Rosie.", "Rosie, she's my wife" nor "Bella
-    is my daughter's name too"); or the word for the animal itself ("a beagle")."""
+    is my daughter's name too"); or the word for the animal itself ("a beagle"), or a word of its
+    breed after an article ("a jack russell mix")."""
     if pets is None:
         return False  # no animal said
     if _ANIMAL.fullmatch(text, entity.start, entity.end) and not _NAMED_BREED.fullmatch(text, entity.start, entity.end):
