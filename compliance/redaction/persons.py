@@ -1909,16 +1909,19 @@ def _mark_answers(text: str, words: list[Word]) -> None:
         # A placeholder stands where a value was: "Try [PIN]." is no name, as "Try 4 4 1 9." isn't.
         if _DIGIT.search(text, start, stop) or "[" in text[start:stop]:
             continue
-        # An answer's words around the name apart ("just Jordan", "It's Austin, I think"), where a person was asked for.
-        content = [word for word in same if word.folded not in _AROUND_AN_ANSWER]
+        # An answer's words around the name apart ("just Jordan", "It's Austin, I think"), where a person was asked for,
+        # and where they work said after it in lowercase ("Bill in accounting.", "Maria from billing, please").
+        content = [word for word in _before_a_department(same) if word.folded not in _AROUND_AN_ANSWER]
         plain = len(same) <= 3 and all(word.capitalised for word in same)
         if not (plain or 0 < len(content) <= 3 and all(word.capitalised for word in content)):
             continue
         asked = text[max(0, start - 120) : start].rstrip()
         asked = asked[: asked.rfind(":")].rstrip() if asked.endswith(":") else asked
         question = question_in(asked)
-        # A prompt asks without its mark too: "Who should we ask for at delivery."
-        if not (asked.endswith("?") or _WHO_ASKED.match(question)) or _FIRM_ASKED.search(question):
+        # A prompt asks without its mark too: "Who should we ask for at delivery.", "Say the name of
+        # the person you'd like to reach."
+        prompted = _WHO_ASKED.match(question) or _NAME_PROMPTED.search(question)
+        if not (asked.endswith("?") or prompted) or _FIRM_ASKED.search(question):
             continue  # "Who do you bank with?" / "Chase or Ally."
         # "Is it green or orange? Orange.": the answer picks one of the choices offered.
         offered = re.findall(r"[a-z']+", question.lower()) if _OR.search(question) else ()
@@ -1944,6 +1947,27 @@ _FIRM_ASKED = re.compile(
     r"loan|plan))\b",
     re.IGNORECASE,
 )
+# A prompt for someone's name: "Say the name of the person you'd like to reach."
+_NAME_PROMPTED = re.compile(
+    r"\b(?:say|tell me|enter)\s+(?:the|your)\s+(?:full\s+)?name of the (?:person|employee|party|doctor|agent)\b",
+    re.IGNORECASE,
+)
+
+
+_PRONOUNS_SAID = frozenset("he's she's hes shes they're theyre we're were you're youre".split())
+
+
+def _before_a_department(same: list[Word]) -> list[Word]:
+    """The words of an answer before where someone works, said in lowercase after them: "Bill in
+    accounting." (Bill), "Maria from billing, please"; the words as said otherwise."""
+    for index in range(1, len(same)):
+        if same[index].folded in ("in", "from", "at") and not any(word.capitalised for word in same[index:]):
+            # Not a pronoun: "She's in the unit next to mine."
+            named = not any(word.folded in NOT_NAMES or word.folded in _PRONOUNS_SAID for word in same[:index])
+            return same[:index] if named else same
+    return same
+
+
 _WHO_ASKED = re.compile(r"\s*(?:(?:and|so|okay|ok|great|thanks|thank you)[,.]?\s+)*(?:who|whom|whose)\b", re.IGNORECASE)
 
 

@@ -3736,3 +3736,27 @@ def test_talk_beside_an_address_s_parts_survives(context, text, kept):
 )
 def test_what_an_outside_review_found_newly_shown_is_hidden(context, text, value):
     assert all_hidden(text, value, context=context)
+
+
+@pytest.mark.parametrize(
+    "context, text, value",
+    [
+        # Whom the caller asks for, with where they work after the name.
+        ("Say the name of the person you'd like to reach.", "Grant in accounting.", "Grant"),
+        ("Who would you like to speak with?", "Joy from billing, please.", "Joy"),
+    ],
+)
+def test_a_name_asked_for_with_where_they_work_is_hidden(context, text, value):
+    assert all_hidden(text, value, context=context)
+
+
+@pytest.mark.parametrize(
+    "context, text",
+    [
+        ("Who would you like to speak with?", "Someone in billing."),
+        ("Who's the neighbour with the key?", "She's in the unit next to mine."),
+        ("Which department?", "Billing, please."),
+    ],
+)
+def test_a_department_or_a_pronoun_asked_for_survives(context, text):
+    assert not hidden(text, context=context)
