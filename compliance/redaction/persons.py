@@ -1013,13 +1013,14 @@ class NameFinder:
         base = word.folded.removesuffix("'s")
         if not word.folded.endswith("'s") or base not in self.lexicon.given or base in NOT_NAMES or word.place:
             return False
-        owned = _OWNED_AFTER.match(text, word.end)
+        only = _ONLY_A_PERSON_S.match(text, word.end)
+        owned = only or _BELONGING_AFTER.match(text, word.end) or _DOING.match(text, word.end)
         if owned is None or _word_before(words, index) in _NOT_OWNER_BEFORE:
             return False
-        if owned.group("personal"):
+        if only and only.group("personal"):
             # Only a person has these, whatever else the name is: "text Wendy's cell".
             return self._knowledge(base)[1] or (word.capitalised and base not in MONTHS)
-        if owned.group("digits"):
+        if only:
             return self._knowledge(base)[1]  # "Fatima's in 0928?"; not "Chase's ends in 4421"
         brand = (
             (base,) in EPONYMS
@@ -1808,19 +1809,16 @@ def _name_goes_on(words: list[Word], index: int, text: str) -> bool:
 
 
 _OR = re.compile(r"\bor\b", re.IGNORECASE)
-# What a person has: after a first name's possessive, the name is someone's ("tyler's cell").
-_OWNED_AFTER = re.compile(
-    # What only a person has: "that's Wendy's cell", "And Mateo's date of birth?", "Fatima's in 0928?".
+# What only a person has, after a first name's possessive: "that's Wendy's cell", "And Mateo's date
+# of birth?", "Fatima's in 0928?" (a person's records, or a business's too: ``_BELONGING_AFTER``).
+_ONLY_A_PERSON_S = re.compile(
     r"\s+(?P<personal>cell|cellphone|phone|mobile|email|e-mail|wife|husband|son|daughter|mom|dad|mother|father|"
     r"birthday|date of birth|dob|social|ssn|passport|license|licence)\b|"
-    r"\s+(?P<digits>(?:in|ends in|ending in)\s+\d{4})|"
-    # What a person or a business has: "it's on maya's card", "Olga's policy".
-    r"\s+(?:number|card|account|car|policy|claim|note|notes|file|chart|appointment|prescription|records|id|"
-    r"member id)\b|"
-    # What someone is doing: "Kwame's working on it now".
-    r"\s+(?:working|looking|handling|helping|taking care)\b",
+    r"\s+(?P<digits>(?:in|ends in|ending in)\s+\d{4})",
     re.IGNORECASE,
 )
+# What someone is doing: "Kwame's working on it now".
+_DOING = re.compile(r"\s+(?:working|looking|handling|helping|taking care)\b", re.IGNORECASE)
 # "this summer's plan", "last june's bill": a season's or a month's, not a person's.
 _NOT_OWNER_BEFORE = frozenset("the this that these last next every each a an".split())
 _ALTERNATIVE = re.compile(
