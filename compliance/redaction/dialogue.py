@@ -706,6 +706,13 @@ class Dialogue:
                 return False
         return False
 
+    def card_said_before(self, position: int) -> bool:
+        """A card or its expiry is spoken of, or a card's number said, in the turns read before
+        ``position``: "4111 1111 1111 1111." / "And what date is on there? … 07/28"."""
+        return any(self.mentioned_within(topic, position, CONTEXT_CHARACTERS) for topic in ("CARD", "EXPIRY")) or (
+            _CARD_NUMBER.search(self.text, max(0, position - CONTEXT_CHARACTERS), position) is not None
+        )
+
     def harmless_before(self, position: int, window: int = 60) -> bool:
         """A business's number or an amount is spoken of just before ``position``, in its sentence;
         not in a question the speaker asks back before answering the one asked of them ("What's

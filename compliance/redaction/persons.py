@@ -1952,16 +1952,13 @@ _NAME_PROMPTED = re.compile(
 )
 
 
-_PRONOUNS_SAID = frozenset("he's she's hes shes they're theyre we're were you're youre".split())
-
-
 def _before_a_department(same: list[Word]) -> list[Word]:
     """The words of an answer before where someone works, said in lowercase after them: "Bill in
     accounting." (Bill), "Maria from billing, please"; the words as said otherwise."""
     for index in range(1, len(same)):
         if same[index].folded in ("in", "from", "at") and not any(word.capitalised for word in same[index:]):
             # Not a pronoun: "She's in the unit next to mine."
-            named = not any(word.folded in NOT_NAMES or word.folded in _PRONOUNS_SAID for word in same[:index])
+            named = not any(word.folded.partition("'")[0] in NOT_NAMES for word in same[:index])
             return same[:index] if named else same
     return same
 

@@ -1032,8 +1032,7 @@ def _in_context(current: Rule, talk: Dialogue, start: int, end: int) -> bool:
         current.event
         and "EVENT_DATE" in (carried := talk.carried(start, bare=bare))
         and _CARD_TOPICS.isdisjoint(carried)
-        and not any(talk.mentioned_within(topic, start, CONTEXT_CHARACTERS) for topic in ("CARD", "EXPIRY"))
-        and not _A_CARD_NUMBER.search(talk.text, max(0, start - CONTEXT_CHARACTERS), start)
+        and not talk.card_said_before(start)
     ):
         return False  # "Say the date you'd like to check in." / "December 26."; not a card's said before
     if current.guarded and talk.harmless_before(start) and not _birth_asked(current, talk, start, end):
@@ -1063,7 +1062,6 @@ def _birth_asked(current: Rule, talk: Dialogue, start: int, end: int) -> bool:
 
 _ONE_AFTER = re.compile(r"\s+ones?\b", FLAGS)
 _CARD_TOPICS = frozenset({"CARD", "EXPIRY", "CVV", "CODE"})
-_A_CARD_NUMBER = re.compile(r"(?<![\d-])\d(?:[ -]?\d){12,18}(?![\d-])")
 _BIRTH_TOPICS = frozenset({"DOB", "BIRTH_YEAR"})
 # A number that may be an age: "I'm 45", "she's, um, 42"; not a date ("They're 5/5/2015.").
 _AN_AGE = re.compile(r"'?\d{1,3}")
@@ -2632,7 +2630,7 @@ def _town_before_state_or_zip(text: str, words: list[re.Match[str]], zip_starts:
         if len(said) < count or any(word.group().lower() in _NO_TOWN for word in said):
             continue
         if _AN_ADDRESS_PART.search(text, said[0].start(), said[-1].end()):
-            continue  # a floor, a unit or talk: "…, Ground Floor, 30318", "…, uh, Perfect, 30318"
+            continue  # a floor or a unit: "…, Ground Floor, 30318"
         unlisted = all(names.sense(word.group()) != "WORD" for word in said)
         lowercase = text[slice(*turn_window(text, said[0].start()))].islower()
         capitalised = not lowercase and all(word.group()[0].isupper() for word in said)
@@ -2658,15 +2656,18 @@ _ZIP_GAP = re.compile(r",?[^\S\n]*")
 # Where the address ends, a word of when aside: "I'm at …, Oxford, Mississippi now."
 _ADDRESS_ENDS = re.compile(r"(?:[^\S\n]+(?:now|currently|these days|nowadays|right now))?[^\S\n]*(?:[.,;:?!…]|\n|$)")
 # Words said between an address and its ZIP code that are no town: "…, Unit C, ZIP 30306".
-_NO_TOWN = BARE_WORDS | {"zip", "zipcode", "postal", "postcode", "code", "attn", "yup", "ya", "mhm", "lemme", "gonna"}
+_NO_TOWN = BARE_WORDS | {
+    "zip", "zipcode", "postal", "postcode", "code", "attn", "yup", "ya", "mhm", "lemme", "gonna",
+    # Talk said between them: "45 Elm Drive, Great, 30318", "…, uh, Perfect, 30318".
+    "great", "awesome", "perfect", "thanks", "thank", "honestly", "cool", "please", "god", "dear", "wow", "nope",
+    "hello", "hi",
+}  # fmt: skip
 _BEFORE_TOWN = re.compile(r",?[^\S\n]+(?:(?:uh|um|er),?[^\S\n]+)?(?:in[^\S\n]+)?|,", FLAGS)
 _IN_ONE_NAME = re.compile(r"(?:st|ste|ft|mt)\.?[^\S\n]|[^\W\d_][\w'’-]*[^\S\n]", FLAGS)
-# Words of an address that are no town, and words of talk: "…, Ground Floor, 30318", "…, Rear
-# Building, …", "45 Elm Drive, Great, 30318".
+# Words of an address that are no town: "…, Ground Floor, 30318", "…, Rear Building, …".
 _AN_ADDRESS_PART = re.compile(
     r"\b(?:floor|ground|level|building|bldg|rear|front|back|upper|lower|basement|suite|unit|apartment|apt|box|"
-    r"lot|space|room|side|wing|tower|house|cottage|trailer|attn|care|great|awesome|perfect|thanks|thank|honestly|"
-    r"cool|right|alright|sorry|please|god|dear|wow|sure|okay|ok|yes|yeah|no|nope|hello|hi|correct)\b",
+    r"lot|space|room|side|wing|tower|house|cottage|trailer|attn|care)\b",
     FLAGS,
 )
 _PLACE_WORDS = re.compile(r"[^\W\d_](?:[^\W\d_]|['’-])*")  # any script's letters: "San José"
