@@ -45,6 +45,8 @@ from typing import Any
 from django.apps import apps
 from django.db import connections, models, transaction
 
+from .database import first_row, rows_where
+
 GENESIS = "0" * 64
 MISSING = "event missing from the sequence, with no valid tombstone"
 
@@ -194,20 +196,18 @@ def chain_seal(chain: Chain, *, using: str = "default", wait: bool = True, batch
     transaction, the lock is held until it ends. Safe to run at any time,
     from any number of processes: a row is sealed once."""
     connection = connections[using]
+    table = connection.ops.quote_name(chain.model._meta.db_table)
+    # Nothing visible to seal (the sealer's rounds, mostly, between bursts):
+    # one statement on the partial index, no transaction and no lock.
+    if first_row(f"SELECT 1 FROM {table} WHERE sequence IS NULL LIMIT 1", [], using=using) is None:  # noqa: S608  (metadata)
+        return 0
     with transaction.atomic(using=using, savepoint=False):
         if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                function = "pg_advisory_xact_lock" if wait else "pg_try_advisory_xact_lock"
-                cursor.execute(f"SELECT {function}({int(chain.lock_key)})")
-                held = cursor.fetchone()[0]
-            if held is False:
+            function = "pg_advisory_xact_lock" if wait else "pg_try_advisory_xact_lock"
+            if first_row(f"SELECT {function}({int(chain.lock_key)})", [], using=using)[0] is False:
                 return 0
-        rows = list(
-            chain.model.objects.using(using)
-            .filter(sequence__isnull=True)
-            .order_by("id")
-            .only("id", *chain.fields)[:batch]
-        )
+        # Read after the lock is held: its snapshot sees every seal committed before.
+        rows = rows_where(chain.model, "sequence IS NULL ORDER BY id LIMIT %s", [batch], using=using)
         if not rows:
             return 0
         sequence, digest = chain_head(chain, using=using)

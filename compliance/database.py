@@ -23,7 +23,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import logging
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -242,6 +242,25 @@ def update_fields(row: Model, fields: Sequence[str], *, using: str = "default") 
         cursor.execute(_update_statement(type(row), tuple(fields), using), [*values, row.pk])
         if cursor.rowcount == 0:
             raise DatabaseError("Save with update_fields did not affect any rows.")
+
+
+def rows_changed(
+    model: type[Model], changes: Mapping[str, Any], where: str, params: Sequence[Any], *, using: str = "default"
+) -> int:
+    """``QuerySet.update(**changes)`` on the rows matching ``where`` (SQL on
+    the model's columns, filled by ``params``), with the statement written
+    from the model's metadata rather than compiled: each value prepared as
+    the ORM prepares it (encrypted fields encrypted; like ``update``, no
+    ``auto_now``). Returns how many rows it changed."""
+    connection = connections[using]
+    quote = connection.ops.quote_name
+    fields = [model._meta.get_field(name) for name in changes]
+    assignments = ", ".join(f"{quote(field.column)} = %s" for field in fields)
+    values = [field.get_db_prep_save(value, connection) for field, value in zip(fields, changes.values(), strict=True)]
+    statement = f"UPDATE {quote(model._meta.db_table)} SET {assignments} WHERE {where}"  # noqa: S608  (metadata, callers' SQL)
+    with connection.cursor() as cursor:
+        cursor.execute(statement, [*values, *_as_written(params, connection)])
+        return cursor.rowcount
 
 
 @functools.cache

@@ -32,7 +32,6 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import QuerySet
 from django.utils import timezone
 
 from calls.integrations import twilio
@@ -164,9 +163,8 @@ def capture_reconcile(*, call_id: int) -> datetime | None:
         call = _call(call_id)
         events = _events_of(call_id)
         reasons = _reasons_open(events, now=timezone.now())
-        running = _running(call)
-        for recording in running:
-            open_pause = recording.pauses.filter(ending="").first()
+        for recording in _running(call):
+            open_pause = _open_pause(recording)
             if reasons and open_pause is None:
                 requested_at = timezone.now()
                 if _at_provider(twilio.recording_pause, call, recording, behavior=settings.CAPTURE_PAUSE_BEHAVIOR):
@@ -235,11 +233,21 @@ def _call(call_id: int) -> Call:
     return calls[0]
 
 
-def _running(call: Call) -> QuerySet[Recording]:
+def _running(call: Call) -> list[Recording]:
     """The call's recordings this service can pause: at Twilio, running, not being stopped or deleted."""
-    return call.recordings.filter(
-        provider=Provider.TWILIO, status__in=RUNNING, deleted_at__isnull=True, stop_requested_at__isnull=True
-    )
+    return rows_where(Recording, _RUNNING, [call.pk, Provider.TWILIO, *RUNNING])
+
+
+def _open_pause(recording: Recording) -> RecordingPause | None:
+    pauses = rows_where(RecordingPause, _OPEN_PAUSE, [recording.pk])
+    return pauses[0] if pauses else None
+
+
+_OPEN_PAUSE = "recording_id = %s AND ending = '' ORDER BY requested_at, id LIMIT 1"
+_RUNNING = (
+    f"call_id = %s AND provider = %s AND status IN ({', '.join(['%s'] * len(RUNNING))}) "
+    "AND deleted_at IS NULL AND stop_requested_at IS NULL ORDER BY created_at, id"
+)
 
 
 # The first key of the advisory locks taken for calls' capture ("capt").
@@ -417,7 +425,7 @@ def capture_sweep() -> int:
         running = _running(call)
         open_pauses = RecordingPause.objects.filter(recording__in=running, ending="").count()
         unacted = call.capture_events.filter(reason=CaptureEvent.Reason.DETECTED, lapses_at__isnull=True).exists()
-        if unacted or (reasons and open_pauses < running.count()) or (not reasons and open_pauses):
+        if unacted or (reasons and open_pauses < len(running)) or (not reasons and open_pauses):
             out_of_step.append(call.pk)
     for call_id in out_of_step:
         task.delay(call_id)

@@ -38,10 +38,10 @@ from calls.services.outbox import (
     CLAIM_LOST,
     Outbox,
     outbox_claim,
-    outbox_claimed,
     outbox_enqueue,
     outbox_retry,
     outbox_sweep,
+    outbox_update,
 )
 from compliance.audit import Actor, audit_record
 from compliance.database import first_row, rows_inserted, rows_where
@@ -223,20 +223,19 @@ def _finish(
     adapter: str = "",
 ) -> str:
     changes: dict[str, object] = {"status": outcome, "last_error": error[:200], "last_status": status}
-    claimed = outbox_claimed(OUTBOX, row_id=delivery.pk, claim=claim)
     delivered, rearmed = outcome == CrmDelivery.Status.DELIVERED, 0
     if delivered:
         changes.update(delivered_at=timezone.now(), adapter=adapter, subject_hash="")
         if body_sha256:
             changes["delivered_sha256"] = body_sha256
     with transaction.atomic():
-        finished = (claimed.filter(version=delivery.version) if delivered else claimed).update(**changes)
+        version = delivery.version if delivered else None
+        finished = outbox_update(OUTBOX, row_id=delivery.pk, claim=claim, changes=changes, version=version)
         if delivered and not finished:
             # Changed while it was sent (``crm_call_ready`` gave it a new version): that one is sent next.
             due = timezone.now() + timedelta(seconds=settings.CRM_SETTLE_SECONDS)
-            finished = rearmed = claimed.update(
-                **(changes | {"status": CrmDelivery.Status.PENDING, "attempts": 0, "available_at": due})
-            )
+            again = changes | {"status": CrmDelivery.Status.PENDING, "attempts": 0, "available_at": due}
+            finished = rearmed = outbox_update(OUTBOX, row_id=delivery.pk, claim=claim, changes=again)
             if rearmed:
                 _enqueue(delivery.pk, countdown=settings.CRM_SETTLE_SECONDS)
         if finished and (delivery.kind == CrmDelivery.Kind.ERASURE or outcome == CrmDelivery.Status.DEAD):

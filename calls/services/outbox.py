@@ -7,23 +7,24 @@ it or its enqueue was lost.
 An outbox model has ``status``, ``attempts``, ``available_at`` and
 ``claimed_at``; each names its own statuses for waiting and for being sent.
 A claim is its ``claimed_at``: every update that ends or puts back a
-claimed row is made through ``outbox_claimed``, so a worker that outlived
+claimed row is made through ``outbox_update``, so a worker that outlived
 its claim (swept, and claimed again by another) changes nothing.
 """
 
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from celery import Task
 from django.conf import settings
 from django.db import models, transaction
 from django.utils import timezone
 
-from compliance.database import rows_updated
+from compliance.database import rows_changed, rows_updated
 
 # A row made due "now" by another clock is still claimed.
 CLAIM_SLACK = timedelta(seconds=1)
@@ -67,7 +68,7 @@ def outbox_claim(outbox: Outbox, *, row_id: int) -> models.Model | None:
     """Move a due, waiting row to ``working`` and count the attempt: the
     conditional update only one worker wins. Returns the row as claimed if
     this one did, loaded by the same statement (its ``claimed_at`` is the
-    claim, for ``outbox_claimed``); else None."""
+    claim, for ``outbox_update``); else None."""
     now = timezone.now()
     claimed = rows_updated(
         outbox.model, _CLAIM, "id = %s AND status = %s AND available_at <= %s",
@@ -79,12 +80,21 @@ def outbox_claim(outbox: Outbox, *, row_id: int) -> models.Model | None:
 _CLAIM = "status = %s, claimed_at = %s, attempts = attempts + 1"
 
 
-def outbox_claimed(outbox: Outbox, *, row_id: int, claim: datetime) -> models.QuerySet:
-    """The row, only while ``claim`` still holds it: what a worker ends or
-    puts back its row through. Once the sweep has put the row back, or
-    another worker claimed it again, this matches nothing, and the late
-    worker's update changes nothing."""
-    return outbox.model.objects.filter(pk=row_id, status=outbox.working, claimed_at=claim)
+def outbox_update(
+    outbox: Outbox, *, row_id: int, claim: datetime, changes: Mapping[str, Any], version: int | None = None
+) -> int:
+    """Make ``changes`` to the row, only while ``claim`` still holds it (and
+    only at ``version``, where one is given): what a worker ends or puts
+    back its row through. Once the sweep has put the row back, or another
+    worker claimed it again, this matches nothing, and the late worker
+    changes nothing. Returns how many rows changed (1 or 0)."""
+    where, params = _CLAIMED, [row_id, outbox.working, claim]
+    if version is not None:
+        where, params = f"{where} AND version = %s", [*params, version]
+    return rows_changed(outbox.model, changes, where, params)
+
+
+_CLAIMED = "id = %s AND status = %s AND claimed_at = %s"
 
 
 def outbox_retry(
@@ -103,12 +113,13 @@ def outbox_retry(
     claimed again since and nothing was written."""
     delay = _backoff(attempts, base=outbox.backoff_base_seconds, maximum=outbox.backoff_max_seconds)
     with transaction.atomic():
-        put_back = outbox_claimed(outbox, row_id=row_id, claim=claim).update(
-            status=outbox.pending,
-            available_at=timezone.now() + timedelta(seconds=delay),
-            last_error=error[:200],
-            last_status=status,
-        )
+        changes = {
+            "status": outbox.pending,
+            "available_at": timezone.now() + timedelta(seconds=delay),
+            "last_error": error[:200],
+            "last_status": status,
+        }
+        put_back = outbox_update(outbox, row_id=row_id, claim=claim, changes=changes)
         if put_back:
             enqueue(row_id, countdown=delay)
     return delay if put_back else None

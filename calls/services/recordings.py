@@ -99,9 +99,8 @@ def call_start_recording(*, call_id: int) -> None:
             return
         call.recording_state = Call.RecordingState.STARTED
         update_fields(call, ["recording_state", "updated_at"])
-        recording, _ = Recording.objects.get_or_create(
-            recording_sid=recording_sid,
-            defaults={"call": call, "status": Recording.Status.IN_PROGRESS, "started_at": timezone.now()},
+        recording = recording_open(
+            recording_sid=recording_sid, call=call, status=Recording.Status.IN_PROGRESS, started_at=timezone.now()
         )
         audit_record(
             "recording.started", object_type="recording", object_id=recording.pk, object_repr=call.call_sid,

@@ -44,10 +44,10 @@ from calls.services.outbox import (
     SWEEP_BATCH,
     Outbox,
     outbox_claim,
-    outbox_claimed,
     outbox_enqueue,
     outbox_retry,
     outbox_sweep,
+    outbox_update,
 )
 from compliance.audit import Actor, audit_record
 
@@ -211,9 +211,11 @@ def _settle(
     no longer holds the row records nothing."""
     call = message.call
     with transaction.atomic():
-        settled = outbox_claimed(OUTBOX, row_id=message.pk, claim=claim).update(
-            status=outcome, settled_at=timezone.now(), content="", last_error=reason[:200], last_status=status
-        )
+        changes = {
+            "status": outcome, "settled_at": timezone.now(), "content": "", "last_error": reason[:200],
+            "last_status": status,
+        }  # fmt: skip
+        settled = outbox_update(OUTBOX, row_id=message.pk, claim=claim, changes=changes)
         if settled:
             audit_record(
                 f"vapi.tool_result_{outcome}", actor=ACTOR, object_type="call", object_id=call.pk,

@@ -14,9 +14,9 @@ from django.utils import timezone
 from calls.models import Call, CallStatusEvent, CrmDelivery, InboundEvent, Recording, VapiControlMessage
 from calls.services import crm, vapi_control
 from calls.services.inbox import inbox_process
-from calls.services.outbox import outbox_claim, outbox_claimed
+from calls.services.outbox import outbox_claim, outbox_update
 from compliance.audit import audit_record, audit_record_many
-from compliance.database import insert_row, update_fields
+from compliance.database import insert_row, rows_changed, update_fields
 from compliance.models import AuditEvent
 from tests.factories import CallFactory, call_sid, recording_sid, twilio_call_params
 
@@ -49,8 +49,9 @@ def a_call_with_everything(twilio_post) -> Call:  # noqa: ANN001
     return call
 
 
-@pytest.mark.parametrize("model", [Call, Recording])
-def test_update_fields_stores_every_field_as_save_does(twilio_post, model):
+def two_copies(twilio_post, model):  # noqa: ANN001, ANN201
+    """A row of ``model`` with every field filled, and two copies of it saved
+    apart; and the names of the fields an update may write."""
     source = a_call_with_everything(twilio_post)
     if model is Recording:
         source = Recording.objects.create(call=source, recording_sid=recording_sid(), status="completed")
@@ -63,16 +64,40 @@ def test_update_fields_stores_every_field_as_save_does(twilio_post, model):
             if field.unique and not field.primary_key:
                 setattr(row, field.attname, f"{getattr(row, field.attname)}-{id(row)}"[-field.max_length :])
         row.save()
+    return source, by_django, by_hand, fields
+
+
+def assert_same_and_filled(by_hand, by_django) -> None:  # noqa: ANN001
+    assert comparable(by_hand) == comparable(by_django)
+    filled = {name: value for name, value in comparable(by_hand).items() if value not in (None, "", 0, False)}
+    assert len(filled) >= 5, f"the values compared are not just defaults: {sorted(filled)}"
+
+
+@pytest.mark.parametrize("model", [Call, Recording])
+def test_update_fields_stores_every_field_as_save_does(twilio_post, model):
+    source, by_django, by_hand, fields = two_copies(twilio_post, model)
+    for row in (by_django, by_hand):
         for name in fields:
             setattr(row, name, getattr(source, name))
 
     by_django.save(update_fields=fields)
     update_fields(by_hand, fields)
 
-    assert comparable(by_hand) == comparable(by_django)
-    filled = {name: value for name, value in comparable(by_hand).items() if value not in (None, "", 0, False)}
-    assert len(filled) >= 5, f"the values compared are not just defaults: {sorted(filled)}"
+    assert_same_and_filled(by_hand, by_django)
     assert stored(by_hand)["updated_at"] >= stored(source)["updated_at"], "auto_now is set"
+
+
+@pytest.mark.parametrize("model", [Call, Recording])
+def test_rows_changed_stores_every_field_as_a_queryset_update_does(twilio_post, model):
+    source, by_django, by_hand, fields = two_copies(twilio_post, model)
+    attnames = [model._meta.get_field(name).attname for name in fields]  # a foreign key by its id
+    changes = {name: getattr(source, name) for name in attnames}
+
+    assert model.objects.filter(pk=by_django.pk).update(**changes) == 1
+    assert rows_changed(model, changes, "id = %s", [by_hand.pk]) == 1
+
+    assert_same_and_filled(by_hand, by_django)
+    assert rows_changed(model, changes, "id = %s", [-1]) == 0, "nothing matched, nothing changed"
 
 
 def test_update_fields_of_a_row_that_is_gone_raises_as_save_does():
@@ -115,7 +140,9 @@ def test_an_outbox_claim_loads_its_row_as_a_queryset_does_and_the_claim_fences_i
     }
     assert (claimed.status, claimed.attempts) == (box.working, 1)
     assert outbox_claim(box, row_id=row.pk) is None, "claimed once"
-    assert outbox_claimed(box, row_id=row.pk, claim=claimed.claimed_at).update(status=box.pending) == 1
+    changes = {"status": box.pending}
+    assert outbox_update(box, row_id=row.pk, claim=claimed.claimed_at - timedelta(microseconds=1), changes=changes) == 0
+    assert outbox_update(box, row_id=row.pk, claim=claimed.claimed_at, changes=changes) == 1
 
 
 def test_audit_appends_written_by_hand_store_what_a_save_stores_and_know_their_ids():

@@ -103,6 +103,20 @@ def test_the_sealer_links_what_has_committed_and_a_later_commit_joins_the_next_s
     assert_one_unbroken_chain()
 
 
+def test_a_round_with_nothing_to_seal_is_one_statement_and_takes_no_lock():
+    """The sealer's rounds between bursts: what they cost at rest."""
+    audit.audit_record("test.pending")
+    with CaptureQueriesContext(connection) as queries:
+        assert audit.audit_seal() == 1
+    assert any("pg_advisory_xact_lock" in query["sql"] for query in queries), "a round with work takes the lock"
+
+    with CaptureQueriesContext(connection) as queries:
+        assert audit.audit_seal() == 0
+    assert [query["sql"] for query in queries] == [
+        'SELECT 1 FROM "compliance_auditevent" WHERE sequence IS NULL LIMIT 1'
+    ]
+
+
 def test_a_rolled_back_append_leaves_no_gap():
     audit.audit_record("test.kept")
     with pytest.raises(RuntimeError), transaction.atomic():

@@ -223,14 +223,14 @@ from django.core.management import call_command
 call_command("migrate", verbosity=0)
 from calls.models import Call
 from calls.services import crm
-from calls.services.outbox import outbox_claim, outbox_claimed
+from calls.services.outbox import outbox_claim, outbox_update
 settings.CRM_ADAPTER = "webhook"
 call = Call.objects.create(call_sid="CA" + "2" * 32, status="completed")
 first = crm.crm_call_ready(call=call)
 print("QUEUED", first.version, crm.crm_call_ready(call=call) is None)
 claimed = outbox_claim(crm.OUTBOX, row_id=first.pk)
 print("CLAIMED", claimed.attempts, outbox_claim(crm.OUTBOX, row_id=first.pk) is None)
-print("FENCED", outbox_claimed(crm.OUTBOX, row_id=first.pk, claim=claimed.claimed_at).update(status="delivered"))
+print("FENCED", outbox_update(crm.OUTBOX, row_id=first.pk, claim=claimed.claimed_at, changes={"status": "delivered"}))
 print("REARMED", crm.crm_call_ready(call=call).version)
 """
 
