@@ -189,7 +189,8 @@ class Stack:
     def outstanding(self, *, due_only: bool = False) -> int:
         """Work not yet done: inbox events not applied, segments awaiting
         redaction, CRM deliveries not yet delivered (``due_only``: those whose
-        time has come; a call's write waits out CRM_SETTLE_SECONDS by design)."""
+        time has come; a call's write waits out CRM_SETTLE_SECONDS, and a Vapi
+        call's for its end-of-call report, by design)."""
         due = " AND available_at <= now()" if due_only else ""
         return self.query(
             "SELECT (SELECT count(*) FROM calls_inboundevent WHERE status IN ('pending', 'processing'))"

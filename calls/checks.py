@@ -28,12 +28,16 @@ def consent_prompt_check(app_configs: object, **kwargs: object) -> list[Error]:
 
 # Longer holds a call's record back from the CRM for minutes, in a message a worker keeps meanwhile.
 CRM_SETTLE_MAX_SECONDS = 300
+# Longer holds a call's record back from the CRM for an hour when Vapi's report never comes.
+CRM_REPORT_WAIT_MAX_SECONDS = 3600
 
 
 @register()
 def crm_adapter_check(app_configs: object, **kwargs: object) -> list[Error]:
     if not 0 <= settings.CRM_SETTLE_SECONDS <= CRM_SETTLE_MAX_SECONDS:
         return [Error(f"CRM_SETTLE_SECONDS must be between 0 and {CRM_SETTLE_MAX_SECONDS}.", id="calls.E002")]
+    if not 0 <= settings.CRM_REPORT_WAIT_SECONDS <= CRM_REPORT_WAIT_MAX_SECONDS:
+        return [Error(f"CRM_REPORT_WAIT_SECONDS must be between 0 and {CRM_REPORT_WAIT_MAX_SECONDS}.", id="calls.E002")]
     try:
         crm_adapter()
     except ImproperlyConfigured as error:

@@ -147,6 +147,9 @@ class Call(models.Model):
     vapi_ended_at = models.DateTimeField(
         null=True, blank=True, help_text="When the Vapi conversation ended: nothing is told to it after that."
     )
+    vapi_report_at = models.DateTimeField(
+        null=True, blank=True, help_text="When Vapi's end-of-call report was applied: the CRM write waits for it."
+    )
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
 

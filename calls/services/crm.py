@@ -5,8 +5,10 @@
   If both hold, it creates the call's outbox row (or re-arms a delivered one
   as a new version) in that same transaction. It is due at once, or
   CRM_SETTLE_SECONDS later where that is set, so that what follows a call's
-  end by moments (Vapi's end-of-call report after its status, Twilio's
-  recording callback) goes in the same write rather than a second one. A
+  end by moments goes in the same write rather than a second one. A call
+  with a Vapi conversation waits for its end-of-call report (the whole
+  transcript), with no message sent until it is in, or for
+  CRM_REPORT_WAIT_SECONDS, after which the sweep sends it. A
   change after a version went out (while it is sent, or after an attempt
   that failed) gives the row a new version, so the CRM always gets the
   last word, under a key it has not seen.
@@ -90,33 +92,52 @@ def crm_call_ready(*, call: Call) -> CrmDelivery | None:
     # for a key would never take the new one under it. Being sent, its
     # send's end re-arms it (``_finish``); waiting, its retry sends the new
     # version; dead, an operator's retry does.
+    # A call with a Vapi conversation waits for its end-of-call report (its
+    # whole transcript), which follows the last status by seconds: no
+    # message now, and the sweep sends the row if the report never comes.
+    # A row waiting for it is due at once when it is in.
+    awaiting_report = standing[4] is not None and standing[5] is None
+    wait = settings.CRM_SETTLE_SECONDS
+    if awaiting_report:
+        wait = max(wait, settings.CRM_REPORT_WAIT_SECONDS)
     now = timezone.now()
-    due = now + timedelta(seconds=settings.CRM_SETTLE_SECONDS)
+    due = now + timedelta(seconds=wait)
     pending, delivered = CrmDelivery.Status.PENDING, CrmDelivery.Status.DELIVERED
     armed = rows_inserted(
         CrmDelivery(kind=CrmDelivery.Kind.CALL, key=standing[3], call_id=call.pk, available_at=due), _REARMED,
-        [delivered, pending, delivered, delivered, due, now, *_TRIED, pending],
+        [pending, delivered, pending, delivered, delivered, pending, due, now, *_TRIED, pending, pending, due],
     )  # fmt: skip
-    # Due now (new, or re-armed from delivered) when pending and never tried.
+    # Due (new, re-armed from delivered, or brought forward) when pending and never tried.
     if not armed or armed[0].status != pending or armed[0].attempts:
         return None
     delivery = armed[0]
+    if awaiting_report:
+        logger.info("crm.awaiting_report", extra={"call_id": call.pk, "crm_delivery_id": delivery.pk})
+        return None
     _enqueue(delivery.pk, countdown=settings.CRM_SETTLE_SECONDS)
     logger.info("crm.queued", extra={"call_id": call.pk, "crm_delivery_id": delivery.pk, "new": delivery.version == 1})
     return delivery
 
 
-_CALL_STANDING = "SELECT parent_id, erased_at, status, call_sid FROM calls_call WHERE id = %s"
+_CALL_STANDING = (
+    "SELECT parent_id, erased_at, status, call_sid, vapi_call_id, vapi_report_at FROM calls_call WHERE id = %s"
+)
 _SEGMENT_PENDING = "SELECT 1 FROM calls_transcriptsegment WHERE call_id = %s AND status = %s LIMIT 1"
 # Waits for a concurrent insert of the same key to commit or roll back, as
 # the unique constraint does; no IntegrityError, so no savepoint.
+# A row never tried keeps its version (no key of it has gone out), and one
+# due later than now asked for (waiting for a report) is brought forward.
+_UNTRIED = "(calls_crmdelivery.status = %s AND calls_crmdelivery.attempts = 0)"
 _REARMED = (
-    "ON CONFLICT (kind, key) DO UPDATE SET version = calls_crmdelivery.version + 1, "
+    "ON CONFLICT (kind, key) DO UPDATE SET "
+    f"version = CASE WHEN {_UNTRIED} THEN calls_crmdelivery.version ELSE calls_crmdelivery.version + 1 END, "
     "status = CASE WHEN calls_crmdelivery.status = %s THEN %s ELSE calls_crmdelivery.status END, "
     "attempts = CASE WHEN calls_crmdelivery.status = %s THEN 0 ELSE calls_crmdelivery.attempts END, "
-    "available_at = CASE WHEN calls_crmdelivery.status = %s THEN %s ELSE calls_crmdelivery.available_at END, "
+    f"available_at = CASE WHEN calls_crmdelivery.status = %s OR {_UNTRIED} THEN %s "
+    "ELSE calls_crmdelivery.available_at END, "
     "updated_at = %s WHERE calls_crmdelivery.status IN (%s, %s, %s) "
-    "OR (calls_crmdelivery.status = %s AND calls_crmdelivery.attempts > 0)"
+    "OR (calls_crmdelivery.status = %s AND calls_crmdelivery.attempts > 0) "
+    f"OR ({_UNTRIED} AND calls_crmdelivery.available_at > %s)"
 )
 _TRIED = (CrmDelivery.Status.DELIVERED, CrmDelivery.Status.DELIVERING, CrmDelivery.Status.DEAD)
 

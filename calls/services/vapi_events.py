@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.utils import timezone
 
 from calls.models import Call, InboundEvent, Provider, Recording
 from calls.serializers import parse
@@ -253,6 +254,11 @@ def apply_end_of_call_report(event: InboundEvent) -> None:
     data = parse(shapes.EndOfCallReportSerializer, event.payload)
     call = _call(data)
     control_close(call=call, at=data.get("endedAt") or _moment(event, data))
+    # In before anything below makes the call due for the CRM, which waits for it.
+    call.vapi_report_at = timezone.now()
+    if data.get("cost") is not None:
+        call.cost = Decimal(str(data["cost"])).quantize(Decimal("0.0001"))
+    update_fields(call, ["vapi_report_at", "cost", "updated_at"])
     if bool(_handed_off_from(data)):
         # The caller may still be on the line, put through to a person.
         reason = data.get("endedReason") or ""
@@ -271,9 +277,6 @@ def apply_end_of_call_report(event: InboundEvent) -> None:
             end_reason=data.get("endedReason") or "",
             inbound_event=event,
         )
-    if data.get("cost") is not None:
-        call.cost = Decimal(str(data["cost"])).quantize(Decimal("0.0001"))
-        update_fields(call, ["cost", "updated_at"])
 
     replaced = transcript_delete(call=call, sources=REPORT_SOURCES)
     # Words held only for the segments just replaced are needed no more.

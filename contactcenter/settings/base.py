@@ -283,12 +283,17 @@ CRM_READ_TIMEOUT_SECONDS = env.float("CRM_READ_TIMEOUT_SECONDS", default=10.0)
 # this many attempts; then, like any 4xx, the delivery is dead-lettered.
 CRM_MAX_ATTEMPTS = env.int("CRM_MAX_ATTEMPTS", default=8)
 # How long a call's write waits after the call seems over, so that what
-# follows its end by moments (Vapi's end-of-call report a few seconds after
-# its last status, Twilio's recording callback) goes in the same write, not
-# a second version. 0 (the default) writes at once: the wait is a delayed
-# Celery message, which cost the worker more CPU under load than the writes
-# it saved (bench/README.md).
+# follows its end by moments (a late utterance, a reordered delivery) goes
+# in the same write, not a second version. 0 (the default)
+# writes at once: the wait is a delayed Celery message, which cost the
+# worker more CPU under load than the writes it saved (bench/README.md).
 CRM_SETTLE_SECONDS = env.float("CRM_SETTLE_SECONDS", default=0.0)
+# A call with a Vapi conversation is written once its end-of-call report
+# is in (its whole transcript and summary), not at its last status and
+# again seconds later. Should the report never come (the assistant's
+# serverMessages leave it out, or Vapi's one try failed), the row is due
+# this long after the call ended, and the CRM sweep sends it.
+CRM_REPORT_WAIT_SECONDS = env.float("CRM_REPORT_WAIT_SECONDS", default=60.0)
 
 # --- IVR and consent policy ---------------------------------------------------------
 

@@ -38,12 +38,18 @@ def test_a_crm_adapter_without_its_settings_fails_the_system_check(settings):
         assert [error.id for error in crm_adapter_check(None)] == ["calls.E002"], adapter
 
 
-@pytest.mark.parametrize("value", [-1.0, 301.0, float("nan"), float("inf")])
-def test_a_crm_settle_window_out_of_its_bounds_fails_the_system_check(settings, value):
-    settings.CRM_SETTLE_SECONDS = 10.0
+@pytest.mark.parametrize(
+    "name, value",
+    [
+        *(("CRM_SETTLE_SECONDS", value) for value in (-1.0, 301.0, float("nan"), float("inf"))),
+        *(("CRM_REPORT_WAIT_SECONDS", value) for value in (-1.0, 3601.0, float("nan"), float("inf"))),
+    ],
+)
+def test_a_crm_wait_out_of_its_bounds_fails_the_system_check(settings, name, value):
+    settings.CRM_SETTLE_SECONDS, settings.CRM_REPORT_WAIT_SECONDS = 10.0, 60.0
     assert crm_adapter_check(None) == []
 
-    settings.CRM_SETTLE_SECONDS = value
+    setattr(settings, name, value)
 
     assert [error.id for error in crm_adapter_check(None)] == ["calls.E002"]
 

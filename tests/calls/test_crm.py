@@ -23,6 +23,7 @@ from compliance.models import AuditEvent
 from compliance.redaction import redact
 from compliance.roles import COMPLIANCE_OFFICER
 from compliance.subjects import subject_erase, subject_hash
+from tests.calls import vapi_messages as vapi
 from tests.crm_api import FakeCrm
 from tests.factories import (
     CARD_NUMBER,
@@ -258,6 +259,81 @@ def test_a_call_s_write_waits_out_the_settle_window_and_carries_what_came_meanwh
     (sent_once,) = webhook_crm.requests
     assert sent_once.headers["Idempotency-Key"] == f"{delivery.pk}-v1"
     assert [line["text"] for line in sent_once.json["data"]["transcript"]] == ["caller asked about billing"]
+
+
+def apply_pending() -> None:
+    for event_id in InboundEvent.objects.filter(status="pending").order_by("id").values_list("pk", flat=True):
+        assert inbox.inbox_process(event_id=event_id), InboundEvent.objects.get(pk=event_id).last_error
+
+
+def vapi_deliveries(client, django_capture_on_commit_callbacks, *bodies) -> list[tuple]:  # noqa: ANN001
+    """Post and apply ``bodies`` in turn; the CRM messages it enqueued."""
+    with (
+        mock.patch("calls.tasks.crm_deliver.apply_async") as sent,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        for body in bodies:
+            assert vapi.post(client, body).status_code == 200
+            apply_pending()
+    return [enqueued.args for enqueued in sent.call_args_list]
+
+
+@pytest.mark.parametrize("report_first", [False, True])
+def test_a_vapi_call_is_written_once_its_end_of_call_report_is_in(
+    client, webhook_crm, django_capture_on_commit_callbacks, report_first
+):
+    """The report follows the call's last status by seconds and holds its
+    whole transcript: one write, with the report's words, in whichever order
+    the two come; not a write at the status and a second version after."""
+    call = vapi.new_call()
+    ended = vapi.status_update(call, "ended", endedReason="customer-ended-call")
+    report = vapi.end_of_call_report(call, [("user", "I'd like to check my balance.")], summary="Balance asked.")
+
+    if not report_first:
+        assert vapi_deliveries(client, django_capture_on_commit_callbacks, ended) == [], "nothing sent yet"
+        waiting = CrmDelivery.objects.get()
+        assert (waiting.status, waiting.version) == ("pending", 1)
+        assert waiting.available_at > timezone.now() + timedelta(seconds=settings.CRM_REPORT_WAIT_SECONDS - 5)
+    sent = vapi_deliveries(client, django_capture_on_commit_callbacks, *([report, ended] if report_first else [report]))
+
+    delivery = CrmDelivery.objects.get()
+    assert sent == [((delivery.pk,),)], "sent once, when the report is in"
+    assert crm.crm_deliver(delivery_id=delivery.pk) == "delivered"
+    (written,) = webhook_crm.requests
+    assert written.headers["Idempotency-Key"] == f"{delivery.pk}-v1"
+    assert [line["text"] for line in written.json["data"]["transcript"]] == [
+        "I'd like to check my balance.", "Balance asked.",
+    ]  # fmt: skip
+
+
+def test_a_vapi_call_whose_report_never_comes_is_written_by_the_sweep_and_again_when_it_comes(
+    client, webhook_crm, settings, django_capture_on_commit_callbacks
+):
+    settings.CRM_REPORT_WAIT_SECONDS = 60
+    call = vapi.new_call()
+    said = vapi.transcript(call, "I'd like to check my balance.", role="user")
+    ended = vapi.status_update(call, "ended", endedReason="customer-ended-call")
+    assert vapi_deliveries(client, django_capture_on_commit_callbacks, said, ended) == []
+    delivery = CrmDelivery.objects.get()
+    with mock.patch.object(crm, "_enqueue") as enqueue:
+        assert crm.crm_sweep() == (0, 0), "not due before the wait is out"
+        CrmDelivery.objects.update(available_at=timezone.now() - outbox.SWEEP_GRACE)
+        assert crm.crm_sweep() == (0, 1)
+    enqueue.assert_called_once_with(delivery.pk)
+    assert crm.crm_deliver(delivery_id=delivery.pk) == "delivered"
+
+    late = vapi.transcript(call, "Thanks, bye.", role="user")
+    assert vapi_deliveries(client, django_capture_on_commit_callbacks, late) == [], "still waiting for the report"
+    assert CrmDelivery.objects.get().available_at > timezone.now() + timedelta(seconds=55)
+    report = vapi.end_of_call_report(call, [("user", "I'd like to check my balance.")], summary="Balance asked.")
+    assert vapi_deliveries(client, django_capture_on_commit_callbacks, report) == [((delivery.pk,),)]
+    assert crm.crm_deliver(delivery_id=delivery.pk) == "delivered"
+    first, second = webhook_crm.requests
+    assert (first.headers["Idempotency-Key"], second.headers["Idempotency-Key"]) == (
+        f"{delivery.pk}-v1", f"{delivery.pk}-v2",
+    )  # fmt: skip
+    assert [line["text"] for line in first.json["data"]["transcript"]] == ["I'd like to check my balance."]
+    assert [line["text"] for line in second.json["data"]["transcript"]][-1] == "Balance asked."
 
 
 @pytest.mark.parametrize("settle", [0, 10])
