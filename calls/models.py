@@ -529,6 +529,11 @@ class CrmDelivery(models.Model):
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveIntegerField(default=0)
     available_at = models.DateTimeField(default=timezone.now, help_text="Not tried before this time.")
+    awaiting_report = models.BooleanField(
+        default=False,
+        help_text="Waiting, with no message sent, for the call's Vapi end-of-call report: "
+        "sent when it is in, or by the sweep once available.",
+    )
     claimed_at = models.DateTimeField(null=True, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
     delivered_sha256 = models.CharField(max_length=64, blank=True, help_text="SHA-256 of the body last delivered.")

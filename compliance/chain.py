@@ -191,9 +191,10 @@ def chain_seal(chain: Chain, *, using: str = "default", wait: bool = True, batch
     """Link ``chain``'s unsealed rows that this transaction can see (those
     committed, and its own) into the chain, in the order they were appended,
     at most ``batch`` of them, and return how many. Takes the chain's lock
-    for that batch only; with ``wait`` False, returns 0 at once if another
-    sealer holds it (that one will seal them). Inside a caller's
-    transaction, the lock is held until it ends. Safe to run at any time,
+    for that batch only, and none when nothing visible is unsealed; with
+    ``wait`` False, returns 0 at once if another sealer holds it (that one
+    will seal them). Inside a caller's transaction, the lock is held until
+    it ends. Safe to run at any time,
     from any number of processes: a row is sealed once."""
     connection = connections[using]
     table = connection.ops.quote_name(chain.model._meta.db_table)

@@ -7,8 +7,9 @@
   CRM_SETTLE_SECONDS later where that is set, so that what follows a call's
   end by moments goes in the same write rather than a second one. A call
   with a Vapi conversation waits for its end-of-call report (the whole
-  transcript), with no message sent until it is in, or for
-  CRM_REPORT_WAIT_SECONDS, after which the sweep sends it. A
+  transcript): its row waits (``awaiting_report``) with no message sent
+  until the report is in, or for CRM_REPORT_WAIT_SECONDS, after which the
+  sweep sends it. A
   change after a version went out (while it is sent, or after an attempt
   that failed) gives the row a new version, so the CRM always gets the
   last word, under a key it has not seen.
@@ -93,25 +94,27 @@ def crm_call_ready(*, call: Call) -> CrmDelivery | None:
     # send's end re-arms it (``_finish``); waiting, its retry sends the new
     # version; dead, an operator's retry does.
     # A call with a Vapi conversation waits for its end-of-call report (its
-    # whole transcript), which follows the last status by seconds: no
-    # message now, and the sweep sends the row if the report never comes.
-    # A row waiting for it is due at once when it is in.
-    awaiting_report = standing[4] is not None and standing[5] is None
-    wait = settings.CRM_SETTLE_SECONDS
-    if awaiting_report:
-        wait = max(wait, settings.CRM_REPORT_WAIT_SECONDS)
+    # whole transcript), which follows the last status by seconds: its row
+    # waits with no message sent, and is sent as soon as a later call here
+    # finds the report in; the sweep sends it if the report never comes.
+    awaiting = standing[4] is not None and standing[5] is None and settings.CRM_REPORT_WAIT_SECONDS > 0
+    wait = max(settings.CRM_SETTLE_SECONDS, settings.CRM_REPORT_WAIT_SECONDS if awaiting else 0)
     now = timezone.now()
     due = now + timedelta(seconds=wait)
     pending, delivered = CrmDelivery.Status.PENDING, CrmDelivery.Status.DELIVERED
+    row = CrmDelivery(
+        kind=CrmDelivery.Kind.CALL, key=standing[3], call_id=call.pk, available_at=due, awaiting_report=awaiting
+    )
     armed = rows_inserted(
-        CrmDelivery(kind=CrmDelivery.Kind.CALL, key=standing[3], call_id=call.pk, available_at=due), _REARMED,
-        [pending, delivered, pending, delivered, delivered, pending, due, now, *_TRIED, pending, pending, due],
+        row, _REARMED,
+        [pending, delivered, pending, delivered, delivered, pending, due, delivered, pending, now, *_TRIED, pending,
+         pending],
     )  # fmt: skip
-    # Due (new, re-armed from delivered, or brought forward) when pending and never tried.
+    # Due (new, re-armed from delivered, or no longer waiting) when pending and never tried.
     if not armed or armed[0].status != pending or armed[0].attempts:
         return None
     delivery = armed[0]
-    if awaiting_report:
+    if delivery.awaiting_report:
         logger.info("crm.awaiting_report", extra={"call_id": call.pk, "crm_delivery_id": delivery.pk})
         return None
     _enqueue(delivery.pk, countdown=settings.CRM_SETTLE_SECONDS)
@@ -125,19 +128,23 @@ _CALL_STANDING = (
 _SEGMENT_PENDING = "SELECT 1 FROM calls_transcriptsegment WHERE call_id = %s AND status = %s LIMIT 1"
 # Waits for a concurrent insert of the same key to commit or roll back, as
 # the unique constraint does; no IntegrityError, so no savepoint.
-# A row never tried keeps its version (no key of it has gone out), and one
-# due later than now asked for (waiting for a report) is brought forward.
-_UNTRIED = "(calls_crmdelivery.status = %s AND calls_crmdelivery.attempts = 0)"
+# A row waiting for the report (``awaiting_report``, with no message sent)
+# takes the new one's wait; never tried, it keeps its version (no key of it
+# has gone out), and it is sent once the new one no longer waits.
+_WAITING = "(calls_crmdelivery.status = %s AND calls_crmdelivery.awaiting_report)"
 _REARMED = (
     "ON CONFLICT (kind, key) DO UPDATE SET "
-    f"version = CASE WHEN {_UNTRIED} THEN calls_crmdelivery.version ELSE calls_crmdelivery.version + 1 END, "
+    f"version = CASE WHEN {_WAITING} AND calls_crmdelivery.attempts = 0 THEN calls_crmdelivery.version "
+    "ELSE calls_crmdelivery.version + 1 END, "
     "status = CASE WHEN calls_crmdelivery.status = %s THEN %s ELSE calls_crmdelivery.status END, "
     "attempts = CASE WHEN calls_crmdelivery.status = %s THEN 0 ELSE calls_crmdelivery.attempts END, "
-    f"available_at = CASE WHEN calls_crmdelivery.status = %s OR {_UNTRIED} THEN %s "
-    "ELSE calls_crmdelivery.available_at END, "
+    f"available_at = CASE WHEN calls_crmdelivery.status = %s OR ({_WAITING} AND calls_crmdelivery.attempts = 0) "
+    "THEN %s ELSE calls_crmdelivery.available_at END, "
+    f"awaiting_report = CASE WHEN calls_crmdelivery.status = %s OR {_WAITING} THEN excluded.awaiting_report "
+    "ELSE calls_crmdelivery.awaiting_report END, "
     "updated_at = %s WHERE calls_crmdelivery.status IN (%s, %s, %s) "
     "OR (calls_crmdelivery.status = %s AND calls_crmdelivery.attempts > 0) "
-    f"OR ({_UNTRIED} AND calls_crmdelivery.available_at > %s)"
+    f"OR ({_WAITING} AND calls_crmdelivery.attempts = 0 AND NOT excluded.awaiting_report)"
 )
 _TRIED = (CrmDelivery.Status.DELIVERED, CrmDelivery.Status.DELIVERING, CrmDelivery.Status.DEAD)
 

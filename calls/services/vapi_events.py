@@ -19,6 +19,7 @@ from calls.serializers import vapi as shapes
 from calls.services.callbacks import callback_schedule
 from calls.services.calls import call_apply_status, call_event_record, call_upsert
 from calls.services.capture import CAPTURE_TOOLS, capture_enqueue_reconcile, capture_from_event
+from calls.services.crm import crm_call_ready
 from calls.services.handoff import Verdict, handoff_bridged_to
 from calls.services.recordings import (
     ERASURE,
@@ -310,6 +311,8 @@ def apply_end_of_call_report(event: InboundEvent) -> None:
         if url
     ]
     _reconcile_consent(call=call, data=data, recordings=recordings)
+    # The report is what the call's CRM write waited for, whether or not it said anything.
+    crm_call_ready(call=call)
 
 
 def _said_at(started: datetime, seconds_from_start: float | None) -> datetime:

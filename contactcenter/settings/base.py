@@ -292,7 +292,8 @@ CRM_SETTLE_SECONDS = env.float("CRM_SETTLE_SECONDS", default=0.0)
 # is in (its whole transcript and summary), not at its last status and
 # again seconds later. Should the report never come (the assistant's
 # serverMessages leave it out, or Vapi's one try failed), the row is due
-# this long after the call ended, and the CRM sweep sends it.
+# this long after the call ended, and the CRM sweep sends it within its
+# grace and period after that. 0: nothing waits for reports.
 CRM_REPORT_WAIT_SECONDS = env.float("CRM_REPORT_WAIT_SECONDS", default=60.0)
 
 # --- IVR and consent policy ---------------------------------------------------------

@@ -306,6 +306,31 @@ def test_a_vapi_call_is_written_once_its_end_of_call_report_is_in(
     ]  # fmt: skip
 
 
+@pytest.mark.parametrize("case", ["nothing said", "after the wait ran out", "no wait"])
+def test_a_vapi_call_s_report_sends_its_write_whatever_it_holds_and_however_late(
+    client, webhook_crm, settings, django_capture_on_commit_callbacks, case
+):
+    """A report with no words, one that comes after the wait has run out
+    (the inbox behind), and a deployment that does not wait for reports."""
+    if case == "no wait":
+        settings.CRM_REPORT_WAIT_SECONDS = 0
+    call = vapi.new_call()
+    ended = vapi.status_update(call, "ended", endedReason="customer-did-not-answer")
+    report = vapi.end_of_call_report(call, [] if case == "nothing said" else [("user", "Hello?")], recording=False)
+
+    at_the_status = vapi_deliveries(client, django_capture_on_commit_callbacks, ended)
+    delivery = CrmDelivery.objects.get()
+    assert at_the_status == ([((delivery.pk,),)] if case == "no wait" else [])
+    if case == "after the wait ran out":
+        CrmDelivery.objects.update(available_at=timezone.now() - timedelta(seconds=30))
+    at_the_report = vapi_deliveries(client, django_capture_on_commit_callbacks, report)
+
+    assert at_the_report == ([] if case == "no wait" else [((delivery.pk,),)]), "one message in all"
+    assert crm.crm_deliver(delivery_id=delivery.pk) == "delivered"
+    (written,) = webhook_crm.requests
+    assert written.headers["Idempotency-Key"] == f"{delivery.pk}-v1"
+
+
 def test_a_vapi_call_whose_report_never_comes_is_written_by_the_sweep_and_again_when_it_comes(
     client, webhook_crm, settings, django_capture_on_commit_callbacks
 ):

@@ -186,6 +186,36 @@ print("HIDDEN", "sip-secret" not in stored[0] and stored[1] == "")
 """
 
 
+# Vapi calls that ended before a CRM write waited for reports are taken as
+# having had theirs; a call after it waits, on SQLite's upsert too.
+REPORTS_AWAITED_AFTER_MIGRATION = """
+import django
+django.setup()
+from django.conf import settings
+from django.core.management import call_command
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+
+before = [("calls", "0012_vapi_live_call_control")]
+executor = MigrationExecutor(connection)
+executor.migrate(before)
+Call = executor.loader.project_state(before).apps.get_model("calls", "Call")
+Call.objects.create(call_sid="vapi:ended", vapi_call_id="ended", status="completed", ended_at="2026-01-01T10:00Z")
+Call.objects.create(call_sid="vapi:live", vapi_call_id="live", status="in-progress")
+Call.objects.create(call_sid="CA1", status="completed", ended_at="2026-01-01T10:00Z")
+call_command("migrate", verbosity=0)
+from calls.models import Call
+from calls.services import crm
+print("MARKED", sorted(Call.objects.filter(vapi_report_at__isnull=False).values_list("call_sid", flat=True)))
+settings.CRM_ADAPTER = "webhook"
+live = Call.objects.get(call_sid="vapi:live")
+Call.objects.filter(pk=live.pk).update(status="completed")
+print("WAITING", crm.crm_call_ready(call=live), live.crm_deliveries.get().awaiting_report)
+Call.objects.filter(pk=live.pk).update(vapi_report_at="2026-01-01T10:01Z")
+sent = crm.crm_call_ready(call=live)
+print("SENT", sent.version, sent.awaiting_report)
+"""
+
 APPLIED = """
 import django
 django.setup()
@@ -292,6 +322,12 @@ def test_sqlite_applies_deliveries_with_their_words_redacted(tmp_path):
 
 def test_answers_kept_before_they_were_encrypted_are_encrypted_by_the_migration(tmp_path):
     assert run_on_sqlite(tmp_path, ANSWERS_ENCRYPTED_BY_MIGRATION) == ["READ True", "HIDDEN True"]
+
+
+def test_vapi_calls_ended_before_the_migration_wait_for_no_report_and_later_ones_do(tmp_path):
+    assert run_on_sqlite(tmp_path, REPORTS_AWAITED_AFTER_MIGRATION) == [
+        "MARKED ['vapi:ended']", "WAITING None True", "SENT 1 False",
+    ]  # fmt: skip
 
 
 def test_sqlite_outboxes_claim_fence_and_rearm_with_hand_written_statements(tmp_path):
