@@ -194,8 +194,8 @@ def chain_seal(chain: Chain, *, using: str = "default", wait: bool = True, batch
     for that batch only, and none when nothing visible is unsealed; with
     ``wait`` False, returns 0 at once if another sealer holds it (that one
     will seal them). Inside a caller's transaction, the lock is held until
-    it ends. Safe to run at any time,
-    from any number of processes: a row is sealed once."""
+    it ends. Safe to run at any time, from any number of processes: a row
+    is sealed once."""
     connection = connections[using]
     table = connection.ops.quote_name(chain.model._meta.db_table)
     # Nothing visible to seal (the sealer's rounds, mostly, between bursts):

@@ -9,10 +9,9 @@
   with a Vapi conversation waits for its end-of-call report (the whole
   transcript): its row waits (``awaiting_report``) with no message sent
   until the report is in, or for CRM_REPORT_WAIT_SECONDS, after which the
-  sweep sends it. A
-  change after a version went out (while it is sent, or after an attempt
-  that failed) gives the row a new version, so the CRM always gets the
-  last word, under a key it has not seen.
+  sweep sends it. A change after a version went out (while it is sent, or
+  after an attempt that failed) gives the row a new version, so the CRM
+  always gets the last word, under a key it has not seen.
 - ``crm_erasure_requested`` does the same for an erasure, and cancels the
   subject's call deliveries not yet sent.
 - ``crm_deliver`` claims a row, builds the body from the current redacted

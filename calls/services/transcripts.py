@@ -348,8 +348,8 @@ def _names_introduced(event_id: int, payload_text: str) -> tuple[str, ...]:
     # by the same worker, and the payload does not change while any is pending.
     from compliance.redaction import get_redactor
 
-    # Each string once: a report carries its turns more than once (its
-    # messages, their OpenAI-formatted copies, the transcript).
+    # Each string once: a report carries each turn's words twice (its
+    # messages and their OpenAI-formatted copies).
     words = " \n ".join(dict.fromkeys(_strings(json.loads(payload_text))))
     return tuple(get_redactor().names_in(words))
 
