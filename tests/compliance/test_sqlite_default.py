@@ -125,18 +125,26 @@ print("EMPTIED", result.ok, "truncated or rolled back" in str(result))
 """
 
 
-# Consent events recorded before the ledger was chained are chained, in the
-# order they were appended, by the migration that introduces the chain.
-CHAINED_BY_MIGRATION = """
+def migrated_to(app: str, migration: str) -> str:
+    """A script's start: the database migrated up to ``migration`` only, as
+    ``executor`` (with ``before`` and ``call_command`` to migrate the rest)."""
+    return f"""
 import django
 django.setup()
 from django.core.management import call_command
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-before = [("compliance", "0007_erase_subject_permission")]
+before = [("{app}", "{migration}")]
 executor = MigrationExecutor(connection)
-executor.migrate(before)
+executor.migrate(before)"""
+
+
+# Consent events recorded before the ledger was chained are chained, in the
+# order they were appended, by the migration that introduces the chain.
+CHAINED_BY_MIGRATION = (
+    migrated_to("compliance", "0007_erase_subject_permission")
+    + """
 historical = executor.loader.project_state(before).apps
 Call, ConsentEvent = historical.get_model("calls", "Call"), historical.get_model("compliance", "ConsentEvent")
 call = Call.objects.create(call_sid="CA1", consent_jurisdiction="US-CA")
@@ -156,19 +164,13 @@ try:
 except django.db.DatabaseError as error:
     print("REFUSED", "append-only" in str(error))
 """
+)
 
 
 # Answers kept with deliveries before they were encrypted are encrypted by the migration.
-ANSWERS_ENCRYPTED_BY_MIGRATION = """
-import django
-django.setup()
-from django.core.management import call_command
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
-
-before = [("calls", "0008_handoff")]
-executor = MigrationExecutor(connection)
-executor.migrate(before)
+ANSWERS_ENCRYPTED_BY_MIGRATION = (
+    migrated_to("calls", "0008_handoff")
+    + """
 InboundEvent = executor.loader.project_state(before).apps.get_model("calls", "InboundEvent")
 answer = '<Response><Dial><Sip password="sip-secret">sip:a@sip.vapi.ai?x-handoff=abc</Sip></Dial></Response>'
 for number, body in enumerate([answer, ""]):
@@ -184,21 +186,15 @@ with connection.cursor() as cursor:
 print("READ", list(InboundEvent.objects.order_by("id").values_list("response_body", flat=True)) == [answer, ""])
 print("HIDDEN", "sip-secret" not in stored[0] and stored[1] == "")
 """
+)
 
 
 # Vapi calls that ended before a CRM write waited for reports are taken as
 # having had theirs; a call after it waits, on SQLite's upsert too.
-REPORTS_AWAITED_AFTER_MIGRATION = """
-import django
-django.setup()
+REPORTS_AWAITED_AFTER_MIGRATION = (
+    migrated_to("calls", "0012_vapi_live_call_control")
+    + """
 from django.conf import settings
-from django.core.management import call_command
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
-
-before = [("calls", "0012_vapi_live_call_control")]
-executor = MigrationExecutor(connection)
-executor.migrate(before)
 Call = executor.loader.project_state(before).apps.get_model("calls", "Call")
 Call.objects.create(call_sid="vapi:ended", vapi_call_id="ended", status="completed", ended_at="2026-01-01T10:00Z")
 Call.objects.create(call_sid="vapi:live", vapi_call_id="live", status="in-progress")
@@ -215,6 +211,7 @@ Call.objects.filter(pk=live.pk).update(vapi_report_at="2026-01-01T10:01Z")
 sent = crm.crm_call_ready(call=live)
 print("SENT", sent.version, sent.awaiting_report)
 """
+)
 
 APPLIED = """
 import django
