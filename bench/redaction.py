@@ -88,6 +88,8 @@ CORPORA = {
     "dev23b": CORPUS_DIRECTORY / "dev23b.jsonl",
     "dev24a": CORPUS_DIRECTORY / "dev24a.jsonl",
     "dev24b": CORPUS_DIRECTORY / "dev24b.jsonl",
+    "dev25a": CORPUS_DIRECTORY / "dev25a.jsonl",
+    "dev25b": CORPUS_DIRECTORY / "dev25b.jsonl",
     "own": CORPUS_DIRECTORY / "redaction.jsonl",
     "presidio-evaluator": ROOT / "bench" / "data" / "presidio_evaluator.jsonl",
 }
