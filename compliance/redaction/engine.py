@@ -341,13 +341,12 @@ class Redactor:
         before it is only read), as it reads the turn after its context (``turn_window``): the
         model reads a whole sequence at once, and a turn's words after it, or a call's words long
         before, would change what it makes of the turn."""
+        line_starts = [0] + [match.end() for match in _LINE_START.finditer(text)]
+        line_starts = [line_start for line_start in line_starts if line_start >= first]
+        windows = [(*turn_window(text, line_start), line_start) for line_start in line_starts]
         findings = []
-        for line_start in [0] + [match.end() for match in _LINE_START.finditer(text)]:
-            if line_start < first:
-                continue
-            start, end = turn_window(text, line_start)
-            for kind, found_start, found_end in self.tagger.find(text[start:end], turn=line_start - start):
-                found_start, found_end = found_start + start, found_end + start
+        for line_start, found in zip(line_starts, self.tagger.find_in(text, windows), strict=True):
+            for kind, found_start, found_end in found:
                 if found_end <= line_start:
                     continue
                 if found_start < line_start and not self._goes_on(kind, text, line_start, found_end):

@@ -33,7 +33,9 @@ from __future__ import annotations
 import hashlib
 import re
 import string
+from bisect import bisect_left
 from collections.abc import Iterable, Sequence
+from operator import itemgetter
 from pathlib import Path
 from typing import NamedTuple
 
@@ -168,8 +170,10 @@ class Features:
         """The word forms worked out at load."""
         return frozenset(self._vocabulary)
 
-    def __call__(self, words: Sequence[str]) -> list[list[str]]:
-        per_word: dict[str, _Word] = {}
+    def __call__(self, words: Sequence[str], per_word: dict[str, _Word] | None = None) -> list[list[str]]:
+        """``per_word`` keeps what the words of one text that the model doesn't know contribute, for
+        the next sequence read in the same text; its caller drops it with the text."""
+        per_word = {} if per_word is None else per_word
         said = []
         for word in words:
             known = self._vocabulary.get(word) or per_word.get(word)
@@ -335,6 +339,27 @@ def _number_said_up_to(text_tokens: Sequence[Token], first: int) -> int:
     return begins
 
 
+class _Reading:
+    """One text's tokens, from which the tokens of each part of it read apart are taken."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.tokens = tokens(text)
+        self.starts = [start for _, start, _ in self.tokens]
+
+    def tokens_of(self, start: int, end: int) -> list[Token]:
+        """``tokens(text[start:end])``: a token the part's start cuts is split there as it
+        would be read alone; the part ends where a line does, which no token crosses."""
+        first = bisect_left(self.starts, start)
+        head = []
+        if first and self.tokens[first - 1][2] > start:
+            head = tokens(self.text[start : self.tokens[first - 1][2]])
+        return head + [
+            (word, token_start - start, token_end - start)
+            for word, token_start, token_end in self.tokens[first : bisect_left(self.starts, end, first)]
+        ]
+
+
 class SequenceTagger:
     """Loads the pinned model once, then tags many texts."""
 
@@ -356,12 +381,30 @@ class SequenceTagger:
         context, and of a number said up to the turn, after as many before that number
         ("Can I have your social security number please?" / "yeah it's 8 4 5 3 2 0 0" / "9 5");
         what the context talks of is read whole."""
-        text_tokens = tokens(text)
-        first = next((index for index, (_, start, _) in enumerate(text_tokens) if start >= turn), len(text_tokens))
-        text_tokens = text_tokens[max(0, _number_said_up_to(text_tokens, first) - CONTEXT_TOKENS) :]
-        if not text_tokens:
-            return []
-        labels = self._tagger.tag(self.features([word for word, _, _ in text_tokens]))
+        return self.find_in(text, [(0, len(text), turn)], types=types)[0]
+
+    def find_in(
+        self, text: str, windows: Sequence[tuple[int, int, int]], *, types: frozenset[str] = TRUSTED_TYPES
+    ) -> list[list[Span]]:
+        """For each window ``(start, end, turn)`` of ``text``, what ``find`` finds in
+        ``text[start:end]`` with its turn beginning at ``turn``, offsets into ``text``. The text
+        is split into tokens once, and each word the model doesn't know is worked out once."""
+        reading = _Reading(text)
+        per_word: dict[str, _Word] = {}
+        found = []
+        for start, end, turn in windows:
+            window = text[start:end]
+            text_tokens = reading.tokens_of(start, end)
+            first = bisect_left(text_tokens, turn - start, key=itemgetter(1))
+            text_tokens = text_tokens[max(0, _number_said_up_to(text_tokens, first) - CONTEXT_TOKENS) :]
+            kept = self._found(window, text_tokens, types, per_word) if text_tokens else []
+            found.append([(kind, found_start + start, found_end + start) for kind, found_start, found_end in kept])
+        return found
+
+    def _found(
+        self, text: str, text_tokens: list[Token], types: frozenset[str], per_word: dict[str, _Word]
+    ) -> list[Span]:
+        labels = self._tagger.tag(self.features([word for word, _, _ in text_tokens], per_word))
         found = []
         for kind, first, last in _runs(text_tokens, labels):
             # A title is not part of the name ("Ms [PERSON]"), nor is its full stop.

@@ -16,6 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from compliance.redaction import get_redactor, lexicon, tagger
+from compliance.redaction.dialogue import turn_window
 from compliance.redaction.evaluation import load_corpus
 
 CORPUS = Path(__file__).parent / "corpus"
@@ -124,6 +125,54 @@ def test_a_turn_is_read_after_no_more_of_its_context_than_the_features_reach(pin
     said = " ".join(context) + "\n" + " ".join(turn)
 
     assert in_turn(" ".join(earlier) + " " + said) == in_turn(said)
+
+
+def test_a_transcript_s_turns_read_together_find_what_each_finds_read_alone(pinned):
+    texts = development_texts()
+    windows_found = mismatched = 0
+    for first in range(0, len(texts), 400):
+        text = "\n".join(texts[first : first + 30])
+        line_starts = [0] + [index + 1 for index, character in enumerate(text) if character == "\n"]
+        windows = [(*turn_window(text, line_start), line_start) for line_start in line_starts]
+        alone = [
+            [(kind, start + window_start, end + window_start) for kind, start, end in found]
+            for window_start, window_end, turn in windows
+            for found in [pinned.find(text[window_start:window_end], turn=turn - window_start)]
+        ]
+        together = pinned.find_in(text, windows)
+        windows_found += sum(1 for found in alone if found)
+        mismatched += sum(1 for one, other in zip(alone, together, strict=True) if one != other)
+
+    assert windows_found > 100
+    assert mismatched == 0
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.one_of(words, st.sampled_from(PLACEHOLDERS), st.just("\n"), st.text(min_size=1, max_size=8)), max_size=40
+    ),
+    st.lists(st.tuples(st.integers(0, 400), st.integers(0, 400)), min_size=1, max_size=6),
+)
+def test_parts_of_a_text_read_together_find_what_each_finds_read_alone(pinned, pieces, cuts):
+    # Any start, a token's middle too; each part ends where a line does, as a turn's window.
+    text = " ".join(pieces)
+    windows = []
+    for start, turn in cuts:
+        start = min(start, len(text))
+        end = text.find("\n", start)
+        end = len(text) if end == -1 else end
+        windows.append((start, end, min(start + turn, end)))
+
+    alone = [
+        [
+            (kind, found_start + start, found_end + start)
+            for kind, found_start, found_end in pinned.find(text[start:end], turn=turn - start)
+        ]
+        for start, end, turn in windows
+    ]
+
+    assert pinned.find_in(text, windows) == alone
 
 
 def _positions(text: str, pieces: list[str]) -> list[tuple[int, str]]:
