@@ -2087,6 +2087,11 @@ _ASKED_OF_IT = re.compile(
     FLAGS,
 )
 # "Yes" opening the answer; what follows it ("it's", "i think", "it should be") is any answer's lead.
+_ASKED_OF_IT_NEXT = re.compile(
+    r"[^\n.?!]{0,60}[.!][^\S\n]+[^\n.?!]{0,40}?\b(?:what|which)\b[^\n.?!]{0,40}\b(?:it|that|the new one)\b[^\S\n]+"
+    r"(?:to be|be|changed to|change(?:d)? (?:it|that) to|set to)\b[^\S\n]*\?",
+    FLAGS,
+)
 _YES = re.compile(rf"\s*(?:{_SPEAKER}\s*)?(?:yes|yeah|yep|yup|sure(?: do| is)?|uh huh)\b", FLAGS)
 _GIVE_IT = re.compile(
     r"\b(?:give|tell|say|read|provide|confirm|verify|spell|share|answer|repeat|go ahead with)\b", FLAGS
@@ -2206,7 +2211,9 @@ def _secret_answers(text: str, talk: Dialogue) -> list[Finding]:
     A second try after it is one too, and the answer said again elsewhere."""
     found: list[Finding] = []
     for asked in _SECRET_ASKED.finditer(talk.lowered):
-        question = _QUESTION_END.match(talk.lowered, asked.end())
+        # Or named in a sentence and asked of in the next: "…, we use a pickup password. What would
+        # you like it to be?"
+        question = _QUESTION_END.match(talk.lowered, asked.end()) or _ASKED_OF_IT_NEXT.match(talk.lowered, asked.end())
         if question is None:
             continue
         asking = talk.lowered[talk.sentence(asked.start())[0] : question.end()]
@@ -2222,6 +2229,7 @@ def _secret_answers(text: str, talk: Dialogue) -> list[Finding]:
             tries = _tries(text, said.end()) if said else []
         else:
             tries = _hedged_tries(text, question.end()) or _tries_turns_later(text, talk, question.end())
+        tries = tries or _set_to(text, asked_of_it.end() if asked_of_it else question.end())
         tries += _tried_again(text, talk, tries)
         found += [("PIN", *answer, 0.7) for answer in tries]
     # The secret said after its name, with no question: "my first pet was a dog named biscuit".
@@ -2286,6 +2294,35 @@ def _secret_answers(text: str, talk: Dialogue) -> list[Finding]:
             longer = _SAID_LONGER.match(text, match.end())
             found.append(("PIN", match.start(), longer.end() if longer else match.end(), 0.7))
     return found
+
+
+def _set_to(text: str, position: int) -> list[tuple[int, int]]:
+    """What the answer after ``position`` says a secret was set to, put down as or is to be, past
+    talk before it that no pause or stop ends ("oh man um that was a long time ago i think i put
+    pushok", "Yes, make it harbor light.", "h s nine nine two… and the word is uh i think my wife
+    set it to bluebonnet"): the words after it up to the first of talk ("lets do coconut bread my
+    mom makes it every sunday")."""
+    answer_start = _skip_space(text, position)
+    if text.startswith("\n", answer_start):
+        answer_start += 1
+    answer_end = text.find("\n", answer_start)
+    answer_end = len(text) if answer_end == -1 else answer_end
+    for said in _SET_TO.finditer(text, answer_start, answer_end):
+        article = _ARTICLE.match(text, said.end())
+        words = _secret_words(text, article.end() if article else said.end(), _MOST_WORDS)
+        if words is not None and words[1] <= answer_end and _secret(text[words[0] : words[1]]):
+            return [(said.end(), words[1])]
+    return []
+
+
+# What a secret is said to have been set to or to be: "i put", "we made it", "set it to", "make it",
+# "let's do", "go with"; not "I set it years ago", "I picked the teacher question".
+_SET_TO = re.compile(
+    r"\b(?:(?:i|we|she|he|they)\s+(?:put|used)(?:\s+down)?|(?:set|changed|change)\s+it\s+(?:to|as)|"
+    r"(?:made|make)\s+it(?:\s+(?:to|as))?|(?:let's|lets|let us)\s+(?:do|go with|use|make it)|"
+    r"(?:i'll|ill|we'll)\s+(?:go with|do|use)|go with),?\s+(?:(?:uh|um|er),?\s+)?",
+    FLAGS,
+)
 
 
 def _tried_again(text: str, talk: Dialogue, tries: list[tuple[int, int]]) -> list[tuple[int, int]]:

@@ -3760,3 +3760,34 @@ def test_a_name_asked_for_with_where_they_work_is_hidden(context, text, value):
 )
 def test_a_department_or_a_pronoun_asked_for_survives(context, text):
     assert not hidden(text, context=context)
+
+
+@pytest.mark.parametrize(
+    "context, text, value",
+    [
+        # What a secret was put down as or set to, after talk that no pause or stop ends.
+        ("One more security question: what was your childhood nickname?",
+         "oh wow nobody calls me that anymore i think i put sunny", "sunny"),
+        ("Can I get the member number and the security word?",
+         "its four four one two and uh my husband set it to marigold", "marigold"),
+        # Chosen for a new secret, with talk after it, the question in the same turn as the secret's name.
+        ("Would you like a verbal password on the account?", "Sure, make it copper kettle.", "copper kettle"),
+        ("For anyone else picking up, we use a pickup password. What would you like it to be?",
+         "lets do purple moose my son picked it", "purple moose"),
+    ],
+)  # fmt: skip
+def test_a_secret_put_down_set_or_chosen_after_talk_is_hidden(context, text, value):
+    assert all_hidden(text, value, context=context)
+
+
+@pytest.mark.parametrize(
+    "context, text",
+    [
+        ("What's the passcode on the account?", "I set it years ago and never wrote it down."),
+        ("What was your first pet's name?", "Oh, I think I picked the teacher question instead."),
+        ("Can I change my password over the phone?", "You can set it yourself on the login page."),
+        ("Would you like a verbal password? What would you like it to be?", "Um, let's do it later, I'm driving."),
+    ],
+)
+def test_talk_of_setting_or_choosing_a_secret_survives(context, text):
+    assert not hidden(text, context=context)
