@@ -2609,7 +2609,8 @@ def _units_after(text: str, findings: list[Finding]) -> list[Finding]:
     return found
 
 
-_UNIT_AFTER = re.compile(rf"(?:{ADDRESS_GAP}(?:{UNIT})){{1,2}}", FLAGS)
+# After a street, a room is a unit too: "2100 San Antonio Street, Room 418" (a dormitory, an office).
+_UNIT_AFTER = re.compile(rf"(?:{ADDRESS_GAP}(?:{UNIT}|room\s+#?\d{{1,4}}(?:[ -]?[A-Za-z]\b)?)){{1,2}}", FLAGS)
 _UNIT_KINDS = r"\b(?:box|apartment|apt|unit|suite|lot|space|trailer)\b"
 _UNIT_KIND = re.compile(_UNIT_KINDS, FLAGS)
 _UNIT_AGAIN = re.compile(rf"(?P<kind>{_UNIT_KINDS})\s+#?\d+(?:[ -]?[A-Za-z]\b)?", FLAGS)
@@ -2690,8 +2691,13 @@ def _zip_next(text: str, position: int, zip_starts: set[int]) -> bool:
 
 
 _ZIP_GAP = re.compile(r",?[^\S\n]*")
-# Where the address ends, a word of when aside: "I'm at …, Oxford, Mississippi now."
-_ADDRESS_ENDS = re.compile(r"(?:[^\S\n]+(?:now|currently|these days|nowadays|right now))?[^\S\n]*(?:[.,;:?!…]|\n|$)")
+# Where the address ends, a word of when aside ("I'm at …, Oxford, Mississippi now."), or asked to be
+# checked ("Is 45 Prospect Street, Apartment 3, Cambridge still correct?").
+_ADDRESS_ENDS = re.compile(
+    r"(?:[^\S\n]+(?:now|currently|these days|nowadays|right now))?[^\S\n]*(?:[.,;:?!…]|\n|$)"
+    r"|[^\S\n]+(?:still[^\S\n]+)?(?:correct|right|current|accurate|good|valid)[^\S\n]*\?",
+    FLAGS,
+)
 # Words said between an address and its ZIP code that are no town: "…, Unit C, ZIP 30306".
 _NO_TOWN = BARE_WORDS | {
     "zip", "zipcode", "postal", "postcode", "code", "attn", "yup", "ya", "mhm", "lemme", "gonna",

@@ -3791,3 +3791,18 @@ def test_a_secret_put_down_set_or_chosen_after_talk_is_hidden(context, text, val
 )
 def test_talk_of_setting_or_choosing_a_secret_survives(context, text):
     assert not hidden(text, context=context)
+
+
+@pytest.mark.parametrize(
+    "context, text, value",
+    [
+        # A town read back with its street, asked to be checked.
+        ("Let me confirm the mailing address.", "Is 19 Orchard Lane, Unit 2, Burlington still correct?",
+         "19 Orchard Lane, Unit 2, Burlington"),
+        # A room after a street is a unit, and the town after it the address's.
+        ("Where should we send it?", "Send it to 340 College Avenue, Room 212, Ithaca, 14850.",
+         "340 College Avenue, Room 212, Ithaca"),
+    ],
+)  # fmt: skip
+def test_a_town_asked_to_be_checked_and_a_room_after_a_street_are_hidden(context, text, value):
+    assert all_hidden(text, value, context=context)
