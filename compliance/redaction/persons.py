@@ -888,11 +888,18 @@ class NameFinder:
         # Read for each turn in what was said up to its end, back as far as a
         # turn's context reaches (``turn_window``): in a whole call, a later turn
         # or an agent's formatted greeting long before doesn't make a caller's
-        # raw turn cased.
+        # raw turn cased, nor does a formatted question for a person's name just before a turn
+        # written with no capital at all ("…our Sunflower room. Can I get her name and birthday?" /
+        # "her names malia fifita and…").
         evidence = [word.start for word in words if word.capitalised and not word.initial and word.folded != "i"]
         if evidence:
-            for _, turn in itertools.groupby(words, key=lambda word: text.rfind("\n", 0, word.start)):
+            for line_start, turn in itertools.groupby(words, key=lambda word: text.rfind("\n", 0, word.start) + 1):
                 turn = list(turn)
+                line_end = text.find("\n", line_start)
+                if line_start and text[line_start : len(text) if line_end == -1 else line_end].islower():
+                    asked = question_in(text[text.rfind("\n", 0, line_start - 1) + 1 : line_start - 1])
+                    if _NAME.search(asked) and asks_for_a_person(asked):
+                        continue
                 start, end = turn_window(text, turn[0].start)
                 first = bisect.bisect_left(evidence, start)
                 if first < len(evidence) and evidence[first] < end:
@@ -1875,6 +1882,7 @@ def asks_for_a_person(question: str) -> bool:
     return _PERSON_ASKED.search(_A_THING_S_NAME.sub(" ", _SPEAKER.sub(" ", question))) is not None
 
 
+_NAME = re.compile(r"\bnames?\b", re.IGNORECASE)
 # A transcript's speakers' labels: "Agent: And the state? Caller: Maryland."
 _SPEAKER = re.compile(r"\b(?:agent|caller|customer|assistant|bot|user|rep)\s*:", re.IGNORECASE)
 

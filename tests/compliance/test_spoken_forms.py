@@ -3806,3 +3806,29 @@ def test_talk_of_setting_or_choosing_a_secret_survives(context, text):
 )  # fmt: skip
 def test_a_town_asked_to_be_checked_and_a_room_after_a_street_are_hidden(context, text, value):
     assert all_hidden(text, value, context=context)
+
+
+@pytest.mark.parametrize(
+    "context, text, value",
+    [
+        # A turn with no capital at all after a formatted question for a name is raw speech, however
+        # the question capitalises its words.
+        ("Welcome to Harbor Dental, this is Megan. Can I get the patient's name and birthday?",
+         "his names sione vaipulu and hes six", "sione vaipulu"),
+        ("Great, Dr. Okafor has Tuesday open. And your name?", "sione vaipulu im his dad", "sione vaipulu"),
+    ],
+)  # fmt: skip
+def test_a_raw_answer_to_a_formatted_question_for_a_name_is_read_as_raw(context, text, value):
+    assert all_hidden(text, value, context=context)
+
+
+@pytest.mark.parametrize(
+    "context, text",
+    [
+        ("Perfect, the Blue Room on Friday. And what name is it under?", "um hold on let me ask my husband"),
+        ("Thanks for calling Keystone Mutual claims. First, is everyone safe and is anyone injured?",
+         "yeah everybodys fine just a fender bender at the costco"),
+    ],
+)  # fmt: skip
+def test_a_raw_answer_that_gives_no_name_survives(context, text):
+    assert not hidden(text, context=context)
