@@ -2308,6 +2308,8 @@ def _set_to(text: str, position: int) -> list[tuple[int, int]]:
     answer_end = text.find("\n", answer_start)
     answer_end = len(text) if answer_end == -1 else answer_end
     for said in _SET_TO.finditer(text, answer_start, answer_end):
+        if "[" in text[answer_start : said.start()]:
+            break  # an answer hidden before it: "[PIN]. Oh wait, did I put Ibadan?"
         article = _ARTICLE.match(text, said.end())
         words = _secret_words(text, article.end() if article else said.end(), _MOST_WORDS)
         if words is not None and words[1] <= answer_end and _secret(text[words[0] : words[1]]):
