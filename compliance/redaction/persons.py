@@ -94,8 +94,8 @@ RELATIONS = (
 # Phrases after which a word that is plainly a name is one.
 WEAK_SLOTS = (
     "with", "under", "for", "to", "and", "from", "by", "tell", "ask", "thank you", "thanks", "hi", "hello", "hey",
-    "bye", "goodbye", "dear", "alright", "all right", "okay", "ok", "sorry", "yes", "yeah", "no", "caregiver",
-    "co-signer", "cosigner", "beneficiary", "authorized user",
+    "bye", "goodbye", "take care", "dear", "alright", "all right", "okay", "ok", "sorry", "yes", "yeah", "no",
+    "caregiver", "co-signer", "cosigner", "beneficiary", "authorized user",
 )  # fmt: skip
 INFLECTIONS = ("ing", "ed", "es", "er", "ers", "ly", "able", "ment", "ments")
 ENGLISH_PREFIXES = frozenset("co re un non pre post auto over under out self anti sub".split())
@@ -570,10 +570,17 @@ _SLOT_TABLES = tuple(
 _NOT_NAMING = frozenset({("it's",), ("its",), ("is", "this")})
 # Strong slots that ordinary words follow too: "i'm never home", "this is great".
 _LOOSE = _NOT_NAMING | {("i'm",), ("i", "am"), ("im",), ("this", "is")}
+_THANKS = frozenset(tuple(phrase.split()) for phrase in ("thank you", "thanks", "bye", "goodbye", "take care"))
+# What anyone is called in thanks: "thanks buddy", "bye love".
+_SAID_TO_ANYONE = frozenset(
+    "dear honey hon sweetie sweetheart darling buddy bud pal mate boss champ love man dude bro sir son kid friend "
+    "guys folks everyone".split()
+)
+_TURN_ENDS = re.compile(r"[.!]*[^\S\n]*(?:\n|$)")
 _GREETINGS = frozenset(
     tuple(phrase.split())
-    for phrase in ("thank you", "thanks", "hi", "hello", "hey", "bye", "goodbye", "dear", "alright", "all right",
-                   "okay", "ok", "sorry", "yes", "yeah", "no", "i'm", "i am", "it's", "this is")
+    for phrase in ("thank you", "thanks", "hi", "hello", "hey", "bye", "goodbye", "take care", "dear", "alright",
+                   "all right", "okay", "ok", "sorry", "yes", "yeah", "no", "i'm", "i am", "it's", "this is")
 )  # fmt: skip
 
 
@@ -1070,6 +1077,21 @@ class NameFinder:
 
     # Words, slots and the lexicon ------------------------------------------------------------
 
+    def _thanked_at_the_end(self, words: list[Word], index: int, text: str) -> bool:
+        """A first name thanked or bidden goodbye at the end of a turn, one a place or an everyday
+        word bears too: "Okay, cool. Thanks, Jordan.", "no problem take care dawn"; in capitals
+        where the turn has them."""
+        word = words[index]
+        line_start = text.rfind("\n", 0, word.start) + 1
+        line_end = text.find("\n", word.end)
+        return (
+            word.folded in self.lexicon.given
+            and word.folded not in _SAID_TO_ANYONE
+            and (word.capitalised or text[line_start : len(text) if line_end == -1 else line_end].islower())
+            and _phrase_before(words, index, text) in _THANKS
+            and _TURN_ENDS.match(text, word.end) is not None
+        )
+
     def _name_at(self, words: list[Word], index: int, text: str, others: list[Span]) -> tuple[int, int, float] | None:
         word = words[index]
         if word.folded in _DAYS_OWN:
@@ -1179,6 +1201,7 @@ class NameFinder:
                 word.unambiguous
                 or bool(taken_up)
                 or greeted
+                or self._thanked_at_the_end(words, index, text)
                 or booked_with
                 or self._owner(words, index, text)
                 or _unknown_lowercase(word)

@@ -3832,3 +3832,30 @@ def test_a_raw_answer_to_a_formatted_question_for_a_name_is_read_as_raw(context,
 )  # fmt: skip
 def test_a_raw_answer_that_gives_no_name_survives(context, text):
     assert not hidden(text, context=context)
+
+
+@pytest.mark.parametrize(
+    "context, text, value",
+    [
+        # A first name an everyday word bears too, thanked or bidden goodbye at the end of a raw turn.
+        ("The refund posts in three to five days. Thank you for your patience, Ms. Lee.", "okay great bye hope",
+         "hope"),
+        ("Your $50 gift is processed. Thank you so much, Mark.", "no worries take care dawn", "dawn"),
+    ],
+)  # fmt: skip
+def test_a_first_name_thanked_at_the_end_of_a_turn_is_hidden(context, text, value):
+    assert all_hidden(text, value, context=context)
+
+
+@pytest.mark.parametrize(
+    "context, text",
+    [
+        ("Anything else today?", "nope thats it thanks man"),
+        ("Anything else today?", "no thanks again bye"),
+        ("Anything else today?", "Nope. Thanks, everyone!"),
+        ("You're all set.", "perfect thanks buddy"),
+        ("You're all set.", "ok thank you will do"),
+    ],
+)
+def test_what_anyone_is_called_in_thanks_survives(context, text):
+    assert not hidden(text, context=context)
