@@ -465,6 +465,12 @@ def _digit_run(tokens: Sequence[_Token], index: int, text: str) -> tuple[list[tu
             break  # a whole card number: what follows is its expiry or code
         if len(chunks) == 1 and len(digits) == 2 and text[token.start - 1 : token.start] in ("'", "’"):
             break  # "December '27, 460": a year said short is whole
+        if (
+            len(chunks) == 1
+            and _A_YEAR.fullmatch(digits)
+            and _A_DATE_S_DAY_BEFORE.search(text, max(0, token.start - 40), token.start)
+        ):
+            break  # "September 30th, 1990, 218 40 6631": a date's year is whole
         gap_start = tokens[position - 1].end
         slash = _SLASH.match(text, gap_start)
         written = token.text.isdigit() and tokens[position].text == "-" and tokens[position].start == gap_start
@@ -942,6 +948,15 @@ MONTH = (
 _MONTHS = frozenset(
     "january february march april may june july august september october november december "
     "jan feb mar apr jun jul aug sep sept oct nov dec".split()
+)
+
+
+_A_YEAR = re.compile(r"(?:19|20)\d\d")
+# A month and its day just before a year: "September 30th, ", "march third ".
+_A_DATE_S_DAY_BEFORE = re.compile(
+    rf"\b{MONTH}\.?[^\S\n]+(?:the[^\S\n]+)?(?:\d{{1,2}}(?:st|nd|rd|th)?|(?:{'|'.join(ORDINALS)}))"
+    r"(?:[^\S\n]+of)?,?[^\S\n]*\Z",
+    re.IGNORECASE,
 )
 
 

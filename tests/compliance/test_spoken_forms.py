@@ -3859,3 +3859,21 @@ def test_a_first_name_thanked_at_the_end_of_a_turn_is_hidden(context, text, valu
 )
 def test_what_anyone_is_called_in_thanks_survives(context, text):
     assert not hidden(text, context=context)
+
+
+@pytest.mark.parametrize(
+    "context, text, date, after, kind",
+    [
+        ("I'll need your date of birth and your social.", "Sure. October 2nd, 1977, 318 22 4410.",
+         "October 2nd, 1977", "318 22 4410", "SSN"),
+        ("Date of birth and Social Security number?", "Yeah, March 14th, 1969, 227 41 0386.", "March 14th, 1969",
+         "227 41 0386", "SSN"),
+    ],
+)  # fmt: skip
+def test_a_date_s_year_is_not_joined_to_the_number_said_after_it(context, text, date, after, kind):
+    said = f"{context}\n{text}"
+    found = {(entity, said[start:end]) for entity, start, end, _ in scan(said)}
+
+    assert ("DATE_OF_BIRTH", date) in found
+    assert (kind, after) in found
+    assert not any(date in value and after in value for _, value in found)  # the year and the number, one value
