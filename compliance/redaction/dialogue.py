@@ -386,6 +386,13 @@ _KEY_PRESSED = re.compile(
 )
 
 
+# Another value said with its name after a bare one: "…, and the zip is …", "and my last four are …".
+_ANOTHER_VALUE_NEXT = re.compile(
+    r"[^\S\n]*,?[^\S\n]*and[^\S\n]+(?:the|my|our|his|her|its|it's)[^\S\n]+(?:zip|zip code|postal code|unit|"
+    r"apartment|apt|suite|street|last four|expiration|expiry|exp|security code|cvv|date of birth|birthday|social|"
+    r"phone|cell|member id|account number|pin|passcode)\b[^\S\n]+(?:is|are|was|'s|number is)\b",
+    FLAGS,
+)
 # The words that choose a value, said just before it: "let's do 5519", "how about 0817", "make it 2468".
 _CHOSEN = re.compile(
     r"\b(?:(?:let's|lets|let us)\s+(?:do|go with|use|make it|say|try)|(?:i'll|ill|i will|i'd|we'll)\s+"
@@ -512,7 +519,10 @@ class Dialogue:
             else None
         )
         before = self.text[sentence_start : chosen.start()] if chosen else self.text[sentence_start:start]
-        for part in (before, self.text[after.end() if after else end : sentence_end]):
+        rest = self.text[after.end() if after else end : sentence_end]
+        if _ANOTHER_VALUE_NEXT.match(rest):
+            rest = ""  # "two two oh one and the zip is seven five…": the next value is said with its name
+        for part in (before, rest):
             for word in _WORD.findall(part):
                 if not (word.isdigit() or word.lower() in BARE_WORDS):
                     return False

@@ -3877,3 +3877,21 @@ def test_a_date_s_year_is_not_joined_to_the_number_said_after_it(context, text, 
     assert ("DATE_OF_BIRTH", date) in found
     assert (kind, after) in found
     assert not any(date in value and after in value for _, value in found)  # the year and the number, one value
+
+
+@pytest.mark.parametrize(
+    "context, text, value",
+    [
+        # A bare answer with the next value said after it by its name.
+        ("And the house number?", "oh um forty four ten and the zip is six oh six one four", "forty four ten"),
+        ("What's the security code on the back?", "3 1 7, and the zip is 94110.", "3 1 7"),
+    ],
+)
+def test_a_bare_answer_before_another_value_said_with_its_name_is_hidden(context, text, value):
+    assert all_hidden(text, value, context=context)
+
+
+def test_a_count_before_another_value_said_with_its_name_survives():
+    text = "four and the zip is three oh three oh six"
+
+    assert not hidden(text, context="How many people live at the address?") & set(range(len("four")))
