@@ -1641,6 +1641,8 @@ class NameFinder:
             first.name and second.name and first.folded not in NOT_NAMES and second.folded not in NOT_NAMES
             and not (first.place and second.place)
             and (everyday or (first.capitalised and second.capitalised) or not (first.common or second.common))
+            # In a text that writes names in capitals, a word in lowercase after one is none: "Dr. Okafor will…".
+            and not (first.capitalised and second.cased and second.text.islower())
             and _JOINER.fullmatch(text[first.end : second.start]) is not None
             and not (second.folded in MONTHS and _NUMBER_NEXT.match(text, second.end))
         )  # fmt: skip

@@ -3895,3 +3895,21 @@ def test_a_count_before_another_value_said_with_its_name_survives():
     text = "four and the zip is three oh three oh six"
 
     assert not hidden(text, context="How many people live at the address?") & set(range(len("four")))
+
+
+@pytest.mark.parametrize(
+    "text, name, word",
+    [
+        ("Dr. Ramaswamy will see you in about ten minutes.", "Ramaswamy", "will"),
+        ("Mr. Whitlock may call you back this afternoon.", "Whitlock", "may"),
+        ("Great, Dr. Okonjo has an opening on Thursday.", "Okonjo", "has"),
+        ("She'll be in Ms. Fairbanks's class this year.", "Fairbanks", "class"),
+    ],
+)
+def test_a_lowercase_word_after_a_titled_name_in_formatted_text_is_not_part_of_it(text, name, word):
+    covered = hidden(text)
+    start = text.index(name)
+    after = text.index(f" {word}", start) + 1
+
+    assert all(position in covered for position in range(start, start + len(name)))
+    assert not covered & set(range(after, after + len(word)))
