@@ -34,6 +34,7 @@ from .persons import (
     NameFinder,
     Word,
     asks_for_a_person,
+    line_at,
     medicine,
     question_in,
 )
@@ -194,7 +195,7 @@ class Redactor:
             return False  # no turn before it
         if _DIGIT.search(text, entity.start, entity.end):
             return False  # a code: "K7QX4P."
-        turn = _line_at(text, line_start - 1)[-CONTEXT_CHARACTERS:]
+        turn = line_at(text, line_start - 1)[-CONTEXT_CHARACTERS:]
         if _SECRET_ASKED.search(turn) or asks_for_a_person(turn):
             return False
         opening = _WORD.findall(text, line_start, entity.start)
@@ -258,7 +259,7 @@ class Redactor:
         or allergies ("Do you have any allergies to medications?" / "Just Bactrim.") that asks for
         no person, and is no word a name list holds, nor said after a title ("Dr. Okafor")."""
         line_start = text.rfind("\n", 0, entity.start) + 1
-        question = question_in(_line_at(text, line_start - 1)) if line_start else ""
+        question = question_in(line_at(text, line_start - 1)) if line_start else ""
         if not _MEDICINE_ASKED.search(question) or asks_for_a_person(question) or _PRESCRIBER.search(question):
             return False  # "What name is the refill under?", "Who prescribed it?"
         words = _WORD.findall(text, entity.start, entity.end)
@@ -412,7 +413,7 @@ class Redactor:
                 # A word no list holds goes on with a name said as the next turn, or after a first
                 # name: not a written address's town after its street.
                 unlisted = _a_turn_begins(turns, entity.start, line.start()) or self._ends_in_a_first_name(before)
-                if before and not self._goes_on_with_a_name(line.group(), _line_at(text, line.start()), unlisted):
+                if before and not self._goes_on_with_a_name(line.group(), line_at(text, line.start()), unlisted):
                     break
                 before = line.group()
                 start, end = line.span()
@@ -844,7 +845,7 @@ def _a_make_and_model(text: str, entity: Entity) -> bool:
     said_before = [word for word in said if word.lower() not in _CAR_ANSWER_OPENS]
     if said_before and not _BEFORE_A_CAR.search(text, max(line_start, matches[0].start() - 24), matches[0].start()):
         return False
-    asked = _line_at(text, line_start - 1)[-CONTEXT_CHARACTERS:] if line_start else ""
+    asked = line_at(text, line_start - 1)[-CONTEXT_CHARACTERS:] if line_start else ""
     around = text[max(0, entity.start - 300) : entity.start]
     return not (asks_for_a_person(question_in(asked)) or _SECRET_ASKED.search(around) or _ANSWER.search(around))
 
@@ -884,7 +885,7 @@ def pets_named(text: str) -> dict[str, list[tuple[int, int]]]:
         question_end = text.find("\n", asked.end())
         if question_end == -1:
             continue
-        question = _line_at(text, asked.start())
+        question = line_at(text, asked.start())
         if (
             _SECRET_ASKED.search(question)
             or _PET_NAME_AS_A_SECRET.search(text, max(0, asked.start() - CONTEXT_CHARACTERS), question_end)
@@ -950,7 +951,7 @@ def _a_pet_s_name(text: str, entity: Entity, pets: dict[str, list[tuple[int, int
         or _A_PERSON_NOUN.search(before)
         or _PERSON_SAID.match(after.lstrip(" ,"))
         or _A_PERSON_NOUN.search(after)
-        or (line_start and _asks_for_a_name(_line_at(text, line_start - 1)))
+        or (line_start and _asks_for_a_name(line_at(text, line_start - 1)))
     )
 
 
@@ -1013,7 +1014,7 @@ def _an_interjection(text: str, entity: Entity) -> bool:
     rest = text[closed.end() : len(text) if line_end == -1 else line_end]
     if not _WORD.search(rest) or _SPELLED.search(rest):
         return False
-    return not (line_start and asks_for_a_person(question_in(_line_at(text, line_start - 1))))
+    return not (line_start and asks_for_a_person(question_in(line_at(text, line_start - 1))))
 
 
 # A question about what medicines someone takes or cannot take.
@@ -1033,12 +1034,6 @@ _PERSON_SAID = re.compile(
     rf"helped|knows|handles|booked|switched|opened|set|gave|{PEOPLE})\b",
     re.IGNORECASE,
 )
-
-
-def _line_at(text: str, position: int) -> str:
-    """The whole line ``position`` is in."""
-    end = text.find("\n", position)
-    return text[text.rfind("\n", 0, position) + 1 : len(text) if end == -1 else end]
 
 
 def _starts_sentence(text: str, position: int) -> bool:

@@ -902,9 +902,8 @@ class NameFinder:
         if evidence:
             for line_start, turn in itertools.groupby(words, key=lambda word: text.rfind("\n", 0, word.start) + 1):
                 turn = list(turn)
-                line_end = text.find("\n", line_start)
-                if line_start and text[line_start : len(text) if line_end == -1 else line_end].islower():
-                    asked = question_in(text[text.rfind("\n", 0, line_start - 1) + 1 : line_start - 1])
+                if line_start and line_at(text, line_start).islower():
+                    asked = question_in(line_at(text, line_start - 1))
                     if _NAME.search(asked) and asks_for_a_person(asked):
                         continue
                 start, end = turn_window(text, turn[0].start)
@@ -1082,12 +1081,10 @@ class NameFinder:
         word bears too: "Okay, cool. Thanks, Jordan.", "no problem take care dawn"; in capitals
         where the turn has them."""
         word = words[index]
-        line_start = text.rfind("\n", 0, word.start) + 1
-        line_end = text.find("\n", word.end)
         return (
             word.folded in self.lexicon.given
             and word.folded not in _SAID_TO_ANYONE
-            and (word.capitalised or text[line_start : len(text) if line_end == -1 else line_end].islower())
+            and (word.capitalised or line_at(text, word.start).islower())
             and _phrase_before(words, index, text) in _THANKS
             and _TURN_ENDS.match(text, word.end) is not None
         )
@@ -1100,6 +1097,17 @@ class NameFinder:
             return None
         if word.vocabulary and not word.name and not word.capitalised:
             return None  # an everyday word in lowercase: no slot makes it a name
+        if (
+            word.cased
+            and word.text.islower()
+            and not _slot_before(words, index, text)
+            and word.folded not in self.lexicon.given
+            and word.folded not in self.lexicon.frequent_family
+            and not line_at(text, word.start).islower()
+        ):
+            # A rare surname in lowercase in a turn that writes names in capitals: "Yes, two lasagna and
+            # two chicken parm."; not in raw speech after a formatted turn ("yeah warren hollings").
+            return None
         if not word.name and not word.capitalised and _after_a_number(words, index, text):
             return None  # "five hundred megs", "20 gigs": a unit
         slot = _slot_before(words, index, text)
@@ -1899,6 +1907,12 @@ _A_THING_S_NAME = re.compile(
     rf"\bname of (?:the|your|that|this|a|an) (?:{_THINGS})s?\b|\b(?:{_THINGS})(?:['’]s)? name\b",
     re.IGNORECASE,
 )
+
+
+def line_at(text: str, position: int) -> str:
+    """The whole line ``position`` is in."""
+    end = text.find("\n", position)
+    return text[text.rfind("\n", 0, position) + 1 : len(text) if end == -1 else end]
 
 
 def asks_for_a_person(question: str) -> bool:

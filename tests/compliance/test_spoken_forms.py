@@ -3913,3 +3913,15 @@ def test_a_lowercase_word_after_a_titled_name_in_formatted_text_is_not_part_of_i
 
     assert all(position in covered for position in range(start, start + len(name)))
     assert not covered & set(range(after, after + len(word)))
+
+
+def test_a_rare_surname_in_lowercase_in_a_formatted_turn_is_no_name():
+    context = "We have the trays for $60. Anything else for Saturday's order?"
+
+    assert not hidden("Yes, the lasagna and a chicken parm, and the garlic knots.", context=context)
+
+
+def test_a_rare_surname_in_a_raw_turn_after_a_formatted_one_is_still_a_name():
+    context = "Thank you. I see a round trip from Atlanta to Lisbon on June 12th. Is this Mr. Hollings?"
+
+    assert all_hidden("yeah warren hollings", "hollings", context=context)
