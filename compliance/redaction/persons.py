@@ -419,7 +419,10 @@ _OWNED_BY_PEOPLE = re.compile(
 )
 # Levels of a plan or a card that are also surnames or first names ("Upgrade
 # to Gold", "drop down to Silver"): a name only where a strong slot says so.
-TIERS = frozenset("gold silver bronze platinum titanium diamond premium premier elite".split())
+TIERS = frozenset(
+    "gold silver bronze platinum titanium diamond premium premier elite basic standard essential essentials starter "
+    "deluxe ultimate unlimited preferred signature".split()
+)
 # What says a name is said: a slot before it, or "here" or "speaking" after it.
 _NAMING_BEFORE = re.compile(
     r"\b(?:this is|it's|it is|its|i'm|i am|name is|name's|speaking with|spoke with|talk to|talked to|"

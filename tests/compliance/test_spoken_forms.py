@@ -3925,3 +3925,15 @@ def test_a_rare_surname_in_a_raw_turn_after_a_formatted_one_is_still_a_name():
     context = "Thank you. I see a round trip from Atlanta to Lisbon on June 12th. Is this Mr. Hollings?"
 
     assert all_hidden("yeah warren hollings", "hollings", context=context)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I can move you down to Basic for $9.99 a month.",
+        "Honestly I'd switch to Standard, the ads don't bother me.",
+        "You're on Unlimited now, and Starter is $15 less.",
+    ],
+)
+def test_a_plan_s_level_that_is_also_a_name_survives(text):
+    assert not hidden(text, context="Is there a cheaper plan?")
