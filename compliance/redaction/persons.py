@@ -393,10 +393,11 @@ STREET_OR_BUSINESS = frozenset(
     "hotels resorts resort suites freight shipping movers unified district outdoor outdoors outfitters apparel labs "
     "diagnostics imaging pediatrics optical".split()
 )
-# What a utility or a shop calls itself after its name ("Metro Gas", "Tri-County Power", "Harbor
-# Kitchen") that is also a surname or follows a name in speech ("Samantha Power", "this is maria
-# internet is down"): a business's only in capitals and after no first name (``NameFinder._utility``).
-UTILITY_WORDS = frozenset("power gas water cable internet storage kitchen supply meals".split())
+# What a utility, a shop or a university calls itself after its name ("Metro Gas", "Tri-County Power",
+# "Harbor Kitchen", "Portland State") that is also a surname or follows a name in speech ("Samantha
+# Power", "this is maria internet is down"): a business's only in capitals and after no first name
+# (``NameFinder._utility``).
+UTILITY_WORDS = frozenset("power gas water cable internet storage kitchen supply meals state tech".split())
 # What a person owns: after a possessive name these are the person's, not a
 # business's ("Maksim's plan", "Frank's line"), unlike "Macy's store".
 PERSONAL_THINGS = frozenset(

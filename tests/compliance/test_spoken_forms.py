@@ -3937,3 +3937,18 @@ def test_a_rare_surname_in_a_raw_turn_after_a_formatted_one_is_still_a_name():
 )
 def test_a_plan_s_level_that_is_also_a_name_survives(text):
     assert not hidden(text, context="Is there a cheaper plan?")
+
+
+@pytest.mark.parametrize(
+    "text, kept, name",
+    [
+        ("Send it to Boise State, the registrar, attention Mr. Okonkwo.", "Boise State", "Okonkwo"),
+        ("She transferred to Fresno State last fall, so the aid goes there now.", "Fresno State", None),
+    ],
+)
+def test_a_university_named_after_a_place_survives(text, kept, name):
+    covered = hidden(text)
+    start = text.index(kept)
+
+    assert not covered & set(range(start, start + len(kept)))
+    assert name is None or all_hidden(text, name)
