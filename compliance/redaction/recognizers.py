@@ -2933,6 +2933,8 @@ _TO_BE_CALLED = re.compile(
     r"\b(?:call|reach|contact)\s+us|\bby calling|\breset it)(?:\s+(?:at|on|to))?\s*$",
     FLAGS,
 )
+# The card's issuer's line: "call the number on the back of your card, 1-800-…".
+_ON_THE_CARD = re.compile(r"\bthe number on the back of (?:your|the) card,?\s*(?:which is\s+)?$", FLAGS)
 # The speaker: a number said to be called after "I" may be where the speaker is ("I'm at work all
 # day, so call …").
 _SPEAKER_SAID = re.compile(r"\b(?:i|i'm|im|i'll|we're)\b", FLAGS)
@@ -2953,7 +2955,11 @@ _NUMBER_ASKED = re.compile(
 _BUSINESS_LINE = re.compile(
     r"\b(?:the|our)\s+(?:(?:main office|front desk|after[- ]hours|24[- ]hour|store|clinic|pharmacy|branch|"
     r"help|hot|support|customer service|nurse|poison|scheduling|appointments?|reception|dispatch)\s+"
-    r"(?:line|number|phone(?: number)?)|(?:helpline|hotline))\s+(?:is|was)\s+$",
+    r"(?:line|number|phone(?: number)?)|(?:helpline|hotline)|"
+    # A business's place's own: "the Denton depot's number is …", "the store's main line is …".
+    r"(?:(?-i:[A-Z])[\w'’&-]*\s+){0,2}(?:depot|store|branch|office|clinic|pharmacy|shop|warehouse|hub|location|"
+    r"hotel|garage|dealership|station|terminal|lobby)['’]s\s+(?:main\s+|direct\s+)?(?:line|number|phone(?: number)?))"
+    r"\s+(?:is|was)\s+$",
     FLAGS,
 )
 # A question for the number the speaker is to call, a business's: "What's the number to call for
@@ -2992,9 +2998,16 @@ def _company_line(text: str, talk: Dialogue, finding: Finding) -> bool:
     _, start, end, _ = finding
     sentence_start, sentence_end = talk.sentence(start)
     before = text[sentence_start:start]
+    # A business's line named in a clause of its own: "Your receipt number is CF 22817, and the Denton
+    # depot's number is …".
+    clause = before[max(before.rfind(","), before.rfind(";")) + 1 :]
+    named_in_its_clause = _BUSINESS_LINE.search(clause) is not None and not _MINE.search(clause)
     # Whose it is, said in its sentence or the next: "Call 800-555-0186. That's my cell."
-    if _MINE.search(before) or _WHOSE_NEXT.match(text, sentence_end):
+    if _WHOSE_NEXT.match(text, sentence_end):
         return False
+    if _MINE.search(before) and not named_in_its_clause:
+        # "…the number on the back of your card, 1-800-…" is the card's issuer's.
+        return bool(_ON_THE_CARD.search(before) and _TOLL_FREE.match(text, start))
     asked = _asked_before(talk, talk.turn(start)[0])
     if _THEIRS.search(before) and not _MINE.search(text, end, sentence_end):
         # A business's own, said so: "Their number is 1-800-…. Give them your claim number."
@@ -3012,7 +3025,7 @@ def _company_line(text: str, talk: Dialogue, finding: Finding) -> bool:
         return not (
             _NUMBER_ASKED.search(asked)
             or _SPEAKER_SAID.search(text, turn_start, start)
-            or _MINE.search(text, turn_start, start)
+            or (_MINE.search(text, turn_start, start) and not named_in_its_clause)
         )
     if not _TOLL_FREE.match(text, start) or _SPEAKER_SAID.search(before):
         return False

@@ -3952,3 +3952,27 @@ def test_a_university_named_after_a_place_survives(text, kept, name):
 
     assert not covered & set(range(start, start + len(kept)))
     assert name is None or all_hidden(text, name)
+
+
+@pytest.mark.parametrize(
+    "context, text",
+    [
+        ("And a number for the driver?\n312 555 0177.",
+         "Booked. Your order number is K 4410, and the Elgin warehouse's number is 847-555-0123 if plans change."),
+        ("How do I know this call is really from the bank?",
+         "Fair question. Hang up and call the number on the back of your card, 1-800-555-0199, and ask for fraud."),
+    ],
+)  # fmt: skip
+def test_a_business_s_place_s_line_and_the_card_issuer_s_survive(context, text):
+    assert not hidden(text, context=context)
+
+
+@pytest.mark.parametrize(
+    "context, text, value",
+    [
+        ("What's the best number for you?", "It's my cell, 312-555-0143.", "312-555-0143"),
+        ("What's your number?", "The number on the back of my card? No, my cell is 1-800-555-0144.", "1-800-555-0144"),
+    ],
+)
+def test_a_person_s_line_beside_a_business_s_words_is_hidden(context, text, value):
+    assert all_hidden(text, value, context=context)
