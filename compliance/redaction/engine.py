@@ -925,8 +925,8 @@ def _a_pet_s_name(text: str, entity: Entity, pets: dict[str, list[tuple[int, int
     Rosie Wednesday!"; not "My sister Rosie", "My name is Rosie.", "Rosie, she's my wife" nor "Bella
     is my daughter's name too"); or the word for the animal itself ("a beagle"), or a word of its
     breed after an article ("a jack russell mix")."""
-    if pets is None:
-        return False  # no animal said
+    if pets is None or _spelled_after(text, entity.start, entity.end):
+        return False  # no animal said, or a name spelled out after it is said: "yeah it's pup p u p"
     if _ANIMAL.fullmatch(text, entity.start, entity.end) and not _NAMED_BREED.fullmatch(text, entity.start, entity.end):
         return True  # the animal itself: "One dog, a beagle."
     if any(
@@ -983,6 +983,24 @@ _SURNAME_ALONE = re.compile(r"[\s.,!?]*")
 _INTERJECTIONS = frozenset("oh ah aw ooh whoa wow hey huh hmm hm mhm mhmm um uh okay ok yes yeah yep nope no".split())
 _INTERJECTION_CLOSED = re.compile(r"[^\S\n]*[.!,?…]")
 _SPELLED = re.compile(r"\b[A-Za-z](?:[-.\s]+[A-Za-z]\b){1,3}")
+
+
+def _spelled_after(text: str, start: int, end: int) -> bool:
+    """The word from ``start`` to ``end`` is spelled out straight after it, letter by letter ("Pup
+    P-U-P", "pup p as in paul u p", "double" for a pair)."""
+    word, letters, position = text[start:end].lower(), "", end
+    while len(letters) < len(word):
+        unit = _SPELT_UNIT.match(text, position)
+        if unit is None:
+            return False
+        letters += unit.group("letter").lower() * (2 if unit.group("double") else 1)
+        position = unit.end()
+    return letters == word
+
+
+_SPELT_UNIT = re.compile(
+    r"[\s,.-]*(?:(?P<double>double)\s+)?(?P<letter>[A-Za-z])\b(?:\s+as\s+in\s+[A-Za-z]+)?", re.IGNORECASE
+)
 
 
 def _an_endearment(text: str, entity: Entity) -> bool:

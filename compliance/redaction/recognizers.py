@@ -1251,7 +1251,9 @@ _JOINED_CODE = re.compile(
 
 _HARMLESS_CODE_NAMED = re.compile(
     rf"\b(?:(?:{HARMLESS_IDENTIFIERS}|ref|receipt|transaction)\s+(?:number|code|no\.?|#)|"
-    r"(?:the|your|our)\s+(?:[\w-]+\s+)?reference(?=\s+(?:is|was)\b))"
+    r"(?:the|your|our)\s+(?:[\w-]+\s+)?reference(?=\s+(?:is|was)\b)|"
+    # "Confirmation is R as in Robert, 44 91 07."
+    r"(?:(?:the|your|our)\s+(?:[\w-]+\s+)?)?confirmation(?=\s+(?:is|was)\b))"
     r"(?:\s+(?:is|was|will be|for (?:this|that|the|your) \w+ is))?[\s,:]*(?:it's\s+)?$",
     FLAGS,
 )

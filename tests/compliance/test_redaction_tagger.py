@@ -12,7 +12,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from compliance.redaction import get_redactor, lexicon, tagger
@@ -113,7 +113,10 @@ talk = st.sampled_from("um uh my name is it's and for priya kwame raman okafor n
 )
 def test_a_turn_is_read_after_no_more_of_its_context_than_the_features_reach(pinned, earlier, context, turn):
     # Each word of these is one token: whatever is said before the last CONTEXT_TOKENS tokens
-    # of a turn's context changes nothing the model finds in the turn.
+    # of a turn's context changes nothing the model finds in the turn. (A number said up to the
+    # turn is read whole, with as many tokens before it: ``find``.)
+    assume(not tagger.says_a_number(context[-1]) and context[-1] not in ("um", "uh", ","))
+
     def in_turn(text: str) -> list[tuple[str, int, int]]:
         turn_start = text.rindex("\n") + 1
         return [
