@@ -406,6 +406,10 @@ _CHOSEN_VALUE = re.compile(
 )
 
 
+# A word in capitals straight after another, as a name's second word is: "Devon Price", "Mr. Case".
+_A_NAME_S_WORD = re.compile(r"(?-i:(?:Mr|Mrs|Ms|Mx|Dr)\.|\b[A-Z][\w'’-]*)[^\S\n]+(?-i:[A-Z])\Z")
+
+
 class Dialogue:
     """What a text talks about, and where. ``topics``, if given, are the only topics a caller
     will ask about: the others are not looked for (none of them is ever mentioned)."""
@@ -429,6 +433,8 @@ class Dialogue:
                             break
                     else:
                         continue
+                if topic == "HARMLESS" and _A_NAME_S_WORD.search(text, max(0, match.start() - 32), match.start() + 1):
+                    continue  # a surname, not the talk of an amount: "under Devon Price, client number …"
                 found[topic].add(match.span())
         self.mentions: dict[str, list[tuple[int, int]]] = {name: sorted(spans) for name, spans in found.items()}
         self.mention_starts = {name: [span[0] for span in spans] for name, spans in self.mentions.items()}

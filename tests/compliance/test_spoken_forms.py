@@ -3976,3 +3976,14 @@ def test_a_business_s_place_s_line_and_the_card_issuer_s_survive(context, text):
 )
 def test_a_person_s_line_beside_a_business_s_words_is_hidden(context, text, value):
     assert all_hidden(text, value, context=context)
+
+
+@pytest.mark.parametrize(
+    "context, text, value",
+    [
+        ("Whose name is the file under?", "I have it under Anita Price, client number 4 4 1 0 9 2.", "4 4 1 0 9 2"),
+        ("And the policy?", "It's in Mr. Case's name, policy number 7 7 3 1 0 8 4.", "7 7 3 1 0 8 4"),
+    ],
+)
+def test_a_surname_that_is_a_word_of_amounts_or_codes_makes_no_number_harmless(context, text, value):
+    assert all_hidden(text, value, context=context)
