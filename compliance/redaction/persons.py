@@ -574,6 +574,7 @@ _SLOT_TABLES = tuple(
 _NOT_NAMING = frozenset({("it's",), ("its",), ("is", "this")})
 # Strong slots that ordinary words follow too: "i'm never home", "this is great".
 _LOOSE = _NOT_NAMING | {("i'm",), ("i", "am"), ("im",), ("this", "is")}
+_INTRODUCING = frozenset({("this", "is"), ("it's",), ("its",), ("i'm",), ("im",)})
 _THANKS = frozenset(tuple(phrase.split()) for phrase in ("thank you", "thanks", "bye", "goodbye", "take care"))
 # What anyone is called in thanks: "thanks buddy", "bye love".
 _SAID_TO_ANYONE = frozenset(
@@ -1535,13 +1536,25 @@ class NameFinder:
     def _introduced_alone(self, words: list[Word], index: int, text: str) -> bool:
         """ "this is grace i called earlier", "yeah this is hope from the clinic":
         a first name after "this is" that ends the introduction is the speaker's,
-        even when it is also an everyday word ("this is great" has no first name)."""
+        even when it is also an everyday word ("this is great" has no first name);
+        after "it's" or "I'm", one before a surname no English word is ("its bill novak")."""
         word = words[index]
-        if _phrase_before(words, index, text) != ("this", "is") or word.folded not in self.lexicon.given:
+        phrase = _phrase_before(words, index, text)
+        if phrase not in _INTRODUCING or word.folded not in self.lexicon.given:
             return False
-        if index + 1 == len(words) or _stops(text, word, words[index + 1]):
-            return True
+        if index + 1 == len(words):
+            return phrase == ("this", "is")
         following = words[index + 1]
+        if phrase != ("this", "is"):
+            # "its bill novak", "im will kowalczyk": after "it's" or "I'm", only before a surname that
+            # is no English word.
+            return (
+                (following.folded in self.lexicon.family or _unknown_lowercase(following))
+                and not following.vocabulary
+                and _adjacent(text, word, following)
+            )
+        if _stops(text, word, following):
+            return True
         # "this is faith kimball calling": a surname that is no English word follows.
         return following.folded in _AFTER_INTRODUCTION or (
             following.folded in self.lexicon.family

@@ -3987,3 +3987,19 @@ def test_a_person_s_line_beside_a_business_s_words_is_hidden(context, text, valu
 )
 def test_a_surname_that_is_a_word_of_amounts_or_codes_makes_no_number_harmless(context, text, value):
     assert all_hidden(text, value, context=context)
+
+
+@pytest.mark.parametrize(
+    "context, text, value",
+    [
+        # A first name that is also a word, after "it's" before a surname no English word is.
+        ("Can I get your name for the order?", "its bill okonjo and its for pickup", "bill okonjo"),
+        ("And your full name?", "its santiago ruiz castillo", "santiago ruiz castillo"),
+    ],
+)
+def test_a_first_name_after_it_s_before_a_surname_is_hidden(context, text, value):
+    assert all_hidden(text, value, context=context)
+
+
+def test_a_word_after_it_s_before_everyday_words_survives():
+    assert not hidden("its bill payment stuff mostly", context="What can I help you with?")
