@@ -2695,11 +2695,13 @@ def _zip_next(text: str, position: int, zip_starts: set[int]) -> bool:
 
 
 _ZIP_GAP = re.compile(r",?[^\S\n]*")
-# Where the address ends, a word of when aside ("I'm at …, Oxford, Mississippi now."), or asked to be
-# checked ("Is 45 Prospect Street, Apartment 3, Cambridge still correct?").
+# Where the address ends, a word of when aside ("I'm at …, Oxford, Mississippi now."), asked to be
+# checked ("Is 45 Prospect Street, Apartment 3, Cambridge still correct?"), or before the next.
 _ADDRESS_ENDS = re.compile(
     r"(?:[^\S\n]+(?:now|currently|these days|nowadays|right now))?[^\S\n]*(?:[.,;:?!…]|\n|$)"
-    r"|[^\S\n]+(?:still[^\S\n]+)?(?:correct|right|current|accurate|good|valid)[^\S\n]*\?",
+    r"|[^\S\n]+(?:still[^\S\n]+)?(?:correct|right|current|accurate|good|valid)[^\S\n]*\?"
+    # Or the next address is said: "from … apartment four oh six raleigh to three oh nine cliff view lane".
+    r"|[^\S\n]+to[^\S\n]+(?=\d|(?:one|two|three|four|five|six|seven|eight|nine)\b)",
     FLAGS,
 )
 # Words said between an address and its ZIP code that are no town: "…, Unit C, ZIP 30306".

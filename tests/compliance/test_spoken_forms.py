@@ -4003,3 +4003,16 @@ def test_a_first_name_after_it_s_before_a_surname_is_hidden(context, text, value
 
 def test_a_word_after_it_s_before_everyday_words_survives():
     assert not hidden("its bill payment stuff mostly", context="What can I help you with?")
+
+
+@pytest.mark.parametrize(
+    "text, value",
+    [
+        ("from nineteen oh four maple ridge drive apartment two oh one raleigh to six ten birch lane",
+         "nineteen oh four maple ridge drive apartment two oh one raleigh"),
+        ("from twelve forty cedar court apartment three b tulsa to eight oh one elm street",
+         "twelve forty cedar court apartment three b tulsa"),
+    ],
+)  # fmt: skip
+def test_a_town_after_a_street_before_the_next_address_is_hidden(text, value):
+    assert all_hidden(text, value, context="Where are you moving from?")
