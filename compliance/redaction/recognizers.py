@@ -1252,8 +1252,9 @@ _JOINED_CODE = re.compile(
 _HARMLESS_CODE_NAMED = re.compile(
     rf"\b(?:(?:{HARMLESS_IDENTIFIERS}|ref|receipt|transaction)\s+(?:number|code|no\.?|#)|"
     r"(?:the|your|our)\s+(?:[\w-]+\s+)?reference(?=\s+(?:is|was)\b)|"
-    # "Confirmation is R as in Robert, 44 91 07."
-    r"(?:(?:the|your|our)\s+(?:[\w-]+\s+)?)?confirmation(?=\s+(?:is|was)\b))"
+    # "Confirmation is R as in Robert, 44 91 07." ("Your confirmation is …, is that right?" confirms what
+    # was said.)
+    r"(?<!the )(?<!your )(?<!our )\bconfirmation(?=\s+(?:is|was)\b))"
     r"(?:\s+(?:is|was|will be|for (?:this|that|the|your) \w+ is))?[\s,:]*(?:it's\s+)?$",
     FLAGS,
 )
@@ -2089,6 +2090,9 @@ _ASKED_OF_IT = re.compile(
     FLAGS,
 )
 # "Yes" opening the answer; what follows it ("it's", "i think", "it should be") is any answer's lead.
+_SAID_WITH_IT = re.compile(
+    r"\s+(?:is|was)\s+(?:\d|(?:zero|oh|one|two|three|four|five|six|seven|eight|nine|double|triple)\b)", FLAGS
+)
 _ASKED_OF_IT_NEXT = re.compile(
     r"[^\n.?!]{0,60}[.!][^\S\n]+[^\n.?!]{0,40}?\b(?:what|which)\b[^\n.?!]{0,40}\b(?:it|that|the new one)\b[^\S\n]+"
     r"(?:to be|be|changed to|change(?:d)? (?:it|that) to|set to)\b[^\S\n]*\?",
@@ -2216,8 +2220,8 @@ def _secret_answers(text: str, talk: Dialogue) -> list[Finding]:
         # Or named in a sentence and asked of in the next: "…, we use a pickup password. What would
         # you like it to be?"
         question = _QUESTION_END.match(talk.lowered, asked.end()) or _ASKED_OF_IT_NEXT.match(talk.lowered, asked.end())
-        if question is None:
-            continue
+        if question is None or _SAID_WITH_IT.match(talk.lowered, asked.end()):
+            continue  # no question, or the secret said with its name: "…, and the PIN is 3 9 3 9." / "Added."
         asking = talk.lowered[talk.sentence(asked.start())[0] : question.end()]
         # The secret spoken of, and the turn after asks what it is to be: "Can I change my
         # passcode." / "Sure. What would you like it to be?"

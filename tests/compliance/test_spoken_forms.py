@@ -4016,3 +4016,14 @@ def test_a_word_after_it_s_before_everyday_words_survives():
 )  # fmt: skip
 def test_a_town_after_a_street_before_the_next_address_is_hidden(text, value):
     assert all_hidden(text, value, context="Where are you moving from?")
+
+
+@pytest.mark.parametrize(
+    "context, text",
+    [
+        ("Sure. The member number, and the PIN is 4 4 0 9.", "Perfect. Anything else?"),
+        ("okay the account is five five one two and the pin is six one oh three", "Close. You missed a digit."),
+    ],
+)
+def test_the_turn_after_a_secret_said_with_its_name_is_no_answer(context, text):
+    assert not hidden(text, context=context)
