@@ -16,7 +16,7 @@ import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Collection, Iterator
 
-from . import CONTEXT_TURNS
+from . import CONTEXT_TURNS, lexicon
 
 FLAGS = re.IGNORECASE
 
@@ -386,6 +386,8 @@ _KEY_PRESSED = re.compile(
 )
 
 
+# How far back a question just before a bare answer is: "What's the order number?" / "55123 and …".
+_ASKED_JUST_BEFORE = 100
 # Another value said with its name after a bare one: "…, and the zip is …", "and my last four are …".
 _ANOTHER_VALUE_NEXT = re.compile(
     r"[^\S\n]*,?[^\S\n]*and[^\S\n]+(?:the|my|our|his|her|its|it's)[^\S\n]+(?:zip|zip code|postal code|unit|"
@@ -406,8 +408,20 @@ _CHOSEN_VALUE = re.compile(
 )
 
 
-# A word in capitals straight after another, as a name's second word is: "Devon Price", "Mr. Case".
-_A_NAME_S_WORD = re.compile(r"(?-i:(?:Mr|Mrs|Ms|Mx|Dr)\.|\b[A-Z][\w'’-]*)[^\S\n]+(?-i:[A-Z])\Z")
+def _a_surname(text: str, start: int, end: int) -> bool:
+    """The word at ``start`` is a surname in capitals after a first name or a title: "Devon Price",
+    "Mr. Case"; not "The FedEx Tracking number", "Walmart Order number"."""
+    before = _A_NAME_S_WORD.search(text, max(0, start - 32), start + 1)
+    if before is None or not text[start:end].istitle():
+        return False
+    names = lexicon.load()
+    return text[start:end].lower() in names.family and (
+        before.group("title") is not None or before.group("first").lower() in names.given
+    )
+
+
+# A word in capitals straight after a first name or a title, as a name's second word is.
+_A_NAME_S_WORD = re.compile(r"(?-i:(?P<title>(?:Mr|Mrs|Ms|Mx|Dr)\.)|\b(?P<first>[A-Z][\w'’-]*))[^\S\n]+(?-i:[A-Z])\Z")
 
 
 class Dialogue:
@@ -433,7 +447,7 @@ class Dialogue:
                             break
                     else:
                         continue
-                if topic == "HARMLESS" and _A_NAME_S_WORD.search(text, max(0, match.start() - 32), match.start() + 1):
+                if topic == "HARMLESS" and _a_surname(text, match.start(), match.end()):
                     continue  # a surname, not the talk of an amount: "under Devon Price, client number …"
                 found[topic].add(match.span())
         self.mentions: dict[str, list[tuple[int, int]]] = {name: sorted(spans) for name, spans in found.items()}
@@ -526,8 +540,10 @@ class Dialogue:
         )
         before = self.text[sentence_start : chosen.start()] if chosen else self.text[sentence_start:start]
         rest = self.text[after.end() if after else end : sentence_end]
-        if _ANOTHER_VALUE_NEXT.match(rest):
-            rest = ""  # "two two oh one and the zip is seven five…": the next value is said with its name
+        if _ANOTHER_VALUE_NEXT.match(rest) and not self.mentioned_within("HARMLESS", start, _ASKED_JUST_BEFORE):
+            # "two two oh one and the zip is seven five…": the next value is said with its name (not
+            # after a business's code asked for: "What's the order number?" / "55123 and the zip is …").
+            rest = ""
         for part in (before, rest):
             for word in _WORD.findall(part):
                 if not (word.isdigit() or word.lower() in BARE_WORDS):

@@ -925,10 +925,14 @@ def _a_pet_s_name(text: str, entity: Entity, pets: dict[str, list[tuple[int, int
     Rosie Wednesday!"; not "My sister Rosie", "My name is Rosie.", "Rosie, she's my wife" nor "Bella
     is my daughter's name too"); or the word for the animal itself ("a beagle"), or a word of its
     breed after an article ("a jack russell mix")."""
-    if pets is None or _spelled_after(text, entity.start, entity.end):
-        return False  # no animal said, or a name spelled out after it is said: "yeah it's pup p u p"
-    if _ANIMAL.fullmatch(text, entity.start, entity.end) and not _NAMED_BREED.fullmatch(text, entity.start, entity.end):
-        return True  # the animal itself: "One dog, a beagle."
+    if pets is None:
+        return False  # no animal said
+    if (
+        _ANIMAL.fullmatch(text, entity.start, entity.end)
+        and not _NAMED_BREED.fullmatch(text, entity.start, entity.end)
+        and not _spelled_after(text, entity.start, entity.end)
+    ):
+        return True  # the animal itself: "One dog, a beagle."; not a name spelled out: "yeah it's pup p u p"
     if any(
         animal.start() <= entity.start
         and entity.end <= animal.end()

@@ -574,12 +574,17 @@ _SLOT_TABLES = tuple(
 _NOT_NAMING = frozenset({("it's",), ("its",), ("is", "this")})
 # Strong slots that ordinary words follow too: "i'm never home", "this is great".
 _LOOSE = _NOT_NAMING | {("i'm",), ("i", "am"), ("im",), ("this", "is")}
+# Verbs said straight after a name: "Dr. Okafor will see you", "Mr. Lee said to call".
+_SAID_AFTER_A_NAME = frozenset(
+    "will may can has had said left says called wants needs would could should might must does did gave told asked "
+    "sent signed saw sees is was".split()
+)
 _INTRODUCING = frozenset({("this", "is"), ("it's",), ("its",), ("i'm",), ("im",)})
 _THANKS = frozenset(tuple(phrase.split()) for phrase in ("thank you", "thanks", "bye", "goodbye", "take care"))
 # What anyone is called in thanks: "thanks buddy", "bye love".
 _SAID_TO_ANYONE = frozenset(
-    "dear honey hon sweetie sweetheart darling buddy bud pal mate boss champ love man dude bro sir son kid friend "
-    "guys folks everyone".split()
+    "dear honey hon hun sweetie sweetheart darling babe baby boo buddy bud pal mate boss champ love man dude bro sis "
+    "sir son kid friend doc guys folks everyone".split()
 )
 _TURN_ENDS = re.compile(r"[.!]*[^\S\n]*(?:\n|$)")
 _GREETINGS = frozenset(
@@ -1548,8 +1553,15 @@ class NameFinder:
         if phrase != ("this", "is"):
             # "its bill novak", "im will kowalczyk": after "it's" or "I'm", only before a surname that
             # is no English word.
+            # A word no list holds only where the turn before asked for a name: "How are you paying?" /
+            # "its bill venmo" names no one.
+            line_start = text.rfind("\n", 0, word.start) + 1
+            asked = question_in(line_at(text, line_start - 1)) if line_start else ""
             return (
-                (following.folded in self.lexicon.family or _unknown_lowercase(following))
+                (
+                    following.folded in self.lexicon.family
+                    or (_unknown_lowercase(following) and bool(_NAME.search(asked)) and asks_for_a_person(asked))
+                )
                 and not following.vocabulary
                 and _adjacent(text, word, following)
             )
@@ -1666,8 +1678,14 @@ class NameFinder:
             first.name and second.name and first.folded not in NOT_NAMES and second.folded not in NOT_NAMES
             and not (first.place and second.place)
             and (everyday or (first.capitalised and second.capitalised) or not (first.common or second.common))
-            # In a text that writes names in capitals, a word in lowercase after one is none: "Dr. Okafor will…".
-            and not (first.capitalised and second.cased and second.text.islower())
+            # In a text that writes names in capitals, a lowercase verb after one, or what a possessive
+            # name owns, is no second name: "Dr. Okafor will…", "Ms. Rose's class"; "Linda young" is one.
+            and not (
+                first.capitalised
+                and second.cased
+                and second.text.islower()
+                and (second.folded in _SAID_AFTER_A_NAME or first.text.endswith(("'s", "’s")))
+            )
             and _JOINER.fullmatch(text[first.end : second.start]) is not None
             and not (second.folded in MONTHS and _NUMBER_NEXT.match(text, second.end))
         )  # fmt: skip

@@ -1215,7 +1215,7 @@ def _named_harmless(text: str, talk: Dialogue, start: int, end: int) -> bool:
     my member number."."""
     return (
         _HARMLESS_CODE_NAMED.search(text, max(0, start - 48), start) is not None
-        and not any(talk.mentioned_within(topic, start, 80) for topic in _IDENTIFIER_TOPICS)
+        and not any(talk.mentioned_within(topic, start, 80) for topic in (*_IDENTIFIER_TOPICS, "PIN"))
         and not _NAMED_AS_ONE_S_OWN.match(text, end)
     )
 
@@ -1252,9 +1252,9 @@ _JOINED_CODE = re.compile(
 _HARMLESS_CODE_NAMED = re.compile(
     rf"\b(?:(?:{HARMLESS_IDENTIFIERS}|ref|receipt|transaction)\s+(?:number|code|no\.?|#)|"
     r"(?:the|your|our)\s+(?:[\w-]+\s+)?reference(?=\s+(?:is|was)\b)|"
-    # "Confirmation is R as in Robert, 44 91 07." ("Your confirmation is …, is that right?" confirms what
-    # was said.)
-    r"(?<!the )(?<!your )(?<!our )\bconfirmation(?=\s+(?:is|was)\b))"
+    # "Confirmation is R as in Robert, 44 91 07." opening its sentence ("Your confirmation is …, is that
+    # right?" confirms what was said; "Password confirmation is …" a secret).
+    r"(?:^|(?<=[.!?]\s)|(?<=\n))confirmation(?=\s+(?:is|was)\b))"
     r"(?:\s+(?:is|was|will be|for (?:this|that|the|your) \w+ is))?[\s,:]*(?:it's\s+)?$",
     FLAGS,
 )
@@ -2306,8 +2306,8 @@ def _set_to(text: str, position: int) -> list[tuple[int, int]]:
     """What the answer after ``position`` says a secret was set to, put down as or is to be, past
     talk before it that no pause or stop ends ("oh man um that was a long time ago i think i put
     pushok", "Yes, make it harbor light.", "h s nine nine two… and the word is uh i think my wife
-    set it to bluebonnet"): the words after it up to the first of talk ("lets do coconut bread my
-    mom makes it every sunday")."""
+    set it to bluebonnet"): the words after it, ending the turn ("make it quick please, I'm on my
+    lunch break" is talk)."""
     answer_start = _skip_space(text, position)
     if text.startswith("\n", answer_start):
         answer_start += 1
@@ -2318,19 +2318,28 @@ def _set_to(text: str, position: int) -> list[tuple[int, int]]:
             break  # an answer hidden before it: "[PIN]. Oh wait, did I put Ibadan?"
         article = _ARTICLE.match(text, said.end())
         words = _secret_words(text, article.end() if article else said.end(), _MOST_WORDS)
-        if words is not None and words[1] <= answer_end and _secret(text[words[0] : words[1]]):
+        if (
+            words is not None
+            and words[1] <= answer_end
+            and _CHOSEN_ENDS.match(text, words[1])
+            and _secret(text[words[0] : words[1]])
+            and not _NOT_CHOSEN & set(text[words[0] : words[1]].lower().split())
+        ):
             return [(said.end(), words[1])]
     return []
 
 
 # What a secret is said to have been set to or to be: "i put", "we made it", "set it to", "make it",
-# "let's do", "go with"; not "I set it years ago", "I picked the teacher question".
+# "let's do"; not "I set it years ago", "I picked the teacher question", "go with voice ID".
 _SET_TO = re.compile(
-    r"\b(?:(?:i|we|she|he|they)\s+(?:put|used)(?:\s+down)?|(?:set|changed|change)\s+it\s+(?:to|as)|"
-    r"(?:made|make)\s+it(?:\s+(?:to|as))?|(?:let's|lets|let us)\s+(?:do|go with|use|make it)|"
-    r"(?:i'll|ill|we'll)\s+(?:go with|do|use)|go with),?\s+(?:(?:uh|um|er),?\s+)?",
+    r"\b(?:(?:i|we|she|he|they)\s+put(?:\s+down)?|(?:set|changed|change)\s+it\s+(?:to|as)|(?:made|make)\s+it"
+    r"(?:\s+(?:to|as))?|(?:let's|lets|let us)\s+(?:do|make it)),?\s+(?:(?:uh|um|er),?\s+)?",
     FLAGS,
 )
+# What ends the words chosen with the turn: "…harbor light.", "…bluebonnet"; not "…text verification
+# instead", "make it quick please, I'm on my lunch break".
+_CHOSEN_ENDS = re.compile(r"[^\S\n]*[.!…]*[^\S\n]*(?:\n|$)")
+_NOT_CHOSEN = frozenset("instead though then now later today quick simple easy short fast default".split())
 
 
 def _tried_again(text: str, talk: Dialogue, tries: list[tuple[int, int]]) -> list[tuple[int, int]]:

@@ -4027,3 +4027,39 @@ def test_a_town_after_a_street_before_the_next_address_is_hidden(text, value):
 )
 def test_the_turn_after_a_secret_said_with_its_name_is_no_answer(context, text):
     assert not hidden(text, context=context)
+
+
+@pytest.mark.parametrize(
+    "context, text",
+    [
+        (
+            "Would you like to add a verbal password to your account?",
+            "No thanks, I'll go with text message verification.",
+        ),
+        ("Do you want to change your password?", "Yes, make it quick please, I'm on my lunch break."),
+        ("what would you like the new password to be", "um lets do text verification instead"),
+        ("What are you calling about?", "The FedEx Tracking number is 7789 4455 1122."),
+        ("How are you paying?", "its bill venmo"),
+        ("anything else i can help with", "no thats it thanks doc"),
+        ("anything else", "okay bye babe"),
+    ],
+)
+def test_talk_near_a_secret_s_question_a_brand_s_code_and_thanks_survive(context, text):
+    assert not hidden(text, context=context)
+
+
+def test_a_business_s_code_before_another_value_said_with_its_name_survives():
+    text = "55123 and the zip is 75071"
+
+    assert not hidden(text, context="What's the order number?") & set(range(len("55123")))
+
+
+@pytest.mark.parametrize(
+    "context, text, value",
+    [
+        ("Who is the patient?", "Her name is Linda young.", "Linda young"),
+        ("Please confirm the new password.", "Password confirmation is K as in kilo 7 7 2 9.", "K as in kilo 7 7 2 9"),
+    ],
+)
+def test_a_surname_in_lowercase_and_a_secret_confirmed_are_hidden(context, text, value):
+    assert all_hidden(text, value, context=context)
