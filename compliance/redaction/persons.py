@@ -1542,7 +1542,8 @@ class NameFinder:
         """ "this is grace i called earlier", "yeah this is hope from the clinic":
         a first name after "this is" that ends the introduction is the speaker's,
         even when it is also an everyday word ("this is great" has no first name);
-        after "it's" or "I'm", one before a surname no English word is ("its bill novak")."""
+        after "it's" or "I'm", one before a surname no English word is, answering a question
+        for a name ("Your name?" / "its bill novak")."""
         word = words[index]
         phrase = _phrase_before(words, index, text)
         if phrase not in _INTRODUCING or word.folded not in self.lexicon.given:
@@ -1553,17 +1554,16 @@ class NameFinder:
         if phrase != ("this", "is"):
             # "its bill novak", "im will kowalczyk": after "it's" or "I'm", only before a surname that
             # is no English word.
-            # A word no list holds only where the turn before asked for a name: "How are you paying?" /
-            # "its bill venmo" names no one.
+            # Only where the turn before asked for a name: "How are you paying?" / "its bill venmo",
+            # "it's chase zelle" name no one.
             line_start = text.rfind("\n", 0, word.start) + 1
             asked = question_in(line_at(text, line_start - 1)) if line_start else ""
             return (
-                (
-                    following.folded in self.lexicon.family
-                    or (_unknown_lowercase(following) and bool(_NAME.search(asked)) and asks_for_a_person(asked))
-                )
+                (following.folded in self.lexicon.family or _unknown_lowercase(following))
                 and not following.vocabulary
                 and _adjacent(text, word, following)
+                and bool(_NAME.search(asked))
+                and asks_for_a_person(asked)
             )
         if _stops(text, word, following):
             return True

@@ -4040,6 +4040,7 @@ def test_the_turn_after_a_secret_said_with_its_name_is_no_answer(context, text):
         ("what would you like the new password to be", "um lets do text verification instead"),
         ("What are you calling about?", "The FedEx Tracking number is 7789 4455 1122."),
         ("How are you paying?", "its bill venmo"),
+        ("How are you paying?", "it's chase zelle"),
         ("anything else i can help with", "no thats it thanks doc"),
         ("anything else", "okay bye babe"),
     ],
