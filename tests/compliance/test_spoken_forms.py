@@ -3773,7 +3773,7 @@ def test_a_department_or_a_pronoun_asked_for_survives(context, text):
         # Chosen for a new secret, with talk after it, the question in the same turn as the secret's name.
         ("Would you like a verbal password on the account?", "Sure, make it copper kettle.", "copper kettle"),
         ("For anyone else picking up, we use a pickup password. What would you like it to be?",
-         "lets do purple moose my son picked it", "purple moose"),
+         "um lets do purple moose", "purple moose"),
     ],
 )  # fmt: skip
 def test_a_secret_put_down_set_or_chosen_after_talk_is_hidden(context, text, value):
