@@ -912,10 +912,8 @@ class NameFinder:
         if evidence:
             for line_start, turn in itertools.groupby(words, key=lambda word: text.rfind("\n", 0, word.start) + 1):
                 turn = list(turn)
-                if line_start and line_at(text, line_start).islower():
-                    asked = question_in(line_at(text, line_start - 1))
-                    if _NAME.search(asked) and asks_for_a_person(asked):
-                        continue
+                if line_at(text, line_start).islower() and name_asked_before(text, line_start):
+                    continue
                 start, end = turn_window(text, turn[0].start)
                 first = bisect.bisect_left(evidence, start)
                 if first < len(evidence) and evidence[first] < end:
@@ -1553,17 +1551,13 @@ class NameFinder:
         following = words[index + 1]
         if phrase != ("this", "is"):
             # "its bill novak", "im will kowalczyk": after "it's" or "I'm", only before a surname that
-            # is no English word.
-            # Only where the turn before asked for a name: "How are you paying?" / "its bill venmo",
-            # "it's chase zelle" name no one.
-            line_start = text.rfind("\n", 0, word.start) + 1
-            asked = question_in(line_at(text, line_start - 1)) if line_start else ""
+            # is no English word, where the turn before asked for a name ("How are you paying?" /
+            # "its bill venmo" names no one).
             return (
                 (following.folded in self.lexicon.family or _unknown_lowercase(following))
                 and not following.vocabulary
                 and _adjacent(text, word, following)
-                and bool(_NAME.search(asked))
-                and asks_for_a_person(asked)
+                and name_asked_before(text, word.start)
             )
         if _stops(text, word, following):
             return True
@@ -1948,6 +1942,16 @@ def line_at(text: str, position: int) -> str:
     """The whole line ``position`` is in."""
     end = text.find("\n", position)
     return text[text.rfind("\n", 0, position) + 1 : len(text) if end == -1 else end]
+
+
+def name_asked_before(text: str, position: int) -> bool:
+    """The turn before the one at ``position`` asks for a person's name ("Can I get her name and
+    birthday?", "And your full name?"; not "Who's calling?" nor "Is anyone hurt?")."""
+    line_start = text.rfind("\n", 0, position) + 1
+    if not line_start:
+        return False
+    asked = question_in(line_at(text, line_start - 1))
+    return _NAME.search(asked) is not None and asks_for_a_person(asked)
 
 
 def asks_for_a_person(question: str) -> bool:

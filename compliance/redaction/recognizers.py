@@ -2089,15 +2089,18 @@ _ASKED_OF_IT = re.compile(
     r"(?:to be|be|changed to|change(?:d)? (?:it|that) to|set to)\b[^\S\n]*(?:\?|(?=\n))",
     FLAGS,
 )
-# "Yes" opening the answer; what follows it ("it's", "i think", "it should be") is any answer's lead.
+# The secret said with its name, a number after it: "…, and the PIN is 3 9 3 9." asks nothing.
 _SAID_WITH_IT = re.compile(
     r"\s+(?:is|was)\s+(?:\d|(?:zero|oh|one|two|three|four|five|six|seven|eight|nine|double|triple)\b)", FLAGS
 )
+# The secret named in one sentence and asked of in the next, in the same turn: "…, we use a pickup
+# password. What would you like it to be?"
 _ASKED_OF_IT_NEXT = re.compile(
     r"[^\n.?!]{0,60}[.!][^\S\n]+[^\n.?!]{0,40}?\b(?:what|which)\b[^\n.?!]{0,40}\b(?:it|that|the new one)\b[^\S\n]+"
     r"(?:to be|be|changed to|change(?:d)? (?:it|that) to|set to)\b[^\S\n]*\?",
     FLAGS,
 )
+# "Yes" opening the answer; what follows it ("it's", "i think", "it should be") is any answer's lead.
 _YES = re.compile(rf"\s*(?:{_SPEAKER}\s*)?(?:yes|yeah|yep|yup|sure(?: do| is)?|uh huh)\b", FLAGS)
 _GIVE_IT = re.compile(
     r"\b(?:give|tell|say|read|provide|confirm|verify|spell|share|answer|repeat|go ahead with)\b", FLAGS
@@ -2217,8 +2220,6 @@ def _secret_answers(text: str, talk: Dialogue) -> list[Finding]:
     A second try after it is one too, and the answer said again elsewhere."""
     found: list[Finding] = []
     for asked in _SECRET_ASKED.finditer(talk.lowered):
-        # Or named in a sentence and asked of in the next: "…, we use a pickup password. What would
-        # you like it to be?"
         question = _QUESTION_END.match(talk.lowered, asked.end()) or _ASKED_OF_IT_NEXT.match(talk.lowered, asked.end())
         if question is None or _SAID_WITH_IT.match(talk.lowered, asked.end()):
             continue  # no question, or the secret said with its name: "…, and the PIN is 3 9 3 9." / "Added."
