@@ -17,9 +17,11 @@ from celery import Celery
 from celery.beat import PersistentScheduler
 from celery.signals import task_postrun, task_prerun, worker_init
 
+from contactcenter import broker
 from contactcenter.environment import PRODUCTION, use_settings_module
 
 use_settings_module(PRODUCTION)
+broker.install()
 logger = logging.getLogger(__name__)
 
 app = Celery("contactcenter")
