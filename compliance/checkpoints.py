@@ -51,6 +51,7 @@ from django.utils.module_loading import import_string
 
 from . import signing
 from .chain import AUDIT, CHAINS, GENESIS, canonical_json, chain_seal_committed
+from .database import commit_waits
 
 logger = logging.getLogger(__name__)
 
@@ -289,7 +290,12 @@ def _committed(using: str) -> Iterator[Any]:
 
 def ledger_state(*, using: str = "default") -> dict[str, dict[str, Any]]:
     """Each ledger's head and row count, committed rows only, read in one
-    statement so all of them come from one snapshot."""
+    statement so all of them come from one snapshot. On PostgreSQL the
+    statement's transaction also writes to the WAL and commits once that is
+    on disk, and with it all the WAL before it: the inbox's transactions commit
+    without waiting for the disk (``calls.services.inbox``), and a row they
+    wrote is on disk before a checkpoint anchors it, or an export that read
+    it is handed out."""
     quote = connections[using].ops.quote_name
     parts = []
     for chain in CHAINS.values():
@@ -301,6 +307,13 @@ def ledger_state(*, using: str = "default") -> dict[str, dict[str, Any]]:
             f"(SELECT count(*) FROM {table})",  # noqa: S608
         ]
     with _committed(using) as connection, connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # A message in the WAL (for nothing but to have written some: a
+            # transaction that wrote none does not wait at its commit).
+            parts += [
+                "pg_logical_emit_message(true, 'contactcenter', 'ledger state read')",
+                commit_waits(True, using=using),
+            ]
         cursor.execute("SELECT " + ", ".join(parts))
         values = cursor.fetchone()
     state = {}

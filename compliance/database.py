@@ -15,7 +15,8 @@ connection, and only the checkpoints stand between a writer and the ledgers.
 Also here: the statements the worker's hot paths write by hand, built from
 the models' own metadata (``insert_statement``, ``insert_if_absent``,
 ``insert_row``, ``update_fields``, ``rows_where``, ``rows_updated``), where
-compiling a query costs more than running it.
+compiling a query costs more than running it, and ``commit_waits``, which
+lets such a statement say whether its transaction's commit waits for the disk.
 """
 
 from __future__ import annotations
@@ -269,6 +270,18 @@ def _update_statement(model: type[Model], fields: tuple[str, ...], using: str) -
     assignments = ", ".join(f"{quote(model._meta.get_field(name).column)} = %s" for name in fields)
     table, key = quote(model._meta.db_table), quote(model._meta.pk.column)
     return f"UPDATE {table} SET {assignments} WHERE {key} = %s"  # noqa: S608  (names from metadata)
+
+
+def commit_waits(wait: bool, *, using: str = "default") -> str:
+    """An SQL expression, never NULL, for a statement of the current
+    transaction to evaluate: on PostgreSQL it sets whether the transaction's
+    commit waits until its WAL is on disk (``synchronous_commit``, for this
+    transaction only; a later one in the same transaction overrides it), so
+    a hot path chooses with no statement of its own. Elsewhere a constant:
+    SQLite commits as it always does."""
+    if connections[using].vendor != "postgresql":
+        return "'on'"
+    return f"set_config('synchronous_commit', '{'on' if wait else 'off'}', true)"
 
 
 def first_row(statement: str, params: Sequence[Any], *, lock: str = "", using: str = "default") -> tuple | None:

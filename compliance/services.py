@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from .audit import RETURNED, audit_record, audit_record_returning
 from .chain import CONSENT, chain_head_columns, chain_link, chain_lock
-from .database import insert_statement
+from .database import commit_waits, insert_statement
 from .models import ConsentDecision, ConsentEvent, ConsentMethod
 
 logger = logging.getLogger(__name__)
@@ -134,7 +134,10 @@ def _ledger_state(
 ) -> tuple[int | None, int | None, tuple[int | None, str | None]]:
     """In one statement, under the chain's lock: the event already recorded
     from ``source``; if ``decided``, the call's latest decision (occurred
-    after ``after``, if given), else None; and the chain's head."""
+    after ``after``, if given), else None; and the chain's head. The same
+    statement has its transaction commit only once its WAL is on disk,
+    whatever the inbox chose for it (``calls.services.inbox``): a consent
+    decision is evidence, and recordings start on it."""
     connection = connections["default"]
     table = connection.ops.quote_name(ConsentEvent._meta.db_table)
     params: list[object] = [source]
@@ -148,8 +151,9 @@ def _ledger_state(
             params.append(connection.ops.adapt_datetimefield_value(after))
         standing += " ORDER BY sequence DESC LIMIT 1)"
     head_sequence, head_hash = chain_head_columns(CONSENT, using="default")
-    sql = f"SELECT (SELECT id FROM {table} WHERE source = %s), {standing}, {head_sequence}, {head_hash}"  # noqa: S608
+    durable = commit_waits(True)
+    sql = f"SELECT (SELECT id FROM {table} WHERE source = %s), {standing}, {head_sequence}, {head_hash}, {durable}"  # noqa: S608
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        existing, standing_id, sequence, digest = cursor.fetchone()
+        existing, standing_id, sequence, digest, _ = cursor.fetchone()
     return existing, standing_id, (sequence, digest)

@@ -16,6 +16,25 @@ Sweep: a periodic job re-enqueues what a lost enqueue or a killed worker
 left behind, and destroys raw payloads that outlived their deadline. A
 claim whose row nobody holds is a dead worker's: the sweep takes it back
 at once, without waiting for the task's time limit.
+
+Durability: the accepting insert commits as PostgreSQL commits by default,
+once its WAL is on disk; the inbox is the record of what was accepted. The
+claim and the applying transaction commit without waiting for the disk
+(``synchronous_commit`` off, for those transactions only): PostgreSQL
+writes their WAL within three ``wal_writer_delay`` (0.6 s by default), and a
+crash of the database server in that time loses the last applications
+whole, the domain writes with their done mark and audit event, leaving
+their events pending or claimed by no one, which the sweep applies again.
+Nothing outside the database acts on what such a transaction wrote before
+it is on disk: a commit that waits flushes all the WAL written before it,
+and each path that acts outside commits that way first: the outboxes'
+claims before a CRM write or a message to a live call; a transaction that
+records a consent decision (``compliance.services.consent_record``), so
+that a recording starts, at Twilio or at Vapi, only on consent on disk; the
+sealer; and every checkpoint before it anchors the ledgers outside, or an
+export that read the rows is handed out (``compliance.checkpoints.ledger_state``).
+What this saves is a flush per transaction, two per delivery: the
+database's CPU and the worker's, and the worker's wait on the disk.
 """
 
 from __future__ import annotations
@@ -39,7 +58,7 @@ from calls.serializers.fields import provider_clock, received_now
 from calls.services import transcripts
 from calls.services.inbox_publisher import BATCH_SIZE, publisher
 from compliance.audit import Actor, audit_record, audit_record_returning
-from compliance.database import first_row, insert_if_absent, rows_updated
+from compliance.database import commit_waits, first_row, insert_if_absent, rows_updated
 
 logger = logging.getLogger(__name__)
 
@@ -172,7 +191,10 @@ def inbox_apply(*, event: InboundEvent) -> bool:
 # ``transcripts.inbox_scrub_if_settled``), and reads back how many times the
 # provider has sent it by then, for the audit.
 _CLAIM = "status = %s, claimed_at = %s, attempts = attempts + 1"
-_HOLD = "SELECT 1 FROM calls_inboundevent WHERE id = %s AND status = %s AND attempts = %s"
+# Each also says, for nothing more, that its transaction's commit need not
+# wait for the disk (see the module's docstring).
+_CLAIMABLE = "id = %s AND status = %s AND {commit} IS NOT NULL"
+_HOLD = "SELECT {commit} FROM calls_inboundevent WHERE id = %s AND status = %s AND attempts = %s"
 # Fenced by the claim (its status and attempt) as well as held by the row's
 # lock: a done mark never lands on an event claimed again since.
 _DONE = (
@@ -194,9 +216,8 @@ def _claim(event_id: int) -> InboundEvent | None:
     and load it, in one statement."""
     pending, processing = InboundEvent.Status.PENDING, InboundEvent.Status.PROCESSING
     # Loaded as a queryset loads it (the encrypted payload decrypted), with no query compiled.
-    claimed = rows_updated(
-        InboundEvent, _CLAIM, "id = %s AND status = %s", [processing, timezone.now(), event_id, pending]
-    )
+    claimable = _CLAIMABLE.format(commit=commit_waits(False))
+    claimed = rows_updated(InboundEvent, _CLAIM, claimable, [processing, timezone.now(), event_id, pending])
     return claimed[0] if claimed else None
 
 
@@ -209,7 +230,8 @@ def _hold(event: InboundEvent) -> bool:
     update the row meanwhile (a redelivery's count, a later report scrubbing
     the words it replaces), as they could before it was held, so holding it
     adds no wait and no lock order."""
-    held = first_row(_HOLD, [event.pk, InboundEvent.Status.PROCESSING, event.attempts], lock="FOR KEY SHARE")
+    hold = _HOLD.format(commit=commit_waits(False))
+    held = first_row(hold, [event.pk, InboundEvent.Status.PROCESSING, event.attempts], lock="FOR KEY SHARE")
     return held is not None
 
 
