@@ -272,15 +272,18 @@ def _update_statement(model: type[Model], fields: tuple[str, ...], using: str) -
     return f"UPDATE {table} SET {assignments} WHERE {key} = %s"  # noqa: S608  (names from metadata)
 
 
-def commit_waits(wait: bool, *, using: str = "default") -> str:
+def commit_waits(wait: bool | str, *, using: str = "default") -> str:
     """An SQL expression, never NULL, for a statement of the current
     transaction to evaluate: on PostgreSQL it sets whether the transaction's
     commit waits until its WAL is on disk (``synchronous_commit``, for this
     transaction only; a later one in the same transaction overrides it), so
-    a hot path chooses with no statement of its own. Elsewhere a constant:
-    SQLite commits as it always does."""
+    a hot path chooses with no statement of its own. ``wait`` is True,
+    False, or an SQL condition on the statement's row, which waits where it
+    holds. Elsewhere a constant: SQLite commits as it always does."""
     if connections[using].vendor != "postgresql":
         return "'on'"
+    if isinstance(wait, str):
+        return f"set_config('synchronous_commit', CASE WHEN {wait} THEN 'on' ELSE 'off' END, true)"
     return f"set_config('synchronous_commit', '{'on' if wait else 'off'}', true)"
 
 

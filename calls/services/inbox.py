@@ -18,21 +18,30 @@ claim whose row nobody holds is a dead worker's: the sweep takes it back
 at once, without waiting for the task's time limit.
 
 Durability: the accepting insert commits as PostgreSQL commits by default,
-once its WAL is on disk; the inbox is the record of what was accepted. The
-claim and the applying transaction commit without waiting for the disk
-(``synchronous_commit`` off, for those transactions only): PostgreSQL
-writes their WAL within three ``wal_writer_delay`` (0.6 s by default), and a
-crash of the database server in that time loses the last applications
-whole, the domain writes with their done mark and audit event, leaving
-their events pending or claimed by no one, which the sweep applies again.
-Nothing outside the database acts on what such a transaction wrote before
-it is on disk: a commit that waits flushes all the WAL written before it,
-and each path that acts outside commits that way first: the outboxes'
-claims before a CRM write or a message to a live call; a transaction that
-records a consent decision (``compliance.services.consent_record``), so
-that a recording starts, at Twilio or at Vapi, only on consent on disk; the
-sealer; and every checkpoint before it anchors the ledgers outside, or an
-export that read the rows is handed out (``compliance.checkpoints.ledger_state``).
+once its WAL is on disk; the inbox is the record of what was accepted. An
+event's first claim and the applying transaction commit without waiting
+for the disk (``synchronous_commit`` off, for those transactions only):
+PostgreSQL writes their WAL within three ``wal_writer_delay`` (0.6 s by
+default). A crash of the database server in that time loses the last
+applications whole (the domain writes with their done mark and audit
+event) and leaves their events pending or claimed by no one; the sweep
+applies them again, to the same effect, since what an application writes
+follows from its delivery.
+
+What must be on disk before anything acts on it waits for the disk, and
+with it all the WAL written before it: a transaction that records a
+consent decision (``compliance.services.consent_record``: recordings start
+on it, at Twilio or at Vapi); an outbox's claim, before a CRM write (whose
+idempotency key is the row's id) or a message to a live call; the sealer's
+links; the read of the ledgers that a checkpoint anchors, which also comes
+after an export has read its rows and before it is handed out
+(``compliance.checkpoints.ledger_state``). Other actions outside may act on
+an application that a crash then loses, such as a recording paused or
+resumed; the application comes back from the inbox with the same facts,
+and they stand. A task that names a row by its id checks the row before it
+acts, since a crash can give an id that a lost transaction had used to
+another row: a recording's deletion acts only on one asked to be deleted.
+
 What this saves is a flush per transaction, two per delivery: the
 database's CPU and the worker's, and the worker's wait on the disk.
 """
@@ -191,8 +200,13 @@ def inbox_apply(*, event: InboundEvent) -> bool:
 # ``transcripts.inbox_scrub_if_settled``), and reads back how many times the
 # provider has sent it by then, for the audit.
 _CLAIM = "status = %s, claimed_at = %s, attempts = attempts + 1"
-# Each also says, for nothing more, that its transaction's commit need not
-# wait for the disk (see the module's docstring).
+# Each also says, for nothing more, whether its transaction's commit waits
+# for the disk (see the module's docstring). An event's first claim does
+# not; one put back since (by a failure, or by the sweep, which moves it on:
+# after a crash of the database too, the claim it lost included) does, so
+# that an event which takes the database server down with it is counted
+# towards INBOX_MAX_ATTEMPTS like one that kills a worker.
+_PUT_BACK = "attempts > 0 OR available_at > received_at + interval '1 second'"
 _CLAIMABLE = "id = %s AND status = %s AND {commit} IS NOT NULL"
 _HOLD = "SELECT {commit} FROM calls_inboundevent WHERE id = %s AND status = %s AND attempts = %s"
 # Fenced by the claim (its status and attempt) as well as held by the row's
@@ -216,7 +230,7 @@ def _claim(event_id: int) -> InboundEvent | None:
     and load it, in one statement."""
     pending, processing = InboundEvent.Status.PENDING, InboundEvent.Status.PROCESSING
     # Loaded as a queryset loads it (the encrypted payload decrypted), with no query compiled.
-    claimable = _CLAIMABLE.format(commit=commit_waits(False))
+    claimable = _CLAIMABLE.format(commit=commit_waits(_PUT_BACK))
     claimed = rows_updated(InboundEvent, _CLAIM, claimable, [processing, timezone.now(), event_id, pending])
     return claimed[0] if claimed else None
 

@@ -205,6 +205,7 @@ class DeletionOutcome(Enum):
     ALREADY_DELETED = "already_deleted"
     AWAITING_STOP = "awaiting_stop"
     FAILED = "failed"
+    NOT_REQUESTED = "not_requested"
 
 
 def recording_delete_at_provider(*, recording_id: int) -> DeletionOutcome:
@@ -219,6 +220,13 @@ def recording_delete_at_provider(*, recording_id: int) -> DeletionOutcome:
         recording = Recording.objects.select_for_update().select_related("call").get(pk=recording_id)
         if recording.deleted_at is not None:
             return DeletionOutcome.ALREADY_DELETED
+        if recording.deletion_requested_at is None:
+            # Only a recording asked to be deleted is. A task names its row by
+            # id, and a crash of the database can give an id that a lost
+            # transaction had used to another row (the inbox's transactions
+            # don't wait for the disk: calls.services.inbox).
+            logger.warning("recording.deletion_not_requested", extra={"recording_id": recording.pk})
+            return DeletionOutcome.NOT_REQUESTED
         if (
             recording.status in (Recording.Status.IN_PROGRESS, Recording.Status.PAUSED)
             and not recording.stop_requested_at

@@ -98,6 +98,22 @@ def test_in_progress_recording_without_consent_is_stopped_then_deleted(twilio_po
     delete.assert_called_once_with(recording_sid=sid)
 
 
+@pytest.mark.parametrize("status", ["in-progress", "completed"])
+def test_a_recording_nobody_asked_to_delete_is_left_alone(status):
+    recording = Recording.objects.create(call=CallFactory(), recording_sid=recording_sid(), status=status)
+
+    with (
+        mock.patch("calls.services.recordings.twilio.recording_stop", autospec=True) as stop,
+        mock.patch("calls.services.recordings.twilio.recording_delete", autospec=True) as delete,
+    ):
+        outcome = recordings.recording_delete_at_provider(recording_id=recording.pk)
+
+    assert outcome is recordings.DeletionOutcome.NOT_REQUESTED
+    assert not stop.called and not delete.called
+    recording.refresh_from_db()
+    assert (recording.deleted_at, recording.stop_requested_at, recording.status) == (None, None, status)
+
+
 def test_twilio_404_on_delete_counts_as_confirmation():
     call = CallFactory()
     recording = Recording.objects.create(
