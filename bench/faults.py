@@ -15,14 +15,17 @@ While the calls play, on a schedule:
 - Redis is killed and started again, without persistence, so every task
   message queued in it is lost;
 - the database refuses connections and drops the open ones for
-  ``--outage`` seconds.
+  ``--outage`` seconds;
+- the database server crashes (an immediate stop: every connection gone,
+  and the WAL it had not yet written lost, the inbox's applications that
+  had not waited for the disk among it) and starts again.
 
 Then, once the workers have drained, it checks, and exits 1 if any fails:
 
 - every call left exactly the consent events and transcript segments its
   script implies, and every call exists: nothing lost, nothing twice;
-- no 5xx and no broken connection outside the database outage (a request
-  still being answered when the outage began is in it);
+- no 5xx and no broken connection outside the database's outages (a
+  request still being answered when one began is in it);
 - every inbox event is applied and no raw payload remains;
 - each completed call's CRM write was delivered, and the CRM saw no
   idempotency key it did not expect;
@@ -82,6 +85,16 @@ def run(stack: Stack, args: argparse.Namespace) -> list[str]:
         log.append(f"{began - schedule_started:5.1f}s database refused connections for {args.outage:.0f}s")
         at(30)
         log.append(f"{time.monotonic() - schedule_started:5.1f}s SIGKILL worker: {stack.kill_workers()} processes")
+        at(40)
+        done = {row[0] for row in stack.query("SELECT id FROM calls_inboundevent WHERE status = 'done'")}
+        began = time.monotonic()
+        stack.crash_database()
+        outages.append((began, time.monotonic()))
+        after = {row[0] for row in stack.query("SELECT id FROM calls_inboundevent WHERE status = 'done'")}
+        log.append(
+            f"{began - schedule_started:5.1f}s database server crashed and started again in "
+            f"{outages[-1][1] - began:.1f}s; {len(done - after)} applications seen done before it were lost in it"
+        )
 
     async def both() -> float:
         loop = asyncio.get_running_loop()
@@ -123,14 +136,14 @@ def run(stack: Stack, args: argparse.Namespace) -> list[str]:
         f"{len(play.expected)} calls, {len(play.deliveries)} deliveries in {elapsed:.1f}s "
         f"(p50 {p50 * 1000:.1f} ms, p95 {p95 * 1000:.1f} ms, p99 {p99 * 1000:.1f} ms); drained in {drain:.1f}s"
     )
-    print(f"5xx or broken connection: {len(failed)} in all, {len(outside)} outside the database outage")
+    print(f"5xx or broken connection: {len(failed)} in all, {len(outside)} outside the database's outages")
     started = min(delivery.at for delivery in play.deliveries)
     for (label, status, second), count in sorted(
         Counter((d.label, d.status, int(d.at - started)) for d in outside).items(), key=lambda item: item[0][2]
     ):
         print(f"  outside: {count} x {label} answered {status or 'no response'}, sent at {second}s")
-    if outages:
-        print(f"  outage: {outages[0][0] - started:.1f}s to {outages[0][1] - started:.1f}s")
+    for began, ended in outages:
+        print(f"  outage: {began - started:.1f}s to {ended - started:.1f}s")
     print(f"effects: {effects}")
     print(f"inbox: {inbox}; raw payloads left: {raw_payloads}")
     print(

@@ -287,6 +287,10 @@ class Stack:
         time.sleep(down_seconds)
         self._start_redis()
 
+    def crash_database(self) -> None:
+        """Crash the PostgreSQL server and start it again (``PostgresServer.crash``)."""
+        self.postgres.crash()
+
     def break_database(self, seconds: float) -> None:
         """Cut every connection to the application's database and refuse new
         ones for ``seconds``, with PostgreSQL itself still up."""

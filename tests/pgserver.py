@@ -8,8 +8,10 @@ import glob
 import os
 import pwd
 import shutil
+import signal
 import subprocess
 import tempfile
+import time
 from pathlib import Path
 
 from tests.loopback import free_port
@@ -52,15 +54,34 @@ class PostgresServer:
             str(self.bindir / "initdb"), "-D", str(self.datadir), "-U", "postgres",
             "--auth=trust", "--encoding=UTF8", "--no-locale", "--no-sync",
         )  # fmt: skip
-        options = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c max_connections=200"
+        self._options = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c max_connections=200"
         if not self.durable:
             # This cluster is thrown away after the run.
-            options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+            self._options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+        self._pg_ctl_start()
+        return self
+
+    def _pg_ctl_start(self) -> None:
         self._run(
-            str(self.bindir / "pg_ctl"), "-D", str(self.datadir), "-o", options,
+            str(self.bindir / "pg_ctl"), "-D", str(self.datadir), "-o", self._options,
             "-l", str(self.root / "server.log"), "-w", "-t", "60", "start",
         )  # fmt: skip
-        return self
+
+    def crash(self) -> None:
+        """Stop the server as a crash would, then start it again: SIGQUIT, an
+        immediate shutdown (every backend gone at once, no shutdown checkpoint,
+        the WAL not yet written lost), sent at once rather than through
+        ``pg_ctl``. It recovers from the WAL that reached its files."""
+        postmaster = int((self.datadir / "postmaster.pid").read_text().split()[0])
+        os.kill(postmaster, signal.SIGQUIT)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                os.kill(postmaster, 0)
+            except ProcessLookupError:
+                break
+            time.sleep(0.01)
+        self._pg_ctl_start()
 
     def url(self, *, user: str = "postgres", database: str = "postgres") -> str:
         return f"postgresql://{user}@127.0.0.1:{self.port}/{database}"
