@@ -239,7 +239,7 @@ def _vapi_recording(call_id: str) -> Recording:
     call = CallFactory(call_sid=f"vapi:{call_id}", provider=Provider.VAPI, vapi_call_id=call_id)
     return Recording.objects.create(
         recording_sid=f"vapi:{call_id}:mono", call=call, provider=Provider.VAPI,
-        status=Recording.Status.COMPLETED, deletion_reason="no_consent",
+        status=Recording.Status.COMPLETED, deletion_reason="no_consent", deletion_requested_at=timezone.now(),
     )  # fmt: skip
 
 
