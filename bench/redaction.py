@@ -90,6 +90,8 @@ CORPORA = {
     "dev24b": CORPUS_DIRECTORY / "dev24b.jsonl",
     "dev25a": CORPUS_DIRECTORY / "dev25a.jsonl",
     "dev25b": CORPUS_DIRECTORY / "dev25b.jsonl",
+    "dev26a": CORPUS_DIRECTORY / "dev26a.jsonl",
+    "dev26b": CORPUS_DIRECTORY / "dev26b.jsonl",
     "own": CORPUS_DIRECTORY / "redaction.jsonl",
     "presidio-evaluator": ROOT / "bench" / "data" / "presidio_evaluator.jsonl",
 }

@@ -174,6 +174,7 @@ class Redactor:
                 or self._thing_asked_for(text, entity)
                 or _a_pet_s_name(text, entity, pets)
                 or self._place_gone_to(text, entity)
+                or self._in_a_place_s_name(text, entity)
                 or _a_make_and_model(text, entity)
             )
         ]
@@ -248,6 +249,20 @@ class Redactor:
             return False
         journey = any(_JOURNEY.fullmatch(word) for word in said[-7:-1])
         return journey or (len(said) > 1 and (said[-2],) in self.names.places.names)
+
+    def _in_a_place_s_name(self, text: str, entity: Entity) -> bool:
+        """The name found at ``entity`` is a town's, with the word that begins the town's name
+        before it or in it: "Fort Lauderdale", "san antonio", "Port Charlotte", "Lake Charles";
+        not "Jordan" alone, nor a person's possessive ("in Lake Charles's name" is no town)."""
+        if text.startswith(("'s", "’s"), entity.end):
+            return False
+        words = tuple(lexicon.fold(word) for word in _WORD.findall(text, entity.start, entity.end))
+        places = self.names.places.names
+        if len(words) > 1 and words[0] in _PLACE_PREFIXES and words in places:
+            return True
+        line_start = text.rfind("\n", 0, entity.start) + 1
+        before = [lexicon.fold(word) for word in _WORD.findall(text, max(line_start, entity.start - 12), entity.start)]
+        return bool(before) and before[-1] in _PLACE_PREFIXES and (before[-1], *words) in places
 
     def _medicines(self, text: str, entity: Entity) -> bool:
         """Every word found as a name is a medicine's: "I found Atorvastatin, 20 milligrams"."""
@@ -462,6 +477,11 @@ class Redactor:
             )
             or known.sense(words[-1]) == "WORD"
             or not any(known.is_unambiguous_name(word) for word in words)
+            # An everyday word that is no first name: "Fresh Crate", "Tony's Brick Oven Pizza".
+            or any(
+                word[0].isupper() and known.sense(word) in ("WORD", "CNAME") and lexicon.fold(word) not in known.given
+                for word in before + words
+            )
         )
 
     def _a_firm(self, text: str, business: tuple[int, int]) -> bool:
@@ -664,9 +684,16 @@ def _a_turn_begins(turns: list[int], start: int, position: int) -> bool:
 _BUSINESS = r"(?-i:[A-Z])[\w'’&-]*(?:[^\S\n]+(?:(?-i:[A-Z])[\w'’&-]*|&|and|of|the|at|de))*"
 _GREETED = re.compile(
     rf"\b(?:thank you|thanks) for calling (?:the )?(?P<calling>{_BUSINESS})|"
-    rf"\bwelcome to (?:the )?(?P<welcome>{_BUSINESS})",
-    re.IGNORECASE,
+    rf"\bwelcome to (?:the )?(?P<welcome>{_BUSINESS})|"
+    # "Good morning, Harlow & Finch Furniture, this is Annika."; a business of two words or more, not
+    # the person greeted ("Hi Fatou, this is Jordan with…").
+    r"^(?:good (?:morning|afternoon|evening)|hello|hi)[,!]?[^\S\n]+(?:the )?"
+    rf"(?P<hello>(?=[\w'’-]+[^\S\n]+(?:(?-i:[A-Z])|&)){_BUSINESS})"
+    r"(?=[,.!]?[^\S\n]+(?:this is|my name is|how (?:can|may)|(?-i:[A-Z])[\w'’-]* speaking)\b)",
+    re.IGNORECASE | re.MULTILINE,
 )
+# Words that begin a town's name and are none themselves: "Fort Myers", "San Jose", "Lake Charles".
+_PLACE_PREFIXES = frozenset("fort ft port mount mt lake san santa los las st saint ste glen cape point".split())
 # A business thanked for a customer's custom: only a firm's joined names count ("Thanks for
 # shopping with Hollis and Brown"), not people ("…with Rosa and Mark").
 _THANKED_FOR_CUSTOM = re.compile(
@@ -680,7 +707,7 @@ _BOTH_OF_YOU = re.compile(r"\b(?:both|you two|the two of you|each of you|y'all|y
 _PEOPLE_AFTER = re.compile(r"[^\S\n]+(?:family|household|residence|home|kids|children|wedding)\b", re.IGNORECASE)
 # Names joined as a firm's: "Harlow and Finch", "Hollis & Brown".
 _FIRM = re.compile(r"(?-i:[A-Z])[\w'’-]*[^\S\n]+(?:and|&)[^\S\n]+(?P<second>(?-i:[A-Z])[\w'’-]*)", re.IGNORECASE)
-_DOCTOR = re.compile(r"\b(?:dr|doctor)\b|['’]s\b", re.IGNORECASE)
+_DOCTOR = re.compile(r"\b(?:dr|doctor)\b|['’]s[^\S\n]+(?:office|practice|clinic|desk|line|team)\b", re.IGNORECASE)
 # A reply to a name that is no surname: "My name is Ifeoma" / "Perfect."
 _ACKNOWLEDGEMENTS = frozenset(
     "perfect lovely brilliant cool sweet grand cheers ace pleasure welcome awesome wonderful excellent fantastic "

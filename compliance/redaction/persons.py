@@ -55,7 +55,8 @@ NOT_NAMES = frozenset(
     correct everything nothing that this it what who how why where when there calling speaking again today tomorrow
     yesterday monday tuesday wednesday thursday friday saturday sunday one two three four five six seven eight
     nine ten uh um umm uhh er mom dad mum born espanol
-    erm ah hmm like you me we they he she him them us its it's i'm i'll i've i'd gonna wanna gotta going calling
+    erm ah hmm like you me we they he she him them us its mine yours hers ours theirs it's i'm i'll i've i'd
+    gonna wanna gotta going calling
     supposed worried confused frustrated upset concerned interested new old only still now then here there one
     all any some more less please yeah yep nope mister doctor sir madam maam ma'am miss mr mrs ms dr on in at to
     for of by as up out down off over under into onto than too also either neither both each every other another
@@ -1103,6 +1104,8 @@ class NameFinder:
             return None  # "Friday's check", "today's payment"
         if word.folded in NEVER_CAPITALISED_NAMES or len(word.folded) < 2 or word.marker:
             return None
+        if word.text[1:] in ("'s", "’s"):
+            return None  # a letter spelled: "Two N's, two L's"
         if word.vocabulary and not word.name and not word.capitalised:
             return None  # an everyday word in lowercase: no slot makes it a name
         if (
@@ -1750,14 +1753,16 @@ class NameFinder:
                 continue
             if len(letters) < 3:
                 continue
-            if _DOTTED.search(match.group()) or (
-                _CODE_TALK.search(text, max(0, match.start() - 60), match.start())
+            if (
+                _DOTTED.search(match.group())
+                or _CODE_DIGIT_BEFORE.search(text, max(0, match.start() - 8), match.start())
+                or _CODE_TALK.search(text, max(0, match.start() - 60), match.start())
                 and (
                     _NUMBER_BEFORE.search(text, max(0, match.start() - 24), match.start())
                     or _NUMBER_BEFORE.match(text, match.end() + 1)
                 )
             ):
-                continue  # "U.S.", "the model number is w r f five five five s d f z"
+                continue  # "U.S.", "the model number is w r f five five five s d f z", "K, 7, 7, M, R, Q"
             # The word said just after its spelling: "A-D-E-W-A-L-E. Adewale."
             following = _WORD_AFTER_SPELLING.match(text, match.end())
             if following and following.group(1).lower() == letters:
@@ -1768,6 +1773,12 @@ class NameFinder:
             if len(letters) >= 4 or self.lexicon.is_name(letters) or context or near_name or spelling:
                 results.append(Found(match.start(), match.end(), 0.8))
         return results
+
+
+# Titles that are nouns too, and the words that make them one: "your doctor", "the eye doctor"; not
+# "my neighbor mister price".
+_TITLE_NOUNS = frozenset(("doctor", "professor"))
+_DETERMINERS = frozenset("the a an your my his her their our this that whose".split())
 
 
 def _phrase_before(words: list[Word], index: int, text: str) -> tuple[str, ...] | None:
@@ -1784,6 +1795,8 @@ def _phrase_before(words: list[Word], index: int, text: str) -> tuple[str, ...] 
         return None
     bare_comma = position == index - 1 and "," in text[words[position].end : words[index].start]
     last = words[position].folded
+    if last in _TITLE_NOUNS and any(word.folded in _DETERMINERS for word in words[max(0, position - 2) : position]):
+        return None  # a title said as a noun: "your eye doctor can…", "the doctor will…"
     for table, last_words in _SLOT_TABLES:
         if last not in last_words:
             continue
@@ -2114,6 +2127,8 @@ _CODE_TALK = re.compile(
     r"reservation|quote|cancellation|flight|locator|report number)\b",
     re.IGNORECASE,
 )
+# A digit said alone just before letters, as a code's characters are: "…7, 7, M, R, Q".
+_CODE_DIGIT_BEFORE = re.compile(r"(?<![\w.,])\d[,\s-]+$")
 _NUMBER_BEFORE = re.compile(r"\d|\b(?:zero|oh|one|two|three|four|five|six|seven|eight|nine)\b", re.IGNORECASE)
 _WORD_AFTER_SPELLING = re.compile(r"[.,]?\s{1,2}(?:(?:that's|so|yes|yeah),?\s+)?([^\W\d_]+)\b")
 

@@ -226,7 +226,11 @@ US_STATE_NAMES = (
 STREET_SUFFIX = (
     r"street|st|avenue|ave|road|rd|boulevard|blvd|lane|ln|drive|dr|court|ct|way|place|pl|terrace|ter|circle|cir|"
     r"parkway|pkwy|highway|hwy|trail|trl|square|sq|crescent|close|row|alley|plaza|loop|cove|mews|pike|crossing|"
-    r"expressway|freeway|turnpike|causeway"
+    r"expressway|freeway|turnpike|causeway|"
+    # The Postal Service's other kinds that name a street only: "Magnolia Bend", "Fox Run", "Eagle Ridge".
+    r"bend|ridge|hollow|glen|heights|hills?|knoll|grove|manor|meadows?|springs|landing|trace|commons|"
+    r"estates|harbou?r|isle|junction|falls|vista|bluff|crest|dale|gardens|orchard|summit|woods|shores?|run|path|"
+    r"pointe?"
 )
 DIRECTION = r"(?:north|south|east|west|northeast|northwest|southeast|southwest|ne|nw|se|sw|n|s|e|w)\b\.?"
 # A word of a street's name: not a word that joins a sentence together.
@@ -292,6 +296,9 @@ _NO_SENTENCE_ENDED = (
     + ")"
 )
 ADDRESS_GAP = rf"(?:(?:,?(?:[^\S\n]+|{_NO_SENTENCE_ENDED}\s+)|,?(?:\s*(?:…|\.{{2,}}))+\s*)(?:(?:uh|um|er|like),?\s+)?)"
+# Kinds that are also a street's name, before its own kind: "Heron Ridge Drive", "Orchard Hill Drive",
+# "Cobalt Ridge... uh, Parkway"; not after a sentence's end ("2714 Chase Street. Chase like the bank").
+KIND_AFTER_KIND = rf"(?:(?<!\.){ADDRESS_GAP}(?:{STREET_SUFFIX})\b(?:\.(?!\.))?){{0,2}}"
 UNIT = (
     # A unit's number may come in the next turn after a pause ("apartment" / "Um, 12.", "apartment B" /
     # "12."), a house number never: "apartment b" ends where the turn does, not in "b\n1405 North".
@@ -313,7 +320,8 @@ HOUSE_NUMBER = rf"(?:(?-i:[NSEW])\d{{2,6}}|\d{{1,6}}(?:-\d{{1,4}})?(?-i:[A-Z])?)
 _ROAD_NUMBER = r"(?:(?:(?<=road)|(?<=rd)|(?<=route)|(?<=highway)|(?<=hwy))\s+\d{1,4}(?-i:[A-Z])?\b)?"
 # A street's name and its kind, without a house number: "Kingsley Avenue", "north old mill road 12".
 _STREET_WITH_KIND = (
-    rf"(?:{DIRECTION}{ADDRESS_GAP})?(?:{NAMING_WORD}{ADDRESS_GAP}){{1,4}}?(?:{STREET_SUFFIX})\b\.?{_ROAD_NUMBER}"
+    rf"(?:{DIRECTION}{ADDRESS_GAP})?(?:{NAMING_WORD}{ADDRESS_GAP}){{1,4}}?(?:{STREET_SUFFIX})\b(?:\.(?!\.))?"
+    rf"{KIND_AFTER_KIND}{_ROAD_NUMBER}"
 )
 # A suite that is a product's or a hotel's ("the software suite 365"), a box that is a thing's
 # ("check box 2", "the set top box 4", "the jury box").
@@ -577,7 +585,8 @@ RULES: dict[str, tuple[list[Rule], bool]] = {
             rule(rf"(?<![\w']){YEAR}(?!\w)|'\d\d\b", 0.8, "DOB", bare=True),
             rule(rf"\b{MONTH}\b", 0.8, "DOB", bare=True, lead="word"),
             rule(
-                r"(?<![\w'])(?:the\s+)?(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)\b",
+                # Not "one second", "give me a second", "year first": a moment, an order.
+                r"(?<![\w'])(?<!\b1 )(?<!\ba )(?<!\byear )(?:the\s+)?(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)\b",
                 0.8,
                 "DOB",
                 window=30,
@@ -622,7 +631,7 @@ RULES: dict[str, tuple[list[Rule], bool]] = {
             rule(
                 rf"(?<![\w:/-]){HOUSE_NUMBER}(?:{ADDRESS_GAP}{DIRECTION})?"
                 rf"(?:(?:{ADDRESS_GAP}{STREET_WORD}){{0,3}}?{ADDRESS_GAP}(?:{ROUTE})"
-                rf"|(?:{ADDRESS_GAP}{STREET_WORD}){{1,4}}?{ADDRESS_GAP}(?:{STREET_SUFFIX})\b\.?"
+                rf"|(?:{ADDRESS_GAP}{STREET_WORD}){{1,4}}?{ADDRESS_GAP}(?:{STREET_SUFFIX})\b(?:\.(?!\.))?{KIND_AFTER_KIND}"
                 # "Avenida de la Estrella", "Rue du Bac", "Calle Ocho"
                 rf"|\s+(?:{STREET_PREFIX})\s+{STREET_WORD}(?:\s+(?:(?:de|del|la|las|los|el|du|des|le)\s+)*(?-i:[A-Z])[a-z]+){{0,2}})"
                 rf"(?:\s+{DIRECTION})?(?:{ADDRESS_GAP}(?:{UNIT})){{0,2}}",
@@ -631,7 +640,9 @@ RULES: dict[str, tuple[list[Rule], bool]] = {
             # A house number and a street said without its kind, where the talk is of an address:
             # "my address is 1200 Kessler", "i live on 888 elm".
             rule(
-                rf"(?<![\w:/-]){HOUSE_NUMBER}(?:{ADDRESS_GAP}{DIRECTION})?\s+{NAMING_WORD}(?:\s+{NAMING_WORD}){{0,2}}",
+                # Within its turn: "zip is oh three one one oh" / "Great." is no street.
+                rf"(?<![\w:/-]){HOUSE_NUMBER}(?:{ADDRESS_GAP}{DIRECTION})?[^\S\n]+{NAMING_WORD}"
+                rf"(?:[^\S\n]+{NAMING_WORD}){{0,2}}",
                 0.75,
                 "ADDRESS",
                 window=40,
@@ -725,7 +736,7 @@ RULES: dict[str, tuple[list[Rule], bool]] = {
             rule(r"\b(?:rural route|r\.?\s?r\.?|star route)\s+\d+\b", 0.8, lead="word"),
             rule(
                 rf"\b(?:the\s+)?(?:street|road)(?:'s| is)\s+"
-                rf"(?P<value>(?:{STREET_WORD}\s+){{1,2}}(?:{STREET_SUFFIX})\b)",
+                rf"(?P<value>(?:{STREET_WORD}\s+){{1,2}}(?:{STREET_SUFFIX})\b{KIND_AFTER_KIND})",
                 0.75,
                 lead="word",
             ),
@@ -1829,13 +1840,14 @@ def _dates_beside_birth(text: str, findings: list[Finding], talk: Dialogue) -> l
     12th.", "the system has 7/15, but you said July 5th.", "August 19th. '67."
     Not where something marks it as an event's ("moved in", "the appointment")."""
     found: list[Finding] = []
-    for entity, _, end, _ in findings:
+    for entity, start, end, _ in findings:
         if entity != "DATE_OF_BIRTH":
             continue
         for match in _OTHER_DATE.finditer(text, end, min(len(text), end + 90)):
             year = _YEAR_VALUE.fullmatch(match.group())
             if (
                 not talk.harmless_before(match.start())
+                and _same_date_talked_of(text, (start, end), match)
                 and not (year and not FIRST_BIRTH_YEAR <= int(match.group()) <= LAST_BIRTH_YEAR)
                 and not QUANTITY_AFTER.match(text, match.end())
                 and not text[max(0, match.start() - 4) : match.start()].lower().endswith("not ")
@@ -1868,6 +1880,42 @@ def _dates_beside_birth(text: str, findings: list[Finding], talk: Dialogue) -> l
             ):
                 found.append(("DATE_OF_BIRTH", *year.span("year"), 0.75))
     return found
+
+
+# A date's pieces: a month's name or number, a day, a year.
+_DATE_PIECE = re.compile(rf"{MONTH}|\d+", FLAGS)
+# What corrects the date said before: "No, the 14th.", "Actually, it's June 4th."
+_DATE_CORRECTED = re.compile(
+    r"\b(?:no|nope|not|actually|sorry|wrong|wait|i mean|rather|heard|said|say|confirm|confirming)\b", FLAGS
+)
+_DATE_CHECKED_AFTER = re.compile(r"[^\n]{0,30}?\b(?:correct|right)\b", FLAGS)
+
+
+def _date_pieces(said: str) -> set[str]:
+    """A date's month (its name's first three letters), day and year, a year in two digits too."""
+    pieces = set()
+    for piece in _DATE_PIECE.findall(said):
+        pieces.add(piece.lower()[:3] if piece[0].isalpha() else piece.lstrip("0"))
+        if len(piece) == 4 and piece.isdigit():
+            pieces.add(piece[2:])
+    return pieces
+
+
+def _same_date_talked_of(text: str, birth: tuple[int, int], other: re.Match[str]) -> bool:
+    """``other``, a date said after the date of birth at ``birth``, is talked of as the same
+    date: in the same turn, or in a later one that corrects it, checks it or shares a piece of it
+    ("1944." / "I heard 1954. Is that correct?"; "…4/7/79?" / "No, July 4th."); not a date a later
+    turn talks of for itself ("July 4th 1979." / "…a license expiring June 30th.")."""
+    if "\n" not in text[birth[1] : other.start()]:
+        return True
+    line_start = text.rfind("\n", 0, other.start()) + 1
+    if text[birth[1] : line_start - 1].rstrip().endswith("?"):
+        return True  # the answer to a question asked after it: "…nineteen eighty eight" / "And Chidinma's?" / …
+    return bool(
+        _DATE_CORRECTED.search(text, line_start, other.start())
+        or _DATE_CHECKED_AFTER.match(text, other.end())
+        or _date_pieces(other.group()) & _date_pieces(text[birth[0] : birth[1]])
+    )
 
 
 # A piece of the birth date asked for after part of it, and said alone as the next turn: "march" /
@@ -2076,6 +2124,14 @@ _QUESTION_END = re.compile(
     r"(?:\?|[.!]?(?=\s(?:caller|customer)\b)|[.!]?(?=[^\S\n]*\n))",
     FLAGS,
 )
+# A prompt that tells the caller to say the secret, with what it must be after it, its turn's
+# last words: "Please say your new password. It must have at least 8 characters."
+_PROMPTED = re.compile(
+    r"[^\S\n]*(?:(?:and|now|okay|ok|next|then)\b[,\s]+)*(?:please\s+)?(?:say|enter|tell me|give me|state|"
+    r"provide|spell|create|choose|pick|type|key in)\b",
+    FLAGS,
+)
+_PROMPT_GOES_ON = re.compile(r"[^.!?\n]{0,40}[.!][^\S\n]+[^?\n]{0,160}?[.!]?(?=[^\S\n]*\n)", FLAGS)
 # A yes-or-no question about a secret ("Do you remember your password?", "Is the PIN working?")
 # asks for no secret, unless it asks to be given one ("Can you tell me the passcode?").
 _YES_OR_NO = re.compile(
@@ -2103,7 +2159,9 @@ _ASKED_OF_IT_NEXT = re.compile(
 # "Yes" opening the answer; what follows it ("it's", "i think", "it should be") is any answer's lead.
 _YES = re.compile(rf"\s*(?:{_SPEAKER}\s*)?(?:yes|yeah|yep|yup|sure(?: do| is)?|uh huh)\b", FLAGS)
 _GIVE_IT = re.compile(
-    r"\b(?:give|tell|say|read|provide|confirm|verify|spell|share|answer|repeat|go ahead with)\b", FLAGS
+    r"\b(?:give|tell|say|read|provide|confirm|verify|spell|share|answer|repeat|go ahead with)\b|"
+    r"\b(?:can|could|may)\s+i\s+(?:have|get)\b",
+    FLAGS,
 )
 # What comes before the answer itself: the speaker, a pause, "I think it's", "my dog's name…".
 _ANSWER_LEAD = re.compile(
@@ -2116,8 +2174,9 @@ _ANSWER_LEAD = re.compile(
     r"i want to say|i wanna say|i'd say|i'd have to say|"
     r"it could be|could be|might be|maybe it's)\b|"
     # The thing the answer names: "it's my dog's name... Biscuit", "the street I grew up on, Maple".
-    r"(?:my|our|the|a|an) (?:[a-z]+'?s |first |old |childhood )?(?:name|street|school|city|town|pet|dog|cat)\b"
-    r"(?:,?\s+(?:is|was)\b)?)*",
+    # "the first school one, that's…": the question it answers named.
+    r"(?:my|our|the|a|an) (?:[a-z]+'?s |first |1st |old |childhood )?(?:name|street|school|city|town|pet|dog|cat)\b"
+    r"(?:\s+(?:one|1|question)\b)?(?:,?\s+(?:is|was)\b)?)*",
     FLAGS,
 )
 # A sentence of hedging before the answer, in the same turn: "Ha. Good question.", "Oh, wow, I
@@ -2176,7 +2235,10 @@ _SECRET_SAID = re.compile(
     r"[^.!?\n\[]{0,32}?(?:\bis\b|\bit's\b|\bwas\b|:|'s\b|\bas\b|\bto\b|\b(?:will|might|could|may) be\b)"
     r"(?:\s+(?:caller|customer|uh|um|it's|its|is|now|literally|probably|actually|just|definitely|like|"
     r"going to be|gonna be)\b:?)*\s+"
-    r"|\b(?P<word>security|secret) word,?\s+(?=[a-z])",
+    r"|\b(?P<word>security|secret) word,?\s+(?=[a-z])"
+    # One given in the sentence after it: "…a temporary password for the portal. It's Blue-Fox-41, and…".
+    r"|\b(?:temporary|temp|new|one-time|default|reset)\s+(?:pass ?(?:word|code|phrase)|pin)\b[^.!?\n\[]{0,60}"
+    r"[.!]\s+(?:it's|it is|that's|that is)\s+",
     FLAGS,
 )
 _MOST_SAID_WORDS = 4
@@ -2220,7 +2282,14 @@ def _secret_answers(text: str, talk: Dialogue) -> list[Finding]:
     A second try after it is one too, and the answer said again elsewhere."""
     found: list[Finding] = []
     for asked in _SECRET_ASKED.finditer(talk.lowered):
-        question = _QUESTION_END.match(talk.lowered, asked.end()) or _ASKED_OF_IT_NEXT.match(talk.lowered, asked.end())
+        question = (
+            _QUESTION_END.match(talk.lowered, asked.end())
+            or _ASKED_OF_IT_NEXT.match(talk.lowered, asked.end())
+            or (
+                _PROMPTED.match(talk.lowered, talk.sentence(asked.start())[0], asked.start())
+                and _PROMPT_GOES_ON.match(talk.lowered, asked.end())
+            )
+        )
         if question is None or _SAID_WITH_IT.match(talk.lowered, asked.end()):
             continue  # no question, or the secret said with its name: "…, and the PIN is 3 9 3 9." / "Added."
         asking = talk.lowered[talk.sentence(asked.start())[0] : question.end()]
@@ -2951,6 +3020,14 @@ _TO_BE_CALLED = re.compile(
     r"\b(?:call|reach|contact)\s+us|\bby calling|\breset it)(?:\s+(?:at|on|to))?\s*$",
     FLAGS,
 )
+# A toll-free number named as one a business publishes: "the 800 number on the website", "the
+# toll-free number on your statement".
+_PUBLISHED_NUMBER = re.compile(
+    r"\bthe\s+(?:8(?:00|33|44|55|66|77|88)|toll[- ]free)\s+(?:number|line)\b|"
+    r"\bthe\s+(?:number|line)\s+(?:on|from|in)\s+(?:the|their|your|its)\s+(?:website|site|letter|bill|statement|"
+    r"app|e-?mail|box|receipt|invoice|notice|flyer|ad|commercial|packaging|brochure)\b",
+    FLAGS,
+)
 # The card's issuer's line: "call the number on the back of your card, 1-800-…".
 _ON_THE_CARD = re.compile(r"\bthe number on the back of (?:your|the) card,?\s*(?:which is\s+)?$", FLAGS)
 # The speaker: a number said to be called after "I" may be where the speaker is ("I'm at work all
@@ -3023,6 +3100,8 @@ def _company_line(text: str, talk: Dialogue, finding: Finding) -> bool:
     # Whose it is, said in its sentence or the next: "Call 800-555-0186. That's my cell."
     if _WHOSE_NEXT.match(text, sentence_end):
         return False
+    if _PUBLISHED_NUMBER.search(before) and _TOLL_FREE.match(text, start):
+        return True  # "I called the 800 number on the website, 1-800-…"
     if _MINE.search(before) and not named_in_its_clause:
         # "…the number on the back of your card, 1-800-…" is the card's issuer's.
         return bool(_ON_THE_CARD.search(before) and _TOLL_FREE.match(text, start))
@@ -3084,7 +3163,7 @@ _FACILITY = (
 _BUSINESS_NAMED = re.compile(
     # Not "our location" or "our pickup location": a caller's own, where a driver is to meet them.
     rf"\b(?:our\s+(?:[\w'’-]+\s+){{0,2}}{_BUSINESS_PLACE}|(?:the\s+|your\s+)?(?:nearest|closest)\s+(?:[\w'’-]+\s+)?"
-    rf"(?:{_BUSINESS_PLACE}|location)|the\s+local\s+(?:[\w'’-]+\s+)?{_BUSINESS_PLACE}|"
+    rf"(?:{_BUSINESS_PLACE}|location)|the\s+(?:nearest|closest)(?:\s+one)?|the\s+local\s+(?:[\w'’-]+\s+)?{_BUSINESS_PLACE}|"
     rf"(?P<capitalised>the\s+(?-i:[A-Z])[\w'’-]*(?:\s+(?:of\s+)?(?-i:[A-Z])[\w'’-]*){{0,3}}\s+(?:{_BUSINESS_PLACE}|"
     # A business's own name with its kind in capitals: "Kroger Pharmacy at …".
     rf"(?-i:{_FACILITY})))|(?P<named>(?-i:[A-Z])[\w'’&-]*(?:\s+(?-i:[A-Z])[\w'’&-]*){{0,3}}\s+(?-i:{_FACILITY})))"

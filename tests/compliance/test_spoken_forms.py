@@ -4064,3 +4064,114 @@ def test_a_business_s_code_before_another_value_said_with_its_name_survives():
 )
 def test_a_surname_in_lowercase_and_a_secret_confirmed_are_hidden(context, text, value):
     assert all_hidden(text, value, context=context)
+
+
+@pytest.mark.parametrize(
+    "context, text",
+    [
+        # A title said as a noun, and what it would make a name everywhere else in the call.
+        ("", "Your eye doctor can submit it electronically, or you can upload the form yourself."),
+        ("", "The medication moved to a higher tier, but your doctor can ask for an exception."),
+        # A possessive pronoun after "asking for"; a letter's plural in a spelling.
+        ("To verify, the last four?", "Wait, are you asking for mine or my husband's?"),
+        ("It's Margaret O'Connell.", "Two N's, two L's, and one C."),
+        # Letters between a code's digits, not a name spelled, even beside a name.
+        ("This is Jordan. Your confirmation code?", "Yeah, it's K, like kilo, 7, 7, M, R, Q."),
+        # A town whose name begins with a word that names none: "Fort", "San", "Port".
+        ("Any charges you don't recognise?", "There's one for $212 at a Target in Fort Lauderdale."),
+        ("", "we drove down from port charlotte last week"),
+        # A business answering, its name in capitals: a possessive, ordinary words, a firm.
+        ("", "Thanks for calling Tony's Brick Oven Pizza. Is this for pickup or delivery?"),
+        ("", "Thanks for calling Fresh Crate. What can I help you with?"),
+        ("", "Good morning, Harlow & Finch Furniture. How can I help?"),
+        # A moment, not a day of the month, after a question for a date of birth.
+        ("Please say your date of birth.", "One second please."),
+        ("What's your date of birth?", "Give me a second, let me find my license."),
+        # A value of the turn before does not run on into the next one's first word.
+        ("yes same address zip is oh three one one oh", "Great. The new card arrives in three to five days."),
+        # Dates a later turn talks of for itself, after a date of birth.
+        ("Now say your date of birth.\nJuly 4th 1979.", "I found a license expiring June 30th. Is that it?"),
+        ("And his?\nHis birthday's March 8th, 1982.", "Saved. Now, moving the return to June 19th, okay?"),
+        # A business's toll-free line, named so; a branch the agent offers.
+        ("Can you describe the issue?", "I called the 800 number on the website, 1-800-555-0199, and it rings."),
+        ("Can you hold it somewhere?", "I can hold it at a Parcelway location. The closest is at 400 Laurens Road."),
+        # A number said after "two" is no house number before a food.
+        ("", "I have two extra ranch cups in the bag already."),
+    ],
+)
+def test_titles_as_nouns_spelled_letters_businesses_moments_and_other_dates_survive(context, text):
+    assert not hidden(text, context=context)
+
+
+@pytest.mark.parametrize(
+    "context, text, value",
+    [
+        ("", "My neighbor mister price has a key.", "price"),
+        ("", "Hi Fatou, this is Jordan with Patient Services.", "Fatou"),
+        ("", "Thank you for calling Walter Brown. Goodbye.", "Walter Brown"),
+        # A date of birth checked, corrected or asked for another person in a later turn.
+        ("Please say the year you were born.\n1944.", "I heard 1954. Is that correct?", "1954"),
+        ("What's your date of birth?\nJuly 4th 1979.\nI have June 4th 1979.", "No, it's August 4th.", "August 4th"),
+        (
+            "Your date of birth?\ndecember twelfth nineteen eighty eight\nAnd hers?",
+            "august fifth twenty sixteen",
+            "august fifth twenty sixteen",
+        ),  # fmt: skip
+        # A street whose name ends in a kind the Postal Service lists.
+        ("Then tell me your address.", "2714 Magnolia Bend, Katy, Texas.", "2714 Magnolia Bend"),
+        (
+            "Can you confirm the address?",
+            "15833 Cobalt Ridge... uh, Parkway? No, it's Cobalt Ridge Court.",
+            "15833 Cobalt Ridge... uh, Parkway",
+        ),  # fmt: skip
+        ("What's the address?", "i live at four seventeen heron ridge drive", "four seventeen heron ridge drive"),
+        ("What's the address?", "It's 2290 Orchard Hill Drive, by the park.", "2290 Orchard Hill Drive"),
+    ],
+)
+def test_names_after_titles_greeted_people_dates_checked_and_streets_of_every_kind_are_hidden(context, text, value):
+    assert all_hidden(text, value, context=context)
+
+
+@pytest.mark.parametrize(
+    "context, text, value",
+    [
+        # A prompt whose asking sentence is not its last.
+        (
+            "Please say your new password. It must have at least 8 characters.",
+            "Harbor light 1 9 9 6.",
+            "Harbor light 1 9 9 6",
+        ),  # fmt: skip
+        ("Now enter your passcode. It is case sensitive.", "blue heron forty one", "blue heron forty one"),
+        # "Can I have…" asks for the secret: the answer needs no "yes".
+        ("And can I have your verbal passcode?", "it's blue heron", "blue heron"),
+        ("Could I get your security answer?", "oh that's tuscaloosa", "tuscaloosa"),
+        # The question named before the answer.
+        (
+            "What's the answer to your security question?",
+            "uh the first school one that's roosevelt elementary",
+            "roosevelt elementary",
+        ),  # fmt: skip
+        ("What's the answer to your security question?", "the pet one, it's biscuit", "biscuit"),
+        # A temporary secret read out in the sentence after it is named.
+        (
+            "",
+            "I'm texting you a temporary password for the portal. It's Blue-Fox-41, change it when you log in.",
+            "Blue-Fox-41",
+        ),  # fmt: skip
+    ],
+)
+def test_secrets_after_prompts_requests_named_questions_and_temporary_ones_are_hidden(context, text, value):
+    assert all_hidden(text, value, context=context)
+
+
+@pytest.mark.parametrize(
+    "context, text",
+    [
+        ("Please enter your passcode. Press pound when done.", "Okay."),
+        ("I reset your passcode. You'll get a text.", "okay great thanks"),
+        ("Can I get your passcode?", "I don't remember it honestly"),
+        ("", "I've sent a new PIN to your phone. It's on its way, should be a minute."),
+    ],
+)
+def test_talk_after_a_secret_s_prompt_or_its_reset_survives(context, text):
+    assert not hidden(text, context=context)
