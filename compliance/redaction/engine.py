@@ -21,6 +21,7 @@ from . import lexicon, ner, tagger
 from .dialogue import SENTENCE_END, dialogue, turn_window
 from .normalize import FILLER_WORDS, normalize
 from .persons import (
+    ACKNOWLEDGEMENTS,
     ADDRESS_THINGS,
     COLOURS,
     MAKES,
@@ -150,6 +151,11 @@ class Redactor:
             found += self._tagged(text, found, words, turns[0])
         businesses = [match.span(match.lastgroup) for match in _GREETED.finditer(text)] + [
             match.span("firm") for match in _THANKED_FOR_CUSTOM.finditer(text) if self._a_firm(text, match.span("firm"))
+        ]
+        businesses += [
+            match.span("business")
+            for match in _ANSWERED_AS.finditer(text)
+            if lexicon.fold(_WORD.findall(match.group("business"))[-1]) in STREET_OR_BUSINESS
         ]
         talk = dialogue(text)
         confident = [
@@ -517,7 +523,7 @@ class Redactor:
             return False  # "Pardon?", "mhmm, and your last name?"
         if (
             all(word[0].isupper() and known.is_name(word) for word in line_words)
-            and not set(folded_line) & _ACKNOWLEDGEMENTS
+            and not set(folded_line) & ACKNOWLEDGEMENTS
             and not (folded_line in places and folded_line[0] not in known.given)
         ):
             return True  # "Power.", "Hill.": names that are words too, and nothing else
@@ -694,6 +700,12 @@ _GREETED = re.compile(
 )
 # Words that begin a town's name and are none themselves: "Fort Myers", "San Jose", "Lake Charles".
 _PLACE_PREFIXES = frozenset("fort ft port mount mt lake san santa los las st saint ste glen cape point".split())
+# A turn that answers the phone with the business's name and the speaker's: "Greenleaf Tax
+# Services, this is Howard.", "Kessler Auto Care, Bobby speaking." (its last word a business's).
+_ANSWERED_AS = re.compile(
+    rf"^(?P<business>{_BUSINESS})(?=,[^\S\n]+(?:this is|(?-i:[A-Z])[\w'’-]*[^\S\n]+speaking)\b)",
+    re.IGNORECASE | re.MULTILINE,
+)
 # A business thanked for a customer's custom: only a firm's joined names count ("Thanks for
 # shopping with Hollis and Brown"), not people ("…with Rosa and Mark").
 _THANKED_FOR_CUSTOM = re.compile(
@@ -708,11 +720,6 @@ _PEOPLE_AFTER = re.compile(r"[^\S\n]+(?:family|household|residence|home|kids|chi
 # Names joined as a firm's: "Harlow and Finch", "Hollis & Brown".
 _FIRM = re.compile(r"(?-i:[A-Z])[\w'’-]*[^\S\n]+(?:and|&)[^\S\n]+(?P<second>(?-i:[A-Z])[\w'’-]*)", re.IGNORECASE)
 _DOCTOR = re.compile(r"\b(?:dr|doctor)\b|['’]s[^\S\n]+(?:office|practice|clinic|desk|line|team)\b", re.IGNORECASE)
-# A reply to a name that is no surname: "My name is Ifeoma" / "Perfect."
-_ACKNOWLEDGEMENTS = frozenset(
-    "perfect lovely brilliant cool sweet grand cheers ace pleasure welcome awesome wonderful excellent fantastic "
-    "super nice fine noted understood gotcha".split()
-)
 # A listener's sound, not a word: "mhmm", "mkay", "uh huh".
 _BACKCHANNEL = re.compile(r"m+h*m+|mhm|m+k+a*y|ok(?:ay|ey|ie)?|u+h+|u+m+|o+h+|a+h+|huh|hmm+|yup|yep|right|check|sure")
 _TURN_ENDS = re.compile(r"[.!]?[^\S\n]*(?:\n|$)")

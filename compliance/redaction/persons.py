@@ -67,6 +67,12 @@ NOT_NAMES = frozenset(
     """.split()
 )
 TITLES = frozenset("mr mrs ms miss mister missus dr doctor prof professor sir madam".split())
+# A reply to what was said, no name, even before a comma at a turn's start: "My name is Ifeoma" /
+# "Perfect.", "Perfect, Piotr, the deposit's in."
+ACKNOWLEDGEMENTS = frozenset(
+    "perfect lovely brilliant cool sweet grand cheers ace pleasure welcome awesome wonderful excellent fantastic "
+    "super nice fine noted understood gotcha".split()
+)
 # A day's possessive: "Friday's check", "today's payment".
 _DAYS_OWN = frozenset(
     f"{day}'s" for day in "monday tuesday wednesday thursday friday saturday sunday today tomorrow yesterday".split()
@@ -1158,7 +1164,10 @@ class NameFinder:
         if self._introduced_alone(words, index, text):
             explicit = True
             slot = slot or "strong"
-        pair = slot and self._two_names(words, index, text, everyday=explicit)
+        # After a relation, an everyday word that is a first name before a word only a name is: "my
+        # neighbor frank delgado".
+        surname_next = index + 1 < len(words) and words[index + 1].unambiguous
+        pair = slot and self._two_names(words, index, text, everyday=explicit or (slot == "relation" and surname_next))
         if pair or self._opening_pair(words, index, text):
             pair, accepted, score = True, True, 0.8  # "this is Mark Price", "with wei zhang", "june hollister"
         elif slot == "relation":
@@ -1286,7 +1295,12 @@ class NameFinder:
                 or not vetoed
                 and (
                     (word.unambiguous and len(word.folded) > 2 and not _in_foreign_words(words, index))
-                    or (word.capitalised and word.name and self._has_name_neighbour(words, index))
+                    or (
+                        word.capitalised
+                        and word.name
+                        and word.folded not in ACKNOWLEDGEMENTS
+                        and self._has_name_neighbour(words, index)
+                    )
                     or _unknown_lowercase(word)
                     or (word.capitalised and not word.initial and not word.vocabulary and not word.name)
                 )
@@ -1914,7 +1928,8 @@ THINGS = (
     "color brand make model manufacturer card device street road avenue school college university hospital clinic "
     "pharmacy drugstore airline airport insurer insurance tier package network kind type language level product "
     "service option department restaurant dealership movie film show channel team location branch vehicle "
-    "car truck dog cat pet puppy kitten breed hotel gym church property building complex cities hometown"
+    "car truck dog cat pet puppy kitten breed hotel gym church property building complex cities hometown "
+    "medication medicine drug prescription"
 ).split()
 # The things of them that a person's street address is made of: "And the street?" / "Beaumont."
 ADDRESS_THINGS = frozenset("street road avenue property building complex".split())
@@ -2300,6 +2315,7 @@ def _vocative(text: str, word: Word) -> bool:
         word.capitalised
         and not word.place
         and ("," in before and after in (",", "?", "!", ".") or word.initial and after == ",")
+        and not (word.initial and word.folded in ACKNOWLEDGEMENTS)
     )
 
 

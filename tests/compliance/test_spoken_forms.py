@@ -4175,3 +4175,32 @@ def test_secrets_after_prompts_requests_named_questions_and_temporary_ones_are_h
 )
 def test_talk_after_a_secret_s_prompt_or_its_reset_survives(context, text):
     assert not hidden(text, context=context)
+
+
+@pytest.mark.parametrize(
+    "context, text, kept",
+    [
+        ("And the three numbers on the back?\nthree oh six", "Perfect, Piotr, the deposit's in.", "Perfect"),
+        ("", "Greenleaf Tax Services, this is Howard. How can I help?", "Greenleaf Tax Services"),
+        ("", "Kessler Auto Care, Bobby speaking.", "Kessler Auto Care"),
+        ("Please say the name of the medication.", "Lipitor.", "Lipitor"),
+    ],
+)
+def test_an_acknowledgement_a_business_answering_and_a_medicine_named_survive(context, text, kept):
+    assert kept in redact(text, context=context).text
+
+
+@pytest.mark.parametrize(
+    "context, text, value",
+    [
+        ("", "Hunter Brown, this is Beth from Lakeview Pharmacy.", "Hunter Brown"),
+        ("", "Piotr, this is Beth from Lakeview Pharmacy.", "Piotr"),
+        (
+            "Is that current?",
+            "no she moved away put my neighbor frank delgado six one oh five five five oh one",
+            "frank delgado",
+        ),  # fmt: skip
+    ],
+)
+def test_a_person_answered_and_a_relation_s_everyday_first_name_before_a_surname_are_hidden(context, text, value):
+    assert all_hidden(text, value, context=context)
