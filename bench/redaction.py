@@ -92,6 +92,8 @@ CORPORA = {
     "dev25b": CORPUS_DIRECTORY / "dev25b.jsonl",
     "dev26a": CORPUS_DIRECTORY / "dev26a.jsonl",
     "dev26b": CORPUS_DIRECTORY / "dev26b.jsonl",
+    "dev27a": CORPUS_DIRECTORY / "dev27a.jsonl",
+    "dev27b": CORPUS_DIRECTORY / "dev27b.jsonl",
     "own": CORPUS_DIRECTORY / "redaction.jsonl",
     "presidio-evaluator": ROOT / "bench" / "data" / "presidio_evaluator.jsonl",
 }

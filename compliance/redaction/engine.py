@@ -155,7 +155,7 @@ class Redactor:
         businesses += [
             match.span("business")
             for match in _ANSWERED_AS.finditer(text)
-            if lexicon.fold(_WORD.findall(match.group("business"))[-1]) in STREET_OR_BUSINESS
+            if self._a_business_s_words(_WORD.findall(match.group("business")))
         ]
         talk = dialogue(text)
         confident = [
@@ -181,6 +181,7 @@ class Redactor:
                 or _a_pet_s_name(text, entity, pets)
                 or self._place_gone_to(text, entity)
                 or self._in_a_place_s_name(text, entity)
+                or _a_menu_option(text, entity)
                 or _a_make_and_model(text, entity)
             )
         ]
@@ -255,6 +256,17 @@ class Redactor:
             return False
         journey = any(_JOURNEY.fullmatch(word) for word in said[-7:-1])
         return journey or (len(said) > 1 and (said[-2],) in self.names.places.names)
+
+    def _a_business_s_words(self, words: list[str]) -> bool:
+        """A word of ``words`` is a business's ("Greenleaf Tax Services", "Liberty Bail Bonds"), or a
+        utility's after a first word that is no first name ("StorQuest Self Storage"; not "Samantha
+        Storage")."""
+        folded = [lexicon.fold(word) for word in words]
+        return any(word in STREET_OR_BUSINESS for word in folded) or (
+            len(folded) > 1
+            and folded[0] not in self.names.lexicon.given
+            and any(word in UTILITY_WORDS for word in folded[1:])
+        )
 
     def _in_a_place_s_name(self, text: str, entity: Entity) -> bool:
         """The name found at ``entity`` is a town's, with the word that begins the town's name
@@ -701,9 +713,11 @@ _GREETED = re.compile(
 # Words that begin a town's name and are none themselves: "Fort Myers", "San Jose", "Lake Charles".
 _PLACE_PREFIXES = frozenset("fort ft port mount mt lake san santa los las st saint ste glen cape point".split())
 # A turn that answers the phone with the business's name and the speaker's: "Greenleaf Tax
-# Services, this is Howard.", "Kessler Auto Care, Bobby speaking." (its last word a business's).
+# Services, this is Howard.", "Kessler Auto Care, Bobby speaking.", "Liberty Bail Bonds, we're open
+# 24/7. This is Ray." (a word of it a business's).
 _ANSWERED_AS = re.compile(
-    rf"^(?P<business>{_BUSINESS})(?=,[^\S\n]+(?:this is|(?-i:[A-Z])[\w'’-]*[^\S\n]+speaking)\b)",
+    r"^(?:(?:good (?:morning|afternoon|evening)|hello|hi|buongiorno|bonjour|hola|aloha)[,!]?[^\S\n]+)?"
+    rf"(?P<business>{_BUSINESS})(?=[^\n]{{0,60}}?\b(?:this is|speaking)\b)",
     re.IGNORECASE | re.MULTILINE,
 )
 # A business thanked for a customer's custom: only a firm's joined names count ("Thanks for
@@ -743,7 +757,7 @@ _PETS = (
     "greyhound|mastiff|golden retriever|bearded dragon|iguana|chinchilla|cockatiel|canary|hedgehog|tarantula|"
     "alpaca|llama|mare|stallion|foal|gelding|filly|"
     "siamese|calico|maine coon|ragdoll|sphynx|kitty cat|great dane|pitbull|pit bull|doberman|shih tzu|maltese|"
-    "pomeranian|weimaraner|sheepdog|heeler|bichon|cavapoo|cockapoo|havanese|basset|bloodhound"
+    "pomeranian|weimaraner|sheepdog|heeler|bichon|cavapoo|cockapoo|havanese|basset|bloodhound|tabby"
 )
 # Breeds that hold a person's name, an animal's only after an article: "a jack russell mix", "my
 # Saint Bernard"; not "my neighbor Jack Russell".
@@ -753,7 +767,7 @@ _NAMED_BREEDS = (
     "scottish fold|british shorthair|norwegian forest cat"
 )
 _NAMED_BREED = re.compile(rf"(?:{_NAMED_BREEDS})(?:e?s)?", re.IGNORECASE)
-_TRADE_BREEDS = "boxer|pointer|setter|shepherd|lab|retriever|hound|mutt|tabby"
+_TRADE_BREEDS = "boxer|pointer|setter|shepherd|lab|retriever|hound|mutt"
 _AN_ANIMAL_S_ARTICLE = re.compile(r"\b(?:a|an|my|our|the|his|her|their)[^\S\n]+\Z", re.IGNORECASE)
 _ANIMAL = re.compile(
     rf"\b(?:{_PETS}|{_NAMED_BREEDS})(?:e?s)?\b|\b(?:{_TRADE_BREEDS})(?:[^\S\n]+(?:mix|dog|puppy))?\b", re.IGNORECASE
@@ -770,8 +784,10 @@ _PET_NAMED = (
         rf"[^\S\n]+(?:(?:um|uh),?[^\S\n]+)?{_NAME_WORD}",
         re.IGNORECASE,
     ),
+    # In raw speech, the pronoun that takes it up closes it: "my dog rocco he was in for…".
     re.compile(
-        rf"\b(?:a|my|our|the|his|her|their|two|three)[^\S\n]+{_A_PET}(?:e?s)?,?[^\S\n]+{_NAME_WORD}{_CLOSED}",
+        rf"\b(?:a|my|our|the|his|her|their|two|three)[^\S\n]+{_A_PET}(?:e?s)?,?[^\S\n]+{_NAME_WORD}"
+        rf"(?:{_CLOSED}|(?=[^\S\n]+(?:he|she|it)(?:['’]?s)?\b))",
         re.IGNORECASE | re.MULTILINE,
     ),
     # "Rocco. He's a boxer mix", "Max is the dog.", "bishop hes a golden retriever", "It's Pepper.
@@ -794,6 +810,12 @@ _PET_NAME_AS_A_SECRET = re.compile(
     # An automated line's "Say your pet's name." is a check too: "To access the account, please say…".
     r"\b(?:confirm|verify|verification|authenticate|authentication|identity|security|secret|challenge|account|"
     r"on file|first|favou?rite|childhood|access|continue|before i|make changes|say)\b",
+    re.IGNORECASE,
+)
+# A pet asked about as the one the call is for, which no check asks: "Say the name of the pet you're
+# calling about.", "the pet you're bringing in".
+_PET_SEEN = re.compile(
+    r"\b(?:calling (?:about|for)|bringing in|coming in|checking on|appointment|visit|being seen|to be seen)\b",
     re.IGNORECASE,
 )
 # The answer: "Marley.", "It's Pepper.", "her name's cleopatra we call her cleo".
@@ -905,7 +927,8 @@ _GIVES_A_NAME = re.compile(r"\bnames?(?:[^\S\n]+is|['’]?s)[^\S\n]+\w", re.IGNO
 # Rosie", "this is Rosie", "Hi Rosie", "Dr. Rosie", "ask for Rosie".
 _A_PERSON_S_SLOT = re.compile(
     r"\b(?:my|our|his|her|your|their|name is|name's|this is|i'm|im|i am|it's|its|is this|hi|hey|hello|thanks|"
-    r"thank you|dr|mr|mrs|ms|miss|for|ask for|speak to|speak with|talk to|talk with|message for|call)\W*$",
+    # Not across a sentence's end: "Thank you. Rocco did great."
+    r"thank you|dr|mr|mrs|ms|miss|for|ask for|speak to|speak with|talk to|talk with|message for|call)[^\w.!?]*$",
     re.IGNORECASE,
 )
 
@@ -922,7 +945,10 @@ def pets_named(text: str) -> dict[str, list[tuple[int, int]]]:
         question = line_at(text, asked.start())
         if (
             _SECRET_ASKED.search(question)
-            or _PET_NAME_AS_A_SECRET.search(text, max(0, asked.start() - CONTEXT_CHARACTERS), question_end)
+            or (
+                _PET_NAME_AS_A_SECRET.search(text, max(0, asked.start() - CONTEXT_CHARACTERS), question_end)
+                and not _PET_SEEN.search(question)
+            )
             or asks_for_a_person(question.replace(asked.group(), " "))
         ):
             continue  # a secret, or a person asked for too: "Can I have your name and your pet's name?"
@@ -953,6 +979,9 @@ def pets_named(text: str) -> dict[str, list[tuple[int, int]]]:
     return pets
 
 
+_FOND_WORDS = frozenset("poor little sweet good big old baby silly naughty brave".split())
+
+
 def _a_pet_s_name(text: str, entity: Entity, pets: dict[str, list[tuple[int, int]]] | None) -> bool:
     """The name found at ``entity`` is an animal's: every word of it a name the text gives an animal
     (``pets_named``), where it is given, or said again where no person's name goes ("See you and
@@ -975,7 +1004,8 @@ def _a_pet_s_name(text: str, entity: Entity, pets: dict[str, list[tuple[int, int
     ):
         return True  # a word of its breed: "my Maine coon", "a jack russell mix"; not "my neighbor Jack Russell"
     words = [lexicon.fold(word) for word in _WORD.findall(text, entity.start, entity.end)]
-    names = [word for word in words if word not in _PRONOUN_PIECES]  # "bishop he's": the finding ran on
+    # "bishop he's": the finding ran on; "Poor Pepper", "little Max": a word of pity or fondness before it.
+    names = [word for word in words if word not in _PRONOUN_PIECES and word not in _FOND_WORDS]
     if not names or not all(word in pets for word in names):
         return False
     if any(start < entity.end and entity.start < end for word in names for start, end in pets[word]):
@@ -1039,6 +1069,27 @@ def _spelled_after(text: str, start: int, end: int) -> bool:
 _SPELT_UNIT = re.compile(
     r"[\s,.-]*(?:(?P<double>double)\s+)?(?P<letter>[A-Za-z])\b(?:\s+as\s+in\s+[A-Za-z]+)?", re.IGNORECASE
 )
+
+
+# An option an automated line offers: "…, say summons.", "You can say paystub, tax forms, or…".
+# Only after what it is for, or in a list: not "but you can say katya", "Please say Anjali's date of birth".
+_OPTION_OFFERED = re.compile(
+    r",[^\S\n]+say[^\S\n]+[\"“]?(?P<after>[^\W\d_][\w'’-]*)(?=[\"”]?[^\S\n]*(?:[.,;]|$))"
+    r"|\bsay[^\S\n]+[\"“]?(?P<listed>[^\W\d_][\w'’-]*)(?=[\"”]?(?:,?[^\S\n]+or\b|,[^\n.?!]{0,40}\bor\b))",
+    re.IGNORECASE | re.MULTILINE,
+)
+
+
+def _a_menu_option(text: str, entity: Entity) -> bool:
+    """The name found at ``entity`` is a word an automated line offers to be said, offered there or
+    said back as the answer: "…, say summons." / "Summons."."""
+    said = lexicon.fold(text[entity.start : entity.end])
+    line_end = text.find("\n", entity.end)
+    line_end = len(text) if line_end == -1 else line_end
+    return any(
+        lexicon.fold(match.group("after") or match.group("listed")) == said
+        for match in _OPTION_OFFERED.finditer(text, max(0, entity.start - CONTEXT_CHARACTERS), line_end)
+    )
 
 
 def _an_endearment(text: str, entity: Entity) -> bool:

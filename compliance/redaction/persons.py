@@ -388,7 +388,11 @@ STREET_OR_BUSINESS = frozenset(
     "general blue pink purple orange yellow navy teal beige maroon "
     # Services and product lines: "Sterling Home Services", "Baptist Health", "Prime members", "the Max add-ons".
     "services solutions systems associates partners realty properties health healthcare members membership "
-    "tier tiers subscription add-on add-ons addon addons "
+    "tier tiers subscription add-on add-ons addon addons bonds bail pawn jewelry jewelers marina florist "
+    "florists heating cooling roofing towing coworking legal immigration rentals cleaners salon spa studio studios "
+    "fitness gym "
+    # Rooms named after people: "the Edison Room", "the Tesla Suite".
+    "room rooms suite lounge wing ballroom "
     # Churches, creeks, day cares and food trucks: "Hope Lutheran", "Stevens Creek", "Jack and Jill daycare".
     "lutheran baptist methodist presbyterian catholic episcopal chapel creek daycare truck premium "
     # Trades and firms: "Hollis Roofing LLC", "Carter Plumbing", "Reyes Law".
@@ -1130,6 +1134,13 @@ class NameFinder:
         slot = _slot_before(words, index, text)
         if word.folded in TIERS and slot != "strong":
             return None  # "Upgrade to Gold", "down to Silver"
+        if (
+            word.capitalised
+            and not word.unambiguous
+            and slot not in ("strong", "relation")
+            and _A_LETTER_AFTER.match(text, word.end)
+        ):
+            return None  # "Part B", "Plan G", "Gate C": a thing's part, plan or gate
         vetoed = self._vetoed(word, text, others)
         if word.folded in MONTHS and (
             _NUMBER_NEXT.match(text, word.end) or (slot != "strong" and _word_before(words, index) in MONTH_BEFORE)
@@ -1789,6 +1800,8 @@ class NameFinder:
         return results
 
 
+# A lone capital letter after a word, no initial before a surname nor "I": "Part B, not Part A".
+_A_LETTER_AFTER = re.compile(r"[^\S\n]+(?-i:[A-HJ-Z])(?![\w.'’])(?![^\S\n]+(?-i:[A-Z][a-z]))")
 # Titles that are nouns too, and the words that make them one: "your doctor", "the eye doctor"; not
 # "my neighbor mister price".
 _TITLE_NOUNS = frozenset(("doctor", "professor"))

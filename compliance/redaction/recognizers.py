@@ -342,6 +342,8 @@ ROUTE = (
 STREET_PREFIX = r"rue|calle|camino|avenida|rua|(?-i:Via)"
 IDENTIFIER = (
     r"(?<![\w-])(?!\d+-(?:day|week|month|year|hour|minute|second|mile|inch|foot|pound|page|step|point|digit)s?\b)"
+    # A number joined to a word: "six-character", "a three-man crew", "seven-business-day", "first-time".
+    r"(?!\d+(?:st|nd|rd|th)?-(?-i:[A-Za-z][a-z]{2,})\b)"
     r"(?P<value>(?=[A-Z0-9-]*\d)[A-Z0-9](?:[A-Z0-9]|-(?=[A-Z0-9])){4,19})(?![\w-])"
 )
 # A code of letters and digits, or digits alone, long enough to identify someone.
@@ -1105,7 +1107,11 @@ def _other_date_asked(talk: Dialogue, start: int, end: int) -> bool:
     return not (
         talk.mentioned_within("DOB", turn_end, turn_end - since)
         or _AGE_SAID.search(talk.lowered, since, turn_end)
-        or _A_LIFE_S_DATE.search(talk.lowered, since, turn_end)
+        # Not one to come: "…we want to book the barn for October 18th of next year."
+        or (
+            _A_LIFE_S_DATE.search(talk.lowered, since, turn_end)
+            and not _DATE_TO_COME.search(talk.lowered, since, start)
+        )
     )
 
 
@@ -1116,7 +1122,7 @@ _DATE_TO_COME = re.compile(
     r"\b(?:would|should|will|can|could|new|preferred|like|want|schedule|reschedule|book|next|delivery|appointment)\b"
 )
 # A date of a life's event, which names the person as a birth does: "my husband's date of death",
-# "our wedding date", "the anniversary of my surgery".
+# "our wedding date", "the anniversary of my surgery"; not a wedding to come, booked or asked about.
 _A_LIFE_S_DATE = re.compile(
     r"\b(?:death|died|passed away|wedding|married|anniversary|surgery|admitted|discharged|diagnosed)\b"
 )
@@ -3150,7 +3156,10 @@ def _asked_before(talk: Dialogue, turn_start: int) -> str:
 # at …", "The closest branch in Covington is at …", "The nearest pickup location is the
 # Walgreens at …", "Our nearest store to you is at Willow Creek Mall, …", "Our Hunter Road branch is
 # at …", "The Chicago Passport Agency is at …", "the Secretary of State office at …".
-_BUSINESS_PLACE = r"(?:store|branch|office|clinic|pharmacy|dealership|restaurant|mall|shop|warehouse|agency)"
+_BUSINESS_PLACE = (
+    r"(?:store|branch|office|clinic|pharmacy|dealership|restaurant|mall|shop|warehouse|agency|site|center|centre|"
+    r"facility|campus|depot|showroom|courthouse|library)"
+)
 # A public place or a business named in capitals, before its address: "the Atlanta Passport Agency, 230
 # Peachtree Street", "the Rose Pavilion, 1968 Peachtree Road", "Kroger Pharmacy at …".
 # Not a building people live or stay in: a tower, a plaza, a hall, a hotel or a care centre.
@@ -3163,7 +3172,9 @@ _FACILITY = (
 _BUSINESS_NAMED = re.compile(
     # Not "our location" or "our pickup location": a caller's own, where a driver is to meet them.
     rf"\b(?:our\s+(?:[\w'’-]+\s+){{0,2}}{_BUSINESS_PLACE}|(?:the\s+|your\s+)?(?:nearest|closest)\s+(?:[\w'’-]+\s+)?"
-    rf"(?:{_BUSINESS_PLACE}|location)|the\s+(?:nearest|closest)(?:\s+one)?|the\s+local\s+(?:[\w'’-]+\s+)?{_BUSINESS_PLACE}|"
+    rf"(?:{_BUSINESS_PLACE}|location)|the\s+(?:nearest|closest)(?:\s+one)?|"
+    # "the leasing office is at …", "the courthouse at …"; not "it's the office at …", one's work.
+    rf"the\s+(?:local\s+)?(?:[\w'’-]+\s+)?{_BUSINESS_PLACE}(?=\s+is\s)|the\s+(?:county\s+)?(?:courthouse|library)|"
     rf"(?P<capitalised>the\s+(?-i:[A-Z])[\w'’-]*(?:\s+(?:of\s+)?(?-i:[A-Z])[\w'’-]*){{0,3}}\s+(?:{_BUSINESS_PLACE}|"
     # A business's own name with its kind in capitals: "Kroger Pharmacy at …".
     rf"(?-i:{_FACILITY})))|(?P<named>(?-i:[A-Z])[\w'’&-]*(?:\s+(?-i:[A-Z])[\w'’&-]*){{0,3}}\s+(?-i:{_FACILITY})))"
@@ -3344,8 +3355,8 @@ def _business_address(text: str, talk: Dialogue, finding: Finding) -> bool:
     if named or _business_says_where(text, talk, start):
         turn_start, _ = talk.turn(start)
         asked = _YOUR_BUSINESS_S_ADDRESS.sub(" ", _asked_before(talk, turn_start))
-        if _PERSONAL_ADDRESS_ASKED.search(asked):
-            return False  # "What's your address?" / "The Garcia Agency is at …"
+        if _PERSONAL_ADDRESS_ASKED.search(asked) and not (named and named.group().lower().startswith("our")):
+            return False  # "What's your address?" / "The Garcia Agency is at …"; not "Our office is at …"
         named_only = named is None or named.group("capitalised") or named.group("named")
         if named_only and _WHERE_ASKED.search(asked) and not _BUSINESS_PLACE_ASKED.search(asked):
             # A place named only by its name, said where someone is asked: "Where will you be?" / "The

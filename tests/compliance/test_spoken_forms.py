@@ -4183,6 +4183,9 @@ def test_talk_after_a_secret_s_prompt_or_its_reset_survives(context, text):
         ("And the three numbers on the back?\nthree oh six", "Perfect, Piotr, the deposit's in.", "Perfect"),
         ("", "Greenleaf Tax Services, this is Howard. How can I help?", "Greenleaf Tax Services"),
         ("", "Kessler Auto Care, Bobby speaking.", "Kessler Auto Care"),
+        ("", "StorQuest Self Storage on Jackson Highway, this is Marcus.", "StorQuest Self Storage"),
+        ("", "Liberty Bail Bonds, we're open 24/7. This is Ray.", "Liberty Bail Bonds"),
+        ("", "Buongiorno, Hotel Palazzo Rinaldi reservations, this is Giulia.", "Hotel Palazzo Rinaldi"),
         ("Please say the name of the medication.", "Lipitor.", "Lipitor"),
     ],
 )
@@ -4203,4 +4206,66 @@ def test_an_acknowledgement_a_business_answering_and_a_medicine_named_survive(co
     ],
 )
 def test_a_person_answered_and_a_relation_s_everyday_first_name_before_a_surname_are_hidden(context, text, value):
+    assert all_hidden(text, value, context=context)
+
+
+@pytest.mark.parametrize(
+    "context, text",
+    [
+        # A number joined to a word is no code.
+        ("I need to add my passport to my reservation.", "Sure. What's your six-character confirmation code?"),
+        ("My passport expired in March.", "Yes, we can do a seven-business-day renewal of an adult passport."),
+        ("And the ZIP code there?\n06117", "Okay. For a two-bedroom, that's a three-man crew, about 6 hours."),
+        ("Is the road test for a first-time license, or for an upgrade?", "First-time license."),
+        # A wedding to come is no life's date already lived.
+        ("A new wedding inquiry.\nWonderful! What's the date of the wedding?", "September 20th, 2025."),
+        # A business's place, named as such, before its address.
+        (
+            "What time do I need to be there?",
+            "Check-in is on the second floor of the courthouse at 200 East Washington Street.",
+        ),
+        ("What's your gate code policy?", "The gate's open from six to ten, and the office is at 7700 Ford Road."),
+        (
+            "What's your address? I want to drop off the lease.",
+            "Our leasing office is at 450 Washington Boulevard, Suite 120.",
+        ),
+        ("Please say your zip code.\n4 3 2 1 5.", "The closest site is the Morse Road Center at 1970 Morse Road."),
+        ("Anything on a Saturday?", "Saturday openings are at the Grove City site, 3100 Lincoln Highway, at 8:00."),
+        # Pets: a breed after the name, a raw "my dog rocco he…", the pet a visit is for.
+        ("Your policy number?", "That's policy covering Biscuit, a golden retriever, and Mabel, a tabby."),
+        ("", "hi i'm calling to check on my dog rocco he was in for his dental cleaning today"),
+        ("my dog rocco he was in for a cleaning\nCan I get your last name?\nit's smith", "Thank you. Rocco did great."),
+        ("Say the name of the pet you're calling about.", "Rosie."),
+        # Rooms, menu options offered and said back, a plan's part.
+        (
+            "Do you have a room called Edison?",
+            "We do, the Edison Room is on the third floor. The Tesla Room has the screen.",
+        ),
+        ("", "If you're calling about a summons you received, say summons. For directions, say directions."),
+        ("If you're calling about a summons, say summons. For directions, say directions.", "Summons."),
+        ("And your PIN.\n6 6 0 3.", "Thank you. You can say paystub, tax forms, or direct deposit."),
+        ("", "The stay was billed under Part B, not Part A, so the supplement processed it differently."),
+    ],
+)
+def test_joined_numbers_weddings_to_come_businesses_pets_rooms_and_menu_options_survive(context, text):
+    assert not hidden(text, context=context)
+
+
+@pytest.mark.parametrize(
+    "context, text, value",
+    [
+        (
+            "What's your address?",
+            "it's the office at ninety nine oh one main street suite eight hundred",
+            "ninety nine oh one main street",
+        ),  # fmt: skip
+        ("", "uh ekaterina but you can say katya", "katya"),
+        ("", "Samantha Storage, this is Beth from the clinic.", "Samantha Storage"),
+        ("", "Thank you. Please say Anjali's date of birth.", "Anjali"),
+        ("", "My name is Grace K Lee.", "Grace K Lee"),
+        ("When were you married?", "June 3rd, 1995.", "June 3rd, 1995"),
+        ("To verify your account, say your pet's name.", "Rosie.", "Rosie"),
+    ],
+)
+def test_one_s_own_office_a_name_said_and_a_secret_pet_s_name_are_hidden(context, text, value):
     assert all_hidden(text, value, context=context)
