@@ -2147,7 +2147,7 @@ _YES_OR_NO = re.compile(
 )
 # The next turn asks what the secret just spoken of should be: "Sure. What would you like it to be?"
 _ASKED_OF_IT = re.compile(
-    r"[^\S\n]*\n[^\n?]{0,40}?\b(?:what|which)\b[^\n?]{0,40}\b(?:it|that|the new one)\b[^\S\n]+"
+    r"[^\S\n]*\n[^\n?]{0,40}?\b(?:what|which)\b[^\n?]{0,40}\b(?:it|that|the new one|yours)\b[^\S\n]+"
     r"(?:to be|be|changed to|change(?:d)? (?:it|that) to|set to)\b[^\S\n]*(?:\?|(?=\n))",
     FLAGS,
 )
@@ -2158,7 +2158,8 @@ _SAID_WITH_IT = re.compile(
 # The secret named in one sentence and asked of in the next, in the same turn: "…, we use a pickup
 # password. What would you like it to be?"
 _ASKED_OF_IT_NEXT = re.compile(
-    r"[^\n.?!]{0,60}[.!][^\S\n]+[^\n.?!]{0,40}?\b(?:what|which)\b[^\n.?!]{0,40}\b(?:it|that|the new one)\b[^\S\n]+"
+    r"[^\n.?!]{0,60}[.!][^\S\n]+[^\n.?!]{0,40}?\b(?:what|which)\b[^\n.?!]{0,40}"
+    r"\b(?:it|that|the new one|yours)\b[^\S\n]+"
     r"(?:to be|be|changed to|change(?:d)? (?:it|that) to|set to)\b[^\S\n]*\?",
     FLAGS,
 )
@@ -2223,12 +2224,18 @@ _SPELLED_AS = r"(?:(?:all\s+)?(?:one|two|three|[123])\s+words?\b|no spaces\b|all
 _ANSWER_CLOSE = re.compile(
     rf"\s*(?:[.?!,;…]|$|\n)|\s+(?:{_SPEAKER}|{_SPELLED_AS}|that's\b|or\b|no\b|like\b|as in\b|"
     # A tag of talk after it, in raw speech: "the saints who else", "rocky i think".
-    r"(?:who else|i think|i guess|i believe|for sure)\b)",
+    r"(?:who else|i think|i guess|i believe|for sure)\b|"
+    # How it is written: "biscuit with a capital b", "rover, capital R".
+    r"(?:with\s+)?(?:a\s+)?(?:capital|uppercase|upper case|lowercase|lower case)\s+\w\b)",
     FLAGS,
 )
 # A second try after the first answer: "Springfield? No, Shelbyville.", "tigerlily. Or tigerlily7."
 _TRY_LEAD = r"[?.,…]*\s+(?:(?:no|or|sorry|wait|actually|maybe|yeah)\b[,.…]*\s+)+"
-_TRY_WORDS = r"(?:(?:it's|it was|was it|try|it might be|just)\s+)?"
+_TRY_WORDS = (
+    r"(?:(?:it's|it was|was it|try|it might be|just|i (?:put|used|typed|set it to|made it)|"
+    # "No, wait, that was my sister's. Mine was Captain Whiskers."
+    r"(?:mine|ours) (?:was|is))\s+)?"
+)
 _ANOTHER_TRY = re.compile(_TRY_LEAD + _TRY_WORDS, FLAGS)
 # The same, the first taken back in a sentence of its own: "Wait, I changed it. It's bluebird 42."
 _ANOTHER_TRY_TAKEN_BACK = re.compile(_TRY_LEAD + r"[^.?!\n]{0,30}[.?!…]+\s+" + _TRY_WORDS, FLAGS)
@@ -2503,7 +2510,7 @@ def _tries_turns_later(text: str, talk: Dialogue, position: int) -> list[tuple[i
 
 
 _PHRASE_NAMED = (
-    r"(?:say|repeat|speak|state)\s+(?:(?:your|the|a)(?:\s+new)?(?:\s+(?:voice|account|spoken|verbal))?\s+)?"
+    r"(?:say|repeat|speak|state)\s+(?:(?:your|the|a)(?:\s+new)?(?:\s+(?:voice|account|spoken|verbal|personal|secret))?\s+)?"
     r"(?:pass ?phrase|voice ?(?:print )?phrase|security phrase|new phrase)\b"
 )
 # A voice passphrase asked for: "Please say your voice passphrase after the tone.", "You'll need
@@ -2610,7 +2617,25 @@ def _tries(text: str, start: int) -> list[tuple[int, int]]:
         if answer is None and again:
             again = _ANOTHER_TRY_TAKEN_BACK.match(text, tries[-1][1])
             answer = _secret_at(text, again.end()) if again else None
-    return tries
+    restated = _restated(text, tries[-1]) if tries else None
+    return tries + [restated] if restated else tries
+
+
+def _restated(text: str, answer: tuple[int, int]) -> tuple[int, int] | None:
+    """The answer said again in full in the next sentence, beginning as it did: "Whittier.
+    Whittier Elementary in Omaha."."""
+    said = text[answer[0] : answer[1]].split()
+    again = _SAID_AGAIN.match(text, answer[1])
+    words = _secret_words(text, again.end(), _MOST_WORDS) if again and said else None
+    if words is None:
+        return None
+    longer = text[words[0] : words[1]].split()
+    if len(longer) > len(said) and [word.lower() for word in longer[: len(said)]] == [word.lower() for word in said]:
+        return words
+    return None
+
+
+_SAID_AGAIN = re.compile(r"[.,…!]*[^\S\n]+")
 
 
 def _secret_at(text: str, start: int) -> tuple[int, int] | None:
@@ -2776,21 +2801,36 @@ def _town_before_state_or_zip(text: str, words: list[re.Match[str]], zip_starts:
             and ((unlisted and (capitalised or lowercase)) or set_off)
         ):
             return said[-1].end()
+        # Ending the sentence, a town in capitals no list holds, of words no dictionary has as
+        # ordinary ones, set off by a comma: "809 Larkspur Court, Fairview."
+        if (
+            count < 3
+            and capitalised
+            and all(names.sense(word.group()) not in ("WORD", "CNAME") for word in said)
+            and text[: said[0].start()].rstrip().endswith(",")
+            and _SENTENCE_ENDS_HERE.match(text, said[-1].end())
+        ):
+            return said[-1].end()
     return None
+
+
+_SENTENCE_ENDS_HERE = re.compile(r"[^\S\n]*(?:[.!?]|\n|$)")
 
 
 def _zip_next(text: str, position: int, zip_starts: set[int]) -> bool:
     return _ZIP_GAP.match(text, position).end() in zip_starts
 
 
-_ZIP_GAP = re.compile(r",?[^\S\n]*")
+_ZIP_GAP = re.compile(r",?[^\S\n]*(?:(?:uh|um|er),?[^\S\n]+)?")
 # Where the address ends, a word of when aside ("I'm at …, Oxford, Mississippi now."), asked to be
 # checked ("Is 45 Prospect Street, Apartment 3, Cambridge still correct?"), or before the next.
 _ADDRESS_ENDS = re.compile(
     r"(?:[^\S\n]+(?:now|currently|these days|nowadays|right now))?[^\S\n]*(?:[.,;:?!…]|\n|$)"
     r"|[^\S\n]+(?:still[^\S\n]+)?(?:correct|right|current|accurate|good|valid)[^\S\n]*\?"
     # Or the next address is said: "from … apartment four oh six raleigh to three oh nine cliff view lane".
-    r"|[^\S\n]+to[^\S\n]+(?=\d|(?:one|two|three|four|five|six|seven|eight|nine)\b)",
+    r"|[^\S\n]+to[^\S\n]+(?=\d|(?:one|two|three|four|five|six|seven|eight|nine)\b)"
+    # Or raw speech goes on to another clause: "…brook hollow road west hartford it's a house".
+    r"|[^\S\n]+(?=(?:it's|its|it is|that's|thats|there's|theres)\b)",
     FLAGS,
 )
 # Words said between an address and its ZIP code that are no town: "…, Unit C, ZIP 30306".

@@ -4269,3 +4269,60 @@ def test_joined_numbers_weddings_to_come_businesses_pets_rooms_and_menu_options_
 )
 def test_one_s_own_office_a_name_said_and_a_secret_pet_s_name_are_hidden(context, text, value):
     assert all_hidden(text, value, context=context)
+
+
+@pytest.mark.parametrize(
+    "context, text, value",
+    [
+        # A secret with how it is written after it; a personal passphrase; an answer said again in full.
+        ("what was the name of your first pet", "biscuit with a capital b i guess", "biscuit"),
+        (
+            "After the tone, please say your personal passphrase.",
+            "Purple elephants dance at midnight.",
+            "Purple elephants dance at midnight",
+        ),  # fmt: skip
+        (
+            "What's the name of the elementary school you attended?",
+            "Whittier. Whittier Elementary in Omaha.",
+            "Whittier Elementary",
+        ),  # fmt: skip
+        # Another try after "I put", or one's own after another's.
+        ("What's your reset answer?", "First car. So it'd be Datsun. Or maybe I put Datsun 210.", "Datsun 210"),
+        (
+            "What was the name of your first pet?",
+            "Um, Pickles. No, wait, that was my sister's. Mine was Captain Whiskers.",
+            "Captain Whiskers",
+        ),  # fmt: skip
+        # A secret asked for as "yours".
+        ("Every family sets a pickup password. What would you like yours to be?", "Blue giraffe.", "Blue giraffe"),
+        # A town after a street, before more talk or a ZIP code after a pause, in raw speech.
+        (
+            "And where to?",
+            "ninety one brook hollow road west hartford it's a house so there's a driveway",
+            "ninety one brook hollow road west hartford",
+        ),  # fmt: skip
+        (
+            "where are you headed",
+            "four twelve prairie rose court plainfield uh six oh five eight six",
+            "four twelve prairie rose court plainfield",
+        ),  # fmt: skip
+        (
+            "What's the address?",
+            "809 Larkspur Court, Springdale. Is there parking out front?",
+            "809 Larkspur Court, Springdale",
+        ),  # fmt: skip
+    ],
+)
+def test_secrets_restated_or_tried_again_and_towns_after_streets_are_hidden(context, text, value):
+    assert all_hidden(text, value, context=context)
+
+
+@pytest.mark.parametrize(
+    "context, text, kept",
+    [
+        ("What's the address?", "It's 12 Oak Street, Thanks.", "Thanks"),
+        ("What's the answer to your security question?", "Biscuit. Biscuit is my dog.", "is my dog"),
+    ],
+)
+def test_a_word_after_an_address_and_talk_after_an_answer_survive(context, text, kept):
+    assert kept in redact(text, context=context).text
