@@ -152,11 +152,7 @@ class Redactor:
         businesses = [match.span(match.lastgroup) for match in _GREETED.finditer(text)] + [
             match.span("firm") for match in _THANKED_FOR_CUSTOM.finditer(text) if self._a_firm(text, match.span("firm"))
         ]
-        businesses += [
-            match.span("business")
-            for match in _ANSWERED_AS.finditer(text)
-            if self._a_business_s_words(_WORD.findall(match.group("business")))
-        ]
+        businesses += self._answered_as(text)
         talk = dialogue(text)
         confident = [
             entity
@@ -167,6 +163,7 @@ class Redactor:
         ]
         addresses = [entity for entity in confident if entity.type == "ADDRESS"]
         pets = pets_named(text) if _ANIMAL.search(text) else None
+        options = menu_options(text)
         confident = [
             entity
             for entity in confident
@@ -181,7 +178,7 @@ class Redactor:
                 or _a_pet_s_name(text, entity, pets)
                 or self._place_gone_to(text, entity)
                 or self._in_a_place_s_name(text, entity)
-                or _a_menu_option(text, entity)
+                or _a_menu_option(text, entity, options)
                 or _a_make_and_model(text, entity)
             )
         ]
@@ -257,6 +254,21 @@ class Redactor:
         journey = any(_JOURNEY.fullmatch(word) for word in said[-7:-1])
         return journey or (len(said) > 1 and (said[-2],) in self.names.places.names)
 
+    def _answered_as(self, text: str) -> list[tuple[int, int]]:
+        """Where a turn answers the phone with the business's name before the speaker's
+        (``_ANSWERED_AS``): read back from each "this is" or "speaking" to its line's start."""
+        found = []
+        for said in _SPEAKER_NAMED.finditer(text):
+            line_start = text.rfind("\n", 0, said.start()) + 1
+            match = _ANSWERED_AS.match(text, line_start, said.start())
+            if (
+                match
+                and said.start() - match.end() <= 60
+                and self._a_business_s_words(_WORD.findall(match.group("business")))
+            ):
+                found.append(match.span("business"))
+        return found
+
     def _a_business_s_words(self, words: list[str]) -> bool:
         """A word of ``words`` is a business's ("Greenleaf Tax Services", "Liberty Bail Bonds"), or a
         utility's after a first word that is no first name ("StorQuest Self Storage"; not "Samantha
@@ -274,13 +286,15 @@ class Redactor:
         not "Jordan" alone, nor a person's possessive ("in Lake Charles's name" is no town)."""
         if text.startswith(("'s", "’s"), entity.end):
             return False
+        inside = _PLACE_PREFIX.match(text, entity.start, entity.end)
+        before = _PLACE_PREFIX_BEFORE.search(text, max(0, entity.start - 8), entity.start)
+        if not inside and not before:
+            return False
         words = tuple(lexicon.fold(word) for word in _WORD.findall(text, entity.start, entity.end))
         places = self.names.places.names
-        if len(words) > 1 and words[0] in _PLACE_PREFIXES and words in places:
+        if inside and len(words) > 1 and words in places:
             return True
-        line_start = text.rfind("\n", 0, entity.start) + 1
-        before = [lexicon.fold(word) for word in _WORD.findall(text, max(line_start, entity.start - 12), entity.start)]
-        return bool(before) and before[-1] in _PLACE_PREFIXES and (before[-1], *words) in places
+        return bool(before) and (lexicon.fold(before.group(1)), *words) in places
 
     def _medicines(self, text: str, entity: Entity) -> bool:
         """Every word found as a name is a medicine's: "I found Atorvastatin, 20 milligrams"."""
@@ -711,15 +725,18 @@ _GREETED = re.compile(
     re.IGNORECASE | re.MULTILINE,
 )
 # Words that begin a town's name and are none themselves: "Fort Myers", "San Jose", "Lake Charles".
-_PLACE_PREFIXES = frozenset("fort ft port mount mt lake san santa los las st saint ste glen cape point".split())
+_PLACE_PREFIXES = "fort|ft|port|mount|mt|lake|san|santa|los|las|st|saint|ste|glen|cape|point"
+_PLACE_PREFIX = re.compile(rf"(?:{_PLACE_PREFIXES})\b", re.IGNORECASE)
+_PLACE_PREFIX_BEFORE = re.compile(rf"\b({_PLACE_PREFIXES})\.?[^\S\n]+$", re.IGNORECASE)
 # A turn that answers the phone with the business's name and the speaker's: "Greenleaf Tax
 # Services, this is Howard.", "Kessler Auto Care, Bobby speaking.", "Liberty Bail Bonds, we're open
 # 24/7. This is Ray." (a word of it a business's).
 _ANSWERED_AS = re.compile(
-    r"^(?:(?:good (?:morning|afternoon|evening)|hello|hi|buongiorno|bonjour|hola|aloha)[,!]?[^\S\n]+)?"
-    rf"(?P<business>{_BUSINESS})(?=[^\n]{{0,60}}?\b(?:this is|speaking)\b)",
-    re.IGNORECASE | re.MULTILINE,
+    r"(?:(?:good (?:morning|afternoon|evening)|hello|hi|buongiorno|bonjour|hola|aloha)[,!]?[^\S\n]+)?"
+    rf"(?P<business>{_BUSINESS})",
+    re.IGNORECASE,
 )
+_SPEAKER_NAMED = re.compile(r"\b(?:this is|speaking)\b", re.IGNORECASE)
 # A business thanked for a customer's custom: only a firm's joined names count ("Thanks for
 # shopping with Hollis and Brown"), not people ("…with Rosa and Mark").
 _THANKED_FOR_CUSTOM = re.compile(
@@ -1080,16 +1097,23 @@ _OPTION_OFFERED = re.compile(
 )
 
 
-def _a_menu_option(text: str, entity: Entity) -> bool:
-    """The name found at ``entity`` is a word an automated line offers to be said, offered there or
-    said back as the answer: "…, say summons." / "Summons."."""
-    said = lexicon.fold(text[entity.start : entity.end])
+def menu_options(text: str) -> dict[str, list[int]]:
+    """The words an automated line offers to be said, folded, with where each is offered."""
+    options: dict[str, list[int]] = {}
+    for match in _OPTION_OFFERED.finditer(text) if "say" in text.lower() else ():
+        options.setdefault(lexicon.fold(match.group("after") or match.group("listed")), []).append(match.start())
+    return options
+
+
+def _a_menu_option(text: str, entity: Entity, options: dict[str, list[int]]) -> bool:
+    """The name found at ``entity`` is a word an automated line offers to be said (``menu_options``),
+    offered there or said back as the answer: "…, say summons." / "Summons."."""
+    offered = options.get(lexicon.fold(text[entity.start : entity.end])) if options else None
+    if not offered:
+        return False
     line_end = text.find("\n", entity.end)
     line_end = len(text) if line_end == -1 else line_end
-    return any(
-        lexicon.fold(match.group("after") or match.group("listed")) == said
-        for match in _OPTION_OFFERED.finditer(text, max(0, entity.start - CONTEXT_CHARACTERS), line_end)
-    )
+    return any(entity.start - CONTEXT_CHARACTERS <= position < line_end for position in offered)
 
 
 def _an_endearment(text: str, entity: Entity) -> bool:
