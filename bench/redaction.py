@@ -171,7 +171,8 @@ def turn_spans_of(redactor) -> FindInTurns:  # noqa: ANN001
     ]
 
 
-def report(name: str, corpus, engines: dict[str, Find], in_one_pass: FindInTurns, show_misses: bool) -> None:  # noqa: ANN001
+def report(name: str, corpus, engines: dict[str, Find], in_one_pass: FindInTurns, show_misses: bool):  # noqa: ANN001, ANN201
+    """Prints the figures of ``corpus`` and returns our engine's score of it."""
     from compliance.redaction.evaluation import calls, evaluate, evaluate_calls
 
     scores = {engine: evaluate(find, corpus) for engine, find in engines.items()}
@@ -237,6 +238,7 @@ def report(name: str, corpus, engines: dict[str, Find], in_one_pass: FindInTurns
         print("redacted in harmless or beyond the labels (type: words):")
         for entity_type, words in ours.false_positives:
             print(f"  {entity_type}: {words}")
+    return ours
 
 
 def transcript_from(corpus, first: int) -> str:  # noqa: ANN001
@@ -332,13 +334,25 @@ def main() -> None:
     }
     chosen = arguments.only or list(CORPORA)
     corpora = {name: load_corpus(path) for name, path in CORPORA.items() if path.exists() and name in chosen}
+    # The development corpora's values and harmless lines, summed: held-out and outside sets apart.
+    hidden = labelled = kept = harmless = developed = 0
     for name, corpus in corpora.items():
-        report(
+        score = report(
             f"{name} ({CORPORA[name].relative_to(ROOT)})",
             corpus,
             engines,
             turn_spans_of(ours),
             arguments.misses == name,
+        )
+        if name not in HELD_OUT and name != "presidio-evaluator":
+            developed += 1
+            hidden += sum(score.caught.values())
+            labelled += sum(score.labelled.values())
+            kept, harmless = kept + score.kept, harmless + score.harmless
+    if developed > 1:
+        print(
+            f"\n== the {developed} development corpora scored, summed: values hidden {hidden:,} of {labelled:,}, "
+            f"harmless lines kept {kept:,} of {harmless:,}"
         )
     if not arguments.no_speed:
         speed(engines, load_corpus(CORPORA["dev"]), load_seconds)
