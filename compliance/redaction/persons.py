@@ -389,8 +389,8 @@ STREET_OR_BUSINESS = frozenset(
     # Services and product lines: "Sterling Home Services", "Baptist Health", "Prime members", "the Max add-ons".
     "services solutions systems associates partners realty properties health healthcare members membership "
     "tier tiers subscription add-on add-ons addon addons bonds bail pawn jewelry jewelers marina florist "
-    "florists heating cooling roofing towing coworking legal immigration rentals cleaners salon spa studio studios "
-    "fitness gym "
+    "florists heating cooling towing coworking legal immigration "
+    "gym "
     # Rooms named after people: "the Edison Room", "the Tesla Suite".
     "room rooms suite lounge wing ballroom "
     # Churches, creeks, day cares and food trucks: "Hope Lutheran", "Stevens Creek", "Jack and Jill daycare".

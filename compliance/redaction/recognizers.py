@@ -2802,12 +2802,12 @@ def _town_before_state_or_zip(text: str, words: list[re.Match[str]], zip_starts:
         ):
             return said[-1].end()
         # Ending the sentence, a town in capitals no list holds, of words no dictionary has as
-        # ordinary ones, set off by a comma: "809 Larkspur Court, Fairview."
+        # ordinary ones, set off by a comma: "809 Larkspur Court, Springdale."
         if (
             count < 3
             and capitalised
             and all(names.sense(word.group()) not in ("WORD", "CNAME") for word in said)
-            and text[: said[0].start()].rstrip().endswith(",")
+            and text[max(0, said[0].start() - 3) : said[0].start()].rstrip().endswith(",")
             and _SENTENCE_ENDS_HERE.match(text, said[-1].end())
         ):
             return said[-1].end()
