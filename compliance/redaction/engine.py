@@ -23,6 +23,7 @@ from .normalize import FILLER_WORDS, normalize
 from .persons import (
     ACKNOWLEDGEMENTS,
     ADDRESS_THINGS,
+    BUSINESS_KINDS,
     COLOURS,
     MAKES,
     NOT_NAMES,
@@ -200,6 +201,8 @@ class Redactor:
             return False  # no turn before it
         if _DIGIT.search(text, entity.start, entity.end):
             return False  # a code: "K7QX4P."
+        if text.startswith(("'s", "’s"), entity.end) or text[entity.start : entity.end].endswith(("'s", "’s")):
+            return False  # whose it is: "What's the medication?" / "Grace's."
         turn = line_at(text, line_start - 1)[-CONTEXT_CHARACTERS:]
         if _SECRET_ASKED.search(turn) or asks_for_a_person(turn):
             return False
@@ -256,7 +259,9 @@ class Redactor:
 
     def _answered_as(self, text: str) -> list[tuple[int, int]]:
         """Where a turn answers the phone with the business's name before the speaker's
-        (``_ANSWERED_AS``): read back from each "this is" or "speaking" to its line's start."""
+        (``_ANSWERED_AS``), a business's word among its words or a firm's names: read back from
+        each "this is", "speaking" or "how can I help" to its line's start. Not a person greeted
+        ("Hi Grace Hill, this is Mark from the pharmacy.", "Hi Mr Hall, this is Jill.")."""
         found = []
         for said in _SPEAKER_NAMED.finditer(text):
             line_start = text.rfind("\n", 0, said.start()) + 1
@@ -264,7 +269,11 @@ class Redactor:
             if (
                 match
                 and said.start() - match.end() <= 60
-                and self._a_business_s_words(_WORD.findall(match.group("business")))
+                and lexicon.fold(_WORD.match(text, match.start("business")).group()) not in _TITLES
+                and (
+                    self._a_business_s_words(_WORD.findall(match.group("business")))
+                    or self._a_firm(text, match.span("business"))
+                )
             ):
                 found.append(match.span("business"))
         return found
@@ -274,7 +283,7 @@ class Redactor:
         utility's after a first word that is no first name ("StorQuest Self Storage"; not "Samantha
         Storage")."""
         folded = [lexicon.fold(word) for word in words]
-        return any(word in STREET_OR_BUSINESS for word in folded) or (
+        return any(word in STREET_OR_BUSINESS or word in BUSINESS_KINDS for word in folded) or (
             len(folded) > 1
             and folded[0] not in self.names.lexicon.given
             and any(word in UTILITY_WORDS for word in folded[1:])
@@ -282,14 +291,18 @@ class Redactor:
 
     def _in_a_place_s_name(self, text: str, entity: Entity) -> bool:
         """The name found at ``entity`` is a town's, with the word that begins the town's name
-        before it or in it: "Fort Lauderdale", "san antonio", "Port Charlotte", "Lake Charles";
-        not "Jordan" alone, nor a person's possessive ("in Lake Charles's name" is no town)."""
+        before it or in it, said where a place goes: "in Fort Lauderdale", "from port charlotte",
+        "to Lake Charles"; not "Jordan" alone, a person named so ("My name is Glen Burnie"), nor a
+        person's possessive ("in Lake Charles's name" is no town)."""
         if text.startswith(("'s", "’s"), entity.end):
             return False
         inside = _PLACE_PREFIX.match(text, entity.start, entity.end)
         before = _PLACE_PREFIX_BEFORE.search(text, max(0, entity.start - 8), entity.start)
         if not inside and not before:
             return False
+        prefix_start = entity.start if inside else before.start()
+        if not _WHERE_BEFORE.search(text, max(0, prefix_start - 16), prefix_start):
+            return False  # said where a place is: not "My name is Lake Jackson", "Marie St. Paul"
         words = tuple(lexicon.fold(word) for word in _WORD.findall(text, entity.start, entity.end))
         places = self.names.places.names
         if inside and len(words) > 1 and words in places:
@@ -509,11 +522,20 @@ class Redactor:
             )
             or known.sense(words[-1]) == "WORD"
             or not any(known.is_unambiguous_name(word) for word in words)
-            # An everyday word that is no first name: "Fresh Crate", "Tony's Brick Oven Pizza".
-            or any(
-                word[0].isupper() and known.sense(word) in ("WORD", "CNAME") and lexicon.fold(word) not in known.given
-                for word in before + words
-            )
+            # Opening with an everyday word that is no first name nor a title: "Fresh Crate"; not "Grace
+            # Hill", "Mrs Alvarez".
+            or self._opens_with_an_everyday_word([*before, *words, *following])
+        )
+
+    def _opens_with_an_everyday_word(self, words: list[str]) -> bool:
+        known = self.names.lexicon
+        first = lexicon.fold(words[0]) if words else ""
+        return (
+            len(words) > 1
+            and words[0][0].isupper()
+            and known.sense(words[0]) in ("WORD", "CNAME")
+            and first not in known.given
+            and first not in _TITLES
         )
 
     def _a_firm(self, text: str, business: tuple[int, int]) -> bool:
@@ -716,17 +738,13 @@ def _a_turn_begins(turns: list[int], start: int, position: int) -> bool:
 _BUSINESS = r"(?-i:[A-Z])[\w'’&-]*(?:[^\S\n]+(?:(?-i:[A-Z])[\w'’&-]*|&|and|of|the|at|de))*"
 _GREETED = re.compile(
     rf"\b(?:thank you|thanks) for calling (?:the )?(?P<calling>{_BUSINESS})|"
-    rf"\bwelcome to (?:the )?(?P<welcome>{_BUSINESS})|"
-    # "Good morning, Harlow & Finch Furniture, this is Annika."; a business of two words or more, not
-    # the person greeted ("Hi Fatou, this is Jordan with…").
-    r"^(?:good (?:morning|afternoon|evening)|hello|hi)[,!]?[^\S\n]+(?:the )?"
-    rf"(?P<hello>(?=[\w'’-]+[^\S\n]+(?:(?-i:[A-Z])|&)){_BUSINESS})"
-    r"(?=[,.!]?[^\S\n]+(?:this is|my name is|how (?:can|may)|(?-i:[A-Z])[\w'’-]* speaking)\b)",
-    re.IGNORECASE | re.MULTILINE,
+    rf"\bwelcome to (?:the )?(?P<welcome>{_BUSINESS})",
+    re.IGNORECASE,
 )
 # Words that begin a town's name and are none themselves: "Fort Myers", "San Jose", "Lake Charles".
 _PLACE_PREFIXES = "fort|ft|port|mount|mt|lake|san|santa|los|las|st|saint|ste|glen|cape|point"
 _PLACE_PREFIX = re.compile(rf"(?:{_PLACE_PREFIXES})\b", re.IGNORECASE)
+_WHERE_BEFORE = re.compile(r"\b(?:in|to|from|at|near|of|around|outside|visiting|into|through)[^\S\n]+$", re.IGNORECASE)
 _PLACE_PREFIX_BEFORE = re.compile(rf"\b({_PLACE_PREFIXES})\.?[^\S\n]+$", re.IGNORECASE)
 # A turn that answers the phone with the business's name and the speaker's: "Greenleaf Tax
 # Services, this is Howard.", "Kessler Auto Care, Bobby speaking.", "Liberty Bail Bonds, we're open
@@ -736,7 +754,7 @@ _ANSWERED_AS = re.compile(
     rf"(?P<business>{_BUSINESS})",
     re.IGNORECASE,
 )
-_SPEAKER_NAMED = re.compile(r"\b(?:this is|speaking)\b", re.IGNORECASE)
+_SPEAKER_NAMED = re.compile(r"\b(?:this is|speaking|my name is|how (?:can|may) (?:i|we) help)\b", re.IGNORECASE)
 # A business thanked for a customer's custom: only a firm's joined names count ("Thanks for
 # shopping with Hollis and Brown"), not people ("…with Rosa and Mark").
 _THANKED_FOR_CUSTOM = re.compile(
@@ -1098,10 +1116,15 @@ _OPTION_OFFERED = re.compile(
 
 
 def menu_options(text: str) -> dict[str, list[int]]:
-    """The words an automated line offers to be said, folded, with where each is offered."""
+    """The words an automated line offers to be said, folded, with where each is offered: in
+    lowercase in a prompt that writes capitals ("…, say summons."); a name to be said is none
+    ("When you get to the desk, say Rodriguez.")."""
     options: dict[str, list[int]] = {}
     for match in _OPTION_OFFERED.finditer(text) if "say" in text.lower() else ():
-        options.setdefault(lexicon.fold(match.group("after") or match.group("listed")), []).append(match.start())
+        option = match.group("after") or match.group("listed")
+        # A prompt writes its options in lowercase: "say summons"; not "At the desk, say Rodriguez."
+        if option.islower() and not line_at(text, match.start()).islower():
+            options.setdefault(lexicon.fold(option), []).append(match.start())
     return options
 
 

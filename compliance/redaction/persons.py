@@ -77,6 +77,12 @@ ACKNOWLEDGEMENTS = frozenset(
 _DAYS_OWN = frozenset(
     f"{day}'s" for day in "monday tuesday wednesday thursday friday saturday sunday today tomorrow yesterday".split()
 )
+# Kinds of business that name one only as it answers the phone, never after a person's name: "Liberty
+# Bail Bonds, this is Ray." (not "Barry Bonds", "Vivian Wing").
+BUSINESS_KINDS = frozenset(
+    "bonds bail pawn jewelry jewelers marina florist florists heating cooling towing coworking legal immigration "
+    "furniture storage reservations".split()
+)
 # Phrases after which the next words are a name if they can be one at all.
 STRONG_SLOTS = (
     "my name is", "my name's", "name is", "name's", "names is", "first name is", "last name is", "full name is",
@@ -388,11 +394,7 @@ STREET_OR_BUSINESS = frozenset(
     "general blue pink purple orange yellow navy teal beige maroon "
     # Services and product lines: "Sterling Home Services", "Baptist Health", "Prime members", "the Max add-ons".
     "services solutions systems associates partners realty properties health healthcare members membership "
-    "tier tiers subscription add-on add-ons addon addons bonds bail pawn jewelry jewelers marina florist "
-    "florists heating cooling towing coworking legal immigration "
-    "gym "
-    # Rooms named after people: "the Edison Room", "the Tesla Suite".
-    "room rooms suite lounge wing ballroom "
+    "tier tiers subscription add-on add-ons addon addons "
     # Churches, creeks, day cares and food trucks: "Hope Lutheran", "Stevens Creek", "Jack and Jill daycare".
     "lutheran baptist methodist presbyterian catholic episcopal chapel creek daycare truck premium "
     # Trades and firms: "Hollis Roofing LLC", "Carter Plumbing", "Reyes Law".
@@ -1138,9 +1140,10 @@ class NameFinder:
             word.capitalised
             and not word.unambiguous
             and slot not in ("strong", "relation")
+            and word.folded not in self.lexicon.given
             and _A_LETTER_AFTER.match(text, word.end)
         ):
-            return None  # "Part B", "Plan G", "Gate C": a thing's part, plan or gate
+            return None  # "Part B", "Plan G", "Gate C": a thing's part, plan or gate; not "Summer B"
         vetoed = self._vetoed(word, text, others)
         if word.folded in MONTHS and (
             _NUMBER_NEXT.match(text, word.end) or (slot != "strong" and _word_before(words, index) in MONTH_BEFORE)
@@ -1177,7 +1180,12 @@ class NameFinder:
             slot = slot or "strong"
         # After a relation, an everyday word that is a first name before a word only a name is: "my
         # neighbor frank delgado".
-        surname_next = index + 1 < len(words) and words[index + 1].unambiguous
+        surname_next = (
+            index + 1 < len(words)
+            and words[index + 1].unambiguous
+            and word.folded in self.lexicon.given
+            and word.folded not in _SAID_AFTER_A_NAME
+        )
         pair = slot and self._two_names(words, index, text, everyday=explicit or (slot == "relation" and surname_next))
         if pair or self._opening_pair(words, index, text):
             pair, accepted, score = True, True, 0.8  # "this is Mark Price", "with wei zhang", "june hollister"
@@ -1942,7 +1950,7 @@ THINGS = (
     "pharmacy drugstore airline airport insurer insurance tier package network kind type language level product "
     "service option department restaurant dealership movie film show channel team location branch vehicle "
     "car truck dog cat pet puppy kitten breed hotel gym church property building complex cities hometown "
-    "medication medicine drug prescription"
+    "medication medicine drug"
 ).split()
 # The things of them that a person's street address is made of: "And the street?" / "Beaumont."
 ADDRESS_THINGS = frozenset("street road avenue property building complex".split())
@@ -2155,8 +2163,9 @@ _CODE_TALK = re.compile(
     r"reservation|quote|cancellation|flight|locator|report number)\b",
     re.IGNORECASE,
 )
-# A digit said alone just before letters, as a code's characters are: "…7, 7, M, R, Q".
-_CODE_DIGIT_BEFORE = re.compile(r"(?<![\w.,])\d[,\s-]+$")
+# A digit said alone just before letters, after another character said alone, as a code's are: "…7,
+# 7, M, R, Q"; not "Party of 4, G, A, R, C, I, A".
+_CODE_DIGIT_BEFORE = re.compile(r"(?<![\w.])\w[,\s-]+\d[,\s-]+$")
 _NUMBER_BEFORE = re.compile(r"\d|\b(?:zero|oh|one|two|three|four|five|six|seven|eight|nine)\b", re.IGNORECASE)
 _WORD_AFTER_SPELLING = re.compile(r"[.,]?\s{1,2}(?:(?:that's|so|yes|yeah),?\s+)?([^\W\d_]+)\b")
 

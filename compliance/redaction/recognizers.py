@@ -228,9 +228,9 @@ STREET_SUFFIX = (
     r"parkway|pkwy|highway|hwy|trail|trl|square|sq|crescent|close|row|alley|plaza|loop|cove|mews|pike|crossing|"
     r"expressway|freeway|turnpike|causeway|"
     # The Postal Service's other kinds that name a street only: "Magnolia Bend", "Fox Run", "Eagle Ridge".
-    r"bend|ridge|hollow|glen|heights|hills?|knoll|grove|manor|meadows?|springs|landing|trace|commons|"
-    r"estates|harbou?r|isle|junction|falls|vista|bluff|crest|dale|gardens|orchard|summit|woods|shores?|run|path|"
-    r"pointe?"
+    # Not those ordinary talk says after a number ("Every 2 weeks we run…", "Flight 452 should be landing",
+    # "Invoice 5521 Cedar Grove"), nor towns' ("Colorado Springs", "Sioux Falls").
+    r"bend|ridge|hollow|glen|knoll|manor|meadows?|trace|bluff|crest|orchard"
 )
 DIRECTION = r"(?:north|south|east|west|northeast|northwest|southeast|southwest|ne|nw|se|sw|n|s|e|w)\b\.?"
 # A word of a street's name: not a word that joins a sentence together.
@@ -296,9 +296,9 @@ _NO_SENTENCE_ENDED = (
     + ")"
 )
 ADDRESS_GAP = rf"(?:(?:,?(?:[^\S\n]+|{_NO_SENTENCE_ENDED}\s+)|,?(?:\s*(?:…|\.{{2,}}))+\s*)(?:(?:uh|um|er|like),?\s+)?)"
-# Kinds that are also a street's name, before its own kind: "Heron Ridge Drive", "Orchard Hill Drive",
+# A kind that is also a street's name, before its own kind: "Heron Ridge Drive", "Orchard Hill Drive",
 # "Cobalt Ridge... uh, Parkway"; not after a sentence's end ("2714 Chase Street. Chase like the bank").
-KIND_AFTER_KIND = rf"(?:(?<!\.){ADDRESS_GAP}(?:{STREET_SUFFIX})\b(?:\.(?!\.))?){{0,2}}"
+KIND_AFTER_KIND = rf"(?:(?<!\.)(?:{ADDRESS_GAP}{STREET_WORD})?{ADDRESS_GAP}(?:{STREET_SUFFIX})\b(?:\.(?!\.))?)?"
 UNIT = (
     # A unit's number may come in the next turn after a pause ("apartment" / "Um, 12.", "apartment B" /
     # "12."), a house number never: "apartment b" ends where the turn does, not in "b\n1405 North".
@@ -342,8 +342,9 @@ ROUTE = (
 STREET_PREFIX = r"rue|calle|camino|avenida|rua|(?-i:Via)"
 IDENTIFIER = (
     r"(?<![\w-])(?!\d+-(?:day|week|month|year|hour|minute|second|mile|inch|foot|pound|page|step|point|digit)s?\b)"
-    # A number joined to a word: "six-character", "a three-man crew", "seven-business-day", "first-time".
-    r"(?!\d+(?:st|nd|rd|th)?-(?-i:[A-Za-z][a-z]{2,})\b)"
+    # A small number joined to a word: "six-character", "a three-man crew", "seven-business-day",
+    # "first-time"; not "774129-Auto", "48213-smith".
+    r"(?!\d{1,2}(?:st|nd|rd|th)?-(?-i:[a-z]{3,})\b)"
     r"(?P<value>(?=[A-Z0-9-]*\d)[A-Z0-9](?:[A-Z0-9]|-(?=[A-Z0-9])){4,19})(?![\w-])"
 )
 # A code of letters and digits, or digits alone, long enough to identify someone.
@@ -1888,6 +1889,7 @@ def _dates_beside_birth(text: str, findings: list[Finding], talk: Dialogue) -> l
     return found
 
 
+_WORD_OR_DIGIT = re.compile(r"\w")
 # A date's pieces: a month's name or number, a day, a year.
 _DATE_PIECE = re.compile(rf"{MONTH}|\d+", FLAGS)
 # What corrects the date said before: "No, the 14th.", "Actually, it's June 4th."
@@ -1915,8 +1917,14 @@ def _same_date_talked_of(text: str, birth: tuple[int, int], other: re.Match[str]
     if "\n" not in text[birth[1] : other.start()]:
         return True
     line_start = text.rfind("\n", 0, other.start()) + 1
-    if text[birth[1] : line_start - 1].rstrip().endswith("?"):
-        return True  # the answer to a question asked after it: "…nineteen eighty eight" / "And Chidinma's?" / …
+    line_end = text.find("\n", other.end())
+    said_alone = not _WORD_OR_DIGIT.search(text, other.end(), len(text) if line_end == -1 else line_end)
+    if text[birth[1] : line_start - 1].rstrip().endswith("?") or (
+        said_alone and not _WORD_OR_DIGIT.search(text, line_start, other.start())
+    ):
+        # The answer to a question asked after it, or a date said alone: "…nineteen eighty eight" /
+        # "And Chidinma's?" / …; "…And your son Liam, he's on the plan too." / "November 17th, 2019."
+        return True
     return bool(
         _DATE_CORRECTED.search(text, line_start, other.start())
         or _DATE_CHECKED_AFTER.match(text, other.end())
@@ -2183,7 +2191,7 @@ _ANSWER_LEAD = re.compile(
     # The thing the answer names: "it's my dog's name... Biscuit", "the street I grew up on, Maple".
     # "the first school one, that's…": the question it answers named.
     r"(?:my|our|the|a|an) (?:[a-z]+'?s |first |1st |old |childhood )?(?:name|street|school|city|town|pet|dog|cat)\b"
-    r"(?:\s+(?:one|1|question)\b)?(?:,?\s+(?:is|was)\b)?)*",
+    r"(?:\s+(?:one|1)\b)?(?:,?\s+(?:is|was)\b)?)*",
     FLAGS,
 )
 # A sentence of hedging before the answer, in the same turn: "Ha. Good question.", "Oh, wow, I
@@ -2234,7 +2242,7 @@ _TRY_LEAD = r"[?.,…]*\s+(?:(?:no|or|sorry|wait|actually|maybe|yeah)\b[,.…]*\
 _TRY_WORDS = (
     r"(?:(?:it's|it was|was it|try|it might be|just|i (?:put|used|typed|set it to|made it)|"
     # "No, wait, that was my sister's. Mine was Captain Whiskers."
-    r"(?:mine|ours) (?:was|is))\s+)?"
+    r"mine was)\s+)?"
 )
 _ANOTHER_TRY = re.compile(_TRY_LEAD + _TRY_WORDS, FLAGS)
 # The same, the first taken back in a sentence of its own: "Wait, I changed it. It's bluebird 42."
@@ -2249,9 +2257,10 @@ _SECRET_SAID = re.compile(
     r"(?:\s+(?:caller|customer|uh|um|it's|its|is|now|literally|probably|actually|just|definitely|like|"
     r"going to be|gonna be)\b:?)*\s+"
     r"|\b(?P<word>security|secret) word,?\s+(?=[a-z])"
-    # One given in the sentence after it: "…a temporary password for the portal. It's Blue-Fox-41, and…".
+    # One given in the sentence after it, digits or dashes in it: "…a temporary password for the portal.
+    # It's Blue-Fox-41, and…"; not "I'll send a reset password link. It's valid for 24 hours.".
     r"|\b(?:temporary|temp|new|one-time|default|reset)\s+(?:pass ?(?:word|code|phrase)|pin)\b[^.!?\n\[]{0,60}"
-    r"[.!]\s+(?:it's|it is|that's|that is)\s+",
+    r"[.!]\s+(?:it's|it is|that's|that is)\s+(?=\S*[\d-])",
     FLAGS,
 )
 _MOST_SAID_WORDS = 4
@@ -2801,12 +2810,12 @@ def _town_before_state_or_zip(text: str, words: list[re.Match[str]], zip_starts:
             and ((unlisted and (capitalised or lowercase)) or set_off)
         ):
             return said[-1].end()
-        # Ending the sentence, a town in capitals no list holds, of words no dictionary has as
-        # ordinary ones, set off by a comma: "809 Larkspur Court, Springdale."
+        # Ending the sentence, a town in capitals of words no list holds, set off by a comma: "809
+        # Larkspur Court, Springdale."; not a person spoken to ("I live at 12 Oak Lane, Jennifer.").
         if (
             count < 3
             and capitalised
-            and all(names.sense(word.group()) not in ("WORD", "CNAME") for word in said)
+            and all(names.sense(word.group()) == "UNK" for word in said)
             and text[max(0, said[0].start() - 3) : said[0].start()].rstrip().endswith(",")
             and _SENTENCE_ENDS_HERE.match(text, said[-1].end())
         ):
@@ -2814,7 +2823,7 @@ def _town_before_state_or_zip(text: str, words: list[re.Match[str]], zip_starts:
     return None
 
 
-_SENTENCE_ENDS_HERE = re.compile(r"[^\S\n]*(?:[.!?]|\n|$)")
+_SENTENCE_ENDS_HERE = re.compile(r"[^\S\n]*(?:[.!]|\n|$)")
 
 
 def _zip_next(text: str, position: int, zip_starts: set[int]) -> bool:
@@ -3069,8 +3078,8 @@ _TO_BE_CALLED = re.compile(
 # A toll-free number named as one a business publishes: "the 800 number on the website", "the
 # toll-free number on your statement".
 _PUBLISHED_NUMBER = re.compile(
-    r"\bthe\s+(?:8(?:00|33|44|55|66|77|88)|toll[- ]free)\s+(?:number|line)\b|"
-    r"\bthe\s+(?:number|line)\s+(?:on|from|in)\s+(?:the|their|your|its)\s+(?:website|site|letter|bill|statement|"
+    r"\bthe\s+(?:(?:8(?:00|33|44|55|66|77|88)|toll[- ]free)\s+)?(?:number|line)\s+(?:on|from|in)\s+"
+    r"(?:the|their|your|its)\s+(?:website|site|letter|bill|statement|"
     r"app|e-?mail|box|receipt|invoice|notice|flyer|ad|commercial|packaging|brochure)\b",
     FLAGS,
 )
@@ -3213,8 +3222,10 @@ _BUSINESS_NAMED = re.compile(
     # Not "our location" or "our pickup location": a caller's own, where a driver is to meet them.
     rf"\b(?:our\s+(?:[\w'’-]+\s+){{0,2}}{_BUSINESS_PLACE}|(?:the\s+|your\s+)?(?:nearest|closest)\s+(?:[\w'’-]+\s+)?"
     rf"(?:{_BUSINESS_PLACE}|location)|the\s+(?:nearest|closest)(?:\s+one)?|"
-    # "the leasing office is at …", "the courthouse at …"; not "it's the office at …", one's work.
-    rf"the\s+(?:local\s+)?(?:[\w'’-]+\s+)?{_BUSINESS_PLACE}(?=\s+is\s)|the\s+(?:county\s+)?(?:courthouse|library)|"
+    # "the leasing office is at …", "the courthouse at …"; not "it's the office at …", one's work, nor
+    # "The install site is …", one's home.
+    r"the\s+(?:local\s+)?(?:[\w'’-]+\s+)?(?:office|store|branch|clinic|pharmacy|dealership|showroom|depot)(?=\s+is\s)|"
+    r"the\s+(?:county\s+)?(?:courthouse|library)|"
     rf"(?P<capitalised>the\s+(?-i:[A-Z])[\w'’-]*(?:\s+(?:of\s+)?(?-i:[A-Z])[\w'’-]*){{0,3}}\s+(?:{_BUSINESS_PLACE}|"
     # A business's own name with its kind in capitals: "Kroger Pharmacy at …".
     rf"(?-i:{_FACILITY})))|(?P<named>(?-i:[A-Z])[\w'’&-]*(?:\s+(?-i:[A-Z])[\w'’&-]*){{0,3}}\s+(?-i:{_FACILITY})))"
