@@ -29,6 +29,7 @@ from .persons import (
     NOT_NAMES,
     PARTICLES,
     PEOPLE,
+    PLACE_BEFORE,
     STREET_OR_BUSINESS,
     THINGS,
     TITLES,
@@ -744,7 +745,7 @@ _GREETED = re.compile(
 # Words that begin a town's name and are none themselves: "Fort Myers", "San Jose", "Lake Charles".
 _PLACE_PREFIXES = "fort|ft|port|mount|mt|lake|san|santa|los|las|st|saint|ste|glen|cape|point"
 _PLACE_PREFIX = re.compile(rf"(?:{_PLACE_PREFIXES})\b", re.IGNORECASE)
-_WHERE_BEFORE = re.compile(r"\b(?:in|to|from|at|near|of|around|outside|visiting|into|through)[^\S\n]+$", re.IGNORECASE)
+_WHERE_BEFORE = re.compile(rf"\b(?:{'|'.join(sorted(PLACE_BEFORE))})[^\S\n]+$", re.IGNORECASE)
 _PLACE_PREFIX_BEFORE = re.compile(rf"\b({_PLACE_PREFIXES})\.?[^\S\n]+$", re.IGNORECASE)
 # A turn that answers the phone with the business's name and the speaker's: "Greenleaf Tax
 # Services, this is Howard.", "Kessler Auto Care, Bobby speaking.", "Liberty Bail Bonds, we're open

@@ -1893,6 +1893,7 @@ _WORD_OR_DIGIT = re.compile(r"\w")
 # A date's pieces: a month's name or number, a day, a year.
 _DATE_PIECE = re.compile(rf"{MONTH}|\d+", FLAGS)
 # What corrects the date said before: "No, the 14th.", "Actually, it's June 4th."
+# Not ``_CORRECTION``, whose "or" offers another date as often as it corrects one ("Tuesday or June 30th?").
 _DATE_CORRECTED = re.compile(
     r"\b(?:no|nope|not|actually|sorry|wrong|wait|i mean|rather|heard|said|say|confirm|confirming)\b", FLAGS
 )
